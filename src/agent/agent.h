@@ -1,0 +1,52 @@
+#pragma once
+
+// The agent on one hosting server. It holds no business logic: woken by a key on its subject, at
+// start-up, and by a periodic resync, it fetches the tasks after its last applied revision,
+// applies them in batches through the drivers, reports each result, and records the new revision
+// in its journal (which survives kill -9). It also reports drift: managed files that changed
+// behind its back (and repairs them from the last applied spec).
+//
+// Thread-safe: Start() runs a reconcile thread and a key subscription; Stop() ends both.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/host_layout.h"
+#include "common/bus/bus.h"
+#include "common/clock.h"
+#include "common/exec/command_runner.h"
+#include "common/fs/filesystem.h"
+#include "common/result.h"
+
+namespace hostplane::agent {
+
+struct AgentOptions {
+  std::string node;                                 // this server's node name
+  std::chrono::milliseconds resync{30'000};        // fetch even without a key this often
+  std::chrono::milliseconds coalesce{5};           // after a key, wait this long to batch more
+  std::chrono::milliseconds request_timeout{10'000};
+  int fetch_limit = 5000;                          // tasks per bundle
+  // Test hooks (enabled only by `--enable-test-hooks`): render an invalid directive into the vhost
+  // of these domains so nginx -t rejects it; sleep this long after each file written.
+  std::vector<std::string> test_break_domains;
+  std::chrono::milliseconds test_write_delay{0};
+};
+
+class Agent {
+ public:
+  virtual ~Agent() = default;
+  // Opens the journal (state_dir/journal.db), rolls back a batch a crash interrupted, removes
+  // temp debris, says hello, subscribes to its key, starts reconciling. Errors: kIo (journal),
+  // kUnavailable is NOT an error here: the agent keeps retrying the controller in the background.
+  [[nodiscard]] virtual Status Start() = 0;
+  virtual void Stop() = 0;
+  // The last revision recorded in the journal.
+  virtual int64_t AppliedRevision() const = 0;
+};
+
+std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bus, Filesystem& fs,
+                                CommandRunner& runner, const Clock& clock);
+
+}  // namespace hostplane::agent

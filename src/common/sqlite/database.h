@@ -1,0 +1,96 @@
+#pragma once
+
+// RAII over sqlite3: the only folder that includes <sqlite3.h>. Every SQLite status becomes a
+// Result with SQLite's own message plus our context. Not thread-safe: one Database per thread,
+// or a mutex around it (the store serialises writers anyway; SQLite allows one writer at a time).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hostplane::sqlite {
+
+using Value = std::variant<std::monostate, int64_t, double, std::string>;
+
+// A prepared statement. Bind parameters by 1-based position, Step(), read columns by 0-based
+// index. Reset() lets it run again.
+class Statement {
+ public:
+  Statement(Statement&&) noexcept;
+  Statement& operator=(Statement&&) noexcept;
+  ~Statement();
+
+  Statement& Bind(int index, int64_t v);
+  Statement& Bind(int index, int v) { return Bind(index, static_cast<int64_t>(v)); }
+  Statement& Bind(int index, double v);
+  Statement& Bind(int index, std::string_view v);
+  Statement& Bind(int index, const char* v) { return Bind(index, std::string_view(v)); }
+  Statement& Bind(int index, const std::string& v) { return Bind(index, std::string_view(v)); }
+  Statement& BindNull(int index);
+  Statement& Bind(int index, const std::optional<int64_t>& v);
+  Statement& Bind(int index, const std::optional<std::string>& v);
+
+  // true: a row is ready; false: done. Errors: kConflict on a constraint violation, kIo otherwise.
+  [[nodiscard]] Result<bool> Step();
+  // Runs to completion (for statements that return no rows).
+  [[nodiscard]] Status Run();
+
+  int64_t Int(int col) const;
+  double Double(int col) const;
+  std::string Text(int col) const;
+  bool IsNull(int col) const;
+  std::optional<int64_t> OptInt(int col) const;
+  std::optional<std::string> OptText(int col) const;
+
+  void Reset();
+
+ private:
+  friend class Database;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+  Status bind_status_;
+};
+
+class Database {
+ public:
+  // Opens (creating if needed) a database file. With durable=true: WAL, synchronous=FULL,
+  // foreign_keys=ON, busy_timeout 10 s.
+  [[nodiscard]] static Result<Database> Open(const std::string& path, bool durable = true);
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  ~Database();
+
+  [[nodiscard]] Result<Statement> Prepare(std::string_view sql);
+  // Runs one or more statements with no parameters and no rows.
+  [[nodiscard]] Status Exec(std::string_view sql);
+  int64_t LastInsertId() const;
+  int Changes() const;
+
+  // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn fails.
+  [[nodiscard]] Status Transaction(const std::function<Status()>& fn);
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  sqlite3* db_ = nullptr;
+};
+
+// A numbered schema migration. Applied in order, each in its own transaction, recorded in
+// schema_migrations(version). Applied once: a later start skips what is already there.
+struct Migration {
+  int version;
+  const char* sql;
+};
+[[nodiscard]] Status Migrate(Database& db, const std::vector<Migration>& migrations);
+
+}  // namespace hostplane::sqlite

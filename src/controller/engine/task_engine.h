@@ -1,0 +1,77 @@
+#pragma once
+
+// The task engine's runtime half: it answers the agents' fetch, report and hello requests on the
+// bus, rings a node's doorbell (its key subject) after a commit, re-rings nodes whose retryable
+// tasks are due (backoff), and wakes waiters when tasks become final. The write half (appending
+// tasks in the change's transaction) is StoreTxn::AppendTask, called by HostingService.
+//
+// Thread-safe. Owned by main(); lives as long as the bus and the store.
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/bus/bus.h"
+#include "common/clock.h"
+#include "controller/store/store.h"
+
+namespace hostplane::controller {
+
+struct TaskEngineOptions {
+  std::chrono::milliseconds retry_base{1000};   // first retry after this, doubling
+  std::chrono::milliseconds retry_max{60'000};  // backoff cap
+  int max_attempts = 8;                          // then the task fails for good
+  std::chrono::milliseconds tick{250};           // how often due retries are looked for
+};
+
+// Apply-latency histogram and reload counters for /metrics, fed by reports.
+struct EngineMetrics {
+  std::vector<double> latency_buckets_s{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  std::vector<uint64_t> latency_counts;  // cumulative counts per bucket (+Inf last)
+  double latency_sum_s = 0;
+  uint64_t latency_count = 0;
+  uint64_t reports = 0;
+  uint64_t fetches = 0;
+  uint64_t keys_sent = 0;
+};
+
+class TaskEngine {
+ public:
+  TaskEngine(Store& store, Bus& bus, const Clock& clock, TaskEngineOptions options = {});
+  ~TaskEngine();  // stops the retry thread and unsubscribes
+
+  // Subscribes to hp.ctl.tasks / report / hello (queue group) and starts the retry thread.
+  [[nodiscard]] Status Start();
+  void Stop();
+
+  // Rings node's doorbell: publishes Key{head} on hp.node.<node>.key. Lossy by design.
+  void Notify(const std::string& node, int64_t head_revision);
+  // Blocks until task id is final or timeout; returns the task as it is then.
+  Result<TaskRecord> Wait(int64_t id, std::chrono::milliseconds timeout);
+
+  EngineMetrics Metrics() const;
+
+ private:
+  // Handlers of the bus requests; each returns the encoded reply.
+  std::string HandleFetch(const std::string& data);
+  std::string HandleReport(const std::string& data);
+  std::string HandleHello(const std::string& data);
+  void RetryLoop();
+
+  Store& store_;
+  Bus& bus_;
+  const Clock& clock_;
+  TaskEngineOptions options_;
+  std::vector<std::unique_ptr<Subscription>> subs_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;  // notified whenever a report arrives
+  EngineMetrics metrics_;
+  bool stopping_ = false;
+  std::thread retry_thread_;
+};
+
+}  // namespace hostplane::controller

@@ -1,0 +1,237 @@
+#pragma once
+
+// The store: every account's data, the nodes, the tasks (the outbox) and the audit log, behind one
+// interface. SqliteStore implements it now; a PostgreSQL backend will implement the same interface
+// (shared/DESIGN.md). All writes go through Store::Write, one transaction each, so a change, the
+// tasks it implies and its audit entry commit together or not at all (transactional outbox, P9).
+// Acknowledged means durable: Write returns only after the commit is on disk (P8).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace hostplane::controller {
+
+using Json = nlohmann::json;
+
+// A limit: nullopt means unlimited (a flag, never -1).
+using Limit = std::optional<int64_t>;
+
+struct Plan {
+  int64_t id = 0;
+  std::string name;
+  Limit max_sites;
+  Limit max_mailboxes;
+  Limit mailbox_quota_mb;
+  Limit max_forwarders;
+  Limit max_ftp_users;
+  Limit max_dns_zones;
+  Limit max_databases;
+  Limit disk_mb;
+  int64_t created_at = 0;
+};
+
+struct Customer {
+  int64_t id = 0;
+  std::string login;
+  std::string name;
+  std::string email;
+  std::string password_hash;  // Argon2id (libsodium crypto_pwhash_str); empty: no panel login
+  std::string status = "active";  // active | suspended | deleting
+  int64_t plan_id = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct Site {
+  int64_t id = 0;
+  int64_t customer_id = 0;
+  std::string customer_login;  // joined on read
+  std::string domain;
+  std::vector<std::string> aliases;
+  std::string docroot;
+  std::string status = "active";  // active | suspended | removing
+  int64_t node_id = 0;
+  std::string node_name;  // joined on read
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct Node {
+  int64_t id = 0;
+  std::string name;
+  std::vector<std::string> roles;  // web, mail, dns, ftp, db
+  int64_t capacity = 0;            // how many sites (objects) it may serve
+  std::string status = "active";   // active | draining | disabled
+  int64_t head_revision = 0;       // newest task revision issued to it
+  int64_t applied_revision = 0;    // newest revision its agent reported as applied
+  std::optional<int64_t> last_seen;
+  std::string version;             // agent version from its hello
+  std::vector<std::string> drivers;
+  std::vector<std::string> drift;  // files changed behind the agent's back, from its last report
+  int64_t created_at = 0;
+};
+
+// pending -> applied | failed; retry (pending again after backoff); superseded when a newer task
+// for the same object on the same node was appended before this one was applied.
+struct TaskRecord {
+  int64_t id = 0;
+  int64_t node_id = 0;
+  std::string node_name;
+  int64_t revision = 0;
+  std::string object_key;
+  std::string kind;
+  Json spec;
+  std::string state = "pending";  // pending | applied | failed | retry | superseded
+  std::string error;
+  int attempts = 0;
+  std::optional<int64_t> next_attempt_at;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  std::optional<int64_t> applied_at;
+  std::optional<int64_t> duration_ms;  // apply duration reported by the agent
+  std::optional<int64_t> change_id;    // the audit entry of the change that made it
+};
+
+struct AuditEntry {
+  int64_t id = 0;
+  std::string actor;
+  std::string action;  // "customer.create", "site.remove", ...
+  std::string object;  // "customer:acme", "site:shop.acme.example"
+  Json before;         // null when created
+  Json after;          // null when deleted
+  int64_t at = 0;
+};
+
+struct ApiToken {
+  int64_t id = 0;
+  std::string name;
+  std::string role = "admin";
+  int64_t created_at = 0;
+  std::optional<int64_t> last_used_at;
+};
+
+// Filters for lists. Pages are keyset-based: items with id > after_id, at most limit of them.
+struct Page {
+  int64_t after_id = 0;
+  int limit = 100;
+};
+
+struct TaskFilter {
+  std::optional<std::string> node;
+  std::optional<std::string> state;
+  std::optional<std::string> object_key;
+  std::optional<int64_t> change_id;
+  Page page;
+};
+
+// The counts behind /metrics.
+struct TaskStats {
+  std::map<std::string, int64_t> by_state;
+};
+
+// Everything one write transaction can do. Obtained only inside Store::Write.
+class StoreTxn {
+ public:
+  virtual ~StoreTxn() = default;
+  // Reads inside the transaction (for checks that must hold at commit: uniqueness, quotas).
+  virtual Result<std::optional<Customer>> FindCustomer(const std::string& login) = 0;
+  virtual Result<std::optional<Customer>> FindCustomerById(int64_t id) = 0;
+  virtual Result<std::optional<Site>> FindSite(const std::string& domain) = 0;
+  // The site that owns name as its domain or one of its aliases.
+  virtual Result<std::optional<Site>> FindSiteByName(const std::string& name) = 0;
+  virtual Result<std::vector<Site>> SitesOfCustomer(int64_t customer_id) = 0;
+  virtual Result<int64_t> CountSites(int64_t customer_id) = 0;
+  virtual Result<std::optional<Plan>> FindPlan(const std::string& name) = 0;
+  virtual Result<std::optional<Plan>> FindPlanById(int64_t id) = 0;
+  virtual Result<std::optional<Node>> FindNode(const std::string& name) = 0;
+  virtual Result<std::vector<Node>> ListNodes() = 0;
+  // Sites per node, for placement.
+  virtual Result<std::map<int64_t, int64_t>> SiteCountByNode() = 0;
+
+  // Inserts return the stored row (ids and timestamps set). kConflict on a unique violation.
+  virtual Result<Customer> InsertCustomer(const Customer& c) = 0;
+  virtual Status UpdateCustomer(const Customer& c) = 0;
+  virtual Status DeleteCustomer(int64_t id) = 0;
+  virtual Result<Plan> InsertPlan(const Plan& p) = 0;
+  // Also claims the domain and every alias as names (unique across all sites).
+  virtual Result<Site> InsertSite(const Site& s) = 0;
+  virtual Status UpdateSite(const Site& s) = 0;  // re-claims names when aliases changed
+  virtual Status DeleteSite(int64_t id) = 0;
+  virtual Result<Node> InsertNode(const Node& n) = 0;
+  virtual Status UpdateNode(const Node& n) = 0;
+
+  // Appends a task for node with the node's next revision; marks older non-final tasks of the
+  // same object on that node superseded. Returns the stored task.
+  virtual Result<TaskRecord> AppendTask(int64_t node_id, const std::string& object_key,
+                                        const std::string& kind, const Json& spec,
+                                        std::optional<int64_t> change_id) = 0;
+  // Records an agent's result for one task. A result for a task that is already final, or for
+  // another node, is ignored (returns false).
+  virtual Result<bool> RecordResult(const std::string& node, int64_t task_id,
+                                    const std::string& state, const std::string& error,
+                                    std::optional<int64_t> duration_ms,
+                                    std::optional<int64_t> next_attempt_at) = 0;
+
+  // Appends an audit entry and returns its id (used as the change id of the tasks it made).
+  virtual Result<int64_t> Audit(const std::string& actor, const std::string& action,
+                                const std::string& object, const Json& before,
+                                const Json& after) = 0;
+
+  virtual Result<ApiToken> InsertToken(const std::string& name, const std::string& token_hash,
+                                       const std::string& role) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs fn in one write transaction (BEGIN IMMEDIATE); commits durably when fn succeeds, rolls
+  // back when it fails. Writers are serialised. Returns fn's error, or kIo/kUnavailable from the
+  // store itself.
+  [[nodiscard]] virtual Status Write(const std::function<Status(StoreTxn&)>& fn) = 0;
+
+  // Reads (snapshot, may run concurrently with a writer).
+  virtual Result<std::optional<Customer>> GetCustomer(const std::string& login) = 0;
+  virtual Result<std::vector<Customer>> ListCustomers(const Page& page) = 0;
+  virtual Result<std::optional<Site>> GetSite(const std::string& domain) = 0;
+  virtual Result<std::vector<Site>> ListSites(std::optional<std::string> customer_login,
+                                              const Page& page) = 0;
+  virtual Result<std::vector<Plan>> ListPlans() = 0;
+  virtual Result<std::optional<Node>> GetNode(const std::string& name) = 0;
+  virtual Result<std::vector<Node>> ListNodes() = 0;
+  virtual Result<std::optional<TaskRecord>> GetTask(int64_t id) = 0;
+  virtual Result<std::vector<TaskRecord>> ListTasks(const TaskFilter& filter) = 0;
+  virtual Result<std::vector<AuditEntry>> ListAudit(const Page& page,
+                                                    std::optional<std::string> object) = 0;
+  virtual Result<TaskStats> GetTaskStats() = 0;
+
+  // The bundle for a node: the newest task of each object with revision > after, plus tasks in
+  // state retry whose next_attempt_at <= now, ordered by revision, at most limit. `head` is the
+  // node's newest revision.
+  struct Fetched {
+    std::vector<TaskRecord> tasks;
+    int64_t head = 0;
+    bool more = false;
+  };
+  virtual Result<Fetched> FetchTasks(const std::string& node, int64_t after, int limit,
+                                     int64_t now) = 0;
+  // Nodes that have retry tasks due at or before now (the engine rings their doorbell).
+  virtual Result<std::vector<std::string>> NodesWithDueRetries(int64_t now) = 0;
+
+  // Token lookup by hash; updates last_used_at. nullopt when unknown.
+  virtual Result<std::optional<ApiToken>> FindToken(const std::string& token_hash) = 0;
+};
+
+// Opens (creating if needed) the SQLite store at path and applies the numbered migrations.
+[[nodiscard]] Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+
+}  // namespace hostplane::controller

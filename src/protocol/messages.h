@@ -1,0 +1,135 @@
+#pragma once
+
+// The messages exchanged by controller and agents over the Bus (shared/DESIGN.md "Messages"), and
+// the typed task specs they carry. JSON via nlohmann::json; every From* parser validates shape and
+// types and returns kInvalid on anything unexpected (the bus is an attack surface, SECURITY rule 9).
+//
+//   hp.node.<node>.key   controller -> agent   Key          (a doorbell, may be lost)
+//   hp.ctl.tasks         agent -> controller   FetchRequest -> Bundle   (request/reply, queue group)
+//   hp.ctl.report        agent -> controller   Report       -> ReportAck (request/reply)
+//   hp.ctl.hello         agent -> controller   Hello        -> HelloAck  (request/reply)
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace hostplane::protocol {
+
+using Json = nlohmann::json;
+
+inline constexpr const char* kSubjectTasks = "hp.ctl.tasks";
+inline constexpr const char* kSubjectReport = "hp.ctl.report";
+inline constexpr const char* kSubjectHello = "hp.ctl.hello";
+inline constexpr const char* kQueueGroup = "hp.controllers";
+std::string KeySubject(const std::string& node);  // "hp.node.<node>.key"
+
+// Task kinds. A task is level-triggered: it carries the full desired spec of one object.
+inline constexpr const char* kSiteEnsure = "site.ensure";
+inline constexpr const char* kSiteRemove = "site.remove";
+
+// Desired state of one website on a web node (kind site.ensure).
+struct SiteSpec {
+  std::string domain;                // canonical A-label form
+  std::vector<std::string> aliases;  // canonical, sorted
+  std::string account;               // the customer's login: the home is <home_root>/<account>
+  std::string docroot;               // relative to the account home, validated path
+  std::string status = "active";     // active | suspended
+  bool operator==(const SiteSpec&) const = default;
+};
+Json ToJson(const SiteSpec& s);
+[[nodiscard]] Result<SiteSpec> SiteSpecFromJson(const Json& j);
+
+// kind site.remove
+struct SiteRemoval {
+  std::string domain;
+  std::string account;
+  std::string docroot;
+  bool remove_content = false;  // delete the docroot too (only when asked)
+  bool operator==(const SiteRemoval&) const = default;
+};
+Json ToJson(const SiteRemoval& s);
+[[nodiscard]] Result<SiteRemoval> SiteRemovalFromJson(const Json& j);
+
+// One task as it travels in a bundle.
+struct Task {
+  int64_t id = 0;
+  int64_t revision = 0;     // per-node, monotonic
+  std::string object_key;   // "site:shop.acme.example"
+  std::string kind;         // kSiteEnsure, kSiteRemove, ...
+  Json spec;                // the full desired spec, parsed by the driver for its kind
+  int attempts = 0;
+};
+Json ToJson(const Task& t);
+[[nodiscard]] Result<Task> TaskFromJson(const Json& j);
+
+struct Key {
+  int64_t revision = 0;  // the node's newest task revision
+};
+std::string Encode(const Key& k);
+[[nodiscard]] Result<Key> DecodeKey(const std::string& data);
+
+struct FetchRequest {
+  std::string node;
+  int64_t after = 0;  // the agent's last applied revision; 0 = everything (a rebuild)
+  int limit = 5000;   // at most this many tasks in one bundle
+};
+std::string Encode(const FetchRequest& r);
+[[nodiscard]] Result<FetchRequest> DecodeFetchRequest(const std::string& data);
+
+// The newest task of each object with a revision after `after` (plus tasks due for a retry),
+// ordered by revision. `more` says the limit cut the list: fetch again after the last revision.
+struct Bundle {
+  std::string node;
+  std::vector<Task> tasks;
+  int64_t head = 0;   // the node's newest revision when the bundle was made
+  bool more = false;
+  std::string error;  // set when the controller refused the request (unknown node, ...)
+};
+std::string Encode(const Bundle& b);
+[[nodiscard]] Result<Bundle> DecodeBundle(const std::string& data);
+
+enum class TaskOutcome { kApplied, kFailed, kRetry };
+const char* OutcomeName(TaskOutcome o);  // "applied" | "failed" | "retry"
+
+struct TaskResult {
+  int64_t task = 0;
+  int64_t revision = 0;
+  TaskOutcome outcome = TaskOutcome::kApplied;
+  std::string detail;     // the daemon's own message on failure
+  int64_t duration_ms = 0;
+};
+
+// Results of one batch. Drift: files the agent manages that changed behind its back.
+struct Report {
+  std::string node;
+  std::vector<TaskResult> results;
+  int64_t applied_revision = 0;  // the agent's journal after this batch
+  std::vector<std::string> drift;
+};
+std::string Encode(const Report& r);
+[[nodiscard]] Result<Report> DecodeReport(const std::string& data);
+
+struct Hello {
+  std::string node;
+  std::string version;
+  std::vector<std::string> drivers;
+  int64_t applied_revision = 0;
+  double load = 0;
+};
+std::string Encode(const Hello& h);
+[[nodiscard]] Result<Hello> DecodeHello(const std::string& data);
+
+// Replies to Report and Hello: {"ok": true} or {"ok": false, "error": "..."}.
+struct Ack {
+  bool ok = true;
+  std::string error;
+};
+std::string Encode(const Ack& a);
+[[nodiscard]] Result<Ack> DecodeAck(const std::string& data);
+
+}  // namespace hostplane::protocol

@@ -1,0 +1,86 @@
+#pragma once
+
+// The input grammars of shared/SECURITY.md, in one place. The controller checks every field with
+// these at the API, and the agent checks again before rendering (rule 3). Each check returns the
+// canonical form, or a Violation with a stable machine-readable code ("domain.label_too_long")
+// and a sentence for a person.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "common/result.h"
+
+namespace hostplane::protocol {
+
+struct Violation {
+  std::string code;     // "<grammar>.<reason>", e.g. "domain.mixed_script"
+  std::string message;  // a sentence, safe to show (input is quoted escaped, never raw)
+};
+
+template <typename T>
+using Checked = tl::expected<T, Violation>;
+
+// Domain: IDNA 2008 / UTS #46 non-transitional to lowercase A-labels (libidn2), one trailing dot
+// stripped, labels 1-63 of [a-z0-9-] without a leading or trailing '-', total <= 253, at least
+// two labels, not an IP literal, TLD not all digits, no label mixing scripts (ICU). Codes:
+// domain.empty, domain.too_long, domain.label_empty, domain.label_too_long,
+// domain.invalid_character, domain.hyphen, domain.single_label, domain.ip_literal,
+// domain.numeric_tld, domain.mixed_script, domain.idna, domain.reserved (names under
+// .invalid/.localhost/hostplane.internal, which hostplane keeps for itself).
+Checked<std::string> CheckDomain(std::string_view input);
+
+// System user / account login: ^[a-z][a-z0-9]{2,15}$, not a reserved or existing system
+// account. Codes: login.empty, login.starts_with_digit, login.invalid_character,
+// login.too_short, login.too_long, login.reserved.
+Checked<std::string> CheckLogin(std::string_view input);
+
+// Relative path inside an account root (docroot, FTP home): no "..", not absolute, no control
+// characters or backslashes, no empty or "." components after normalisation, <= 255 bytes,
+// components of [A-Za-z0-9._-] only. Returns the normalised form ("web/shop/public").
+// Codes: path.empty, path.absolute, path.dot_dot, path.control_character, path.backslash,
+// path.invalid_character, path.too_long.
+Checked<std::string> CheckRelativePath(std::string_view input);
+
+// Email address for contact data: local@domain, local part of printable ASCII without spaces,
+// quotes, <>, ',', ';'; the domain through CheckDomain. Lowercases the domain.
+// Codes: email.invalid, email.too_long, plus the domain.* codes of its domain.
+Checked<std::string> CheckEmail(std::string_view input);
+
+// Password: valid UTF-8, no control characters, 12-1024 bytes.
+// Codes: password.too_short, password.too_long, password.invalid_utf8,
+// password.control_character.
+Checked<std::string> CheckPassword(std::string_view input);
+
+// Mailbox local part: ^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$, no "..", lowercased.
+// Codes: local_part.invalid, local_part.dot_dot, local_part.too_long, local_part.plus_reserved.
+Checked<std::string> CheckLocalPart(std::string_view input);
+
+// Display name: valid UTF-8, 1-200 bytes, no control characters. Trimmed.
+// Codes: name.empty, name.too_long, name.control_character, name.invalid_utf8.
+Checked<std::string> CheckDisplayName(std::string_view input);
+
+// Node name: ^[a-z][a-z0-9-]{0,62}$ without a trailing '-'. Codes: node.invalid.
+Checked<std::string> CheckNodeName(std::string_view input);
+
+// Strict decimal integer (no sign unless min < 0, no spaces, no leading '+', no leading zeros,
+// no exponent) within [min, max]. Codes: number.not_integer, number.out_of_range.
+Checked<int64_t> CheckInteger(std::string_view input, int64_t min, int64_t max);
+
+// Collects violations by field path and turns them into one kInvalid Error.
+class FieldErrors {
+ public:
+  void Add(const std::string& field, const Violation& v);
+  bool empty() const { return fields_.empty(); }
+  // kInvalid with fields {path: code} and a message joining the sentences.
+  Error ToError() const;
+
+ private:
+  std::vector<std::pair<std::string, Violation>> fields_;
+};
+
+}  // namespace hostplane::protocol
