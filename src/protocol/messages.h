@@ -109,7 +109,8 @@ struct Report {
   std::string node;
   std::vector<TaskResult> results;
   int64_t applied_revision = 0;  // the agent's journal after this batch
-  std::vector<std::string> drift;
+  std::vector<std::string> drift;  // root-relative paths of drifted files (empty: none)
+  int reloads = 0;                 // daemon reloads this batch caused (for /metrics)
 };
 std::string Encode(const Report& r);
 [[nodiscard]] Result<Report> DecodeReport(const std::string& data);

@@ -1,0 +1,60 @@
+#include "common/crypto.h"
+
+#include <sodium.h>
+
+#include <vector>
+
+namespace hostplane {
+
+Status InitCrypto() {
+  if (sodium_init() < 0) return Fail(Error::Internal("libsodium failed to initialise"));
+  return Ok();
+}
+
+Result<std::string> HashPassword(const std::string& password) {
+  HP_TRY(InitCrypto());
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return Fail(Error::Internal("out of memory while hashing a password"));
+  }
+  return std::string(out);
+}
+
+bool VerifyPassword(const std::string& hash, const std::string& password) {
+  if (!InitCrypto()) return false;
+  if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+std::string NewApiToken() {
+  (void)InitCrypto();
+  unsigned char raw[32];
+  randombytes_buf(raw, sizeof raw);
+  std::vector<char> b64(sodium_base64_ENCODED_LEN(sizeof raw,
+                                                   sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+  sodium_bin2base64(b64.data(), b64.size(), raw, sizeof raw,
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return "hp_" + std::string(b64.data());
+}
+
+std::string HashApiToken(const std::string& token) {
+  (void)InitCrypto();
+  unsigned char digest[32];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(token.data()),
+                     token.size(), nullptr, 0);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+std::string RandomHex(size_t n) {
+  (void)InitCrypto();
+  std::vector<unsigned char> raw(n);
+  randombytes_buf(raw.data(), n);
+  std::vector<char> hex(2 * n + 1);
+  sodium_bin2hex(hex.data(), hex.size(), raw.data(), n);
+  return hex.data();
+}
+
+}  // namespace hostplane

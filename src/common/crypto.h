@@ -1,0 +1,28 @@
+#pragma once
+
+// Secrets, with libsodium (never hand-rolled). Passwords: Argon2id in libsodium's modular string
+// format. API tokens: 32 random bytes shown once as "hp_<base64url>", stored as a BLAKE2b-256 hash
+// (a fast hash is right for high-entropy tokens; Argon2 is for human passwords).
+
+#include <string>
+
+#include "common/result.h"
+
+namespace hostplane {
+
+// Initialises libsodium; safe to call many times. Errors: kInternal.
+[[nodiscard]] Status InitCrypto();
+
+// Argon2id (interactive limits). Errors: kInternal when out of memory.
+[[nodiscard]] Result<std::string> HashPassword(const std::string& password);
+bool VerifyPassword(const std::string& hash, const std::string& password);
+
+// A new API token: "hp_" + 43 characters of base64url.
+std::string NewApiToken();
+// Hex BLAKE2b-256 of a token, the form stored.
+std::string HashApiToken(const std::string& token);
+
+// n random bytes as lowercase hex.
+std::string RandomHex(size_t n);
+
+}  // namespace hostplane
