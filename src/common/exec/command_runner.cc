@@ -186,10 +186,11 @@ Result<CommandOutput> PosixCommandRunner::Run(const Command& command) {
 }
 
 Result<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
-                                         const std::string& log_path) {
+                                         const std::string& log_path,
+                                         const std::map<std::string, std::string>& extra_env) {
   if (argv.empty()) return Fail(Error::Invalid("empty argv"));
   CArgs args(argv);
-  CArgs env = BuildEnv({});
+  CArgs env = BuildEnv(extra_env);
   int log_fd = -1;
   if (!log_path.empty()) {
     log_fd = ::open(log_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);

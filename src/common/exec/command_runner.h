@@ -60,9 +60,11 @@ std::optional<std::string> FindProgram(const std::string& name);
 // dies, even by kill -9 (PR_SET_PDEATHSIG), so no daemon outlives the all-in-one.
 class ChildProcess {
  public:
-  // Starts argv with stdout and stderr appended to log_path (when not empty).
+  // Starts argv with stdout and stderr appended to log_path (when not empty), with the minimal
+  // environment plus env.
   [[nodiscard]] static Result<ChildProcess> Start(const std::vector<std::string>& argv,
-                                                  const std::string& log_path);
+                                                  const std::string& log_path,
+                                                  const std::map<std::string, std::string>& env = {});
   ChildProcess() = default;
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;

@@ -1,0 +1,346 @@
+#include "cmd/up.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/agent.h"
+#include "cmd/nginx_conf.h"
+#include "common/bus/bus.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/exec/command_runner.h"
+#include "common/fs/filesystem.h"
+#include "controller/api/api_server.h"
+#include "controller/engine/hosting_service.h"
+#include "controller/engine/task_engine.h"
+#include "controller/store/store.h"
+
+namespace hostplane::cmd {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct UpOptions {
+  std::string data_dir = "var";
+  std::string listen = "127.0.0.1";
+  int api_port = 8580;
+  int http_port = 18080;
+  int resync_seconds = 30;
+  std::string log_level = "info";
+  // Test hooks, refused unless --enable-test-hooks is given.
+  bool test_hooks = false;
+  std::vector<std::string> test_break_domains;
+  int test_write_delay_ms = 0;
+  bool test_drop_keys = false;
+};
+
+constexpr const char* kNodeName = "local";
+constexpr const char* kTokenName = "admin";
+
+// Reads KEY=VALUE lines of a file we wrote ourselves (hostplane.env). Data, never sourced.
+std::map<std::string, std::string> ReadEnvFile(Filesystem& files, const std::string& rel) {
+  std::map<std::string, std::string> out;
+  auto content = files.ReadFile(rel);
+  if (!content || !*content) return out;
+  size_t pos = 0;
+  const std::string& s = **content;
+  while (pos < s.size()) {
+    size_t end = s.find('\n', pos);
+    if (end == std::string::npos) end = s.size();
+    std::string line = s.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.rfind("export ", 0) == 0) line = line.substr(7);
+    size_t eq = line.find('=');
+    if (eq == std::string::npos || line.empty() || line[0] == '#') continue;
+    out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
+// Fails with a sentence a person can act on when the port is taken.
+Status CheckPortFree(const std::string& address, int port, const char* flag) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail(Error::FromErrno("socket", errno));
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, address.c_str(), &addr.sin_addr);
+  int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return Fail(Error::Conflict(fmt::format("{}:{} is not free ({}); choose another port with {}",
+                                            address, port, std::strerror(err), flag)));
+  }
+  return Ok();
+}
+
+bool TcpConnects(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// nginx with 10,000 vhosts opens two log files per site: raise our limit (inherited by nginx).
+void RaiseFileLimit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  rlimit want = lim;
+  want.rlim_cur = want.rlim_max = std::max<rlim_t>(lim.rlim_max, 262144);
+  if (::setrlimit(RLIMIT_NOFILE, &want) != 0) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+std::string TailOfFile(const std::string& path, size_t bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return {};
+  std::fseek(f, 0, SEEK_END);
+  long size = std::ftell(f);
+  long from = size > static_cast<long>(bytes) ? size - static_cast<long>(bytes) : 0;
+  std::fseek(f, from, SEEK_SET);
+  std::string out(static_cast<size_t>(size - from), '\0');
+  size_t n = std::fread(out.data(), 1, out.size(), f);
+  out.resize(n);
+  std::fclose(f);
+  return out;
+}
+
+// Starts the private nginx and waits until it accepts connections.
+Result<ChildProcess> StartNginx(const NginxPaths& paths, int http_port) {
+  HP_TRY(CheckPortFree("127.0.0.1", http_port, "--http-port"));
+  auto nginx = ChildProcess::Start(
+      {paths.binary, "-p", paths.prefix, "-c", paths.conf, "-g", "daemon off;"},
+      paths.stderr_log);
+  if (!nginx) return Fail(nginx.error());
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!nginx->Running()) {
+      return Fail(Error::Unavailable("nginx exited at start-up: " +
+                                     TailOfFile(paths.stderr_log, 2000) +
+                                     TailOfFile(paths.error_log, 2000)));
+    }
+    if (TcpConnects(http_port)) return nginx;
+    std::this_thread::sleep_for(5ms);
+  }
+  return Fail(Error::Timeout("nginx did not start listening on port " +
+                             std::to_string(http_port) + " within 15 s"));
+}
+
+// Finds or makes the admin token: reuses the one in hostplane.env when the store knows it.
+Result<std::string> EnsureAdminToken(controller::Store& store, Filesystem& files) {
+  auto env = ReadEnvFile(files, "hostplane.env");
+  if (auto it = env.find("HOSTPLANE_TOKEN"); it != env.end()) {
+    auto found = store.FindToken(HashApiToken(it->second));
+    if (found && *found) return it->second;
+  }
+  std::string token = NewApiToken();
+  HP_TRY(store.Write([&](controller::StoreTxn& tx) -> Status {
+    auto t = tx.InsertToken(kTokenName, HashApiToken(token), "admin");
+    if (!t) return Fail(t.error());
+    return Ok();
+  }));
+  return token;
+}
+
+Status EnsureLocalNode(controller::HostingService& service) {
+  controller::Actor system{"system:up", "admin"};
+  auto node = service.GetNode(system, kNodeName);
+  if (node) return Ok();
+  if (node.error().code != ErrorCode::kNotFound) return Fail(node.error());
+  auto created = service.CreateNode(system, {kNodeName, {"web"}, 1'000'000});
+  if (!created) return Fail(created.error());
+  return Ok();
+}
+
+int RunUp(const UpOptions& opt) {
+  spdlog::set_level(spdlog::level::from_str(opt.log_level));
+  if (!opt.test_hooks && (!opt.test_break_domains.empty() || opt.test_write_delay_ms > 0 ||
+                          opt.test_drop_keys)) {
+    std::fprintf(stderr, "error: --test-* options need --enable-test-hooks\n");
+    return 2;
+  }
+  std::error_code ec;
+  fs::create_directories(opt.data_dir, ec);
+  fs::path data = fs::absolute(opt.data_dir, ec).lexically_normal();
+  if (ec || !fs::is_directory(data)) {
+    std::fprintf(stderr, "error: cannot use data directory %s\n", opt.data_dir.c_str());
+    return 1;
+  }
+  std::string data_dir = data.string();
+  if (!data_dir.empty() && data_dir.back() == '/') data_dir.pop_back();
+  ::chmod(data_dir.c_str(), 0755);  // nginx workers must traverse it
+
+  // One `up` per data directory.
+  int lock_fd = ::open((data_dir + "/up.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    std::fprintf(stderr, "error: another `hostplane up` is running on %s\n", data_dir.c_str());
+    return 1;
+  }
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto fail = [](const Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.message.c_str());
+    return 1;
+  };
+  if (auto s = InitCrypto(); !s) return fail(s.error());
+  if (auto s = CheckPortFree(opt.listen, opt.api_port, "--api-port"); !s) return fail(s.error());
+
+  PosixFilesystem files(data_dir);
+  SystemClock clock;
+  agent::HostLayout layout = UpLayout(data_dir, opt.http_port);
+  NginxPaths nginx_paths = UpNginxPaths(data_dir);
+  if (auto s = WriteUpNginxConf(files, layout, nginx_paths); !s) return fail(s.error());
+
+  auto store = controller::OpenSqliteStore(data_dir + "/store.db");
+  if (!store) return fail(store.error());
+  auto token = EnsureAdminToken(**store, files);
+  if (!token) return fail(token.error());
+
+  RaiseFileLimit();
+  auto nginx = StartNginx(nginx_paths, opt.http_port);
+  if (!nginx) return fail(nginx.error());
+
+  BusFaults faults;
+  if (opt.test_drop_keys) faults.drop_publish_prefix = "hp.node.";
+  auto bus = NewInProcessBus(faults);
+  controller::TaskEngine engine(**store, *bus, clock);
+  if (auto s = engine.Start(); !s) return fail(s.error());
+  controller::HostingService service(**store, engine, clock);
+  if (auto s = EnsureLocalNode(service); !s) return fail(s.error());
+
+  controller::ApiOptions api_options;
+  api_options.bind = opt.listen;
+  api_options.port = opt.api_port;
+  controller::ApiServer api(service, engine, **store, clock, api_options);
+  if (auto s = api.Start(); !s) return fail(s.error());
+
+  PosixCommandRunner runner({layout.nginx.binary});
+  agent::AgentOptions agent_options;
+  agent_options.node = kNodeName;
+  agent_options.resync = std::chrono::seconds(opt.resync_seconds);
+  agent_options.test_break_domains = opt.test_break_domains;
+  agent_options.test_write_delay = std::chrono::milliseconds(opt.test_write_delay_ms);
+  auto agent = agent::NewAgent(agent_options, layout, *bus, files, runner, clock);
+  if (auto s = agent->Start(); !s) return fail(s.error());
+
+  std::string url = fmt::format("http://{}:{}", opt.listen, api.port());
+  std::string env = fmt::format(
+      "# written by `hostplane up`; load it with: . {}/hostplane.env\n"
+      "export HOSTPLANE_URL={}\nexport HOSTPLANE_TOKEN={}\nexport HOSTPLANE_HTTP_PORT={}\n"
+      "export HOSTPLANE_DATA_DIR={}\n",
+      data_dir, url, *token, opt.http_port, data_dir);
+  if (auto s = files.WriteFileAtomic("hostplane.env", env, 0600); !s) return fail(s.error());
+
+  std::printf(
+      "hostplane is up.\n\n"
+      "  API         %s   (OpenAPI: %s/api/v1/openapi.json)\n"
+      "  admin token %s\n"
+      "  sites       http://127.0.0.1:%d/   (nginx, Host header selects the site)\n"
+      "  data        %s\n\n"
+      "In another shell:\n"
+      "  . %s/hostplane.env\n"
+      "  hostplane customer create acme --email ops@acme.example\n"
+      "  hostplane site add shop.acme.example --customer acme --wait\n"
+      "  curl -H 'Host: shop.acme.example' http://127.0.0.1:$HOSTPLANE_HTTP_PORT/\n\n"
+      "Press Ctrl-C to stop.\n",
+      url.c_str(), url.c_str(), token->c_str(), opt.http_port, data_dir.c_str(),
+      data_dir.c_str());
+  std::fflush(stdout);
+
+  int restarts = 0;
+  for (;;) {
+    timespec tick{1, 0};
+    int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) {
+      std::printf("\nstopping (%s)...\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM");
+      break;
+    }
+    if (!nginx->Running()) {
+      spdlog::error("nginx exited unexpectedly; restarting it");
+      if (++restarts > 5) {
+        spdlog::critical("nginx keeps exiting; giving up");
+        break;
+      }
+      nginx = StartNginx(nginx_paths, opt.http_port);
+      if (!nginx) return fail(nginx.error());
+    }
+  }
+  agent->Stop();
+  api.Stop();
+  engine.Stop();
+  nginx->Stop(SIGTERM, 5s);
+  std::printf("stopped.\n");
+  return 0;
+}
+
+}  // namespace
+
+void AddUpCommand(CLI::App& app, int& exit_code) {
+  auto opt = std::make_shared<UpOptions>();
+  CLI::App* up = app.add_subcommand(
+      "up",
+      "Run the all-in-one: controller (SQLite store), an agent and a private nginx on loopback "
+      "ports, all under the data directory.");
+  up->add_option("--data-dir", opt->data_dir, "Where everything is kept")
+      ->capture_default_str();
+  up->add_option("--listen", opt->listen, "Address of the REST API")->capture_default_str();
+  up->add_option("--api-port", opt->api_port, "Port of the REST API")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  up->add_option("--http-port", opt->http_port, "Port nginx serves the sites on (127.0.0.1)")
+      ->check(CLI::Range(1024, 65535))
+      ->capture_default_str();
+  up->add_option("--resync-seconds", opt->resync_seconds,
+                 "The agent fetches its tasks at least this often, even without a key")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  up->add_option("--log-level", opt->log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  auto* hooks = up->add_option_group("test hooks", "For the integration tests only");
+  hooks->add_flag("--enable-test-hooks", opt->test_hooks, "Allow the --test-* options");
+  hooks->add_option("--test-break-domain", opt->test_break_domains,
+                    "Render an invalid nginx directive into this site's vhost");
+  hooks->add_option("--test-write-delay-ms", opt->test_write_delay_ms,
+                    "Sleep after each config file the agent writes");
+  hooks->add_flag("--test-drop-keys", opt->test_drop_keys,
+                  "Lose every key sent to agents (the resync must converge anyway)");
+  up->callback([opt, &exit_code] { exit_code = RunUp(*opt); });
+}
+
+}  // namespace hostplane::cmd

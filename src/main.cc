@@ -1,0 +1,33 @@
+// hostplane: one binary, many subcommands. main() only wires the subcommands together.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "cli/cli.h"
+#include "cmd/token.h"
+#include "cmd/up.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "hostplane: a multi-server web-hosting control plane.\n"
+      "Start everything on this machine with `hostplane up`, then manage customers and sites\n"
+      "with the commands below (they talk to the REST API named by HOSTPLANE_URL)."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", HOSTPLANE_VERSION);
+  int exit_code = 0;
+  hostplane::cmd::AddUpCommand(app, exit_code);
+  hostplane::cmd::AddTokenCommand(app, exit_code);
+  hostplane::cli::AddCliCommands(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;  // usage errors: exit code 2
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return exit_code;
+}

@@ -1,0 +1,245 @@
+#include "harness.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace hostplane::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Each concurrently running test claims a slot with flock; its ports derive from the slot.
+int ClaimSlot(int* fd_out) {
+  for (int slot = 0; slot < 200; ++slot) {
+    std::string path = "/tmp/hostplane-test-slot." + std::to_string(slot);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      *fd_out = fd;
+      return slot;
+    }
+    ::close(fd);
+  }
+  return -1;
+}
+
+PosixCommandRunner& Runner() {
+  static PosixCommandRunner runner({HOSTPLANE_BIN, "/usr/bin/curl"});
+  return runner;
+}
+
+}  // namespace
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+UpInstance::UpInstance(UpOptions options) : options_(std::move(options)) {
+  char tmpl[] = "/tmp/hpt.XXXXXX";
+  char* dir = ::mkdtemp(tmpl);
+  if (dir == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return;
+  }
+  prefix_ = dir;
+  ::chmod(prefix_.c_str(), 0755);  // nginx workers drop privileges and must traverse it
+  int slot = ClaimSlot(&slot_fd_);
+  if (slot < 0) {
+    ADD_FAILURE() << "no free port slot";
+    return;
+  }
+  api_port_ = 21000 + slot * 10;
+  http_port_ = api_port_ + 1;
+}
+
+UpInstance::~UpInstance() {
+  Stop();
+  if (!prefix_.empty() && std::getenv("HOSTPLANE_KEEP_TEST_PREFIX") == nullptr) {
+    std::error_code ec;
+    std::filesystem::remove_all(prefix_, ec);
+  }
+  if (slot_fd_ >= 0) ::close(slot_fd_);
+}
+
+void UpInstance::Start() {
+  std::vector<std::string> argv = {HOSTPLANE_BIN,
+                                   "up",
+                                   "--data-dir",
+                                   data_dir(),
+                                   "--api-port",
+                                   std::to_string(api_port_),
+                                   "--http-port",
+                                   std::to_string(http_port_),
+                                   "--resync-seconds",
+                                   std::to_string(options_.resync_seconds)};
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+  std::map<std::string, std::string> env = {{"HOSTPLANE_EXEC_AUDIT", prefix_ + "/exec.audit"}};
+  auto child = ChildProcess::Start(argv, prefix_ + "/up.log", env);
+  ASSERT_TRUE(child) << child.error().message;
+  process_.emplace(std::move(*child));
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(process_->Running()) << "hostplane up exited:\n" << log();
+    std::string env_file = ReadFile(data_dir() + "/hostplane.env");
+    auto pos = env_file.find("HOSTPLANE_TOKEN=");
+    if (pos != std::string::npos) {
+      auto end = env_file.find('\n', pos);
+      token_ = env_file.substr(pos + 16, end - pos - 16);
+      if (Api("GET", "/healthz", nullptr, false).status == 200) return;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  FAIL() << "hostplane up did not become ready:\n" << log();
+}
+
+void UpInstance::Stop() {
+  if (process_) {
+    process_->Stop(SIGTERM, 20s);
+    process_.reset();
+  }
+  token_.clear();
+}
+
+void UpInstance::Kill9() {
+  if (process_) {
+    process_->Stop(SIGKILL, 5s);
+    process_.reset();
+  }
+  // nginx gets SIGTERM from the kernel (PR_SET_PDEATHSIG); wait until the port is free.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline && Curl("_", "/").exit_code != 7) {
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+bool UpInstance::Running() { return process_ && process_->Running(); }
+
+std::string UpInstance::log() const { return ReadFile(prefix_ + "/up.log"); }
+
+HttpResult UpInstance::Api(const std::string& method, const std::string& path, const Json& body,
+                           bool auth) {
+  httplib::Client client("127.0.0.1", api_port_);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(90);
+  httplib::Headers headers;
+  if (auth) headers.emplace("Authorization", "Bearer " + token_);
+  std::string payload = body.is_null() ? std::string() : body.dump();
+  httplib::Result r;
+  if (method == "GET") {
+    r = client.Get(path.c_str(), headers);
+  } else if (method == "POST") {
+    r = client.Post(path.c_str(), headers, payload, "application/json");
+  } else if (method == "PATCH") {
+    r = client.Patch(path.c_str(), headers, payload, "application/json");
+  } else if (method == "DELETE") {
+    r = client.Delete(path.c_str(), headers);
+  }
+  if (!r) return {};
+  return {r->status, r->body};
+}
+
+std::vector<int64_t> UpInstance::TaskIds(const Json& change) {
+  std::vector<int64_t> ids;
+  if (change.contains("tasks")) {
+    for (const auto& t : change["tasks"]) ids.push_back(t["id"].get<int64_t>());
+  }
+  return ids;
+}
+
+std::vector<Json> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
+                                        std::chrono::seconds timeout) {
+  std::vector<Json> out;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (int64_t id : ids) {
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        ADD_FAILURE() << "task " << id << " not final in time\n" << log();
+        return out;
+      }
+      auto r = Api("GET", "/api/v1/tasks/" + std::to_string(id) +
+                              "/wait?timeout_ms=" + std::to_string(std::min<int64_t>(left.count(), 30000)));
+      if (r.status != 200) {
+        ADD_FAILURE() << "wait for task " << id << ": HTTP " << r.status << " " << r.body;
+        return out;
+      }
+      Json task = r.json();
+      Json t = task.contains("task") ? task["task"] : task;
+      std::string state = t.value("state", "");
+      if (state == "applied" || state == "failed" || state == "superseded") {
+        out.push_back(t);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+CommandOutput UpInstance::Cli(const std::vector<std::string>& args, const std::string& stdin_data) {
+  Command cmd;
+  cmd.argv = {HOSTPLANE_BIN};
+  cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
+  cmd.stdin_data = stdin_data;
+  cmd.timeout = std::chrono::seconds(120);
+  cmd.env = {{"HOSTPLANE_URL", "http://127.0.0.1:" + std::to_string(api_port_)},
+             {"HOSTPLANE_TOKEN", token_}};
+  auto r = Runner().Run(cmd);
+  if (!r) {
+    ADD_FAILURE() << r.error().message;
+    return {};
+  }
+  return *r;
+}
+
+CurlResult UpInstance::Curl(const std::string& host, const std::string& path) {
+  Command cmd;
+  cmd.argv = {"/usr/bin/curl", "-s", "--max-time", "5", "-H", "Host: " + host,
+              "-w", "\n%{http_code}", "http://127.0.0.1:" + std::to_string(http_port_) + path};
+  auto r = Runner().Run(cmd);
+  CurlResult out;
+  if (!r) return out;
+  out.exit_code = r->exit_code;
+  auto nl = r->out.rfind('\n');
+  if (nl != std::string::npos) {
+    out.body = r->out.substr(0, nl);
+    out.status = std::atoi(r->out.c_str() + nl + 1);
+  }
+  return out;
+}
+
+bool UpInstance::WaitServing(const std::string& host, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (Curl(host).status == 200) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+}  // namespace hostplane::testing

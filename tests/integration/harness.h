@@ -1,0 +1,91 @@
+#pragma once
+
+// The integration-test harness: runs the real `hostplane up` in a temporary prefix (its own
+// data directory, its own block of loopback ports), and talks to it the way a person would —
+// the REST API over HTTP, the `hostplane` CLI, and curl with a Host header against the nginx it
+// supervises.
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/exec/command_runner.h"
+
+namespace hostplane::testing {
+
+using Json = nlohmann::json;
+
+struct HttpResult {
+  int status = 0;  // 0: no answer (connection closed, refused)
+  std::string body;
+  Json json() const { return Json::parse(body, nullptr, false); }
+};
+
+struct CurlResult {
+  int exit_code = -1;  // curl's own: 0 ok, 7 refused, 52 empty reply (nginx 444), 28 timeout
+  int status = 0;
+  std::string body;
+};
+
+struct UpOptions {
+  int resync_seconds = 30;
+  std::vector<std::string> extra_args;  // e.g. {"--enable-test-hooks", "--test-drop-keys"}
+};
+
+class UpInstance {
+ public:
+  explicit UpInstance(UpOptions options = {});
+  ~UpInstance();  // stops hostplane up and removes the prefix
+  UpInstance(const UpInstance&) = delete;
+  UpInstance& operator=(const UpInstance&) = delete;
+
+  // Starts `hostplane up` and waits until its API answers. Fails the test on error.
+  void Start();
+  // SIGTERM and wait (a clean stop, like Ctrl-C).
+  void Stop();
+  // SIGKILL: no chance to clean up.
+  void Kill9();
+  bool Running();
+
+  const std::string& prefix() const { return prefix_; }
+  std::string data_dir() const { return prefix_ + "/var"; }
+  int api_port() const { return api_port_; }
+  int http_port() const { return http_port_; }
+  const std::string& token() const { return token_; }
+  std::string log() const;  // what hostplane up printed, for failure messages
+
+  // REST calls with the admin token.
+  HttpResult Api(const std::string& method, const std::string& path, const Json& body = nullptr,
+                 bool auth = true);
+  // Waits until every task is final; returns them. Fails the test on timeout.
+  std::vector<Json> WaitTasks(const std::vector<int64_t>& ids,
+                              std::chrono::seconds timeout = std::chrono::seconds(60));
+  // Task ids of a change response ({"tasks":[...]}).
+  static std::vector<int64_t> TaskIds(const Json& change);
+
+  // `hostplane ARGS...` with HOSTPLANE_URL and HOSTPLANE_TOKEN set; stdin_data fed to it.
+  CommandOutput Cli(const std::vector<std::string>& args, const std::string& stdin_data = "");
+  // curl -H 'Host: host' http://127.0.0.1:<http_port><path>
+  CurlResult Curl(const std::string& host, const std::string& path = "/");
+  // Polls until curl answers 200 for host (true) or the deadline passes (false).
+  bool WaitServing(const std::string& host, std::chrono::milliseconds timeout);
+
+ private:
+  UpOptions options_;
+  std::string prefix_;
+  int slot_fd_ = -1;
+  int api_port_ = 0;
+  int http_port_ = 0;
+  std::string token_;
+  std::optional<ChildProcess> process_;
+};
+
+// Lists the files of a directory (names), empty when missing.
+std::vector<std::string> ListDir(const std::string& dir);
+std::string ReadFile(const std::string& path);
+
+}  // namespace hostplane::testing

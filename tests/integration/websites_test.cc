@@ -1,0 +1,233 @@
+// End to end: REST API / CLI -> store -> task engine -> agent -> nginx driver -> a real nginx in
+// a temporary prefix, checked with curl and a Host header.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <thread>
+
+#include "harness.h"
+
+namespace hostplane::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+Json CreateCustomer(UpInstance& up, const std::string& login) {
+  auto r = up.Api("POST", "/api/v1/customers", {{"login", login}, {"email", "ops@" + login + ".example"}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json();
+}
+
+Json CreateSite(UpInstance& up, const std::string& domain, const std::string& customer) {
+  auto r = up.Api("POST", "/api/v1/sites", {{"domain", domain}, {"customer", customer}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json();
+}
+
+TEST(Websites, ThreeSitesAnswerByHostAndRemovalStopsOnlyOne) {
+  UpInstance up;
+  up.Start();
+  CreateCustomer(up, "acme");
+  std::vector<std::string> domains = {"shop.acme.example", "blog.acme.example", "acme.test"};
+  std::vector<int64_t> tasks;
+  for (const auto& d : domains) {
+    auto ids = UpInstance::TaskIds(CreateSite(up, d, "acme"));
+    ASSERT_EQ(ids.size(), 1u);
+    tasks.insert(tasks.end(), ids.begin(), ids.end());
+  }
+  for (const auto& t : up.WaitTasks(tasks)) EXPECT_EQ(t["state"], "applied") << t.dump();
+  for (const auto& d : domains) {
+    auto c = up.Curl(d);
+    EXPECT_EQ(c.status, 200) << d;
+    EXPECT_NE(c.body.find(d), std::string::npos) << "page of " << d << " is: " << c.body;
+    for (const auto& other : domains) {
+      if (other != d) EXPECT_EQ(c.body.find(other), std::string::npos) << d << " shows " << other;
+    }
+  }
+  // An unknown Host gets no site.
+  EXPECT_NE(up.Curl("unknown.example").status, 200);
+
+  auto removed = up.Api("DELETE", "/api/v1/sites/blog.acme.example");
+  ASSERT_EQ(removed.status, 202) << removed.body;
+  for (const auto& t : up.WaitTasks(UpInstance::TaskIds(removed.json())))
+    EXPECT_EQ(t["state"], "applied") << t.dump();
+  EXPECT_NE(up.Curl("blog.acme.example").status, 200);
+  EXPECT_EQ(up.Curl("shop.acme.example").status, 200);
+  EXPECT_EQ(up.Curl("acme.test").status, 200);
+  EXPECT_FALSE(std::filesystem::exists(up.data_dir() + "/nginx/sites/blog.acme.example.conf"));
+  // Content stays unless asked for.
+  EXPECT_TRUE(std::filesystem::exists(up.data_dir() + "/home/acme/sites/blog.acme.example/public"));
+}
+
+TEST(Websites, CliNewcomerPath) {
+  UpInstance up;
+  up.Start();
+  auto c = up.Cli({"customer", "create", "acme", "--email", "ops@acme.example"});
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  c = up.Cli({"site", "add", "shop.acme.example", "--customer", "acme", "--wait"});
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  auto page = up.Curl("shop.acme.example");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("shop.acme.example"), std::string::npos);
+  c = up.Cli({"site", "list", "--output", "json"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  Json list = Json::parse(c.out, nullptr, false);
+  ASSERT_FALSE(list.is_discarded()) << c.out;
+  EXPECT_NE(c.out.find("shop.acme.example"), std::string::npos);
+  // Scripts can trust exit codes: not found, invalid input, conflict.
+  EXPECT_EQ(up.Cli({"site", "show", "nope.example"}).exit_code, 3);
+  EXPECT_EQ(up.Cli({"site", "add", "bad_domain!.example", "--customer", "acme"}).exit_code, 4);
+  EXPECT_EQ(up.Cli({"site", "add", "shop.acme.example", "--customer", "acme"}).exit_code, 5);
+  c = up.Cli({"site", "remove", "shop.acme.example", "--wait"});
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(up.Curl("shop.acme.example").status, 200);
+}
+
+TEST(Websites, RejectedVhostFailsOnlyItsTaskAndOthersKeepServing) {
+  UpInstance up({.extra_args = {"--enable-test-hooks", "--test-break-domain", "bad.acme.example"}});
+  up.Start();
+  CreateCustomer(up, "acme");
+  auto first = CreateSite(up, "steady.acme.example", "acme");
+  for (const auto& t : up.WaitTasks(UpInstance::TaskIds(first))) ASSERT_EQ(t["state"], "applied");
+  ASSERT_EQ(up.Curl("steady.acme.example").status, 200);
+
+  // A probe checks the steady site the whole time the bad batch is applied.
+  std::atomic<bool> stop{false};
+  std::atomic<int> probe_failures{0}, probes{0};
+  std::thread probe([&] {
+    while (!stop) {
+      if (up.Curl("steady.acme.example").status != 200) ++probe_failures;
+      ++probes;
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  // Three changes in quick succession: the agent coalesces them into one batch.
+  std::vector<int64_t> ids;
+  for (const char* d : {"good1.acme.example", "bad.acme.example", "good2.acme.example"}) {
+    auto more = UpInstance::TaskIds(CreateSite(up, d, "acme"));
+    ids.insert(ids.end(), more.begin(), more.end());
+  }
+  auto tasks = up.WaitTasks(ids);
+  stop = true;
+  probe.join();
+  ASSERT_EQ(tasks.size(), 3u);
+  EXPECT_EQ(tasks[0]["state"], "applied") << tasks[0].dump();
+  EXPECT_EQ(tasks[1]["state"], "failed") << tasks[1].dump();
+  EXPECT_NE(tasks[1]["error"].get<std::string>().find("hostplane_test_invalid_directive"),
+            std::string::npos)
+      << "the daemon's own message is reported: " << tasks[1].dump();
+  EXPECT_EQ(tasks[2]["state"], "applied") << tasks[2].dump();
+  EXPECT_EQ(up.Curl("good1.acme.example").status, 200);
+  EXPECT_EQ(up.Curl("good2.acme.example").status, 200);
+  EXPECT_NE(up.Curl("bad.acme.example").status, 200);
+  EXPECT_FALSE(std::filesystem::exists(up.data_dir() + "/nginx/sites/bad.acme.example.conf"));
+  EXPECT_GT(probes.load(), 0);
+  EXPECT_EQ(probe_failures.load(), 0) << "the steady site stopped answering during the batch";
+}
+
+TEST(Websites, KilledMidBatchConvergesWithoutTornFilesOrDebris) {
+  UpInstance up({.extra_args = {"--enable-test-hooks", "--test-write-delay-ms", "40"}});
+  up.Start();
+  CreateCustomer(up, "acme");
+  std::vector<std::string> domains;
+  for (int i = 0; i < 30; ++i) domains.push_back("s" + std::to_string(i) + ".acme.example");
+  for (const auto& d : domains) CreateSite(up, d, "acme");
+  // Wait until the agent is in the middle of writing the batch, then kill -9 everything.
+  std::string sites = up.data_dir() + "/nginx/sites";
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline && ListDir(sites).size() < 5) {
+    std::this_thread::sleep_for(5ms);
+  }
+  up.Kill9();
+  size_t written = 0;
+  for (const auto& name : ListDir(sites)) {
+    if (name[0] == '.') continue;  // a temp file or the agent's own: cleaned at restart
+    std::string content = ReadFile(sites + "/" + name);
+    ASSERT_FALSE(content.empty()) << name;
+    EXPECT_EQ(content.substr(content.find_last_not_of('\n')), "}") << name << " is torn";
+    ++written;
+  }
+  EXPECT_LT(written, domains.size() + 1) << "the kill did not land in the middle of the batch";
+
+  up.Start();  // same data directory: the store kept every acknowledged change
+  for (const auto& d : domains) EXPECT_TRUE(up.WaitServing(d, 30s)) << d << "\n" << up.log();
+  for (const auto& name : ListDir(sites)) {
+    EXPECT_EQ(name.find(".tmp"), std::string::npos) << "temp debris: " << name;
+  }
+  auto tasks = up.Api("GET", "/api/v1/tasks?state=pending");
+  ASSERT_EQ(tasks.status, 200);
+}
+
+TEST(Websites, LostKeysConvergeThroughResync) {
+  UpInstance up({.resync_seconds = 1, .extra_args = {"--enable-test-hooks", "--test-drop-keys"}});
+  up.Start();
+  CreateCustomer(up, "acme");
+  auto change = CreateSite(up, "quiet.acme.example", "acme");
+  auto tasks = up.WaitTasks(UpInstance::TaskIds(change), 20s);
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0]["state"], "applied");
+  EXPECT_EQ(up.Curl("quiet.acme.example").status, 200);
+}
+
+TEST(Websites, WipedNodeIsRebuiltFromTheStore) {
+  UpInstance up;
+  up.Start();
+  CreateCustomer(up, "acme");
+  std::vector<int64_t> ids;
+  for (const char* d : {"a.acme.example", "b.acme.example", "c.acme.example"}) {
+    auto more = UpInstance::TaskIds(CreateSite(up, d, "acme"));
+    ids.insert(ids.end(), more.begin(), more.end());
+  }
+  up.WaitTasks(ids);
+  auto removed = up.Api("DELETE", "/api/v1/sites/c.acme.example");
+  up.WaitTasks(UpInstance::TaskIds(removed.json()));
+  up.Stop();
+  // The server loses everything the agent made: journal, vhosts, homes.
+  for (const char* dir : {"/agent", "/nginx/sites", "/home"}) {
+    std::filesystem::remove_all(up.data_dir() + dir);
+  }
+  up.Start();
+  EXPECT_TRUE(up.WaitServing("a.acme.example", 20s)) << up.log();
+  EXPECT_TRUE(up.WaitServing("b.acme.example", 20s));
+  EXPECT_NE(up.Curl("c.acme.example").status, 200);
+  EXPECT_NE(up.Curl("a.acme.example").body.find("a.acme.example"), std::string::npos);
+}
+
+TEST(Websites, ApplyingTheSameRevisionTwiceRewritesNothingAndReloadsNothing) {
+  UpInstance up;
+  up.Start();
+  CreateCustomer(up, "acme");
+  auto change = CreateSite(up, "same.acme.example", "acme");
+  up.WaitTasks(UpInstance::TaskIds(change));
+  std::string vhost = up.data_dir() + "/nginx/sites/same.acme.example.conf";
+  struct stat before {};
+  ASSERT_EQ(::stat(vhost.c_str(), &before), 0);
+  std::string nginx_pid = ReadFile(up.data_dir() + "/nginx/nginx.pid");
+  up.Stop();
+  // The journal is lost: the agent starts from revision 0 and is handed every task again.
+  std::filesystem::remove_all(up.data_dir() + "/agent");
+  up.Start();
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  int64_t applied = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto node = up.Api("GET", "/api/v1/nodes/local").json();
+    if (node.contains("node")) node = node["node"];
+    applied = node.value("applied_revision", int64_t{0});
+    if (applied >= node.value("head_revision", int64_t{1}) && node.value("last_seen", Json()).is_string())
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  // Give the agent a moment to finish its (no-op) batch.
+  std::this_thread::sleep_for(500ms);
+  struct stat after {};
+  ASSERT_EQ(::stat(vhost.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino) << "the vhost was rewritten";
+  EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+  auto metrics = up.Api("GET", "/metrics", nullptr, false).body;
+  EXPECT_NE(metrics.find("hostplane_reloads_total 0"), std::string::npos) << metrics;
+}
+
+}  // namespace
+}  // namespace hostplane::testing
