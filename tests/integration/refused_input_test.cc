@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness.h"
+#include "test_support.h"
 
 namespace hostplane::testing {
 namespace {
@@ -19,7 +19,7 @@ class RefusedInput : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     up_ = new UpInstance();
-    up_->Start();
+    ASSERT_OK(up_->Start());
     auto r = up_->Api("POST", "/api/v1/customers", {{"login", "acme"}, {"email", "ops@acme.example"}});
     ASSERT_EQ(r.status, 201) << r.body;
   }

@@ -7,7 +7,7 @@
 #include <atomic>
 #include <thread>
 
-#include "harness.h"
+#include "test_support.h"
 
 namespace hostplane::testing {
 namespace {
@@ -28,7 +28,7 @@ Json CreateSite(UpInstance& up, const std::string& domain, const std::string& cu
 
 TEST(Websites, ThreeSitesAnswerByHostAndRemovalStopsOnlyOne) {
   UpInstance up;
-  up.Start();
+  ASSERT_OK(up.Start());
   CreateCustomer(up, "acme");
   std::vector<std::string> domains = {"shop.acme.example", "blog.acme.example", "acme.test"};
   std::vector<int64_t> tasks;
@@ -37,7 +37,7 @@ TEST(Websites, ThreeSitesAnswerByHostAndRemovalStopsOnlyOne) {
     ASSERT_EQ(ids.size(), 1u);
     tasks.insert(tasks.end(), ids.begin(), ids.end());
   }
-  for (const auto& t : up.WaitTasks(tasks)) EXPECT_EQ(t["state"], "applied") << t.dump();
+  for (const auto& t : WaitOrFail(up, tasks)) EXPECT_EQ(t["state"], "applied") << t.dump();
   for (const auto& d : domains) {
     auto c = up.Curl(d);
     EXPECT_EQ(c.status, 200) << d;
@@ -51,7 +51,7 @@ TEST(Websites, ThreeSitesAnswerByHostAndRemovalStopsOnlyOne) {
 
   auto removed = up.Api("DELETE", "/api/v1/sites/blog.acme.example");
   ASSERT_EQ(removed.status, 202) << removed.body;
-  for (const auto& t : up.WaitTasks(UpInstance::TaskIds(removed.json())))
+  for (const auto& t : WaitOrFail(up, UpInstance::TaskIds(removed.json())))
     EXPECT_EQ(t["state"], "applied") << t.dump();
   EXPECT_NE(up.Curl("blog.acme.example").status, 200);
   EXPECT_EQ(up.Curl("shop.acme.example").status, 200);
@@ -63,34 +63,34 @@ TEST(Websites, ThreeSitesAnswerByHostAndRemovalStopsOnlyOne) {
 
 TEST(Websites, CliNewcomerPath) {
   UpInstance up;
-  up.Start();
-  auto c = up.Cli({"customer", "create", "acme", "--email", "ops@acme.example"});
+  ASSERT_OK(up.Start());
+  auto c = CliOrFail(up, {"customer", "create", "acme", "--email", "ops@acme.example"});
   ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
-  c = up.Cli({"site", "add", "shop.acme.example", "--customer", "acme", "--wait"});
+  c = CliOrFail(up, {"site", "add", "shop.acme.example", "--customer", "acme", "--wait"});
   ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
   auto page = up.Curl("shop.acme.example");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("shop.acme.example"), std::string::npos);
-  c = up.Cli({"site", "list", "--output", "json"});
+  c = CliOrFail(up, {"site", "list", "--output", "json"});
   ASSERT_EQ(c.exit_code, 0) << c.err;
   Json list = Json::parse(c.out, nullptr, false);
   ASSERT_FALSE(list.is_discarded()) << c.out;
   EXPECT_NE(c.out.find("shop.acme.example"), std::string::npos);
   // Scripts can trust exit codes: not found, invalid input, conflict.
-  EXPECT_EQ(up.Cli({"site", "show", "nope.example"}).exit_code, 3);
-  EXPECT_EQ(up.Cli({"site", "add", "bad_domain!.example", "--customer", "acme"}).exit_code, 4);
-  EXPECT_EQ(up.Cli({"site", "add", "shop.acme.example", "--customer", "acme"}).exit_code, 5);
-  c = up.Cli({"site", "remove", "shop.acme.example", "--wait"});
+  EXPECT_EQ(CliOrFail(up, {"site", "show", "nope.example"}).exit_code, 3);
+  EXPECT_EQ(CliOrFail(up, {"site", "add", "bad_domain!.example", "--customer", "acme"}).exit_code, 4);
+  EXPECT_EQ(CliOrFail(up, {"site", "add", "shop.acme.example", "--customer", "acme"}).exit_code, 5);
+  c = CliOrFail(up, {"site", "remove", "shop.acme.example", "--wait"});
   EXPECT_EQ(c.exit_code, 0) << c.err;
   EXPECT_NE(up.Curl("shop.acme.example").status, 200);
 }
 
 TEST(Websites, RejectedVhostFailsOnlyItsTaskAndOthersKeepServing) {
   UpInstance up({.extra_args = {"--enable-test-hooks", "--test-break-domain", "bad.acme.example"}});
-  up.Start();
+  ASSERT_OK(up.Start());
   CreateCustomer(up, "acme");
   auto first = CreateSite(up, "steady.acme.example", "acme");
-  for (const auto& t : up.WaitTasks(UpInstance::TaskIds(first))) ASSERT_EQ(t["state"], "applied");
+  for (const auto& t : WaitOrFail(up, UpInstance::TaskIds(first))) ASSERT_EQ(t["state"], "applied");
   ASSERT_EQ(up.Curl("steady.acme.example").status, 200);
 
   // A probe checks the steady site the whole time the bad batch is applied.
@@ -109,7 +109,7 @@ TEST(Websites, RejectedVhostFailsOnlyItsTaskAndOthersKeepServing) {
     auto more = UpInstance::TaskIds(CreateSite(up, d, "acme"));
     ids.insert(ids.end(), more.begin(), more.end());
   }
-  auto tasks = up.WaitTasks(ids);
+  auto tasks = WaitOrFail(up, ids);
   stop = true;
   probe.join();
   ASSERT_EQ(tasks.size(), 3u);
@@ -129,7 +129,7 @@ TEST(Websites, RejectedVhostFailsOnlyItsTaskAndOthersKeepServing) {
 
 TEST(Websites, KilledMidBatchConvergesWithoutTornFilesOrDebris) {
   UpInstance up({.extra_args = {"--enable-test-hooks", "--test-write-delay-ms", "40"}});
-  up.Start();
+  ASSERT_OK(up.Start());
   CreateCustomer(up, "acme");
   std::vector<std::string> domains;
   for (int i = 0; i < 30; ++i) domains.push_back("s" + std::to_string(i) + ".acme.example");
@@ -151,7 +151,7 @@ TEST(Websites, KilledMidBatchConvergesWithoutTornFilesOrDebris) {
   }
   EXPECT_LT(written, domains.size() + 1) << "the kill did not land in the middle of the batch";
 
-  up.Start();  // same data directory: the store kept every acknowledged change
+  ASSERT_OK(up.Start());  // same data directory: the store kept every acknowledged change
   for (const auto& d : domains) EXPECT_TRUE(up.WaitServing(d, 30s)) << d << "\n" << up.log();
   for (const auto& name : ListDir(sites)) {
     EXPECT_EQ(name.find(".tmp"), std::string::npos) << "temp debris: " << name;
@@ -162,10 +162,10 @@ TEST(Websites, KilledMidBatchConvergesWithoutTornFilesOrDebris) {
 
 TEST(Websites, LostKeysConvergeThroughResync) {
   UpInstance up({.resync_seconds = 1, .extra_args = {"--enable-test-hooks", "--test-drop-keys"}});
-  up.Start();
+  ASSERT_OK(up.Start());
   CreateCustomer(up, "acme");
   auto change = CreateSite(up, "quiet.acme.example", "acme");
-  auto tasks = up.WaitTasks(UpInstance::TaskIds(change), 20s);
+  auto tasks = WaitOrFail(up, UpInstance::TaskIds(change), 20s);
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0]["state"], "applied");
   EXPECT_EQ(up.Curl("quiet.acme.example").status, 200);
@@ -173,22 +173,22 @@ TEST(Websites, LostKeysConvergeThroughResync) {
 
 TEST(Websites, WipedNodeIsRebuiltFromTheStore) {
   UpInstance up;
-  up.Start();
+  ASSERT_OK(up.Start());
   CreateCustomer(up, "acme");
   std::vector<int64_t> ids;
   for (const char* d : {"a.acme.example", "b.acme.example", "c.acme.example"}) {
     auto more = UpInstance::TaskIds(CreateSite(up, d, "acme"));
     ids.insert(ids.end(), more.begin(), more.end());
   }
-  up.WaitTasks(ids);
+  WaitOrFail(up, ids);
   auto removed = up.Api("DELETE", "/api/v1/sites/c.acme.example");
-  up.WaitTasks(UpInstance::TaskIds(removed.json()));
+  WaitOrFail(up, UpInstance::TaskIds(removed.json()));
   up.Stop();
   // The server loses everything the agent made: journal, vhosts, homes.
   for (const char* dir : {"/agent", "/nginx/sites", "/home"}) {
     std::filesystem::remove_all(up.data_dir() + dir);
   }
-  up.Start();
+  ASSERT_OK(up.Start());
   EXPECT_TRUE(up.WaitServing("a.acme.example", 20s)) << up.log();
   EXPECT_TRUE(up.WaitServing("b.acme.example", 20s));
   EXPECT_NE(up.Curl("c.acme.example").status, 200);
@@ -197,10 +197,10 @@ TEST(Websites, WipedNodeIsRebuiltFromTheStore) {
 
 TEST(Websites, ApplyingTheSameRevisionTwiceRewritesNothingAndReloadsNothing) {
   UpInstance up;
-  up.Start();
+  ASSERT_OK(up.Start());
   CreateCustomer(up, "acme");
   auto change = CreateSite(up, "same.acme.example", "acme");
-  up.WaitTasks(UpInstance::TaskIds(change));
+  WaitOrFail(up, UpInstance::TaskIds(change));
   std::string vhost = up.data_dir() + "/nginx/sites/same.acme.example.conf";
   struct stat before {};
   ASSERT_EQ(::stat(vhost.c_str(), &before), 0);
@@ -208,7 +208,7 @@ TEST(Websites, ApplyingTheSameRevisionTwiceRewritesNothingAndReloadsNothing) {
   up.Stop();
   // The journal is lost: the agent starts from revision 0 and is handed every task again.
   std::filesystem::remove_all(up.data_dir() + "/agent");
-  up.Start();
+  ASSERT_OK(up.Start());
   auto deadline = std::chrono::steady_clock::now() + 20s;
   int64_t applied = 0;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -1,8 +1,7 @@
-#include "harness.h"
+#include "up_process.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -63,14 +62,14 @@ UpInstance::UpInstance(UpOptions options) : options_(std::move(options)) {
   char tmpl[] = "/tmp/hpt.XXXXXX";
   char* dir = ::mkdtemp(tmpl);
   if (dir == nullptr) {
-    ADD_FAILURE() << "mkdtemp failed";
+    setup_ = Fail(Error::FromErrno("mkdtemp", errno));
     return;
   }
   prefix_ = dir;
   ::chmod(prefix_.c_str(), 0755);  // nginx workers drop privileges and must traverse it
   int slot = ClaimSlot(&slot_fd_);
   if (slot < 0) {
-    ADD_FAILURE() << "no free port slot";
+    setup_ = Fail(Error::Unavailable("no free port slot under /tmp/hostplane-test-slot.*"));
     return;
   }
   api_port_ = 21000 + slot * 10;
@@ -86,7 +85,8 @@ UpInstance::~UpInstance() {
   if (slot_fd_ >= 0) ::close(slot_fd_);
 }
 
-void UpInstance::Start() {
+Status UpInstance::Start() {
+  HP_TRY(setup_);
   std::vector<std::string> argv = {HOSTPLANE_BIN,
                                    "up",
                                    "--data-dir",
@@ -100,21 +100,21 @@ void UpInstance::Start() {
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::map<std::string, std::string> env = {{"HOSTPLANE_EXEC_AUDIT", prefix_ + "/exec.audit"}};
   auto child = ChildProcess::Start(argv, prefix_ + "/up.log", env);
-  ASSERT_TRUE(child) << child.error().message;
+  if (!child) return Fail(child.error());
   process_.emplace(std::move(*child));
   auto deadline = std::chrono::steady_clock::now() + 30s;
   while (std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE(process_->Running()) << "hostplane up exited:\n" << log();
+    if (!process_->Running()) return Fail(Error::Unavailable("hostplane up exited:\n" + log()));
     std::string env_file = ReadFile(data_dir() + "/hostplane.env");
     auto pos = env_file.find("HOSTPLANE_TOKEN=");
     if (pos != std::string::npos) {
       auto end = env_file.find('\n', pos);
       token_ = env_file.substr(pos + 16, end - pos - 16);
-      if (Api("GET", "/healthz", nullptr, false).status == 200) return;
+      if (Api("GET", "/healthz", nullptr, false).status == 200) return Ok();
     }
     std::this_thread::sleep_for(20ms);
   }
-  FAIL() << "hostplane up did not become ready:\n" << log();
+  return Fail(Error::Timeout("hostplane up did not become ready:\n" + log()));
 }
 
 void UpInstance::Stop() {
@@ -171,7 +171,7 @@ std::vector<int64_t> UpInstance::TaskIds(const Json& change) {
   return ids;
 }
 
-std::vector<Json> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
+Result<std::vector<Json>> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
                                         std::chrono::seconds timeout) {
   std::vector<Json> out;
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -180,14 +180,13 @@ std::vector<Json> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) {
-        ADD_FAILURE() << "task " << id << " not final in time\n" << log();
-        return out;
+        return Fail(Error::Timeout("task " + std::to_string(id) + " not final in time"));
       }
       auto r = Api("GET", "/api/v1/tasks/" + std::to_string(id) +
                               "/wait?timeout_ms=" + std::to_string(std::min<int64_t>(left.count(), 30000)));
       if (r.status != 200) {
-        ADD_FAILURE() << "wait for task " << id << ": HTTP " << r.status << " " << r.body;
-        return out;
+        return Fail(Error::Unavailable("waiting for task " + std::to_string(id) + ": HTTP " +
+                                       std::to_string(r.status) + " " + r.body));
       }
       Json task = r.json();
       Json t = task.contains("task") ? task["task"] : task;
@@ -201,7 +200,7 @@ std::vector<Json> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
   return out;
 }
 
-CommandOutput UpInstance::Cli(const std::vector<std::string>& args, const std::string& stdin_data) {
+Result<CommandOutput> UpInstance::Cli(const std::vector<std::string>& args, const std::string& stdin_data) {
   Command cmd;
   cmd.argv = {HOSTPLANE_BIN};
   cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
@@ -209,12 +208,7 @@ CommandOutput UpInstance::Cli(const std::vector<std::string>& args, const std::s
   cmd.timeout = std::chrono::seconds(120);
   cmd.env = {{"HOSTPLANE_URL", "http://127.0.0.1:" + std::to_string(api_port_)},
              {"HOSTPLANE_TOKEN", token_}};
-  auto r = Runner().Run(cmd);
-  if (!r) {
-    ADD_FAILURE() << r.error().message;
-    return {};
-  }
-  return *r;
+  return Runner().Run(cmd);
 }
 
 CurlResult UpInstance::Curl(const std::string& host, const std::string& path) {

@@ -1,9 +1,9 @@
 #pragma once
 
-// The integration-test harness: runs the real `hostplane up` in a temporary prefix (its own
-// data directory, its own block of loopback ports), and talks to it the way a person would —
-// the REST API over HTTP, the `hostplane` CLI, and curl with a Host header against the nginx it
-// supervises.
+// Runs the real `hostplane up` in a temporary prefix (its own data directory, its own block of
+// loopback ports), and talks to it the way a person would: the REST API over HTTP, the
+// `hostplane` CLI, and curl with a Host header against the nginx it supervises. Shared by the
+// integration tests and the benchmarks; it knows nothing of GoogleTest (errors are values).
 
 #include <chrono>
 #include <map>
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/exec/command_runner.h"
+#include "common/result.h"
 
 namespace hostplane::testing {
 
@@ -43,13 +44,15 @@ class UpInstance {
   UpInstance(const UpInstance&) = delete;
   UpInstance& operator=(const UpInstance&) = delete;
 
-  // Starts `hostplane up` and waits until its API answers. Fails the test on error.
-  void Start();
+  // Starts `hostplane up` and waits until its API answers. Errors carry up's output.
+  [[nodiscard]] Status Start();
   // SIGTERM and wait (a clean stop, like Ctrl-C).
   void Stop();
   // SIGKILL: no chance to clean up.
   void Kill9();
   bool Running();
+  // The pid of the running `hostplane up` (controller and agent), -1 when stopped.
+  int pid() const { return process_ ? process_->pid() : -1; }
 
   const std::string& prefix() const { return prefix_; }
   std::string data_dir() const { return prefix_ + "/var"; }
@@ -61,14 +64,14 @@ class UpInstance {
   // REST calls with the admin token.
   HttpResult Api(const std::string& method, const std::string& path, const Json& body = nullptr,
                  bool auth = true);
-  // Waits until every task is final; returns them. Fails the test on timeout.
-  std::vector<Json> WaitTasks(const std::vector<int64_t>& ids,
+  // Waits until every task is final; returns them. kTimeout when one is not final in time.
+  Result<std::vector<Json>> WaitTasks(const std::vector<int64_t>& ids,
                               std::chrono::seconds timeout = std::chrono::seconds(60));
   // Task ids of a change response ({"tasks":[...]}).
   static std::vector<int64_t> TaskIds(const Json& change);
 
   // `hostplane ARGS...` with HOSTPLANE_URL and HOSTPLANE_TOKEN set; stdin_data fed to it.
-  CommandOutput Cli(const std::vector<std::string>& args, const std::string& stdin_data = "");
+  Result<CommandOutput> Cli(const std::vector<std::string>& args, const std::string& stdin_data = "");
   // curl -H 'Host: host' http://127.0.0.1:<http_port><path>
   CurlResult Curl(const std::string& host, const std::string& path = "/");
   // Polls until curl answers 200 for host (true) or the deadline passes (false).
@@ -82,6 +85,7 @@ class UpInstance {
   int http_port_ = 0;
   std::string token_;
   std::optional<ChildProcess> process_;
+  Status setup_;  // an error of the constructor (no temp dir, no port slot)
 };
 
 // Lists the files of a directory (names), empty when missing.
