@@ -1,0 +1,89 @@
+#include "controller/api/request_body.h"
+
+#include "controller/api/api_error.h"
+
+namespace hostplane::controller {
+
+using nlohmann::json;
+
+Result<json> ParseJsonObject(const std::string& body) {
+  json parsed = json::parse(body, /*cb=*/nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return Fail(InvalidJsonError("it could not be parsed"));
+  if (!parsed.is_object()) {
+    return Fail(Error::InvalidField("body", "field.type", "The request body must be a JSON object."));
+  }
+  return parsed;
+}
+
+const json* BodyReader::Lookup(const std::string& name, Presence presence) {
+  known_.insert(name);
+  auto it = object_.find(name);
+  if (it == object_.end() || it->is_null()) {
+    if (presence == Presence::kRequired) Problem(name, "field.required", "is required");
+    return nullptr;
+  }
+  return &*it;
+}
+
+void BodyReader::Problem(const std::string& name, const std::string& code,
+                         const std::string& sentence) {
+  errors_.Add(name, protocol::Violation{code, "Field \"" + name + "\" " + sentence + "."});
+}
+
+std::optional<std::string> BodyReader::String(const std::string& name, Presence presence) {
+  const json* v = Lookup(name, presence);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_string()) {
+    Problem(name, "field.type", "must be a string");
+    return std::nullopt;
+  }
+  return v->get<std::string>();
+}
+
+std::optional<std::vector<std::string>> BodyReader::StringArray(const std::string& name,
+                                                                Presence presence) {
+  const json* v = Lookup(name, presence);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_array()) {
+    Problem(name, "field.type", "must be an array of strings");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (size_t i = 0; i < v->size(); ++i) {
+    const json& item = (*v)[i];
+    if (!item.is_string()) {
+      errors_.Add(name + "[" + std::to_string(i) + "]",
+                  protocol::Violation{"field.type", "Field \"" + name + "\" must hold strings."});
+      ok = false;
+      continue;
+    }
+    out.push_back(item.get<std::string>());
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<int64_t> BodyReader::Integer(const std::string& name, Presence presence) {
+  const json* v = Lookup(name, presence);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_number_integer()) {
+    Problem(name, "field.type", "must be an integer");
+    return std::nullopt;
+  }
+  return v->get<int64_t>();
+}
+
+Status BodyReader::Finish() {
+  for (const auto& [name, value] : object_.items()) {
+    if (known_.count(name) == 0) {
+      // The name is client input: it goes into the field map (JSON-escaped on output) but the
+      // sentence stays generic.
+      errors_.Add(name, protocol::Violation{"field.unknown", "The request has an unknown field."});
+    }
+  }
+  if (errors_.empty()) return Ok();
+  return Fail(errors_.ToError());
+}
+
+}  // namespace hostplane::controller

@@ -1,0 +1,55 @@
+#pragma once
+
+// Strict reading of a JSON request body. The API refuses what it does not understand instead of
+// guessing: a body that is not JSON is a 400 (invalid_json); a body that is not an object, a
+// field of the wrong type, a missing required field or a field the route does not know is a 422
+// with one code per field ("field.type", "field.required", "field.unknown"). Values are only
+// shape-checked here; their grammar (domain, login, path ...) is HostingService's job.
+//
+// Usage: parse, read every field the route knows, then Finish():
+//   HP_TRY_ASSIGN-style: auto obj = ParseJsonObject(body); if (!obj) return Fail(obj.error());
+//   BodyReader r(*obj); auto login = r.String("login", kRequired); ... HP_TRY(r.Finish());
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "protocol/validate.h"
+
+namespace hostplane::controller {
+
+// Errors: InvalidJsonError (400) when body is not JSON; kInvalid {"body": "field.type"} when it is
+// JSON but not an object.
+Result<nlohmann::json> ParseJsonObject(const std::string& body);
+
+enum class Presence { kOptional, kRequired };
+
+// Reads typed fields from one JSON object and collects every problem before failing, so a client
+// learns about all its bad fields at once. Not thread-safe; lives for one request.
+class BodyReader {
+ public:
+  explicit BodyReader(const nlohmann::json& object) : object_(object) {}
+
+  // nullopt when absent (or null) or of the wrong type; the problem is recorded.
+  std::optional<std::string> String(const std::string& name, Presence presence);
+  std::optional<std::vector<std::string>> StringArray(const std::string& name, Presence presence);
+  std::optional<int64_t> Integer(const std::string& name, Presence presence);
+
+  // kInvalid with every recorded problem plus "field.unknown" for each field never read.
+  [[nodiscard]] Status Finish();
+
+ private:
+  const nlohmann::json* Lookup(const std::string& name, Presence presence);
+  void Problem(const std::string& name, const std::string& code, const std::string& sentence);
+
+  const nlohmann::json& object_;
+  std::set<std::string> known_;
+  protocol::FieldErrors errors_;
+};
+
+}  // namespace hostplane::controller
