@@ -1,0 +1,92 @@
+#include "common/exec/command_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace hostplane {
+namespace {
+
+using namespace std::chrono_literals;
+
+class CommandRunnerTest : public ::testing::Test {
+ protected:
+  PosixCommandRunner runner_{{"/bin/cat", "/bin/sleep", "/usr/bin/env", "/bin/false"}};
+};
+
+TEST_F(CommandRunnerTest, PassesStdinAndCapturesStdout) {
+  auto r = runner_.Run({{"/bin/cat"}, "secret never in argv\n"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(r->out, "secret never in argv\n");
+}
+
+TEST_F(CommandRunnerTest, ArgumentsAreNotInterpretedByAShell) {
+  auto r = runner_.Run({{"/bin/cat", "--", "$(touch /tmp/hp-pwned);x"}});
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->exit_code, 0);  // cat: no such file — the string was one argv element
+  EXPECT_NE(r->err.find("$(touch /tmp/hp-pwned);x"), std::string::npos);
+}
+
+TEST_F(CommandRunnerTest, RefusesProgramsOffTheAllowlist) {
+  auto r = runner_.Run({{"/bin/sh", "-c", "true"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kForbidden);
+}
+
+TEST_F(CommandRunnerTest, ReportsNonZeroExitAsOutputNotError) {
+  auto r = runner_.Run({{"/bin/false"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_code, 1);
+}
+
+TEST_F(CommandRunnerTest, KillsOnTimeout) {
+  Command c{{"/bin/sleep", "5"}};
+  c.timeout = 100ms;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = runner_.Run(c);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+TEST_F(CommandRunnerTest, ChildGetsAMinimalEnvironmentPlusExtras) {
+  ::setenv("HOSTPLANE_SHOULD_NOT_LEAK", "1", 1);
+  Command c{{"/usr/bin/env"}};
+  c.env = {{"EXTRA", "yes"}};
+  auto r = runner_.Run(c);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->out.find("HOSTPLANE_SHOULD_NOT_LEAK"), std::string::npos);
+  EXPECT_NE(r->out.find("EXTRA=yes"), std::string::npos);
+  EXPECT_NE(r->out.find("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), std::string::npos);
+}
+
+TEST_F(CommandRunnerTest, AuditRecordsEveryArgv) {
+  std::string audit = ::testing::TempDir() + "/exec.audit";
+  std::remove(audit.c_str());
+  ::setenv("HOSTPLANE_EXEC_AUDIT", audit.c_str(), 1);
+  ASSERT_TRUE(runner_.Run({{"/bin/cat", "--", "/dev/null"}}));
+  ::unsetenv("HOSTPLANE_EXEC_AUDIT");
+  std::ifstream in(audit);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), "/bin/cat\t--\t/dev/null\n");
+}
+
+TEST(ChildProcessTest, StopsTheChild) {
+  auto child = ChildProcess::Start({"/bin/sleep", "30"}, "");
+  ASSERT_TRUE(child) << child.error().message;
+  EXPECT_TRUE(child->Running());
+  int status = child->Stop(SIGTERM, 2s);
+  EXPECT_EQ(status, 128 + SIGTERM);
+  EXPECT_FALSE(child->Running());
+}
+
+TEST(FindProgramTest, FindsByNameInTheSystemPath) {
+  EXPECT_EQ(FindProgram("cat").value_or(""), "/usr/bin/cat");
+  EXPECT_FALSE(FindProgram("no-such-program-hostplane"));
+}
+
+}  // namespace
+}  // namespace hostplane
