@@ -99,7 +99,10 @@ class HostingService {
   const Clock& clock_;
 };
 
-// The one authorisation check (shared/SECURITY.md rule 5). Unknown actions deny.
+// The one authorisation check (shared/SECURITY.md rule 5). Unknown actions deny. Actions:
+// customer.{create,read,list,delete}, site.{create,read,list,update,remove},
+// node.{create,read,list}, plan.list, task.{read,list}, audit.list, token.create, metrics.read.
+// Objects: "customer:<login>", "site:<domain>", "node:<name>", "task:<id>", or the collection.
 bool Can(const Actor& actor, const std::string& action, const std::string& object);
 
 }  // namespace hostplane::controller

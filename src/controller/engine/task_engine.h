@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,8 +25,8 @@ namespace hostplane::controller {
 struct TaskEngineOptions {
   std::chrono::milliseconds retry_base{1000};   // first retry after this, doubling
   std::chrono::milliseconds retry_max{60'000};  // backoff cap
-  int max_attempts = 8;                          // then the task fails for good
-  std::chrono::milliseconds tick{250};           // how often due retries are looked for
+  int max_attempts = 8;                         // then the task fails for good
+  std::chrono::milliseconds tick{250};          // how often due retries are looked for
 };
 
 // Apply-latency histogram and reload counters for /metrics, fed by reports.
@@ -37,6 +38,9 @@ struct EngineMetrics {
   uint64_t reports = 0;
   uint64_t fetches = 0;
   uint64_t keys_sent = 0;
+  uint64_t reloads = 0;  // daemon reloads the agents reported (hostplane_reloads_total)
+  // Results recorded, by the state they left the task in: applied, failed, retry.
+  std::map<std::string, uint64_t> results;
 };
 
 class TaskEngine {
@@ -61,6 +65,8 @@ class TaskEngine {
   std::string HandleReport(const std::string& data);
   std::string HandleHello(const std::string& data);
   void RetryLoop();
+  // Wakes every Wait: a task may have become final.
+  void WakeWaiters();
 
   Store& store_;
   Bus& bus_;
@@ -69,8 +75,13 @@ class TaskEngine {
   std::vector<std::unique_ptr<Subscription>> subs_;
   mutable std::mutex mu_;
   std::condition_variable changed_;  // notified whenever a report arrives
+  uint64_t generation_ = 0;          // bumped with each notify, so no wake-up is missed
+  std::condition_variable stop_cv_;  // wakes the retry thread to stop
   EngineMetrics metrics_;
   bool stopping_ = false;
+  // When each node's doorbell was last rung for its due retries (not more than once per
+  // retry_base).
+  std::map<std::string, std::chrono::steady_clock::time_point> retry_rung_;
   std::thread retry_thread_;
 };
 

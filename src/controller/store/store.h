@@ -154,6 +154,7 @@ class StoreTxn {
   virtual Result<std::optional<Plan>> FindPlanById(int64_t id) = 0;
   virtual Result<std::optional<Node>> FindNode(const std::string& name) = 0;
   virtual Result<std::vector<Node>> ListNodes() = 0;
+  virtual Result<std::optional<TaskRecord>> FindTask(int64_t id) = 0;
   // Sites per node, for placement.
   virtual Result<std::map<int64_t, int64_t>> SiteCountByNode() = 0;
 
@@ -167,6 +168,7 @@ class StoreTxn {
   virtual Status UpdateSite(const Site& s) = 0;  // re-claims names when aliases changed
   virtual Status DeleteSite(int64_t id) = 0;
   virtual Result<Node> InsertNode(const Node& n) = 0;
+  // Updates everything but head_revision, which only AppendTask moves.
   virtual Status UpdateNode(const Node& n) = 0;
 
   // Appends a task for node with the node's next revision; marks older non-final tasks of the
@@ -175,7 +177,8 @@ class StoreTxn {
                                         const std::string& kind, const Json& spec,
                                         std::optional<int64_t> change_id) = 0;
   // Records an agent's result for one task. A result for a task that is already final, or for
-  // another node, is ignored (returns false).
+  // another node, is ignored (returns false). Each accepted result counts one attempt; state is
+  // applied, failed or retry (kInvalid otherwise); applied sets applied_at.
   virtual Result<bool> RecordResult(const std::string& node, int64_t task_id,
                                     const std::string& state, const std::string& error,
                                     std::optional<int64_t> duration_ms,

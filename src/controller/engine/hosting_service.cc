@@ -1,0 +1,549 @@
+#include "controller/engine/hosting_service.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "common/crypto.h"
+#include "controller/engine/task_engine.h"
+#include "controller/store/entity_json.h"
+#include "protocol/messages.h"
+#include "protocol/validate.h"
+
+namespace hostplane::controller {
+namespace {
+
+constexpr const char* kDefaultPlan = "default";
+constexpr const char* kWebRole = "web";
+constexpr int64_t kMaxNodeCapacity = 1'000'000;
+
+// Every action Can() knows. Anything else is denied, whoever asks.
+const std::set<std::string>& KnownActions() {
+  static const std::set<std::string> kActions = {
+      "customer.create", "customer.read", "customer.list", "customer.delete", "site.create",
+      "site.read",       "site.list",     "site.update",   "site.remove",     "node.create",
+      "node.read",       "node.list",     "plan.list",     "task.read",       "task.list",
+      "audit.list",      "token.create",  "metrics.read",
+  };
+  return kActions;
+}
+
+const std::set<std::string>& KnownRoles() {
+  static const std::set<std::string> kRoles = {"web", "mail", "dns", "ftp", "db"};
+  return kRoles;
+}
+
+std::string SiteObject(const std::string& domain) { return "site:" + domain; }
+std::string CustomerObject(const std::string& login) { return "customer:" + login; }
+std::string NodeObject(const std::string& name) { return "node:" + name; }
+
+Status Authorize(const Actor& actor, const std::string& action, const std::string& object) {
+  if (Can(actor, action, object)) return Ok();
+  return Fail(Error::Forbidden("'" + actor.name + "' may not " + action + " " + object));
+}
+
+// An error about named fields with a code other than kInvalid (taken, over a limit, ...).
+Error FieldError(ErrorCode code, std::map<std::string, std::string> fields, std::string message) {
+  return Error{code, std::move(message), std::move(fields)};
+}
+
+// "shop.acme.example" -> {"acme.example"}: the parents that are still domains (two labels or
+// more), nearest first.
+std::vector<std::string> ParentDomains(const std::string& name) {
+  std::vector<std::string> out;
+  for (size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) {
+    std::string parent = name.substr(dot + 1);
+    if (parent.find('.') == std::string::npos) break;
+    out.push_back(std::move(parent));
+  }
+  return out;
+}
+
+// Aliases in canonical form, each with its field path in the request ("aliases[1]"), and the
+// sorted list a site stores. Collisions with the domain or each other are field errors too.
+struct CheckedAliases {
+  std::vector<std::pair<std::string, std::string>> by_field;
+  std::vector<std::string> sorted;
+};
+
+CheckedAliases CheckAliases(const std::vector<std::string>& input, const std::string& domain,
+                            protocol::FieldErrors& errors) {
+  CheckedAliases out;
+  std::set<std::string> seen = {domain};
+  for (size_t i = 0; i < input.size(); ++i) {
+    std::string field = "aliases[" + std::to_string(i) + "]";
+    auto alias = protocol::CheckDomain(input[i]);
+    if (!alias) {
+      errors.Add(field, alias.error());
+      continue;
+    }
+    if (!seen.insert(*alias).second) {
+      errors.Add(field, {"domain.duplicate", "The name is listed twice for this site."});
+      continue;
+    }
+    out.by_field.push_back({field, *alias});
+    out.sorted.push_back(*alias);
+  }
+  std::sort(out.sorted.begin(), out.sorted.end());
+  return out;
+}
+
+// Uniqueness and ownership of names a site wants to claim (inside the write transaction, so
+// they hold at commit). names: field path -> canonical name. Names the site itself already owns
+// (self_site_id) are fine.
+Status CheckNamesFree(StoreTxn& tx, const std::vector<std::pair<std::string, std::string>>& names,
+                      int64_t customer_id, int64_t self_site_id) {
+  std::map<std::string, std::string> taken, owned;
+  std::string message;
+  for (const auto& [field, name] : names) {
+    auto owner = tx.FindSiteByName(name);
+    if (!owner) return Fail(owner.error());
+    if (*owner && (*owner)->id != self_site_id) {
+      taken[field] = "domain.taken";
+      message = "'" + name + "' is already a site name";
+      continue;
+    }
+    for (const auto& parent : ParentDomains(name)) {
+      auto parent_owner = tx.FindSiteByName(parent);
+      if (!parent_owner) return Fail(parent_owner.error());
+      if (*parent_owner && (*parent_owner)->customer_id != customer_id) {
+        owned[field] = "domain.owned_by_other_customer";
+        if (message.empty()) message = "'" + parent + "' belongs to another customer";
+        break;
+      }
+    }
+  }
+  if (taken.empty() && owned.empty()) return Ok();
+  taken.insert(owned.begin(), owned.end());
+  return Fail(FieldError(ErrorCode::kConflict, std::move(taken), message));
+}
+
+// The active web node with the fewest sites below its capacity (lowest id on a tie).
+Result<Node> PlaceSite(StoreTxn& tx) {
+  auto nodes = tx.ListNodes();
+  if (!nodes) return Fail(nodes.error());
+  auto counts = tx.SiteCountByNode();
+  if (!counts) return Fail(counts.error());
+  const Node* best = nullptr;
+  int64_t best_count = 0;
+  for (const auto& n : *nodes) {
+    if (n.status != "active") continue;
+    if (std::find(n.roles.begin(), n.roles.end(), kWebRole) == n.roles.end()) continue;
+    auto it = counts->find(n.id);
+    int64_t count = it == counts->end() ? 0 : it->second;
+    if (count >= n.capacity) continue;
+    if (!best || count < best_count) {
+      best = &n;
+      best_count = count;
+    }
+  }
+  if (!best) {
+    return Fail(FieldError(ErrorCode::kUnavailable, {{"domain", "node.none_available"}},
+                           "no active web node has room for another site"));
+  }
+  return *best;
+}
+
+Json EnsureSpec(const Site& s) {
+  protocol::SiteSpec spec;
+  spec.domain = s.domain;
+  spec.aliases = s.aliases;
+  std::sort(spec.aliases.begin(), spec.aliases.end());
+  spec.account = s.customer_login;
+  spec.docroot = s.docroot;
+  spec.status = s.status == "suspended" ? "suspended" : "active";
+  return protocol::ToJson(spec);
+}
+
+Json RemovalSpec(const Site& s, bool remove_content) {
+  protocol::SiteRemoval removal;
+  removal.domain = s.domain;
+  removal.account = s.customer_login;
+  removal.docroot = s.docroot;
+  removal.remove_content = remove_content;
+  return protocol::ToJson(removal);
+}
+
+Status Append(StoreTxn& tx, std::vector<TaskRecord>& tasks, int64_t node_id,
+              const std::string& object, const char* kind, const Json& spec, int64_t change_id) {
+  auto task = tx.AppendTask(node_id, object, kind, spec, change_id);
+  if (!task) return Fail(task.error());
+  tasks.push_back(std::move(*task));
+  return Ok();
+}
+
+std::string NotFoundMessage(const char* what, const std::string& name) {
+  return std::string(what) + " '" + name + "' not found";
+}
+
+// Rings each node's doorbell once with its newest revision, after the commit.
+void NotifyNodes(TaskEngine& engine, const std::vector<TaskRecord>& tasks) {
+  std::map<std::string, int64_t> heads;
+  for (const auto& t : tasks) heads[t.node_name] = std::max(heads[t.node_name], t.revision);
+  for (const auto& [node, head] : heads) engine.Notify(node, head);
+}
+
+}  // namespace
+
+bool Can(const Actor& actor, const std::string& action, const std::string& object) {
+  if (KnownActions().count(action) == 0) return false;
+  // Resellers and customers come with the panel; until their scoping exists they are denied.
+  return actor.role == "admin";
+}
+
+HostingService::HostingService(Store& store, TaskEngine& engine, const Clock& clock)
+    : store_(store), engine_(engine), clock_(clock) {}
+
+Result<Change<Customer>> HostingService::CreateCustomer(const Actor& actor,
+                                                        const CustomerInput& in) {
+  protocol::FieldErrors errors;
+  auto login = protocol::CheckLogin(in.login);
+  if (!login) errors.Add("login", login.error());
+  std::string name;
+  if (in.name.empty()) {
+    name = login ? *login : std::string();
+  } else if (auto n = protocol::CheckDisplayName(in.name); n) {
+    name = *n;
+  } else {
+    errors.Add("name", n.error());
+  }
+  auto email = protocol::CheckEmail(in.email);
+  if (!email) errors.Add("email", email.error());
+  std::optional<std::string> password;
+  if (in.password) {
+    auto p = protocol::CheckPassword(*in.password);
+    if (p) {
+      password = *p;
+    } else {
+      errors.Add("password", p.error());
+    }
+  }
+  if (!errors.empty()) return Fail(errors.ToError());
+
+  Customer customer;
+  customer.login = *login;
+  customer.name = name;
+  customer.email = *email;
+  if (password) {
+    HP_TRY(InitCrypto());
+    auto hash = HashPassword(*password);  // slow on purpose: outside the write lock
+    if (!hash) return Fail(hash.error());
+    customer.password_hash = *hash;
+  }
+  const std::string plan_name = in.plan.value_or(kDefaultPlan);
+
+  Change<Customer> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "customer.create", CustomerObject(customer.login)));
+    auto existing = tx.FindCustomer(customer.login);
+    if (!existing) return Fail(existing.error());
+    if (*existing) {
+      return Fail(FieldError(ErrorCode::kConflict, {{"login", "login.taken"}},
+                             "the login '" + customer.login + "' is taken"));
+    }
+    auto plan = tx.FindPlan(plan_name);
+    if (!plan) return Fail(plan.error());
+    if (!*plan) {
+      return Fail(Error::InvalidField("plan", "plan.unknown",
+                                      "there is no plan named '" + plan_name + "'"));
+    }
+    customer.plan_id = (*plan)->id;
+    auto stored = tx.InsertCustomer(customer);
+    if (!stored) return Fail(stored.error());
+    auto audit = tx.Audit(actor.name, "customer.create", CustomerObject(stored->login), nullptr,
+                          ToJson(*stored));
+    if (!audit) return Fail(audit.error());
+    change = Change<Customer>{std::move(*stored), {}, *audit};
+    return Ok();
+  }));
+  return change;
+}
+
+Result<std::vector<Customer>> HostingService::ListCustomers(const Actor& actor, const Page& page) {
+  HP_TRY(Authorize(actor, "customer.list", "customers"));
+  return store_.ListCustomers(page);
+}
+
+Result<Customer> HostingService::GetCustomer(const Actor& actor, const std::string& login) {
+  HP_TRY(Authorize(actor, "customer.read", CustomerObject(login)));
+  auto c = store_.GetCustomer(login);
+  if (!c) return Fail(c.error());
+  if (!*c) return Fail(Error::NotFound(NotFoundMessage("customer", login)));
+  return std::move(**c);
+}
+
+Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
+                                                        const std::string& login,
+                                                        bool remove_content) {
+  Change<Customer> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "customer.delete", CustomerObject(login)));
+    auto customer = tx.FindCustomer(login);
+    if (!customer) return Fail(customer.error());
+    if (!*customer) return Fail(Error::NotFound(NotFoundMessage("customer", login)));
+    auto sites = tx.SitesOfCustomer((*customer)->id);
+    if (!sites) return Fail(sites.error());
+
+    Json before = ToJson(**customer);
+    before["sites"] = Json::array();
+    for (const auto& s : *sites) before["sites"].push_back(s.domain);
+    auto audit = tx.Audit(actor.name, "customer.delete", CustomerObject(login), before, nullptr);
+    if (!audit) return Fail(audit.error());
+
+    change = Change<Customer>{**customer, {}, *audit};
+    for (const auto& s : *sites) {
+      HP_TRY(tx.DeleteSite(s.id));
+      HP_TRY(Append(tx, change.tasks, s.node_id, SiteObject(s.domain), protocol::kSiteRemove,
+                    RemovalSpec(s, remove_content), *audit));
+    }
+    return tx.DeleteCustomer((*customer)->id);
+  }));
+  NotifyNodes(engine_, change.tasks);
+  return change;
+}
+
+Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteInput& in) {
+  protocol::FieldErrors errors;
+  auto domain = protocol::CheckDomain(in.domain);
+  if (!domain) errors.Add("domain", domain.error());
+  auto login = protocol::CheckLogin(in.customer);
+  if (!login) errors.Add("customer", login.error());
+  CheckedAliases aliases = CheckAliases(in.aliases, domain ? *domain : std::string(), errors);
+  std::string docroot;
+  if (in.docroot) {
+    auto d = protocol::CheckRelativePath(*in.docroot);
+    if (d) {
+      docroot = *d;
+    } else {
+      errors.Add("docroot", d.error());
+    }
+  } else if (domain) {
+    docroot = "sites/" + *domain + "/public";
+  }
+  if (!errors.empty()) return Fail(errors.ToError());
+
+  Change<Site> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "site.create", SiteObject(*domain)));
+    auto customer = tx.FindCustomer(*login);
+    if (!customer) return Fail(customer.error());
+    if (!*customer) {
+      return Fail(FieldError(ErrorCode::kNotFound, {{"customer", "customer.not_found"}},
+                             NotFoundMessage("customer", *login)));
+    }
+    std::vector<std::pair<std::string, std::string>> names = {{"domain", *domain}};
+    names.insert(names.end(), aliases.by_field.begin(), aliases.by_field.end());
+    HP_TRY(CheckNamesFree(tx, names, (*customer)->id, 0));
+
+    auto plan = tx.FindPlanById((*customer)->plan_id);
+    if (!plan) return Fail(plan.error());
+    if (*plan && (*plan)->max_sites) {
+      auto count = tx.CountSites((*customer)->id);
+      if (!count) return Fail(count.error());
+      if (*count >= *(*plan)->max_sites) {
+        return Fail(FieldError(ErrorCode::kLimit, {{"domain", "plan.sites_limit"}},
+                               "the plan '" + (*plan)->name + "' allows " +
+                                   std::to_string(*(*plan)->max_sites) + " sites"));
+      }
+    }
+    auto node = PlaceSite(tx);
+    if (!node) return Fail(node.error());
+
+    Site site;
+    site.customer_id = (*customer)->id;
+    site.domain = *domain;
+    site.aliases = aliases.sorted;
+    site.docroot = docroot;
+    site.node_id = node->id;
+    auto stored = tx.InsertSite(site);
+    if (!stored) return Fail(stored.error());
+    auto audit =
+        tx.Audit(actor.name, "site.create", SiteObject(stored->domain), nullptr, ToJson(*stored));
+    if (!audit) return Fail(audit.error());
+    change = Change<Site>{*stored, {}, *audit};
+    return Append(tx, change.tasks, stored->node_id, SiteObject(stored->domain),
+                  protocol::kSiteEnsure, EnsureSpec(*stored), *audit);
+  }));
+  NotifyNodes(engine_, change.tasks);
+  return change;
+}
+
+Result<std::vector<Site>> HostingService::ListSites(const Actor& actor,
+                                                    std::optional<std::string> customer,
+                                                    const Page& page) {
+  HP_TRY(Authorize(actor, "site.list", customer ? CustomerObject(*customer) : "sites"));
+  return store_.ListSites(std::move(customer), page);
+}
+
+Result<Site> HostingService::GetSite(const Actor& actor, const std::string& domain) {
+  auto canonical = protocol::CheckDomain(domain);
+  std::string name = canonical ? *canonical : domain;
+  HP_TRY(Authorize(actor, "site.read", SiteObject(name)));
+  if (!canonical) return Fail(Error::NotFound(NotFoundMessage("site", domain)));
+  auto site = store_.GetSite(name);
+  if (!site) return Fail(site.error());
+  if (!*site) return Fail(Error::NotFound(NotFoundMessage("site", name)));
+  return std::move(**site);
+}
+
+Result<Change<Site>> HostingService::UpdateSite(const Actor& actor, const std::string& domain,
+                                                const SitePatch& patch) {
+  auto canonical = protocol::CheckDomain(domain);
+  if (!canonical) return Fail(Error::NotFound(NotFoundMessage("site", domain)));
+  protocol::FieldErrors errors;
+  std::optional<CheckedAliases> aliases;
+  if (patch.aliases) aliases = CheckAliases(*patch.aliases, *canonical, errors);
+  std::optional<std::string> docroot;
+  if (patch.docroot) {
+    auto d = protocol::CheckRelativePath(*patch.docroot);
+    if (d) {
+      docroot = *d;
+    } else {
+      errors.Add("docroot", d.error());
+    }
+  }
+  if (!errors.empty()) return Fail(errors.ToError());
+
+  Change<Site> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "site.update", SiteObject(*canonical)));
+    auto found = tx.FindSite(*canonical);
+    if (!found) return Fail(found.error());
+    if (!*found) return Fail(Error::NotFound(NotFoundMessage("site", *canonical)));
+    const Site before = **found;
+    Site after = before;
+    if (aliases) after.aliases = aliases->sorted;
+    if (docroot) after.docroot = *docroot;
+    if (after.aliases == before.aliases && after.docroot == before.docroot) {
+      change = Change<Site>{before, {}, 0};  // nothing to change, nothing to apply
+      return Ok();
+    }
+    if (aliases) HP_TRY(CheckNamesFree(tx, aliases->by_field, before.customer_id, before.id));
+    HP_TRY(tx.UpdateSite(after));
+    auto stored = tx.FindSite(before.domain);
+    if (!stored) return Fail(stored.error());
+    if (!*stored) return Fail(Error::Internal("site '" + before.domain + "' vanished"));
+    auto audit = tx.Audit(actor.name, "site.update", SiteObject(before.domain), ToJson(before),
+                          ToJson(**stored));
+    if (!audit) return Fail(audit.error());
+    change = Change<Site>{**stored, {}, *audit};
+    return Append(tx, change.tasks, (*stored)->node_id, SiteObject(before.domain),
+                  protocol::kSiteEnsure, EnsureSpec(**stored), *audit);
+  }));
+  NotifyNodes(engine_, change.tasks);
+  return change;
+}
+
+Result<Change<Site>> HostingService::RemoveSite(const Actor& actor, const std::string& domain,
+                                                bool remove_content) {
+  auto canonical = protocol::CheckDomain(domain);
+  if (!canonical) return Fail(Error::NotFound(NotFoundMessage("site", domain)));
+  Change<Site> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "site.remove", SiteObject(*canonical)));
+    auto found = tx.FindSite(*canonical);
+    if (!found) return Fail(found.error());
+    if (!*found) return Fail(Error::NotFound(NotFoundMessage("site", *canonical)));
+    const Site& site = **found;
+    HP_TRY(tx.DeleteSite(site.id));
+    auto audit =
+        tx.Audit(actor.name, "site.remove", SiteObject(site.domain), ToJson(site), nullptr);
+    if (!audit) return Fail(audit.error());
+    change = Change<Site>{site, {}, *audit};
+    return Append(tx, change.tasks, site.node_id, SiteObject(site.domain), protocol::kSiteRemove,
+                  RemovalSpec(site, remove_content), *audit);
+  }));
+  NotifyNodes(engine_, change.tasks);
+  return change;
+}
+
+Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeInput& in) {
+  protocol::FieldErrors errors;
+  auto name = protocol::CheckNodeName(in.name);
+  if (!name) errors.Add("name", name.error());
+  std::vector<std::string> roles;
+  if (in.roles.empty()) errors.Add("roles", {"roles.empty", "A node needs at least one role."});
+  for (size_t i = 0; i < in.roles.size(); ++i) {
+    if (KnownRoles().count(in.roles[i]) == 0) {
+      errors.Add("roles[" + std::to_string(i) + "]",
+                 {"role.unknown", "Roles are web, mail, dns, ftp and db."});
+    } else if (std::find(roles.begin(), roles.end(), in.roles[i]) == roles.end()) {
+      roles.push_back(in.roles[i]);
+    }
+  }
+  if (in.capacity < 1 || in.capacity > kMaxNodeCapacity) {
+    errors.Add("capacity", {"number.out_of_range", "The capacity must be between 1 and " +
+                                                       std::to_string(kMaxNodeCapacity) + "."});
+  }
+  if (!errors.empty()) return Fail(errors.ToError());
+
+  Change<Node> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "node.create", NodeObject(*name)));
+    auto existing = tx.FindNode(*name);
+    if (!existing) return Fail(existing.error());
+    if (*existing) {
+      return Fail(FieldError(ErrorCode::kConflict, {{"name", "node.taken"}},
+                             "a node named '" + *name + "' exists"));
+    }
+    Node node;
+    node.name = *name;
+    node.roles = roles;
+    node.capacity = in.capacity;
+    auto stored = tx.InsertNode(node);
+    if (!stored) return Fail(stored.error());
+    auto audit =
+        tx.Audit(actor.name, "node.create", NodeObject(stored->name), nullptr, ToJson(*stored));
+    if (!audit) return Fail(audit.error());
+    change = Change<Node>{std::move(*stored), {}, *audit};
+    return Ok();
+  }));
+  return change;
+}
+
+Result<std::vector<Node>> HostingService::ListNodes(const Actor& actor) {
+  HP_TRY(Authorize(actor, "node.list", "nodes"));
+  return store_.ListNodes();
+}
+
+Result<Node> HostingService::GetNode(const Actor& actor, const std::string& name) {
+  HP_TRY(Authorize(actor, "node.read", NodeObject(name)));
+  auto node = store_.GetNode(name);
+  if (!node) return Fail(node.error());
+  if (!*node) return Fail(Error::NotFound(NotFoundMessage("node", name)));
+  return std::move(**node);
+}
+
+Result<std::vector<Plan>> HostingService::ListPlans(const Actor& actor) {
+  HP_TRY(Authorize(actor, "plan.list", "plans"));
+  return store_.ListPlans();
+}
+
+Result<std::vector<TaskRecord>> HostingService::ListTasks(const Actor& actor,
+                                                          const TaskFilter& filter) {
+  HP_TRY(Authorize(actor, "task.list", "tasks"));
+  return store_.ListTasks(filter);
+}
+
+Result<TaskRecord> HostingService::GetTask(const Actor& actor, int64_t id) {
+  HP_TRY(Authorize(actor, "task.read", "task:" + std::to_string(id)));
+  auto task = store_.GetTask(id);
+  if (!task) return Fail(task.error());
+  if (!*task) return Fail(Error::NotFound("task " + std::to_string(id) + " not found"));
+  return std::move(**task);
+}
+
+Result<TaskRecord> HostingService::WaitTask(const Actor& actor, int64_t id,
+                                            std::chrono::milliseconds timeout) {
+  HP_TRY(Authorize(actor, "task.read", "task:" + std::to_string(id)));
+  return engine_.Wait(id, timeout);
+}
+
+Result<std::vector<AuditEntry>> HostingService::ListAudit(const Actor& actor, const Page& page,
+                                                          std::optional<std::string> object) {
+  HP_TRY(Authorize(actor, "audit.list", "audit"));
+  return store_.ListAudit(page, std::move(object));
+}
+
+}  // namespace hostplane::controller

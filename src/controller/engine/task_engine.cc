@@ -1,0 +1,298 @@
+#include "controller/engine/task_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+
+#include "protocol/messages.h"
+
+namespace hostplane::controller {
+namespace {
+
+bool IsFinal(const std::string& state) {
+  return state == "applied" || state == "failed" || state == "superseded";
+}
+
+// retry_base * 2^(attempt-1), capped at retry_max (attempt counts from 1).
+int64_t BackoffMillis(const TaskEngineOptions& o, int attempt) {
+  int64_t delay = o.retry_base.count();
+  const int64_t cap = o.retry_max.count();
+  for (int i = 1; i < attempt && delay < cap; ++i) delay *= 2;
+  return std::min(delay, cap);
+}
+
+std::string ErrorReply(const std::string& subject, const std::string& message) {
+  if (subject == protocol::kSubjectTasks) {
+    protocol::Bundle b;
+    b.error = message;
+    return protocol::Encode(b);
+  }
+  return protocol::Encode(protocol::Ack{false, message});
+}
+
+}  // namespace
+
+TaskEngine::TaskEngine(Store& store, Bus& bus, const Clock& clock, TaskEngineOptions options)
+    : store_(store), bus_(bus), clock_(clock), options_(std::move(options)) {
+  metrics_.latency_counts.assign(metrics_.latency_buckets_s.size() + 1, 0);
+}
+
+TaskEngine::~TaskEngine() { Stop(); }
+
+Status TaskEngine::Start() {
+  if (retry_thread_.joinable()) return Ok();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
+  using HandlerFn = std::string (TaskEngine::*)(const std::string&);
+  const std::pair<const char*, HandlerFn> routes[] = {
+      {protocol::kSubjectTasks, &TaskEngine::HandleFetch},
+      {protocol::kSubjectReport, &TaskEngine::HandleReport},
+      {protocol::kSubjectHello, &TaskEngine::HandleHello},
+  };
+  for (const auto& [subject, handler] : routes) {
+    std::string name = subject;
+    auto sub = bus_.Subscribe(
+        name, protocol::kQueueGroup, [this, name, handler = handler](const BusMessage& m) {
+          // A bus callback is an exception boundary: the agent always gets an answer.
+          std::string reply;
+          try {
+            reply = (this->*handler)(m.data);
+          } catch (const std::exception& e) {
+            spdlog::error("task engine: {} handler failed: {}", name, e.what());
+            reply = ErrorReply(name, std::string("internal error: ") + e.what());
+          }
+          if (!m.reply.empty()) {
+            if (auto s = bus_.Publish(m.reply, reply); !s) {
+              spdlog::warn("task engine: replying on {}: {}", name, s.error().message);
+            }
+          }
+        });
+    if (!sub) {
+      subs_.clear();
+      return Fail(sub.error().Wrap("subscribing to " + name));
+    }
+    subs_.push_back(std::move(*sub));
+  }
+  retry_thread_ = std::thread([this] { RetryLoop(); });
+  return Ok();
+}
+
+void TaskEngine::Stop() {
+  subs_.clear();  // waits for running handlers
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  changed_.notify_all();
+  if (retry_thread_.joinable()) retry_thread_.join();
+}
+
+void TaskEngine::Notify(const std::string& node, int64_t head_revision) {
+  if (auto s =
+          bus_.Publish(protocol::KeySubject(node), protocol::Encode(protocol::Key{head_revision}));
+      !s) {
+    // Lossy by design: the agent's resync fetches anyway.
+    spdlog::debug("task engine: key for {} not sent: {}", node, s.error().message);
+  } else {
+    std::lock_guard lock(mu_);
+    ++metrics_.keys_sent;
+  }
+  WakeWaiters();
+}
+
+void TaskEngine::WakeWaiters() {
+  {
+    std::lock_guard lock(mu_);
+    ++generation_;
+  }
+  changed_.notify_all();
+}
+
+Result<TaskRecord> TaskEngine::Wait(int64_t id, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    uint64_t seen;
+    {
+      std::lock_guard lock(mu_);
+      seen = generation_;
+    }
+    auto task = store_.GetTask(id);
+    if (!task) return Fail(task.error());
+    if (!*task) return Fail(Error::NotFound("task " + std::to_string(id) + " not found"));
+    if (IsFinal((*task)->state)) return std::move(**task);
+    std::unique_lock lock(mu_);
+    bool woken =
+        changed_.wait_until(lock, deadline, [&] { return generation_ != seen || stopping_; });
+    if (!woken || stopping_) {
+      lock.unlock();
+      auto last = store_.GetTask(id);
+      if (!last) return Fail(last.error());
+      if (!*last) return Fail(Error::NotFound("task " + std::to_string(id) + " not found"));
+      return std::move(**last);
+    }
+  }
+}
+
+EngineMetrics TaskEngine::Metrics() const {
+  std::lock_guard lock(mu_);
+  return metrics_;
+}
+
+std::string TaskEngine::HandleFetch(const std::string& data) {
+  protocol::Bundle bundle;
+  auto req = protocol::DecodeFetchRequest(data);
+  if (!req) {
+    bundle.error = req.error().message;
+    return protocol::Encode(bundle);
+  }
+  bundle.node = req->node;
+  auto fetched = store_.FetchTasks(req->node, req->after, req->limit, clock_.NowMillis());
+  {
+    std::lock_guard lock(mu_);
+    ++metrics_.fetches;
+  }
+  if (!fetched) {
+    bundle.error = fetched.error().message;
+    return protocol::Encode(bundle);
+  }
+  bundle.head = fetched->head;
+  bundle.more = fetched->more;
+  bundle.tasks.reserve(fetched->tasks.size());
+  for (auto& t : fetched->tasks) {
+    protocol::Task task;
+    task.id = t.id;
+    task.revision = t.revision;
+    task.object_key = std::move(t.object_key);
+    task.kind = std::move(t.kind);
+    task.spec = std::move(t.spec);
+    task.attempts = t.attempts;
+    bundle.tasks.push_back(std::move(task));
+  }
+  return protocol::Encode(bundle);
+}
+
+std::string TaskEngine::HandleReport(const std::string& data) {
+  auto report = protocol::DecodeReport(data);
+  if (!report) return protocol::Encode(protocol::Ack{false, report.error().message});
+  const int64_t now = clock_.NowMillis();
+  std::vector<double> latencies;
+  std::map<std::string, uint64_t> counts;
+  Status written = store_.Write([&](StoreTxn& tx) -> Status {
+    latencies.clear();
+    counts.clear();
+    auto node = tx.FindNode(report->node);
+    if (!node) return Fail(node.error());
+    if (!*node) return Fail(Error::NotFound("unknown node '" + report->node + "'"));
+    for (const auto& r : report->results) {
+      auto task = tx.FindTask(r.task);
+      if (!task) return Fail(task.error());
+      if (!*task || (*task)->node_id != (*node)->id || IsFinal((*task)->state)) continue;
+      std::string state = protocol::OutcomeName(r.outcome);
+      std::string error = r.detail;
+      std::optional<int64_t> next_attempt_at;
+      if (r.outcome == protocol::TaskOutcome::kRetry) {
+        int attempt = (*task)->attempts + 1;
+        if (attempt >= options_.max_attempts) {
+          state = "failed";
+          error = "gave up after " + std::to_string(attempt) + " attempts: " + r.detail;
+        } else {
+          next_attempt_at = now + BackoffMillis(options_, attempt);
+        }
+      }
+      auto recorded =
+          tx.RecordResult(report->node, r.task, state, error, r.duration_ms, next_attempt_at);
+      if (!recorded) return Fail(recorded.error());
+      if (!*recorded) continue;
+      ++counts[state];
+      if (state == "applied") {
+        auto done = tx.FindTask(r.task);
+        if (!done) return Fail(done.error());
+        if (*done && (*done)->applied_at) {
+          latencies.push_back(static_cast<double>(*(*done)->applied_at - (*done)->created_at) /
+                              1000.0);
+        }
+      }
+    }
+    Node updated = **node;
+    updated.applied_revision = report->applied_revision;
+    updated.last_seen = now;
+    updated.drift = report->drift;
+    return tx.UpdateNode(updated);
+  });
+  if (!written) return protocol::Encode(protocol::Ack{false, written.error().message});
+  {
+    std::lock_guard lock(mu_);
+    ++metrics_.reports;
+    metrics_.reloads += static_cast<uint64_t>(std::max(report->reloads, 0));
+    for (const auto& [state, n] : counts) metrics_.results[state] += n;
+    for (double s : latencies) {
+      for (size_t i = 0; i < metrics_.latency_buckets_s.size(); ++i) {
+        if (s <= metrics_.latency_buckets_s[i]) ++metrics_.latency_counts[i];
+      }
+      ++metrics_.latency_counts.back();
+      metrics_.latency_sum_s += s;
+      ++metrics_.latency_count;
+    }
+    ++generation_;
+  }
+  changed_.notify_all();
+  return protocol::Encode(protocol::Ack{});
+}
+
+std::string TaskEngine::HandleHello(const std::string& data) {
+  auto hello = protocol::DecodeHello(data);
+  if (!hello) return protocol::Encode(protocol::Ack{false, hello.error().message});
+  const int64_t now = clock_.NowMillis();
+  Status written = store_.Write([&](StoreTxn& tx) -> Status {
+    auto node = tx.FindNode(hello->node);
+    if (!node) return Fail(node.error());
+    if (!*node) return Fail(Error::NotFound("unknown node '" + hello->node + "'"));
+    Node updated = **node;
+    updated.last_seen = now;
+    updated.version = hello->version;
+    updated.drivers = hello->drivers;
+    updated.applied_revision = hello->applied_revision;
+    return tx.UpdateNode(updated);
+  });
+  if (!written) return protocol::Encode(protocol::Ack{false, written.error().message});
+  return protocol::Encode(protocol::Ack{});
+}
+
+void TaskEngine::RetryLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    stop_cv_.wait_for(lock, options_.tick, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    // The retry thread is a boundary too: nothing may end it but Stop().
+    try {
+      auto due = store_.NodesWithDueRetries(clock_.NowMillis());
+      if (!due) {
+        spdlog::warn("task engine: looking for due retries: {}", due.error().message);
+      } else {
+        const auto real_now = std::chrono::steady_clock::now();
+        const auto interval = std::max(options_.tick, options_.retry_base);
+        for (const auto& name : *due) {
+          {
+            std::lock_guard guard(mu_);
+            auto it = retry_rung_.find(name);
+            if (it != retry_rung_.end() && real_now - it->second < interval) continue;
+            retry_rung_[name] = real_now;
+          }
+          auto node = store_.GetNode(name);
+          if (node && *node) Notify(name, (*node)->head_revision);
+        }
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("task engine: retry loop: {}", e.what());
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace hostplane::controller

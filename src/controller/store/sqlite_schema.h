@@ -1,0 +1,159 @@
+#pragma once
+
+// The SQLite schema as numbered migrations (sqlite::Migrate applies each once, in order), and the
+// hottest query (the agents' fetch), kept here so a test can check its plan. Never edit a
+// migration that has shipped: add the next number. Timestamps are milliseconds since the
+// epoch; lists (aliases, roles, drivers, drift) and specs are JSON text; a NULL limit means
+// unlimited.
+
+#include <vector>
+
+#include "common/sqlite/database.h"
+
+namespace hostplane::controller {
+
+inline constexpr const char* kMigration1Schema = R"sql(
+CREATE TABLE plans (
+  id               INTEGER PRIMARY KEY,
+  name             TEXT NOT NULL UNIQUE,
+  max_sites        INTEGER,
+  max_mailboxes    INTEGER,
+  mailbox_quota_mb INTEGER,
+  max_forwarders   INTEGER,
+  max_ftp_users    INTEGER,
+  max_dns_zones    INTEGER,
+  max_databases    INTEGER,
+  disk_mb          INTEGER,
+  created_at       INTEGER NOT NULL
+);
+
+CREATE TABLE customers (
+  id            INTEGER PRIMARY KEY,
+  login         TEXT NOT NULL UNIQUE,
+  name          TEXT NOT NULL,
+  email         TEXT NOT NULL,
+  password_hash TEXT NOT NULL DEFAULT '',
+  status        TEXT NOT NULL DEFAULT 'active',
+  plan_id       INTEGER NOT NULL REFERENCES plans(id),
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+
+CREATE TABLE nodes (
+  id               INTEGER PRIMARY KEY,
+  name             TEXT NOT NULL UNIQUE,
+  roles            TEXT NOT NULL DEFAULT '[]',
+  capacity         INTEGER NOT NULL,
+  status           TEXT NOT NULL DEFAULT 'active',
+  head_revision    INTEGER NOT NULL DEFAULT 0,
+  applied_revision INTEGER NOT NULL DEFAULT 0,
+  last_seen        INTEGER,
+  version          TEXT NOT NULL DEFAULT '',
+  drivers          TEXT NOT NULL DEFAULT '[]',
+  drift            TEXT NOT NULL DEFAULT '[]',
+  created_at       INTEGER NOT NULL
+);
+
+CREATE TABLE sites (
+  id          INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id),
+  domain      TEXT NOT NULL UNIQUE,
+  aliases     TEXT NOT NULL DEFAULT '[]',
+  docroot     TEXT NOT NULL,
+  status      TEXT NOT NULL DEFAULT 'active',
+  node_id     INTEGER NOT NULL REFERENCES nodes(id),
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE INDEX sites_by_customer ON sites(customer_id);
+CREATE INDEX sites_by_node ON sites(node_id);
+
+-- Every domain and alias of every site: one owner per name.
+CREATE TABLE site_names (
+  name    TEXT PRIMARY KEY,
+  site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE
+);
+CREATE INDEX site_names_by_site ON site_names(site_id);
+
+CREATE TABLE audit (
+  id     INTEGER PRIMARY KEY,
+  actor  TEXT NOT NULL,
+  action TEXT NOT NULL,
+  object TEXT NOT NULL,
+  before TEXT NOT NULL DEFAULT 'null',
+  after  TEXT NOT NULL DEFAULT 'null',
+  at     INTEGER NOT NULL
+);
+CREATE INDEX audit_by_object ON audit(object, id);
+
+CREATE TABLE tasks (
+  id              INTEGER PRIMARY KEY,
+  node_id         INTEGER NOT NULL REFERENCES nodes(id),
+  revision        INTEGER NOT NULL,
+  object_key      TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  spec            TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending',
+  error           TEXT NOT NULL DEFAULT '',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  applied_at      INTEGER,
+  duration_ms     INTEGER,
+  change_id       INTEGER REFERENCES audit(id),
+  UNIQUE (node_id, revision)
+);
+CREATE INDEX tasks_by_object ON tasks(node_id, object_key, revision);
+CREATE INDEX tasks_by_state ON tasks(state);
+CREATE INDEX tasks_by_change ON tasks(change_id);
+CREATE INDEX tasks_due_retry ON tasks(node_id, next_attempt_at) WHERE state = 'retry';
+
+CREATE TABLE api_tokens (
+  id           INTEGER PRIMARY KEY,
+  name         TEXT NOT NULL,
+  token_hash   TEXT NOT NULL UNIQUE,
+  role         TEXT NOT NULL DEFAULT 'admin',
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+)sql";
+
+// The plan every customer gets unless told otherwise: everything unlimited.
+inline constexpr const char* kMigration2DefaultPlan = R"sql(
+INSERT INTO plans (name, created_at)
+VALUES ('default', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+)sql";
+
+// An agent's bundle: the newest task of each object with a revision after ?2, plus retries due at
+// ?3, for node id ?1, ordered by revision, at most ?4 rows. ?5 fills the node_name column. Both
+// halves walk indexes: (node_id, revision) for the range, tasks_by_object for "is there a newer
+// task of this object", tasks_due_retry for the retries.
+inline constexpr const char* kFetchTasksSql = R"sql(
+SELECT t.id, t.node_id, ?5 AS node_name, t.revision, t.object_key, t.kind, t.spec, t.state,
+       t.error, t.attempts, t.next_attempt_at, t.created_at, t.updated_at, t.applied_at,
+       t.duration_ms, t.change_id
+FROM tasks t
+WHERE t.node_id = ?1 AND t.revision > ?2
+  AND NOT EXISTS (SELECT 1 FROM tasks newer
+                  WHERE newer.node_id = t.node_id AND newer.object_key = t.object_key
+                    AND newer.revision > t.revision)
+UNION
+SELECT t.id, t.node_id, ?5 AS node_name, t.revision, t.object_key, t.kind, t.spec, t.state,
+       t.error, t.attempts, t.next_attempt_at, t.created_at, t.updated_at, t.applied_at,
+       t.duration_ms, t.change_id
+FROM tasks t
+WHERE t.state = 'retry' AND t.next_attempt_at <= ?3 AND t.node_id = ?1
+ORDER BY revision
+LIMIT ?4
+)sql";
+
+inline const std::vector<sqlite::Migration>& StoreMigrations() {
+  static const std::vector<sqlite::Migration> kMigrations = {
+      {1, kMigration1Schema},
+      {2, kMigration2DefaultPlan},
+  };
+  return kMigrations;
+}
+
+}  // namespace hostplane::controller

@@ -1,0 +1,895 @@
+#include "controller/store/sqlite_store.h"
+
+#include <algorithm>
+#include <exception>
+#include <mutex>
+#include <string_view>
+#include <utility>
+
+#include "common/sqlite/database.h"
+#include "controller/store/sqlite_schema.h"
+
+namespace hostplane::controller {
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+
+constexpr const char* kPlanSelect =
+    "SELECT id, name, max_sites, max_mailboxes, mailbox_quota_mb, max_forwarders, max_ftp_users, "
+    "max_dns_zones, max_databases, disk_mb, created_at FROM plans";
+constexpr const char* kInsertPlan =
+    "INSERT INTO plans (name, max_sites, max_mailboxes, mailbox_quota_mb, max_forwarders, "
+    "max_ftp_users, max_dns_zones, max_databases, disk_mb, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+constexpr const char* kCustomerSelect =
+    "SELECT id, login, name, email, password_hash, status, plan_id, created_at, updated_at "
+    "FROM customers";
+constexpr const char* kInsertCustomer =
+    "INSERT INTO customers (login, name, email, password_hash, status, plan_id, created_at, "
+    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+constexpr const char* kUpdateCustomer =
+    "UPDATE customers SET name = ?2, email = ?3, password_hash = ?4, status = ?5, plan_id = ?6, "
+    "updated_at = ?7 WHERE id = ?1";
+constexpr const char* kDeleteCustomer = "DELETE FROM customers WHERE id = ?1";
+
+constexpr const char* kSiteSelect =
+    "SELECT s.id, s.customer_id, c.login, s.domain, s.aliases, s.docroot, s.status, s.node_id, "
+    "n.name, s.created_at, s.updated_at FROM sites s "
+    "JOIN customers c ON c.id = s.customer_id JOIN nodes n ON n.id = s.node_id";
+constexpr const char* kInsertSite =
+    "INSERT INTO sites (customer_id, domain, aliases, docroot, status, node_id, created_at, "
+    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+constexpr const char* kUpdateSite =
+    "UPDATE sites SET aliases = ?2, docroot = ?3, status = ?4, node_id = ?5, updated_at = ?6 "
+    "WHERE id = ?1";
+constexpr const char* kDeleteSite = "DELETE FROM sites WHERE id = ?1";
+constexpr const char* kInsertSiteName = "INSERT INTO site_names (name, site_id) VALUES (?1, ?2)";
+constexpr const char* kDeleteSiteNames = "DELETE FROM site_names WHERE site_id = ?1";
+constexpr const char* kCountSites = "SELECT COUNT(*) FROM sites WHERE customer_id = ?1";
+constexpr const char* kSiteCountByNode = "SELECT node_id, COUNT(*) FROM sites GROUP BY node_id";
+
+constexpr const char* kNodeSelect =
+    "SELECT id, name, roles, capacity, status, head_revision, applied_revision, last_seen, "
+    "version, drivers, drift, created_at FROM nodes";
+constexpr const char* kInsertNode =
+    "INSERT INTO nodes (name, roles, capacity, status, applied_revision, last_seen, version, "
+    "drivers, drift, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+constexpr const char* kUpdateNode =
+    "UPDATE nodes SET roles = ?2, capacity = ?3, status = ?4, applied_revision = ?5, "
+    "last_seen = ?6, version = ?7, drivers = ?8, drift = ?9 WHERE id = ?1";
+constexpr const char* kBumpHead =
+    "UPDATE nodes SET head_revision = head_revision + 1 WHERE id = ?1";
+constexpr const char* kNodeHead = "SELECT id, head_revision FROM nodes WHERE name = ?1";
+constexpr const char* kNodeHeadById = "SELECT head_revision FROM nodes WHERE id = ?1";
+
+constexpr const char* kTaskSelect =
+    "SELECT t.id, t.node_id, n.name, t.revision, t.object_key, t.kind, t.spec, t.state, t.error, "
+    "t.attempts, t.next_attempt_at, t.created_at, t.updated_at, t.applied_at, t.duration_ms, "
+    "t.change_id FROM tasks t JOIN nodes n ON n.id = t.node_id";
+constexpr const char* kInsertTask =
+    "INSERT INTO tasks (node_id, revision, object_key, kind, spec, state, created_at, updated_at, "
+    "change_id) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7)";
+constexpr const char* kSupersede =
+    "UPDATE tasks SET state = 'superseded', updated_at = ?4 "
+    "WHERE node_id = ?1 AND object_key = ?2 AND revision < ?3 AND state IN ('pending', 'retry')";
+constexpr const char* kRecordResult =
+    "UPDATE tasks SET state = ?2, error = ?3, duration_ms = COALESCE(?4, duration_ms), "
+    "next_attempt_at = ?5, attempts = attempts + 1, updated_at = ?6, "
+    "applied_at = CASE WHEN ?2 = 'applied' THEN ?6 ELSE applied_at END WHERE id = ?1";
+constexpr const char* kTaskStats = "SELECT state, COUNT(*) FROM tasks GROUP BY state";
+constexpr const char* kNodesWithDueRetries =
+    "SELECT DISTINCT n.name FROM tasks t JOIN nodes n ON n.id = t.node_id "
+    "WHERE t.state = 'retry' AND t.next_attempt_at <= ?1 ORDER BY n.name";
+
+constexpr const char* kInsertAudit =
+    "INSERT INTO audit (actor, action, object, before, after, at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr const char* kListAudit =
+    "SELECT id, actor, action, object, before, after, at FROM audit "
+    "WHERE id > ?1 AND (?2 IS NULL OR object = ?2) ORDER BY id LIMIT ?3";
+
+constexpr const char* kTokenSelect =
+    "SELECT id, name, role, created_at, last_used_at FROM api_tokens";
+constexpr const char* kInsertToken =
+    "INSERT INTO api_tokens (name, token_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kTouchToken = "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1";
+
+// last_used_at is refreshed at most this often: a token check must not cost a durable write.
+constexpr int64_t kTokenTouchIntervalMs = 60'000;
+// Idle read connections kept open.
+constexpr size_t kMaxIdleReaders = 8;
+
+std::string Sql(const char* select, const char* rest) { return std::string(select) + " " + rest; }
+
+Json ParseJson(const std::string& text) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? Json() : j;
+}
+
+std::vector<std::string> StringList(const std::string& text) {
+  std::vector<std::string> out;
+  Json j = ParseJson(text);
+  if (!j.is_array()) return out;
+  for (const auto& v : j) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::string ListText(const std::vector<std::string>& v) { return Json(v).dump(); }
+
+Plan ReadPlan(const Statement& st) {
+  Plan p;
+  p.id = st.Int(0);
+  p.name = st.Text(1);
+  p.max_sites = st.OptInt(2);
+  p.max_mailboxes = st.OptInt(3);
+  p.mailbox_quota_mb = st.OptInt(4);
+  p.max_forwarders = st.OptInt(5);
+  p.max_ftp_users = st.OptInt(6);
+  p.max_dns_zones = st.OptInt(7);
+  p.max_databases = st.OptInt(8);
+  p.disk_mb = st.OptInt(9);
+  p.created_at = st.Int(10);
+  return p;
+}
+
+Customer ReadCustomer(const Statement& st) {
+  Customer c;
+  c.id = st.Int(0);
+  c.login = st.Text(1);
+  c.name = st.Text(2);
+  c.email = st.Text(3);
+  c.password_hash = st.Text(4);
+  c.status = st.Text(5);
+  c.plan_id = st.Int(6);
+  c.created_at = st.Int(7);
+  c.updated_at = st.Int(8);
+  return c;
+}
+
+Site ReadSite(const Statement& st) {
+  Site s;
+  s.id = st.Int(0);
+  s.customer_id = st.Int(1);
+  s.customer_login = st.Text(2);
+  s.domain = st.Text(3);
+  s.aliases = StringList(st.Text(4));
+  s.docroot = st.Text(5);
+  s.status = st.Text(6);
+  s.node_id = st.Int(7);
+  s.node_name = st.Text(8);
+  s.created_at = st.Int(9);
+  s.updated_at = st.Int(10);
+  return s;
+}
+
+Node ReadNode(const Statement& st) {
+  Node n;
+  n.id = st.Int(0);
+  n.name = st.Text(1);
+  n.roles = StringList(st.Text(2));
+  n.capacity = st.Int(3);
+  n.status = st.Text(4);
+  n.head_revision = st.Int(5);
+  n.applied_revision = st.Int(6);
+  n.last_seen = st.OptInt(7);
+  n.version = st.Text(8);
+  n.drivers = StringList(st.Text(9));
+  n.drift = StringList(st.Text(10));
+  n.created_at = st.Int(11);
+  return n;
+}
+
+TaskRecord ReadTask(const Statement& st) {
+  TaskRecord t;
+  t.id = st.Int(0);
+  t.node_id = st.Int(1);
+  t.node_name = st.Text(2);
+  t.revision = st.Int(3);
+  t.object_key = st.Text(4);
+  t.kind = st.Text(5);
+  t.spec = ParseJson(st.Text(6));
+  t.state = st.Text(7);
+  t.error = st.Text(8);
+  t.attempts = static_cast<int>(st.Int(9));
+  t.next_attempt_at = st.OptInt(10);
+  t.created_at = st.Int(11);
+  t.updated_at = st.Int(12);
+  t.applied_at = st.OptInt(13);
+  t.duration_ms = st.OptInt(14);
+  t.change_id = st.OptInt(15);
+  return t;
+}
+
+AuditEntry ReadAudit(const Statement& st) {
+  AuditEntry a;
+  a.id = st.Int(0);
+  a.actor = st.Text(1);
+  a.action = st.Text(2);
+  a.object = st.Text(3);
+  a.before = ParseJson(st.Text(4));
+  a.after = ParseJson(st.Text(5));
+  a.at = st.Int(6);
+  return a;
+}
+
+ApiToken ReadToken(const Statement& st) {
+  ApiToken t;
+  t.id = st.Int(0);
+  t.name = st.Text(1);
+  t.role = st.Text(2);
+  t.created_at = st.Int(3);
+  t.last_used_at = st.OptInt(4);
+  return t;
+}
+
+template <typename T>
+Result<std::optional<T>> First(Statement& st, T (*read)(const Statement&)) {
+  auto row = st.Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return std::optional<T>();
+  return std::optional<T>(read(st));
+}
+
+template <typename T>
+Result<std::vector<T>> All(Statement& st, T (*read)(const Statement&)) {
+  std::vector<T> out;
+  for (;;) {
+    auto row = st.Step();
+    if (!row) return Fail(row.error());
+    if (!*row) return out;
+    out.push_back(read(st));
+  }
+}
+
+int ClampLimit(int limit) { return std::clamp(limit, 1, 10'000); }
+
+// Each takes the connection to run on: the writer inside a transaction, or a leased reader.
+struct Queries {
+  static Result<std::optional<Customer>> CustomerByLogin(Database& db, const std::string& login) {
+    auto st = db.Prepare(Sql(kCustomerSelect, "WHERE login = ?1"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, login);
+    return First(*st, ReadCustomer);
+  }
+  static Result<std::optional<Customer>> CustomerById(Database& db, int64_t id) {
+    auto st = db.Prepare(Sql(kCustomerSelect, "WHERE id = ?1"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, id);
+    return First(*st, ReadCustomer);
+  }
+  static Result<std::vector<Customer>> Customers(Database& db, const Page& page) {
+    auto st = db.Prepare(Sql(kCustomerSelect, "WHERE id > ?1 ORDER BY id LIMIT ?2"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, page.after_id).Bind(2, ClampLimit(page.limit));
+    return All(*st, ReadCustomer);
+  }
+  static Result<std::optional<Site>> SiteByDomain(Database& db, const std::string& domain) {
+    auto st = db.Prepare(Sql(kSiteSelect, "WHERE s.domain = ?1"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, domain);
+    return First(*st, ReadSite);
+  }
+  static Result<std::optional<Site>> SiteById(Database& db, int64_t id) {
+    auto st = db.Prepare(Sql(kSiteSelect, "WHERE s.id = ?1"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, id);
+    return First(*st, ReadSite);
+  }
+  static Result<std::optional<Site>> SiteByName(Database& db, const std::string& name) {
+    auto st =
+        db.Prepare(Sql(kSiteSelect, "JOIN site_names sn ON sn.site_id = s.id WHERE sn.name = ?1"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, name);
+    return First(*st, ReadSite);
+  }
+  static Result<std::vector<Site>> SitesOfCustomer(Database& db, int64_t customer_id) {
+    auto st = db.Prepare(Sql(kSiteSelect, "WHERE s.customer_id = ?1 ORDER BY s.id"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, customer_id);
+    return All(*st, ReadSite);
+  }
+  static Result<std::vector<Site>> Sites(Database& db, const std::optional<std::string>& login,
+                                         const Page& page) {
+    auto st = db.Prepare(Sql(
+        kSiteSelect, "WHERE (?1 IS NULL OR c.login = ?1) AND s.id > ?2 ORDER BY s.id LIMIT ?3"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, login).Bind(2, page.after_id).Bind(3, ClampLimit(page.limit));
+    return All(*st, ReadSite);
+  }
+  static Result<std::optional<Plan>> PlanByName(Database& db, const std::string& name) {
+    auto st = db.Prepare(Sql(kPlanSelect, "WHERE name = ?1"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, name);
+    return First(*st, ReadPlan);
+  }
+  static Result<std::optional<Plan>> PlanById(Database& db, int64_t id) {
+    auto st = db.Prepare(Sql(kPlanSelect, "WHERE id = ?1"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, id);
+    return First(*st, ReadPlan);
+  }
+  static Result<std::vector<Plan>> Plans(Database& db) {
+    auto st = db.Prepare(Sql(kPlanSelect, "ORDER BY id"));
+    if (!st) return Fail(st.error());
+    return All(*st, ReadPlan);
+  }
+  static Result<std::optional<Node>> NodeByName(Database& db, const std::string& name) {
+    auto st = db.Prepare(Sql(kNodeSelect, "WHERE name = ?1"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, name);
+    return First(*st, ReadNode);
+  }
+  static Result<std::optional<Node>> NodeById(Database& db, int64_t id) {
+    auto st = db.Prepare(Sql(kNodeSelect, "WHERE id = ?1"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, id);
+    return First(*st, ReadNode);
+  }
+  static Result<std::vector<Node>> Nodes(Database& db) {
+    auto st = db.Prepare(Sql(kNodeSelect, "ORDER BY id"));
+    if (!st) return Fail(st.error());
+    return All(*st, ReadNode);
+  }
+  static Result<std::optional<TaskRecord>> TaskById(Database& db, int64_t id) {
+    auto st = db.Prepare(Sql(kTaskSelect, "WHERE t.id = ?1"));
+    if (!st) return Fail(st.error());
+    st->Bind(1, id);
+    return First(*st, ReadTask);
+  }
+};
+
+class SqliteTxn final : public StoreTxn {
+ public:
+  SqliteTxn(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  Result<std::optional<Customer>> FindCustomer(const std::string& login) override {
+    return Queries::CustomerByLogin(db_, login);
+  }
+  Result<std::optional<Customer>> FindCustomerById(int64_t id) override {
+    return Queries::CustomerById(db_, id);
+  }
+  Result<std::optional<Site>> FindSite(const std::string& domain) override {
+    return Queries::SiteByDomain(db_, domain);
+  }
+  Result<std::optional<Site>> FindSiteByName(const std::string& name) override {
+    return Queries::SiteByName(db_, name);
+  }
+  Result<std::vector<Site>> SitesOfCustomer(int64_t customer_id) override {
+    return Queries::SitesOfCustomer(db_, customer_id);
+  }
+  Result<int64_t> CountSites(int64_t customer_id) override {
+    auto st = db_.Prepare(kCountSites);
+    if (!st) return Fail(st.error());
+    st->Bind(1, customer_id);
+    auto row = st->Step();
+    if (!row) return Fail(row.error());
+    return st->Int(0);
+  }
+  Result<std::optional<Plan>> FindPlan(const std::string& name) override {
+    return Queries::PlanByName(db_, name);
+  }
+  Result<std::optional<Plan>> FindPlanById(int64_t id) override {
+    return Queries::PlanById(db_, id);
+  }
+  Result<std::optional<Node>> FindNode(const std::string& name) override {
+    return Queries::NodeByName(db_, name);
+  }
+  Result<std::vector<Node>> ListNodes() override { return Queries::Nodes(db_); }
+  Result<std::optional<TaskRecord>> FindTask(int64_t id) override {
+    return Queries::TaskById(db_, id);
+  }
+  Result<std::map<int64_t, int64_t>> SiteCountByNode() override {
+    auto st = db_.Prepare(kSiteCountByNode);
+    if (!st) return Fail(st.error());
+    std::map<int64_t, int64_t> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return Fail(row.error());
+      if (!*row) return out;
+      out[st->Int(0)] = st->Int(1);
+    }
+  }
+
+  Result<Customer> InsertCustomer(const Customer& c) override {
+    auto st = db_.Prepare(kInsertCustomer);
+    if (!st) return Fail(st.error());
+    st->Bind(1, c.login)
+        .Bind(2, c.name)
+        .Bind(3, c.email)
+        .Bind(4, c.password_hash)
+        .Bind(5, c.status)
+        .Bind(6, c.plan_id)
+        .Bind(7, clock_.NowMillis());
+    if (auto s = st->Run(); !s) return Fail(s.error().Wrap("customer '" + c.login + "'"));
+    return Stored(Queries::CustomerById(db_, db_.LastInsertId()), "customer");
+  }
+  Status UpdateCustomer(const Customer& c) override {
+    auto st = db_.Prepare(kUpdateCustomer);
+    if (!st) return Fail(st.error());
+    st->Bind(1, c.id)
+        .Bind(2, c.name)
+        .Bind(3, c.email)
+        .Bind(4, c.password_hash)
+        .Bind(5, c.status)
+        .Bind(6, c.plan_id)
+        .Bind(7, clock_.NowMillis());
+    HP_TRY(st->Run());
+    return Changed("customer " + std::to_string(c.id));
+  }
+  Status DeleteCustomer(int64_t id) override {
+    auto st = db_.Prepare(kDeleteCustomer);
+    if (!st) return Fail(st.error());
+    st->Bind(1, id);
+    HP_TRY(st->Run());
+    return Changed("customer " + std::to_string(id));
+  }
+  Result<Plan> InsertPlan(const Plan& p) override {
+    auto st = db_.Prepare(kInsertPlan);
+    if (!st) return Fail(st.error());
+    st->Bind(1, p.name)
+        .Bind(2, p.max_sites)
+        .Bind(3, p.max_mailboxes)
+        .Bind(4, p.mailbox_quota_mb)
+        .Bind(5, p.max_forwarders)
+        .Bind(6, p.max_ftp_users)
+        .Bind(7, p.max_dns_zones)
+        .Bind(8, p.max_databases)
+        .Bind(9, p.disk_mb)
+        .Bind(10, clock_.NowMillis());
+    if (auto s = st->Run(); !s) return Fail(s.error().Wrap("plan '" + p.name + "'"));
+    return Stored(Queries::PlanById(db_, db_.LastInsertId()), "plan");
+  }
+  Result<Site> InsertSite(const Site& s) override {
+    auto st = db_.Prepare(kInsertSite);
+    if (!st) return Fail(st.error());
+    st->Bind(1, s.customer_id)
+        .Bind(2, s.domain)
+        .Bind(3, ListText(s.aliases))
+        .Bind(4, s.docroot)
+        .Bind(5, s.status)
+        .Bind(6, s.node_id)
+        .Bind(7, clock_.NowMillis());
+    if (auto r = st->Run(); !r) return Fail(r.error().Wrap("site '" + s.domain + "'"));
+    int64_t id = db_.LastInsertId();
+    HP_TRY(ClaimNames(id, s));
+    return Stored(Queries::SiteById(db_, id), "site");
+  }
+  Status UpdateSite(const Site& s) override {
+    auto st = db_.Prepare(kUpdateSite);
+    if (!st) return Fail(st.error());
+    st->Bind(1, s.id)
+        .Bind(2, ListText(s.aliases))
+        .Bind(3, s.docroot)
+        .Bind(4, s.status)
+        .Bind(5, s.node_id)
+        .Bind(6, clock_.NowMillis());
+    HP_TRY(st->Run());
+    HP_TRY(Changed("site '" + s.domain + "'"));
+    HP_TRY(ReleaseNames(s.id));
+    return ClaimNames(s.id, s);
+  }
+  Status DeleteSite(int64_t id) override {
+    HP_TRY(ReleaseNames(id));
+    auto st = db_.Prepare(kDeleteSite);
+    if (!st) return Fail(st.error());
+    st->Bind(1, id);
+    HP_TRY(st->Run());
+    return Changed("site " + std::to_string(id));
+  }
+  Result<Node> InsertNode(const Node& n) override {
+    auto st = db_.Prepare(kInsertNode);
+    if (!st) return Fail(st.error());
+    st->Bind(1, n.name)
+        .Bind(2, ListText(n.roles))
+        .Bind(3, n.capacity)
+        .Bind(4, n.status)
+        .Bind(5, n.applied_revision)
+        .Bind(6, n.last_seen)
+        .Bind(7, n.version)
+        .Bind(8, ListText(n.drivers))
+        .Bind(9, ListText(n.drift))
+        .Bind(10, clock_.NowMillis());
+    if (auto s = st->Run(); !s) return Fail(s.error().Wrap("node '" + n.name + "'"));
+    return Stored(Queries::NodeById(db_, db_.LastInsertId()), "node");
+  }
+  Status UpdateNode(const Node& n) override {
+    auto st = db_.Prepare(kUpdateNode);
+    if (!st) return Fail(st.error());
+    st->Bind(1, n.id)
+        .Bind(2, ListText(n.roles))
+        .Bind(3, n.capacity)
+        .Bind(4, n.status)
+        .Bind(5, n.applied_revision)
+        .Bind(6, n.last_seen)
+        .Bind(7, n.version)
+        .Bind(8, ListText(n.drivers))
+        .Bind(9, ListText(n.drift));
+    HP_TRY(st->Run());
+    return Changed("node '" + n.name + "'");
+  }
+
+  Result<TaskRecord> AppendTask(int64_t node_id, const std::string& object_key,
+                                const std::string& kind, const Json& spec,
+                                std::optional<int64_t> change_id) override {
+    auto bump = db_.Prepare(kBumpHead);
+    if (!bump) return Fail(bump.error());
+    bump->Bind(1, node_id);
+    HP_TRY(bump->Run());
+    HP_TRY(Changed("node " + std::to_string(node_id)));
+    auto head = db_.Prepare(kNodeHeadById);
+    if (!head) return Fail(head.error());
+    head->Bind(1, node_id);
+    auto row = head->Step();
+    if (!row) return Fail(row.error());
+    int64_t revision = head->Int(0);
+    int64_t now = clock_.NowMillis();
+
+    auto ins = db_.Prepare(kInsertTask);
+    if (!ins) return Fail(ins.error());
+    ins->Bind(1, node_id)
+        .Bind(2, revision)
+        .Bind(3, object_key)
+        .Bind(4, kind)
+        .Bind(5, spec.dump())
+        .Bind(6, now)
+        .Bind(7, change_id);
+    HP_TRY(ins->Run());
+    int64_t id = db_.LastInsertId();
+
+    auto sup = db_.Prepare(kSupersede);
+    if (!sup) return Fail(sup.error());
+    sup->Bind(1, node_id).Bind(2, object_key).Bind(3, revision).Bind(4, now);
+    HP_TRY(sup->Run());
+    return Stored(Queries::TaskById(db_, id), "task");
+  }
+
+  Result<bool> RecordResult(const std::string& node, int64_t task_id, const std::string& state,
+                            const std::string& error, std::optional<int64_t> duration_ms,
+                            std::optional<int64_t> next_attempt_at) override {
+    if (state != "applied" && state != "failed" && state != "retry") {
+      return Fail(Error::Invalid("task state '" + state + "' is not a result"));
+    }
+    auto task = Queries::TaskById(db_, task_id);
+    if (!task) return Fail(task.error());
+    if (!*task || (*task)->node_name != node) return false;
+    const std::string& current = (*task)->state;
+    if (current == "applied" || current == "failed" || current == "superseded") return false;
+
+    auto st = db_.Prepare(kRecordResult);
+    if (!st) return Fail(st.error());
+    st->Bind(1, task_id)
+        .Bind(2, state)
+        .Bind(3, state == "applied" ? std::string() : error)
+        .Bind(4, duration_ms)
+        .Bind(5, state == "retry" ? next_attempt_at : std::nullopt)
+        .Bind(6, clock_.NowMillis());
+    HP_TRY(st->Run());
+    return true;
+  }
+
+  Result<int64_t> Audit(const std::string& actor, const std::string& action,
+                        const std::string& object, const Json& before, const Json& after) override {
+    auto st = db_.Prepare(kInsertAudit);
+    if (!st) return Fail(st.error());
+    st->Bind(1, actor)
+        .Bind(2, action)
+        .Bind(3, object)
+        .Bind(4, before.dump())
+        .Bind(5, after.dump())
+        .Bind(6, clock_.NowMillis());
+    HP_TRY(st->Run());
+    return db_.LastInsertId();
+  }
+
+  Result<ApiToken> InsertToken(const std::string& name, const std::string& token_hash,
+                               const std::string& role) override {
+    auto st = db_.Prepare(kInsertToken);
+    if (!st) return Fail(st.error());
+    st->Bind(1, name).Bind(2, token_hash).Bind(3, role).Bind(4, clock_.NowMillis());
+    if (auto s = st->Run(); !s) return Fail(s.error().Wrap("token '" + name + "'"));
+    auto read = db_.Prepare(Sql(kTokenSelect, "WHERE id = ?1"));
+    if (!read) return Fail(read.error());
+    read->Bind(1, db_.LastInsertId());
+    return Stored(First(*read, ReadToken), "token");
+  }
+
+ private:
+  // The row just written, read back with its joins; its absence is a bug.
+  template <typename T>
+  static Result<T> Stored(Result<std::optional<T>> r, const char* what) {
+    if (!r) return Fail(r.error());
+    if (!*r) return Fail(Error::Internal(std::string("the ") + what + " just written is gone"));
+    return std::move(**r);
+  }
+
+  // kNotFound when the last UPDATE/DELETE touched no row.
+  Status Changed(const std::string& what) {
+    if (db_.Changes() == 0) return Fail(Error::NotFound(what + " not found"));
+    return Ok();
+  }
+
+  Status ClaimNames(int64_t site_id, const Site& s) {
+    std::vector<std::string> names = s.aliases;
+    names.insert(names.begin(), s.domain);
+    for (const auto& name : names) {
+      auto st = db_.Prepare(kInsertSiteName);
+      if (!st) return Fail(st.error());
+      st->Bind(1, name).Bind(2, site_id);
+      if (auto r = st->Run(); !r) {
+        if (r.error().code == ErrorCode::kConflict) {
+          return Fail(Error::Conflict("the name '" + name + "' belongs to another site"));
+        }
+        return r;
+      }
+    }
+    return Ok();
+  }
+
+  Status ReleaseNames(int64_t site_id) {
+    auto st = db_.Prepare(kDeleteSiteNames);
+    if (!st) return Fail(st.error());
+    st->Bind(1, site_id);
+    return st->Run();
+  }
+
+  Database& db_;
+  const Clock& clock_;
+};
+
+class ReaderPool {
+ public:
+  explicit ReaderPool(std::string path) : path_(std::move(path)) {}
+
+  // A read-only connection for the caller's exclusive use; back to the pool when destroyed.
+  class Lease {
+   public:
+    Lease(ReaderPool* pool, std::unique_ptr<Database> db) : pool_(pool), db_(std::move(db)) {}
+    Lease(Lease&& o) noexcept : pool_(o.pool_), db_(std::move(o.db_)) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (db_) pool_->Release(std::move(db_));
+    }
+    Database& db() { return *db_; }
+
+   private:
+    ReaderPool* pool_;
+    std::unique_ptr<Database> db_;
+  };
+
+  Result<Lease> Acquire() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        auto db = std::move(idle_.back());
+        idle_.pop_back();
+        return Lease(this, std::move(db));
+      }
+    }
+    auto db = Database::Open(path_, /*durable=*/false);
+    if (!db) return Fail(db.error());
+    HP_TRY(db->Exec("PRAGMA query_only = ON"));
+    return Lease(this, std::make_unique<Database>(std::move(*db)));
+  }
+
+ private:
+  void Release(std::unique_ptr<Database> db) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < kMaxIdleReaders) idle_.push_back(std::move(db));
+  }
+
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Database>> idle_;
+};
+
+// Runs fn inside one read transaction, so that several queries see the same snapshot.
+template <typename T>
+Result<T> InSnapshot(Database& db, const std::function<Result<T>()>& fn) {
+  HP_TRY(db.Exec("BEGIN"));
+  Result<T> r = fn();
+  (void)db.Exec("COMMIT");
+  return r;
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(Database writer, std::string path, const Clock& clock)
+      : writer_(std::move(writer)), readers_(std::move(path)), clock_(clock) {}
+
+  Status Write(const std::function<Status(StoreTxn&)>& fn) override {
+    std::lock_guard lock(write_mu_);
+    HP_TRY(writer_.Exec("BEGIN IMMEDIATE"));
+    SqliteTxn txn(writer_, clock_);
+    Status s;
+    try {
+      s = fn(txn);
+    } catch (const std::exception& e) {
+      // A throwing fn must not leave the writer inside an open transaction.
+      s = Fail(Error::Internal(std::string("store write: ") + e.what()));
+    }
+    if (!s) {
+      (void)writer_.Exec("ROLLBACK");
+      return s;
+    }
+    if (auto c = writer_.Exec("COMMIT"); !c) {
+      (void)writer_.Exec("ROLLBACK");
+      return c;
+    }
+    return Ok();
+  }
+
+  Result<std::optional<Customer>> GetCustomer(const std::string& login) override {
+    return Read<std::optional<Customer>>(
+        [&](Database& db) { return Queries::CustomerByLogin(db, login); });
+  }
+  Result<std::vector<Customer>> ListCustomers(const Page& page) override {
+    return Read<std::vector<Customer>>([&](Database& db) { return Queries::Customers(db, page); });
+  }
+  Result<std::optional<Site>> GetSite(const std::string& domain) override {
+    return Read<std::optional<Site>>(
+        [&](Database& db) { return Queries::SiteByDomain(db, domain); });
+  }
+  Result<std::vector<Site>> ListSites(std::optional<std::string> customer_login,
+                                      const Page& page) override {
+    return Read<std::vector<Site>>(
+        [&](Database& db) { return Queries::Sites(db, customer_login, page); });
+  }
+  Result<std::vector<Plan>> ListPlans() override {
+    return Read<std::vector<Plan>>([&](Database& db) { return Queries::Plans(db); });
+  }
+  Result<std::optional<Node>> GetNode(const std::string& name) override {
+    return Read<std::optional<Node>>([&](Database& db) { return Queries::NodeByName(db, name); });
+  }
+  Result<std::vector<Node>> ListNodes() override {
+    return Read<std::vector<Node>>([&](Database& db) { return Queries::Nodes(db); });
+  }
+  Result<std::optional<TaskRecord>> GetTask(int64_t id) override {
+    return Read<std::optional<TaskRecord>>([&](Database& db) { return Queries::TaskById(db, id); });
+  }
+
+  Result<std::vector<TaskRecord>> ListTasks(const TaskFilter& f) override {
+    return Read<std::vector<TaskRecord>>([&](Database& db) -> Result<std::vector<TaskRecord>> {
+      // Only fixed fragments are concatenated; every value is bound.
+      std::string where = "WHERE t.id > ?1";
+      if (f.node) where += " AND n.name = ?2";
+      if (f.state) where += " AND t.state = ?3";
+      if (f.object_key) where += " AND t.object_key = ?4";
+      if (f.change_id) where += " AND t.change_id = ?5";
+      where += " ORDER BY t.id LIMIT ?6";
+      auto st = db.Prepare(Sql(kTaskSelect, where.c_str()));
+      if (!st) return Fail(st.error());
+      st->Bind(1, f.page.after_id);
+      if (f.node) st->Bind(2, *f.node);
+      if (f.state) st->Bind(3, *f.state);
+      if (f.object_key) st->Bind(4, *f.object_key);
+      if (f.change_id) st->Bind(5, *f.change_id);
+      st->Bind(6, ClampLimit(f.page.limit));
+      return All(*st, ReadTask);
+    });
+  }
+
+  Result<std::vector<AuditEntry>> ListAudit(const Page& page,
+                                            std::optional<std::string> object) override {
+    return Read<std::vector<AuditEntry>>([&](Database& db) -> Result<std::vector<AuditEntry>> {
+      auto st = db.Prepare(kListAudit);
+      if (!st) return Fail(st.error());
+      st->Bind(1, page.after_id).Bind(2, object).Bind(3, ClampLimit(page.limit));
+      return All(*st, ReadAudit);
+    });
+  }
+
+  Result<TaskStats> GetTaskStats() override {
+    return Read<TaskStats>([&](Database& db) -> Result<TaskStats> {
+      auto st = db.Prepare(kTaskStats);
+      if (!st) return Fail(st.error());
+      TaskStats stats;
+      for (;;) {
+        auto row = st->Step();
+        if (!row) return Fail(row.error());
+        if (!*row) return stats;
+        stats.by_state[st->Text(0)] = st->Int(1);
+      }
+    });
+  }
+
+  Result<Fetched> FetchTasks(const std::string& node, int64_t after, int limit,
+                             int64_t now) override {
+    return Read<Fetched>([&](Database& db) {
+      return InSnapshot<Fetched>(db, [&]() -> Result<Fetched> {
+        auto head = db.Prepare(kNodeHead);
+        if (!head) return Fail(head.error());
+        head->Bind(1, node);
+        auto found = head->Step();
+        if (!found) return Fail(found.error());
+        if (!*found) return Fail(Error::NotFound("node '" + node + "' not found"));
+        int64_t node_id = head->Int(0);
+        Fetched out;
+        out.head = head->Int(1);
+
+        int want = ClampLimit(limit);
+        auto st = db.Prepare(kFetchTasksSql);
+        if (!st) return Fail(st.error());
+        st->Bind(1, node_id).Bind(2, after).Bind(3, now).Bind(4, want + 1).Bind(5, node);
+        auto tasks = All(*st, ReadTask);
+        if (!tasks) return Fail(tasks.error());
+        out.tasks = std::move(*tasks);
+        if (out.tasks.size() > static_cast<size_t>(want)) {
+          out.tasks.resize(static_cast<size_t>(want));
+          out.more = true;
+        }
+        return out;
+      });
+    });
+  }
+
+  Result<std::vector<std::string>> NodesWithDueRetries(int64_t now) override {
+    return Read<std::vector<std::string>>([&](Database& db) -> Result<std::vector<std::string>> {
+      auto st = db.Prepare(kNodesWithDueRetries);
+      if (!st) return Fail(st.error());
+      st->Bind(1, now);
+      std::vector<std::string> out;
+      for (;;) {
+        auto row = st->Step();
+        if (!row) return Fail(row.error());
+        if (!*row) return out;
+        out.push_back(st->Text(0));
+      }
+    });
+  }
+
+  Result<std::optional<ApiToken>> FindToken(const std::string& token_hash) override {
+    auto found = Read<std::optional<ApiToken>>([&](Database& db) {
+      auto st = db.Prepare(Sql(kTokenSelect, "WHERE token_hash = ?1"));
+      if (!st) return Result<std::optional<ApiToken>>(Fail(st.error()));
+      st->Bind(1, token_hash);
+      return First(*st, ReadToken);
+    });
+    if (!found || !*found) return found;
+    int64_t now = clock_.NowMillis();
+    ApiToken& token = **found;
+    if (!token.last_used_at || now - *token.last_used_at >= kTokenTouchIntervalMs) {
+      std::lock_guard lock(write_mu_);
+      auto st = writer_.Prepare(kTouchToken);
+      if (!st) return Fail(st.error());
+      st->Bind(1, token.id).Bind(2, now);
+      HP_TRY(st->Run());
+      token.last_used_at = now;
+    }
+    return found;
+  }
+
+ private:
+  template <typename T>
+  Result<T> Read(const std::function<Result<T>(Database&)>& fn) {
+    auto lease = readers_.Acquire();
+    if (!lease) return Fail(lease.error());
+    return fn(lease->db());
+  }
+
+  std::mutex write_mu_;
+  Database writer_;
+  ReaderPool readers_;
+  const Clock& clock_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock) {
+  auto writer = Database::Open(path, /*durable=*/true);
+  if (!writer) return Fail(writer.error().Wrap("opening the store"));
+  if (auto s = sqlite::Migrate(*writer, StoreMigrations()); !s) {
+    return Fail(s.error().Wrap("migrating the store " + path));
+  }
+  return std::unique_ptr<Store>(new SqliteStore(std::move(*writer), path, clock));
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  static const SystemClock kSystemClock;
+  return OpenSqliteStore(path, kSystemClock);
+}
+
+}  // namespace hostplane::controller

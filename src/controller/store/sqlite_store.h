@@ -1,0 +1,25 @@
+#pragma once
+
+// The SQLite backend of Store: the all-in-one default. One writer connection behind a mutex runs
+// every Store::Write as BEGIN IMMEDIATE ... COMMIT (WAL, synchronous=FULL: a returned Write is on
+// disk, P8); reads use a small pool of read-only connections, so API reads and agent fetches see
+// the last committed snapshot without waiting behind a writer. The schema is a list of numbered
+// migrations (sqlite_schema.h) applied at open.
+//
+// Thread-safe: any thread may call any method.
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "controller/store/store.h"
+
+namespace hostplane::controller {
+
+// As OpenSqliteStore(path), with the clock that stamps created_at/updated_at/applied_at (tests
+// pass a ManualClock). clock must outlive the store.
+[[nodiscard]] Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                                             const Clock& clock);
+
+}  // namespace hostplane::controller
