@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/driver.h"
 #include "agent/host_layout.h"
 #include "common/bus/bus.h"
 #include "common/clock.h"
@@ -46,7 +47,14 @@ class Agent {
   virtual int64_t AppliedRevision() const = 0;
 };
 
+// The production agent: its drivers (today nginx, from layout.nginx) are listed here, explicitly.
 std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bus, Filesystem& fs,
                                 CommandRunner& runner, const Clock& clock);
+
+// An agent with the given drivers (tests, or a host that runs a subset). Each task kind must be
+// handled by at most one driver.
+std::unique_ptr<Agent> NewAgentWithDrivers(AgentOptions options, HostLayout layout, Bus& bus,
+                                           Filesystem& fs, const Clock& clock,
+                                           std::vector<std::unique_ptr<ServiceDriver>> drivers);
 
 }  // namespace hostplane::agent

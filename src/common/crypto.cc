@@ -48,6 +48,8 @@ std::string HashApiToken(const std::string& token) {
   return hex;
 }
 
+std::string Blake2bHex(const std::string& data) { return HashApiToken(data); }
+
 std::string RandomHex(size_t n) {
   (void)InitCrypto();
   std::vector<unsigned char> raw(n);

@@ -22,6 +22,9 @@ std::string NewApiToken();
 // Hex BLAKE2b-256 of a token, the form stored.
 std::string HashApiToken(const std::string& token);
 
+// Hex BLAKE2b-256 of arbitrary data (content hashes of managed files, for drift detection).
+std::string Blake2bHex(const std::string& data);
+
 // n random bytes as lowercase hex.
 std::string RandomHex(size_t n);
 

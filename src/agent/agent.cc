@@ -1,0 +1,440 @@
+#include "agent/agent.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "agent/batch_applier.h"
+#include "agent/drivers/nginx/nginx_driver.h"
+#include "agent/journal.h"
+#include "protocol/messages.h"
+
+namespace hostplane::agent {
+namespace {
+
+using protocol::Task;
+using protocol::TaskOutcome;
+using protocol::TaskResult;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+constexpr const char* kAgentVersion = "0.1.0";
+constexpr std::chrono::milliseconds kBackoffFirst{100};
+constexpr std::chrono::milliseconds kBackoffMax{5000};
+
+// What applying a list of tasks produced.
+struct AppliedTasks {
+  std::vector<TaskResult> results;    // parallel to the tasks
+  std::vector<ObjectRecord> records;  // objects now in a new applied state
+  int reloads = 0;
+  int changed_files = 0;
+  int64_t reload_ms = 0;
+};
+
+class AgentImpl final : public Agent {
+ public:
+  AgentImpl(AgentOptions options, HostLayout layout, Bus& bus, Filesystem& fs, const Clock& clock,
+            std::vector<std::unique_ptr<ServiceDriver>> drivers)
+      : options_(std::move(options)),
+        layout_(std::move(layout)),
+        bus_(bus),
+        fs_(fs),
+        clock_(clock),
+        drivers_(std::move(drivers)),
+        applier_(fs, layout_.state_dir, options_.test_write_delay) {
+    for (auto& d : drivers_) {
+      for (const auto& kind : d->Kinds()) by_kind_[kind] = d.get();
+    }
+  }
+  ~AgentImpl() override { Stop(); }
+
+  Status Start() override;
+  void Stop() override;
+  int64_t AppliedRevision() const override { return applied_.load(); }
+
+ private:
+  void OnKey(const BusMessage& m);
+  void Loop();
+  // One reconcile pass. False when the controller could not be reached or a report is unsent,
+  // so the loop retries with backoff.
+  bool Cycle(bool periodic);
+  void SendHello();
+  bool FlushOutbox();
+  bool SendReport(int64_t outbox_id, const std::string& body);
+  // Fetches and applies one bundle. Returns whether the controller has more.
+  Result<bool> FetchAndApply();
+  AppliedTasks ApplyTasks(const std::vector<Task>& tasks);
+  // Re-hashes every managed file; re-applies the stored spec of drifted objects and queues a
+  // report naming the drifted files.
+  Status CheckDrift();
+  Status Record(const AppliedTasks& applied, int64_t applied_revision, const std::string& report,
+                int64_t* outbox_id);
+
+  AgentOptions options_;
+  HostLayout layout_;
+  Bus& bus_;
+  Filesystem& fs_;
+  const Clock& clock_;
+  std::vector<std::unique_ptr<ServiceDriver>> drivers_;
+  std::map<std::string, ServiceDriver*> by_kind_;
+  BatchApplier applier_;
+
+  // Reconcile thread only.
+  std::optional<Journal> journal_;
+  std::map<std::string, ObjectRecord> objects_;  // the journal's objects, cached
+
+  std::atomic<int64_t> applied_{0};
+  std::unique_ptr<Subscription> key_sub_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool key_pending_ = false;
+  SteadyTime key_due_{};
+};
+
+Status AgentImpl::Start() {
+  if (started_) return Ok();
+  HP_TRY(fs_.MakeDirs(layout_.state_dir, 0700));
+  auto journal = Journal::Open(fs_.HostPath(layout_.state_dir + "/journal.db"));
+  if (!journal) return Fail(journal.error());
+  journal_.emplace(std::move(*journal));
+  auto applied = journal_->AppliedRevision();
+  if (!applied) return Fail(applied.error());
+  applied_ = *applied;
+  auto objects = journal_->Objects();
+  if (!objects) return Fail(objects.error());
+  for (auto& o : *objects) objects_[o.key] = std::move(o);
+
+  for (auto& d : drivers_) {
+    auto rolled_back = applier_.Recover(*d);
+    if (!rolled_back) return Fail(rolled_back.error().Wrap("recovering " + d->Name()));
+    if (*rolled_back) {
+      // The daemon may have loaded the interrupted batch: bring it back to the files on disk.
+      if (auto s = d->Reload(); !s) {
+        spdlog::warn("{}: reload after recovery failed: {}", d->Name(), s.error().message);
+      }
+    }
+  }
+  auto sub = bus_.Subscribe(protocol::KeySubject(options_.node), "",
+                            [this](const BusMessage& m) { OnKey(m); });
+  if (!sub) return Fail(sub.error().Wrap("subscribing to " + protocol::KeySubject(options_.node)));
+  key_sub_ = std::move(*sub);
+  started_ = true;
+  thread_ = std::thread([this] { Loop(); });
+  spdlog::info("agent {} started at revision {} with {} driver(s)", options_.node, applied_.load(),
+               drivers_.size());
+  return Ok();
+}
+
+void AgentImpl::Stop() {
+  key_sub_.reset();  // waits for a running key handler
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AgentImpl::OnKey(const BusMessage& m) {
+  auto key = protocol::DecodeKey(m.data);
+  if (!key) {
+    spdlog::warn("ignoring a malformed key on {}: {}", m.subject, key.error().message);
+    return;
+  }
+  if (key->revision <= applied_.load()) return;
+  {
+    std::lock_guard lock(mu_);
+    if (key_pending_) return;  // the burst joins the fetch already scheduled
+    key_pending_ = true;
+    key_due_ = std::chrono::steady_clock::now() + options_.coalesce;
+  }
+  cv_.notify_all();
+}
+
+void AgentImpl::Loop() {
+  SteadyTime next_resync = std::chrono::steady_clock::now();  // start-up counts as a resync
+  SteadyTime next_retry = SteadyTime::max();
+  std::chrono::milliseconds backoff{0};
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    SteadyTime now = std::chrono::steady_clock::now();
+    bool key_due = key_pending_ && now >= key_due_;
+    bool resync_due = now >= next_resync;
+    if (!key_due && !resync_due && now < next_retry) {
+      SteadyTime wake = std::min(next_resync, next_retry);
+      if (key_pending_) wake = std::min(wake, key_due_);
+      cv_.wait_until(lock, wake);
+      continue;
+    }
+    key_pending_ = false;
+    lock.unlock();
+    bool ok = Cycle(resync_due);
+    lock.lock();
+    now = std::chrono::steady_clock::now();
+    if (resync_due) next_resync = now + options_.resync;
+    if (ok) {
+      backoff = std::chrono::milliseconds(0);
+      next_retry = SteadyTime::max();
+    } else {
+      auto cap = std::min(kBackoffMax, options_.resync);
+      backoff = backoff.count() == 0 ? kBackoffFirst : std::min(backoff * 2, cap);
+      next_retry = now + backoff;
+    }
+  }
+}
+
+bool AgentImpl::Cycle(bool periodic) {
+  if (periodic) {
+    SendHello();
+    if (auto s = CheckDrift(); !s) spdlog::error("drift check failed: {}", s.error().message);
+  }
+  if (!FlushOutbox()) return false;
+  for (;;) {
+    auto more = FetchAndApply();
+    if (!more) {
+      spdlog::warn("fetching tasks for {}: {}", options_.node, more.error().message);
+      return false;
+    }
+    if (!*more) break;
+  }
+  return FlushOutbox();
+}
+
+void AgentImpl::SendHello() {
+  protocol::Hello hello;
+  hello.node = options_.node;
+  hello.version = kAgentVersion;
+  for (const auto& d : drivers_) hello.drivers.push_back(d->Name());
+  hello.applied_revision = applied_.load();
+  double load[1] = {0};
+  if (::getloadavg(load, 1) == 1) hello.load = load[0];
+  auto reply =
+      bus_.Request(protocol::kSubjectHello, protocol::Encode(hello), options_.request_timeout);
+  if (!reply) {
+    spdlog::warn("hello to the controller failed: {}", reply.error().message);
+    return;
+  }
+  auto ack = protocol::DecodeAck(*reply);
+  if (!ack || !ack->ok) {
+    spdlog::warn("the controller refused hello: {}", ack ? ack->error : ack.error().message);
+  }
+}
+
+bool AgentImpl::FlushOutbox() {
+  auto entries = journal_->Outbox();
+  if (!entries) {
+    spdlog::error("reading the outbox: {}", entries.error().message);
+    return false;
+  }
+  for (const auto& e : *entries) {
+    if (!SendReport(e.id, e.body)) return false;
+  }
+  return true;
+}
+
+bool AgentImpl::SendReport(int64_t outbox_id, const std::string& body) {
+  auto reply = bus_.Request(protocol::kSubjectReport, body, options_.request_timeout);
+  if (!reply) {
+    spdlog::warn("sending report {}: {}", outbox_id, reply.error().message);
+    return false;
+  }
+  auto ack = protocol::DecodeAck(*reply);
+  if (!ack || !ack->ok) {
+    spdlog::warn("the controller refused report {}: {}", outbox_id,
+                 ack ? ack->error : ack.error().message);
+    return false;
+  }
+  if (auto s = journal_->Acknowledge(outbox_id); !s) {
+    spdlog::error("removing report {} from the outbox: {}", outbox_id, s.error().message);
+    return false;
+  }
+  return true;
+}
+
+Result<bool> AgentImpl::FetchAndApply() {
+  protocol::FetchRequest req{options_.node, applied_.load(), options_.fetch_limit};
+  auto reply =
+      bus_.Request(protocol::kSubjectTasks, protocol::Encode(req), options_.request_timeout);
+  if (!reply) return Fail(reply.error());
+  auto bundle = protocol::DecodeBundle(*reply);
+  if (!bundle) return Fail(bundle.error());
+  if (!bundle->error.empty()) return Fail(Error::Unavailable("controller: " + bundle->error));
+  if (bundle->node != options_.node) {
+    return Fail(Error::Invalid("bundle for node " + bundle->node + ", not " + options_.node));
+  }
+  int64_t before = applied_.load();
+  int64_t applied_revision = before;
+  for (const auto& t : bundle->tasks) applied_revision = std::max(applied_revision, t.revision);
+  if (!bundle->more) applied_revision = std::max(applied_revision, bundle->head);
+  if (bundle->tasks.empty()) {
+    if (applied_revision > before) {
+      int64_t unused = 0;
+      HP_TRY(Record(AppliedTasks{}, applied_revision, "", &unused));
+    }
+    return bundle->more;
+  }
+
+  auto started = std::chrono::steady_clock::now();
+  AppliedTasks applied = ApplyTasks(bundle->tasks);
+  protocol::Report report;
+  report.node = options_.node;
+  report.results = applied.results;
+  report.applied_revision = applied_revision;
+  report.reloads = applied.reloads;
+  std::string body = protocol::Encode(report);
+  int64_t outbox_id = 0;
+  HP_TRY(Record(applied, applied_revision, body, &outbox_id));
+
+  int failed = 0, retry = 0;
+  for (const auto& r : applied.results) {
+    if (r.outcome == TaskOutcome::kFailed) ++failed;
+    if (r.outcome == TaskOutcome::kRetry) ++retry;
+  }
+  spdlog::info(
+      "applied {} task(s), revision {} -> {}: {} file(s) changed, {} reload(s) ({} ms), {} failed, "
+      "{} to retry, {} ms in all",
+      bundle->tasks.size(), before, applied_revision, applied.changed_files, applied.reloads,
+      applied.reload_ms, failed, retry,
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                            started)
+          .count());
+  // A report the controller did not take stays in the outbox; the loop retries it.
+  if (!SendReport(outbox_id, body)) return Fail(Error::Unavailable("report not delivered"));
+  return bundle->more;
+}
+
+Status AgentImpl::Record(const AppliedTasks& applied, int64_t applied_revision,
+                         const std::string& report, int64_t* outbox_id) {
+  auto id = journal_->Commit(applied.records, applied_revision, report);
+  if (!id) return Fail(id.error().Wrap("recording results in the journal"));
+  *outbox_id = *id;
+  for (const auto& r : applied.records) objects_[r.key] = r;
+  int64_t prev = applied_.load();
+  if (applied_revision > prev) applied_ = applied_revision;
+  return Ok();
+}
+
+AppliedTasks AgentImpl::ApplyTasks(const std::vector<Task>& tasks) {
+  AppliedTasks out;
+  out.results.resize(tasks.size());
+  std::map<std::string, size_t> newest;  // object key -> index of its newest task here
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    out.results[i].task = tasks[i].id;
+    out.results[i].revision = tasks[i].revision;
+    auto [it, inserted] = newest.emplace(tasks[i].object_key, i);
+    if (!inserted && tasks[it->second].revision < tasks[i].revision) it->second = i;
+  }
+  std::map<ServiceDriver*, std::vector<size_t>> groups;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const Task& t = tasks[i];
+    TaskResult& r = out.results[i];
+    if (newest[t.object_key] != i) {
+      r.outcome = TaskOutcome::kApplied;
+      r.detail = "stale: superseded by revision " +
+                 std::to_string(tasks[newest[t.object_key]].revision) + " in the same bundle";
+      continue;
+    }
+    auto known = objects_.find(t.object_key);
+    if (known != objects_.end() && known->second.revision > t.revision) {
+      r.outcome = TaskOutcome::kApplied;
+      r.detail = "stale: " + t.object_key + " is already at revision " +
+                 std::to_string(known->second.revision);
+      continue;
+    }
+    auto driver = by_kind_.find(t.kind);
+    if (driver == by_kind_.end()) {
+      r.outcome = TaskOutcome::kFailed;
+      r.detail = "no driver for kind " + t.kind;
+      continue;
+    }
+    groups[driver->second].push_back(i);
+  }
+  for (auto& [driver, indices] : groups) {
+    std::vector<Task> batch;
+    for (size_t i : indices) batch.push_back(tasks[i]);
+    BatchOutcome o = applier_.Apply(*driver, batch);
+    out.reloads += o.reloads;
+    out.changed_files += o.changed_files;
+    out.reload_ms += o.reload_ms;
+    for (size_t j = 0; j < indices.size(); ++j) {
+      const Task& t = tasks[indices[j]];
+      out.results[indices[j]] = o.results[j];
+      if (o.results[j].outcome != TaskOutcome::kApplied) continue;
+      ObjectRecord rec{t.object_key, t.revision, t.kind, t.spec.dump(), {}};
+      for (const auto& f : o.files[j])
+        rec.files.push_back(FileHash{f.path, ContentHash(f.content)});
+      out.records.push_back(std::move(rec));
+    }
+  }
+  return out;
+}
+
+Status AgentImpl::CheckDrift() {
+  std::vector<std::string> drift;
+  std::vector<Task> repairs;
+  for (const auto& [key, rec] : objects_) {
+    bool drifted = false;
+    for (const auto& f : rec.files) {
+      auto cur = fs_.ReadFile(f.path);
+      if (!cur) return Fail(cur.error());
+      if (ContentHash(*cur) != f.hash) {
+        drift.push_back(f.path);
+        drifted = true;
+      }
+    }
+    if (!drifted) continue;
+    Task t;
+    t.revision = rec.revision;
+    t.object_key = rec.key;
+    t.kind = rec.kind;
+    t.spec = protocol::Json::parse(rec.spec_json, nullptr, /*allow_exceptions=*/false);
+    repairs.push_back(std::move(t));
+  }
+  if (drift.empty()) return Ok();
+  spdlog::warn("{} managed file(s) drifted; repairing {} object(s)", drift.size(), repairs.size());
+  AppliedTasks applied = ApplyTasks(repairs);
+  for (size_t i = 0; i < repairs.size(); ++i) {
+    if (applied.results[i].outcome != TaskOutcome::kApplied) {
+      spdlog::error("repairing {} failed: {}", repairs[i].object_key, applied.results[i].detail);
+    }
+  }
+  protocol::Report report;
+  report.node = options_.node;
+  report.applied_revision = applied_.load();
+  report.drift = drift;
+  report.reloads = applied.reloads;
+  int64_t unused = 0;
+  return Record(applied, applied_.load(), protocol::Encode(report), &unused);
+}
+
+}  // namespace
+
+std::unique_ptr<Agent> NewAgentWithDrivers(AgentOptions options, HostLayout layout, Bus& bus,
+                                           Filesystem& fs, const Clock& clock,
+                                           std::vector<std::unique_ptr<ServiceDriver>> drivers) {
+  return std::make_unique<AgentImpl>(std::move(options), std::move(layout), bus, fs, clock,
+                                     std::move(drivers));
+}
+
+std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bus, Filesystem& fs,
+                                CommandRunner& runner, const Clock& clock) {
+  NginxDriverOptions nginx;
+  nginx.break_domains = options.test_break_domains;
+  nginx.content_owner = FileOwner{::geteuid(), ::getegid()};
+  std::vector<std::unique_ptr<ServiceDriver>> drivers;
+  drivers.push_back(std::make_unique<NginxDriver>(layout, fs, runner, clock, std::move(nginx)));
+  return NewAgentWithDrivers(std::move(options), std::move(layout), bus, fs, clock,
+                             std::move(drivers));
+}
+
+}  // namespace hostplane::agent

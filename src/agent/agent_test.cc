@@ -1,0 +1,375 @@
+#include "agent/agent.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "agent/batch_applier.h"
+#include "agent/drivers/nginx/nginx_driver.h"
+#include "agent/testing/fake_driver.h"
+#include "agent/testing/nginx_fixture.h"
+#include "protocol/messages.h"
+
+namespace hostplane::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using protocol::Task;
+using protocol::TaskOutcome;
+using testing::FakeDriver;
+using testing::FakeSet;
+
+constexpr const char* kNode = "web1";
+
+// A controller reduced to its bus contract: serves the newest task of each object after the
+// agent's revision (plus "retry" tasks, always), records reports and hellos.
+class FakeController {
+ public:
+  explicit FakeController(Bus& bus) : bus_(bus) {}
+
+  void Start() {
+    subs_.push_back(*bus_.Subscribe(protocol::kSubjectTasks, protocol::kQueueGroup,
+                                    [this](const BusMessage& m) { OnFetch(m); }));
+    subs_.push_back(*bus_.Subscribe(protocol::kSubjectReport, protocol::kQueueGroup,
+                                    [this](const BusMessage& m) { OnReport(m); }));
+    subs_.push_back(*bus_.Subscribe(protocol::kSubjectHello, protocol::kQueueGroup,
+                                    [this](const BusMessage& m) { OnHello(m); }));
+  }
+  void Stop() { subs_.clear(); }
+
+  // Appends a task and rings the node's doorbell.
+  void Add(Task t, bool ring = true) {
+    int64_t rev = t.revision;
+    {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(t));
+    }
+    if (ring) (void)bus_.Publish(protocol::KeySubject(kNode), protocol::Encode(protocol::Key{rev}));
+  }
+  void AddRetry(Task t) {
+    std::lock_guard lock(mu_);
+    retries_.push_back(std::move(t));
+  }
+  void set_refuse_reports(bool v) {
+    std::lock_guard lock(mu_);
+    refuse_reports_ = v;
+  }
+
+  std::vector<protocol::Report> reports() {
+    std::lock_guard lock(mu_);
+    return reports_;
+  }
+  // The last result reported for task id.
+  std::optional<protocol::TaskResult> Result(int64_t id) {
+    std::lock_guard lock(mu_);
+    std::optional<protocol::TaskResult> out;
+    for (const auto& r : reports_) {
+      for (const auto& t : r.results) {
+        if (t.task == id) out = t;
+      }
+    }
+    return out;
+  }
+  int fetches() {
+    std::lock_guard lock(mu_);
+    return fetches_;
+  }
+  int hellos() {
+    std::lock_guard lock(mu_);
+    return hellos_;
+  }
+  int reloads() {
+    std::lock_guard lock(mu_);
+    int n = 0;
+    for (const auto& r : reports_) n += r.reloads;
+    return n;
+  }
+
+ private:
+  void OnFetch(const BusMessage& m) {
+    auto req = protocol::DecodeFetchRequest(m.data);
+    protocol::Bundle b;
+    b.node = kNode;
+    {
+      std::lock_guard lock(mu_);
+      ++fetches_;
+      std::map<std::string, Task> newest;
+      for (const auto& t : tasks_) {
+        b.head = std::max(b.head, t.revision);
+        if (t.revision <= req->after) continue;
+        auto it = newest.find(t.object_key);
+        if (it == newest.end() || it->second.revision < t.revision) newest[t.object_key] = t;
+      }
+      std::vector<Task> list;
+      for (auto& [k, t] : newest) list.push_back(t);
+      std::sort(list.begin(), list.end(),
+                [](const Task& a, const Task& b) { return a.revision < b.revision; });
+      if (static_cast<int>(list.size()) > req->limit) {
+        list.resize(req->limit);
+        b.more = true;
+      }
+      b.tasks = std::move(list);
+      for (const auto& t : retries_) b.tasks.push_back(t);
+    }
+    (void)bus_.Publish(m.reply, protocol::Encode(b));
+  }
+  void OnReport(const BusMessage& m) {
+    auto r = protocol::DecodeReport(m.data);
+    protocol::Ack ack;
+    {
+      std::lock_guard lock(mu_);
+      if (refuse_reports_) {
+        ack = {false, "not now"};
+      } else if (r) {
+        reports_.push_back(*r);
+      }
+    }
+    (void)bus_.Publish(m.reply, protocol::Encode(ack));
+  }
+  void OnHello(const BusMessage& m) {
+    {
+      std::lock_guard lock(mu_);
+      ++hellos_;
+    }
+    (void)bus_.Publish(m.reply, protocol::Encode(protocol::Ack{}));
+  }
+
+  Bus& bus_;
+  std::mutex mu_;
+  std::vector<Task> tasks_;
+  std::vector<Task> retries_;
+  std::vector<protocol::Report> reports_;
+  bool refuse_reports_ = false;
+  int fetches_ = 0;
+  int hellos_ = 0;
+  std::vector<std::unique_ptr<Subscription>> subs_;
+};
+
+bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(2ms);
+  }
+  return pred();
+}
+
+class AgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override { controller_.Start(); }
+
+  std::unique_ptr<Agent> NewFakeAgent(AgentOptions o = {}) {
+    o.node = kNode;
+    std::vector<std::unique_ptr<ServiceDriver>> drivers;
+    auto d = std::make_unique<FakeDriver>(fs_);
+    driver_ = d.get();
+    drivers.push_back(std::move(d));
+    return NewAgentWithDrivers(o, testing::TestLayout(0), *bus_, fs_, clock_, std::move(drivers));
+  }
+  std::string Content(const std::string& name) {
+    auto c = fs_.ReadFile(FakeDriver::Path(name));
+    return c && *c ? **c : "<absent>";
+  }
+
+  std::unique_ptr<Bus> bus_ = NewInProcessBus();
+  FakeController controller_{*bus_};
+  testing::TempRoot root_;
+  PosixFilesystem fs_{root_.path()};
+  SystemClock clock_;
+  FakeDriver* driver_ = nullptr;
+};
+
+TEST_F(AgentTest, AppliesReportsAndResumesFromItsJournal) {
+  controller_.Add(FakeSet(1, "a", "a1"), false);
+  controller_.Add(FakeSet(2, "b", "b1"), false);
+  {
+    auto agent = NewFakeAgent();
+    ASSERT_TRUE(agent->Start());
+    ASSERT_TRUE(WaitFor([&] { return agent->AppliedRevision() == 2; }));
+    ASSERT_TRUE(WaitFor([&] { return controller_.Result(2).has_value(); }));
+    EXPECT_EQ(controller_.Result(1)->outcome, TaskOutcome::kApplied);
+    EXPECT_EQ(Content("a"), "a1");
+    EXPECT_GE(controller_.hellos(), 1);
+    controller_.Add(FakeSet(3, "a", "a3"));
+    ASSERT_TRUE(WaitFor([&] { return Content("a") == "a3"; }));
+    ASSERT_TRUE(WaitFor([&] { return controller_.Result(3).has_value(); }));
+    agent->Stop();
+  }
+  auto again = NewFakeAgent();
+  ASSERT_TRUE(again->Start());
+  EXPECT_EQ(again->AppliedRevision(), 3);
+  again->Stop();
+}
+
+// P7: revision 5 then 4 of the same object: the object stays at 5.
+TEST_F(AgentTest, StaleRevisionIsSkipped) {
+  controller_.Add(FakeSet(5, "x", "five"), false);
+  auto agent = NewFakeAgent();
+  ASSERT_TRUE(agent->Start());
+  ASSERT_TRUE(WaitFor([&] { return controller_.Result(5).has_value(); }));
+  auto old = FakeSet(4, "x", "four");
+  old.id = 44;
+  controller_.AddRetry(old);
+  controller_.Add(FakeSet(6, "other", "six"));
+  ASSERT_TRUE(WaitFor([&] { return controller_.Result(44).has_value(); }));
+  EXPECT_EQ(controller_.Result(44)->outcome, TaskOutcome::kApplied);
+  EXPECT_NE(controller_.Result(44)->detail.find("stale"), std::string::npos);
+  EXPECT_EQ(Content("x"), "five");
+  agent->Stop();
+}
+
+TEST_F(AgentTest, UnknownKindFailsOthersApply) {
+  Task odd;
+  odd.id = 1;
+  odd.revision = 1;
+  odd.object_key = "mailbox:x";
+  odd.kind = "mailbox.ensure";
+  odd.spec = protocol::Json::object();
+  controller_.Add(odd, false);
+  controller_.Add(FakeSet(2, "a", "a2"), false);
+  auto agent = NewFakeAgent();
+  ASSERT_TRUE(agent->Start());
+  ASSERT_TRUE(WaitFor([&] { return controller_.Result(2).has_value(); }));
+  EXPECT_EQ(controller_.Result(1)->outcome, TaskOutcome::kFailed);
+  EXPECT_EQ(controller_.Result(1)->detail, "no driver for kind mailbox.ensure");
+  EXPECT_EQ(controller_.Result(2)->outcome, TaskOutcome::kApplied);
+  agent->Stop();
+}
+
+TEST_F(AgentTest, BurstOfKeysIsCoalescedIntoFewBatches) {
+  AgentOptions o;
+  o.coalesce = 50ms;
+  auto agent = NewFakeAgent(o);
+  ASSERT_TRUE(agent->Start());
+  ASSERT_TRUE(WaitFor([&] { return controller_.fetches() >= 1; }));
+  for (int i = 1; i <= 200; ++i) controller_.Add(FakeSet(i, "s" + std::to_string(i), "x"));
+  ASSERT_TRUE(WaitFor([&] { return agent->AppliedRevision() == 200; }));
+  ASSERT_TRUE(WaitFor([&] { return controller_.Result(200).has_value(); }));
+  EXPECT_LE(driver_->reloads, 5);
+  agent->Stop();
+}
+
+TEST_F(AgentTest, KeepsRetryingAnUnreachableController) {
+  controller_.Stop();
+  controller_.Add(FakeSet(1, "a", "a1"), false);
+  AgentOptions o;
+  o.request_timeout = 200ms;
+  auto agent = NewFakeAgent(o);
+  ASSERT_TRUE(agent->Start());  // not an error: the agent retries in the background
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(agent->AppliedRevision(), 0);
+  controller_.Start();
+  ASSERT_TRUE(WaitFor([&] { return controller_.Result(1).has_value(); }, 10s));
+  EXPECT_EQ(agent->AppliedRevision(), 1);
+  agent->Stop();
+}
+
+// P6: a report the controller did not take stays in the outbox, across a restart.
+TEST_F(AgentTest, UnacknowledgedReportIsResentFromTheOutbox) {
+  controller_.set_refuse_reports(true);
+  controller_.Add(FakeSet(1, "a", "a1"), false);
+  {
+    auto agent = NewFakeAgent();
+    ASSERT_TRUE(agent->Start());
+    ASSERT_TRUE(WaitFor([&] { return agent->AppliedRevision() == 1; }));
+    agent->Stop();
+  }
+  EXPECT_FALSE(controller_.Result(1).has_value());
+  controller_.set_refuse_reports(false);
+  auto agent = NewFakeAgent();
+  ASSERT_TRUE(agent->Start());
+  ASSERT_TRUE(WaitFor([&] { return controller_.Result(1).has_value(); }));
+  EXPECT_EQ(controller_.Result(1)->outcome, TaskOutcome::kApplied);
+  agent->Stop();
+}
+
+TEST_F(AgentTest, DriftIsReportedAndRepaired) {
+  controller_.Add(FakeSet(1, "a", "a1"), false);
+  controller_.Add(FakeSet(2, "b", "b1"), false);
+  AgentOptions o;
+  o.resync = 100ms;
+  auto agent = NewFakeAgent(o);
+  ASSERT_TRUE(agent->Start());
+  ASSERT_TRUE(WaitFor([&] { return controller_.Result(2).has_value(); }));
+  ASSERT_TRUE(fs_.WriteFileAtomic(FakeDriver::Path("a"), "edited by hand", 0644));
+  ASSERT_TRUE(fs_.RemoveFile(FakeDriver::Path("b")));
+  auto drift_reported = [&] {
+    for (const auto& r : controller_.reports()) {
+      if (r.drift.size() == 2) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(WaitFor(drift_reported));
+  EXPECT_EQ(Content("a"), "a1");
+  EXPECT_EQ(Content("b"), "b1");
+  agent->Stop();
+}
+
+TEST_F(AgentTest, StartRollsBackAnInterruptedBatch) {
+  ASSERT_TRUE(fs_.WriteFileAtomic(FakeDriver::Path("a"), "old", 0644));
+  {
+    FakeDriver d(fs_);
+    BatchApplier applier(fs_, testing::TestLayout(0).state_dir);
+    std::optional<std::string> record;
+    d.on_validate = [&] { record = **fs_.ReadFile(applier.RecordPath(d)); };
+    ASSERT_EQ(applier.Apply(d, {FakeSet(1, "a", "new")}).reloads, 1);
+    ASSERT_TRUE(fs_.WriteFileAtomic(applier.RecordPath(d), *record, 0600));  // as kill -9 left it
+  }
+  controller_.Stop();  // nothing to fetch: only the recovery acts
+  auto agent = NewFakeAgent();
+  ASSERT_TRUE(agent->Start());
+  EXPECT_EQ(Content("a"), "old");
+  agent->Stop();
+}
+
+// End to end with the real driver: a burst of sites through the bus, served by a real nginx.
+TEST(AgentNginxTest, SitesThroughTheBusAreServed) {
+  testing::NginxFixture env;
+  auto started = env.Start();
+  ASSERT_TRUE(started) << started.error().message;
+  auto bus = NewInProcessBus();
+  FakeController controller(*bus);
+  controller.Start();
+  PosixCommandRunner runner({"/usr/sbin/nginx"});
+  SystemClock clock;
+  AgentOptions o;
+  o.node = kNode;
+  o.test_break_domains = {"broken.example"};
+  auto agent = NewAgent(o, env.layout(), *bus, env.fs(), runner, clock);
+  ASSERT_TRUE(agent->Start());
+  std::vector<std::string> domains = {"one.example", "two.example", "broken.example",
+                                      "three.example"};
+  int64_t rev = 0;
+  for (const auto& d : domains) {
+    protocol::SiteSpec s;
+    s.domain = d;
+    s.account = "carol";
+    s.docroot = "sites/" + d;
+    Task t;
+    t.id = t.revision = ++rev;
+    t.object_key = "site:" + d;
+    t.kind = protocol::kSiteEnsure;
+    t.spec = protocol::ToJson(s);
+    controller.Add(t);
+  }
+  ASSERT_TRUE(WaitFor([&] { return controller.Result(rev).has_value(); }, 15s));
+  ASSERT_TRUE(WaitFor([&] { return agent->AppliedRevision() == rev; }, 15s));
+  for (int64_t id = 1; id <= rev; ++id) {
+    auto r = controller.Result(id);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->outcome, id == 3 ? TaskOutcome::kFailed : TaskOutcome::kApplied) << r->detail;
+  }
+  EXPECT_EQ(env.Get("one.example").status, 200);
+  EXPECT_EQ(env.Get("three.example").status, 200);
+  EXPECT_EQ(env.Get("broken.example").status, 0);
+  EXPECT_LE(controller.reloads(), 4);
+  agent->Stop();
+}
+
+}  // namespace
+}  // namespace hostplane::agent

@@ -1,0 +1,68 @@
+#pragma once
+
+// A ServiceDriver is the agent's knowledge of one managed daemon (nginx today; php-fpm, postfix,
+// dovecot, knot, mariadb later). It has one lifecycle (shared/STYLE.md "A driver has one
+// lifecycle"): Render a task into files (pure, golden-tested), Prepare what must exist before
+// the files go live, Validate the live tree with the daemon's own checker, Reload the daemon once
+// per batch, Finish what may only happen after the change is live. The batch algorithm around it
+// (skip identical files, durable batch record, atomic swap, find the task at fault, roll back) is
+// written once, in BatchApplier (agent/batch_applier.h), so every driver gets it for free.
+//
+// Drivers are created by NewAgent (agent.h) and called by the agent's reconcile thread only.
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "protocol/messages.h"
+
+namespace hostplane::agent {
+
+// One managed file a task wants: its full content, or nullopt for "must not exist".
+struct FileChange {
+  std::string path;  // relative to the Filesystem root
+  std::optional<std::string> content;
+  mode_t mode = 0644;
+  bool operator==(const FileChange&) const = default;
+};
+using FileSet = std::vector<FileChange>;
+
+// What the daemon's own validator says about the live tree.
+struct Verdict {
+  bool ok = true;
+  std::string message;              // the validator's own words (on failure)
+  std::optional<std::string> file;  // the root-relative file it blames, when it names one
+};
+
+class ServiceDriver {
+ public:
+  virtual ~ServiceDriver() = default;
+
+  // A short stable name ("nginx"): reported in Hello, names the batch record.
+  virtual std::string Name() const = 0;
+  // The task kinds this driver handles (protocol::kSiteEnsure, ...).
+  virtual std::vector<std::string> Kinds() const = 0;
+  // Directories holding the files this driver writes (swept for temp debris at start-up).
+  virtual std::vector<std::string> ManagedDirs() const = 0;
+
+  // Pure: decodes and re-validates the task's spec with the protocol decoders and renders every
+  // file the object owns. Errors: kInvalid (the spec fails a grammar) -> the task fails.
+  [[nodiscard]] virtual Result<FileSet> Render(const protocol::Task& task) const = 0;
+  // Creates what must exist before the files are live (a docroot). Idempotent: with everything
+  // in place it writes nothing. Errors: kForbidden (a tenant's symlink), kIo.
+  [[nodiscard]] virtual Status Prepare(const protocol::Task& task) = 0;
+  // Runs the daemon's checker over the live configuration. An Error means the checker could not
+  // run (kIo, kTimeout); a refusal is a Verdict with ok=false.
+  [[nodiscard]] virtual Result<Verdict> Validate() = 0;
+  // Makes the daemon load the live files; returns once the new configuration is confirmed to be
+  // serving. Errors: kUnavailable (daemon not running), kTimeout (reload not confirmed).
+  [[nodiscard]] virtual Status Reload() = 0;
+  // Runs after the task's files are live and loaded (deleting a removed site's content).
+  // Idempotent.
+  [[nodiscard]] virtual Status Finish(const protocol::Task& task) = 0;
+};
+
+}  // namespace hostplane::agent

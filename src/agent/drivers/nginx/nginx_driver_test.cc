@@ -1,0 +1,343 @@
+#include "agent/drivers/nginx/nginx_driver.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "agent/batch_applier.h"
+#include "agent/testing/nginx_fixture.h"
+
+namespace hostplane::agent {
+namespace {
+
+using protocol::TaskOutcome;
+
+// Golden files live beside this test. HP_UPDATE_GOLDEN=1 rewrites them (review the diff).
+std::string GoldenPath(const std::string& name) {
+  return std::filesystem::path(__FILE__).parent_path() / "testdata" / name;
+}
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  if (std::getenv("HP_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(GoldenPath(name), std::ios::binary) << actual;
+  }
+  std::ifstream in(GoldenPath(name), std::ios::binary);
+  ASSERT_TRUE(in.good()) << "missing golden file " << GoldenPath(name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(actual, ss.str()) << "golden " << name;
+}
+
+VhostParams ShopParams() {
+  VhostParams p;
+  p.domain = "shop.example";
+  p.aliases = {"shop.example.net", "www.shop.example"};
+  p.listen_address = "0.0.0.0";
+  p.http_port = 80;
+  p.root = "/srv/hostplane/home/alice/web/shop";
+  p.access_log = "/var/log/nginx/hostplane/shop.example.access.log";
+  p.error_log = "/var/log/nginx/hostplane/shop.example.error.log";
+  return p;
+}
+
+TEST(NginxRenderTest, Golden) {
+  struct Case {
+    std::string golden;
+    VhostParams params;
+  };
+  VhostParams suspended = ShopParams();
+  suspended.suspended = true;
+  VhostParams broken = ShopParams();
+  broken.aliases.clear();
+  broken.test_break = true;
+  for (const auto& c : std::vector<Case>{{"active.conf", ShopParams()},
+                                         {"suspended.conf", suspended},
+                                         {"test_break.conf", broken}}) {
+    SCOPED_TRACE(c.golden);
+    ExpectGolden(c.golden, RenderVhost(c.params));
+  }
+  ExpectGolden("marker.conf", RenderMarker("1700000000000.7", 8080));
+  ExpectGolden("index.html", RenderDefaultIndex("shop.example"));
+}
+
+TEST(NginxRenderTest, DefaultIndexEscapesDomain) {
+  std::string page = RenderDefaultIndex("<b>&x");
+  EXPECT_NE(page.find("&lt;b&gt;&amp;x is hosted by hostplane"), std::string::npos);
+  EXPECT_EQ(page.find("<b>"), std::string::npos);
+}
+
+TEST(NginxRenderTest, BlamedFile) {
+  struct Case {
+    std::string message;
+    std::optional<std::string> file;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"[emerg] unknown directive \"x\" in /tmp/hpt.1/nginx/sites/a.example.conf:7",
+            "/tmp/hpt.1/nginx/sites/a.example.conf"},
+           {"[emerg] unexpected \"}\" in /p/sites/b.conf:12; configuration file /p/nginx.conf",
+            "/p/sites/b.conf"},
+           {"[emerg] bind() to 127.0.0.1:80 failed (98: Address already in use)", std::nullopt},
+           {"", std::nullopt},
+       }) {
+    SCOPED_TRACE(c.message);
+    EXPECT_EQ(BlamedFile(c.message), c.file);
+  }
+}
+
+// Counts the commands run, to show that an idempotent apply runs none (P2).
+class CountingRunner final : public CommandRunner {
+ public:
+  Result<CommandOutput> Run(const Command& command) override {
+    ++runs;
+    return real_.Run(command);
+  }
+  std::atomic<int> runs{0};
+
+ private:
+  PosixCommandRunner real_{{"/usr/sbin/nginx"}};
+};
+
+protocol::SiteSpec Site(const std::string& domain, const std::string& account = "alice") {
+  protocol::SiteSpec s;
+  s.domain = domain;
+  s.account = account;
+  s.docroot = "web/" + domain;
+  return s;
+}
+
+protocol::Task Ensure(int64_t revision, const protocol::SiteSpec& s) {
+  protocol::Task t;
+  t.id = revision;
+  t.revision = revision;
+  t.object_key = "site:" + s.domain;
+  t.kind = protocol::kSiteEnsure;
+  t.spec = protocol::ToJson(s);
+  return t;
+}
+
+protocol::Task Remove(int64_t revision, const protocol::SiteSpec& s, bool content) {
+  protocol::SiteRemoval r{s.domain, s.account, s.docroot, content};
+  protocol::Task t;
+  t.id = revision;
+  t.revision = revision;
+  t.object_key = "site:" + s.domain;
+  t.kind = protocol::kSiteRemove;
+  t.spec = protocol::ToJson(r);
+  return t;
+}
+
+class NginxDriverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(::access("/usr/sbin/nginx", X_OK) == 0) << "nginx is not installed";
+    auto s = env_.Start();
+    ASSERT_TRUE(s) << s.error().message;
+    MakeDriver({});
+  }
+  void MakeDriver(std::vector<std::string> break_domains) {
+    NginxDriverOptions o;
+    o.break_domains = std::move(break_domains);
+    o.content_owner = FileOwner{::geteuid(), ::getegid()};
+    driver_ = std::make_unique<NginxDriver>(env_.layout(), env_.fs(), runner_, clock_, o);
+  }
+  BatchOutcome Apply(const std::vector<protocol::Task>& tasks) {
+    return applier_.Apply(*driver_, tasks);
+  }
+  static std::vector<TaskOutcome> Outcomes(const BatchOutcome& o) {
+    std::vector<TaskOutcome> out;
+    for (const auto& r : o.results) out.push_back(r.outcome);
+    return out;
+  }
+  std::string Vhost(const std::string& domain) {
+    auto c = env_.fs().ReadFile(driver_->VhostPath(domain));
+    return c && *c ? **c : "";
+  }
+
+  testing::NginxFixture env_;
+  CountingRunner runner_;
+  SystemClock clock_;
+  BatchApplier applier_{env_.fs(), env_.layout().state_dir};
+  std::unique_ptr<NginxDriver> driver_;
+};
+
+const std::vector<TaskOutcome> kAllApplied3 = {TaskOutcome::kApplied, TaskOutcome::kApplied,
+                                               TaskOutcome::kApplied};
+
+TEST_F(NginxDriverTest, ThreeSitesServedByHostHeader) {
+  auto out = Apply({Ensure(1, Site("a.example")), Ensure(2, Site("b.example")),
+                    Ensure(3, Site("c.example", "bob"))});
+  EXPECT_EQ(Outcomes(out), kAllApplied3) << out.results[0].detail;
+  EXPECT_EQ(out.reloads, 1);
+  EXPECT_EQ(out.changed_files, 3);
+  for (const std::string d : {"a.example", "b.example", "c.example"}) {
+    auto a = env_.Get(d);
+    EXPECT_EQ(a.status, 200) << d;
+    EXPECT_NE(a.body.find(d + " is hosted by hostplane"), std::string::npos) << a.body;
+  }
+  EXPECT_EQ(env_.Get("unknown.example").status, 0);  // the default server closes
+  EXPECT_FALSE(env_.fs().Exists(applier_.RecordPath(*driver_)));
+  EXPECT_EQ(env_.Get("_hostplane-gen", "/_hostplane/gen").body, driver_->generation());
+}
+
+TEST_F(NginxDriverTest, SameBatchTwiceWritesNothingRunsNothing) {
+  std::vector<protocol::Task> batch = {Ensure(1, Site("a.example")), Ensure(2, Site("b.example"))};
+  ASSERT_EQ(Apply(batch).reloads, 1);
+  struct stat before {};
+  ASSERT_EQ(::stat(env_.fs().HostPath(driver_->VhostPath("a.example")).c_str(), &before), 0);
+  std::string generation = driver_->generation();
+  int runs = runner_.runs;
+
+  auto again = Apply(batch);
+  EXPECT_EQ(again.results[0].outcome, TaskOutcome::kApplied);
+  EXPECT_EQ(again.results[1].outcome, TaskOutcome::kApplied);
+  EXPECT_EQ(again.changed_files, 0);
+  EXPECT_EQ(again.reloads, 0);
+  EXPECT_EQ(again.validations, 0);
+  EXPECT_EQ(runner_.runs, runs);
+  EXPECT_EQ(driver_->generation(), generation);
+  struct stat after {};
+  ASSERT_EQ(::stat(env_.fs().HostPath(driver_->VhostPath("a.example")).c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);  // not even rewritten with the same content
+  EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+}
+
+TEST_F(NginxDriverTest, BrokenVhostFailsAloneOthersApplyAndKeepServing) {
+  ASSERT_EQ(Outcomes(Apply({Ensure(1, Site("a.example")), Ensure(2, Site("b.example")),
+                            Ensure(3, Site("c.example"))})),
+            kAllApplied3);
+  std::string b_before = Vhost("b.example");
+
+  MakeDriver({"b.example"});
+  auto a2 = Site("a.example");
+  a2.aliases = {"www.a.example"};
+  auto c2 = Site("c.example");
+  c2.status = "suspended";
+  auto out = Apply({Ensure(4, a2), Ensure(5, Site("b.example")), Ensure(6, c2)});
+
+  EXPECT_EQ(Outcomes(out), (std::vector<TaskOutcome>{TaskOutcome::kApplied, TaskOutcome::kFailed,
+                                                     TaskOutcome::kApplied}));
+  EXPECT_NE(out.results[1].detail.find("unknown directive \"hostplane_test_invalid_directive\""),
+            std::string::npos)
+      << out.results[1].detail;
+  EXPECT_EQ(out.validations, 2);  // nginx named the file: no bisection
+  EXPECT_EQ(out.reloads, 1);
+  EXPECT_EQ(Vhost("b.example"), b_before);  // the previous version is back
+  EXPECT_EQ(env_.Get("www.a.example").status, 200);
+  EXPECT_EQ(env_.Get("b.example").status, 200);
+  auto c = env_.Get("c.example");
+  EXPECT_EQ(c.status, 503);
+  EXPECT_NE(c.body.find("suspended"), std::string::npos);
+}
+
+TEST_F(NginxDriverTest, NewBrokenSiteLeavesNoFile) {
+  MakeDriver({"bad.example"});
+  auto out = Apply({Ensure(1, Site("good.example")), Ensure(2, Site("bad.example"))});
+  EXPECT_EQ(out.results[0].outcome, TaskOutcome::kApplied);
+  EXPECT_EQ(out.results[1].outcome, TaskOutcome::kFailed);
+  EXPECT_FALSE(env_.fs().Exists(driver_->VhostPath("bad.example")));
+  EXPECT_EQ(env_.Get("good.example").status, 200);
+}
+
+TEST_F(NginxDriverTest, RemovalKeepsOrDeletesContent) {
+  auto keep = Site("keep.example");
+  auto drop = Site("drop.example");
+  ASSERT_EQ(Outcomes(Apply({Ensure(1, keep), Ensure(2, drop)})).size(), 2u);
+  ASSERT_EQ(env_.Get("keep.example").status, 200);
+  std::string keep_root = "home/alice/" + keep.docroot;
+  std::string drop_root = "home/alice/" + drop.docroot;
+  ASSERT_TRUE(env_.fs().Exists(keep_root + "/index.html"));
+
+  auto out = Apply({Remove(3, keep, false), Remove(4, drop, true)});
+  EXPECT_EQ(out.results[0].outcome, TaskOutcome::kApplied) << out.results[0].detail;
+  EXPECT_EQ(out.results[1].outcome, TaskOutcome::kApplied) << out.results[1].detail;
+  EXPECT_EQ(out.reloads, 1);
+  EXPECT_FALSE(env_.fs().Exists(driver_->VhostPath("keep.example")));
+  EXPECT_FALSE(env_.fs().Exists(driver_->VhostPath("drop.example")));
+  EXPECT_TRUE(env_.fs().Exists(keep_root + "/index.html"));
+  EXPECT_FALSE(env_.fs().Exists(drop_root));
+  EXPECT_TRUE(env_.fs().Exists("home/alice"));
+  EXPECT_EQ(env_.Get("keep.example").status, 0);
+  // Removing again changes nothing.
+  auto again = Apply({Remove(3, keep, false), Remove(4, drop, true)});
+  EXPECT_EQ(again.reloads, 0);
+  EXPECT_EQ(again.results[1].outcome, TaskOutcome::kApplied);
+}
+
+TEST_F(NginxDriverTest, ExistingContentIsNotReplaced) {
+  auto s = Site("own.example");
+  ASSERT_TRUE(env_.fs().MakeDirs("home/alice/" + s.docroot, 0755));
+  ASSERT_TRUE(env_.fs().WriteFileAtomic("home/alice/" + s.docroot + "/index.html", "mine\n", 0644));
+  ASSERT_EQ(Apply({Ensure(1, s)}).results[0].outcome, TaskOutcome::kApplied);
+  EXPECT_EQ(env_.Get("own.example").body, "mine\n");
+}
+
+TEST_F(NginxDriverTest, SymlinkedDocrootIsRefusedAndOutsideUntouched) {
+  ASSERT_TRUE(env_.fs().MakeDirs("outside", 0755));
+  ASSERT_TRUE(env_.fs().MakeDirs("home/alice", 0755));
+  ASSERT_EQ(::symlink(env_.fs().HostPath("outside").c_str(),
+                      env_.fs().HostPath("home/alice/web").c_str()),
+            0);
+  auto out = Apply({Ensure(1, Site("evil.example")), Ensure(2, Site("fine.example", "bob"))});
+  EXPECT_EQ(out.results[0].outcome, TaskOutcome::kFailed);
+  EXPECT_EQ(out.results[1].outcome, TaskOutcome::kApplied);
+  auto names = env_.fs().ListDir("outside");
+  ASSERT_TRUE(names);
+  EXPECT_TRUE(names->empty());
+  EXPECT_FALSE(env_.fs().Exists(driver_->VhostPath("evil.example")));
+}
+
+TEST_F(NginxDriverTest, InvalidSpecFailsBeforeAnythingIsWritten) {
+  struct Case {
+    std::string name;
+    protocol::Json spec;
+  };
+  auto good = protocol::ToJson(Site("x.example"));
+  auto with = [&](const std::string& field, protocol::Json v) {
+    auto j = good;
+    j[field] = std::move(v);
+    return j;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"newline in domain", with("domain", "x.example;\n}")},
+           {"dotdot docroot", with("docroot", "../../etc")},
+           {"absolute docroot", with("docroot", "/etc")},
+           {"quote in alias", with("aliases", protocol::Json::array({"a\".example"}))},
+           {"bad account", with("account", "0day")},
+           {"bad status", with("status", "pwned")},
+       }) {
+    SCOPED_TRACE(c.name);
+    protocol::Task t;
+    t.id = 1;
+    t.revision = 1;
+    t.object_key = "site:x.example";
+    t.kind = protocol::kSiteEnsure;
+    t.spec = c.spec;
+    auto out = Apply({t});
+    EXPECT_EQ(out.results[0].outcome, TaskOutcome::kFailed);
+    EXPECT_EQ(out.changed_files, 0);
+  }
+  auto names = env_.fs().ListDir(env_.layout().nginx.sites_dir);
+  ASSERT_TRUE(names);
+  EXPECT_TRUE(names->empty());
+}
+
+TEST_F(NginxDriverTest, ReloadWithoutNginxIsRetryAndRestores) {
+  ASSERT_EQ(Apply({Ensure(1, Site("a.example"))}).reloads, 1);
+  std::string before = Vhost("a.example");
+  env_.nginx().Stop(SIGTERM, std::chrono::milliseconds(3000));
+  auto s = Site("a.example");
+  s.status = "suspended";
+  auto out = Apply({Ensure(2, s)});
+  EXPECT_EQ(out.results[0].outcome, TaskOutcome::kRetry);
+  EXPECT_EQ(Vhost("a.example"), before);
+  EXPECT_FALSE(env_.fs().Exists(applier_.RecordPath(*driver_)));
+}
+
+}  // namespace
+}  // namespace hostplane::agent

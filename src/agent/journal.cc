@@ -1,0 +1,150 @@
+#include "agent/journal.h"
+
+#include <map>
+
+#include "common/crypto.h"
+
+namespace hostplane::agent {
+namespace {
+
+const std::vector<sqlite::Migration> kMigrations = {
+    {1, R"(
+CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO meta(name, value) VALUES ('applied_revision', 0);
+CREATE TABLE objects (
+  key TEXT PRIMARY KEY,
+  revision INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  spec TEXT NOT NULL
+);
+CREATE TABLE object_files (
+  key TEXT NOT NULL REFERENCES objects(key) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (key, path)
+);
+CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
+)"},
+};
+
+constexpr const char* kSelectApplied = "SELECT value FROM meta WHERE name = 'applied_revision'";
+constexpr const char* kRaiseApplied =
+    "UPDATE meta SET value = max(value, ?1) WHERE name = 'applied_revision'";
+constexpr const char* kSelectObjects = "SELECT key, revision, kind, spec FROM objects ORDER BY key";
+constexpr const char* kSelectFiles = "SELECT key, path, hash FROM object_files ORDER BY key, path";
+constexpr const char* kUpsertObject =
+    "INSERT INTO objects(key, revision, kind, spec) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(key) DO UPDATE SET revision = excluded.revision, kind = excluded.kind, "
+    "spec = excluded.spec";
+constexpr const char* kDeleteFiles = "DELETE FROM object_files WHERE key = ?1";
+constexpr const char* kInsertFile = "INSERT INTO object_files(key, path, hash) VALUES (?1, ?2, ?3)";
+constexpr const char* kInsertOutbox = "INSERT INTO outbox(body) VALUES (?1)";
+constexpr const char* kSelectOutbox = "SELECT id, body FROM outbox ORDER BY id";
+constexpr const char* kDeleteOutbox = "DELETE FROM outbox WHERE id = ?1";
+
+}  // namespace
+
+std::string ContentHash(const std::optional<std::string>& content) {
+  return content ? Blake2bHex(*content) : std::string();
+}
+
+Result<Journal> Journal::Open(const std::string& path) {
+  auto db = sqlite::Database::Open(path, /*durable=*/true);
+  if (!db) return Fail(db.error().Wrap("opening journal " + path));
+  HP_TRY(sqlite::Migrate(*db, kMigrations));
+  return Journal(std::move(*db));
+}
+
+Result<int64_t> Journal::AppliedRevision() {
+  auto q = db_.Prepare(kSelectApplied);
+  if (!q) return Fail(q.error());
+  auto row = q->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(Error::Internal("journal has no applied revision"));
+  return q->Int(0);
+}
+
+Result<std::vector<ObjectRecord>> Journal::Objects() {
+  std::vector<ObjectRecord> out;
+  std::map<std::string, size_t> index;
+  auto q = db_.Prepare(kSelectObjects);
+  if (!q) return Fail(q.error());
+  for (;;) {
+    auto row = q->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    index[q->Text(0)] = out.size();
+    out.push_back(ObjectRecord{q->Text(0), q->Int(1), q->Text(2), q->Text(3), {}});
+  }
+  auto f = db_.Prepare(kSelectFiles);
+  if (!f) return Fail(f.error());
+  for (;;) {
+    auto row = f->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    auto it = index.find(f->Text(0));
+    if (it != index.end()) out[it->second].files.push_back(FileHash{f->Text(1), f->Text(2)});
+  }
+  return out;
+}
+
+Result<int64_t> Journal::Commit(const std::vector<ObjectRecord>& objects, int64_t applied_revision,
+                                const std::string& report) {
+  int64_t outbox_id = 0;
+  HP_TRY(db_.Transaction([&]() -> Status {
+    auto upsert = db_.Prepare(kUpsertObject);
+    auto del = db_.Prepare(kDeleteFiles);
+    auto ins = db_.Prepare(kInsertFile);
+    if (!upsert) return Fail(upsert.error());
+    if (!del) return Fail(del.error());
+    if (!ins) return Fail(ins.error());
+    for (const auto& o : objects) {
+      upsert->Reset();
+      upsert->Bind(1, o.key).Bind(2, o.revision).Bind(3, o.kind).Bind(4, o.spec_json);
+      HP_TRY(upsert->Run());
+      del->Reset();
+      del->Bind(1, o.key);
+      HP_TRY(del->Run());
+      for (const auto& file : o.files) {
+        ins->Reset();
+        ins->Bind(1, o.key).Bind(2, file.path).Bind(3, file.hash);
+        HP_TRY(ins->Run());
+      }
+    }
+    auto raise = db_.Prepare(kRaiseApplied);
+    if (!raise) return Fail(raise.error());
+    raise->Bind(1, applied_revision);
+    HP_TRY(raise->Run());
+    if (!report.empty()) {
+      auto out = db_.Prepare(kInsertOutbox);
+      if (!out) return Fail(out.error());
+      out->Bind(1, report);
+      HP_TRY(out->Run());
+      outbox_id = db_.LastInsertId();
+    }
+    return Ok();
+  }));
+  return outbox_id;
+}
+
+Result<std::vector<OutboxEntry>> Journal::Outbox() {
+  std::vector<OutboxEntry> out;
+  auto q = db_.Prepare(kSelectOutbox);
+  if (!q) return Fail(q.error());
+  for (;;) {
+    auto row = q->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    out.push_back(OutboxEntry{q->Int(0), q->Text(1)});
+  }
+  return out;
+}
+
+Status Journal::Acknowledge(int64_t outbox_id) {
+  auto q = db_.Prepare(kDeleteOutbox);
+  if (!q) return Fail(q.error());
+  q->Bind(1, outbox_id);
+  return q->Run();
+}
+
+}  // namespace hostplane::agent
