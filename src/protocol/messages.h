@@ -8,6 +8,14 @@
 //   hp.ctl.tasks         agent -> controller   FetchRequest -> Bundle   (request/reply, queue group)
 //   hp.ctl.report        agent -> controller   Report       -> ReportAck (request/reply)
 //   hp.ctl.hello         agent -> controller   Hello        -> HelloAck  (request/reply)
+//
+// Decoding: a body that is not a JSON object is kInvalid naming the byte of the syntax error
+// (never echoing it). A member that is present must have its type (null is a wrong type);
+// members nobody reads are ignored, so newer peers may add some. Every other refusal is kInvalid
+// with fields {path: code}, the path as in "tasks[2].revision" and the code one of
+// field.missing, field.type, field.range (negative counts and revisions), field.value, or a
+// validate.h code (node.invalid for node names). Members marked "optional" below may be absent
+// and take the default shown; all others are required.
 
 #include <cstdint>
 #include <optional>
@@ -32,24 +40,28 @@ std::string KeySubject(const std::string& node);  // "hp.node.<node>.key"
 inline constexpr const char* kSiteEnsure = "site.ensure";
 inline constexpr const char* kSiteRemove = "site.remove";
 
-// Desired state of one website on a web node (kind site.ensure).
+// Desired state of one website on a web node (kind site.ensure). SiteSpecFromJson runs every
+// field through validate.h again (SECURITY rule 3) and also refuses values that are valid but not
+// canonical ("<grammar>.not_canonical"), an alias listed twice or equal to the domain
+// ("domain.duplicate") and a status other than active|suspended ("status.invalid"); it reports
+// every violation at once, as FieldErrors does. aliases (optional) come back sorted.
 struct SiteSpec {
   std::string domain;                // canonical A-label form
   std::vector<std::string> aliases;  // canonical, sorted
   std::string account;               // the customer's login: the home is <home_root>/<account>
   std::string docroot;               // relative to the account home, validated path
-  std::string status = "active";     // active | suspended
+  std::string status = "active";     // active | suspended (optional)
   bool operator==(const SiteSpec&) const = default;
 };
 Json ToJson(const SiteSpec& s);
 [[nodiscard]] Result<SiteSpec> SiteSpecFromJson(const Json& j);
 
-// kind site.remove
+// kind site.remove. Validated like SiteSpec.
 struct SiteRemoval {
   std::string domain;
   std::string account;
   std::string docroot;
-  bool remove_content = false;  // delete the docroot too (only when asked)
+  bool remove_content = false;  // delete the docroot too (only when asked; optional)
   bool operator==(const SiteRemoval&) const = default;
 };
 Json ToJson(const SiteRemoval& s);
@@ -58,11 +70,11 @@ Json ToJson(const SiteRemoval& s);
 // One task as it travels in a bundle.
 struct Task {
   int64_t id = 0;
-  int64_t revision = 0;     // per-node, monotonic
-  std::string object_key;   // "site:shop.acme.example"
-  std::string kind;         // kSiteEnsure, kSiteRemove, ...
-  Json spec;                // the full desired spec, parsed by the driver for its kind
-  int attempts = 0;
+  int64_t revision = 0;    // per-node, monotonic
+  std::string object_key;  // "site:shop.acme.example"
+  std::string kind;        // kSiteEnsure, kSiteRemove, ...
+  Json spec;               // the full desired spec, parsed by the driver for its kind
+  int attempts = 0;        // optional
 };
 Json ToJson(const Task& t);
 [[nodiscard]] Result<Task> TaskFromJson(const Json& j);
@@ -76,7 +88,7 @@ std::string Encode(const Key& k);
 struct FetchRequest {
   std::string node;
   int64_t after = 0;  // the agent's last applied revision; 0 = everything (a rebuild)
-  int limit = 5000;   // at most this many tasks in one bundle
+  int limit = 5000;   // at most this many tasks in one bundle (optional, >= 1)
 };
 std::string Encode(const FetchRequest& r);
 [[nodiscard]] Result<FetchRequest> DecodeFetchRequest(const std::string& data);
@@ -87,8 +99,8 @@ struct Bundle {
   std::string node;
   std::vector<Task> tasks;
   int64_t head = 0;   // the node's newest revision when the bundle was made
-  bool more = false;
-  std::string error;  // set when the controller refused the request (unknown node, ...)
+  bool more = false;  // optional
+  std::string error;  // set when the controller refused the request (unknown node, ...); optional
 };
 std::string Encode(const Bundle& b);
 [[nodiscard]] Result<Bundle> DecodeBundle(const std::string& data);
@@ -100,17 +112,17 @@ struct TaskResult {
   int64_t task = 0;
   int64_t revision = 0;
   TaskOutcome outcome = TaskOutcome::kApplied;
-  std::string detail;     // the daemon's own message on failure
-  int64_t duration_ms = 0;
+  std::string detail;       // the daemon's own message on failure (optional)
+  int64_t duration_ms = 0;  // optional
 };
 
 // Results of one batch. Drift: files the agent manages that changed behind its back.
 struct Report {
   std::string node;
   std::vector<TaskResult> results;
-  int64_t applied_revision = 0;  // the agent's journal after this batch
-  std::vector<std::string> drift;  // root-relative paths of drifted files (empty: none)
-  int reloads = 0;                 // daemon reloads this batch caused (for /metrics)
+  int64_t applied_revision = 0;    // the agent's journal after this batch
+  std::vector<std::string> drift;  // root-relative paths of drifted files (empty: none; optional)
+  int reloads = 0;                 // daemon reloads this batch caused (for /metrics; optional)
 };
 std::string Encode(const Report& r);
 [[nodiscard]] Result<Report> DecodeReport(const std::string& data);
@@ -118,14 +130,14 @@ std::string Encode(const Report& r);
 struct Hello {
   std::string node;
   std::string version;
-  std::vector<std::string> drivers;
+  std::vector<std::string> drivers;  // optional
   int64_t applied_revision = 0;
-  double load = 0;
+  double load = 0;  // optional, finite and >= 0
 };
 std::string Encode(const Hello& h);
 [[nodiscard]] Result<Hello> DecodeHello(const std::string& data);
 
-// Replies to Report and Hello: {"ok": true} or {"ok": false, "error": "..."}.
+// Replies to Report and Hello: {"ok": true} or {"ok": false, "error": "..."} (error optional).
 struct Ack {
   bool ok = true;
   std::string error;

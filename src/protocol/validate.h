@@ -71,6 +71,11 @@ Checked<std::string> CheckNodeName(std::string_view input);
 // no exponent) within [min, max]. Codes: number.not_integer, number.out_of_range.
 Checked<int64_t> CheckInteger(std::string_view input, int64_t min, int64_t max);
 
+// The input quoted for a message or a log line: at most 64 characters, control and bidi
+// characters and invalid UTF-8 escaped as \n, \x1b or \u{202e}, so an error never
+// carries raw input to a terminal, a log file or a page.
+std::string QuoteForMessage(std::string_view input);
+
 // Collects violations by field path and turns them into one kInvalid Error.
 class FieldErrors {
  public:

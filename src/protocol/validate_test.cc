@@ -1,0 +1,450 @@
+#include "protocol/validate.h"
+
+#include <gtest/gtest.h>
+#include <pwd.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace hostplane::protocol {
+namespace {
+
+using namespace std::string_literals;  // "a\0b"s keeps the NUL
+
+// One input and what a check must make of it: the canonical form, or the violation's code.
+struct Case {
+  std::string input;
+  std::string want;  // canonical form when code is empty
+  std::string code;  // "" = accepted
+};
+
+Case Ok(std::string input, std::string canonical) {
+  return {std::move(input), std::move(canonical), ""};
+}
+Case Ok(std::string input) { return {input, input, ""}; }
+Case Bad(std::string input, std::string code) { return {std::move(input), "", std::move(code)}; }
+
+template <typename T>
+void ExpectCases(const char* grammar, Checked<T> (*check)(std::string_view),
+                 const std::vector<Case>& cases) {
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(grammar) + " " + QuoteForMessage(c.input));
+    auto got = check(c.input);
+    if (c.code.empty()) {
+      ASSERT_TRUE(got) << got.error().code << ": " << got.error().message;
+      EXPECT_EQ(*got, c.want);
+    } else {
+      ASSERT_FALSE(got) << "accepted as " << *got;
+      EXPECT_EQ(got.error().code, c.code) << got.error().message;
+      EXPECT_FALSE(got.error().message.empty());
+      // Messages quote input escaped: no raw control characters, ever.
+      for (char ch : got.error().message) {
+        EXPECT_FALSE(static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) << got.error().message;
+      }
+    }
+  }
+}
+
+std::string Repeat(char c, size_t n) { return std::string(n, c); }
+
+TEST(CheckDomainTest, CanonicalisesAndRefusesEveryCode) {
+  // 63 + 1 + 63 + 1 + 63 + 1 + 61 = 253
+  const std::string max_name =
+      Repeat('a', 63) + "." + Repeat('b', 63) + "." + Repeat('c', 63) + "." + Repeat('d', 61);
+  ExpectCases("domain", CheckDomain,
+              {
+                  Ok("example.com"),
+                  Ok("shop.acme.example"),
+                  Ok("a.test"),
+                  Ok("Shop.Example.COM.", "shop.example.com"),
+                  Ok("bücher.de", "xn--bcher-kva.de"),
+                  Ok("BÜCHER.DE", "xn--bcher-kva.de"),
+                  Ok("xn--bcher-kva.de"),
+                  Ok("XN--BCHER-KVA.DE", "xn--bcher-kva.de"),
+                  Ok("straße.de", "xn--strae-oqa.de"),           // non-transitional: ß stays
+                  Ok("example.com\xe3\x80\x82", "example.com"),  // ideographic full stop
+                  Ok("日本語.jp", "xn--wgv71a119e.jp"),
+                  Ok("ひらがなカタカナ漢字.jp", "xn--v8j0cwa6gzha3lrdr510cymwb.jp"),
+                  Ok("한국어漢字.kr", "xn--p8s937b4q9bkkuslr.kr"),
+                  Ok("xn--mgbh0fb.xn--kgbechtv"),  // Arabic, right-to-left
+                  Ok("a1-b2.example"),
+                  Ok("nothostplane.internal"),
+                  Ok(Repeat('a', 63) + ".com"),
+                  Ok(max_name),
+                  Ok(max_name + ".", max_name),
+                  Ok("a.b.c.d.example"),
+
+                  Bad("", "domain.empty"),
+                  Bad(".", "domain.empty"),
+                  Bad(Repeat('a', 2000) + ".com", "domain.too_long"),
+                  Bad(max_name + "d", "domain.too_long"),
+                  Bad("a..com", "domain.label_empty"),
+                  Bad(".a.com", "domain.label_empty"),
+                  Bad("a.com..", "domain.label_empty"),  // only ONE trailing dot is stripped
+                  Bad(Repeat('a', 64) + ".com", "domain.label_too_long"),
+                  Bad("ex ample.com", "domain.invalid_character"),
+                  Bad("a\n.com", "domain.invalid_character"),
+                  Bad("a\r\nb.com", "domain.invalid_character"),
+                  Bad("a;b.com", "domain.invalid_character"),
+                  Bad("a{b.com", "domain.invalid_character"),
+                  Bad("a}b.com", "domain.invalid_character"),
+                  Bad("a\"b.com", "domain.invalid_character"),
+                  Bad("a'b.com", "domain.invalid_character"),
+                  Bad("a$b.com", "domain.invalid_character"),
+                  Bad("a_b.com", "domain.invalid_character"),
+                  Bad("a/b.com", "domain.invalid_character"),
+                  Bad("a*.com", "domain.invalid_character"),
+                  Bad("a\0b.com"s, "domain.invalid_character"),
+                  Bad("\xff.com", "domain.invalid_character"),
+                  Bad("\xef\xbc\x84x.com", "domain.invalid_character"),  // fullwidth $ maps to $
+                  Bad("\xef\xbc\x9bx.com", "domain.invalid_character"),  // fullwidth ;
+                  Bad("-a.com", "domain.hyphen"),
+                  Bad("a-.com", "domain.hyphen"),
+                  Bad("a.-com", "domain.hyphen"),
+                  Bad("ab--cd.com", "domain.hyphen"),
+                  Bad("com", "domain.single_label"),
+                  Bad("com.", "domain.single_label"),
+                  Bad("1.2.3.4", "domain.ip_literal"),
+                  Bad("1.2.3.4.", "domain.ip_literal"),
+                  Bad("[::1]", "domain.ip_literal"),
+                  Bad("::1", "domain.ip_literal"),
+                  Bad("[fe80::1]", "domain.ip_literal"),
+                  Bad("::ffff:1.2.3.4", "domain.ip_literal"),
+                  Bad("\xef\xbc\x91.\xef\xbc\x92.\xef\xbc\x93.\xef\xbc\x94",
+                      "domain.ip_literal"),  // fullwidth digits
+                  Bad("a.123", "domain.numeric_tld"),
+                  Bad("127.1", "domain.numeric_tld"),
+                  Bad("p\xd0\xb0ypal.com", "domain.mixed_script"),  // Cyrillic а
+                  Bad("xn--pypal-4ve.com", "domain.mixed_script"),
+                  Bad("\xce\xb1\xd0\xb1.com", "domain.mixed_script"),  // Greek + Cyrillic
+                  Bad("xn--garbage.com", "domain.idna"),
+                  Bad("xn--.com", "domain.idna"),
+                  Bad("xn--a.com", "domain.idna"),
+                  Bad("\xf0\x9f\x92\xa9.la", "domain.idna"),  // emoji are disallowed
+                  Bad("1\xd7\x90.com", "domain.idna"),        // bidi rule
+                  Bad("\xe2\x92\x88"
+                      "com",
+                      "domain.idna"),                       // ⒈ maps to "1."
+                  Bad("a\xe2\x80\xae.com", "domain.idna"),  // RIGHT-TO-LEFT OVERRIDE
+                  Bad("localhost", "domain.reserved"),
+                  Bad("localhost.", "domain.reserved"),
+                  Bad("app.localhost", "domain.reserved"),
+                  Bad("x.invalid", "domain.reserved"),
+                  Bad("hostplane.internal", "domain.reserved"),
+                  Bad("ctl.HostPlane.Internal", "domain.reserved"),
+              });
+}
+
+TEST(CheckLoginTest, AcceptsTheGrammarAndRefusesEveryCode) {
+  ExpectCases("login", CheckLogin,
+              {
+                  Ok("acme"),
+                  Ok("abc"),
+                  Ok("shop42"),
+                  Ok("abcdefghijklmnop"),  // 16
+                  Bad("", "login.empty"),
+                  Bad("1abc", "login.starts_with_digit"),
+                  Bad("0day", "login.starts_with_digit"),
+                  Bad("Abc", "login.invalid_character"),  // never silently lowercased
+                  Bad("acME", "login.invalid_character"),
+                  Bad("ab_c", "login.invalid_character"),
+                  Bad("ab-c", "login.invalid_character"),
+                  Bad("ab.c", "login.invalid_character"),
+                  Bad("abc\n", "login.invalid_character"),
+                  Bad("ab c", "login.invalid_character"),
+                  Bad("\xc3\xa4"
+                      "bc",
+                      "login.invalid_character"),
+                  Bad("ab", "login.too_short"),
+                  Bad("a", "login.too_short"),
+                  Bad("abcdefghijklmnopq", "login.too_long"),  // 17
+                  Bad("root", "login.reserved"),
+                  Bad("daemon", "login.reserved"),
+                  Bad("nobody", "login.reserved"),
+                  Bad("postmaster", "login.reserved"),
+                  Bad("webmaster", "login.reserved"),
+                  Bad("hostmaster", "login.reserved"),
+                  Bad("abuse", "login.reserved"),
+                  Bad("admin", "login.reserved"),
+                  Bad("administrator", "login.reserved"),
+                  Bad("mysql", "login.reserved"),
+                  Bad("postgres", "login.reserved"),
+                  Bad("nginx", "login.reserved"),
+                  Bad("dovecot", "login.reserved"),
+                  Bad("dovenull", "login.reserved"),
+                  Bad("postfix", "login.reserved"),
+                  Bad("messagebus", "login.reserved"),
+                  Bad("hostplane", "login.reserved"),
+                  Bad("systemdx", "login.reserved"),
+                  Bad("backup", "login.reserved"),
+                  Bad("gnats", "login.reserved"),
+              });
+}
+
+TEST(CheckLoginTest, RefusesEveryAccountOfThisMachine) {
+  std::vector<std::string> names;
+  setpwent();
+  while (struct passwd* pw = getpwent()) names.push_back(pw->pw_name);
+  endpwent();
+  ASSERT_FALSE(names.empty());  // at least root
+  for (const std::string& name : names) {
+    auto got = CheckLogin(name);
+    EXPECT_FALSE(got) << name << " is an account here";
+  }
+}
+
+TEST(CheckRelativePathTest, NormalisesAndRefusesEveryCode) {
+  ExpectCases("path", CheckRelativePath,
+              {
+                  Ok("public_html"),
+                  Ok("web/shop/public"),
+                  Ok("a//b", "a/b"),
+                  Ok("./a", "a"),
+                  Ok("a/./b/", "a/b"),
+                  Ok(".well-known"),
+                  Ok("a/...", "a/..."),
+                  Ok("v1.2_x-y"),
+                  Ok(Repeat('a', 255)),
+                  Bad("", "path.empty"),
+                  Bad(".", "path.empty"),
+                  Bad("./", "path.empty"),
+                  Bad("/abs", "path.absolute"),
+                  Bad("//abs", "path.absolute"),
+                  Bad("..", "path.dot_dot"),
+                  Bad("../x", "path.dot_dot"),
+                  Bad("a/../b", "path.dot_dot"),
+                  Bad("a/..", "path.dot_dot"),
+                  Bad("a\\b", "path.backslash"),
+                  Bad("..\\x", "path.backslash"),
+                  Bad("a\nb", "path.control_character"),
+                  Bad("a\0b"s, "path.control_character"),
+                  Bad("a\x7f", "path.control_character"),
+                  Bad("a\tb", "path.control_character"),
+                  Bad("a b", "path.invalid_character"),
+                  Bad("a$b", "path.invalid_character"),
+                  Bad("a;b", "path.invalid_character"),
+                  Bad("a{b}", "path.invalid_character"),
+                  Bad("a\"b", "path.invalid_character"),
+                  Bad("~/x", "path.invalid_character"),
+                  Bad("\xc3\xbc", "path.invalid_character"),
+                  Bad(Repeat('a', 256), "path.too_long"),
+                  Bad(Repeat('a', 200) + "/" + Repeat('b', 60), "path.too_long"),
+              });
+}
+
+TEST(CheckEmailTest, LowercasesTheDomainAndRefusesEveryCode) {
+  ExpectCases("email", CheckEmail,
+              {
+                  Ok("jane@example.com"),
+                  Ok("Jane.Doe+tag@Example.COM", "Jane.Doe+tag@example.com"),
+                  Ok("o'brien@example.com"),
+                  Ok("a@b\xc3\xbc"
+                     "cher.de",
+                     "a@xn--bcher-kva.de"),
+                  Bad("", "email.invalid"),
+                  Bad("no-at-sign", "email.invalid"),
+                  Bad("@example.com", "email.invalid"),
+                  Bad("jane@", "email.invalid"),
+                  Bad("ja ne@example.com", "email.invalid"),
+                  Bad("ja\"ne@example.com", "email.invalid"),
+                  Bad("ja<ne@example.com", "email.invalid"),
+                  Bad("ja,ne@example.com", "email.invalid"),
+                  Bad("ja;ne@example.com", "email.invalid"),
+                  Bad("ja\nne@example.com", "email.invalid"),
+                  Bad(".jane@example.com", "email.invalid"),
+                  Bad("ja..ne@example.com", "email.invalid"),
+                  Bad("a@b@example.com", "email.invalid"),
+                  Bad(Repeat('a', 65) + "@example.com", "email.too_long"),
+                  Bad("a@" + Repeat('b', 250) + ".com", "email.too_long"),
+                  Bad("jane@-example.com", "domain.hyphen"),
+                  Bad("jane@localhost", "domain.reserved"),
+                  Bad("jane@1.2.3.4", "domain.ip_literal"),
+                  Bad("jane@exa mple.com", "domain.invalid_character"),
+              });
+}
+
+TEST(CheckPasswordTest, AcceptsTheGrammarAndRefusesEveryCode) {
+  const std::vector<Case> cases = {
+      Ok("correct horse battery"),
+      Ok(Repeat('x', 12)),
+      Ok(Repeat('x', 1024)),
+      Ok("p\xc3\xa4sswort-mit-umlaut"),
+      Bad(Repeat('x', 11), "password.too_short"),
+      Bad("", "password.too_short"),
+      Bad(Repeat('x', 1025), "password.too_long"),
+      Bad(Repeat('x', 12) + "\xff", "password.invalid_utf8"),
+      Bad(Repeat('x', 12) + "\xc0\xaf", "password.invalid_utf8"),  // overlong '/'
+      Bad(Repeat('x', 12) + "\n", "password.control_character"),
+      Bad(Repeat('x', 12) + "\x7f", "password.control_character"),
+      Bad(Repeat('x', 12) + "\0"s, "password.control_character"),
+      Bad(Repeat('x', 12) + "\xc2\x85", "password.control_character"),  // NEL
+  };
+  ExpectCases("password", CheckPassword, cases);
+  for (const Case& c : cases) {
+    auto got = CheckPassword(c.input);
+    if (!got && c.input.size() >= 4) {
+      EXPECT_EQ(got.error().message.find(c.input), std::string::npos) << "password echoed";
+    }
+  }
+}
+
+TEST(CheckLocalPartTest, LowercasesAndRefusesEveryCode) {
+  ExpectCases("local_part", CheckLocalPart,
+              {
+                  Ok("info"),
+                  Ok("a"),
+                  Ok("Info", "info"),
+                  Ok("first.last"),
+                  Ok("a_b-c.d9"),
+                  Ok(Repeat('a', 64)),
+                  Bad("", "local_part.invalid"),
+                  Bad(".a", "local_part.invalid"),
+                  Bad("a.", "local_part.invalid"),
+                  Bad("-a", "local_part.invalid"),
+                  Bad("a b", "local_part.invalid"),
+                  Bad("a@b", "local_part.invalid"),
+                  Bad("a\nb", "local_part.invalid"),
+                  Bad("\xc3\xbc", "local_part.invalid"),
+                  Bad("a..b", "local_part.dot_dot"),
+                  Bad("a+b", "local_part.plus_reserved"),
+                  Bad(Repeat('a', 65), "local_part.too_long"),
+              });
+}
+
+TEST(CheckDisplayNameTest, TrimsAndRefusesEveryCode) {
+  ExpectCases("name", CheckDisplayName,
+              {
+                  Ok("Jane Doe"),
+                  Ok("  Jane Doe  ", "Jane Doe"),
+                  Bad("Jane\tDoe", "name.control_character"),
+                  Ok("\xc2\xa0Zo\xc3\xab\xc2\xa0", "Zo\xc3\xab"),  // NBSP trimmed, ë kept
+                  Ok("ACME GmbH & Co. KG"),
+                  Ok(Repeat('n', 200)),
+                  Bad("", "name.empty"),
+                  Bad("   ", "name.empty"),
+                  Bad("a\nb", "name.control_character"),
+                  Bad("a\x1b[31m", "name.control_character"),
+                  Bad("evil\xe2\x80\xaegnp.exe", "name.control_character"),  // RLO
+                  Bad("a\xe2\x80\xa8"
+                      "b",
+                      "name.control_character"),  // LINE SEPARATOR
+                  Bad("a\xff", "name.invalid_utf8"),
+                  Bad(Repeat('n', 201), "name.too_long"),
+              });
+}
+
+TEST(CheckNodeNameTest, AcceptsTheGrammarAndRefusesTheRest) {
+  ExpectCases("node", CheckNodeName,
+              {
+                  Ok("web1"),
+                  Ok("a"),
+                  Ok("web-1-fra"),
+                  Ok("w" + Repeat('1', 62)),
+                  Bad("", "node.invalid"),
+                  Bad("Web1", "node.invalid"),
+                  Bad("1web", "node.invalid"),
+                  Bad("-web", "node.invalid"),
+                  Bad("web-", "node.invalid"),
+                  Bad("web_1", "node.invalid"),
+                  Bad("web.1", "node.invalid"),
+                  Bad("web*", "node.invalid"),
+                  Bad("w" + Repeat('1', 63), "node.invalid"),
+              });
+}
+
+struct IntCase {
+  std::string input;
+  int64_t min;
+  int64_t max;
+  int64_t want;
+  std::string code;
+};
+
+TEST(CheckIntegerTest, AcceptsOnlyStrictDecimalInRange) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const IntCase cases[] = {
+      {"0", 0, 100, 0, ""},
+      {"42", 0, 100, 42, ""},
+      {"100", 0, 100, 100, ""},
+      {"-5", -10, 10, -5, ""},
+      {"-10", -10, 10, -10, ""},
+      {"9223372036854775807", 0, kMax, kMax, ""},
+      {"-9223372036854775808", kMin, kMax, kMin, ""},
+      {"101", 0, 100, 0, "number.out_of_range"},
+      {"-11", -10, 10, 0, "number.out_of_range"},
+      {"5", 10, 20, 0, "number.out_of_range"},
+      {"9223372036854775808", 0, kMax, 0, "number.out_of_range"},
+      {"-9223372036854775809", kMin, kMax, 0, "number.out_of_range"},
+      {"99999999999999999999999", 0, 100, 0, "number.out_of_range"},
+      {"", 0, 100, 0, "number.not_integer"},
+      {"+1", 0, 100, 0, "number.not_integer"},
+      {"01", 0, 100, 0, "number.not_integer"},
+      {"00", 0, 100, 0, "number.not_integer"},
+      {"1e3", 0, 10000, 0, "number.not_integer"},
+      {" 1", 0, 100, 0, "number.not_integer"},
+      {"1 ", 0, 100, 0, "number.not_integer"},
+      {"1.0", 0, 100, 0, "number.not_integer"},
+      {"0x10", 0, 100, 0, "number.not_integer"},
+      {"-0", -10, 10, 0, "number.not_integer"},
+      {"-01", -10, 10, 0, "number.not_integer"},
+      {"-", -10, 10, 0, "number.not_integer"},
+      {"-1", 0, 100, 0, "number.not_integer"},        // no sign where negatives are impossible
+      {"\xd9\xa1", 0, 100, 0, "number.not_integer"},  // ARABIC-INDIC DIGIT ONE
+      {"1\n", 0, 100, 0, "number.not_integer"},
+      {"unlimited", 0, 100, 0, "number.not_integer"},
+  };
+  for (const IntCase& c : cases) {
+    SCOPED_TRACE(QuoteForMessage(c.input));
+    auto got = CheckInteger(c.input, c.min, c.max);
+    if (c.code.empty()) {
+      ASSERT_TRUE(got) << got.error().message;
+      EXPECT_EQ(*got, c.want);
+    } else {
+      ASSERT_FALSE(got) << *got;
+      EXPECT_EQ(got.error().code, c.code) << got.error().message;
+    }
+  }
+}
+
+TEST(QuoteForMessageTest, EscapesWhatCouldMisleadAReader) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"plain", "\"plain\""},
+      {"b\xc3\xbc"
+       "cher",
+       "\"b\xc3\xbc"
+       "cher\""},
+      {"a\nb\r\t", "\"a\\nb\\r\\t\""},
+      {"\x1b[31m", "\"\\x1b[31m\""},
+      {"q\"b\\", "\"q\\\"b\\\\\""},
+      {"\xff\xfe", "\"\\xff\\xfe\""},
+      {"a\xe2\x80\xae"
+       "b",
+       "\"a\\u{202e}b\""},
+      {"\xc2\x85", "\"\\u{0085}\""},
+      {"\0"s, "\"\\x00\""},
+      {Repeat('x', 70), "\"" + Repeat('x', 64) + "...\""},
+  };
+  for (const auto& [input, want] : cases) {
+    EXPECT_EQ(QuoteForMessage(input), want);
+  }
+}
+
+TEST(FieldErrorsTest, JoinsSentencesAndKeepsTheFirstCodeOfAField) {
+  FieldErrors errors;
+  EXPECT_TRUE(errors.empty());
+  errors.Add("domain", {"domain.hyphen", "First."});
+  errors.Add("account", {"login.reserved", "Second."});
+  errors.Add("domain", {"domain.reserved", "Third."});
+  EXPECT_FALSE(errors.empty());
+  Error e = errors.ToError();
+  EXPECT_EQ(e.code, ErrorCode::kInvalid);
+  EXPECT_EQ(e.message, "First.; Second.; Third.");
+  EXPECT_EQ(e.fields, (std::map<std::string, std::string>{{"domain", "domain.hyphen"},
+                                                          {"account", "login.reserved"}}));
+}
+
+}  // namespace
+}  // namespace hostplane::protocol
