@@ -32,7 +32,8 @@ bool Answers(int port, const std::string& host) {
 }
 
 double SecondsUntilAnswering(int port, const std::string& host,
-                             std::chrono::steady_clock::time_point t0, std::chrono::seconds timeout) {
+                             std::chrono::steady_clock::time_point t0,
+                             std::chrono::seconds timeout) {
   auto deadline = t0 + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (Answers(port, host)) {

@@ -15,7 +15,8 @@ double Percentile(std::vector<double> v, double p);  // p in [0, 100], nearest r
 // GET http://127.0.0.1:port/ with Host: host on a fresh connection; true when it answers 200.
 bool Answers(int port, const std::string& host);
 // Polls Answers() every ~1 ms; returns the seconds it took, or -1 after timeout.
-double SecondsUntilAnswering(int port, const std::string& host, std::chrono::steady_clock::time_point t0,
+double SecondsUntilAnswering(int port, const std::string& host,
+                             std::chrono::steady_clock::time_point t0,
                              std::chrono::seconds timeout);
 
 // VmHWM (peak resident set) and VmRSS of a process in MiB, from /proc/<pid>/status.

@@ -43,8 +43,9 @@ int Run(int sites, int clients) {
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       for (int i = c; i < sites; i += clients) {
-        auto r = up.Api("POST", "/api/v1/sites",
-                        {{"domain", "s" + std::to_string(i) + ".bench.example"}, {"customer", "bench"}});
+        auto r =
+            up.Api("POST", "/api/v1/sites",
+                   {{"domain", "s" + std::to_string(i) + ".bench.example"}, {"customer", "bench"}});
         if (r.status != 201) {
           ++failures;
           continue;

@@ -36,9 +36,9 @@ bool Preload(UpInstance& up, int count, int clients) {
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       for (int i = c; i < count; i += clients) {
-        auto r = up.Api("POST", "/api/v1/sites",
-                        {{"domain", "pre" + std::to_string(i) + ".bench.example"},
-                         {"customer", "bench"}});
+        auto r = up.Api(
+            "POST", "/api/v1/sites",
+            {{"domain", "pre" + std::to_string(i) + ".bench.example"}, {"customer", "bench"}});
         if (r.status == 201) {
           auto more = UpInstance::TaskIds(r.json());
           ids[c].insert(ids[c].end(), more.begin(), more.end());
@@ -68,10 +68,12 @@ int Run(int runs, int preload) {
     }
   }
   // A warm-up site through the API; its vhost is the template for the hand-written floor.
-  auto warm = up.Api("POST", "/api/v1/sites", {{"domain", "warm.bench.example"}, {"customer", "bench"}});
+  auto warm =
+      up.Api("POST", "/api/v1/sites", {{"domain", "warm.bench.example"}, {"customer", "bench"}});
   if (!up.WaitTasks(UpInstance::TaskIds(warm.json()))) return 1;
   const std::string data = up.data_dir();
-  const std::string vhost_template = testing::ReadFile(data + "/nginx/sites/warm.bench.example.conf");
+  const std::string vhost_template =
+      testing::ReadFile(data + "/nginx/sites/warm.bench.example.conf");
   const std::string nginx = FindProgram("nginx").value_or("/usr/sbin/nginx");
   PosixCommandRunner runner({nginx});
 
@@ -86,9 +88,11 @@ int Run(int runs, int preload) {
       std::ofstream(docroot + "/index.html") << "<p>" << domain << "</p>\n";
       std::ofstream(data + "/nginx/sites/" + domain + ".conf")
           << Replace(vhost_template, "warm.bench.example", domain);
-      auto t = runner.Run({{nginx, "-t", "-q", "-p", data + "/nginx", "-c", data + "/nginx/nginx.conf"}});
+      auto t = runner.Run(
+          {{nginx, "-t", "-q", "-p", data + "/nginx", "-c", data + "/nginx/nginx.conf"}});
       if (!t || t->exit_code != 0) {
-        std::fprintf(stderr, "nginx -t failed: %s\n", t ? t->err.c_str() : t.error().message.c_str());
+        std::fprintf(stderr, "nginx -t failed: %s\n",
+                     t ? t->err.c_str() : t.error().message.c_str());
         return 1;
       }
       int pid = std::atoi(testing::ReadFile(data + "/nginx/nginx.pid").c_str());
@@ -132,7 +136,8 @@ int main(int argc, char** argv) {
   CLI::App app{"API call -> site answering, beside the hand-written floor"};
   int runs = 50, preload = 0;
   app.add_option("--runs", runs, "Measured runs of each kind")->check(CLI::Range(1, 10000));
-  app.add_option("--preload", preload, "Sites created before measuring")->check(CLI::Range(0, 100000));
+  app.add_option("--preload", preload, "Sites created before measuring")
+      ->check(CLI::Range(0, 100000));
   CLI11_PARSE(app, argc, argv);
   return hostplane::bench::Run(runs, preload);
 }

@@ -1,7 +1,6 @@
 // hostplane: one binary, many subcommands. main() only wires the subcommands together.
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 
@@ -23,8 +22,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;  // usage errors: exit code 2
+    return hostplane::cli::ExitCodeForParseError(app, e);  // 0 for --help, 2 for usage errors
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "agent/host_layout.h"
-#include "common/fs/filesystem.h"
 #include "common/exec/command_runner.h"
+#include "common/fs/filesystem.h"
 #include "common/result.h"
 
 namespace hostplane::cmd {

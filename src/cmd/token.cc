@@ -19,8 +19,7 @@ void AddTokenCommand(CLI::App& app, int& exit_code) {
   auto opt = std::make_shared<Options>();
   CLI::App* create = token->add_subcommand(
       "create", "Create an admin token and print it once (only its hash is stored)");
-  create->add_option("name", opt->name, "A name for the token, shown in the audit log")
-      ->required();
+  create->add_option("name", opt->name, "A name for the token, shown in the audit log")->required();
   create->add_option("--data-dir", opt->data_dir, "The controller's data directory")
       ->capture_default_str();
   create->callback([opt, &exit_code] {

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -137,21 +138,20 @@ std::string TailOfFile(const std::string& path, size_t bytes) {
 Result<ChildProcess> StartNginx(const NginxPaths& paths, int http_port) {
   HP_TRY(CheckPortFree("127.0.0.1", http_port, "--http-port"));
   auto nginx = ChildProcess::Start(
-      {paths.binary, "-p", paths.prefix, "-c", paths.conf, "-g", "daemon off;"},
-      paths.stderr_log);
+      {paths.binary, "-p", paths.prefix, "-c", paths.conf, "-g", "daemon off;"}, paths.stderr_log);
   if (!nginx) return Fail(nginx.error());
   auto deadline = std::chrono::steady_clock::now() + 15s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!nginx->Running()) {
-      return Fail(Error::Unavailable("nginx exited at start-up: " +
-                                     TailOfFile(paths.stderr_log, 2000) +
-                                     TailOfFile(paths.error_log, 2000)));
+      return Fail(
+          Error::Unavailable("nginx exited at start-up: " + TailOfFile(paths.stderr_log, 2000) +
+                             TailOfFile(paths.error_log, 2000)));
     }
     if (TcpConnects(http_port)) return nginx;
     std::this_thread::sleep_for(5ms);
   }
-  return Fail(Error::Timeout("nginx did not start listening on port " +
-                             std::to_string(http_port) + " within 15 s"));
+  return Fail(Error::Timeout("nginx did not start listening on port " + std::to_string(http_port) +
+                             " within 15 s"));
 }
 
 // Finds or makes the admin token: reuses the one in hostplane.env when the store knows it.
@@ -182,8 +182,8 @@ Status EnsureLocalNode(controller::HostingService& service) {
 
 int RunUp(const UpOptions& opt) {
   spdlog::set_level(spdlog::level::from_str(opt.log_level));
-  if (!opt.test_hooks && (!opt.test_break_domains.empty() || opt.test_write_delay_ms > 0 ||
-                          opt.test_drop_keys)) {
+  if (!opt.test_hooks &&
+      (!opt.test_break_domains.empty() || opt.test_write_delay_ms > 0 || opt.test_drop_keys)) {
     std::fprintf(stderr, "error: --test-* options need --enable-test-hooks\n");
     return 2;
   }
@@ -278,8 +278,7 @@ int RunUp(const UpOptions& opt) {
       "  hostplane site add shop.acme.example --customer acme --wait\n"
       "  curl -H 'Host: shop.acme.example' http://127.0.0.1:$HOSTPLANE_HTTP_PORT/\n\n"
       "Press Ctrl-C to stop.\n",
-      url.c_str(), url.c_str(), token->c_str(), opt.http_port, data_dir.c_str(),
-      data_dir.c_str());
+      url.c_str(), url.c_str(), token->c_str(), opt.http_port, data_dir.c_str(), data_dir.c_str());
   std::fflush(stdout);
 
   int restarts = 0;
@@ -301,8 +300,8 @@ int RunUp(const UpOptions& opt) {
     }
   }
   agent->Stop();
+  engine.Stop();  // first: wakes the API's long polls
   api.Stop();
-  engine.Stop();
   nginx->Stop(SIGTERM, 5s);
   std::printf("stopped.\n");
   return 0;
@@ -316,8 +315,7 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
       "up",
       "Run the all-in-one: controller (SQLite store), an agent and a private nginx on loopback "
       "ports, all under the data directory.");
-  up->add_option("--data-dir", opt->data_dir, "Where everything is kept")
-      ->capture_default_str();
+  up->add_option("--data-dir", opt->data_dir, "Where everything is kept")->capture_default_str();
   up->add_option("--listen", opt->listen, "Address of the REST API")->capture_default_str();
   up->add_option("--api-port", opt->api_port, "Port of the REST API")
       ->check(CLI::Range(1, 65535))

@@ -31,8 +31,8 @@ std::string NewApiToken() {
   (void)InitCrypto();
   unsigned char raw[32];
   randombytes_buf(raw, sizeof raw);
-  std::vector<char> b64(sodium_base64_ENCODED_LEN(sizeof raw,
-                                                   sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+  std::vector<char> b64(
+      sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING));
   sodium_bin2base64(b64.data(), b64.size(), raw, sizeof raw,
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   return "hp_" + std::string(b64.data());

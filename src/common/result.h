@@ -6,24 +6,23 @@
 
 #include <map>
 #include <string>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace hostplane {
 
 enum class ErrorCode {
-  kInvalid,        // bad input; 400/422
-  kNotFound,       // 404
-  kConflict,       // already exists / taken; 409
-  kUnauthorized,   // 401
-  kForbidden,      // 403
-  kLimit,          // plan limit reached; 409
-  kUnavailable,    // a peer (daemon, bus, store) is not answering; retryable
-  kTimeout,        // deadline passed; retryable
-  kIo,             // filesystem or OS error; retryable
-  kValidation,     // a daemon's own validator refused the config; not retryable
-  kInternal,       // a bug or an unexpected state
+  kInvalid,       // bad input; 400/422
+  kNotFound,      // 404
+  kConflict,      // already exists / taken; 409
+  kUnauthorized,  // 401
+  kForbidden,     // 403
+  kLimit,         // plan limit reached; 409
+  kUnavailable,   // a peer (daemon, bus, store) is not answering; retryable
+  kTimeout,       // deadline passed; retryable
+  kIo,            // filesystem or OS error; retryable
+  kValidation,    // a daemon's own validator refused the config; not retryable
+  kInternal,      // a bug or an unexpected state
 };
 
 // A short, stable name for a code ("not_found"): used in JSON and logs.
@@ -56,8 +55,7 @@ struct Error {
 
   // Transient errors worth retrying with backoff (a task in state "retry").
   bool retryable() const {
-    return code == ErrorCode::kUnavailable || code == ErrorCode::kTimeout ||
-           code == ErrorCode::kIo;
+    return code == ErrorCode::kUnavailable || code == ErrorCode::kTimeout || code == ErrorCode::kIo;
   }
   // Prefixes the message with context: "writing x.conf: No space left on device".
   Error Wrap(const std::string& context) const { return {code, context + ": " + message, fields}; }
@@ -73,8 +71,8 @@ inline Status Ok() { return {}; }
 }  // namespace hostplane
 
 // Propagates an error from an expression returning Result/Status.
-#define HP_TRY(expr)                                        \
-  do {                                                      \
-    auto hp_try_result_ = (expr);                           \
+#define HP_TRY(expr)                                                                  \
+  do {                                                                                \
+    auto hp_try_result_ = (expr);                                                     \
     if (!hp_try_result_) return ::hostplane::Fail(std::move(hp_try_result_.error())); \
   } while (0)

@@ -20,7 +20,8 @@ class RefusedInput : public ::testing::Test {
   static void SetUpTestSuite() {
     up_ = new UpInstance();
     ASSERT_OK(up_->Start());
-    auto r = up_->Api("POST", "/api/v1/customers", {{"login", "acme"}, {"email", "ops@acme.example"}});
+    auto r =
+        up_->Api("POST", "/api/v1/customers", {{"login", "acme"}, {"email", "ops@acme.example"}});
     ASSERT_EQ(r.status, 201) << r.body;
   }
   static void TearDownTestSuite() {
@@ -57,16 +58,28 @@ TEST_F(RefusedInput, EveryClassIsRefusedWithItsCodeAndNothingChanges) {
       {"numeric tld", Site("example.123"), "domain", "domain.numeric_tld"},
       {"mixed script", Site("p\xD0\xB0ypal.example"), "domain", "domain.mixed_script"},
       {"reserved", Site("x.hostplane.internal"), "domain", "domain.reserved"},
-      {"alias bad", {{"domain", "fine.example"}, {"customer", "acme"}, {"aliases", {"ok.example", "bad;.example"}}},
-       "aliases[1]", "domain.invalid_character"},
-      {"path dot dot", {{"domain", "p1.example"}, {"customer", "acme"}, {"docroot", "../../etc"}},
-       "docroot", "path.dot_dot"},
-      {"path absolute", {{"domain", "p2.example"}, {"customer", "acme"}, {"docroot", "/etc"}},
-       "docroot", "path.absolute"},
-      {"path backslash", {{"domain", "p3.example"}, {"customer", "acme"}, {"docroot", "a\\b"}},
-       "docroot", "path.backslash"},
-      {"path control", {{"domain", "p4.example"}, {"customer", "acme"}, {"docroot", "a\nb"}},
-       "docroot", "path.control_character"},
+      {"alias bad",
+       {{"domain", "fine.example"},
+        {"customer", "acme"},
+        {"aliases", {"ok.example", "bad;.example"}}},
+       "aliases[1]",
+       "domain.invalid_character"},
+      {"path dot dot",
+       {{"domain", "p1.example"}, {"customer", "acme"}, {"docroot", "../../etc"}},
+       "docroot",
+       "path.dot_dot"},
+      {"path absolute",
+       {{"domain", "p2.example"}, {"customer", "acme"}, {"docroot", "/etc"}},
+       "docroot",
+       "path.absolute"},
+      {"path backslash",
+       {{"domain", "p3.example"}, {"customer", "acme"}, {"docroot", "a\\b"}},
+       "docroot",
+       "path.backslash"},
+      {"path control",
+       {{"domain", "p4.example"}, {"customer", "acme"}, {"docroot", "a\nb"}},
+       "docroot",
+       "path.control_character"},
   };
   for (const auto& c : cases) {
     auto r = up_->Api("POST", "/api/v1/sites", c.body);
@@ -78,14 +91,29 @@ TEST_F(RefusedInput, EveryClassIsRefusedWithItsCodeAndNothingChanges) {
     EXPECT_EQ(j["error"]["fields"].value(c.field, ""), c.code) << c.name << ": " << r.body;
   }
   const std::vector<Case> logins = {
-      {"digit first", {{"login", "0day"}, {"email", "a@b.example"}}, "login", "login.starts_with_digit"},
+      {"digit first",
+       {{"login", "0day"}, {"email", "a@b.example"}},
+       "login",
+       "login.starts_with_digit"},
       {"root", {{"login", "root"}, {"email", "a@b.example"}}, "login", "login.reserved"},
-      {"www-data", {{"login", "www-data"}, {"email", "a@b.example"}}, "login", "login.invalid_character"},
+      {"www-data",
+       {{"login", "www-data"}, {"email", "a@b.example"}},
+       "login",
+       "login.invalid_character"},
       {"too short", {{"login", "ab"}, {"email", "a@b.example"}}, "login", "login.too_short"},
-      {"too long", {{"login", "abcdefghijklmnopq"}, {"email", "a@b.example"}}, "login", "login.too_long"},
-      {"uppercase", {{"login", "Acme2"}, {"email", "a@b.example"}}, "login", "login.invalid_character"},
+      {"too long",
+       {{"login", "abcdefghijklmnopq"}, {"email", "a@b.example"}},
+       "login",
+       "login.too_long"},
+      {"uppercase",
+       {{"login", "Acme2"}, {"email", "a@b.example"}},
+       "login",
+       "login.invalid_character"},
       {"bad email", {{"login", "fine"}, {"email", "not-an-email"}}, "email", "email.invalid"},
-      {"short password", {{"login", "fine"}, {"email", "a@b.example"}, {"password", "short"}}, "password", "password.too_short"},
+      {"short password",
+       {{"login", "fine"}, {"email", "a@b.example"}, {"password", "short"}},
+       "password",
+       "password.too_short"},
   };
   for (const auto& c : logins) {
     auto r = up_->Api("POST", "/api/v1/customers", c.body);
@@ -106,7 +134,8 @@ TEST_F(RefusedInput, EveryClassIsRefusedWithItsCodeAndNothingChanges) {
 }
 
 TEST_F(RefusedInput, DuplicatesAndOtherCustomersDomainsAreRefused) {
-  auto r = up_->Api("POST", "/api/v1/customers", {{"login", "other"}, {"email", "o@other.example"}});
+  auto r =
+      up_->Api("POST", "/api/v1/customers", {{"login", "other"}, {"email", "o@other.example"}});
   ASSERT_EQ(r.status, 201) << r.body;
   r = up_->Api("POST", "/api/v1/sites", Site("owned.example"));
   ASSERT_EQ(r.status, 201) << r.body;

@@ -7,10 +7,10 @@
 #include "up_process.h"
 
 // Asserts that a Status/Result holds no error, printing the error's message otherwise.
-#define ASSERT_OK(expr)                                                 \
-  do {                                                                  \
-    auto hp_ok_ = (expr);                                               \
-    ASSERT_TRUE(hp_ok_) << #expr << ": " << hp_ok_.error().message;     \
+#define ASSERT_OK(expr)                                             \
+  do {                                                              \
+    auto hp_ok_ = (expr);                                           \
+    ASSERT_TRUE(hp_ok_) << #expr << ": " << hp_ok_.error().message; \
   } while (0)
 
 namespace hostplane::testing {

@@ -87,16 +87,11 @@ UpInstance::~UpInstance() {
 
 Status UpInstance::Start() {
   HP_TRY(setup_);
-  std::vector<std::string> argv = {HOSTPLANE_BIN,
-                                   "up",
-                                   "--data-dir",
-                                   data_dir(),
-                                   "--api-port",
-                                   std::to_string(api_port_),
-                                   "--http-port",
-                                   std::to_string(http_port_),
-                                   "--resync-seconds",
-                                   std::to_string(options_.resync_seconds)};
+  std::vector<std::string> argv = {HOSTPLANE_BIN,      "up",
+                                   "--data-dir",       data_dir(),
+                                   "--api-port",       std::to_string(api_port_),
+                                   "--http-port",      std::to_string(http_port_),
+                                   "--resync-seconds", std::to_string(options_.resync_seconds)};
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::map<std::string, std::string> env = {{"HOSTPLANE_EXEC_AUDIT", prefix_ + "/exec.audit"}};
   auto child = ChildProcess::Start(argv, prefix_ + "/up.log", env);
@@ -149,16 +144,13 @@ HttpResult UpInstance::Api(const std::string& method, const std::string& path, c
   httplib::Headers headers;
   if (auth) headers.emplace("Authorization", "Bearer " + token_);
   std::string payload = body.is_null() ? std::string() : body.dump();
-  httplib::Result r;
-  if (method == "GET") {
-    r = client.Get(path.c_str(), headers);
-  } else if (method == "POST") {
-    r = client.Post(path.c_str(), headers, payload, "application/json");
-  } else if (method == "PATCH") {
-    r = client.Patch(path.c_str(), headers, payload, "application/json");
-  } else if (method == "DELETE") {
-    r = client.Delete(path.c_str(), headers);
-  }
+  auto send = [&]() -> httplib::Result {
+    if (method == "POST") return client.Post(path.c_str(), headers, payload, "application/json");
+    if (method == "PATCH") return client.Patch(path.c_str(), headers, payload, "application/json");
+    if (method == "DELETE") return client.Delete(path.c_str(), headers);
+    return client.Get(path.c_str(), headers);
+  };
+  httplib::Result r = send();
   if (!r) return {};
   return {r->status, r->body};
 }
@@ -172,7 +164,7 @@ std::vector<int64_t> UpInstance::TaskIds(const Json& change) {
 }
 
 Result<std::vector<Json>> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
-                                        std::chrono::seconds timeout) {
+                                                std::chrono::seconds timeout) {
   std::vector<Json> out;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (int64_t id : ids) {
@@ -182,8 +174,8 @@ Result<std::vector<Json>> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
       if (left.count() <= 0) {
         return Fail(Error::Timeout("task " + std::to_string(id) + " not final in time"));
       }
-      auto r = Api("GET", "/api/v1/tasks/" + std::to_string(id) +
-                              "/wait?timeout_ms=" + std::to_string(std::min<int64_t>(left.count(), 30000)));
+      auto r = Api("GET", "/api/v1/tasks/" + std::to_string(id) + "/wait?timeout_ms=" +
+                              std::to_string(std::min<int64_t>(left.count(), 30000)));
       if (r.status != 200) {
         return Fail(Error::Unavailable("waiting for task " + std::to_string(id) + ": HTTP " +
                                        std::to_string(r.status) + " " + r.body));
@@ -200,7 +192,8 @@ Result<std::vector<Json>> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
   return out;
 }
 
-Result<CommandOutput> UpInstance::Cli(const std::vector<std::string>& args, const std::string& stdin_data) {
+Result<CommandOutput> UpInstance::Cli(const std::vector<std::string>& args,
+                                      const std::string& stdin_data) {
   Command cmd;
   cmd.argv = {HOSTPLANE_BIN};
   cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
@@ -213,8 +206,15 @@ Result<CommandOutput> UpInstance::Cli(const std::vector<std::string>& args, cons
 
 CurlResult UpInstance::Curl(const std::string& host, const std::string& path) {
   Command cmd;
-  cmd.argv = {"/usr/bin/curl", "-s", "--max-time", "5", "-H", "Host: " + host,
-              "-w", "\n%{http_code}", "http://127.0.0.1:" + std::to_string(http_port_) + path};
+  cmd.argv = {"/usr/bin/curl",
+              "-s",
+              "--max-time",
+              "5",
+              "-H",
+              "Host: " + host,
+              "-w",
+              "\n%{http_code}",
+              "http://127.0.0.1:" + std::to_string(http_port_) + path};
   auto r = Runner().Run(cmd);
   CurlResult out;
   if (!r) return out;

@@ -7,11 +7,10 @@
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/exec/command_runner.h"
 #include "common/result.h"
@@ -66,12 +65,13 @@ class UpInstance {
                  bool auth = true);
   // Waits until every task is final; returns them. kTimeout when one is not final in time.
   Result<std::vector<Json>> WaitTasks(const std::vector<int64_t>& ids,
-                              std::chrono::seconds timeout = std::chrono::seconds(60));
+                                      std::chrono::seconds timeout = std::chrono::seconds(60));
   // Task ids of a change response ({"tasks":[...]}).
   static std::vector<int64_t> TaskIds(const Json& change);
 
   // `hostplane ARGS...` with HOSTPLANE_URL and HOSTPLANE_TOKEN set; stdin_data fed to it.
-  Result<CommandOutput> Cli(const std::vector<std::string>& args, const std::string& stdin_data = "");
+  Result<CommandOutput> Cli(const std::vector<std::string>& args,
+                            const std::string& stdin_data = "");
   // curl -H 'Host: host' http://127.0.0.1:<http_port><path>
   CurlResult Curl(const std::string& host, const std::string& path = "/");
   // Polls until curl answers 200 for host (true) or the deadline passes (false).

@@ -57,9 +57,8 @@ TEST(InProcessBus, QueueGroupDeliversEachMessageOnce) {
 
 TEST(InProcessBus, RequestGetsTheReply) {
   auto bus = NewInProcessBus();
-  auto sub = bus->Subscribe("echo", "g", [&](const BusMessage& m) {
-    (void)bus->Publish(m.reply, "re:" + m.data);
-  });
+  auto sub = bus->Subscribe(
+      "echo", "g", [&](const BusMessage& m) { (void)bus->Publish(m.reply, "re:" + m.data); });
   auto r = bus->Request("echo", "hi", 1s);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, "re:hi");
@@ -97,9 +96,8 @@ TEST(InProcessBus, FaultInjectionDropsKeysButNotRequests) {
   auto bus = NewInProcessBus({.drop_publish_prefix = "hp.node."});
   Inbox keys;
   auto sk = bus->Subscribe("hp.node.web1.key", "", keys.handler());
-  auto sr = bus->Subscribe("hp.node.web1.rpc", "", [&](const BusMessage& m) {
-    (void)bus->Publish(m.reply, "ok");
-  });
+  auto sr = bus->Subscribe("hp.node.web1.rpc", "",
+                           [&](const BusMessage& m) { (void)bus->Publish(m.reply, "ok"); });
   ASSERT_TRUE(bus->Publish("hp.node.web1.key", "{\"revision\":1}"));
   EXPECT_FALSE(keys.WaitFor(1, 100ms));
   auto r = bus->Request("hp.node.web1.rpc", "x", 1s);

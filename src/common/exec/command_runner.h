@@ -62,9 +62,9 @@ class ChildProcess {
  public:
   // Starts argv with stdout and stderr appended to log_path (when not empty), with the minimal
   // environment plus env.
-  [[nodiscard]] static Result<ChildProcess> Start(const std::vector<std::string>& argv,
-                                                  const std::string& log_path,
-                                                  const std::map<std::string, std::string>& env = {});
+  [[nodiscard]] static Result<ChildProcess> Start(
+      const std::vector<std::string>& argv, const std::string& log_path,
+      const std::map<std::string, std::string>& env = {});
   ChildProcess() = default;
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;

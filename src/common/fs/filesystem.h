@@ -13,11 +13,11 @@
 // openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): root never follows a tenant's link
 // (shared/SECURITY.md rule 4).
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 #include "common/result.h"
 
@@ -72,8 +72,7 @@ class PosixFilesystem final : public Filesystem {
   explicit PosixFilesystem(std::string root);
   std::string HostPath(const std::string& rel) const override;
   Result<std::optional<std::string>> ReadFile(const std::string& rel) override;
-  Status WriteFileAtomic(const std::string& rel, const std::string& content,
-                         mode_t mode) override;
+  Status WriteFileAtomic(const std::string& rel, const std::string& content, mode_t mode) override;
   Status RemoveFile(const std::string& rel) override;
   Status MakeDirs(const std::string& rel, mode_t mode) override;
   Result<std::vector<std::string>> ListDir(const std::string& rel) override;

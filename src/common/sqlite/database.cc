@@ -106,8 +106,9 @@ void Statement::Reset() {
 
 Result<Database> Database::Open(const std::string& path, bool durable) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Error e = SqliteError(raw, rc, "opening " + path);
     sqlite3_close(raw);
@@ -175,9 +176,9 @@ Status Database::Transaction(const std::function<Status()>& fn) {
 }
 
 Status Migrate(Database& db, const std::vector<Migration>& migrations) {
-  HP_TRY(db.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-      "applied_at INTEGER NOT NULL DEFAULT (strftime('%s','now')))"));
+  HP_TRY(
+      db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+              "applied_at INTEGER NOT NULL DEFAULT (strftime('%s','now')))"));
   for (const auto& m : migrations) {
     auto q = db.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1");
     if (!q) return Fail(q.error());

@@ -6,9 +6,8 @@
 // ErrorCode: it is a 400 with code "invalid_json" (InvalidJsonError builds it, and
 // HttpStatusFor recognises it), so that clients can tell "fix your encoder" from "fix a field".
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/result.h"
 

@@ -10,7 +10,8 @@ Result<json> ParseJsonObject(const std::string& body) {
   json parsed = json::parse(body, /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return Fail(InvalidJsonError("it could not be parsed"));
   if (!parsed.is_object()) {
-    return Fail(Error::InvalidField("body", "field.type", "The request body must be a JSON object."));
+    return Fail(
+        Error::InvalidField("body", "field.type", "The request body must be a JSON object."));
   }
   return parsed;
 }
@@ -67,7 +68,8 @@ std::optional<std::vector<std::string>> BodyReader::StringArray(const std::strin
 std::optional<int64_t> BodyReader::Integer(const std::string& name, Presence presence) {
   const json* v = Lookup(name, presence);
   if (v == nullptr) return std::nullopt;
-  if (!v->is_number_integer()) {
+  if (!v->is_number_integer() ||
+      (v->is_number_unsigned() && v->get<uint64_t>() > uint64_t{INT64_MAX})) {
     Problem(name, "field.type", "must be an integer");
     return std::nullopt;
   }

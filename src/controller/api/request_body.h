@@ -7,16 +7,17 @@
 // shape-checked here; their grammar (domain, login, path ...) is HostingService's job.
 //
 // Usage: parse, read every field the route knows, then Finish():
-//   HP_TRY_ASSIGN-style: auto obj = ParseJsonObject(body); if (!obj) return Fail(obj.error());
-//   BodyReader r(*obj); auto login = r.String("login", kRequired); ... HP_TRY(r.Finish());
+//   auto obj = ParseJsonObject(body);  if (!obj) return Fail(obj.error());
+//   BodyReader r(*obj);
+//   auto login = r.String("login", Presence::kRequired);
+//   HP_TRY(r.Finish());  // only now are the values read above meaningful
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/result.h"
 #include "protocol/validate.h"
