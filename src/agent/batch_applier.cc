@@ -129,6 +129,12 @@ class BatchRun {
       }
       out_.files[i] = std::move(*files);
     }
+    // What Prepare made (docroots, default pages) becomes durable with one sync for the batch.
+    if (auto s = fs_.Sync(); !s) {
+      for (size_t i = 0; i < tasks_.size(); ++i)
+        SetResult(i, TaskOutcome::kRetry, s.error().message);
+      return;
+    }
     for (size_t i = 0; i < tasks_.size(); ++i) {
       if (!Pending(i)) continue;
       std::vector<Change> mine;
@@ -158,6 +164,23 @@ class BatchRun {
       if (live && write_delay_.count() > 0) std::this_thread::sleep_for(write_delay_);
     }
     return Ok();
+  }
+  // Puts the new content of every pending task's files in place at once: one sync for all the
+  // data, one fsync per directory (Filesystem::ApplyFiles), instead of two fsyncs per file.
+  Status SetAllLive() {
+    std::vector<FileWrite> writes;
+    std::vector<Change*> which;
+    for (auto& c : changes_) {
+      if (c.live || !Pending(c.task)) continue;
+      writes.push_back({c.path, c.new_content, c.mode});
+      which.push_back(&c);
+    }
+    size_t done = 0;
+    auto after_each = [&] {
+      which[done++]->live = true;
+      if (write_delay_.count() > 0) std::this_thread::sleep_for(write_delay_);
+    };
+    return fs_.ApplyFiles(writes, after_each);
   }
   bool IsLive(size_t task) const {
     return std::any_of(changes_.begin(), changes_.end(),
@@ -321,15 +344,12 @@ BatchOutcome BatchApplier::Apply(ServiceDriver& driver, const std::vector<protoc
       proceed = false;
     }
     if (proceed) {
-      for (size_t i = 0; i < tasks.size() && proceed; ++i) {
-        if (!run.Pending(i)) continue;
-        if (auto s = run.SetLive(i, true); !s) {
-          run.AbortLive(s.error());
-          for (size_t j = 0; j < tasks.size(); ++j) {
-            run.SetResult(j, OutcomeFor(s.error()), s.error().message);
-          }
-          proceed = false;
+      if (auto s = run.SetAllLive(); !s) {
+        run.AbortLive(s.error());
+        for (size_t j = 0; j < tasks.size(); ++j) {
+          run.SetResult(j, OutcomeFor(s.error()), s.error().message);
         }
+        proceed = false;
       }
     }
     if (proceed && run.ValidateLoop() && !run.LiveTasks().empty()) {

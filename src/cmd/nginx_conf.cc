@@ -1,6 +1,7 @@
 #include "cmd/nginx_conf.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace hostplane::cmd {
@@ -43,6 +44,9 @@ Status WriteUpNginxConf(Filesystem& files, const agent::HostLayout& layout,
   HP_TRY(files.MakeDirs(layout.home_root, 0755));
   HP_TRY(files.MakeDirs(layout.state_dir, 0700));
   const std::string p = paths.prefix;
+  // Workers keep the limit we run with (raised as far as allowed before nginx starts).
+  rlimit lim{};
+  rlim_t nofile = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 1024;
   std::string user = layout.nginx.nginx_user.empty()
                          ? std::string()
                          : fmt::format("user {};\n", layout.nginx.nginx_user);
@@ -50,7 +54,7 @@ Status WriteUpNginxConf(Filesystem& files, const agent::HostLayout& layout,
       R"(# Written by `hostplane up` at every start; edits are overwritten.
 # Sites live in {p}/sites, one file each, written by the hostplane agent.
 worker_processes 1;
-worker_rlimit_nofile 262144;
+worker_rlimit_nofile {nofile};
 pid {p}/nginx.pid;
 error_log {p}/logs/error.log warn;
 {user}events {{ worker_connections 4096; }}
@@ -75,7 +79,8 @@ http {{
     include {p}/sites/*.conf;
 }}
 )",
-      fmt::arg("p", p), fmt::arg("user", user), fmt::arg("port", layout.nginx.http_port));
+      fmt::arg("p", p), fmt::arg("user", user), fmt::arg("port", layout.nginx.http_port),
+      fmt::arg("nofile", nofile));
   return files.WriteFileAtomic("nginx/nginx.conf", conf, 0644);
 }
 

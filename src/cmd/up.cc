@@ -224,6 +224,7 @@ int RunUp(const UpOptions& opt) {
   SystemClock clock;
   agent::HostLayout layout = UpLayout(data_dir, opt.http_port);
   NginxPaths nginx_paths = UpNginxPaths(data_dir);
+  RaiseFileLimit();
   if (auto s = WriteUpNginxConf(files, layout, nginx_paths); !s) return fail(s.error());
 
   auto store = controller::OpenSqliteStore(data_dir + "/store.db");
@@ -231,7 +232,6 @@ int RunUp(const UpOptions& opt) {
   auto token = EnsureAdminToken(**store, files);
   if (!token) return fail(token.error());
 
-  RaiseFileLimit();
   auto nginx = StartNginx(nginx_paths, opt.http_port);
   if (!nginx) return fail(nginx.error());
 

@@ -47,6 +47,10 @@ TEST(Websites, ThreeSitesAnswerByHostAndRemovalStopsOnlyOne) {
       if (other != d) EXPECT_EQ(c.body.find(other), std::string::npos) << d << " shows " << other;
     }
   }
+  // Each site logs its own requests.
+  std::string access_log =
+      ReadFile(up.data_dir() + "/nginx/logs/sites/shop.acme.example.access.log");
+  EXPECT_NE(access_log.find("GET / HTTP"), std::string::npos) << access_log;
   // An unknown Host gets no site.
   EXPECT_NE(up.Curl("unknown.example").status, 200);
 
@@ -197,7 +201,9 @@ TEST(Websites, WipedNodeIsRebuiltFromTheStore) {
   EXPECT_TRUE(up.WaitServing("a.acme.example", 20s)) << up.log();
   EXPECT_TRUE(up.WaitServing("b.acme.example", 20s));
   EXPECT_NE(up.Curl("c.acme.example").status, 200);
-  EXPECT_NE(up.Curl("a.acme.example").body.find("a.acme.example"), std::string::npos);
+  auto page = up.Curl("a.acme.example");
+  EXPECT_NE(page.body.find("a.acme.example"), std::string::npos)
+      << "HTTP " << page.status << " curl exit " << page.exit_code << ": " << page.body;
 }
 
 TEST(Websites, ApplyingTheSameRevisionTwiceRewritesNothingAndReloadsNothing) {

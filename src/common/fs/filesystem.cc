@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <set>
 #include <utility>
 
 namespace hostplane {
@@ -207,6 +209,83 @@ Status PosixFilesystem::WriteFileAtomic(const std::string& rel, const std::strin
   return FsyncDir(dir);
 }
 
+Status PosixFilesystem::ApplyFiles(const std::vector<FileWrite>& writes,
+                                   const std::function<void()>& after_each) {
+  struct Staged {
+    std::string path, tmp, dir;
+    bool remove;
+  };
+  std::vector<Staged> staged;
+  staged.reserve(writes.size());
+  auto drop_temps = [&] {
+    for (const auto& st : staged) {
+      if (!st.remove) ::unlink(st.tmp.c_str());
+    }
+  };
+  for (const auto& w : writes) {
+    std::string path = HostPath(w.rel);
+    auto [dir, name] = SplitParent(path);
+    if (name.empty()) {
+      drop_temps();
+      return Fail(Error::Invalid("writing " + path + ": not a file name"));
+    }
+    if (!w.content) {
+      staged.push_back({path, "", dir, true});
+      continue;
+    }
+    auto [rel_dir, rel_name] = SplitParent(w.rel);
+    if (!rel_dir.empty()) {
+      if (auto s = MakeDirs(rel_dir, 0755); !s) {
+        drop_temps();
+        return s;
+      }
+    }
+    std::string tmp = JoinPath(dir, "." + name + ".tmp");
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, w.mode));
+    if (!fd.valid()) {
+      drop_temps();
+      return Fail(ErrnoError("creating", tmp, errno));
+    }
+    staged.push_back({path, tmp, dir, false});
+    Status s = ::fchmod(fd.get(), w.mode) == 0 ? WriteAll(fd.get(), *w.content, tmp)
+                                               : Fail(ErrnoError("chmod", tmp, errno));
+    if (s && ::close(fd.Release()) != 0) s = Fail(ErrnoError("closing", tmp, errno));
+    if (!s) {
+      drop_temps();
+      return s;
+    }
+  }
+  // Every temporary file's data is on disk before any rename makes it live.
+  HP_TRY(Sync());
+  std::set<std::string> dirs;
+  for (size_t i = 0; i < staged.size(); ++i) {
+    const auto& st = staged[i];
+    if (st.remove) {
+      if (::unlink(st.path.c_str()) != 0 && errno != ENOENT) {
+        for (size_t j = i + 1; j < staged.size(); ++j)
+          if (!staged[j].remove) ::unlink(staged[j].tmp.c_str());
+        return Fail(ErrnoError("removing", st.path, errno));
+      }
+    } else if (::rename(st.tmp.c_str(), st.path.c_str()) != 0) {
+      int err = errno;
+      for (size_t j = i; j < staged.size(); ++j)
+        if (!staged[j].remove) ::unlink(staged[j].tmp.c_str());
+      return Fail(ErrnoError("renaming " + st.tmp + " to", st.path, err));
+    }
+    dirs.insert(st.dir);
+    if (after_each) after_each();
+  }
+  for (const auto& d : dirs) HP_TRY(FsyncDir(d));
+  return Ok();
+}
+
+Status PosixFilesystem::Sync() {
+  Fd fd(::open(root_.empty() ? "/" : root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Fail(ErrnoError("opening", root_, errno));
+  if (::syncfs(fd.get()) != 0) return Fail(ErrnoError("syncfs", root_, errno));
+  return Ok();
+}
+
 Status PosixFilesystem::RemoveFile(const std::string& rel) {
   std::string path = HostPath(rel);
   if (::unlink(path.c_str()) != 0) {
@@ -288,7 +367,7 @@ Status PosixFilesystem::MakeDirsBeneath(const std::string& base, const std::stri
         return Fail(ErrnoError("chown", display, errno));
       }
       if (::fchmod(next.get(), mode) != 0) return Fail(ErrnoError("chmod", display, errno));
-      HP_TRY(FsyncFd(cur.get(), display));
+      // Durable with the caller's Sync(): one syncfs for a whole batch, not one fsync per dir.
     }
     cur = std::move(next);
   }
@@ -338,15 +417,18 @@ Status PosixFilesystem::CreateFileBeneath(const std::string& base, const std::st
   if (!basefd.valid()) return Fail(ErrnoError("opening", base_path, errno));
   Fd dir(OpenBeneath(basefd.get(), parent, O_RDONLY | O_DIRECTORY));
   if (!dir.valid()) return Fail(BeneathError("opening directory", display, errno));
-  Fd fd(::openat(dir.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                 mode));
-  if (!fd.valid()) {
-    if (errno == EEXIST) return Ok();  // already there: nothing to create
-    return Fail(ErrnoError("creating", display, errno));
-  }
+  // Written under a temporary name and renamed without replacing: a crash leaves either no file
+  // or the whole file, never an empty one that would later count as "content present".
+  struct stat existing {};
+  if (::fstatat(dir.get(), name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) return Ok();
+  const std::string tmp = "." + name + ".tmp";
+  ::unlinkat(dir.get(), tmp.c_str(), 0);
+  Fd fd(
+      ::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd.valid()) return Fail(ErrnoError("creating", display, errno));
   auto cleanup = [&](Error e) {
     fd.Reset();
-    ::unlinkat(dir.get(), name.c_str(), 0);
+    ::unlinkat(dir.get(), tmp.c_str(), 0);
     return Fail(std::move(e));
   };
   if (::fchown(fd.get(), owner.uid, owner.gid) != 0) {
@@ -354,8 +436,15 @@ Status PosixFilesystem::CreateFileBeneath(const std::string& base, const std::st
   }
   if (::fchmod(fd.get(), mode) != 0) return cleanup(ErrnoError("chmod", display, errno));
   if (auto s = WriteAll(fd.get(), content, display); !s) return cleanup(s.error());
-  if (auto s = FsyncFd(fd.get(), display); !s) return cleanup(s.error());
-  return FsyncFd(dir.get(), display);
+  if (::renameat2(dir.get(), tmp.c_str(), dir.get(), name.c_str(), RENAME_NOREPLACE) != 0) {
+    if (errno == EEXIST) {  // raced with another creator: theirs stays
+      fd.Reset();
+      ::unlinkat(dir.get(), tmp.c_str(), 0);
+      return Ok();
+    }
+    return cleanup(ErrnoError("renaming into", display, errno));
+  }
+  return Ok();  // durable with the caller's Sync()
 }
 
 Status PosixFilesystem::RemoveTreeBeneath(const std::string& base, const std::string& sub) {

@@ -80,6 +80,7 @@ class NginxDriver final : public ServiceDriver {
  private:
   Result<VhostParams> Params(const protocol::SiteSpec& site) const;
   Status WaitForGeneration(const std::string& generation);
+  Status EnsureLogDir();
 
   HostLayout layout_;
   Filesystem& fs_;
@@ -88,6 +89,7 @@ class NginxDriver final : public ServiceDriver {
   NginxDriverOptions options_;
   std::string generation_;
   int64_t reloads_ = 0;
+  bool log_dir_ready_ = false;
 };
 
 }  // namespace hostplane::agent
