@@ -70,7 +70,14 @@ int Run(int runs, int preload) {
   // A warm-up site through the API; its vhost is the template for the hand-written floor.
   auto warm =
       up.Api("POST", "/api/v1/sites", {{"domain", "warm.bench.example"}, {"customer", "bench"}});
-  if (!up.WaitTasks(UpInstance::TaskIds(warm.json()))) return 1;
+  if (warm.status != 201) {
+    std::fprintf(stderr, "creating the warm-up site: HTTP %d %s\n", warm.status, warm.body.c_str());
+    return 1;
+  }
+  if (auto w = up.WaitTasks(UpInstance::TaskIds(warm.json())); !w) {
+    std::fprintf(stderr, "warm-up site: %s\n", w.error().message.c_str());
+    return 1;
+  }
   const std::string data = up.data_dir();
   const std::string vhost_template =
       testing::ReadFile(data + "/nginx/sites/warm.bench.example.conf");

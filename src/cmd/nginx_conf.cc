@@ -6,6 +6,9 @@
 
 namespace hostplane::cmd {
 
+// With this many descriptors, per-site error logs fit 100,000+ sites through a reload.
+constexpr rlim_t kPerSiteLogsMinFiles = 262144;
+
 agent::HostLayout UpLayout(const std::string& data_dir, int http_port) {
   agent::HostLayout layout;
   layout.home_root = "home";
@@ -21,6 +24,10 @@ agent::HostLayout UpLayout(const std::string& data_dir, int http_port) {
   n.http_port = http_port;
   n.marker_file = "nginx/sites/_hostplane-gen.conf";
   n.nginx_user = ::geteuid() == 0 ? "www-data" : "";
+  // Per-site error logs need two descriptors per site in nginx's master during a reload.
+  rlimit lim{};
+  n.error_log_per_site =
+      ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur >= kPerSiteLogsMinFiles;
   return layout;
 }
 

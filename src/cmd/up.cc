@@ -222,9 +222,18 @@ int RunUp(const UpOptions& opt) {
 
   PosixFilesystem files(data_dir);
   SystemClock clock;
+  RaiseFileLimit();  // before the layout, which depends on it, and before nginx inherits it
   agent::HostLayout layout = UpLayout(data_dir, opt.http_port);
+  if (!layout.nginx.error_log_per_site) {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    spdlog::warn(
+        "the open-file limit here is {} and cannot be raised: nginx error logs are kept per "
+        "account instead of per site (nginx holds each one open twice during a reload); access "
+        "logs stay per site",
+        static_cast<uint64_t>(lim.rlim_cur));
+  }
   NginxPaths nginx_paths = UpNginxPaths(data_dir);
-  RaiseFileLimit();
   if (auto s = WriteUpNginxConf(files, layout, nginx_paths); !s) return fail(s.error());
 
   auto store = controller::OpenSqliteStore(data_dir + "/store.db");

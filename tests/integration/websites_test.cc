@@ -90,6 +90,19 @@ TEST(Websites, ThreeSitesAnswerByHostAndRemovalStopsOnlyOne) {
   EXPECT_EQ(up.Curl("shop.acme.example").status, 200);
   EXPECT_EQ(up.Curl("acme.test").status, 200);
   EXPECT_FALSE(std::filesystem::exists(up.data_dir() + "/nginx/sites/blog.acme.example.conf"));
+  // No shell ran, ever (P12): every program up started is nginx, by absolute path, as an argv.
+  std::string audit = ReadFile(up.prefix() + "/exec.audit");
+  ASSERT_FALSE(audit.empty());
+  size_t lines = 0;
+  for (size_t pos = 0; pos < audit.size(); ++lines) {
+    size_t end = audit.find('\n', pos);
+    std::string line = audit.substr(pos, end - pos);
+    pos = end + 1;
+    std::string program = line.substr(0, line.find('\t'));
+    EXPECT_TRUE(program.size() > 6 && program.substr(program.size() - 6) == "/nginx")
+        << "unexpected program run: " << line;
+  }
+  EXPECT_GE(lines, 2u);  // nginx started, nginx -t run
   // Content stays unless asked for.
   EXPECT_TRUE(std::filesystem::exists(up.data_dir() + "/home/acme/sites/blog.acme.example/public"));
 }

@@ -273,7 +273,8 @@ Result<VhostParams> NginxDriver::Params(const protocol::SiteSpec& site) const {
   p.http_port = n.http_port;
   p.root = fs_.HostPath(layout_.home_root + "/" + site.account + "/" + site.docroot);
   p.access_log = fs_.HostPath(n.log_dir + "/" + site.domain + ".access.log");
-  p.error_log = fs_.HostPath(n.log_dir + "/" + site.domain + ".error.log");
+  p.error_log = fs_.HostPath(n.log_dir + "/" + (n.error_log_per_site ? site.domain : site.account) +
+                             ".error.log");
   p.test_break = std::find(options_.break_domains.begin(), options_.break_domains.end(),
                            site.domain) != options_.break_domains.end();
   for (const auto* path : {&p.root, &p.access_log, &p.error_log}) HP_TRY(CheckHostPath(*path));
