@@ -5,6 +5,8 @@
 #include <exception>
 
 #include "cli/cli.h"
+#include "cmd/agent_cmd.h"
+#include "cmd/serve.h"
 #include "cmd/token.h"
 #include "cmd/up.h"
 
@@ -17,6 +19,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", HOSTPLANE_VERSION);
   int exit_code = 0;
   hostplane::cmd::AddUpCommand(app, exit_code);
+  hostplane::cmd::AddServeCommand(app, exit_code);
+  hostplane::cmd::AddAgentCommand(app, exit_code);
   hostplane::cmd::AddTokenCommand(app, exit_code);
   hostplane::cli::AddCliCommands(app, exit_code);
   try {

@@ -16,6 +16,7 @@
 #include "agent/drivers/nginx/nginx_driver.h"
 #include "agent/journal.h"
 #include "protocol/messages.h"
+#include "protocol/validate.h"
 
 namespace hostplane::agent {
 namespace {
@@ -103,6 +104,12 @@ class AgentImpl final : public Agent {
 
 Status AgentImpl::Start() {
   if (started_) return Ok();
+  if (!options_.controller_key) {
+    return Fail(Error::Invalid(
+        "no controller key is pinned: the agent applies only bundles signed by the controller; "
+        "give it the controller's public key (\"ed25519:...\", printed when the controller "
+        "starts)"));
+  }
   HP_TRY(fs_.MakeDirs(layout_.state_dir, 0700));
   auto journal = Journal::Open(fs_.HostPath(layout_.state_dir + "/journal.db"));
   if (!journal) return Fail(journal.error());
@@ -202,7 +209,11 @@ bool AgentImpl::Cycle(bool periodic) {
   for (;;) {
     auto more = FetchAndApply();
     if (!more) {
-      spdlog::warn("fetching tasks for {}: {}", options_.node, more.error().message);
+      if (more.error().code == ErrorCode::kForbidden) {
+        spdlog::error("{}; nothing applied, fetching again", more.error().message);
+      } else {
+        spdlog::warn("fetching tasks for {}: {}", options_.node, more.error().message);
+      }
       return false;
     }
     if (!*more) break;
@@ -268,9 +279,15 @@ Result<bool> AgentImpl::FetchAndApply() {
   if (!reply) return Fail(reply.error());
   auto bundle = protocol::DecodeBundle(*reply);
   if (!bundle) return Fail(bundle.error());
+  // Nothing from the bundle is used, or logged unescaped, before it verifies.
+  if (auto verified = protocol::VerifyBundle(*bundle, *options_.controller_key); !verified) {
+    return Fail(verified.error().Wrap("rejected a bundle"));
+  }
   if (!bundle->error.empty()) return Fail(Error::Unavailable("controller: " + bundle->error));
   if (bundle->node != options_.node) {
-    return Fail(Error::Invalid("bundle for node " + bundle->node + ", not " + options_.node));
+    return Fail(Error::Forbidden("rejected a bundle: it is for node " +
+                                 protocol::QuoteForMessage(bundle->node) + ", not " +
+                                 options_.node));
   }
   int64_t before = applied_.load();
   int64_t applied_revision = before;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,15 +21,20 @@
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
 #include "common/result.h"
+#include "common/signing_key.h"
 
 namespace hostplane::agent {
 
 struct AgentOptions {
-  std::string node;                                 // this server's node name
-  std::chrono::milliseconds resync{30'000};        // fetch even without a key this often
-  std::chrono::milliseconds coalesce{5};           // after a key, wait this long to batch more
+  std::string node;  // this server's node name
+  // The controller's public key, pinned (PublicKey::Parse of its "ed25519:<base64>" text, which
+  // the controller prints at start). Only bundles it signed for this node are applied (SECURITY
+  // rule 9). Required: Start() fails without it.
+  std::optional<PublicKey> controller_key;
+  std::chrono::milliseconds resync{30'000};  // fetch even without a key this often
+  std::chrono::milliseconds coalesce{5};     // after a key, wait this long to batch more
   std::chrono::milliseconds request_timeout{10'000};
-  int fetch_limit = 5000;                          // tasks per bundle
+  int fetch_limit = 5000;  // tasks per bundle
   // Test hooks (enabled only by `--enable-test-hooks`): render an invalid directive into the vhost
   // of these domains so nginx -t rejects it; sleep this long after each file written.
   std::vector<std::string> test_break_domains;
@@ -39,8 +45,13 @@ class Agent {
  public:
   virtual ~Agent() = default;
   // Opens the journal (state_dir/journal.db), rolls back a batch a crash interrupted, removes
-  // temp debris, says hello, subscribes to its key, starts reconciling. Errors: kIo (journal),
-  // kUnavailable is NOT an error here: the agent keeps retrying the controller in the background.
+  // temp debris, says hello, subscribes to its key, starts reconciling. Errors: kInvalid (no
+  // controller_key), kIo (journal). kUnavailable is NOT an error here: the agent keeps retrying
+  // the controller in the background.
+  //
+  // A bundle that is unsigned, not signed by controller_key, changed after signing, or for
+  // another node is rejected whole: nothing is applied or reported, an error is logged, and the
+  // agent fetches again with backoff.
   [[nodiscard]] virtual Status Start() = 0;
   virtual void Stop() = 0;
   // The last revision recorded in the journal.

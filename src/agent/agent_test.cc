@@ -26,11 +26,26 @@ using testing::FakeSet;
 
 constexpr const char* kNode = "web1";
 
+SigningKey NewKey() {
+  auto key = SigningKey::Generate();
+  EXPECT_TRUE(key) << key.error().message;
+  return *key;
+}
+
 // A controller reduced to its bus contract: serves the newest task of each object after the
-// agent's revision (plus "retry" tasks, always), records reports and hellos.
+// agent's revision (plus "retry" tasks, always), signed with its key; records reports and hellos.
 class FakeController {
  public:
   explicit FakeController(Bus& bus) : bus_(bus) {}
+
+  // The key agents must pin.
+  const PublicKey& public_key() const { return key_.public_key(); }
+  const SigningKey& key() const { return key_; }
+  // Changes every bundle after it is signed, as a hostile relay would (empty: none).
+  void set_tamper(std::function<void(protocol::Bundle&)> tamper) {
+    std::lock_guard lock(mu_);
+    tamper_ = std::move(tamper);
+  }
 
   void Start() {
     subs_.push_back(*bus_.Subscribe(protocol::kSubjectTasks, protocol::kQueueGroup,
@@ -115,6 +130,8 @@ class FakeController {
       }
       b.tasks = std::move(list);
       for (const auto& t : retries_) b.tasks.push_back(t);
+      protocol::SignBundle(b, key_);
+      if (tamper_) tamper_(b);
     }
     (void)bus_.Publish(m.reply, protocol::Encode(b));
   }
@@ -140,7 +157,9 @@ class FakeController {
   }
 
   Bus& bus_;
+  const SigningKey key_ = NewKey();
   std::mutex mu_;
+  std::function<void(protocol::Bundle&)> tamper_;
   std::vector<Task> tasks_;
   std::vector<Task> retries_;
   std::vector<protocol::Report> reports_;
@@ -165,6 +184,7 @@ class AgentTest : public ::testing::Test {
 
   std::unique_ptr<Agent> NewFakeAgent(AgentOptions o = {}) {
     o.node = kNode;
+    o.controller_key = controller_.public_key();
     std::vector<std::unique_ptr<ServiceDriver>> drivers;
     auto d = std::make_unique<FakeDriver>(fs_);
     driver_ = d.get();
@@ -327,6 +347,114 @@ TEST_F(AgentTest, StartRollsBackAnInterruptedBatch) {
   agent->Stop();
 }
 
+// SECURITY rule 9: only what the pinned controller key signed for this node is applied. A
+// rejected bundle leaves no trace (no file, no revision, no report) and the agent keeps fetching
+// with backoff, so it converges once the bundles are genuine again.
+TEST(AgentSignatureTest, AppliesOnlyBundlesSignedForItByThePinnedKey) {
+  const SigningKey intruder = NewKey();
+  struct Case {
+    const char* name;
+    std::function<void(protocol::Bundle&, const SigningKey& controller_key)> tamper;
+    bool applied;
+  };
+  const Case cases[] = {
+      {"signed by the controller", nullptr, true},
+      {"spec changed after signing",
+       [](protocol::Bundle& b, const SigningKey&) {
+         for (auto& t : b.tasks) t.spec["content"] = "evil";
+       },
+       false},
+      {"task added after signing",
+       [](protocol::Bundle& b, const SigningKey&) { b.tasks.push_back(FakeSet(2, "b", "evil")); },
+       false},
+      {"signed by another key",
+       [&](protocol::Bundle& b, const SigningKey&) {
+         for (auto& t : b.tasks) t.spec["content"] = "evil";
+         protocol::SignBundle(b, intruder);
+       },
+       false},
+      {"another key, claiming to be the controller's",
+       [&](protocol::Bundle& b, const SigningKey& controller_key) {
+         protocol::SignBundle(b, intruder);
+         b.signer = controller_key.public_key().ToString();
+       },
+       false},
+      {"unsigned", [](protocol::Bundle& b, const SigningKey&) { b.sig.clear(); }, false},
+      {"signed for another node",
+       [](protocol::Bundle& b, const SigningKey& controller_key) {
+         b.node = "web2";
+         protocol::SignBundle(b, controller_key);
+       },
+       false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto bus = NewInProcessBus();
+    FakeController controller(*bus);
+    controller.Start();
+    if (c.tamper) {
+      controller.set_tamper([&](protocol::Bundle& b) { c.tamper(b, controller.key()); });
+    }
+    testing::TempRoot root;
+    PosixFilesystem fs(root.path());
+    SystemClock clock;
+    controller.Add(FakeSet(1, "a", "genuine"), false);
+    AgentOptions o;
+    o.node = kNode;
+    o.controller_key = controller.public_key();
+    o.resync = 100ms;  // also caps the backoff after a rejection
+    std::vector<std::unique_ptr<ServiceDriver>> drivers;
+    drivers.push_back(std::make_unique<FakeDriver>(fs));
+    auto agent =
+        NewAgentWithDrivers(o, testing::TestLayout(0), *bus, fs, clock, std::move(drivers));
+    ASSERT_TRUE(agent->Start());
+    auto content = [&](const std::string& name) {
+      auto got = fs.ReadFile(FakeDriver::Path(name));
+      return got && *got ? **got : "<absent>";
+    };
+
+    if (c.applied) {
+      ASSERT_TRUE(WaitFor([&] { return controller.Result(1).has_value(); }));
+      EXPECT_EQ(controller.Result(1)->outcome, TaskOutcome::kApplied);
+      EXPECT_EQ(content("a"), "genuine");
+      EXPECT_EQ(agent->AppliedRevision(), 1);
+      agent->Stop();
+      continue;
+    }
+    // Fetched again and again (with backoff), rejected each time.
+    ASSERT_TRUE(WaitFor([&] { return controller.fetches() >= 3; }));
+    EXPECT_EQ(agent->AppliedRevision(), 0);
+    EXPECT_EQ(content("a"), "<absent>");
+    EXPECT_EQ(content("b"), "<absent>");
+    EXPECT_TRUE(controller.reports().empty());
+
+    controller.set_tamper(nullptr);
+    ASSERT_TRUE(WaitFor([&] { return controller.Result(1).has_value(); }));
+    EXPECT_EQ(controller.Result(1)->outcome, TaskOutcome::kApplied);
+    EXPECT_EQ(content("a"), "genuine");
+    agent->Stop();
+  }
+}
+
+TEST(AgentSignatureTest, RefusesToStartWithoutAPinnedKey) {
+  auto bus = NewInProcessBus();
+  FakeController controller(*bus);
+  controller.Start();
+  testing::TempRoot root;
+  PosixFilesystem fs(root.path());
+  SystemClock clock;
+  AgentOptions o;
+  o.node = kNode;
+  std::vector<std::unique_ptr<ServiceDriver>> drivers;
+  drivers.push_back(std::make_unique<FakeDriver>(fs));
+  auto agent = NewAgentWithDrivers(o, testing::TestLayout(0), *bus, fs, clock, std::move(drivers));
+  auto started = agent->Start();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, ErrorCode::kInvalid);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(controller.fetches(), 0);
+}
+
 // End to end with the real driver: a burst of sites through the bus, served by a real nginx.
 TEST(AgentNginxTest, SitesThroughTheBusAreServed) {
   testing::NginxFixture env;
@@ -339,6 +467,7 @@ TEST(AgentNginxTest, SitesThroughTheBusAreServed) {
   SystemClock clock;
   AgentOptions o;
   o.node = kNode;
+  o.controller_key = controller.public_key();
   o.test_break_domains = {"broken.example"};
   auto agent = NewAgent(o, env.layout(), *bus, env.fs(), runner, clock);
   ASSERT_TRUE(agent->Start());

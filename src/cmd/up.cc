@@ -28,6 +28,7 @@
 #include "common/crypto.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
+#include "common/signing_key.h"
 #include "controller/api/api_server.h"
 #include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
@@ -55,6 +56,7 @@ struct UpOptions {
 
 constexpr const char* kNodeName = "local";
 constexpr const char* kTokenName = "admin";
+constexpr const char* kSigningKeyFile = "controller.key";
 
 // Reads KEY=VALUE lines of a file we wrote ourselves (hostplane.env). Data, never sourced.
 std::map<std::string, std::string> ReadEnvFile(Filesystem& files, const std::string& rel) {
@@ -236,6 +238,10 @@ int RunUp(const UpOptions& opt) {
   NginxPaths nginx_paths = UpNginxPaths(data_dir);
   if (auto s = WriteUpNginxConf(files, layout, nginx_paths); !s) return fail(s.error());
 
+  // The controller's bundle-signing key; this agent pins its public half (SECURITY rule 9).
+  auto signing_key = LoadOrCreateSigningKey(data_dir + "/" + kSigningKeyFile);
+  if (!signing_key) return fail(signing_key.error());
+
   auto store = controller::OpenSqliteStore(data_dir + "/store.db");
   if (!store) return fail(store.error());
   auto token = EnsureAdminToken(**store, files);
@@ -247,7 +253,7 @@ int RunUp(const UpOptions& opt) {
   BusFaults faults;
   if (opt.test_drop_keys) faults.drop_publish_prefix = "hp.node.";
   auto bus = NewInProcessBus(faults);
-  controller::TaskEngine engine(**store, *bus, clock);
+  controller::TaskEngine engine(**store, *bus, clock, *signing_key);
   if (auto s = engine.Start(); !s) return fail(s.error());
   controller::HostingService service(**store, engine, clock);
   if (auto s = EnsureLocalNode(service); !s) return fail(s.error());
@@ -261,6 +267,7 @@ int RunUp(const UpOptions& opt) {
   PosixCommandRunner runner({layout.nginx.binary});
   agent::AgentOptions agent_options;
   agent_options.node = kNodeName;
+  agent_options.controller_key = signing_key->public_key();
   agent_options.resync = std::chrono::seconds(opt.resync_seconds);
   agent_options.test_break_domains = opt.test_break_domains;
   agent_options.test_write_delay = std::chrono::milliseconds(opt.test_write_delay_ms);
@@ -280,14 +287,17 @@ int RunUp(const UpOptions& opt) {
       "  API         %s   (OpenAPI: %s/api/v1/openapi.json)\n"
       "  admin token %s\n"
       "  sites       http://127.0.0.1:%d/   (nginx, Host header selects the site)\n"
-      "  data        %s\n\n"
+      "  data        %s\n"
+      "  bundle key  %s   (agents pin it; the secret half is %s/%s)\n\n"
       "In another shell:\n"
       "  . %s/hostplane.env\n"
       "  hostplane customer create acme --email ops@acme.example\n"
       "  hostplane site add shop.acme.example --customer acme --wait\n"
       "  curl -H 'Host: shop.acme.example' http://127.0.0.1:$HOSTPLANE_HTTP_PORT/\n\n"
       "Press Ctrl-C to stop.\n",
-      url.c_str(), url.c_str(), token->c_str(), opt.http_port, data_dir.c_str(), data_dir.c_str());
+      url.c_str(), url.c_str(), token->c_str(), opt.http_port, data_dir.c_str(),
+      signing_key->public_key().ToString().c_str(), data_dir.c_str(), kSigningKeyFile,
+      data_dir.c_str());
   std::fflush(stdout);
 
   int restarts = 0;

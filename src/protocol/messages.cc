@@ -189,6 +189,18 @@ std::string Dump(const Json& j) {
   return j.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
 }
 
+// The first line of the bytes a bundle signature covers: a signature over a bundle can never
+// be taken for one over anything else the controller may sign later.
+constexpr const char* kBundleContext = "hostplane bundle v1\n";
+
+// A bundle without its signature.
+Json BundleBody(const Bundle& b) {
+  Json tasks = Json::array();
+  for (const Task& t : b.tasks) tasks.push_back(ToJson(t));
+  return Json{{"node", b.node}, {"tasks", std::move(tasks)}, {"head", b.head},
+              {"more", b.more}, {"error", b.error},          {"signer", b.signer}};
+}
+
 std::optional<TaskOutcome> OutcomeFromName(const std::string& name) {
   for (TaskOutcome o : {TaskOutcome::kApplied, TaskOutcome::kFailed, TaskOutcome::kRetry}) {
     if (name == OutcomeName(o)) return o;
@@ -447,13 +459,30 @@ Result<FetchRequest> DecodeFetchRequest(const std::string& data) {
 }
 
 std::string Encode(const Bundle& b) {
-  Json tasks = Json::array();
-  for (const Task& t : b.tasks) tasks.push_back(ToJson(t));
-  return Dump(Json{{"node", b.node},
-                   {"tasks", std::move(tasks)},
-                   {"head", b.head},
-                   {"more", b.more},
-                   {"error", b.error}});
+  Json j = BundleBody(b);
+  j["sig"] = b.sig;
+  return Dump(j);
+}
+
+std::string BundleSignedBytes(const Bundle& b) {
+  return std::string(kBundleContext) + Dump(BundleBody(b));
+}
+
+void SignBundle(Bundle& b, const SigningKey& key) {
+  b.signer = key.public_key().ToString();
+  b.sig = key.Sign(BundleSignedBytes(b));
+}
+
+Status VerifyBundle(const Bundle& b, const PublicKey& key) {
+  if (b.sig.empty()) return Fail(Error::Forbidden("the bundle is not signed"));
+  if (key.Verify(BundleSignedBytes(b), b.sig)) return Ok();
+  const std::string pinned = key.ToString();
+  if (b.signer != pinned) {
+    return Fail(Error::Forbidden("the bundle is signed by " + QuoteForMessage(b.signer) +
+                                 ", not by the pinned controller key " + pinned));
+  }
+  return Fail(Error::Forbidden(
+      "the bundle's signature does not verify: it was changed after it was signed"));
 }
 
 Result<Bundle> DecodeBundle(const std::string& data) {
@@ -476,6 +505,8 @@ Result<Bundle> DecodeBundle(const std::string& data) {
   HP_READ(out.head, type, r, "head", Count("head", std::nullopt));
   HP_READ(out.more, type, r, "more", Bool("more", false));
   HP_READ(out.error, type, r, "error", String("error", std::string()));
+  HP_READ(out.signer, type, r, "signer", String("signer", std::string()));
+  HP_READ(out.sig, type, r, "sig", String("sig", std::string()));
   return out;
 }
 

@@ -2,11 +2,12 @@
 
 // The messages exchanged by controller and agents over the Bus (shared/DESIGN.md "Messages"), and
 // the typed task specs they carry. JSON via nlohmann::json; every From* parser validates shape and
-// types and returns kInvalid on anything unexpected (the bus is an attack surface, SECURITY rule 9).
+// types and returns kInvalid on anything unexpected (the bus is an attack surface, SECURITY rule
+// 9).
 //
 //   hp.node.<node>.key   controller -> agent   Key          (a doorbell, may be lost)
-//   hp.ctl.tasks         agent -> controller   FetchRequest -> Bundle   (request/reply, queue group)
-//   hp.ctl.report        agent -> controller   Report       -> ReportAck (request/reply)
+//   hp.ctl.tasks         agent -> controller   FetchRequest -> Bundle   (request/reply, queue
+//   group) hp.ctl.report        agent -> controller   Report       -> ReportAck (request/reply)
 //   hp.ctl.hello         agent -> controller   Hello        -> HelloAck  (request/reply)
 //
 // Decoding: a body that is not a JSON object is kInvalid naming the byte of the syntax error
@@ -18,13 +19,13 @@
 // and take the default shown; all others are required.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "common/result.h"
+#include "common/signing_key.h"
 
 namespace hostplane::protocol {
 
@@ -95,15 +96,40 @@ std::string Encode(const FetchRequest& r);
 
 // The newest task of each object with a revision after `after` (plus tasks due for a retry),
 // ordered by revision. `more` says the limit cut the list: fetch again after the last revision.
+//
+// Every bundle the controller sends, refusals included, is signed with its Ed25519 key
+// (SECURITY rule 9): `sig` signs BundleSignedBytes, which covers every other member. The agent
+// applies a bundle only when VerifyBundle accepts it against the key it pinned.
 struct Bundle {
   std::string node;
   std::vector<Task> tasks;
   int64_t head = 0;   // the node's newest revision when the bundle was made
   bool more = false;  // optional
   std::string error;  // set when the controller refused the request (unknown node, ...); optional
+  // The signing key ("ed25519:<base64>"), so a refusal can say which key signed; the agent never
+  // verifies against it. Optional; covered by the signature.
+  std::string signer;
+  // Base64 Ed25519 signature of BundleSignedBytes(*this). Optional in the decoder, so an unsigned
+  // bundle decodes and is then refused by VerifyBundle with a clear message.
+  std::string sig;
 };
 std::string Encode(const Bundle& b);
 [[nodiscard]] Result<Bundle> DecodeBundle(const std::string& data);
+
+// The bytes a bundle's signature covers, the one definition both sides use: the line
+// "hostplane bundle v1" and, after it, the JSON of every member but `sig` (nlohmann::json, so
+// object keys sorted at every level; no spaces; invalid UTF-8 replaced as Encode does). The
+// agent computes them from the bundle it decoded, so what it verifies is exactly what it applies:
+// members the decoder drops are not signed and not used.
+std::string BundleSignedBytes(const Bundle& b);
+
+// Sets b.signer and b.sig (the last change before Encode).
+void SignBundle(Bundle& b, const SigningKey& key);
+
+// Ok when b.sig is key's signature of BundleSignedBytes(b). Errors: kForbidden, the message
+// saying whether the bundle is unsigned, signed by another key, or changed after it was signed
+// (anything quoted from the bundle is escaped).
+[[nodiscard]] Status VerifyBundle(const Bundle& b, const PublicKey& key);
 
 enum class TaskOutcome { kApplied, kFailed, kRetry };
 const char* OutcomeName(TaskOutcome o);  // "applied" | "failed" | "retry"

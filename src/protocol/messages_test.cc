@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace hostplane::protocol {
 namespace {
@@ -252,6 +253,142 @@ TEST(BundleTest, RoundTrips) {
   EXPECT_TRUE(refused->tasks.empty());
 }
 
+TEST(BundleTest, RoundTripsTheSignature) {
+  Bundle b;
+  b.node = "web1";
+  b.signer = "ed25519:key";
+  b.sig = "c2ln";
+  auto back = DecodeBundle(Encode(b));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->signer, "ed25519:key");
+  EXPECT_EQ(back->sig, "c2ln");
+  auto unsigned_bundle = DecodeBundle(R"({"node":"web1","tasks":[],"head":0})");
+  ASSERT_TRUE(unsigned_bundle) << unsigned_bundle.error().message;
+  EXPECT_EQ(unsigned_bundle->sig, "");
+}
+
+SigningKey NewKey() {
+  auto key = SigningKey::Generate();
+  EXPECT_TRUE(key) << key.error().message;
+  return *key;
+}
+
+// A bundle with two tasks, every member set, signed by key.
+Bundle SignedSample(const SigningKey& key) {
+  Bundle b;
+  b.node = "web1";
+  b.tasks = {SampleTask(1, 10), SampleTask(2, 11)};
+  b.head = 12;
+  b.more = true;
+  SignBundle(b, key);
+  return b;
+}
+
+TEST(BundleSignatureTest, CoversEveryMemberButTheSignature) {
+  const SigningKey key = NewKey();
+  const Bundle signed_bundle = SignedSample(key);
+  ASSERT_TRUE(VerifyBundle(signed_bundle, key.public_key()));
+  EXPECT_EQ(signed_bundle.signer, key.public_key().ToString());
+
+  struct Case {
+    const char* name;
+    std::function<void(Bundle&)> change;
+  };
+  const Case cases[] = {
+      {"node", [](Bundle& b) { b.node = "web2"; }},
+      {"head", [](Bundle& b) { b.head = 13; }},
+      {"more", [](Bundle& b) { b.more = false; }},
+      {"error", [](Bundle& b) { b.error = "unknown node"; }},
+      {"signer", [](Bundle& b) { b.signer = "ed25519:other"; }},
+      {"a task removed", [](Bundle& b) { b.tasks.pop_back(); }},
+      {"a task added", [](Bundle& b) { b.tasks.push_back(SampleTask(3, 12)); }},
+      {"tasks reordered", [](Bundle& b) { std::swap(b.tasks[0], b.tasks[1]); }},
+      {"task id", [](Bundle& b) { b.tasks[0].id = 99; }},
+      {"task revision", [](Bundle& b) { b.tasks[0].revision = 9; }},
+      {"task object_key", [](Bundle& b) { b.tasks[0].object_key = "site:evil.example"; }},
+      {"task kind", [](Bundle& b) { b.tasks[0].kind = kSiteRemove; }},
+      {"task spec value", [](Bundle& b) { b.tasks[1].spec["docroot"] = "web/other"; }},
+      {"task spec member added", [](Bundle& b) { b.tasks[1].spec["php"] = "8.2"; }},
+      {"task spec member removed", [](Bundle& b) { b.tasks[1].spec.erase("status"); }},
+      {"task attempts", [](Bundle& b) { b.tasks[1].attempts = 3; }},
+  };
+  for (const auto& c : cases) {
+    Bundle changed = signed_bundle;
+    c.change(changed);
+    EXPECT_NE(BundleSignedBytes(changed), BundleSignedBytes(signed_bundle)) << c.name;
+    auto verified = VerifyBundle(changed, key.public_key());
+    ASSERT_FALSE(verified) << c.name;
+    EXPECT_EQ(verified.error().code, ErrorCode::kForbidden) << c.name;
+  }
+
+  Bundle resigned = signed_bundle;
+  resigned.sig = "";
+  EXPECT_EQ(BundleSignedBytes(resigned), BundleSignedBytes(signed_bundle));
+}
+
+TEST(BundleSignatureTest, RefusesUnsignedBundlesAndOtherKeys) {
+  const SigningKey key = NewKey();
+  const SigningKey other = NewKey();
+  Bundle unsigned_bundle = SignedSample(key);
+  unsigned_bundle.sig.clear();
+  Bundle by_other = SignedSample(other);
+  Bundle by_other_claiming = by_other;
+  by_other_claiming.signer = key.public_key().ToString();  // lying about the signer changes nothing
+  Bundle bad_signer = SignedSample(key);
+  bad_signer.signer = "ed25519:\n\x1b[31m";
+  bad_signer.sig = other.Sign(BundleSignedBytes(bad_signer));
+  Bundle garbage = SignedSample(key);
+  garbage.sig = "not base64 at all";
+  for (const Bundle* b : {&unsigned_bundle, &by_other, &by_other_claiming, &bad_signer, &garbage}) {
+    auto verified = VerifyBundle(*b, key.public_key());
+    ASSERT_FALSE(verified);
+    EXPECT_EQ(verified.error().code, ErrorCode::kForbidden);
+    EXPECT_EQ(verified.error().message.find('\x1b'), std::string::npos) << verified.error().message;
+  }
+  EXPECT_TRUE(VerifyBundle(by_other, other.public_key()));
+}
+
+TEST(BundleSignatureTest, SurvivesTheWireAndDetectsChangesOnIt) {
+  const SigningKey key = NewKey();
+  Bundle b;
+  b.node = "web1";
+  b.head = 9007199254740993;
+  Task t = SampleTask(1, 9007199254740993);
+  // Members out of order, nesting, numbers of every kind, non-ASCII and invalid UTF-8.
+  t.spec =
+      Json::parse(R"({"z": 1, "a": {"y": [1.5, -0.0, 1e300, 18446744073709551615], "b": "ü"}})");
+  t.spec["raw"] = std::string("bad \xff byte");
+  b.tasks = {t};
+  b.error = "\u202e";
+  SignBundle(b, key);
+
+  const std::string wire = Encode(b);
+  auto back = DecodeBundle(wire);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_TRUE(VerifyBundle(*back, key.public_key()));
+  EXPECT_EQ(BundleSignedBytes(*back), BundleSignedBytes(b));
+
+  // Members the decoder drops are not signed and not applied: adding one changes nothing.
+  Json extra = Json::parse(wire);
+  extra["tasks"][0]["note"] = "ignored";
+  extra["relay"] = true;
+  auto with_extra = DecodeBundle(extra.dump());
+  ASSERT_TRUE(with_extra) << with_extra.error().message;
+  EXPECT_TRUE(VerifyBundle(*with_extra, key.public_key()));
+
+  // Changed on the wire: the spec of the task, or the node.
+  for (const auto& [from, to] :
+       {std::pair{R"("z":1)", R"("z":2)"}, std::pair{R"("node":"web1")", R"("node":"web2")"}}) {
+    std::string tampered = wire;
+    size_t at = tampered.find(from);
+    ASSERT_NE(at, std::string::npos) << from << " in " << wire;
+    tampered.replace(at, std::string(from).size(), to);
+    auto decoded = DecodeBundle(tampered);
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    EXPECT_FALSE(VerifyBundle(*decoded, key.public_key())) << to;
+  }
+}
+
 TEST(ReportTest, RoundTrips) {
   Report r;
   r.node = "web1";
@@ -406,6 +543,12 @@ TEST(MessagesTest, RejectsMalformedMessages) {
        "field.type"},
       {"bundle error number", bundle, R"({"node":"web1","tasks":[],"head":0,"error":1})", "error",
        "field.type"},
+      {"bundle sig number", bundle, R"({"node":"web1","tasks":[],"head":0,"sig":1})", "sig",
+       "field.type"},
+      {"bundle sig null", bundle, R"({"node":"web1","tasks":[],"head":0,"sig":null})", "sig",
+       "field.type"},
+      {"bundle signer array", bundle, R"({"node":"web1","tasks":[],"head":0,"signer":[]})",
+       "signer", "field.type"},
       {"task negative revision", bundle, TaskJson(R"({"revision": -5})"), "tasks[0].revision",
        "field.range"},
       {"task negative id", bundle, TaskJson(R"({"id": -1})"), "tasks[0].id", "field.range"},

@@ -42,7 +42,7 @@ class ApiEnv {
     EXPECT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
     bus_ = NewInProcessBus();
-    engine_ = std::make_unique<TaskEngine>(*store_, *bus_, clock_);
+    engine_ = std::make_unique<TaskEngine>(*store_, *bus_, clock_, *SigningKey::Generate());
     EXPECT_TRUE(engine_->Start());
     service_ = std::make_unique<HostingService>(*store_, *engine_, clock_);
     token_ = NewApiToken();

@@ -23,7 +23,7 @@ class HostingServiceTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(InitCrypto());
     bus_ = NewInProcessBus();
-    engine_ = std::make_unique<TaskEngine>(*store_, *bus_, store_.clock());
+    engine_ = std::make_unique<TaskEngine>(*store_, *bus_, store_.clock(), *SigningKey::Generate());
     service_ = std::make_unique<HostingService>(*store_, *engine_, store_.clock());
   }
 

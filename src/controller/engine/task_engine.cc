@@ -23,19 +23,15 @@ int64_t BackoffMillis(const TaskEngineOptions& o, int attempt) {
   return std::min(delay, cap);
 }
 
-std::string ErrorReply(const std::string& subject, const std::string& message) {
-  if (subject == protocol::kSubjectTasks) {
-    protocol::Bundle b;
-    b.error = message;
-    return protocol::Encode(b);
-  }
-  return protocol::Encode(protocol::Ack{false, message});
-}
-
 }  // namespace
 
-TaskEngine::TaskEngine(Store& store, Bus& bus, const Clock& clock, TaskEngineOptions options)
-    : store_(store), bus_(bus), clock_(clock), options_(std::move(options)) {
+TaskEngine::TaskEngine(Store& store, Bus& bus, const Clock& clock, SigningKey signing_key,
+                       TaskEngineOptions options)
+    : store_(store),
+      bus_(bus),
+      clock_(clock),
+      signing_key_(std::move(signing_key)),
+      options_(std::move(options)) {
   metrics_.latency_counts.assign(metrics_.latency_buckets_s.size() + 1, 0);
 }
 
@@ -143,12 +139,26 @@ EngineMetrics TaskEngine::Metrics() const {
   return metrics_;
 }
 
+std::string TaskEngine::SignedReply(protocol::Bundle bundle) const {
+  protocol::SignBundle(bundle, signing_key_);
+  return protocol::Encode(bundle);
+}
+
+std::string TaskEngine::ErrorReply(const std::string& subject, const std::string& message) const {
+  if (subject == protocol::kSubjectTasks) {
+    protocol::Bundle b;
+    b.error = message;
+    return SignedReply(std::move(b));
+  }
+  return protocol::Encode(protocol::Ack{false, message});
+}
+
 std::string TaskEngine::HandleFetch(const std::string& data) {
   protocol::Bundle bundle;
   auto req = protocol::DecodeFetchRequest(data);
   if (!req) {
     bundle.error = req.error().message;
-    return protocol::Encode(bundle);
+    return SignedReply(std::move(bundle));
   }
   bundle.node = req->node;
   auto fetched = store_.FetchTasks(req->node, req->after, req->limit, clock_.NowMillis());
@@ -158,7 +168,7 @@ std::string TaskEngine::HandleFetch(const std::string& data) {
   }
   if (!fetched) {
     bundle.error = fetched.error().message;
-    return protocol::Encode(bundle);
+    return SignedReply(std::move(bundle));
   }
   bundle.head = fetched->head;
   bundle.more = fetched->more;
@@ -173,7 +183,7 @@ std::string TaskEngine::HandleFetch(const std::string& data) {
     task.attempts = t.attempts;
     bundle.tasks.push_back(std::move(task));
   }
-  return protocol::Encode(bundle);
+  return SignedReply(std::move(bundle));
 }
 
 std::string TaskEngine::HandleReport(const std::string& data) {

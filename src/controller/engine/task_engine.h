@@ -5,6 +5,9 @@
 // tasks are due (backoff), and wakes waiters when tasks become final. The write half (appending
 // tasks in the change's transaction) is StoreTxn::AppendTask, called by HostingService.
 //
+// Every bundle it answers a fetch with, refusals included, is signed with the controller's key
+// (protocol::SignBundle; agents verify it against the public key they pinned, SECURITY rule 9).
+//
 // Thread-safe. Owned by main(); lives as long as the bus and the store.
 
 #include <chrono>
@@ -18,7 +21,9 @@
 
 #include "common/bus/bus.h"
 #include "common/clock.h"
+#include "common/signing_key.h"
 #include "controller/store/store.h"
+#include "protocol/messages.h"
 
 namespace hostplane::controller {
 
@@ -45,7 +50,10 @@ struct EngineMetrics {
 
 class TaskEngine {
  public:
-  TaskEngine(Store& store, Bus& bus, const Clock& clock, TaskEngineOptions options = {});
+  // signing_key: the controller's key (LoadOrCreateSigningKey(<data-dir>/controller.key)); its
+  // public half is what every agent must pin.
+  TaskEngine(Store& store, Bus& bus, const Clock& clock, SigningKey signing_key,
+             TaskEngineOptions options = {});
   ~TaskEngine();  // stops the retry thread and unsubscribes
 
   // Subscribes to hp.ctl.tasks / report / hello (queue group) and starts the retry thread.
@@ -62,6 +70,10 @@ class TaskEngine {
  private:
   // Handlers of the bus requests; each returns the encoded reply.
   std::string HandleFetch(const std::string& data);
+  // Signs and encodes a bundle: the only way one leaves the engine.
+  std::string SignedReply(protocol::Bundle bundle) const;
+  // The reply to a request whose handler threw: a signed refusal or a negative Ack.
+  std::string ErrorReply(const std::string& subject, const std::string& message) const;
   std::string HandleReport(const std::string& data);
   std::string HandleHello(const std::string& data);
   void RetryLoop();
@@ -71,6 +83,7 @@ class TaskEngine {
   Store& store_;
   Bus& bus_;
   const Clock& clock_;
+  const SigningKey signing_key_;
   TaskEngineOptions options_;
   std::vector<std::unique_ptr<Subscription>> subs_;
   mutable std::mutex mu_;

@@ -5,9 +5,11 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <iterator>
 #include <thread>
 
 #include "common/bus/bus.h"
+#include "common/signing_key.h"
 #include "controller/store/temp_store_for_test.h"
 #include "protocol/messages.h"
 
@@ -34,7 +36,7 @@ class TaskEngineTest : public ::testing::Test {
   }
 
   void StartEngine(TaskEngineOptions options = {}) {
-    engine_ = std::make_unique<TaskEngine>(*store_, *bus_, store_.clock(), options);
+    engine_ = std::make_unique<TaskEngine>(*store_, *bus_, store_.clock(), key_, options);
     ASSERT_TRUE(engine_->Start());
   }
 
@@ -50,13 +52,19 @@ class TaskEngineTest : public ::testing::Test {
     return out;
   }
 
-  protocol::Bundle Fetch(const std::string& node, int64_t after) {
-    auto reply = bus_->Request(protocol::kSubjectTasks,
-                               protocol::Encode(protocol::FetchRequest{node, after, 100}), 5s);
+  // Every bundle, refusals included, must carry the engine's signature.
+  protocol::Bundle FetchRaw(const std::string& request) {
+    auto reply = bus_->Request(protocol::kSubjectTasks, request, 5s);
     EXPECT_TRUE(reply.has_value());
     auto bundle = protocol::DecodeBundle(reply.value_or(""));
     EXPECT_TRUE(bundle.has_value()) << reply.value_or("");
-    return bundle.value_or(protocol::Bundle{});
+    if (!bundle) return protocol::Bundle{};
+    auto verified = protocol::VerifyBundle(*bundle, key_.public_key());
+    EXPECT_TRUE(verified) << verified.error().message;
+    return *bundle;
+  }
+  protocol::Bundle Fetch(const std::string& node, int64_t after) {
+    return FetchRaw(protocol::Encode(protocol::FetchRequest{node, after, 100}));
   }
 
   protocol::Ack Report(const std::string& node, const TaskRecord& task, TaskOutcome outcome,
@@ -76,6 +84,13 @@ class TaskEngineTest : public ::testing::Test {
 
   TaskRecord Get(int64_t id) { return store_->GetTask(id)->value(); }
 
+  static SigningKey NewKey() {
+    auto key = SigningKey::Generate();
+    EXPECT_TRUE(key);
+    return *key;
+  }
+
+  SigningKey key_ = NewKey();
   TempStore store_;
   std::unique_ptr<Bus> bus_;
   std::unique_ptr<TaskEngine> engine_;
@@ -144,6 +159,26 @@ TEST_F(TaskEngineTest, UnknownNodesAndGarbageGetErrorReplies) {
                              protocol::Encode(protocol::Hello{"ghost", "1.0", {}, 0, 0}), 5s);
   ASSERT_TRUE(hello.has_value());
   EXPECT_FALSE(protocol::DecodeAck(*hello)->ok);
+}
+
+// SECURITY rule 9: what the engine sends verifies against its key and no other.
+TEST_F(TaskEngineTest, EveryBundleIsSignedWithTheControllerKey) {
+  StartEngine();
+  AppendTask("site:a.example");
+  const protocol::Bundle bundles[] = {
+      Fetch("web1", 0),                           // tasks
+      Fetch("web1", 1),                           // nothing new
+      Fetch("ghost", 0),                          // refused: unknown node
+      FetchRaw("{not json"),                      // refused: not a request
+      FetchRaw(R"({"node":"Web 1","after":0})"),  // refused: bad node name
+  };
+  ASSERT_EQ(bundles[0].tasks.size(), 1u);
+  const SigningKey other = NewKey();
+  for (const auto& b : bundles) {
+    EXPECT_EQ(b.signer, key_.public_key().ToString());
+    EXPECT_FALSE(protocol::VerifyBundle(b, other.public_key()));
+  }
+  for (size_t i = 2; i < std::size(bundles); ++i) EXPECT_FALSE(bundles[i].error.empty()) << i;
 }
 
 TEST_F(TaskEngineTest, HelloUpdatesTheNode) {

@@ -1,0 +1,52 @@
+#pragma once
+
+// The configuration file of `hostplane agent` (TOML, read with toml++): the node's name, how to
+// reach NATS, the resync period, and the HostLayout of this server. docs/agent.toml.example shows
+// every key with its default (the production defaults of agent/host_layout.h).
+//
+// Every field is validated; unknown keys are refused, so a misspelt key never silently means its
+// default. The error names each bad key: Error::fields maps "nginx.http_port" to a code
+// (config.syntax, config.unknown_key, config.type, config.out_of_range, config.required,
+// config.test_hooks_disabled, or the validator's own code such as path.dot_dot or node.invalid),
+// and the message says the same with file and line, one line per key.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/host_layout.h"
+#include "common/nats/nats_bus.h"
+#include "common/result.h"
+#include "common/signing_key.h"
+
+namespace hostplane::cmd {
+
+struct AgentConfig {
+  std::string node;
+  // The controller's bundle key, "ed25519:<base64>" as `hostplane serve` prints it. Required.
+  std::optional<PublicKey> controller_key;
+  std::chrono::seconds resync{30};
+  // servers, name, credentials, TLS, reconnect settings. password and token are read from the
+  // files named in the config by LoadAgentConfig (never written in the config itself).
+  NatsOptions nats;
+  std::string nats_password_file;
+  std::string nats_token_file;
+  std::string root = "/";  // the Filesystem root every layout path is relative to
+  agent::HostLayout layout;
+  // [test], accepted only when test hooks are enabled (`--enable-test-hooks`).
+  std::chrono::milliseconds test_write_delay{0};
+  std::vector<std::string> test_break_domains;
+};
+
+// Parses and validates config text; source names it in messages (the file's path). Errors:
+// kInvalid, with the fields described above.
+[[nodiscard]] Result<AgentConfig> ParseAgentConfig(const std::string& text,
+                                                   const std::string& source,
+                                                   bool test_hooks_enabled);
+
+// Reads the file, parses it, and reads the password or token file it names into nats. Errors:
+// kIo (unreadable file), kInvalid.
+[[nodiscard]] Result<AgentConfig> LoadAgentConfig(const std::string& path, bool test_hooks_enabled);
+
+}  // namespace hostplane::cmd

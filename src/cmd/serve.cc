@@ -1,0 +1,197 @@
+#include "cmd/serve.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cmd/bootstrap.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/fs/filesystem.h"
+#include "common/nats/nats_bus.h"
+#include "common/signing_key.h"
+#include "controller/api/api_server.h"
+#include "controller/engine/hosting_service.h"
+#include "controller/engine/task_engine.h"
+#include "controller/store/store.h"
+
+namespace hostplane::cmd {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kSigningKeyFile = "controller.key";
+
+struct ServeOptions {
+  std::string data_dir = "var";
+  std::string listen = "127.0.0.1";
+  int api_port = 8580;
+  std::vector<std::string> nats_servers = {"nats://127.0.0.1:4222"};
+  std::string nats_user;
+  std::string nats_password_file;
+  std::string nats_token_file;
+  std::string nats_creds_file;
+  std::string nats_tls_ca;
+  std::string nats_tls_cert;
+  std::string nats_tls_key;
+  std::vector<std::string> nodes;  // NAME:ROLE[,ROLE]
+  std::string log_level = "info";
+};
+
+Result<NatsOptions> ControllerNatsOptions(const ServeOptions& opt) {
+  NatsOptions n;
+  n.servers = opt.nats_servers;
+  n.name = "hostplane-controller";
+  n.user = opt.nats_user;
+  if (!opt.nats_password_file.empty()) {
+    auto pw = ReadSecretFile(opt.nats_password_file);
+    if (!pw) return Fail(pw.error().Wrap("--nats-password-file"));
+    n.password = *pw;
+  }
+  if (!opt.nats_token_file.empty()) {
+    auto token = ReadSecretFile(opt.nats_token_file);
+    if (!token) return Fail(token.error().Wrap("--nats-token-file"));
+    n.token = *token;
+  }
+  n.creds_file = opt.nats_creds_file;
+  n.tls_ca_file = opt.nats_tls_ca;
+  n.tls_cert_file = opt.nats_tls_cert;
+  n.tls_key_file = opt.nats_tls_key;
+  return n;
+}
+
+int RunServe(const ServeOptions& opt) {
+  spdlog::set_level(spdlog::level::from_str(opt.log_level));
+  auto fail = [](const Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.message.c_str());
+    return e.code == ErrorCode::kInvalid ? 2 : 1;
+  };
+  std::vector<controller::NodeInput> nodes;
+  for (const auto& spec : opt.nodes) {
+    auto node = ParseNodeSpec(spec);
+    if (!node) return fail(node.error().Wrap("--node"));
+    nodes.push_back(std::move(*node));
+  }
+  auto nats_options = ControllerNatsOptions(opt);
+  if (!nats_options) return fail(nats_options.error());
+
+  std::error_code ec;
+  fs::create_directories(opt.data_dir, ec);
+  fs::path data = fs::absolute(opt.data_dir, ec).lexically_normal();
+  if (ec || !fs::is_directory(data)) {
+    std::fprintf(stderr, "error: cannot use data directory %s\n", opt.data_dir.c_str());
+    return 1;
+  }
+  std::string data_dir = data.string();
+  if (data_dir.size() > 1 && data_dir.back() == '/') data_dir.pop_back();
+  ::chmod(data_dir.c_str(), 0700);  // the store and the token file: nobody else reads them
+  if (auto s = LockExclusively(data_dir, "controller.lock"); !s) return fail(s.error());
+
+  sigset_t stop_signals = BlockStopSignals();  // before any thread starts
+  if (auto s = InitCrypto(); !s) return fail(s.error());
+  if (auto s = CheckPortFree(opt.listen, opt.api_port, "--api-port"); !s) return fail(s.error());
+
+  PosixFilesystem files(data_dir);
+  SystemClock clock;
+  // The bundle-signing key; every agent pins its public half (SECURITY rule 9).
+  auto signing_key = LoadOrCreateSigningKey(data_dir + "/" + kSigningKeyFile);
+  if (!signing_key) return fail(signing_key.error());
+  std::string public_key = signing_key->public_key().ToString();
+  auto store = controller::OpenSqliteStore(data_dir + "/store.db");
+  if (!store) return fail(store.error());
+  auto token = EnsureAdminToken(**store, files);
+  if (!token) return fail(token.error());
+
+  auto bus = ConnectNatsBus(*nats_options);
+  if (!bus) return fail(bus.error());
+  controller::TaskEngine engine(**store, **bus, clock, *signing_key);
+  if (auto s = engine.Start(); !s) return fail(s.error());
+  controller::HostingService service(**store, engine, clock);
+  for (const auto& node : nodes) {
+    if (auto s = EnsureNode(service, node, "system:serve"); !s) return fail(s.error());
+  }
+
+  controller::ApiOptions api_options;
+  api_options.bind = opt.listen;
+  api_options.port = opt.api_port;
+  controller::ApiServer api(service, engine, **store, clock, api_options);
+  if (auto s = api.Start(); !s) return fail(s.error());
+
+  std::string url = fmt::format("http://{}:{}", opt.listen, api.port());
+  std::string env = fmt::format(
+      "# written by `hostplane serve`; load it with: . {}/hostplane.env\n"
+      "export HOSTPLANE_URL={}\nexport HOSTPLANE_TOKEN={}\nexport HOSTPLANE_DATA_DIR={}\n"
+      "export HOSTPLANE_CONTROLLER_KEY={}\n",
+      data_dir, url, *token, data_dir, public_key);
+  if (auto s = files.WriteFileAtomic("hostplane.env", env, 0600); !s) return fail(s.error());
+
+  std::string servers;
+  for (const auto& s : opt.nats_servers) servers += (servers.empty() ? "" : ", ") + s;
+  std::printf(
+      "hostplane controller is up.\n\n"
+      "  API         %s   (OpenAPI: %s/api/v1/openapi.json)\n"
+      "  admin token %s\n"
+      "  NATS        %s\n"
+      "  data        %s\n"
+      "  bundle key  %s   (agents pin it: controller_key in their config)\n\n"
+      "Start an agent on each server with `hostplane agent --config FILE` (see "
+      "docs/agent.toml.example).\n"
+      "Press Ctrl-C to stop.\n",
+      url.c_str(), url.c_str(), token->c_str(), servers.c_str(), data_dir.c_str(),
+      public_key.c_str());
+  std::fflush(stdout);
+
+  int sig = WaitForStopSignal(stop_signals);
+  std::printf("\nstopping (%s)...\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM");
+  engine.Stop();  // first: wakes the API's long polls
+  api.Stop();
+  std::printf("stopped.\n");
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit_code) {
+  auto opt = std::make_shared<ServeOptions>();
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Run the controller alone (REST API, task engine, SQLite store in the data directory); "
+      "agents connect through NATS.");
+  serve->add_option("--data-dir", opt->data_dir, "Where the store is kept")->capture_default_str();
+  serve->add_option("--listen", opt->listen, "IPv4 address of the REST API")->capture_default_str();
+  serve->add_option("--api-port", opt->api_port, "Port of the REST API")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  serve->add_option("--nats", opt->nats_servers, "NATS server URL (repeat for a cluster)")
+      ->capture_default_str();
+  serve->add_option("--node", opt->nodes,
+                    "Register a node at start unless it exists: NAME:ROLE[,ROLE] (repeatable), "
+                    "e.g. web1:web");
+  auto* auth = serve->add_option_group("NATS credentials", "At most one kind; secrets from files");
+  auth->add_option("--nats-user", opt->nats_user, "NATS user name");
+  auth->add_option("--nats-password-file", opt->nats_password_file,
+                   "File holding the NATS user's password")
+      ->check(CLI::ExistingFile);
+  auth->add_option("--nats-token-file", opt->nats_token_file, "File holding a NATS token")
+      ->check(CLI::ExistingFile);
+  auth->add_option("--nats-creds", opt->nats_creds_file, "NATS credentials file (JWT and seed)")
+      ->check(CLI::ExistingFile);
+  auth->add_option("--nats-tls-ca", opt->nats_tls_ca, "CA bundle to verify the NATS server")
+      ->check(CLI::ExistingFile);
+  auth->add_option("--nats-tls-cert", opt->nats_tls_cert, "TLS client certificate")
+      ->check(CLI::ExistingFile);
+  auth->add_option("--nats-tls-key", opt->nats_tls_key, "Key of the TLS client certificate")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--log-level", opt->log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  serve->callback([opt, &exit_code] { exit_code = RunServe(*opt); });
+}
+
+}  // namespace hostplane::cmd
