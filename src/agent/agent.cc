@@ -62,6 +62,7 @@ class AgentImpl final : public Agent {
 
  private:
   void OnKey(const BusMessage& m);
+  void Wake() override;
   void Loop();
   // One reconcile pass. False when the controller could not be reached or a report is unsent,
   // so the loop retries with backoff.
@@ -159,6 +160,10 @@ void AgentImpl::OnKey(const BusMessage& m) {
     return;
   }
   if (key->revision <= applied_.load()) return;
+  Wake();
+}
+
+void AgentImpl::Wake() {
   {
     std::lock_guard lock(mu_);
     if (key_pending_) return;  // the burst joins the fetch already scheduled

@@ -54,6 +54,9 @@ class Agent {
   // agent fetches again with backoff.
   [[nodiscard]] virtual Status Start() = 0;
   virtual void Stop() = 0;
+  // Fetch soon (after the coalescing delay), as on a key. For events the agent cannot see on its
+  // own, such as a reconnection to the relay network after which keys may have been missed.
+  virtual void Wake() = 0;
   // The last revision recorded in the journal.
   virtual int64_t AppliedRevision() const = 0;
 };

@@ -226,6 +226,22 @@ TEST_F(AgentTest, AppliesReportsAndResumesFromItsJournal) {
   again->Stop();
 }
 
+// After a reconnection keys may have been lost: Wake() alone makes the agent fetch.
+TEST_F(AgentTest, WakeFetchesWithoutAKey) {
+  AgentOptions o;
+  o.resync = std::chrono::hours(1);  // no periodic fetch during the test
+  auto agent = NewFakeAgent(o);
+  ASSERT_TRUE(agent->Start());
+  ASSERT_TRUE(WaitFor([&] { return controller_.fetches() >= 1; }));
+  controller_.Add(FakeSet(1, "w", "woken"), /*ring=*/false);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(Content("w"), "<absent>") << "fetched without a key or a wake";
+  agent->Wake();
+  ASSERT_TRUE(WaitFor([&] { return Content("w") == "woken"; }));
+  ASSERT_TRUE(WaitFor([&] { return controller_.Result(1).has_value(); }));
+  agent->Stop();
+}
+
 // P7: revision 5 then 4 of the same object: the object stays at 5.
 TEST_F(AgentTest, StaleRevisionIsSkipped) {
   controller_.Add(FakeSet(5, "x", "five"), false);

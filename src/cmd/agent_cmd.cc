@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -30,93 +31,6 @@ struct AgentCmdOptions {
   std::string log_level = "info";
 };
 
-// Lets a NATS reconnection wake the agent. The agent's only outside wake-up is its key
-// subscription, so this Bus passes everything through to NATS and keeps the handler of the key
-// subject; Ring() hands that handler a key naming the largest revision, which is above anything
-// applied, so the agent fetches (the fetch itself is by the journal's revision, never by the key).
-// Ring() and the deliveries of NATS are serialised, as the Bus promises one message at a time.
-class WakeableBus final : public Bus {
- public:
-  explicit WakeableBus(std::string key_subject) : key_subject_(std::move(key_subject)) {}
-
-  // Set once, before the agent subscribes.
-  void Attach(Bus* inner) { inner_ = inner; }
-
-  // From the NATS reconnected callback.
-  void Ring() {
-    std::vector<std::shared_ptr<Slot>> slots;
-    {
-      std::lock_guard lock(mu_);
-      slots = slots_;
-    }
-    BusMessage key{key_subject_, protocol::Encode(protocol::Key{kAnyRevision}), ""};
-    for (const auto& slot : slots) slot->Deliver(key);
-  }
-
-  Status Publish(const std::string& subject, const std::string& data,
-                 const std::string& reply) override {
-    return inner_->Publish(subject, data, reply);
-  }
-  Result<std::string> Request(const std::string& subject, const std::string& data,
-                              std::chrono::milliseconds timeout) override {
-    return inner_->Request(subject, data, timeout);
-  }
-  Result<std::unique_ptr<Subscription>> Subscribe(const std::string& subject,
-                                                  const std::string& queue_group,
-                                                  Handler handler) override {
-    if (subject != key_subject_) return inner_->Subscribe(subject, queue_group, std::move(handler));
-    auto slot = std::make_shared<Slot>(std::move(handler));
-    auto inner =
-        inner_->Subscribe(subject, queue_group, [slot](const BusMessage& m) { slot->Deliver(m); });
-    if (!inner) return Fail(inner.error());
-    {
-      std::lock_guard lock(mu_);
-      slots_.push_back(slot);
-    }
-    return std::unique_ptr<Subscription>(new KeySubscription(this, slot, std::move(*inner)));
-  }
-
- private:
-  static constexpr int64_t kAnyRevision = std::numeric_limits<int64_t>::max();
-
-  struct Slot {
-    explicit Slot(Handler h) : handler(std::move(h)) {}
-    void Deliver(const BusMessage& m) {
-      std::lock_guard lock(mu);
-      if (handler) handler(m);
-    }
-    void Close() {
-      std::lock_guard lock(mu);  // waits for a delivery in progress
-      handler = nullptr;
-    }
-    std::mutex mu;
-    Handler handler;
-  };
-
-  class KeySubscription final : public Subscription {
-   public:
-    KeySubscription(WakeableBus* bus, std::shared_ptr<Slot> slot,
-                    std::unique_ptr<Subscription> inner)
-        : bus_(bus), slot_(std::move(slot)), inner_(std::move(inner)) {}
-    ~KeySubscription() override {
-      inner_.reset();  // no NATS delivery after this
-      slot_->Close();  // nor a ring
-      std::lock_guard lock(bus_->mu_);
-      std::erase(bus_->slots_, slot_);
-    }
-
-   private:
-    WakeableBus* bus_;
-    std::shared_ptr<Slot> slot_;
-    std::unique_ptr<Subscription> inner_;
-  };
-
-  std::string key_subject_;
-  Bus* inner_ = nullptr;
-  std::mutex mu_;
-  std::vector<std::shared_ptr<Slot>> slots_;
-};
-
 int RunAgent(const AgentCmdOptions& opt) {
   spdlog::set_level(spdlog::level::from_str(opt.log_level));
   auto fail = [](const Error& e) {
@@ -137,13 +51,18 @@ int RunAgent(const AgentCmdOptions& opt) {
   PosixCommandRunner runner({config->layout.nginx.binary});
   SystemClock clock;
 
-  WakeableBus bus(protocol::KeySubject(config->node));
+  // After a reconnection keys may have been missed: the agent fetches (by its journal's revision,
+  // so a missed key costs nothing). The callback may fire before the agent exists or after it
+  // stopped; it then does nothing.
+  std::atomic<agent::Agent*> wake_target{nullptr};
   NatsOptions nats_options = config->nats;
   nats_options.retry_on_failed_connect = true;  // the agent waits for the relay, it does not quit
-  nats_options.on_reconnect = [&bus] { bus.Ring(); };
+  nats_options.on_reconnect = [&wake_target] {
+    if (agent::Agent* a = wake_target.load()) a->Wake();
+  };
   auto nats = ConnectNatsBus(nats_options);
   if (!nats) return fail(nats.error());
-  bus.Attach(nats->get());
+  Bus& bus = **nats;
 
   agent::AgentOptions agent_options;
   agent_options.node = config->node;
@@ -153,6 +72,7 @@ int RunAgent(const AgentCmdOptions& opt) {
   agent_options.test_write_delay = config->test_write_delay;
   auto agent = agent::NewAgent(agent_options, config->layout, bus, files, runner, clock);
   if (auto s = agent->Start(); !s) return fail(s.error());
+  wake_target = agent.get();
 
   std::string servers;
   for (const auto& s : config->nats.servers) servers += (servers.empty() ? "" : ", ") + s;
@@ -162,6 +82,7 @@ int RunAgent(const AgentCmdOptions& opt) {
 
   int sig = WaitForStopSignal(stop_signals);
   std::printf("stopping (%s)...\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM");
+  wake_target = nullptr;
   agent->Stop();
   std::printf("stopped.\n");
   return 0;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "cmd/bootstrap.h"
 #include "cmd/nginx_conf.h"
 #include "common/bus/bus.h"
 #include "common/clock.h"
@@ -55,48 +56,7 @@ struct UpOptions {
 };
 
 constexpr const char* kNodeName = "local";
-constexpr const char* kTokenName = "admin";
 constexpr const char* kSigningKeyFile = "controller.key";
-
-// Reads KEY=VALUE lines of a file we wrote ourselves (hostplane.env). Data, never sourced.
-std::map<std::string, std::string> ReadEnvFile(Filesystem& files, const std::string& rel) {
-  std::map<std::string, std::string> out;
-  auto content = files.ReadFile(rel);
-  if (!content || !*content) return out;
-  size_t pos = 0;
-  const std::string& s = **content;
-  while (pos < s.size()) {
-    size_t end = s.find('\n', pos);
-    if (end == std::string::npos) end = s.size();
-    std::string line = s.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.rfind("export ", 0) == 0) line = line.substr(7);
-    size_t eq = line.find('=');
-    if (eq == std::string::npos || line.empty() || line[0] == '#') continue;
-    out[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return out;
-}
-
-// Fails with a sentence a person can act on when the port is taken.
-Status CheckPortFree(const std::string& address, int port, const char* flag) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Fail(Error::FromErrno("socket", errno));
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, address.c_str(), &addr.sin_addr);
-  int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) {
-    return Fail(Error::Conflict(fmt::format("{}:{} is not free ({}); choose another port with {}",
-                                            address, port, std::strerror(err), flag)));
-  }
-  return Ok();
-}
 
 bool TcpConnects(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -156,32 +116,6 @@ Result<ChildProcess> StartNginx(const NginxPaths& paths, int http_port) {
                              " within 15 s"));
 }
 
-// Finds or makes the admin token: reuses the one in hostplane.env when the store knows it.
-Result<std::string> EnsureAdminToken(controller::Store& store, Filesystem& files) {
-  auto env = ReadEnvFile(files, "hostplane.env");
-  if (auto it = env.find("HOSTPLANE_TOKEN"); it != env.end()) {
-    auto found = store.FindToken(HashApiToken(it->second));
-    if (found && *found) return it->second;
-  }
-  std::string token = NewApiToken();
-  HP_TRY(store.Write([&](controller::StoreTxn& tx) -> Status {
-    auto t = tx.InsertToken(kTokenName, HashApiToken(token), "admin");
-    if (!t) return Fail(t.error());
-    return Ok();
-  }));
-  return token;
-}
-
-Status EnsureLocalNode(controller::HostingService& service) {
-  controller::Actor system{"system:up", "admin"};
-  auto node = service.GetNode(system, kNodeName);
-  if (node) return Ok();
-  if (node.error().code != ErrorCode::kNotFound) return Fail(node.error());
-  auto created = service.CreateNode(system, {kNodeName, {"web"}, 1'000'000});
-  if (!created) return Fail(created.error());
-  return Ok();
-}
-
 int RunUp(const UpOptions& opt) {
   spdlog::set_level(spdlog::level::from_str(opt.log_level));
   if (!opt.test_hooks &&
@@ -200,25 +134,14 @@ int RunUp(const UpOptions& opt) {
   if (!data_dir.empty() && data_dir.back() == '/') data_dir.pop_back();
   ::chmod(data_dir.c_str(), 0755);  // nginx workers must traverse it
 
-  // One `up` per data directory.
-  int lock_fd = ::open((data_dir + "/up.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    std::fprintf(stderr, "error: another `hostplane up` is running on %s\n", data_dir.c_str());
-    return 1;
-  }
-
-  // Block the stop signals in every thread; the main thread waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
   auto fail = [](const Error& e) {
     std::fprintf(stderr, "error: %s\n", e.message.c_str());
     return 1;
   };
+  // One controller per data directory: `up` and `serve` exclude each other.
+  if (auto s = LockExclusively(data_dir, "controller.lock"); !s) return fail(s.error());
+  // Block the stop signals in every thread; the main thread waits for them below.
+  const sigset_t stop_signals = BlockStopSignals();
   if (auto s = InitCrypto(); !s) return fail(s.error());
   if (auto s = CheckPortFree(opt.listen, opt.api_port, "--api-port"); !s) return fail(s.error());
 
@@ -256,7 +179,9 @@ int RunUp(const UpOptions& opt) {
   controller::TaskEngine engine(**store, *bus, clock, *signing_key);
   if (auto s = engine.Start(); !s) return fail(s.error());
   controller::HostingService service(**store, engine, clock);
-  if (auto s = EnsureLocalNode(service); !s) return fail(s.error());
+  if (auto s = EnsureNode(service, {kNodeName, {"web"}, 1'000'000}, "system:up"); !s) {
+    return fail(s.error());
+  }
 
   controller::ApiOptions api_options;
   api_options.bind = opt.listen;
@@ -301,27 +226,25 @@ int RunUp(const UpOptions& opt) {
   std::fflush(stdout);
 
   int restarts = 0;
-  for (;;) {
-    timespec tick{1, 0};
-    int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
-    if (sig == SIGINT || sig == SIGTERM) {
-      std::printf("\nstopping (%s)...\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM");
-      break;
+  int sig = WaitForStopSignal(stop_signals, [&] {
+    if (nginx->Running()) return true;
+    spdlog::error("nginx exited unexpectedly; restarting it");
+    if (++restarts > 5) {
+      spdlog::critical("nginx keeps exiting; giving up");
+      return false;
     }
-    if (!nginx->Running()) {
-      spdlog::error("nginx exited unexpectedly; restarting it");
-      if (++restarts > 5) {
-        spdlog::critical("nginx keeps exiting; giving up");
-        break;
-      }
-      nginx = StartNginx(nginx_paths, opt.http_port);
-      if (!nginx) return fail(nginx.error());
+    nginx = StartNginx(nginx_paths, opt.http_port);
+    if (!nginx) {
+      spdlog::critical("{}", nginx.error().message);
+      return false;
     }
-  }
+    return true;
+  });
+  if (sig != 0) std::printf("\nstopping (%s)...\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM");
   agent->Stop();
   engine.Stop();  // first: wakes the API's long polls
   api.Stop();
-  nginx->Stop(SIGTERM, 5s);
+  if (nginx) nginx->Stop(SIGTERM, 5s);
   std::printf("stopped.\n");
   return 0;
 }
