@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cmd/bootstrap.h"
+#include "cmd/controller_runtime.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/fs/filesystem.h"
@@ -24,9 +25,7 @@
 namespace hostplane::cmd {
 namespace {
 
-namespace fs = std::filesystem;
 
-constexpr const char* kSigningKeyFile = "controller.key";
 
 struct ServeOptions {
   std::string data_dir = "var";
@@ -81,16 +80,10 @@ int RunServe(const ServeOptions& opt) {
   auto nats_options = ControllerNatsOptions(opt);
   if (!nats_options) return fail(nats_options.error());
 
-  std::error_code ec;
-  fs::create_directories(opt.data_dir, ec);
-  fs::path data = fs::absolute(opt.data_dir, ec).lexically_normal();
-  if (ec || !fs::is_directory(data)) {
-    std::fprintf(stderr, "error: cannot use data directory %s\n", opt.data_dir.c_str());
-    return 1;
-  }
-  std::string data_dir = data.string();
-  if (data_dir.size() > 1 && data_dir.back() == '/') data_dir.pop_back();
-  ::chmod(data_dir.c_str(), 0700);  // the store and the token file: nobody else reads them
+  // The store and the token file: nobody else reads them.
+  auto prepared = PrepareDataDir(opt.data_dir, 0700);
+  if (!prepared) return fail(prepared.error());
+  const std::string data_dir = *prepared;
   if (auto s = LockExclusively(data_dir, "controller.lock"); !s) return fail(s.error());
 
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
@@ -99,36 +92,22 @@ int RunServe(const ServeOptions& opt) {
 
   PosixFilesystem files(data_dir);
   SystemClock clock;
-  // The bundle-signing key; every agent pins its public half (SECURITY rule 9).
-  auto signing_key = LoadOrCreateSigningKey(data_dir + "/" + kSigningKeyFile);
-  if (!signing_key) return fail(signing_key.error());
-  std::string public_key = signing_key->public_key().ToString();
-  auto store = controller::OpenSqliteStore(data_dir + "/store.db");
-  if (!store) return fail(store.error());
-  auto token = EnsureAdminToken(**store, files);
-  if (!token) return fail(token.error());
-
+  auto controller = ControllerRuntime::Open(data_dir, files, clock);
+  if (!controller) return fail(controller.error());
+  const std::string public_key = (*controller)->signing_key().public_key().ToString();
+  const std::string& token = (*controller)->admin_token();
   auto bus = ConnectNatsBus(*nats_options);
   if (!bus) return fail(bus.error());
-  controller::TaskEngine engine(**store, **bus, clock, *signing_key);
-  if (auto s = engine.Start(); !s) return fail(s.error());
-  controller::HostingService service(**store, engine, clock);
-  for (const auto& node : nodes) {
-    if (auto s = EnsureNode(service, node, "system:serve"); !s) return fail(s.error());
+  if (auto s = (*controller)->Start(**bus, nodes, "system:serve", opt.listen, opt.api_port); !s) {
+    return fail(s.error());
   }
 
-  controller::ApiOptions api_options;
-  api_options.bind = opt.listen;
-  api_options.port = opt.api_port;
-  controller::ApiServer api(service, engine, **store, clock, api_options);
-  if (auto s = api.Start(); !s) return fail(s.error());
-
-  std::string url = fmt::format("http://{}:{}", opt.listen, api.port());
+  const std::string url = (*controller)->url();
   std::string env = fmt::format(
       "# written by `hostplane serve`; load it with: . {}/hostplane.env\n"
       "export HOSTPLANE_URL={}\nexport HOSTPLANE_TOKEN={}\nexport HOSTPLANE_DATA_DIR={}\n"
       "export HOSTPLANE_CONTROLLER_KEY={}\n",
-      data_dir, url, *token, data_dir, public_key);
+      data_dir, url, token, data_dir, public_key);
   if (auto s = files.WriteFileAtomic("hostplane.env", env, 0600); !s) return fail(s.error());
 
   std::string servers;
@@ -143,14 +122,13 @@ int RunServe(const ServeOptions& opt) {
       "Start an agent on each server with `hostplane agent --config FILE` (see "
       "docs/agent.toml.example).\n"
       "Press Ctrl-C to stop.\n",
-      url.c_str(), url.c_str(), token->c_str(), servers.c_str(), data_dir.c_str(),
+      url.c_str(), url.c_str(), token.c_str(), servers.c_str(), data_dir.c_str(),
       public_key.c_str());
   std::fflush(stdout);
 
   int sig = WaitForStopSignal(stop_signals);
   std::printf("\nstopping (%s)...\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM");
-  engine.Stop();  // first: wakes the API's long polls
-  api.Stop();
+  (*controller)->Stop();
   std::printf("stopped.\n");
   return 0;
 }

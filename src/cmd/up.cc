@@ -23,6 +23,7 @@
 
 #include "agent/agent.h"
 #include "cmd/bootstrap.h"
+#include "cmd/controller_runtime.h"
 #include "cmd/nginx_conf.h"
 #include "common/bus/bus.h"
 #include "common/clock.h"
@@ -38,7 +39,6 @@
 namespace hostplane::cmd {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 struct UpOptions {
@@ -123,21 +123,13 @@ int RunUp(const UpOptions& opt) {
     std::fprintf(stderr, "error: --test-* options need --enable-test-hooks\n");
     return 2;
   }
-  std::error_code ec;
-  fs::create_directories(opt.data_dir, ec);
-  fs::path data = fs::absolute(opt.data_dir, ec).lexically_normal();
-  if (ec || !fs::is_directory(data)) {
-    std::fprintf(stderr, "error: cannot use data directory %s\n", opt.data_dir.c_str());
-    return 1;
-  }
-  std::string data_dir = data.string();
-  if (!data_dir.empty() && data_dir.back() == '/') data_dir.pop_back();
-  ::chmod(data_dir.c_str(), 0755);  // nginx workers must traverse it
-
   auto fail = [](const Error& e) {
     std::fprintf(stderr, "error: %s\n", e.message.c_str());
     return 1;
   };
+  auto prepared = PrepareDataDir(opt.data_dir, 0755);  // nginx workers must traverse it
+  if (!prepared) return fail(prepared.error());
+  const std::string data_dir = *prepared;
   // One controller per data directory: `up` and `serve` exclude each other.
   if (auto s = LockExclusively(data_dir, "controller.lock"); !s) return fail(s.error());
   // Block the stop signals in every thread; the main thread waits for them below.
@@ -161,14 +153,10 @@ int RunUp(const UpOptions& opt) {
   NginxPaths nginx_paths = UpNginxPaths(data_dir);
   if (auto s = WriteUpNginxConf(files, layout, nginx_paths); !s) return fail(s.error());
 
-  // The controller's bundle-signing key; this agent pins its public half (SECURITY rule 9).
-  auto signing_key = LoadOrCreateSigningKey(data_dir + "/" + kSigningKeyFile);
-  if (!signing_key) return fail(signing_key.error());
-
-  auto store = controller::OpenSqliteStore(data_dir + "/store.db");
-  if (!store) return fail(store.error());
-  auto token = EnsureAdminToken(**store, files);
-  if (!token) return fail(token.error());
+  auto controller = ControllerRuntime::Open(data_dir, files, clock);
+  if (!controller) return fail(controller.error());
+  const SigningKey& signing_key = (*controller)->signing_key();
+  const std::string& token = (*controller)->admin_token();
 
   auto nginx = StartNginx(nginx_paths, opt.http_port);
   if (!nginx) return fail(nginx.error());
@@ -176,35 +164,29 @@ int RunUp(const UpOptions& opt) {
   BusFaults faults;
   if (opt.test_drop_keys) faults.drop_publish_prefix = "hp.node.";
   auto bus = NewInProcessBus(faults);
-  controller::TaskEngine engine(**store, *bus, clock, *signing_key);
-  if (auto s = engine.Start(); !s) return fail(s.error());
-  controller::HostingService service(**store, engine, clock);
-  if (auto s = EnsureNode(service, {kNodeName, {"web"}, 1'000'000}, "system:up"); !s) {
+  if (auto s = (*controller)
+                   ->Start(*bus, {{kNodeName, {"web"}, 1'000'000}}, "system:up", opt.listen,
+                           opt.api_port);
+      !s) {
     return fail(s.error());
   }
-
-  controller::ApiOptions api_options;
-  api_options.bind = opt.listen;
-  api_options.port = opt.api_port;
-  controller::ApiServer api(service, engine, **store, clock, api_options);
-  if (auto s = api.Start(); !s) return fail(s.error());
 
   PosixCommandRunner runner({layout.nginx.binary});
   agent::AgentOptions agent_options;
   agent_options.node = kNodeName;
-  agent_options.controller_key = signing_key->public_key();
+  agent_options.controller_key = signing_key.public_key();
   agent_options.resync = std::chrono::seconds(opt.resync_seconds);
   agent_options.test_break_domains = opt.test_break_domains;
   agent_options.test_write_delay = std::chrono::milliseconds(opt.test_write_delay_ms);
   auto agent = agent::NewAgent(agent_options, layout, *bus, files, runner, clock);
   if (auto s = agent->Start(); !s) return fail(s.error());
 
-  std::string url = fmt::format("http://{}:{}", opt.listen, api.port());
+  const std::string url = (*controller)->url();
   std::string env = fmt::format(
       "# written by `hostplane up`; load it with: . {}/hostplane.env\n"
       "export HOSTPLANE_URL={}\nexport HOSTPLANE_TOKEN={}\nexport HOSTPLANE_HTTP_PORT={}\n"
       "export HOSTPLANE_DATA_DIR={}\n",
-      data_dir, url, *token, opt.http_port, data_dir);
+      data_dir, url, token, opt.http_port, data_dir);
   if (auto s = files.WriteFileAtomic("hostplane.env", env, 0600); !s) return fail(s.error());
 
   std::printf(
@@ -220,8 +202,8 @@ int RunUp(const UpOptions& opt) {
       "  hostplane site add shop.acme.example --customer acme --wait\n"
       "  curl -H 'Host: shop.acme.example' http://127.0.0.1:$HOSTPLANE_HTTP_PORT/\n\n"
       "Press Ctrl-C to stop.\n",
-      url.c_str(), url.c_str(), token->c_str(), opt.http_port, data_dir.c_str(),
-      signing_key->public_key().ToString().c_str(), data_dir.c_str(), kSigningKeyFile,
+      url.c_str(), url.c_str(), token.c_str(), opt.http_port, data_dir.c_str(),
+      signing_key.public_key().ToString().c_str(), data_dir.c_str(), kSigningKeyFile,
       data_dir.c_str());
   std::fflush(stdout);
 
@@ -242,8 +224,7 @@ int RunUp(const UpOptions& opt) {
   });
   if (sig != 0) std::printf("\nstopping (%s)...\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM");
   agent->Stop();
-  engine.Stop();  // first: wakes the API's long polls
-  api.Stop();
+  (*controller)->Stop();
   if (nginx) nginx->Stop(SIGTERM, 5s);
   std::printf("stopped.\n");
   return 0;

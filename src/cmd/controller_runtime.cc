@@ -1,0 +1,68 @@
+#include "cmd/controller_runtime.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "cmd/bootstrap.h"
+
+namespace hostplane::cmd {
+
+Result<std::string> PrepareDataDir(const std::string& dir, mode_t mode) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fs::path data = fs::absolute(dir, ec).lexically_normal();
+  if (ec || !fs::is_directory(data)) {
+    return Fail(Error::Io("cannot use the data directory " + dir +
+                          (ec ? ": " + ec.message() : std::string())));
+  }
+  std::string out = data.string();
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (::chmod(out.c_str(), mode) != 0) return Fail(Error::FromErrno("chmod " + out, errno));
+  return out;
+}
+
+Result<std::unique_ptr<ControllerRuntime>> ControllerRuntime::Open(const std::string& data_dir,
+                                                                   Filesystem& files,
+                                                                   const Clock& clock) {
+  // The bundle-signing key; every agent pins its public half (SECURITY rule 9).
+  auto key = LoadOrCreateSigningKey(data_dir + "/controller.key");
+  if (!key) return Fail(key.error());
+  std::unique_ptr<ControllerRuntime> rt(new ControllerRuntime(clock, std::move(*key)));
+  auto store = controller::OpenSqliteStore(data_dir + "/store.db");
+  if (!store) return Fail(store.error());
+  rt->store_ = std::move(*store);
+  auto token = EnsureAdminToken(*rt->store_, files);
+  if (!token) return Fail(token.error());
+  rt->token_ = std::move(*token);
+  return rt;
+}
+
+ControllerRuntime::~ControllerRuntime() { Stop(); }
+
+Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInput>& nodes,
+                                const std::string& actor, const std::string& listen, int port) {
+  engine_ = std::make_unique<controller::TaskEngine>(*store_, bus, clock_, key_);
+  HP_TRY(engine_->Start());
+  service_ = std::make_unique<controller::HostingService>(*store_, *engine_, clock_);
+  for (const auto& node : nodes) HP_TRY(EnsureNode(*service_, node, actor));
+  controller::ApiOptions api_options;
+  api_options.bind = listen;
+  api_options.port = port;
+  listen_ = listen;
+  api_ = std::make_unique<controller::ApiServer>(*service_, *engine_, *store_, clock_, api_options);
+  return api_->Start();
+}
+
+void ControllerRuntime::Stop() {
+  if (engine_) engine_->Stop();  // first: wakes the API's long polls
+  if (api_) api_->Stop();
+}
+
+std::string ControllerRuntime::url() const {
+  return fmt::format("http://{}:{}", listen_, api_ ? api_->port() : 0);
+}
+
+}  // namespace hostplane::cmd

@@ -1,0 +1,60 @@
+#pragma once
+
+// The controller assembled from a data directory, shared by `hostplane up` (in-process bus) and
+// `hostplane serve` (NATS): the bundle-signing key, the SQLite store, the first admin token, then
+// the task engine, the business service and the REST API on the given bus. Stop() stops them in
+// the order that lets long polls end (engine before API).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/bus/bus.h"
+#include "common/clock.h"
+#include "common/fs/filesystem.h"
+#include "common/result.h"
+#include "common/signing_key.h"
+#include "controller/api/api_server.h"
+#include "controller/engine/hosting_service.h"
+#include "controller/engine/task_engine.h"
+#include "controller/store/store.h"
+
+namespace hostplane::cmd {
+
+// Creates dir if needed and returns its absolute, normalised path, with the given mode.
+// Errors: kIo with a sentence naming the directory.
+[[nodiscard]] Result<std::string> PrepareDataDir(const std::string& dir, mode_t mode);
+
+class ControllerRuntime {
+ public:
+  // Loads or creates <data_dir>/controller.key, opens <data_dir>/store.db (migrations applied)
+  // and finds or makes the admin token of <data_dir>/hostplane.env. Errors: those of each step.
+  [[nodiscard]] static Result<std::unique_ptr<ControllerRuntime>> Open(const std::string& data_dir,
+                                                                       Filesystem& files,
+                                                                       const Clock& clock);
+  ~ControllerRuntime();
+
+  // Starts the engine on bus, makes the nodes that do not exist yet (as actor), and the API on
+  // listen:port. Errors: kUnavailable (bus, port), kInvalid (a node's fields).
+  [[nodiscard]] Status Start(Bus& bus, const std::vector<controller::NodeInput>& nodes,
+                             const std::string& actor, const std::string& listen, int port);
+  void Stop();
+
+  const std::string& admin_token() const { return token_; }
+  const SigningKey& signing_key() const { return key_; }
+  std::string url() const;  // http://listen:port of the running API
+
+ private:
+  ControllerRuntime(const Clock& clock, SigningKey key) : clock_(clock), key_(std::move(key)) {}
+
+  const Clock& clock_;
+  SigningKey key_;
+  std::unique_ptr<controller::Store> store_;
+  std::string token_;
+  std::string listen_;
+  std::unique_ptr<controller::TaskEngine> engine_;
+  std::unique_ptr<controller::HostingService> service_;
+  std::unique_ptr<controller::ApiServer> api_;
+};
+
+}  // namespace hostplane::cmd
