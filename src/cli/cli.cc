@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/api_client.h"
@@ -38,6 +41,8 @@ struct State {
   std::string login, email, name, plan, domain, customer, docroot, node, state;
   std::vector<std::string> aliases;
   std::vector<int64_t> ids;
+  // plan create: limit name in the API ("sites") -> the value as typed; absent: unlimited.
+  std::map<std::string, std::string> limits;
   bool password_stdin = false, remove_content = false, wait = false;
 
   const Clock& clock() const { return io.clock ? *io.clock : system_clock; }
@@ -168,6 +173,71 @@ int CustomerCreate(State& s) {
   auto r = s.client().Post("/api/v1/customers", body);
   if (int code = Check(r, s)) return code;
   return FinishChange(s, *r, "created customer " + CellOf(r->body["customer"], {"login"}));
+}
+
+// The limits of `plan create`, in the API's names, with their option names.
+const std::vector<std::pair<std::string, std::string>> kPlanLimits = {
+    {"sites", "--sites"},
+    {"mailboxes", "--mailboxes"},
+    {"mailbox_quota_mb", "--mailbox-quota-mb"},
+    {"forwarders", "--forwarders"},
+    {"ftp_users", "--ftp-users"},
+    {"dns_zones", "--dns-zones"},
+    {"databases", "--databases"},
+    {"disk_mb", "--disk-mb"},
+};
+
+// A limit as typed: "unlimited" is the flag; plain decimal digits (optionally with '-') are a
+// number; anything else goes to the controller as the string it is, so the refusal and its field
+// code come from the one place that decides them.
+json LimitJson(const std::string& typed) {
+  if (typed == "unlimited") return json{{"unlimited", true}};
+  std::string_view digits = typed;
+  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+  bool numeric =
+      !digits.empty() && digits.size() <= 18 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (numeric) return json(std::stoll(typed));
+  return json(typed);
+}
+
+int PlanCreate(State& s) {
+  json limits = json::object();
+  for (const auto& [field, option] : kPlanLimits) {
+    auto it = s.limits.find(field);
+    limits[field] = it == s.limits.end() ? json{{"unlimited", true}} : LimitJson(it->second);
+  }
+  auto r = s.client().Post("/api/v1/plans", json{{"name", s.name}, {"limits", limits}});
+  if (int code = Check(r, s)) return code;
+  return FinishChange(s, *r, "created plan " + CellOf(r->body["plan"], {"name"}));
+}
+
+int PlanList(State& s) {
+  auto r = s.client().Get("/api/v1/plans");
+  if (int code = Check(r, s)) return code;
+  if (s.json_output()) {
+    PrintJson(s, r->body);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : r->body.value("plans", json::array())) {
+    const json limits = p.value("limits", json::object());
+    rows.push_back({CellOf(p, {"id"}), CellOf(p, {"name"}), CellOf(limits, {"sites"}),
+                    CellOf(limits, {"mailboxes"}), CellOf(limits, {"mailbox_quota_mb"}),
+                    CellOf(limits, {"forwarders"}), CellOf(limits, {"ftp_users"}),
+                    CellOf(limits, {"dns_zones"}), CellOf(limits, {"databases"}),
+                    CellOf(limits, {"disk_mb"})});
+  }
+  s.io.out << RenderTable({"ID", "NAME", "SITES", "MAILBOXES", "QUOTA MB", "FORWARDERS",
+                           "FTP USERS", "DNS ZONES", "DATABASES", "DISK MB"},
+                          rows);
+  return kExitOk;
+}
+
+int CustomerSetPlan(State& s) {
+  auto r = s.client().Patch("/api/v1/customers/" + Segment(s.login), json{{"plan", s.plan}});
+  if (int code = Check(r, s)) return code;
+  return FinishChange(s, *r, "customer " + s.login + " is on plan " + s.plan);
 }
 
 int CustomerList(State& s) {
@@ -346,6 +416,24 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   c->add_option("LOGIN", s->login)->required();
   c->add_flag("--remove-content", s->remove_content, "Also delete the sites' files");
   c->add_flag("--wait", s->wait, "Wait until the change's tasks are applied");
+  c = Verb(customer, "set-plan", "Move a customer to another plan", s, CustomerSetPlan);
+  c->add_option("LOGIN", s->login)->required();
+  c->add_option("PLAN", s->plan, "Plan name")->required();
+
+  CLI::App* plan = app.add_subcommand("plan", "Manage hosting plans");
+  plan->footer(kExitCodesHelp);
+  plan->require_subcommand(1);
+  c = Verb(plan, "create", "Create a plan", s, PlanCreate);
+  c->add_option("NAME", s->name, "Plan name (^[a-z][a-z0-9-]{1,31}$)")->required();
+  for (const auto& [field, option] : kPlanLimits) {
+    c->add_option_function<std::string>(
+        option, [s, field = field](const std::string& v) { s->limits[field] = v; },
+        "A whole number or 'unlimited' (default: unlimited)");
+  }
+  Verb(plan, "list", "List plans", s, PlanList);
+  c = Verb(plan, "show", "Show one plan", s,
+           [](State& st) { return Show(st, "/api/v1/plans/" + Segment(st.name), "plan"); });
+  c->add_option("NAME", s->name)->required();
 
   CLI::App* site = app.add_subcommand("site", "Manage websites");
   site->footer(kExitCodesHelp);

@@ -1,6 +1,6 @@
 #pragma once
 
-// The API verbs of the `hostplane` command: customer, site, task and node, registered on the
+// The API verbs of the `hostplane` command: customer, site, task, node and plan, registered on the
 // lead's top-level CLI11 app. Each is a thin client of the REST API (api_client.h) that prints a
 // table (default) or the API's JSON as is (--output json), waits for the change's tasks with
 // --wait (task_waiter.h), and exits with a code from exit_codes.h.

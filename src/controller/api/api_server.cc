@@ -1,9 +1,8 @@
 #include "controller/api/api_server.h"
 
-#include <sys/socket.h>
-
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <cctype>
 #include <chrono>
@@ -207,6 +206,7 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"POST", "/api/v1/customers", true, &ApiServer::CreateCustomer},
       {"GET", "/api/v1/customers", true, &ApiServer::ListCustomers},
       {"GET", "/api/v1/customers/{login}", true, &ApiServer::GetCustomer},
+      {"PATCH", "/api/v1/customers/{login}", true, &ApiServer::UpdateCustomer},
       {"DELETE", "/api/v1/customers/{login}", true, &ApiServer::DeleteCustomer},
       {"POST", "/api/v1/sites", true, &ApiServer::CreateSite},
       {"GET", "/api/v1/sites", true, &ApiServer::ListSites},
@@ -216,7 +216,9 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"GET", "/api/v1/nodes", true, &ApiServer::ListNodes},
       {"POST", "/api/v1/nodes", true, &ApiServer::CreateNode},
       {"GET", "/api/v1/nodes/{name}", true, &ApiServer::GetNode},
+      {"POST", "/api/v1/plans", true, &ApiServer::CreatePlan},
       {"GET", "/api/v1/plans", true, &ApiServer::ListPlans},
+      {"GET", "/api/v1/plans/{name}", true, &ApiServer::GetPlan},
       {"GET", "/api/v1/tasks", true, &ApiServer::ListTasks},
       {"GET", "/api/v1/tasks/{id}", true, &ApiServer::GetTask},
       {"GET", "/api/v1/tasks/{id}/wait", true, &ApiServer::WaitTask},
@@ -464,6 +466,18 @@ Result<ApiReply> ApiServer::GetCustomer(const ApiCall& call) {
   return Reply(200, {{"customer", ToJson(*c)}});
 }
 
+Result<ApiReply> ApiServer::UpdateCustomer(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  CustomerPatch patch;
+  patch.plan = r.String("plan", Presence::kOptional);
+  HP_TRY(r.Finish());
+  auto change = service_.UpdateCustomer(call.actor, call.path.at("login"), patch);
+  if (!change) return Fail(change.error());
+  return Reply(200, ChangeJson("customer", *change));
+}
+
 Result<ApiReply> ApiServer::DeleteCustomer(const ApiCall& call) {
   QueryReader q(call.req, {"remove_content"});
   bool remove_content = q.Bool("remove_content");
@@ -567,6 +581,43 @@ Result<ApiReply> ApiServer::ListPlans(const ApiCall& call) {
   auto list = service_.ListPlans(call.actor);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson("plans", *list, std::nullopt));
+}
+
+Result<ApiReply> ApiServer::CreatePlan(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  PlanInput in;
+  auto name = r.String("name", Presence::kRequired);
+  // Every limit is stated: a number or {"unlimited": true}. Nothing is unlimited by omission.
+  if (BodyReader* limits = r.Object("limits", Presence::kRequired)) {
+    const std::pair<const char*, Limit PlanInput::*> kLimits[] = {
+        {"sites", &PlanInput::sites},
+        {"mailboxes", &PlanInput::mailboxes},
+        {"mailbox_quota_mb", &PlanInput::mailbox_quota_mb},
+        {"forwarders", &PlanInput::forwarders},
+        {"ftp_users", &PlanInput::ftp_users},
+        {"dns_zones", &PlanInput::dns_zones},
+        {"databases", &PlanInput::databases},
+        {"disk_mb", &PlanInput::disk_mb},
+    };
+    for (const auto& [field, member] : kLimits) {
+      if (auto limit = limits->LimitValue(field, Presence::kRequired)) in.*member = *limit;
+    }
+  }
+  HP_TRY(r.Finish());
+  in.name = *name;
+  auto change = service_.CreatePlan(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("plan", *change));
+}
+
+Result<ApiReply> ApiServer::GetPlan(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto p = service_.GetPlan(call.actor, call.path.at("name"));
+  if (!p) return Fail(p.error());
+  return Reply(200, {{"plan", ToJson(*p)}});
 }
 
 Result<ApiReply> ApiServer::ListTasks(const ApiCall& call) {

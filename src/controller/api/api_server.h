@@ -81,6 +81,7 @@ class ApiServer {
   Result<ApiReply> CreateCustomer(const ApiCall& call);
   Result<ApiReply> ListCustomers(const ApiCall& call);
   Result<ApiReply> GetCustomer(const ApiCall& call);
+  Result<ApiReply> UpdateCustomer(const ApiCall& call);
   Result<ApiReply> DeleteCustomer(const ApiCall& call);
   Result<ApiReply> CreateSite(const ApiCall& call);
   Result<ApiReply> ListSites(const ApiCall& call);
@@ -90,7 +91,9 @@ class ApiServer {
   Result<ApiReply> ListNodes(const ApiCall& call);
   Result<ApiReply> GetNode(const ApiCall& call);
   Result<ApiReply> CreateNode(const ApiCall& call);
+  Result<ApiReply> CreatePlan(const ApiCall& call);
   Result<ApiReply> ListPlans(const ApiCall& call);
+  Result<ApiReply> GetPlan(const ApiCall& call);
   Result<ApiReply> ListTasks(const ApiCall& call);
   Result<ApiReply> GetTask(const ApiCall& call);
   Result<ApiReply> WaitTask(const ApiCall& call);

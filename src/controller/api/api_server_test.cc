@@ -255,6 +255,124 @@ TEST_F(ApiServerTest, PlansListTheDefaultPlan) {
   EXPECT_GE(plans.body["plans"].size(), 1u);
 }
 
+// Every limit stated, each unlimited unless overridden.
+json PlanBody(const std::string& name, json overrides = json::object()) {
+  json limits = json::object();
+  for (const char* l : {"sites", "mailboxes", "mailbox_quota_mb", "forwarders", "ftp_users",
+                        "dns_zones", "databases", "disk_mb"}) {
+    limits[l] = overrides.contains(l) ? overrides[l] : json{{"unlimited", true}};
+  }
+  return {{"name", name}, {"limits", limits}};
+}
+
+TEST_F(ApiServerTest, PlansAreCreatedReadAndChosenForCustomers) {
+  Answer created = Post("/api/v1/plans", PlanBody("small", {{"sites", 1}, {"disk_mb", 500}}));
+  ASSERT_EQ(created.status, 201) << created.raw;
+  EXPECT_EQ(created.body["plan"]["limits"]["sites"], 1);
+  EXPECT_EQ(created.body["plan"]["limits"]["disk_mb"], 500);
+  EXPECT_EQ(created.body["plan"]["limits"]["mailboxes"], json({{"unlimited", true}}));
+  EXPECT_GT(created.body["change_id"].get<int64_t>(), 0);
+
+  Answer got = Get("/api/v1/plans/small");
+  ASSERT_EQ(got.status, 200) << got.raw;
+  EXPECT_EQ(got.body["plan"], created.body["plan"]);
+  EXPECT_EQ(Get("/api/v1/plans/nope").status, 404);
+  EXPECT_EQ(Get("/api/v1/plans").body["plans"].size(), 2u);
+
+  Answer dup = Post("/api/v1/plans", PlanBody("small"));
+  EXPECT_EQ(dup.status, 409) << dup.raw;
+  ExpectErrorShape(dup, "conflict");
+  EXPECT_EQ(FieldCode(dup, "name"), "plan.taken");
+
+  // Chosen at creation, changed later; refused below the customer's usage.
+  AddNode();
+  Answer customer = Post("/api/v1/customers",
+                         json{{"login", "acme"}, {"email", "ops@acme.example"}, {"plan", "small"}});
+  ASSERT_EQ(customer.status, 201) << customer.raw;
+  EXPECT_EQ(customer.body["customer"]["plan_id"], created.body["plan"]["id"]);
+  ASSERT_EQ(Post("/api/v1/sites", json{{"domain", "a.acme.example"}, {"customer", "acme"}}).status,
+            201);
+  Answer over = Post("/api/v1/sites", json{{"domain", "b.acme.example"}, {"customer", "acme"}});
+  EXPECT_EQ(over.status, 409) << over.raw;
+  EXPECT_EQ(FieldCode(over, "domain"), "plan.sites_limit");
+
+  Answer roomy = Patch("/api/v1/customers/acme", json{{"plan", "default"}});
+  ASSERT_EQ(roomy.status, 200) << roomy.raw;
+  EXPECT_NE(roomy.body["customer"]["plan_id"], created.body["plan"]["id"]);
+  ASSERT_EQ(Post("/api/v1/sites", json{{"domain", "b.acme.example"}, {"customer", "acme"}}).status,
+            201);
+  Answer below = Patch("/api/v1/customers/acme", json{{"plan", "small"}});
+  EXPECT_EQ(below.status, 409) << below.raw;
+  ExpectErrorShape(below, "limit_reached");
+  EXPECT_EQ(FieldCode(below, "plan"), "plan.below_usage");
+  EXPECT_EQ(Get("/api/v1/customers/acme").body["customer"]["plan_id"],
+            roomy.body["customer"]["plan_id"]);
+
+  Answer unknown = Patch("/api/v1/customers/acme", json{{"plan", "gold"}});
+  EXPECT_EQ(unknown.status, 422) << unknown.raw;
+  EXPECT_EQ(FieldCode(unknown, "plan"), "plan.unknown");
+  Answer typed = Patch("/api/v1/customers/acme", json{{"plan", 3}, {"email", "x@y.example"}});
+  EXPECT_EQ(typed.status, 422) << typed.raw;
+  EXPECT_EQ(FieldCode(typed, "plan"), "field.type");
+  EXPECT_EQ(FieldCode(typed, "email"), "field.unknown");
+  EXPECT_EQ(Patch("/api/v1/customers/nobody", json{{"plan", "small"}}).status, 404);
+}
+
+TEST_F(ApiServerTest, PlanLimitsAreNumbersOrTheUnlimitedFlagAndNothingElse) {
+  struct Case {
+    const char* name;
+    json body;
+    std::map<std::string, std::string> fields;
+  };
+  auto limit = [](const char* field, json value) { return PlanBody("gold", {{field, value}}); };
+  json missing_limit = PlanBody("gold");
+  missing_limit["limits"].erase("ftp_users");
+  json extra_limit = PlanBody("gold");
+  extra_limit["limits"]["cpu"] = 5;
+  json typed_name = PlanBody("gold");
+  typed_name["name"] = 7;
+  const std::vector<Case> cases = {
+      {"minus one", limit("sites", -1), {{"limits.sites", "number.out_of_range"}}},
+      {"negative", limit("mailboxes", -20), {{"limits.mailboxes", "number.out_of_range"}}},
+      {"above the range", limit("sites", 1'000'001), {{"limits.sites", "number.out_of_range"}}},
+      {"zero quota",
+       limit("mailbox_quota_mb", 0),
+       {{"limits.mailbox_quota_mb", "number.out_of_range"}}},
+      {"huge",
+       limit("disk_mb", json(uint64_t{18'000'000'000'000'000'000u})),
+       {{"limits.disk_mb", "field.type"}}},
+      {"string", limit("sites", "10"), {{"limits.sites", "field.type"}}},
+      {"string unlimited", limit("sites", "unlimited"), {{"limits.sites", "field.type"}}},
+      {"float", limit("sites", 2.5), {{"limits.sites", "field.type"}}},
+      {"whole float", limit("forwarders", 2.0), {{"limits.forwarders", "field.type"}}},
+      {"boolean", limit("sites", true), {{"limits.sites", "field.type"}}},
+      {"null", limit("databases", nullptr), {{"limits.databases", "field.required"}}},
+      {"unlimited false", limit("sites", {{"unlimited", false}}), {{"limits.sites", "field.type"}}},
+      {"unlimited with more",
+       limit("dns_zones", {{"unlimited", true}, {"max", 3}}),
+       {{"limits.dns_zones", "field.type"}}},
+      {"array", limit("sites", json::array({1})), {{"limits.sites", "field.type"}}},
+      {"missing limit", missing_limit, {{"limits.ftp_users", "field.required"}}},
+      {"unknown limit", extra_limit, {{"limits.cpu", "field.unknown"}}},
+      {"no limits", json{{"name", "gold"}}, {{"limits", "field.required"}}},
+      {"limits not an object", json{{"name", "gold"}, {"limits", 5}}, {{"limits", "field.type"}}},
+      {"bad name", PlanBody("Gold!"), {{"name", "plan.invalid_name"}}},
+      {"name not a string", typed_name, {{"name", "field.type"}}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Answer a = Post("/api/v1/plans", c.body);
+    EXPECT_EQ(a.status, 422) << a.raw;
+    ExpectErrorShape(a, "invalid");
+    std::map<std::string, std::string> fields;
+    for (const auto& [k, v] : a.body["error"]["fields"].items()) fields[k] = v;
+    EXPECT_EQ(fields, c.fields) << a.raw;
+  }
+  Answer plans = Get("/api/v1/plans");
+  ASSERT_EQ(plans.body["plans"].size(), 1u) << "a refused plan was stored";
+  EXPECT_EQ(Get("/api/v1/audit").body["audit"].size(), 0u);
+}
+
 struct BadRequest {
   std::string name;
   std::string method;

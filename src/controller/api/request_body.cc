@@ -16,6 +16,9 @@ Result<json> ParseJsonObject(const std::string& body) {
   return parsed;
 }
 
+BodyReader::BodyReader(const json& object, std::string prefix, protocol::FieldErrors* errors)
+    : object_(object), prefix_(std::move(prefix)), errors_(errors) {}
+
 const json* BodyReader::Lookup(const std::string& name, Presence presence) {
   known_.insert(name);
   auto it = object_.find(name);
@@ -28,7 +31,8 @@ const json* BodyReader::Lookup(const std::string& name, Presence presence) {
 
 void BodyReader::Problem(const std::string& name, const std::string& code,
                          const std::string& sentence) {
-  errors_.Add(name, protocol::Violation{code, "Field \"" + name + "\" " + sentence + "."});
+  errors_->Add(prefix_ + name,
+               protocol::Violation{code, "Field \"" + prefix_ + name + "\" " + sentence + "."});
 }
 
 std::optional<std::string> BodyReader::String(const std::string& name, Presence presence) {
@@ -54,8 +58,9 @@ std::optional<std::vector<std::string>> BodyReader::StringArray(const std::strin
   for (size_t i = 0; i < v->size(); ++i) {
     const json& item = (*v)[i];
     if (!item.is_string()) {
-      errors_.Add(name + "[" + std::to_string(i) + "]",
-                  protocol::Violation{"field.type", "Field \"" + name + "\" must hold strings."});
+      errors_->Add(
+          prefix_ + name + "[" + std::to_string(i) + "]",
+          protocol::Violation{"field.type", "Field \"" + prefix_ + name + "\" must hold strings."});
       ok = false;
       continue;
     }
@@ -76,16 +81,47 @@ std::optional<int64_t> BodyReader::Integer(const std::string& name, Presence pre
   return v->get<int64_t>();
 }
 
-Status BodyReader::Finish() {
+std::optional<Limit> BodyReader::LimitValue(const std::string& name, Presence presence) {
+  const json* v = Lookup(name, presence);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_number_integer() &&
+      !(v->is_number_unsigned() && v->get<uint64_t>() > uint64_t{INT64_MAX})) {
+    return Limit(v->get<int64_t>());
+  }
+  // Unlimited is a flag, never a magic number: only this exact object means it.
+  if (*v == json{{"unlimited", true}}) return Limit(std::nullopt);
+  Problem(name, "field.type", "must be an integer or {\"unlimited\": true}");
+  return std::nullopt;
+}
+
+BodyReader* BodyReader::Object(const std::string& name, Presence presence) {
+  const json* v = Lookup(name, presence);
+  if (v == nullptr) return nullptr;
+  if (!v->is_object()) {
+    Problem(name, "field.type", "must be an object");
+    return nullptr;
+  }
+  children_.push_back(
+      std::unique_ptr<BodyReader>(new BodyReader(*v, prefix_ + name + ".", errors_)));
+  return children_.back().get();
+}
+
+void BodyReader::AddUnknownFields() {
   for (const auto& [name, value] : object_.items()) {
     if (known_.count(name) == 0) {
       // The name is client input: it goes into the field map (JSON-escaped on output) but the
       // sentence stays generic.
-      errors_.Add(name, protocol::Violation{"field.unknown", "The request has an unknown field."});
+      errors_->Add(prefix_ + name,
+                   protocol::Violation{"field.unknown", "The request has an unknown field."});
     }
   }
-  if (errors_.empty()) return Ok();
-  return Fail(errors_.ToError());
+  for (const auto& child : children_) child->AddUnknownFields();
+}
+
+Status BodyReader::Finish() {
+  AddUnknownFields();
+  if (errors_->empty()) return Ok();
+  return Fail(errors_->ToError());
 }
 
 }  // namespace hostplane::controller

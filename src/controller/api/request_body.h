@@ -13,6 +13,7 @@
 //   HP_TRY(r.Finish());  // only now are the values read above meaningful
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "controller/store/store.h"
 #include "protocol/validate.h"
 
 namespace hostplane::controller {
@@ -34,23 +36,35 @@ enum class Presence { kOptional, kRequired };
 // learns about all its bad fields at once. Not thread-safe; lives for one request.
 class BodyReader {
  public:
-  explicit BodyReader(const nlohmann::json& object) : object_(object) {}
+  explicit BodyReader(const nlohmann::json& object) : object_(object), errors_(&own_errors_) {}
 
   // nullopt when absent (or null) or of the wrong type; the problem is recorded.
   std::optional<std::string> String(const std::string& name, Presence presence);
   std::optional<std::vector<std::string>> StringArray(const std::string& name, Presence presence);
   std::optional<int64_t> Integer(const std::string& name, Presence presence);
+  // A plan limit: an integer, or exactly {"unlimited": true} (the outer nullopt when absent or of
+  // another shape; the inner one means unlimited). The range is HostingService's to check.
+  std::optional<Limit> LimitValue(const std::string& name, Presence presence);
+  // A nested object, read with a reader of its own whose problems carry the path
+  // "name.field" and are reported by this reader's Finish(). nullptr when absent or not an
+  // object. The returned reader lives as long as this one.
+  BodyReader* Object(const std::string& name, Presence presence);
 
   // kInvalid with every recorded problem plus "field.unknown" for each field never read.
   [[nodiscard]] Status Finish();
 
  private:
+  BodyReader(const nlohmann::json& object, std::string prefix, protocol::FieldErrors* errors);
   const nlohmann::json* Lookup(const std::string& name, Presence presence);
   void Problem(const std::string& name, const std::string& code, const std::string& sentence);
+  void AddUnknownFields();
 
   const nlohmann::json& object_;
+  std::string prefix_;  // "" at the top, "limits." in a nested object
   std::set<std::string> known_;
-  protocol::FieldErrors errors_;
+  protocol::FieldErrors own_errors_;
+  protocol::FieldErrors* errors_;  // own_errors_, or the top reader's
+  std::vector<std::unique_ptr<BodyReader>> children_;
 };
 
 }  // namespace hostplane::controller

@@ -17,14 +17,36 @@ namespace {
 constexpr const char* kDefaultPlan = "default";
 constexpr const char* kWebRole = "web";
 constexpr int64_t kMaxNodeCapacity = 1'000'000;
+constexpr size_t kMaxPlanNameLength = 32;
+
+// The declared range of each plan limit, with its field path in a request.
+struct LimitRule {
+  const char* field;
+  Limit PlanInput::*input;
+  Limit Plan::*stored;
+  int64_t min;
+  int64_t max;
+};
+constexpr LimitRule kLimitRules[] = {
+    {"limits.sites", &PlanInput::sites, &Plan::max_sites, 0, 1'000'000},
+    {"limits.mailboxes", &PlanInput::mailboxes, &Plan::max_mailboxes, 0, 1'000'000},
+    {"limits.mailbox_quota_mb", &PlanInput::mailbox_quota_mb, &Plan::mailbox_quota_mb, 1,
+     10'485'760},
+    {"limits.forwarders", &PlanInput::forwarders, &Plan::max_forwarders, 0, 1'000'000},
+    {"limits.ftp_users", &PlanInput::ftp_users, &Plan::max_ftp_users, 0, 1'000'000},
+    {"limits.dns_zones", &PlanInput::dns_zones, &Plan::max_dns_zones, 0, 1'000'000},
+    {"limits.databases", &PlanInput::databases, &Plan::max_databases, 0, 1'000'000},
+    {"limits.disk_mb", &PlanInput::disk_mb, &Plan::disk_mb, 1, 104'857'600},
+};
 
 // Every action Can() knows. Anything else is denied, whoever asks.
 const std::set<std::string>& KnownActions() {
   static const std::set<std::string> kActions = {
-      "customer.create", "customer.read", "customer.list", "customer.delete", "site.create",
-      "site.read",       "site.list",     "site.update",   "site.remove",     "node.create",
-      "node.read",       "node.list",     "plan.list",     "task.read",       "task.list",
-      "audit.list",      "token.create",  "metrics.read",
+      "customer.create", "customer.read", "customer.list", "customer.update", "customer.delete",
+      "site.create",     "site.read",     "site.list",     "site.update",     "site.remove",
+      "node.create",     "node.read",     "node.list",     "plan.create",     "plan.read",
+      "plan.list",       "task.read",     "task.list",     "audit.list",      "token.create",
+      "metrics.read",
   };
   return kActions;
 }
@@ -37,6 +59,19 @@ const std::set<std::string>& KnownRoles() {
 std::string SiteObject(const std::string& domain) { return "site:" + domain; }
 std::string CustomerObject(const std::string& login) { return "customer:" + login; }
 std::string NodeObject(const std::string& name) { return "node:" + name; }
+std::string PlanObject(const std::string& name) { return "plan:" + name; }
+
+bool IsPlanNameChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+
+// ^[a-z][a-z0-9-]{1,31}$
+std::optional<protocol::Violation> CheckPlanName(const std::string& name) {
+  bool ok = name.size() >= 2 && name.size() <= kMaxPlanNameLength && name[0] >= 'a' &&
+            name[0] <= 'z' && std::all_of(name.begin(), name.end(), IsPlanNameChar);
+  if (ok) return std::nullopt;
+  return protocol::Violation{"plan.invalid_name",
+                             "A plan name is 2 to 32 lowercase letters, digits and '-', starting "
+                             "with a letter."};
+}
 
 Status Authorize(const Actor& actor, const std::string& action, const std::string& object) {
   if (Can(actor, action, object)) return Ok();
@@ -46,6 +81,17 @@ Status Authorize(const Actor& actor, const std::string& action, const std::strin
 // An error about named fields with a code other than kInvalid (taken, over a limit, ...).
 Error FieldError(ErrorCode code, std::map<std::string, std::string> fields, std::string message) {
   return Error{code, std::move(message), std::move(fields)};
+}
+
+// The plan's limit on sites, refused when the customer already has more sites than it allows.
+Status CheckPlanCovers(StoreTxn& tx, const Customer& customer, const Plan& plan) {
+  if (!plan.max_sites) return Ok();
+  auto count = tx.CountSites(customer.id);
+  if (!count) return Fail(count.error());
+  if (*count <= *plan.max_sites) return Ok();
+  return Fail(FieldError(ErrorCode::kLimit, {{"plan", "plan.below_usage"}},
+                         "the plan '" + plan.name + "' allows " + std::to_string(*plan.max_sites) +
+                             " sites; '" + customer.login + "' has " + std::to_string(*count)));
 }
 
 // "shop.acme.example" -> {"acme.example"}: the parents that are still domains (two labels or
@@ -271,6 +317,45 @@ Result<Customer> HostingService::GetCustomer(const Actor& actor, const std::stri
   if (!c) return Fail(c.error());
   if (!*c) return Fail(Error::NotFound(NotFoundMessage("customer", login)));
   return std::move(**c);
+}
+
+Result<Change<Customer>> HostingService::UpdateCustomer(const Actor& actor,
+                                                        const std::string& login,
+                                                        const CustomerPatch& patch) {
+  Change<Customer> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "customer.update", CustomerObject(login)));
+    auto found = tx.FindCustomer(login);
+    if (!found) return Fail(found.error());
+    if (!*found) return Fail(Error::NotFound(NotFoundMessage("customer", login)));
+    const Customer before = **found;
+    Customer after = before;
+    if (patch.plan) {
+      auto plan = tx.FindPlan(*patch.plan);
+      if (!plan) return Fail(plan.error());
+      if (!*plan) {
+        return Fail(Error::InvalidField(
+            "plan", "plan.unknown",
+            "there is no plan named " + protocol::QuoteForMessage(*patch.plan)));
+      }
+      if ((*plan)->id != before.plan_id) HP_TRY(CheckPlanCovers(tx, before, **plan));
+      after.plan_id = (*plan)->id;
+    }
+    if (after.plan_id == before.plan_id) {
+      change = Change<Customer>{before, {}, 0};  // nothing to change
+      return Ok();
+    }
+    HP_TRY(tx.UpdateCustomer(after));
+    auto stored = tx.FindCustomer(login);
+    if (!stored) return Fail(stored.error());
+    if (!*stored) return Fail(Error::Internal("customer '" + login + "' vanished"));
+    auto audit = tx.Audit(actor.name, "customer.update", CustomerObject(login), ToJson(before),
+                          ToJson(**stored));
+    if (!audit) return Fail(audit.error());
+    change = Change<Customer>{**stored, {}, *audit};
+    return Ok();
+  }));
+  return change;
 }
 
 Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
@@ -513,6 +598,51 @@ Result<Node> HostingService::GetNode(const Actor& actor, const std::string& name
   if (!node) return Fail(node.error());
   if (!*node) return Fail(Error::NotFound(NotFoundMessage("node", name)));
   return std::move(**node);
+}
+
+Result<Change<Plan>> HostingService::CreatePlan(const Actor& actor, const PlanInput& in) {
+  protocol::FieldErrors errors;
+  if (auto v = CheckPlanName(in.name)) errors.Add("name", *v);
+  Plan plan;
+  plan.name = in.name;
+  for (const LimitRule& rule : kLimitRules) {
+    const Limit& value = in.*rule.input;
+    if (value && (*value < rule.min || *value > rule.max)) {
+      errors.Add(rule.field,
+                 {"number.out_of_range", std::string("The limit ") + rule.field + " must be from " +
+                                             std::to_string(rule.min) + " to " +
+                                             std::to_string(rule.max) + ", or unlimited."});
+    }
+    plan.*rule.stored = value;
+  }
+  if (!errors.empty()) return Fail(errors.ToError());
+
+  Change<Plan> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "plan.create", PlanObject(plan.name)));
+    auto existing = tx.FindPlan(plan.name);
+    if (!existing) return Fail(existing.error());
+    if (*existing) {
+      return Fail(FieldError(ErrorCode::kConflict, {{"name", "plan.taken"}},
+                             "a plan named '" + plan.name + "' exists"));
+    }
+    auto stored = tx.InsertPlan(plan);
+    if (!stored) return Fail(stored.error());
+    auto audit =
+        tx.Audit(actor.name, "plan.create", PlanObject(stored->name), nullptr, ToJson(*stored));
+    if (!audit) return Fail(audit.error());
+    change = Change<Plan>{std::move(*stored), {}, *audit};
+    return Ok();
+  }));
+  return change;
+}
+
+Result<Plan> HostingService::GetPlan(const Actor& actor, const std::string& name) {
+  HP_TRY(Authorize(actor, "plan.read", PlanObject(name)));
+  auto plan = store_.GetPlan(name);
+  if (!plan) return Fail(plan.error());
+  if (!*plan) return Fail(Error::NotFound(NotFoundMessage("plan", name)));
+  return std::move(**plan);
 }
 
 Result<std::vector<Plan>> HostingService::ListPlans(const Actor& actor) {

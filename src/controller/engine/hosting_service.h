@@ -28,10 +28,29 @@ struct Actor {
 
 struct CustomerInput {
   std::string login;
-  std::string name;   // defaults to login
+  std::string name;  // defaults to login
   std::string email;
   std::optional<std::string> password;  // plain text, only hashed (Argon2id) before storing
   std::optional<std::string> plan;      // plan name; default plan when absent
+};
+
+// A new plan. Each limit is a number or unlimited (nullopt): unlimited is a flag, never -1
+// (shared/SECURITY.md). CreatePlan checks each number against the limit's declared range.
+struct PlanInput {
+  std::string name;  // ^[a-z][a-z0-9-]{1,31}$
+  Limit sites;
+  Limit mailboxes;
+  Limit mailbox_quota_mb;
+  Limit forwarders;
+  Limit ftp_users;
+  Limit dns_zones;
+  Limit databases;
+  Limit disk_mb;
+};
+
+// A change to a customer; absent fields stay as they are.
+struct CustomerPatch {
+  std::optional<std::string> plan;  // plan name
 };
 
 struct SiteInput {
@@ -67,6 +86,11 @@ class HostingService {
   Result<Change<Customer>> CreateCustomer(const Actor& actor, const CustomerInput& in);
   Result<std::vector<Customer>> ListCustomers(const Actor& actor, const Page& page);
   Result<Customer> GetCustomer(const Actor& actor, const std::string& login);
+  // Errors: kNotFound (no such customer); kInvalid {"plan": "plan.unknown"}; kLimit
+  // {"plan": "plan.below_usage"} when the customer already uses more than the new plan allows.
+  // A patch that changes nothing writes nothing (change_id 0).
+  Result<Change<Customer>> UpdateCustomer(const Actor& actor, const std::string& login,
+                                          const CustomerPatch& patch);
   // Removes every site of the customer (tasks for each node), then the customer.
   Result<Change<Customer>> DeleteCustomer(const Actor& actor, const std::string& login,
                                           bool remove_content);
@@ -84,6 +108,10 @@ class HostingService {
   Result<std::vector<Node>> ListNodes(const Actor& actor);
   Result<Node> GetNode(const Actor& actor, const std::string& name);
 
+  // Errors: kInvalid with "name" (plan.invalid_name) and "limits.<limit>" (number.out_of_range)
+  // fields; kConflict {"name": "plan.taken"} when the name exists.
+  Result<Change<Plan>> CreatePlan(const Actor& actor, const PlanInput& in);
+  Result<Plan> GetPlan(const Actor& actor, const std::string& name);
   Result<std::vector<Plan>> ListPlans(const Actor& actor);
   Result<std::vector<TaskRecord>> ListTasks(const Actor& actor, const TaskFilter& filter);
   Result<TaskRecord> GetTask(const Actor& actor, int64_t id);
@@ -100,9 +128,10 @@ class HostingService {
 };
 
 // The one authorisation check (shared/SECURITY.md rule 5). Unknown actions deny. Actions:
-// customer.{create,read,list,delete}, site.{create,read,list,update,remove},
-// node.{create,read,list}, plan.list, task.{read,list}, audit.list, token.create, metrics.read.
-// Objects: "customer:<login>", "site:<domain>", "node:<name>", "task:<id>", or the collection.
+// customer.{create,read,list,update,delete}, site.{create,read,list,update,remove},
+// node.{create,read,list}, plan.{create,read,list}, task.{read,list}, audit.list, token.create,
+// metrics.read. Objects: "customer:<login>", "site:<domain>", "node:<name>", "plan:<name>",
+// "task:<id>", or the collection.
 bool Can(const Actor& actor, const std::string& action, const std::string& object);
 
 }  // namespace hostplane::controller

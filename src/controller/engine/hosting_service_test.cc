@@ -244,13 +244,10 @@ TEST_F(HostingServiceTest, ParentDomainsOfAnotherCustomerAreRefused) {
 
 TEST_F(HostingServiceTest, PlanLimitHoldsExactlyUnderParallelCreates) {
   AddNode("web1");
-  ASSERT_TRUE(store_->Write([](StoreTxn& tx) -> Status {
-    Plan p;
-    p.name = "three";
-    p.max_sites = 3;
-    HP_TRY(tx.InsertPlan(p));
-    return Ok();
-  }));
+  PlanInput three;
+  three.name = "three";
+  three.sites = 3;
+  ASSERT_TRUE(service_->CreatePlan(kAdmin, three));
   AddCustomer("acme", "three");
   std::atomic<int> created{0}, limited{0}, other{0};
   std::vector<std::thread> threads;
@@ -273,6 +270,163 @@ TEST_F(HostingServiceTest, PlanLimitHoldsExactlyUnderParallelCreates) {
   EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(store_->ListSites("acme", {})->size(), 3u);
   EXPECT_EQ(store_->GetNode("web1")->value().head_revision, 3);
+}
+
+// A plan with every limit unlimited but the ones set.
+PlanInput PlanNamed(const std::string& name, Limit sites = std::nullopt) {
+  PlanInput in;
+  in.name = name;
+  in.sites = sites;
+  return in;
+}
+
+TEST_F(HostingServiceTest, PlanNamesAndLimitsAreCheckedAndRefusalsWriteNothing) {
+  const size_t plans_before = store_->ListPlans()->size();
+  const Counts before = Count();
+  struct Case {
+    const char* name;
+    PlanInput in;
+    std::map<std::string, std::string> fields;
+  };
+  auto with = [](PlanInput in, auto member, int64_t value) {
+    in.*member = value;
+    return in;
+  };
+  const PlanInput base = PlanNamed("gold");
+  const std::vector<Case> cases = {
+      {"too short", PlanNamed("g"), {{"name", "plan.invalid_name"}}},
+      {"too long", PlanNamed("g" + std::string(32, 'x')), {{"name", "plan.invalid_name"}}},
+      {"upper case", PlanNamed("Gold"), {{"name", "plan.invalid_name"}}},
+      {"starts with a digit", PlanNamed("1gold"), {{"name", "plan.invalid_name"}}},
+      {"underscore", PlanNamed("gold_1"), {{"name", "plan.invalid_name"}}},
+      {"empty", PlanNamed(""), {{"name", "plan.invalid_name"}}},
+      {"minus one is not unlimited",
+       with(base, &PlanInput::sites, -1),
+       {{"limits.sites", "number.out_of_range"}}},
+      {"sites above the range",
+       with(base, &PlanInput::sites, 1'000'001),
+       {{"limits.sites", "number.out_of_range"}}},
+      {"zero quota",
+       with(base, &PlanInput::mailbox_quota_mb, 0),
+       {{"limits.mailbox_quota_mb", "number.out_of_range"}}},
+      {"quota above the range",
+       with(base, &PlanInput::mailbox_quota_mb, 10'485'761),
+       {{"limits.mailbox_quota_mb", "number.out_of_range"}}},
+      {"zero disk",
+       with(base, &PlanInput::disk_mb, 0),
+       {{"limits.disk_mb", "number.out_of_range"}}},
+      {"disk above the range",
+       with(base, &PlanInput::disk_mb, 104'857'601),
+       {{"limits.disk_mb", "number.out_of_range"}}},
+      {"every field at once",
+       with(with(with(with(with(PlanNamed("-x"), &PlanInput::mailboxes, -5), &PlanInput::forwarders,
+                           1'000'001),
+                      &PlanInput::ftp_users, INT64_MIN),
+                 &PlanInput::dns_zones, INT64_MAX),
+            &PlanInput::databases, -1),
+       {{"name", "plan.invalid_name"},
+        {"limits.mailboxes", "number.out_of_range"},
+        {"limits.forwarders", "number.out_of_range"},
+        {"limits.ftp_users", "number.out_of_range"},
+        {"limits.dns_zones", "number.out_of_range"},
+        {"limits.databases", "number.out_of_range"}}},
+  };
+  for (const auto& c : cases) {
+    auto r = service_->CreatePlan(kAdmin, c.in);
+    ASSERT_FALSE(r.has_value()) << c.name;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalid) << c.name << ": " << r.error().message;
+    EXPECT_EQ(r.error().fields, c.fields) << c.name << ": " << r.error().message;
+  }
+  EXPECT_EQ(store_->ListPlans()->size(), plans_before) << "a refused plan was stored";
+  EXPECT_TRUE(Count() == before) << "a refused plan wrote something";
+}
+
+TEST_F(HostingServiceTest, PlansStoreNumbersAndTheUnlimitedFlagAtTheEdgesOfTheirRanges) {
+  PlanInput in;
+  in.name = "edge-1";
+  in.sites = 0;
+  in.mailboxes = 1'000'000;
+  in.mailbox_quota_mb = 1;
+  in.forwarders = std::nullopt;
+  in.ftp_users = 0;
+  in.dns_zones = 1'000'000;
+  in.databases = 7;
+  in.disk_mb = 104'857'600;
+  auto change = service_->CreatePlan(kAdmin, in);
+  ASSERT_TRUE(change) << change.error().message;
+  EXPECT_GT(change->change_id, 0);
+  EXPECT_TRUE(change->tasks.empty());
+
+  auto plan = service_->GetPlan(kAdmin, "edge-1");
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(plan->max_sites, Limit(0));
+  EXPECT_EQ(plan->max_mailboxes, Limit(1'000'000));
+  EXPECT_EQ(plan->mailbox_quota_mb, Limit(1));
+  EXPECT_EQ(plan->max_forwarders, std::nullopt);
+  EXPECT_EQ(plan->max_ftp_users, Limit(0));
+  EXPECT_EQ(plan->max_dns_zones, Limit(1'000'000));
+  EXPECT_EQ(plan->max_databases, Limit(7));
+  EXPECT_EQ(plan->disk_mb, Limit(104'857'600));
+
+  auto audit = store_->ListAudit({0, 100}, "plan:edge-1");
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].action, "plan.create");
+  EXPECT_EQ((*audit)[0].after["limits"]["forwarders"], Json({{"unlimited", true}}));
+  EXPECT_EQ((*audit)[0].after["limits"]["sites"], 0);
+
+  auto dup = service_->CreatePlan(kAdmin, PlanNamed("edge-1", 5));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(dup.error().fields, (std::map<std::string, std::string>{{"name", "plan.taken"}}));
+  EXPECT_EQ(service_->GetPlan(kAdmin, "edge-1")->max_sites, Limit(0)) << "the duplicate wrote";
+  EXPECT_EQ(service_->GetPlan(kAdmin, "nope").error().code, ErrorCode::kNotFound);
+  // A plan of zero sites is a real limit, not "unlimited".
+  AddNode("web1");
+  AddCustomer("zero", "edge-1");
+  auto site = AddSite("z.zero.example", "zero");
+  ASSERT_FALSE(site);
+  EXPECT_EQ(site.error().code, ErrorCode::kLimit);
+}
+
+TEST_F(HostingServiceTest, ChangingAPlanIsRefusedBelowCurrentUsage) {
+  AddNode("web1");
+  ASSERT_TRUE(service_->CreatePlan(kAdmin, PlanNamed("one", 1)));
+  ASSERT_TRUE(service_->CreatePlan(kAdmin, PlanNamed("two", 2)));
+  AddCustomer("acme", "two");
+  const int64_t two_id = store_->GetCustomer("acme")->value().plan_id;
+  ASSERT_TRUE(AddSite("a.acme.example", "acme"));
+  ASSERT_TRUE(AddSite("b.acme.example", "acme"));
+  const Counts before = Count();
+
+  auto below = service_->UpdateCustomer(kAdmin, "acme", {"one"});
+  ASSERT_FALSE(below);
+  EXPECT_EQ(below.error().code, ErrorCode::kLimit);
+  EXPECT_EQ(below.error().fields,
+            (std::map<std::string, std::string>{{"plan", "plan.below_usage"}}));
+  auto unknown = service_->UpdateCustomer(kAdmin, "acme", {"gold"});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().fields, (std::map<std::string, std::string>{{"plan", "plan.unknown"}}));
+  EXPECT_EQ(service_->UpdateCustomer(kAdmin, "nobody", {"one"}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->GetCustomer("acme")->value().plan_id, two_id);
+  EXPECT_TRUE(Count() == before) << "a refused plan change wrote something";
+
+  // Same plan: nothing to do. Unlimited default: fine. Exactly at the limit: fine.
+  auto same = service_->UpdateCustomer(kAdmin, "acme", {"two"});
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->change_id, 0);
+  ASSERT_TRUE(service_->UpdateCustomer(kAdmin, "acme", {"default"}));
+  auto back = service_->UpdateCustomer(kAdmin, "acme", {"two"});
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_GT(back->change_id, 0);
+  EXPECT_EQ(back->object.plan_id, two_id);
+  auto audit = store_->ListAudit({0, 100}, "customer:acme");
+  ASSERT_TRUE(audit);
+  EXPECT_EQ(audit->back().action, "customer.update");
+  // The new limit holds for the next site.
+  auto third = AddSite("c.acme.example", "acme");
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().fields.at("domain"), "plan.sites_limit");
 }
 
 TEST_F(HostingServiceTest, PlacementPicksTheEmptiestActiveWebNodeWithRoom) {

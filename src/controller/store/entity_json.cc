@@ -26,14 +26,15 @@ Json ToJson(const Plan& p) {
   return Json{
       {"id", p.id},
       {"name", p.name},
-      {"max_sites", LimitJson(p.max_sites)},
-      {"max_mailboxes", LimitJson(p.max_mailboxes)},
-      {"mailbox_quota_mb", LimitJson(p.mailbox_quota_mb)},
-      {"max_forwarders", LimitJson(p.max_forwarders)},
-      {"max_ftp_users", LimitJson(p.max_ftp_users)},
-      {"max_dns_zones", LimitJson(p.max_dns_zones)},
-      {"max_databases", LimitJson(p.max_databases)},
-      {"disk_mb", LimitJson(p.disk_mb)},
+      // The same names and forms as POST /api/v1/plans takes.
+      {"limits", Json{{"sites", LimitJson(p.max_sites)},
+                      {"mailboxes", LimitJson(p.max_mailboxes)},
+                      {"mailbox_quota_mb", LimitJson(p.mailbox_quota_mb)},
+                      {"forwarders", LimitJson(p.max_forwarders)},
+                      {"ftp_users", LimitJson(p.max_ftp_users)},
+                      {"dns_zones", LimitJson(p.max_dns_zones)},
+                      {"databases", LimitJson(p.max_databases)},
+                      {"disk_mb", LimitJson(p.disk_mb)}}},
       {"created_at", FormatTimestamp(p.created_at)},
   };
 }

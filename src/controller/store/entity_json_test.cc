@@ -30,8 +30,8 @@ TEST(EntityJson, LimitsAreUnlimitedFlagsOrNumbers) {
   p.max_sites = 3;
   p.created_at = kT;
   Json j = ToJson(p);
-  EXPECT_EQ(j["max_sites"], 3);
-  EXPECT_EQ(j["disk_mb"], (Json{{"unlimited", true}}));
+  EXPECT_EQ(j["limits"]["sites"], 3);
+  EXPECT_EQ(j["limits"]["disk_mb"], (Json{{"unlimited", true}}));
 }
 
 TEST(EntityJson, AbsentOptionalsAreNullAndTimesAreIso) {

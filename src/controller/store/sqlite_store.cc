@@ -741,6 +741,9 @@ class SqliteStore final : public Store {
   Result<std::vector<Plan>> ListPlans() override {
     return Read<std::vector<Plan>>([&](Database& db) { return Queries::Plans(db); });
   }
+  Result<std::optional<Plan>> GetPlan(const std::string& name) override {
+    return Read<std::optional<Plan>>([&](Database& db) { return Queries::PlanByName(db, name); });
+  }
   Result<std::optional<Node>> GetNode(const std::string& name) override {
     return Read<std::optional<Node>>([&](Database& db) { return Queries::NodeByName(db, name); });
   }

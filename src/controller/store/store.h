@@ -10,11 +10,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/result.h"
 
@@ -44,7 +43,7 @@ struct Customer {
   std::string login;
   std::string name;
   std::string email;
-  std::string password_hash;  // Argon2id (libsodium crypto_pwhash_str); empty: no panel login
+  std::string password_hash;      // Argon2id (libsodium crypto_pwhash_str); empty: no panel login
   std::string status = "active";  // active | suspended | deleting
   int64_t plan_id = 0;
   int64_t created_at = 0;
@@ -74,7 +73,7 @@ struct Node {
   int64_t head_revision = 0;       // newest task revision issued to it
   int64_t applied_revision = 0;    // newest revision its agent reported as applied
   std::optional<int64_t> last_seen;
-  std::string version;             // agent version from its hello
+  std::string version;  // agent version from its hello
   std::vector<std::string> drivers;
   std::vector<std::string> drift;  // files changed behind the agent's back, from its last report
   int64_t created_at = 0;
@@ -209,6 +208,7 @@ class Store {
   virtual Result<std::vector<Site>> ListSites(std::optional<std::string> customer_login,
                                               const Page& page) = 0;
   virtual Result<std::vector<Plan>> ListPlans() = 0;
+  virtual Result<std::optional<Plan>> GetPlan(const std::string& name) = 0;
   virtual Result<std::optional<Node>> GetNode(const std::string& name) = 0;
   virtual Result<std::vector<Node>> ListNodes() = 0;
   virtual Result<std::optional<TaskRecord>> GetTask(int64_t id) = 0;

@@ -1,0 +1,88 @@
+#pragma once
+
+// The configuration of the relay network's nats-server processes (shared/DESIGN.md "relay
+// network"): a hub near the controllers and a leaf node per site, leaves possibly chained into a
+// tree. RenderNatsConfig is the one encoder of nats-server's configuration format in hostplane:
+// every name is validated, every string quoted and escaped, and every user it writes has subject
+// permissions (shared/SECURITY.md rule 9):
+//
+//   node X        publish   hp.ctl.tasks, hp.ctl.report, hp.ctl.hello
+//                 subscribe hp.node.X.key, _INBOX.>          (the replies to its requests)
+//   controllers   publish   hp.node.*.key, and replies to requests it received (allow_responses)
+//                 subscribe hp.ctl.> (any queue group), _INBOX.>
+//
+// Nobody else has a client user, so only a controller can publish a node's key. Leaf links are
+// authenticated per site (user = the site's name) on the parent's leafnode port.
+//
+// Passwords are generated (RandomHex) and written in plain text: nats-server can check bcrypt
+// hashes, but no library hostplane uses makes bcrypt. The configuration is therefore written
+// 0600 (docs/relay.md).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace hostplane::relay {
+
+// The user name of the controllers on the hub; outside the node grammar, so no node can have it.
+inline constexpr const char* kControllerUser = "_controller";
+
+struct Listen {
+  std::string host;  // an IPv4/IPv6 literal or a host name
+  int port = 0;      // 1-65535
+};
+
+// Server certificate and key for the client and leafnode listeners; ca_file (optional) makes the
+// server ask for and verify client certificates.
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+  std::string ca_file;
+  bool empty() const { return cert_file.empty() && key_file.empty() && ca_file.empty(); }
+};
+
+struct NodeUser {
+  std::string node;  // protocol::CheckNodeName
+  std::string password;
+};
+
+// A child leaf allowed to connect to this server's leafnode port.
+struct LeafUser {
+  std::string site;  // the node grammar
+  std::string password;
+};
+
+// This server's link to its parent (the hub, or another site's leaf).
+struct Remote {
+  std::string url;   // nats-leaf://HOST:PORT or tls://HOST:PORT, without credentials
+  std::string site;  // this site's name: the user it logs in as
+  std::string password;
+  std::string tls_ca_file;  // verify the parent's certificate with this CA (turns TLS on)
+};
+
+// One nats-server of the tree: the hub has controller_password and leaves; a site has a remote,
+// nodes, and (when others chain below it) a leaf listener with leaves.
+struct ServerConfig {
+  std::string server_name;  // unique in the tree; the node grammar
+  Listen client;
+  std::optional<Listen> http;  // monitoring endpoint (/healthz, /leafz), when wanted
+  std::optional<Listen> leaf_listen;
+  std::vector<LeafUser> leaves;  // needs leaf_listen
+  std::optional<Remote> remote;
+  std::optional<std::string> controller_password;
+  std::vector<NodeUser> nodes;
+  TlsFiles tls;
+};
+
+// The configuration text. Errors: kInvalid with fields (server_name, client.port, nodes[1].node,
+// remote.url, ...) mapped to codes such as node.invalid, relay.port, relay.host, relay.url,
+// relay.duplicate, relay.password, relay.path, relay.empty, relay.tls.
+[[nodiscard]] Result<std::string> RenderNatsConfig(const ServerConfig& config);
+
+// The URL a leaf dials: "nats-leaf://HOST:PORT" with "site:password@" inserted. url and site must
+// have been validated (RenderNatsConfig does).
+std::string RemoteUrlWithCredentials(const Remote& remote);
+
+}  // namespace hostplane::relay
