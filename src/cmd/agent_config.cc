@@ -13,6 +13,7 @@
 
 #include "cmd/bootstrap.h"
 #include "protocol/validate.h"
+#include "relay/relay_config.h"
 
 namespace hostplane::cmd {
 namespace {
@@ -336,6 +337,8 @@ Result<AgentConfig> ParseAgentConfig(const std::string& text, const std::string&
   top.RefuseUnknownKeys();
   if (!problems.empty()) return Fail(problems.ToError());
   if (c.nats.name.empty()) c.nats.name = "hostplane-agent-" + c.node;
+  // Not a key of its own: the relay lets node X read replies below this prefix only.
+  c.nats.inbox_prefix = relay::NodeInboxPrefix(c.node);
   return c;
 }
 

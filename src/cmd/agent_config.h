@@ -29,6 +29,8 @@ struct AgentConfig {
   std::chrono::seconds resync{30};
   // servers, name, credentials, TLS, reconnect settings. password and token are read from the
   // files named in the config by LoadAgentConfig (never written in the config itself).
+  // inbox_prefix is always relay::NodeInboxPrefix(node), the only replies the relay lets node
+  // read; it has no key.
   NatsOptions nats;
   std::string nats_password_file;
   std::string nats_token_file;

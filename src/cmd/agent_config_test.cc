@@ -26,6 +26,7 @@ TEST(AgentConfig, MinimalConfigGetsTheProductionLayout) {
   EXPECT_EQ(c->resync, std::chrono::seconds(30));
   EXPECT_EQ(c->nats.servers, std::vector<std::string>{"nats://127.0.0.1:4222"});
   EXPECT_EQ(c->nats.name, "hostplane-agent-web1");
+  EXPECT_EQ(c->nats.inbox_prefix, "_INBOX.web1");
   EXPECT_EQ(c->root, "/");
   agent::HostLayout defaults;
   EXPECT_EQ(c->layout.home_root, defaults.home_root);
@@ -112,6 +113,8 @@ TEST(AgentConfig, EachBadKeyIsNamedWithItsCode) {
       {Minimal("tls_cert_file = \"/c.pem\"\n"), "nats.tls_key_file", "config.required"},
       {Minimal("reconnect_wait_ms = 0\n"), "nats.reconnect_wait_ms", "config.out_of_range"},
       {Minimal("serverz = []\n"), "nats.serverz", "config.unknown_key"},
+      // Derived from node, never set: another prefix would get no replies through the relay.
+      {Minimal("inbox_prefix = \"_INBOX.web2\"\n"), "nats.inbox_prefix", "config.unknown_key"},
       {Minimal("[host]\nroot = \"relative\"\n"), "host.root", "path.absolute_required"},
       {Minimal("[host]\nroot = \"/srv/../etc\"\n"), "host.root", "path.absolute_required"},
       {Minimal("[host]\nstate_dir = \"/var/lib/x\"\n"), "host.state_dir", "path.absolute"},

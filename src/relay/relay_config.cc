@@ -152,6 +152,8 @@ void WriteUser(std::ostringstream& out, const std::string& user, const std::stri
 
 }  // namespace
 
+std::string NodeInboxPrefix(const std::string& node) { return "_INBOX." + node; }
+
 std::string RemoteUrlWithCredentials(const Remote& remote) {
   auto scheme_end = remote.url.find("://");
   if (scheme_end == std::string::npos) return remote.url;
@@ -177,7 +179,8 @@ Result<std::string> RenderNatsConfig(const ServerConfig& c) {
   for (const auto& n : c.nodes) {
     WriteUser(out, n.node, n.password,
               {protocol::kSubjectTasks, protocol::kSubjectReport, protocol::kSubjectHello},
-              {protocol::KeySubject(n.node), "_INBOX.>"}, /*allow_responses=*/false);
+              {protocol::KeySubject(n.node), NodeInboxPrefix(n.node) + ".>"},
+              /*allow_responses=*/false);
   }
   out << "  ]\n}\n";
 

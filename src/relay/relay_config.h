@@ -7,12 +7,13 @@
 // permissions (shared/SECURITY.md rule 9):
 //
 //   node X        publish   hp.ctl.tasks, hp.ctl.report, hp.ctl.hello
-//                 subscribe hp.node.X.key, _INBOX.>          (the replies to its requests)
+//                 subscribe hp.node.X.key, _INBOX.X.>        (the replies to its own requests)
 //   controllers   publish   hp.node.*.key, and replies to requests it received (allow_responses)
 //                 subscribe hp.ctl.> (any queue group), _INBOX.>
 //
-// Nobody else has a client user, so only a controller can publish a node's key. Leaf links are
-// authenticated per site (user = the site's name) on the parent's leafnode port.
+// Nobody else has a client user, so only a controller can publish a node's key. A node's agent
+// makes its requests with the inbox prefix NodeInboxPrefix(X), so only X can read their replies.
+// Leaf links are authenticated per site (user = the site's name) on the parent's leafnode port.
 //
 // Passwords are generated (RandomHex) and written in plain text: nats-server can check bcrypt
 // hashes, but no library hostplane uses makes bcrypt. The configuration is therefore written
@@ -75,6 +76,10 @@ struct ServerConfig {
   std::vector<NodeUser> nodes;
   TlsFiles tls;
 };
+
+// The inbox prefix of node X's connection, "_INBOX.X" (X in the node grammar): its requests are
+// answered below it, and X's user may subscribe below it only.
+std::string NodeInboxPrefix(const std::string& node);
 
 // The configuration text. Errors: kInvalid with fields (server_name, client.port, nodes[1].node,
 // remote.url, ...) mapped to codes such as node.invalid, relay.port, relay.host, relay.url,

@@ -91,14 +91,18 @@ TEST(RenderNatsConfigTest, RefusesBadInputNamingTheField) {
   }
 }
 
-TEST(RenderNatsConfigTest, EachNodeMayOnlyReadItsOwnKey) {
+TEST(RenderNatsConfigTest, EachNodeMayOnlyReadItsOwnKeyAndReplies) {
   auto text = RenderNatsConfig(Site());
   ASSERT_TRUE(text) << text.error().message;
   EXPECT_NE(text->find("user: \"web1\"\n"), std::string::npos);
-  EXPECT_NE(text->find("subscribe: { allow: [\"hp.node.web1.key\", \"_INBOX.>\"] }"),
+  // Its own key, and the replies to its own requests only (made with NodeInboxPrefix).
+  EXPECT_NE(text->find("subscribe: { allow: [\"hp.node.web1.key\", \"_INBOX.web1.>\"] }"),
             std::string::npos);
-  EXPECT_NE(text->find("subscribe: { allow: [\"hp.node.web2.key\", \"_INBOX.>\"] }"),
+  EXPECT_NE(text->find("subscribe: { allow: [\"hp.node.web2.key\", \"_INBOX.web2.>\"] }"),
             std::string::npos);
+  EXPECT_EQ(NodeInboxPrefix("web1"), "_INBOX.web1");
+  // No node may read every reply.
+  EXPECT_EQ(text->find("\"_INBOX.>\""), std::string::npos);
   EXPECT_NE(
       text->find("publish: { allow: [\"hp.ctl.tasks\", \"hp.ctl.report\", \"hp.ctl.hello\"] }"),
       std::string::npos);

@@ -14,9 +14,11 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <thread>
 
+#include "common/nats/nats_bus.h"
 #include "common/testing/nats_server.h"
 #include "test_support.h"
 
@@ -296,6 +298,19 @@ std::vector<int64_t> Concat(std::vector<int64_t> a, const std::vector<int64_t>& 
 TEST(NatsSplit, ASiteCreatedThroughTheApiAnswersByHost) {
   SplitDeployment d;
   ASSERT_OK(d.Start({}));
+  // This test's nats-server has no permissions, so an observer sees every reply: each must go to
+  // the agent's own inbox prefix, "_INBOX.<node>" (docs/relay.md "Permissions").
+  NatsOptions observer_options;
+  observer_options.servers = {d.nats().url()};
+  auto observer = ConnectNatsBus(observer_options);
+  ASSERT_TRUE(observer) << observer.error().message;
+  std::mutex replies_mu;
+  std::vector<std::string> replies;
+  auto replies_sub = (*observer)->Subscribe("_INBOX.>", "", [&](const BusMessage& m) {
+    std::lock_guard lock(replies_mu);
+    replies.push_back(m.subject);
+  });
+  ASSERT_TRUE(replies_sub) << replies_sub.error().message;
   d.CreateCustomer();
   std::vector<int64_t> ids;
   for (const char* domain : {"shop.acme.example", "blog.acme.example"}) {
@@ -313,6 +328,13 @@ TEST(NatsSplit, ASiteCreatedThroughTheApiAnswersByHost) {
   auto node = d.Api("GET", std::string("/api/v1/nodes/") + kNode).json();
   if (node.contains("node")) node = node["node"];
   EXPECT_TRUE(node.value("last_seen", Json()).is_string()) << node.dump();
+  {
+    std::lock_guard lock(replies_mu);
+    EXPECT_FALSE(replies.empty());
+    for (const auto& subject : replies) {
+      EXPECT_EQ(subject.rfind(std::string("_INBOX.") + kNode + ".", 0), 0u) << subject;
+    }
+  }
   // No shell ran in the agent (P12): every program it started is nginx.
   std::string audit = ReadFile(d.prefix() + "/exec.audit");
   ASSERT_FALSE(audit.empty());

@@ -1,7 +1,8 @@
 // The relay tree as `hostplane relay config` writes it, run for real: a nats-server hub and one
 // site's leaf node (nodes web1 and web2), and cnats clients (common/nats) standing in for the
 // controller on the hub and the agents on the leaf. Shows that requests and keys cross the leaf
-// link, and that the per-node permissions keep a node away from another node's keys.
+// link, and that the per-node permissions keep a node away from another node's keys and from the
+// replies to another node's requests.
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -150,11 +151,16 @@ class RelayTree {
   Result<std::unique_ptr<Bus>> ConnectController() {
     return Connect(hub_port(), "_controller", ControllerPassword());
   }
-  Result<std::unique_ptr<Bus>> ConnectNode(const std::string& node) {
+  // As the agent connects: with its own inbox prefix "_INBOX.<node>" (docs/relay.md), or, when
+  // inbox_prefix is given, with that one ("" for cnats' default).
+  Result<std::unique_ptr<Bus>> ConnectNode(const std::string& node,
+                                           std::optional<std::string> inbox_prefix = {}) {
+    std::string prefix = inbox_prefix.value_or("_INBOX." + node);
     if (node == "web3") {
-      return Connect(chained_port(), node, ReadPassword(chained_dir() + "/node-web3.password"));
+      return Connect(chained_port(), node, ReadPassword(chained_dir() + "/node-web3.password"),
+                     prefix);
     }
-    return Connect(leaf_port(), node, NodePassword(node));
+    return Connect(leaf_port(), node, NodePassword(node), prefix);
   }
   // hub: the hub's client port, else the leaf's.
   Result<std::unique_ptr<Bus>> ConnectAs(bool hub, const std::string& user,
@@ -162,12 +168,14 @@ class RelayTree {
     return Connect(hub ? hub_port() : leaf_port(), user, password);
   }
   Result<std::unique_ptr<Bus>> Connect(int port, const std::string& user,
-                                       const std::string& password) {
+                                       const std::string& password,
+                                       const std::string& inbox_prefix = "") {
     NatsOptions o;
     o.servers = {"nats://127.0.0.1:" + std::to_string(port)};
     o.name = "relay-test-" + user;
     o.user = user;
     o.password = password;
+    o.inbox_prefix = inbox_prefix;
     return ConnectNatsBus(o);
   }
 
@@ -370,6 +378,47 @@ TEST_F(RelayTest, ANodeCannotPublishAnotherNodesKey) {
   ASSERT_OK(RequestUntilAnswered(**web1, "web1"));
   ASSERT_TRUE(PublishUntilReceived(**controller, "hp.node.web2.key", "marker", web2_own));
   EXPECT_EQ(web2_own.Count("forged"), 0);
+}
+
+// The controller's replies to web2 go to web2's inbox, which web1 may not read: web1's
+// subscriptions to it and to every inbox are refused while web2 gets its answers, and web1's own
+// requests are still answered. A node that asks with cnats' default inbox gets no answer at all.
+TEST_F(RelayTest, ANodeCannotReadTheRepliesToAnotherNode) {
+  auto controller = tree_->ConnectController();
+  ASSERT_READY(controller);
+  auto answer =
+      (*controller)->Subscribe("hp.ctl.tasks", "hp.controllers", [&](const BusMessage& m) {
+        (void)(*controller)->Publish(m.reply, "bundle for " + m.data);
+      });
+  ASSERT_READY(answer);
+  auto web1 = tree_->ConnectNode("web1");
+  ASSERT_READY(web1);
+  auto web2 = tree_->ConnectNode("web2");
+  ASSERT_READY(web2);
+  // Subscribe's round trip: the leaf has handled (refused) these before web2 asks.
+  Inbox stolen;
+  auto s1 = (*web1)->Subscribe("_INBOX.web2.>", "", stolen.Handler());
+  ASSERT_READY(s1);
+  auto s2 = (*web1)->Subscribe("_INBOX.>", "", stolen.Handler());
+  ASSERT_READY(s2);
+
+  for (int i = 0; i < 3; ++i) {
+    auto reply = RequestUntilAnswered(**web2, "web2 #" + std::to_string(i));
+    ASSERT_OK(reply);
+    EXPECT_EQ(*reply, "bundle for web2 #" + std::to_string(i));
+  }
+  auto own = RequestUntilAnswered(**web1, "web1");
+  ASSERT_OK(own);
+  EXPECT_EQ(*own, "bundle for web1");
+  // web1's own reply came after web2's: any of web2's that reached web1 would be there by now.
+  EXPECT_EQ(stolen.Size(), 0u) << tree_->Logs();
+
+  // Without its prefix, web1's reply subscription (_INBOX.<unique>.*) is refused: no answer.
+  auto plain = tree_->ConnectNode("web1", "");
+  ASSERT_READY(plain);
+  auto lost = (*plain)->Request("hp.ctl.tasks", "web1 plain", 500ms);
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.error().code, ErrorCode::kTimeout) << lost.error().message;
 }
 
 // Only the right password of the right user gets in, on the leaf and on the hub.

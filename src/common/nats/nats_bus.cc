@@ -350,10 +350,26 @@ Status CheckOptions(const NatsOptions& o) {
   if (o.connect_timeout.count() <= 0 || o.reconnect_wait.count() < 0) {
     return Fail(Error::Invalid("nats: timeouts must be positive"));
   }
+  if (!o.inbox_prefix.empty()) HP_TRY(CheckInboxPrefix(o.inbox_prefix));
   return Ok();
 }
 
 }  // namespace
+
+Status CheckInboxPrefix(const std::string& prefix) {
+  constexpr size_t kMaxLength = 128;
+  bool ok = !prefix.empty() && prefix.size() <= kMaxLength && prefix.front() != '.' &&
+            prefix.back() != '.' && prefix.find("..") == std::string::npos;
+  for (char c : prefix) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '-' || c == '.');
+  }
+  if (!ok) {
+    return Fail(Error::Invalid("nats: inbox prefix '" + prefix +
+                               "' is not dot-separated tokens of letters, digits, '_' and '-'"));
+  }
+  return Ok();
+}
 
 Result<std::unique_ptr<Bus>> ConnectNatsBus(const NatsOptions& options) {
   HP_TRY(CheckOptions(options));
@@ -397,6 +413,10 @@ Result<std::unique_ptr<Bus>> ConnectNatsBus(const NatsOptions& options) {
     HP_TRY(set(natsOptions_LoadCertificatesChain(opts.get(), options.tls_cert_file.c_str(),
                                                  options.tls_key_file.c_str()),
                "TLS client certificate " + options.tls_cert_file));
+  }
+  if (!options.inbox_prefix.empty()) {
+    HP_TRY(set(natsOptions_SetCustomInboxPrefix(opts.get(), options.inbox_prefix.c_str()),
+               "inbox prefix " + options.inbox_prefix));
   }
   HP_TRY(set(natsOptions_SetTimeout(opts.get(), options.connect_timeout.count()), "timeout"));
   HP_TRY(set(natsOptions_SetAllowReconnect(opts.get(), true), "reconnect"));

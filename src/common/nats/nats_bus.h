@@ -37,6 +37,10 @@ struct NatsOptions {
   std::string tls_ca_file;
   std::string tls_cert_file;
   std::string tls_key_file;
+  // The subjects this connection's requests are answered on: "<inbox_prefix>.<unique>...".
+  // Empty: cnats' "_INBOX". A relay user may subscribe only below its own prefix
+  // (relay/relay_config.h), so nobody else can read its replies. CheckInboxPrefix's grammar.
+  std::string inbox_prefix;
   std::chrono::milliseconds connect_timeout{2000};  // per server, per attempt
   std::chrono::milliseconds reconnect_wait{1000};   // between attempts on the same server
   int reconnect_buffer_bytes = 8 * 1024 * 1024;     // publishes kept while disconnected
@@ -49,10 +53,15 @@ struct NatsOptions {
   std::function<void()> on_reconnect;
 };
 
+// Whether prefix can be an inbox prefix: dot-separated tokens of [A-Za-z0-9_-], none empty, at
+// most 128 characters in all; so no wildcard (* >) and nothing a subject cannot hold. Errors:
+// kInvalid.
+[[nodiscard]] Status CheckInboxPrefix(const std::string& prefix);
+
 // Connects to the first server of options.servers that answers. Errors: kInvalid (options that
-// contradict each other, an unreadable creds or TLS file, a malformed URL), kUnavailable (no
-// server answered and retry_on_failed_connect is false), kUnauthorized (the server refused the
-// credentials). Messages carry cnats' own words.
+// contradict each other, a bad inbox_prefix, an unreadable creds or TLS file, a malformed URL),
+// kUnavailable (no server answered and retry_on_failed_connect is false), kUnauthorized (the server
+// refused the credentials). Messages carry cnats' own words.
 [[nodiscard]] Result<std::unique_ptr<Bus>> ConnectNatsBus(const NatsOptions& options);
 
 }  // namespace hostplane

@@ -143,6 +143,32 @@ TEST_F(NatsBusTest, RequestGetsTheReplyOfOneResponder) {
   EXPECT_EQ(handled.load(), 20);
 }
 
+// With an inbox prefix, the reply subject a responder sees is below it, and the reply arrives.
+TEST_F(NatsBusTest, RequestsAreAnsweredBelowTheInboxPrefix) {
+  auto ctl = Connect("ctl");
+  NatsOptions o;
+  o.servers = {server_.url()};
+  o.name = "agent";
+  o.inbox_prefix = "_INBOX.web1";
+  auto agent = ConnectNatsBus(o);
+  ASSERT_OK(agent);
+  Inbox requests;
+  auto sub = ctl->Subscribe("hp.ctl.tasks", "ctl", [&, bus = ctl.get()](const BusMessage& m) {
+    requests.Handler()(m);
+    ASSERT_TRUE(bus->Publish(m.reply, "bundle for " + m.data));
+  });
+  ASSERT_OK(sub);
+  for (int i = 0; i < 3; ++i) {
+    auto reply = (*agent)->Request("hp.ctl.tasks", std::to_string(i), 2000ms);
+    ASSERT_OK(reply);
+    EXPECT_EQ(*reply, "bundle for " + std::to_string(i));
+  }
+  ASSERT_EQ(requests.size(), 3u);
+  for (const auto& m : requests.messages) {
+    EXPECT_EQ(m.reply.rfind("_INBOX.web1.", 0), 0u) << m.reply;
+  }
+}
+
 TEST_F(NatsBusTest, RequestErrorsNameTheirCause) {
   auto ctl = Connect("ctl");
   auto agent = Connect("agent");
@@ -317,6 +343,7 @@ TEST(NatsBusConnect, ContradictoryOptionsAreRefusedBeforeConnecting) {
       {"negative buffer", [](NatsOptions& o) { o.reconnect_buffer_bytes = -1; }},
       {"zero connect timeout", [](NatsOptions& o) { o.connect_timeout = 0ms; }},
       {"unreadable CA file", [](NatsOptions& o) { o.tls_ca_file = "/nonexistent/ca.pem"; }},
+      {"wildcard inbox prefix", [](NatsOptions& o) { o.inbox_prefix = "_INBOX.>"; }},
   };
   for (const auto& c : cases) {
     NatsOptions o;
@@ -325,6 +352,36 @@ TEST(NatsBusConnect, ContradictoryOptionsAreRefusedBeforeConnecting) {
     auto bus = ConnectNatsBus(o);
     ASSERT_FALSE(bus) << c.name;
     EXPECT_EQ(bus.error().code, ErrorCode::kInvalid) << c.name << ": " << bus.error().message;
+  }
+}
+
+TEST(CheckInboxPrefixTest, AcceptsDottedTokensOnly) {
+  struct Case {
+    std::string prefix;
+    bool ok;
+  };
+  const Case cases[] = {
+      {"_INBOX", true},
+      {"_INBOX.web1", true},
+      {"_INBOX.web-2.a_b.C9", true},
+      {"", false},
+      {"_INBOX.>", false},
+      {"_INBOX.*", false},
+      {"_INBOX.web*", false},
+      {"_INBOX.", false},
+      {".web1", false},
+      {"_INBOX..web1", false},
+      {"_INBOX.web 1", false},
+      {"_INBOX.web1\n", false},
+      {"_INBOX.w\u00e9b", false},
+      {"_INBOX." + std::string(122, 'a'), false},  // 129 characters
+      {"_INBOX." + std::string(121, 'a'), true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.prefix);
+    Status s = CheckInboxPrefix(c.prefix);
+    EXPECT_EQ(s.has_value(), c.ok);
+    if (!c.ok && !s) EXPECT_EQ(s.error().code, ErrorCode::kInvalid);
   }
 }
 
