@@ -43,8 +43,9 @@ Result<std::unique_ptr<ControllerRuntime>> ControllerRuntime::Open(const std::st
 ControllerRuntime::~ControllerRuntime() { Stop(); }
 
 Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInput>& nodes,
-                                const std::string& actor, const std::string& listen, int port) {
-  engine_ = std::make_unique<controller::TaskEngine>(*store_, bus, clock_, key_);
+                                const std::string& actor, const std::string& listen, int port,
+                                const controller::TaskEngineOptions& engine_options) {
+  engine_ = std::make_unique<controller::TaskEngine>(*store_, bus, clock_, key_, engine_options);
   HP_TRY(engine_->Start());
   service_ = std::make_unique<controller::HostingService>(*store_, *engine_, clock_);
   for (const auto& node : nodes) HP_TRY(EnsureNode(*service_, node, actor));

@@ -34,10 +34,12 @@ class ControllerRuntime {
                                                                        const Clock& clock);
   ~ControllerRuntime();
 
-  // Starts the engine on bus, makes the nodes that do not exist yet (as actor), and the API on
-  // listen:port. Errors: kUnavailable (bus, port), kInvalid (a node's fields).
+  // Starts the engine on bus (with engine_options), makes the nodes that do not exist yet (as
+  // actor), and the API on listen:port. Errors: kUnavailable (bus, port), kInvalid (a node's
+  // fields).
   [[nodiscard]] Status Start(Bus& bus, const std::vector<controller::NodeInput>& nodes,
-                             const std::string& actor, const std::string& listen, int port);
+                             const std::string& actor, const std::string& listen, int port,
+                             const controller::TaskEngineOptions& engine_options = {});
   void Stop();
 
   const std::string& admin_token() const { return token_; }

@@ -25,8 +25,6 @@
 namespace hostplane::cmd {
 namespace {
 
-
-
 struct ServeOptions {
   std::string data_dir = "var";
   std::string listen = "127.0.0.1";
@@ -98,7 +96,12 @@ int RunServe(const ServeOptions& opt) {
   const std::string& token = (*controller)->admin_token();
   auto bus = ConnectNatsBus(*nats_options);
   if (!bus) return fail(bus.error());
-  if (auto s = (*controller)->Start(**bus, nodes, "system:serve", opt.listen, opt.api_port); !s) {
+  // Agents on NATS ask with their own inbox prefix: bundles go only where their node can read.
+  controller::TaskEngineOptions engine_options;
+  engine_options.require_node_inbox = true;
+  if (auto s = (*controller)
+                   ->Start(**bus, nodes, "system:serve", opt.listen, opt.api_port, engine_options);
+      !s) {
     return fail(s.error());
   }
 

@@ -43,7 +43,7 @@ Status TaskEngine::Start() {
     std::lock_guard lock(mu_);
     stopping_ = false;
   }
-  using HandlerFn = std::string (TaskEngine::*)(const std::string&);
+  using HandlerFn = std::string (TaskEngine::*)(const BusMessage&);
   const std::pair<const char*, HandlerFn> routes[] = {
       {protocol::kSubjectTasks, &TaskEngine::HandleFetch},
       {protocol::kSubjectReport, &TaskEngine::HandleReport},
@@ -56,7 +56,7 @@ Status TaskEngine::Start() {
           // A bus callback is an exception boundary: the agent always gets an answer.
           std::string reply;
           try {
-            reply = (this->*handler)(m.data);
+            reply = (this->*handler)(m);
           } catch (const std::exception& e) {
             spdlog::error("task engine: {} handler failed: {}", name, e.what());
             reply = ErrorReply(name, std::string("internal error: ") + e.what());
@@ -153,14 +153,21 @@ std::string TaskEngine::ErrorReply(const std::string& subject, const std::string
   return protocol::Encode(protocol::Ack{false, message});
 }
 
-std::string TaskEngine::HandleFetch(const std::string& data) {
+std::string TaskEngine::HandleFetch(const BusMessage& m) {
   protocol::Bundle bundle;
-  auto req = protocol::DecodeFetchRequest(data);
+  auto req = protocol::DecodeFetchRequest(m.data);
   if (!req) {
     bundle.error = req.error().message;
     return SignedReply(std::move(bundle));
   }
   bundle.node = req->node;
+  if (options_.require_node_inbox && !m.reply.starts_with("_INBOX." + req->node + ".")) {
+    spdlog::warn("task engine: refused a fetch for node {} whose reply does not go to its inbox",
+                 req->node);
+    bundle.error =
+        "a fetch for node " + req->node + " must ask with the inbox prefix _INBOX." + req->node;
+    return SignedReply(std::move(bundle));
+  }
   auto fetched = store_.FetchTasks(req->node, req->after, req->limit, clock_.NowMillis());
   {
     std::lock_guard lock(mu_);
@@ -186,7 +193,8 @@ std::string TaskEngine::HandleFetch(const std::string& data) {
   return SignedReply(std::move(bundle));
 }
 
-std::string TaskEngine::HandleReport(const std::string& data) {
+std::string TaskEngine::HandleReport(const BusMessage& m) {
+  const std::string& data = m.data;
   auto report = protocol::DecodeReport(data);
   if (!report) return protocol::Encode(protocol::Ack{false, report.error().message});
   const int64_t now = clock_.NowMillis();
@@ -254,7 +262,8 @@ std::string TaskEngine::HandleReport(const std::string& data) {
   return protocol::Encode(protocol::Ack{});
 }
 
-std::string TaskEngine::HandleHello(const std::string& data) {
+std::string TaskEngine::HandleHello(const BusMessage& m) {
+  const std::string& data = m.data;
   auto hello = protocol::DecodeHello(data);
   if (!hello) return protocol::Encode(protocol::Ack{false, hello.error().message});
   const int64_t now = clock_.NowMillis();

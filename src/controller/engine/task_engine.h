@@ -32,6 +32,10 @@ struct TaskEngineOptions {
   std::chrono::milliseconds retry_max{60'000};  // backoff cap
   int max_attempts = 8;                         // then the task fails for good
   std::chrono::milliseconds tick{250};          // how often due retries are looked for
+  // On NATS each agent requests with the inbox prefix "_INBOX.<node>", which only that node may
+  // read (docs/relay.md). With this set, a fetch for node X is answered only to a reply subject
+  // under "_INBOX.X.", so no node can read another node's bundle. Off for the in-process bus.
+  bool require_node_inbox = false;
 };
 
 // Apply-latency histogram and reload counters for /metrics, fed by reports.
@@ -69,13 +73,13 @@ class TaskEngine {
 
  private:
   // Handlers of the bus requests; each returns the encoded reply.
-  std::string HandleFetch(const std::string& data);
+  std::string HandleFetch(const BusMessage& m);
   // Signs and encodes a bundle: the only way one leaves the engine.
   std::string SignedReply(protocol::Bundle bundle) const;
   // The reply to a request whose handler threw: a signed refusal or a negative Ack.
   std::string ErrorReply(const std::string& subject, const std::string& message) const;
-  std::string HandleReport(const std::string& data);
-  std::string HandleHello(const std::string& data);
+  std::string HandleReport(const BusMessage& m);
+  std::string HandleHello(const BusMessage& m);
   void RetryLoop();
   // Wakes every Wait: a task may have become final.
   void WakeWaiters();

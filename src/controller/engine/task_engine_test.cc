@@ -4,8 +4,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <iterator>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/bus/bus.h"
@@ -141,6 +144,39 @@ TEST_F(TaskEngineTest, FetchAndReportRoundTrip) {
   // A result for a final task changes nothing.
   EXPECT_TRUE(Report("web1", a, TaskOutcome::kFailed, "late").ok);
   EXPECT_EQ(Get(a.id).state, "applied");
+}
+
+// On NATS a bundle is answered only to the node's own inbox (_INBOX.<node>.), which no other
+// node may read.
+TEST_F(TaskEngineTest, WithNodeInboxesABundleGoesOnlyToTheNodesOwnInbox) {
+  TaskEngineOptions options;
+  options.require_node_inbox = true;
+  StartEngine(options);
+  AppendTask("site:a.example");
+  const std::string request = protocol::Encode(protocol::FetchRequest{"web1", 0, 100});
+
+  // Asked from another inbox (the in-process bus's default, or another node's): refused.
+  auto refused = FetchRaw(request);
+  EXPECT_TRUE(refused.tasks.empty());
+  EXPECT_NE(refused.error.find("_INBOX.web1"), std::string::npos) << refused.error;
+
+  // Asked from web1's own inbox: the tasks.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<std::string> answer;
+  auto inbox = bus_->Subscribe("_INBOX.web1.abc", "", [&](const BusMessage& m) {
+    std::lock_guard lock(mu);
+    answer = m.data;
+    cv.notify_all();
+  });
+  ASSERT_TRUE(inbox);
+  ASSERT_TRUE(bus_->Publish(protocol::kSubjectTasks, request, "_INBOX.web1.abc"));
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return answer.has_value(); }));
+  auto bundle = protocol::DecodeBundle(*answer);
+  ASSERT_TRUE(bundle);
+  EXPECT_TRUE(bundle->error.empty()) << bundle->error;
+  EXPECT_EQ(bundle->tasks.size(), 1u);
 }
 
 TEST_F(TaskEngineTest, UnknownNodesAndGarbageGetErrorReplies) {
