@@ -234,8 +234,8 @@ void AgentImpl::SendHello() {
   hello.applied_revision = applied_.load();
   double load[1] = {0};
   if (::getloadavg(load, 1) == 1) hello.load = load[0];
-  auto reply =
-      bus_.Request(protocol::kSubjectHello, protocol::Encode(hello), options_.request_timeout);
+  auto reply = bus_.Request(protocol::HelloSubject(options_.node), protocol::Encode(hello),
+                            options_.request_timeout);
   if (!reply) {
     spdlog::warn("hello to the controller failed: {}", reply.error().message);
     return;
@@ -259,7 +259,7 @@ bool AgentImpl::FlushOutbox() {
 }
 
 bool AgentImpl::SendReport(int64_t outbox_id, const std::string& body) {
-  auto reply = bus_.Request(protocol::kSubjectReport, body, options_.request_timeout);
+  auto reply = bus_.Request(protocol::ReportSubject(options_.node), body, options_.request_timeout);
   if (!reply) {
     spdlog::warn("sending report {}: {}", outbox_id, reply.error().message);
     return false;
@@ -279,8 +279,8 @@ bool AgentImpl::SendReport(int64_t outbox_id, const std::string& body) {
 
 Result<bool> AgentImpl::FetchAndApply() {
   protocol::FetchRequest req{options_.node, applied_.load(), options_.fetch_limit};
-  auto reply =
-      bus_.Request(protocol::kSubjectTasks, protocol::Encode(req), options_.request_timeout);
+  auto reply = bus_.Request(protocol::TasksSubject(options_.node), protocol::Encode(req),
+                            options_.request_timeout);
   if (!reply) return Fail(reply.error());
   auto bundle = protocol::DecodeBundle(*reply);
   if (!bundle) return Fail(bundle.error());

@@ -48,11 +48,14 @@ class FakeController {
   }
 
   void Start() {
-    subs_.push_back(*bus_.Subscribe(protocol::kSubjectTasks, protocol::kQueueGroup,
+    subs_.push_back(*bus_.Subscribe(protocol::AnyNodeSubject(protocol::kSubjectTasks),
+                                    protocol::kQueueGroup,
                                     [this](const BusMessage& m) { OnFetch(m); }));
-    subs_.push_back(*bus_.Subscribe(protocol::kSubjectReport, protocol::kQueueGroup,
+    subs_.push_back(*bus_.Subscribe(protocol::AnyNodeSubject(protocol::kSubjectReport),
+                                    protocol::kQueueGroup,
                                     [this](const BusMessage& m) { OnReport(m); }));
-    subs_.push_back(*bus_.Subscribe(protocol::kSubjectHello, protocol::kQueueGroup,
+    subs_.push_back(*bus_.Subscribe(protocol::AnyNodeSubject(protocol::kSubjectHello),
+                                    protocol::kQueueGroup,
                                     [this](const BusMessage& m) { OnHello(m); }));
   }
   void Stop() { subs_.clear(); }
@@ -107,6 +110,8 @@ class FakeController {
 
  private:
   void OnFetch(const BusMessage& m) {
+    // The agent asks on its own node's subject, the only one the relay lets it publish.
+    EXPECT_EQ(m.subject, protocol::TasksSubject(kNode));
     auto req = protocol::DecodeFetchRequest(m.data);
     protocol::Bundle b;
     b.node = kNode;
@@ -136,6 +141,7 @@ class FakeController {
     (void)bus_.Publish(m.reply, protocol::Encode(b));
   }
   void OnReport(const BusMessage& m) {
+    EXPECT_EQ(m.subject, protocol::ReportSubject(kNode));
     auto r = protocol::DecodeReport(m.data);
     protocol::Ack ack;
     {
@@ -149,6 +155,7 @@ class FakeController {
     (void)bus_.Publish(m.reply, protocol::Encode(ack));
   }
   void OnHello(const BusMessage& m) {
+    EXPECT_EQ(m.subject, protocol::HelloSubject(kNode));
     {
       std::lock_guard lock(mu_);
       ++hellos_;

@@ -315,6 +315,26 @@ std::optional<std::string> SpecString(const ObjectReader& r, FieldErrors& errors
 }  // namespace
 
 std::string KeySubject(const std::string& node) { return "hp.node." + node + ".key"; }
+std::string TasksSubject(const std::string& node) {
+  return std::string(kSubjectTasks) + "." + node;
+}
+std::string ReportSubject(const std::string& node) {
+  return std::string(kSubjectReport) + "." + node;
+}
+std::string HelloSubject(const std::string& node) {
+  return std::string(kSubjectHello) + "." + node;
+}
+std::string AnyNodeSubject(const std::string& base) { return base + ".*"; }
+
+std::optional<std::string> RequestSubjectNode(const std::string& base, const std::string& subject) {
+  if (subject.size() <= base.size() + 1 || !subject.starts_with(base) ||
+      subject[base.size()] != '.') {
+    return std::nullopt;
+  }
+  std::string node = subject.substr(base.size() + 1);
+  if (node.find('.') != std::string::npos) return std::nullopt;
+  return node;
+}
 
 const char* OutcomeName(TaskOutcome o) {
   switch (o) {

@@ -5,10 +5,15 @@
 // types and returns kInvalid on anything unexpected (the bus is an attack surface, SECURITY rule
 // 9).
 //
-//   hp.node.<node>.key   controller -> agent   Key          (a doorbell, may be lost)
-//   hp.ctl.tasks         agent -> controller   FetchRequest -> Bundle   (request/reply, queue
-//   group) hp.ctl.report        agent -> controller   Report       -> ReportAck (request/reply)
-//   hp.ctl.hello         agent -> controller   Hello        -> HelloAck  (request/reply)
+//   hp.node.<node>.key     controller -> agent   Key          (a doorbell, may be lost)
+//   hp.ctl.tasks.<node>    agent -> controller   FetchRequest -> Bundle    (request/reply)
+//   hp.ctl.report.<node>   agent -> controller   Report       -> ReportAck (request/reply)
+//   hp.ctl.hello.<node>    agent -> controller   Hello        -> HelloAck  (request/reply)
+//
+// The controllers answer the hp.ctl.* requests in the queue group kQueueGroup, subscribed with
+// the NATS token wildcard ("hp.ctl.tasks.*"). Each request subject names the node that sends it,
+// so the relay can let node X publish only its own (docs/relay.md), and the controller refuses a
+// body whose "node" is not the subject's.
 //
 // Decoding: a body that is not a JSON object is kInvalid naming the byte of the syntax error
 // (never echoing it). A member that is present must have its type (null is a wrong type);
@@ -31,11 +36,20 @@ namespace hostplane::protocol {
 
 using Json = nlohmann::json;
 
+// The request subjects without their node token: the request for node X is "<base>.X".
 inline constexpr const char* kSubjectTasks = "hp.ctl.tasks";
 inline constexpr const char* kSubjectReport = "hp.ctl.report";
 inline constexpr const char* kSubjectHello = "hp.ctl.hello";
 inline constexpr const char* kQueueGroup = "hp.controllers";
-std::string KeySubject(const std::string& node);  // "hp.node.<node>.key"
+std::string KeySubject(const std::string& node);     // "hp.node.<node>.key"
+std::string TasksSubject(const std::string& node);   // "hp.ctl.tasks.<node>"
+std::string ReportSubject(const std::string& node);  // "hp.ctl.report.<node>"
+std::string HelloSubject(const std::string& node);   // "hp.ctl.hello.<node>"
+// "<base>.*": every node's requests of one kind, for the controllers' subscription.
+std::string AnyNodeSubject(const std::string& base);
+// The node a request subject "<base>.<node>" names, or nullopt when subject is not base followed
+// by exactly one more non-empty token.
+std::optional<std::string> RequestSubjectNode(const std::string& base, const std::string& subject);
 
 // Task kinds. A task is level-triggered: it carries the full desired spec of one object.
 inline constexpr const char* kSiteEnsure = "site.ensure";

@@ -25,6 +25,27 @@ SiteSpec ValidSite() {
 
 TEST(KeySubjectTest, NamesTheNodeSubject) { EXPECT_EQ(KeySubject("web1"), "hp.node.web1.key"); }
 
+TEST(RequestSubjectTest, NamesTheNodeInTheLastToken) {
+  EXPECT_EQ(TasksSubject("web1"), "hp.ctl.tasks.web1");
+  EXPECT_EQ(ReportSubject("web1"), "hp.ctl.report.web1");
+  EXPECT_EQ(HelloSubject("web1"), "hp.ctl.hello.web1");
+  EXPECT_EQ(AnyNodeSubject(kSubjectReport), "hp.ctl.report.*");
+}
+
+TEST(RequestSubjectTest, TakesTheNodeFromExactlyOneTokenAfterTheBase) {
+  const struct {
+    std::string subject;
+    std::optional<std::string> node;
+  } cases[] = {
+      {"hp.ctl.report.web1", "web1"},      {"hp.ctl.report", std::nullopt},
+      {"hp.ctl.report.", std::nullopt},    {"hp.ctl.report.web1.x", std::nullopt},
+      {"hp.ctl.reportweb1", std::nullopt}, {"hp.ctl.hello.web1", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(RequestSubjectNode(kSubjectReport, c.subject), c.node) << c.subject;
+  }
+}
+
 TEST(OutcomeNameTest, NamesEveryOutcome) {
   EXPECT_STREQ(OutcomeName(TaskOutcome::kApplied), "applied");
   EXPECT_STREQ(OutcomeName(TaskOutcome::kFailed), "failed");

@@ -178,7 +178,8 @@ Result<std::string> RenderNatsConfig(const ServerConfig& c) {
   }
   for (const auto& n : c.nodes) {
     WriteUser(out, n.node, n.password,
-              {protocol::kSubjectTasks, protocol::kSubjectReport, protocol::kSubjectHello},
+              {protocol::TasksSubject(n.node), protocol::ReportSubject(n.node),
+               protocol::HelloSubject(n.node)},
               {protocol::KeySubject(n.node), NodeInboxPrefix(n.node) + ".>"},
               /*allow_responses=*/false);
   }

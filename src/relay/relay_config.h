@@ -6,7 +6,7 @@
 // every name is validated, every string quoted and escaped, and every user it writes has subject
 // permissions (shared/SECURITY.md rule 9):
 //
-//   node X        publish   hp.ctl.tasks, hp.ctl.report, hp.ctl.hello
+//   node X        publish   hp.ctl.tasks.X, hp.ctl.report.X, hp.ctl.hello.X (in its own name only)
 //                 subscribe hp.node.X.key, _INBOX.X.>        (the replies to its own requests)
 //   controllers   publish   hp.node.*.key, and replies to requests it received (allow_responses)
 //                 subscribe hp.ctl.> (any queue group), _INBOX.>

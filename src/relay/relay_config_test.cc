@@ -103,9 +103,15 @@ TEST(RenderNatsConfigTest, EachNodeMayOnlyReadItsOwnKeyAndReplies) {
   EXPECT_EQ(NodeInboxPrefix("web1"), "_INBOX.web1");
   // No node may read every reply.
   EXPECT_EQ(text->find("\"_INBOX.>\""), std::string::npos);
-  EXPECT_NE(
-      text->find("publish: { allow: [\"hp.ctl.tasks\", \"hp.ctl.report\", \"hp.ctl.hello\"] }"),
-      std::string::npos);
+  EXPECT_NE(text->find("publish: { allow: [\"hp.ctl.tasks.web1\", \"hp.ctl.report.web1\", "
+                       "\"hp.ctl.hello.web1\"] }"),
+            std::string::npos);
+  EXPECT_NE(text->find("publish: { allow: [\"hp.ctl.tasks.web2\", \"hp.ctl.report.web2\", "
+                       "\"hp.ctl.hello.web2\"] }"),
+            std::string::npos);
+  // No node may publish a request in every node's name.
+  EXPECT_EQ(text->find("\"hp.ctl.tasks\""), std::string::npos);
+  EXPECT_EQ(text->find("hp.ctl.report.*"), std::string::npos);
   // No node may publish a key, and no user is without permissions.
   EXPECT_EQ(text->find("publish: { allow: [\"hp.node"), std::string::npos);
   EXPECT_EQ(text->find("allow_responses"), std::string::npos);

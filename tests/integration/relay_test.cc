@@ -254,11 +254,14 @@ class RelayTest : public ::testing::Test {
   }
 
   // Requests until the controller answers: interest crosses the leaf link asynchronously.
-  static Result<std::string> RequestUntilAnswered(Bus& bus, const std::string& data) {
+  // The request goes to hp.ctl.tasks.<node>, the only tasks subject node may publish.
+  static Result<std::string> RequestUntilAnswered(Bus& bus, const std::string& node,
+                                                  const std::string& data,
+                                                  const std::string& base = "hp.ctl.tasks") {
     auto deadline = std::chrono::steady_clock::now() + 10s;
     Result<std::string> r = Fail(Error::Timeout("no attempt"));
     while (std::chrono::steady_clock::now() < deadline) {
-      r = bus.Request("hp.ctl.tasks", data, 500ms);
+      r = bus.Request(base + "." + node, data, 500ms);
       if (r) return r;
       std::this_thread::sleep_for(20ms);
     }
@@ -287,13 +290,13 @@ class RelayTest : public ::testing::Test {
 TEST_F(RelayTest, RequestFromALeafNodeIsAnsweredByTheControllerOnTheHub) {
   auto controller = tree_->ConnectController();
   ASSERT_READY(controller);
-  auto sub = (*controller)->Subscribe("hp.ctl.tasks", "hp.controllers", [&](const BusMessage& m) {
+  auto sub = (*controller)->Subscribe("hp.ctl.tasks.*", "hp.controllers", [&](const BusMessage& m) {
     (void)(*controller)->Publish(m.reply, "bundle for " + m.data);
   });
   ASSERT_READY(sub);
   auto web1 = tree_->ConnectNode("web1");
   ASSERT_READY(web1);
-  auto reply = RequestUntilAnswered(**web1, "web1");
+  auto reply = RequestUntilAnswered(**web1, "web1", "web1");
   ASSERT_OK(reply);
   EXPECT_EQ(*reply, "bundle for web1");
 }
@@ -302,13 +305,13 @@ TEST_F(RelayTest, RequestFromALeafNodeIsAnsweredByTheControllerOnTheHub) {
 TEST_F(RelayTest, RequestsAndKeysCrossAChainOfLeaves) {
   auto controller = tree_->ConnectController();
   ASSERT_READY(controller);
-  auto sub = (*controller)->Subscribe("hp.ctl.tasks", "hp.controllers", [&](const BusMessage& m) {
+  auto sub = (*controller)->Subscribe("hp.ctl.tasks.*", "hp.controllers", [&](const BusMessage& m) {
     (void)(*controller)->Publish(m.reply, "bundle for " + m.data);
   });
   ASSERT_READY(sub);
   auto web3 = tree_->ConnectNode("web3");
   ASSERT_READY(web3);
-  auto reply = RequestUntilAnswered(**web3, "web3");
+  auto reply = RequestUntilAnswered(**web3, "web3", "web3");
   ASSERT_OK(reply);
   EXPECT_EQ(*reply, "bundle for web3");
   Inbox keys;
@@ -358,7 +361,7 @@ TEST_F(RelayTest, ANodeCannotPublishAnotherNodesKey) {
   auto controller = tree_->ConnectController();
   ASSERT_READY(controller);
   auto answer =
-      (*controller)->Subscribe("hp.ctl.tasks", "hp.controllers", [&](const BusMessage& m) {
+      (*controller)->Subscribe("hp.ctl.tasks.*", "hp.controllers", [&](const BusMessage& m) {
         (void)(*controller)->Publish(m.reply, "ok");
       });
   ASSERT_READY(answer);
@@ -375,9 +378,44 @@ TEST_F(RelayTest, ANodeCannotPublishAnotherNodesKey) {
   for (int i = 0; i < 5; ++i) ASSERT_OK((*web1)->Publish("hp.node.web2.key", "forged"));
   // A round trip on web1's connection: the leaf has handled the forged publishes before it
   // answers. Then the controller's marker: web2 would get anything forged before it.
-  ASSERT_OK(RequestUntilAnswered(**web1, "web1"));
+  ASSERT_OK(RequestUntilAnswered(**web1, "web1", "web1"));
   ASSERT_TRUE(PublishUntilReceived(**controller, "hp.node.web2.key", "marker", web2_own));
   EXPECT_EQ(web2_own.Count("forged"), 0);
+}
+
+// web1 cannot report or say hello in web2's name: its publishes to web2's request subjects are
+// dropped by the leaf, so the controller never sees them, while web1's own report is answered.
+TEST_F(RelayTest, ANodeCannotPublishAnotherNodesReport) {
+  auto controller = tree_->ConnectController();
+  ASSERT_READY(controller);
+  std::mutex mu;
+  std::vector<std::string> seen;  // "<subject> <data>" of every request the controller got
+  auto answer = (*controller)->Subscribe("hp.ctl.*.*", "hp.controllers", [&](const BusMessage& m) {
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(m.subject + " " + m.data);
+    }
+    if (!m.reply.empty()) (void)(*controller)->Publish(m.reply, "ack " + m.data);
+  });
+  ASSERT_READY(answer);
+  auto web1 = tree_->ConnectNode("web1");
+  ASSERT_READY(web1);
+
+  // web1's own report is answered (and proves the controller's interest reached the leaf).
+  auto own = RequestUntilAnswered(**web1, "web1", "web1 own", "hp.ctl.report");
+  ASSERT_OK(own);
+  EXPECT_EQ(*own, "ack web1 own");
+  for (const char* subject : {"hp.ctl.report.web2", "hp.ctl.hello.web2", "hp.ctl.tasks.web2"}) {
+    for (int i = 0; i < 3; ++i) ASSERT_OK((*web1)->Publish(subject, "forged"));
+    auto asked = (*web1)->Request(subject, "forged request", 300ms);
+    EXPECT_FALSE(asked) << subject;
+  }
+  // A round trip on web1's connection after the forgeries: the leaf has handled them by now.
+  auto after = RequestUntilAnswered(**web1, "web1", "web1 after", "hp.ctl.report");
+  ASSERT_OK(after);
+  std::lock_guard lock(mu);
+  for (const auto& s : seen) EXPECT_TRUE(s.starts_with("hp.ctl.report.web1 ")) << s;
+  EXPECT_NE(std::find(seen.begin(), seen.end(), "hp.ctl.report.web1 web1 after"), seen.end());
 }
 
 // The controller's replies to web2 go to web2's inbox, which web1 may not read: web1's
@@ -387,7 +425,7 @@ TEST_F(RelayTest, ANodeCannotReadTheRepliesToAnotherNode) {
   auto controller = tree_->ConnectController();
   ASSERT_READY(controller);
   auto answer =
-      (*controller)->Subscribe("hp.ctl.tasks", "hp.controllers", [&](const BusMessage& m) {
+      (*controller)->Subscribe("hp.ctl.tasks.*", "hp.controllers", [&](const BusMessage& m) {
         (void)(*controller)->Publish(m.reply, "bundle for " + m.data);
       });
   ASSERT_READY(answer);
@@ -403,11 +441,11 @@ TEST_F(RelayTest, ANodeCannotReadTheRepliesToAnotherNode) {
   ASSERT_READY(s2);
 
   for (int i = 0; i < 3; ++i) {
-    auto reply = RequestUntilAnswered(**web2, "web2 #" + std::to_string(i));
+    auto reply = RequestUntilAnswered(**web2, "web2", "web2 #" + std::to_string(i));
     ASSERT_OK(reply);
     EXPECT_EQ(*reply, "bundle for web2 #" + std::to_string(i));
   }
-  auto own = RequestUntilAnswered(**web1, "web1");
+  auto own = RequestUntilAnswered(**web1, "web1", "web1");
   ASSERT_OK(own);
   EXPECT_EQ(*own, "bundle for web1");
   // web1's own reply came after web2's: any of web2's that reached web1 would be there by now.
@@ -416,7 +454,7 @@ TEST_F(RelayTest, ANodeCannotReadTheRepliesToAnotherNode) {
   // Without its prefix, web1's reply subscription (_INBOX.<unique>.*) is refused: no answer.
   auto plain = tree_->ConnectNode("web1", "");
   ASSERT_READY(plain);
-  auto lost = (*plain)->Request("hp.ctl.tasks", "web1 plain", 500ms);
+  auto lost = (*plain)->Request("hp.ctl.tasks.web1", "web1 plain", 500ms);
   ASSERT_FALSE(lost);
   EXPECT_EQ(lost.error().code, ErrorCode::kTimeout) << lost.error().message;
 }

@@ -3,7 +3,9 @@
 // The message bus between controllers and agents (shared/DESIGN.md "Messages"). Two
 // implementations carry the same messages: InProcessBus for the all-in-one, and NATS for a fleet.
 // The interface keeps NATS semantics so code written against one works on the other:
-//  - subjects are dot-separated strings ("hp.node.web1.key");
+//  - subjects are dot-separated strings ("hp.node.web1.key"); a subject may contain * for exactly
+//    one token, as in NATS ("hp.ctl.tasks.*" matches "hp.ctl.tasks.web1", not "hp.ctl.tasks" nor
+//    "hp.ctl.tasks.web1.x");
 //  - Publish is fire-and-forget and at-most-once: a message may be lost (no subscriber, a
 //    disconnect, fault injection). Correctness never depends on delivery: agents fetch by
 //    revision, so a lost key only delays convergence until the next resync;
@@ -39,8 +41,8 @@ class Bus {
   // Fire-and-forget. Errors only when the bus itself is closed or disconnected (kUnavailable).
   [[nodiscard]] virtual Status Publish(const std::string& subject, const std::string& data,
                                        const std::string& reply = {}) = 0;
-  // Subscribes to an exact subject. With a non-empty queue group, each message goes to only one
-  // of the group's subscribers.
+  // Subscribes to a subject, which may contain * tokens. With a non-empty queue group, each
+  // message goes to only one of the group's subscribers.
   [[nodiscard]] virtual Result<std::unique_ptr<Subscription>> Subscribe(
       const std::string& subject, const std::string& queue_group, Handler handler) = 0;
   // Request/reply. Errors: kUnavailable when nobody subscribes to subject, kTimeout when no reply

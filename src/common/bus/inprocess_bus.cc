@@ -1,9 +1,11 @@
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <future>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -58,6 +60,23 @@ class Subscriber {
   std::thread thread_;
 };
 
+// NATS subject matching for the `*` wildcard: the same number of dot-separated tokens, and each
+// pattern token either `*` or equal to the subject's.
+bool SubjectMatches(std::string_view pattern, std::string_view subject) {
+  for (;;) {
+    const size_t p_end = pattern.find('.');
+    const size_t s_end = subject.find('.');
+    const std::string_view p_token = pattern.substr(0, p_end);
+    const std::string_view s_token = subject.substr(0, s_end);
+    if (p_token != "*" && p_token != s_token) return false;
+    if (p_end == std::string_view::npos || s_end == std::string_view::npos) {
+      return p_end == s_end;
+    }
+    pattern.remove_prefix(p_end + 1);
+    subject.remove_prefix(s_end + 1);
+  }
+}
+
 class InProcessBus;
 
 class InProcessSubscription final : public Subscription {
@@ -83,15 +102,17 @@ class InProcessBus final : public Bus {
     std::vector<std::shared_ptr<Subscriber>> targets;
     {
       std::lock_guard lock(mu_);
-      auto it = subjects_.find(subject);
-      if (it == subjects_.end()) return Ok();
-      // Plain subscribers all get it; each queue group gets it once, round-robin.
+      // Plain subscribers all get it; each queue group gets it once, round-robin, whichever of
+      // its subscriptions' patterns matched.
       std::map<std::string, std::vector<std::shared_ptr<Subscriber>>> groups;
-      for (const auto& entry : it->second) {
-        if (entry.group.empty()) {
-          targets.push_back(entry.sub);
-        } else {
-          groups[entry.group].push_back(entry.sub);
+      for (const auto& [pattern, entries] : subjects_) {
+        if (!SubjectMatches(pattern, subject)) continue;
+        for (const auto& entry : entries) {
+          if (entry.group.empty()) {
+            targets.push_back(entry.sub);
+          } else {
+            groups[entry.group].push_back(entry.sub);
+          }
         }
       }
       for (auto& [name, members] : groups) {
@@ -116,10 +137,10 @@ class InProcessBus final : public Bus {
                               std::chrono::milliseconds timeout) override {
     {
       std::lock_guard lock(mu_);
-      auto it = subjects_.find(subject);
-      if (it == subjects_.end() || it->second.empty()) {
-        return Fail(Error::Unavailable("no responders on " + subject));
-      }
+      const bool anyone = std::any_of(subjects_.begin(), subjects_.end(), [&](const auto& entry) {
+        return !entry.second.empty() && SubjectMatches(entry.first, subject);
+      });
+      if (!anyone) return Fail(Error::Unavailable("no responders on " + subject));
     }
     auto promise = std::make_shared<std::promise<std::string>>();
     auto future = promise->get_future();

@@ -55,6 +55,63 @@ TEST(InProcessBus, QueueGroupDeliversEachMessageOnce) {
   EXPECT_GT(b.got.size(), 0u);
 }
 
+TEST(InProcessBus, StarMatchesExactlyOneToken) {
+  auto bus = NewInProcessBus();
+  Inbox star, exact;
+  std::mutex mu;
+  std::vector<std::string> subjects;  // the subjects the * subscription saw
+  auto s1 = bus->Subscribe("hp.ctl.tasks.*", "ctl", [&](const BusMessage& m) {
+    {
+      std::lock_guard lock(mu);
+      subjects.push_back(m.subject);
+    }
+    star.handler()(m);
+  });
+  auto s2 = bus->Subscribe("hp.*.tasks.web1", "", exact.handler());
+  ASSERT_TRUE(s1 && s2);
+  const struct {
+    std::string subject;
+    bool star;   // reaches "hp.ctl.tasks.*"
+    bool inner;  // reaches "hp.*.tasks.web1"
+  } cases[] = {
+      {"hp.ctl.tasks.web1", true, true},    {"hp.ctl.tasks.web2", true, false},
+      {"hp.ctl.tasks", false, false},       {"hp.ctl.tasks.web1.x", false, false},
+      {"hp.ctl.report.web1", false, false}, {"hp.x.tasks.web1", false, true},
+      {"hp.ctl.tasksweb1", false, false},
+  };
+  std::vector<std::string> want_star, want_inner;
+  for (const auto& c : cases) {
+    ASSERT_TRUE(bus->Publish(c.subject, c.subject));
+    if (c.star) want_star.push_back(c.subject);
+    if (c.inner) want_inner.push_back(c.subject);
+  }
+  // A last message each subscription gets, so every earlier one has been delivered or dropped.
+  ASSERT_TRUE(bus->Publish("hp.ctl.tasks.web1", "end"));
+  want_star.push_back("end");
+  want_inner.push_back("end");
+  ASSERT_TRUE(star.WaitFor(want_star.size()));
+  ASSERT_TRUE(exact.WaitFor(want_inner.size()));
+  std::scoped_lock lock(star.mu, exact.mu, mu);
+  EXPECT_EQ(star.got, want_star);
+  EXPECT_EQ(exact.got, want_inner);
+  // The handler sees the subject that was published, not the pattern.
+  EXPECT_EQ(subjects.front(), "hp.ctl.tasks.web1");
+}
+
+TEST(InProcessBus, RequestReachesAStarSubscription) {
+  auto bus = NewInProcessBus();
+  auto sub = bus->Subscribe("echo.*", "g", [&](const BusMessage& m) {
+    (void)bus->Publish(m.reply, m.subject + ":" + m.data);
+  });
+  ASSERT_TRUE(sub);
+  auto r = bus->Request("echo.web1", "hi", 1s);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, "echo.web1:hi");
+  auto none = bus->Request("echo.web1.x", "hi", 1s);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::kUnavailable);
+}
+
 TEST(InProcessBus, RequestGetsTheReply) {
   auto bus = NewInProcessBus();
   auto sub = bus->Subscribe(

@@ -381,7 +381,9 @@ TEST(CheckInboxPrefixTest, AcceptsDottedTokensOnly) {
     SCOPED_TRACE(c.prefix);
     Status s = CheckInboxPrefix(c.prefix);
     EXPECT_EQ(s.has_value(), c.ok);
-    if (!c.ok && !s) EXPECT_EQ(s.error().code, ErrorCode::kInvalid);
+    if (!c.ok && !s) {
+      EXPECT_EQ(s.error().code, ErrorCode::kInvalid);
+    }
   }
 }
 

@@ -86,8 +86,8 @@ class ApiEnv {
     report.node = node;
     report.results.push_back({task, revision, outcome, detail, duration_ms});
     report.applied_revision = revision;
-    auto reply =
-        bus_->Request(protocol::kSubjectReport, protocol::Encode(report), std::chrono::seconds(5));
+    auto reply = bus_->Request(protocol::ReportSubject(node), protocol::Encode(report),
+                               std::chrono::seconds(5));
     if (!reply) return Fail(reply.error());
     auto ack = protocol::DecodeAck(*reply);
     if (!ack) return Fail(ack.error());

@@ -564,7 +564,7 @@ TEST_F(HostingServiceTest, WaitTaskReturnsWhenTheAgentReports) {
     report.node = "web1";
     report.results.push_back({t.id, t.revision, protocol::TaskOutcome::kApplied, "", 3});
     report.applied_revision = t.revision;
-    (void)bus_->Request(protocol::kSubjectReport, protocol::Encode(report), 5s);
+    (void)bus_->Request(protocol::ReportSubject("web1"), protocol::Encode(report), 5s);
   });
   auto done = service_->WaitTask(kAdmin, t.id, 10s);
   agent.join();

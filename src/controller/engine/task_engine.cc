@@ -49,10 +49,11 @@ Status TaskEngine::Start() {
       {protocol::kSubjectReport, &TaskEngine::HandleReport},
       {protocol::kSubjectHello, &TaskEngine::HandleHello},
   };
-  for (const auto& [subject, handler] : routes) {
-    std::string name = subject;
+  for (const auto& [base, handler] : routes) {
+    std::string name = base;
     auto sub = bus_.Subscribe(
-        name, protocol::kQueueGroup, [this, name, handler = handler](const BusMessage& m) {
+        protocol::AnyNodeSubject(name), protocol::kQueueGroup,
+        [this, name, handler = handler](const BusMessage& m) {
           // A bus callback is an exception boundary: the agent always gets an answer.
           std::string reply;
           try {
@@ -69,7 +70,7 @@ Status TaskEngine::Start() {
         });
     if (!sub) {
       subs_.clear();
-      return Fail(sub.error().Wrap("subscribing to " + name));
+      return Fail(sub.error().Wrap("subscribing to " + protocol::AnyNodeSubject(name)));
     }
     subs_.push_back(std::move(*sub));
   }
@@ -153,6 +154,14 @@ std::string TaskEngine::ErrorReply(const std::string& subject, const std::string
   return protocol::Encode(protocol::Ack{false, message});
 }
 
+Status TaskEngine::CheckSubjectNode(const char* base, const BusMessage& m,
+                                    const std::string& node) {
+  if (protocol::RequestSubjectNode(base, m.subject) == node) return Ok();
+  spdlog::warn("task engine: refused a request for node {} sent on {}", node, m.subject);
+  return Fail(Error::Forbidden("a request for node " + node + " must be sent on " + base + "." +
+                               node + ", not " + m.subject));
+}
+
 std::string TaskEngine::HandleFetch(const BusMessage& m) {
   protocol::Bundle bundle;
   auto req = protocol::DecodeFetchRequest(m.data);
@@ -161,6 +170,10 @@ std::string TaskEngine::HandleFetch(const BusMessage& m) {
     return SignedReply(std::move(bundle));
   }
   bundle.node = req->node;
+  if (auto s = CheckSubjectNode(protocol::kSubjectTasks, m, req->node); !s) {
+    bundle.error = s.error().message;
+    return SignedReply(std::move(bundle));
+  }
   if (options_.require_node_inbox && !m.reply.starts_with("_INBOX." + req->node + ".")) {
     spdlog::warn("task engine: refused a fetch for node {} whose reply does not go to its inbox",
                  req->node);
@@ -197,6 +210,9 @@ std::string TaskEngine::HandleReport(const BusMessage& m) {
   const std::string& data = m.data;
   auto report = protocol::DecodeReport(data);
   if (!report) return protocol::Encode(protocol::Ack{false, report.error().message});
+  if (auto s = CheckSubjectNode(protocol::kSubjectReport, m, report->node); !s) {
+    return protocol::Encode(protocol::Ack{false, s.error().message});
+  }
   const int64_t now = clock_.NowMillis();
   std::vector<double> latencies;
   std::map<std::string, uint64_t> counts;
@@ -266,6 +282,9 @@ std::string TaskEngine::HandleHello(const BusMessage& m) {
   const std::string& data = m.data;
   auto hello = protocol::DecodeHello(data);
   if (!hello) return protocol::Encode(protocol::Ack{false, hello.error().message});
+  if (auto s = CheckSubjectNode(protocol::kSubjectHello, m, hello->node); !s) {
+    return protocol::Encode(protocol::Ack{false, s.error().message});
+  }
   const int64_t now = clock_.NowMillis();
   Status written = store_.Write([&](StoreTxn& tx) -> Status {
     auto node = tx.FindNode(hello->node);

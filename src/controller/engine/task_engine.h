@@ -60,7 +60,9 @@ class TaskEngine {
              TaskEngineOptions options = {});
   ~TaskEngine();  // stops the retry thread and unsubscribes
 
-  // Subscribes to hp.ctl.tasks / report / hello (queue group) and starts the retry thread.
+  // Subscribes to hp.ctl.tasks.* / report.* / hello.* (queue group) and starts the retry thread.
+  // A request whose body names another node than its subject's last token is refused (a Bundle
+  // with error, or Ack{false}): the relay lets node X publish only hp.ctl.*.X (docs/relay.md).
   [[nodiscard]] Status Start();
   void Stop();
 
@@ -80,6 +82,8 @@ class TaskEngine {
   std::string ErrorReply(const std::string& subject, const std::string& message) const;
   std::string HandleReport(const BusMessage& m);
   std::string HandleHello(const BusMessage& m);
+  // Ok when m's subject is "<base>.<node>"; kForbidden otherwise.
+  static Status CheckSubjectNode(const char* base, const BusMessage& m, const std::string& node);
   void RetryLoop();
   // Wakes every Wait: a task may have become final.
   void WakeWaiters();

@@ -56,8 +56,9 @@ class TaskEngineTest : public ::testing::Test {
   }
 
   // Every bundle, refusals included, must carry the engine's signature.
-  protocol::Bundle FetchRaw(const std::string& request) {
-    auto reply = bus_->Request(protocol::kSubjectTasks, request, 5s);
+  // subject_node: the node whose subject the request is sent on.
+  protocol::Bundle FetchRaw(const std::string& request, const std::string& subject_node = "web1") {
+    auto reply = bus_->Request(protocol::TasksSubject(subject_node), request, 5s);
     EXPECT_TRUE(reply.has_value());
     auto bundle = protocol::DecodeBundle(reply.value_or(""));
     EXPECT_TRUE(bundle.has_value()) << reply.value_or("");
@@ -67,18 +68,20 @@ class TaskEngineTest : public ::testing::Test {
     return *bundle;
   }
   protocol::Bundle Fetch(const std::string& node, int64_t after) {
-    return FetchRaw(protocol::Encode(protocol::FetchRequest{node, after, 100}));
+    return FetchRaw(protocol::Encode(protocol::FetchRequest{node, after, 100}), node);
   }
 
   protocol::Ack Report(const std::string& node, const TaskRecord& task, TaskOutcome outcome,
-                       const std::string& detail = "", int reloads = 0) {
+                       const std::string& detail = "", int reloads = 0,
+                       std::optional<std::string> subject_node = std::nullopt) {
     protocol::Report report;
     report.node = node;
     report.results.push_back({task.id, task.revision, outcome, detail, 7});
     report.applied_revision = task.revision;
     report.drift = {"nginx/sites/x.conf"};
     report.reloads = reloads;
-    auto reply = bus_->Request(protocol::kSubjectReport, protocol::Encode(report), 5s);
+    auto reply = bus_->Request(protocol::ReportSubject(subject_node.value_or(node)),
+                               protocol::Encode(report), 5s);
     EXPECT_TRUE(reply.has_value());
     auto ack = protocol::DecodeAck(reply.value_or(""));
     EXPECT_TRUE(ack.has_value()) << reply.value_or("");
@@ -170,7 +173,7 @@ TEST_F(TaskEngineTest, WithNodeInboxesABundleGoesOnlyToTheNodesOwnInbox) {
     cv.notify_all();
   });
   ASSERT_TRUE(inbox);
-  ASSERT_TRUE(bus_->Publish(protocol::kSubjectTasks, request, "_INBOX.web1.abc"));
+  ASSERT_TRUE(bus_->Publish(protocol::TasksSubject("web1"), request, "_INBOX.web1.abc"));
   std::unique_lock lock(mu);
   ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return answer.has_value(); }));
   auto bundle = protocol::DecodeBundle(*answer);
@@ -185,13 +188,14 @@ TEST_F(TaskEngineTest, UnknownNodesAndGarbageGetErrorReplies) {
   EXPECT_FALSE(Fetch("ghost", 0).error.empty());
   EXPECT_FALSE(Report("ghost", t, TaskOutcome::kApplied).ok);
   EXPECT_EQ(Get(t.id).state, "pending");
-  for (const char* subject :
-       {protocol::kSubjectTasks, protocol::kSubjectReport, protocol::kSubjectHello}) {
+  for (const std::string& subject :
+       {protocol::TasksSubject("web1"), protocol::ReportSubject("web1"),
+        protocol::HelloSubject("web1")}) {
     auto reply = bus_->Request(subject, "{not json", 5s);
     ASSERT_TRUE(reply.has_value()) << subject;
     EXPECT_NE(reply->find("error"), std::string::npos) << subject << ": " << *reply;
   }
-  auto hello = bus_->Request(protocol::kSubjectHello,
+  auto hello = bus_->Request(protocol::HelloSubject("ghost"),
                              protocol::Encode(protocol::Hello{"ghost", "1.0", {}, 0, 0}), 5s);
   ASSERT_TRUE(hello.has_value());
   EXPECT_FALSE(protocol::DecodeAck(*hello)->ok);
@@ -217,11 +221,51 @@ TEST_F(TaskEngineTest, EveryBundleIsSignedWithTheControllerKey) {
   for (size_t i = 2; i < std::size(bundles); ++i) EXPECT_FALSE(bundles[i].error.empty()) << i;
 }
 
+// A request is answered only in the name of the node its subject names: the relay lets node X
+// publish only hp.ctl.*.X, so a body naming another node is someone speaking for it.
+TEST_F(TaskEngineTest, RefusesABodyNamingAnotherNodeThanItsSubject) {
+  StartEngine();
+  auto t = AppendTask("site:a.example");
+  ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+    Node n;
+    n.name = "web2";
+    n.roles = {"web"};
+    n.capacity = 10;
+    auto r = tx.InsertNode(n);
+    if (!r) return Fail(r.error());
+    return Ok();
+  }));
+
+  // Sent on web2's subjects in web1's name: refused, and web1 is untouched.
+  auto fetched = FetchRaw(protocol::Encode(protocol::FetchRequest{"web1", 0, 100}), "web2");
+  EXPECT_TRUE(fetched.tasks.empty());
+  EXPECT_NE(fetched.error.find("hp.ctl.tasks.web1"), std::string::npos) << fetched.error;
+  EXPECT_FALSE(Report("web1", t, TaskOutcome::kApplied, "", 0, "web2").ok);
+  EXPECT_EQ(Get(t.id).state, "pending");
+  auto hello = bus_->Request(protocol::HelloSubject("web2"),
+                             protocol::Encode(protocol::Hello{"web1", "6.6.6", {}, 0, 0}), 5s);
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_FALSE(protocol::DecodeAck(*hello)->ok);
+  EXPECT_EQ(store_->GetNode("web1")->value().version, "");
+  // The subject without a node token has no responder at all.
+  for (const char* bare :
+       {protocol::kSubjectTasks, protocol::kSubjectReport, protocol::kSubjectHello}) {
+    auto reply = bus_->Request(bare, "{}", 5s);
+    ASSERT_FALSE(reply.has_value()) << bare;
+    EXPECT_EQ(reply.error().code, ErrorCode::kUnavailable) << bare;
+  }
+
+  // The same requests on web1's own subjects are answered.
+  EXPECT_EQ(Fetch("web1", 0).tasks.size(), 1u);
+  EXPECT_TRUE(Report("web1", t, TaskOutcome::kApplied).ok);
+  EXPECT_EQ(Get(t.id).state, "applied");
+}
+
 TEST_F(TaskEngineTest, HelloUpdatesTheNode) {
   StartEngine();
   store_.clock().Advance(1s);
   auto reply =
-      bus_->Request(protocol::kSubjectHello,
+      bus_->Request(protocol::HelloSubject("web1"),
                     protocol::Encode(protocol::Hello{"web1", "0.1.0", {"nginx 1.22"}, 0, 0.5}), 5s);
   ASSERT_TRUE(reply.has_value());
   EXPECT_TRUE(protocol::DecodeAck(*reply)->ok) << *reply;
