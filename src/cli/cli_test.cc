@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
+#include "common/net/loopback.h"
 
 namespace hostplane::cli {
 namespace {
@@ -381,16 +382,9 @@ TEST_F(CliTest, ApiErrorsBecomeExitCodesAndFieldLines) {
 
 TEST_F(CliTest, UnreachableControllerIsExitCode8) {
   // A port that was free a moment ago and has nobody listening on it now.
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  close(fd);
-  int port = ntohs(addr.sin_port);
+  auto free_port = FreeLoopbackPort();
+  ASSERT_TRUE(free_port) << free_port.error().message;
+  int port = *free_port;
   CliRun r = RunCli(
       {"node", "list", "--url", "http://127.0.0.1:" + std::to_string(port), "--token", kToken});
   EXPECT_EQ(r.code, kExitUnreachable);

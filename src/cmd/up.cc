@@ -30,6 +30,7 @@
 #include "common/crypto.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
+#include "common/net/loopback.h"
 #include "common/signing_key.h"
 #include "controller/api/api_server.h"
 #include "controller/engine/hosting_service.h"
@@ -57,18 +58,6 @@ struct UpOptions {
 
 constexpr const char* kNodeName = "local";
 constexpr const char* kSigningKeyFile = "controller.key";
-
-bool TcpConnects(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
 
 // nginx with 10,000 vhosts opens two log files per site: raise our limit (inherited by nginx).
 void RaiseFileLimit() {
@@ -109,7 +98,7 @@ Result<ChildProcess> StartNginx(const NginxPaths& paths, int http_port) {
           Error::Unavailable("nginx exited at start-up: " + TailOfFile(paths.stderr_log, 2000) +
                              TailOfFile(paths.error_log, 2000)));
     }
-    if (TcpConnects(http_port)) return nginx;
+    if (LoopbackAccepts(http_port)) return nginx;
     std::this_thread::sleep_for(5ms);
   }
   return Fail(Error::Timeout("nginx did not start listening on port " + std::to_string(http_port) +

@@ -348,6 +348,17 @@ const char* OutcomeName(TaskOutcome o) {
   return "failed";
 }
 
+// Reads a required string field of a spec and checks it is already in the canonical form of its
+// grammar (the controller canonicalised it; anything else was not written by the controller).
+template <typename Check>
+std::string CanonicalField(ObjectReader& r, FieldErrors& errors, const char* field, Check check,
+                           const char* grammar) {
+  auto v = SpecString(r, errors, field);
+  if (!v) return {};
+  CheckCanonical(errors, field, *v, check(*v), grammar);
+  return *v;
+}
+
 Json ToJson(const SiteSpec& s) {
   return Json{{"domain", s.domain},
               {"aliases", s.aliases},
@@ -361,10 +372,7 @@ Result<SiteSpec> SiteSpecFromJson(const Json& j) {
   ObjectReader r(j, "");
   FieldErrors errors;
   SiteSpec s;
-  if (auto v = SpecString(r, errors, "domain")) {
-    s.domain = *v;
-    CheckCanonical(errors, "domain", s.domain, CheckDomain(s.domain), "domain");
-  }
+  s.domain = CanonicalField(r, errors, "domain", CheckDomain, "domain");
   auto aliases = r.Strings("aliases", std::vector<std::string>{});
   if (!aliases) {
     errors.Add("aliases", aliases.error());
@@ -383,14 +391,8 @@ Result<SiteSpec> SiteSpecFromJson(const Json& j) {
     s.aliases = *aliases;
     std::sort(s.aliases.begin(), s.aliases.end());
   }
-  if (auto v = SpecString(r, errors, "account")) {
-    s.account = *v;
-    CheckCanonical(errors, "account", s.account, CheckLogin(s.account), "login");
-  }
-  if (auto v = SpecString(r, errors, "docroot")) {
-    s.docroot = *v;
-    CheckCanonical(errors, "docroot", s.docroot, CheckRelativePath(s.docroot), "path");
-  }
+  s.account = CanonicalField(r, errors, "account", CheckLogin, "login");
+  s.docroot = CanonicalField(r, errors, "docroot", CheckRelativePath, "path");
   if (auto v = SpecString(r, errors, "status", std::string("active"))) {
     s.status = *v;
     if (s.status != "active" && s.status != "suspended") {
@@ -415,18 +417,9 @@ Result<SiteRemoval> SiteRemovalFromJson(const Json& j) {
   ObjectReader r(j, "");
   FieldErrors errors;
   SiteRemoval s;
-  if (auto v = SpecString(r, errors, "domain")) {
-    s.domain = *v;
-    CheckCanonical(errors, "domain", s.domain, CheckDomain(s.domain), "domain");
-  }
-  if (auto v = SpecString(r, errors, "account")) {
-    s.account = *v;
-    CheckCanonical(errors, "account", s.account, CheckLogin(s.account), "login");
-  }
-  if (auto v = SpecString(r, errors, "docroot")) {
-    s.docroot = *v;
-    CheckCanonical(errors, "docroot", s.docroot, CheckRelativePath(s.docroot), "path");
-  }
+  s.domain = CanonicalField(r, errors, "domain", CheckDomain, "domain");
+  s.account = CanonicalField(r, errors, "account", CheckLogin, "login");
+  s.docroot = CanonicalField(r, errors, "docroot", CheckRelativePath, "path");
   auto remove = r.Bool("remove_content", false);
   if (!remove) {
     errors.Add("remove_content", remove.error());

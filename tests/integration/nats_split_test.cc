@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/nats/nats_bus.h"
+#include "common/net/loopback.h"
 #include "common/testing/nats_server.h"
 #include "test_support.h"
 
@@ -28,19 +29,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr const char* kNode = "web1";
-
-// Bool probe of a TCP port on 127.0.0.1.
-bool Listening(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
 
 std::string EnvValue(const std::string& env_file, const std::string& key) {
   auto pos = env_file.find(key + "=");
@@ -149,7 +137,7 @@ class SplitDeployment {
     auto deadline = std::chrono::steady_clock::now() + 15s;
     while (std::chrono::steady_clock::now() < deadline) {
       if (!nginx_->Running()) return Fail(Error::Unavailable("nginx exited:\n" + Logs()));
-      if (Listening(http_port())) return Ok();
+      if (LoopbackAccepts(http_port())) return Ok();
       std::this_thread::sleep_for(5ms);
     }
     return Fail(Error::Timeout("nginx did not listen"));
@@ -251,29 +239,7 @@ class SplitDeployment {
     EXPECT_EQ(r.status, 201) << r.body;
   }
 
-  CurlResult Curl(const std::string& host) {
-    static PosixCommandRunner runner({"/usr/bin/curl"});
-    Command cmd;
-    cmd.argv = {"/usr/bin/curl",
-                "-s",
-                "--max-time",
-                "5",
-                "-H",
-                "Host: " + host,
-                "-w",
-                "\n%{http_code}",
-                "http://127.0.0.1:" + std::to_string(http_port()) + "/"};
-    CurlResult out;
-    auto r = runner.Run(cmd);
-    if (!r) return out;
-    out.exit_code = r->exit_code;
-    auto nl = r->out.rfind('\n');
-    if (nl != std::string::npos) {
-      out.body = r->out.substr(0, nl);
-      out.status = std::atoi(r->out.c_str() + nl + 1);
-    }
-    return out;
-  }
+  CurlResult Curl(const std::string& host) { return CurlHost(http_port(), host); }
 
  private:
   static std::string NginxBinary() { return FindProgram("nginx").value_or("/usr/sbin/nginx"); }

@@ -204,7 +204,7 @@ Result<CommandOutput> UpInstance::Cli(const std::vector<std::string>& args,
   return Runner().Run(cmd);
 }
 
-CurlResult UpInstance::Curl(const std::string& host, const std::string& path) {
+CurlResult CurlHost(int port, const std::string& host, const std::string& path) {
   Command cmd;
   cmd.argv = {"/usr/bin/curl",
               "-s",
@@ -214,7 +214,7 @@ CurlResult UpInstance::Curl(const std::string& host, const std::string& path) {
               "Host: " + host,
               "-w",
               "\n%{http_code}",
-              "http://127.0.0.1:" + std::to_string(http_port_) + path};
+              "http://127.0.0.1:" + std::to_string(port) + path};
   auto r = Runner().Run(cmd);
   CurlResult out;
   if (!r) return out;
@@ -225,6 +225,10 @@ CurlResult UpInstance::Curl(const std::string& host, const std::string& path) {
     out.status = std::atoi(r->out.c_str() + nl + 1);
   }
   return out;
+}
+
+CurlResult UpInstance::Curl(const std::string& host, const std::string& path) {
+  return CurlHost(http_port_, host, path);
 }
 
 bool UpInstance::WaitServing(const std::string& host, std::chrono::milliseconds timeout) {

@@ -88,6 +88,9 @@ class UpInstance {
   Status setup_;  // an error of the constructor (no temp dir, no port slot)
 };
 
+// curl -s -H 'Host: host' http://127.0.0.1:<port><path>, the way a person checks a site.
+CurlResult CurlHost(int port, const std::string& host, const std::string& path = "/");
+
 // Lists the files of a directory (names), empty when missing.
 std::vector<std::string> ListDir(const std::string& dir);
 std::string ReadFile(const std::string& path);

@@ -21,22 +21,10 @@
 #include "agent/host_layout.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
+#include "common/net/loopback.h"
 #include "common/result.h"
 
 namespace hostplane::agent::testing {
-
-// A port nobody listens on right now (bind to port 0, read it back, close).
-inline int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // A temporary root directory, removed on destruction.
 class TempRoot {
@@ -81,7 +69,7 @@ struct HttpAnswer {
 
 class NginxFixture {
  public:
-  NginxFixture() : layout_(TestLayout(FreePort())), fs_(root_.path()) {}
+  NginxFixture() : layout_(TestLayout(FreeLoopbackPort().value())), fs_(root_.path()) {}
   ~NginxFixture() {
     if (nginx_.pid() > 0) nginx_.Stop(SIGTERM, std::chrono::milliseconds(3000));
   }

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/net/loopback.h"
 #include "common/testing/nats_server.h"
 
 namespace hostplane {
@@ -296,7 +297,7 @@ TEST_F(NatsBusTest, PublishesDuringAnOutageAreBufferedAndSentOnReconnect) {
 }
 
 TEST(NatsBusConnect, NoServerIsUnavailableUnlessRetryingInTheBackground) {
-  auto port = NatsServer::FreeLoopbackPort();
+  auto port = FreeLoopbackPort();
   ASSERT_OK(port);
   NatsOptions o;
   o.servers = {"nats://127.0.0.1:" + std::to_string(*port)};

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "common/exec/command_runner.h"
+#include "common/net/loopback.h"
 #include "common/result.h"
 
 namespace hostplane::testing {
@@ -69,7 +70,7 @@ class NatsServer {
         process_.reset();
         return Fail(Error::Unavailable("nats-server exited at start-up:\n" + log()));
       }
-      if (Connects()) return Ok();
+      if (LoopbackAccepts(port_)) return Ok();
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return Fail(Error::Timeout("nats-server did not listen on port " + std::to_string(port_)));
@@ -102,36 +103,7 @@ class NatsServer {
     return ss.str();
   }
 
-  static Result<int> FreeLoopbackPort() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return Fail(Error::FromErrno("socket", errno));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      int err = errno;
-      ::close(fd);
-      return Fail(Error::FromErrno("finding a free port", err));
-    }
-    ::close(fd);
-    return static_cast<int>(ntohs(addr.sin_port));
-  }
-
  private:
-  bool Connects() const {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port_));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-  }
-
   int port_;
   std::string dir_;
   std::optional<ChildProcess> process_;
