@@ -152,6 +152,16 @@ Result<std::vector<T>> Many(Database& db, const std::string& sql, T (*read)(cons
   return All(*st, read);
 }
 
+// Prepares sql, binds args to ?1, ?2, ... and runs it to completion (no rows).
+template <typename... Args>
+Status Exec(Database& db, const char* sql, const Args&... args) {
+  auto st = db.Prepare(sql);
+  if (!st) return Fail(st.error());
+  int i = 1;
+  (st->Bind(i++, args), ...);
+  return st->Run();
+}
+
 // Each takes the connection to run on: the writer inside a transaction, or a leased reader.
 struct Queries {
   static Result<std::optional<Customer>> CustomerByLogin(Database& db, const std::string& login);

@@ -73,130 +73,72 @@ class SqliteTxn final : public StoreTxn {
   }
 
   Result<Customer> InsertCustomer(const Customer& c) override {
-    auto st = db_.Prepare(kInsertCustomer);
-    if (!st) return Fail(st.error());
-    st->Bind(1, c.login)
-        .Bind(2, c.name)
-        .Bind(3, c.email)
-        .Bind(4, c.password_hash)
-        .Bind(5, c.status)
-        .Bind(6, c.plan_id)
-        .Bind(7, clock_.NowMillis());
-    if (auto s = st->Run(); !s) return Fail(s.error().Wrap("customer '" + c.login + "'"));
+    if (auto s = Exec(db_, kInsertCustomer, c.login, c.name, c.email, c.password_hash, c.status,
+                      c.plan_id, clock_.NowMillis());
+        !s) {
+      return Fail(s.error().Wrap("customer '" + c.login + "'"));
+    }
     return Stored(Queries::CustomerById(db_, db_.LastInsertId()), "customer");
   }
   Status UpdateCustomer(const Customer& c) override {
-    auto st = db_.Prepare(kUpdateCustomer);
-    if (!st) return Fail(st.error());
-    st->Bind(1, c.id)
-        .Bind(2, c.name)
-        .Bind(3, c.email)
-        .Bind(4, c.password_hash)
-        .Bind(5, c.status)
-        .Bind(6, c.plan_id)
-        .Bind(7, clock_.NowMillis());
-    HP_TRY(st->Run());
+    HP_TRY(Exec(db_, kUpdateCustomer, c.id, c.name, c.email, c.password_hash, c.status, c.plan_id,
+                clock_.NowMillis()));
     return Changed("customer " + std::to_string(c.id));
   }
   Status DeleteCustomer(int64_t id) override {
-    auto st = db_.Prepare(kDeleteCustomer);
-    if (!st) return Fail(st.error());
-    st->Bind(1, id);
-    HP_TRY(st->Run());
+    HP_TRY(Exec(db_, kDeleteCustomer, id));
     return Changed("customer " + std::to_string(id));
   }
   Result<Plan> InsertPlan(const Plan& p) override {
-    auto st = db_.Prepare(kInsertPlan);
-    if (!st) return Fail(st.error());
-    st->Bind(1, p.name)
-        .Bind(2, p.max_sites)
-        .Bind(3, p.max_mailboxes)
-        .Bind(4, p.mailbox_quota_mb)
-        .Bind(5, p.max_forwarders)
-        .Bind(6, p.max_ftp_users)
-        .Bind(7, p.max_dns_zones)
-        .Bind(8, p.max_databases)
-        .Bind(9, p.disk_mb)
-        .Bind(10, clock_.NowMillis());
-    if (auto s = st->Run(); !s) return Fail(s.error().Wrap("plan '" + p.name + "'"));
+    if (auto s = Exec(db_, kInsertPlan, p.name, p.max_sites, p.max_mailboxes, p.mailbox_quota_mb,
+                      p.max_forwarders, p.max_ftp_users, p.max_dns_zones, p.max_databases,
+                      p.disk_mb, clock_.NowMillis());
+        !s) {
+      return Fail(s.error().Wrap("plan '" + p.name + "'"));
+    }
     return Stored(Queries::PlanById(db_, db_.LastInsertId()), "plan");
   }
   Result<Site> InsertSite(const Site& s) override {
-    auto st = db_.Prepare(kInsertSite);
-    if (!st) return Fail(st.error());
-    st->Bind(1, s.customer_id)
-        .Bind(2, s.domain)
-        .Bind(3, ListText(s.aliases))
-        .Bind(4, s.docroot)
-        .Bind(5, s.status)
-        .Bind(6, s.node_id)
-        .Bind(7, clock_.NowMillis());
-    if (auto r = st->Run(); !r) return Fail(r.error().Wrap("site '" + s.domain + "'"));
+    if (auto r = Exec(db_, kInsertSite, s.customer_id, s.domain, ListText(s.aliases), s.docroot,
+                      s.status, s.node_id, clock_.NowMillis());
+        !r) {
+      return Fail(r.error().Wrap("site '" + s.domain + "'"));
+    }
     int64_t id = db_.LastInsertId();
     HP_TRY(ClaimNames(id, s));
     return Stored(Queries::SiteById(db_, id), "site");
   }
   Status UpdateSite(const Site& s) override {
-    auto st = db_.Prepare(kUpdateSite);
-    if (!st) return Fail(st.error());
-    st->Bind(1, s.id)
-        .Bind(2, ListText(s.aliases))
-        .Bind(3, s.docroot)
-        .Bind(4, s.status)
-        .Bind(5, s.node_id)
-        .Bind(6, clock_.NowMillis());
-    HP_TRY(st->Run());
+    HP_TRY(Exec(db_, kUpdateSite, s.id, ListText(s.aliases), s.docroot, s.status, s.node_id,
+                clock_.NowMillis()));
     HP_TRY(Changed("site '" + s.domain + "'"));
     HP_TRY(ReleaseNames(s.id));
     return ClaimNames(s.id, s);
   }
   Status DeleteSite(int64_t id) override {
     HP_TRY(ReleaseNames(id));
-    auto st = db_.Prepare(kDeleteSite);
-    if (!st) return Fail(st.error());
-    st->Bind(1, id);
-    HP_TRY(st->Run());
+    HP_TRY(Exec(db_, kDeleteSite, id));
     return Changed("site " + std::to_string(id));
   }
   Result<Node> InsertNode(const Node& n) override {
-    auto st = db_.Prepare(kInsertNode);
-    if (!st) return Fail(st.error());
-    st->Bind(1, n.name)
-        .Bind(2, ListText(n.roles))
-        .Bind(3, n.capacity)
-        .Bind(4, n.status)
-        .Bind(5, n.applied_revision)
-        .Bind(6, n.last_seen)
-        .Bind(7, n.version)
-        .Bind(8, ListText(n.drivers))
-        .Bind(9, ListText(n.drift))
-        .Bind(10, clock_.NowMillis());
-    if (auto s = st->Run(); !s) return Fail(s.error().Wrap("node '" + n.name + "'"));
+    if (auto s = Exec(db_, kInsertNode, n.name, ListText(n.roles), n.capacity, n.status,
+                      n.applied_revision, n.last_seen, n.version, ListText(n.drivers),
+                      ListText(n.drift), clock_.NowMillis());
+        !s) {
+      return Fail(s.error().Wrap("node '" + n.name + "'"));
+    }
     return Stored(Queries::NodeById(db_, db_.LastInsertId()), "node");
   }
   Status UpdateNode(const Node& n) override {
-    auto st = db_.Prepare(kUpdateNode);
-    if (!st) return Fail(st.error());
-    st->Bind(1, n.id)
-        .Bind(2, ListText(n.roles))
-        .Bind(3, n.capacity)
-        .Bind(4, n.status)
-        .Bind(5, n.applied_revision)
-        .Bind(6, n.last_seen)
-        .Bind(7, n.version)
-        .Bind(8, ListText(n.drivers))
-        .Bind(9, ListText(n.drift));
-    HP_TRY(st->Run());
+    HP_TRY(Exec(db_, kUpdateNode, n.id, ListText(n.roles), n.capacity, n.status, n.applied_revision,
+                n.last_seen, n.version, ListText(n.drivers), ListText(n.drift)));
     return Changed("node '" + n.name + "'");
   }
 
   Result<TaskRecord> AppendTask(int64_t node_id, const std::string& object_key,
                                 const std::string& kind, const Json& spec,
                                 std::optional<int64_t> change_id) override {
-    auto bump = db_.Prepare(kBumpHead);
-    if (!bump) return Fail(bump.error());
-    bump->Bind(1, node_id);
-    HP_TRY(bump->Run());
+    HP_TRY(Exec(db_, kBumpHead, node_id));
     HP_TRY(Changed("node " + std::to_string(node_id)));
     auto head = db_.Prepare(kNodeHeadById);
     if (!head) return Fail(head.error());
@@ -206,22 +148,11 @@ class SqliteTxn final : public StoreTxn {
     int64_t revision = head->Int(0);
     int64_t now = clock_.NowMillis();
 
-    auto ins = db_.Prepare(kInsertTask);
-    if (!ins) return Fail(ins.error());
-    ins->Bind(1, node_id)
-        .Bind(2, revision)
-        .Bind(3, object_key)
-        .Bind(4, kind)
-        .Bind(5, spec.dump())
-        .Bind(6, now)
-        .Bind(7, change_id);
-    HP_TRY(ins->Run());
+    HP_TRY(
+        Exec(db_, kInsertTask, node_id, revision, object_key, kind, spec.dump(), now, change_id));
     int64_t id = db_.LastInsertId();
 
-    auto sup = db_.Prepare(kSupersede);
-    if (!sup) return Fail(sup.error());
-    sup->Bind(1, node_id).Bind(2, object_key).Bind(3, revision).Bind(4, now);
-    HP_TRY(sup->Run());
+    HP_TRY(Exec(db_, kSupersede, node_id, object_key, revision, now));
     return Stored(Queries::TaskById(db_, id), "task");
   }
 
@@ -237,15 +168,9 @@ class SqliteTxn final : public StoreTxn {
     const std::string& current = (*task)->state;
     if (current == "applied" || current == "failed" || current == "superseded") return false;
 
-    auto st = db_.Prepare(kRecordResult);
-    if (!st) return Fail(st.error());
-    st->Bind(1, task_id)
-        .Bind(2, state)
-        .Bind(3, state == "applied" ? std::string() : error)
-        .Bind(4, duration_ms)
-        .Bind(5, state == "retry" ? next_attempt_at : std::nullopt)
-        .Bind(6, clock_.NowMillis());
-    HP_TRY(st->Run());
+    HP_TRY(Exec(db_, kRecordResult, task_id, state, state == "applied" ? std::string() : error,
+                duration_ms, state == "retry" ? next_attempt_at : std::nullopt,
+                clock_.NowMillis()));
     return true;
   }
 
