@@ -2,29 +2,11 @@
 
 #include <sstream>
 
-#include "cli/cli.h"
+#include "cli/cli_test_support.h"
 #include "controller/api/api_test_env.h"
 using namespace hostplane;
-struct R {
-  int code;
-  std::string out, err;
-};
-R RunCli(std::vector<std::string> args, const std::string& in_text = "") {
-  std::istringstream in(in_text);
-  std::ostringstream out, err;
-  CLI::App app{"hostplane"};
-  int code = 0;
-  cli::AddCliCommands(app, code, cli::CliIo{in, out, err, false, nullptr});
-  args.insert(args.begin(), "hostplane");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  try {
-    app.parse((int)argv.size(), argv.data());
-  } catch (const CLI::ParseError& e) {
-    code = cli::ExitCodeForParseError(app, e, out, err);
-  }
-  return {code, out.str(), err.str()};
-}
+using cli::testing::RunCli;
+
 TEST(E2E, CliAgainstRealServer) {
   controller::testing::ApiEnv env;
   auto g = [&](std::vector<std::string> a, std::string in = "") {

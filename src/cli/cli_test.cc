@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/cli_test_support.h"
 #include "cli/exit_codes.h"
 #include "common/net/loopback.h"
 
@@ -260,33 +261,8 @@ class FakeApi {
   int port_ = 0;
 };
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-  json Json() const { return json::parse(out, nullptr, false); }
-};
-
-CliRun RunCli(std::vector<std::string> args, const std::string& stdin_text = "", bool tty = false) {
-  std::istringstream in(stdin_text);
-  std::ostringstream out, err;
-  CLI::App app{"hostplane"};
-  int code = 0;
-  AddCliCommands(app, code, CliIo{in, out, err, tty, nullptr});
-  args.insert(args.begin(), "hostplane");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  CliRun run;
-  try {
-    app.parse(static_cast<int>(argv.size()), argv.data());
-    run.code = code;
-  } catch (const CLI::ParseError& e) {
-    run.code = ExitCodeForParseError(app, e, out, err);
-  }
-  run.out = out.str();
-  run.err = err.str();
-  return run;
-}
+using testing::CliRun;
+using testing::RunCli;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -409,7 +385,7 @@ TEST_F(CliTest, ArgumentErrorsAreExitCode2) {
   };
   for (const auto& args : cases) {
     CliRun r = RunCli(args);
-    EXPECT_EQ(r.code, kExitUsage) << testing::PrintToString(args) << " " << r.err;
+    EXPECT_EQ(r.code, kExitUsage) << ::testing::PrintToString(args) << " " << r.err;
   }
   EXPECT_EQ(api_.task_count(), 0u);
 }

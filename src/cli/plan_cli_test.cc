@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "cli/cli_test_support.h"
 #include "cli/exit_codes.h"
 #include "controller/api/api_test_env.h"
 
@@ -17,35 +18,14 @@ namespace {
 
 using nlohmann::json;
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using testing::CliRun;
 
 class PlanCliTest : public ::testing::Test {
  protected:
   // `hostplane ARGS --url <env> --token <admin>`.
   CliRun Cli(std::vector<std::string> args) {
     args.insert(args.end(), {"--url", env_.url(), "--token", env_.token()});
-    args.insert(args.begin(), "hostplane");
-    std::istringstream in;
-    std::ostringstream out, err;
-    CLI::App app{"hostplane"};
-    int code = 0;
-    AddCliCommands(app, code, CliIo{in, out, err, false, nullptr});
-    std::vector<const char*> argv;
-    for (const auto& a : args) argv.push_back(a.c_str());
-    CliRun run;
-    try {
-      app.parse(static_cast<int>(argv.size()), argv.data());
-      run.code = code;
-    } catch (const CLI::ParseError& e) {
-      run.code = ExitCodeForParseError(app, e, out, err);
-    }
-    run.out = out.str();
-    run.err = err.str();
-    return run;
+    return testing::RunCli(std::move(args));
   }
 
   json PlanJson(const std::string& name) {
