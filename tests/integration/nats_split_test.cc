@@ -190,42 +190,17 @@ class SplitDeployment {
   }
 
   HttpResult Api(const std::string& method, const std::string& path, const Json& body = nullptr) {
-    httplib::Client client("127.0.0.1", api_port());
-    client.set_connection_timeout(5);
-    client.set_read_timeout(60);
-    httplib::Headers headers = {{"Authorization", "Bearer " + token_}};
-    std::string payload = body.is_null() ? std::string() : body.dump();
-    httplib::Result r = method == "POST"
-                            ? client.Post(path.c_str(), headers, payload, "application/json")
-                            : client.Get(path.c_str(), headers);
-    if (!r) return {};
-    return {r->status, r->body};
+    return ApiClient{api_port(), token_}.Call(method, path, body);
   }
 
   // Waits until every task is final and returns them; fails the test when one is not in time.
   std::vector<Json> WaitTasks(const std::vector<int64_t>& ids, std::chrono::seconds timeout) {
-    std::vector<Json> out;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (int64_t id : ids) {
-      for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-          ADD_FAILURE() << "task " << id << " not final in time\n" << Logs();
-          return out;
-        }
-        auto r = Api("GET", "/api/v1/tasks/" + std::to_string(id) + "/wait?timeout_ms=" +
-                                std::to_string(std::min<int64_t>(left.count(), 10000)));
-        Json t = r.json();
-        if (t.is_object() && t.contains("task")) t = t["task"];
-        std::string state = t.is_object() ? t.value("state", "") : "";
-        if (state == "applied" || state == "failed" || state == "superseded") {
-          out.push_back(t);
-          break;
-        }
-      }
+    auto r = ApiClient{api_port(), token_}.WaitTasks(ids, timeout);
+    if (!r) {
+      ADD_FAILURE() << r.error().message << "\n" << Logs();
+      return {};
     }
-    return out;
+    return *r;
   }
 
   // Creates a site of customer acme; returns its task ids.

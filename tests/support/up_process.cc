@@ -136,13 +136,13 @@ bool UpInstance::Running() { return process_ && process_->Running(); }
 
 std::string UpInstance::log() const { return ReadFile(prefix_ + "/up.log"); }
 
-HttpResult UpInstance::Api(const std::string& method, const std::string& path, const Json& body,
-                           bool auth) {
-  httplib::Client client("127.0.0.1", api_port_);
+HttpResult ApiClient::Call(const std::string& method, const std::string& path, const Json& body,
+                           bool auth) const {
+  httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(5);
   client.set_read_timeout(90);
   httplib::Headers headers;
-  if (auth) headers.emplace("Authorization", "Bearer " + token_);
+  if (auth) headers.emplace("Authorization", "Bearer " + token);
   std::string payload = body.is_null() ? std::string() : body.dump();
   auto send = [&]() -> httplib::Result {
     if (method == "POST") return client.Post(path.c_str(), headers, payload, "application/json");
@@ -163,8 +163,8 @@ std::vector<int64_t> UpInstance::TaskIds(const Json& change) {
   return ids;
 }
 
-Result<std::vector<Json>> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
-                                                std::chrono::seconds timeout) {
+Result<std::vector<Json>> ApiClient::WaitTasks(const std::vector<int64_t>& ids,
+                                               std::chrono::seconds timeout) const {
   std::vector<Json> out;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (int64_t id : ids) {
@@ -174,8 +174,8 @@ Result<std::vector<Json>> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
       if (left.count() <= 0) {
         return Fail(Error::Timeout("task " + std::to_string(id) + " not final in time"));
       }
-      auto r = Api("GET", "/api/v1/tasks/" + std::to_string(id) + "/wait?timeout_ms=" +
-                              std::to_string(std::min<int64_t>(left.count(), 30000)));
+      auto r = Call("GET", "/api/v1/tasks/" + std::to_string(id) + "/wait?timeout_ms=" +
+                               std::to_string(std::min<int64_t>(left.count(), 30000)));
       if (r.status != 200) {
         return Fail(Error::Unavailable("waiting for task " + std::to_string(id) + ": HTTP " +
                                        std::to_string(r.status) + " " + r.body));
@@ -190,6 +190,16 @@ Result<std::vector<Json>> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
     }
   }
   return out;
+}
+
+HttpResult UpInstance::Api(const std::string& method, const std::string& path, const Json& body,
+                           bool auth) {
+  return ApiClient{api_port_, token_}.Call(method, path, body, auth);
+}
+
+Result<std::vector<Json>> UpInstance::WaitTasks(const std::vector<int64_t>& ids,
+                                                std::chrono::seconds timeout) {
+  return ApiClient{api_port_, token_}.WaitTasks(ids, timeout);
 }
 
 Result<CommandOutput> UpInstance::Cli(const std::vector<std::string>& args,

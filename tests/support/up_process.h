@@ -31,6 +31,18 @@ struct CurlResult {
   std::string body;
 };
 
+// The REST API of a controller on 127.0.0.1:port, as an admin with token.
+struct ApiClient {
+  int port = 0;
+  std::string token;
+  HttpResult Call(const std::string& method, const std::string& path, const Json& body = nullptr,
+                  bool auth = true) const;
+  // Waits until every task is final; returns them. kTimeout when one is not final in time.
+  Result<std::vector<Json>> WaitTasks(
+      const std::vector<int64_t>& ids,
+      std::chrono::seconds timeout = std::chrono::seconds(60)) const;
+};
+
 struct UpOptions {
   int resync_seconds = 30;
   std::vector<std::string> extra_args;  // e.g. {"--enable-test-hooks", "--test-drop-keys"}
