@@ -13,6 +13,12 @@
 #include <thread>
 
 #include "agent/batch_applier.h"
+#include "agent/drivers/account/account_driver.h"
+#include "agent/drivers/acme/acme_driver.h"
+#include "agent/drivers/dns/knot_driver.h"
+#include "agent/drivers/ftp/ftp_driver.h"
+#include "agent/drivers/mail/mail_driver.h"
+#include "agent/drivers/mariadb/mariadb_driver.h"
 #include "agent/drivers/nginx/nginx_driver.h"
 #include "agent/journal.h"
 #include "protocol/messages.h"
@@ -20,6 +26,9 @@
 
 namespace hostplane::agent {
 namespace {
+
+// Applied after every other kind of its bundle (see ApplyTasks).
+constexpr const char* kLateKind = "account.remove";
 
 using protocol::Task;
 using protocol::TaskOutcome;
@@ -356,7 +365,10 @@ AppliedTasks AgentImpl::ApplyTasks(const std::vector<Task>& tasks) {
     auto [it, inserted] = newest.emplace(tasks[i].object_key, i);
     if (!inserted && tasks[it->second].revision < tasks[i].revision) it->second = i;
   }
-  std::map<ServiceDriver*, std::vector<size_t>> groups;
+  // Drivers run in the order they were registered (the account's Unix user before the files
+  // that belong to it), except that removing an account runs after everything else of the
+  // bundle: sites, FTP users and pools go first, the user last (reverse order of creation).
+  std::map<size_t, std::vector<size_t>> groups;  // driver index (+ drivers_.size(): late) -> tasks
   for (size_t i = 0; i < tasks.size(); ++i) {
     const Task& t = tasks[i];
     TaskResult& r = out.results[i];
@@ -379,9 +391,13 @@ AppliedTasks AgentImpl::ApplyTasks(const std::vector<Task>& tasks) {
       r.detail = "no driver for kind " + t.kind;
       continue;
     }
-    groups[driver->second].push_back(i);
+    size_t index = 0;
+    while (drivers_[index].get() != driver->second) ++index;
+    if (t.kind == kLateKind) index += drivers_.size();
+    groups[index].push_back(i);
   }
-  for (auto& [driver, indices] : groups) {
+  for (auto& [index, indices] : groups) {
+    ServiceDriver* driver = drivers_[index % drivers_.size()].get();
     std::vector<Task> batch;
     for (size_t i : indices) batch.push_back(tasks[i]);
     BatchOutcome o = applier_.Apply(*driver, batch);
@@ -448,13 +464,49 @@ std::unique_ptr<Agent> NewAgentWithDrivers(AgentOptions options, HostLayout layo
                                      std::move(drivers));
 }
 
+std::set<std::string> AgentPrograms(const HostLayout& layout) {
+  std::set<std::string> p = {layout.nginx.binary};
+  if (const auto& a = layout.account) {
+    p.insert({a->useradd, a->groupadd, a->userdel, a->groupdel});
+    for (const auto& [version, php] : a->php) p.insert(php.binary);
+  }
+  if (const auto& f = layout.ftp) p.insert(f->pure_pw);
+  if (const auto& m = layout.mail) {
+    p.insert({m->postfix_binary, m->postmap_binary, m->doveconf_binary, m->dovecot_binary});
+  }
+  if (const auto& d = layout.dns) p.insert({d->knotc, d->kzonecheck, d->kdig});
+  if (const auto& m = layout.mariadb) p.insert(m->install_db_binary);
+  if (const auto& a = layout.acme) p.insert(a->lego_binary);
+  return p;
+}
+
 std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bus, Filesystem& fs,
                                 CommandRunner& runner, const Clock& clock) {
-  NginxDriverOptions nginx;
-  nginx.break_domains = options.test_break_domains;
-  nginx.content_owner = FileOwner{::geteuid(), ::getegid()};
+  NginxDriverOptions nginx_options;
+  nginx_options.break_domains = options.test_break_domains;
+  nginx_options.content_owner = FileOwner{::geteuid(), ::getegid()};
+  auto nginx = std::make_unique<NginxDriver>(layout, fs, runner, clock, std::move(nginx_options));
+  NginxDriver* nginx_ptr = nginx.get();
+  // Registration order is apply order within a bundle (ApplyTasks): the account's Unix user
+  // first, then the web server, certificates, FTP, mail, DNS and databases.
   std::vector<std::unique_ptr<ServiceDriver>> drivers;
-  drivers.push_back(std::make_unique<NginxDriver>(layout, fs, runner, clock, std::move(nginx)));
+  if (layout.account) {
+    drivers.push_back(std::make_unique<AccountDriver>(*layout.account, fs, runner));
+  }
+  drivers.push_back(std::move(nginx));
+  if (layout.acme) {
+    AcmeDriverOptions acme_options;
+    // A renewed certificate of a site already on HTTPS is picked up by reloading nginx.
+    acme_options.after_install = [nginx_ptr] { return nginx_ptr->Reload(); };
+    drivers.push_back(
+        std::make_unique<AcmeDriver>(*layout.acme, fs, runner, clock, std::move(acme_options)));
+  }
+  if (layout.ftp) drivers.push_back(std::make_unique<FtpDriver>(*layout.ftp, fs, runner));
+  if (layout.mail) drivers.push_back(std::make_unique<MailDriver>(*layout.mail, fs, runner));
+  if (layout.dns) {
+    drivers.push_back(std::make_unique<KnotDriver>(*layout.dns, fs, runner, KnotDriverOptions{}));
+  }
+  if (layout.mariadb) drivers.push_back(std::make_unique<MariaDbDriver>(*layout.mariadb, fs));
   return NewAgentWithDrivers(std::move(options), std::move(layout), bus, fs, clock,
                              std::move(drivers));
 }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,9 +62,15 @@ class Agent {
   virtual int64_t AppliedRevision() const = 0;
 };
 
-// The production agent: its drivers (today nginx, from layout.nginx) are listed here, explicitly.
+// The production agent: nginx always, and the driver of every optional section layout has
+// (account, acme, ftp, mail, dns, mariadb), listed here explicitly. runner must allow the
+// programs of AgentPrograms(layout).
 std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bus, Filesystem& fs,
                                 CommandRunner& runner, const Clock& clock);
+
+// Every program the drivers of layout run (the CommandRunner allowlist of an agent; the daemons'
+// own instances add theirs).
+std::set<std::string> AgentPrograms(const HostLayout& layout);
 
 // An agent with the given drivers (tests, or a host that runs a subset). Each task kind must be
 // handled by at most one driver.

@@ -219,12 +219,17 @@ class BatchRun {
       restore_failed_ = true;
       spdlog::error("{}: restoring the previous files failed: {}", driver_.Name(),
                     s.error().message);
+    } else if (auto a = driver_.Assemble(); !a) {
+      restore_failed_ = true;
+      spdlog::error("{}: rebuilding derived files after the restore failed: {}", driver_.Name(),
+                    a.error().message);
     }
     for (size_t i : live) SetResult(i, OutcomeFor(e), e.message);
   }
 
   Result<Verdict> Validate() {
     ++out_.validations;
+    if (auto a = driver_.Assemble(); !a) return Fail(a.error());
     return driver_.Validate();
   }
 
@@ -352,7 +357,14 @@ BatchOutcome BatchApplier::Apply(ServiceDriver& driver, const std::vector<protoc
         proceed = false;
       }
     }
-    if (proceed && run.ValidateLoop() && !run.LiveTasks().empty()) {
+    if (proceed) proceed = run.ValidateLoop();
+    if (proceed && run.LiveTasks().empty()) {
+      // Every task was taken out after the last validator run: derive from the restored tree.
+      if (auto a = driver.Assemble(); !a) {
+        spdlog::error("{}: rebuilding derived files failed: {}", driver.Name(), a.error().message);
+        run.set_restore_failed();
+      }
+    } else if (proceed) {
       auto reload_started = std::chrono::steady_clock::now();
       Status reloaded = driver.Reload();
       ++out.reloads;
@@ -409,6 +421,8 @@ Result<bool> BatchApplier::Recover(ServiceDriver& driver) {
                  files->size());
     rolled_back = true;
   }
+  // Derived files may lag the per-object files after a crash at any point: rebuild them.
+  HP_TRY(driver.Assemble());
   std::vector<std::string> dirs = driver.ManagedDirs();
   dirs.push_back(state_dir_);
   for (const auto& d : dirs) {

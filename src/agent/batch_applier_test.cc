@@ -142,6 +142,49 @@ TEST_F(BatchApplierTest, RecoverRollsBackAnInterruptedBatch) {
   EXPECT_FALSE(*nothing);
 }
 
+// Derived files (FakeDriver's fake/_all, as a Postfix map is derived from per-domain fragments)
+// must match the live tree after every outcome: applied, a culprit taken out, the whole batch
+// taken out, a refused base, a failed reload, and a crash recovered at start-up.
+TEST_F(BatchApplierTest, DerivedFilesFollowTheLiveTreeAfterEveryOutcome) {
+  struct Case {
+    const char* name;
+    std::vector<protocol::Task> batch;
+    bool fail_reload = false;
+    bool broken_base = false;
+  };
+  std::vector<Case> cases = {
+      {"applied", {FakeSet(2, "a", "a2"), FakeSet(3, "b", "b2")}},
+      {"one culprit out", {FakeSet(2, "a", "a2"), FakeSet(3, "b", "BAD")}},
+      {"every task out", {FakeSet(2, "a", "BAD-NAMED")}},
+      {"broken base", {FakeSet(2, "a", "a2")}, false, true},
+      {"failed reload", {FakeSet(2, "a", "a2"), FakeSet(3, "n", "new")}, true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    testing::TempRoot root;
+    PosixFilesystem fs{root.path()};
+    FakeDriver driver{fs};
+    BatchApplier applier{fs, "state"};
+    ASSERT_EQ(applier.Apply(driver, {FakeSet(1, "a", "a1")}).reloads, 1);
+    if (c.broken_base) ASSERT_TRUE(fs.WriteFileAtomic("fake/zz.txt", "BAD", 0644));
+    driver.fail_reload = c.fail_reload;
+    applier.Apply(driver, c.batch);
+    auto want = driver.Derive();
+    ASSERT_TRUE(want);
+    auto have = fs.ReadFile(std::string("fake/") + FakeDriver::kDerived);
+    ASSERT_TRUE(have && *have);
+    EXPECT_EQ(**have, *want);
+  }
+
+  // A crash after the fragments changed but before anything derived them: Recover rebuilds.
+  ASSERT_EQ(applier_.Apply(driver_, {FakeSet(1, "a", "a1")}).reloads, 1);
+  ASSERT_TRUE(fs_.WriteFileAtomic("fake/b.txt", "b-behind-our-back", 0644));
+  ASSERT_TRUE(applier_.Recover(driver_));
+  auto have = fs_.ReadFile(std::string("fake/") + FakeDriver::kDerived);
+  ASSERT_TRUE(have && *have);
+  EXPECT_NE((*have)->find("b.txt=b-behind-our-back"), std::string::npos);
+}
+
 TEST_F(BatchApplierTest, CorruptRecordIsAnErrorAndKept) {
   ASSERT_TRUE(fs_.WriteFileAtomic(applier_.RecordPath(driver_), "not cbor", 0600));
   auto r = applier_.Recover(driver_);

@@ -63,6 +63,12 @@ class ServiceDriver {
   // Runs after the task's files are live and loaded (deleting a removed site's content).
   // Idempotent.
   [[nodiscard]] virtual Status Finish(const protocol::Task& task) = 0;
+  // Rebuilds the files derived from many objects' live files (an aggregate Postfix map and its
+  // postmap database, pure-ftpd's puredb) so they match the live tree. BatchApplier calls it
+  // before every Validate, after every restore of the previous files, and in Recover, so derived
+  // files never lag the per-object files they are built from. Writes atomically; idempotent.
+  // Default: nothing to derive.
+  [[nodiscard]] virtual Status Assemble() { return Ok(); }
 };
 
 }  // namespace hostplane::agent

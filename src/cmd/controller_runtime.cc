@@ -1,6 +1,7 @@
 #include "cmd/controller_runtime.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -44,10 +45,19 @@ ControllerRuntime::~ControllerRuntime() { Stop(); }
 
 Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInput>& nodes,
                                 const std::string& actor, const std::string& listen, int port,
-                                const controller::TaskEngineOptions& engine_options) {
+                                const controller::TaskEngineOptions& engine_options,
+                                const controller::HostingOptions& hosting_options) {
   engine_ = std::make_unique<controller::TaskEngine>(*store_, bus, clock_, key_, engine_options);
+  service_ =
+      std::make_unique<controller::HostingService>(*store_, *engine_, clock_, hosting_options);
+  engine_->SetResultHook([svc = service_.get()](controller::StoreTxn& tx,
+                                                const controller::TaskRecord& task,
+                                                const std::string& state, const std::string& error,
+                                                std::vector<controller::TaskRecord>& appended) {
+    return svc->OnTaskResult(tx, task, state, error, appended);
+  });
   HP_TRY(engine_->Start());
-  service_ = std::make_unique<controller::HostingService>(*store_, *engine_, clock_);
+  if (!hosting_options.acme_directory.empty()) StartRenewals();
   for (const auto& node : nodes) HP_TRY(EnsureNode(*service_, node, actor));
   controller::ApiOptions api_options;
   api_options.bind = listen;
@@ -57,7 +67,31 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   return api_->Start();
 }
 
+// Certificates: cert.ensure for each issued one, once a day (the agent renews those within
+// renew_before_days of expiry and does nothing for the others).
+void ControllerRuntime::StartRenewals() {
+  renewals_ = std::thread([this] {
+    std::unique_lock lock(renew_mu_);
+    while (!renew_cv_.wait_for(lock, std::chrono::hours(24), [this] { return stopping_; })) {
+      lock.unlock();
+      auto sent = service_->RenewCertificates();
+      if (!sent) {
+        spdlog::warn("certificate renewal round failed: {}", sent.error().message);
+      } else if (*sent > 0) {
+        spdlog::info("certificate renewal: checking {} certificate(s)", *sent);
+      }
+      lock.lock();
+    }
+  });
+}
+
 void ControllerRuntime::Stop() {
+  {
+    std::lock_guard lock(renew_mu_);
+    stopping_ = true;
+  }
+  renew_cv_.notify_all();
+  if (renewals_.joinable()) renewals_.join();
   if (engine_) engine_->Stop();  // first: wakes the API's long polls
   if (api_) api_->Stop();
 }

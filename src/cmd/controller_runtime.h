@@ -5,8 +5,11 @@
 // the task engine, the business service and the REST API on the given bus. Stop() stops them in
 // the order that lets long polls end (engine before API).
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/bus/bus.h"
@@ -39,7 +42,8 @@ class ControllerRuntime {
   // fields).
   [[nodiscard]] Status Start(Bus& bus, const std::vector<controller::NodeInput>& nodes,
                              const std::string& actor, const std::string& listen, int port,
-                             const controller::TaskEngineOptions& engine_options = {});
+                             const controller::TaskEngineOptions& engine_options = {},
+                             const controller::HostingOptions& hosting_options = {});
   void Stop();
 
   const std::string& admin_token() const { return token_; }
@@ -49,8 +53,14 @@ class ControllerRuntime {
  private:
   ControllerRuntime(const Clock& clock, SigningKey key) : clock_(clock), key_(std::move(key)) {}
 
+  void StartRenewals();
+
   const Clock& clock_;
   SigningKey key_;
+  std::thread renewals_;
+  std::mutex renew_mu_;
+  std::condition_variable renew_cv_;
+  bool stopping_ = false;
   std::unique_ptr<controller::Store> store_;
   std::string token_;
   std::string listen_;

@@ -25,6 +25,7 @@
 #include "cmd/bootstrap.h"
 #include "cmd/controller_runtime.h"
 #include "cmd/nginx_conf.h"
+#include "cmd/up_services.h"
 #include "common/bus/bus.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -49,6 +50,10 @@ struct UpOptions {
   int http_port = 18080;
   int resync_seconds = 30;
   std::string log_level = "info";
+  UpServiceOptions services;
+  int64_t uid_first = 20000;
+  int64_t uid_last = 59999;
+  std::string acme_directory;
   // Test hooks, refused unless --enable-test-hooks is given.
   bool test_hooks = false;
   std::vector<std::string> test_break_domains;
@@ -116,6 +121,11 @@ int RunUp(const UpOptions& opt) {
     std::fprintf(stderr, "error: %s\n", e.message.c_str());
     return 1;
   };
+  if (opt.uid_first > opt.uid_last) {
+    std::fprintf(stderr, "error: --uid-first (%lld) is above --uid-last (%lld)\n",
+                 static_cast<long long>(opt.uid_first), static_cast<long long>(opt.uid_last));
+    return 2;
+  }
   auto prepared = PrepareDataDir(opt.data_dir, 0755);  // nginx workers must traverse it
   if (!prepared) return fail(prepared.error());
   const std::string data_dir = *prepared;
@@ -149,18 +159,24 @@ int RunUp(const UpOptions& opt) {
 
   auto nginx = StartNginx(nginx_paths, opt.http_port);
   if (!nginx) return fail(nginx.error());
+  auto services = UpServices::Start(data_dir, layout, files, opt.services);
+  if (!services) return fail(services.error());
 
   BusFaults faults;
   if (opt.test_drop_keys) faults.drop_publish_prefix = "hp.node.";
   auto bus = NewInProcessBus(faults);
-  if (auto s = (*controller)
-                   ->Start(*bus, {{kNodeName, {"web"}, 1'000'000}}, "system:up", opt.listen,
-                           opt.api_port);
+  controller::HostingOptions hosting;
+  hosting.uid_first = opt.uid_first;
+  hosting.uid_last = opt.uid_last;
+  hosting.acme_directory = opt.acme_directory;
+  controller::NodeInput node{kNodeName, (*services)->roles(), 1'000'000, "127.0.0.1", ""};
+  if (auto s =
+          (*controller)->Start(*bus, {node}, "system:up", opt.listen, opt.api_port, {}, hosting);
       !s) {
     return fail(s.error());
   }
 
-  PosixCommandRunner runner({layout.nginx.binary});
+  PosixCommandRunner runner(agent::AgentPrograms(layout));
   agent::AgentOptions agent_options;
   agent_options.node = kNodeName;
   agent_options.controller_key = signing_key.public_key();
@@ -176,13 +192,17 @@ int RunUp(const UpOptions& opt) {
       "export HOSTPLANE_URL={}\nexport HOSTPLANE_TOKEN={}\nexport HOSTPLANE_HTTP_PORT={}\n"
       "export HOSTPLANE_DATA_DIR={}\n",
       data_dir, url, token, opt.http_port, data_dir);
+  for (const auto& line : (*services)->env_lines()) env += line + "\n";
   if (auto s = files.WriteFileAtomic("hostplane.env", env, 0600); !s) return fail(s.error());
 
+  std::string summary;
+  for (const auto& line : (*services)->summary()) summary += line + "\n";
   std::printf(
       "hostplane is up.\n\n"
       "  API         %s   (OpenAPI: %s/api/v1/openapi.json)\n"
       "  admin token %s\n"
       "  sites       http://127.0.0.1:%d/   (nginx, Host header selects the site)\n"
+      "%s"
       "  data        %s\n"
       "  bundle key  %s   (agents pin it; the secret half is %s/%s)\n\n"
       "In another shell:\n"
@@ -191,13 +211,17 @@ int RunUp(const UpOptions& opt) {
       "  hostplane site add shop.acme.example --customer acme --wait\n"
       "  curl -H 'Host: shop.acme.example' http://127.0.0.1:$HOSTPLANE_HTTP_PORT/\n\n"
       "Press Ctrl-C to stop.\n",
-      url.c_str(), url.c_str(), token.c_str(), opt.http_port, data_dir.c_str(),
+      url.c_str(), url.c_str(), token.c_str(), opt.http_port, summary.c_str(), data_dir.c_str(),
       signing_key.public_key().ToString().c_str(), data_dir.c_str(), kSigningKeyFile,
       data_dir.c_str());
   std::fflush(stdout);
 
   int restarts = 0;
   int sig = WaitForStopSignal(stop_signals, [&] {
+    if (auto exited = (*services)->Exited(); !exited.empty()) {
+      spdlog::critical("{} exited unexpectedly; stopping", exited.front());
+      return false;
+    }
     if (nginx->Running()) return true;
     spdlog::error("nginx exited unexpectedly; restarting it");
     if (++restarts > 5) {
@@ -214,6 +238,7 @@ int RunUp(const UpOptions& opt) {
   if (sig != 0) std::printf("\nstopping (%s)...\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM");
   agent->Stop();
   (*controller)->Stop();
+  services->reset();
   if (nginx) nginx->Stop(SIGTERM, 5s);
   std::printf("stopped.\n");
   return 0;
@@ -242,6 +267,50 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   up->add_option("--log-level", opt->log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+  auto& s = opt->services;
+  up->add_option("--https-port", s.https_port,
+                 "Port nginx serves HTTPS on (sites with a certificate)")
+      ->check(CLI::Range(1024, 65535))
+      ->capture_default_str();
+  up->add_option("--smtp-port", s.smtp_port, "Postfix SMTP port (127.0.0.1)")
+      ->check(CLI::Range(1024, 65535))
+      ->capture_default_str();
+  up->add_option("--imap-port", s.imap_port, "Dovecot IMAP port (127.0.0.1)")
+      ->check(CLI::Range(1024, 65535))
+      ->capture_default_str();
+  up->add_option("--ftp-port", s.ftp_port, "pure-ftpd port (127.0.0.1)")
+      ->check(CLI::Range(1024, 65535))
+      ->capture_default_str();
+  up->add_option("--ftp-passive-port", s.ftp_passive_min,
+                 "First of the 100 passive FTP data ports (127.0.0.1)")
+      ->check(CLI::Range(1024, 65435))
+      ->capture_default_str();
+  up->add_option("--dns-port", s.dns_port, "Knot DNS port (127.0.0.1, UDP and TCP)")
+      ->check(CLI::Range(1024, 65535))
+      ->capture_default_str();
+  up->add_option("--db-port", s.db_port, "MariaDB port (127.0.0.1)")
+      ->check(CLI::Range(1024, 65535))
+      ->capture_default_str();
+  up->add_option("--unix-user-prefix", s.unix_user_prefix,
+                 "Prefix of the accounts' Unix user names (keeps several instances apart)")
+      ->check([](const std::string& v) {
+        for (char c : v) {
+          if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+            return std::string("lowercase letters and digits only");
+          }
+        }
+        return v.size() > 8 ? std::string("at most 8 characters") : std::string();
+      });
+  up->add_option("--uid-first", opt->uid_first, "First Unix uid given to accounts")
+      ->check(CLI::Range(1000, 2000000000))
+      ->capture_default_str();
+  up->add_option("--uid-last", opt->uid_last, "Last Unix uid given to accounts")
+      ->check(CLI::Range(1000, 2000000000))
+      ->capture_default_str();
+  up->add_option("--acme-directory", opt->acme_directory,
+                 "ACME directory URL for site certificates (certificates are off without it)");
+  up->add_option("--acme-ca-file", s.acme_ca_file,
+                 "CA bundle (relative to the data directory) that lego trusts for the ACME server");
   auto* hooks = up->add_option_group("test hooks", "For the integration tests only");
   hooks->add_flag("--enable-test-hooks", opt->test_hooks, "Allow the --test-* options");
   hooks->add_option("--test-break-domain", opt->test_break_domains,

@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "protocol/account_spec.h"
 #include "protocol/validate.h"
 
 namespace hostplane::protocol {
@@ -360,11 +361,9 @@ std::string CanonicalField(ObjectReader& r, FieldErrors& errors, const char* fie
 }
 
 Json ToJson(const SiteSpec& s) {
-  return Json{{"domain", s.domain},
-              {"aliases", s.aliases},
-              {"account", s.account},
-              {"docroot", s.docroot},
-              {"status", s.status}};
+  return Json{{"domain", s.domain},   {"aliases", s.aliases}, {"account", s.account},
+              {"docroot", s.docroot}, {"status", s.status},   {"php", s.php},
+              {"https", s.https}};
 }
 
 Result<SiteSpec> SiteSpecFromJson(const Json& j) {
@@ -391,7 +390,7 @@ Result<SiteSpec> SiteSpecFromJson(const Json& j) {
     s.aliases = *aliases;
     std::sort(s.aliases.begin(), s.aliases.end());
   }
-  s.account = CanonicalField(r, errors, "account", CheckLogin, "login");
+  s.account = CanonicalField(r, errors, "account", CheckLoginGrammar, "login");
   s.docroot = CanonicalField(r, errors, "docroot", CheckRelativePath, "path");
   if (auto v = SpecString(r, errors, "status", std::string("active"))) {
     s.status = *v;
@@ -400,6 +399,18 @@ Result<SiteSpec> SiteSpecFromJson(const Json& j) {
                  {"status.invalid", "The status must be \"active\" or \"suspended\", not " +
                                         QuoteForMessage(s.status) + "."});
     }
+  }
+  if (auto v = SpecString(r, errors, "php", std::string())) {
+    s.php = *v;
+    if (!s.php.empty() && !IsPhpVersion(s.php)) {
+      errors.Add("php", {"php.invalid",
+                         "The PHP version " + QuoteForMessage(s.php) + " is not of the form 8.2."});
+    }
+  }
+  if (auto https = r.Bool("https", false); !https) {
+    errors.Add("https", https.error());
+  } else {
+    s.https = *https;
   }
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
@@ -418,7 +429,7 @@ Result<SiteRemoval> SiteRemovalFromJson(const Json& j) {
   FieldErrors errors;
   SiteRemoval s;
   s.domain = CanonicalField(r, errors, "domain", CheckDomain, "domain");
-  s.account = CanonicalField(r, errors, "account", CheckLogin, "login");
+  s.account = CanonicalField(r, errors, "account", CheckLoginGrammar, "login");
   s.docroot = CanonicalField(r, errors, "docroot", CheckRelativePath, "path");
   auto remove = r.Bool("remove_content", false);
   if (!remove) {

@@ -58,14 +58,18 @@ inline constexpr const char* kSiteRemove = "site.remove";
 // Desired state of one website on a web node (kind site.ensure). SiteSpecFromJson runs every
 // field through validate.h again (SECURITY rule 3) and also refuses values that are valid but not
 // canonical ("<grammar>.not_canonical"), an alias listed twice or equal to the domain
-// ("domain.duplicate") and a status other than active|suspended ("status.invalid"); it reports
-// every violation at once, as FieldErrors does. aliases (optional) come back sorted.
+// ("domain.duplicate"), a status other than active|suspended ("status.invalid") and a php that
+// is neither "" nor a version ^[0-9]\.[0-9]{1,2}$ ("php.invalid"); it reports every violation at
+// once, as FieldErrors does. aliases (optional) come back sorted. The account is checked with
+// CheckLoginGrammar: on a web node the account's own Unix user exists by design.
 struct SiteSpec {
   std::string domain;                // canonical A-label form
   std::vector<std::string> aliases;  // canonical, sorted
   std::string account;               // the customer's login: the home is <home_root>/<account>
   std::string docroot;               // relative to the account home, validated path
   std::string status = "active";     // active | suspended (optional)
+  std::string php;                   // "" = static only, else the PHP version "8.2" (optional)
+  bool https = false;                // also serve on the https port (optional)
   bool operator==(const SiteSpec&) const = default;
 };
 Json ToJson(const SiteSpec& s);

@@ -1,11 +1,14 @@
 #include "protocol/messages.h"
 
 #include <gtest/gtest.h>
+#include <pwd.h>
 
 #include <functional>
 #include <optional>
 #include <string>
 #include <utility>
+
+#include "protocol/validate.h"
 
 namespace hostplane::protocol {
 namespace {
@@ -54,17 +57,43 @@ TEST(OutcomeNameTest, NamesEveryOutcome) {
 
 TEST(SiteSpecTest, RoundTrips) {
   for (const char* status : {"active", "suspended"}) {
-    SiteSpec s = ValidSite();
-    s.status = status;
-    auto back = SiteSpecFromJson(ToJson(s));
-    ASSERT_TRUE(back) << back.error().message;
-    EXPECT_EQ(*back, s);
+    for (const char* php : {"", "8.2", "7.4", "8.10"}) {
+      for (bool https : {false, true}) {
+        SiteSpec s = ValidSite();
+        s.status = status;
+        s.php = php;
+        s.https = https;
+        auto back = SiteSpecFromJson(ToJson(s));
+        ASSERT_TRUE(back) << back.error().message;
+        EXPECT_EQ(*back, s);
+      }
+    }
   }
+}
+
+// The account's own Unix user exists on a web node: the site decoder checks the login grammar
+// only, not this machine's user database.
+TEST(SiteSpecTest, AcceptsAnAccountWhoseUnixUserExists) {
+  int tried = 0;
+  ::setpwent();
+  while (passwd* pw = ::getpwent()) {
+    std::string name = pw->pw_name;
+    if (!CheckLoginGrammar(name) || CheckLogin(name)) continue;  // only existing, grammar-valid
+    ++tried;
+    SiteSpec s = ValidSite();
+    s.account = name;
+    auto back = SiteSpecFromJson(ToJson(s));
+    EXPECT_TRUE(back) << name << ": " << back.error().message;
+    auto removal = SiteRemovalFromJson(ToJson(SiteRemoval{s.domain, name, s.docroot, false}));
+    EXPECT_TRUE(removal) << name;
+  }
+  ::endpwent();
+  if (tried == 0) GTEST_SKIP() << "no grammar-valid existing user on this machine";
 }
 
 TEST(SiteSpecTest, WritesTheDocumentedFieldNames) {
   Json j = ToJson(ValidSite());
-  for (const char* key : {"domain", "aliases", "account", "docroot", "status"}) {
+  for (const char* key : {"domain", "aliases", "account", "docroot", "status", "php", "https"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
 }
@@ -78,6 +107,8 @@ TEST(SiteSpecTest, DefaultsAndSortsOptionalFields) {
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_TRUE(s->aliases.empty());
   EXPECT_EQ(s->status, "active");
+  EXPECT_EQ(s->php, "");
+  EXPECT_FALSE(s->https);
 
   j["aliases"] = {"z.acme.example", "b.acme.example"};
   s = SiteSpecFromJson(j);
@@ -135,6 +166,16 @@ TEST(SiteSpecTest, RefusesEveryViolationWithItsField) {
        "path.not_canonical"},
       {"status unknown", [](Json& j) { j["status"] = "deleted"; }, "status", "status.invalid"},
       {"status wrong type", [](Json& j) { j["status"] = true; }, "status", "field.type"},
+      {"php wrong type", [](Json& j) { j["php"] = 8.2; }, "php", "field.type"},
+      {"php null", [](Json& j) { j["php"] = nullptr; }, "php", "field.type"},
+      {"php no dot", [](Json& j) { j["php"] = "82"; }, "php", "php.invalid"},
+      {"php two digit major", [](Json& j) { j["php"] = "10.1"; }, "php", "php.invalid"},
+      {"php three digit minor", [](Json& j) { j["php"] = "8.123"; }, "php", "php.invalid"},
+      {"php injection", [](Json& j) { j["php"] = "8.2;\n"; }, "php", "php.invalid"},
+      {"php path", [](Json& j) { j["php"] = "../8.2"; }, "php", "php.invalid"},
+      {"php trailing dot", [](Json& j) { j["php"] = "8."; }, "php", "php.invalid"},
+      {"https wrong type", [](Json& j) { j["https"] = "yes"; }, "https", "field.type"},
+      {"https number", [](Json& j) { j["https"] = 1; }, "https", "field.type"},
   };
   for (const auto& c : cases) {
     Json j = ToJson(ValidSite());

@@ -387,7 +387,7 @@ Checked<std::string> CheckDomain(std::string_view input) {
   return name;
 }
 
-Checked<std::string> CheckLogin(std::string_view input) {
+Checked<std::string> CheckLoginGrammar(std::string_view input) {
   if (input.empty()) return Refuse("login.empty", "The login is empty.");
   std::string quoted = QuoteForMessage(input);
   if (IsAsciiDigit(input.front())) {
@@ -411,6 +411,14 @@ Checked<std::string> CheckLogin(std::string_view input) {
   if (IsReservedLogin(name)) {
     return Refuse("login.reserved", "The login " + quoted + " is reserved for the system.");
   }
+  return name;
+}
+
+Checked<std::string> CheckLogin(std::string_view input) {
+  auto grammar = CheckLoginGrammar(input);
+  if (!grammar) return grammar;
+  const std::string& name = *grammar;
+  std::string quoted = QuoteForMessage(input);
   switch (LookUpAccount(name)) {
     case AccountLookup::kAbsent:
       return name;

@@ -9,9 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "common/result.h"
 
@@ -38,6 +37,10 @@ Checked<std::string> CheckDomain(std::string_view input);
 // account. Codes: login.empty, login.starts_with_digit, login.invalid_character,
 // login.too_short, login.too_long, login.reserved.
 Checked<std::string> CheckLogin(std::string_view input);
+// The same grammar and reserved names without asking this machine's user database: for the
+// agent, which re-checks a login whose Unix user it created itself (the account's user exists
+// there by design). Codes as CheckLogin.
+Checked<std::string> CheckLoginGrammar(std::string_view input);
 
 // Relative path inside an account root (docroot, FTP home): no "..", not absolute, no control
 // characters or backslashes, no empty or "." components after normalisation, <= 255 bytes,

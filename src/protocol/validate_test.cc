@@ -195,6 +195,27 @@ TEST(CheckLoginTest, RefusesEveryAccountOfThisMachine) {
   }
 }
 
+// The agent's variant: an account of this machine that fits the grammar is accepted (the agent
+// created it); reserved names and the grammar are still refused.
+TEST(CheckLoginGrammarTest, IgnoresThisMachinesAccountsButNotTheGrammar) {
+  setpwent();
+  while (struct passwd* pw = getpwent()) {
+    std::string name = pw->pw_name;
+    auto strict = CheckLogin(name);
+    EXPECT_FALSE(strict) << name;
+    auto grammar = CheckLoginGrammar(name);
+    auto expected_code = CheckLogin(name).error().code;
+    if (grammar) {
+      EXPECT_EQ(expected_code, "login.reserved") << name;
+    }
+  }
+  endpwent();
+  EXPECT_EQ(CheckLoginGrammar("acme").value(), "acme");
+  EXPECT_EQ(CheckLoginGrammar("root").error().code, "login.reserved");
+  EXPECT_EQ(CheckLoginGrammar("9lives").error().code, "login.starts_with_digit");
+  EXPECT_EQ(CheckLoginGrammar("ab").error().code, "login.too_short");
+}
+
 TEST(CheckRelativePathTest, NormalisesAndRefusesEveryCode) {
   ExpectCases("path", CheckRelativePath,
               {

@@ -74,6 +74,17 @@ UpInstance::UpInstance(UpOptions options) : options_(std::move(options)) {
   }
   api_port_ = 21000 + slot * 10;
   http_port_ = api_port_ + 1;
+  // The other daemons of the slot: 10 ports each, 100 passive FTP ports, 1000 uids, and a Unix
+  // user prefix of its own (a slot is held by one test at a time, so names never meet).
+  ports_.https = api_port_ + 2;
+  ports_.smtp = api_port_ + 3;
+  ports_.imap = api_port_ + 4;
+  ports_.ftp = api_port_ + 5;
+  ports_.dns = api_port_ + 6;
+  ports_.db = api_port_ + 7;
+  ports_.ftp_passive = 40000 + slot * 100;
+  uid_first_ = 64000 + slot * 1000;
+  user_prefix_ = "t" + std::to_string(slot);
 }
 
 UpInstance::~UpInstance() {
@@ -87,11 +98,21 @@ UpInstance::~UpInstance() {
 
 Status UpInstance::Start() {
   HP_TRY(setup_);
-  std::vector<std::string> argv = {HOSTPLANE_BIN,      "up",
-                                   "--data-dir",       data_dir(),
-                                   "--api-port",       std::to_string(api_port_),
-                                   "--http-port",      std::to_string(http_port_),
-                                   "--resync-seconds", std::to_string(options_.resync_seconds)};
+  std::vector<std::string> argv = {HOSTPLANE_BIN,        "up",
+                                   "--data-dir",         data_dir(),
+                                   "--api-port",         std::to_string(api_port_),
+                                   "--http-port",        std::to_string(http_port_),
+                                   "--resync-seconds",   std::to_string(options_.resync_seconds),
+                                   "--https-port",       std::to_string(ports_.https),
+                                   "--smtp-port",        std::to_string(ports_.smtp),
+                                   "--imap-port",        std::to_string(ports_.imap),
+                                   "--ftp-port",         std::to_string(ports_.ftp),
+                                   "--ftp-passive-port", std::to_string(ports_.ftp_passive),
+                                   "--dns-port",         std::to_string(ports_.dns),
+                                   "--db-port",          std::to_string(ports_.db),
+                                   "--unix-user-prefix", user_prefix_,
+                                   "--uid-first",        std::to_string(uid_first_),
+                                   "--uid-last",         std::to_string(uid_first_ + 999)};
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::map<std::string, std::string> env = {{"HOSTPLANE_EXEC_AUDIT", prefix_ + "/exec.audit"}};
   auto child = ChildProcess::Start(argv, prefix_ + "/up.log", env);

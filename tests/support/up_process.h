@@ -68,6 +68,13 @@ class UpInstance {
   const std::string& prefix() const { return prefix_; }
   std::string data_dir() const { return prefix_ + "/var"; }
   int api_port() const { return api_port_; }
+  struct ServicePorts {
+    int https = 0, smtp = 0, imap = 0, ftp = 0, ftp_passive = 0, dns = 0, db = 0;
+  };
+  const ServicePorts& ports() const { return ports_; }
+  // The Unix user of an account login on this instance (its prefix + login).
+  std::string UnixUser(const std::string& login) const { return user_prefix_ + login; }
+  int64_t uid_first() const { return uid_first_; }
   int http_port() const { return http_port_; }
   const std::string& token() const { return token_; }
   std::string log() const;  // what hostplane up printed, for failure messages
@@ -95,6 +102,9 @@ class UpInstance {
   int slot_fd_ = -1;
   int api_port_ = 0;
   int http_port_ = 0;
+  ServicePorts ports_;
+  int64_t uid_first_ = 0;
+  std::string user_prefix_;
   std::string token_;
   std::optional<ChildProcess> process_;
   Status setup_;  // an error of the constructor (no temp dir, no port slot)

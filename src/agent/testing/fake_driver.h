@@ -5,6 +5,7 @@
 // fake/<name>.txt. Its "validator" refuses any live file containing "BAD" and names the file only
 // when it contains "BAD-NAMED". Header-only, for hp_agent_test.
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -47,7 +48,7 @@ class FakeDriver final : public ServiceDriver {
     auto names = fs_.ListDir("fake");
     if (!names) return Fail(names.error());
     for (const auto& n : *names) {
-      if (n.front() == '.') continue;
+      if (n.front() == '.' || n == kDerived) continue;
       auto c = fs_.ReadFile("fake/" + n);
       if (!c) return Fail(c.error());
       if (*c && (*c)->find("BAD") != std::string::npos) {
@@ -64,11 +65,36 @@ class FakeDriver final : public ServiceDriver {
     return Ok();
   }
   Status Finish(const protocol::Task&) override { return Ok(); }
+  // Derives fake/_all (every live file's name and content, sorted), as a Postfix map is derived
+  // from per-domain fragments.
+  Status Assemble() override {
+    ++assembles;
+    auto derived = Derive();
+    if (!derived) return Fail(derived.error());
+    return fs_.WriteFileAtomic(std::string("fake/") + kDerived, *derived, 0644);
+  }
+  // What fake/_all must hold for the live tree.
+  Result<std::string> Derive() const {
+    auto names = fs_.ListDir("fake");
+    if (!names) return Fail(names.error());
+    std::vector<std::string> sorted(names->begin(), names->end());
+    std::sort(sorted.begin(), sorted.end());
+    std::string out;
+    for (const auto& n : sorted) {
+      if (n.front() == '.' || n == kDerived) continue;
+      auto c = fs_.ReadFile("fake/" + n);
+      if (!c) return Fail(c.error());
+      if (*c) out += n + "=" + **c + "\n";
+    }
+    return out;
+  }
 
+  static constexpr const char* kDerived = "_all";
   static std::string Path(const std::string& name) { return "fake/" + name + ".txt"; }
 
   int validations = 0;
   int reloads = 0;
+  int assembles = 0;
   bool fail_reload = false;
   std::function<void()> on_validate;
 

@@ -223,6 +223,29 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"GET", "/api/v1/tasks/{id}", true, &ApiServer::GetTask},
       {"GET", "/api/v1/tasks/{id}/wait", true, &ApiServer::WaitTask},
       {"GET", "/api/v1/audit", true, &ApiServer::ListAudit},
+      {"POST", "/api/v1/customers/{login}/suspend", true, &ApiServer::SuspendCustomer},
+      {"POST", "/api/v1/customers/{login}/resume", true, &ApiServer::ResumeCustomer},
+      {"POST", "/api/v1/mailboxes", true, &ApiServer::AddMailbox},
+      {"GET", "/api/v1/mailboxes", true, &ApiServer::ListMailboxes},
+      {"DELETE", "/api/v1/mailboxes/{address}", true, &ApiServer::RemoveMailbox},
+      {"POST", "/api/v1/forwarders", true, &ApiServer::AddForwarder},
+      {"GET", "/api/v1/forwarders", true, &ApiServer::ListForwarders},
+      {"DELETE", "/api/v1/forwarders/{address}", true, &ApiServer::RemoveForwarder},
+      {"POST", "/api/v1/ftp-users", true, &ApiServer::AddFtpUser},
+      {"GET", "/api/v1/ftp-users", true, &ApiServer::ListFtpUsers},
+      {"DELETE", "/api/v1/ftp-users/{user}", true, &ApiServer::RemoveFtpUser},
+      {"POST", "/api/v1/databases", true, &ApiServer::AddDatabase},
+      {"GET", "/api/v1/databases", true, &ApiServer::ListDatabases},
+      {"DELETE", "/api/v1/databases/{name}", true, &ApiServer::RemoveDatabase},
+      {"POST", "/api/v1/zones", true, &ApiServer::AddZone},
+      {"GET", "/api/v1/zones", true, &ApiServer::ListZones},
+      {"GET", "/api/v1/zones/{zone}", true, &ApiServer::GetZone},
+      {"DELETE", "/api/v1/zones/{zone}", true, &ApiServer::RemoveZone},
+      {"POST", "/api/v1/zones/{zone}/records", true, &ApiServer::AddRecord},
+      {"GET", "/api/v1/zones/{zone}/records", true, &ApiServer::ListRecords},
+      {"DELETE", "/api/v1/zones/{zone}/records", true, &ApiServer::RemoveRecord},
+      {"POST", "/api/v1/certificates", true, &ApiServer::IssueCertificate},
+      {"GET", "/api/v1/certificates", true, &ApiServer::ListCertificates},
   };
   return kRoutes;
 }
@@ -495,8 +518,9 @@ Result<ApiReply> ApiServer::CreateSite(const ApiCall& call) {
   auto customer = r.String("customer", Presence::kRequired);
   auto aliases = r.StringArray("aliases", Presence::kOptional);
   auto docroot = r.String("docroot", Presence::kOptional);
+  auto php = r.String("php", Presence::kOptional);
   HP_TRY(r.Finish());
-  SiteInput in{*domain, *customer, aliases.value_or(std::vector<std::string>{}), docroot};
+  SiteInput in{*domain, *customer, aliases.value_or(std::vector<std::string>{}), docroot, php};
   auto change = service_.CreateSite(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("site", *change));
@@ -527,6 +551,7 @@ Result<ApiReply> ApiServer::UpdateSite(const ApiCall& call) {
   SitePatch patch;
   patch.aliases = r.StringArray("aliases", Presence::kOptional);
   patch.docroot = r.String("docroot", Presence::kOptional);
+  patch.php = r.String("php", Presence::kOptional);
   HP_TRY(r.Finish());
   auto change = service_.UpdateSite(call.actor, call.path.at("domain"), patch);
   if (!change) return Fail(change.error());
@@ -565,11 +590,15 @@ Result<ApiReply> ApiServer::CreateNode(const ApiCall& call) {
   auto name = r.String("name", Presence::kRequired);
   auto roles = r.StringArray("roles", Presence::kRequired);
   auto capacity = r.Integer("capacity", Presence::kOptional);
+  auto ipv4 = r.String("ipv4", Presence::kOptional);
+  auto ipv6 = r.String("ipv6", Presence::kOptional);
   HP_TRY(r.Finish());
   NodeInput in;
   in.name = *name;
   in.roles = *roles;
   if (capacity) in.capacity = *capacity;
+  in.ipv4 = ipv4.value_or("");
+  in.ipv6 = ipv6.value_or("");
   auto change = service_.CreateNode(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("node", *change));
@@ -666,6 +695,231 @@ Result<ApiReply> ApiServer::ListAudit(const ApiCall& call) {
   auto list = service_.ListAudit(call.actor, page, object);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson("audit", *list, page.limit));
+}
+
+// ---- services beside sites (issue 3) ----
+
+Result<ApiReply> ApiServer::SuspendCustomer(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.SuspendCustomer(call.actor, call.path.at("login"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("customer", *change));
+}
+
+Result<ApiReply> ApiServer::ResumeCustomer(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.ResumeCustomer(call.actor, call.path.at("login"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("customer", *change));
+}
+
+Result<ApiReply> ApiServer::ListOf(const ApiCall& call, const char* kind, const char* key,
+                                   const char* parent_param) {
+  std::set<std::string> known = {"customer"};
+  if (parent_param) known.insert(parent_param);
+  QueryReader q(call.req, known);
+  auto customer = q.String("customer");
+  std::optional<std::string> parent;
+  if (parent_param) parent = q.String(parent_param);
+  HP_TRY(q.Finish());
+  auto list = service_.ListResources(call.actor, kind, customer, parent);
+  if (!list) return Fail(list.error());
+  return Reply(200, ListJson(key, *list, std::nullopt));
+}
+
+Result<ApiReply> ApiServer::AddMailbox(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  MailboxInput in;
+  in.address = r.String("address", Presence::kRequired).value_or("");
+  in.customer = r.String("customer", Presence::kOptional);
+  in.password = r.String("password", Presence::kRequired).value_or("");
+  in.quota_mb = r.Integer("quota_mb", Presence::kOptional);
+  HP_TRY(r.Finish());
+  auto change = service_.AddMailbox(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("mailbox", *change));
+}
+
+Result<ApiReply> ApiServer::ListMailboxes(const ApiCall& call) {
+  return ListOf(call, "mailbox", "mailboxes", "domain");
+}
+
+Result<ApiReply> ApiServer::RemoveMailbox(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveMailbox(call.actor, call.path.at("address"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("mailbox", *change));
+}
+
+Result<ApiReply> ApiServer::AddForwarder(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  ForwarderInput in;
+  in.address = r.String("address", Presence::kRequired).value_or("");
+  in.targets = r.StringArray("targets", Presence::kRequired).value_or(std::vector<std::string>{});
+  in.customer = r.String("customer", Presence::kOptional);
+  HP_TRY(r.Finish());
+  auto change = service_.AddForwarder(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("forwarder", *change));
+}
+
+Result<ApiReply> ApiServer::ListForwarders(const ApiCall& call) {
+  return ListOf(call, "forwarder", "forwarders", "domain");
+}
+
+Result<ApiReply> ApiServer::RemoveForwarder(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveForwarder(call.actor, call.path.at("address"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("forwarder", *change));
+}
+
+Result<ApiReply> ApiServer::AddFtpUser(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  FtpUserInput in;
+  in.user = r.String("user", Presence::kRequired).value_or("");
+  in.customer = r.String("customer", Presence::kRequired).value_or("");
+  in.password = r.String("password", Presence::kRequired).value_or("");
+  in.home = r.String("home", Presence::kOptional).value_or("");
+  HP_TRY(r.Finish());
+  auto change = service_.AddFtpUser(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("ftp_user", *change));
+}
+
+Result<ApiReply> ApiServer::ListFtpUsers(const ApiCall& call) {
+  return ListOf(call, "ftpuser", "ftp_users", nullptr);
+}
+
+Result<ApiReply> ApiServer::RemoveFtpUser(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveFtpUser(call.actor, call.path.at("user"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("ftp_user", *change));
+}
+
+Result<ApiReply> ApiServer::AddDatabase(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  DatabaseInput in;
+  in.name = r.String("name", Presence::kRequired).value_or("");
+  in.customer = r.String("customer", Presence::kRequired).value_or("");
+  in.password = r.String("password", Presence::kRequired).value_or("");
+  HP_TRY(r.Finish());
+  auto change = service_.AddDatabase(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("database", *change));
+}
+
+Result<ApiReply> ApiServer::ListDatabases(const ApiCall& call) {
+  return ListOf(call, "database", "databases", nullptr);
+}
+
+Result<ApiReply> ApiServer::RemoveDatabase(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveDatabase(call.actor, call.path.at("name"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("database", *change));
+}
+
+Result<ApiReply> ApiServer::AddZone(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  ZoneInput in;
+  in.zone = r.String("zone", Presence::kRequired).value_or("");
+  in.customer = r.String("customer", Presence::kRequired).value_or("");
+  HP_TRY(r.Finish());
+  auto change = service_.AddZone(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("zone", *change));
+}
+
+Result<ApiReply> ApiServer::ListZones(const ApiCall& call) {
+  return ListOf(call, "zone", "zones", nullptr);
+}
+
+Result<ApiReply> ApiServer::GetZone(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto spec = service_.ZoneRecords(call.actor, call.path.at("zone"));
+  if (!spec) return Fail(spec.error());
+  return Reply(200, {{"zone", *spec}});
+}
+
+Result<ApiReply> ApiServer::RemoveZone(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveZone(call.actor, call.path.at("zone"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("zone", *change));
+}
+
+Result<ApiReply> ApiServer::AddRecord(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  RecordInput in;
+  in.zone = call.path.at("zone");
+  in.name = r.String("name", Presence::kRequired).value_or("");
+  in.type = r.String("type", Presence::kRequired).value_or("");
+  in.value = r.String("value", Presence::kRequired).value_or("");
+  in.ttl = r.Integer("ttl", Presence::kOptional);
+  HP_TRY(r.Finish());
+  auto change = service_.AddRecord(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("record", *change));
+}
+
+Result<ApiReply> ApiServer::ListRecords(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto canonical = protocol::CheckDomain(call.path.at("zone"));
+  if (!canonical) return Fail(Error::NotFound("zone '" + call.path.at("zone") + "' not found"));
+  auto list = service_.ListResources(call.actor, "record", std::nullopt, *canonical);
+  if (!list) return Fail(list.error());
+  return Reply(200, ListJson("records", *list, std::nullopt));
+}
+
+Result<ApiReply> ApiServer::RemoveRecord(const ApiCall& call) {
+  QueryReader q(call.req, {"name", "type", "value"});
+  RecordInput in;
+  in.zone = call.path.at("zone");
+  in.name = q.String("name").value_or("");
+  in.type = q.String("type").value_or("");
+  in.value = q.String("value").value_or("");
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveRecord(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("record", *change));
+}
+
+Result<ApiReply> ApiServer::IssueCertificate(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  auto domain = r.String("domain", Presence::kRequired);
+  HP_TRY(r.Finish());
+  auto change = service_.IssueCertificate(call.actor, domain.value_or(""));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("certificate", *change));
+}
+
+Result<ApiReply> ApiServer::ListCertificates(const ApiCall& call) {
+  return ListOf(call, "cert", "certificates", nullptr);
 }
 
 }  // namespace hostplane::controller

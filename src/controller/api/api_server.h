@@ -98,6 +98,32 @@ class ApiServer {
   Result<ApiReply> GetTask(const ApiCall& call);
   Result<ApiReply> WaitTask(const ApiCall& call);
   Result<ApiReply> ListAudit(const ApiCall& call);
+  Result<ApiReply> SuspendCustomer(const ApiCall& call);
+  Result<ApiReply> ResumeCustomer(const ApiCall& call);
+  Result<ApiReply> AddMailbox(const ApiCall& call);
+  Result<ApiReply> ListMailboxes(const ApiCall& call);
+  Result<ApiReply> RemoveMailbox(const ApiCall& call);
+  Result<ApiReply> AddForwarder(const ApiCall& call);
+  Result<ApiReply> ListForwarders(const ApiCall& call);
+  Result<ApiReply> RemoveForwarder(const ApiCall& call);
+  Result<ApiReply> AddFtpUser(const ApiCall& call);
+  Result<ApiReply> ListFtpUsers(const ApiCall& call);
+  Result<ApiReply> RemoveFtpUser(const ApiCall& call);
+  Result<ApiReply> AddDatabase(const ApiCall& call);
+  Result<ApiReply> ListDatabases(const ApiCall& call);
+  Result<ApiReply> RemoveDatabase(const ApiCall& call);
+  Result<ApiReply> AddZone(const ApiCall& call);
+  Result<ApiReply> ListZones(const ApiCall& call);
+  Result<ApiReply> GetZone(const ApiCall& call);
+  Result<ApiReply> RemoveZone(const ApiCall& call);
+  Result<ApiReply> AddRecord(const ApiCall& call);
+  Result<ApiReply> ListRecords(const ApiCall& call);
+  Result<ApiReply> RemoveRecord(const ApiCall& call);
+  Result<ApiReply> IssueCertificate(const ApiCall& call);
+  Result<ApiReply> ListCertificates(const ApiCall& call);
+  // A list of one kind of Resource, filtered by ?customer= and, when parent_param is set, by it.
+  Result<ApiReply> ListOf(const ApiCall& call, const char* kind, const char* key,
+                          const char* parent_param);
 
   // Authenticates (when the route needs it), binds the path parameters and runs the handler.
   Result<ApiReply> Serve(const Route& route, const std::vector<std::string>& params,

@@ -177,9 +177,10 @@ TEST_F(ApiServerTest, SiteLifecycleQueuesTasksForTheNode) {
                                               {"aliases", {"www.shop.acme.example"}}});
   ASSERT_EQ(created.status, 201) << created.raw;
   EXPECT_EQ(created.body["site"]["domain"], "shop.acme.example");
-  ASSERT_EQ(created.body["tasks"].size(), 1u);
-  EXPECT_EQ(created.body["tasks"][0]["kind"], "site.ensure");
-  EXPECT_EQ(created.body["tasks"][0]["state"], "pending");
+  ASSERT_EQ(created.body["tasks"].size(), 2u);
+  EXPECT_EQ(created.body["tasks"][0]["kind"], "account.ensure");
+  EXPECT_EQ(created.body["tasks"][1]["kind"], "site.ensure");
+  EXPECT_EQ(created.body["tasks"][1]["state"], "pending");
 
   Answer by_customer = Get("/api/v1/sites?customer=acme");
   ASSERT_EQ(by_customer.status, 200);
@@ -244,9 +245,10 @@ TEST_F(ApiServerTest, MetricsExposeTaskStateAndNodes) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
-  EXPECT_NE(r->body.find("hostplane_tasks{state=\"pending\"} 1\n"), std::string::npos) << r->body;
+  // The site and its account.
+  EXPECT_NE(r->body.find("hostplane_tasks{state=\"pending\"} 2\n"), std::string::npos) << r->body;
   EXPECT_NE(r->body.find("hostplane_nodes 1\n"), std::string::npos);
-  EXPECT_NE(r->body.find("hostplane_node_head_revision{node=\"local\"} 1\n"), std::string::npos);
+  EXPECT_NE(r->body.find("hostplane_node_head_revision{node=\"local\"} 2\n"), std::string::npos);
 }
 
 TEST_F(ApiServerTest, PlansListTheDefaultPlan) {

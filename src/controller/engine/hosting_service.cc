@@ -1,11 +1,14 @@
 #include "controller/engine/hosting_service.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
 
 #include "common/crypto.h"
+#include "controller/engine/hosting_support.h"
 #include "controller/engine/task_engine.h"
 #include "controller/store/entity_json.h"
 #include "protocol/messages.h"
@@ -13,6 +16,14 @@
 
 namespace hostplane::controller {
 namespace {
+
+using hosting::Append;
+using hosting::Authorize;
+using hosting::CustomerObject;
+using hosting::FieldError;
+using hosting::NotFoundMessage;
+using hosting::NotifyNodes;
+using hosting::SiteObject;
 
 constexpr const char* kDefaultPlan = "default";
 constexpr const char* kWebRole = "web";
@@ -42,11 +53,18 @@ constexpr LimitRule kLimitRules[] = {
 // Every action Can() knows. Anything else is denied, whoever asks.
 const std::set<std::string>& KnownActions() {
   static const std::set<std::string> kActions = {
-      "customer.create", "customer.read", "customer.list", "customer.update", "customer.delete",
-      "site.create",     "site.read",     "site.list",     "site.update",     "site.remove",
-      "node.create",     "node.read",     "node.list",     "plan.create",     "plan.read",
-      "plan.list",       "task.read",     "task.list",     "audit.list",      "token.create",
-      "metrics.read",
+      "customer.create", "customer.read",    "customer.list",    "customer.update",
+      "customer.delete", "site.create",      "site.read",        "site.list",
+      "site.update",     "site.remove",      "node.create",      "node.read",
+      "node.list",       "plan.create",      "plan.read",        "plan.list",
+      "task.read",       "task.list",        "audit.list",       "token.create",
+      "metrics.read",    "customer.suspend", "customer.resume",  "mailbox.create",
+      "mailbox.remove",  "mailbox.list",     "forwarder.create", "forwarder.remove",
+      "forwarder.list",  "ftpuser.create",   "ftpuser.remove",   "ftpuser.list",
+      "database.create", "database.remove",  "database.list",    "zone.create",
+      "zone.remove",     "zone.list",        "zone.read",        "record.create",
+      "record.remove",   "record.list",      "cert.create",      "cert.list",
+      "maildomain.list",
   };
   return kActions;
 }
@@ -56,10 +74,30 @@ const std::set<std::string>& KnownRoles() {
   return kRoles;
 }
 
-std::string SiteObject(const std::string& domain) { return "site:" + domain; }
-std::string CustomerObject(const std::string& login) { return "customer:" + login; }
 std::string NodeObject(const std::string& name) { return "node:" + name; }
 std::string PlanObject(const std::string& name) { return "plan:" + name; }
+
+// A site's PHP version: "" (static) or one of the versions the web nodes offer.
+std::optional<protocol::Violation> CheckPhp(const std::string& php,
+                                            const std::vector<std::string>& offered) {
+  if (php.empty() || std::find(offered.begin(), offered.end(), php) != offered.end()) {
+    return std::nullopt;
+  }
+  std::string list;
+  for (const auto& v : offered) list += (list.empty() ? "" : ", ") + v;
+  return protocol::Violation{"php.unavailable", "PHP " + protocol::QuoteForMessage(php) +
+                                                    " is not offered; choose one of: " + list +
+                                                    " (or \"\" for none)."};
+}
+
+// An IP address in its canonical text form (inet_pton then inet_ntop), or nullopt.
+std::optional<std::string> CheckAddress(int family, const std::string& text) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (text.size() > 45 || inet_pton(family, text.c_str(), buf) != 1) return std::nullopt;
+  char out[INET6_ADDRSTRLEN];
+  if (inet_ntop(family, buf, out, sizeof out) == nullptr) return std::nullopt;
+  return std::string(out);
+}
 
 bool IsPlanNameChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
@@ -71,16 +109,6 @@ std::optional<protocol::Violation> CheckPlanName(const std::string& name) {
   return protocol::Violation{"plan.invalid_name",
                              "A plan name is 2 to 32 lowercase letters, digits and '-', starting "
                              "with a letter."};
-}
-
-Status Authorize(const Actor& actor, const std::string& action, const std::string& object) {
-  if (Can(actor, action, object)) return Ok();
-  return Fail(Error::Forbidden("'" + actor.name + "' may not " + action + " " + object));
-}
-
-// An error about named fields with a code other than kInvalid (taken, over a limit, ...).
-Error FieldError(ErrorCode code, std::map<std::string, std::string> fields, std::string message) {
-  return Error{code, std::move(message), std::move(fields)};
 }
 
 // The plan's limit on sites, refused when the customer already has more sites than it allows.
@@ -167,67 +195,9 @@ Status CheckNamesFree(StoreTxn& tx, const std::vector<std::pair<std::string, std
 
 // The active web node with the fewest sites below its capacity (lowest id on a tie).
 Result<Node> PlaceSite(StoreTxn& tx) {
-  auto nodes = tx.ListNodes();
-  if (!nodes) return Fail(nodes.error());
   auto counts = tx.SiteCountByNode();
   if (!counts) return Fail(counts.error());
-  const Node* best = nullptr;
-  int64_t best_count = 0;
-  for (const auto& n : *nodes) {
-    if (n.status != "active") continue;
-    if (std::find(n.roles.begin(), n.roles.end(), kWebRole) == n.roles.end()) continue;
-    auto it = counts->find(n.id);
-    int64_t count = it == counts->end() ? 0 : it->second;
-    if (count >= n.capacity) continue;
-    if (!best || count < best_count) {
-      best = &n;
-      best_count = count;
-    }
-  }
-  if (!best) {
-    return Fail(FieldError(ErrorCode::kUnavailable, {{"domain", "node.none_available"}},
-                           "no active web node has room for another site"));
-  }
-  return *best;
-}
-
-Json EnsureSpec(const Site& s) {
-  protocol::SiteSpec spec;
-  spec.domain = s.domain;
-  spec.aliases = s.aliases;
-  std::sort(spec.aliases.begin(), spec.aliases.end());
-  spec.account = s.customer_login;
-  spec.docroot = s.docroot;
-  spec.status = s.status == "suspended" ? "suspended" : "active";
-  return protocol::ToJson(spec);
-}
-
-Json RemovalSpec(const Site& s, bool remove_content) {
-  protocol::SiteRemoval removal;
-  removal.domain = s.domain;
-  removal.account = s.customer_login;
-  removal.docroot = s.docroot;
-  removal.remove_content = remove_content;
-  return protocol::ToJson(removal);
-}
-
-Status Append(StoreTxn& tx, std::vector<TaskRecord>& tasks, int64_t node_id,
-              const std::string& object, const char* kind, const Json& spec, int64_t change_id) {
-  auto task = tx.AppendTask(node_id, object, kind, spec, change_id);
-  if (!task) return Fail(task.error());
-  tasks.push_back(std::move(*task));
-  return Ok();
-}
-
-std::string NotFoundMessage(const char* what, const std::string& name) {
-  return std::string(what) + " '" + name + "' not found";
-}
-
-// Rings each node's doorbell once with its newest revision, after the commit.
-void NotifyNodes(TaskEngine& engine, const std::vector<TaskRecord>& tasks) {
-  std::map<std::string, int64_t> heads;
-  for (const auto& t : tasks) heads[t.node_name] = std::max(heads[t.node_name], t.revision);
-  for (const auto& [node, head] : heads) engine.Notify(node, head);
+  return hosting::PlaceOnRole(tx, kWebRole, *counts, "domain");
 }
 
 }  // namespace
@@ -238,8 +208,9 @@ bool Can(const Actor& actor, const std::string& action, const std::string& objec
   return actor.role == "admin";
 }
 
-HostingService::HostingService(Store& store, TaskEngine& engine, const Clock& clock)
-    : store_(store), engine_(engine), clock_(clock) {}
+HostingService::HostingService(Store& store, TaskEngine& engine, const Clock& clock,
+                               HostingOptions options)
+    : store_(store), engine_(engine), clock_(clock), options_(std::move(options)) {}
 
 Result<Change<Customer>> HostingService::CreateCustomer(const Actor& actor,
                                                         const CustomerInput& in) {
@@ -295,6 +266,15 @@ Result<Change<Customer>> HostingService::CreateCustomer(const Actor& actor,
                                       "there is no plan named '" + plan_name + "'"));
     }
     customer.plan_id = (*plan)->id;
+    auto uid = tx.NextCounter("uid", options_.uid_first);
+    if (!uid) return Fail(uid.error());
+    if (*uid > options_.uid_last) {
+      return Fail(FieldError(ErrorCode::kUnavailable, {{"login", "uid.range_exhausted"}},
+                             "every Unix uid of the configured range (" +
+                                 std::to_string(options_.uid_first) + "-" +
+                                 std::to_string(options_.uid_last) + ") has been given out"));
+    }
+    customer.uid = *uid;
     auto stored = tx.InsertCustomer(customer);
     if (!stored) return Fail(stored.error());
     auto audit = tx.Audit(actor.name, "customer.create", CustomerObject(stored->login), nullptr,
@@ -358,36 +338,6 @@ Result<Change<Customer>> HostingService::UpdateCustomer(const Actor& actor,
   return change;
 }
 
-Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
-                                                        const std::string& login,
-                                                        bool remove_content) {
-  Change<Customer> change;
-  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
-    HP_TRY(Authorize(actor, "customer.delete", CustomerObject(login)));
-    auto customer = tx.FindCustomer(login);
-    if (!customer) return Fail(customer.error());
-    if (!*customer) return Fail(Error::NotFound(NotFoundMessage("customer", login)));
-    auto sites = tx.SitesOfCustomer((*customer)->id);
-    if (!sites) return Fail(sites.error());
-
-    Json before = ToJson(**customer);
-    before["sites"] = Json::array();
-    for (const auto& s : *sites) before["sites"].push_back(s.domain);
-    auto audit = tx.Audit(actor.name, "customer.delete", CustomerObject(login), before, nullptr);
-    if (!audit) return Fail(audit.error());
-
-    change = Change<Customer>{**customer, {}, *audit};
-    for (const auto& s : *sites) {
-      HP_TRY(tx.DeleteSite(s.id));
-      HP_TRY(Append(tx, change.tasks, s.node_id, SiteObject(s.domain), protocol::kSiteRemove,
-                    RemovalSpec(s, remove_content), *audit));
-    }
-    return tx.DeleteCustomer((*customer)->id);
-  }));
-  NotifyNodes(engine_, change.tasks);
-  return change;
-}
-
 Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteInput& in) {
   protocol::FieldErrors errors;
   auto domain = protocol::CheckDomain(in.domain);
@@ -405,6 +355,14 @@ Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteIn
     }
   } else if (domain) {
     docroot = "sites/" + *domain + "/public";
+  }
+  std::string php;
+  if (in.php) {
+    if (auto v = CheckPhp(*in.php, options_.php_versions)) {
+      errors.Add("php", *v);
+    } else {
+      php = *in.php;
+    }
   }
   if (!errors.empty()) return Fail(errors.ToError());
 
@@ -440,6 +398,7 @@ Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteIn
     site.domain = *domain;
     site.aliases = aliases.sorted;
     site.docroot = docroot;
+    site.php = php;
     site.node_id = node->id;
     auto stored = tx.InsertSite(site);
     if (!stored) return Fail(stored.error());
@@ -447,8 +406,11 @@ Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteIn
         tx.Audit(actor.name, "site.create", SiteObject(stored->domain), nullptr, ToJson(*stored));
     if (!audit) return Fail(audit.error());
     change = Change<Site>{*stored, {}, *audit};
-    return Append(tx, change.tasks, stored->node_id, SiteObject(stored->domain),
-                  protocol::kSiteEnsure, EnsureSpec(*stored), *audit);
+    // The account's user (and PHP pool) first: the site's files belong to it.
+    HP_TRY(hosting::SyncAccount(tx, change.tasks, **customer, stored->node_id, *audit));
+    HP_TRY(Append(tx, change.tasks, stored->node_id, SiteObject(stored->domain),
+                  protocol::kSiteEnsure, hosting::SiteEnsureSpec(*stored, **customer), *audit));
+    return hosting::SyncZonesOf(tx, change.tasks, **customer, *audit, options_, clock_.NowMillis());
   }));
   NotifyNodes(engine_, change.tasks);
   return change;
@@ -488,6 +450,9 @@ Result<Change<Site>> HostingService::UpdateSite(const Actor& actor, const std::s
       errors.Add("docroot", d.error());
     }
   }
+  if (patch.php) {
+    if (auto v = CheckPhp(*patch.php, options_.php_versions)) errors.Add("php", *v);
+  }
   if (!errors.empty()) return Fail(errors.ToError());
 
   Change<Site> change;
@@ -500,7 +465,9 @@ Result<Change<Site>> HostingService::UpdateSite(const Actor& actor, const std::s
     Site after = before;
     if (aliases) after.aliases = aliases->sorted;
     if (docroot) after.docroot = *docroot;
-    if (after.aliases == before.aliases && after.docroot == before.docroot) {
+    if (patch.php) after.php = *patch.php;
+    if (after.aliases == before.aliases && after.docroot == before.docroot &&
+        after.php == before.php) {
       change = Change<Site>{before, {}, 0};  // nothing to change, nothing to apply
       return Ok();
     }
@@ -513,8 +480,15 @@ Result<Change<Site>> HostingService::UpdateSite(const Actor& actor, const std::s
                           ToJson(**stored));
     if (!audit) return Fail(audit.error());
     change = Change<Site>{**stored, {}, *audit};
-    return Append(tx, change.tasks, (*stored)->node_id, SiteObject(before.domain),
-                  protocol::kSiteEnsure, EnsureSpec(**stored), *audit);
+    auto owner = tx.FindCustomerById(before.customer_id);
+    if (!owner) return Fail(owner.error());
+    if (!*owner) return Fail(Error::Internal("the owner of '" + before.domain + "' vanished"));
+    if (after.php != before.php) {
+      HP_TRY(hosting::SyncAccount(tx, change.tasks, **owner, before.node_id, *audit));
+    }
+    HP_TRY(Append(tx, change.tasks, (*stored)->node_id, SiteObject(before.domain),
+                  protocol::kSiteEnsure, hosting::SiteEnsureSpec(**stored, **owner), *audit));
+    return hosting::SyncZonesOf(tx, change.tasks, **owner, *audit, options_, clock_.NowMillis());
   }));
   NotifyNodes(engine_, change.tasks);
   return change;
@@ -536,8 +510,15 @@ Result<Change<Site>> HostingService::RemoveSite(const Actor& actor, const std::s
         tx.Audit(actor.name, "site.remove", SiteObject(site.domain), ToJson(site), nullptr);
     if (!audit) return Fail(audit.error());
     change = Change<Site>{site, {}, *audit};
-    return Append(tx, change.tasks, site.node_id, SiteObject(site.domain), protocol::kSiteRemove,
-                  RemovalSpec(site, remove_content), *audit);
+    HP_TRY(Append(tx, change.tasks, site.node_id, SiteObject(site.domain), protocol::kSiteRemove,
+                  hosting::SiteRemovalSpec(site, remove_content), *audit));
+    auto owner = tx.FindCustomerById(site.customer_id);
+    if (!owner) return Fail(owner.error());
+    if (!*owner) return Ok();
+    if (!site.php.empty()) {
+      HP_TRY(hosting::SyncAccount(tx, change.tasks, **owner, site.node_id, *audit));
+    }
+    return hosting::SyncZonesOf(tx, change.tasks, **owner, *audit, options_, clock_.NowMillis());
   }));
   NotifyNodes(engine_, change.tasks);
   return change;
@@ -555,6 +536,21 @@ Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeIn
                  {"role.unknown", "Roles are web, mail, dns, ftp and db."});
     } else if (std::find(roles.begin(), roles.end(), in.roles[i]) == roles.end()) {
       roles.push_back(in.roles[i]);
+    }
+  }
+  std::string ipv4, ipv6;
+  if (!in.ipv4.empty()) {
+    if (auto a = CheckAddress(AF_INET, in.ipv4)) {
+      ipv4 = *a;
+    } else {
+      errors.Add("ipv4", {"address.invalid", "ipv4 must be an IPv4 address like 192.0.2.10."});
+    }
+  }
+  if (!in.ipv6.empty()) {
+    if (auto a = CheckAddress(AF_INET6, in.ipv6)) {
+      ipv6 = *a;
+    } else {
+      errors.Add("ipv6", {"address.invalid", "ipv6 must be an IPv6 address like 2001:db8::10."});
     }
   }
   if (in.capacity < 1 || in.capacity > kMaxNodeCapacity) {
@@ -576,6 +572,8 @@ Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeIn
     node.name = *name;
     node.roles = roles;
     node.capacity = in.capacity;
+    node.ipv4 = ipv4;
+    node.ipv6 = ipv6;
     auto stored = tx.InsertNode(node);
     if (!stored) return Fail(stored.error());
     auto audit =

@@ -58,17 +58,75 @@ struct SiteInput {
   std::string customer;  // login
   std::vector<std::string> aliases;
   std::optional<std::string> docroot;  // relative to the account home; default "sites/<domain>"
+  std::optional<std::string> php;      // a PHP version HostingOptions lists, or "" (default)
 };
 
 struct SitePatch {
   std::optional<std::vector<std::string>> aliases;
   std::optional<std::string> docroot;
+  std::optional<std::string> php;  // "" turns PHP off; a version must be one HostingOptions lists
 };
 
 struct NodeInput {
   std::string name;
   std::vector<std::string> roles;
   int64_t capacity = 10000;
+  std::string ipv4;  // the address DNS records point at ("" = none)
+  std::string ipv6;
+};
+
+// Settings of the hosting service (the controller's command line / config).
+struct HostingOptions {
+  // Unix uids (and gids, the same number) of accounts: allocated once each, never reused.
+  int64_t uid_first = 20000;
+  int64_t uid_last = 59999;
+  // PHP versions the web nodes offer; a site's "php" must be one of them. The first is the
+  // default for "php": "default".
+  std::vector<std::string> php_versions = {"8.2"};
+  // Name servers written as NS records of every zone ("" list: ns1.<zone>, glued to the DNS
+  // node's address).
+  std::vector<std::string> nameservers;
+  int64_t default_ttl = 3600;
+  // ACME: the directory URL and the contact address; empty directory = certificates disabled.
+  std::string acme_directory;
+  std::string acme_email;
+  int64_t renew_before_days = 30;
+};
+
+// Mail. An address is "local@domain"; a catch-all is the forwarder "@domain" (an explicit option,
+// never implied).
+struct MailboxInput {
+  std::string address;
+  std::optional<std::string> customer;  // needed when the domain is not a mail domain yet
+  std::string password;                 // plain text; only its hash is kept
+  std::optional<int64_t> quota_mb;      // default: the plan's mailbox quota, else 1024
+};
+struct ForwarderInput {
+  std::string address;  // "sales@acme.example", or "@acme.example" for the catch-all
+  std::vector<std::string> targets;
+  std::optional<std::string> customer;
+};
+struct FtpUserInput {
+  std::string user;  // <account>_<suffix>
+  std::string customer;
+  std::string password;
+  std::string home;  // relative to the account home; "" = the home itself
+};
+struct DatabaseInput {
+  std::string name;  // <account>_<suffix>; its user has the same name
+  std::string customer;
+  std::string password;
+};
+struct ZoneInput {
+  std::string zone;
+  std::string customer;
+};
+struct RecordInput {
+  std::string zone;
+  std::string name;  // "@" or relative
+  std::string type;
+  std::string value;
+  std::optional<int64_t> ttl;
 };
 
 // A change and the tasks it queued: the CLI waits on these ids.
@@ -81,7 +139,7 @@ struct Change {
 
 class HostingService {
  public:
-  HostingService(Store& store, TaskEngine& engine, const Clock& clock);
+  HostingService(Store& store, TaskEngine& engine, const Clock& clock, HostingOptions options = {});
 
   Result<Change<Customer>> CreateCustomer(const Actor& actor, const CustomerInput& in);
   Result<std::vector<Customer>> ListCustomers(const Actor& actor, const Page& page);
@@ -121,10 +179,63 @@ class HostingService {
   Result<std::vector<AuditEntry>> ListAudit(const Actor& actor, const Page& page,
                                             std::optional<std::string> object);
 
+  // Account lifecycle (hosting_lifecycle.cc). Suspend: sites answer 503, mail/FTP/database
+  // logins are refused, every file and row is kept. Delete (DeleteCustomer) removes every service
+  // on every node in reverse order of creation: certificates, databases, FTP users, zones, mail
+  // domains, sites, and last the account's Unix user and PHP pools.
+  Result<Change<Customer>> SuspendCustomer(const Actor& actor, const std::string& login);
+  Result<Change<Customer>> ResumeCustomer(const Actor& actor, const std::string& login);
+
+  // Services other than sites (hosting_services.cc). Each create checks grammar, ownership,
+  // uniqueness and the plan's limit inside the write transaction; each change re-sends the full
+  // spec of the object it touches (level-triggered).
+  Result<Change<Resource>> AddMailbox(const Actor& actor, const MailboxInput& in);
+  Result<Change<Resource>> RemoveMailbox(const Actor& actor, const std::string& address);
+  Result<Change<Resource>> AddForwarder(const Actor& actor, const ForwarderInput& in);
+  Result<Change<Resource>> RemoveForwarder(const Actor& actor, const std::string& address);
+  Result<Change<Resource>> AddFtpUser(const Actor& actor, const FtpUserInput& in);
+  Result<Change<Resource>> RemoveFtpUser(const Actor& actor, const std::string& user);
+  Result<Change<Resource>> AddDatabase(const Actor& actor, const DatabaseInput& in);
+  Result<Change<Resource>> RemoveDatabase(const Actor& actor, const std::string& name);
+  Result<Change<Resource>> AddZone(const Actor& actor, const ZoneInput& in);
+  Result<Change<Resource>> RemoveZone(const Actor& actor, const std::string& zone);
+  Result<Change<Resource>> AddRecord(const Actor& actor, const RecordInput& in);
+  Result<Change<Resource>> RemoveRecord(const Actor& actor, const RecordInput& in);
+  // The zone's records as served: the defaults (SOA, NS, sites, mail) and the customer's.
+  Result<Json> ZoneRecords(const Actor& actor, const std::string& zone);
+  Result<Change<Resource>> IssueCertificate(const Actor& actor, const std::string& domain);
+  // Re-sends cert.ensure for every certificate (the agent renews those due): the controller's
+  // renewal schedule calls it daily.
+  Result<int> RenewCertificates();
+  // kind: mailbox | forwarder | ftpuser | database | zone | record | cert | maildomain.
+  Result<std::vector<Resource>> ListResources(const Actor& actor, const std::string& kind,
+                                              std::optional<std::string> customer,
+                                              std::optional<std::string> parent);
+
+  // The engine's TaskResultHook: certificates issued or failed.
+  Status OnTaskResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+                      const std::string& error, std::vector<TaskRecord>& appended);
+
+  const HostingOptions& options() const { return options_; }
+
  private:
+  Result<Change<Customer>> SetCustomerStatus(const Actor& actor, const std::string& login,
+                                             const std::string& status);
+  static Status SyncMailDomainOf(StoreTxn& tx, std::vector<TaskRecord>& tasks,
+                                 const Resource& domain, const Customer& owner, int64_t change_id);
+  Result<Change<Resource>> RemoveChild(const Actor& actor, const char* kind,
+                                       const std::string& address);
+  Result<Change<Resource>> RemoveSimple(const Actor& actor, const char* kind,
+                                        const std::string& name, const char* task_kind);
+  Result<Json> CheckRecordInput(const RecordInput& in, std::string* zone_out);
+  static Json FtpUserSpec(const Resource& r, const Customer& owner);
+  static Json DatabaseSpec(const Resource& r, const Customer& owner);
+  static Json RemovalSpecOf(const Resource& r, const Customer& owner);
+
   Store& store_;
   TaskEngine& engine_;
   const Clock& clock_;
+  HostingOptions options_;
 };
 
 // The one authorisation check (shared/SECURITY.md rule 5). Unknown actions deny. Actions:

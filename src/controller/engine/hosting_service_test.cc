@@ -82,9 +82,15 @@ TEST_F(HostingServiceTest, SitesBecomeTasksWithIncreasingRevisionsOnTheirNode) {
   EXPECT_EQ(shop->object.node_name, "web1");
   EXPECT_EQ(shop->object.aliases,
             (std::vector<std::string>{"b.acme.example", "www.shop.acme.example"}));
-  ASSERT_EQ(shop->tasks.size(), 1u);
+  // The customer's first site on a node also creates its account there (Unix user, PHP pool);
+  // later sites need nothing new from the account.
+  ASSERT_EQ(shop->tasks.size(), 2u);
   ASSERT_EQ(blog->tasks.size(), 1u);
-  const TaskRecord& t1 = shop->tasks[0];
+  EXPECT_EQ(shop->tasks[0].kind, "account.ensure");
+  EXPECT_EQ(shop->tasks[0].object_key, "account:acme");
+  EXPECT_EQ(shop->tasks[0].spec["uid"], service_->options().uid_first);
+  EXPECT_LT(shop->tasks[0].revision, shop->tasks[1].revision);
+  const TaskRecord& t1 = shop->tasks[1];
   EXPECT_EQ(t1.kind, protocol::kSiteEnsure);
   EXPECT_EQ(t1.object_key, "site:shop.acme.example");
   EXPECT_EQ(t1.node_name, "web1");
@@ -269,7 +275,8 @@ TEST_F(HostingServiceTest, PlanLimitHoldsExactlyUnderParallelCreates) {
   EXPECT_EQ(limited.load(), 5);
   EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(store_->ListSites("acme", {})->size(), 3u);
-  EXPECT_EQ(store_->GetNode("web1")->value().head_revision, 3);
+  // Three sites and the account they share.
+  EXPECT_EQ(store_->GetNode("web1")->value().head_revision, 4);
 }
 
 // A plan with every limit unlimited but the ones set.
@@ -463,7 +470,7 @@ TEST_F(HostingServiceTest, UpdateSupersedesThePendingTaskAndRemoveQueuesARemoval
   auto updated = service_->UpdateSite(kAdmin, "a.example", patch);
   ASSERT_TRUE(updated.has_value()) << updated.error().message;
   ASSERT_EQ(updated->tasks.size(), 1u);
-  EXPECT_EQ(store_->GetTask(created->tasks[0].id)->value().state, "superseded");
+  EXPECT_EQ(store_->GetTask(created->tasks.back().id)->value().state, "superseded");
   EXPECT_EQ(updated->tasks[0].spec["docroot"], "web/a");
   EXPECT_EQ(updated->tasks[0].spec["aliases"], (Json{"www.a.example"}));
   EXPECT_EQ(updated->object.aliases, std::vector<std::string>{"www.a.example"});
@@ -496,7 +503,12 @@ TEST_F(HostingServiceTest, DeletingACustomerRemovesEverySiteInOneChange) {
   const size_t audit_before = Count().audit;
   auto deleted = service_->DeleteCustomer(kAdmin, "acme", false);
   ASSERT_TRUE(deleted.has_value()) << deleted.error().message;
-  ASSERT_EQ(deleted->tasks.size(), 2u);
+  // Both sites, then the account on each of the two nodes, last.
+  ASSERT_EQ(deleted->tasks.size(), 4u);
+  EXPECT_EQ(deleted->tasks[2].kind, "account.remove");
+  EXPECT_EQ(deleted->tasks[3].kind, "account.remove");
+  EXPECT_EQ(deleted->tasks[2].spec["remove_home"], false);
+  deleted->tasks.resize(2);
   std::set<std::string> nodes;
   for (const auto& t : deleted->tasks) {
     EXPECT_EQ(t.kind, protocol::kSiteRemove);

@@ -216,8 +216,10 @@ std::string TaskEngine::HandleReport(const BusMessage& m) {
   const int64_t now = clock_.NowMillis();
   std::vector<double> latencies;
   std::map<std::string, uint64_t> counts;
+  std::vector<TaskRecord> follow_ups;
   Status written = store_.Write([&](StoreTxn& tx) -> Status {
     latencies.clear();
+    follow_ups.clear();
     counts.clear();
     auto node = tx.FindNode(report->node);
     if (!node) return Fail(node.error());
@@ -243,6 +245,9 @@ std::string TaskEngine::HandleReport(const BusMessage& m) {
       if (!recorded) return Fail(recorded.error());
       if (!*recorded) continue;
       ++counts[state];
+      if (result_hook_ && (state == "applied" || state == "failed")) {
+        HP_TRY(result_hook_(tx, **task, state, error, follow_ups));
+      }
       if (state == "applied") {
         auto done = tx.FindTask(r.task);
         if (!done) return Fail(done.error());
@@ -275,6 +280,9 @@ std::string TaskEngine::HandleReport(const BusMessage& m) {
     ++generation_;
   }
   changed_.notify_all();
+  std::map<std::string, int64_t> heads;
+  for (const auto& t : follow_ups) heads[t.node_name] = std::max(heads[t.node_name], t.revision);
+  for (const auto& [node, head] : heads) Notify(node, head);
   return protocol::Encode(protocol::Ack{});
 }
 

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,14 @@ struct EngineMetrics {
   std::map<std::string, uint64_t> results;
 };
 
+// Called inside the report's write transaction for each task that became final (applied or
+// failed), so a follow-up change commits with the result (a certificate issued turns its site's
+// HTTPS on). Tasks it appends are put in `appended`; the engine rings their nodes after the
+// commit. An error rolls the whole report back (the agent sends it again).
+using TaskResultHook =
+    std::function<Status(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+                         const std::string& error, std::vector<TaskRecord>& appended)>;
+
 class TaskEngine {
  public:
   // signing_key: the controller's key (LoadOrCreateSigningKey(<data-dir>/controller.key)); its
@@ -73,6 +82,9 @@ class TaskEngine {
 
   EngineMetrics Metrics() const;
 
+  // Installs the hook (before Start).
+  void SetResultHook(TaskResultHook hook) { result_hook_ = std::move(hook); }
+
  private:
   // Handlers of the bus requests; each returns the encoded reply.
   std::string HandleFetch(const BusMessage& m);
@@ -88,6 +100,7 @@ class TaskEngine {
   // Wakes every Wait: a task may have become final.
   void WakeWaiters();
 
+  TaskResultHook result_hook_;
   Store& store_;
   Bus& bus_;
   const Clock& clock_;

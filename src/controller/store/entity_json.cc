@@ -48,6 +48,7 @@ Json ToJson(const Customer& c) {
       {"panel_login", !c.password_hash.empty()},
       {"status", c.status},
       {"plan_id", c.plan_id},
+      {"uid", c.uid},
       {"created_at", FormatTimestamp(c.created_at)},
       {"updated_at", FormatTimestamp(c.updated_at)},
   };
@@ -60,6 +61,8 @@ Json ToJson(const Site& s) {
       {"aliases", s.aliases},
       {"docroot", s.docroot},
       {"status", s.status},
+      {"php", s.php},
+      {"https", s.https},
       {"customer", s.customer_login},
       {"customer_id", s.customer_id},
       {"node", s.node_name},
@@ -76,6 +79,8 @@ Json ToJson(const Node& n) {
       {"roles", n.roles},
       {"capacity", n.capacity},
       {"status", n.status},
+      {"ipv4", n.ipv4},
+      {"ipv6", n.ipv6},
       {"head_revision", n.head_revision},
       {"applied_revision", n.applied_revision},
       {"last_seen", TimeJson(n.last_seen)},
@@ -84,6 +89,26 @@ Json ToJson(const Node& n) {
       {"drift", n.drift},
       {"created_at", FormatTimestamp(n.created_at)},
   };
+}
+
+Json ToJson(const Resource& r) {
+  Json j{
+      {"id", r.id},
+      {"kind", r.kind},
+      {"name", r.name},
+      {"customer", r.customer_login},
+      {"status", r.status},
+      {"created_at", FormatTimestamp(r.created_at)},
+      {"updated_at", FormatTimestamp(r.updated_at)},
+  };
+  if (!r.parent.empty()) j["parent"] = r.parent;
+  if (r.node_id != 0) j["node"] = r.node_name;
+  // Kind-specific members, never a secret (hashes stay in the store and the signed tasks).
+  for (const auto& [key, value] : r.data.items()) {
+    if (key == "password_hash") continue;
+    j[key] = value;
+  }
+  return j;
 }
 
 Json ToJson(const TaskRecord& t) {

@@ -13,6 +13,8 @@ Json ToJson(const Plan& p);
 Json ToJson(const Customer& c);
 Json ToJson(const Site& s);
 Json ToJson(const Node& n);
+// Kind-specific data is flattened in; password hashes are never shown.
+Json ToJson(const Resource& r);
 Json ToJson(const TaskRecord& t);
 Json ToJson(const AuditEntry& a);
 Json ToJson(const ApiToken& t);

@@ -50,6 +50,7 @@ Customer ReadCustomer(const Statement& st) {
   c.plan_id = st.Int(6);
   c.created_at = st.Int(7);
   c.updated_at = st.Int(8);
+  c.uid = st.Int(9);
   return c;
 }
 
@@ -66,6 +67,8 @@ Site ReadSite(const Statement& st) {
   s.node_name = st.Text(8);
   s.created_at = st.Int(9);
   s.updated_at = st.Int(10);
+  s.php = st.Text(11);
+  s.https = st.Int(12) != 0;
   return s;
 }
 
@@ -83,6 +86,8 @@ Node ReadNode(const Statement& st) {
   n.drivers = StringList(st.Text(9));
   n.drift = StringList(st.Text(10));
   n.created_at = st.Int(11);
+  n.ipv4 = st.Text(12);
+  n.ipv6 = st.Text(13);
   return n;
 }
 
@@ -127,6 +132,24 @@ ApiToken ReadToken(const Statement& st) {
   t.created_at = st.Int(3);
   t.last_used_at = st.OptInt(4);
   return t;
+}
+
+Resource ReadResource(const Statement& st) {
+  Resource r;
+  r.id = st.Int(0);
+  r.customer_id = st.Int(1);
+  r.customer_login = st.Text(2);
+  r.kind = st.Text(3);
+  r.name = st.Text(4);
+  r.parent = st.Text(5);
+  r.node_id = st.Int(6);
+  r.node_name = st.Text(7);
+  r.data = ParseJson(st.Text(8));
+  if (!r.data.is_object()) r.data = Json::object();
+  r.status = st.Text(9);
+  r.created_at = st.Int(10);
+  r.updated_at = st.Int(11);
+  return r;
 }
 
 int ClampLimit(int limit) { return std::clamp(limit, 1, 10'000); }
@@ -182,6 +205,23 @@ Result<std::vector<Node>> Queries::Nodes(Database& db) {
 }
 Result<std::optional<TaskRecord>> Queries::TaskById(Database& db, int64_t id) {
   return One(db, Sql(kTaskSelect, "WHERE t.id = ?1"), ReadTask, id);
+}
+
+Result<std::optional<Resource>> Queries::ResourceByName(Database& db, const std::string& kind,
+                                                        const std::string& name) {
+  return One(db, Sql(kResourceSelect, "WHERE r.kind = ?1 AND r.name = ?2"), ReadResource, kind,
+             name);
+}
+Result<std::optional<Resource>> Queries::ResourceById(Database& db, int64_t id) {
+  return One(db, Sql(kResourceSelect, "WHERE r.id = ?1"), ReadResource, id);
+}
+Result<std::vector<Resource>> Queries::Resources(Database& db, const ResourceFilter& f) {
+  return Many(db,
+              Sql(kResourceSelect,
+                  "WHERE r.kind = ?1 AND (?2 IS NULL OR r.customer_id = ?2) "
+                  "AND (?3 IS NULL OR r.parent = ?3) AND (?4 IS NULL OR r.node_id = ?4) "
+                  "ORDER BY r.id"),
+              ReadResource, f.kind, f.customer_id, f.parent, f.node_id);
 }
 
 }  // namespace hostplane::controller::sqlite_rows

@@ -25,11 +25,11 @@ inline constexpr const char* kInsertPlan =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 inline constexpr const char* kCustomerSelect =
-    "SELECT id, login, name, email, password_hash, status, plan_id, created_at, updated_at "
+    "SELECT id, login, name, email, password_hash, status, plan_id, created_at, updated_at, uid "
     "FROM customers";
 inline constexpr const char* kInsertCustomer =
     "INSERT INTO customers (login, name, email, password_hash, status, plan_id, created_at, "
-    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+    "updated_at, uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)";
 inline constexpr const char* kUpdateCustomer =
     "UPDATE customers SET name = ?2, email = ?3, password_hash = ?4, status = ?5, plan_id = ?6, "
     "updated_at = ?7 WHERE id = ?1";
@@ -37,14 +37,14 @@ inline constexpr const char* kDeleteCustomer = "DELETE FROM customers WHERE id =
 
 inline constexpr const char* kSiteSelect =
     "SELECT s.id, s.customer_id, c.login, s.domain, s.aliases, s.docroot, s.status, s.node_id, "
-    "n.name, s.created_at, s.updated_at FROM sites s "
+    "n.name, s.created_at, s.updated_at, s.php, s.https FROM sites s "
     "JOIN customers c ON c.id = s.customer_id JOIN nodes n ON n.id = s.node_id";
 inline constexpr const char* kInsertSite =
     "INSERT INTO sites (customer_id, domain, aliases, docroot, status, node_id, created_at, "
-    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+    "updated_at, php, https) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)";
 inline constexpr const char* kUpdateSite =
-    "UPDATE sites SET aliases = ?2, docroot = ?3, status = ?4, node_id = ?5, updated_at = ?6 "
-    "WHERE id = ?1";
+    "UPDATE sites SET aliases = ?2, docroot = ?3, status = ?4, node_id = ?5, updated_at = ?6, "
+    "php = ?7, https = ?8 WHERE id = ?1";
 inline constexpr const char* kDeleteSite = "DELETE FROM sites WHERE id = ?1";
 inline constexpr const char* kInsertSiteName =
     "INSERT INTO site_names (name, site_id) VALUES (?1, ?2)";
@@ -55,17 +55,38 @@ inline constexpr const char* kSiteCountByNode =
 
 inline constexpr const char* kNodeSelect =
     "SELECT id, name, roles, capacity, status, head_revision, applied_revision, last_seen, "
-    "version, drivers, drift, created_at FROM nodes";
+    "version, drivers, drift, created_at, ipv4, ipv6 FROM nodes";
 inline constexpr const char* kInsertNode =
     "INSERT INTO nodes (name, roles, capacity, status, applied_revision, last_seen, version, "
-    "drivers, drift, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "drivers, drift, created_at, ipv4, ipv6) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 inline constexpr const char* kUpdateNode =
     "UPDATE nodes SET roles = ?2, capacity = ?3, status = ?4, applied_revision = ?5, "
-    "last_seen = ?6, version = ?7, drivers = ?8, drift = ?9 WHERE id = ?1";
+    "last_seen = ?6, version = ?7, drivers = ?8, drift = ?9, ipv4 = ?10, ipv6 = ?11 "
+    "WHERE id = ?1";
 inline constexpr const char* kBumpHead =
     "UPDATE nodes SET head_revision = head_revision + 1 WHERE id = ?1";
 inline constexpr const char* kNodeHead = "SELECT id, head_revision FROM nodes WHERE name = ?1";
 inline constexpr const char* kNodeHeadById = "SELECT head_revision FROM nodes WHERE id = ?1";
+
+inline constexpr const char* kResourceSelect =
+    "SELECT r.id, r.customer_id, c.login, r.kind, r.name, r.parent, r.node_id, "
+    "COALESCE(n.name, ''), r.data, r.status, r.created_at, r.updated_at FROM resources r "
+    "JOIN customers c ON c.id = r.customer_id LEFT JOIN nodes n ON n.id = r.node_id";
+inline constexpr const char* kInsertResource =
+    "INSERT INTO resources (customer_id, kind, name, parent, node_id, data, status, created_at, "
+    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+inline constexpr const char* kUpdateResource =
+    "UPDATE resources SET parent = ?2, node_id = ?3, data = ?4, status = ?5, updated_at = ?6 "
+    "WHERE id = ?1";
+inline constexpr const char* kDeleteResource = "DELETE FROM resources WHERE id = ?1";
+inline constexpr const char* kCountResources =
+    "SELECT COUNT(*) FROM resources WHERE kind = ?1 AND customer_id = ?2";
+inline constexpr const char* kResourceCountByNode =
+    "SELECT node_id, COUNT(*) FROM resources WHERE kind = ?1 GROUP BY node_id";
+inline constexpr const char* kNextCounter =
+    "INSERT INTO counters (name, value) VALUES (?1, ?2) "
+    "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value";
 
 inline constexpr const char* kTaskSelect =
     "SELECT t.id, t.node_id, n.name, t.revision, t.object_key, t.kind, t.spec, t.state, t.error, "
@@ -112,6 +133,7 @@ Node ReadNode(const Statement& st);
 TaskRecord ReadTask(const Statement& st);
 AuditEntry ReadAudit(const Statement& st);
 ApiToken ReadToken(const Statement& st);
+Resource ReadResource(const Statement& st);
 
 template <typename T>
 Result<std::optional<T>> First(Statement& st, T (*read)(const Statement&)) {
@@ -180,6 +202,10 @@ struct Queries {
   static Result<std::optional<Node>> NodeById(Database& db, int64_t id);
   static Result<std::vector<Node>> Nodes(Database& db);
   static Result<std::optional<TaskRecord>> TaskById(Database& db, int64_t id);
+  static Result<std::optional<Resource>> ResourceByName(Database& db, const std::string& kind,
+                                                        const std::string& name);
+  static Result<std::optional<Resource>> ResourceById(Database& db, int64_t id);
+  static Result<std::vector<Resource>> Resources(Database& db, const ResourceFilter& filter);
 };
 
 }  // namespace hostplane::controller::sqlite_rows

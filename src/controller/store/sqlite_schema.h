@@ -125,6 +125,37 @@ INSERT INTO plans (name, created_at)
 VALUES ('default', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
 )sql";
 
+// Issue 3: account uids, site PHP/HTTPS, node addresses, and every other hosted service.
+inline constexpr const char* kMigration3Services = R"sql(
+ALTER TABLE customers ADD COLUMN uid INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sites ADD COLUMN php TEXT NOT NULL DEFAULT '';
+ALTER TABLE sites ADD COLUMN https INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE nodes ADD COLUMN ipv4 TEXT NOT NULL DEFAULT '';
+ALTER TABLE nodes ADD COLUMN ipv6 TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE counters (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+
+CREATE TABLE resources (
+  id          INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id),
+  kind        TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  parent      TEXT NOT NULL DEFAULT '',
+  node_id     INTEGER NOT NULL DEFAULT 0,
+  data        TEXT NOT NULL DEFAULT '{}',
+  status      TEXT NOT NULL DEFAULT 'active',
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  UNIQUE (kind, name)
+);
+CREATE INDEX resources_by_customer ON resources(customer_id, kind);
+CREATE INDEX resources_by_parent ON resources(kind, parent);
+CREATE INDEX resources_by_node ON resources(kind, node_id);
+)sql";
+
 // An agent's bundle: the newest task of each object with a revision after ?2, plus retries due at
 // ?3, for node id ?1, ordered by revision, at most ?4 rows. ?5 fills the node_name column. Both
 // halves walk indexes: (node_id, revision) for the range, tasks_by_object for "is there a newer
@@ -152,6 +183,7 @@ inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema},
       {2, kMigration2DefaultPlan},
+      {3, kMigration3Services},
   };
   return kMigrations;
 }

@@ -60,6 +60,54 @@ class SqliteTxn final : public StoreTxn {
   Result<std::optional<TaskRecord>> FindTask(int64_t id) override {
     return Queries::TaskById(db_, id);
   }
+  Result<std::optional<TaskRecord>> LatestTask(int64_t node_id,
+                                               const std::string& object_key) override {
+    return One(db_,
+               Sql(kTaskSelect,
+                   "WHERE t.node_id = ?1 AND t.object_key = ?2 ORDER BY t.revision DESC LIMIT 1"),
+               ReadTask, node_id, object_key);
+  }
+  Result<std::optional<Resource>> FindResource(const std::string& kind,
+                                               const std::string& name) override {
+    return Queries::ResourceByName(db_, kind, name);
+  }
+  Result<std::vector<Resource>> ListResources(const ResourceFilter& filter) override {
+    return Queries::Resources(db_, filter);
+  }
+  Result<int64_t> CountResources(const std::string& kind, int64_t customer_id) override {
+    auto st = db_.Prepare(kCountResources);
+    if (!st) return Fail(st.error());
+    st->Bind(1, kind);
+    st->Bind(2, customer_id);
+    auto row = st->Step();
+    if (!row) return Fail(row.error());
+    return *row ? st->Int(0) : 0;
+  }
+  Result<std::map<int64_t, int64_t>> ResourceCountByNode(const std::string& kind) override {
+    auto st = db_.Prepare(kResourceCountByNode);
+    if (!st) return Fail(st.error());
+    st->Bind(1, kind);
+    std::map<int64_t, int64_t> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return Fail(row.error());
+      if (!*row) return out;
+      out[st->Int(0)] = st->Int(1);
+    }
+  }
+  Result<int64_t> NextCounter(const std::string& name, int64_t first) override {
+    auto st = db_.Prepare(kNextCounter);
+    if (!st) return Fail(st.error());
+    st->Bind(1, name);
+    st->Bind(2, first);
+    auto row = st->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) return Fail(Error::Internal("counter '" + name + "' returned no row"));
+    int64_t value = st->Int(0);
+    auto done = st->Step();
+    if (!done) return Fail(done.error());
+    return value;
+  }
   Result<std::map<int64_t, int64_t>> SiteCountByNode() override {
     auto st = db_.Prepare(kSiteCountByNode);
     if (!st) return Fail(st.error());
@@ -74,7 +122,7 @@ class SqliteTxn final : public StoreTxn {
 
   Result<Customer> InsertCustomer(const Customer& c) override {
     if (auto s = Exec(db_, kInsertCustomer, c.login, c.name, c.email, c.password_hash, c.status,
-                      c.plan_id, clock_.NowMillis());
+                      c.plan_id, clock_.NowMillis(), c.uid);
         !s) {
       return Fail(s.error().Wrap("customer '" + c.login + "'"));
     }
@@ -100,7 +148,8 @@ class SqliteTxn final : public StoreTxn {
   }
   Result<Site> InsertSite(const Site& s) override {
     if (auto r = Exec(db_, kInsertSite, s.customer_id, s.domain, ListText(s.aliases), s.docroot,
-                      s.status, s.node_id, clock_.NowMillis());
+                      s.status, s.node_id, clock_.NowMillis(), s.php,
+                      static_cast<int64_t>(s.https ? 1 : 0));
         !r) {
       return Fail(r.error().Wrap("site '" + s.domain + "'"));
     }
@@ -110,7 +159,7 @@ class SqliteTxn final : public StoreTxn {
   }
   Status UpdateSite(const Site& s) override {
     HP_TRY(Exec(db_, kUpdateSite, s.id, ListText(s.aliases), s.docroot, s.status, s.node_id,
-                clock_.NowMillis()));
+                clock_.NowMillis(), s.php, static_cast<int64_t>(s.https ? 1 : 0)));
     HP_TRY(Changed("site '" + s.domain + "'"));
     HP_TRY(ReleaseNames(s.id));
     return ClaimNames(s.id, s);
@@ -123,7 +172,7 @@ class SqliteTxn final : public StoreTxn {
   Result<Node> InsertNode(const Node& n) override {
     if (auto s = Exec(db_, kInsertNode, n.name, ListText(n.roles), n.capacity, n.status,
                       n.applied_revision, n.last_seen, n.version, ListText(n.drivers),
-                      ListText(n.drift), clock_.NowMillis());
+                      ListText(n.drift), clock_.NowMillis(), n.ipv4, n.ipv6);
         !s) {
       return Fail(s.error().Wrap("node '" + n.name + "'"));
     }
@@ -131,8 +180,26 @@ class SqliteTxn final : public StoreTxn {
   }
   Status UpdateNode(const Node& n) override {
     HP_TRY(Exec(db_, kUpdateNode, n.id, ListText(n.roles), n.capacity, n.status, n.applied_revision,
-                n.last_seen, n.version, ListText(n.drivers), ListText(n.drift)));
+                n.last_seen, n.version, ListText(n.drivers), ListText(n.drift), n.ipv4, n.ipv6));
     return Changed("node '" + n.name + "'");
+  }
+
+  Result<Resource> InsertResource(const Resource& r) override {
+    if (auto s = Exec(db_, kInsertResource, r.customer_id, r.kind, r.name, r.parent, r.node_id,
+                      r.data.dump(), r.status, clock_.NowMillis());
+        !s) {
+      return Fail(s.error().Wrap(r.kind + " '" + r.name + "'"));
+    }
+    return Stored(Queries::ResourceById(db_, db_.LastInsertId()), "resource");
+  }
+  Status UpdateResource(const Resource& r) override {
+    HP_TRY(Exec(db_, kUpdateResource, r.id, r.parent, r.node_id, r.data.dump(), r.status,
+                clock_.NowMillis()));
+    return Changed(r.kind + " '" + r.name + "'");
+  }
+  Status DeleteResource(int64_t id) override {
+    HP_TRY(Exec(db_, kDeleteResource, id));
+    return Changed("resource " + std::to_string(id));
   }
 
   Result<TaskRecord> AppendTask(int64_t node_id, const std::string& object_key,
@@ -352,6 +419,15 @@ class SqliteStore final : public Store {
   }
   Result<std::vector<Node>> ListNodes() override {
     return Read<std::vector<Node>>([&](Database& db) { return Queries::Nodes(db); });
+  }
+  Result<std::optional<Resource>> GetResource(const std::string& kind,
+                                              const std::string& name) override {
+    return Read<std::optional<Resource>>(
+        [&](Database& db) { return Queries::ResourceByName(db, kind, name); });
+  }
+  Result<std::vector<Resource>> ListResources(const ResourceFilter& filter) override {
+    return Read<std::vector<Resource>>(
+        [&](Database& db) { return Queries::Resources(db, filter); });
   }
   Result<std::optional<TaskRecord>> GetTask(int64_t id) override {
     return Read<std::optional<TaskRecord>>([&](Database& db) { return Queries::TaskById(db, id); });

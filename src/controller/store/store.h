@@ -46,6 +46,9 @@ struct Customer {
   std::string password_hash;      // Argon2id (libsodium crypto_pwhash_str); empty: no panel login
   std::string status = "active";  // active | suspended | deleting
   int64_t plan_id = 0;
+  // The account's Unix uid and gid on every node (one number for both), allocated once from the
+  // configured range and never reused (a counter), so files it owned never change hands.
+  int64_t uid = 0;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -58,6 +61,8 @@ struct Site {
   std::vector<std::string> aliases;
   std::string docroot;
   std::string status = "active";  // active | suspended | removing
+  std::string php;                // "" (static) or the PHP version ("8.2")
+  bool https = false;             // a certificate is installed: serve HTTPS too
   int64_t node_id = 0;
   std::string node_name;  // joined on read
   int64_t created_at = 0;
@@ -70,13 +75,48 @@ struct Node {
   std::vector<std::string> roles;  // web, mail, dns, ftp, db
   int64_t capacity = 0;            // how many sites (objects) it may serve
   std::string status = "active";   // active | draining | disabled
-  int64_t head_revision = 0;       // newest task revision issued to it
-  int64_t applied_revision = 0;    // newest revision its agent reported as applied
+  std::string ipv4;                // public address for DNS records ("" = none)
+  std::string ipv6;
+  int64_t head_revision = 0;     // newest task revision issued to it
+  int64_t applied_revision = 0;  // newest revision its agent reported as applied
   std::optional<int64_t> last_seen;
   std::string version;  // agent version from its hello
   std::vector<std::string> drivers;
   std::vector<std::string> drift;  // files changed behind the agent's back, from its last report
   int64_t created_at = 0;
+};
+
+// One hosted service of a customer other than a site, stored by kind:
+//   maildomain  name "acme.example"              data {"catch_all": ""}
+//   mailbox     name "info@acme.example"         parent "acme.example"
+//               data {"password_hash", "quota_mb"}
+//   forwarder   name "sales@acme.example"        parent "acme.example"  data {"targets": [...]}
+//   zone        name "acme.example"              data {"serial": N}
+//   record      name "<zone> <name> <type> <value>" parent zone  data {"name","type","value","ttl"}
+//   ftpuser     name "acme_web"                  data {"home", "password_hash"}
+//   database    name "acme_shop"                 data {"password_hash"}
+//   cert        name "shop.acme.example"         data {"names": [...], "error", "issued_at"}
+// (kind, name) is unique. node_id is the node that serves it (0 for records: their zone's).
+struct Resource {
+  int64_t id = 0;
+  int64_t customer_id = 0;
+  std::string customer_login;  // joined on read
+  std::string kind;
+  std::string name;
+  std::string parent;
+  int64_t node_id = 0;
+  std::string node_name;  // joined on read ("" when node_id is 0)
+  Json data = Json::object();
+  std::string status = "active";  // active | suspended | pending | failed (certs)
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct ResourceFilter {
+  std::string kind;
+  std::optional<int64_t> customer_id;
+  std::optional<std::string> parent;
+  std::optional<int64_t> node_id;
 };
 
 // pending -> applied | failed; retry (pending again after backoff); superseded when a newer task
@@ -154,8 +194,19 @@ class StoreTxn {
   virtual Result<std::optional<Node>> FindNode(const std::string& name) = 0;
   virtual Result<std::vector<Node>> ListNodes() = 0;
   virtual Result<std::optional<TaskRecord>> FindTask(int64_t id) = 0;
+  // The newest task of an object on a node (any state), or nullopt.
+  virtual Result<std::optional<TaskRecord>> LatestTask(int64_t node_id,
+                                                       const std::string& object_key) = 0;
   // Sites per node, for placement.
   virtual Result<std::map<int64_t, int64_t>> SiteCountByNode() = 0;
+  virtual Result<std::optional<Resource>> FindResource(const std::string& kind,
+                                                       const std::string& name) = 0;
+  virtual Result<std::vector<Resource>> ListResources(const ResourceFilter& filter) = 0;
+  virtual Result<int64_t> CountResources(const std::string& kind, int64_t customer_id) = 0;
+  // Resources of one kind per node, for placement.
+  virtual Result<std::map<int64_t, int64_t>> ResourceCountByNode(const std::string& kind) = 0;
+  // The next value of a named counter, starting at first; never returns a value twice.
+  virtual Result<int64_t> NextCounter(const std::string& name, int64_t first) = 0;
 
   // Inserts return the stored row (ids and timestamps set). kConflict on a unique violation.
   virtual Result<Customer> InsertCustomer(const Customer& c) = 0;
@@ -167,6 +218,10 @@ class StoreTxn {
   virtual Status UpdateSite(const Site& s) = 0;  // re-claims names when aliases changed
   virtual Status DeleteSite(int64_t id) = 0;
   virtual Result<Node> InsertNode(const Node& n) = 0;
+  // kConflict on a (kind, name) that exists.
+  virtual Result<Resource> InsertResource(const Resource& r) = 0;
+  virtual Status UpdateResource(const Resource& r) = 0;  // data, status, node_id, parent
+  virtual Status DeleteResource(int64_t id) = 0;
   // Updates everything but head_revision, which only AppendTask moves.
   virtual Status UpdateNode(const Node& n) = 0;
 
@@ -211,6 +266,9 @@ class Store {
   virtual Result<std::optional<Plan>> GetPlan(const std::string& name) = 0;
   virtual Result<std::optional<Node>> GetNode(const std::string& name) = 0;
   virtual Result<std::vector<Node>> ListNodes() = 0;
+  virtual Result<std::optional<Resource>> GetResource(const std::string& kind,
+                                                      const std::string& name) = 0;
+  virtual Result<std::vector<Resource>> ListResources(const ResourceFilter& filter) = 0;
   virtual Result<std::optional<TaskRecord>> GetTask(int64_t id) = 0;
   virtual Result<std::vector<TaskRecord>> ListTasks(const TaskFilter& filter) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(const Page& page,

@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "protocol/account_spec.h"
 #include "protocol/validate.h"
 
 namespace hostplane::agent {
@@ -42,7 +44,8 @@ Status CheckSiteFields(const std::string& domain, const std::vector<std::string>
   for (size_t i = 0; i < aliases.size(); ++i) {
     HP_TRY(Canonical(fmt::format("aliases[{}]", i), aliases[i], protocol::CheckDomain(aliases[i])));
   }
-  HP_TRY(Canonical("account", account, protocol::CheckLogin(account)));
+  // The grammar only: the account's own Unix user exists on this node by design.
+  HP_TRY(Canonical("account", account, protocol::CheckLoginGrammar(account)));
   HP_TRY(Canonical("docroot", docroot, protocol::CheckRelativePath(docroot)));
   return Ok();
 }
@@ -152,40 +155,122 @@ bool WorkerRetired(pid_t pid) {
 
 }  // namespace
 
+namespace {
+
+// The FastCGI parameters of Debian's /etc/nginx/fastcgi.conf, written out so a vhost does not
+// depend on the host's nginx configuration; HTTP_PROXY is emptied (httpoxy).
+constexpr const char* kFastcgiParams[][2] = {
+    {"SCRIPT_FILENAME", "$document_root$fastcgi_script_name"},
+    {"QUERY_STRING", "$query_string"},
+    {"REQUEST_METHOD", "$request_method"},
+    {"CONTENT_TYPE", "$content_type"},
+    {"CONTENT_LENGTH", "$content_length"},
+    {"SCRIPT_NAME", "$fastcgi_script_name"},
+    {"REQUEST_URI", "$request_uri"},
+    {"DOCUMENT_URI", "$document_uri"},
+    {"DOCUMENT_ROOT", "$document_root"},
+    {"SERVER_PROTOCOL", "$server_protocol"},
+    {"REQUEST_SCHEME", "$scheme"},
+    {"HTTPS", "$https if_not_empty"},
+    {"GATEWAY_INTERFACE", "CGI/1.1"},
+    {"SERVER_SOFTWARE", "nginx"},
+    {"REMOTE_ADDR", "$remote_addr"},
+    {"REMOTE_PORT", "$remote_port"},
+    {"SERVER_ADDR", "$server_addr"},
+    {"SERVER_PORT", "$server_port"},
+    {"SERVER_NAME", "$server_name"},
+    {"REDIRECT_STATUS", "200"},
+    {"HTTP_PROXY", "\"\""},
+};
+
+// Everything inside a site's server block after listen/server_name (shared by http and https).
+std::string RenderServerBody(const VhostParams& p) {
+  const std::string i1 = kIndent;
+  const std::string i2 = i1 + kIndent;
+  std::string out;
+  // The access log path names $server_name (this server's first name, which we wrote), so nginx
+  // opens it on demand through a small cache instead of holding one descriptor per site in
+  // every process: 10,000 sites would otherwise need 20,000 descriptors per worker.
+  out += fmt::format("{}access_log \"{}\";\n", i1, p.access_log);
+  out += fmt::format("{}open_log_file_cache max=4 inactive=60s valid=60s min_uses=1;\n", i1);
+  out += fmt::format("{}error_log \"{}\";\n", i1, p.error_log);
+  if (p.test_break) out += fmt::format("{}hostplane_test_invalid_directive on;\n", i1);
+  out += fmt::format("{}location ^~ /.well-known/acme-challenge/ {{\n", i1);
+  out += fmt::format("{}root \"{}\";\n", i2, p.acme_root);
+  out += fmt::format("{}default_type text/plain;\n", i2);
+  out += fmt::format("{}try_files $uri =404;\n", i2);
+  out += fmt::format("{}}}\n", i1);
+  if (p.suspended) {
+    out += fmt::format("{}error_page 503 /_hostplane/suspended.html;\n", i1);
+    out += fmt::format("{}location / {{\n", i1);
+    out += fmt::format("{}return 503;\n", i2);
+    out += fmt::format("{}}}\n", i1);
+    out += fmt::format("{}location = /_hostplane/suspended.html {{\n", i1);
+    out += fmt::format("{}internal;\n", i2);
+    out += fmt::format("{}types {{ }}\n", i2);
+    out += fmt::format("{}default_type text/html;\n", i2);
+    out += fmt::format("{}alias \"{}\";\n", i2, p.suspended_page);
+    out += fmt::format("{}}}\n", i1);
+    return out;
+  }
+  out += fmt::format("{}root \"{}\";\n", i1, p.root);
+  out += fmt::format("{}index {}index.html index.htm;\n", i1,
+                     p.php_socket.empty() ? "" : "index.php ");
+  out += fmt::format("{}location / {{\n", i1);
+  out += fmt::format("{}try_files $uri $uri/ =404;\n", i2);
+  out += fmt::format("{}}}\n", i1);
+  if (!p.php_socket.empty()) {
+    out += fmt::format("{}location ~ \\.php$ {{\n", i1);
+    out += fmt::format("{}try_files $uri =404;\n", i2);
+    out += fmt::format("{}fastcgi_pass \"unix:{}\";\n", i2, p.php_socket);
+    for (const auto& [name, value] : kFastcgiParams) {
+      out += fmt::format("{}fastcgi_param {} {};\n", i2, name, value);
+    }
+    out += fmt::format("{}}}\n", i1);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string RenderVhost(const VhostParams& p) {
   std::string names = p.domain;
   for (const auto& a : p.aliases) names += " " + a;
+  std::string body = RenderServerBody(p);
   std::string out =
       fmt::format("# managed by hostplane: site {}; edits are overwritten\n", p.domain);
   out += "server {\n";
   out += fmt::format("{}listen {}:{};\n", kIndent, p.listen_address, p.http_port);
   out += fmt::format("{}server_name {};\n", kIndent, names);
-  // The access log path names $server_name (this server's first name, which we wrote), so nginx
-  // opens it on demand through a small cache instead of holding one descriptor per site in
-  // every process: 10,000 sites would otherwise need 20,000 descriptors per worker.
-  out += fmt::format("{}access_log \"{}\";\n", kIndent, p.access_log);
-  out += fmt::format("{}open_log_file_cache max=4 inactive=60s valid=60s min_uses=1;\n", kIndent);
-  out += fmt::format("{}error_log \"{}\";\n", kIndent, p.error_log);
-  if (p.test_break) out += fmt::format("{}hostplane_test_invalid_directive on;\n", kIndent);
-  if (p.suspended) {
-    out += fmt::format("{}location / {{\n", kIndent);
-    out += fmt::format("{0}{0}types {{ }}\n", kIndent);
-    out += fmt::format("{0}{0}default_type text/html;\n", kIndent);
-    out += fmt::format(
-        "{0}{0}return 503 \"<!doctype html><html><head><meta charset=utf-8><title>Site "
-        "suspended</title></head><body><h1>Site suspended</h1><p>{1} is suspended.</p>"
-        "</body></html>\";\n",
-        kIndent, HtmlEscape(p.domain));
-    out += fmt::format("{}}}\n", kIndent);
-  } else {
-    out += fmt::format("{}root \"{}\";\n", kIndent, p.root);
-    out += fmt::format("{}index index.html index.htm;\n", kIndent);
-    out += fmt::format("{}location / {{\n", kIndent);
-    out += fmt::format("{0}{0}try_files $uri $uri/ =404;\n", kIndent);
-    out += fmt::format("{}}}\n", kIndent);
-  }
+  out += body;
   out += "}\n";
+  if (p.https) {
+    out += "server {\n";
+    out += fmt::format("{}listen {}:{} ssl;\n", kIndent, p.listen_address, p.https_port);
+    out += fmt::format("{}server_name {};\n", kIndent, names);
+    out += fmt::format("{}ssl_certificate \"{}\";\n", kIndent, p.ssl_certificate);
+    out += fmt::format("{}ssl_certificate_key \"{}\";\n", kIndent, p.ssl_certificate_key);
+    out += body;
+    out += "}\n";
+  }
   return out;
+}
+
+std::string RenderSuspendedPage() {
+  return "<!doctype html>\n"
+         "<html lang=\"en\">\n"
+         "<head>\n"
+         "<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<title>Site suspended</title>\n"
+         "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;"
+         "padding:0 1rem;color:#222}h1{font-weight:600}</style>\n"
+         "</head>\n"
+         "<body>\n"
+         "<h1>Site suspended</h1>\n"
+         "<p>This site is suspended. Its owner can contact the hosting provider.</p>\n"
+         "</body>\n"
+         "</html>\n";
 }
 
 std::string RenderMarker(const std::string& generation, int http_port) {
@@ -275,9 +360,29 @@ Result<VhostParams> NginxDriver::Params(const protocol::SiteSpec& site) const {
   p.access_log = fs_.HostPath(n.log_dir + "/" + site.domain + ".access.log");
   p.error_log = fs_.HostPath(n.log_dir + "/" + (n.error_log_per_site ? site.domain : site.account) +
                              ".error.log");
+  p.acme_root = fs_.HostPath(n.acme_webroot);
+  p.suspended_page = fs_.HostPath(n.pages_dir + "/suspended.html");
+  if (!site.php.empty()) {
+    if (!protocol::IsPhpVersion(site.php)) {
+      return Fail(Error::InvalidField("php", "php.invalid", "php is not a PHP version"));
+    }
+    p.php_socket = fs_.HostPath(n.php_socket_dir + "/" + site.account + "-" + site.php + ".sock");
+    if (p.php_socket.size() > 107) {
+      return Fail(Error::Invalid("PHP-FPM socket path " + p.php_socket + " is too long"));
+    }
+  }
+  p.https = site.https;
+  p.https_port = n.https_port;
+  if (site.https) {
+    p.ssl_certificate = fs_.HostPath(n.certs_dir + "/" + site.domain + "/fullchain.pem");
+    p.ssl_certificate_key = fs_.HostPath(n.certs_dir + "/" + site.domain + "/privkey.pem");
+  }
   p.test_break = std::find(options_.break_domains.begin(), options_.break_domains.end(),
                            site.domain) != options_.break_domains.end();
-  for (const auto* path : {&p.root, &p.access_log, &p.error_log}) HP_TRY(CheckHostPath(*path));
+  for (const auto* path : {&p.root, &p.access_log, &p.error_log, &p.acme_root, &p.suspended_page,
+                           &p.php_socket, &p.ssl_certificate, &p.ssl_certificate_key}) {
+    HP_TRY(CheckHostPath(*path));
+  }
   p.access_log = fs_.HostPath(n.log_dir) + "/$server_name.access.log";
   for (char c : p.listen_address) {
     if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '.' && c != ':' && c != '[' &&
@@ -330,20 +435,64 @@ Status NginxDriver::EnsureLogDir() {
   return Ok();
 }
 
+// The suspension page and the ACME challenge directory: ours, outside every tenant's home.
+// Written once per driver (and rewritten only when the page changed).
+Status NginxDriver::EnsureSharedFiles() {
+  if (shared_files_ready_) return Ok();
+  const auto& n = layout_.nginx;
+  const std::string page = n.pages_dir + "/suspended.html";
+  auto current = fs_.ReadFile(page);
+  if (!current) return Fail(current.error());
+  if (*current != RenderSuspendedPage()) {
+    HP_TRY(fs_.WriteFileAtomic(page, RenderSuspendedPage(), 0644));
+  }
+  HP_TRY(fs_.MakeDirs(n.acme_webroot + "/.well-known/acme-challenge", 0755));
+  shared_files_ready_ = true;
+  return Ok();
+}
+
+// New docroots belong to the account's Unix user once its home is (AccountDriver makes the home
+// <user>:<nginx group>): that user and its primary group. Before, options_.content_owner.
+// The home is opened beneath home_root without following links.
+Result<FileOwner> NginxDriver::DocrootOwner(const std::string& account) {
+  std::string root = fs_.HostPath(layout_.home_root);
+  int rootfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return Fail(Error::FromErrno("opening " + root, errno));
+  struct stat st {};
+  int rc = ::fstatat(rootfd, account.c_str(), &st, AT_SYMLINK_NOFOLLOW);
+  int err = errno;
+  ::close(rootfd);
+  if (rc != 0) {
+    if (err == ENOENT) return options_.content_owner;
+    return Fail(Error::FromErrno("stat " + root + "/" + account, err));
+  }
+  if (!S_ISDIR(st.st_mode) || st.st_uid == 0) return options_.content_owner;
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwuid_r(st.st_uid, &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
+    return options_.content_owner;  // the account's user is gone: root keeps new directories
+  }
+  return FileOwner{pw.pw_uid, pw.pw_gid};
+}
+
 Status NginxDriver::Prepare(const protocol::Task& task) {
   if (task.kind != protocol::kSiteEnsure) return Ok();
   auto site = protocol::SiteSpecFromJson(task.spec);
   if (!site) return Fail(site.error());
   HP_TRY(CheckSiteFields(site->domain, site->aliases, site->account, site->docroot));
   HP_TRY(EnsureLogDir());
+  HP_TRY(EnsureSharedFiles());
   HP_TRY(fs_.MakeDirs(layout_.home_root, 0755));
+  auto owner = DocrootOwner(site->account);
+  if (!owner) return Fail(owner.error());
   const std::string docroot = site->account + "/" + site->docroot;
-  HP_TRY(fs_.MakeDirsBeneath(layout_.home_root, docroot, 0755, options_.content_owner));
+  HP_TRY(fs_.MakeDirsBeneath(layout_.home_root, docroot, 0755, *owner));
   auto empty = fs_.DirEmptyBeneath(layout_.home_root, docroot);
   if (!empty) return Fail(empty.error());
   if (*empty) {
     HP_TRY(fs_.CreateFileBeneath(layout_.home_root, docroot + "/index.html",
-                                 RenderDefaultIndex(site->domain), 0644, options_.content_owner));
+                                 RenderDefaultIndex(site->domain), 0644, *owner));
   }
   return Ok();
 }

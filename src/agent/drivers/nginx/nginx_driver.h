@@ -10,6 +10,14 @@
 // (shared/SECURITY.md rule 3). Its input is VhostParams, built only from fields that passed the
 // protocol grammars again here, in the agent.
 //
+// A vhost always serves /.well-known/acme-challenge/ from NginxLayout::acme_webroot (suspended
+// sites too, so a certificate can be renewed). A site with "php" hands *.php to its account's
+// PHP-FPM pool (<php_socket_dir>/<account>-<version>.sock, agent/drivers/account); a suspended
+// site answers every other request with 503 and the page <pages_dir>/suspended.html, which this
+// driver writes (outside every tenant's home); a site with "https" gets a second server on
+// https_port with <certs_dir>/<domain>/{fullchain,privkey}.pem (nginx -t refuses the vhost
+// until the certificate exists).
+//
 // Called by the agent's reconcile thread only.
 
 #include <chrono>
@@ -29,8 +37,9 @@ namespace hostplane::agent {
 struct NginxDriverOptions {
   // Test hook: these domains' vhosts get an unknown directive, so `nginx -t` rejects exactly them.
   std::vector<std::string> break_domains;
-  // Owner of docroots and default pages. For now the agent's own uid/gid; per-account Unix users
-  // come later.
+  // Owner of docroots and default pages when the account's home is not (yet) owned by the
+  // account's Unix user; once it is (agent/drivers/account), new docroots belong to that user and
+  // its primary group.
   FileOwner content_owner{0, 0};
   std::chrono::milliseconds reload_timeout{10'000};
   std::chrono::milliseconds poll_interval{5};
@@ -46,6 +55,13 @@ struct VhostParams {
   std::string root;        // absolute host path of the docroot
   std::string access_log;  // absolute host paths
   std::string error_log;
+  std::string acme_root;       // absolute <acme_webroot>
+  std::string suspended_page;  // absolute path of the 503 page
+  std::string php_socket;      // absolute path of the PHP-FPM socket; "" = static site
+  bool https = false;
+  int https_port = 443;
+  std::string ssl_certificate;  // absolute paths (https only)
+  std::string ssl_certificate_key;
   bool test_break = false;  // render the test hook's invalid directive
 };
 
@@ -55,6 +71,8 @@ std::string RenderVhost(const VhostParams& p);
 std::string RenderMarker(const std::string& generation, int http_port);
 // The page put into an empty docroot.
 std::string RenderDefaultIndex(const std::string& domain);
+// The page a suspended site answers with (status 503).
+std::string RenderSuspendedPage();
 // The absolute file path nginx names in a message ("... in /p/sites/a.conf:12"), if any.
 std::optional<std::string> BlamedFile(const std::string& message);
 
@@ -81,6 +99,8 @@ class NginxDriver final : public ServiceDriver {
   Result<VhostParams> Params(const protocol::SiteSpec& site) const;
   Status WaitForGeneration(const std::string& generation);
   Status EnsureLogDir();
+  Status EnsureSharedFiles();
+  Result<FileOwner> DocrootOwner(const std::string& account);
 
   HostLayout layout_;
   Filesystem& fs_;
@@ -90,6 +110,7 @@ class NginxDriver final : public ServiceDriver {
   std::string generation_;
   int64_t reloads_ = 0;
   bool log_dir_ready_ = false;
+  bool shared_files_ready_ = false;
 };
 
 }  // namespace hostplane::agent

@@ -43,6 +43,8 @@ VhostParams ShopParams() {
   p.root = "/srv/hostplane/home/alice/web/shop";
   p.access_log = "/var/log/nginx/hostplane/shop.example.access.log";
   p.error_log = "/var/log/nginx/hostplane/shop.example.error.log";
+  p.acme_root = "/var/lib/hostplane/acme";
+  p.suspended_page = "/etc/nginx/hostplane/pages/suspended.html";
   return p;
 }
 
@@ -56,14 +58,27 @@ TEST(NginxRenderTest, Golden) {
   VhostParams broken = ShopParams();
   broken.aliases.clear();
   broken.test_break = true;
+  VhostParams php = ShopParams();
+  php.php_socket = "/run/hostplane/php/alice-8.2.sock";
+  VhostParams https = php;
+  https.https = true;
+  https.https_port = 443;
+  https.ssl_certificate = "/etc/hostplane/certs/shop.example/fullchain.pem";
+  https.ssl_certificate_key = "/etc/hostplane/certs/shop.example/privkey.pem";
+  VhostParams https_suspended = https;
+  https_suspended.suspended = true;
   for (const auto& c : std::vector<Case>{{"active.conf", ShopParams()},
                                          {"suspended.conf", suspended},
-                                         {"test_break.conf", broken}}) {
+                                         {"test_break.conf", broken},
+                                         {"php.conf", php},
+                                         {"https.conf", https},
+                                         {"https_suspended.conf", https_suspended}}) {
     SCOPED_TRACE(c.golden);
     ExpectGolden(c.golden, RenderVhost(c.params));
   }
   ExpectGolden("marker.conf", RenderMarker("1700000000000.7", 8080));
   ExpectGolden("index.html", RenderDefaultIndex("shop.example"));
+  ExpectGolden("suspended.html", RenderSuspendedPage());
 }
 
 TEST(NginxRenderTest, DefaultIndexEscapesDomain) {
@@ -337,6 +352,61 @@ TEST_F(NginxDriverTest, ReloadWithoutNginxIsRetryAndRestores) {
   EXPECT_EQ(out.results[0].outcome, TaskOutcome::kRetry);
   EXPECT_EQ(Vhost("a.example"), before);
   EXPECT_FALSE(env_.fs().Exists(applier_.RecordPath(*driver_)));
+}
+
+TEST_F(NginxDriverTest, SuspendedSiteAnswers503WithThePageAndStillServesAcme) {
+  auto s = Site("held.example");
+  s.status = "suspended";
+  ASSERT_EQ(Apply({Ensure(1, s)}).results[0].outcome, TaskOutcome::kApplied);
+  const auto& n = env_.layout().nginx;
+  EXPECT_EQ(*env_.fs().ReadFile(n.pages_dir + "/suspended.html"), RenderSuspendedPage());
+  for (const std::string path : {"/", "/index.html", "/x.php"}) {
+    auto a = env_.Get("held.example", path);
+    EXPECT_EQ(a.status, 503) << path;
+    EXPECT_EQ(a.body, RenderSuspendedPage()) << path;
+  }
+  ASSERT_TRUE(env_.fs().WriteFileAtomic(n.acme_webroot + "/.well-known/acme-challenge/tok-1",
+                                        "tok-1.thumb", 0644));
+  auto acme = env_.Get("held.example", "/.well-known/acme-challenge/tok-1");
+  EXPECT_EQ(acme.status, 200);
+  EXPECT_EQ(acme.body, "tok-1.thumb");
+  EXPECT_EQ(env_.Get("held.example", "/.well-known/acme-challenge/none").status, 404);
+}
+
+TEST_F(NginxDriverTest, AcmeChallengeIsServedForActiveSitesOutsideTheDocroot) {
+  ASSERT_EQ(Apply({Ensure(1, Site("live.example"))}).results[0].outcome, TaskOutcome::kApplied);
+  const auto& n = env_.layout().nginx;
+  ASSERT_TRUE(
+      env_.fs().WriteFileAtomic(n.acme_webroot + "/.well-known/acme-challenge/t2", "v2", 0644));
+  EXPECT_EQ(env_.Get("live.example", "/.well-known/acme-challenge/t2").body, "v2");
+  EXPECT_EQ(env_.Get("live.example").status, 200);
+}
+
+TEST_F(NginxDriverTest, HttpsWithoutACertificateFailsAloneAndLeavesNoFile) {
+  auto tls = Site("tls.example");
+  tls.https = true;
+  auto out = Apply({Ensure(1, tls), Ensure(2, Site("plain.example"))});
+  EXPECT_EQ(out.results[0].outcome, TaskOutcome::kFailed);
+  EXPECT_NE(out.results[0].detail.find("fullchain.pem"), std::string::npos)
+      << out.results[0].detail;
+  EXPECT_EQ(out.results[1].outcome, TaskOutcome::kApplied) << out.results[1].detail;
+  EXPECT_FALSE(env_.fs().Exists(driver_->VhostPath("tls.example")));
+  EXPECT_EQ(env_.Get("plain.example").status, 200);
+}
+
+TEST_F(NginxDriverTest, PhpSiteWithoutAPoolAnswers502AndServesStaticFiles) {
+  auto s = Site("php.example");
+  s.php = "8.2";
+  ASSERT_EQ(Apply({Ensure(1, s)}).results[0].outcome, TaskOutcome::kApplied);
+  std::string vhost = Vhost("php.example");
+  EXPECT_NE(vhost.find("fastcgi_pass \"unix:" + env_.fs().HostPath("run/hostplane/php") +
+                       "/alice-8.2.sock\";"),
+            std::string::npos)
+      << vhost;
+  ASSERT_TRUE(env_.fs().WriteFileAtomic("home/alice/" + s.docroot + "/i.php", "<?php\n", 0644));
+  EXPECT_EQ(env_.Get("php.example", "/i.php").status, 502);        // no PHP-FPM socket
+  EXPECT_EQ(env_.Get("php.example", "/missing.php").status, 404);  // try_files first
+  EXPECT_EQ(env_.Get("php.example", "/").status, 200);             // index.html
 }
 
 }  // namespace

@@ -1,0 +1,142 @@
+#include "agent/drivers/dns/knot_instance.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/un.h>
+
+#include <cctype>
+#include <thread>
+
+#include "protocol/validate.h"
+
+namespace hostplane::agent {
+namespace {
+
+// Operator paths go into quoted config strings: only characters that need no escaping.
+Result<std::string> SafeHostPath(const Filesystem& fs, const std::string& rel) {
+  std::string path = fs.HostPath(rel);
+  for (unsigned char c : path) {
+    bool ok = std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '-' || c == '+' ||
+              c == '@' || c == ':';
+    if (!ok) {
+      return Fail(Error::Invalid("host path " + protocol::QuoteForMessage(path) +
+                                 " contains a character the Knot config would parse"));
+    }
+  }
+  return path;
+}
+
+std::string Tail(const std::string& text, size_t n) {
+  return text.size() <= n ? text : text.substr(text.size() - n);
+}
+
+}  // namespace
+
+Result<std::string> RenderKnotConf(const DnsLayout& l, const Filesystem& fs) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (inet_pton(AF_INET, l.listen_address.c_str(), buf) != 1 &&
+      inet_pton(AF_INET6, l.listen_address.c_str(), buf) != 1) {
+    return Fail(Error::Invalid("listen address " + protocol::QuoteForMessage(l.listen_address) +
+                               " is not an IP literal"));
+  }
+  if (l.port < 1 || l.port > 65535) {
+    return Fail(Error::Invalid(fmt::format("listen port {} is out of range", l.port)));
+  }
+  auto run_dir = SafeHostPath(fs, l.run_dir);
+  auto socket = SafeHostPath(fs, l.control_socket);
+  auto log = SafeHostPath(fs, l.log_file);
+  auto storage = SafeHostPath(fs, l.storage);
+  auto zones = SafeHostPath(fs, l.zone_dir);
+  auto fragments = SafeHostPath(fs, l.zone_conf_dir);
+  for (const auto* p : {&run_dir, &socket, &log, &storage, &zones, &fragments}) {
+    if (!*p) return Fail(p->error());
+  }
+  if (socket->size() >= sizeof(sockaddr_un{}.sun_path)) {
+    return Fail(Error::Invalid("control socket path " + *socket + " is longer than " +
+                               std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes"));
+  }
+  return fmt::format(
+      "# managed by hostplane: the knotd main configuration; edits are overwritten\n"
+      "server:\n"
+      "    rundir: \"{run}\"\n"
+      "    pidfile: \"{run}/knot.pid\"\n"
+      "    listen: \"{addr}@{port}\"\n"
+      "control:\n"
+      "    listen: \"{socket}\"\n"
+      "log:\n"
+      "  - target: \"{log}\"\n"
+      "    any: info\n"
+      "database:\n"
+      "    storage: \"{storage}\"\n"
+      "template:\n"
+      "  - id: default\n"
+      "    storage: \"{zones}\"\n"
+      "    semantic-checks: on\n"
+      "    # The zone files are hostplane's: never written back, always loaded whole.\n"
+      "    zonefile-sync: -1\n"
+      "    zonefile-load: whole\n"
+      "    journal-content: none\n"
+      "    dnssec-signing: off\n"
+      "# One fragment per zone, written by the dns driver.\n"
+      "include: \"{fragments}/*.conf\"\n",
+      fmt::arg("run", *run_dir), fmt::arg("addr", l.listen_address), fmt::arg("port", l.port),
+      fmt::arg("socket", *socket), fmt::arg("log", *log), fmt::arg("storage", *storage),
+      fmt::arg("zones", *zones), fmt::arg("fragments", *fragments));
+}
+
+KnotInstance::KnotInstance(DnsLayout layout, Filesystem& fs, CommandRunner& runner)
+    : layout_(std::move(layout)), fs_(fs), runner_(runner) {}
+
+KnotInstance::~KnotInstance() {
+  if (knotd_.pid() > 0) Stop();
+}
+
+Status KnotInstance::WriteConfig() {
+  auto conf = RenderKnotConf(layout_, fs_);
+  if (!conf) return Fail(conf.error());
+  for (const auto* d :
+       {&layout_.run_dir, &layout_.storage, &layout_.zone_dir, &layout_.zone_conf_dir}) {
+    HP_TRY(fs_.MakeDirs(*d, 0755));
+  }
+  auto slash = layout_.log_file.rfind('/');
+  if (slash != std::string::npos) HP_TRY(fs_.MakeDirs(layout_.log_file.substr(0, slash), 0755));
+  return fs_.WriteFileAtomic(layout_.conf, *conf, 0644);
+}
+
+Status KnotInstance::Start(std::chrono::milliseconds timeout) {
+  HP_TRY(WriteConfig());
+  auto child = ChildProcess::Start({layout_.knotd, "-c", fs_.HostPath(layout_.conf)},
+                                   fs_.HostPath(layout_.log_file));
+  if (!child) return Fail(child.error());
+  knotd_ = std::move(*child);
+  // Real time: this waits for another process.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  Command probe;
+  probe.argv = {layout_.knotc, "-s", fs_.HostPath(layout_.control_socket), "-t", "1", "status"};
+  probe.timeout = std::chrono::milliseconds(2'000);
+  for (;;) {
+    if (!knotd_.Running()) {
+      auto log = fs_.ReadFile(layout_.log_file);
+      return Fail(
+          Error::Unavailable("knotd exited: " + Tail(log && *log ? **log : std::string(), 2000)));
+    }
+    auto out = runner_.Run(probe);
+    if (out && out->ok()) return Ok();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Fail(
+          Error::Timeout(fmt::format("knotd did not answer on {} within {} ms",
+                                     fs_.HostPath(layout_.control_socket), timeout.count())));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+int KnotInstance::Stop(std::chrono::milliseconds grace) {
+  if (knotd_.pid() <= 0) return -1;
+  return knotd_.Stop(SIGTERM, grace);
+}
+
+bool KnotInstance::Running() { return knotd_.pid() > 0 && knotd_.Running(); }
+
+}  // namespace hostplane::agent

@@ -1,0 +1,426 @@
+#include "agent/drivers/mail/mail_driver.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <grp.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <thread>
+
+#include "common/net/loopback.h"
+#include "common/passwd/service_password.h"
+#include "protocol/validate.h"
+
+namespace hostplane::agent {
+namespace {
+
+constexpr const char* kMapHeader =
+    "# managed by hostplane: assembled from domains/; edits are lost\n";
+constexpr const char* kMapNames[] = {"virtual_mailbox_domains", "virtual_mailbox_maps",
+                                     "virtual_alias_maps"};
+constexpr const char* kMailboxesSuffix = ".mailboxes";
+constexpr const char* kAliasesSuffix = ".aliases";
+
+// A host value written into a passwd-file field or a map value: no field separator, no
+// whitespace, nothing a parser could take for the end of the line or a comment.
+bool SafeFieldValue(const std::string& s) {
+  return !s.empty() && std::none_of(s.begin(), s.end(), [](unsigned char c) {
+    return c <= 0x20 || c == 0x7f || c == ':' || c == '#' || c == '\\' || c == '"' || c == '$' ||
+           c == ';' || c == '{' || c == '}' || c == ',';
+  });
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t start = 0;
+  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
+  return s.substr(start);
+}
+
+// Joins non-empty lines with "; " so a multi-line tool message fits one task detail.
+std::string OneLine(const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = Trim(text.substr(start, end - start));
+    start = end + 1;
+    if (line.empty()) continue;
+    out += (out.empty() ? "" : "; ") + line;
+  }
+  return out;
+}
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The pid in a daemon's pid file (Postfix pads it with spaces), if the process exists.
+std::optional<pid_t> LivePid(Filesystem& fs, const std::string& rel) {
+  auto text = fs.ReadFile(rel);
+  if (!text || !text->has_value()) return std::nullopt;
+  std::string t = Trim(**text);
+  if (t.empty() || t.size() > 9 || !std::all_of(t.begin(), t.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      })) {
+    return std::nullopt;
+  }
+  pid_t pid = static_cast<pid_t>(std::stol(t));
+  if (pid <= 1 || ::kill(pid, 0) != 0) return std::nullopt;
+  return pid;
+}
+
+}  // namespace
+
+std::string RenderMailboxMap(const protocol::MailDomainSpec& spec) {
+  std::string out;
+  for (const auto& m : spec.mailboxes) {
+    out += fmt::format("{0}@{1} {1}/{0}/Maildir/\n", m.local, spec.domain);
+  }
+  return out;
+}
+
+std::string RenderAliasMap(const protocol::MailDomainSpec& spec) {
+  std::string out;
+  for (const auto& f : spec.forwarders) {
+    std::string targets;
+    for (const auto& t : f.targets) targets += (targets.empty() ? "" : ", ") + t;
+    out += fmt::format("{}@{} {}\n", f.local, spec.domain, targets);
+  }
+  if (!spec.catch_all.empty()) {
+    // Postfix looks up "user@domain" before "@domain": without an identity entry a catch-all
+    // alias would take the mail of every mailbox too.
+    for (const auto& m : spec.mailboxes) {
+      out += fmt::format("{0}@{1} {0}@{1}\n", m.local, spec.domain);
+    }
+    out += fmt::format("@{} {}\n", spec.domain, spec.catch_all);
+  }
+  return out;
+}
+
+Result<std::string> RenderPasswdFile(const protocol::MailDomainSpec& spec,
+                                     const PasswdParams& params) {
+  if (params.uid == 0 || params.gid == 0 || params.uid == static_cast<uid_t>(-1) ||
+      params.gid == static_cast<gid_t>(-1)) {
+    return Fail(Error::Invalid("the vmail uid/gid must be set and must not be root"));
+  }
+  if (!SafeFieldValue(params.vmail_root) || params.vmail_root.front() != '/') {
+    return Fail(Error::Invalid("vmail root " + protocol::QuoteForMessage(params.vmail_root) +
+                               " cannot be written into a passwd-file"));
+  }
+  std::string out =
+      fmt::format("# managed by hostplane: mail domain {}; edits are overwritten\n", spec.domain);
+  const bool suspended = spec.status == "suspended";
+  for (const auto& m : spec.mailboxes) {
+    // The decoder already refused anything else; checked again because this line is where a
+    // ':' or a newline would become a second account.
+    if (!IsServicePasswordHash(m.password_hash)) {
+      return Fail(Error::InvalidField("password_hash", "password_hash.invalid",
+                                      "a password hash is not a crypt hash"));
+    }
+    out += fmt::format(
+        "{0}@{1}:{{CRYPT}}{2}:{3}:{4}::{5}/{1}/{0}::{6}userdb_quota_rule=*:storage={7}M\n", m.local,
+        spec.domain, m.password_hash, params.uid, params.gid, params.vmail_root,
+        suspended ? "nologin " : "", m.quota_mb);
+  }
+  return out;
+}
+
+std::string AssembleMapText(const std::vector<std::string>& fragments) {
+  std::string out = kMapHeader;
+  for (const auto& f : fragments) {
+    out += f;
+    if (!f.empty() && f.back() != '\n') out += '\n';
+  }
+  return out;
+}
+
+MailDriver::MailDriver(MailLayout layout, Filesystem& fs, CommandRunner& runner,
+                       MailDriverOptions options)
+    : layout_(std::move(layout)), fs_(fs), runner_(runner), options_(std::move(options)) {}
+
+std::vector<std::string> MailDriver::Kinds() const {
+  return {protocol::kMailDomainEnsure, protocol::kMailDomainRemove};
+}
+
+std::vector<std::string> MailDriver::ManagedDirs() const {
+  return {layout_.map_dir, layout_.map_dir + "/domains", layout_.map_dir + "/stage",
+          layout_.dovecot_users_dir};
+}
+
+std::string MailDriver::MailboxesPath(const std::string& domain) const {
+  return layout_.map_dir + "/domains/" + domain + kMailboxesSuffix;
+}
+std::string MailDriver::AliasesPath(const std::string& domain) const {
+  return layout_.map_dir + "/domains/" + domain + kAliasesSuffix;
+}
+std::string MailDriver::UsersPath(const std::string& domain) const {
+  return layout_.dovecot_users_dir + "/" + domain;
+}
+
+Result<protocol::MailDomainSpec> MailDriver::Decode(const protocol::Task& task) const {
+  return protocol::MailDomainSpecFromJson(task.spec);
+}
+
+Result<FileSet> MailDriver::Render(const protocol::Task& task) const {
+  if (task.kind == protocol::kMailDomainEnsure) {
+    auto spec = Decode(task);
+    if (!spec) return Fail(spec.error());
+    PasswdParams params{layout_.vmail_uid, layout_.vmail_gid, fs_.HostPath(layout_.vmail_root)};
+    auto users = RenderPasswdFile(*spec, params);
+    if (!users) return Fail(users.error());
+    return FileSet{{MailboxesPath(spec->domain), RenderMailboxMap(*spec), 0644},
+                   {AliasesPath(spec->domain), RenderAliasMap(*spec), 0644},
+                   {UsersPath(spec->domain), *users, 0640}};
+  }
+  if (task.kind == protocol::kMailDomainRemove) {
+    auto removal = protocol::MailDomainRemovalFromJson(task.spec);
+    if (!removal) return Fail(removal.error());
+    return FileSet{{MailboxesPath(removal->domain), std::nullopt, 0644},
+                   {AliasesPath(removal->domain), std::nullopt, 0644},
+                   {UsersPath(removal->domain), std::nullopt, 0640}};
+  }
+  return Fail(Error::Invalid("the mail driver does not handle task kind " + task.kind));
+}
+
+// The passwd-files hold password hashes: 0640, group = Dovecot's. The directory carries that
+// group and the setgid bit, so each file written into it (temporary name, then rename) inherits
+// the group. The directory is ours, not a tenant's: opened with O_NOFOLLOW, changed through the
+// descriptor.
+Status MailDriver::EnsureUsersDir() {
+  if (users_dir_ready_) return Ok();
+  // Its parents must stay traversable by Dovecot's auth process: only the last level is 0750.
+  if (auto slash = layout_.dovecot_users_dir.rfind('/'); slash != std::string::npos) {
+    HP_TRY(fs_.MakeDirs(layout_.dovecot_users_dir.substr(0, slash), 0755));
+  }
+  HP_TRY(fs_.MakeDirs(layout_.dovecot_users_dir, 0750));
+  if (!options_.dovecot_group.empty()) {
+    group gr{};
+    group* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getgrnam_r(options_.dovecot_group.c_str(), &gr, buf.data(), buf.size(), &found) != 0 ||
+        found == nullptr) {
+      return Fail(Error::Invalid("group " + options_.dovecot_group + " does not exist"));
+    }
+    std::string dir = fs_.HostPath(layout_.dovecot_users_dir);
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return Fail(Error::FromErrno("opening " + dir, errno));
+    int rc = ::fchown(fd, 0, gr.gr_gid);
+    if (rc == 0) rc = ::fchmod(fd, 02750);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return Fail(Error::FromErrno("setting the group of " + dir, err));
+  }
+  users_dir_ready_ = true;
+  return Ok();
+}
+
+Status MailDriver::Prepare(const protocol::Task& task) {
+  if (task.kind != protocol::kMailDomainEnsure) return Ok();
+  auto spec = Decode(task);
+  if (!spec) return Fail(spec.error());
+  if (layout_.vmail_uid == 0 || layout_.vmail_gid == 0 ||
+      layout_.vmail_uid == static_cast<uid_t>(-1) || layout_.vmail_gid == static_cast<gid_t>(-1)) {
+    return Fail(Error::Invalid("the mail layout has no vmail uid/gid (or it is root)"));
+  }
+  HP_TRY(EnsureUsersDir());
+  HP_TRY(fs_.MakeDirs(layout_.vmail_root, 0711));
+  const FileOwner vmail{layout_.vmail_uid, layout_.vmail_gid};
+  for (const auto& m : spec->mailboxes) {
+    for (const char* sub : {"cur", "new", "tmp"}) {
+      HP_TRY(fs_.MakeDirsBeneath(layout_.vmail_root,
+                                 spec->domain + "/" + m.local + "/Maildir/" + sub, 0700, vmail));
+    }
+  }
+  return Ok();
+}
+
+Result<CommandOutput> MailDriver::RunTool(std::vector<std::string> argv) {
+  Command cmd;
+  cmd.argv = std::move(argv);
+  cmd.timeout = options_.command_timeout;
+  return runner_.Run(cmd);
+}
+
+size_t MailDriver::PostfixLogSize() {
+  struct stat st {};
+  if (::stat(fs_.HostPath(layout_.postfix_log).c_str(), &st) != 0) return 0;
+  return static_cast<size_t>(st.st_size);
+}
+
+// The `postfix` command prints its errors only to a terminal; without one they go to maillog_file
+// alone. The lines it appended since `offset` are its own words.
+std::string MailDriver::PostfixLogSince(size_t offset) {
+  auto text = fs_.ReadFile(layout_.postfix_log);
+  if (!text || !text->has_value() || (*text)->size() <= offset) return {};
+  return OneLine((*text)->substr(offset, 4096));
+}
+
+Result<Verdict> MailDriver::Validate() {
+  Verdict v;
+  size_t log_offset = PostfixLogSize();
+  auto postfix =
+      RunTool({layout_.postfix_binary, "-c", fs_.HostPath(layout_.postfix_config_dir), "check"});
+  if (!postfix) return Fail(postfix.error());
+  if (!postfix->ok()) {
+    v.ok = false;
+    std::string words = OneLine(postfix->err + postfix->out);
+    if (words.empty()) words = PostfixLogSince(log_offset);
+    v.message = fmt::format("postfix check failed (exit {}): {}", postfix->exit_code, words);
+    return v;
+  }
+  auto dovecot = RunTool({layout_.doveconf_binary, "-c", fs_.HostPath(layout_.dovecot_conf), "-n"});
+  if (!dovecot) return Fail(dovecot.error());
+  if (!dovecot->ok()) {
+    v.ok = false;
+    v.message =
+        fmt::format("doveconf failed (exit {}): {}", dovecot->exit_code, OneLine(dovecot->err));
+  }
+  return v;
+}
+
+Status MailDriver::InstallMap(const std::string& name, const std::string& text) {
+  const std::string live = layout_.map_dir + "/" + name;
+  auto current = fs_.ReadFile(live);
+  if (!current) return Fail(current.error());
+  if (current->has_value() && **current == text && fs_.Exists(live + ".db")) return Ok();
+  // postmap writes its database in place: build it under stage/ and install it with an atomic
+  // rename, so a running smtpd never opens a half-written table. The text file is written last:
+  // it is the record that the .db matches it (a crash in between is repaired on the next run).
+  const std::string stage = layout_.map_dir + "/stage/" + name;
+  HP_TRY(fs_.WriteFileAtomic(stage, text, 0644));
+  HP_TRY(fs_.RemoveFile(stage + ".db"));
+  auto out = RunTool({layout_.postmap_binary, "-c", fs_.HostPath(layout_.postfix_config_dir),
+                      "hash:" + fs_.HostPath(stage)});
+  if (!out) return Fail(out.error());
+  if (!out->ok()) {
+    return Fail(Error::Io(fmt::format("postmap {} failed (exit {}): {}", name, out->exit_code,
+                                      OneLine(out->err + out->out))));
+  }
+  auto db = fs_.ReadFile(stage + ".db");
+  if (!db) return Fail(db.error());
+  if (!db->has_value()) return Fail(Error::Io("postmap wrote no " + stage + ".db"));
+  HP_TRY(fs_.WriteFileAtomic(live + ".db", **db, 0644));
+  HP_TRY(fs_.WriteFileAtomic(live, text, 0644));
+  maps_changed_ = true;
+  return Ok();
+}
+
+Status MailDriver::Assemble() {
+  auto names = fs_.ListDir(layout_.map_dir + "/domains");
+  if (!names) return Fail(names.error());
+  std::map<std::string, std::pair<std::string, std::string>> domains;  // sorted: deterministic
+  for (const auto& n : *names) {
+    if (n.empty() || n.front() == '.') continue;  // temp debris of an interrupted write
+    std::string domain;
+    if (EndsWith(n, kMailboxesSuffix)) {
+      domain = n.substr(0, n.size() - std::strlen(kMailboxesSuffix));
+    } else if (EndsWith(n, kAliasesSuffix)) {
+      domain = n.substr(0, n.size() - std::strlen(kAliasesSuffix));
+    } else {
+      continue;
+    }
+    auto checked = protocol::CheckDomain(domain);
+    if (!checked || *checked != domain) {
+      spdlog::warn("mail: ignoring {}/domains/{}: not a managed domain file", layout_.map_dir,
+                   protocol::QuoteForMessage(n));
+      continue;
+    }
+    domains.try_emplace(domain);
+  }
+  std::vector<std::string> domain_lines, mailbox_parts, alias_parts;
+  for (auto& [domain, parts] : domains) {
+    auto mailboxes = fs_.ReadFile(MailboxesPath(domain));
+    if (!mailboxes) return Fail(mailboxes.error());
+    auto aliases = fs_.ReadFile(AliasesPath(domain));
+    if (!aliases) return Fail(aliases.error());
+    // A domain exists while its mailbox fragment does (written and removed with the others).
+    if (!mailboxes->has_value()) continue;
+    domain_lines.push_back(domain + " OK\n");
+    mailbox_parts.push_back(**mailboxes);
+    if (aliases->has_value()) alias_parts.push_back(**aliases);
+  }
+  HP_TRY(InstallMap(kMapNames[0], AssembleMapText(domain_lines)));
+  HP_TRY(InstallMap(kMapNames[1], AssembleMapText(mailbox_parts)));
+  HP_TRY(InstallMap(kMapNames[2], AssembleMapText(alias_parts)));
+  return Ok();
+}
+
+Status MailDriver::Reload() {
+  const std::string dovecot_pid = layout_.dovecot_base_dir + "/master.pid";
+  if (!LivePid(fs_, dovecot_pid)) {
+    return Fail(Error::Unavailable("dovecot is not running (no live pid in " +
+                                   fs_.HostPath(dovecot_pid) + ")"));
+  }
+  HP_TRY(WaitForPasswdFiles());
+  // Only Postfix is reloaded, and only when an assembled map changed.
+  if (!maps_changed_) return Ok();
+  size_t log_offset = PostfixLogSize();
+  auto out =
+      RunTool({layout_.postfix_binary, "-c", fs_.HostPath(layout_.postfix_config_dir), "reload"});
+  if (!out) return Fail(out.error());
+  if (!out->ok()) {
+    std::string words = OneLine(out->err + out->out);
+    if (words.empty()) words = PostfixLogSince(log_offset);
+    return Fail(Error::Unavailable(
+        fmt::format("postfix reload failed (exit {}): {}", out->exit_code, words)));
+  }
+  // Confirmation: the master is still alive after re-reading its configuration and the SMTP
+  // listener accepts. The maps are hash: tables, which every Postfix process also re-opens by
+  // itself once their .db changed.
+  const std::string master_pid = layout_.postfix_queue_dir + "/pid/master.pid";
+  auto deadline = std::chrono::steady_clock::now() + options_.reload_timeout;
+  for (;;) {
+    if (LivePid(fs_, master_pid) && LoopbackAccepts(layout_.smtp_port)) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Fail(Error::Timeout(
+          fmt::format("postfix did not accept SMTP on port {} within {} ms of the reload",
+                      layout_.smtp_port, options_.reload_timeout.count())));
+    }
+    std::this_thread::sleep_for(options_.poll_interval);
+  }
+  maps_changed_ = false;
+  ++postfix_reloads_;
+  return Ok();
+}
+
+// Dovecot re-reads a passwd-file when its mtime (seconds) or size changed, but stats it at most
+// once per second (db-passwd-file.c, passwd_file_sync). A file written in the second of its last
+// check may go unnoticed for that second, and one rewritten twice in one second with the same
+// size (a new password hash) not at all. So a batch that changed the users directory returns only
+// after that second has passed: the next login sees the new file, and the next batch's files get a
+// later mtime than anything Dovecot has read. No reload is needed (and none is done).
+Status MailDriver::WaitForPasswdFiles() {
+  struct stat st {};
+  if (::stat(fs_.HostPath(layout_.dovecot_users_dir).c_str(), &st) != 0) return Ok();
+  int64_t changed_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+  if (changed_ns == users_dir_seen_ns_) return Ok();
+  const auto settled =
+      std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec + 1)) +
+      std::chrono::milliseconds(20);
+  while (std::chrono::system_clock::now() < settled) {
+    std::this_thread::sleep_for(options_.poll_interval);
+  }
+  users_dir_seen_ns_ = changed_ns;
+  return Ok();
+}
+
+Status MailDriver::Finish(const protocol::Task& task) {
+  if (task.kind != protocol::kMailDomainRemove) return Ok();
+  auto removal = protocol::MailDomainRemovalFromJson(task.spec);
+  if (!removal) return Fail(removal.error());
+  if (!removal->remove_content) return Ok();
+  return fs_.RemoveTreeBeneath(layout_.vmail_root, removal->domain);
+}
+
+}  // namespace hostplane::agent

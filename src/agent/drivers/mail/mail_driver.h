@@ -1,0 +1,122 @@
+#pragma once
+
+// The mail driver: virtual mail domains on Postfix (SMTP, recipient maps) and Dovecot (IMAP,
+// LMTP delivery into Maildirs), driven by maildomain.ensure / maildomain.remove tasks
+// (protocol/mail_spec.h). README.md in this folder records the design decisions.
+//
+// Per domain, Render returns three files: the Postfix map fragments
+// <map_dir>/domains/<domain>.mailboxes and .aliases, and the Dovecot passwd-file
+// <dovecot_users_dir>/<domain> (Dovecot reads one file per domain through a %d path, so nothing
+// is assembled on its side). Postfix needs one file per map: Assemble concatenates the fragments
+// of every domain into virtual_mailbox_domains, virtual_mailbox_maps and virtual_alias_maps and
+// builds their hash: databases with postmap, both installed atomically.
+//
+// Every byte of map and passwd-file syntax comes from the Render* functions below, the one
+// encoder per format (shared/SECURITY.md rule 3); their input is a MailDomainSpec that passed the
+// protocol decoder again here, in the agent.
+//
+// Called by the agent's reconcile thread only.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "agent/driver.h"
+#include "agent/drivers/mail/mail_layout.h"
+#include "common/exec/command_runner.h"
+#include "common/fs/filesystem.h"
+#include "protocol/mail_spec.h"
+
+namespace hostplane::agent {
+
+struct MailDriverOptions {
+  std::chrono::milliseconds command_timeout{60'000};  // postfix check, postmap, doveconf
+  std::chrono::milliseconds reload_timeout{10'000};   // until Postfix answers again
+  std::chrono::milliseconds poll_interval{10};
+  // Group allowed to read the passwd-files (Dovecot's auth process runs as this group's user).
+  // The users directory gets this group and the setgid bit, so every file written into it
+  // inherits the group and can stay 0640. Empty: leave the directory as it is (unit tests).
+  std::string dovecot_group = "dovecot";
+};
+
+// The host values a passwd-file line needs besides the spec.
+struct PasswdParams {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string vmail_root;  // absolute host path: homes are <vmail_root>/<domain>/<local>
+};
+
+// Postfix map lines of the domain's mailboxes: "<local>@<domain> <domain>/<local>/Maildir/".
+std::string RenderMailboxMap(const protocol::MailDomainSpec& spec);
+// Postfix virtual_alias_maps lines: one per forwarder ("<address> <t1>, <t2>"); with a catch-all,
+// an identity line per mailbox (a catch-all alias would otherwise capture them too) and
+// "@<domain> <catch_all>".
+std::string RenderAliasMap(const protocol::MailDomainSpec& spec);
+// The Dovecot passwd-file of the domain: per mailbox
+// "<address>:{CRYPT}<hash>:<uid>:<gid>::<home>::[nologin ]userdb_quota_rule=*:storage=<N>M".
+// Suspended domains get "nologin" (logins refused; LMTP only uses the userdb, so mail is still
+// delivered). Errors: kInvalid when a host value could break the line (':' or whitespace in the
+// home, uid/gid 0).
+[[nodiscard]] Result<std::string> RenderPasswdFile(const protocol::MailDomainSpec& spec,
+                                                   const PasswdParams& params);
+// One assembled map from the fragments of every domain, in the order given (sorted by domain).
+std::string AssembleMapText(const std::vector<std::string>& fragments);
+
+class MailDriver final : public ServiceDriver {
+ public:
+  MailDriver(MailLayout layout, Filesystem& fs, CommandRunner& runner,
+             MailDriverOptions options = {});
+
+  std::string Name() const override { return "mail"; }
+  std::vector<std::string> Kinds() const override;
+  std::vector<std::string> ManagedDirs() const override;
+  Result<FileSet> Render(const protocol::Task& task) const override;
+  // Creates <vmail_root>/<domain>/<local>/Maildir/{cur,new,tmp} for every mailbox, owned by the
+  // vmail user, through openat2 beneath vmail_root (never chown(path)). Errors: kInvalid (vmail
+  // uid/gid unset or root), kForbidden (a link in the tree), kIo.
+  Status Prepare(const protocol::Task& task) override;
+  // `postfix -c <dir> check` and `doveconf -c <conf> -n`.
+  Result<Verdict> Validate() override;
+  // Reloads Postfix when its maps changed since the last reload and waits until it accepts SMTP
+  // connections again. Dovecot is checked to be running and not reloaded: it re-reads a changed
+  // passwd-file by itself, within a second (see WaitForPasswdFiles). Errors: kUnavailable (a
+  // daemon is not running), kTimeout.
+  Status Reload() override;
+  // maildomain.remove with remove_content: deletes <vmail_root>/<domain> without following links.
+  Status Finish(const protocol::Task& task) override;
+  // Rebuilds the three assembled maps (and their .db) from the live fragments; rewrites and runs
+  // postmap only for a map whose text changed. Errors: kIo (postmap or a write failed).
+  Status Assemble() override;
+
+  // Gives the users directory Dovecot's group and the setgid bit (0750 plus setgid), so the
+  // passwd-files written into it (0640) are readable by Dovecot's auth process. Done by the first
+  // Prepare of an ensure and by MailInstance::WriteConfig. Errors: kInvalid (no such group), kIo.
+  [[nodiscard]] Status EnsureUsersDir();
+
+  std::string MailboxesPath(const std::string& domain) const;
+  std::string AliasesPath(const std::string& domain) const;
+  std::string UsersPath(const std::string& domain) const;
+  int postfix_reloads() const { return postfix_reloads_; }
+
+ private:
+  Result<protocol::MailDomainSpec> Decode(const protocol::Task& task) const;
+  Status InstallMap(const std::string& name, const std::string& text);
+  Status WaitForPasswdFiles();
+  Result<CommandOutput> RunTool(std::vector<std::string> argv);
+  std::string PostfixLogSince(size_t offset);
+  size_t PostfixLogSize();
+
+  MailLayout layout_;
+  Filesystem& fs_;
+  CommandRunner& runner_;
+  MailDriverOptions options_;
+  bool maps_changed_ = true;  // the first Reload always reloads Postfix
+  bool users_dir_ready_ = false;
+  int64_t users_dir_seen_ns_ = -1;  // mtime of the users directory at the last Reload
+  int postfix_reloads_ = 0;
+};
+
+}  // namespace hostplane::agent

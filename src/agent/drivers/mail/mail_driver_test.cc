@@ -1,0 +1,295 @@
+#include "agent/drivers/mail/mail_driver.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "agent/testing/nginx_fixture.h"
+#include "common/passwd/service_password.h"
+
+namespace hostplane::agent {
+namespace {
+
+// Golden files live beside this test. HP_UPDATE_GOLDEN=1 rewrites them (review the diff).
+std::string GoldenPath(const std::string& name) {
+  return std::filesystem::path(__FILE__).parent_path() / "testdata" / name;
+}
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  if (std::getenv("HP_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(GoldenPath(name), std::ios::binary) << actual;
+  }
+  std::ifstream in(GoldenPath(name), std::ios::binary);
+  ASSERT_TRUE(in.good()) << "missing golden file " << GoldenPath(name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(actual, ss.str()) << "golden " << name;
+}
+
+constexpr const char* kHash =
+    "$y$j9T$abcdefghijklmnopqrstuv$ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./a";
+constexpr const char* kHash6 = "$6$saltsaltsalt$abcdefghijklmnopqrstuvwxyzABCDEFGHIJ./0123";
+
+protocol::MailDomainSpec Acme() {
+  protocol::MailDomainSpec s;
+  s.domain = "acme.example";
+  s.account = "acme";
+  s.mailboxes = {{"info", kHash, 1024}, {"office.team", kHash6, 1}};
+  s.forwarders = {{"sales", {"info@acme.example", "boss@other.example"}}};
+  return s;
+}
+
+PasswdParams Params() { return {5000, 5000, "/var/vmail"}; }
+
+TEST(MailRenderTest, Golden) {
+  auto s = Acme();
+  ExpectGolden("acme.mailboxes", RenderMailboxMap(s));
+  ExpectGolden("acme.aliases", RenderAliasMap(s));
+  auto users = RenderPasswdFile(s, Params());
+  ASSERT_TRUE(users) << users.error().message;
+  ExpectGolden("acme.users", *users);
+
+  s.status = "suspended";
+  auto suspended = RenderPasswdFile(s, Params());
+  ASSERT_TRUE(suspended);
+  ExpectGolden("acme.suspended.users", *suspended);
+
+  s.status = "active";
+  s.catch_all = "info@acme.example";
+  ExpectGolden("acme.catchall.aliases", RenderAliasMap(s));
+
+  ExpectGolden("assembled.virtual_alias_maps",
+               AssembleMapText({RenderAliasMap(s), "x@beta.example y@beta.example\n", ""}));
+}
+
+TEST(MailRenderTest, EmptyDomainRendersNoLines) {
+  protocol::MailDomainSpec s;
+  s.domain = "empty.example";
+  s.account = "acme";
+  EXPECT_EQ(RenderMailboxMap(s), "");
+  EXPECT_EQ(RenderAliasMap(s), "");
+  auto users = RenderPasswdFile(s, Params());
+  ASSERT_TRUE(users);
+  EXPECT_EQ(users->find("empty.example:"), std::string::npos);
+}
+
+TEST(MailRenderTest, RefusesHostValuesThatWouldBreakALine) {
+  auto s = Acme();
+  for (const char* root : {"/var/vm ail", "/var/vmail:0:0", "/var/vmail\nroot", "relative"}) {
+    PasswdParams p = Params();
+    p.vmail_root = root;
+    EXPECT_FALSE(RenderPasswdFile(s, p)) << root;
+  }
+  PasswdParams rootuid = Params();
+  rootuid.uid = 0;
+  EXPECT_FALSE(RenderPasswdFile(s, rootuid));
+  // A hash that slipped past the decoder (a struct built in code) is refused here too.
+  s.mailboxes[0].password_hash = "$y$abcdefghijklmnopqrstuvwxyz:0:0::/root::\nx";
+  EXPECT_FALSE(RenderPasswdFile(s, Params()));
+}
+
+// CommandRunner for unit tests: postmap "builds" <file>.db as "db:" + the source; every argv is
+// recorded; postfix and doveconf answer with the configured exit codes.
+class FakeRunner final : public CommandRunner {
+ public:
+  Result<CommandOutput> Run(const Command& command) override {
+    runs.push_back(command.argv);
+    CommandOutput out;
+    out.exit_code = 0;
+    const std::string& prog = command.argv[0];
+    if (prog == "/usr/sbin/postmap") {
+      std::string arg = command.argv.back();
+      std::string file = arg.substr(arg.find(':') + 1);
+      std::ifstream in(file, std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      std::ofstream(file + ".db", std::ios::binary) << "db:" << ss.str();
+    } else if (prog == "/usr/sbin/postfix") {
+      out.exit_code = postfix_exit;
+      out.err = postfix_err;
+    } else if (prog == "/usr/bin/doveconf") {
+      out.exit_code = doveconf_exit;
+      out.err = "doveconf: Fatal: Error in configuration file x: Unknown setting: y\n";
+    }
+    return out;
+  }
+  std::vector<std::vector<std::string>> runs;
+  int postfix_exit = 0;
+  std::string postfix_err;
+  int doveconf_exit = 0;
+};
+
+MailLayout UnitLayout() {
+  MailLayout l;
+  l.postfix_config_dir = "postfix/etc";
+  l.postfix_queue_dir = "postfix/queue";
+  l.map_dir = "postfix/maps";
+  l.postfix_log = "log/postfix.log";
+  l.dovecot_conf = "dovecot/dovecot.conf";
+  l.dovecot_base_dir = "dovecot/run";
+  l.dovecot_users_dir = "dovecot/users";
+  l.vmail_root = "vmail";
+  l.vmail_uid = ::geteuid() == 0 ? 65534 : ::geteuid();
+  l.vmail_gid = ::geteuid() == 0 ? 65534 : ::getegid();
+  return l;
+}
+
+protocol::Task EnsureTask(const protocol::MailDomainSpec& s) {
+  return {1, 1, "maildomain:" + s.domain, protocol::kMailDomainEnsure, protocol::ToJson(s), 0};
+}
+
+class MailDriverUnitTest : public ::testing::Test {
+ protected:
+  MailDriverUnitTest() : fs_(root_.path()), driver_(UnitLayout(), fs_, runner_, Options()) {}
+  static MailDriverOptions Options() {
+    MailDriverOptions o;
+    o.dovecot_group = "";
+    return o;
+  }
+  std::string Read(const std::string& rel) {
+    auto r = fs_.ReadFile(rel);
+    return r && r->has_value() ? **r : "<missing>";
+  }
+  testing::TempRoot root_;
+  PosixFilesystem fs_;
+  FakeRunner runner_;
+  MailDriver driver_;
+};
+
+TEST_F(MailDriverUnitTest, RendersThreeFilesPerDomainAndRemovesThem) {
+  auto files = driver_.Render(EnsureTask(Acme()));
+  ASSERT_TRUE(files) << files.error().message;
+  ASSERT_EQ(files->size(), 3u);
+  EXPECT_EQ((*files)[0].path, "postfix/maps/domains/acme.example.mailboxes");
+  EXPECT_EQ((*files)[1].path, "postfix/maps/domains/acme.example.aliases");
+  EXPECT_EQ((*files)[2].path, "dovecot/users/acme.example");
+  EXPECT_EQ((*files)[2].mode, 0640u);
+  EXPECT_NE((*files)[2].content->find(fs_.HostPath("vmail") + "/acme.example/info::"),
+            std::string::npos);
+
+  protocol::Task remove{2,
+                        2,
+                        "maildomain:acme.example",
+                        protocol::kMailDomainRemove,
+                        protocol::ToJson(protocol::MailDomainRemoval{"acme.example", "acme", true}),
+                        0};
+  auto gone = driver_.Render(remove);
+  ASSERT_TRUE(gone);
+  ASSERT_EQ(gone->size(), 3u);
+  for (const auto& f : *gone) EXPECT_FALSE(f.content.has_value()) << f.path;
+}
+
+TEST_F(MailDriverUnitTest, RefusesHostileSpecsBeforeRendering) {
+  protocol::Json j = protocol::ToJson(Acme());
+  j["forwarders"][0]["targets"][0] = "info@acme.example\n@acme.example evil@x.example";
+  j["mailboxes"][0]["password_hash"] = std::string(kHash) + ":0:0::/root::";
+  j["catch_all"] = "x@y.example\nrelay";
+  protocol::Task t{1, 1, "maildomain:acme.example", protocol::kMailDomainEnsure, j, 0};
+  auto files = driver_.Render(t);
+  ASSERT_FALSE(files);
+  EXPECT_EQ(files.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(files.error().fields.size(), 3u) << files.error().message;
+  EXPECT_TRUE(runner_.runs.empty());
+}
+
+TEST_F(MailDriverUnitTest, AssemblesEveryDomainInOrderAndSkipsWhenUnchanged) {
+  auto beta = Acme();
+  beta.domain = "beta.example";
+  beta.forwarders = {};
+  for (const auto& s : {beta, Acme()}) {
+    auto files = driver_.Render(EnsureTask(s));
+    ASSERT_TRUE(files);
+    for (const auto& f : *files) ASSERT_TRUE(fs_.WriteFileAtomic(f.path, *f.content, f.mode));
+  }
+  // Debris and foreign names in the fragment directory are ignored.
+  ASSERT_TRUE(fs_.WriteFileAtomic("postfix/maps/domains/.x.mailboxes.tmp", "evil@x ok\n", 0644));
+  ASSERT_TRUE(
+      fs_.WriteFileAtomic("postfix/maps/domains/Not A Domain.mailboxes", "evil@x ok\n", 0644));
+  ASSERT_TRUE(driver_.Assemble());
+  EXPECT_EQ(runner_.runs.size(), 3u);
+  ExpectGolden("assembled.virtual_mailbox_domains", Read("postfix/maps/virtual_mailbox_domains"));
+  ExpectGolden("assembled.virtual_mailbox_maps", Read("postfix/maps/virtual_mailbox_maps"));
+  EXPECT_EQ(Read("postfix/maps/virtual_mailbox_maps.db"),
+            "db:" + Read("postfix/maps/virtual_mailbox_maps"));
+  EXPECT_EQ(runner_.runs[0][0], "/usr/sbin/postmap");
+  EXPECT_EQ(runner_.runs[0].back(),
+            "hash:" + fs_.HostPath("postfix/maps/stage/virtual_mailbox_domains"));
+
+  // Idempotent: nothing changed, no command runs.
+  ASSERT_TRUE(driver_.Assemble());
+  EXPECT_EQ(runner_.runs.size(), 3u);
+
+  // A removed domain leaves every map.
+  ASSERT_TRUE(fs_.RemoveFile("postfix/maps/domains/beta.example.mailboxes"));
+  ASSERT_TRUE(fs_.RemoveFile("postfix/maps/domains/beta.example.aliases"));
+  ASSERT_TRUE(driver_.Assemble());
+  EXPECT_EQ(Read("postfix/maps/virtual_mailbox_domains").find("beta.example"), std::string::npos);
+  EXPECT_EQ(Read("postfix/maps/virtual_mailbox_maps").find("beta.example"), std::string::npos);
+}
+
+TEST_F(MailDriverUnitTest, ValidateReportsTheCheckersWords) {
+  auto ok = driver_.Validate();
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(ok->ok);
+  runner_.doveconf_exit = 89;
+  auto bad = driver_.Validate();
+  ASSERT_TRUE(bad);
+  EXPECT_FALSE(bad->ok);
+  EXPECT_NE(bad->message.find("Unknown setting"), std::string::npos) << bad->message;
+  runner_.postfix_exit = 1;
+  ASSERT_TRUE(fs_.WriteFileAtomic("log/postfix.log", "old line\n", 0644));
+  auto pf = driver_.Validate();
+  ASSERT_TRUE(pf);
+  EXPECT_FALSE(pf->ok);
+  EXPECT_NE(pf->message.find("postfix check failed (exit 1)"), std::string::npos);
+}
+
+TEST_F(MailDriverUnitTest, ReloadNeedsARunningDovecot) {
+  auto r = driver_.Reload();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(MailDriverUnitTest, PrepareCreatesMaildirsBeneathTheRootAndRefusesLinks) {
+  ASSERT_TRUE(driver_.Prepare(EnsureTask(Acme())));
+  struct stat st {};
+  std::string maildir = fs_.HostPath("vmail/acme.example/info/Maildir/new");
+  ASSERT_EQ(::stat(maildir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, UnitLayout().vmail_uid);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+
+  // A link planted where a domain directory goes is not followed.
+  auto beta = Acme();
+  beta.domain = "beta.example";
+  ASSERT_EQ(::symlink("/tmp", fs_.HostPath("vmail/beta.example").c_str()), 0);
+  auto linked = driver_.Prepare(EnsureTask(beta));
+  EXPECT_FALSE(linked);
+
+  // remove_content deletes the domain's mail, not the link's target.
+  protocol::Task remove{2,
+                        2,
+                        "maildomain:acme.example",
+                        protocol::kMailDomainRemove,
+                        protocol::ToJson(protocol::MailDomainRemoval{"acme.example", "acme", true}),
+                        0};
+  ASSERT_TRUE(driver_.Finish(remove));
+  EXPECT_FALSE(fs_.Exists("vmail/acme.example"));
+}
+
+TEST_F(MailDriverUnitTest, PrepareRefusesARootOwnedStore) {
+  MailLayout l = UnitLayout();
+  l.vmail_uid = 0;
+  MailDriver driver(l, fs_, runner_, Options());
+  auto p = driver.Prepare(EnsureTask(Acme()));
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, ErrorCode::kInvalid);
+  EXPECT_FALSE(driver.Render(EnsureTask(Acme())));
+}
+
+}  // namespace
+}  // namespace hostplane::agent

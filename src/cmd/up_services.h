@@ -1,0 +1,64 @@
+#pragma once
+
+// The daemons `hostplane up` runs beside nginx, each a private instance under the data directory
+// on 127.0.0.1: PHP-FPM (per-account pools), Postfix + Dovecot, pure-ftpd, Knot and MariaDB.
+// A daemon whose package is not installed is skipped with a line saying so; its section of the
+// HostLayout stays empty, so the agent has no driver for its tasks and the node does not get its
+// role (the controller then refuses to place such a service: node.none_available).
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/host_layout.h"
+#include "common/exec/command_runner.h"
+#include "common/fs/filesystem.h"
+#include "common/result.h"
+
+namespace hostplane::cmd {
+
+struct UpServiceOptions {
+  std::string unix_user_prefix;  // prepended to account logins for their Unix users
+  int https_port = 18443;
+  int smtp_port = 12525;
+  int imap_port = 11143;
+  int ftp_port = 12121;
+  int ftp_passive_min = 30000;  // 100 ports
+  int dns_port = 15353;
+  int db_port = 13306;
+  std::string acme_ca_file;  // root-relative CA bundle lego trusts ("" = the system's)
+};
+
+class UpServices {
+ public:
+  // Fills layout's optional sections for every installed daemon, writes their configurations,
+  // starts them and waits until each answers. Errors: the first daemon that would not start.
+  [[nodiscard]] static Result<std::unique_ptr<UpServices>> Start(const std::string& data_dir,
+                                                                 agent::HostLayout& layout,
+                                                                 Filesystem& files,
+                                                                 const UpServiceOptions& options);
+  ~UpServices();  // stops every daemon, in reverse order of start
+
+  // The node's roles (web always, and mail, dns, ftp, db when their daemon runs).
+  std::vector<std::string> roles() const { return roles_; }
+  // Lines for hostplane.env ("export HOSTPLANE_SMTP_PORT=12525"), one per running daemon.
+  const std::vector<std::string>& env_lines() const { return env_; }
+  // The summary lines `up` prints.
+  const std::vector<std::string>& summary() const { return summary_; }
+  // Programs the instances run besides the agent's (for the allowlist).
+  const std::set<std::string>& programs() const { return programs_; }
+  // Names of the daemons that exited; empty while all run.
+  std::vector<std::string> Exited();
+
+ private:
+  struct Impl;
+  UpServices();
+  std::unique_ptr<Impl> impl_;
+  std::vector<std::string> roles_{"web"};
+  std::vector<std::string> env_;
+  std::vector<std::string> summary_;
+  std::set<std::string> programs_;
+};
+
+}  // namespace hostplane::cmd

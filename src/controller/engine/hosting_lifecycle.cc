@@ -1,0 +1,171 @@
+// HostingService: an account's lifecycle. Suspend and resume re-send the spec of every object the
+// customer has with the new status (the drivers turn "suspended" into a 503 page, refused logins
+// and locked database users, keeping every file and row). Delete removes every service on every
+// node in the reverse order of creation, the account's Unix user last.
+
+#include <set>
+#include <utility>
+
+#include "controller/engine/hosting_service.h"
+#include "controller/engine/hosting_support.h"
+#include "controller/engine/task_engine.h"
+#include "controller/store/entity_json.h"
+#include "protocol/messages.h"
+
+namespace hostplane::controller {
+namespace {
+
+using hosting::Append;
+using hosting::Authorize;
+using hosting::CustomerObject;
+using hosting::NotFoundMessage;
+
+std::string Object(const std::string& kind, const std::string& name) { return kind + ":" + name; }
+
+Result<std::vector<Resource>> OfCustomer(StoreTxn& tx, const char* kind, int64_t customer_id) {
+  ResourceFilter f;
+  f.kind = kind;
+  f.customer_id = customer_id;
+  return tx.ListResources(f);
+}
+
+// The nodes holding the account's Unix user: those of its sites and FTP users.
+Result<std::set<int64_t>> AccountNodes(StoreTxn& tx, const Customer& c) {
+  std::set<int64_t> nodes;
+  auto sites = tx.SitesOfCustomer(c.id);
+  if (!sites) return Fail(sites.error());
+  for (const auto& s : *sites) nodes.insert(s.node_id);
+  auto ftp = OfCustomer(tx, "ftpuser", c.id);
+  if (!ftp) return Fail(ftp.error());
+  for (const auto& f : *ftp) nodes.insert(f.node_id);
+  return nodes;
+}
+
+}  // namespace
+
+Result<Change<Customer>> HostingService::SuspendCustomer(const Actor& actor,
+                                                         const std::string& login) {
+  return SetCustomerStatus(actor, login, "suspended");
+}
+
+Result<Change<Customer>> HostingService::ResumeCustomer(const Actor& actor,
+                                                        const std::string& login) {
+  return SetCustomerStatus(actor, login, "active");
+}
+
+Result<Change<Customer>> HostingService::SetCustomerStatus(const Actor& actor,
+                                                           const std::string& login,
+                                                           const std::string& status) {
+  const std::string action = status == "suspended" ? "customer.suspend" : "customer.resume";
+  Change<Customer> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, action, CustomerObject(login)));
+    auto found = tx.FindCustomer(login);
+    if (!found) return Fail(found.error());
+    if (!*found) return Fail(Error::NotFound(NotFoundMessage("customer", login)));
+    const Customer before = **found;
+    if (before.status == status) {
+      change = Change<Customer>{before, {}, 0};  // nothing to change
+      return Ok();
+    }
+    Customer after = before;
+    after.status = status;
+    HP_TRY(tx.UpdateCustomer(after));
+    auto audit = tx.Audit(actor.name, action, CustomerObject(login), ToJson(before), ToJson(after));
+    if (!audit) return Fail(audit.error());
+    change = Change<Customer>{after, {}, *audit};
+    auto& tasks = change.tasks;
+
+    auto nodes = AccountNodes(tx, after);
+    if (!nodes) return Fail(nodes.error());
+    for (int64_t node : *nodes) HP_TRY(hosting::SyncAccount(tx, tasks, after, node, *audit));
+    auto sites = tx.SitesOfCustomer(after.id);
+    if (!sites) return Fail(sites.error());
+    for (const auto& s : *sites) {
+      HP_TRY(Append(tx, tasks, s.node_id, hosting::SiteObject(s.domain), protocol::kSiteEnsure,
+                    hosting::SiteEnsureSpec(s, after), *audit));
+    }
+    auto ftp = OfCustomer(tx, "ftpuser", after.id);
+    if (!ftp) return Fail(ftp.error());
+    for (const auto& f : *ftp) {
+      HP_TRY(Append(tx, tasks, f.node_id, Object("ftpuser", f.name), "ftpuser.ensure",
+                    FtpUserSpec(f, after), *audit));
+    }
+    auto dbs = OfCustomer(tx, "database", after.id);
+    if (!dbs) return Fail(dbs.error());
+    for (const auto& d : *dbs) {
+      HP_TRY(Append(tx, tasks, d.node_id, Object("database", d.name), "database.ensure",
+                    DatabaseSpec(d, after), *audit));
+    }
+    auto mail = OfCustomer(tx, "maildomain", after.id);
+    if (!mail) return Fail(mail.error());
+    for (const auto& m : *mail) HP_TRY(SyncMailDomainOf(tx, tasks, m, after, *audit));
+    return Ok();
+  }));
+  hosting::NotifyNodes(engine_, change.tasks);
+  return change;
+}
+
+Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
+                                                        const std::string& login,
+                                                        bool remove_content) {
+  Change<Customer> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "customer.delete", CustomerObject(login)));
+    auto customer = tx.FindCustomer(login);
+    if (!customer) return Fail(customer.error());
+    if (!*customer) return Fail(Error::NotFound(NotFoundMessage("customer", login)));
+    const Customer& c = **customer;
+    auto sites = tx.SitesOfCustomer(c.id);
+    if (!sites) return Fail(sites.error());
+    auto nodes = AccountNodes(tx, c);
+    if (!nodes) return Fail(nodes.error());
+
+    Json before = ToJson(c);
+    before["sites"] = Json::array();
+    for (const auto& s : *sites) before["sites"].push_back(s.domain);
+    auto audit = tx.Audit(actor.name, "customer.delete", CustomerObject(login), before, nullptr);
+    if (!audit) return Fail(audit.error());
+    change = Change<Customer>{c, {}, *audit};
+    auto& tasks = change.tasks;
+
+    // Reverse order of creation: what depends on a site or the account goes first.
+    struct Step {
+      const char* kind;
+      const char* task;
+    };
+    for (const Step& step : {Step{"cert", "cert.remove"}, Step{"database", "database.remove"},
+                             Step{"ftpuser", "ftpuser.remove"}, Step{"zone", "zone.remove"},
+                             Step{"maildomain", "maildomain.remove"}}) {
+      auto rows = OfCustomer(tx, step.kind, c.id);
+      if (!rows) return Fail(rows.error());
+      for (const auto& r : *rows) {
+        Json spec = RemovalSpecOf(r, c);
+        if (r.kind == "maildomain") spec["remove_content"] = remove_content;
+        HP_TRY(Append(tx, tasks, r.node_id, Object(r.kind, r.name), step.task, spec, *audit));
+      }
+    }
+    for (const char* kind :
+         {"record", "mailbox", "forwarder", "cert", "database", "ftpuser", "zone", "maildomain"}) {
+      auto rows = OfCustomer(tx, kind, c.id);
+      if (!rows) return Fail(rows.error());
+      for (const auto& r : *rows) HP_TRY(tx.DeleteResource(r.id));
+    }
+    for (const auto& s : *sites) {
+      HP_TRY(tx.DeleteSite(s.id));
+      HP_TRY(Append(tx, tasks, s.node_id, hosting::SiteObject(s.domain), protocol::kSiteRemove,
+                    hosting::SiteRemovalSpec(s, remove_content), *audit));
+    }
+    for (int64_t node : *nodes) {
+      HP_TRY(Append(
+          tx, tasks, node, hosting::AccountObject(c.login), "account.remove",
+          Json{{"login", c.login}, {"uid", c.uid}, {"gid", c.uid}, {"remove_home", remove_content}},
+          *audit));
+    }
+    return tx.DeleteCustomer(c.id);
+  }));
+  hosting::NotifyNodes(engine_, change.tasks);
+  return change;
+}
+
+}  // namespace hostplane::controller
