@@ -311,6 +311,10 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
                  "ACME directory URL for site certificates (certificates are off without it)");
   up->add_option("--acme-ca-file", s.acme_ca_file,
                  "CA bundle (relative to the data directory) that lego trusts for the ACME server");
+  up->add_option_function<std::string>(
+        "--services", [opt](const std::string& v) { opt->services.web_only = v == "web"; },
+        "all: every installed daemon (default); web: only nginx, accounts and PHP")
+      ->check(CLI::IsMember({"all", "web"}));
   auto* hooks = up->add_option_group("test hooks", "For the integration tests only");
   hooks->add_flag("--enable-test-hooks", opt->test_hooks, "Allow the --test-* options");
   hooks->add_option("--test-break-domain", opt->test_break_domains,

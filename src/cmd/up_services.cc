@@ -115,6 +115,12 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     s->summary_.push_back("  accounts    not root: no Unix users or PHP pools");
   }
 
+  if (opt.web_only) {
+    s->summary_.push_back(
+        "  services    web only (--services web): no mail, FTP, DNS or databases");
+    return s;
+  }
+
   // Mail: Postfix (SMTP) + Dovecot (IMAP, LMTP delivery).
   if (root && Installed(mail_defaults.postfix_binary) && Installed(mail_defaults.dovecot_binary)) {
     agent::MailLayout m;

@@ -28,6 +28,7 @@ struct UpServiceOptions {
   int dns_port = 15353;
   int db_port = 13306;
   std::string acme_ca_file;  // root-relative CA bundle lego trusts ("" = the system's)
+  bool web_only = false;     // only the web role: nginx, accounts and PHP (--services web)
 };
 
 class UpServices {

@@ -133,7 +133,9 @@ std::vector<std::string> FilesMentioning(const std::string& dir, const std::stri
 
 TEST(Services, EveryServiceAnswersRealClientsThenSuspendResumeAndDeleteLeaveNoOrphans) {
   if (::geteuid() != 0) GTEST_SKIP() << "Unix users, Postfix and MariaDB need root";
-  UpInstance up;
+  UpOptions options;
+  options.all_services = true;
+  UpInstance up(options);
   ASSERT_OK(up.Start());
   const std::string var = up.data_dir();
 

@@ -113,6 +113,8 @@ Status UpInstance::Start() {
                                    "--unix-user-prefix", user_prefix_,
                                    "--uid-first",        std::to_string(uid_first_),
                                    "--uid-last",         std::to_string(uid_first_ + 999)};
+  argv.push_back("--services");
+  argv.push_back(options_.all_services ? "all" : "web");
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::map<std::string, std::string> env = {{"HOSTPLANE_EXEC_AUDIT", prefix_ + "/exec.audit"}};
   auto child = ChildProcess::Start(argv, prefix_ + "/up.log", env);

@@ -46,6 +46,9 @@ struct ApiClient {
 struct UpOptions {
   int resync_seconds = 30;
   std::vector<std::string> extra_args;  // e.g. {"--enable-test-hooks", "--test-drop-keys"}
+  // Every daemon (mail, FTP, DNS, MariaDB) or only the web role. The web-only default keeps the
+  // tests that kill -9 `up` from leaving Postfix's daemonized master behind.
+  bool all_services = false;
 };
 
 class UpInstance {

@@ -84,6 +84,16 @@ Result<Json> AccountEnsureSpec(StoreTxn& tx, const Customer& c, int64_t node_id)
 
 Status SyncAccount(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c, int64_t node_id,
                    int64_t change_id) {
+  // A node whose agent said it runs no account driver (a web server without Unix users per
+  // account, as `hostplane agent` today) gets no account tasks; one not heard from yet does.
+  auto nodes = tx.ListNodes();
+  if (!nodes) return Fail(nodes.error());
+  for (const auto& n : *nodes) {
+    if (n.id == node_id && !n.drivers.empty() &&
+        std::find(n.drivers.begin(), n.drivers.end(), "account") == n.drivers.end()) {
+      return Ok();
+    }
+  }
   auto spec = AccountEnsureSpec(tx, c, node_id);
   if (!spec) return Fail(spec.error());
   // Level-triggered and idempotent, but only sent when it says something new.
