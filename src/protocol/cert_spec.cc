@@ -8,6 +8,8 @@
 #include <set>
 #include <utility>
 
+#include "protocol/spec_reader.h"
+
 namespace hostplane::protocol {
 namespace {
 
@@ -28,94 +30,6 @@ bool IsUrlChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return c != '\0' && std::strchr("-._~:/?#[]@!&()*+,=%", c) != nullptr;
 }
-
-// Reads spec members with the same rules as messages.cc: a present member must have its type
-// (null is a wrong type), absent optional members take their default, every violation is
-// recorded under the member's name.
-class SpecReader {
- public:
-  SpecReader(const Json& j, FieldErrors& errors) : j_(j), errors_(errors) {}
-
-  std::optional<std::string> String(const char* key, bool required) {
-    auto it = j_.find(key);
-    if (it == j_.end()) {
-      if (required) Missing(key);
-      return std::nullopt;
-    }
-    if (!it->is_string()) {
-      errors_.Add(key, {"field.type", "field \"" + std::string(key) + "\" must be a string"});
-      return std::nullopt;
-    }
-    return it->get<std::string>();
-  }
-
-  // A required string in the canonical form of its grammar.
-  template <typename Check>
-  std::string Canonical(const char* key, Check check, const char* grammar) {
-    auto v = String(key, true);
-    if (!v) return {};
-    CheckCanonical(key, *v, check(*v), grammar);
-    return *v;
-  }
-
-  void CheckCanonical(const std::string& field, const std::string& value,
-                      const Checked<std::string>& checked, const char* grammar) {
-    if (!checked) {
-      errors_.Add(field, checked.error());
-    } else if (*checked != value) {
-      errors_.Add(field, {std::string(grammar) + ".not_canonical",
-                          "The value " + QuoteForMessage(value) + " is not in canonical form (" +
-                              QuoteForMessage(*checked) + ")."});
-    }
-  }
-
-  // An optional array of strings; nullopt (recorded) when it has the wrong type.
-  std::optional<std::vector<std::string>> Strings(const char* key) {
-    auto it = j_.find(key);
-    if (it == j_.end()) return std::vector<std::string>{};
-    bool ok = it->is_array() && std::all_of(it->begin(), it->end(),
-                                            [](const Json& item) { return item.is_string(); });
-    if (!ok) {
-      errors_.Add(key,
-                  {"field.type", "field \"" + std::string(key) + "\" must be an array of strings"});
-      return std::nullopt;
-    }
-    return it->get<std::vector<std::string>>();
-  }
-
-  // An optional integer in [min, max]. Floats and strings are wrong types.
-  int Integer(const char* key, int fallback, int min, int max) {
-    auto it = j_.find(key);
-    if (it == j_.end()) return fallback;
-    if (!it->is_number_integer()) {
-      errors_.Add(key, {"field.type", "field \"" + std::string(key) + "\" must be an integer"});
-      return fallback;
-    }
-    bool in_range;
-    if (it->is_number_unsigned()) {
-      uint64_t u = it->get<uint64_t>();
-      in_range = u <= static_cast<uint64_t>(max) && static_cast<int64_t>(u) >= min;
-    } else {
-      int64_t v = it->get<int64_t>();
-      in_range = v >= min && v <= max;
-    }
-    if (!in_range) {
-      errors_.Add(key,
-                  {"field.range", "field \"" + std::string(key) + "\" must be an integer from " +
-                                      std::to_string(min) + " to " + std::to_string(max)});
-      return fallback;
-    }
-    return static_cast<int>(it->get<int64_t>());
-  }
-
- private:
-  void Missing(const char* key) {
-    errors_.Add(key, {"field.missing", "required field \"" + std::string(key) + "\" is missing"});
-  }
-
-  const Json& j_;
-  FieldErrors& errors_;
-};
 
 }  // namespace
 
@@ -215,16 +129,16 @@ Result<CertSpec> CertSpecFromJson(const Json& j) {
   SpecReader r(j, errors);
   CertSpec s;
   s.domain = r.Canonical("domain", CheckDomain, "domain");
-  if (auto aliases = r.Strings("aliases")) {
+  if (auto aliases = r.Strings("aliases", std::vector<std::string>{})) {
     std::set<std::string> seen = {s.domain};
     for (size_t i = 0; i < aliases->size(); ++i) {
       const std::string& alias = (*aliases)[i];
-      std::string field = "aliases[" + std::to_string(i) + "]";
+      std::string field = Indexed("aliases", i);
       auto checked = CheckDomain(alias);
       r.CheckCanonical(field, alias, checked, "domain");
       if (checked && !seen.insert(alias).second) {
-        errors.Add(field, {"domain.duplicate", "The name " + QuoteForMessage(alias) +
-                                                   " is listed twice for this certificate."});
+        r.Add(field, {"domain.duplicate", "The name " + QuoteForMessage(alias) +
+                                              " is listed twice for this certificate."});
       }
     }
     if (aliases->size() + 1 > kMaxCertNames) {
@@ -238,8 +152,8 @@ Result<CertSpec> CertSpecFromJson(const Json& j) {
   s.account = r.Canonical("account", CheckLoginGrammar, "login");
   s.directory_url = r.Canonical("directory_url", CheckDirectoryUrl, "directory_url");
   s.email = r.Canonical("email", CheckEmail, "email");
-  s.renew_before_days =
-      r.Integer("renew_before_days", 30, kMinRenewBeforeDays, kMaxRenewBeforeDays);
+  s.renew_before_days = static_cast<int>(
+      r.Integer("renew_before_days", kMinRenewBeforeDays, kMaxRenewBeforeDays, 30).value_or(30));
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }

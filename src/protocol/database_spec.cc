@@ -6,6 +6,8 @@
 #include <optional>
 #include <utility>
 
+#include "protocol/spec_reader.h"
+
 namespace hostplane::protocol {
 namespace {
 
@@ -16,51 +18,21 @@ tl::unexpected<Violation> Refuse(std::string code, std::string message) {
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool IsUpperHex(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
 
-// Reads a string member of a spec object; records field.missing / field.type under its name.
-std::optional<std::string> SpecString(const Json& j, FieldErrors& errors, const char* key,
-                                      std::optional<std::string> fallback = std::nullopt) {
-  auto it = j.find(key);
-  if (it == j.end()) {
-    if (fallback) return fallback;
-    errors.Add(key, {"field.missing", std::string("required field \"") + key + "\" is missing"});
-    return std::nullopt;
-  }
-  if (!it->is_string()) {
-    errors.Add(key, {"field.type", std::string("field \"") + key + "\" must be a string"});
-    return std::nullopt;
-  }
-  return it->get<std::string>();
-}
-
-// Records the violation, or a "<grammar>.not_canonical" one when the value is valid but not in
-// the form the controller sends.
-void CheckCanonical(FieldErrors& errors, const char* field, const std::string& value,
-                    const Checked<std::string>& checked, const char* grammar) {
-  if (!checked) {
-    errors.Add(field, checked.error());
-  } else if (*checked != value) {
-    errors.Add(field, {std::string(grammar) + ".not_canonical",
-                       "The value " + QuoteForMessage(value) + " is not in canonical form (" +
-                           QuoteForMessage(*checked) + ")."});
-  }
-}
-
 // account and name, shared by both specs. The name is only checked against a valid account:
 // its prefix rule cannot be judged otherwise.
-void ReadNameAndAccount(const Json& j, FieldErrors& errors, std::string& name,
-                        std::string& account) {
-  auto a = SpecString(j, errors, "account");
-  auto n = SpecString(j, errors, "name");
+void ReadNameAndAccount(const SpecReader& r, std::string& name, std::string& account) {
+  auto a = r.String("account");
+  auto n = r.String("name");
   bool account_ok = false;
   if (a) {
     account = *a;
     auto checked = CheckLoginGrammar(*a);
-    CheckCanonical(errors, "account", *a, checked, "login");
+    r.CheckCanonical("account", *a, checked, "login");
     account_ok = checked && *checked == *a;
   }
   if (n) {
     name = *n;
-    if (account_ok) CheckCanonical(errors, "name", *n, CheckDatabaseName(account, *n), "db");
+    if (account_ok) r.CheckCanonical("name", *n, CheckDatabaseName(account, *n), "db");
   }
 }
 
@@ -140,15 +112,16 @@ Json ToJson(const DatabaseSpec& s) {
 Result<DatabaseSpec> DatabaseSpecFromJson(const Json& j) {
   if (!j.is_object()) return Fail(Error::Invalid("DatabaseSpec: the spec must be a JSON object"));
   FieldErrors errors;
+  SpecReader r(j, errors);
   DatabaseSpec s;
-  ReadNameAndAccount(j, errors, s.name, s.account);
-  if (auto h = SpecString(j, errors, "password_hash")) {
+  ReadNameAndAccount(r, s.name, s.account);
+  if (auto h = r.String("password_hash")) {
     s.password_hash = *h;
     if (auto checked = CheckMysqlPasswordHash(*h); !checked) {
       errors.Add("password_hash", checked.error());
     }
   }
-  if (auto v = SpecString(j, errors, "status", std::string("active"))) {
+  if (auto v = r.String("status", std::string("active"))) {
     s.status = *v;
     if (s.status != "active" && s.status != "suspended") {
       errors.Add("status",
@@ -167,8 +140,9 @@ Result<DatabaseRemoval> DatabaseRemovalFromJson(const Json& j) {
     return Fail(Error::Invalid("DatabaseRemoval: the spec must be a JSON object"));
   }
   FieldErrors errors;
+  SpecReader r(j, errors);
   DatabaseRemoval s;
-  ReadNameAndAccount(j, errors, s.name, s.account);
+  ReadNameAndAccount(r, s.name, s.account);
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }

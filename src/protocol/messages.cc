@@ -1,145 +1,43 @@
 #include "protocol/messages.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <set>
 #include <utility>
 
 #include "protocol/account_spec.h"
+#include "protocol/spec_reader.h"
 #include "protocol/validate.h"
 
 namespace hostplane::protocol {
 namespace {
 
-// Codes for a message's shape, in the same "<grammar>.<reason>" style as validate.h.
-constexpr const char* kFieldMissing = "field.missing";
-constexpr const char* kFieldType = "field.type";
-constexpr const char* kFieldRange = "field.range";
+// A message's own code beside the shape codes of spec_reader.h.
 constexpr const char* kFieldValue = "field.value";
 
-// Reads the members of one JSON object strictly: a member that is present must have the
-// expected type (null is a wrong type, not "absent"); members nobody asks for are ignored, so
-// a newer peer may add fields. `where` is the object's own path ("tasks[2]", "" for the top level).
-class ObjectReader {
- public:
-  ObjectReader(const Json& object, std::string where) : object_(object), where_(std::move(where)) {}
-
-  // The dotted path of a member, used as the field path of errors: "tasks[2].revision".
-  std::string Path(const char* key) const {
-    return where_.empty() ? std::string(key) : where_ + "." + key;
-  }
-
-  Checked<std::string> String(const char* key, std::optional<std::string> fallback) const {
-    const Json* v = Find(key);
-    if (v == nullptr) return Absent(key, std::move(fallback));
-    if (!v->is_string()) return Wrong(key, "a string");
-    return v->get<std::string>();
-  }
-
-  Checked<bool> Bool(const char* key, std::optional<bool> fallback) const {
-    const Json* v = Find(key);
-    if (v == nullptr) return Absent(key, fallback);
-    if (!v->is_boolean()) return Wrong(key, "true or false");
-    return v->get<bool>();
-  }
-
-  // An integer in [0, max]. Floats ("5.0") and strings ("5") are wrong types.
-  Checked<int64_t> Count(const char* key, std::optional<int64_t> fallback,
-                         int64_t max = std::numeric_limits<int64_t>::max()) const {
-    const Json* v = Find(key);
-    if (v == nullptr) return Absent(key, fallback);
-    if (!v->is_number_integer()) return Wrong(key, "an integer");
-    bool in_range;
-    int64_t value = 0;
-    if (v->is_number_unsigned()) {
-      uint64_t u = v->get<uint64_t>();
-      in_range = u <= static_cast<uint64_t>(max);
-      value = in_range ? static_cast<int64_t>(u) : 0;
-    } else {
-      value = v->get<int64_t>();
-      in_range = value >= 0 && value <= max;
-    }
-    if (!in_range) {
-      return tl::unexpected(Violation{
-          kFieldRange, Describe(key) + " must be an integer from 0 to " + std::to_string(max)});
-    }
-    return value;
-  }
-
-  Checked<double> NonNegativeNumber(const char* key, std::optional<double> fallback) const {
-    const Json* v = Find(key);
-    if (v == nullptr) return Absent(key, fallback);
-    if (!v->is_number()) return Wrong(key, "a number");
-    double d = v->get<double>();
-    if (!std::isfinite(d) || d < 0) {
-      return tl::unexpected(Violation{kFieldRange, Describe(key) + " must not be negative"});
-    }
-    return d;
-  }
-
-  Checked<std::vector<std::string>> Strings(
-      const char* key, std::optional<std::vector<std::string>> fallback) const {
-    const Json* v = Find(key);
-    if (v == nullptr) return Absent(key, std::move(fallback));
-    if (!v->is_array()) return Wrong(key, "an array of strings");
-    std::vector<std::string> out;
-    out.reserve(v->size());
-    for (const Json& item : *v) {
-      if (!item.is_string()) return Wrong(key, "an array of strings");
-      out.push_back(item.get<std::string>());
-    }
-    return out;
-  }
-
-  // The member itself, which must be an array or an object as asked.
-  Checked<const Json*> Array(const char* key) const {
-    const Json* v = Find(key);
-    if (v == nullptr) return Absent<const Json*>(key, std::nullopt);
-    if (!v->is_array()) return Wrong(key, "an array");
-    return v;
-  }
-  Checked<const Json*> Object(const char* key) const {
-    const Json* v = Find(key);
-    if (v == nullptr) return Absent<const Json*>(key, std::nullopt);
-    if (!v->is_object()) return Wrong(key, "an object");
-    return v;
-  }
-
- private:
-  const Json* Find(const char* key) const {
-    auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-
-  std::string Describe(const char* key) const { return "field \"" + Path(key) + "\""; }
-
-  template <typename T>
-  Checked<T> Absent(const char* key, std::optional<T> fallback) const {
-    if (fallback) return std::move(*fallback);
-    return tl::unexpected(Violation{kFieldMissing, "required " + Describe(key) + " is missing"});
-  }
-
-  tl::unexpected<Violation> Wrong(const char* key, const char* expected) const {
-    return tl::unexpected(Violation{kFieldType, Describe(key) + " must be " + expected});
-  }
-
-  const Json& object_;
-  std::string where_;
-};
+// The bounds of counts and revisions (never negative) and of members stored in an int.
+constexpr int64_t kMaxCount = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
 
 // Turns a shape violation of a message into its kInvalid error, prefixed with the message type.
 Error MessageError(const char* type, const std::string& path, const Violation& v) {
   return Error::InvalidField(path, v.code, std::string(type) + ": " + v.message);
 }
 
-// HP_TRY for Checked<T> inside a message decoder: `target = *checked` or return kInvalid.
-#define HP_READ(target, type, reader, key, call)                                          \
-  do {                                                                                    \
-    auto hp_read_ = (reader).call;                                                        \
-    if (!hp_read_) return Fail(MessageError(type, (reader).Path(key), hp_read_.error())); \
-    target = std::move(*hp_read_);                                                        \
+// The one violation a message decoder's reader recorded (it stops at the first), as kInvalid.
+Error MessageError(const char* type, const FieldErrors& errors) {
+  Error e = errors.ToError();
+  e.message = std::string(type) + ": " + e.message;
+  return e;
+}
+
+// HP_TRY for a SpecReader read inside a message decoder: `target = *read` or return kInvalid.
+#define HP_READ(target, type, errors, read)                   \
+  do {                                                        \
+    auto hp_read_ = (read);                                   \
+    if (!hp_read_) return Fail(MessageError(type, (errors))); \
+    target = std::move(*hp_read_);                            \
   } while (0)
 
 // Finds where a document stops being JSON without throwing: nlohmann's SAX interface reports
@@ -229,18 +127,18 @@ Result<Task> TaskFromReader(const Json& j, const std::string& where, const char*
                                         (where.empty() ? "the task" : where) +
                                         " must be a JSON object"));
   }
-  ObjectReader r(j, where);
+  FieldErrors errors;
+  SpecReader r(j, errors, where);
   Task t;
-  HP_READ(t.id, type, r, "id", Count("id", std::nullopt));
-  HP_READ(t.revision, type, r, "revision", Count("revision", std::nullopt));
-  HP_READ(t.object_key, type, r, "object_key", String("object_key", std::nullopt));
-  HP_READ(t.kind, type, r, "kind", String("kind", std::nullopt));
-  const Json* spec = nullptr;
-  HP_READ(spec, type, r, "spec", Object("spec"));
+  HP_READ(t.id, type, errors, r.Integer("id", 0, kMaxCount));
+  HP_READ(t.revision, type, errors, r.Integer("revision", 0, kMaxCount));
+  HP_READ(t.object_key, type, errors, r.String("object_key"));
+  HP_READ(t.kind, type, errors, r.String("kind"));
+  const Json* spec = r.Object("spec");
+  if (spec == nullptr) return Fail(MessageError(type, errors));
   t.spec = *spec;
   int64_t attempts = 0;
-  HP_READ(attempts, type, r, "attempts",
-          Count("attempts", int64_t{0}, std::numeric_limits<int>::max()));
+  HP_READ(attempts, type, errors, r.Integer("attempts", 0, kMaxInt, int64_t{0}));
   t.attempts = static_cast<int>(attempts);
   for (auto [key, value] : {std::pair{"object_key", &t.object_key}, std::pair{"kind", &t.kind}}) {
     if (!IsTaskToken(*value)) {
@@ -268,12 +166,13 @@ Result<TaskResult> TaskResultFromJson(const Json& j, const std::string& where) {
     return Fail(Error::InvalidField(where, kFieldType,
                                     std::string(type) + ": " + where + " must be a JSON object"));
   }
-  ObjectReader r(j, where);
+  FieldErrors errors;
+  SpecReader r(j, errors, where);
   TaskResult out;
-  HP_READ(out.task, type, r, "task", Count("task", std::nullopt));
-  HP_READ(out.revision, type, r, "revision", Count("revision", std::nullopt));
+  HP_READ(out.task, type, errors, r.Integer("task", 0, kMaxCount));
+  HP_READ(out.revision, type, errors, r.Integer("revision", 0, kMaxCount));
   std::string outcome;
-  HP_READ(outcome, type, r, "outcome", String("outcome", std::nullopt));
+  HP_READ(outcome, type, errors, r.String("outcome"));
   auto parsed = OutcomeFromName(outcome);
   if (!parsed) {
     return Fail(MessageError(type, r.Path("outcome"),
@@ -283,34 +182,9 @@ Result<TaskResult> TaskResultFromJson(const Json& j, const std::string& where) {
                                                QuoteForMessage(outcome)}));
   }
   out.outcome = *parsed;
-  HP_READ(out.detail, type, r, "detail", String("detail", std::string()));
-  HP_READ(out.duration_ms, type, r, "duration_ms", Count("duration_ms", int64_t{0}));
+  HP_READ(out.detail, type, errors, r.String("detail", std::string()));
+  HP_READ(out.duration_ms, type, errors, r.Integer("duration_ms", 0, kMaxCount, int64_t{0}));
   return out;
-}
-
-// The spec decoders collect every violation: the agent reports all of them at once, and a
-// field's canonical form must already be what the controller sends (one spelling of a name
-// everywhere, since names become file names).
-void CheckCanonical(FieldErrors& errors, const std::string& field, const std::string& value,
-                    const Checked<std::string>& checked, const char* grammar) {
-  if (!checked) {
-    errors.Add(field, checked.error());
-  } else if (*checked != value) {
-    errors.Add(field, {std::string(grammar) + ".not_canonical",
-                       "The value " + QuoteForMessage(value) + " is not in canonical form (" +
-                           QuoteForMessage(*checked) + ")."});
-  }
-}
-
-// Reads a string member of a spec, recording a shape violation under the member's name.
-std::optional<std::string> SpecString(const ObjectReader& r, FieldErrors& errors, const char* key,
-                                      std::optional<std::string> fallback = std::nullopt) {
-  auto v = r.String(key, std::move(fallback));
-  if (!v) {
-    errors.Add(key, v.error());
-    return std::nullopt;
-  }
-  return *v;
 }
 
 }  // namespace
@@ -349,17 +223,6 @@ const char* OutcomeName(TaskOutcome o) {
   return "failed";
 }
 
-// Reads a required string field of a spec and checks it is already in the canonical form of its
-// grammar (the controller canonicalised it; anything else was not written by the controller).
-template <typename Check>
-std::string CanonicalField(ObjectReader& r, FieldErrors& errors, const char* field, Check check,
-                           const char* grammar) {
-  auto v = SpecString(r, errors, field);
-  if (!v) return {};
-  CheckCanonical(errors, field, *v, check(*v), grammar);
-  return *v;
-}
-
 Json ToJson(const SiteSpec& s) {
   return Json{{"domain", s.domain},   {"aliases", s.aliases}, {"account", s.account},
               {"docroot", s.docroot}, {"status", s.status},   {"php", s.php},
@@ -368,31 +231,28 @@ Json ToJson(const SiteSpec& s) {
 
 Result<SiteSpec> SiteSpecFromJson(const Json& j) {
   if (!j.is_object()) return Fail(Error::Invalid("SiteSpec: the spec must be a JSON object"));
-  ObjectReader r(j, "");
   FieldErrors errors;
+  SpecReader r(j, errors);
   SiteSpec s;
-  s.domain = CanonicalField(r, errors, "domain", CheckDomain, "domain");
-  auto aliases = r.Strings("aliases", std::vector<std::string>{});
-  if (!aliases) {
-    errors.Add("aliases", aliases.error());
-  } else {
+  s.domain = r.Canonical("domain", CheckDomain, "domain");
+  if (auto aliases = r.Strings("aliases", std::vector<std::string>{})) {
     std::set<std::string> seen = {s.domain};
     for (size_t i = 0; i < aliases->size(); ++i) {
       const std::string& alias = (*aliases)[i];
-      std::string field = "aliases[" + std::to_string(i) + "]";
+      std::string field = Indexed("aliases", i);
       auto checked = CheckDomain(alias);
-      CheckCanonical(errors, field, alias, checked, "domain");
+      r.CheckCanonical(field, alias, checked, "domain");
       if (checked && !seen.insert(alias).second) {
-        errors.Add(field, {"domain.duplicate", "The name " + QuoteForMessage(alias) +
-                                                   " is listed twice for this site."});
+        r.Add(field, {"domain.duplicate",
+                      "The name " + QuoteForMessage(alias) + " is listed twice for this site."});
       }
     }
     s.aliases = *aliases;
     std::sort(s.aliases.begin(), s.aliases.end());
   }
-  s.account = CanonicalField(r, errors, "account", CheckLoginGrammar, "login");
-  s.docroot = CanonicalField(r, errors, "docroot", CheckRelativePath, "path");
-  if (auto v = SpecString(r, errors, "status", std::string("active"))) {
+  s.account = r.Canonical("account", CheckLoginGrammar, "login");
+  s.docroot = r.Canonical("docroot", CheckRelativePath, "path");
+  if (auto v = r.String("status", std::string("active"))) {
     s.status = *v;
     if (s.status != "active" && s.status != "suspended") {
       errors.Add("status",
@@ -400,18 +260,14 @@ Result<SiteSpec> SiteSpecFromJson(const Json& j) {
                                         QuoteForMessage(s.status) + "."});
     }
   }
-  if (auto v = SpecString(r, errors, "php", std::string())) {
+  if (auto v = r.String("php", std::string())) {
     s.php = *v;
     if (!s.php.empty() && !IsPhpVersion(s.php)) {
       errors.Add("php", {"php.invalid",
                          "The PHP version " + QuoteForMessage(s.php) + " is not of the form 8.2."});
     }
   }
-  if (auto https = r.Bool("https", false); !https) {
-    errors.Add("https", https.error());
-  } else {
-    s.https = *https;
-  }
+  s.https = r.Bool("https", false).value_or(false);
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }
@@ -425,18 +281,13 @@ Json ToJson(const SiteRemoval& s) {
 
 Result<SiteRemoval> SiteRemovalFromJson(const Json& j) {
   if (!j.is_object()) return Fail(Error::Invalid("SiteRemoval: the spec must be a JSON object"));
-  ObjectReader r(j, "");
   FieldErrors errors;
+  SpecReader r(j, errors);
   SiteRemoval s;
-  s.domain = CanonicalField(r, errors, "domain", CheckDomain, "domain");
-  s.account = CanonicalField(r, errors, "account", CheckLoginGrammar, "login");
-  s.docroot = CanonicalField(r, errors, "docroot", CheckRelativePath, "path");
-  auto remove = r.Bool("remove_content", false);
-  if (!remove) {
-    errors.Add("remove_content", remove.error());
-  } else {
-    s.remove_content = *remove;
-  }
+  s.domain = r.Canonical("domain", CheckDomain, "domain");
+  s.account = r.Canonical("account", CheckLoginGrammar, "login");
+  s.docroot = r.Canonical("docroot", CheckRelativePath, "path");
+  s.remove_content = r.Bool("remove_content", false).value_or(false);
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }
@@ -451,11 +302,13 @@ Result<Task> TaskFromJson(const Json& j) { return TaskFromReader(j, "", "Task");
 std::string Encode(const Key& k) { return Dump(Json{{"revision", k.revision}}); }
 
 Result<Key> DecodeKey(const std::string& data) {
-  auto j = ParseObject(data, "Key");
+  constexpr const char* type = "Key";
+  auto j = ParseObject(data, type);
   if (!j) return Fail(std::move(j.error()));
-  ObjectReader r(*j, "");
+  FieldErrors errors;
+  SpecReader r(*j, errors);
   Key k;
-  HP_READ(k.revision, "Key", r, "revision", Count("revision", std::nullopt));
+  HP_READ(k.revision, type, errors, r.Integer("revision", 0, kMaxCount));
   return k;
 }
 
@@ -467,14 +320,14 @@ Result<FetchRequest> DecodeFetchRequest(const std::string& data) {
   constexpr const char* type = "FetchRequest";
   auto j = ParseObject(data, type);
   if (!j) return Fail(std::move(j.error()));
-  ObjectReader r(*j, "");
+  FieldErrors errors;
+  SpecReader r(*j, errors);
   FetchRequest out;
-  HP_READ(out.node, type, r, "node", String("node", std::nullopt));
+  HP_READ(out.node, type, errors, r.String("node"));
   HP_TRY(CheckNodeField(type, out.node));
-  HP_READ(out.after, type, r, "after", Count("after", std::nullopt));
+  HP_READ(out.after, type, errors, r.Integer("after", 0, kMaxCount));
   int64_t limit = 0;
-  HP_READ(limit, type, r, "limit",
-          Count("limit", int64_t{FetchRequest{}.limit}, std::numeric_limits<int>::max()));
+  HP_READ(limit, type, errors, r.Integer("limit", 0, kMaxInt, int64_t{FetchRequest{}.limit}));
   if (limit == 0) {
     return Fail(MessageError(type, "limit", {kFieldRange, "field \"limit\" must be at least 1"}));
   }
@@ -513,24 +366,25 @@ Result<Bundle> DecodeBundle(const std::string& data) {
   constexpr const char* type = "Bundle";
   auto j = ParseObject(data, type);
   if (!j) return Fail(std::move(j.error()));
-  ObjectReader r(*j, "");
+  FieldErrors errors;
+  SpecReader r(*j, errors);
   Bundle out;
   // A refusal may answer a request whose node name was itself unusable, so the node is only
   // required to be a string here.
-  HP_READ(out.node, type, r, "node", String("node", std::nullopt));
-  const Json* tasks = nullptr;
-  HP_READ(tasks, type, r, "tasks", Array("tasks"));
+  HP_READ(out.node, type, errors, r.String("node"));
+  const Json* tasks = r.Array("tasks");
+  if (tasks == nullptr) return Fail(MessageError(type, errors));
   out.tasks.reserve(tasks->size());
   for (size_t i = 0; i < tasks->size(); ++i) {
     auto t = TaskFromReader((*tasks)[i], "tasks[" + std::to_string(i) + "]", type);
     if (!t) return Fail(std::move(t.error()));
     out.tasks.push_back(std::move(*t));
   }
-  HP_READ(out.head, type, r, "head", Count("head", std::nullopt));
-  HP_READ(out.more, type, r, "more", Bool("more", false));
-  HP_READ(out.error, type, r, "error", String("error", std::string()));
-  HP_READ(out.signer, type, r, "signer", String("signer", std::string()));
-  HP_READ(out.sig, type, r, "sig", String("sig", std::string()));
+  HP_READ(out.head, type, errors, r.Integer("head", 0, kMaxCount));
+  HP_READ(out.more, type, errors, r.Bool("more", false));
+  HP_READ(out.error, type, errors, r.String("error", std::string()));
+  HP_READ(out.signer, type, errors, r.String("signer", std::string()));
+  HP_READ(out.sig, type, errors, r.String("sig", std::string()));
   return out;
 }
 
@@ -548,24 +402,23 @@ Result<Report> DecodeReport(const std::string& data) {
   constexpr const char* type = "Report";
   auto j = ParseObject(data, type);
   if (!j) return Fail(std::move(j.error()));
-  ObjectReader r(*j, "");
+  FieldErrors errors;
+  SpecReader r(*j, errors);
   Report out;
-  HP_READ(out.node, type, r, "node", String("node", std::nullopt));
+  HP_READ(out.node, type, errors, r.String("node"));
   HP_TRY(CheckNodeField(type, out.node));
-  const Json* results = nullptr;
-  HP_READ(results, type, r, "results", Array("results"));
+  const Json* results = r.Array("results");
+  if (results == nullptr) return Fail(MessageError(type, errors));
   out.results.reserve(results->size());
   for (size_t i = 0; i < results->size(); ++i) {
     auto t = TaskResultFromJson((*results)[i], "results[" + std::to_string(i) + "]");
     if (!t) return Fail(std::move(t.error()));
     out.results.push_back(std::move(*t));
   }
-  HP_READ(out.applied_revision, type, r, "applied_revision",
-          Count("applied_revision", std::nullopt));
-  HP_READ(out.drift, type, r, "drift", Strings("drift", std::vector<std::string>{}));
+  HP_READ(out.applied_revision, type, errors, r.Integer("applied_revision", 0, kMaxCount));
+  HP_READ(out.drift, type, errors, r.Strings("drift", std::vector<std::string>{}));
   int64_t reloads = 0;
-  HP_READ(reloads, type, r, "reloads",
-          Count("reloads", int64_t{0}, std::numeric_limits<int>::max()));
+  HP_READ(reloads, type, errors, r.Integer("reloads", 0, kMaxInt, int64_t{0}));
   out.reloads = static_cast<int>(reloads);
   return out;
 }
@@ -582,15 +435,15 @@ Result<Hello> DecodeHello(const std::string& data) {
   constexpr const char* type = "Hello";
   auto j = ParseObject(data, type);
   if (!j) return Fail(std::move(j.error()));
-  ObjectReader r(*j, "");
+  FieldErrors errors;
+  SpecReader r(*j, errors);
   Hello out;
-  HP_READ(out.node, type, r, "node", String("node", std::nullopt));
+  HP_READ(out.node, type, errors, r.String("node"));
   HP_TRY(CheckNodeField(type, out.node));
-  HP_READ(out.version, type, r, "version", String("version", std::nullopt));
-  HP_READ(out.drivers, type, r, "drivers", Strings("drivers", std::vector<std::string>{}));
-  HP_READ(out.applied_revision, type, r, "applied_revision",
-          Count("applied_revision", std::nullopt));
-  HP_READ(out.load, type, r, "load", NonNegativeNumber("load", 0.0));
+  HP_READ(out.version, type, errors, r.String("version"));
+  HP_READ(out.drivers, type, errors, r.Strings("drivers", std::vector<std::string>{}));
+  HP_READ(out.applied_revision, type, errors, r.Integer("applied_revision", 0, kMaxCount));
+  HP_READ(out.load, type, errors, r.NonNegativeNumber("load", 0.0));
   return out;
 }
 
@@ -600,10 +453,11 @@ Result<Ack> DecodeAck(const std::string& data) {
   constexpr const char* type = "Ack";
   auto j = ParseObject(data, type);
   if (!j) return Fail(std::move(j.error()));
-  ObjectReader r(*j, "");
+  FieldErrors errors;
+  SpecReader r(*j, errors);
   Ack out;
-  HP_READ(out.ok, type, r, "ok", Bool("ok", std::nullopt));
-  HP_READ(out.error, type, r, "error", String("error", std::string()));
+  HP_READ(out.ok, type, errors, r.Bool("ok"));
+  HP_READ(out.error, type, errors, r.String("error", std::string()));
   return out;
 }
 

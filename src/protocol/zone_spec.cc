@@ -6,11 +6,12 @@
 
 #include <algorithm>
 #include <array>
-#include <limits>
 #include <map>
 #include <optional>
 #include <set>
 #include <tuple>
+
+#include "protocol/spec_reader.h"
 
 namespace hostplane::protocol {
 namespace {
@@ -290,102 +291,28 @@ bool HasAddress(const std::vector<DnsRecord>& records, const std::string& name) 
 
 bool IsServiceLabel(std::string_view label) { return label.size() >= 2 && label.front() == '_'; }
 
-// Reads the members of one spec object into a FieldErrors, the way messages.cc reads a SiteSpec:
-// a present member must have its type, absent members are missing unless a fallback is given.
-class SpecReader {
- public:
-  SpecReader(const Json& object, std::string where, FieldErrors& errors)
-      : object_(object), where_(std::move(where)), errors_(errors) {}
-
-  std::string Path(std::string_view key) const {
-    return where_.empty() ? std::string(key) : where_ + "." + std::string(key);
-  }
-
-  std::optional<std::string> String(const char* key) {
-    const Json* v = Find(key);
-    if (v == nullptr) return Missing(key);
-    if (!v->is_string()) return Wrong(key, "a string");
-    return v->get<std::string>();
-  }
-
-  // Any JSON integer that fits in int64; the grammar checks the range.
-  std::optional<int64_t> Integer(const char* key) {
-    const Json* v = Find(key);
-    if (v == nullptr) return Missing(key);
-    if (!v->is_number_integer()) return Wrong(key, "an integer");
-    if (v->is_number_unsigned() &&
-        v->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      errors_.Add(Path(key), {"field.range", "field \"" + Path(key) + "\" is out of range"});
-      return std::nullopt;
-    }
-    return v->get<int64_t>();
-  }
-
-  // An integer in [min, max], refused with `code` outside it.
-  std::optional<int64_t> Ranged(const char* key, int64_t min, int64_t max, const char* code) {
-    auto v = Integer(key);
-    if (!v) return std::nullopt;
-    if (*v < min || *v > max) {
-      errors_.Add(Path(key),
-                  {code, "field \"" + Path(key) + "\" must be from " + std::to_string(min) +
-                             " to " + std::to_string(max) + ", not " + std::to_string(*v) + "."});
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  const Json* Member(const char* key, bool array) {
-    const Json* v = Find(key);
-    if (v == nullptr) {
-      Missing(key);
-      return nullptr;
-    }
-    if (array ? !v->is_array() : !v->is_object()) {
-      Wrong(key, array ? "an array" : "an object");
-      return nullptr;
-    }
-    return v;
-  }
-
- private:
-  const Json* Find(const char* key) const {
-    auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-  std::nullopt_t Missing(const char* key) {
-    errors_.Add(Path(key), {"field.missing", "required field \"" + Path(key) + "\" is missing"});
+// An integer member in [min, max], refused with `code` outside it. A JSON number too large for
+// int64 is field.range, as for any member.
+std::optional<int64_t> Ranged(const SpecReader& r, const char* key, int64_t min, int64_t max,
+                              const char* code) {
+  auto v = r.Integer(key);
+  if (v && (*v < min || *v > max)) {
+    r.Add(key, {code, "field \"" + r.Path(key) + "\" must be from " + std::to_string(min) + " to " +
+                          std::to_string(max) + ", not " + std::to_string(*v) + "."});
     return std::nullopt;
   }
-  std::nullopt_t Wrong(const char* key, const char* expected) {
-    errors_.Add(Path(key), {"field.type", "field \"" + Path(key) + "\" must be " + expected});
-    return std::nullopt;
-  }
-
-  const Json& object_;
-  std::string where_;
-  FieldErrors& errors_;
-};
-
-void CheckCanonical(FieldErrors& errors, const std::string& field, const std::string& value,
-                    const Checked<std::string>& checked, const std::string& not_canonical) {
-  if (!checked) {
-    errors.Add(field, checked.error());
-  } else if (*checked != value) {
-    errors.Add(field, {not_canonical, "The value " + QuoteForMessage(value) +
-                                          " is not in canonical form (" +
-                                          QuoteForMessage(*checked) + ")."});
-  }
+  return v;
 }
 
 // The zone and account of both specs.
-void ReadOwner(SpecReader& r, FieldErrors& errors, std::string& zone, std::string& account) {
+void ReadOwner(const SpecReader& r, std::string& zone, std::string& account) {
   if (auto z = r.String("zone")) {
     zone = *z;
-    CheckCanonical(errors, "zone", zone, CheckDomain(zone), "domain.not_canonical");
+    r.CheckCanonical("zone", zone, CheckDomain(zone), "domain");
   }
   if (auto a = r.String("account")) {
     account = *a;
-    CheckCanonical(errors, "account", account, CheckLoginGrammar(account), "login.not_canonical");
+    r.CheckCanonical("account", account, CheckLoginGrammar(account), "login");
   }
 }
 
@@ -396,12 +323,11 @@ Checked<std::string> CheckSoaHost(std::string_view zone, std::string_view input)
   return host->substr(0, host->size() - 1);
 }
 
-void ReadSoa(const Json& object, const std::string& zone, FieldErrors& errors, SoaSpec& soa) {
-  SpecReader r(object, "soa", errors);
+void ReadSoa(const SpecReader& r, const std::string& zone, SoaSpec& soa) {
   for (auto [key, target] : {std::pair{"mname", &soa.mname}, {"rname", &soa.rname}}) {
     if (auto v = r.String(key)) {
       *target = *v;
-      CheckCanonical(errors, r.Path(key), *v, CheckSoaHost(zone, *v), "soa.not_canonical");
+      r.CheckCanonical(key, *v, CheckSoaHost(zone, *v), "soa");
     }
   }
   struct Range {
@@ -412,7 +338,7 @@ void ReadSoa(const Json& object, const std::string& zone, FieldErrors& errors, S
   for (const Range& n :
        {Range{"refresh", &soa.refresh, 60, 2419200}, Range{"retry", &soa.retry, 60, 2419200},
         Range{"expire", &soa.expire, 3600, 4838400}, Range{"minimum", &soa.minimum, 60, 86400}}) {
-    if (auto v = r.Ranged(n.key, n.min, n.max, "soa.range")) *n.target = *v;
+    if (auto v = Ranged(r, n.key, n.min, n.max, "soa.range")) *n.target = *v;
   }
 }
 
@@ -608,35 +534,33 @@ Json ToJson(const ZoneSpec& z) {
 Result<ZoneSpec> ZoneSpecFromJson(const Json& j) {
   if (!j.is_object()) return Fail(Error::Invalid("ZoneSpec: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader r(j, "", errors);
+  SpecReader r(j, errors);
   ZoneSpec z;
-  ReadOwner(r, errors, z.zone, z.account);
+  ReadOwner(r, z.zone, z.account);
   const bool zone_ok = !z.zone.empty() && CheckDomain(z.zone).has_value();
-  if (auto v = r.Ranged("serial", 1, kMaxSerial, "zone.serial_range")) z.serial = *v;
-  if (auto v = r.Ranged("default_ttl", kMinRecordTtl, kMaxRecordTtl, kTtlRange)) {
+  if (auto v = Ranged(r, "serial", 1, kMaxSerial, "zone.serial_range")) z.serial = *v;
+  if (auto v = Ranged(r, "default_ttl", kMinRecordTtl, kMaxRecordTtl, kTtlRange)) {
     z.default_ttl = *v;
   }
-  if (const Json* soa = r.Member("soa", /*array=*/false)) ReadSoa(*soa, z.zone, errors, z.soa);
+  if (const Json* soa = r.Object("soa")) ReadSoa(r.Nested(*soa, "soa"), z.zone, z.soa);
   bool records_ok = true;
-  if (const Json* records = r.Member("records", /*array=*/true)) {
+  if (const Json* records = r.Array("records")) {
     if (records->size() > kMaxZoneRecords) {
       errors.Add("records", {kTooMany, "A zone can hold at most " +
                                            std::to_string(kMaxZoneRecords) + " records."});
       records_ok = false;
     } else {
       for (size_t i = 0; i < records->size(); ++i) {
-        const Json& item = (*records)[i];
-        if (!item.is_object()) {
-          errors.Add(RecordPath(i, ""), {"field.type", RecordPath(i, "") + " must be an object"});
+        auto rr = r.ObjectItem(*records, "records", i);
+        if (!rr) {
           records_ok = false;
           continue;
         }
-        SpecReader rr(item, RecordPath(i, ""), errors);
         DnsRecord given;
-        auto name = rr.String("name");
-        auto type = rr.String("type");
-        auto ttl = rr.Integer("ttl");
-        auto value = rr.String("value");
+        auto name = rr->String("name");
+        auto type = rr->String("type");
+        auto ttl = rr->Integer("ttl");
+        auto value = rr->String("value");
         if (!name || !type || !ttl || !value) {
           records_ok = false;
           continue;
@@ -688,9 +612,9 @@ Json ToJson(const ZoneRemoval& z) { return Json{{"zone", z.zone}, {"account", z.
 Result<ZoneRemoval> ZoneRemovalFromJson(const Json& j) {
   if (!j.is_object()) return Fail(Error::Invalid("ZoneRemoval: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader r(j, "", errors);
+  SpecReader r(j, errors);
   ZoneRemoval z;
-  ReadOwner(r, errors, z.zone, z.account);
+  ReadOwner(r, z.zone, z.account);
   if (!errors.empty()) return Fail(errors.ToError());
   return z;
 }
