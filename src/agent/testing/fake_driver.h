@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agent/driver.h"
+#include "agent/testing/driver_test_support.h"
 #include "common/fs/filesystem.h"
 
 namespace hostplane::agent::testing {
@@ -104,13 +105,8 @@ class FakeDriver final : public ServiceDriver {
 
 inline protocol::Task FakeSet(int64_t revision, const std::string& name,
                               const std::string& content) {
-  protocol::Task t;
-  t.id = revision;
-  t.revision = revision;
-  t.object_key = "fake:" + name;
-  t.kind = "fake.set";
-  t.spec = protocol::Json{{"name", name}, {"content", content}};
-  return t;
+  return MakeTask(revision, "fake:" + name, "fake.set",
+                  protocol::Json{{"name", name}, {"content", content}});
 }
 
 }  // namespace hostplane::agent::testing

@@ -8,41 +8,22 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
 #include <utility>
 
 #include "agent/host_layout.h"
+#include "agent/testing/temp_root.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
 #include "common/net/loopback.h"
 #include "common/result.h"
 
 namespace hostplane::agent::testing {
-
-// A temporary root directory, removed on destruction.
-class TempRoot {
- public:
-  TempRoot() {
-    char tmpl[] = "/tmp/hpt.XXXXXX";
-    if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
-    ::chmod(path_.c_str(), 0755);  // nginx workers must traverse it
-  }
-  ~TempRoot() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // The test layout: everything under the root, nginx on 127.0.0.1:port.
 inline HostLayout TestLayout(int port) {

@@ -6,36 +6,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include "agent/batch_applier.h"
 #include "agent/drivers/account/php_fpm_instance.h"
 #include "agent/drivers/nginx/nginx_driver.h"
+#include "agent/testing/driver_test_support.h"
 #include "agent/testing/nginx_fixture.h"
 
 namespace hostplane::agent {
 namespace {
 
 using protocol::TaskOutcome;
-
-std::string GoldenPath(const std::string& name) {
-  return std::filesystem::path(__FILE__).parent_path() / "testdata" / name;
-}
-
-void ExpectGolden(const std::string& name, const std::string& actual) {
-  if (std::getenv("HP_UPDATE_GOLDEN") != nullptr) {
-    std::filesystem::create_directories(std::filesystem::path(GoldenPath(name)).parent_path());
-    std::ofstream(GoldenPath(name), std::ios::binary) << actual;
-  }
-  std::ifstream in(GoldenPath(name), std::ios::binary);
-  ASSERT_TRUE(in.good()) << "missing golden file " << GoldenPath(name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(actual, ss.str()) << "golden " << name;
-}
+using testing::ExpectAllApplied;
+using testing::ExpectGolden;
+using testing::SiteEnsureTask;
 
 TEST(AccountPoolRenderTest, Golden) {
   PoolParams p;
@@ -51,23 +36,13 @@ TEST(AccountPoolRenderTest, Golden) {
 }
 
 protocol::Task AccountTask(int64_t revision, const protocol::AccountSpec& s) {
-  protocol::Task t;
-  t.id = revision;
-  t.revision = revision;
-  t.object_key = "account:" + s.login;
-  t.kind = protocol::kAccountEnsure;
-  t.spec = protocol::ToJson(s);
-  return t;
+  return testing::MakeTask(revision, "account:" + s.login, protocol::kAccountEnsure,
+                           protocol::ToJson(s));
 }
 
 protocol::Task AccountRemoveTask(int64_t revision, const protocol::AccountRemoval& r) {
-  protocol::Task t;
-  t.id = revision;
-  t.revision = revision;
-  t.object_key = "account:" + r.login;
-  t.kind = protocol::kAccountRemove;
-  t.spec = protocol::ToJson(r);
-  return t;
+  return testing::MakeTask(revision, "account:" + r.login, protocol::kAccountRemove,
+                           protocol::ToJson(r));
 }
 
 // Render is pure: no user is created, no daemon needed.
@@ -193,20 +168,6 @@ class AccountPhpIntegrationTest : public ::testing::Test {
     s.php = "8.2";
     return s;
   }
-  protocol::Task SiteTask(int64_t revision, const protocol::SiteSpec& s) {
-    protocol::Task t;
-    t.id = revision;
-    t.revision = revision;
-    t.object_key = "site:" + s.domain;
-    t.kind = protocol::kSiteEnsure;
-    t.spec = protocol::ToJson(s);
-    return t;
-  }
-  void ExpectAllApplied(const BatchOutcome& out) {
-    for (const auto& r : out.results) {
-      EXPECT_EQ(r.outcome, TaskOutcome::kApplied) << "task " << r.task << ": " << r.detail;
-    }
-  }
   bool FpmConfigOk() {
     auto out =
         runner_.Run(Command{{kPhpFpm, "-t", "-y", env_.fs().HostPath(layout_.php.at("8.2").conf)}});
@@ -267,8 +228,8 @@ TEST_F(AccountPhpIntegrationTest, PoolsRunAsTheirAccountsIsolatedAndRemovable) {
   EXPECT_EQ(refused.results[0].outcome, TaskOutcome::kFailed) << refused.results[0].detail;
   EXPECT_EQ(User(prefix_ + "alice")->pw_uid, a);
 
-  ExpectAllApplied(applier_.Apply(
-      *nginx_, {SiteTask(4, Site("a.example", "alice")), SiteTask(5, Site("b.example", "bob"))}));
+  ExpectAllApplied(applier_.Apply(*nginx_, {SiteEnsureTask(4, Site("a.example", "alice")),
+                                            SiteEnsureTask(5, Site("b.example", "bob"))}));
   struct stat docroot {};
   ASSERT_EQ(::stat(env_.fs().HostPath("home/alice/web").c_str(), &docroot), 0);
   EXPECT_EQ(docroot.st_uid, a);  // created for the account's user, not root
@@ -304,7 +265,7 @@ TEST_F(AccountPhpIntegrationTest, PoolsRunAsTheirAccountsIsolatedAndRemovable) {
   // Suspending bob's site: 503 with the page; his account suspended: no pool at all.
   auto held = Site("b.example", "bob");
   held.status = "suspended";
-  ExpectAllApplied(applier_.Apply(*nginx_, {SiteTask(6, held)}));
+  ExpectAllApplied(applier_.Apply(*nginx_, {SiteEnsureTask(6, held)}));
   auto page = env_.Get("b.example", "/whoami.php");
   EXPECT_EQ(page.status, 503);
   EXPECT_EQ(page.body, RenderSuspendedPage());
@@ -321,12 +282,7 @@ TEST_F(AccountPhpIntegrationTest, PoolsRunAsTheirAccountsIsolatedAndRemovable) {
                       env_.fs().HostPath("home/alice/web/link").c_str()),
             0);
   protocol::SiteRemoval site_gone{"a.example", "alice", "web", false};
-  protocol::Task rm_site;
-  rm_site.id = rm_site.revision = 8;
-  rm_site.object_key = "site:a.example";
-  rm_site.kind = protocol::kSiteRemove;
-  rm_site.spec = protocol::ToJson(site_gone);
-  ExpectAllApplied(applier_.Apply(*nginx_, {rm_site}));
+  ExpectAllApplied(applier_.Apply(*nginx_, {testing::SiteRemoveTask(8, site_gone)}));
   auto gone = applier_.Apply(*accounts_, {AccountRemoveTask(9, {"alice", a, a, true})});
   ExpectAllApplied(gone);
   EXPECT_FALSE(env_.fs().Exists(Socket("alice")));
@@ -343,7 +299,7 @@ TEST_F(AccountPhpIntegrationTest, PoolsRunAsTheirAccountsIsolatedAndRemovable) {
   bob.status = "active";
   ExpectAllApplied(applier_.Apply(*accounts_, {AccountTask(10, bob)}));
   held.status = "active";
-  ExpectAllApplied(applier_.Apply(*nginx_, {SiteTask(11, held)}));
+  ExpectAllApplied(applier_.Apply(*nginx_, {SiteEnsureTask(11, held)}));
   EXPECT_EQ(env_.Get("b.example", "/whoami.php").body, std::to_string(b));
 }
 

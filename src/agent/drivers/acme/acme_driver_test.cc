@@ -9,7 +9,7 @@
 
 #include "agent/batch_applier.h"
 #include "agent/drivers/acme/certificate.h"
-#include "agent/testing/nginx_fixture.h"
+#include "agent/testing/driver_test_support.h"
 #include "common/clock.h"
 
 namespace hostplane::agent {
@@ -73,7 +73,8 @@ protocol::CertSpec Spec(std::vector<std::string> aliases = {"www.shop.example"})
 }
 
 protocol::Task EnsureTask(int64_t revision, const protocol::CertSpec& s) {
-  return {revision, revision, "cert:" + s.domain, protocol::kCertEnsure, protocol::ToJson(s), 0};
+  return testing::MakeTask(revision, "cert:" + s.domain, protocol::kCertEnsure,
+                           protocol::ToJson(s));
 }
 
 class AcmeDriverTest : public ::testing::Test {
@@ -92,10 +93,7 @@ class AcmeDriverTest : public ::testing::Test {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
-  std::string Read(const std::string& rel) {
-    auto c = fs_.ReadFile(rel);
-    return c && *c ? **c : "";
-  }
+  std::string Read(const std::string& rel) { return testing::ReadFileOr(fs_, rel); }
   std::vector<std::string> InstalledNames() {
     auto info = InspectCertificate(Read(driver_->ChainPath("shop.example")));
     return info ? info->dns_names : std::vector<std::string>{};

@@ -15,6 +15,7 @@
 #include "agent/drivers/acme/acme_driver.h"
 #include "agent/drivers/acme/certificate.h"
 #include "agent/drivers/acme/pebble_instance.h"
+#include "agent/testing/driver_test_support.h"
 #include "agent/testing/nginx_fixture.h"
 #include "common/clock.h"
 #include "common/net/loopback.h"
@@ -23,9 +24,9 @@ namespace hostplane::agent {
 namespace {
 
 using protocol::TaskOutcome;
+using testing::kCurl;
 
 constexpr const char* kLego = "/usr/bin/lego";
-constexpr const char* kCurl = "/usr/bin/curl";
 
 // Counts the lego runs, to show that an ensure of a certificate in place runs nothing.
 class CountingRunner final : public CommandRunner {
@@ -42,7 +43,7 @@ class CountingRunner final : public CommandRunner {
 
 protocol::Task Task(int64_t revision, const char* kind, const protocol::Json& spec,
                     const std::string& domain) {
-  return {revision, revision, "cert:" + domain, kind, spec, 0};
+  return testing::MakeTask(revision, "cert:" + domain, kind, spec);
 }
 
 class AcmeIntegrationTest : public ::testing::Test {
@@ -171,11 +172,12 @@ TEST_F(AcmeIntegrationTest, IssuesServesOverHttpsIsIdempotentAndRemoves) {
       0644));
   ASSERT_TRUE(ReloadNginx());
   Result<CommandOutput> served = Fail(Error::Internal("not run"));
-  for (int i = 0; i < 50; ++i) {
-    served = Curl("www.shop.hpt.test");
-    if (served && served->ok()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  testing::WaitFor(
+      [&] {
+        served = Curl("www.shop.hpt.test");
+        return served && served->ok();
+      },
+      std::chrono::seconds(10));
   ASSERT_TRUE(served);
   EXPECT_EQ(served->exit_code, 0) << served->err;
   EXPECT_EQ(served->out, "hello\n");

@@ -2,33 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "agent/drivers/dns/knot_instance.h"
+#include "agent/testing/driver_test_support.h"
 
 namespace hostplane::agent {
 namespace {
 
 using Json = nlohmann::json;
-
-// Golden files live beside this test. HP_UPDATE_GOLDEN=1 rewrites them (review the diff).
-std::string GoldenPath(const std::string& name) {
-  return std::filesystem::path(__FILE__).parent_path() / "testdata" / name;
-}
-
-void ExpectGolden(const std::string& name, const std::string& actual) {
-  if (std::getenv("HP_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(GoldenPath(name), std::ios::binary) << actual;
-  }
-  std::ifstream in(GoldenPath(name), std::ios::binary);
-  ASSERT_TRUE(in.good()) << "missing golden file " << GoldenPath(name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(actual, ss.str()) << "golden " << name;
-}
+using testing::ExpectGolden;
 
 std::string Digits600() {
   std::string s;
@@ -70,13 +53,8 @@ Json HostileZone() {
 }
 
 protocol::Task ZoneTask(const std::string& kind, Json spec) {
-  protocol::Task t;
-  t.id = 1;
-  t.revision = 1;
-  t.object_key = "zone:" + spec.value("zone", std::string());
-  t.kind = kind;
-  t.spec = std::move(spec);
-  return t;
+  std::string key = "zone:" + spec.value("zone", std::string());
+  return testing::MakeTask(1, std::move(key), kind, std::move(spec));
 }
 
 // Every line that starts a directive must be one the encoder writes.

@@ -11,7 +11,7 @@
 #include "agent/batch_applier.h"
 #include "agent/drivers/dns/knot_driver.h"
 #include "agent/drivers/dns/knot_instance.h"
-#include "agent/testing/nginx_fixture.h"
+#include "agent/testing/driver_test_support.h"
 #include "common/net/loopback.h"
 
 namespace hostplane::agent {
@@ -147,13 +147,8 @@ Json ZoneSpec(const std::string& zone, int64_t serial, Json records) {
 }
 
 protocol::Task Task(int64_t id, const std::string& kind, Json spec) {
-  protocol::Task t;
-  t.id = id;
-  t.revision = id;
-  t.object_key = "zone:" + spec.value("zone", std::string());
-  t.kind = kind;
-  t.spec = std::move(spec);
-  return t;
+  std::string key = "zone:" + spec.value("zone", std::string());
+  return testing::MakeTask(id, std::move(key), kind, std::move(spec));
 }
 
 const std::string kHostileTxt = "v=1; say \"hi\"; path=C:\\dir; $INCLUDE /etc/passwd; grüße";

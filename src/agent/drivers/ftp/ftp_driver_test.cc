@@ -5,16 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <sstream>
 
 #include "agent/batch_applier.h"
 #include "agent/drivers/ftp/ftp_instance.h"
-#include "agent/testing/nginx_fixture.h"
+#include "agent/testing/driver_test_support.h"
 #include "common/net/loopback.h"
 #include "common/passwd/service_password.h"
 
@@ -22,24 +19,18 @@ namespace hostplane::agent {
 namespace {
 
 using protocol::TaskOutcome;
+using testing::CountingRunner;
+using testing::ExpectAllApplied;
+using testing::ExpectGolden;
+using testing::kCurl;
+using testing::MakeTask;
 using testing::TempRoot;
+using testing::WriteNetrc;
 
 constexpr const char* kPurePw = "/usr/bin/pure-pw";
 constexpr const char* kPureFtpd = "/usr/sbin/pure-ftpd";
-constexpr const char* kCurl = "/usr/bin/curl";
 const std::string kHash =
     "$y$j9T$abcdefghijklmnopqrstuv$ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef";
-
-// Golden files live beside this test. HP_UPDATE_GOLDEN=1 rewrites them (review the diff).
-void ExpectGolden(const std::string& name, const std::string& actual) {
-  std::string path = std::filesystem::path(__FILE__).parent_path() / "testdata" / name;
-  if (std::getenv("HP_UPDATE_GOLDEN") != nullptr) std::ofstream(path, std::ios::binary) << actual;
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in.good()) << "missing golden file " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(actual, ss.str()) << "golden " << name;
-}
 
 FtpPasswdLine WebLine() {
   FtpPasswdLine l;
@@ -80,19 +71,6 @@ TEST(FtpRenderTest, ParseReadsBackWhatRenderWrote) {
   }
 }
 
-// Counts the commands run, to show that an idempotent apply runs none (P2).
-class CountingRunner final : public CommandRunner {
- public:
-  Result<CommandOutput> Run(const Command& command) override {
-    ++runs;
-    return real_.Run(command);
-  }
-  std::atomic<int> runs{0};
-
- private:
-  PosixCommandRunner real_{{kPurePw, kCurl}};
-};
-
 FtpLayout TestFtpLayout(int port, int passive_min) {
   FtpLayout l;
   l.home_root = "home";
@@ -121,23 +99,12 @@ protocol::FtpUserSpec User(const std::string& suffix, const std::string& home, i
 }
 
 protocol::Task Ensure(int64_t revision, const protocol::FtpUserSpec& s) {
-  protocol::Task t;
-  t.id = revision;
-  t.revision = revision;
-  t.object_key = "ftpuser:" + s.user;
-  t.kind = protocol::kFtpUserEnsure;
-  t.spec = protocol::ToJson(s);
-  return t;
+  return MakeTask(revision, "ftpuser:" + s.user, protocol::kFtpUserEnsure, protocol::ToJson(s));
 }
 
 protocol::Task Remove(int64_t revision, const std::string& user) {
-  protocol::Task t;
-  t.id = revision;
-  t.revision = revision;
-  t.object_key = "ftpuser:" + user;
-  t.kind = protocol::kFtpUserRemove;
-  t.spec = protocol::ToJson(protocol::FtpUserRemoval{user, "acme"});
-  return t;
+  return MakeTask(revision, "ftpuser:" + user, protocol::kFtpUserRemove,
+                  protocol::ToJson(protocol::FtpUserRemoval{user, "acme"}));
 }
 
 // A uid no test machine has, different per test process (tests run in parallel).
@@ -169,7 +136,7 @@ class FtpDriverTest : public ::testing::Test {
   TempRoot root_;
   PosixFilesystem fs_{root_.path()};
   FtpLayout layout_ = TestFtpLayout(2121, 30000);
-  CountingRunner runner_;
+  CountingRunner runner_{{kPurePw, kCurl}};
   BatchApplier applier_{fs_, "agent"};
   std::unique_ptr<FtpDriver> driver_;
   int64_t uid_ = ThrowawayUid();
@@ -220,7 +187,7 @@ TEST_F(FtpDriverTest, RendersOneFragmentPerUser) {
 
 TEST_F(FtpDriverTest, AppliesBuildsThePuredbAndIsIdempotent) {
   auto out = Apply({Ensure(1, User("web", "web/shop", Uid())), Ensure(2, User("all", "", Uid()))});
-  for (const auto& r : out.results) EXPECT_EQ(r.outcome, TaskOutcome::kApplied) << r.detail;
+  ExpectAllApplied(out);
   EXPECT_EQ(out.reloads, 1);
   // The home was made as the user's uid, beneath the account home.
   for (const char* dir : {"home/acme", "home/acme/web", "home/acme/web/shop"}) {
@@ -245,7 +212,7 @@ TEST_F(FtpDriverTest, AppliesBuildsThePuredbAndIsIdempotent) {
   int runs = runner_.runs;
   auto again =
       Apply({Ensure(1, User("web", "web/shop", Uid())), Ensure(2, User("all", "", Uid()))});
-  for (const auto& r : again.results) EXPECT_EQ(r.outcome, TaskOutcome::kApplied) << r.detail;
+  ExpectAllApplied(again);
   EXPECT_EQ(again.changed_files, 0);
   EXPECT_EQ(again.reloads, 0);
   EXPECT_EQ(runner_.runs, runs);
@@ -395,12 +362,11 @@ class FtpIntegrationTest : public FtpDriverTest {
   // Runs curl as `user` with `password` (from a 0600 netrc file) against path on the server.
   CommandOutput Curl(const std::string& user, const std::string& password,
                      const std::vector<std::string>& args) {
-    const std::string netrc = Host("netrc-" + user);
-    EXPECT_TRUE(fs_.WriteFileAtomic(
-        "netrc-" + user, "machine 127.0.0.1 login " + user + " password " + password + "\n", 0600));
+    const std::string netrc = "netrc-" + user;
+    EXPECT_TRUE(WriteNetrc(fs_, netrc, user, password));
     Command cmd;
     cmd.argv = {kCurl, "--silent",     "--show-error", "--max-time",
-                "20",  "--path-as-is", "--netrc-file", netrc};
+                "20",  "--path-as-is", "--netrc-file", Host(netrc)};
     cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
     auto out = runner_.Run(cmd);
     EXPECT_TRUE(out) << out.error().message;

@@ -4,32 +4,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "agent/testing/nginx_fixture.h"
+#include "agent/testing/driver_test_support.h"
 #include "common/passwd/service_password.h"
 
 namespace hostplane::agent {
 namespace {
 
-// Golden files live beside this test. HP_UPDATE_GOLDEN=1 rewrites them (review the diff).
-std::string GoldenPath(const std::string& name) {
-  return std::filesystem::path(__FILE__).parent_path() / "testdata" / name;
-}
-
-void ExpectGolden(const std::string& name, const std::string& actual) {
-  if (std::getenv("HP_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(GoldenPath(name), std::ios::binary) << actual;
-  }
-  std::ifstream in(GoldenPath(name), std::ios::binary);
-  ASSERT_TRUE(in.good()) << "missing golden file " << GoldenPath(name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(actual, ss.str()) << "golden " << name;
-}
+using testing::ExpectGolden;
 
 constexpr const char* kHash =
     "$y$j9T$abcdefghijklmnopqrstuv$ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./a";
@@ -140,7 +124,15 @@ MailLayout UnitLayout() {
 }
 
 protocol::Task EnsureTask(const protocol::MailDomainSpec& s) {
-  return {1, 1, "maildomain:" + s.domain, protocol::kMailDomainEnsure, protocol::ToJson(s), 0};
+  return testing::MakeTask(1, "maildomain:" + s.domain, protocol::kMailDomainEnsure,
+                           protocol::ToJson(s));
+}
+
+// acme.example removed together with its mail.
+protocol::Task RemoveAcmeTask(int64_t revision) {
+  return testing::MakeTask(
+      revision, "maildomain:acme.example", protocol::kMailDomainRemove,
+      protocol::ToJson(protocol::MailDomainRemoval{"acme.example", "acme", true}));
 }
 
 class MailDriverUnitTest : public ::testing::Test {
@@ -151,10 +143,7 @@ class MailDriverUnitTest : public ::testing::Test {
     o.dovecot_group = "";
     return o;
   }
-  std::string Read(const std::string& rel) {
-    auto r = fs_.ReadFile(rel);
-    return r && r->has_value() ? **r : "<missing>";
-  }
+  std::string Read(const std::string& rel) { return testing::ReadFileOr(fs_, rel, "<missing>"); }
   testing::TempRoot root_;
   PosixFilesystem fs_;
   FakeRunner runner_;
@@ -172,12 +161,7 @@ TEST_F(MailDriverUnitTest, RendersThreeFilesPerDomainAndRemovesThem) {
   EXPECT_NE((*files)[2].content->find(fs_.HostPath("vmail") + "/acme.example/info::"),
             std::string::npos);
 
-  protocol::Task remove{2,
-                        2,
-                        "maildomain:acme.example",
-                        protocol::kMailDomainRemove,
-                        protocol::ToJson(protocol::MailDomainRemoval{"acme.example", "acme", true}),
-                        0};
+  protocol::Task remove = RemoveAcmeTask(2);
   auto gone = driver_.Render(remove);
   ASSERT_TRUE(gone);
   ASSERT_EQ(gone->size(), 3u);
@@ -189,7 +173,8 @@ TEST_F(MailDriverUnitTest, RefusesHostileSpecsBeforeRendering) {
   j["forwarders"][0]["targets"][0] = "info@acme.example\n@acme.example evil@x.example";
   j["mailboxes"][0]["password_hash"] = std::string(kHash) + ":0:0::/root::";
   j["catch_all"] = "x@y.example\nrelay";
-  protocol::Task t{1, 1, "maildomain:acme.example", protocol::kMailDomainEnsure, j, 0};
+  protocol::Task t =
+      testing::MakeTask(1, "maildomain:acme.example", protocol::kMailDomainEnsure, j);
   auto files = driver_.Render(t);
   ASSERT_FALSE(files);
   EXPECT_EQ(files.error().code, ErrorCode::kInvalid);
@@ -271,12 +256,7 @@ TEST_F(MailDriverUnitTest, PrepareCreatesMaildirsBeneathTheRootAndRefusesLinks) 
   EXPECT_FALSE(linked);
 
   // remove_content deletes the domain's mail, not the link's target.
-  protocol::Task remove{2,
-                        2,
-                        "maildomain:acme.example",
-                        protocol::kMailDomainRemove,
-                        protocol::ToJson(protocol::MailDomainRemoval{"acme.example", "acme", true}),
-                        0};
+  protocol::Task remove = RemoveAcmeTask(2);
   ASSERT_TRUE(driver_.Finish(remove));
   EXPECT_FALSE(fs_.Exists("vmail/acme.example"));
 }

@@ -10,19 +10,22 @@
 
 #include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "agent/batch_applier.h"
 #include "agent/drivers/mail/mail_driver.h"
 #include "agent/drivers/mail/mail_instance.h"
-#include "agent/testing/nginx_fixture.h"
+#include "agent/testing/driver_test_support.h"
 #include "common/net/loopback.h"
 #include "common/passwd/service_password.h"
 
 namespace hostplane::agent {
 namespace {
 
-constexpr const char* kCurl = "/usr/bin/curl";
+using testing::kCurl;
+using testing::MakeTask;
+using testing::WaitFor;
+using testing::WriteNetrc;
+
 constexpr const char* kInfoPassword = "CorrectHorseBatteryStaple9";
 constexpr const char* kOfficePassword = "OfficePassword12345";
 
@@ -96,9 +99,8 @@ class MailIntegrationTest : public ::testing::Test {
   }
 
   protocol::Task Ensure(const protocol::MailDomainSpec& s) {
-    ++revision_;
-    return {revision_,           revision_, "maildomain:" + s.domain, protocol::kMailDomainEnsure,
-            protocol::ToJson(s), 0};
+    return MakeTask(++revision_, "maildomain:" + s.domain, protocol::kMailDomainEnsure,
+                    protocol::ToJson(s));
   }
 
   CurlAnswer Curl(std::vector<std::string> args) {
@@ -130,8 +132,7 @@ class MailIntegrationTest : public ::testing::Test {
   CurlAnswer Search(const std::string& user, const std::string& password,
                     const std::string& subject) {
     std::string netrc = "netrc-" + std::to_string(++netrcs_);
-    EXPECT_TRUE(fs_->WriteFileAtomic(
-        netrc, "machine 127.0.0.1 login " + user + " password " + password + "\n", 0600));
+    EXPECT_TRUE(WriteNetrc(*fs_, netrc, user, password));
     return Curl({"--netrc-file", fs_->HostPath(netrc),
                  "imap://127.0.0.1:" + std::to_string(layout_.imap_port) + "/INBOX", "-X",
                  "SEARCH SUBJECT " + subject});
@@ -139,16 +140,13 @@ class MailIntegrationTest : public ::testing::Test {
 
   // Polls until the message shows up in the mailbox (delivery is asynchronous).
   bool Delivered(const std::string& user, const std::string& password, const std::string& subject) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto a = Search(user, password, subject);
-      if (a.exit_code == 0 && a.out.find("* SEARCH ") != std::string::npos &&
-          a.out.find_first_of("0123456789", a.out.find("* SEARCH ")) != std::string::npos) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    return WaitFor(
+        [&] {
+          auto a = Search(user, password, subject);
+          return a.exit_code == 0 && a.out.find("* SEARCH ") != std::string::npos &&
+                 a.out.find_first_of("0123456789", a.out.find("* SEARCH ")) != std::string::npos;
+        },
+        std::chrono::seconds(15));
   }
 
   size_t NewMessages(const std::string& local) {
@@ -200,10 +198,7 @@ TEST_F(MailIntegrationTest, DeliversForwardsRefusesAndSuspends) {
 
   // The quota of the spec (100 MB) is the mailbox's IMAP quota, in KiB.
   std::string netrc = "netrc-quota";
-  ASSERT_TRUE(fs_->WriteFileAtomic(
-      netrc,
-      std::string("machine 127.0.0.1 login info@acme.example password ") + kInfoPassword + "\n",
-      0600));
+  ASSERT_TRUE(WriteNetrc(*fs_, netrc, "info@acme.example", kInfoPassword));
   auto quota = Curl({"--netrc-file", fs_->HostPath(netrc),
                      "imap://127.0.0.1:" + std::to_string(layout_.imap_port) + "/INBOX", "-X",
                      "GETQUOTAROOT INBOX"});
@@ -241,10 +236,8 @@ TEST_F(MailIntegrationTest, DeliversForwardsRefusesAndSuspends) {
   size_t before = NewMessages("info");
   auto kept = Send("info@acme.example");
   ASSERT_EQ(kept.exit_code, 0) << kept.err << Logs();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (NewMessages("info") == before && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitFor([&] { return NewMessages("info") != before; }, std::chrono::seconds(15),
+          std::chrono::milliseconds(50));
   EXPECT_EQ(NewMessages("info"), before + 1) << Logs();
 
   // Active again: the mail that arrived while suspended is there.
@@ -252,9 +245,8 @@ TEST_F(MailIntegrationTest, DeliversForwardsRefusesAndSuspends) {
   EXPECT_TRUE(Delivered("info@acme.example", kInfoPassword, subject));
 
   // Removing the domain with its content: refused at RCPT TO, mail gone.
-  ++revision_;
-  Apply({revision_, revision_, "maildomain:acme.example", protocol::kMailDomainRemove,
-         protocol::ToJson(protocol::MailDomainRemoval{"acme.example", "acme", true}), 0});
+  Apply(MakeTask(++revision_, "maildomain:acme.example", protocol::kMailDomainRemove,
+                 protocol::ToJson(protocol::MailDomainRemoval{"acme.example", "acme", true})));
   auto gone = Send("info@acme.example");
   EXPECT_NE(gone.exit_code, 0);
   EXPECT_FALSE(fs_->Exists("vmail/acme.example"));

@@ -14,7 +14,7 @@
 
 #include "agent/batch_applier.h"
 #include "agent/drivers/mariadb/mariadb_instance.h"
-#include "agent/testing/nginx_fixture.h"
+#include "agent/testing/driver_test_support.h"
 #include "common/net/loopback.h"
 
 namespace hostplane::agent {
@@ -23,28 +23,21 @@ namespace {
 using protocol::Json;
 using protocol::Task;
 using protocol::TaskOutcome;
+using testing::ExpectAllApplied;
+using testing::MakeTask;
 
 std::atomic<int64_t> next_task_id{1};
 
 Task EnsureTask(const std::string& name, const std::string& account, const std::string& hash,
                 const std::string& status = "active") {
-  Task t;
-  t.id = next_task_id++;
-  t.revision = t.id;
-  t.object_key = protocol::DatabaseObjectKey(name);
-  t.kind = protocol::kDatabaseEnsure;
-  t.spec = Json{{"name", name}, {"account", account}, {"password_hash", hash}, {"status", status}};
-  return t;
+  return MakeTask(
+      next_task_id++, protocol::DatabaseObjectKey(name), protocol::kDatabaseEnsure,
+      Json{{"name", name}, {"account", account}, {"password_hash", hash}, {"status", status}});
 }
 
 Task RemoveTask(const std::string& name, const std::string& account) {
-  Task t;
-  t.id = next_task_id++;
-  t.revision = t.id;
-  t.object_key = protocol::DatabaseObjectKey(name);
-  t.kind = protocol::kDatabaseRemove;
-  t.spec = Json{{"name", name}, {"account", account}};
-  return t;
+  return MakeTask(next_task_id++, protocol::DatabaseObjectKey(name), protocol::kDatabaseRemove,
+                  Json{{"name", name}, {"account", account}});
 }
 
 std::string Hash(const std::string& password) {
@@ -159,9 +152,7 @@ class MariaDbIntegrationTest : public ::testing::Test {
   void ApplyOk(const std::vector<Task>& tasks) {
     auto out = applier_->Apply(*driver_, tasks);
     ASSERT_EQ(out.results.size(), tasks.size());
-    for (const auto& r : out.results) {
-      EXPECT_EQ(r.outcome, TaskOutcome::kApplied) << "task " << r.task << ": " << r.detail;
-    }
+    ExpectAllApplied(out);
     EXPECT_EQ(out.changed_files, 0);
     EXPECT_EQ(out.reloads, 0);
   }

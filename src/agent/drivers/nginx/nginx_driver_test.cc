@@ -4,35 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "agent/batch_applier.h"
+#include "agent/testing/driver_test_support.h"
 #include "agent/testing/nginx_fixture.h"
 
 namespace hostplane::agent {
 namespace {
 
 using protocol::TaskOutcome;
-
-// Golden files live beside this test. HP_UPDATE_GOLDEN=1 rewrites them (review the diff).
-std::string GoldenPath(const std::string& name) {
-  return std::filesystem::path(__FILE__).parent_path() / "testdata" / name;
-}
-
-void ExpectGolden(const std::string& name, const std::string& actual) {
-  if (std::getenv("HP_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(GoldenPath(name), std::ios::binary) << actual;
-  }
-  std::ifstream in(GoldenPath(name), std::ios::binary);
-  ASSERT_TRUE(in.good()) << "missing golden file " << GoldenPath(name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(actual, ss.str()) << "golden " << name;
-}
+using testing::ExpectGolden;
 
 VhostParams ShopParams() {
   VhostParams p;
@@ -105,19 +85,6 @@ TEST(NginxRenderTest, BlamedFile) {
   }
 }
 
-// Counts the commands run, to show that an idempotent apply runs none (P2).
-class CountingRunner final : public CommandRunner {
- public:
-  Result<CommandOutput> Run(const Command& command) override {
-    ++runs;
-    return real_.Run(command);
-  }
-  std::atomic<int> runs{0};
-
- private:
-  PosixCommandRunner real_{{"/usr/sbin/nginx"}};
-};
-
 protocol::SiteSpec Site(const std::string& domain, const std::string& account = "alice") {
   protocol::SiteSpec s;
   s.domain = domain;
@@ -127,24 +94,11 @@ protocol::SiteSpec Site(const std::string& domain, const std::string& account = 
 }
 
 protocol::Task Ensure(int64_t revision, const protocol::SiteSpec& s) {
-  protocol::Task t;
-  t.id = revision;
-  t.revision = revision;
-  t.object_key = "site:" + s.domain;
-  t.kind = protocol::kSiteEnsure;
-  t.spec = protocol::ToJson(s);
-  return t;
+  return testing::SiteEnsureTask(revision, s);
 }
 
 protocol::Task Remove(int64_t revision, const protocol::SiteSpec& s, bool content) {
-  protocol::SiteRemoval r{s.domain, s.account, s.docroot, content};
-  protocol::Task t;
-  t.id = revision;
-  t.revision = revision;
-  t.object_key = "site:" + s.domain;
-  t.kind = protocol::kSiteRemove;
-  t.spec = protocol::ToJson(r);
-  return t;
+  return testing::SiteRemoveTask(revision, {s.domain, s.account, s.docroot, content});
 }
 
 class NginxDriverTest : public ::testing::Test {
@@ -170,12 +124,11 @@ class NginxDriverTest : public ::testing::Test {
     return out;
   }
   std::string Vhost(const std::string& domain) {
-    auto c = env_.fs().ReadFile(driver_->VhostPath(domain));
-    return c && *c ? **c : "";
+    return testing::ReadFileOr(env_.fs(), driver_->VhostPath(domain));
   }
 
   testing::NginxFixture env_;
-  CountingRunner runner_;
+  testing::CountingRunner runner_{{"/usr/sbin/nginx"}};
   SystemClock clock_;
   BatchApplier applier_{env_.fs(), env_.layout().state_dir};
   std::unique_ptr<NginxDriver> driver_;
@@ -327,13 +280,7 @@ TEST_F(NginxDriverTest, InvalidSpecFailsBeforeAnythingIsWritten) {
            {"bad status", with("status", "pwned")},
        }) {
     SCOPED_TRACE(c.name);
-    protocol::Task t;
-    t.id = 1;
-    t.revision = 1;
-    t.object_key = "site:x.example";
-    t.kind = protocol::kSiteEnsure;
-    t.spec = c.spec;
-    auto out = Apply({t});
+    auto out = Apply({testing::MakeTask(1, "site:x.example", protocol::kSiteEnsure, c.spec)});
     EXPECT_EQ(out.results[0].outcome, TaskOutcome::kFailed);
     EXPECT_EQ(out.changed_files, 0);
   }
