@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/crypto.h"
+#include "controller/api/api_call.h"
 #include "controller/api/api_error.h"
 #include "controller/api/metrics_text.h"
 #include "controller/api/request_body.h"
@@ -25,25 +26,15 @@ namespace hostplane::controller {
 
 using nlohmann::json;
 
-struct ApiCall {
-  const httplib::Request& req;
-  Actor actor;
-  std::map<std::string, std::string> path;  // path parameters by template name
-};
-
-struct ApiReply {
-  int status = 200;
-  json body;
-  // When set, sent as is instead of body (metrics, the OpenAPI document).
-  std::optional<std::string> raw;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
 namespace {
 
-constexpr int kDefaultLimit = 100;
-constexpr int kMaxLimit = 1000;
+using api::ChangeJson;
+using api::kDefaultLimit;
+using api::kMaxLimit;
+using api::ListJson;
+using api::QueryReader;
+using api::Reply;
+
 constexpr int64_t kDefaultWaitMs = 30'000;
 constexpr int64_t kMaxWaitMs = 60'000;
 constexpr size_t kMaxBodyBytes = 1 << 20;
@@ -87,88 +78,6 @@ void WriteError(httplib::Response& res, const Error& e) {
   res.status = HttpStatusFor(e);
   if (e.code == ErrorCode::kUnauthorized) res.set_header("WWW-Authenticate", "Bearer");
   res.set_content(Dump(ErrorJson(e)), "application/json");
-}
-
-// Query parameters, read as strictly as bodies: each route names the parameters it knows.
-class QueryReader {
- public:
-  QueryReader(const httplib::Request& req, std::set<std::string> known) : req_(req) {
-    for (const auto& [name, value] : req.params) {
-      if (known.count(name) == 0) {
-        errors_.Add(name, {"field.unknown", "The query has an unknown parameter."});
-      } else if (req.get_param_value_count(name) > 1) {
-        errors_.Add(name, {"field.repeated", "A query parameter appears more than once."});
-      }
-    }
-  }
-
-  std::optional<std::string> String(const std::string& name) {
-    if (!req_.has_param(name)) return std::nullopt;
-    return req_.get_param_value(name);
-  }
-
-  std::optional<int64_t> Integer(const std::string& name, int64_t min, int64_t max) {
-    if (!req_.has_param(name)) return std::nullopt;
-    auto v = protocol::CheckInteger(req_.get_param_value(name), min, max);
-    if (!v) {
-      errors_.Add(name, v.error());
-      return std::nullopt;
-    }
-    return *v;
-  }
-
-  bool Bool(const std::string& name) {
-    if (!req_.has_param(name)) return false;
-    std::string v = req_.get_param_value(name);
-    if (v == "true" || v == "1") return true;
-    if (v == "false" || v == "0") return false;
-    errors_.Add(name, {"field.type", "Parameter \"" + name + "\" must be true or false."});
-    return false;
-  }
-
-  Page ReadPage() {
-    Page page;
-    page.after_id = Integer("after", 0, INT64_MAX).value_or(0);
-    page.limit = static_cast<int>(Integer("limit", 1, kMaxLimit).value_or(kDefaultLimit));
-    return page;
-  }
-
-  [[nodiscard]] Status Finish() const {
-    if (errors_.empty()) return Ok();
-    return Fail(errors_.ToError());
-  }
-
- private:
-  const httplib::Request& req_;
-  protocol::FieldErrors errors_;
-};
-
-template <typename T>
-json ChangeJson(const char* key, const Change<T>& change) {
-  json tasks = json::array();
-  for (const auto& t : change.tasks) tasks.push_back(ToJson(t));
-  return {
-      {key, ToJson(change.object)}, {"tasks", std::move(tasks)}, {"change_id", change.change_id}};
-}
-
-// {"<key>": [...], "next_after": id of the last item when the page is full, else null}.
-template <typename T>
-json ListJson(const char* key, const std::vector<T>& items, std::optional<int> limit) {
-  json arr = json::array();
-  for (const auto& item : items) arr.push_back(ToJson(item));
-  json out = {{key, std::move(arr)}};
-  if (limit) {
-    bool full = !items.empty() && static_cast<int>(items.size()) >= *limit;
-    out["next_after"] = full ? json(items.back().id) : json(nullptr);
-  }
-  return out;
-}
-
-ApiReply Reply(int status, json body) {
-  ApiReply r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
 }
 
 bool IsFinalTaskState(const std::string& state) {
@@ -695,231 +604,6 @@ Result<ApiReply> ApiServer::ListAudit(const ApiCall& call) {
   auto list = service_.ListAudit(call.actor, page, object);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson("audit", *list, page.limit));
-}
-
-// ---- services beside sites (issue 3) ----
-
-Result<ApiReply> ApiServer::SuspendCustomer(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto change = service_.SuspendCustomer(call.actor, call.path.at("login"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("customer", *change));
-}
-
-Result<ApiReply> ApiServer::ResumeCustomer(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto change = service_.ResumeCustomer(call.actor, call.path.at("login"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("customer", *change));
-}
-
-Result<ApiReply> ApiServer::ListOf(const ApiCall& call, const char* kind, const char* key,
-                                   const char* parent_param) {
-  std::set<std::string> known = {"customer"};
-  if (parent_param) known.insert(parent_param);
-  QueryReader q(call.req, known);
-  auto customer = q.String("customer");
-  std::optional<std::string> parent;
-  if (parent_param) parent = q.String(parent_param);
-  HP_TRY(q.Finish());
-  auto list = service_.ListResources(call.actor, kind, customer, parent);
-  if (!list) return Fail(list.error());
-  return Reply(200, ListJson(key, *list, std::nullopt));
-}
-
-Result<ApiReply> ApiServer::AddMailbox(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
-  MailboxInput in;
-  in.address = r.String("address", Presence::kRequired).value_or("");
-  in.customer = r.String("customer", Presence::kOptional);
-  in.password = r.String("password", Presence::kRequired).value_or("");
-  in.quota_mb = r.Integer("quota_mb", Presence::kOptional);
-  HP_TRY(r.Finish());
-  auto change = service_.AddMailbox(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("mailbox", *change));
-}
-
-Result<ApiReply> ApiServer::ListMailboxes(const ApiCall& call) {
-  return ListOf(call, "mailbox", "mailboxes", "domain");
-}
-
-Result<ApiReply> ApiServer::RemoveMailbox(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto change = service_.RemoveMailbox(call.actor, call.path.at("address"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("mailbox", *change));
-}
-
-Result<ApiReply> ApiServer::AddForwarder(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
-  ForwarderInput in;
-  in.address = r.String("address", Presence::kRequired).value_or("");
-  in.targets = r.StringArray("targets", Presence::kRequired).value_or(std::vector<std::string>{});
-  in.customer = r.String("customer", Presence::kOptional);
-  HP_TRY(r.Finish());
-  auto change = service_.AddForwarder(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("forwarder", *change));
-}
-
-Result<ApiReply> ApiServer::ListForwarders(const ApiCall& call) {
-  return ListOf(call, "forwarder", "forwarders", "domain");
-}
-
-Result<ApiReply> ApiServer::RemoveForwarder(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto change = service_.RemoveForwarder(call.actor, call.path.at("address"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("forwarder", *change));
-}
-
-Result<ApiReply> ApiServer::AddFtpUser(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
-  FtpUserInput in;
-  in.user = r.String("user", Presence::kRequired).value_or("");
-  in.customer = r.String("customer", Presence::kRequired).value_or("");
-  in.password = r.String("password", Presence::kRequired).value_or("");
-  in.home = r.String("home", Presence::kOptional).value_or("");
-  HP_TRY(r.Finish());
-  auto change = service_.AddFtpUser(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("ftp_user", *change));
-}
-
-Result<ApiReply> ApiServer::ListFtpUsers(const ApiCall& call) {
-  return ListOf(call, "ftpuser", "ftp_users", nullptr);
-}
-
-Result<ApiReply> ApiServer::RemoveFtpUser(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto change = service_.RemoveFtpUser(call.actor, call.path.at("user"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("ftp_user", *change));
-}
-
-Result<ApiReply> ApiServer::AddDatabase(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
-  DatabaseInput in;
-  in.name = r.String("name", Presence::kRequired).value_or("");
-  in.customer = r.String("customer", Presence::kRequired).value_or("");
-  in.password = r.String("password", Presence::kRequired).value_or("");
-  HP_TRY(r.Finish());
-  auto change = service_.AddDatabase(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("database", *change));
-}
-
-Result<ApiReply> ApiServer::ListDatabases(const ApiCall& call) {
-  return ListOf(call, "database", "databases", nullptr);
-}
-
-Result<ApiReply> ApiServer::RemoveDatabase(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto change = service_.RemoveDatabase(call.actor, call.path.at("name"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("database", *change));
-}
-
-Result<ApiReply> ApiServer::AddZone(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
-  ZoneInput in;
-  in.zone = r.String("zone", Presence::kRequired).value_or("");
-  in.customer = r.String("customer", Presence::kRequired).value_or("");
-  HP_TRY(r.Finish());
-  auto change = service_.AddZone(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("zone", *change));
-}
-
-Result<ApiReply> ApiServer::ListZones(const ApiCall& call) {
-  return ListOf(call, "zone", "zones", nullptr);
-}
-
-Result<ApiReply> ApiServer::GetZone(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto spec = service_.ZoneRecords(call.actor, call.path.at("zone"));
-  if (!spec) return Fail(spec.error());
-  return Reply(200, {{"zone", *spec}});
-}
-
-Result<ApiReply> ApiServer::RemoveZone(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto change = service_.RemoveZone(call.actor, call.path.at("zone"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("zone", *change));
-}
-
-Result<ApiReply> ApiServer::AddRecord(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
-  RecordInput in;
-  in.zone = call.path.at("zone");
-  in.name = r.String("name", Presence::kRequired).value_or("");
-  in.type = r.String("type", Presence::kRequired).value_or("");
-  in.value = r.String("value", Presence::kRequired).value_or("");
-  in.ttl = r.Integer("ttl", Presence::kOptional);
-  HP_TRY(r.Finish());
-  auto change = service_.AddRecord(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("record", *change));
-}
-
-Result<ApiReply> ApiServer::ListRecords(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto canonical = protocol::CheckDomain(call.path.at("zone"));
-  if (!canonical) return Fail(Error::NotFound("zone '" + call.path.at("zone") + "' not found"));
-  auto list = service_.ListResources(call.actor, "record", std::nullopt, *canonical);
-  if (!list) return Fail(list.error());
-  return Reply(200, ListJson("records", *list, std::nullopt));
-}
-
-Result<ApiReply> ApiServer::RemoveRecord(const ApiCall& call) {
-  QueryReader q(call.req, {"name", "type", "value"});
-  RecordInput in;
-  in.zone = call.path.at("zone");
-  in.name = q.String("name").value_or("");
-  in.type = q.String("type").value_or("");
-  in.value = q.String("value").value_or("");
-  HP_TRY(q.Finish());
-  auto change = service_.RemoveRecord(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("record", *change));
-}
-
-Result<ApiReply> ApiServer::IssueCertificate(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
-  auto domain = r.String("domain", Presence::kRequired);
-  HP_TRY(r.Finish());
-  auto change = service_.IssueCertificate(call.actor, domain.value_or(""));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("certificate", *change));
-}
-
-Result<ApiReply> ApiServer::ListCertificates(const ApiCall& call) {
-  return ListOf(call, "cert", "certificates", nullptr);
 }
 
 }  // namespace hostplane::controller

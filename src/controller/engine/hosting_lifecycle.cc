@@ -10,7 +10,13 @@
 #include "controller/engine/hosting_support.h"
 #include "controller/engine/task_engine.h"
 #include "controller/store/entity_json.h"
+#include "protocol/account_spec.h"
+#include "protocol/cert_spec.h"
+#include "protocol/database_spec.h"
+#include "protocol/ftp_spec.h"
+#include "protocol/mail_spec.h"
 #include "protocol/messages.h"
+#include "protocol/zone_spec.h"
 
 namespace hostplane::controller {
 namespace {
@@ -19,6 +25,7 @@ using hosting::Append;
 using hosting::Authorize;
 using hosting::CustomerObject;
 using hosting::NotFoundMessage;
+using namespace hosting::kinds;
 
 std::string Object(const std::string& kind, const std::string& name) { return kind + ":" + name; }
 
@@ -88,13 +95,13 @@ Result<Change<Customer>> HostingService::SetCustomerStatus(const Actor& actor,
     auto ftp = OfCustomer(tx, "ftpuser", after.id);
     if (!ftp) return Fail(ftp.error());
     for (const auto& f : *ftp) {
-      HP_TRY(Append(tx, tasks, f.node_id, Object("ftpuser", f.name), "ftpuser.ensure",
+      HP_TRY(Append(tx, tasks, f.node_id, Object("ftpuser", f.name), protocol::kFtpUserEnsure,
                     FtpUserSpec(f, after), *audit));
     }
     auto dbs = OfCustomer(tx, "database", after.id);
     if (!dbs) return Fail(dbs.error());
     for (const auto& d : *dbs) {
-      HP_TRY(Append(tx, tasks, d.node_id, Object("database", d.name), "database.ensure",
+      HP_TRY(Append(tx, tasks, d.node_id, Object("database", d.name), protocol::kDatabaseEnsure,
                     DatabaseSpec(d, after), *audit));
     }
     auto mail = OfCustomer(tx, "maildomain", after.id);
@@ -134,9 +141,10 @@ Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
       const char* kind;
       const char* task;
     };
-    for (const Step& step : {Step{"cert", "cert.remove"}, Step{"database", "database.remove"},
-                             Step{"ftpuser", "ftpuser.remove"}, Step{"zone", "zone.remove"},
-                             Step{"maildomain", "maildomain.remove"}}) {
+    for (const Step& step :
+         {Step{kCert, protocol::kCertRemove}, Step{kDatabase, protocol::kDatabaseRemove},
+          Step{kFtpUser, protocol::kFtpUserRemove}, Step{kZone, protocol::kZoneRemove},
+          Step{kMailDomain, protocol::kMailDomainRemove}}) {
       auto rows = OfCustomer(tx, step.kind, c.id);
       if (!rows) return Fail(rows.error());
       for (const auto& r : *rows) {
@@ -157,10 +165,10 @@ Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
                     hosting::SiteRemovalSpec(s, remove_content), *audit));
     }
     for (int64_t node : *nodes) {
-      HP_TRY(Append(
-          tx, tasks, node, hosting::AccountObject(c.login), "account.remove",
-          Json{{"login", c.login}, {"uid", c.uid}, {"gid", c.uid}, {"remove_home", remove_content}},
-          *audit));
+      HP_TRY(
+          Append(tx, tasks, node, hosting::AccountObject(c.login), protocol::kAccountRemove,
+                 protocol::ToJson(protocol::AccountRemoval{c.login, c.uid, c.uid, remove_content}),
+                 *audit));
     }
     return tx.DeleteCustomer(c.id);
   }));

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "controller/store/store.h"
+#include "protocol/zone_spec.h"
 
 namespace hostplane::controller {
 
@@ -227,7 +228,7 @@ class HostingService {
                                        const std::string& address);
   Result<Change<Resource>> RemoveSimple(const Actor& actor, const char* kind,
                                         const std::string& name, const char* task_kind);
-  Result<Json> CheckRecordInput(const RecordInput& in, std::string* zone_out);
+  Result<protocol::DnsRecord> CheckRecordInput(const RecordInput& in, std::string* zone_out);
   static Json FtpUserSpec(const Resource& r, const Customer& owner);
   static Json DatabaseSpec(const Resource& r, const Customer& owner);
   static Json RemovalSpecOf(const Resource& r, const Customer& owner);

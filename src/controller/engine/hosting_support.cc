@@ -5,9 +5,13 @@
 #include <utility>
 
 #include "controller/engine/task_engine.h"
+#include "controller/store/entity_json.h"
+#include "protocol/account_spec.h"
 #include "protocol/messages.h"
 
 namespace hostplane::controller::hosting {
+
+using namespace kinds;
 
 Status Authorize(const Actor& actor, const std::string& action, const std::string& object) {
   if (Can(actor, action, object)) return Ok();
@@ -53,10 +57,9 @@ Json SiteEnsureSpec(const Site& s, const Customer& owner) {
   spec.account = s.customer_login;
   spec.docroot = s.docroot;
   spec.status = (s.status == "suspended" || owner.status == "suspended") ? "suspended" : "active";
-  Json j = protocol::ToJson(spec);
-  j["php"] = s.php;
-  j["https"] = s.https;
-  return j;
+  spec.php = s.php;
+  spec.https = s.https;
+  return protocol::ToJson(spec);
 }
 
 Json SiteRemovalSpec(const Site& s, bool remove_content) {
@@ -75,35 +78,36 @@ Result<Json> AccountEnsureSpec(StoreTxn& tx, const Customer& c, int64_t node_id)
   for (const auto& s : *sites) {
     if (s.node_id == node_id && !s.php.empty()) php.insert(s.php);
   }
-  return Json{{"login", c.login},
-              {"uid", c.uid},
-              {"gid", c.uid},
-              {"status", SpecStatus(c)},
-              {"php", std::vector<std::string>(php.begin(), php.end())}};
+  protocol::AccountSpec spec;
+  spec.login = c.login;
+  spec.uid = spec.gid = c.uid;
+  spec.status = SpecStatus(c);
+  spec.php.assign(php.begin(), php.end());
+  return protocol::ToJson(spec);
 }
 
 Status SyncAccount(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c, int64_t node_id,
                    int64_t change_id) {
   // A node whose agent said it runs no account driver (a web server without Unix users per
   // account, as `hostplane agent` today) gets no account tasks; one not heard from yet does.
-  auto nodes = tx.ListNodes();
-  if (!nodes) return Fail(nodes.error());
-  for (const auto& n : *nodes) {
-    if (n.id == node_id && !n.drivers.empty() &&
-        std::find(n.drivers.begin(), n.drivers.end(), "account") == n.drivers.end()) {
-      return Ok();
-    }
+  auto node = tx.FindNodeById(node_id);
+  if (!node) return Fail(node.error());
+  if (*node && !(*node)->drivers.empty() &&
+      std::find((*node)->drivers.begin(), (*node)->drivers.end(), "account") ==
+          (*node)->drivers.end()) {
+    return Ok();
   }
   auto spec = AccountEnsureSpec(tx, c, node_id);
   if (!spec) return Fail(spec.error());
   // Level-triggered and idempotent, but only sent when it says something new.
   auto last = tx.LatestTask(node_id, AccountObject(c.login));
   if (!last) return Fail(last.error());
-  if (*last && (*last)->kind == "account.ensure" && (*last)->spec == *spec &&
+  if (*last && (*last)->kind == protocol::kAccountEnsure && (*last)->spec == *spec &&
       (*last)->state != "failed") {
     return Ok();
   }
-  return Append(tx, tasks, node_id, AccountObject(c.login), "account.ensure", *spec, change_id);
+  return Append(tx, tasks, node_id, AccountObject(c.login), protocol::kAccountEnsure, *spec,
+                change_id);
 }
 
 Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
@@ -128,6 +132,84 @@ Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
                            "no active " + role + " node has room for another one"));
   }
   return *best;
+}
+
+Result<Customer> RequireCustomer(StoreTxn& tx, const std::string& login) {
+  auto c = tx.FindCustomer(login);
+  if (!c) return Fail(c.error());
+  if (!*c) return Fail(NotFoundField("customer", "customer", login));
+  return **c;
+}
+
+Result<Customer> OwnerOf(StoreTxn& tx, const Resource& r) {
+  auto c = tx.FindCustomerById(r.customer_id);
+  if (!c) return Fail(c.error());
+  if (!*c) return Fail(Error::Internal("the owner of " + r.kind + " '" + r.name + "' vanished"));
+  return **c;
+}
+
+Result<Plan> PlanOf(StoreTxn& tx, const Customer& c) {
+  auto p = tx.FindPlanById(c.plan_id);
+  if (!p) return Fail(p.error());
+  if (!*p) return Fail(Error::Internal("the plan of '" + c.login + "' vanished"));
+  return **p;
+}
+
+// kLimit when the customer has `limit` or more resources of kind already.
+Status CheckLimit(StoreTxn& tx, const Customer& c, const char* kind, const Limit& limit,
+                  const std::string& field, const char* code, const char* what) {
+  if (!limit) return Ok();
+  auto count = tx.CountResources(kind, c.id);
+  if (!count) return Fail(count.error());
+  if (*count < *limit) return Ok();
+  return Fail(FieldError(ErrorCode::kLimit, {{field, code}},
+                         "the plan allows " + std::to_string(*limit) + " " + what));
+}
+
+// A domain a customer may use for mail or DNS: not another customer's site, zone or mail domain,
+// nor under one of them.
+Status CheckDomainIsTheirs(StoreTxn& tx, const Customer& c, const std::string& domain,
+                           const std::string& field) {
+  std::vector<std::string> names = {domain};
+  for (size_t dot = domain.find('.'); dot != std::string::npos; dot = domain.find('.', dot + 1)) {
+    std::string parent = domain.substr(dot + 1);
+    if (parent.find('.') == std::string::npos) break;
+    names.push_back(parent);
+  }
+  for (const auto& name : names) {
+    auto site = tx.FindSiteByName(name);
+    if (!site) return Fail(site.error());
+    bool other = *site && (*site)->customer_id != c.id;
+    for (const char* kind : {kZone, kMailDomain}) {
+      if (other) break;
+      auto r = tx.FindResource(kind, name);
+      if (!r) return Fail(r.error());
+      other = *r && (*r)->customer_id != c.id;
+    }
+    if (other) {
+      return Fail(FieldError(ErrorCode::kConflict, {{field, "domain.owned_by_other_customer"}},
+                             "'" + name + "' belongs to another customer"));
+    }
+  }
+  return Ok();
+}
+
+Result<std::vector<Resource>> Children(StoreTxn& tx, const char* kind, const std::string& parent) {
+  ResourceFilter f;
+  f.kind = kind;
+  f.parent = parent;
+  return tx.ListResources(f);
+}
+
+// Default records of a zone: NS (with glue when the name server is inside the zone), A/AAAA of
+
+Result<Change<Resource>> InsertAudited(StoreTxn& tx, const Actor& actor, const std::string& action,
+                                       const std::string& object, const Resource& r) {
+  auto stored = tx.InsertResource(r);
+  if (!stored) return Fail(stored.error());
+  auto audit = tx.Audit(actor.name, action, object, nullptr, ToJson(*stored));
+  if (!audit) return Fail(audit.error());
+  return Change<Resource>{std::move(*stored), {}, *audit};
 }
 
 }  // namespace hostplane::controller::hosting

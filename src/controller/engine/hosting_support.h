@@ -14,6 +14,22 @@
 
 namespace hostplane::controller::hosting {
 
+// The kinds of Resource rows (store.h).
+namespace kinds {
+inline constexpr const char* kMailDomain = "maildomain";
+inline constexpr const char* kMailbox = "mailbox";
+inline constexpr const char* kForwarder = "forwarder";
+inline constexpr const char* kZone = "zone";
+inline constexpr const char* kRecord = "record";
+inline constexpr const char* kFtpUser = "ftpuser";
+inline constexpr const char* kDatabase = "database";
+inline constexpr const char* kCert = "cert";
+}  // namespace kinds
+
+// A task's object key and an audit object: "<kind>:<name>".
+inline std::string Object(const char* kind, const std::string& name) {
+  return std::string(kind) + ":" + name;
+}
 inline std::string SiteObject(const std::string& domain) { return "site:" + domain; }
 inline std::string CustomerObject(const std::string& login) { return "customer:" + login; }
 inline std::string AccountObject(const std::string& login) { return "account:" + login; }
@@ -51,6 +67,24 @@ Status SyncAccount(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer&
 // capacity; lowest id on a tie. field names the request field for the kUnavailable error.
 Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
                          const std::map<int64_t, int64_t>& counts, const std::string& field);
+
+// Inserts r and the audit entry of action on object; the change's tasks are the caller's to add.
+Result<Change<Resource>> InsertAudited(StoreTxn& tx, const Actor& actor, const std::string& action,
+                                       const std::string& object, const Resource& r);
+
+// Reads inside a write transaction; a missing row the caller needs is an error.
+Result<Customer> RequireCustomer(StoreTxn& tx, const std::string& login);  // kNotFound, field
+Result<Customer> OwnerOf(StoreTxn& tx, const Resource& r);                 // kInternal if gone
+Result<Plan> PlanOf(StoreTxn& tx, const Customer& c);
+// The rows of kind under parent (a mail domain's addresses, a zone's records).
+Result<std::vector<Resource>> Children(StoreTxn& tx, const char* kind, const std::string& parent);
+// kLimit {field: code} when the customer already has `limit` or more rows of kind.
+Status CheckLimit(StoreTxn& tx, const Customer& c, const char* kind, const Limit& limit,
+                  const std::string& field, const char* code, const char* what);
+// kConflict {field: domain.owned_by_other_customer} when domain or a parent of it is another
+// customer's site, zone or mail domain.
+Status CheckDomainIsTheirs(StoreTxn& tx, const Customer& c, const std::string& domain,
+                           const std::string& field);
 
 // Re-sends zone.ensure (serial increased) for every zone of c: its default records follow c's
 // sites and mail domains. (hosting_services.cc)

@@ -56,6 +56,9 @@ class SqliteTxn final : public StoreTxn {
   Result<std::optional<Node>> FindNode(const std::string& name) override {
     return Queries::NodeByName(db_, name);
   }
+  Result<std::optional<Node>> FindNodeById(int64_t id) override {
+    return Queries::NodeById(db_, id);
+  }
   Result<std::vector<Node>> ListNodes() override { return Queries::Nodes(db_); }
   Result<std::optional<TaskRecord>> FindTask(int64_t id) override {
     return Queries::TaskById(db_, id);
@@ -390,6 +393,15 @@ class SqliteStore final : public Store {
       return c;
     }
     return Ok();
+  }
+
+  Status Snapshot(const std::function<Status(StoreTxn&)>& fn) override {
+    return Read<void>([&](Database& db) {
+      return InSnapshot<void>(db, [&]() -> Status {
+        SqliteTxn txn(db, clock_);  // the reader is query_only: writes fail
+        return fn(txn);
+      });
+    });
   }
 
   Result<std::optional<Customer>> GetCustomer(const std::string& login) override {

@@ -442,3 +442,34 @@ TEST(SqliteStore, ListsPageByIdAndFilter) {
 
 }  // namespace
 }  // namespace hostplane::controller
+
+namespace hostplane::controller {
+namespace {
+
+// A snapshot has the transaction's lookups, sees committed rows, and refuses every write.
+TEST(SqliteStore, SnapshotReadsLikeATransactionAndRefusesWrites) {
+  TempStore store;
+  Customer acme = MakeCustomer(store, "acme");
+  std::optional<Customer> seen;
+  ASSERT_TRUE(store->Snapshot([&](StoreTxn& tx) -> Status {
+    auto c = tx.FindCustomerById(acme.id);
+    if (!c) return Fail(c.error());
+    seen = *c;
+    return Ok();
+  }));
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->login, "acme");
+
+  Status wrote = store->Snapshot([&](StoreTxn& tx) -> Status {
+    Customer other = acme;
+    other.login = "other";
+    auto r = tx.InsertCustomer(other);
+    if (!r) return Fail(r.error());
+    return Ok();
+  });
+  EXPECT_FALSE(wrote);
+  EXPECT_FALSE(store->GetCustomer("other")->has_value());
+}
+
+}  // namespace
+}  // namespace hostplane::controller

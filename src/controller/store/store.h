@@ -192,6 +192,7 @@ class StoreTxn {
   virtual Result<std::optional<Plan>> FindPlan(const std::string& name) = 0;
   virtual Result<std::optional<Plan>> FindPlanById(int64_t id) = 0;
   virtual Result<std::optional<Node>> FindNode(const std::string& name) = 0;
+  virtual Result<std::optional<Node>> FindNodeById(int64_t id) = 0;
   virtual Result<std::vector<Node>> ListNodes() = 0;
   virtual Result<std::optional<TaskRecord>> FindTask(int64_t id) = 0;
   // The newest task of an object on a node (any state), or nullopt.
@@ -255,6 +256,11 @@ class Store {
   // back when it fails. Writers are serialised. Returns fn's error, or kIo/kUnavailable from the
   // store itself.
   [[nodiscard]] virtual Status Write(const std::function<Status(StoreTxn&)>& fn) = 0;
+
+  // Runs fn over one read-only snapshot, with the lookups of a write transaction (for reads that
+  // need several of them, such as a zone as served). Any write inside fails. Runs concurrently
+  // with a writer.
+  [[nodiscard]] virtual Status Snapshot(const std::function<Status(StoreTxn&)>& fn) = 0;
 
   // Reads (snapshot, may run concurrently with a writer).
   virtual Result<std::optional<Customer>> GetCustomer(const std::string& login) = 0;

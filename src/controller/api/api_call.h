@@ -1,0 +1,128 @@
+#pragma once
+
+// What the REST handlers share (api_server.cc: customers, sites, nodes, plans, tasks;
+// api_services.cc: the services beside sites): the call and reply of one request, strict query
+// parameters, and the JSON shapes of a change and a list. Internal to controller/api.
+
+#include <httplib.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "controller/engine/hosting_service.h"
+#include "controller/store/entity_json.h"
+#include "protocol/validate.h"
+
+namespace hostplane::controller {
+
+using nlohmann::json;
+
+struct ApiCall {
+  const httplib::Request& req;
+  Actor actor;
+  std::map<std::string, std::string> path;  // path parameters by template name
+};
+
+struct ApiReply {
+  int status = 200;
+  json body;
+  // When set, sent as is instead of body (metrics, the OpenAPI document).
+  std::optional<std::string> raw;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+namespace api {
+
+inline constexpr int kDefaultLimit = 100;  // a page of a list
+inline constexpr int kMaxLimit = 1000;
+
+// Query parameters, read as strictly as bodies: each route names the parameters it knows.
+class QueryReader {
+ public:
+  QueryReader(const httplib::Request& req, std::set<std::string> known) : req_(req) {
+    for (const auto& [name, value] : req.params) {
+      if (known.count(name) == 0) {
+        errors_.Add(name, {"field.unknown", "The query has an unknown parameter."});
+      } else if (req.get_param_value_count(name) > 1) {
+        errors_.Add(name, {"field.repeated", "A query parameter appears more than once."});
+      }
+    }
+  }
+
+  std::optional<std::string> String(const std::string& name) {
+    if (!req_.has_param(name)) return std::nullopt;
+    return req_.get_param_value(name);
+  }
+
+  std::optional<int64_t> Integer(const std::string& name, int64_t min, int64_t max) {
+    if (!req_.has_param(name)) return std::nullopt;
+    auto v = protocol::CheckInteger(req_.get_param_value(name), min, max);
+    if (!v) {
+      errors_.Add(name, v.error());
+      return std::nullopt;
+    }
+    return *v;
+  }
+
+  bool Bool(const std::string& name) {
+    if (!req_.has_param(name)) return false;
+    std::string v = req_.get_param_value(name);
+    if (v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+    errors_.Add(name, {"field.type", "Parameter \"" + name + "\" must be true or false."});
+    return false;
+  }
+
+  Page ReadPage() {
+    Page page;
+    page.after_id = Integer("after", 0, INT64_MAX).value_or(0);
+    page.limit = static_cast<int>(Integer("limit", 1, kMaxLimit).value_or(kDefaultLimit));
+    return page;
+  }
+
+  [[nodiscard]] Status Finish() const {
+    if (errors_.empty()) return Ok();
+    return Fail(errors_.ToError());
+  }
+
+ private:
+  const httplib::Request& req_;
+  protocol::FieldErrors errors_;
+};
+
+template <typename T>
+json ChangeJson(const char* key, const Change<T>& change) {
+  json tasks = json::array();
+  for (const auto& t : change.tasks) tasks.push_back(ToJson(t));
+  return {
+      {key, ToJson(change.object)}, {"tasks", std::move(tasks)}, {"change_id", change.change_id}};
+}
+
+// {"<key>": [...], "next_after": id of the last item when the page is full, else null}.
+template <typename T>
+json ListJson(const char* key, const std::vector<T>& items, std::optional<int> limit) {
+  json arr = json::array();
+  for (const auto& item : items) arr.push_back(ToJson(item));
+  json out = {{key, std::move(arr)}};
+  if (limit) {
+    bool full = !items.empty() && static_cast<int>(items.size()) >= *limit;
+    out["next_after"] = full ? json(items.back().id) : json(nullptr);
+  }
+  return out;
+}
+
+inline ApiReply Reply(int status, json body) {
+  ApiReply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace api
+}  // namespace hostplane::controller

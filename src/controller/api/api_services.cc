@@ -1,0 +1,239 @@
+// The REST handlers of the services beside sites: mailboxes, forwarders, FTP users, databases,
+// zones and records, certificates, and suspending or resuming a customer (HostingService does the
+// work; these read the request strictly and shape the reply).
+
+#include "controller/api/api_call.h"
+#include "controller/api/api_server.h"
+#include "controller/api/request_body.h"
+
+namespace hostplane::controller {
+
+using api::ChangeJson;
+using api::ListJson;
+using api::QueryReader;
+using api::Reply;
+
+Result<ApiReply> ApiServer::SuspendCustomer(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.SuspendCustomer(call.actor, call.path.at("login"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("customer", *change));
+}
+
+Result<ApiReply> ApiServer::ResumeCustomer(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.ResumeCustomer(call.actor, call.path.at("login"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("customer", *change));
+}
+
+Result<ApiReply> ApiServer::ListOf(const ApiCall& call, const char* kind, const char* key,
+                                   const char* parent_param) {
+  std::set<std::string> known = {"customer"};
+  if (parent_param) known.insert(parent_param);
+  QueryReader q(call.req, known);
+  auto customer = q.String("customer");
+  std::optional<std::string> parent;
+  if (parent_param) parent = q.String(parent_param);
+  HP_TRY(q.Finish());
+  auto list = service_.ListResources(call.actor, kind, customer, parent);
+  if (!list) return Fail(list.error());
+  return Reply(200, ListJson(key, *list, std::nullopt));
+}
+
+Result<ApiReply> ApiServer::AddMailbox(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  MailboxInput in;
+  in.address = r.String("address", Presence::kRequired).value_or("");
+  in.customer = r.String("customer", Presence::kOptional);
+  in.password = r.String("password", Presence::kRequired).value_or("");
+  in.quota_mb = r.Integer("quota_mb", Presence::kOptional);
+  HP_TRY(r.Finish());
+  auto change = service_.AddMailbox(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("mailbox", *change));
+}
+
+Result<ApiReply> ApiServer::ListMailboxes(const ApiCall& call) {
+  return ListOf(call, "mailbox", "mailboxes", "domain");
+}
+
+Result<ApiReply> ApiServer::RemoveMailbox(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveMailbox(call.actor, call.path.at("address"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("mailbox", *change));
+}
+
+Result<ApiReply> ApiServer::AddForwarder(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  ForwarderInput in;
+  in.address = r.String("address", Presence::kRequired).value_or("");
+  in.targets = r.StringArray("targets", Presence::kRequired).value_or(std::vector<std::string>{});
+  in.customer = r.String("customer", Presence::kOptional);
+  HP_TRY(r.Finish());
+  auto change = service_.AddForwarder(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("forwarder", *change));
+}
+
+Result<ApiReply> ApiServer::ListForwarders(const ApiCall& call) {
+  return ListOf(call, "forwarder", "forwarders", "domain");
+}
+
+Result<ApiReply> ApiServer::RemoveForwarder(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveForwarder(call.actor, call.path.at("address"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("forwarder", *change));
+}
+
+Result<ApiReply> ApiServer::AddFtpUser(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  FtpUserInput in;
+  in.user = r.String("user", Presence::kRequired).value_or("");
+  in.customer = r.String("customer", Presence::kRequired).value_or("");
+  in.password = r.String("password", Presence::kRequired).value_or("");
+  in.home = r.String("home", Presence::kOptional).value_or("");
+  HP_TRY(r.Finish());
+  auto change = service_.AddFtpUser(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("ftp_user", *change));
+}
+
+Result<ApiReply> ApiServer::ListFtpUsers(const ApiCall& call) {
+  return ListOf(call, "ftpuser", "ftp_users", nullptr);
+}
+
+Result<ApiReply> ApiServer::RemoveFtpUser(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveFtpUser(call.actor, call.path.at("user"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("ftp_user", *change));
+}
+
+Result<ApiReply> ApiServer::AddDatabase(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  DatabaseInput in;
+  in.name = r.String("name", Presence::kRequired).value_or("");
+  in.customer = r.String("customer", Presence::kRequired).value_or("");
+  in.password = r.String("password", Presence::kRequired).value_or("");
+  HP_TRY(r.Finish());
+  auto change = service_.AddDatabase(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("database", *change));
+}
+
+Result<ApiReply> ApiServer::ListDatabases(const ApiCall& call) {
+  return ListOf(call, "database", "databases", nullptr);
+}
+
+Result<ApiReply> ApiServer::RemoveDatabase(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveDatabase(call.actor, call.path.at("name"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("database", *change));
+}
+
+Result<ApiReply> ApiServer::AddZone(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  ZoneInput in;
+  in.zone = r.String("zone", Presence::kRequired).value_or("");
+  in.customer = r.String("customer", Presence::kRequired).value_or("");
+  HP_TRY(r.Finish());
+  auto change = service_.AddZone(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("zone", *change));
+}
+
+Result<ApiReply> ApiServer::ListZones(const ApiCall& call) {
+  return ListOf(call, "zone", "zones", nullptr);
+}
+
+Result<ApiReply> ApiServer::GetZone(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto spec = service_.ZoneRecords(call.actor, call.path.at("zone"));
+  if (!spec) return Fail(spec.error());
+  return Reply(200, {{"zone", *spec}});
+}
+
+Result<ApiReply> ApiServer::RemoveZone(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveZone(call.actor, call.path.at("zone"));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("zone", *change));
+}
+
+Result<ApiReply> ApiServer::AddRecord(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  RecordInput in;
+  in.zone = call.path.at("zone");
+  in.name = r.String("name", Presence::kRequired).value_or("");
+  in.type = r.String("type", Presence::kRequired).value_or("");
+  in.value = r.String("value", Presence::kRequired).value_or("");
+  in.ttl = r.Integer("ttl", Presence::kOptional);
+  HP_TRY(r.Finish());
+  auto change = service_.AddRecord(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(201, ChangeJson("record", *change));
+}
+
+Result<ApiReply> ApiServer::ListRecords(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto canonical = protocol::CheckDomain(call.path.at("zone"));
+  if (!canonical) return Fail(Error::NotFound("zone '" + call.path.at("zone") + "' not found"));
+  auto list = service_.ListResources(call.actor, "record", std::nullopt, *canonical);
+  if (!list) return Fail(list.error());
+  return Reply(200, ListJson("records", *list, std::nullopt));
+}
+
+Result<ApiReply> ApiServer::RemoveRecord(const ApiCall& call) {
+  QueryReader q(call.req, {"name", "type", "value"});
+  RecordInput in;
+  in.zone = call.path.at("zone");
+  in.name = q.String("name").value_or("");
+  in.type = q.String("type").value_or("");
+  in.value = q.String("value").value_or("");
+  HP_TRY(q.Finish());
+  auto change = service_.RemoveRecord(call.actor, in);
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("record", *change));
+}
+
+Result<ApiReply> ApiServer::IssueCertificate(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  auto domain = r.String("domain", Presence::kRequired);
+  HP_TRY(r.Finish());
+  auto change = service_.IssueCertificate(call.actor, domain.value_or(""));
+  if (!change) return Fail(change.error());
+  return Reply(202, ChangeJson("certificate", *change));
+}
+
+Result<ApiReply> ApiServer::ListCertificates(const ApiCall& call) {
+  return ListOf(call, "cert", "certificates", nullptr);
+}
+
+}  // namespace hostplane::controller
