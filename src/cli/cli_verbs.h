@@ -1,0 +1,71 @@
+#pragma once
+
+// What the CLI's verbs share (cli.cc: customers, plans, sites, tasks, nodes; cli_services.cc:
+// mail, FTP, databases, DNS, certificates, suspend/resume): the options and arguments of the
+// verb that runs, and the helpers that call the API and print its answer. Internal to cli/.
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/api_client.h"
+#include "cli/cli.h"
+#include "common/clock.h"
+
+namespace hostplane::cli::detail {
+
+using nlohmann::json;
+
+// Options every verb takes, and the arguments of the verb that runs. One instance per app; only
+// one verb runs per parse.
+struct State {
+  explicit State(CliIo io_in, int& exit_code_in) : io(io_in), exit_code(exit_code_in) {}
+
+  CliIo io;
+  int& exit_code;
+  SystemClock system_clock;
+
+  std::string url = "http://127.0.0.1:8580";  // --url, HOSTPLANE_URL
+  std::string token;
+  std::string output = "table";
+  double timeout_s = 120;
+
+  std::string login, email, name, plan, domain, customer, docroot, node, state;
+  std::vector<std::string> aliases;
+  std::vector<int64_t> ids;
+  // Services beside sites.
+  std::string address, user, home, zone, record_name, record_type, record_value, php;
+  std::vector<std::string> targets;
+  int64_t quota_mb = 0, ttl = 0;
+  // plan create: limit name in the API ("sites") -> the value as typed; absent: unlimited.
+  std::map<std::string, std::string> limits;
+  bool password_stdin = false, remove_content = false, wait = false;
+
+  const Clock& clock() const { return io.clock ? *io.clock : system_clock; }
+  bool json_output() const { return output == "json"; }
+  ApiClient client() const { return ApiClient(url, token); }
+};
+
+// Prints a failed request and returns its exit code; kExitOk when the response is a success.
+int Check(const Result<ApiResponse>& r, State& s);
+void PrintJson(State& s, const json& j);
+// Prints the result of a change and, with --wait, waits for its tasks.
+int FinishChange(State& s, const ApiResponse& response, const std::string& what);
+// The first line of standard input (--password-stdin), without its line end.
+std::optional<std::string> ReadPasswordLine(State& s);
+// GET path and print the object under key.
+int Show(State& s, const std::string& path, const std::string& key);
+// DELETE path (with ?remove_content when asked) and finish the change.
+int Remove(State& s, const std::string& path, const std::string& what);
+// A verb: its global options, and a callback that runs fn and stores its exit code.
+CLI::App* Verb(CLI::App* parent, const std::string& name, const std::string& help,
+               const std::shared_ptr<State>& s, int (*fn)(State&));
+
+// The verbs of the services beside sites (cli_services.cc).
+void AddServiceCommands(CLI::App& app, const std::shared_ptr<State>& s);
+
+}  // namespace hostplane::cli::detail
