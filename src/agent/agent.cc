@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "agent/batch_applier.h"
@@ -26,9 +27,6 @@
 
 namespace hostplane::agent {
 namespace {
-
-// Applied after every other kind of its bundle (see ApplyTasks).
-constexpr const char* kLateKind = "account.remove";
 
 using protocol::Task;
 using protocol::TaskOutcome;
@@ -59,8 +57,9 @@ class AgentImpl final : public Agent {
         clock_(clock),
         drivers_(std::move(drivers)),
         applier_(fs, layout_.state_dir, options_.test_write_delay) {
-    for (auto& d : drivers_) {
-      for (const auto& kind : d->Kinds()) by_kind_[kind] = d.get();
+    for (size_t i = 0; i < drivers_.size(); ++i) {
+      for (const auto& kind : drivers_[i]->Kinds()) by_kind_[kind] = i;
+      for (const auto& kind : drivers_[i]->LateKinds()) late_kinds_.insert(kind);
     }
   }
   ~AgentImpl() override { Stop(); }
@@ -94,7 +93,8 @@ class AgentImpl final : public Agent {
   Filesystem& fs_;
   const Clock& clock_;
   std::vector<std::unique_ptr<ServiceDriver>> drivers_;
-  std::map<std::string, ServiceDriver*> by_kind_;
+  std::map<std::string, size_t> by_kind_;  // task kind -> index in drivers_
+  std::set<std::string> late_kinds_;       // ServiceDriver::LateKinds of every driver
   BatchApplier applier_;
 
   // Reconcile thread only.
@@ -366,8 +366,8 @@ AppliedTasks AgentImpl::ApplyTasks(const std::vector<Task>& tasks) {
     if (!inserted && tasks[it->second].revision < tasks[i].revision) it->second = i;
   }
   // Drivers run in the order they were registered (the account's Unix user before the files
-  // that belong to it), except that removing an account runs after everything else of the
-  // bundle: sites, FTP users and pools go first, the user last (reverse order of creation).
+  // that belong to it); a driver's LateKinds run after every other driver's tasks (removing an
+  // account: sites, FTP users and pools go first, the user last).
   std::map<size_t, std::vector<size_t>> groups;  // driver index (+ drivers_.size(): late) -> tasks
   for (size_t i = 0; i < tasks.size(); ++i) {
     const Task& t = tasks[i];
@@ -391,9 +391,8 @@ AppliedTasks AgentImpl::ApplyTasks(const std::vector<Task>& tasks) {
       r.detail = "no driver for kind " + t.kind;
       continue;
     }
-    size_t index = 0;
-    while (drivers_[index].get() != driver->second) ++index;
-    if (t.kind == kLateKind) index += drivers_.size();
+    size_t index = driver->second;
+    if (late_kinds_.count(t.kind) > 0) index += drivers_.size();
     groups[index].push_back(i);
   }
   for (auto& [index, indices] : groups) {
@@ -404,6 +403,11 @@ AppliedTasks AgentImpl::ApplyTasks(const std::vector<Task>& tasks) {
     out.reloads += o.reloads;
     out.changed_files += o.changed_files;
     out.reload_ms += o.reload_ms;
+    // One line per daemon reloaded: its own reload time, confirmed (bench/new_account reads it).
+    if (o.reloads > 0) {
+      spdlog::info("{}: reloaded in {} ms for {} task(s)", driver->Name(), o.reload_ms,
+                   batch.size());
+    }
     for (size_t j = 0; j < indices.size(); ++j) {
       const Task& t = tasks[indices[j]];
       out.results[indices[j]] = o.results[j];

@@ -45,6 +45,10 @@ class ServiceDriver {
   virtual std::string Name() const = 0;
   // The task kinds this driver handles (protocol::kSiteEnsure, ...).
   virtual std::vector<std::string> Kinds() const = 0;
+  // Kinds (a subset of Kinds()) that run after every other driver's tasks of the same bundle:
+  // what everything else depends on is removed last (an account's Unix user after its sites,
+  // FTP users and pools). Default: none.
+  virtual std::vector<std::string> LateKinds() const { return {}; }
   // Directories holding the files this driver writes (swept for temp debris at start-up).
   virtual std::vector<std::string> ManagedDirs() const = 0;
 

@@ -69,6 +69,7 @@ class AccountDriver final : public ServiceDriver {
 
   std::string Name() const override { return "account"; }
   std::vector<std::string> Kinds() const override;
+  std::vector<std::string> LateKinds() const override { return {protocol::kAccountRemove}; }
   std::vector<std::string> ManagedDirs() const override;
   Result<FileSet> Render(const protocol::Task& task) const override;
   Status Prepare(const protocol::Task& task) override;
