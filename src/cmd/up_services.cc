@@ -27,18 +27,16 @@ bool Installed(const std::string& path) { return ::access(path.c_str(), X_OK) ==
 
 // The uid/gid of the vmail system user, created (no login, no home) when missing.
 Result<std::pair<uid_t, gid_t>> VmailUser(CommandRunner& runner) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (struct passwd* pw = ::getpwnam(kVmailUser)) return std::make_pair(pw->pw_uid, pw->pw_gid);
-    if (attempt > 0) break;
-    Command cmd;
-    cmd.argv = {kUseradd,  "--system",          "--user-group", "--no-create-home",
-                "--shell", "/usr/sbin/nologin", "--",           kVmailUser};
-    auto out = runner.Run(cmd);
-    if (!out) return Fail(out.error());
-    // Another `up` may have created it meanwhile: look again either way.
-  }
+  if (struct passwd* pw = ::getpwnam(kVmailUser)) return std::make_pair(pw->pw_uid, pw->pw_gid);
+  Command cmd;
+  cmd.argv = {kUseradd, "--system", "--user-group", "--no-create-home", "--shell",
+              "/usr/sbin/nologin", "--", kVmailUser};
+  auto out = runner.Run(cmd);
+  if (!out) return Fail(out.error());
+  // Looked up again whatever useradd said: another `up` may have created it meanwhile.
+  if (struct passwd* pw = ::getpwnam(kVmailUser)) return std::make_pair(pw->pw_uid, pw->pw_gid);
   return Fail(Error::Unavailable(std::string("could not create the system user '") + kVmailUser +
-                                 "' that owns the mailboxes"));
+                                 "' that owns the mailboxes: " + out->err));
 }
 
 }  // namespace
