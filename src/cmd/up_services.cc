@@ -29,8 +29,8 @@ bool Installed(const std::string& path) { return ::access(path.c_str(), X_OK) ==
 Result<std::pair<uid_t, gid_t>> VmailUser(CommandRunner& runner) {
   if (struct passwd* pw = ::getpwnam(kVmailUser)) return std::make_pair(pw->pw_uid, pw->pw_gid);
   Command cmd;
-  cmd.argv = {kUseradd, "--system", "--user-group", "--no-create-home", "--shell",
-              "/usr/sbin/nologin", "--", kVmailUser};
+  cmd.argv = {kUseradd,  "--system",          "--user-group", "--no-create-home",
+              "--shell", "/usr/sbin/nologin", "--",           kVmailUser};
   auto out = runner.Run(cmd);
   if (!out) return Fail(out.error());
   // Looked up again whatever useradd said: another `up` may have created it meanwhile.
@@ -111,6 +111,16 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     layout.account = a;
   } else {
     s->summary_.push_back("  accounts    not root: no Unix users or PHP pools");
+  }
+
+  // Certificates: lego, through each site's own vhost (needs --acme-directory).
+  agent::AcmeLayout acme_defaults;
+  if (Installed(acme_defaults.lego_binary)) {
+    agent::AcmeLayout acme;
+    acme.certs_dir = layout.nginx.certs_dir;
+    acme.acme_webroot = layout.nginx.acme_webroot;
+    acme.ca_bundle = opt.acme_ca_file;
+    layout.acme = acme;
   }
 
   if (opt.web_only) {
@@ -200,15 +210,6 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     skip("databases", "mariadb-server");
   }
 
-  // Certificates: lego, through each site's own vhost (needs --acme-directory).
-  agent::AcmeLayout acme_defaults;
-  if (Installed(acme_defaults.lego_binary)) {
-    agent::AcmeLayout acme;
-    acme.certs_dir = layout.nginx.certs_dir;
-    acme.acme_webroot = layout.nginx.acme_webroot;
-    acme.ca_bundle = opt.acme_ca_file;
-    layout.acme = acme;
-  }
   return s;
 }
 

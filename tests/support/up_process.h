@@ -58,6 +58,10 @@ class UpInstance {
   UpInstance(const UpInstance&) = delete;
   UpInstance& operator=(const UpInstance&) = delete;
 
+  // More arguments for `hostplane up`, for what is only known after the ports (before Start).
+  void AddArgs(const std::vector<std::string>& args) {
+    options_.extra_args.insert(options_.extra_args.end(), args.begin(), args.end());
+  }
   // Starts `hostplane up` and waits until its API answers. Errors carry up's output.
   [[nodiscard]] Status Start();
   // SIGTERM and wait (a clean stop, like Ctrl-C).
