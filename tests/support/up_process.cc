@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -83,11 +84,16 @@ UpInstance::UpInstance(UpOptions options) : options_(std::move(options)) {
   ports_.dns = api_port_ + 6;
   ports_.db = api_port_ + 7;
   ports_.ftp_passive = 40000 + slot * 100;
-  uid_first_ = 64000 + slot * 1000;
+  // A random part too, so that accounts a killed test could not delete never meet a later one.
+  std::random_device rd;
+  uid_first_ = 64000 + slot * 1000 + static_cast<int64_t>(rd() % 800);
+  uid_last_ = 64000 + slot * 1000 + 999;
   user_prefix_ = "t" + std::to_string(slot);
+  for (int i = 0; i < 3; ++i) user_prefix_ += static_cast<char>('a' + rd() % 26);
 }
 
 UpInstance::~UpInstance() {
+  RemoveAccounts();
   Stop();
   if (!prefix_.empty() && std::getenv("HOSTPLANE_KEEP_TEST_PREFIX") == nullptr) {
     std::error_code ec;
@@ -112,7 +118,7 @@ Status UpInstance::Start() {
                                    "--db-port",          std::to_string(ports_.db),
                                    "--unix-user-prefix", user_prefix_,
                                    "--uid-first",        std::to_string(uid_first_),
-                                   "--uid-last",         std::to_string(uid_first_ + 999)};
+                                   "--uid-last",         std::to_string(uid_last_)};
   argv.push_back("--services");
   argv.push_back(options_.all_services ? "all" : "web");
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
@@ -133,6 +139,19 @@ Status UpInstance::Start() {
     std::this_thread::sleep_for(20ms);
   }
   return Fail(Error::Timeout("hostplane up did not become ready:\n" + log()));
+}
+
+void UpInstance::RemoveAccounts() {
+  if (!process_ || !Running() || token_.empty()) return;
+  std::vector<int64_t> tasks;
+  for (const auto& c :
+       Api("GET", "/api/v1/customers?limit=1000").json().value("customers", Json::array())) {
+    auto r = Api("DELETE", "/api/v1/customers/" + c.value("login", "") + "?remove_content=true");
+    if (r.status != 202) continue;
+    auto ids = TaskIds(r.json());
+    tasks.insert(tasks.end(), ids.begin(), ids.end());
+  }
+  if (!tasks.empty()) (void)WaitTasks(tasks, 60s);
 }
 
 void UpInstance::Stop() {

@@ -64,6 +64,9 @@ class UpInstance {
   }
   // Starts `hostplane up` and waits until its API answers. Errors carry up's output.
   [[nodiscard]] Status Start();
+  // Deletes every customer (with its content) and waits until that is applied: their Unix users,
+  // pools and databases are the machine's, not the prefix's. The destructor calls it first.
+  void RemoveAccounts();
   // SIGTERM and wait (a clean stop, like Ctrl-C).
   void Stop();
   // SIGKILL: no chance to clean up.
@@ -111,6 +114,7 @@ class UpInstance {
   int http_port_ = 0;
   ServicePorts ports_;
   int64_t uid_first_ = 0;
+  int64_t uid_last_ = 0;
   std::string user_prefix_;
   std::string token_;
   std::optional<ChildProcess> process_;
