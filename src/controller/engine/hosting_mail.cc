@@ -98,6 +98,19 @@ Status SyncMailDomain(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Resour
                 protocol::kMailDomainEnsure, *spec, change_id);
 }
 
+// kConflict {address: address.taken} when address is a mailbox or a forwarder already.
+Status CheckAddressFree(StoreTxn& tx, const std::string& address) {
+  for (const char* kind : {kMailbox, kForwarder}) {
+    auto taken = tx.FindResource(kind, address);
+    if (!taken) return Fail(taken.error());
+    if (*taken) {
+      return Fail(FieldError(ErrorCode::kConflict, {{"address", "address.taken"}},
+                             "'" + address + "' exists already"));
+    }
+  }
+  return Ok();
+}
+
 // The mail domain of address, created (placed on the least loaded mail node) when absent.
 Result<Resource> EnsureMailDomain(StoreTxn& tx, const std::string& domain,
                                   const std::optional<std::string>& customer_login,
@@ -190,14 +203,7 @@ Result<Change<Resource>> HostingService::AddMailbox(const Actor& actor, const Ma
     if (!owner) return Fail(owner.error());
     auto plan = PlanOf(tx, *owner);
     if (!plan) return Fail(plan.error());
-    for (const char* kind : {kMailbox, kForwarder}) {
-      auto taken = tx.FindResource(kind, address->text());
-      if (!taken) return Fail(taken.error());
-      if (*taken) {
-        return Fail(FieldError(ErrorCode::kConflict, {{"address", "address.taken"}},
-                               "'" + address->text() + "' exists already"));
-      }
-    }
+    HP_TRY(CheckAddressFree(tx, address->text()));
     HP_TRY(CheckLimit(tx, *owner, kMailbox, plan->max_mailboxes, "address", "plan.mailboxes_limit",
                       "mailboxes"));
     int64_t quota = in.quota_mb.value_or(plan->mailbox_quota_mb.value_or(kDefaultQuotaMb));
@@ -280,14 +286,7 @@ Result<Change<Resource>> HostingService::AddForwarder(const Actor& actor,
       HP_TRY(SyncMailDomain(tx, change.tasks, updated, *owner, *audit));
       return hosting::SyncZonesOf(tx, change.tasks, *owner, *audit, options_, clock_.NowMillis());
     }
-    for (const char* kind : {kMailbox, kForwarder}) {
-      auto taken = tx.FindResource(kind, name);
-      if (!taken) return Fail(taken.error());
-      if (*taken) {
-        return Fail(FieldError(ErrorCode::kConflict, {{"address", "address.taken"}},
-                               "'" + name + "' exists already"));
-      }
-    }
+    HP_TRY(CheckAddressFree(tx, name));
     HP_TRY(CheckLimit(tx, *owner, kForwarder, plan->max_forwarders, "address",
                       "plan.forwarders_limit", "forwarders"));
     Resource fwd;

@@ -20,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "common/text/text.h"
 #include "protocol/validate.h"
 
 namespace hostplane::agent {
@@ -163,13 +164,6 @@ bool SocketAccepts(const std::string& path) {
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return false;
   return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t start = 0;
-  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
-  return s.substr(start);
 }
 
 // Functions a shared-hosting PHP has no business calling: starting programs and changing the

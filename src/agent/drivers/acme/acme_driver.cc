@@ -7,18 +7,13 @@
 #include <utility>
 
 #include "agent/drivers/acme/certificate.h"
+#include "common/text/text.h"
 #include "protocol/validate.h"
 
 namespace hostplane::agent {
 namespace {
 
 constexpr size_t kMaxReason = 400;
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.pop_back();
-  size_t start = s.find_first_not_of(" \t");
-  return start == std::string::npos ? std::string() : s.substr(start);
-}
 
 // lego logs through Go's log package: "2026/11/24 21:18:57 [INFO] ...".
 std::string StripLogTimestamp(const std::string& line) {

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "common/crypto.h"
+#include "common/text/text.h"
 #include "protocol/validate.h"
 
 namespace hostplane::agent {
@@ -31,25 +32,6 @@ Status CheckHostPath(const std::string& path) {
     }
   }
   return Ok();
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t start = 0;
-  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
-  return s.substr(start);
-}
-
-// A tool's output as one line: its lines joined with "; ".
-std::string OneLine(const std::string& text) {
-  std::string out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    line = Trim(line);
-    if (line.empty()) continue;
-    out += (out.empty() ? "" : "; ") + line;
-  }
-  return out;
 }
 
 // RDATA of one canonical record (the value grammar of zone_spec.h).

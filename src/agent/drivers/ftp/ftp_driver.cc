@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/passwd/service_password.h"
+#include "common/text/text.h"
 
 namespace hostplane::agent {
 namespace {
@@ -89,11 +90,6 @@ Result<std::optional<std::string>> HomeProblem(const std::string& home_root,
                                                   line.user, line.home, st.st_uid, line.uid));
   }
   return std::optional<std::string>();
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include "common/net/loopback.h"
 #include "common/passwd/service_password.h"
+#include "common/text/text.h"
 #include "protocol/validate.h"
 
 namespace hostplane::agent {
@@ -36,28 +37,6 @@ bool SafeFieldValue(const std::string& s) {
     return c <= 0x20 || c == 0x7f || c == ':' || c == '#' || c == '\\' || c == '"' || c == '$' ||
            c == ';' || c == '{' || c == '}' || c == ',';
   });
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t start = 0;
-  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
-  return s.substr(start);
-}
-
-// Joins non-empty lines with "; " so a multi-line tool message fits one task detail.
-std::string OneLine(const std::string& text) {
-  std::string out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = Trim(text.substr(start, end - start));
-    start = end + 1;
-    if (line.empty()) continue;
-    out += (out.empty() ? "" : "; ") + line;
-  }
-  return out;
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/text/text.h"
 #include "protocol/account_spec.h"
 #include "protocol/validate.h"
 
@@ -86,13 +87,6 @@ std::string HtmlEscape(const std::string& s) {
     }
   }
   return out;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t start = 0;
-  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
-  return s.substr(start);
 }
 
 // nginx's own words without its "nginx: " prefixes and the closing "test failed" line.
