@@ -166,7 +166,9 @@ TEST_F(BatchApplierTest, DerivedFilesFollowTheLiveTreeAfterEveryOutcome) {
     FakeDriver driver{fs};
     BatchApplier applier{fs, "state"};
     ASSERT_EQ(applier.Apply(driver, {FakeSet(1, "a", "a1")}).reloads, 1);
-    if (c.broken_base) ASSERT_TRUE(fs.WriteFileAtomic("fake/zz.txt", "BAD", 0644));
+    if (c.broken_base) {
+      ASSERT_TRUE(fs.WriteFileAtomic("fake/zz.txt", "BAD", 0644));
+    }
     driver.fail_reload = c.fail_reload;
     applier.Apply(driver, c.batch);
     auto want = driver.Derive();

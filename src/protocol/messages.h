@@ -68,7 +68,7 @@ struct SiteSpec {
   std::string account;               // the customer's login: the home is <home_root>/<account>
   std::string docroot;               // relative to the account home, validated path
   std::string status = "active";     // active | suspended (optional)
-  std::string php;                   // "" = static only, else the PHP version "8.2" (optional)
+  std::string php = "";              // "" = static only, else the PHP version "8.2" (optional)
   bool https = false;                // also serve on the https port (optional)
   bool operator==(const SiteSpec&) const = default;
 };

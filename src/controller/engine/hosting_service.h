@@ -59,7 +59,8 @@ struct SiteInput {
   std::string customer;  // login
   std::vector<std::string> aliases;
   std::optional<std::string> docroot;  // relative to the account home; default "sites/<domain>"
-  std::optional<std::string> php;      // a PHP version HostingOptions lists, or "" (default)
+  std::optional<std::string> php =
+      std::nullopt;  // a PHP version HostingOptions lists, or "" (default)
 };
 
 struct SitePatch {
@@ -72,8 +73,8 @@ struct NodeInput {
   std::string name;
   std::vector<std::string> roles;
   int64_t capacity = 10000;
-  std::string ipv4;  // the address DNS records point at ("" = none)
-  std::string ipv6;
+  std::string ipv4 = "";  // the address DNS records point at ("" = none)
+  std::string ipv6 = "";
 };
 
 // Settings of the hosting service (the controller's command line / config).
