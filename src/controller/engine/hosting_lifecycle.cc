@@ -36,9 +36,12 @@ Result<std::vector<Resource>> OfCustomer(StoreTxn& tx, const char* kind, int64_t
   return tx.ListResources(f);
 }
 
-// The nodes holding the account's Unix user: those of its sites and FTP users.
+// The nodes holding the account's Unix user: those of its sites and FTP users, and every node it
+// was ever sent to (its last site there may be gone, its user and home are not).
 Result<std::set<int64_t>> AccountNodes(StoreTxn& tx, const Customer& c) {
-  std::set<int64_t> nodes;
+  auto sent = tx.NodesWithObject(hosting::AccountObject(c.login));
+  if (!sent) return Fail(sent.error());
+  std::set<int64_t> nodes(sent->begin(), sent->end());
   auto sites = tx.SitesOfCustomer(c.id);
   if (!sites) return Fail(sites.error());
   for (const auto& s : *sites) nodes.insert(s.node_id);

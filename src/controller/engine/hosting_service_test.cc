@@ -586,3 +586,24 @@ TEST_F(HostingServiceTest, WaitTaskReturnsWhenTheAgentReports) {
 
 }  // namespace
 }  // namespace hostplane::controller
+
+namespace hostplane::controller {
+namespace {
+
+// The account's Unix user outlives its last site on a node; deleting the customer must still
+// remove it there.
+TEST_F(HostingServiceTest, DeletingACustomerRemovesTheAccountWhereItsLastSiteIsGone) {
+  AddNode("web1");
+  AddCustomer("acme");
+  ASSERT_TRUE(AddSite("a.example", "acme").has_value());
+  ASSERT_TRUE(service_->RemoveSite(kAdmin, "a.example", true).has_value());
+  auto deleted = service_->DeleteCustomer(kAdmin, "acme", true);
+  ASSERT_TRUE(deleted.has_value()) << deleted.error().message;
+  ASSERT_EQ(deleted->tasks.size(), 1u);
+  EXPECT_EQ(deleted->tasks[0].kind, "account.remove");
+  EXPECT_EQ(deleted->tasks[0].node_name, "web1");
+  EXPECT_EQ(deleted->tasks[0].spec["remove_home"], true);
+}
+
+}  // namespace
+}  // namespace hostplane::controller

@@ -63,6 +63,18 @@ class SqliteTxn final : public StoreTxn {
   Result<std::optional<TaskRecord>> FindTask(int64_t id) override {
     return Queries::TaskById(db_, id);
   }
+  Result<std::vector<int64_t>> NodesWithObject(const std::string& object_key) override {
+    auto st = db_.Prepare("SELECT DISTINCT node_id FROM tasks WHERE object_key = ?1 ORDER BY 1");
+    if (!st) return Fail(st.error());
+    st->Bind(1, object_key);
+    std::vector<int64_t> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return Fail(row.error());
+      if (!*row) return out;
+      out.push_back(st->Int(0));
+    }
+  }
   Result<std::optional<TaskRecord>> LatestTask(int64_t node_id,
                                                const std::string& object_key) override {
     return One(db_,

@@ -195,6 +195,8 @@ class StoreTxn {
   virtual Result<std::optional<Node>> FindNodeById(int64_t id) = 0;
   virtual Result<std::vector<Node>> ListNodes() = 0;
   virtual Result<std::optional<TaskRecord>> FindTask(int64_t id) = 0;
+  // The nodes that have had any task for the object (where it may exist).
+  virtual Result<std::vector<int64_t>> NodesWithObject(const std::string& object_key) = 0;
   // The newest task of an object on a node (any state), or nullopt.
   virtual Result<std::optional<TaskRecord>> LatestTask(int64_t node_id,
                                                        const std::string& object_key) = 0;
