@@ -185,6 +185,9 @@ void AgentImpl::Wake() {
 void AgentImpl::Loop() {
   SteadyTime next_resync = std::chrono::steady_clock::now();  // start-up counts as a resync
   SteadyTime next_retry = SteadyTime::max();
+  // The heartbeat: a hello between resyncs, so the controller sees the node up (and its load and
+  // applied revision) even when resyncs are rare.
+  SteadyTime next_heartbeat = next_resync + options_.heartbeat;
   std::chrono::milliseconds backoff{0};
   std::unique_lock lock(mu_);
   while (!stopping_) {
@@ -192,7 +195,14 @@ void AgentImpl::Loop() {
     bool key_due = key_pending_ && now >= key_due_;
     bool resync_due = now >= next_resync;
     if (!key_due && !resync_due && now < next_retry) {
-      SteadyTime wake = std::min(next_resync, next_retry);
+      if (now >= next_heartbeat) {
+        lock.unlock();
+        SendHello();
+        lock.lock();
+        next_heartbeat = std::chrono::steady_clock::now() + options_.heartbeat;
+        continue;
+      }
+      SteadyTime wake = std::min({next_resync, next_retry, next_heartbeat});
       if (key_pending_) wake = std::min(wake, key_due_);
       cv_.wait_until(lock, wake);
       continue;
@@ -202,7 +212,10 @@ void AgentImpl::Loop() {
     bool ok = Cycle(resync_due);
     lock.lock();
     now = std::chrono::steady_clock::now();
-    if (resync_due) next_resync = now + options_.resync;
+    if (resync_due) {
+      next_resync = now + options_.resync;
+      next_heartbeat = now + options_.heartbeat;  // the resync said hello
+    }
     if (ok) {
       backoff = std::chrono::milliseconds(0);
       next_retry = SteadyTime::max();

@@ -364,24 +364,6 @@ int TaskWait(State& s) {
   return waited.exit_code;
 }
 
-int NodeList(State& s) {
-  auto r = s.client().Get("/api/v1/nodes");
-  if (int code = Check(r, s)) return code;
-  if (s.json_output()) {
-    PrintJson(s, r->body);
-    return kExitOk;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& n : r->body.value("nodes", json::array())) {
-    rows.push_back({CellOf(n, {"name"}), CellOf(n, {"roles"}), CellOf(n, {"status"}),
-                    CellOf(n, {"capacity"}), CellOf(n, {"head_revision"}),
-                    CellOf(n, {"applied_revision"}), HumanTime(n.value("last_seen", json()))});
-  }
-  s.io.out << RenderTable({"NAME", "ROLES", "STATUS", "CAPACITY", "HEAD", "APPLIED", "LAST SEEN"},
-                          rows);
-  return kExitOk;
-}
-
 }  // namespace
 
 CliIo StdIo() { return CliIo{std::cin, std::cout, std::cerr, isatty(STDERR_FILENO) == 1, nullptr}; }
@@ -473,10 +455,7 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   c = Verb(task, "wait", "Wait until tasks are applied", s, TaskWait);
   c->add_option("ID", s->ids)->required()->check(CLI::PositiveNumber);
 
-  CLI::App* node = app.add_subcommand("node", "Inspect nodes");
-  node->footer(kExitCodesHelp);
-  node->require_subcommand(1);
-  Verb(node, "list", "List nodes", s, NodeList);
+  detail::AddNodeCommands(app, s);
 
   detail::AddServiceCommands(app, s);
 }

@@ -44,6 +44,10 @@ struct State {
   // plan create: limit name in the API ("sites") -> the value as typed; absent: unlimited.
   std::map<std::string, std::string> limits;
   bool password_stdin = false, remove_content = false, wait = false;
+  // Nodes.
+  std::vector<std::string> roles;
+  std::string site, group, ipv4, ipv6;
+  int64_t capacity = 0, batch = 50;
 
   const Clock& clock() const { return io.clock ? *io.clock : system_clock; }
   bool json_output() const { return output == "json"; }
@@ -67,5 +71,9 @@ CLI::App* Verb(CLI::App* parent, const std::string& name, const std::string& hel
 
 // The verbs of the services beside sites (cli_services.cc).
 void AddServiceCommands(CLI::App& app, const std::shared_ptr<State>& s);
+// `hostplane node ...` (cli_nodes.cc).
+void AddNodeCommands(CLI::App& app, const std::shared_ptr<State>& s);
+// "key: value" for every field of one object (cli.cc).
+std::string ShowObject(const json& object);
 
 }  // namespace hostplane::cli::detail

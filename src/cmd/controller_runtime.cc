@@ -48,8 +48,10 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
                                 const controller::TaskEngineOptions& engine_options,
                                 const controller::HostingOptions& hosting_options) {
   engine_ = std::make_unique<controller::TaskEngine>(*store_, bus, clock_, key_, engine_options);
-  service_ =
-      std::make_unique<controller::HostingService>(*store_, *engine_, clock_, hosting_options);
+  // Joining agents are handed this controller's bundle key (and check it against their token).
+  controller::HostingOptions hosting = hosting_options;
+  hosting.controller_key = key_.public_key().ToString();
+  service_ = std::make_unique<controller::HostingService>(*store_, *engine_, clock_, hosting);
   engine_->SetResultHook([svc = service_.get()](controller::StoreTxn& tx,
                                                 const controller::TaskRecord& task,
                                                 const std::string& state, const std::string& error,

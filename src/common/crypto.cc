@@ -59,4 +59,6 @@ std::string RandomHex(size_t n) {
   return hex.data();
 }
 
+std::string KeyFingerprint(const std::string& key_text) { return Blake2bHex(key_text).substr(0, 32); }
+
 }  // namespace hostplane

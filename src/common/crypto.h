@@ -25,6 +25,10 @@ std::string HashApiToken(const std::string& token);
 // Hex BLAKE2b-256 of arbitrary data (content hashes of managed files, for drift detection).
 std::string Blake2bHex(const std::string& data);
 
+// 32 hex characters (128 bits) of BLAKE2b over a public key's text ("ed25519:<base64>"): what a
+// join token carries so the joining agent can check the key the controller hands it.
+std::string KeyFingerprint(const std::string& key_text);
+
 // n random bytes as lowercase hex.
 std::string RandomHex(size_t n);
 

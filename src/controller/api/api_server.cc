@@ -125,6 +125,11 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"GET", "/api/v1/nodes", true, &ApiServer::ListNodes},
       {"POST", "/api/v1/nodes", true, &ApiServer::CreateNode},
       {"GET", "/api/v1/nodes/{name}", true, &ApiServer::GetNode},
+      {"POST", "/api/v1/nodes/{name}/token", true, &ApiServer::IssueJoinToken},
+      {"POST", "/api/v1/nodes/{name}/drain", true, &ApiServer::DrainNode},
+      {"POST", "/api/v1/nodes/{name}/lost", true, &ApiServer::LoseNode},
+      {"POST", "/api/v1/join", false, &ApiServer::Join},
+      {"GET", "/api/v1/relay/sites/{site}/users", true, &ApiServer::RelayUsers},
       {"POST", "/api/v1/plans", true, &ApiServer::CreatePlan},
       {"GET", "/api/v1/plans", true, &ApiServer::ListPlans},
       {"GET", "/api/v1/plans/{name}", true, &ApiServer::GetPlan},
@@ -476,43 +481,6 @@ Result<ApiReply> ApiServer::RemoveSite(const ApiCall& call) {
   return Reply(202, ChangeJson("site", *change));
 }
 
-Result<ApiReply> ApiServer::ListNodes(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto list = service_.ListNodes(call.actor);
-  if (!list) return Fail(list.error());
-  return Reply(200, ListJson("nodes", *list, std::nullopt));
-}
-
-Result<ApiReply> ApiServer::GetNode(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  auto n = service_.GetNode(call.actor, call.path.at("name"));
-  if (!n) return Fail(n.error());
-  return Reply(200, {{"node", ToJson(*n)}});
-}
-
-Result<ApiReply> ApiServer::CreateNode(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
-  auto name = r.String("name", Presence::kRequired);
-  auto roles = r.StringArray("roles", Presence::kRequired);
-  auto capacity = r.Integer("capacity", Presence::kOptional);
-  auto ipv4 = r.String("ipv4", Presence::kOptional);
-  auto ipv6 = r.String("ipv6", Presence::kOptional);
-  HP_TRY(r.Finish());
-  NodeInput in;
-  in.name = *name;
-  in.roles = *roles;
-  if (capacity) in.capacity = *capacity;
-  in.ipv4 = ipv4.value_or("");
-  in.ipv6 = ipv6.value_or("");
-  auto change = service_.CreateNode(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("node", *change));
-}
-
 Result<ApiReply> ApiServer::ListPlans(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
@@ -542,6 +510,10 @@ Result<ApiReply> ApiServer::CreatePlan(const ApiCall& call) {
     for (const auto& [field, member] : kLimits) {
       if (auto limit = limits->LimitValue(field, Presence::kRequired)) in.*member = *limit;
     }
+  }
+  if (BodyReader* placement = r.Object("placement", Presence::kOptional)) {
+    in.pin_site = placement->String("site", Presence::kOptional).value_or("");
+    in.pin_group = placement->String("group", Presence::kOptional).value_or("");
   }
   HP_TRY(r.Finish());
   in.name = *name;

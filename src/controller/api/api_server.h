@@ -91,6 +91,13 @@ class ApiServer {
   Result<ApiReply> ListNodes(const ApiCall& call);
   Result<ApiReply> GetNode(const ApiCall& call);
   Result<ApiReply> CreateNode(const ApiCall& call);
+  Result<ApiReply> IssueJoinToken(const ApiCall& call);
+  Result<ApiReply> DrainNode(const ApiCall& call);
+  Result<ApiReply> LoseNode(const ApiCall& call);
+  Result<ApiReply> Drain(const ApiCall& call, bool lost);
+  Result<ApiReply> Join(const ApiCall& call);
+  Result<ApiReply> RelayUsers(const ApiCall& call);
+  nlohmann::json NodeJson(const Node& n) const;
   Result<ApiReply> CreatePlan(const ApiCall& call);
   Result<ApiReply> ListPlans(const ApiCall& call);
   Result<ApiReply> GetPlan(const ApiCall& call);

@@ -215,7 +215,8 @@ Result<Change<Resource>> HostingService::AddZone(const Actor& actor, const ZoneI
                       "DNS zones"));
     auto counts = tx.ResourceCountByNode(kZone);
     if (!counts) return Fail(counts.error());
-    auto node = hosting::PlaceOnRole(tx, "dns", *counts, "zone");
+    auto node =
+        hosting::PlaceOnRole(tx, "dns", *counts, "zone", hosting::PlacementFor(*plan, options_));
     if (!node) return Fail(node.error());
     Resource r;
     r.customer_id = owner->id;

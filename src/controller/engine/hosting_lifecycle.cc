@@ -84,36 +84,43 @@ Result<Change<Customer>> HostingService::SetCustomerStatus(const Actor& actor,
     auto audit = tx.Audit(actor.name, action, CustomerObject(login), ToJson(before), ToJson(after));
     if (!audit) return Fail(audit.error());
     change = Change<Customer>{after, {}, *audit};
-    auto& tasks = change.tasks;
-
-    auto nodes = AccountNodes(tx, after);
-    if (!nodes) return Fail(nodes.error());
-    for (int64_t node : *nodes) HP_TRY(hosting::SyncAccount(tx, tasks, after, node, *audit));
-    auto sites = tx.SitesOfCustomer(after.id);
-    if (!sites) return Fail(sites.error());
-    for (const auto& s : *sites) {
-      HP_TRY(Append(tx, tasks, s.node_id, hosting::SiteObject(s.domain), protocol::kSiteEnsure,
-                    hosting::SiteEnsureSpec(s, after), *audit));
-    }
-    auto ftp = OfCustomer(tx, "ftpuser", after.id);
-    if (!ftp) return Fail(ftp.error());
-    for (const auto& f : *ftp) {
-      HP_TRY(Append(tx, tasks, f.node_id, Object("ftpuser", f.name), protocol::kFtpUserEnsure,
-                    FtpUserSpec(f, after), *audit));
-    }
-    auto dbs = OfCustomer(tx, "database", after.id);
-    if (!dbs) return Fail(dbs.error());
-    for (const auto& d : *dbs) {
-      HP_TRY(Append(tx, tasks, d.node_id, Object("database", d.name), protocol::kDatabaseEnsure,
-                    DatabaseSpec(d, after), *audit));
-    }
-    auto mail = OfCustomer(tx, "maildomain", after.id);
-    if (!mail) return Fail(mail.error());
-    for (const auto& m : *mail) HP_TRY(SyncMailDomainOf(tx, tasks, m, after, *audit));
-    return Ok();
+    return ResendCustomer(tx, change.tasks, after, *audit, std::nullopt);
   }));
   hosting::NotifyNodes(engine_, change.tasks);
   return change;
+}
+
+Status HostingService::ResendCustomer(StoreTxn& tx, std::vector<TaskRecord>& tasks,
+                                      const Customer& c, int64_t change_id,
+                                      std::optional<int64_t> skip_account_node) {
+  auto nodes = AccountNodes(tx, c);
+  if (!nodes) return Fail(nodes.error());
+  for (int64_t node : *nodes) {
+    if (node == skip_account_node) continue;
+    HP_TRY(hosting::SyncAccount(tx, tasks, c, node, change_id));
+  }
+  auto sites = tx.SitesOfCustomer(c.id);
+  if (!sites) return Fail(sites.error());
+  for (const auto& s : *sites) {
+    HP_TRY(Append(tx, tasks, s.node_id, hosting::SiteObject(s.domain), protocol::kSiteEnsure,
+                  hosting::SiteEnsureSpec(s, c), change_id));
+  }
+  auto ftp = OfCustomer(tx, "ftpuser", c.id);
+  if (!ftp) return Fail(ftp.error());
+  for (const auto& f : *ftp) {
+    HP_TRY(Append(tx, tasks, f.node_id, Object("ftpuser", f.name), protocol::kFtpUserEnsure,
+                  FtpUserSpec(f, c), change_id));
+  }
+  auto dbs = OfCustomer(tx, "database", c.id);
+  if (!dbs) return Fail(dbs.error());
+  for (const auto& d : *dbs) {
+    HP_TRY(Append(tx, tasks, d.node_id, Object("database", d.name), protocol::kDatabaseEnsure,
+                  DatabaseSpec(d, c), change_id));
+  }
+  auto mail = OfCustomer(tx, "maildomain", c.id);
+  if (!mail) return Fail(mail.error());
+  for (const auto& m : *mail) HP_TRY(SyncMailDomainOf(tx, tasks, m, c, change_id));
+  return Ok();
 }
 
 Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,

@@ -29,6 +29,7 @@ using hosting::NotFoundMessage;
 using hosting::NotifyNodes;
 using hosting::Object;
 using hosting::OwnerOf;
+using hosting::PlacementFor;
 using hosting::PlanOf;
 using hosting::RequireCustomer;
 using namespace hosting::kinds;
@@ -114,7 +115,7 @@ Status CheckAddressFree(StoreTxn& tx, const std::string& address) {
 // The mail domain of address, created (placed on the least loaded mail node) when absent.
 Result<Resource> EnsureMailDomain(StoreTxn& tx, const std::string& domain,
                                   const std::optional<std::string>& customer_login,
-                                  const std::string& field) {
+                                  const std::string& field, const HostingOptions& options) {
   auto existing = tx.FindResource(kMailDomain, domain);
   if (!existing) return Fail(existing.error());
   if (*existing) {
@@ -138,7 +139,9 @@ Result<Resource> EnsureMailDomain(StoreTxn& tx, const std::string& domain,
   HP_TRY(CheckDomainIsTheirs(tx, *c, domain, field));
   auto counts = tx.ResourceCountByNode(kMailDomain);
   if (!counts) return Fail(counts.error());
-  auto node = hosting::PlaceOnRole(tx, "mail", *counts, field);
+  auto plan = PlanOf(tx, *c);
+  if (!plan) return Fail(plan.error());
+  auto node = hosting::PlaceOnRole(tx, "mail", *counts, field, PlacementFor(*plan, options));
   if (!node) return Fail(node.error());
   Resource r;
   r.customer_id = c->id;
@@ -197,7 +200,7 @@ Result<Change<Resource>> HostingService::AddMailbox(const Actor& actor, const Ma
   Change<Resource> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "mailbox.create", Object(kMailbox, address->text())));
-    auto domain = EnsureMailDomain(tx, address->domain, in.customer, "address");
+    auto domain = EnsureMailDomain(tx, address->domain, in.customer, "address", options_);
     if (!domain) return Fail(domain.error());
     auto owner = OwnerOf(tx, *domain);
     if (!owner) return Fail(owner.error());
@@ -265,7 +268,7 @@ Result<Change<Resource>> HostingService::AddForwarder(const Actor& actor,
   Change<Resource> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "forwarder.create", Object(kForwarder, name)));
-    auto domain = EnsureMailDomain(tx, address->domain, in.customer, "address");
+    auto domain = EnsureMailDomain(tx, address->domain, in.customer, "address", options_);
     if (!domain) return Fail(domain.error());
     auto owner = OwnerOf(tx, *domain);
     if (!owner) return Fail(owner.error());

@@ -64,7 +64,8 @@ const std::set<std::string>& KnownActions() {
       "database.create", "database.remove",  "database.list",    "zone.create",
       "zone.remove",     "zone.list",        "zone.read",        "record.create",
       "record.remove",   "record.list",      "cert.create",      "cert.list",
-      "maildomain.list",
+      "maildomain.list", "node.token",       "node.drain",       "node.lost",
+      "relay.read",
   };
   return kActions;
 }
@@ -193,11 +194,11 @@ Status CheckNamesFree(StoreTxn& tx, const std::vector<std::pair<std::string, std
   return Fail(FieldError(ErrorCode::kConflict, std::move(taken), message));
 }
 
-// The active web node with the fewest sites below its capacity (lowest id on a tie).
-Result<Node> PlaceSite(StoreTxn& tx) {
+// The least loaded web node with room, by the rules of the customer's plan.
+Result<Node> PlaceSite(StoreTxn& tx, const hosting::PlaceOptions& place) {
   auto counts = tx.SiteCountByNode();
   if (!counts) return Fail(counts.error());
-  return hosting::PlaceOnRole(tx, kWebRole, *counts, "domain");
+  return hosting::PlaceOnRole(tx, kWebRole, *counts, "domain", place);
 }
 
 }  // namespace
@@ -390,7 +391,9 @@ Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteIn
                                    std::to_string(*(*plan)->max_sites) + " sites"));
       }
     }
-    auto node = PlaceSite(tx);
+    auto plan_of = hosting::PlanOf(tx, **customer);
+    if (!plan_of) return Fail(plan_of.error());
+    auto node = PlaceSite(tx, hosting::PlacementFor(*plan_of, options_));
     if (!node) return Fail(node.error());
 
     Site site;
@@ -524,7 +527,8 @@ Result<Change<Site>> HostingService::RemoveSite(const Actor& actor, const std::s
   return change;
 }
 
-Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeInput& in) {
+Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeInput& in,
+                                                std::string* join_token) {
   protocol::FieldErrors errors;
   auto name = protocol::CheckNodeName(in.name);
   if (!name) errors.Add("name", name.error());
@@ -553,6 +557,15 @@ Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeIn
       errors.Add("ipv6", {"address.invalid", "ipv6 must be an IPv6 address like 2001:db8::10."});
     }
   }
+  for (const auto& [field, value] : {std::pair{"site", &in.site}, std::pair{"group", &in.group}}) {
+    if (value->empty()) continue;
+    if (auto v = protocol::CheckNodeName(*value); !v) {
+      errors.Add(field, {std::string(field) + ".invalid",
+                         std::string("A ") + field +
+                             " name is lowercase letters, digits and '-' (at most 63), "
+                             "starting with a letter."});
+    }
+  }
   if (in.capacity < 1 || in.capacity > kMaxNodeCapacity) {
     errors.Add("capacity", {"number.out_of_range", "The capacity must be between 1 and " +
                                                        std::to_string(kMaxNodeCapacity) + "."});
@@ -574,11 +587,18 @@ Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeIn
     node.capacity = in.capacity;
     node.ipv4 = ipv4;
     node.ipv6 = ipv6;
+    node.site = in.site;
+    node.group = in.group;
     auto stored = tx.InsertNode(node);
     if (!stored) return Fail(stored.error());
     auto audit =
         tx.Audit(actor.name, "node.create", NodeObject(stored->name), nullptr, ToJson(*stored));
     if (!audit) return Fail(audit.error());
+    if (join_token && !options_.controller_key.empty()) {
+      auto token = IssueJoinTokenIn(tx, *stored);
+      if (!token) return Fail(token.error());
+      *join_token = *token;
+    }
     change = Change<Node>{std::move(*stored), {}, *audit};
     return Ok();
   }));
@@ -613,6 +633,16 @@ Result<Change<Plan>> HostingService::CreatePlan(const Actor& actor, const PlanIn
     }
     plan.*rule.stored = value;
   }
+  for (const auto& [field, value] :
+       {std::pair{"placement.site", &in.pin_site}, std::pair{"placement.group", &in.pin_group}}) {
+    if (!value->empty() && !protocol::CheckNodeName(*value)) {
+      errors.Add(field, {"placement.invalid",
+                         std::string(field) + " is a site or group name: lowercase letters, "
+                                              "digits and '-', starting with a letter."});
+    }
+  }
+  plan.pin_site = in.pin_site;
+  plan.pin_group = in.pin_group;
   if (!errors.empty()) return Fail(errors.ToError());
 
   Change<Plan> change;

@@ -47,6 +47,9 @@ struct PlanInput {
   Limit dns_zones;
   Limit databases;
   Limit disk_mb;
+  // Placement pins: the plan's services go only to nodes at this site / in this group.
+  std::string pin_site;
+  std::string pin_group;
 };
 
 // A change to a customer; absent fields stay as they are.
@@ -75,6 +78,32 @@ struct NodeInput {
   int64_t capacity = 10000;
   std::string ipv4 = "";  // the address DNS records point at ("" = none)
   std::string ipv6 = "";
+  std::string site = "";   // where it stands (node grammar; "" = unspecified)
+  std::string group = "";  // a node group plans may pin to (node grammar; "" = none)
+};
+
+// What a server gets when it joins with a token (POST /api/v1/join): who it is, the key it pins,
+// and its NATS login (the password is shown this once; the store keeps its bcrypt hash).
+struct JoinGrant {
+  std::string node;
+  std::vector<std::string> roles;
+  std::string site;
+  std::string controller_key;
+  std::vector<std::string> nats_servers;
+  std::string nats_user;
+  std::string nats_password;
+};
+
+// One step of emptying a node (HostingService::DrainNode).
+struct DrainStep {
+  Node node;                          // as it is after the step (status draining/drained/lost)
+  std::vector<std::string> moved;     // customers moved by this step
+  int64_t remaining_customers = 0;    // customers still with something on the node
+  bool emptied = false;               // this step sent the node its removals (the last step)
+  // What could not be recovered (lost nodes): "site files of shop.example", ...
+  std::vector<std::string> unrecoverable;
+  std::vector<TaskRecord> tasks;      // the tasks of this step (the CLI waits on them)
+  int64_t change_id = 0;
 };
 
 // Settings of the hosting service (the controller's command line / config).
@@ -93,6 +122,15 @@ struct HostingOptions {
   std::string acme_directory;
   std::string acme_email;
   int64_t renew_before_days = 30;
+  // A node whose agent has not said hello (heartbeat) for this long is down: nothing new is
+  // placed on it. Agents say hello every 15 s by default.
+  int64_t node_down_after_ms = 60'000;
+  // How long a join token (`node add`, `node token`) stays valid.
+  int64_t join_token_ttl_ms = 24LL * 3600 * 1000;
+  // The bundle key ("ed25519:<base64>") joining agents pin; join tokens carry its fingerprint.
+  std::string controller_key;
+  // NATS servers a joining agent is told to use ("" list: the agent's config says).
+  std::vector<std::string> nats_servers;
 };
 
 // Mail. An address is "local@domain"; a catch-all is the forwarder "@domain" (an explicit option,
@@ -164,9 +202,33 @@ class HostingService {
   Result<Change<Site>> RemoveSite(const Actor& actor, const std::string& domain,
                                   bool remove_content);
 
-  Result<Change<Node>> CreateNode(const Actor& actor, const NodeInput& in);
+  // With join_token, also issues the node's first join token in the same transaction (when this
+  // controller has a bundle key; else it stays "").
+  Result<Change<Node>> CreateNode(const Actor& actor, const NodeInput& in,
+                                  std::string* join_token = nullptr);
   Result<std::vector<Node>> ListNodes(const Actor& actor);
   Result<Node> GetNode(const Actor& actor, const std::string& name);
+  // "up", "down" or "new" (hosting_nodes.cc), by the node's last heartbeat.
+  std::string Health(const Node& n) const;
+
+  // Fleet (hosting_nodes.cc). A join token for a node: "hpjoin.<secret>.<key fingerprint>",
+  // returned once, valid join_token_ttl_ms, one use; a new one revokes the node's unused ones.
+  // The fingerprint lets the joining agent check the key it is given (it pins it).
+  Result<std::string> IssueJoinToken(const Actor& actor, const std::string& node);
+  // The server's side of a join: checks the token (kUnauthorized when unknown, used or expired:
+  // one message for all), makes the node's NATS password and stores its bcrypt hash, marks the
+  // token used. One transaction.
+  Result<JoinGrant> Join(const std::string& token);
+  // Moves up to `batch` customers off node (every site and service it serves goes to another
+  // node of the same role, placed as new ones are, and is re-sent there; zones follow), setting
+  // it draining (lost: lost) first. When nothing is left, the step sends the node its removals
+  // (drain only; a lost node gets nothing) and marks it drained. Run it until emptied. Errors:
+  // kNotFound; kConflict (a lost node cannot be drained); kUnavailable (no node has room: nothing
+  // of that customer moved).
+  Result<DrainStep> DrainNode(const Actor& actor, const std::string& node, int batch, bool lost);
+  // The NATS users of a site's relay: {"site", "nodes": [{"node", "password_hash"}]}, for
+  // `hostplane relay config site --users-file`. Joined nodes only.
+  Result<Json> RelayUsers(const Actor& actor, const std::string& site);
 
   // Errors: kInvalid with "name" (plan.invalid_name) and "limits.<limit>" (number.out_of_range)
   // fields; kConflict {"name": "plan.taken"} when the name exists.
@@ -223,6 +285,19 @@ class HostingService {
  private:
   Result<Change<Customer>> SetCustomerStatus(const Actor& actor, const std::string& login,
                                              const std::string& status);
+  // Re-sends the spec of everything the customer has to the node that serves it (level-
+  // triggered: a node that has it already does nothing), the account to every node it is on but
+  // skip_account_node.
+  Status ResendCustomer(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c,
+                        int64_t change_id, std::optional<int64_t> skip_account_node);
+  Status MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c,
+                         const Node& from, bool lost, int64_t change_id,
+                         std::vector<std::string>& unrecoverable);
+  Status EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Node& node,
+                   int64_t change_id);
+  // A new join token for node, stored (hashed) in tx. Errors: kConflict for a retired node.
+  Result<std::string> IssueJoinTokenIn(StoreTxn& tx, const Node& node);
+  static Json CertSpecFor(const Site& site, const Customer& owner, const HostingOptions& options);
   static Status SyncMailDomainOf(StoreTxn& tx, std::vector<TaskRecord>& tasks,
                                  const Resource& domain, const Customer& owner, int64_t change_id);
   Result<Change<Resource>> RemoveChild(const Actor& actor, const char* kind,

@@ -49,7 +49,8 @@ Json CertSpec(const Site& site, const Customer& owner, const HostingOptions& opt
 }
 
 // The node serving the customer's web content (its first site's), else the least loaded web node.
-Result<Node> WebNodeOf(StoreTxn& tx, const Customer& c, const std::string& field) {
+Result<Node> WebNodeOf(StoreTxn& tx, const Customer& c, const std::string& field,
+                       const hosting::PlaceOptions& place) {
   auto sites = tx.SitesOfCustomer(c.id);
   if (!sites) return Fail(sites.error());
   if (!sites->empty()) {
@@ -59,10 +60,15 @@ Result<Node> WebNodeOf(StoreTxn& tx, const Customer& c, const std::string& field
   }
   auto counts = tx.SiteCountByNode();
   if (!counts) return Fail(counts.error());
-  return hosting::PlaceOnRole(tx, "web", *counts, field);
+  return hosting::PlaceOnRole(tx, "web", *counts, field, place);
 }
 
 }  // namespace
+
+Json HostingService::CertSpecFor(const Site& site, const Customer& owner,
+                                 const HostingOptions& options) {
+  return CertSpec(site, owner, options);
+}
 
 // ---- FTP ----
 
@@ -109,7 +115,7 @@ Result<Change<Resource>> HostingService::AddFtpUser(const Actor& actor, const Ft
     }
     HP_TRY(CheckLimit(tx, *owner, kFtpUser, plan->max_ftp_users, "user", "plan.ftp_users_limit",
                       "FTP users"));
-    auto node = WebNodeOf(tx, *owner, "user");
+    auto node = WebNodeOf(tx, *owner, "user", hosting::PlacementFor(*plan, options_));
     if (!node) return Fail(node.error());
     Resource r;
     r.customer_id = owner->id;
@@ -183,7 +189,8 @@ Result<Change<Resource>> HostingService::AddDatabase(const Actor& actor, const D
                       "databases"));
     auto counts = tx.ResourceCountByNode(kDatabase);
     if (!counts) return Fail(counts.error());
-    auto node = hosting::PlaceOnRole(tx, "db", *counts, "name");
+    auto node =
+        hosting::PlaceOnRole(tx, "db", *counts, "name", hosting::PlacementFor(*plan, options_));
     if (!node) return Fail(node.error());
     Resource r;
     r.customer_id = owner->id;

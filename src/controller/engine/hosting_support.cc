@@ -110,26 +110,76 @@ Status SyncAccount(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer&
                 change_id);
 }
 
+PlaceOptions PlacementFor(const Plan& plan, const HostingOptions& options) {
+  PlaceOptions p;
+  p.site = plan.pin_site;
+  p.group = plan.pin_group;
+  p.down_after_ms = options.node_down_after_ms;
+  return p;
+}
+
+std::string NodeHealth(const Node& n, int64_t now, int64_t down_after_ms) {
+  if (!n.last_seen) return "new";
+  if (down_after_ms > 0 && now - *n.last_seen > down_after_ms) return "down";
+  return "up";
+}
+
+std::string DriverOfRole(const std::string& role) {
+  if (role == "web") return "nginx";
+  if (role == "db") return "mariadb";
+  return role;  // mail, dns, ftp
+}
+
 Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
-                         const std::map<int64_t, int64_t>& counts, const std::string& field) {
+                         const std::map<int64_t, int64_t>& counts, const std::string& field,
+                         const PlaceOptions& options) {
   auto nodes = tx.ListNodes();
   if (!nodes) return Fail(nodes.error());
+  const int64_t now = tx.NowMillis();
+  const std::string driver = DriverOfRole(role);
   const Node* best = nullptr;
   int64_t best_count = 0;
+  int with_role = 0, full = 0, down = 0, refusing = 0;
   for (const auto& n : *nodes) {
-    if (n.status != "active") continue;
     if (std::find(n.roles.begin(), n.roles.end(), role) == n.roles.end()) continue;
+    if (n.status != "active" || options.exclude.count(n.id) != 0) continue;
+    if (!options.site.empty() && n.site != options.site) continue;
+    if (!options.group.empty() && n.group != options.group) continue;
+    ++with_role;
+    if (NodeHealth(n, now, options.down_after_ms) == "down") {
+      ++down;
+      continue;
+    }
+    // An agent that said hello without the role's driver cannot apply its tasks.
+    if (!n.drivers.empty() &&
+        std::find(n.drivers.begin(), n.drivers.end(), driver) == n.drivers.end()) {
+      ++refusing;
+      continue;
+    }
     auto it = counts.find(n.id);
     int64_t count = it == counts.end() ? 0 : it->second;
-    if (count >= n.capacity) continue;
-    if (!best || count < best_count) {
+    if (count >= n.capacity) {
+      ++full;
+      continue;
+    }
+    // Lowest share of capacity in use: count/capacity < best_count/best->capacity.
+    if (!best || count * best->capacity < best_count * n.capacity) {
       best = &n;
       best_count = count;
     }
   }
   if (!best) {
+    std::string where;
+    if (!options.site.empty()) where += " at site '" + options.site + "'";
+    if (!options.group.empty()) where += " in group '" + options.group + "'";
+    std::string why =
+        with_role == 0 ? "there is none"
+                       : std::to_string(with_role) + " considered: " + std::to_string(full) +
+                             " full, " + std::to_string(down) + " down, " +
+                             std::to_string(refusing) + " without the " + driver + " driver";
     return Fail(FieldError(ErrorCode::kUnavailable, {{field, "node.none_available"}},
-                           "no active " + role + " node has room for another one"));
+                           "no active " + role + " node" + where +
+                               " has room for another one (" + why + ")"));
   }
   return *best;
 }

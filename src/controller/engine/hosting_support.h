@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,10 +64,31 @@ Result<Json> AccountEnsureSpec(StoreTxn& tx, const Customer& c, int64_t node_id)
 Status SyncAccount(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c, int64_t node_id,
                    int64_t change_id);
 
-// The active node with `role` and the fewest objects (counts: node id -> objects) below its
-// capacity; lowest id on a tie. field names the request field for the kUnavailable error.
+// Where a new object may go besides role and room.
+struct PlaceOptions {
+  std::string site;            // the plan's pin: only nodes at this site ("" = any)
+  std::string group;           // the plan's pin: only nodes of this group ("" = any)
+  std::set<int64_t> exclude;   // nodes being emptied (drain, loss)
+  int64_t down_after_ms = 0;   // a node not heard from for longer is down (0: not checked)
+};
+
+// The placement rules for a customer's new objects: its plan's pins and the liveness window.
+PlaceOptions PlacementFor(const Plan& plan, const HostingOptions& options);
+
+// "up" (heard from within down_after_ms), "down" (not), or "new" (its agent never said hello).
+std::string NodeHealth(const Node& n, int64_t now, int64_t down_after_ms);
+
+// The agent driver that serves a role ("web" -> "nginx", "db" -> "mariadb", ...).
+std::string DriverOfRole(const std::string& role);
+
+// The least loaded node for a new object of `role`: active, with the role, matching the pins, not
+// excluded, not down, not refusing (its agent's hello lists no driver for the role), and with
+// room (counts: node id -> objects of that kind, below its capacity). Least loaded is the lowest
+// share of its capacity in use; lowest id on a tie. field names the request field for the
+// kUnavailable error, which says why nothing fits.
 Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
-                         const std::map<int64_t, int64_t>& counts, const std::string& field);
+                         const std::map<int64_t, int64_t>& counts, const std::string& field,
+                         const PlaceOptions& options = {});
 
 // Inserts r and the audit entry of action on object; the change's tasks are the caller's to add.
 Result<Change<Resource>> InsertAudited(StoreTxn& tx, const Actor& actor, const std::string& action,

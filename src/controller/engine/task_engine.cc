@@ -303,6 +303,7 @@ std::string TaskEngine::HandleHello(const BusMessage& m) {
     updated.version = hello->version;
     updated.drivers = hello->drivers;
     updated.applied_revision = hello->applied_revision;
+    updated.load = hello->load;
     return tx.UpdateNode(updated);
   });
   if (!written) return protocol::Encode(protocol::Ack{false, written.error().message});

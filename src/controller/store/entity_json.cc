@@ -35,6 +35,7 @@ Json ToJson(const Plan& p) {
                       {"dns_zones", LimitJson(p.max_dns_zones)},
                       {"databases", LimitJson(p.max_databases)},
                       {"disk_mb", LimitJson(p.disk_mb)}}},
+      {"placement", Json{{"site", p.pin_site}, {"group", p.pin_group}}},
       {"created_at", FormatTimestamp(p.created_at)},
   };
 }
@@ -88,6 +89,11 @@ Json ToJson(const Node& n) {
       {"drivers", n.drivers},
       {"drift", n.drift},
       {"created_at", FormatTimestamp(n.created_at)},
+      {"site", n.site},
+      {"group", n.group},
+      {"load", n.load},
+      {"enrolled_at", TimeJson(n.enrolled_at)},
+      {"health", n.health},
   };
 }
 

@@ -36,6 +36,8 @@ Plan ReadPlan(const Statement& st) {
   p.max_databases = st.OptInt(8);
   p.disk_mb = st.OptInt(9);
   p.created_at = st.Int(10);
+  p.pin_site = st.Text(11);
+  p.pin_group = st.Text(12);
   return p;
 }
 
@@ -88,6 +90,11 @@ Node ReadNode(const Statement& st) {
   n.created_at = st.Int(11);
   n.ipv4 = st.Text(12);
   n.ipv6 = st.Text(13);
+  n.site = st.Text(14);
+  n.group = st.Text(15);
+  n.load = st.Double(16);
+  n.nats_password_hash = st.Text(17);
+  n.enrolled_at = st.OptInt(18);
   return n;
 }
 
@@ -177,6 +184,9 @@ Result<std::optional<Site>> Queries::SiteByName(Database& db, const std::string&
 Result<std::vector<Site>> Queries::SitesOfCustomer(Database& db, int64_t customer_id) {
   return Many(db, Sql(kSiteSelect, "WHERE s.customer_id = ?1 ORDER BY s.id"), ReadSite,
               customer_id);
+}
+Result<std::vector<Site>> Queries::SitesOnNode(Database& db, int64_t node_id) {
+  return Many(db, Sql(kSiteSelect, "WHERE s.node_id = ?1 ORDER BY s.id"), ReadSite, node_id);
 }
 Result<std::vector<Site>> Queries::Sites(Database& db, const std::optional<std::string>& login,
                                          const Page& page) {

@@ -18,11 +18,11 @@ using sqlite::Statement;
 
 inline constexpr const char* kPlanSelect =
     "SELECT id, name, max_sites, max_mailboxes, mailbox_quota_mb, max_forwarders, max_ftp_users, "
-    "max_dns_zones, max_databases, disk_mb, created_at FROM plans";
+    "max_dns_zones, max_databases, disk_mb, created_at, pin_site, pin_group FROM plans";
 inline constexpr const char* kInsertPlan =
     "INSERT INTO plans (name, max_sites, max_mailboxes, mailbox_quota_mb, max_forwarders, "
-    "max_ftp_users, max_dns_zones, max_databases, disk_mb, created_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "max_ftp_users, max_dns_zones, max_databases, disk_mb, created_at, pin_site, pin_group) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 inline constexpr const char* kCustomerSelect =
     "SELECT id, login, name, email, password_hash, status, plan_id, created_at, updated_at, uid "
@@ -55,15 +55,31 @@ inline constexpr const char* kSiteCountByNode =
 
 inline constexpr const char* kNodeSelect =
     "SELECT id, name, roles, capacity, status, head_revision, applied_revision, last_seen, "
-    "version, drivers, drift, created_at, ipv4, ipv6 FROM nodes";
+    "version, drivers, drift, created_at, ipv4, ipv6, site, node_group, load, "
+    "nats_password_hash, enrolled_at FROM nodes";
 inline constexpr const char* kInsertNode =
     "INSERT INTO nodes (name, roles, capacity, status, applied_revision, last_seen, version, "
-    "drivers, drift, created_at, ipv4, ipv6) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    "drivers, drift, created_at, ipv4, ipv6, site, node_group, load, nats_password_hash, "
+    "enrolled_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 inline constexpr const char* kUpdateNode =
     "UPDATE nodes SET roles = ?2, capacity = ?3, status = ?4, applied_revision = ?5, "
-    "last_seen = ?6, version = ?7, drivers = ?8, drift = ?9, ipv4 = ?10, ipv6 = ?11 "
+    "last_seen = ?6, version = ?7, drivers = ?8, drift = ?9, ipv4 = ?10, ipv6 = ?11, site = ?12, "
+    "node_group = ?13, load = ?14, nats_password_hash = ?15, enrolled_at = ?16 "
     "WHERE id = ?1";
+inline constexpr const char* kInsertJoinToken =
+    "INSERT INTO join_tokens (node_id, token_hash, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)";
+// A new token replaces every unused one of the node.
+inline constexpr const char* kRevokeJoinTokens =
+    "DELETE FROM join_tokens WHERE node_id = ?1 AND used_at IS NULL";
+inline constexpr const char* kFindJoinToken =
+    "SELECT id, node_id, expires_at, used_at FROM join_tokens WHERE token_hash = ?1";
+inline constexpr const char* kUseJoinToken =
+    "UPDATE join_tokens SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL";
+// The customers with a site or a service on a node, lowest id first.
+inline constexpr const char* kCustomersOnNode =
+    "SELECT customer_id FROM sites WHERE node_id = ?1 UNION "
+    "SELECT customer_id FROM resources WHERE node_id = ?1 ORDER BY 1 LIMIT ?2";
 inline constexpr const char* kBumpHead =
     "UPDATE nodes SET head_revision = head_revision + 1 WHERE id = ?1";
 inline constexpr const char* kNodeHead = "SELECT id, head_revision FROM nodes WHERE name = ?1";
@@ -193,6 +209,7 @@ struct Queries {
   static Result<std::optional<Site>> SiteById(Database& db, int64_t id);
   static Result<std::optional<Site>> SiteByName(Database& db, const std::string& name);
   static Result<std::vector<Site>> SitesOfCustomer(Database& db, int64_t customer_id);
+  static Result<std::vector<Site>> SitesOnNode(Database& db, int64_t node_id);
   static Result<std::vector<Site>> Sites(Database& db, const std::optional<std::string>& login,
                                          const Page& page);
   static Result<std::optional<Plan>> PlanByName(Database& db, const std::string& name);

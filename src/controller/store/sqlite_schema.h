@@ -66,7 +66,6 @@ CREATE TABLE sites (
   updated_at  INTEGER NOT NULL
 );
 CREATE INDEX sites_by_customer ON sites(customer_id);
-CREATE INDEX sites_by_node ON sites(node_id);
 
 -- Every domain and alias of every site: one owner per name.
 CREATE TABLE site_names (
@@ -179,11 +178,35 @@ ORDER BY revision
 LIMIT ?4
 )sql";
 
+// Issue 4: nodes at sites and in groups, enrolment with one-time join tokens, each node's NATS
+// password (bcrypt, for the relay's users), its load from heartbeats, and plans pinned to a site or
+// a node group.
+inline constexpr const char* kMigration4Fleet = R"sql(
+ALTER TABLE nodes ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE nodes ADD COLUMN node_group TEXT NOT NULL DEFAULT '';
+ALTER TABLE nodes ADD COLUMN load REAL NOT NULL DEFAULT 0;
+ALTER TABLE nodes ADD COLUMN nats_password_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE nodes ADD COLUMN enrolled_at INTEGER;
+ALTER TABLE plans ADD COLUMN pin_site TEXT NOT NULL DEFAULT '';
+ALTER TABLE plans ADD COLUMN pin_group TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE join_tokens (
+  id         INTEGER PRIMARY KEY,
+  node_id    INTEGER NOT NULL REFERENCES nodes(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX join_tokens_by_node ON join_tokens(node_id);
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema},
       {2, kMigration2DefaultPlan},
       {3, kMigration3Services},
+      {4, kMigration4Fleet},
   };
   return kMigrations;
 }

@@ -135,6 +135,51 @@ class SqliteTxn final : public StoreTxn {
     }
   }
 
+  int64_t NowMillis() const override { return clock_.NowMillis(); }
+  Result<std::vector<TaskRecord>> LatestTasksOnNode(int64_t node_id) override {
+    return Many(db_,
+                Sql(kTaskSelect,
+                    "WHERE t.node_id = ?1 AND NOT EXISTS (SELECT 1 FROM tasks newer WHERE "
+                    "newer.node_id = t.node_id AND newer.object_key = t.object_key AND "
+                    "newer.revision > t.revision) ORDER BY t.revision"),
+                ReadTask, node_id);
+  }
+  Result<std::vector<Site>> SitesOnNode(int64_t node_id) override {
+    return Queries::SitesOnNode(db_, node_id);
+  }
+  Result<std::vector<int64_t>> CustomersOnNode(int64_t node_id, int limit) override {
+    auto st = db_.Prepare(kCustomersOnNode);
+    if (!st) return Fail(st.error());
+    st->Bind(1, node_id);
+    st->Bind(2, limit);
+    std::vector<int64_t> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return Fail(row.error());
+      if (!*row) return out;
+      out.push_back(st->Int(0));
+    }
+  }
+  Status InsertJoinToken(int64_t node_id, const std::string& token_hash,
+                         int64_t expires_at) override {
+    HP_TRY(Exec(db_, kRevokeJoinTokens, node_id));
+    return Exec(db_, kInsertJoinToken, node_id, token_hash, expires_at, clock_.NowMillis());
+  }
+  Result<std::optional<JoinToken>> FindJoinToken(const std::string& token_hash) override {
+    auto st = db_.Prepare(kFindJoinToken);
+    if (!st) return Fail(st.error());
+    st->Bind(1, token_hash);
+    auto row = st->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) return std::optional<JoinToken>();
+    return std::optional<JoinToken>(
+        JoinToken{st->Int(0), st->Int(1), st->Int(2), st->OptInt(3)});
+  }
+  Result<bool> UseJoinToken(int64_t id, int64_t now) override {
+    HP_TRY(Exec(db_, kUseJoinToken, id, now));
+    return db_.Changes() == 1;
+  }
+
   Result<Customer> InsertCustomer(const Customer& c) override {
     if (auto s = Exec(db_, kInsertCustomer, c.login, c.name, c.email, c.password_hash, c.status,
                       c.plan_id, clock_.NowMillis(), c.uid);
@@ -155,7 +200,7 @@ class SqliteTxn final : public StoreTxn {
   Result<Plan> InsertPlan(const Plan& p) override {
     if (auto s = Exec(db_, kInsertPlan, p.name, p.max_sites, p.max_mailboxes, p.mailbox_quota_mb,
                       p.max_forwarders, p.max_ftp_users, p.max_dns_zones, p.max_databases,
-                      p.disk_mb, clock_.NowMillis());
+                      p.disk_mb, clock_.NowMillis(), p.pin_site, p.pin_group);
         !s) {
       return Fail(s.error().Wrap("plan '" + p.name + "'"));
     }
@@ -187,7 +232,8 @@ class SqliteTxn final : public StoreTxn {
   Result<Node> InsertNode(const Node& n) override {
     if (auto s = Exec(db_, kInsertNode, n.name, ListText(n.roles), n.capacity, n.status,
                       n.applied_revision, n.last_seen, n.version, ListText(n.drivers),
-                      ListText(n.drift), clock_.NowMillis(), n.ipv4, n.ipv6);
+                      ListText(n.drift), clock_.NowMillis(), n.ipv4, n.ipv6, n.site, n.group,
+                      n.load, n.nats_password_hash, n.enrolled_at);
         !s) {
       return Fail(s.error().Wrap("node '" + n.name + "'"));
     }
@@ -195,7 +241,8 @@ class SqliteTxn final : public StoreTxn {
   }
   Status UpdateNode(const Node& n) override {
     HP_TRY(Exec(db_, kUpdateNode, n.id, ListText(n.roles), n.capacity, n.status, n.applied_revision,
-                n.last_seen, n.version, ListText(n.drivers), ListText(n.drift), n.ipv4, n.ipv6));
+                n.last_seen, n.version, ListText(n.drivers), ListText(n.drift), n.ipv4, n.ipv6,
+                n.site, n.group, n.load, n.nats_password_hash, n.enrolled_at));
     return Changed("node '" + n.name + "'");
   }
 

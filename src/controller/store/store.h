@@ -35,6 +35,9 @@ struct Plan {
   Limit max_dns_zones;
   Limit max_databases;
   Limit disk_mb;
+  // Placement: the plan's services go only to nodes at this site / in this group ("" = any).
+  std::string pin_site;
+  std::string pin_group;
   int64_t created_at = 0;
 };
 
@@ -84,6 +87,22 @@ struct Node {
   std::vector<std::string> drivers;
   std::vector<std::string> drift;  // files changed behind the agent's back, from its last report
   int64_t created_at = 0;
+  std::string site;   // where it stands (its relay leaf); "" = unspecified
+  std::string group;  // a node group plans may pin to ("" = none)
+  double load = 0;    // 1-minute load average from its last heartbeat
+  // bcrypt hash of its NATS password, set when it joins (the relay's users are written from it).
+  std::string nats_password_hash;
+  std::optional<int64_t> enrolled_at;  // when its agent joined with a token
+  // Not stored: "up", "down" or "new" from last_seen, filled in by the API when it answers.
+  std::string health;
+};
+
+// A one-time token that lets a server join as a node (POST /api/v1/join). Only its hash is kept.
+struct JoinToken {
+  int64_t id = 0;
+  int64_t node_id = 0;
+  int64_t expires_at = 0;
+  std::optional<int64_t> used_at;
 };
 
 // One hosted service of a customer other than a site, stored by kind:
@@ -181,6 +200,8 @@ struct TaskStats {
 class StoreTxn {
  public:
   virtual ~StoreTxn() = default;
+  // The store clock's time (ms since the epoch), for checks against stored times.
+  virtual int64_t NowMillis() const = 0;
   // Reads inside the transaction (for checks that must hold at commit: uniqueness, quotas).
   virtual Result<std::optional<Customer>> FindCustomer(const std::string& login) = 0;
   virtual Result<std::optional<Customer>> FindCustomerById(int64_t id) = 0;
@@ -202,6 +223,18 @@ class StoreTxn {
                                                        const std::string& object_key) = 0;
   // Sites per node, for placement.
   virtual Result<std::map<int64_t, int64_t>> SiteCountByNode() = 0;
+  // The newest task of every object a node was ever sent (what it holds, or last removed).
+  virtual Result<std::vector<TaskRecord>> LatestTasksOnNode(int64_t node_id) = 0;
+  // Sites served by a node.
+  virtual Result<std::vector<Site>> SitesOnNode(int64_t node_id) = 0;
+  // Up to limit customers with a site or a service on the node, lowest id first.
+  virtual Result<std::vector<int64_t>> CustomersOnNode(int64_t node_id, int limit) = 0;
+  // Join tokens: a new one revokes the node's unused ones; Use marks one used (false when it
+  // already was).
+  virtual Status InsertJoinToken(int64_t node_id, const std::string& token_hash,
+                                 int64_t expires_at) = 0;
+  virtual Result<std::optional<JoinToken>> FindJoinToken(const std::string& token_hash) = 0;
+  virtual Result<bool> UseJoinToken(int64_t id, int64_t now) = 0;
   virtual Result<std::optional<Resource>> FindResource(const std::string& kind,
                                                        const std::string& name) = 0;
   virtual Result<std::vector<Resource>> ListResources(const ResourceFilter& filter) = 0;

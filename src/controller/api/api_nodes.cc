@@ -1,0 +1,131 @@
+// The REST handlers of the fleet: nodes (with their health from heartbeats), join tokens and the
+// join itself, drain and loss, and the NATS users of a site's relay.
+
+#include <algorithm>
+
+#include "controller/api/api_call.h"
+#include "controller/api/api_server.h"
+#include "controller/api/request_body.h"
+
+namespace hostplane::controller {
+
+using api::ChangeJson;
+using api::QueryReader;
+using api::Reply;
+
+json ApiServer::NodeJson(const Node& n) const {
+  json j = ToJson(n);
+  j["health"] = service_.Health(n);
+  return j;
+}
+
+Result<ApiReply> ApiServer::ListNodes(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto list = service_.ListNodes(call.actor);
+  if (!list) return Fail(list.error());
+  json nodes = json::array();
+  for (const auto& n : *list) nodes.push_back(NodeJson(n));
+  return Reply(200, {{"nodes", std::move(nodes)}});
+}
+
+Result<ApiReply> ApiServer::GetNode(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto n = service_.GetNode(call.actor, call.path.at("name"));
+  if (!n) return Fail(n.error());
+  return Reply(200, {{"node", NodeJson(*n)}});
+}
+
+Result<ApiReply> ApiServer::CreateNode(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  auto name = r.String("name", Presence::kRequired);
+  auto roles = r.StringArray("roles", Presence::kRequired);
+  auto capacity = r.Integer("capacity", Presence::kOptional);
+  auto ipv4 = r.String("ipv4", Presence::kOptional);
+  auto ipv6 = r.String("ipv6", Presence::kOptional);
+  auto site = r.String("site", Presence::kOptional);
+  auto group = r.String("group", Presence::kOptional);
+  HP_TRY(r.Finish());
+  NodeInput in;
+  in.name = *name;
+  in.roles = *roles;
+  if (capacity) in.capacity = *capacity;
+  in.ipv4 = ipv4.value_or("");
+  in.ipv6 = ipv6.value_or("");
+  in.site = site.value_or("");
+  in.group = group.value_or("");
+  std::string token;
+  auto change = service_.CreateNode(call.actor, in, &token);
+  if (!change) return Fail(change.error());
+  json out = ChangeJson("node", *change);
+  out["node"]["health"] = service_.Health(change->object);
+  out["join_token"] = token.empty() ? json(nullptr) : json(token);
+  return Reply(201, std::move(out));
+}
+
+Result<ApiReply> ApiServer::IssueJoinToken(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto token = service_.IssueJoinToken(call.actor, call.path.at("name"));
+  if (!token) return Fail(token.error());
+  return Reply(201, {{"node", call.path.at("name")}, {"join_token", *token}});
+}
+
+Result<ApiReply> ApiServer::Join(const ApiCall& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body) return Fail(body.error());
+  BodyReader r(*body);
+  auto token = r.String("token", Presence::kRequired);
+  HP_TRY(r.Finish());
+  auto grant = service_.Join(*token);
+  if (!grant) return Fail(grant.error());
+  return Reply(200, {{"node", grant->node},
+                     {"roles", grant->roles},
+                     {"site", grant->site},
+                     {"controller_key", grant->controller_key},
+                     {"nats",
+                      {{"servers", grant->nats_servers},
+                       {"user", grant->nats_user},
+                       {"password", grant->nats_password}}}});
+}
+
+Result<ApiReply> ApiServer::Drain(const ApiCall& call, bool lost) {
+  int64_t batch = 50;
+  if (!call.req.body.empty()) {
+    auto body = ParseJsonObject(call.req.body);
+    if (!body) return Fail(body.error());
+    BodyReader r(*body);
+    auto b = r.Integer("batch", Presence::kOptional);
+    HP_TRY(r.Finish());
+    if (b) batch = *b;
+  }
+  // DrainNode checks the range; anything beyond an int is out of it too.
+  const int checked = static_cast<int>(std::clamp<int64_t>(batch, -1, 1'000'000));
+  auto step = service_.DrainNode(call.actor, call.path.at("name"), checked, lost);
+  if (!step) return Fail(step.error());
+  json tasks = json::array();
+  for (const auto& t : step->tasks) tasks.push_back(ToJson(t));
+  return Reply(202, {{"node", NodeJson(step->node)},
+                     {"moved", step->moved},
+                     {"remaining_customers", step->remaining_customers},
+                     {"emptied", step->emptied},
+                     {"unrecoverable", step->unrecoverable},
+                     {"tasks", std::move(tasks)},
+                     {"change_id", step->change_id}});
+}
+
+Result<ApiReply> ApiServer::DrainNode(const ApiCall& call) { return Drain(call, false); }
+Result<ApiReply> ApiServer::LoseNode(const ApiCall& call) { return Drain(call, true); }
+
+Result<ApiReply> ApiServer::RelayUsers(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  auto users = service_.RelayUsers(call.actor, call.path.at("site"));
+  if (!users) return Fail(users.error());
+  return Reply(200, *users);
+}
+
+}  // namespace hostplane::controller

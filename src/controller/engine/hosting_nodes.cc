@@ -1,0 +1,362 @@
+// HostingService: the fleet. Servers join as nodes with one-time tokens, say hello (heartbeat) to
+// stay up, and are emptied by drain (reachable) or loss (gone): everything they serve is placed
+// on other nodes of the same roles, rebuilt there from the store, and the DNS follows.
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "common/crypto.h"
+#include "common/passwd/bcrypt.h"
+#include "controller/engine/hosting_service.h"
+#include "controller/engine/hosting_support.h"
+#include "controller/engine/task_engine.h"
+#include "controller/store/entity_json.h"
+#include "protocol/account_spec.h"
+#include "protocol/cert_spec.h"
+#include "protocol/database_spec.h"
+#include "protocol/ftp_spec.h"
+#include "protocol/mail_spec.h"
+#include "protocol/messages.h"
+#include "protocol/validate.h"
+#include "protocol/zone_spec.h"
+
+namespace hostplane::controller {
+namespace {
+
+using hosting::Append;
+using hosting::Authorize;
+using hosting::FieldError;
+using hosting::NotFoundMessage;
+using hosting::PlaceOnRole;
+using hosting::PlaceOptions;
+using namespace hosting::kinds;
+
+constexpr const char* kJoinPrefix = "hpjoin.";
+constexpr int kMaxDrainBatch = 1000;
+
+std::string NodeObject(const std::string& name) { return "node:" + name; }
+
+std::string Base64Url(const unsigned char* data, size_t n) {
+  std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), data, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
+}
+
+std::string RandomSecret(size_t bytes) {
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  return Base64Url(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+}
+
+// The part of a token that is stored hashed: everything (prefix, secret and fingerprint).
+std::string TokenHash(const std::string& token) { return HashApiToken(token); }
+
+// The role whose nodes serve a resource kind.
+const char* RoleOfKind(const std::string& kind) {
+  if (kind == kMailDomain || kind == kMailbox || kind == kForwarder) return "mail";
+  if (kind == kZone) return "dns";
+  if (kind == kDatabase) return "db";
+  return "web";  // sites, FTP users (their home is the account's), certificates (the site's)
+}
+
+Result<std::vector<Resource>> OnNodeOf(StoreTxn& tx, const char* kind, int64_t customer_id,
+                                       int64_t node_id) {
+  ResourceFilter f;
+  f.kind = kind;
+  f.customer_id = customer_id;
+  f.node_id = node_id;
+  return tx.ListResources(f);
+}
+
+}  // namespace
+
+std::string HostingService::Health(const Node& n) const {
+  return hosting::NodeHealth(n, clock_.NowMillis(), options_.node_down_after_ms);
+}
+
+// ---- enrolment ----
+
+Result<std::string> HostingService::IssueJoinToken(const Actor& actor, const std::string& name) {
+  if (options_.controller_key.empty()) {
+    return Fail(Error::Unavailable(
+        "this controller has no bundle key to hand out (join needs `hostplane serve` or `up`)"));
+  }
+  std::string token;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "node.token", NodeObject(name)));
+    auto node = tx.FindNode(name);
+    if (!node) return Fail(node.error());
+    if (!*node) return Fail(Error::NotFound(NotFoundMessage("node", name)));
+    auto issued = IssueJoinTokenIn(tx, **node);
+    if (!issued) return Fail(issued.error());
+    token = *issued;
+    auto audit = tx.Audit(actor.name, "node.token", NodeObject(name), nullptr,
+                          Json{{"expires_in_ms", options_.join_token_ttl_ms}});
+    if (!audit) return Fail(audit.error());
+    return Ok();
+  }));
+  return token;
+}
+
+Result<std::string> HostingService::IssueJoinTokenIn(StoreTxn& tx, const Node& node) {
+  if (node.status == "lost" || node.status == "drained") {
+    return Fail(FieldError(
+        ErrorCode::kConflict, {{"name", "node.retired"}},
+        "node '" + node.name + "' is " + node.status + "; add the server again under a new name"));
+  }
+  std::string token =
+      kJoinPrefix + RandomSecret(32) + "." + KeyFingerprint(options_.controller_key);
+  HP_TRY(
+      tx.InsertJoinToken(node.id, TokenHash(token), tx.NowMillis() + options_.join_token_ttl_ms));
+  return token;
+}
+
+Result<JoinGrant> HostingService::Join(const std::string& token) {
+  // One answer for every bad token: a caller learns nothing about which tokens exist.
+  const Error refused = FieldError(ErrorCode::kUnauthorized, {{"token", "token.invalid"}},
+                                   "the join token is unknown, used or expired; ask for a new "
+                                   "one with `hostplane node token NAME`");
+  if (token.rfind(kJoinPrefix, 0) != 0 || token.size() > 200) return Fail(refused);
+  const std::string password = RandomSecret(24);
+  auto hash = BcryptHash(password);
+  if (!hash) return Fail(hash.error());
+
+  JoinGrant grant;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    auto found = tx.FindJoinToken(TokenHash(token));
+    if (!found) return Fail(found.error());
+    const int64_t now = tx.NowMillis();
+    if (!*found || (*found)->used_at || (*found)->expires_at < now) return Fail(refused);
+    auto used = tx.UseJoinToken((*found)->id, now);
+    if (!used) return Fail(used.error());
+    if (!*used) return Fail(refused);  // another join won the race
+    auto node = tx.FindNodeById((*found)->node_id);
+    if (!node) return Fail(node.error());
+    if (!*node) return Fail(refused);
+    Node before = **node;
+    Node after = before;
+    after.nats_password_hash = *hash;
+    after.enrolled_at = now;
+    HP_TRY(tx.UpdateNode(after));
+    auto audit = tx.Audit("node:" + after.name, "node.join", NodeObject(after.name), ToJson(before),
+                          ToJson(after));
+    if (!audit) return Fail(audit.error());
+    grant.node = after.name;
+    grant.roles = after.roles;
+    grant.site = after.site;
+    return Ok();
+  }));
+  grant.controller_key = options_.controller_key;
+  grant.nats_servers = options_.nats_servers;
+  grant.nats_user = grant.node;
+  grant.nats_password = password;
+  return grant;
+}
+
+Result<Json> HostingService::RelayUsers(const Actor& actor, const std::string& site) {
+  HP_TRY(Authorize(actor, "relay.read", "relay:" + site));
+  if (!protocol::CheckNodeName(site)) {
+    return Fail(FieldError(ErrorCode::kInvalid, {{"site", "site.invalid"}},
+                           "a site name is lowercase letters, digits and '-', starting with a "
+                           "letter"));
+  }
+  auto nodes = store_.ListNodes();
+  if (!nodes) return Fail(nodes.error());
+  Json users = Json::array();
+  for (const auto& n : *nodes) {
+    if (n.site != site || n.nats_password_hash.empty() || n.status == "lost") continue;
+    users.push_back({{"node", n.name}, {"password_hash", n.nats_password_hash}});
+  }
+  return Json{{"site", site}, {"nodes", users}};
+}
+
+// ---- drain and loss ----
+
+Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& tasks,
+                                       const Customer& c, const Node& from, bool lost,
+                                       int64_t change_id, std::vector<std::string>& unrecoverable) {
+  auto plan = hosting::PlanOf(tx, c);
+  if (!plan) return Fail(plan.error());
+  PlaceOptions place = hosting::PlacementFor(*plan, options_);
+  place.exclude.insert(from.id);
+  // One new node per role for the customer: its sites stay together, and its FTP users and
+  // certificates go where its sites go.
+  std::map<std::string, int64_t> target;
+  auto choose = [&](const std::string& role, const char* count_kind,
+                    const std::string& field) -> Result<int64_t> {
+    if (auto it = target.find(role); it != target.end()) return it->second;
+    auto counts = role == "web" ? tx.SiteCountByNode() : tx.ResourceCountByNode(count_kind);
+    if (!counts) return Fail(counts.error());
+    auto node = PlaceOnRole(tx, role, *counts, field, place);
+    if (!node) return Fail(node.error());
+    target[role] = node->id;
+    return node->id;
+  };
+
+  auto sites = tx.SitesOfCustomer(c.id);
+  if (!sites) return Fail(sites.error());
+  for (Site s : *sites) {
+    if (s.node_id != from.id) continue;
+    auto to = choose("web", nullptr, "site:" + s.domain);
+    if (!to) return Fail(to.error());
+    s.node_id = *to;
+    // The certificate is issued anew on the new node; HTTPS returns when it is applied there.
+    s.https = false;
+    HP_TRY(tx.UpdateSite(s));
+    if (lost) unrecoverable.push_back("site files of " + s.domain);
+  }
+  for (const char* kind : {kMailDomain, kZone, kFtpUser, kDatabase, kCert}) {
+    auto rows = OnNodeOf(tx, kind, c.id, from.id);
+    if (!rows) return Fail(rows.error());
+    for (Resource r : *rows) {
+      const std::string role = RoleOfKind(r.kind);
+      if (r.kind == kCert) {
+        auto site = tx.FindSite(r.name);
+        if (!site) return Fail(site.error());
+        if (!*site) continue;
+        r.node_id = (*site)->node_id;
+        r.status = "pending";
+        r.data["error"] = "";
+      } else {
+        auto to = choose(role, role == "web" ? nullptr : r.kind.c_str(), r.kind + ":" + r.name);
+        if (!to) return Fail(to.error());
+        r.node_id = *to;
+      }
+      HP_TRY(tx.UpdateResource(r));
+      if (r.kind == kMailDomain) {
+        for (const char* child : {kMailbox, kForwarder}) {
+          auto children = hosting::Children(tx, child, r.name);
+          if (!children) return Fail(children.error());
+          for (Resource ch : *children) {
+            ch.node_id = r.node_id;
+            HP_TRY(tx.UpdateResource(ch));
+          }
+        }
+        if (lost) unrecoverable.push_back("mail stored for " + r.name);
+      }
+      if (lost && r.kind == kDatabase) unrecoverable.push_back("contents of database " + r.name);
+      if (r.kind == kCert) {
+        auto site = tx.FindSite(r.name);
+        if (!site) return Fail(site.error());
+        HP_TRY(Append(tx, tasks, r.node_id, hosting::Object(kCert, r.name), protocol::kCertEnsure,
+                      CertSpecFor(**site, c, options_), change_id));
+      }
+    }
+  }
+  // Everything the customer has, sent where it now lives; the source keeps serving its copy until
+  // it is emptied (its account is not touched, so its PHP pools stay).
+  HP_TRY(ResendCustomer(tx, tasks, c, change_id, from.id));
+  // The zones: their default records follow the sites' and mail's new addresses.
+  return hosting::SyncZonesOf(tx, tasks, c, change_id, options_, tx.NowMillis());
+}
+
+Status HostingService::EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Node& node,
+                                 int64_t change_id) {
+  auto held = tx.LatestTasksOnNode(node.id);
+  if (!held) return Fail(held.error());
+  for (const auto& t : *held) {
+    const auto colon = t.object_key.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string kind = t.object_key.substr(0, colon);
+    const std::string name = t.object_key.substr(colon + 1);
+    if (t.kind == protocol::kSiteEnsure) {
+      auto site = tx.FindSite(name);
+      if (!site) return Fail(site.error());
+      if (!*site || (*site)->node_id == node.id) continue;
+      HP_TRY(Append(tx, tasks, node.id, t.object_key, protocol::kSiteRemove,
+                    hosting::SiteRemovalSpec(**site, false), change_id));
+    } else if (t.kind == protocol::kAccountEnsure) {
+      auto c = tx.FindCustomer(name);
+      if (!c) return Fail(c.error());
+      if (!*c) continue;
+      HP_TRY(Append(
+          tx, tasks, node.id, t.object_key, protocol::kAccountRemove,
+          protocol::ToJson(protocol::AccountRemoval{(*c)->login, (*c)->uid, (*c)->uid, false}),
+          change_id));
+    } else {
+      static const std::map<std::string, const char*> kRemovalOf = {
+          {protocol::kMailDomainEnsure, protocol::kMailDomainRemove},
+          {protocol::kZoneEnsure, protocol::kZoneRemove},
+          {protocol::kFtpUserEnsure, protocol::kFtpUserRemove},
+          {protocol::kDatabaseEnsure, protocol::kDatabaseRemove},
+          {protocol::kCertEnsure, protocol::kCertRemove},
+      };
+      auto removal = kRemovalOf.find(t.kind);
+      if (removal == kRemovalOf.end()) continue;  // already a removal
+      auto r = tx.FindResource(kind, name);
+      if (!r) return Fail(r.error());
+      if (!*r || (*r)->node_id == node.id) continue;
+      auto owner = hosting::OwnerOf(tx, **r);
+      if (!owner) return Fail(owner.error());
+      Json spec = RemovalSpecOf(**r, *owner);
+      // The mail was not copied: the server's Maildirs stay for the operator.
+      if ((*r)->kind == kMailDomain) spec["remove_content"] = false;
+      HP_TRY(Append(tx, tasks, node.id, t.object_key, removal->second, spec, change_id));
+    }
+  }
+  return Ok();
+}
+
+Result<DrainStep> HostingService::DrainNode(const Actor& actor, const std::string& name, int batch,
+                                            bool lost) {
+  if (batch < 1 || batch > kMaxDrainBatch) {
+    return Fail(FieldError(ErrorCode::kInvalid, {{"batch", "number.out_of_range"}},
+                           "batch must be from 1 to " + std::to_string(kMaxDrainBatch)));
+  }
+  const char* action = lost ? "node.lost" : "node.drain";
+  DrainStep step;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    step = DrainStep{};
+    HP_TRY(Authorize(actor, action, NodeObject(name)));
+    auto found = tx.FindNode(name);
+    if (!found) return Fail(found.error());
+    if (!*found) return Fail(Error::NotFound(NotFoundMessage("node", name)));
+    Node node = **found;
+    if (!lost && node.status == "lost") {
+      return Fail(FieldError(ErrorCode::kConflict, {{"name", "node.lost"}},
+                             "node '" + name + "' is lost: there is nothing left to drain from"));
+    }
+    const std::string target_status = lost ? "lost" : "draining";
+    auto audit = tx.Audit(actor.name, action, NodeObject(name), ToJson(node), nullptr);
+    if (!audit) return Fail(audit.error());
+    step.change_id = *audit;
+    if (node.status != target_status && node.status != "drained") {
+      node.status = target_status;
+      HP_TRY(tx.UpdateNode(node));
+    }
+    auto customers = tx.CustomersOnNode(node.id, batch);
+    if (!customers) return Fail(customers.error());
+    for (int64_t id : *customers) {
+      auto c = tx.FindCustomerById(id);
+      if (!c) return Fail(c.error());
+      if (!*c) continue;
+      HP_TRY(MoveCustomerOff(tx, step.tasks, **c, node, lost, *audit, step.unrecoverable));
+      step.moved.push_back((*c)->login);
+    }
+    auto left = tx.CustomersOnNode(node.id, kMaxDrainBatch + 1);
+    if (!left) return Fail(left.error());
+    step.remaining_customers = static_cast<int64_t>(left->size());
+    // The last step: nothing is assigned to the node any more. A drained node is sent the removal
+    // of everything it holds (its configuration; content stays for the operator); a lost one
+    // gets nothing.
+    if (step.moved.empty() && step.remaining_customers == 0 && node.status == "draining") {
+      HP_TRY(EmptyNode(tx, step.tasks, node, *audit));
+      node.status = "drained";
+      HP_TRY(tx.UpdateNode(node));
+      step.emptied = true;
+    }
+    if (lost && step.remaining_customers == 0) step.emptied = true;
+    step.node = node;
+    return Ok();
+  }));
+  hosting::NotifyNodes(engine_, step.tasks);
+  return step;
+}
+
+}  // namespace hostplane::controller

@@ -1,0 +1,333 @@
+// The fleet side of HostingService: join tokens, placement across nodes, drain and loss.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "common/bus/bus.h"
+#include "common/crypto.h"
+#include "common/passwd/bcrypt.h"
+#include "controller/engine/hosting_service.h"
+#include "controller/engine/hosting_support.h"
+#include "controller/engine/task_engine.h"
+#include "controller/store/temp_store_for_test.h"
+#include "protocol/messages.h"
+
+namespace hostplane::controller {
+namespace {
+
+using namespace std::chrono_literals;
+
+const Actor kAdmin{"token:admin", "admin"};
+
+class FleetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(InitCrypto());
+    auto key = SigningKey::Generate();
+    ASSERT_TRUE(key.has_value());
+    key_text_ = key->public_key().ToString();
+    bus_ = NewInProcessBus();
+    engine_ = std::make_unique<TaskEngine>(*store_, *bus_, store_.clock(), *key);
+    HostingOptions options;
+    options.controller_key = key_text_;
+    service_ = std::make_unique<HostingService>(*store_, *engine_, store_.clock(), options);
+  }
+
+  Node AddNode(const std::string& name, std::vector<std::string> roles, int64_t capacity = 100,
+               const std::string& site = "", const std::string& group = "",
+               const std::string& ipv4 = "") {
+    NodeInput in{name, std::move(roles), capacity, ipv4, "", site, group};
+    auto n = service_->CreateNode(kAdmin, in);
+    EXPECT_TRUE(n.has_value()) << n.error().message;
+    return n ? n->object : Node{};
+  }
+  void AddCustomer(const std::string& login, std::optional<std::string> plan = std::nullopt) {
+    auto c = service_->CreateCustomer(
+        kAdmin, {login, "", "ops@" + login + ".example", std::nullopt, std::move(plan)});
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+  }
+  std::string SiteNode(const std::string& domain) {
+    auto s = store_->GetSite(domain);
+    return s && *s ? (*s)->node_name : "";
+  }
+  // Marks a node as heard from at `at` with these drivers (what a hello does).
+  void Heard(const std::string& name, int64_t at, std::vector<std::string> drivers) {
+    ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+      auto n = tx.FindNode(name);
+      if (!n || !*n) return Fail(Error::NotFound(name));
+      Node u = **n;
+      u.last_seen = at;
+      u.drivers = std::move(drivers);
+      return tx.UpdateNode(u);
+    }));
+  }
+  static std::vector<std::string> Kinds(const std::vector<TaskRecord>& tasks,
+                                        const std::string& node) {
+    std::vector<std::string> out;
+    for (const auto& t : tasks) {
+      if (t.node_name == node) out.push_back(t.kind + " " + t.object_key);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  TempStore store_;
+  std::string key_text_;
+  std::unique_ptr<Bus> bus_;
+  std::unique_ptr<TaskEngine> engine_;
+  std::unique_ptr<HostingService> service_;
+};
+
+TEST_F(FleetTest, AJoinTokenWorksOnceAndCarriesTheKeyFingerprint) {
+  std::string token;
+  auto node = service_->CreateNode(kAdmin, {"web1", {"web"}, 100, "", "", "lon", ""}, &token);
+  ASSERT_TRUE(node.has_value()) << node.error().message;
+  ASSERT_EQ(token.rfind("hpjoin.", 0), 0u) << token;
+  EXPECT_EQ(token.substr(token.rfind('.') + 1), KeyFingerprint(key_text_));
+
+  auto grant = service_->Join(token);
+  ASSERT_TRUE(grant.has_value()) << grant.error().message;
+  EXPECT_EQ(grant->node, "web1");
+  EXPECT_EQ(grant->site, "lon");
+  EXPECT_EQ(grant->controller_key, key_text_);
+  EXPECT_EQ(grant->nats_user, "web1");
+  auto stored = store_->GetNode("web1");
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_TRUE((*stored)->enrolled_at.has_value());
+  EXPECT_TRUE(BcryptVerify(grant->nats_password, (*stored)->nats_password_hash));
+  EXPECT_FALSE(BcryptVerify(grant->nats_password + "x", (*stored)->nats_password_hash));
+
+  // Spent, unknown, malformed: one refusal for all, and the stored password stays.
+  for (const std::string& bad : {token, std::string("hpjoin.nope.") + KeyFingerprint(key_text_),
+                                 std::string("not-a-token")}) {
+    auto again = service_->Join(bad);
+    ASSERT_FALSE(again.has_value()) << bad;
+    EXPECT_EQ(again.error().code, ErrorCode::kUnauthorized);
+    EXPECT_EQ(again.error().fields.at("token"), "token.invalid");
+  }
+  EXPECT_EQ((*store_->GetNode("web1"))->nats_password_hash, (*stored)->nats_password_hash);
+
+  // The relay's users of site lon: the joined node with its hash; another site has none.
+  auto users = service_->RelayUsers(kAdmin, "lon");
+  ASSERT_TRUE(users.has_value());
+  ASSERT_EQ((*users)["nodes"].size(), 1u);
+  EXPECT_EQ((*users)["nodes"][0]["node"], "web1");
+  EXPECT_EQ((*users)["nodes"][0]["password_hash"], (*stored)->nats_password_hash);
+  EXPECT_TRUE((*service_->RelayUsers(kAdmin, "ams"))["nodes"].empty());
+  EXPECT_FALSE(service_->RelayUsers(kAdmin, "Bad Site").has_value());
+}
+
+TEST_F(FleetTest, JoinTokensExpireAndANewOneRevokesTheUnusedOne) {
+  AddNode("web1", {"web"});
+  auto first = service_->IssueJoinToken(kAdmin, "web1");
+  ASSERT_TRUE(first.has_value());
+  auto second = service_->IssueJoinToken(kAdmin, "web1");
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(*first, *second);
+  EXPECT_FALSE(service_->Join(*first).has_value()) << "revoked by the second";
+
+  store_.clock().Advance(std::chrono::milliseconds(service_->options().join_token_ttl_ms) + 1ms);
+  auto late = service_->Join(*second);
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().code, ErrorCode::kUnauthorized);
+  EXPECT_FALSE(service_->IssueJoinToken(kAdmin, "nosuch").has_value());
+}
+
+// PlaceOnRole's rules one at a time: each row makes one node the only right answer.
+TEST_F(FleetTest, PlacementTakesTheLeastLoadedNodeThatIsUpHasRoomAndMatchesThePins) {
+  const int64_t now = store_.clock().NowMillis();
+  AddNode("a1", {"web"}, 10, "lon", "");         // 4/10 in use
+  AddNode("a2", {"web"}, 100, "lon", "gold");    // 10/100 in use
+  AddNode("b1", {"web", "db"}, 100, "ams", "");  // 0/100, but see each row
+  Heard("a1", now, {"nginx", "account"});
+  Heard("a2", now, {"nginx", "account"});
+  struct Row {
+    const char* name;
+    hosting::PlaceOptions options;
+    std::vector<std::string> b1_drivers;
+    int64_t b1_seen_ago_ms;
+    std::map<int64_t, int64_t> counts;  // by node id (1 a1, 2 a2, 3 b1)
+    std::string want;                   // "" = none available
+  };
+  hosting::PlaceOptions live;
+  live.down_after_ms = 60'000;
+  hosting::PlaceOptions lon = live;
+  lon.site = "lon";
+  hosting::PlaceOptions gold = live;
+  gold.group = "gold";
+  hosting::PlaceOptions not_a2 = live;
+  not_a2.exclude = {2};
+  hosting::PlaceOptions nowhere = live;
+  nowhere.site = "par";
+  const std::vector<Row> rows = {
+      {"emptiest", live, {"nginx"}, 0, {{1, 4}, {2, 10}}, "b1"},
+      {"share of capacity, not count", live, {"nginx"}, 0, {{1, 4}, {2, 10}, {3, 50}}, "a2"},
+      {"down is skipped", live, {"nginx"}, 120'000, {{1, 4}, {2, 10}}, "a2"},
+      {"no driver for the role", live, {"mail"}, 0, {{1, 4}, {2, 10}}, "a2"},
+      {"full is skipped", live, {"nginx"}, 0, {{1, 4}, {2, 100}, {3, 100}}, "a1"},
+      {"site pin", lon, {"nginx"}, 0, {{1, 4}, {2, 10}}, "a2"},
+      {"group pin", gold, {"nginx"}, 0, {{1, 0}, {2, 90}}, "a2"},
+      {"excluded", not_a2, {"nginx"}, 0, {{1, 4}, {2, 0}, {3, 100}}, "a1"},
+      {"nothing fits", nowhere, {"nginx"}, 0, {}, ""},
+  };
+  for (const Row& row : rows) {
+    Heard("b1", now - row.b1_seen_ago_ms, row.b1_drivers);
+    std::string got;
+    Error error;
+    ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+      auto n = hosting::PlaceOnRole(tx, "web", row.counts, "domain", row.options);
+      if (n)
+        got = n->name;
+      else
+        error = n.error();
+      return Ok();
+    }));
+    EXPECT_EQ(got, row.want) << row.name << ": " << error.message;
+    if (row.want.empty()) {
+      EXPECT_EQ(error.code, ErrorCode::kUnavailable);
+      EXPECT_EQ(error.fields["domain"], "node.none_available");
+    }
+  }
+}
+
+TEST_F(FleetTest, APlanPinnedToASitePlacesItsCustomersSitesThere) {
+  AddNode("a1", {"web"}, 100, "lon");
+  AddNode("b1", {"web"}, 100, "ams");
+  PlanInput plan;
+  plan.name = "ams-only";
+  plan.pin_site = "ams";
+  ASSERT_TRUE(service_->CreatePlan(kAdmin, plan).has_value());
+  AddCustomer("acme", "ams-only");
+  for (const char* d : {"one.acme.example", "two.acme.example"}) {
+    auto s = service_->CreateSite(kAdmin, {d, "acme", {}, std::nullopt});
+    ASSERT_TRUE(s.has_value()) << s.error().message;
+    EXPECT_EQ(s->object.node_name, "b1");
+  }
+  PlanInput bad;
+  bad.name = "bad";
+  bad.pin_group = "Not A Group";
+  auto refused = service_->CreatePlan(kAdmin, bad);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().fields.at("placement.group"), "placement.invalid");
+}
+
+TEST_F(FleetTest, DrainMovesEveryCustomerThenSendsTheNodeItsRemovals) {
+  AddNode("web1", {"web"}, 100, "", "", "192.0.2.1");
+  AddNode("dns1", {"dns"});
+  AddCustomer("acme");
+  AddCustomer("beta");
+  for (auto [d, c] : {std::pair{"acme.example", "acme"}, std::pair{"www2.acme.example", "acme"},
+                      std::pair{"beta.example", "beta"}}) {
+    ASSERT_TRUE(service_->CreateSite(kAdmin, {d, c, {}, std::nullopt}).has_value());
+  }
+  ASSERT_TRUE(service_->AddZone(kAdmin, {"acme.example", "acme"}).has_value());
+  // web2 arrives after the sites: everything is on web1.
+  AddNode("web2", {"web"}, 100, "", "", "192.0.2.2");
+
+  auto step = service_->DrainNode(kAdmin, "web1", 1, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_EQ(step->moved, std::vector<std::string>{"acme"});
+  EXPECT_EQ(step->remaining_customers, 1);
+  EXPECT_FALSE(step->emptied);
+  EXPECT_EQ(step->node.status, "draining");
+  EXPECT_EQ(SiteNode("acme.example"), "web2");
+  EXPECT_EQ(SiteNode("www2.acme.example"), "web2");
+  EXPECT_EQ(SiteNode("beta.example"), "web1");
+  EXPECT_EQ(
+      Kinds(step->tasks, "web2"),
+      (std::vector<std::string>{"account.ensure account:acme", "site.ensure site:acme.example",
+                                "site.ensure site:www2.acme.example"}));
+  EXPECT_TRUE(Kinds(step->tasks, "web1").empty()) << "web1 serves its copy until it is emptied";
+  // The zone follows: its A records now point at web2.
+  bool zone_sent = false;
+  for (const auto& t : step->tasks) {
+    if (t.kind != "zone.ensure") continue;
+    zone_sent = true;
+    EXPECT_NE(t.spec.dump().find("192.0.2.2"), std::string::npos) << t.spec.dump();
+    EXPECT_EQ(t.spec.dump().find("192.0.2.1"), std::string::npos) << t.spec.dump();
+  }
+  EXPECT_TRUE(zone_sent);
+  // While draining, nothing new goes to web1.
+  AddCustomer("gamma");
+  auto placed = service_->CreateSite(kAdmin, {"gamma.example", "gamma", {}, std::nullopt});
+  ASSERT_TRUE(placed.has_value());
+  EXPECT_EQ(placed->object.node_name, "web2");
+
+  step = service_->DrainNode(kAdmin, "web1", 50, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_EQ(step->moved, std::vector<std::string>{"beta"});
+  EXPECT_EQ(step->remaining_customers, 0);
+  EXPECT_FALSE(step->emptied);
+
+  step = service_->DrainNode(kAdmin, "web1", 50, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_TRUE(step->moved.empty());
+  EXPECT_TRUE(step->emptied);
+  EXPECT_EQ(step->node.status, "drained");
+  EXPECT_EQ(
+      Kinds(step->tasks, "web1"),
+      (std::vector<std::string>{"account.remove account:acme", "account.remove account:beta",
+                                "site.remove site:acme.example", "site.remove site:beta.example",
+                                "site.remove site:www2.acme.example"}));
+  // Only the configuration goes: the files stay on the server for the operator.
+  for (const auto& t : step->tasks) {
+    const char* flag = t.kind == "account.remove" ? "remove_home" : "remove_content";
+    EXPECT_EQ(t.spec.value(flag, true), false) << t.kind;
+  }
+}
+
+TEST_F(FleetTest, ALostNodeIsRebuiltElsewhereAndSaysWhatIsGone) {
+  AddNode("web1", {"web"});
+  AddNode("db1", {"db"});
+  AddCustomer("acme");
+  ASSERT_TRUE(service_->CreateSite(kAdmin, {"acme.example", "acme", {}, std::nullopt}));
+  ASSERT_TRUE(service_->AddDatabase(kAdmin, {"acme_shop", "acme", "s3cret-Passw0rd"}));
+  AddNode("web2", {"web"});
+  AddNode("db2", {"db"});
+
+  auto web = service_->DrainNode(kAdmin, "web1", 10, true);
+  ASSERT_TRUE(web.has_value()) << web.error().message;
+  EXPECT_TRUE(web->emptied);
+  EXPECT_EQ(web->node.status, "lost");
+  EXPECT_EQ(web->unrecoverable, std::vector<std::string>{"site files of acme.example"});
+  EXPECT_EQ(SiteNode("acme.example"), "web2");
+  EXPECT_TRUE(Kinds(web->tasks, "web1").empty()) << "nothing is sent to a lost node";
+
+  auto db = service_->DrainNode(kAdmin, "db1", 10, true);
+  ASSERT_TRUE(db.has_value()) << db.error().message;
+  EXPECT_EQ(db->unrecoverable, std::vector<std::string>{"contents of database acme_shop"});
+  EXPECT_EQ(Kinds(db->tasks, "db2"),
+            std::vector<std::string>{"database.ensure database:acme_shop"});
+
+  // A lost node cannot be drained, nor get a join token.
+  auto drain = service_->DrainNode(kAdmin, "web1", 10, false);
+  ASSERT_FALSE(drain.has_value());
+  EXPECT_EQ(drain.error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(service_->IssueJoinToken(kAdmin, "web1").has_value());
+}
+
+TEST_F(FleetTest, DrainWithNowhereToGoChangesNothing) {
+  AddNode("web1", {"web"});
+  AddCustomer("acme");
+  ASSERT_TRUE(service_->CreateSite(kAdmin, {"acme.example", "acme", {}, std::nullopt}));
+  Page all{0, 10'000};
+  TaskFilter tasks;
+  tasks.page = all;
+  const size_t before_tasks = store_->ListTasks(tasks)->size();
+
+  auto step = service_->DrainNode(kAdmin, "web1", 10, false);
+  ASSERT_FALSE(step.has_value());
+  EXPECT_EQ(step.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(step.error().fields.begin()->second, "node.none_available");
+  EXPECT_EQ(store_->ListTasks(tasks)->size(), before_tasks);
+  EXPECT_EQ((*store_->GetNode("web1"))->status, "active") << "the whole step rolled back";
+  EXPECT_EQ(SiteNode("acme.example"), "web1");
+
+  auto bad = service_->DrainNode(kAdmin, "web1", 0, false);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().fields.at("batch"), "number.out_of_range");
+}
+
+}  // namespace
+}  // namespace hostplane::controller
