@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/passwd/bcrypt.h"
 #include "protocol/messages.h"
 #include "protocol/validate.h"
 
@@ -54,6 +55,14 @@ void CheckPassword(FieldErrors& errors, const std::string& field, const std::str
   }
 }
 
+void CheckHash(FieldErrors& errors, const std::string& field, const std::string& hash) {
+  if (!IsBcryptHash(hash)) {
+    errors.Add(field, {"relay.hash",
+                       "a password hash is bcrypt: $2a$, $2b$ or $2y$, a cost 04-31, "
+                       "then 53 characters of [./A-Za-z0-9]"});
+  }
+}
+
 void CheckPath(FieldErrors& errors, const std::string& field, const std::string& path) {
   bool ok = !path.empty() && path.front() == '/' && path.size() <= 4096;
   for (unsigned char c : path) ok = ok && c >= 0x20 && c != 0x7f;
@@ -83,6 +92,13 @@ void CheckRemote(FieldErrors& errors, const Remote& r) {
   CheckName(errors, "remote.site", r.site);
   CheckPassword(errors, "remote.password", r.password);
   if (!r.tls_ca_file.empty()) CheckPath(errors, "remote.tls_ca_file", r.tls_ca_file);
+  if (r.tls_cert_file.empty() != r.tls_key_file.empty()) {
+    errors.Add("remote.tls", {"relay.tls",
+                              "a client certificate needs its key, and a key its "
+                              "certificate"});
+  }
+  if (!r.tls_cert_file.empty()) CheckPath(errors, "remote.tls_cert_file", r.tls_cert_file);
+  if (!r.tls_key_file.empty()) CheckPath(errors, "remote.tls_key_file", r.tls_key_file);
 }
 
 Status Validate(const ServerConfig& c) {
@@ -94,30 +110,45 @@ Status Validate(const ServerConfig& c) {
   if (!c.leaves.empty() && !c.leaf_listen) {
     errors.Add("leaves", {"relay.empty", "leaf users need a leafnode listener"});
   }
-  std::set<std::string> seen;
-  for (size_t i = 0; i < c.leaves.size(); ++i) {
-    std::string field = "leaves[" + std::to_string(i) + "]";
-    CheckName(errors, field + ".site", c.leaves[i].site);
-    CheckPassword(errors, field + ".password", c.leaves[i].password);
-    if (!seen.insert(c.leaves[i].site).second) {
-      errors.Add(field + ".site",
-                 {"relay.duplicate", "site " + c.leaves[i].site + " is listed twice"});
+  // Users live in several accounts, but nats-server wants every user name once per server; and a
+  // node's subjects may cross one link only (or be local).
+  std::set<std::string> users = {kControllerUser};
+  std::set<std::string> nodes;
+  auto add_node = [&](const std::string& field, const std::string& node) {
+    CheckName(errors, field, node);
+    if (!nodes.insert(node).second) {
+      errors.Add(field, {"relay.duplicate", "node " + node + " is listed twice"});
     }
-  }
-  seen.clear();
+  };
   for (size_t i = 0; i < c.nodes.size(); ++i) {
     std::string field = "nodes[" + std::to_string(i) + "]";
-    CheckName(errors, field + ".node", c.nodes[i].node);
-    CheckPassword(errors, field + ".password", c.nodes[i].password);
-    if (!seen.insert(c.nodes[i].node).second) {
-      errors.Add(field + ".node",
-                 {"relay.duplicate", "node " + c.nodes[i].node + " is listed twice"});
+    add_node(field + ".node", c.nodes[i].node);
+    CheckHash(errors, field + ".password_hash", c.nodes[i].password_hash);
+    users.insert(c.nodes[i].node);
+  }
+  for (size_t i = 0; i < c.leaves.size(); ++i) {
+    std::string field = "leaves[" + std::to_string(i) + "]";
+    const LeafUser& l = c.leaves[i];
+    CheckName(errors, field + ".site", l.site);
+    CheckHash(errors, field + ".password_hash", l.password_hash);
+    if (!users.insert(l.site).second) {
+      errors.Add(field + ".site",
+                 {"relay.duplicate", "site " + l.site + " is listed twice or is also a node"});
+    }
+    if (l.nodes.empty()) {
+      errors.Add(field + ".nodes",
+                 {"relay.empty", "site " + l.site + " needs the nodes behind its link"});
+    }
+    for (size_t j = 0; j < l.nodes.size(); ++j) {
+      add_node(field + ".nodes[" + std::to_string(j) + "]", l.nodes[j]);
     }
   }
-  if (c.controller_password) CheckPassword(errors, "controller_password", *c.controller_password);
+  if (c.controller_password_hash) {
+    CheckHash(errors, "controller_password_hash", *c.controller_password_hash);
+  }
   if (c.remote) CheckRemote(errors, *c.remote);
   CheckTls(errors, c.tls);
-  if (!c.controller_password && c.nodes.empty()) {
+  if (!c.controller_password_hash && c.nodes.empty()) {
     // nats-server would take an empty user list as "no authorization": anyone could connect.
     errors.Add("nodes", {"relay.empty", "a relay server needs the controllers or a node"});
   }
@@ -136,23 +167,91 @@ void WriteTls(std::ostringstream& out, const TlsFiles& tls, const char* indent) 
   out << indent << "}\n";
 }
 
-void WriteUser(std::ostringstream& out, const std::string& user, const std::string& password,
+void WriteUser(std::ostringstream& out, const std::string& user, const std::string& password_hash,
                const std::vector<std::string>& publish, const std::vector<std::string>& subscribe,
                bool allow_responses) {
-  out << "    {\n";
-  out << "      user: " << Quote(user) << "\n";
-  out << "      password: " << Quote(password) << "\n";
-  out << "      permissions: {\n";
-  out << "        publish: { allow: " << QuoteList(publish) << " }\n";
-  out << "        subscribe: { allow: " << QuoteList(subscribe) << " }\n";
-  if (allow_responses) out << "        allow_responses: true\n";
+  out << "      {\n";
+  out << "        user: " << Quote(user) << "\n";
+  out << "        password: " << Quote(password_hash) << "\n";
+  out << "        allowed_connection_types: [\"STANDARD\"]\n";
+  out << "        permissions: {\n";
+  out << "          publish: { allow: " << QuoteList(publish) << " }\n";
+  out << "          subscribe: { allow: " << QuoteList(subscribe) << " }\n";
+  if (allow_responses) out << "          allow_responses: true\n";
+  out << "        }\n";
   out << "      }\n";
-  out << "    }\n";
+}
+
+// What a node's messages travel on, by direction.
+std::vector<std::string> ToNode(const std::string& node) {
+  return {protocol::KeySubject(node), NodeInboxPrefix(node) + ".>"};
+}
+std::vector<std::string> FromNode(const std::string& node) {
+  return {protocol::TasksSubject(node), protocol::ReportSubject(node),
+          protocol::HelloSubject(node)};
+}
+
+void WriteExports(std::ostringstream& out, const std::vector<std::string>& subjects,
+                  const std::string& to_account) {
+  for (const auto& subject : subjects) {
+    out << "      { stream: " << Quote(subject) << ", accounts: [" << Quote(to_account) << "] }\n";
+  }
+}
+
+void WriteImports(std::ostringstream& out, const std::vector<std::string>& subjects,
+                  const std::string& from_account) {
+  for (const auto& subject : subjects) {
+    out << "      { stream: { account: " << Quote(from_account) << ", subject: " << Quote(subject)
+        << " } }\n";
+  }
+}
+
+// The server's own account: its client users, and the subjects it trades with each child site.
+void WriteOwnAccount(std::ostringstream& out, const ServerConfig& c) {
+  out << "  " << Quote(kOwnAccount) << ": {\n    users: [\n";
+  if (c.controller_password_hash) {
+    WriteUser(out, kControllerUser, *c.controller_password_hash, {"hp.node.*.key"},
+              {"hp.ctl.>", "_INBOX.>"}, /*allow_responses=*/true);
+  }
+  for (const auto& n : c.nodes) {
+    WriteUser(out, n.node, n.password_hash, FromNode(n.node), ToNode(n.node),
+              /*allow_responses=*/false);
+  }
+  out << "    ]\n";
+  if (!c.leaves.empty()) {
+    out << "    exports: [\n";
+    for (const auto& l : c.leaves) {
+      for (const auto& node : l.nodes) WriteExports(out, ToNode(node), SiteAccount(l.site));
+    }
+    out << "    ]\n    imports: [\n";
+    for (const auto& l : c.leaves) {
+      for (const auto& node : l.nodes) WriteImports(out, FromNode(node), SiteAccount(l.site));
+    }
+    out << "    ]\n";
+  }
+  out << "  }\n";
+}
+
+// A child site's account: its leaf login, and nothing but its nodes' subjects in and out.
+void WriteSiteAccount(std::ostringstream& out, const LeafUser& l) {
+  out << "  " << Quote(SiteAccount(l.site)) << ": {\n    users: [\n";
+  out << "      {\n";
+  out << "        user: " << Quote(l.site) << "\n";
+  out << "        password: " << Quote(l.password_hash) << "\n";
+  out << "        allowed_connection_types: [\"LEAFNODE\"]\n";
+  out << "      }\n    ]\n";
+  out << "    exports: [\n";
+  for (const auto& node : l.nodes) WriteExports(out, FromNode(node), kOwnAccount);
+  out << "    ]\n    imports: [\n";
+  for (const auto& node : l.nodes) WriteImports(out, ToNode(node), kOwnAccount);
+  out << "    ]\n  }\n";
 }
 
 }  // namespace
 
 std::string NodeInboxPrefix(const std::string& node) { return "_INBOX." + node; }
+
+std::string SiteAccount(const std::string& site) { return "site-" + site; }
 
 std::string RemoteUrlWithCredentials(const Remote& remote) {
   auto scheme_end = remote.url.find("://");
@@ -171,19 +270,10 @@ Result<std::string> RenderNatsConfig(const ServerConfig& c) {
   if (c.http) out << "http: " << Quote(c.http->host + ":" + std::to_string(c.http->port)) << "\n";
   if (!c.tls.empty()) WriteTls(out, c.tls, "");
 
-  out << "authorization {\n  users: [\n";
-  if (c.controller_password) {
-    WriteUser(out, kControllerUser, *c.controller_password, {"hp.node.*.key"},
-              {"hp.ctl.>", "_INBOX.>"}, /*allow_responses=*/true);
-  }
-  for (const auto& n : c.nodes) {
-    WriteUser(out, n.node, n.password,
-              {protocol::TasksSubject(n.node), protocol::ReportSubject(n.node),
-               protocol::HelloSubject(n.node)},
-              {protocol::KeySubject(n.node), NodeInboxPrefix(n.node) + ".>"},
-              /*allow_responses=*/false);
-  }
-  out << "  ]\n}\n";
+  out << "accounts {\n";
+  WriteOwnAccount(out, c);
+  for (const auto& l : c.leaves) WriteSiteAccount(out, l);
+  out << "}\n";
 
   if (c.leaf_listen || c.remote) {
     out << "leafnodes {\n";
@@ -191,17 +281,21 @@ Result<std::string> RenderNatsConfig(const ServerConfig& c) {
       out << "  host: " << Quote(c.leaf_listen->host) << "\n";
       out << "  port: " << c.leaf_listen->port << "\n";
       if (!c.tls.empty()) WriteTls(out, c.tls, "  ");
-      out << "  authorization {\n    users: [\n";
-      for (const auto& l : c.leaves) {
-        out << "      { user: " << Quote(l.site) << ", password: " << Quote(l.password) << " }\n";
-      }
-      out << "    ]\n  }\n";
+      // No authorization block here: leaf logins are the users of the site accounts above.
     }
     if (c.remote) {
       out << "  remotes: [\n    {\n";
       out << "      url: " << Quote(RemoteUrlWithCredentials(*c.remote)) << "\n";
-      if (!c.remote->tls_ca_file.empty()) {
-        out << "      tls: { ca_file: " << Quote(c.remote->tls_ca_file) << " }\n";
+      out << "      account: " << Quote(kOwnAccount) << "\n";
+      const Remote& r = *c.remote;
+      if (!r.tls_ca_file.empty() || !r.tls_cert_file.empty()) {
+        out << "      tls: {\n";
+        if (!r.tls_ca_file.empty()) out << "        ca_file: " << Quote(r.tls_ca_file) << "\n";
+        if (!r.tls_cert_file.empty()) {
+          out << "        cert_file: " << Quote(r.tls_cert_file) << "\n";
+          out << "        key_file: " << Quote(r.tls_key_file) << "\n";
+        }
+        out << "      }\n";
       }
       out << "    }\n  ]\n";
     }

@@ -3,8 +3,8 @@
 // The configuration of the relay network's nats-server processes (shared/DESIGN.md "relay
 // network"): a hub near the controllers and a leaf node per site, leaves possibly chained into a
 // tree. RenderNatsConfig is the one encoder of nats-server's configuration format in hostplane:
-// every name is validated, every string quoted and escaped, and every user it writes has subject
-// permissions (shared/SECURITY.md rule 9):
+// every name is validated, every string quoted and escaped, and every client user it writes has
+// subject permissions (shared/SECURITY.md rule 9):
 //
 //   node X        publish   hp.ctl.tasks.X, hp.ctl.report.X, hp.ctl.hello.X (in its own name only)
 //                 subscribe hp.node.X.key, _INBOX.X.>        (the replies to its own requests)
@@ -13,11 +13,20 @@
 //
 // Nobody else has a client user, so only a controller can publish a node's key. A node's agent
 // makes its requests with the inbox prefix NodeInboxPrefix(X), so only X can read their replies.
-// Leaf links are authenticated per site (user = the site's name) on the parent's leafnode port.
 //
-// Passwords are generated (RandomHex) and written in plain text: nats-server can check bcrypt
-// hashes, but no library hostplane uses makes bcrypt. The configuration is therefore written
-// 0600 (docs/relay.md).
+// A server that sites connect to (the hub, or a site with chained sites below it) does not trust
+// its leaf links: every child site's leaf login is the only user of its own account
+// ("site-<name>"), and only the subjects of the nodes below that link cross between it and the
+// server's own account ("hp", where the controllers or the local nodes and the link to the parent
+// are): hp.node.X.key and _INBOX.X.> into the site's account, hp.ctl.{tasks,report,hello}.X out
+// of it. Whatever else a compromised site's server forwards stays in its account. (nats-server
+// 2.9 does not check what a leaf link publishes against its user's permissions, so permissions
+// alone would not do; docs/relay.md.) Leaf logins may only log in as leaf nodes, client users
+// only as clients.
+//
+// Every user has a bcrypt hash (common/passwd/bcrypt.h) in the configuration, never a password;
+// only the link to the parent carries this site's own leaf password (in its URL: nats-server
+// dials with it). The configuration is written 0600 all the same (docs/relay.md).
 
 #include <optional>
 #include <string>
@@ -45,14 +54,16 @@ struct TlsFiles {
 };
 
 struct NodeUser {
-  std::string node;  // protocol::CheckNodeName
-  std::string password;
+  std::string node;           // protocol::CheckNodeName
+  std::string password_hash;  // IsBcryptHash
 };
 
-// A child leaf allowed to connect to this server's leafnode port.
+// A child leaf allowed to connect to this server's leafnode port, and the nodes whose subjects
+// may cross its link: its own nodes and those of every site chained below it.
 struct LeafUser {
   std::string site;  // the node grammar
-  std::string password;
+  std::string password_hash;
+  std::vector<std::string> nodes;  // at least one
 };
 
 // This server's link to its parent (the hub, or another site's leaf).
@@ -61,10 +72,14 @@ struct Remote {
   std::string site;  // this site's name: the user it logs in as
   std::string password;
   std::string tls_ca_file;  // verify the parent's certificate with this CA (turns TLS on)
+  // This server's client certificate for the link, when the parent verifies leaf certificates
+  // (its TlsFiles::ca_file). Both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
-// One nats-server of the tree: the hub has controller_password and leaves; a site has a remote,
-// nodes, and (when others chain below it) a leaf listener with leaves.
+// One nats-server of the tree: the hub has controller_password_hash and leaves; a site has a
+// remote, nodes, and (when others chain below it) a leaf listener with leaves.
 struct ServerConfig {
   std::string server_name;  // unique in the tree; the node grammar
   Listen client;
@@ -72,7 +87,7 @@ struct ServerConfig {
   std::optional<Listen> leaf_listen;
   std::vector<LeafUser> leaves;  // needs leaf_listen
   std::optional<Remote> remote;
-  std::optional<std::string> controller_password;
+  std::optional<std::string> controller_password_hash;
   std::vector<NodeUser> nodes;
   TlsFiles tls;
 };
@@ -81,9 +96,14 @@ struct ServerConfig {
 // answered below it, and X's user may subscribe below it only.
 std::string NodeInboxPrefix(const std::string& node);
 
+// The account of a server's own users and its link to the parent, and that of a child site.
+inline constexpr const char* kOwnAccount = "hp";
+std::string SiteAccount(const std::string& site);  // "site-<site>"
+
 // The configuration text. Errors: kInvalid with fields (server_name, client.port, nodes[1].node,
-// remote.url, ...) mapped to codes such as node.invalid, relay.port, relay.host, relay.url,
-// relay.duplicate, relay.password, relay.path, relay.empty, relay.tls.
+// leaves[0].nodes[2], remote.url, ...) mapped to codes such as node.invalid, relay.port,
+// relay.host, relay.url, relay.duplicate (a user or a node named twice anywhere in the
+// configuration), relay.password, relay.hash, relay.path, relay.empty, relay.tls.
 [[nodiscard]] Result<std::string> RenderNatsConfig(const ServerConfig& config);
 
 // The URL a leaf dials: "nats-leaf://HOST:PORT" with "site:password@" inserted. url and site must

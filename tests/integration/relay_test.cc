@@ -4,21 +4,27 @@
 // link, and that the per-node permissions keep a node away from another node's keys and from the
 // replies to another node's requests.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <thread>
 
 #include "common/nats/nats_bus.h"
+#include "common/passwd/bcrypt.h"
 #include "test_support.h"
 
 namespace hostplane::testing {
@@ -62,11 +68,66 @@ struct Inbox {
   }
 };
 
-// The hub and the leaf of site "lon", configured by the real binary, in a temporary prefix with
-// ports 25000 + 10 * slot (a flock'ed slot).
-class RelayTree {
+// A TCP connection to 127.0.0.1:port that sends and receives protocol text as it is: it stands for
+// a client or a patched server that does not follow the rules (no NATS library would send what
+// the tests need it to send).
+class RawConnection {
  public:
-  RelayTree() {
+  explicit RawConnection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool Send(const std::string& text) {
+    return fd_ >= 0 &&
+           ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+  }
+  // Everything received until `until` appears in it `times` times, the peer closes, or `wait`
+  // passes.
+  std::string ReceiveUntil(const std::string& until, std::chrono::milliseconds wait,
+                           int times = 1) {
+    auto count = [&] {
+      int n = 0;
+      for (size_t at = received_.find(until); at != std::string::npos;
+           at = received_.find(until, at + 1)) {
+        ++n;
+      }
+      return n;
+    };
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (fd_ >= 0 && count() < times && std::chrono::steady_clock::now() < deadline) {
+      timeval tv{0, 50000};
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n == 0) break;
+      if (n > 0) received_.append(buf, static_cast<size_t>(n));
+    }
+    return received_;
+  }
+
+ private:
+  int fd_ = -1;
+  std::string received_;
+};
+
+// A temporary prefix for nats-server processes configured by the real binary, with ports
+// 25000 + 10 * slot (a flock'ed slot, so that test binaries running at once do not collide).
+class ServerPrefix {
+ public:
+  ServerPrefix() {
     char tmpl[] = "/tmp/hprelay.XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) {
       setup_ = Fail(Error::FromErrno("mkdtemp", errno));
@@ -85,10 +146,10 @@ class RelayTree {
     }
     if (slot_fd_ < 0) setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-relay-slot.*"));
   }
-  ~RelayTree() {
-    chained_.reset();
-    leaf_.reset();
-    hub_.reset();
+  ServerPrefix(const ServerPrefix&) = delete;
+  ServerPrefix& operator=(const ServerPrefix&) = delete;
+  virtual ~ServerPrefix() {
+    while (!servers_.empty()) servers_.pop_back();  // children before their parents
     if (!prefix_.empty() && std::getenv("HOSTPLANE_KEEP_TEST_PREFIX") == nullptr) {
       std::error_code ec;
       std::filesystem::remove_all(prefix_, ec);
@@ -96,11 +157,77 @@ class RelayTree {
     if (slot_fd_ >= 0) ::close(slot_fd_);
   }
 
+  // The log of every server started, by name.
+  std::string Logs() const {
+    std::string out;
+    for (const auto& name : log_names_) {
+      out += "--- " + name + ":\n" + ReadFileText(prefix_ + "/" + name + ".log");
+    }
+    return out;
+  }
+
+ protected:
+  Status Hostplane(std::vector<std::string> args) {
+    args.insert(args.begin(), HOSTPLANE_BIN);
+    PosixCommandRunner runner({HOSTPLANE_BIN});
+    Command command;
+    command.argv = args;
+    auto out = runner.Run(command);
+    if (!out) return Fail(out.error());
+    if (!out->ok()) {
+      return Fail(Error::Internal("hostplane " + args[1] + " " + args[2] + " " + args[3] +
+                                  " exited " + std::to_string(out->exit_code) + ":\n" + out->err));
+    }
+    return Ok();
+  }
+
+  // Starts nats-server -c conf (log <prefix>/<name>.log) and waits until port answers.
+  Status StartServer(const std::string& name, const std::string& conf, int port) {
+    auto binary = FindProgram("nats-server");
+    if (!binary) return Fail(Error::NotFound("nats-server is not installed"));
+    log_names_.push_back(name);
+    auto child = ChildProcess::Start({*binary, "-c", conf}, prefix_ + "/" + name + ".log");
+    if (!child) return Fail(child.error());
+    servers_.push_back(std::move(*child));
+    ChildProcess& process = servers_.back();
+    auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!process.Running()) return Fail(Error::Unavailable("nats-server exited:\n" + Logs()));
+      NatsOptions probe;
+      probe.servers = {"nats://127.0.0.1:" + std::to_string(port)};
+      probe.connect_timeout = 200ms;
+      // Refused (no credentials, or kInvalid: plain text on a TLS-only port) means it listens;
+      // unavailable means not yet.
+      auto bus = ConnectNatsBus(probe);
+      if (bus || bus.error().code == ErrorCode::kUnauthorized ||
+          bus.error().code == ErrorCode::kInvalid) {
+        return Ok();
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return Fail(Error::Timeout("nats-server did not listen on " + std::to_string(port)));
+  }
+
+  Status setup_;
+  std::string prefix_;
+  int base_port_ = 0;
+
+ private:
+  int slot_fd_ = -1;
+  std::deque<ChildProcess> servers_;
+  std::vector<std::string> log_names_;
+};
+
+// The hub, the leaf of site "lon" (nodes web1 and web2), the leaf of site "fra" chained below
+// lon (web3), the leaf of site "ams" (db1, enrolled with its hash only), and a compromised lon.
+class RelayTree : public ServerPrefix {
+ public:
   Status Start() {
     HP_TRY(setup_);
-    HP_TRY(Hostplane({"relay", "config", "hub", "--out", hub_dir(), "--listen", "127.0.0.1",
-                      "--port", std::to_string(hub_port()), "--leaf-port",
-                      std::to_string(hub_leaf_port()), "--site", "lon"}));
+    HP_TRY(
+        Hostplane({"relay", "config", "hub", "--out", hub_dir(), "--listen", "127.0.0.1", "--port",
+                   std::to_string(hub_port()), "--leaf-port", std::to_string(hub_leaf_port()),
+                   "--site", "lon:web1,web2,web3", "--site", "ams:db1"}));
     HP_TRY(Hostplane({"relay",
                       "config",
                       "site",
@@ -120,7 +247,7 @@ class RelayTree {
                       "--leaf-port",
                       std::to_string(leaf_leaf_port()),
                       "--site",
-                      "fra",
+                      "fra:web3",
                       "--out",
                       site_dir()}));
     // fra hangs below lon, not below the hub.
@@ -129,21 +256,64 @@ class RelayTree {
                       "--leaf-password-file", site_dir() + "/leaf-fra.password", "--listen",
                       "127.0.0.1", "--port", std::to_string(chained_port()), "--node", "web3",
                       "--out", chained_dir()}));
+    // ams's node db1 is enrolled: the controller gave its hash, the password stays with db1.
+    auto db1_hash = BcryptHash(kDb1Password, 4);
+    HP_TRY(db1_hash);
+    std::filesystem::create_directories(ams_dir());
+    std::ofstream(ams_dir() + "/users.json")
+        << R"({"site":"ams","nodes":[{"node":"db1","password_hash":")" << *db1_hash << "\"}]}";
+    HP_TRY(Hostplane({"relay", "config", "site", "ams", "--hub",
+                      "nats-leaf://127.0.0.1:" + std::to_string(hub_leaf_port()),
+                      "--leaf-password-file", hub_dir() + "/leaf-ams.password", "--listen",
+                      "127.0.0.1", "--port", std::to_string(ams_port()), "--users-file",
+                      ams_dir() + "/users.json", "--out", ams_dir()}));
+    if (std::filesystem::exists(ams_dir() + "/node-db1.password")) {
+      return Fail(Error::Internal("a password file was written for the enrolled node db1"));
+    }
+    // The configurations hold hashes, never the passwords handed out (lon.conf has its own
+    // leaf password, in the URL it dials).
+    std::string confs =
+        ReadFileText(hub_dir() + "/hub.conf") + ReadFileText(site_dir() + "/lon.conf");
+    for (const std::string& f :
+         {hub_dir() + "/controller.password", site_dir() + "/node-web1.password",
+          site_dir() + "/leaf-fra.password"}) {
+      if (confs.find(ReadPassword(f)) != std::string::npos) {
+        return Fail(Error::Internal("the password of " + f + " is in a configuration"));
+      }
+    }
+    if (ReadFileText(hub_dir() + "/hub.conf").find(LeafPassword("lon")) != std::string::npos) {
+      return Fail(Error::Internal("lon's leaf password is in hub.conf"));
+    }
+    // A compromised site lon: a nats-server of the attacker's own configuration (a client user
+    // without any permissions) that logs in on the hub with lon's leaf password.
+    std::ofstream(prefix_ + "/evil.conf")
+        << "server_name: \"lon-evil\"\nhost: \"127.0.0.1\"\nport: " << evil_port()
+        << "\nauthorization { users: [ { user: \"admin\", password: \"adminpw\" } ] }\n"
+        << "leafnodes { remotes: [ { url: \"nats-leaf://lon:"
+        << ReadPassword(hub_dir() + "/leaf-lon.password") << "@127.0.0.1:" << hub_leaf_port()
+        << "\" } ] }\n";
     for (const std::string& f : {hub_dir() + "/hub.conf", hub_dir() + "/controller.password",
-                                 site_dir() + "/lon.conf", site_dir() + "/node-web1.password"}) {
+                                 hub_dir() + "/controller.bcrypt", site_dir() + "/lon.conf",
+                                 site_dir() + "/node-web1.password"}) {
       auto mode = std::filesystem::status(f).permissions();
       if (mode != (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)) {
         return Fail(Error::Internal(f + " is not mode 0600"));
       }
     }
-    HP_TRY(StartServer(hub_, hub_dir() + "/hub.conf", hub_port(), prefix_ + "/hub.log"));
-    HP_TRY(StartServer(leaf_, site_dir() + "/lon.conf", leaf_port(), prefix_ + "/leaf.log"));
-    return StartServer(chained_, chained_dir() + "/fra.conf", chained_port(),
-                       prefix_ + "/chained.log");
+    HP_TRY(StartServer("hub", hub_dir() + "/hub.conf", hub_port()));
+    HP_TRY(StartServer("lon", site_dir() + "/lon.conf", leaf_port()));
+    HP_TRY(StartServer("fra", chained_dir() + "/fra.conf", chained_port()));
+    HP_TRY(StartServer("ams", ams_dir() + "/ams.conf", ams_port()));
+    return StartServer("compromised-lon", prefix_ + "/evil.conf", evil_port());
   }
+
+  static constexpr const char* kDb1Password = "db1-enrolled-password-0123456789";
 
   std::string ControllerPassword() const {
     return ReadPassword(hub_dir() + "/controller.password");
+  }
+  std::string LeafPassword(const std::string& site) const {
+    return ReadPassword(hub_dir() + "/leaf-" + site + ".password");
   }
   std::string NodePassword(const std::string& node) const {
     return ReadPassword(site_dir() + "/node-" + node + ".password");
@@ -156,11 +326,27 @@ class RelayTree {
   Result<std::unique_ptr<Bus>> ConnectNode(const std::string& node,
                                            std::optional<std::string> inbox_prefix = {}) {
     std::string prefix = inbox_prefix.value_or("_INBOX." + node);
+    if (node == "db1") return Connect(ams_port(), node, kDb1Password, prefix);
     if (node == "web3") {
       return Connect(chained_port(), node, ReadPassword(chained_dir() + "/node-web3.password"),
                      prefix);
     }
     return Connect(leaf_port(), node, NodePassword(node), prefix);
+  }
+  // A client of the compromised site's server, asking with inbox_prefix.
+  // A leaf connection to the hub that logs in as site lon and then speaks the leafnode protocol
+  // by hand, as a patched nats-server would: it may send anything.
+  std::unique_ptr<RawConnection> RawLeafAsLon() {
+    auto raw = std::make_unique<RawConnection>(hub_leaf_port());
+    nlohmann::json connect = {{"version", "2.9.10"},         {"user", "lon"},
+                              {"pass", LeafPassword("lon")}, {"tls_required", false},
+                              {"name", "raw-lon"},           {"headers", true}};
+    raw->ReceiveUntil("\r\n", 2s);  // INFO
+    raw->Send("CONNECT " + connect.dump() + "\r\nPING\r\n");
+    return raw;
+  }
+  Result<std::unique_ptr<Bus>> ConnectEvil(const std::string& inbox_prefix) {
+    return Connect(evil_port(), "admin", "adminpw", inbox_prefix);
   }
   // hub: the hub's client port, else the leaf's.
   Result<std::unique_ptr<Bus>> ConnectAs(bool hub, const std::string& user,
@@ -179,12 +365,6 @@ class RelayTree {
     return ConnectNatsBus(o);
   }
 
-  std::string Logs() const {
-    return "--- hub:\n" + ReadFileText(prefix_ + "/hub.log") + "--- leaf:\n" +
-           ReadFileText(prefix_ + "/leaf.log") + "--- chained leaf:\n" +
-           ReadFileText(prefix_ + "/chained.log");
-  }
-
  private:
   std::string hub_dir() const { return prefix_ + "/hub"; }
   std::string site_dir() const { return prefix_ + "/site"; }
@@ -194,49 +374,9 @@ class RelayTree {
   int leaf_leaf_port() const { return base_port_ + 3; }
   int chained_port() const { return base_port_ + 4; }
   std::string chained_dir() const { return prefix_ + "/chained"; }
-
-  Status Hostplane(std::vector<std::string> args) {
-    args.insert(args.begin(), HOSTPLANE_BIN);
-    PosixCommandRunner runner({HOSTPLANE_BIN});
-    Command command;
-    command.argv = args;
-    auto out = runner.Run(command);
-    if (!out) return Fail(out.error());
-    if (!out->ok()) {
-      return Fail(Error::Internal("hostplane " + args[1] + " " + args[2] + " " + args[3] +
-                                  " exited " + std::to_string(out->exit_code) + ":\n" + out->err));
-    }
-    return Ok();
-  }
-
-  Status StartServer(std::optional<ChildProcess>& process, const std::string& conf, int port,
-                     const std::string& log) {
-    auto binary = FindProgram("nats-server");
-    if (!binary) return Fail(Error::NotFound("nats-server is not installed"));
-    auto child = ChildProcess::Start({*binary, "-c", conf}, log);
-    if (!child) return Fail(child.error());
-    process.emplace(std::move(*child));
-    auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!process->Running()) return Fail(Error::Unavailable("nats-server exited:\n" + Logs()));
-      NatsOptions probe;
-      probe.servers = {"nats://127.0.0.1:" + std::to_string(port)};
-      probe.connect_timeout = 200ms;
-      // Refused (no credentials) means it listens; unavailable means not yet.
-      auto bus = ConnectNatsBus(probe);
-      if (bus || bus.error().code == ErrorCode::kUnauthorized) return Ok();
-      std::this_thread::sleep_for(10ms);
-    }
-    return Fail(Error::Timeout("nats-server did not listen on " + std::to_string(port)));
-  }
-
-  Status setup_;
-  std::string prefix_;
-  int slot_fd_ = -1;
-  int base_port_ = 0;
-  std::optional<ChildProcess> hub_;
-  std::optional<ChildProcess> leaf_;
-  std::optional<ChildProcess> chained_;
+  int ams_port() const { return base_port_ + 5; }
+  int evil_port() const { return base_port_ + 6; }
+  std::string ams_dir() const { return prefix_ + "/ams"; }
 };
 
 class RelayTest : public ::testing::Test {
@@ -459,6 +599,124 @@ TEST_F(RelayTest, ANodeCannotReadTheRepliesToAnotherNode) {
   EXPECT_EQ(lost.error().code, ErrorCode::kTimeout) << lost.error().message;
 }
 
+// Site lon's server is compromised (its own configuration, a client without permissions, logged
+// in on the hub with lon's leaf password). The hub keeps it to lon's nodes: its keys and
+// requests for db1 at site ams never arrive, it cannot read db1's keys or replies, while the
+// controller's keys still reach db1, db1's requests are answered, and lon's own node web1 can
+// still be spoken for through the link.
+TEST_F(RelayTest, ACompromisedSiteCannotReachAnotherSitesNodes) {
+  auto controller = tree_->ConnectController();
+  ASSERT_READY(controller);
+  std::mutex mu;
+  std::vector<std::string> seen;  // "<subject> <data>" of every request the controller got
+  auto answer = (*controller)->Subscribe("hp.ctl.*.*", "hp.controllers", [&](const BusMessage& m) {
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(m.subject + " " + m.data);
+    }
+    if (!m.reply.empty()) (void)(*controller)->Publish(m.reply, "bundle for " + m.data);
+  });
+  ASSERT_READY(answer);
+  auto db1 = tree_->ConnectNode("db1");
+  ASSERT_READY(db1);
+  Inbox db1_keys;
+  auto db1_sub = (*db1)->Subscribe("hp.node.db1.key", "", db1_keys.Handler());
+  ASSERT_READY(db1_sub);
+  ASSERT_TRUE(PublishUntilReceived(**controller, "hp.node.db1.key", "ready", db1_keys))
+      << tree_->Logs();
+  auto own = RequestUntilAnswered(**db1, "db1", "db1 before");
+  ASSERT_OK(own);
+  EXPECT_EQ(*own, "bundle for db1 before");
+
+  // The compromised link works for lon's own nodes.
+  auto evil_web1 = tree_->ConnectEvil("_INBOX.web1");
+  ASSERT_READY(evil_web1);
+  auto as_web1 = RequestUntilAnswered(**evil_web1, "web1", "via evil");
+  ASSERT_OK(as_web1);
+  EXPECT_EQ(*as_web1, "bundle for via evil");
+
+  auto evil = tree_->ConnectEvil("_INBOX.db1");
+  ASSERT_READY(evil);
+  Inbox stolen;
+  auto s1 = (*evil)->Subscribe("hp.node.db1.key", "", stolen.Handler());
+  ASSERT_READY(s1);
+  auto s2 = (*evil)->Subscribe("_INBOX.db1.>", "", stolen.Handler());
+  ASSERT_READY(s2);
+  auto s3 = (*evil)->Subscribe("hp.ctl.>", "", stolen.Handler());
+  ASSERT_READY(s3);
+  for (int i = 0; i < 5; ++i) ASSERT_OK((*evil)->Publish("hp.node.db1.key", "forged"));
+  for (const char* subject : {"hp.ctl.tasks.db1", "hp.ctl.report.db1", "hp.ctl.hello.db1"}) {
+    auto asked = (*evil)->Request(subject, "forged request", 300ms);
+    EXPECT_FALSE(asked) << subject;
+  }
+  // Round trips through the compromised link: everything forged before has been handled.
+  ASSERT_OK(RequestUntilAnswered(**evil_web1, "web1", "via evil after"));
+  ASSERT_TRUE(PublishUntilReceived(**controller, "hp.node.db1.key", "marker", db1_keys));
+  auto after = RequestUntilAnswered(**db1, "db1", "db1 after");
+  ASSERT_OK(after);
+  EXPECT_EQ(*after, "bundle for db1 after");
+  ASSERT_OK(RequestUntilAnswered(**evil_web1, "web1", "via evil last"));
+
+  EXPECT_EQ(db1_keys.Count("forged"), 0);
+  // The compromised server hears its own forgeries; nothing of db1's or the controller's.
+  for (const char* data : {"ready", "marker", "db1 after", "bundle for db1 after"}) {
+    EXPECT_EQ(stolen.Count(data), 0) << data;
+  }
+  std::lock_guard lock(mu);
+  for (const auto& s : seen) {
+    EXPECT_EQ(s.find("forged"), std::string::npos) << s;
+  }
+}
+
+// The same against a site server that ignores every rule (the leafnode protocol spoken by hand
+// with lon's leaf login): it subscribes to db1's key, inbox and the controllers' requests, and
+// sends a key for db1 and requests in db1's name. The hub keeps all of it in lon's account.
+TEST_F(RelayTest, ARawLeafConnectionIsKeptToItsSite) {
+  auto controller = tree_->ConnectController();
+  ASSERT_READY(controller);
+  std::mutex mu;
+  std::vector<std::string> seen;
+  auto answer = (*controller)->Subscribe("hp.ctl.*.*", "hp.controllers", [&](const BusMessage& m) {
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(m.subject + " " + m.data);
+    }
+    if (!m.reply.empty()) (void)(*controller)->Publish(m.reply, "bundle for " + m.data);
+  });
+  ASSERT_READY(answer);
+  auto db1 = tree_->ConnectNode("db1");
+  ASSERT_READY(db1);
+  Inbox db1_keys;
+  auto db1_sub = (*db1)->Subscribe("hp.node.db1.key", "", db1_keys.Handler());
+  ASSERT_READY(db1_sub);
+  ASSERT_TRUE(PublishUntilReceived(**controller, "hp.node.db1.key", "ready", db1_keys))
+      << tree_->Logs();
+
+  auto raw = tree_->RawLeafAsLon();
+  ASSERT_NE(raw->ReceiveUntil("PONG", 5s).find("PONG"), std::string::npos) << tree_->Logs();
+  ASSERT_TRUE(raw->Send("LS+ hp.node.db1.key\r\nLS+ _INBOX.db1.>\r\nLS+ hp.ctl.>\r\nLS+ >\r\n"));
+  ASSERT_TRUE(
+      raw->Send("LMSG hp.node.db1.key 6\r\nforged\r\n"
+                "LMSG hp.ctl.tasks.db1 + _INBOX.db1.raw 6\r\nforged\r\n"
+                "LMSG hp.ctl.report.db1 6\r\nforged\r\nPING\r\n"));
+  // The hub answers the second PING once it has handled everything sent before it.
+  std::string got = raw->ReceiveUntil("PONG\r\n", 5s, /*times=*/2);
+  ASSERT_NE(got.find("PONG\r\n", got.find("PONG\r\n") + 1), std::string::npos) << got;
+
+  ASSERT_TRUE(PublishUntilReceived(**controller, "hp.node.db1.key", "marker", db1_keys));
+  auto after = RequestUntilAnswered(**db1, "db1", "db1 after");
+  ASSERT_OK(after);
+  EXPECT_EQ(*after, "bundle for db1 after");
+  got = raw->ReceiveUntil("never", 300ms);
+  EXPECT_EQ(db1_keys.Count("forged"), 0);
+  for (const char* data : {"marker", "db1 after"}) {
+    EXPECT_EQ(got.find(data), std::string::npos) << data << " reached the raw leaf:\n" << got;
+  }
+  std::lock_guard lock(mu);
+  for (const auto& s : seen) EXPECT_EQ(s.find("forged"), std::string::npos) << s;
+  EXPECT_NE(std::find(seen.begin(), seen.end(), "hp.ctl.tasks.db1 db1 after"), seen.end());
+}
+
 // Only the right password of the right user gets in, on the leaf and on the hub.
 TEST_F(RelayTest, WrongCredentialsAreRefused) {
   struct Case {
@@ -480,6 +738,7 @@ TEST_F(RelayTest, WrongCredentialsAreRefused) {
       {"the controller on the hub", true, "_controller", controller, true},
       {"a wrong controller password", true, "_controller", web1, false},
       {"a node on the hub", true, "web1", web1, false},
+      {"a site's leaf login as a client", true, "lon", tree_->LeafPassword("lon"), false},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -487,6 +746,232 @@ TEST_F(RelayTest, WrongCredentialsAreRefused) {
     EXPECT_EQ(bus.has_value(), c.ok);
     if (!c.ok && !bus) {
       EXPECT_EQ(bus.error().code, ErrorCode::kUnauthorized) << bus.error().message;
+    }
+  }
+}
+
+// The same tree with TLS on every listener and link, and client certificates required: a hub and
+// site lon (web1). A test CA, made here with the openssl binary, signs the servers' certificate
+// (SAN 127.0.0.1) and one client certificate used by the controller, the leaf link and web1.
+// Another CA stands for "a client that does not know ours".
+class TlsTree : public ServerPrefix {
+ public:
+  Status Start() {
+    HP_TRY(setup_);
+    HP_TRY(MakePki());
+    HP_TRY(
+        Hostplane({"relay", "config", "hub", "--out", prefix_ + "/hub", "--listen", "127.0.0.1",
+                   "--port", std::to_string(hub_port()), "--leaf-port",
+                   std::to_string(hub_leaf_port()), "--site", "lon:web1", "--tls-cert",
+                   pki("server.pem"), "--tls-key", pki("server.key"), "--tls-ca", pki("ca.pem")}));
+    HP_TRY(Hostplane({"relay",
+                      "config",
+                      "site",
+                      "lon",
+                      "--hub",
+                      "tls://127.0.0.1:" + std::to_string(hub_leaf_port()),
+                      "--hub-tls-ca",
+                      pki("ca.pem"),
+                      "--hub-tls-cert",
+                      pki("client.pem"),
+                      "--hub-tls-key",
+                      pki("client.key"),
+                      "--leaf-password-file",
+                      prefix_ + "/hub/leaf-lon.password",
+                      "--listen",
+                      "127.0.0.1",
+                      "--port",
+                      std::to_string(leaf_port()),
+                      "--node",
+                      "web1",
+                      "--tls-cert",
+                      pki("server.pem"),
+                      "--tls-key",
+                      pki("server.key"),
+                      "--tls-ca",
+                      pki("ca.pem"),
+                      "--out",
+                      prefix_ + "/lon"}));
+    HP_TRY(StartServer("hub", prefix_ + "/hub/hub.conf", hub_port()));
+    return StartServer("lon", prefix_ + "/lon/lon.conf", leaf_port());
+  }
+
+  // kPlain: a nats:// URL and no TLS options (cnats then tries TLS with the system's CAs).
+  enum class Client { kTls, kPlain, kOtherCa, kNoClientCert };
+
+  // Speaks the client protocol in plain text to the hub (hub) or the leaf: connects with the
+  // right credentials and pings. Returns what the server answered to the ping ("" when it closed
+  // the connection or said nothing within a second), and the INFO line in *info.
+  std::string PlainTextPing(bool hub, std::string* info) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return "socket failed";
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(hub ? hub_port() : leaf_port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string got;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      char buf[4096];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n > 0) *info = std::string(buf, static_cast<size_t>(n));
+      nlohmann::json connect = {{"verbose", false},
+                                {"user", hub ? "_controller" : "web1"},
+                                {"pass", ReadPassword(hub ? prefix_ + "/hub/controller.password"
+                                                          : prefix_ + "/lon/node-web1.password")}};
+      std::string hello = "CONNECT " + connect.dump() + "\r\nPING\r\n";
+      if (::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) > 0) {
+        while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<size_t>(n));
+      }
+    }
+    ::close(fd);
+    return got;
+  }
+
+  // The controller on the hub (hub) or web1 on lon's leaf, connecting as `how`.
+  Result<std::unique_ptr<Bus>> Connect(bool hub, Client how) {
+    NatsOptions o;
+    int port = hub ? hub_port() : leaf_port();
+    o.servers = {std::string(how == Client::kPlain ? "nats" : "tls") +
+                 "://127.0.0.1:" + std::to_string(port)};
+    o.name = hub ? "relay-tls-controller" : "relay-tls-web1";
+    o.user = hub ? "_controller" : "web1";
+    o.password = ReadPassword(hub ? prefix_ + "/hub/controller.password"
+                                  : prefix_ + "/lon/node-web1.password");
+    o.inbox_prefix = hub ? "" : "_INBOX.web1";
+    o.connect_timeout = 2s;
+    if (how != Client::kPlain)
+      o.tls_ca_file = pki(how == Client::kOtherCa ? "other-ca.pem" : "ca.pem");
+    if (how != Client::kPlain && how != Client::kNoClientCert) {
+      o.tls_cert_file = pki("client.pem");
+      o.tls_key_file = pki("client.key");
+    }
+    return ConnectNatsBus(o);
+  }
+
+ private:
+  int hub_port() const { return base_port_ + 7; }
+  int hub_leaf_port() const { return base_port_ + 8; }
+  int leaf_port() const { return base_port_ + 9; }
+  std::string pki(const std::string& file) const { return prefix_ + "/pki/" + file; }
+
+  Status Openssl(std::vector<std::string> args) {
+    auto binary = FindProgram("openssl");
+    if (!binary) return Fail(Error::NotFound("openssl is not installed"));
+    args.insert(args.begin(), *binary);
+    PosixCommandRunner runner({*binary});
+    Command command;
+    command.argv = args;
+    auto out = runner.Run(command);
+    if (!out) return Fail(out.error());
+    if (!out->ok()) return Fail(Error::Internal("openssl " + args[1] + ": " + out->err));
+    return Ok();
+  }
+
+  Status MakeCa(const std::string& name) {
+    return Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", pki(name + ".key"), "-out", pki(name + ".pem"), "-days",
+                    "2", "-subj", "/CN=hostplane test " + name});
+  }
+
+  Status MakeCert(const std::string& name, const std::string& cn, const std::string& ext) {
+    std::ofstream(pki(name + ".ext")) << ext;
+    HP_TRY(Openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", pki(name + ".key"), "-out", pki(name + ".csr"), "-subj",
+                    "/CN=" + cn}));
+    return Openssl({"x509", "-req", "-in", pki(name + ".csr"), "-CA", pki("ca.pem"), "-CAkey",
+                    pki("ca.key"), "-CAcreateserial", "-days", "2", "-out", pki(name + ".pem"),
+                    "-extfile", pki(name + ".ext")});
+  }
+
+  Status MakePki() {
+    std::filesystem::create_directories(prefix_ + "/pki");
+    HP_TRY(MakeCa("ca"));
+    HP_TRY(MakeCa("other-ca"));
+    HP_TRY(MakeCert("server", "127.0.0.1",
+                    "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n"));
+    return MakeCert("client", "hostplane-client", "extendedKeyUsage=clientAuth\n");
+  }
+};
+
+class RelayTlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tree_ = new TlsTree();
+    start_ = tree_->Start();
+  }
+  static void TearDownTestSuite() {
+    delete tree_;
+    tree_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(start_) << start_.error().message << "\n" << (tree_ ? tree_->Logs() : "");
+  }
+  static inline TlsTree* tree_ = nullptr;
+  static inline Status start_;
+};
+
+// Over TLS with client certificates: web1's request crosses the leaf link to the controller on the
+// hub and is answered, and the controller's key reaches web1.
+TEST_F(RelayTlsTest, RequestsAndKeysCrossTheTreeOverTls) {
+  auto controller = tree_->Connect(/*hub=*/true, TlsTree::Client::kTls);
+  ASSERT_READY(controller);
+  auto sub = (*controller)->Subscribe("hp.ctl.tasks.*", "hp.controllers", [&](const BusMessage& m) {
+    (void)(*controller)->Publish(m.reply, "bundle for " + m.data);
+  });
+  ASSERT_READY(sub);
+  auto web1 = tree_->Connect(/*hub=*/false, TlsTree::Client::kTls);
+  ASSERT_READY(web1);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  Result<std::string> reply = Fail(Error::Timeout("no attempt"));
+  while (!reply && std::chrono::steady_clock::now() < deadline) {
+    reply = (*web1)->Request("hp.ctl.tasks.web1", "web1", 500ms);
+  }
+  ASSERT_TRUE(reply) << reply.error().message << "\n" << tree_->Logs();
+  EXPECT_EQ(*reply, "bundle for web1");
+
+  Inbox keys;
+  auto key_sub = (*web1)->Subscribe("hp.node.web1.key", "", keys.Handler());
+  ASSERT_READY(key_sub);
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while (keys.Count("rev 1") == 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_OK((*controller)->Publish("hp.node.web1.key", "rev 1"));
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_GT(keys.Count("rev 1"), 0) << tree_->Logs();
+}
+
+// A client that speaks plain text with the right password gets no PONG: the servers require TLS.
+TEST_F(RelayTlsTest, PlainTextIsRefused) {
+  for (bool hub : {true, false}) {
+    SCOPED_TRACE(hub ? "hub" : "leaf");
+    std::string info;
+    std::string answer = tree_->PlainTextPing(hub, &info);
+    EXPECT_NE(info.find("\"tls_required\":true"), std::string::npos) << info;
+    EXPECT_EQ(answer.find("PONG"), std::string::npos) << answer;
+  }
+}
+
+// Plain text, a client that does not trust the test CA, and a client without a certificate are
+// all refused, on the hub and on the leaf; the right client gets in on both.
+TEST_F(RelayTlsTest, ClientsWithoutTheRightTlsAreRefused) {
+  struct Case {
+    const char* name;
+    TlsTree::Client how;
+    bool ok;
+  };
+  const Case cases[] = {
+      {"TLS, the CA and a client certificate", TlsTree::Client::kTls, true},
+      {"plain nats://", TlsTree::Client::kPlain, false},
+      {"another CA", TlsTree::Client::kOtherCa, false},
+      {"no client certificate", TlsTree::Client::kNoClientCert, false},
+  };
+  for (bool hub : {true, false}) {
+    for (const auto& c : cases) {
+      SCOPED_TRACE(std::string(c.name) + (hub ? " on the hub" : " on the leaf"));
+      auto bus = tree_->Connect(hub, c.how);
+      EXPECT_EQ(bus.has_value(), c.ok) << (bus ? "" : bus.error().message);
     }
   }
 }
