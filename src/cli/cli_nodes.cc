@@ -93,7 +93,9 @@ int Empty(State& s, bool lost) {
   std::vector<std::string> unrecoverable;
   json steps = json::array();
   for (;;) {
-    auto r = client.Post(path, json{{"batch", s.batch}});
+    json request = {{"batch", s.batch}};
+    if (!s.role.empty()) request["role"] = s.role;
+    auto r = client.Post(path, request);
     if (int code = Check(r, s)) return code;
     const json& body = r->body;
     const auto step_moved = body.value("moved", json::array());
@@ -134,7 +136,8 @@ int Empty(State& s, bool lost) {
       for (const auto& u : unrecoverable) s.io.out << "  - " << u << "\n";
     }
   } else {
-    s.io.out << "node " << s.name << " is drained: " << moved
+    s.io.out << "node " << s.name << (s.role.empty() ? "" : " no longer serves " + s.role)
+             << (s.role.empty() ? " is drained: " : ": ") << moved
              << " customers moved; its configuration is removed (files stay on the server).\n";
   }
   return kExitOk;
@@ -173,8 +176,11 @@ void AddNodeCommands(CLI::App& app, const std::shared_ptr<State>& s) {
   c->add_option("NAME", s->name)->required();
   c = Verb(node, "token", "Issue a new join token (revokes unused ones)", s, NodeToken);
   c->add_option("NAME", s->name)->required();
-  c = Verb(node, "drain", "Move everything off a reachable node, then empty it", s, NodeDrain);
+  c = Verb(node, "drain", "Move everything (or one role) off a reachable node, then empty it", s,
+           NodeDrain);
   c->add_option("NAME", s->name)->required();
+  c->add_option("--role", s->role, "Only this role leaves the node (it keeps the others)")
+      ->check(CLI::IsMember({"web", "mail", "dns", "ftp", "db"}));
   c->add_option("--batch", s->batch, "Customers moved per step")
       ->check(CLI::Range(int64_t{1}, int64_t{1000}))
       ->capture_default_str();

@@ -46,7 +46,7 @@ struct State {
   bool password_stdin = false, remove_content = false, wait = false;
   // Nodes.
   std::vector<std::string> roles;
-  std::string site, group, ipv4, ipv6;
+  std::string site, group, ipv4, ipv6, role;
   int64_t capacity = 0, batch = 50;
 
   const Clock& clock() const { return io.clock ? *io.clock : system_clock; }

@@ -94,17 +94,20 @@ Result<ApiReply> ApiServer::Join(const ApiCall& call) {
 
 Result<ApiReply> ApiServer::Drain(const ApiCall& call, bool lost) {
   int64_t batch = 50;
+  std::string role;
   if (!call.req.body.empty()) {
     auto body = ParseJsonObject(call.req.body);
     if (!body) return Fail(body.error());
     BodyReader r(*body);
     auto b = r.Integer("batch", Presence::kOptional);
+    auto ro = r.String("role", Presence::kOptional);
     HP_TRY(r.Finish());
     if (b) batch = *b;
+    role = ro.value_or("");
   }
   // DrainNode checks the range; anything beyond an int is out of it too.
   const int checked = static_cast<int>(std::clamp<int64_t>(batch, -1, 1'000'000));
-  auto step = service_.DrainNode(call.actor, call.path.at("name"), checked, lost);
+  auto step = service_.DrainNode(call.actor, call.path.at("name"), checked, lost, role);
   if (!step) return Fail(step.error());
   json tasks = json::array();
   for (const auto& t : step->tasks) tasks.push_back(ToJson(t));

@@ -57,12 +57,24 @@ std::string RandomSecret(size_t bytes) {
 // The part of a token that is stored hashed: everything (prefix, secret and fingerprint).
 std::string TokenHash(const std::string& token) { return HashApiToken(token); }
 
-// The role whose nodes serve a resource kind.
+const std::set<std::string> kAllRoles = {"web", "mail", "dns", "ftp", "db"};
+
+// The role whose nodes serve a kind of object (resource kinds, and the "site" and "account" of
+// task object keys).
 const char* RoleOfKind(const std::string& kind) {
   if (kind == kMailDomain || kind == kMailbox || kind == kForwarder) return "mail";
   if (kind == kZone) return "dns";
   if (kind == kDatabase) return "db";
-  return "web";  // sites, FTP users (their home is the account's), certificates (the site's)
+  return "web";  // sites, accounts, FTP users (their home is the account's), certificates
+}
+
+// The resource kinds served by roles (sites are asked for apart).
+std::vector<std::string> KindsOfRoles(const std::set<std::string>& roles) {
+  std::vector<std::string> kinds;
+  for (const char* k : {kMailDomain, kMailbox, kForwarder, kZone, kFtpUser, kDatabase, kCert}) {
+    if (roles.count(RoleOfKind(k)) != 0) kinds.push_back(k);
+  }
+  return kinds;
 }
 
 Result<std::vector<Resource>> OnNodeOf(StoreTxn& tx, const char* kind, int64_t customer_id,
@@ -179,7 +191,8 @@ Result<Json> HostingService::RelayUsers(const Actor& actor, const std::string& s
 // ---- drain and loss ----
 
 Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& tasks,
-                                       const Customer& c, const Node& from, bool lost,
+                                       const Customer& c, const Node& from,
+                                       const std::set<std::string>& roles, bool lost,
                                        int64_t change_id, std::vector<std::string>& unrecoverable) {
   auto plan = hosting::PlanOf(tx, c);
   if (!plan) return Fail(plan.error());
@@ -202,7 +215,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
   auto sites = tx.SitesOfCustomer(c.id);
   if (!sites) return Fail(sites.error());
   for (Site s : *sites) {
-    if (s.node_id != from.id) continue;
+    if (s.node_id != from.id || roles.count("web") == 0) continue;
     auto to = choose("web", nullptr, "site:" + s.domain);
     if (!to) return Fail(to.error());
     s.node_id = *to;
@@ -212,6 +225,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
     if (lost) unrecoverable.push_back("site files of " + s.domain);
   }
   for (const char* kind : {kMailDomain, kZone, kFtpUser, kDatabase, kCert}) {
+    if (roles.count(RoleOfKind(kind)) == 0) continue;
     auto rows = OnNodeOf(tx, kind, c.id, from.id);
     if (!rows) return Fail(rows.error());
     for (Resource r : *rows) {
@@ -257,7 +271,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
 }
 
 Status HostingService::EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Node& node,
-                                 int64_t change_id) {
+                                 const std::set<std::string>& roles, int64_t change_id) {
   auto held = tx.LatestTasksOnNode(node.id);
   if (!held) return Fail(held.error());
   for (const auto& t : *held) {
@@ -265,6 +279,7 @@ Status HostingService::EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, c
     if (colon == std::string::npos) continue;
     const std::string kind = t.object_key.substr(0, colon);
     const std::string name = t.object_key.substr(colon + 1);
+    if (roles.count(RoleOfKind(kind)) == 0) continue;
     if (t.kind == protocol::kSiteEnsure) {
       auto site = tx.FindSite(name);
       if (!site) return Fail(site.error());
@@ -304,10 +319,15 @@ Status HostingService::EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, c
 }
 
 Result<DrainStep> HostingService::DrainNode(const Actor& actor, const std::string& name, int batch,
-                                            bool lost) {
+                                            bool lost, const std::string& role) {
   if (batch < 1 || batch > kMaxDrainBatch) {
     return Fail(FieldError(ErrorCode::kInvalid, {{"batch", "number.out_of_range"}},
                            "batch must be from 1 to " + std::to_string(kMaxDrainBatch)));
+  }
+  if (!role.empty() && (lost || kAllRoles.count(role) == 0)) {
+    return Fail(FieldError(ErrorCode::kInvalid, {{"role", "role.unknown"}},
+                           lost ? "a lost node loses every role: no role may be named"
+                                : "roles are web, mail, dns, ftp and db"));
   }
   const char* action = lost ? "node.lost" : "node.drain";
   DrainStep step;
@@ -322,36 +342,53 @@ Result<DrainStep> HostingService::DrainNode(const Actor& actor, const std::strin
       return Fail(FieldError(ErrorCode::kConflict, {{"name", "node.lost"}},
                              "node '" + name + "' is lost: there is nothing left to drain from"));
     }
-    const std::string target_status = lost ? "lost" : "draining";
-    auto audit = tx.Audit(actor.name, action, NodeObject(name), ToJson(node), nullptr);
+    auto audit = tx.Audit(actor.name, action, NodeObject(name), ToJson(node),
+                          role.empty() ? Json(nullptr) : Json{{"role", role}});
     if (!audit) return Fail(audit.error());
     step.change_id = *audit;
-    if (node.status != target_status && node.status != "drained") {
-      node.status = target_status;
-      HP_TRY(tx.UpdateNode(node));
+
+    // What leaves: one role (taken off the node, which keeps its others), or everything.
+    std::set<std::string> leaving = kAllRoles;
+    const bool whole = role.empty() || node.roles == std::vector<std::string>{role};
+    if (!whole) {
+      leaving = {role};
+      auto it = std::find(node.roles.begin(), node.roles.end(), role);
+      if (it != node.roles.end()) {
+        node.roles.erase(it);
+        HP_TRY(tx.UpdateNode(node));
+      }
+    } else {
+      const std::string target_status = lost ? "lost" : "draining";
+      if (node.status != target_status && node.status != "drained") {
+        node.status = target_status;
+        HP_TRY(tx.UpdateNode(node));
+      }
     }
-    auto customers = tx.CustomersOnNode(node.id, batch);
+    const bool sites = leaving.count("web") != 0;
+    const std::vector<std::string> kinds = KindsOfRoles(leaving);
+    auto customers = tx.CustomersOnNode(node.id, sites, kinds, batch);
     if (!customers) return Fail(customers.error());
     for (int64_t id : *customers) {
       auto c = tx.FindCustomerById(id);
       if (!c) return Fail(c.error());
       if (!*c) continue;
-      HP_TRY(MoveCustomerOff(tx, step.tasks, **c, node, lost, *audit, step.unrecoverable));
+      HP_TRY(MoveCustomerOff(tx, step.tasks, **c, node, leaving, lost, *audit, step.unrecoverable));
       step.moved.push_back((*c)->login);
     }
-    auto left = tx.CustomersOnNode(node.id, kMaxDrainBatch + 1);
+    auto left = tx.CustomersOnNode(node.id, sites, kinds, kMaxDrainBatch + 1);
     if (!left) return Fail(left.error());
     step.remaining_customers = static_cast<int64_t>(left->size());
-    // The last step: nothing is assigned to the node any more. A drained node is sent the removal
-    // of everything it holds (its configuration; content stays for the operator); a lost one
-    // gets nothing.
-    if (step.moved.empty() && step.remaining_customers == 0 && node.status == "draining") {
-      HP_TRY(EmptyNode(tx, step.tasks, node, *audit));
-      node.status = "drained";
-      HP_TRY(tx.UpdateNode(node));
+    // The last step (one that found nothing to move, so the moves before it were waited for): a
+    // drained node is sent the removal of everything of the leaving roles it holds (its
+    // configuration; content stays for the operator); a lost one gets nothing.
+    if (step.moved.empty() && step.remaining_customers == 0) {
+      if (!lost) HP_TRY(EmptyNode(tx, step.tasks, node, leaving, *audit));
+      if (!lost && whole && node.status == "draining") {
+        node.status = "drained";
+        HP_TRY(tx.UpdateNode(node));
+      }
       step.emptied = true;
     }
-    if (lost && step.remaining_customers == 0) step.emptied = true;
     step.node = node;
     return Ok();
   }));

@@ -288,7 +288,11 @@ TEST_F(FleetTest, ALostNodeIsRebuiltElsewhereAndSaysWhatIsGone) {
 
   auto web = service_->DrainNode(kAdmin, "web1", 10, true);
   ASSERT_TRUE(web.has_value()) << web.error().message;
-  EXPECT_TRUE(web->emptied);
+  EXPECT_FALSE(web->emptied) << "the step that finds nothing left says so";
+  auto done = service_->DrainNode(kAdmin, "web1", 10, true);
+  ASSERT_TRUE(done.has_value()) << done.error().message;
+  EXPECT_TRUE(done->emptied);
+  EXPECT_TRUE(done->tasks.empty());
   EXPECT_EQ(web->node.status, "lost");
   EXPECT_EQ(web->unrecoverable, std::vector<std::string>{"site files of acme.example"});
   EXPECT_EQ(SiteNode("acme.example"), "web2");
@@ -305,6 +309,32 @@ TEST_F(FleetTest, ALostNodeIsRebuiltElsewhereAndSaysWhatIsGone) {
   ASSERT_FALSE(drain.has_value());
   EXPECT_EQ(drain.error().code, ErrorCode::kConflict);
   EXPECT_FALSE(service_->IssueJoinToken(kAdmin, "web1").has_value());
+}
+
+TEST_F(FleetTest, DrainingOneRoleMovesOnlyItsObjectsAndTheNodeKeepsTheOthers) {
+  AddNode("a1", {"web", "mail"});
+  AddCustomer("acme");
+  ASSERT_TRUE(service_->CreateSite(kAdmin, {"acme.example", "acme", {}, std::nullopt}));
+  ASSERT_TRUE(service_->AddMailbox(kAdmin, {"info@acme.example", "acme", "s3cret-Passw0rd"}));
+  AddNode("b1", {"web"});
+
+  auto step = service_->DrainNode(kAdmin, "a1", 10, false, "web");
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_EQ(step->moved, std::vector<std::string>{"acme"});
+  EXPECT_EQ(step->node.roles, std::vector<std::string>{"mail"});
+  EXPECT_EQ(step->node.status, "active");
+  EXPECT_EQ(SiteNode("acme.example"), "b1");
+  EXPECT_EQ((*store_->GetResource("maildomain", "acme.example"))->node_name, "a1");
+
+  step = service_->DrainNode(kAdmin, "a1", 10, false, "web");
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_TRUE(step->emptied);
+  EXPECT_EQ(Kinds(step->tasks, "a1"), (std::vector<std::string>{"account.remove account:acme",
+                                                                "site.remove site:acme.example"}))
+      << "mail stays";
+  auto bad = service_->DrainNode(kAdmin, "a1", 10, false, "smtp");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().fields.at("role"), "role.unknown");
 }
 
 TEST_F(FleetTest, DrainWithNowhereToGoChangesNothing) {

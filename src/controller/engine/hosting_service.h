@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -225,7 +226,10 @@ class HostingService {
   // (drain only; a lost node gets nothing) and marks it drained. Run it until emptied. Errors:
   // kNotFound; kConflict (a lost node cannot be drained); kUnavailable (no node has room: nothing
   // of that customer moved).
-  Result<DrainStep> DrainNode(const Actor& actor, const std::string& node, int batch, bool lost);
+  // With role (drain only), just that role leaves the node: it is taken off the node's roles
+  // and only its objects move (a node that has no other role is drained whole).
+  Result<DrainStep> DrainNode(const Actor& actor, const std::string& node, int batch, bool lost,
+                              const std::string& role = "");
   // The NATS users of a site's relay: {"site", "nodes": [{"node", "password_hash"}]}, for
   // `hostplane relay config site --users-file`. Joined nodes only.
   Result<Json> RelayUsers(const Actor& actor, const std::string& site);
@@ -291,10 +295,10 @@ class HostingService {
   Status ResendCustomer(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c,
                         int64_t change_id, std::optional<int64_t> skip_account_node);
   Status MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c,
-                         const Node& from, bool lost, int64_t change_id,
-                         std::vector<std::string>& unrecoverable);
+                         const Node& from, const std::set<std::string>& roles, bool lost,
+                         int64_t change_id, std::vector<std::string>& unrecoverable);
   Status EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Node& node,
-                   int64_t change_id);
+                   const std::set<std::string>& roles, int64_t change_id);
   // A new join token for node, stored (hashed) in tx. Errors: kConflict for a retired node.
   Result<std::string> IssueJoinTokenIn(StoreTxn& tx, const Node& node);
   static Json CertSpecFor(const Site& site, const Customer& owner, const HostingOptions& options);

@@ -9,6 +9,9 @@
 #include "protocol/messages.h"
 
 namespace hostplane::controller {
+
+// How often a waiter re-reads its task from the store when no report reached this engine.
+constexpr std::chrono::milliseconds kStoreRecheck{250};
 namespace {
 
 bool IsFinal(const std::string& state) {
@@ -122,9 +125,13 @@ Result<TaskRecord> TaskEngine::Wait(int64_t id, std::chrono::milliseconds timeou
     if (!task) return Fail(task.error());
     if (!*task) return Fail(Error::NotFound("task " + std::to_string(id) + " not found"));
     if (IsFinal((*task)->state)) return std::move(**task);
+    // Another controller sharing the store may record the result: look at the store again at
+    // least every kStoreRecheck even when this engine saw no report.
+    const auto slice = std::min(deadline, std::chrono::steady_clock::now() + kStoreRecheck);
     std::unique_lock lock(mu_);
     bool woken =
-        changed_.wait_until(lock, deadline, [&] { return generation_ != seen || stopping_; });
+        changed_.wait_until(lock, slice, [&] { return generation_ != seen || stopping_; });
+    if (!woken && std::chrono::steady_clock::now() < deadline && !stopping_) continue;
     if (!woken || stopping_) {
       lock.unlock();
       auto last = store_.GetTask(id);

@@ -76,10 +76,12 @@ inline constexpr const char* kFindJoinToken =
     "SELECT id, node_id, expires_at, used_at FROM join_tokens WHERE token_hash = ?1";
 inline constexpr const char* kUseJoinToken =
     "UPDATE join_tokens SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL";
-// The customers with a site or a service on a node, lowest id first.
+// The customers with a site (when ?2 is 1) or a resource of the kinds in the JSON array ?3 on
+// node ?1, lowest id first, at most ?4.
 inline constexpr const char* kCustomersOnNode =
-    "SELECT customer_id FROM sites WHERE node_id = ?1 UNION "
-    "SELECT customer_id FROM resources WHERE node_id = ?1 ORDER BY 1 LIMIT ?2";
+    "SELECT customer_id FROM sites WHERE node_id = ?1 AND ?2 = 1 UNION "
+    "SELECT customer_id FROM resources WHERE node_id = ?1 AND kind IN "
+    "(SELECT value FROM json_each(?3)) ORDER BY 1 LIMIT ?4";
 inline constexpr const char* kBumpHead =
     "UPDATE nodes SET head_revision = head_revision + 1 WHERE id = ?1";
 inline constexpr const char* kNodeHead = "SELECT id, head_revision FROM nodes WHERE name = ?1";

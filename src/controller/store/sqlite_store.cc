@@ -147,11 +147,15 @@ class SqliteTxn final : public StoreTxn {
   Result<std::vector<Site>> SitesOnNode(int64_t node_id) override {
     return Queries::SitesOnNode(db_, node_id);
   }
-  Result<std::vector<int64_t>> CustomersOnNode(int64_t node_id, int limit) override {
+  Result<std::vector<int64_t>> CustomersOnNode(int64_t node_id, bool sites,
+                                               const std::vector<std::string>& kinds,
+                                               int limit) override {
     auto st = db_.Prepare(kCustomersOnNode);
     if (!st) return Fail(st.error());
     st->Bind(1, node_id);
-    st->Bind(2, limit);
+    st->Bind(2, sites ? 1 : 0);
+    st->Bind(3, Json(kinds).dump());
+    st->Bind(4, limit);
     std::vector<int64_t> out;
     for (;;) {
       auto row = st->Step();

@@ -227,8 +227,11 @@ class StoreTxn {
   virtual Result<std::vector<TaskRecord>> LatestTasksOnNode(int64_t node_id) = 0;
   // Sites served by a node.
   virtual Result<std::vector<Site>> SitesOnNode(int64_t node_id) = 0;
-  // Up to limit customers with a site or a service on the node, lowest id first.
-  virtual Result<std::vector<int64_t>> CustomersOnNode(int64_t node_id, int limit) = 0;
+  // Up to limit customers with a site (when sites) or a resource of one of kinds on the node,
+  // lowest id first.
+  virtual Result<std::vector<int64_t>> CustomersOnNode(int64_t node_id, bool sites,
+                                                       const std::vector<std::string>& kinds,
+                                                       int limit) = 0;
   // Join tokens: a new one revokes the node's unused ones; Use marks one used (false when it
   // already was).
   virtual Status InsertJoinToken(int64_t node_id, const std::string& token_hash,
