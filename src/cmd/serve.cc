@@ -38,6 +38,8 @@ struct ServeOptions {
   std::string nats_tls_cert;
   std::string nats_tls_key;
   std::vector<std::string> nodes;  // NAME:ROLE[,ROLE]
+  std::vector<std::string> advertise_nats;  // told to joining agents
+  bool shared_store = false;
   std::string log_level = "info";
 };
 
@@ -82,7 +84,11 @@ int RunServe(const ServeOptions& opt) {
   auto prepared = PrepareDataDir(opt.data_dir, 0700);
   if (!prepared) return fail(prepared.error());
   const std::string data_dir = *prepared;
-  if (auto s = LockExclusively(data_dir, "controller.lock"); !s) return fail(s.error());
+  // Several controllers may share one store (each its own API port, one NATS queue group); by
+  // default a second `serve` on the same data directory is refused as a mistake.
+  if (!opt.shared_store) {
+    if (auto s = LockExclusively(data_dir, "controller.lock"); !s) return fail(s.error());
+  }
 
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
   if (auto s = InitCrypto(); !s) return fail(s.error());
@@ -99,8 +105,12 @@ int RunServe(const ServeOptions& opt) {
   // Agents on NATS ask with their own inbox prefix: bundles go only where their node can read.
   controller::TaskEngineOptions engine_options;
   engine_options.require_node_inbox = true;
+  controller::HostingOptions hosting_options;
+  hosting_options.nats_servers =
+      opt.advertise_nats.empty() ? opt.nats_servers : opt.advertise_nats;
   if (auto s = (*controller)
-                   ->Start(**bus, nodes, "system:serve", opt.listen, opt.api_port, engine_options);
+                   ->Start(**bus, nodes, "system:serve", opt.listen, opt.api_port, engine_options,
+                           hosting_options);
       !s) {
     return fail(s.error());
   }
@@ -154,6 +164,11 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   serve->add_option("--node", opt->nodes,
                     "Register a node at start unless it exists: NAME:ROLE[,ROLE] (repeatable), "
                     "e.g. web1:web");
+  serve->add_option("--advertise-nats", opt->advertise_nats,
+                    "NATS URL told to agents that join (repeatable; default: --nats)");
+  serve->add_flag("--shared-store", opt->shared_store,
+                  "Another controller uses this data directory too (same machine, SQLite): "
+                  "skip the one-controller lock");
   auto* auth = serve->add_option_group("NATS credentials", "At most one kind; secrets from files");
   auth->add_option("--nats-user", opt->nats_user, "NATS user name");
   auth->add_option("--nats-password-file", opt->nats_password_file,
