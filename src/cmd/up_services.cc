@@ -82,13 +82,23 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
         fmt::format("  {:<11} not installed (apt-get install {}): skipped", what, package));
   };
   const bool root = ::geteuid() == 0;
+  auto wanted = [&opt](const std::string& role) {
+    if (!opt.roles.empty()) return opt.roles.count(role) != 0;
+    return role == "web" || !opt.web_only;
+  };
+  auto not_wanted = [&](const std::string& what) {
+    s->summary_.push_back(fmt::format("  {:<11} not a role of this node: not started", what));
+  };
+  if (!wanted("web")) s->roles_.clear();
 
   // nginx serves HTTPS for sites with a certificate.
   layout.nginx.https_port = opt.https_port;
   s->env_.push_back(fmt::format("export HOSTPLANE_HTTPS_PORT={}", opt.https_port));
 
   // Accounts: Unix users (root only) and PHP-FPM, one master per installed version.
-  if (root) {
+  if (!wanted("web")) {
+    s->summary_.push_back("  accounts    not a web node: no Unix users, PHP or certificates");
+  } else if (root) {
     agent::AccountLayout a;
     a.user_prefix = opt.unix_user_prefix;
     a.home_root = layout.home_root;
@@ -115,7 +125,7 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
 
   // Certificates: lego, through each site's own vhost (needs --acme-directory).
   agent::AcmeLayout acme_defaults;
-  if (Installed(acme_defaults.lego_binary)) {
+  if (wanted("web") && Installed(acme_defaults.lego_binary)) {
     agent::AcmeLayout acme;
     acme.certs_dir = layout.nginx.certs_dir;
     acme.acme_webroot = layout.nginx.acme_webroot;
@@ -123,14 +133,17 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     layout.acme = acme;
   }
 
-  if (opt.web_only) {
+  if (opt.web_only && opt.roles.empty()) {
     s->summary_.push_back(
         "  services    web only (--services web): no mail, FTP, DNS or databases");
     return s;
   }
 
   // Mail: Postfix (SMTP) + Dovecot (IMAP, LMTP delivery).
-  if (root && Installed(mail_defaults.postfix_binary) && Installed(mail_defaults.dovecot_binary)) {
+  if (!wanted("mail")) {
+    not_wanted("mail");
+  } else if (root && Installed(mail_defaults.postfix_binary) &&
+             Installed(mail_defaults.dovecot_binary)) {
     agent::MailLayout m;
     m.listen_address = kLoopback;
     m.smtp_port = opt.smtp_port;
@@ -155,7 +168,9 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
 
   // FTP: pure-ftpd with virtual users (puredb).
   agent::FtpLayout ftp_defaults;
-  if (root && Installed(ftp_defaults.pure_ftpd) && Installed(ftp_defaults.pure_pw)) {
+  if (!wanted("ftp")) {
+    not_wanted("ftp");
+  } else if (root && Installed(ftp_defaults.pure_ftpd) && Installed(ftp_defaults.pure_pw)) {
     agent::FtpLayout f;
     f.home_root = layout.home_root;
     f.listen_address = kLoopback;
@@ -175,7 +190,9 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
   }
 
   // DNS: Knot, authoritative for the customers' zones.
-  if (Installed(dns_defaults.knotd) && Installed(dns_defaults.kzonecheck)) {
+  if (!wanted("dns")) {
+    not_wanted("dns");
+  } else if (Installed(dns_defaults.knotd) && Installed(dns_defaults.kzonecheck)) {
     agent::DnsLayout d;
     d.listen_address = kLoopback;
     d.port = opt.dns_port;
@@ -192,7 +209,10 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
   }
 
   // Customer databases: MariaDB (runs as the mysql user; root reaches it by unix_socket).
-  if (root && Installed(db_defaults.server_binary) && Installed(db_defaults.install_db_binary)) {
+  if (!wanted("db")) {
+    not_wanted("databases");
+  } else if (root && Installed(db_defaults.server_binary) &&
+             Installed(db_defaults.install_db_binary)) {
     agent::MariaDbLayout db;
     db.bind_address = kLoopback;
     db.port = opt.db_port;

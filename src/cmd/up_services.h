@@ -29,6 +29,10 @@ struct UpServiceOptions {
   int db_port = 13306;
   std::string acme_ca_file;  // root-relative CA bundle lego trusts ("" = the system's)
   bool web_only = false;     // only the web role: nginx, accounts and PHP (--services web)
+  // The roles to run ("web", "mail", "ftp", "dns", "db"); empty: every role, or web alone with
+  // web_only. nginx runs whatever the roles (HostLayout::nginx is not optional); accounts, PHP
+  // and certificates come with "web".
+  std::set<std::string> roles;
 };
 
 class UpServices {
@@ -41,7 +45,8 @@ class UpServices {
                                                                  const UpServiceOptions& options);
   ~UpServices();  // stops every daemon, in reverse order of start
 
-  // The node's roles (web always, and mail, dns, ftp, db when their daemon runs).
+  // The node's roles (web unless options.roles leaves it out, and mail, dns, ftp, db when their
+  // daemon runs).
   std::vector<std::string> roles() const { return roles_; }
   // Lines for hostplane.env ("export HOSTPLANE_SMTP_PORT=12525"), one per running daemon.
   const std::vector<std::string>& env_lines() const { return env_; }
