@@ -175,6 +175,9 @@ Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
                     hosting::SiteRemovalSpec(s, remove_content), *audit));
     }
     for (int64_t node : *nodes) {
+      auto n = tx.FindNodeById(node);
+      if (!n) return Fail(n.error());
+      if (!*n || !hosting::RunsAccounts(**n)) continue;
       HP_TRY(
           Append(tx, tasks, node, hosting::AccountObject(c.login), protocol::kAccountRemove,
                  protocol::ToJson(protocol::AccountRemoval{c.login, c.uid, c.uid, remove_content}),

@@ -92,11 +92,7 @@ Status SyncAccount(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer&
   // account, as `hostplane agent` today) gets no account tasks; one not heard from yet does.
   auto node = tx.FindNodeById(node_id);
   if (!node) return Fail(node.error());
-  if (*node && !(*node)->drivers.empty() &&
-      std::find((*node)->drivers.begin(), (*node)->drivers.end(), "account") ==
-          (*node)->drivers.end()) {
-    return Ok();
-  }
+  if (*node && !RunsAccounts(**node)) return Ok();
   auto spec = AccountEnsureSpec(tx, c, node_id);
   if (!spec) return Fail(spec.error());
   // Level-triggered and idempotent, but only sent when it says something new.
@@ -108,6 +104,11 @@ Status SyncAccount(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer&
   }
   return Append(tx, tasks, node_id, AccountObject(c.login), protocol::kAccountEnsure, *spec,
                 change_id);
+}
+
+bool RunsAccounts(const Node& n) {
+  return n.drivers.empty() ||
+         std::find(n.drivers.begin(), n.drivers.end(), "account") != n.drivers.end();
 }
 
 PlaceOptions PlacementFor(const Plan& plan, const HostingOptions& options) {

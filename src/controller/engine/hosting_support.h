@@ -72,6 +72,10 @@ struct PlaceOptions {
   int64_t down_after_ms = 0;   // a node not heard from for longer is down (0: not checked)
 };
 
+// False when the node's agent said hello without the account driver (no Unix users per account
+// there): it gets no account tasks. A node not heard from yet is assumed to run it.
+bool RunsAccounts(const Node& n);
+
 // The placement rules for a customer's new objects: its plan's pins and the liveness window.
 PlaceOptions PlacementFor(const Plan& plan, const HostingOptions& options);
 

@@ -1,0 +1,430 @@
+// A fleet on one machine, every part real and its own process: a NATS hub and two site leaf
+// nodes written by `hostplane relay config`, two controllers (`hostplane serve`) sharing one
+// store, and three servers (tests/support/node_lab.h) whose agents join with one-time tokens:
+//   site a: a-web (web, mail)      site b: b-web (web, dns), b-db (db)
+// Accounts are provisioned across them and checked with real clients; then a leaf is stopped in
+// the middle of a change, a controller is killed, a web role is drained, and a server with wrong
+// credentials and a controller with the wrong key try to change something. CTest label: fleet.
+//
+// The servers run without per-account Unix users: on one machine two servers would hold the same
+// account's uid under two names, which the account driver rightly refuses. Sites are served as
+// the agent's user; services_test covers accounts on a single server.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "common/exec/command_runner.h"
+#include "common/nats/nats_bus.h"
+#include "common/net/loopback.h"
+#include "node_lab.h"
+#include "test_support.h"
+
+namespace hostplane::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string EnvValue(const std::string& env_file, const std::string& key) {
+  auto pos = env_file.find(key + "=");
+  if (pos == std::string::npos) return {};
+  auto end = env_file.find('\n', pos);
+  return env_file.substr(pos + key.size() + 1, end - pos - key.size() - 1);
+}
+
+CommandOutput RunProgram(std::vector<std::string> argv, const std::vector<std::string>& allowed,
+                         const std::map<std::string, std::string>& env = {}) {
+  PosixCommandRunner runner(std::set<std::string>(allowed.begin(), allowed.end()));
+  Command cmd;
+  cmd.argv = std::move(argv);
+  cmd.timeout = 120s;
+  cmd.env = env;
+  auto r = runner.Run(cmd);
+  if (!r) return CommandOutput{-1, "", r.error().message};
+  return *r;
+}
+
+class Fleet {
+ public:
+  Fleet() {
+    char tmpl[] = "/tmp/hpfleet.XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) {
+      setup_ = Fail(Error::FromErrno("mkdtemp", errno));
+      return;
+    }
+    prefix_ = tmpl;
+    for (int slot = 0; slot < 50 && slot_fd_ < 0; ++slot) {
+      std::string path = "/tmp/hostplane-fleet-slot." + std::to_string(slot);
+      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        slot_fd_ = fd;
+        base_ = 27000 + 20 * slot;
+      } else if (fd >= 0) {
+        ::close(fd);
+      }
+    }
+    if (slot_fd_ < 0) setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-fleet-slot.*"));
+  }
+  ~Fleet() {
+    labs_.clear();
+    for (auto& c : controllers_) c.reset();
+    rogue_.reset();
+    leaves_.clear();
+    hub_.reset();
+    if (!prefix_.empty() && std::getenv("HOSTPLANE_KEEP_TEST_PREFIX") == nullptr) {
+      std::error_code ec;
+      std::filesystem::remove_all(prefix_, ec);
+    }
+    if (slot_fd_ >= 0) ::close(slot_fd_);
+  }
+
+  int hub_port() const { return base_; }
+  int hub_leaf_port() const { return base_ + 1; }
+  int leaf_port(const std::string& site) const { return base_ + (site == "a" ? 2 : 3); }
+  int api_port(int i) const { return base_ + 4 + i; }  // 0, 1; 2 for the rogue
+  std::string hub_dir() const { return prefix_ + "/hub"; }
+  std::string store_dir() const { return prefix_ + "/ctl"; }
+  const std::string& token() const { return token_; }
+  const std::string& controller_key() const { return key_; }
+  std::string url(int i) const { return "http://127.0.0.1:" + std::to_string(api_port(i)); }
+
+  Status Hostplane(std::vector<std::string> args, std::string* out = nullptr) {
+    args.insert(args.begin(), HOSTPLANE_BIN);
+    auto r = RunProgram(args, {HOSTPLANE_BIN},
+                        {{"HOSTPLANE_URL", url(live_)}, {"HOSTPLANE_TOKEN", token_}});
+    if (out) *out = r.out + r.err;
+    if (!r.ok()) {
+      return Fail(Error::Internal("hostplane " + args[1] + " " + args[2] + " exited " +
+                                  std::to_string(r.exit_code) + ":\n" + r.out + r.err));
+    }
+    return Ok();
+  }
+
+  Status StartNats(std::optional<ChildProcess>& slot, const std::string& name,
+                   const std::string& conf, int port) {
+    auto binary = FindProgram("nats-server");
+    if (!binary) return Fail(Error::NotFound("nats-server is not installed"));
+    auto child = ChildProcess::Start({*binary, "-c", conf}, prefix_ + "/" + name + ".log");
+    if (!child) return Fail(child.error());
+    slot.emplace(std::move(*child));
+    for (auto deadline = std::chrono::steady_clock::now() + 15s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(10ms)) {
+      if (!slot->Running()) return Fail(Error::Unavailable(name + " exited:\n" + Logs()));
+      if (LoopbackAccepts(port)) return Ok();
+    }
+    return Fail(Error::Timeout(name + " did not listen"));
+  }
+
+  // `hostplane serve` number i (or the rogue, with its own store) on the hub.
+  Status StartController(int i, const std::string& data_dir, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {HOSTPLANE_BIN,
+                                     "serve",
+                                     "--data-dir",
+                                     data_dir,
+                                     "--api-port",
+                                     std::to_string(api_port(i)),
+                                     "--nats",
+                                     "nats://127.0.0.1:" + std::to_string(hub_port()),
+                                     "--nats-user",
+                                     "_controller",
+                                     "--nats-password-file",
+                                     hub_dir() + "/controller.password"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto child = ChildProcess::Start(argv, prefix_ + "/serve" + std::to_string(i) + ".log");
+    if (!child) return Fail(child.error());
+    std::optional<ChildProcess>& slot = i == 2 ? rogue_ : controllers_[i];
+    slot.emplace(std::move(*child));
+    for (auto deadline = std::chrono::steady_clock::now() + 30s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(20ms)) {
+      if (!slot->Running()) return Fail(Error::Unavailable("serve exited:\n" + Logs()));
+      std::string env = ReadFile(data_dir + "/hostplane.env");
+      if (!EnvValue(env, "HOSTPLANE_TOKEN").empty() &&
+          ApiClient{api_port(i), ""}.Call("GET", "/healthz", nullptr, false).status == 200) {
+        if (i != 2) {
+          token_ = EnvValue(env, "HOSTPLANE_TOKEN");
+          key_ = EnvValue(env, "HOSTPLANE_CONTROLLER_KEY");
+        }
+        return Ok();
+      }
+    }
+    return Fail(Error::Timeout("serve did not answer:\n" + Logs()));
+  }
+  void KillController(int i) {
+    if (controllers_[i]) controllers_[i]->Stop(SIGKILL, 5s);
+    controllers_[i].reset();
+  }
+  void StopRogue() { rogue_.reset(); }
+  void UseController(int i) { live_ = i; }
+
+  // The relay: a hub with both sites' nodes, controllers on it.
+  Status StartHub() {
+    HP_TRY(setup_);
+    HP_TRY(
+        Hostplane({"relay", "config", "hub", "--out", hub_dir(), "--listen", "127.0.0.1", "--port",
+                   std::to_string(hub_port()), "--leaf-port", std::to_string(hub_leaf_port()),
+                   "--site", "a:a-web", "--site", "b:b-web,b-db"}));
+    return StartNats(hub_, "hub", hub_dir() + "/hub.conf", hub_port());
+  }
+
+  // A site's leaf with the users of its joined nodes, from the controller (node relay-users).
+  Status StartLeaf(const std::string& site) {
+    std::string users;
+    HP_TRY(Hostplane({"node", "relay-users", site}, &users));
+    const std::string dir = prefix_ + "/site-" + site;
+    std::filesystem::create_directories(dir);
+    {
+      std::ofstream out(dir + "/users.json", std::ios::trunc);
+      out << users;
+    }
+    HP_TRY(Hostplane({"relay", "config", "site", site, "--hub",
+                      "nats-leaf://127.0.0.1:" + std::to_string(hub_leaf_port()),
+                      "--leaf-password-file", hub_dir() + "/leaf-" + site + ".password", "--listen",
+                      "127.0.0.1", "--port", std::to_string(leaf_port(site)), "--users-file",
+                      dir + "/users.json", "--out", dir}));
+    return StartNats(leaves_[site], "leaf-" + site, dir + "/" + site + ".conf", leaf_port(site));
+  }
+  void StopLeaf(const std::string& site) { leaves_[site].reset(); }
+
+  // node add NAME --roles ... --site S, then the server's lab with its agent joining.
+  Status AddServer(const std::string& name, const std::string& site,
+                   const std::set<std::string>& roles) {
+    std::string role_list;
+    for (const auto& r : roles) role_list += (role_list.empty() ? "" : ",") + r;
+    auto r = Api("POST", "/api/v1/nodes",
+                 {{"name", name}, {"roles", Json(roles)}, {"site", site}, {"ipv4", "127.0.0.1"}});
+    if (r.status != 201) return Fail(Error::Internal("node add " + name + ": " + r.body));
+    const std::string join = r.json().value("join_token", "");
+    NodeLabOptions options;
+    options.node = name;
+    options.roles = roles;
+    options.nats_servers = {"nats://127.0.0.1:" + std::to_string(leaf_port(site))};
+    options.unix_accounts = false;  // see the file comment
+    options.resync_seconds = 5;
+    options.start_agent = false;
+    auto lab = std::make_unique<NodeLab>(options);
+    HP_TRY(lab->Start());
+    HP_TRY(lab->StartAgent({"--join", join, "--controller", url(live_)}));
+    labs_[name] = std::move(lab);
+    return Ok();
+  }
+  NodeLab& lab(const std::string& name) { return *labs_.at(name); }
+
+  HttpResult Api(const std::string& method, const std::string& path, const Json& body = nullptr) {
+    return ApiClient{api_port(live_), token_}.Call(method, path, body);
+  }
+  std::vector<Json> Wait(const Json& change, std::chrono::seconds timeout = 60s) {
+    auto r = ApiClient{api_port(live_), token_}.WaitTasks(UpInstance::TaskIds(change), timeout);
+    if (!r) {
+      ADD_FAILURE() << r.error().message << "\n" << Logs();
+      return {};
+    }
+    for (const auto& t : *r) EXPECT_EQ(t.value("state", ""), "applied") << t.dump();
+    return *r;
+  }
+  // Polls until node's health is `health`.
+  bool WaitHealth(const std::string& node, const std::string& health, std::chrono::seconds t) {
+    for (auto deadline = std::chrono::steady_clock::now() + t;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
+      auto r = Api("GET", "/api/v1/nodes/" + node);
+      if (r.status == 200 && r.json()["node"].value("health", "") == health) return true;
+    }
+    return false;
+  }
+
+  std::string Logs() const {
+    std::string out;
+    for (const char* name : {"serve0", "serve1", "serve2", "hub", "leaf-a", "leaf-b"}) {
+      out += std::string("--- ") + name + ":\n" + ReadFile(prefix_ + "/" + name + ".log");
+    }
+    for (const auto& [name, lab] : labs_) out += "--- " + name + ":\n" + lab->Logs();
+    return out;
+  }
+
+ private:
+  Status setup_;
+  std::string prefix_;
+  int slot_fd_ = -1;
+  int base_ = 0;
+  int live_ = 0;
+  std::string token_;
+  std::string key_;
+  std::optional<ChildProcess> hub_;
+  std::map<std::string, std::optional<ChildProcess>> leaves_;
+  std::optional<ChildProcess> controllers_[2];
+  std::optional<ChildProcess> rogue_;
+  std::map<std::string, std::unique_ptr<NodeLab>> labs_;
+};
+
+CommandOutput Kdig(int port, const std::string& name, const std::string& type) {
+  return RunProgram({"/usr/bin/kdig", "@127.0.0.1", "-p", std::to_string(port), "+short",
+                     "+timeout=2", "+retry=1", name, type},
+                    {"/usr/bin/kdig"});
+}
+
+// The status nginx answers for Host on port (0: no vhost, the default server closes: 444).
+int HttpStatus(int port, const std::string& host) { return CurlHost(port, host).status; }
+
+bool WaitStatus(int port, const std::string& host, bool want_vhost, std::chrono::seconds t) {
+  for (auto deadline = std::chrono::steady_clock::now() + t;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
+    if ((HttpStatus(port, host) != 0) == want_vhost) return true;
+  }
+  return false;
+}
+
+TEST(Fleet, ProvisionAcrossSitesSurviveLeafAndControllerLossDrainAndRefuseForgeries) {
+  if (!FindProgram("nats-server") || !FindProgram("nginx") || !FindProgram("knotd") ||
+      !FindProgram("mariadbd")) {
+    GTEST_SKIP() << "nats-server, nginx, knot and mariadb are needed (scripts/install-deps)";
+  }
+  Fleet fleet;
+  ASSERT_TRUE(fleet.StartHub()) << fleet.Logs();
+  ASSERT_TRUE(fleet.StartController(0, fleet.store_dir(), {"--shared-store"})) << fleet.Logs();
+  ASSERT_TRUE(fleet.StartController(1, fleet.store_dir(), {"--shared-store"})) << fleet.Logs();
+
+  // Three servers join (their tokens are spent), then each site's leaf is written with the
+  // users the controller made at the join.
+  ASSERT_TRUE(fleet.AddServer("a-web", "a", {"web", "mail"}));
+  ASSERT_TRUE(fleet.AddServer("b-web", "b", {"web", "dns"}));
+  ASSERT_TRUE(fleet.AddServer("b-db", "b", {"db"}));
+  ASSERT_TRUE(fleet.StartLeaf("a")) << fleet.Logs();
+  ASSERT_TRUE(fleet.StartLeaf("b")) << fleet.Logs();
+  for (const char* node : {"a-web", "b-web", "b-db"}) {
+    ASSERT_TRUE(fleet.WaitHealth(node, "up", 60s)) << node << "\n" << fleet.Logs();
+  }
+  {
+    std::string list;
+    ASSERT_TRUE(fleet.Hostplane({"node", "list"}, &list));
+    EXPECT_NE(list.find("a-web"), std::string::npos) << list;
+    EXPECT_NE(list.find(" up "), std::string::npos) << list;
+  }
+
+  // Provision: placement puts each service on a node of its role.
+  auto r = fleet.Api("POST", "/api/v1/customers", {{"login", "acme"}, {"email", "o@acme.example"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = fleet.Api("POST", "/api/v1/sites", {{"domain", "acme.example"}, {"customer", "acme"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json()["site"]["node"], "a-web");
+  fleet.Wait(r.json());
+  r = fleet.Api("POST", "/api/v1/zones", {{"zone", "acme.example"}, {"customer", "acme"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json()["zone"]["node"], "b-web") << r.body;
+  fleet.Wait(r.json());
+  r = fleet.Api("POST", "/api/v1/databases",
+                {{"name", "acme_shop"}, {"customer", "acme"}, {"password", "Db-passw0rd-acme"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  fleet.Wait(r.json());
+  EXPECT_EQ(HttpStatus(fleet.lab("a-web").ports().http, "acme.example") != 0, true);
+  EXPECT_EQ(HttpStatus(fleet.lab("b-web").ports().http, "acme.example"), 0);
+  EXPECT_NE(Kdig(fleet.lab("b-web").ports().dns, "acme.example", "SOA").out, "");
+  auto db = RunProgram({"/usr/bin/mariadb", "--no-defaults", "-h", "127.0.0.1", "-P",
+                        std::to_string(fleet.lab("b-db").ports().db), "-u", "acme_shop",
+                        "-pDb-passw0rd-acme", "-N", "-e", "SELECT 1"},
+                       {"/usr/bin/mariadb"});
+  EXPECT_EQ(db.exit_code, 0) << db.err;
+
+  // A leaf goes away in the middle of a change: its node catches up when it returns.
+  fleet.StopLeaf("a");
+  std::string on_a;
+  for (const char* d : {"two.acme.example", "three.acme.example"}) {
+    r = fleet.Api("POST", "/api/v1/sites", {{"domain", d}, {"customer", "acme"}});
+    ASSERT_EQ(r.status, 201) << r.body;
+    if (r.json()["site"]["node"] == "a-web") {
+      on_a = d;
+      break;
+    }
+    fleet.Wait(r.json());
+  }
+  ASSERT_FALSE(on_a.empty()) << "least-loaded placement alternates between the web nodes";
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(HttpStatus(fleet.lab("a-web").ports().http, on_a), 0) << "applied without its leaf?";
+  // Its task for a-web waits in the outbox (the zone's, for b-web, is applied meanwhile).
+  for (const auto& t : r.json()["tasks"]) {
+    if (t["node"] != "a-web") continue;
+    auto now = fleet.Api("GET", "/api/v1/tasks/" + std::to_string(t["id"].get<int64_t>()));
+    EXPECT_EQ(now.json()["task"]["state"], "pending") << now.body;
+  }
+  ASSERT_TRUE(fleet.StartLeaf("a")) << fleet.Logs();
+  fleet.Wait(r.json());
+  EXPECT_TRUE(WaitStatus(fleet.lab("a-web").ports().http, on_a, true, 30s));
+
+  // One controller dies; the other carries on (agents' requests reach it through the queue
+  // group, the store is shared).
+  fleet.KillController(0);
+  fleet.UseController(1);
+  r = fleet.Api("POST", "/api/v1/sites", {{"domain", "four.acme.example"}, {"customer", "acme"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  fleet.Wait(r.json());
+
+  // A server with the wrong credentials gets nowhere near the bus.
+  {
+    NatsOptions wrong;
+    wrong.servers = {"nats://127.0.0.1:" + std::to_string(fleet.leaf_port("b"))};
+    wrong.user = "b-web";
+    wrong.password = "not-the-password";
+    wrong.connect_timeout = 2s;
+    auto bus = ConnectNatsBus(wrong);
+    EXPECT_FALSE(bus.has_value());
+  }
+
+  // A controller with another key (and the controllers' NATS login) answers a-web's fetches:
+  // the agent refuses its bundle and changes nothing.
+  fleet.KillController(1);
+  ASSERT_TRUE(
+      fleet.StartController(2, "/tmp/" + std::string("hpfleet-rogue-") + std::to_string(::getpid()),
+                            {"--node", "a-web:web"}))
+      << fleet.Logs();
+  {
+    ApiClient rogue{
+        fleet.api_port(2),
+        EnvValue(ReadFile("/tmp/hpfleet-rogue-" + std::to_string(::getpid()) + "/hostplane.env"),
+                 "HOSTPLANE_TOKEN")};
+    auto c = rogue.Call("POST", "/api/v1/customers", {{"login", "evil"}, {"email", "e@x.example"}});
+    EXPECT_EQ(c.status, 201) << c.body;
+    auto s =
+        rogue.Call("POST", "/api/v1/sites", {{"domain", "forged.example"}, {"customer", "evil"}});
+    EXPECT_EQ(s.status, 201) << s.body;
+    bool refused = false;
+    for (auto deadline = std::chrono::steady_clock::now() + 20s;
+         !refused && std::chrono::steady_clock::now() < deadline;
+         std::this_thread::sleep_for(100ms)) {
+      refused = fleet.lab("a-web").Logs().find("the bundle is signed by") != std::string::npos;
+    }
+    EXPECT_TRUE(refused) << fleet.lab("a-web").Logs();
+    EXPECT_EQ(HttpStatus(fleet.lab("a-web").ports().http, "forged.example"), 0);
+  }
+  fleet.StopRogue();
+  std::filesystem::remove_all("/tmp/hpfleet-rogue-" + std::to_string(::getpid()));
+  ASSERT_TRUE(fleet.StartController(0, fleet.store_dir(), {"--shared-store"})) << fleet.Logs();
+  fleet.UseController(0);
+
+  // Drain the web role off a-web: its sites answer from b-web, and a-web keeps its mail role.
+  std::string drained;
+  ASSERT_TRUE(fleet.Hostplane({"node", "drain", "a-web", "--role", "web"}, &drained))
+      << fleet.Logs();
+  EXPECT_NE(drained.find("no longer serves web"), std::string::npos) << drained;
+  for (const std::string& d : {std::string("acme.example"), on_a}) {
+    EXPECT_TRUE(WaitStatus(fleet.lab("b-web").ports().http, d, true, 30s)) << d;
+    EXPECT_TRUE(WaitStatus(fleet.lab("a-web").ports().http, d, false, 30s)) << d;
+  }
+  auto node = fleet.Api("GET", "/api/v1/nodes/a-web").json()["node"];
+  EXPECT_EQ(node["roles"], Json::array({"mail"}));
+  // The zone follows: acme.example's A record is b-web's (both are 127.0.0.1 here, so the serial
+  // moving on is what shows the zone was re-sent).
+  EXPECT_NE(Kdig(fleet.lab("b-web").ports().dns, "acme.example", "SOA").out, "");
+
+  // Clean up what the fleet made outside its prefix: the database user and schema.
+  r = fleet.Api("DELETE", "/api/v1/customers/acme?remove_content=true");
+  EXPECT_EQ(r.status, 202) << r.body;
+  fleet.Wait(r.json());
+}
+
+}  // namespace
+}  // namespace hostplane::testing
