@@ -626,5 +626,19 @@ TEST(AgentConfig, EachBadServiceKeyIsNamedWithItsCode) {
   }
 }
 
+// A server that joins with a token may leave node and controller_key out: they come from its
+// enrolment (cmd/join.h), and the agent refuses to start without them.
+TEST(AgentConfig, NodeAndKeyMayComeFromTheEnrolment) {
+  auto c = ParseAgentConfig("[nats]\nservers = [\"nats://127.0.0.1:4222\"]\n", "agent.toml", false);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->node, "");
+  EXPECT_FALSE(c->controller_key.has_value());
+  EXPECT_EQ(c->nats.inbox_prefix, "") << "derived only once the node is known";
+  c->node = "web9";
+  DeriveFromNode(*c);
+  EXPECT_EQ(c->nats.inbox_prefix, "_INBOX.web9");
+  EXPECT_EQ(c->nats.name, "hostplane-agent-web9");
+}
+
 }  // namespace
 }  // namespace hostplane::cmd

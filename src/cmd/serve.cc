@@ -37,9 +37,11 @@ struct ServeOptions {
   std::string nats_tls_ca;
   std::string nats_tls_cert;
   std::string nats_tls_key;
-  std::vector<std::string> nodes;  // NAME:ROLE[,ROLE]
+  std::vector<std::string> nodes;           // NAME:ROLE[,ROLE]
   std::vector<std::string> advertise_nats;  // told to joining agents
   bool shared_store = false;
+  int64_t uid_first = 20000;  // Unix uids of accounts (HostingOptions)
+  int64_t uid_last = 59999;
   std::string log_level = "info";
 };
 
@@ -71,6 +73,9 @@ int RunServe(const ServeOptions& opt) {
     std::fprintf(stderr, "error: %s\n", e.message.c_str());
     return e.code == ErrorCode::kInvalid ? 2 : 1;
   };
+  if (opt.uid_first > opt.uid_last) {
+    return fail(Error::Invalid("--uid-first is above --uid-last"));
+  }
   std::vector<controller::NodeInput> nodes;
   for (const auto& spec : opt.nodes) {
     auto node = ParseNodeSpec(spec);
@@ -106,8 +111,9 @@ int RunServe(const ServeOptions& opt) {
   controller::TaskEngineOptions engine_options;
   engine_options.require_node_inbox = true;
   controller::HostingOptions hosting_options;
-  hosting_options.nats_servers =
-      opt.advertise_nats.empty() ? opt.nats_servers : opt.advertise_nats;
+  hosting_options.uid_first = opt.uid_first;
+  hosting_options.uid_last = opt.uid_last;
+  hosting_options.nats_servers = opt.advertise_nats.empty() ? opt.nats_servers : opt.advertise_nats;
   if (auto s = (*controller)
                    ->Start(**bus, nodes, "system:serve", opt.listen, opt.api_port, engine_options,
                            hosting_options);
@@ -166,6 +172,12 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
                     "e.g. web1:web");
   serve->add_option("--advertise-nats", opt->advertise_nats,
                     "NATS URL told to agents that join (repeatable; default: --nats)");
+  serve->add_option("--uid-first", opt->uid_first, "First Unix uid given to accounts")
+      ->check(CLI::Range(int64_t{1000}, int64_t{2'000'000'000}))
+      ->capture_default_str();
+  serve->add_option("--uid-last", opt->uid_last, "Last Unix uid given to accounts")
+      ->check(CLI::Range(int64_t{1000}, int64_t{2'000'000'000}))
+      ->capture_default_str();
   serve->add_flag("--shared-store", opt->shared_store,
                   "Another controller uses this data directory too (same machine, SQLite): "
                   "skip the one-controller lock");

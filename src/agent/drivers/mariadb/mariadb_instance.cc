@@ -52,6 +52,11 @@ Status MariaDbInstance::ChownToServerUser(const std::string& rel) {
 }
 
 Status MariaDbInstance::Install(std::chrono::milliseconds timeout) {
+  // Parents the server must traverse (MakeDirs gives new parents the leaf's mode): 0755.
+  for (const std::string& dir : {layout_.datadir, layout_.log_dir}) {
+    const auto slash = dir.rfind('/');
+    if (slash != std::string::npos && slash > 0) HP_TRY(fs_.MakeDirs(dir.substr(0, slash), 0755));
+  }
   HP_TRY(fs_.MakeDirs(layout_.datadir, 0750));
   HP_TRY(fs_.MakeDirs(layout_.run_dir, 0755));  // clients on the socket must traverse it
   HP_TRY(fs_.MakeDirs(layout_.log_dir, 0750));
