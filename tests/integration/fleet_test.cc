@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -31,6 +32,8 @@ namespace hostplane::testing {
 namespace {
 
 using namespace std::chrono_literals;
+
+constexpr const char* kMailPw = "Mail-passw0rd-acme";
 
 std::string EnvValue(const std::string& env_file, const std::string& key) {
   auto pos = env_file.find(key + "=");
@@ -238,6 +241,17 @@ class Fleet {
     return false;
   }
 
+  // A 0600 file in the fleet's prefix (credentials for curl's --netrc-file, mariadb's defaults).
+  std::string Secret(const std::string& name, const std::string& content) const {
+    const std::string path = prefix_ + "/" + name;
+    {
+      std::ofstream out(path, std::ios::trunc);
+      out << content;
+    }
+    ::chmod(path.c_str(), 0600);
+    return path;
+  }
+
   std::string Logs() const {
     std::string out;
     for (const char* name : {"serve0", "serve1", "serve2", "hub", "leaf-a", "leaf-b"}) {
@@ -324,11 +338,37 @@ TEST(Fleet, ProvisionAcrossSitesSurviveLeafAndControllerLossDrainAndRefuseForger
   EXPECT_EQ(HttpStatus(fleet.lab("a-web").ports().http, "acme.example") != 0, true);
   EXPECT_EQ(HttpStatus(fleet.lab("b-web").ports().http, "acme.example"), 0);
   EXPECT_NE(Kdig(fleet.lab("b-web").ports().dns, "acme.example", "SOA").out, "");
-  auto db = RunProgram({"/usr/bin/mariadb", "--no-defaults", "-h", "127.0.0.1", "-P",
-                        std::to_string(fleet.lab("b-db").ports().db), "-u", "acme_shop",
-                        "-pDb-passw0rd-acme", "-N", "-e", "SELECT 1"},
-                       {"/usr/bin/mariadb"});
+  auto db = RunProgram(
+      {"/usr/bin/mariadb",
+       "--defaults-extra-file=" + fleet.Secret("my.cnf", "[client]\npassword=Db-passw0rd-acme\n"),
+       "-h", "127.0.0.1", "-P", std::to_string(fleet.lab("b-db").ports().db), "-u", "acme_shop",
+       "-N", "-e", "SELECT 1"},
+      {"/usr/bin/mariadb"});
   EXPECT_EQ(db.exit_code, 0) << db.err;
+  // Mail on a-web: SMTP delivery, then an IMAP login that finds it.
+  r = fleet.Api("POST", "/api/v1/mailboxes",
+                {{"address", "info@acme.example"}, {"customer", "acme"}, {"password", kMailPw}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  fleet.Wait(r.json());
+  const NodeLab& mail = fleet.lab("a-web");
+  auto sent = RunProgram({"/usr/bin/swaks", "--server", "127.0.0.1", "--port",
+                          std::to_string(mail.ports().smtp), "--from", "probe@example.org", "--to",
+                          "info@acme.example", "--body", "across the fleet", "--timeout", "20"},
+                         {"/usr/bin/swaks"});
+  EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+  const std::string netrc = fleet.Secret(
+      "netrc", std::string("machine 127.0.0.1 login info@acme.example password ") + kMailPw + "\n");
+  bool delivered = false;
+  for (auto deadline = std::chrono::steady_clock::now() + 20s;
+       !delivered && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(200ms)) {
+    auto imap = RunProgram(
+        {"/usr/bin/curl", "-s", "--max-time", "10", "--netrc-file", netrc,
+         "imap://127.0.0.1:" + std::to_string(mail.ports().imap) + "/INBOX", "-X", "SEARCH ALL"},
+        {"/usr/bin/curl"});
+    delivered = imap.exit_code == 0 && imap.out.find("SEARCH 1") != std::string::npos;
+  }
+  EXPECT_TRUE(delivered) << fleet.Logs();
 
   // A leaf goes away in the middle of a change: its node catches up when it returns.
   fleet.StopLeaf("a");
