@@ -245,9 +245,23 @@ int PlanCreate(State& s) {
     auto it = s.limits.find(field);
     limits[field] = it == s.limits.end() ? json{{"unlimited", true}} : LimitJson(it->second);
   }
-  auto r = s.client().Post("/api/v1/plans", json{{"name", s.name}, {"limits", limits}});
+  json body = {{"name", s.name}, {"limits", limits}};
+  if (!s.site.empty() || !s.group.empty()) {
+    body["placement"] = json{{"site", s.site}, {"group", s.group}};
+  }
+  auto r = s.client().Post("/api/v1/plans", body);
   if (int code = Check(r, s)) return code;
   return FinishChange(s, *r, "created plan " + CellOf(r->body["plan"], {"name"}));
+}
+
+// "site a, group gold", or "any" when the plan pins nothing.
+std::string Placement(const json& plan) {
+  const json p = plan.value("placement", json::object());
+  std::string out;
+  if (!p.value("site", "").empty()) out = "site " + p.value("site", "");
+  if (!p.value("group", "").empty())
+    out += (out.empty() ? "" : ", ") + ("group " + p.value("group", ""));
+  return out.empty() ? "any" : out;
 }
 
 int PlanList(State& s) {
@@ -264,10 +278,10 @@ int PlanList(State& s) {
                     CellOf(limits, {"mailboxes"}), CellOf(limits, {"mailbox_quota_mb"}),
                     CellOf(limits, {"forwarders"}), CellOf(limits, {"ftp_users"}),
                     CellOf(limits, {"dns_zones"}), CellOf(limits, {"databases"}),
-                    CellOf(limits, {"disk_mb"})});
+                    CellOf(limits, {"disk_mb"}), Placement(p)});
   }
   s.io.out << RenderTable({"ID", "NAME", "SITES", "MAILBOXES", "QUOTA MB", "FORWARDERS",
-                           "FTP USERS", "DNS ZONES", "DATABASES", "DISK MB"},
+                           "FTP USERS", "DNS ZONES", "DATABASES", "DISK MB", "PLACEMENT"},
                           rows);
   return kExitOk;
 }
@@ -415,6 +429,8 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
         option, [s, field = field](const std::string& v) { s->limits[field] = v; },
         "A whole number or 'unlimited' (default: unlimited)");
   }
+  c->add_option("--site", s->site, "Place the plan's services only at this site");
+  c->add_option("--group", s->group, "Place the plan's services only on nodes of this group");
   Verb(plan, "list", "List plans", s, PlanList);
   c = Verb(plan, "show", "Show one plan", s,
            [](State& st) { return Show(st, "/api/v1/plans/" + Segment(st.name), "plan"); });

@@ -122,5 +122,17 @@ TEST_F(PlanCliTest, CreateListShowAndSetPlan) {
   EXPECT_NE(third.err.find("  domain: plan.sites_limit\n"), std::string::npos) << third.err;
 }
 
+TEST_F(PlanCliTest, APlanPinsItsServicesToASiteOrGroup) {
+  CliRun r = Cli({"plan", "create", "ams-gold", "--site", "ams", "--group", "gold"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(PlanJson("ams-gold")["placement"], json({{"site", "ams"}, {"group", "gold"}}));
+  r = Cli({"plan", "list"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("site ams, group gold"), std::string::npos) << r.out;
+  r = Cli({"plan", "create", "bad-pin", "--site", "Not A Site"});
+  EXPECT_EQ(r.code, kExitInvalid);
+  EXPECT_NE(r.err.find("  placement.site: placement.invalid\n"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace hostplane::cli
