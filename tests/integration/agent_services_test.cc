@@ -53,13 +53,6 @@ std::string SecretFile(const std::string& path, const std::string& content) {
   return path;
 }
 
-std::string EnvValue(const std::string& env_file, const std::string& key) {
-  auto pos = env_file.find(key + "=");
-  if (pos == std::string::npos) return {};
-  auto end = env_file.find('\n', pos);
-  return env_file.substr(pos + key.size() + 1, end - pos - key.size() - 1);
-}
-
 // `hostplane serve` with one registered node, its data under dir.
 class Controller {
  public:

@@ -35,13 +35,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kMailPw = "Mail-passw0rd-acme";
 
-std::string EnvValue(const std::string& env_file, const std::string& key) {
-  auto pos = env_file.find(key + "=");
-  if (pos == std::string::npos) return {};
-  auto end = env_file.find('\n', pos);
-  return env_file.substr(pos + key.size() + 1, end - pos - key.size() - 1);
-}
-
 CommandOutput RunProgram(std::vector<std::string> argv, const std::vector<std::string>& allowed,
                          const std::map<std::string, std::string>& env = {}) {
   PosixCommandRunner runner(std::set<std::string>(allowed.begin(), allowed.end()));
@@ -63,17 +56,12 @@ class Fleet {
       return;
     }
     prefix_ = tmpl;
-    for (int slot = 0; slot < 50 && slot_fd_ < 0; ++slot) {
-      std::string path = "/tmp/hostplane-fleet-slot." + std::to_string(slot);
-      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-      if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-        slot_fd_ = fd;
-        base_ = 27000 + 20 * slot;
-      } else if (fd >= 0) {
-        ::close(fd);
-      }
+    const int slot = ClaimPortSlot("fleet", 50, &slot_fd_);
+    if (slot < 0) {
+      setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-fleet-slot.*"));
+    } else {
+      base_ = 27000 + 20 * slot;
     }
-    if (slot_fd_ < 0) setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-fleet-slot.*"));
   }
   ~Fleet() {
     labs_.clear();

@@ -30,13 +30,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kNode = "web1";
 
-std::string EnvValue(const std::string& env_file, const std::string& key) {
-  auto pos = env_file.find(key + "=");
-  if (pos == std::string::npos) return {};
-  auto end = env_file.find('\n', pos);
-  return env_file.substr(pos + key.size() + 1, end - pos - key.size() - 1);
-}
-
 // nats-server + `hostplane serve` + `hostplane agent` + nginx, each its own process, all under one
 // temporary prefix with ports from a flock'ed slot.
 class SplitDeployment {
@@ -54,17 +47,12 @@ class SplitDeployment {
     }
     prefix_ = tmpl;
     ::chmod(prefix_.c_str(), 0755);  // nginx workers must traverse it
-    for (int slot = 0; slot < 100 && slot_fd_ < 0; ++slot) {
-      std::string path = "/tmp/hostplane-nats-slot." + std::to_string(slot);
-      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-      if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-        slot_fd_ = fd;
-        nats_port_ = 23000 + 10 * slot;
-      } else if (fd >= 0) {
-        ::close(fd);
-      }
+    const int slot = ClaimPortSlot("nats", 100, &slot_fd_);
+    if (slot < 0) {
+      setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-nats-slot.*"));
+    } else {
+      nats_port_ = 23000 + 10 * slot;
     }
-    if (slot_fd_ < 0) setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-nats-slot.*"));
     nats_.emplace(nats_port_);
   }
 

@@ -134,17 +134,12 @@ class ServerPrefix {
       return;
     }
     prefix_ = tmpl;
-    for (int slot = 0; slot < 100 && slot_fd_ < 0; ++slot) {
-      std::string path = "/tmp/hostplane-relay-slot." + std::to_string(slot);
-      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-      if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-        slot_fd_ = fd;
-        base_port_ = 25000 + 10 * slot;
-      } else if (fd >= 0) {
-        ::close(fd);
-      }
+    const int slot = ClaimPortSlot("relay", 100, &slot_fd_);
+    if (slot < 0) {
+      setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-relay-slot.*"));
+    } else {
+      base_port_ = 25000 + 10 * slot;
     }
-    if (slot_fd_ < 0) setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-relay-slot.*"));
   }
   ServerPrefix(const ServerPrefix&) = delete;
   ServerPrefix& operator=(const ServerPrefix&) = delete;

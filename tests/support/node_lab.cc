@@ -29,20 +29,6 @@ using namespace std::chrono_literals;
 // ranges (61000 + 100 * slot) stay above Linux's ephemeral ports (32768-60999).
 constexpr int kSlots = 40;
 
-int ClaimNodeSlot(int* fd_out) {
-  for (int slot = 0; slot < kSlots; ++slot) {
-    std::string path = "/tmp/hostplane-node-slot." + std::to_string(slot);
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) continue;
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-      *fd_out = fd;
-      return slot;
-    }
-    ::close(fd);
-  }
-  return -1;
-}
-
 // A file only its owner reads (the agent reads the NATS password from it).
 Status WriteSecret(const std::string& path, const std::string& content) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -63,12 +49,12 @@ NodeLab::NodeLab(NodeLabOptions options) : options_(std::move(options)) {
   }
   prefix_ = tmpl;
   ::chmod(prefix_.c_str(), 0755);  // daemons that drop privileges must traverse it
-  int slot = ClaimNodeSlot(&slot_fd_);
+  int slot = ClaimPortSlot("node", kSlots, &slot_fd_);
   if (slot < 0) {
     setup_ = Fail(Error::Unavailable("no free port slot under /tmp/hostplane-node-slot.*"));
     return;
   }
-  const int base = 25000 + slot * 10;
+  const int base = 29000 + slot * 10;  // ClaimPortSlot's table of ranges
   ports_ =
       Ports{base, base + 1, base + 2, base + 3, base + 4, 61000 + slot * 100, base + 5, base + 6};
   // A random part, so accounts a killed test could not delete never meet a later test's.

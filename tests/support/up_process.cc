@@ -20,21 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Each concurrently running test claims a slot with flock; its ports derive from the slot.
-int ClaimSlot(int* fd_out) {
-  for (int slot = 0; slot < 200; ++slot) {
-    std::string path = "/tmp/hostplane-test-slot." + std::to_string(slot);
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) continue;
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-      *fd_out = fd;
-      return slot;
-    }
-    ::close(fd);
-  }
-  return -1;
-}
-
 PosixCommandRunner& Runner() {
   static PosixCommandRunner runner({HOSTPLANE_BIN, "/usr/bin/curl"});
   return runner;
@@ -68,7 +53,7 @@ UpInstance::UpInstance(UpOptions options) : options_(std::move(options)) {
   }
   prefix_ = dir;
   ::chmod(prefix_.c_str(), 0755);  // nginx workers drop privileges and must traverse it
-  int slot = ClaimSlot(&slot_fd_);
+  int slot = ClaimPortSlot("test", 200, &slot_fd_);
   if (slot < 0) {
     setup_ = Fail(Error::Unavailable("no free port slot under /tmp/hostplane-test-slot.*"));
     return;
@@ -290,6 +275,29 @@ bool UpInstance::WaitServing(const std::string& host, std::chrono::milliseconds 
     std::this_thread::sleep_for(20ms);
   }
   return false;
+}
+
+std::string EnvValue(const std::string& env_file, const std::string& key) {
+  auto pos = env_file.find("export " + key + "=");
+  if (pos != std::string::npos) pos += 7;  // "export "
+  if (pos == std::string::npos) pos = env_file.find(key + "=");
+  if (pos == std::string::npos) return {};
+  auto end = env_file.find('\n', pos);
+  return env_file.substr(pos + key.size() + 1, end - pos - key.size() - 1);
+}
+
+int ClaimPortSlot(const std::string& family, int slots, int* fd_out) {
+  for (int slot = 0; slot < slots; ++slot) {
+    std::string path = "/tmp/hostplane-" + family + "-slot." + std::to_string(slot);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      *fd_out = fd;
+      return slot;
+    }
+    ::close(fd);
+  }
+  return -1;
 }
 
 }  // namespace hostplane::testing

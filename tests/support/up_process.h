@@ -128,4 +128,15 @@ CurlResult CurlHost(int port, const std::string& host, const std::string& path =
 std::vector<std::string> ListDir(const std::string& dir);
 std::string ReadFile(const std::string& path);
 
+// The value of `export KEY=value` in a hostplane.env text ("" when absent).
+std::string EnvValue(const std::string& env_file, const std::string& key);
+
+// Test binaries running at once take their ports from slots claimed with flock on
+// /tmp/hostplane-<family>-slot.N, N < slots; each family has its own port range:
+//   test (up_process) 21000-22999   nats (nats_split) 23000-23999   relay 25000-25999
+//   fleet 27000-27999               node (node_lab) 29000-29399
+// Returns the slot and keeps its descriptor in *fd (the slot is held until it is closed), or -1
+// when every slot is taken.
+int ClaimPortSlot(const std::string& family, int slots, int* fd);
+
 }  // namespace hostplane::testing
