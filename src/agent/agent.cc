@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -182,6 +183,15 @@ void AgentImpl::Wake() {
   cv_.notify_all();
 }
 
+// d, give or take up to a tenth (uniformly).
+std::chrono::milliseconds Jittered(std::chrono::milliseconds d) {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  const int64_t spread = d.count() / 10;
+  if (spread <= 0) return d;
+  std::uniform_int_distribution<int64_t> offset(-spread, spread);
+  return d + std::chrono::milliseconds(offset(rng));
+}
+
 void AgentImpl::Loop() {
   SteadyTime next_resync = std::chrono::steady_clock::now();  // start-up counts as a resync
   SteadyTime next_retry = SteadyTime::max();
@@ -213,7 +223,8 @@ void AgentImpl::Loop() {
     lock.lock();
     now = std::chrono::steady_clock::now();
     if (resync_due) {
-      next_resync = now + options_.resync;
+      // Jittered by up to a tenth, so a fleet started together does not resync in one second.
+      next_resync = now + Jittered(options_.resync);
       next_heartbeat = now + options_.heartbeat;  // the resync said hello
     }
     if (ok) {

@@ -46,6 +46,11 @@ Status TaskEngine::Start() {
     std::lock_guard lock(mu_);
     stopping_ = false;
   }
+  {
+    std::lock_guard lock(report_mu_);
+    reports_stopping_ = false;
+  }
+  report_thread_ = std::thread([this] { ReportLoop(); });
   using HandlerFn = std::string (TaskEngine::*)(const BusMessage&);
   const std::pair<const char*, HandlerFn> routes[] = {
       {protocol::kSubjectTasks, &TaskEngine::HandleFetch},
@@ -65,7 +70,7 @@ Status TaskEngine::Start() {
             spdlog::error("task engine: {} handler failed: {}", name, e.what());
             reply = ErrorReply(name, std::string("internal error: ") + e.what());
           }
-          if (!m.reply.empty()) {
+          if (!m.reply.empty() && !reply.empty()) {
             if (auto s = bus_.Publish(m.reply, reply); !s) {
               spdlog::warn("task engine: replying on {}: {}", name, s.error().message);
             }
@@ -73,6 +78,12 @@ Status TaskEngine::Start() {
         });
     if (!sub) {
       subs_.clear();
+      {
+        std::lock_guard lock(report_mu_);
+        reports_stopping_ = true;
+      }
+      report_cv_.notify_all();
+      report_thread_.join();
       return Fail(sub.error().Wrap("subscribing to " + protocol::AnyNodeSubject(name)));
     }
     subs_.push_back(std::move(*sub));
@@ -83,6 +94,13 @@ Status TaskEngine::Start() {
 
 void TaskEngine::Stop() {
   subs_.clear();  // waits for running handlers
+  {
+    // The reports already queued are recorded and answered first.
+    std::lock_guard lock(report_mu_);
+    reports_stopping_ = true;
+  }
+  report_cv_.notify_all();
+  if (report_thread_.joinable()) report_thread_.join();
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -129,8 +147,7 @@ Result<TaskRecord> TaskEngine::Wait(int64_t id, std::chrono::milliseconds timeou
     // least every kStoreRecheck even when this engine saw no report.
     const auto slice = std::min(deadline, std::chrono::steady_clock::now() + kStoreRecheck);
     std::unique_lock lock(mu_);
-    bool woken =
-        changed_.wait_until(lock, slice, [&] { return generation_ != seen || stopping_; });
+    bool woken = changed_.wait_until(lock, slice, [&] { return generation_ != seen || stopping_; });
     if (!woken && std::chrono::steady_clock::now() < deadline && !stopping_) continue;
     if (!woken || stopping_) {
       lock.unlock();
@@ -214,83 +231,141 @@ std::string TaskEngine::HandleFetch(const BusMessage& m) {
 }
 
 std::string TaskEngine::HandleReport(const BusMessage& m) {
-  const std::string& data = m.data;
-  auto report = protocol::DecodeReport(data);
+  auto report = protocol::DecodeReport(m.data);
   if (!report) return protocol::Encode(protocol::Ack{false, report.error().message});
   if (auto s = CheckSubjectNode(protocol::kSubjectReport, m, report->node); !s) {
     return protocol::Encode(protocol::Ack{false, s.error().message});
   }
-  const int64_t now = clock_.NowMillis();
-  std::vector<double> latencies;
-  std::map<std::string, uint64_t> counts;
-  std::vector<TaskRecord> follow_ups;
-  Status written = store_.Write([&](StoreTxn& tx) -> Status {
-    latencies.clear();
-    follow_ups.clear();
-    counts.clear();
-    auto node = tx.FindNode(report->node);
-    if (!node) return Fail(node.error());
-    if (!*node) return Fail(Error::NotFound("unknown node '" + report->node + "'"));
-    for (const auto& r : report->results) {
-      auto task = tx.FindTask(r.task);
-      if (!task) return Fail(task.error());
-      if (!*task || (*task)->node_id != (*node)->id || IsFinal((*task)->state)) continue;
-      std::string state = protocol::OutcomeName(r.outcome);
-      std::string error = r.detail;
-      std::optional<int64_t> next_attempt_at;
-      if (r.outcome == protocol::TaskOutcome::kRetry) {
-        int attempt = (*task)->attempts + 1;
-        if (attempt >= options_.max_attempts) {
-          state = "failed";
-          error = "gave up after " + std::to_string(attempt) + " attempts: " + r.detail;
-        } else {
-          next_attempt_at = now + BackoffMillis(options_, attempt);
-        }
-      }
-      auto recorded =
-          tx.RecordResult(report->node, r.task, state, error, r.duration_ms, next_attempt_at);
-      if (!recorded) return Fail(recorded.error());
-      if (!*recorded) continue;
-      ++counts[state];
-      if (result_hook_ && (state == "applied" || state == "failed")) {
-        HP_TRY(result_hook_(tx, **task, state, error, follow_ups));
-      }
-      if (state == "applied") {
-        auto done = tx.FindTask(r.task);
-        if (!done) return Fail(done.error());
-        if (*done && (*done)->applied_at) {
-          latencies.push_back(static_cast<double>(*(*done)->applied_at - (*done)->created_at) /
-                              1000.0);
-        }
-      }
-    }
-    Node updated = **node;
-    updated.applied_revision = report->applied_revision;
-    updated.last_seen = now;
-    updated.drift = report->drift;
-    return tx.UpdateNode(updated);
-  });
-  if (!written) return protocol::Encode(protocol::Ack{false, written.error().message});
   {
-    std::lock_guard lock(mu_);
-    ++metrics_.reports;
-    metrics_.reloads += static_cast<uint64_t>(std::max(report->reloads, 0));
-    for (const auto& [state, n] : counts) metrics_.results[state] += n;
-    for (double s : latencies) {
-      for (size_t i = 0; i < metrics_.latency_buckets_s.size(); ++i) {
-        if (s <= metrics_.latency_buckets_s[i]) ++metrics_.latency_counts[i];
-      }
-      ++metrics_.latency_counts.back();
-      metrics_.latency_sum_s += s;
-      ++metrics_.latency_count;
-    }
-    ++generation_;
+    std::lock_guard lock(report_mu_);
+    reports_.push_back({std::move(*report), m.reply});
   }
-  changed_.notify_all();
-  std::map<std::string, int64_t> heads;
-  for (const auto& t : follow_ups) heads[t.node_name] = std::max(heads[t.node_name], t.revision);
-  for (const auto& [node, head] : heads) Notify(node, head);
-  return protocol::Encode(protocol::Ack{});
+  report_cv_.notify_one();
+  return {};  // answered by ReportLoop once committed
+}
+
+Status TaskEngine::ApplyReport(StoreTxn& tx, const protocol::Report& report, int64_t now,
+                               ReportEffects& fx) {
+  fx = ReportEffects{};
+  fx.reloads = std::max(report.reloads, 0);
+  auto node = tx.FindNode(report.node);
+  if (!node) return Fail(node.error());
+  if (!*node) return Fail(Error::NotFound("unknown node '" + report.node + "'"));
+  for (const auto& r : report.results) {
+    auto task = tx.FindTask(r.task);
+    if (!task) return Fail(task.error());
+    if (!*task || (*task)->node_id != (*node)->id || IsFinal((*task)->state)) continue;
+    std::string state = protocol::OutcomeName(r.outcome);
+    std::string error = r.detail;
+    std::optional<int64_t> next_attempt_at;
+    if (r.outcome == protocol::TaskOutcome::kRetry) {
+      int attempt = (*task)->attempts + 1;
+      if (attempt >= options_.max_attempts) {
+        state = "failed";
+        error = "gave up after " + std::to_string(attempt) + " attempts: " + r.detail;
+      } else {
+        next_attempt_at = now + BackoffMillis(options_, attempt);
+      }
+    }
+    auto recorded =
+        tx.RecordResult(report.node, r.task, state, error, r.duration_ms, next_attempt_at);
+    if (!recorded) return Fail(recorded.error());
+    if (!*recorded) continue;
+    ++fx.counts[state];
+    if (result_hook_ && (state == "applied" || state == "failed")) {
+      HP_TRY(result_hook_(tx, **task, state, error, fx.follow_ups));
+    }
+    if (state == "applied") {
+      auto done = tx.FindTask(r.task);
+      if (!done) return Fail(done.error());
+      if (*done && (*done)->applied_at) {
+        fx.latencies.push_back(static_cast<double>(*(*done)->applied_at - (*done)->created_at) /
+                               1000.0);
+      }
+    }
+  }
+  Node updated = **node;
+  updated.applied_revision = report.applied_revision;
+  updated.last_seen = now;
+  updated.drift = report.drift;
+  return tx.UpdateNode(updated);
+}
+
+void TaskEngine::ReportLoop() {
+  constexpr size_t kMaxBatch = 512;
+  for (;;) {
+    std::vector<QueuedReport> batch;
+    {
+      std::unique_lock lock(report_mu_);
+      report_cv_.wait(lock, [this] { return !reports_.empty() || reports_stopping_; });
+      if (reports_.empty()) return;  // stopping, nothing left to answer
+      while (!reports_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(reports_.front()));
+        reports_.pop_front();
+      }
+    }
+    // The thread is a boundary: nothing may end it but Stop(), and every report is answered.
+    const std::string acks_ok = protocol::Encode(protocol::Ack{});
+    std::vector<std::string> acks(batch.size(), acks_ok);
+    std::vector<ReportEffects> effects(batch.size());
+    try {
+      const int64_t now = clock_.NowMillis();
+      Status all = store_.Write([&](StoreTxn& tx) -> Status {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          HP_TRY(ApplyReport(tx, batch[i].report, now, effects[i]));
+        }
+        return Ok();
+      });
+      if (!all) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          Status one = store_.Write(
+              [&](StoreTxn& tx) { return ApplyReport(tx, batch[i].report, now, effects[i]); });
+          if (!one) {
+            acks[i] = protocol::Encode(protocol::Ack{false, one.error().message});
+            effects[i] = ReportEffects{};
+          }
+        }
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("task engine: recording reports failed: {}", e.what());
+      for (auto& ack : acks) ack = ErrorReply(protocol::kSubjectReport, e.what());
+      effects.assign(batch.size(), ReportEffects{});
+    }
+    {
+      std::lock_guard lock(mu_);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        const ReportEffects& fx = effects[i];
+        if (acks[i] != acks_ok) continue;  // refused: nothing was recorded
+        ++metrics_.reports;
+        metrics_.reloads += static_cast<uint64_t>(fx.reloads);
+        for (const auto& [state, n] : fx.counts) metrics_.results[state] += n;
+        for (double s : fx.latencies) {
+          for (size_t b = 0; b < metrics_.latency_buckets_s.size(); ++b) {
+            if (s <= metrics_.latency_buckets_s[b]) ++metrics_.latency_counts[b];
+          }
+          ++metrics_.latency_counts.back();
+          metrics_.latency_sum_s += s;
+          ++metrics_.latency_count;
+        }
+      }
+      ++generation_;
+    }
+    changed_.notify_all();
+    std::map<std::string, int64_t> heads;
+    for (const auto& fx : effects) {
+      for (const auto& t : fx.follow_ups) {
+        heads[t.node_name] = std::max(heads[t.node_name], t.revision);
+      }
+    }
+    for (const auto& [node, head] : heads) Notify(node, head);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].reply.empty()) continue;
+      if (auto s = bus_.Publish(batch[i].reply, acks[i]); !s) {
+        spdlog::warn("task engine: answering a report of {}: {}", batch[i].report.node,
+                     s.error().message);
+      }
+    }
+  }
 }
 
 std::string TaskEngine::HandleHello(const BusMessage& m) {

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -92,7 +93,22 @@ class TaskEngine {
   std::string SignedReply(protocol::Bundle bundle) const;
   // The reply to a request whose handler threw: a signed refusal or a negative Ack.
   std::string ErrorReply(const std::string& subject, const std::string& message) const;
+  // Decodes and checks a report and queues it for the report thread, which answers it once its
+  // results are committed; returns "" then (the answer comes later), or a refusal at once.
   std::string HandleReport(const BusMessage& m);
+  // What one report did, for the metrics and the doorbells after the commit.
+  struct ReportEffects {
+    std::vector<double> latencies;
+    std::map<std::string, uint64_t> counts;
+    std::vector<TaskRecord> follow_ups;
+    int reloads = 0;
+  };
+  Status ApplyReport(StoreTxn& tx, const protocol::Report& report, int64_t now,
+                     ReportEffects& effects);
+  // Group commit: every report queued meanwhile is recorded in one write transaction (one lock
+  // wait and one fsync for all of them); a batch that fails is retried report by report, so one
+  // bad report cannot fail the others.
+  void ReportLoop();
   std::string HandleHello(const BusMessage& m);
   // Ok when m's subject is "<base>.<node>"; kForbidden otherwise.
   static Status CheckSubjectNode(const char* base, const BusMessage& m, const std::string& node);
@@ -117,6 +133,15 @@ class TaskEngine {
   // retry_base).
   std::map<std::string, std::chrono::steady_clock::time_point> retry_rung_;
   std::thread retry_thread_;
+  struct QueuedReport {
+    protocol::Report report;
+    std::string reply;  // the requester's inbox
+  };
+  std::mutex report_mu_;
+  std::condition_variable report_cv_;
+  std::deque<QueuedReport> reports_;
+  bool reports_stopping_ = false;
+  std::thread report_thread_;
 };
 
 }  // namespace hostplane::controller
