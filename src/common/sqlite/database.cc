@@ -2,6 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
 namespace hostplane::sqlite {
 namespace {
 
@@ -15,21 +20,46 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context) {
 
 }  // namespace
 
+struct StatementCache {
+  static constexpr size_t kMaxIdlePerText = 4;
+  bool open = true;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle;
+};
+
 Statement::Statement(Statement&& o) noexcept
-    : db_(o.db_), stmt_(std::exchange(o.stmt_, nullptr)), bind_status_(o.bind_status_) {}
+    : db_(o.db_),
+      stmt_(std::exchange(o.stmt_, nullptr)),
+      cache_(std::move(o.cache_)),
+      text_(std::move(o.text_)),
+      bind_status_(o.bind_status_) {}
 
 Statement& Statement::operator=(Statement&& o) noexcept {
   if (this != &o) {
-    if (stmt_) sqlite3_finalize(stmt_);
+    Release();
     db_ = o.db_;
     stmt_ = std::exchange(o.stmt_, nullptr);
+    cache_ = std::move(o.cache_);
+    text_ = std::move(o.text_);
     bind_status_ = o.bind_status_;
   }
   return *this;
 }
 
-Statement::~Statement() {
-  if (stmt_) sqlite3_finalize(stmt_);
+Statement::~Statement() { Release(); }
+
+void Statement::Release() {
+  sqlite3_stmt* stmt = std::exchange(stmt_, nullptr);
+  if (stmt == nullptr) return;
+  if (cache_ && cache_->open) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    auto& idle = cache_->idle[text_];
+    if (idle.size() < StatementCache::kMaxIdlePerText) {
+      idle.push_back(stmt);
+      return;
+    }
+  }
+  sqlite3_finalize(stmt);
 }
 
 Statement& Statement::Bind(int index, int64_t v) {
@@ -122,25 +152,45 @@ Result<Database> Database::Open(const std::string& path, bool durable) {
   return db;
 }
 
-Database::Database(Database&& o) noexcept : db_(std::exchange(o.db_, nullptr)) {}
+Database::Database(sqlite3* db) : db_(db), cache_(std::make_shared<StatementCache>()) {}
+
+Database::Database(Database&& o) noexcept
+    : db_(std::exchange(o.db_, nullptr)), cache_(std::move(o.cache_)) {}
 
 Database& Database::operator=(Database&& o) noexcept {
   if (this != &o) {
-    if (db_) sqlite3_close_v2(db_);
+    Close();
     db_ = std::exchange(o.db_, nullptr);
+    cache_ = std::move(o.cache_);
   }
   return *this;
 }
 
-Database::~Database() {
+Database::~Database() { Close(); }
+
+void Database::Close() {
+  if (cache_) {
+    cache_->open = false;
+    for (auto& [text, stmts] : cache_->idle) {
+      for (sqlite3_stmt* s : stmts) sqlite3_finalize(s);
+    }
+    cache_->idle.clear();
+  }
   if (db_) sqlite3_close_v2(db_);
+  db_ = nullptr;
 }
 
 Result<Statement> Database::Prepare(std::string_view sql) {
+  std::string text(sql);
+  if (auto it = cache_->idle.find(text); it != cache_->idle.end() && !it->second.empty()) {
+    sqlite3_stmt* stmt = it->second.back();
+    it->second.pop_back();
+    return Statement(db_, stmt, cache_, std::move(text));
+  }
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return Fail(SqliteError(db_, rc, "preparing " + std::string(sql)));
-  return Statement(db_, stmt);
+  if (rc != SQLITE_OK) return Fail(SqliteError(db_, rc, "preparing " + text));
+  return Statement(db_, stmt, cache_, std::move(text));
 }
 
 Status Database::Exec(std::string_view sql) {

@@ -20,6 +20,12 @@ struct sqlite3_stmt;
 
 namespace hostplane::sqlite {
 
+// Idle prepared statements of one connection, by SQL text: a statement goes back here (reset,
+// bindings cleared) when its Statement ends, and the next Prepare of the same text takes it
+// instead of parsing again. Shared by the Database and its Statements; the Database's end
+// finalizes what is idle and closes the cache, so a Statement that ends later finalizes itself.
+struct StatementCache;
+
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 
 // A prepared statement. Bind parameters by 1-based position, Step(), read columns by 0-based
@@ -56,9 +62,14 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, std::shared_ptr<StatementCache> cache,
+            std::string text)
+      : db_(db), stmt_(stmt), cache_(std::move(cache)), text_(std::move(text)) {}
+  void Release();  // back to the cache, or finalized
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  std::shared_ptr<StatementCache> cache_;
+  std::string text_;  // the cache's key
   Status bind_status_;
 };
 
@@ -81,8 +92,10 @@ class Database {
   [[nodiscard]] Status Transaction(const std::function<Status()>& fn);
 
  private:
-  explicit Database(sqlite3* db) : db_(db) {}
+  explicit Database(sqlite3* db);
+  void Close();
   sqlite3* db_ = nullptr;
+  std::shared_ptr<StatementCache> cache_;
 };
 
 // A numbered schema migration. Applied in order, each in its own transaction, recorded in

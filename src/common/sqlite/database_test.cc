@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <optional>
 
 namespace hostplane::sqlite {
 namespace {
@@ -86,6 +87,51 @@ TEST(Database, BindsAndReadsNullsAndText) {
   ASSERT_TRUE(q && q->Step().value());
   EXPECT_EQ(q->Text(0), "with\nnewline and 'quote'");
   EXPECT_FALSE(q->OptText(1).has_value());
+}
+
+// Prepared statements are reused (the cache): a statement taken again starts reset, with no
+// bindings left from its last use; two live at once are two statements; one that outlives its
+// database is finalized, not returned.
+TEST(Database, ReusedStatementsStartClean) {
+  auto db = Database::Open(TempDb("cache.db"), false);
+  ASSERT_TRUE(db.has_value()) << db.error().message;
+  ASSERT_TRUE(
+      db->Exec("CREATE TABLE t (k INTEGER, v TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b');"));
+  const char* kSql = "SELECT v FROM t WHERE k = ?1";
+  for (int round = 0; round < 3; ++round) {
+    auto st = db->Prepare(kSql);
+    ASSERT_TRUE(st.has_value());
+    if (round != 1) st->Bind(1, int64_t{round == 0 ? 1 : 2});  // round 1 binds nothing: NULL
+    auto row = st->Step();
+    ASSERT_TRUE(row.has_value());
+    if (round == 1) {
+      EXPECT_FALSE(*row) << "an old binding leaked into a reused statement";
+    } else {
+      ASSERT_TRUE(*row);
+      EXPECT_EQ(st->Text(0), round == 0 ? "a" : "b");
+    }
+    // Left mid-result: the next Prepare must still start from the top.
+  }
+  auto a = db->Prepare(kSql);
+  auto b = db->Prepare(kSql);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  a->Bind(1, int64_t{1});
+  b->Bind(1, int64_t{2});
+  ASSERT_TRUE(*a->Step());
+  ASSERT_TRUE(*b->Step());
+  EXPECT_EQ(a->Text(0), "a");
+  EXPECT_EQ(b->Text(0), "b");
+
+  std::optional<Statement> outliving;
+  {
+    auto other = Database::Open(TempDb("cache2.db"), false);
+    ASSERT_TRUE(other.has_value());
+    ASSERT_TRUE(other->Exec("CREATE TABLE u (x INTEGER);"));
+    auto st = other->Prepare("SELECT x FROM u");
+    ASSERT_TRUE(st.has_value());
+    outliving.emplace(std::move(*st));
+  }
+  outliving.reset();  // finalized after its database closed: no crash, no leak report
 }
 
 }  // namespace
