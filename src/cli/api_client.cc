@@ -80,6 +80,7 @@ Result<ApiResponse> ApiClient::Send(const std::string& method, const std::string
                                     const std::optional<json>& body,
                                     std::chrono::milliseconds read_timeout) {
   httplib::Client client(url_);
+  client.set_tcp_nodelay(true);
   if (!client.is_valid()) return Fail(Error::Unavailable("cannot use the URL " + url_));
   client.set_url_encode(false);  // Target() already encoded every segment
   client.set_connection_timeout(std::chrono::seconds(5));

@@ -193,6 +193,10 @@ Status ApiServer::Start() {
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(kMaxBodyBytes);
   server_->set_keep_alive_timeout(2);
+  // Answers go out at once: with Nagle's algorithm a small answer on a keep-alive connection
+  // waits for the client's delayed ACK (40 ms on Linux), which the fleet bench showed as a 44 ms
+  // median for a 2 ms commit.
+  server_->set_tcp_nodelay(true);
   // httplib's default is SO_REUSEPORT, which would let a second controller bind the same port
   // and silently take half of the requests. SO_REUSEADDR only lets us rebind past TIME_WAIT.
   server_->set_socket_options([](socket_t sock) {

@@ -238,7 +238,10 @@ std::string TaskEngine::HandleReport(const BusMessage& m) {
   }
   {
     std::lock_guard lock(report_mu_);
-    reports_.push_back({std::move(*report), m.reply});
+    QueuedReport q;
+    q.report = std::move(*report);
+    q.reply = m.reply;
+    reports_.push_back(std::move(q));
   }
   report_cv_.notify_one();
   return {};  // answered by ReportLoop once committed
@@ -291,6 +294,14 @@ Status TaskEngine::ApplyReport(StoreTxn& tx, const protocol::Report& report, int
   return tx.UpdateNode(updated);
 }
 
+Status TaskEngine::Apply(StoreTxn& tx, const QueuedReport& q, int64_t now, ReportEffects& fx) {
+  if (q.hello) {
+    fx = ReportEffects{};
+    return ApplyHello(tx, *q.hello, now);
+  }
+  return ApplyReport(tx, q.report, now, fx);
+}
+
 void TaskEngine::ReportLoop() {
   constexpr size_t kMaxBatch = 512;
   for (;;) {
@@ -311,15 +322,13 @@ void TaskEngine::ReportLoop() {
     try {
       const int64_t now = clock_.NowMillis();
       Status all = store_.Write([&](StoreTxn& tx) -> Status {
-        for (size_t i = 0; i < batch.size(); ++i) {
-          HP_TRY(ApplyReport(tx, batch[i].report, now, effects[i]));
-        }
+        for (size_t i = 0; i < batch.size(); ++i) HP_TRY(Apply(tx, batch[i], now, effects[i]));
         return Ok();
       });
       if (!all) {
         for (size_t i = 0; i < batch.size(); ++i) {
-          Status one = store_.Write(
-              [&](StoreTxn& tx) { return ApplyReport(tx, batch[i].report, now, effects[i]); });
+          Status one =
+              store_.Write([&](StoreTxn& tx) { return Apply(tx, batch[i], now, effects[i]); });
           if (!one) {
             acks[i] = protocol::Encode(protocol::Ack{false, one.error().message});
             effects[i] = ReportEffects{};
@@ -335,7 +344,7 @@ void TaskEngine::ReportLoop() {
       std::lock_guard lock(mu_);
       for (size_t i = 0; i < batch.size(); ++i) {
         const ReportEffects& fx = effects[i];
-        if (acks[i] != acks_ok) continue;  // refused: nothing was recorded
+        if (acks[i] != acks_ok || batch[i].hello) continue;  // refused, or a hello
         ++metrics_.reports;
         metrics_.reloads += static_cast<uint64_t>(fx.reloads);
         for (const auto& [state, n] : fx.counts) metrics_.results[state] += n;
@@ -361,7 +370,8 @@ void TaskEngine::ReportLoop() {
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].reply.empty()) continue;
       if (auto s = bus_.Publish(batch[i].reply, acks[i]); !s) {
-        spdlog::warn("task engine: answering a report of {}: {}", batch[i].report.node,
+        spdlog::warn("task engine: answering {}: {}",
+                     batch[i].hello ? batch[i].hello->node : batch[i].report.node,
                      s.error().message);
       }
     }
@@ -375,21 +385,29 @@ std::string TaskEngine::HandleHello(const BusMessage& m) {
   if (auto s = CheckSubjectNode(protocol::kSubjectHello, m, hello->node); !s) {
     return protocol::Encode(protocol::Ack{false, s.error().message});
   }
-  const int64_t now = clock_.NowMillis();
-  Status written = store_.Write([&](StoreTxn& tx) -> Status {
-    auto node = tx.FindNode(hello->node);
-    if (!node) return Fail(node.error());
-    if (!*node) return Fail(Error::NotFound("unknown node '" + hello->node + "'"));
-    Node updated = **node;
-    updated.last_seen = now;
-    updated.version = hello->version;
-    updated.drivers = hello->drivers;
-    updated.applied_revision = hello->applied_revision;
-    updated.load = hello->load;
-    return tx.UpdateNode(updated);
-  });
-  if (!written) return protocol::Encode(protocol::Ack{false, written.error().message});
-  return protocol::Encode(protocol::Ack{});
+  {
+    // Recorded with the reports, in their group commit: a heartbeat costs no write of its own.
+    std::lock_guard lock(report_mu_);
+    QueuedReport q;
+    q.hello = std::move(*hello);
+    q.reply = m.reply;
+    reports_.push_back(std::move(q));
+  }
+  report_cv_.notify_one();
+  return {};  // answered by ReportLoop once committed
+}
+
+Status TaskEngine::ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_t now) {
+  auto node = tx.FindNode(hello.node);
+  if (!node) return Fail(node.error());
+  if (!*node) return Fail(Error::NotFound("unknown node '" + hello.node + "'"));
+  Node updated = **node;
+  updated.last_seen = now;
+  updated.version = hello.version;
+  updated.drivers = hello.drivers;
+  updated.applied_revision = hello.applied_revision;
+  updated.load = hello.load;
+  return tx.UpdateNode(updated);
 }
 
 void TaskEngine::RetryLoop() {

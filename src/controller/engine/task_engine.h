@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -109,7 +110,9 @@ class TaskEngine {
   // wait and one fsync for all of them); a batch that fails is retried report by report, so one
   // bad report cannot fail the others.
   void ReportLoop();
+  // Queued like a report (the heartbeat is recorded in the reports' group commit).
   std::string HandleHello(const BusMessage& m);
+  Status ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_t now);
   // Ok when m's subject is "<base>.<node>"; kForbidden otherwise.
   static Status CheckSubjectNode(const char* base, const BusMessage& m, const std::string& node);
   void RetryLoop();
@@ -135,8 +138,10 @@ class TaskEngine {
   std::thread retry_thread_;
   struct QueuedReport {
     protocol::Report report;
-    std::string reply;  // the requester's inbox
+    std::optional<protocol::Hello> hello;  // set: a hello instead of a report
+    std::string reply;                     // the requester's inbox
   };
+  Status Apply(StoreTxn& tx, const QueuedReport& q, int64_t now, ReportEffects& fx);
   std::mutex report_mu_;
   std::condition_variable report_cv_;
   std::deque<QueuedReport> reports_;
