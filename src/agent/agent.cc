@@ -328,6 +328,15 @@ Result<bool> AgentImpl::FetchAndApply() {
                                  options_.node));
   }
   int64_t before = applied_.load();
+  // The controller's head for this node only grows, and this node has applied up to `before`: a
+  // signed bundle whose head is below that is an old one replayed (or the controller's store went
+  // back in time, which an operator must see). Refused whole.
+  if (bundle->head < before) {
+    return Fail(
+        Error::Forbidden("rejected a bundle: its head revision " + std::to_string(bundle->head) +
+                         " is below this node's applied revision " + std::to_string(before) +
+                         " (a replayed bundle, or the controller's store went back)"));
+  }
   int64_t applied_revision = before;
   for (const auto& t : bundle->tasks) applied_revision = std::max(applied_revision, t.revision);
   if (!bundle->more) applied_revision = std::max(applied_revision, bundle->head);

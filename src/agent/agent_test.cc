@@ -459,6 +459,44 @@ TEST(AgentSignatureTest, AppliesOnlyBundlesSignedForItByThePinnedKey) {
   }
 }
 
+// A genuinely signed bundle whose head is below what the node applied is a replay: refused
+// whole, nothing applied or reported, until a current bundle comes.
+TEST(AgentSignatureTest, RefusesABundleOlderThanItsJournal) {
+  auto bus = NewInProcessBus();
+  FakeController controller(*bus);
+  controller.Start();
+  testing::TempRoot root;
+  PosixFilesystem fs(root.path());
+  SystemClock clock;
+  controller.Add(FakeSet(1, "a", "first"), false);
+  AgentOptions o;
+  o.node = kNode;
+  o.controller_key = controller.public_key();
+  o.resync = 100ms;
+  std::vector<std::unique_ptr<ServiceDriver>> drivers;
+  drivers.push_back(std::make_unique<FakeDriver>(fs));
+  auto agent = NewAgentWithDrivers(o, testing::TestLayout(0), *bus, fs, clock, std::move(drivers));
+  ASSERT_TRUE(agent->Start());
+  ASSERT_TRUE(WaitFor([&] { return agent->AppliedRevision() == 1; }));
+
+  controller.set_tamper([&](protocol::Bundle& b) {
+    b.head = 0;  // as an old bundle of this node would say, signed by the real key
+    protocol::SignBundle(b, controller.key());
+  });
+  controller.Add(FakeSet(2, "b", "replayed"));
+  const int fetched = controller.fetches();
+  ASSERT_TRUE(WaitFor([&] { return controller.fetches() >= fetched + 3; }));
+  EXPECT_EQ(agent->AppliedRevision(), 1);
+  auto b = fs.ReadFile(FakeDriver::Path("b"));
+  EXPECT_FALSE(b && *b) << "a stale bundle was applied";
+  EXPECT_FALSE(controller.Result(2).has_value());
+
+  controller.set_tamper(nullptr);
+  ASSERT_TRUE(WaitFor([&] { return controller.Result(2).has_value(); }));
+  EXPECT_EQ(agent->AppliedRevision(), 2);
+  agent->Stop();
+}
+
 TEST(AgentSignatureTest, RefusesToStartWithoutAPinnedKey) {
   auto bus = NewInProcessBus();
   FakeController controller(*bus);
