@@ -2,6 +2,7 @@
 // stay up, and are emptied by drain (reachable) or loss (gone): everything they serve is placed
 // on other nodes of the same roles, rebuilt there from the store, and the DNS follows.
 
+#include <arpa/inet.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -37,9 +38,19 @@ using hosting::PlaceOptions;
 using namespace hosting::kinds;
 
 constexpr const char* kJoinPrefix = "hpjoin.";
+constexpr int64_t kMaxNodeCapacity = 1'000'000;
 constexpr int kMaxDrainBatch = 1000;
 
 std::string NodeObject(const std::string& name) { return "node:" + name; }
+
+// An IP address in its canonical text form (inet_pton then inet_ntop), or nullopt.
+std::optional<std::string> CheckAddress(int family, const std::string& text) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (text.size() > 45 || inet_pton(family, text.c_str(), buf) != 1) return std::nullopt;
+  char out[INET6_ADDRSTRLEN];
+  if (inet_ntop(family, buf, out, sizeof out) == nullptr) return std::nullopt;
+  return std::string(out);
+}
 
 std::string Base64Url(const unsigned char* data, size_t n) {
   std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
@@ -87,6 +98,99 @@ Result<std::vector<Resource>> OnNodeOf(StoreTxn& tx, const char* kind, int64_t c
 }
 
 }  // namespace
+
+// ---- nodes ----
+
+Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeInput& in,
+                                                std::string* join_token) {
+  protocol::FieldErrors errors;
+  auto name = protocol::CheckNodeName(in.name);
+  if (!name) errors.Add("name", name.error());
+  std::vector<std::string> roles;
+  if (in.roles.empty()) errors.Add("roles", {"roles.empty", "A node needs at least one role."});
+  for (size_t i = 0; i < in.roles.size(); ++i) {
+    if (kAllRoles.count(in.roles[i]) == 0) {
+      errors.Add("roles[" + std::to_string(i) + "]",
+                 {"role.unknown", "Roles are web, mail, dns, ftp and db."});
+    } else if (std::find(roles.begin(), roles.end(), in.roles[i]) == roles.end()) {
+      roles.push_back(in.roles[i]);
+    }
+  }
+  std::string ipv4, ipv6;
+  if (!in.ipv4.empty()) {
+    if (auto a = CheckAddress(AF_INET, in.ipv4)) {
+      ipv4 = *a;
+    } else {
+      errors.Add("ipv4", {"address.invalid", "ipv4 must be an IPv4 address like 192.0.2.10."});
+    }
+  }
+  if (!in.ipv6.empty()) {
+    if (auto a = CheckAddress(AF_INET6, in.ipv6)) {
+      ipv6 = *a;
+    } else {
+      errors.Add("ipv6", {"address.invalid", "ipv6 must be an IPv6 address like 2001:db8::10."});
+    }
+  }
+  for (const auto& [field, value] : {std::pair{"site", &in.site}, std::pair{"group", &in.group}}) {
+    if (value->empty()) continue;
+    if (auto v = protocol::CheckNodeName(*value); !v) {
+      errors.Add(field, {std::string(field) + ".invalid",
+                         std::string("A ") + field +
+                             " name is lowercase letters, digits and '-' (at most 63), "
+                             "starting with a letter."});
+    }
+  }
+  if (in.capacity < 1 || in.capacity > kMaxNodeCapacity) {
+    errors.Add("capacity", {"number.out_of_range", "The capacity must be between 1 and " +
+                                                       std::to_string(kMaxNodeCapacity) + "."});
+  }
+  if (!errors.empty()) return Fail(errors.ToError());
+
+  Change<Node> change;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_TRY(Authorize(actor, "node.create", NodeObject(*name)));
+    auto existing = tx.FindNode(*name);
+    if (!existing) return Fail(existing.error());
+    if (*existing) {
+      return Fail(FieldError(ErrorCode::kConflict, {{"name", "node.taken"}},
+                             "a node named '" + *name + "' exists"));
+    }
+    Node node;
+    node.name = *name;
+    node.roles = roles;
+    node.capacity = in.capacity;
+    node.ipv4 = ipv4;
+    node.ipv6 = ipv6;
+    node.site = in.site;
+    node.group = in.group;
+    auto stored = tx.InsertNode(node);
+    if (!stored) return Fail(stored.error());
+    auto audit =
+        tx.Audit(actor.name, "node.create", NodeObject(stored->name), nullptr, ToJson(*stored));
+    if (!audit) return Fail(audit.error());
+    if (join_token && !options_.controller_key.empty()) {
+      auto token = IssueJoinTokenIn(tx, *stored);
+      if (!token) return Fail(token.error());
+      *join_token = *token;
+    }
+    change = Change<Node>{std::move(*stored), {}, *audit};
+    return Ok();
+  }));
+  return change;
+}
+
+Result<std::vector<Node>> HostingService::ListNodes(const Actor& actor) {
+  HP_TRY(Authorize(actor, "node.list", "nodes"));
+  return store_.ListNodes();
+}
+
+Result<Node> HostingService::GetNode(const Actor& actor, const std::string& name) {
+  HP_TRY(Authorize(actor, "node.read", NodeObject(name)));
+  auto node = store_.GetNode(name);
+  if (!node) return Fail(node.error());
+  if (!*node) return Fail(Error::NotFound(NotFoundMessage("node", name)));
+  return std::move(**node);
+}
 
 std::string HostingService::Health(const Node& n) const {
   return hosting::NodeHealth(n, clock_.NowMillis(), options_.node_down_after_ms);

@@ -1,7 +1,5 @@
 #include "controller/engine/hosting_service.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -27,7 +25,6 @@ using hosting::SiteObject;
 
 constexpr const char* kDefaultPlan = "default";
 constexpr const char* kWebRole = "web";
-constexpr int64_t kMaxNodeCapacity = 1'000'000;
 constexpr size_t kMaxPlanNameLength = 32;
 
 // The declared range of each plan limit, with its field path in a request.
@@ -70,12 +67,6 @@ const std::set<std::string>& KnownActions() {
   return kActions;
 }
 
-const std::set<std::string>& KnownRoles() {
-  static const std::set<std::string> kRoles = {"web", "mail", "dns", "ftp", "db"};
-  return kRoles;
-}
-
-std::string NodeObject(const std::string& name) { return "node:" + name; }
 std::string PlanObject(const std::string& name) { return "plan:" + name; }
 
 // A site's PHP version: "" (static) or one of the versions the web nodes offer.
@@ -89,15 +80,6 @@ std::optional<protocol::Violation> CheckPhp(const std::string& php,
   return protocol::Violation{"php.unavailable", "PHP " + protocol::QuoteForMessage(php) +
                                                     " is not offered; choose one of: " + list +
                                                     " (or \"\" for none)."};
-}
-
-// An IP address in its canonical text form (inet_pton then inet_ntop), or nullopt.
-std::optional<std::string> CheckAddress(int family, const std::string& text) {
-  unsigned char buf[sizeof(struct in6_addr)];
-  if (text.size() > 45 || inet_pton(family, text.c_str(), buf) != 1) return std::nullopt;
-  char out[INET6_ADDRSTRLEN];
-  if (inet_ntop(family, buf, out, sizeof out) == nullptr) return std::nullopt;
-  return std::string(out);
 }
 
 bool IsPlanNameChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
@@ -527,97 +509,6 @@ Result<Change<Site>> HostingService::RemoveSite(const Actor& actor, const std::s
   return change;
 }
 
-Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeInput& in,
-                                                std::string* join_token) {
-  protocol::FieldErrors errors;
-  auto name = protocol::CheckNodeName(in.name);
-  if (!name) errors.Add("name", name.error());
-  std::vector<std::string> roles;
-  if (in.roles.empty()) errors.Add("roles", {"roles.empty", "A node needs at least one role."});
-  for (size_t i = 0; i < in.roles.size(); ++i) {
-    if (KnownRoles().count(in.roles[i]) == 0) {
-      errors.Add("roles[" + std::to_string(i) + "]",
-                 {"role.unknown", "Roles are web, mail, dns, ftp and db."});
-    } else if (std::find(roles.begin(), roles.end(), in.roles[i]) == roles.end()) {
-      roles.push_back(in.roles[i]);
-    }
-  }
-  std::string ipv4, ipv6;
-  if (!in.ipv4.empty()) {
-    if (auto a = CheckAddress(AF_INET, in.ipv4)) {
-      ipv4 = *a;
-    } else {
-      errors.Add("ipv4", {"address.invalid", "ipv4 must be an IPv4 address like 192.0.2.10."});
-    }
-  }
-  if (!in.ipv6.empty()) {
-    if (auto a = CheckAddress(AF_INET6, in.ipv6)) {
-      ipv6 = *a;
-    } else {
-      errors.Add("ipv6", {"address.invalid", "ipv6 must be an IPv6 address like 2001:db8::10."});
-    }
-  }
-  for (const auto& [field, value] : {std::pair{"site", &in.site}, std::pair{"group", &in.group}}) {
-    if (value->empty()) continue;
-    if (auto v = protocol::CheckNodeName(*value); !v) {
-      errors.Add(field, {std::string(field) + ".invalid",
-                         std::string("A ") + field +
-                             " name is lowercase letters, digits and '-' (at most 63), "
-                             "starting with a letter."});
-    }
-  }
-  if (in.capacity < 1 || in.capacity > kMaxNodeCapacity) {
-    errors.Add("capacity", {"number.out_of_range", "The capacity must be between 1 and " +
-                                                       std::to_string(kMaxNodeCapacity) + "."});
-  }
-  if (!errors.empty()) return Fail(errors.ToError());
-
-  Change<Node> change;
-  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
-    HP_TRY(Authorize(actor, "node.create", NodeObject(*name)));
-    auto existing = tx.FindNode(*name);
-    if (!existing) return Fail(existing.error());
-    if (*existing) {
-      return Fail(FieldError(ErrorCode::kConflict, {{"name", "node.taken"}},
-                             "a node named '" + *name + "' exists"));
-    }
-    Node node;
-    node.name = *name;
-    node.roles = roles;
-    node.capacity = in.capacity;
-    node.ipv4 = ipv4;
-    node.ipv6 = ipv6;
-    node.site = in.site;
-    node.group = in.group;
-    auto stored = tx.InsertNode(node);
-    if (!stored) return Fail(stored.error());
-    auto audit =
-        tx.Audit(actor.name, "node.create", NodeObject(stored->name), nullptr, ToJson(*stored));
-    if (!audit) return Fail(audit.error());
-    if (join_token && !options_.controller_key.empty()) {
-      auto token = IssueJoinTokenIn(tx, *stored);
-      if (!token) return Fail(token.error());
-      *join_token = *token;
-    }
-    change = Change<Node>{std::move(*stored), {}, *audit};
-    return Ok();
-  }));
-  return change;
-}
-
-Result<std::vector<Node>> HostingService::ListNodes(const Actor& actor) {
-  HP_TRY(Authorize(actor, "node.list", "nodes"));
-  return store_.ListNodes();
-}
-
-Result<Node> HostingService::GetNode(const Actor& actor, const std::string& name) {
-  HP_TRY(Authorize(actor, "node.read", NodeObject(name)));
-  auto node = store_.GetNode(name);
-  if (!node) return Fail(node.error());
-  if (!*node) return Fail(Error::NotFound(NotFoundMessage("node", name)));
-  return std::move(**node);
-}
-
 Result<Change<Plan>> HostingService::CreatePlan(const Actor& actor, const PlanInput& in) {
   protocol::FieldErrors errors;
   if (auto v = CheckPlanName(in.name)) errors.Add("name", *v);
@@ -636,9 +527,9 @@ Result<Change<Plan>> HostingService::CreatePlan(const Actor& actor, const PlanIn
   for (const auto& [field, value] :
        {std::pair{"placement.site", &in.pin_site}, std::pair{"placement.group", &in.pin_group}}) {
     if (!value->empty() && !protocol::CheckNodeName(*value)) {
-      errors.Add(field, {"placement.invalid",
-                         std::string(field) + " is a site or group name: lowercase letters, "
-                                              "digits and '-', starting with a letter."});
+      errors.Add(field, {"placement.invalid", std::string(field) +
+                                                  " is a site or group name: lowercase letters, "
+                                                  "digits and '-', starting with a letter."});
     }
   }
   plan.pin_site = in.pin_site;
