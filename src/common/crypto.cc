@@ -27,16 +27,17 @@ bool VerifyPassword(const std::string& hash, const std::string& password) {
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
-std::string NewApiToken() {
+std::string RandomBase64Url(size_t n) {
   (void)InitCrypto();
-  unsigned char raw[32];
-  randombytes_buf(raw, sizeof raw);
-  std::vector<char> b64(
-      sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING));
-  sodium_bin2base64(b64.data(), b64.size(), raw, sizeof raw,
+  std::vector<unsigned char> raw(n);
+  randombytes_buf(raw.data(), raw.size());
+  std::vector<char> b64(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+  sodium_bin2base64(b64.data(), b64.size(), raw.data(), raw.size(),
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  return "hp_" + std::string(b64.data());
+  return std::string(b64.data());
 }
+
+std::string NewApiToken() { return "hp_" + RandomBase64Url(32); }
 
 std::string HashApiToken(const std::string& token) {
   (void)InitCrypto();
@@ -59,6 +60,8 @@ std::string RandomHex(size_t n) {
   return hex.data();
 }
 
-std::string KeyFingerprint(const std::string& key_text) { return Blake2bHex(key_text).substr(0, 32); }
+std::string KeyFingerprint(const std::string& key_text) {
+  return Blake2bHex(key_text).substr(0, 32);
+}
 
 }  // namespace hostplane

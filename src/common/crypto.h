@@ -17,6 +17,9 @@ namespace hostplane {
 [[nodiscard]] Result<std::string> HashPassword(const std::string& password);
 bool VerifyPassword(const std::string& hash, const std::string& password);
 
+// n random bytes as unpadded base64url (secrets handed out once: tokens, passwords).
+std::string RandomBase64Url(size_t n);
+
 // A new API token: "hp_" + 43 characters of base64url.
 std::string NewApiToken();
 // Hex BLAKE2b-256 of a token, the form stored.

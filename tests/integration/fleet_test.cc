@@ -270,6 +270,15 @@ CommandOutput Kdig(int port, const std::string& name, const std::string& type) {
                     {"/usr/bin/kdig"});
 }
 
+// The serial of a `kdig +short SOA` answer ("ns1.x. hostmaster.x. SERIAL ..."), 0 when none.
+uint64_t Serial(const std::string& soa) {
+  std::istringstream in(soa);
+  std::string mname, rname;
+  uint64_t serial = 0;
+  in >> mname >> rname >> serial;
+  return serial;
+}
+
 // The status nginx answers for Host on port (0: no vhost, the default server closes: 444).
 int HttpStatus(int port, const std::string& host) { return CurlHost(port, host).status; }
 
@@ -434,6 +443,9 @@ TEST(Fleet, ProvisionAcrossSitesSurviveLeafAndControllerLossDrainAndRefuseForger
   fleet.UseController(0);
 
   // Drain the web role off a-web: its sites answer from b-web, and a-web keeps its mail role.
+  const uint64_t serial_before =
+      Serial(Kdig(fleet.lab("b-web").ports().dns, "acme.example", "SOA").out);
+  ASSERT_GT(serial_before, 0u);
   std::string drained;
   ASSERT_TRUE(fleet.Hostplane({"node", "drain", "a-web", "--role", "web"}, &drained))
       << fleet.Logs();
@@ -445,8 +457,14 @@ TEST(Fleet, ProvisionAcrossSitesSurviveLeafAndControllerLossDrainAndRefuseForger
   auto node = fleet.Api("GET", "/api/v1/nodes/a-web").json()["node"];
   EXPECT_EQ(node["roles"], Json::array({"mail"}));
   // The zone follows: acme.example's A record is b-web's (both are 127.0.0.1 here, so the serial
-  // moving on is what shows the zone was re-sent).
-  EXPECT_NE(Kdig(fleet.lab("b-web").ports().dns, "acme.example", "SOA").out, "");
+  // moving on is what shows the zone was re-sent and served).
+  bool resent = false;
+  for (auto deadline = std::chrono::steady_clock::now() + 20s;
+       !resent && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
+    resent =
+        Serial(Kdig(fleet.lab("b-web").ports().dns, "acme.example", "SOA").out) > serial_before;
+  }
+  EXPECT_TRUE(resent) << "the zone was not re-sent after the drain";
 
   // Clean up what the fleet made outside its prefix: the database user and schema.
   r = fleet.Api("DELETE", "/api/v1/customers/acme?remove_content=true");

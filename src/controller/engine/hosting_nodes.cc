@@ -3,7 +3,6 @@
 // on other nodes of the same roles, rebuilt there from the store, and the DNS follows.
 
 #include <arpa/inet.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <map>
@@ -51,22 +50,6 @@ std::optional<std::string> CheckAddress(int family, const std::string& text) {
   if (inet_ntop(family, buf, out, sizeof out) == nullptr) return std::nullopt;
   return std::string(out);
 }
-
-std::string Base64Url(const unsigned char* data, size_t n) {
-  std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(out.data(), out.size(), data, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(std::char_traits<char>::length(out.c_str()));
-  return out;
-}
-
-std::string RandomSecret(size_t bytes) {
-  std::string raw(bytes, '\0');
-  randombytes_buf(raw.data(), raw.size());
-  return Base64Url(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
-}
-
-// The part of a token that is stored hashed: everything (prefix, secret and fingerprint).
-std::string TokenHash(const std::string& token) { return HashApiToken(token); }
 
 const std::set<std::string> kAllRoles = {"web", "mail", "dns", "ftp", "db"};
 
@@ -227,9 +210,9 @@ Result<std::string> HostingService::IssueJoinTokenIn(StoreTxn& tx, const Node& n
         "node '" + node.name + "' is " + node.status + "; add the server again under a new name"));
   }
   std::string token =
-      kJoinPrefix + RandomSecret(32) + "." + KeyFingerprint(options_.controller_key);
-  HP_TRY(
-      tx.InsertJoinToken(node.id, TokenHash(token), tx.NowMillis() + options_.join_token_ttl_ms));
+      kJoinPrefix + RandomBase64Url(32) + "." + KeyFingerprint(options_.controller_key);
+  HP_TRY(tx.InsertJoinToken(node.id, HashApiToken(token),
+                            tx.NowMillis() + options_.join_token_ttl_ms));
   return token;
 }
 
@@ -239,13 +222,13 @@ Result<JoinGrant> HostingService::Join(const std::string& token) {
                                    "the join token is unknown, used or expired; ask for a new "
                                    "one with `hostplane node token NAME`");
   if (token.rfind(kJoinPrefix, 0) != 0 || token.size() > 200) return Fail(refused);
-  const std::string password = RandomSecret(24);
+  const std::string password = RandomBase64Url(24);
   auto hash = BcryptHash(password);
   if (!hash) return Fail(hash.error());
 
   JoinGrant grant;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
-    auto found = tx.FindJoinToken(TokenHash(token));
+    auto found = tx.FindJoinToken(HashApiToken(token));
     if (!found) return Fail(found.error());
     const int64_t now = tx.NowMillis();
     if (!*found || (*found)->used_at || (*found)->expires_at < now) return Fail(refused);
