@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/crypto.h"
+#include "common/fs/fd.h"
 
 namespace hostplane {
 namespace {
@@ -37,35 +38,6 @@ bool FromBase64(std::string_view text, unsigned char* out, size_t n) {
   }
   if (end != text.data() + text.size() || len != n) return false;
   return ToBase64(out, n) == text;
-}
-
-// Owns one file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Close(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int Close() {
-    int rc = fd_ >= 0 ? ::close(fd_) : 0;
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
-
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Fail(Error::FromErrno("writing " + path, errno));
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Ok();
 }
 
 Result<SigningKey> ReadKeyFile(const std::string& path, int fd) {

@@ -14,36 +14,10 @@
 #include <set>
 #include <utility>
 
+#include "common/fs/fd.h"
+
 namespace hostplane {
 namespace {
-
-// Owns one file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      Reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int Release() { return std::exchange(fd_, -1); }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 Error ErrnoError(const std::string& what, const std::string& path, int err) {
   return Error::FromErrno(what + " " + path, err);
@@ -93,19 +67,6 @@ Error BeneathError(const std::string& what, const std::string& path, int err) {
     return Error::Forbidden(what + " " + path + ": path escapes its base directory (refused)");
   }
   return ErrnoError(what, path, err);
-}
-
-Status WriteAll(int fd, const std::string& content, const std::string& path) {
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Fail(ErrnoError("writing", path, errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Ok();
 }
 
 Status FsyncFd(int fd, const std::string& path) {

@@ -20,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "common/fs/fd.h"
 #include "common/text/text.h"
 #include "protocol/validate.h"
 
@@ -95,27 +96,6 @@ Status CheckLogin(const std::string& login) {
   }
   return Ok();
 }
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      if (fd_ >= 0) ::close(fd_);
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
 
 // Opens the directory `name` directly inside dirfd, refusing links (SECURITY rule 4).
 Result<Fd> OpenDirBeneath(int dirfd, const std::string& name, const std::string& display) {
