@@ -1,6 +1,7 @@
 #include "common/exec/command_runner.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -115,10 +116,18 @@ Result<CommandOutput> PosixCommandRunner::Run(const Command& command) {
     return Fail(Error::FromErrno("fork", e));
   }
   if (pid == 0) {
-    ::dup2(in_pipe[0], 0);
-    ::dup2(out_pipe[1], 1);
+    ::dup2(command.stdin_fd >= 0 ? command.stdin_fd : in_pipe[0], 0);
+    ::dup2(command.stdout_fd >= 0 ? command.stdout_fd : out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (command.run_as) {
+      // Group first (setgid needs root), then the user; any failure ends the child unstarted.
+      const gid_t gid = command.run_as->gid;
+      if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0 || ::setuid(command.run_as->uid) != 0) {
+        ::_exit(126);
+      }
+      if (::chdir("/") != 0) ::_exit(126);
+    }
     ::execve(args.ptrs[0], args.ptrs.data(), env.ptrs.data());
     ::_exit(127);
   }
@@ -127,7 +136,10 @@ Result<CommandOutput> PosixCommandRunner::Run(const Command& command) {
   ::close(err_pipe[1]);
 
   // Feed stdin from a thread so a child that writes a lot before reading cannot deadlock us.
-  std::thread feeder([fd = in_pipe[1], &data = command.stdin_data] {
+  // (With stdin_fd the child reads its own descriptor: the pipe is closed at once.)
+  static const std::string kNoInput;
+  const std::string& input = command.stdin_fd >= 0 ? kNoInput : command.stdin_data;
+  std::thread feeder([fd = in_pipe[1], &data = input] {
     size_t off = 0;
     ::signal(SIGPIPE, SIG_IGN);
     while (off < data.size()) {
@@ -181,6 +193,10 @@ Result<CommandOutput> PosixCommandRunner::Run(const Command& command) {
   output.exit_code = ExitCodeOf(status);
   if (output.exit_code == 127 && output.out.empty() && output.err.empty()) {
     return Fail(Error::Io("could not execute " + command.argv[0]));
+  }
+  if (command.run_as && output.exit_code == 126 && output.out.empty() && output.err.empty()) {
+    return Fail(Error::Forbidden("could not run " + command.argv[0] + " as uid " +
+                                 std::to_string(command.run_as->uid)));
   }
   return output;
 }

@@ -4,6 +4,8 @@
 // (shared/SECURITY.md rule 1). Secrets travel on stdin, never in argv. Every program run must be
 // on the runner's allowlist of absolute paths.
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
 #include <optional>
@@ -22,6 +24,18 @@ struct Command {
   // Extra environment for the child; the child otherwise gets a minimal fixed environment
   // (PATH=/usr/sbin:/usr/bin:/sbin:/bin, LANG=C.UTF-8), never the caller's.
   std::map<std::string, std::string> env;
+  // Runs the program as this user and group (supplementary groups dropped to just gid), never
+  // root again; the runner must be root. nullopt: as this process. A tenant's files are read and
+  // written this way, so the program can do no more than the tenant could.
+  struct Identity {
+    uid_t uid;
+    gid_t gid;
+  };
+  std::optional<Identity> run_as;
+  // Open descriptors to use as the child's stdin / stdout instead of stdin_data / out, for
+  // streams too large for memory (an archive). The caller keeps ownership; -1: not used.
+  int stdin_fd = -1;
+  int stdout_fd = -1;
 };
 
 struct CommandOutput {

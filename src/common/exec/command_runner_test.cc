@@ -1,7 +1,10 @@
 #include "common/exec/command_runner.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -12,8 +15,47 @@ using namespace std::chrono_literals;
 
 class CommandRunnerTest : public ::testing::Test {
  protected:
-  PosixCommandRunner runner_{{"/bin/cat", "/bin/sleep", "/usr/bin/env", "/bin/false"}};
+  PosixCommandRunner runner_{
+      {"/bin/cat", "/bin/sleep", "/usr/bin/env", "/bin/false", "/usr/bin/id"}};
 };
+
+// A stream too large for memory goes descriptor to descriptor: stdin from one file, stdout into
+// another, nothing captured.
+TEST_F(CommandRunnerTest, StreamsBetweenDescriptors) {
+  char in_name[] = "/tmp/hp-runner-in-XXXXXX";
+  char out_name[] = "/tmp/hp-runner-out-XXXXXX";
+  int in = ::mkstemp(in_name);
+  int out = ::mkstemp(out_name);
+  ASSERT_GE(in, 0);
+  ASSERT_GE(out, 0);
+  std::string payload(3 * 1024 * 1024, 'x');
+  payload += "end";
+  ASSERT_EQ(::write(in, payload.data(), payload.size()), static_cast<ssize_t>(payload.size()));
+  ASSERT_EQ(::lseek(in, 0, SEEK_SET), 0);
+  Command c{{"/bin/cat"}, "ignored when stdin_fd is set"};
+  c.stdin_fd = in;
+  c.stdout_fd = out;
+  auto r = runner_.Run(c);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_TRUE(r->out.empty());
+  std::ifstream copied(out_name, std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(copied)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got, payload);
+  ::close(in);
+  ::close(out);
+  std::remove(in_name);
+  std::remove(out_name);
+}
+
+TEST_F(CommandRunnerTest, RunsAsAnotherUserWithOnlyItsGroup) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  Command c{{"/usr/bin/id"}};
+  c.run_as = Command::Identity{65534, 65534};
+  auto r = runner_.Run(c);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->out, "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n");
+}
 
 TEST_F(CommandRunnerTest, PassesStdinAndCapturesStdout) {
   auto r = runner_.Run({{"/bin/cat"}, "secret never in argv\n"});
