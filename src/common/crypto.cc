@@ -60,6 +60,45 @@ std::string RandomHex(size_t n) {
   return hex.data();
 }
 
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+Result<std::string> Base64Decode(std::string_view text) {
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  size_t len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size()) {
+    return Fail(Error::Invalid("not base64"));
+  }
+  out.resize(len);
+  return out;
+}
+
+Blake2bHasher::Blake2bHasher() {
+  (void)InitCrypto();
+  crypto_generichash_init(&state_, nullptr, 0, 32);
+}
+
+void Blake2bHasher::Update(std::string_view piece) {
+  crypto_generichash_update(&state_, reinterpret_cast<const unsigned char*>(piece.data()),
+                            piece.size());
+}
+
+std::string Blake2bHasher::HexDigest() {
+  unsigned char digest[32];
+  crypto_generichash_final(&state_, digest, sizeof digest);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
 std::string KeyFingerprint(const std::string& key_text) {
   return Blake2bHex(key_text).substr(0, 32);
 }

@@ -4,7 +4,10 @@
 // format. API tokens: 32 random bytes shown once as "hp_<base64url>", stored as a BLAKE2b-256 hash
 // (a fast hash is right for high-entropy tokens; Argon2 is for human passwords).
 
+#include <sodium.h>
+
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 
@@ -34,5 +37,22 @@ std::string KeyFingerprint(const std::string& key_text);
 
 // n random bytes as lowercase hex.
 std::string RandomHex(size_t n);
+
+// Standard base64 with padding, for bytes carried in JSON messages (archive chunks).
+std::string Base64Encode(std::string_view bytes);
+// Errors: kInvalid when text is not standard padded base64.
+[[nodiscard]] Result<std::string> Base64Decode(std::string_view text);
+
+// Hex BLAKE2b-256 of data given in pieces (an archive streamed in chunks); the same digest as
+// Blake2bHex over the pieces joined.
+class Blake2bHasher {
+ public:
+  Blake2bHasher();
+  void Update(std::string_view piece);
+  std::string HexDigest();  // ends the hashing: call once
+
+ private:
+  crypto_generichash_state state_;
+};
 
 }  // namespace hostplane

@@ -26,3 +26,36 @@ TEST(Crypto, TokensAreRandomAndHashedStably) {
 
 }  // namespace
 }  // namespace hostplane
+
+namespace hostplane {
+namespace {
+
+TEST(Crypto, Base64RoundTripsEveryByteAndRefusesJunk) {
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  for (const std::string& bytes : {std::string(), std::string("a"), std::string("ab"), all}) {
+    auto back = Base64Decode(Base64Encode(bytes));
+    ASSERT_TRUE(back) << bytes.size();
+    EXPECT_EQ(*back, bytes);
+  }
+  EXPECT_EQ(Base64Encode("hostplane"), "aG9zdHBsYW5l");
+  for (const char* junk : {"aG9zdHBsYW5l!", "aG9z dHBs", "@@@@"}) {
+    auto r = Base64Decode(junk);
+    ASSERT_FALSE(r) << junk;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalid);
+  }
+}
+
+TEST(Crypto, HasherOverPiecesEqualsHashOfTheWhole) {
+  const std::string whole = std::string(100'000, 'q') + "tail";
+  Blake2bHasher h;
+  h.Update(whole.substr(0, 4096));
+  h.Update(whole.substr(4096));
+  EXPECT_EQ(h.HexDigest(), Blake2bHex(whole));
+  Blake2bHasher other;
+  other.Update("different");
+  EXPECT_NE(other.HexDigest(), Blake2bHex(whole));
+}
+
+}  // namespace
+}  // namespace hostplane
