@@ -189,6 +189,17 @@ Result<TaskResult> TaskResultFromJson(const Json& j, const std::string& where) {
 
 }  // namespace
 
+Result<Json> ParseMessageObject(const std::string& data, const char* type) {
+  return ParseObject(data, type);
+}
+std::string DumpMessage(const Json& j) { return Dump(j); }
+Status CheckMessageNode(const char* type, const std::string& node) {
+  return CheckNodeField(type, node);
+}
+Error MessageFieldsError(const char* type, const FieldErrors& errors) {
+  return MessageError(type, errors);
+}
+
 std::string KeySubject(const std::string& node) { return "hp.node." + node + ".key"; }
 std::string TasksSubject(const std::string& node) {
   return std::string(kSubjectTasks) + "." + node;

@@ -189,4 +189,14 @@ struct Ack {
 std::string Encode(const Ack& a);
 [[nodiscard]] Result<Ack> DecodeAck(const std::string& data);
 
+// For the decoders of messages defined in other files (content.h): the body as a JSON object
+// (kInvalid naming the byte of a syntax error, never echoing it), the encoder's dump (invalid
+// UTF-8 replaced), a node member checked with CheckNodeName, and the reader's first violation as
+// kInvalid prefixed with the message type.
+class FieldErrors;  // validate.h
+[[nodiscard]] Result<Json> ParseMessageObject(const std::string& data, const char* type);
+std::string DumpMessage(const Json& j);
+[[nodiscard]] Status CheckMessageNode(const char* type, const std::string& node);
+Error MessageFieldsError(const char* type, const FieldErrors& errors);
+
 }  // namespace hostplane::protocol
