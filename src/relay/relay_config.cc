@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/passwd/bcrypt.h"
+#include "protocol/content.h"
 #include "protocol/messages.h"
 #include "protocol/validate.h"
 
@@ -187,8 +188,8 @@ std::vector<std::string> ToNode(const std::string& node) {
   return {protocol::KeySubject(node), NodeInboxPrefix(node) + ".>"};
 }
 std::vector<std::string> FromNode(const std::string& node) {
-  return {protocol::TasksSubject(node), protocol::ReportSubject(node),
-          protocol::HelloSubject(node)};
+  return {protocol::TasksSubject(node), protocol::ReportSubject(node), protocol::HelloSubject(node),
+          protocol::ContentSubject(node)};
 }
 
 void WriteExports(std::ostringstream& out, const std::vector<std::string>& subjects,

@@ -165,10 +165,10 @@ TEST(RenderNatsConfigTest, EachNodeMayOnlyReadItsOwnKeyAndReplies) {
   // No node may read every reply.
   EXPECT_EQ(text->find("\"_INBOX.>\""), std::string::npos);
   EXPECT_NE(text->find("publish: { allow: [\"hp.ctl.tasks.web1\", \"hp.ctl.report.web1\", "
-                       "\"hp.ctl.hello.web1\"] }"),
+                       "\"hp.ctl.hello.web1\", \"hp.ctl.content.web1\"] }"),
             std::string::npos);
   EXPECT_NE(text->find("publish: { allow: [\"hp.ctl.tasks.web2\", \"hp.ctl.report.web2\", "
-                       "\"hp.ctl.hello.web2\"] }"),
+                       "\"hp.ctl.hello.web2\", \"hp.ctl.content.web2\"] }"),
             std::string::npos);
   // No node may publish a request in every node's name.
   EXPECT_EQ(text->find("\"hp.ctl.tasks\""), std::string::npos);
@@ -206,8 +206,9 @@ TEST(RenderNatsConfigTest, EachSiteTradesOnlyItsNodesSubjects) {
   EXPECT_NE(lon.find("user: \"lon\""), std::string::npos);
   EXPECT_NE(lon.find("allowed_connection_types: [\"LEAFNODE\"]"), std::string::npos);
   EXPECT_EQ(lon.find("permissions"), std::string::npos);
-  for (const char* s : {"hp.ctl.tasks.web1", "hp.ctl.report.web1", "hp.ctl.hello.web1",
-                        "hp.ctl.tasks.web2", "hp.ctl.report.web2", "hp.ctl.hello.web2"}) {
+  for (const char* s :
+       {"hp.ctl.tasks.web1", "hp.ctl.report.web1", "hp.ctl.hello.web1", "hp.ctl.content.web1",
+        "hp.ctl.tasks.web2", "hp.ctl.report.web2", "hp.ctl.hello.web2", "hp.ctl.content.web2"}) {
     EXPECT_NE(lon.find("{ stream: \"" + std::string(s) + "\", accounts: [\"hp\"] }"),
               std::string::npos)
         << s;
