@@ -119,6 +119,27 @@ TaskRecord ReadTask(const Statement& st) {
   return t;
 }
 
+Transfer ReadTransfer(const Statement& st) {
+  Transfer t;
+  t.id = st.Int(0);
+  t.customer_id = st.Int(1);
+  t.what = st.Text(2);
+  t.object = st.Text(3);
+  t.source_node_id = st.Int(4);
+  t.target_node_id = st.Int(5);
+  t.state = st.Text(6);
+  t.chunks = st.Int(7);
+  t.bytes = st.Int(8);
+  t.digest = st.Text(9);
+  t.export_task_id = st.OptInt(10);
+  t.import_task_id = st.OptInt(11);
+  t.error = st.Text(12);
+  t.change_id = st.OptInt(13);
+  t.created_at = st.Int(14);
+  t.updated_at = st.Int(15);
+  return t;
+}
+
 AuditEntry ReadAudit(const Statement& st) {
   AuditEntry a;
   a.id = st.Int(0);

@@ -201,12 +201,35 @@ CREATE TABLE join_tokens (
 CREATE INDEX join_tokens_by_node ON join_tokens(node_id);
 )sql";
 
+// Issue 4: content copies of drains (an account's home, a mail domain's Maildirs), whose chunks
+// wait in the controllers' spool directory between the two nodes.
+inline constexpr const char* kMigration5Transfers = R"sql(
+CREATE TABLE transfers (
+  id             INTEGER PRIMARY KEY,
+  customer_id    INTEGER NOT NULL,
+  what           TEXT NOT NULL,
+  object         TEXT NOT NULL,
+  source_node_id INTEGER NOT NULL REFERENCES nodes(id),
+  target_node_id INTEGER NOT NULL REFERENCES nodes(id),
+  state          TEXT NOT NULL,
+  chunks         INTEGER NOT NULL DEFAULT 0,
+  bytes          INTEGER NOT NULL DEFAULT 0,
+  digest         TEXT NOT NULL DEFAULT '',
+  export_task_id INTEGER,
+  import_task_id INTEGER,
+  error          TEXT NOT NULL DEFAULT '',
+  change_id      INTEGER,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL
+);
+CREATE INDEX transfers_by_source ON transfers(source_node_id, state);
+CREATE INDEX transfers_by_customer ON transfers(customer_id, state);
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
-      {1, kMigration1Schema},
-      {2, kMigration2DefaultPlan},
-      {3, kMigration3Services},
-      {4, kMigration4Fleet},
+      {1, kMigration1Schema}, {2, kMigration2DefaultPlan}, {3, kMigration3Services},
+      {4, kMigration4Fleet},  {5, kMigration5Transfers},
   };
   return kMigrations;
 }

@@ -176,8 +176,7 @@ class SqliteTxn final : public StoreTxn {
     auto row = st->Step();
     if (!row) return Fail(row.error());
     if (!*row) return std::optional<JoinToken>();
-    return std::optional<JoinToken>(
-        JoinToken{st->Int(0), st->Int(1), st->Int(2), st->OptInt(3)});
+    return std::optional<JoinToken>(JoinToken{st->Int(0), st->Int(1), st->Int(2), st->OptInt(3)});
   }
   Result<bool> UseJoinToken(int64_t id, int64_t now) override {
     HP_TRY(Exec(db_, kUseJoinToken, id, now));
@@ -331,6 +330,30 @@ class SqliteTxn final : public StoreTxn {
     if (!read) return Fail(read.error());
     read->Bind(1, db_.LastInsertId());
     return Stored(First(*read, ReadToken), "token");
+  }
+
+  Result<Transfer> InsertTransfer(const Transfer& t) override {
+    HP_TRY(Exec(db_, kInsertTransfer, t.customer_id, t.what, t.object, t.source_node_id,
+                t.target_node_id, t.state, t.export_task_id, t.import_task_id, t.change_id,
+                clock_.NowMillis()));
+    return Stored(FindTransfer(db_.LastInsertId()), "transfer");
+  }
+  Result<std::optional<Transfer>> FindTransfer(int64_t id) override {
+    return One(db_, Sql(kTransferSelect, "WHERE id = ?1"), ReadTransfer, id);
+  }
+  Status UpdateTransfer(const Transfer& t) override {
+    HP_TRY(Exec(db_, kUpdateTransfer, t.id, t.state, t.chunks, t.bytes, t.digest, t.export_task_id,
+                t.import_task_id, t.error, clock_.NowMillis()));
+    return Changed("transfer " + std::to_string(t.id));
+  }
+  Result<std::vector<Transfer>> ListTransfers(const TransferFilter& f) override {
+    const int64_t any = -1;
+    return Many(db_,
+                Sql(kTransferSelect,
+                    "WHERE (?1 = -1 OR source_node_id = ?1) AND (?2 = -1 OR customer_id = ?2) "
+                    "AND (?3 = 0 OR state IN ('exporting', 'importing')) ORDER BY id"),
+                ReadTransfer, f.source_node_id.value_or(any), f.customer_id.value_or(any),
+                int64_t{f.open_only ? 1 : 0});
   }
 
  private:

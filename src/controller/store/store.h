@@ -105,6 +105,35 @@ struct JoinToken {
   std::optional<int64_t> used_at;
 };
 
+// A content copy of a drain (protocol/content.h): one directory of a customer's, from the node
+// being drained to the node that takes its role over. States: exporting (the source packs and
+// uploads), importing (the target downloads and unpacks), done, failed (error says why).
+struct Transfer {
+  int64_t id = 0;
+  int64_t customer_id = 0;
+  std::string what;    // home | mail
+  std::string object;  // the login | the mail domain
+  int64_t source_node_id = 0;
+  int64_t target_node_id = 0;
+  std::string state = "exporting";
+  int64_t chunks = 0;  // chunks, bytes, digest: set when the source seals its archive
+  int64_t bytes = 0;
+  std::string digest;
+  std::optional<int64_t> export_task_id;
+  std::optional<int64_t> import_task_id;
+  std::string error;
+  std::optional<int64_t> change_id;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  bool open() const { return state == "exporting" || state == "importing"; }
+};
+
+struct TransferFilter {
+  std::optional<int64_t> source_node_id;
+  std::optional<int64_t> customer_id;
+  bool open_only = false;
+};
+
 // One hosted service of a customer other than a site, stored by kind:
 //   maildomain  name "acme.example"              data {"catch_all": ""}
 //   mailbox     name "info@acme.example"         parent "acme.example"
@@ -284,6 +313,13 @@ class StoreTxn {
 
   virtual Result<ApiToken> InsertToken(const std::string& name, const std::string& token_hash,
                                        const std::string& role) = 0;
+
+  // Content copies of drains (oldest first).
+  virtual Result<Transfer> InsertTransfer(const Transfer& t) = 0;
+  virtual Result<std::optional<Transfer>> FindTransfer(int64_t id) = 0;
+  // Updates state, chunks, bytes, digest, the task ids and error.
+  virtual Status UpdateTransfer(const Transfer& t) = 0;
+  virtual Result<std::vector<Transfer>> ListTransfers(const TransferFilter& filter) = 0;
 };
 
 class Store {
