@@ -17,6 +17,7 @@
 #include "agent/batch_applier.h"
 #include "agent/drivers/account/account_driver.h"
 #include "agent/drivers/acme/acme_driver.h"
+#include "agent/drivers/content/content_driver.h"
 #include "agent/drivers/dns/knot_driver.h"
 #include "agent/drivers/ftp/ftp_driver.h"
 #include "agent/drivers/mail/mail_driver.h"
@@ -502,7 +503,7 @@ std::unique_ptr<Agent> NewAgentWithDrivers(AgentOptions options, HostLayout layo
 }
 
 std::set<std::string> AgentPrograms(const HostLayout& layout) {
-  std::set<std::string> p = {layout.nginx.binary};
+  std::set<std::string> p = {layout.nginx.binary, layout.tar};
   if (const auto& a = layout.account) {
     p.insert({a->useradd, a->groupadd, a->userdel, a->groupdel});
     for (const auto& [version, php] : a->php) p.insert(php.binary);
@@ -544,6 +545,8 @@ std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bu
     drivers.push_back(std::make_unique<KnotDriver>(*layout.dns, fs, runner, KnotDriverOptions{}));
   }
   if (layout.mariadb) drivers.push_back(std::make_unique<MariaDbDriver>(*layout.mariadb, fs));
+  // Last: content imports run after the homes and mail directories they fill exist.
+  drivers.push_back(std::make_unique<ContentDriver>(layout, fs, runner, bus, options.node));
   return NewAgentWithDrivers(std::move(options), std::move(layout), bus, fs, clock,
                              std::move(drivers));
 }

@@ -53,6 +53,8 @@ struct NginxLayout {
 struct HostLayout {
   std::string home_root = "srv/hostplane/home";       // account homes: <home_root>/<login>
   std::string state_dir = "var/lib/hostplane/agent";  // journal.db, backups of the batch in flight
+  // GNU tar: packs and unpacks the content a drain copies (agent/drivers/content).
+  std::string tar = "/usr/bin/tar";
   NginxLayout nginx;
   std::optional<AccountLayout> account;  // Unix users + PHP-FPM pools (account.*)
   std::optional<MailLayout> mail;        // Postfix + Dovecot (maildomain.*)

@@ -1,0 +1,309 @@
+#include "agent/drivers/content/content_driver.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+
+#include "common/crypto.h"
+#include "common/fs/fd.h"
+
+namespace hostplane::agent {
+namespace {
+
+using protocol::ContentReply;
+using protocol::ContentRequest;
+using protocol::kContentChunkBytes;
+
+Result<int64_t> SizeOf(int fd, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Fail(Error::FromErrno("stat " + path, errno));
+  return static_cast<int64_t>(st.st_size);
+}
+
+// Reads up to n bytes at offset (fewer only at the end of the file).
+Result<std::string> ReadAt(int fd, int64_t offset, int64_t n, const std::string& path) {
+  std::string out(static_cast<size_t>(n), '\0');
+  size_t got = 0;
+  while (got < out.size()) {
+    ssize_t r = ::pread(fd, out.data() + got, out.size() - got, offset + static_cast<int64_t>(got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return Fail(Error::FromErrno("reading " + path, errno));
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  out.resize(got);
+  return out;
+}
+
+// Size and hex BLAKE2b of a whole file.
+Result<std::pair<int64_t, std::string>> Digest(int fd, const std::string& path) {
+  Blake2bHasher hasher;
+  int64_t offset = 0;
+  for (;;) {
+    auto piece = ReadAt(fd, offset, kContentChunkBytes, path);
+    if (!piece) return Fail(piece.error());
+    if (piece->empty()) break;
+    hasher.Update(*piece);
+    offset += static_cast<int64_t>(piece->size());
+  }
+  return std::make_pair(offset, hasher.HexDigest());
+}
+
+// The owner of directory `name` directly beneath `base_host`, opened without following links
+// (a tenant's symlink is refused); nullopt when it does not exist.
+Result<std::optional<Command::Identity>> OwnerBeneath(const std::string& base_host,
+                                                      const std::string& name) {
+  Fd base(::open(base_host.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!base.valid()) {
+    if (errno == ENOENT) return std::optional<Command::Identity>();
+    return Fail(Error::FromErrno("opening " + base_host, errno));
+  }
+  open_how how{};
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  Fd dir(static_cast<int>(::syscall(SYS_openat2, base.get(), name.c_str(), &how, sizeof how)));
+  const std::string display = base_host + "/" + name;
+  if (!dir.valid()) {
+    int err = errno;
+    if (err == ENOENT) return std::optional<Command::Identity>();
+    if (err == ELOOP || err == EXDEV || err == ENOTDIR) {
+      return Fail(Error::Forbidden(display + " is not a plain directory (refused)"));
+    }
+    return Fail(Error::FromErrno("opening " + display, err));
+  }
+  struct stat st {};
+  if (::fstat(dir.get(), &st) != 0) return Fail(Error::FromErrno("stat " + display, errno));
+  return std::optional<Command::Identity>(Command::Identity{st.st_uid, st.st_gid});
+}
+
+// A refusal the controller may get over (its store or spool): retry; anything else is final.
+Error RefusalError(const ContentReply& reply) {
+  const std::string message = "the controller refused: " + reply.error + " (" + reply.code + ")";
+  if (reply.code == "store.unavailable" || reply.code == "spool.io" || reply.code == "internal") {
+    return Error::Unavailable(message);
+  }
+  return Error::Invalid(message);
+}
+
+}  // namespace
+
+ContentDriver::ContentDriver(const HostLayout& layout, Filesystem& fs, CommandRunner& runner,
+                             Bus& bus, std::string node, ContentDriverOptions options)
+    : layout_(layout),
+      fs_(fs),
+      runner_(runner),
+      bus_(bus),
+      node_(std::move(node)),
+      options_(options) {}
+
+std::vector<std::string> ContentDriver::Kinds() const {
+  return {protocol::kContentExport, protocol::kContentImport};
+}
+
+std::vector<std::string> ContentDriver::ManagedDirs() const {
+  return {layout_.state_dir + "/content"};
+}
+
+Result<FileSet> ContentDriver::Render(const protocol::Task& task) const {
+  if (task.kind == protocol::kContentExport) {
+    auto spec = protocol::ContentExportSpecFromJson(task.spec);
+    if (!spec) return Fail(spec.error());
+    HP_TRY(PlaceOf(spec->what, spec->object));
+    return FileSet{};
+  }
+  if (task.kind == protocol::kContentImport) {
+    auto spec = protocol::ContentImportSpecFromJson(task.spec);
+    if (!spec) return Fail(spec.error());
+    HP_TRY(PlaceOf(spec->what, spec->object));
+    return FileSet{};
+  }
+  return Fail(Error::Invalid("the content driver does not handle task kind " + task.kind));
+}
+
+Status ContentDriver::Finish(const protocol::Task& task) {
+  if (task.kind == protocol::kContentExport) {
+    auto spec = protocol::ContentExportSpecFromJson(task.spec);
+    if (!spec) return Fail(spec.error());
+    return Export(*spec);
+  }
+  auto spec = protocol::ContentImportSpecFromJson(task.spec);
+  if (!spec) return Fail(spec.error());
+  return Import(*spec);
+}
+
+Result<ContentDriver::Place> ContentDriver::PlaceOf(const std::string& what,
+                                                    const std::string& object) const {
+  // The spec decoders have checked object against the login or domain grammar: one component.
+  if (what == "home") return Place{layout_.home_root, object};
+  if (!layout_.mail) return Fail(Error::Invalid("this node keeps no mail (no [mail] layout)"));
+  return Place{layout_.mail->vmail_root, object};
+}
+
+std::string ContentDriver::SpoolPath(int64_t transfer, const char* suffix) const {
+  return fs_.HostPath(layout_.state_dir + "/content/" + std::to_string(transfer) + suffix);
+}
+
+Result<ContentReply> ContentDriver::Ask(const ContentRequest& request) {
+  auto raw = bus_.Request(protocol::ContentSubject(node_), protocol::Encode(request),
+                          options_.request_timeout);
+  if (!raw) return Fail(raw.error().Wrap("content " + request.op));
+  auto reply = protocol::DecodeContentReply(*raw);
+  if (!reply) return Fail(Error::Unavailable("the controller's reply: " + reply.error().message));
+  if (!reply->ok && reply->code != "transfer.closed") return Fail(RefusalError(*reply));
+  return reply;
+}
+
+Status ContentDriver::Pack(const Place& place, const std::string& archive) {
+  auto owner = OwnerBeneath(fs_.HostPath(place.base), place.name);
+  if (!owner) return Fail(owner.error());
+  HP_TRY(fs_.MakeDirs(layout_.state_dir + "/content", 0700));
+  const std::string dir = fs_.HostPath(layout_.state_dir + "/content");
+  const std::string tmp = dir + "/." + archive.substr(archive.rfind('/') + 1) + ".tmp";
+  Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!out.valid()) return Fail(Error::FromErrno("creating " + tmp, errno));
+  Command cmd;
+  cmd.timeout = options_.tar_timeout;
+  cmd.stdout_fd = out.get();
+  if (!*owner) {
+    // Nothing there (a mail domain that never received mail): an empty archive.
+    cmd.argv = {layout_.tar, "--create", "--file=-", "--files-from=/dev/null"};
+  } else {
+    cmd.argv = {layout_.tar,
+                "--create",
+                "--file=-",
+                "--directory=" + fs_.HostPath(place.base + "/" + place.name),
+                "--one-file-system",
+                "--numeric-owner",
+                "--sparse",
+                "--ignore-failed-read",
+                "."};
+    if ((*owner)->uid != ::geteuid()) cmd.run_as = **owner;
+  }
+  auto ran = runner_.Run(cmd);
+  if (!ran) return Fail(ran.error());
+  // 1: some file changed while it was read (a live site); the archive is still whole.
+  if (ran->exit_code != 0 && ran->exit_code != 1) {
+    ::unlink(tmp.c_str());
+    return Fail(Error::Io("tar could not pack " + place.base + "/" + place.name + ": " +
+                          ran->err.substr(0, 2000)));
+  }
+  if (::fsync(out.get()) != 0) return Fail(Error::FromErrno("fsync " + tmp, errno));
+  if (::rename(tmp.c_str(), archive.c_str()) != 0) {
+    return Fail(Error::FromErrno("renaming " + tmp, errno));
+  }
+  return fs_.Sync();
+}
+
+Status ContentDriver::Export(const protocol::ContentExportSpec& spec) {
+  auto place = PlaceOf(spec.what, spec.object);
+  if (!place) return Fail(place.error());
+  const std::string archive = SpoolPath(spec.transfer, ".tar");
+  if (::access(archive.c_str(), F_OK) != 0) HP_TRY(Pack(*place, archive));
+  Fd in(::open(archive.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!in.valid()) return Fail(Error::FromErrno("opening " + archive, errno));
+  auto digest = Digest(in.get(), archive);
+  if (!digest) return Fail(digest.error());
+  const auto [bytes, hex] = *digest;
+  const int64_t chunks = (bytes + kContentChunkBytes - 1) / kContentChunkBytes;
+  for (int64_t seq = 0; seq < chunks; ++seq) {
+    auto data = ReadAt(in.get(), seq * kContentChunkBytes, kContentChunkBytes, archive);
+    if (!data) return Fail(data.error());
+    ContentRequest put{node_, spec.transfer, "put", seq, std::move(*data), 0, 0, ""};
+    auto reply = Ask(put);
+    if (!reply) return Fail(reply.error());
+    if (!reply->ok) {  // closed: an earlier run finished this copy
+      ::unlink(archive.c_str());
+      return Ok();
+    }
+  }
+  auto sealed = Ask(ContentRequest{node_, spec.transfer, "seal", 0, "", chunks, bytes, hex});
+  if (!sealed) return Fail(sealed.error());
+  spdlog::info("content: exported {} of {} ({} bytes, {} chunks) for transfer {}", spec.what,
+               spec.object, bytes, chunks, spec.transfer);
+  ::unlink(archive.c_str());
+  return Ok();
+}
+
+Status ContentDriver::Unpack(const Place& place, int fd) {
+  auto owner = OwnerBeneath(fs_.HostPath(place.base), place.name);
+  if (!owner) return Fail(owner.error());
+  if (!*owner) {
+    // The home or mail directory is made by the account, nginx or mail driver from an earlier
+    // task; it comes with the next bundle if it is not there yet.
+    return Fail(Error::Io(place.base + "/" + place.name + " does not exist yet"));
+  }
+  if (::lseek(fd, 0, SEEK_SET) != 0) return Fail(Error::FromErrno("seeking the archive", errno));
+  Command cmd;
+  cmd.timeout = options_.tar_timeout;
+  cmd.stdin_fd = fd;
+  cmd.argv = {layout_.tar,
+              "--extract",
+              "--file=-",
+              "--directory=" + fs_.HostPath(place.base + "/" + place.name),
+              "--no-same-owner",
+              "--no-overwrite-dir",
+              "--delay-directory-restore"};
+  if ((*owner)->uid != ::geteuid()) cmd.run_as = **owner;
+  auto ran = runner_.Run(cmd);
+  if (!ran) return Fail(ran.error());
+  if (ran->exit_code != 0) {
+    return Fail(Error::Io("tar could not unpack into " + place.base + "/" + place.name + ": " +
+                          ran->err.substr(0, 2000)));
+  }
+  return Ok();
+}
+
+Status ContentDriver::Import(const protocol::ContentImportSpec& spec) {
+  auto place = PlaceOf(spec.what, spec.object);
+  if (!place) return Fail(place.error());
+  HP_TRY(fs_.MakeDirs(layout_.state_dir + "/content", 0700));
+  const std::string part = SpoolPath(spec.transfer, ".in");
+  Fd file(::open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!file.valid()) return Fail(Error::FromErrno("opening " + part, errno));
+  auto have = SizeOf(file.get(), part);
+  if (!have) return Fail(have.error());
+  // Resume after the whole chunks already downloaded.
+  int64_t next = std::min(*have / kContentChunkBytes, spec.chunks);
+  if (*have > spec.bytes) next = 0;
+  if (::ftruncate(file.get(), next * kContentChunkBytes) != 0 ||
+      ::lseek(file.get(), next * kContentChunkBytes, SEEK_SET) < 0) {
+    return Fail(Error::FromErrno("truncating " + part, errno));
+  }
+  for (int64_t seq = next; seq < spec.chunks; ++seq) {
+    auto reply = Ask(ContentRequest{node_, spec.transfer, "get", seq, "", 0, 0, ""});
+    if (!reply) return Fail(reply.error());
+    if (!reply->ok) {  // closed: an earlier run finished this copy
+      ::unlink(part.c_str());
+      return Ok();
+    }
+    const int64_t expected =
+        seq + 1 < spec.chunks ? kContentChunkBytes : spec.bytes - seq * kContentChunkBytes;
+    if (static_cast<int64_t>(reply->data.size()) != expected) {
+      return Fail(Error::Io("chunk " + std::to_string(seq) + " of transfer " +
+                            std::to_string(spec.transfer) + " has the wrong size"));
+    }
+    HP_TRY(WriteAll(file.get(), reply->data, part));
+  }
+  if (::fsync(file.get()) != 0) return Fail(Error::FromErrno("fsync " + part, errno));
+  auto digest = Digest(file.get(), part);
+  if (!digest) return Fail(digest.error());
+  if (digest->first != spec.bytes || digest->second != spec.digest) {
+    // Start over on the next attempt: what was downloaded is not what the source sealed.
+    if (::ftruncate(file.get(), 0) != 0) return Fail(Error::FromErrno("truncating " + part, errno));
+    return Fail(Error::Io("the archive of transfer " + std::to_string(spec.transfer) +
+                          " does not match its digest"));
+  }
+  HP_TRY(Unpack(*place, file.get()));
+  spdlog::info("content: imported {} of {} ({} bytes) for transfer {}", spec.what, spec.object,
+               spec.bytes, spec.transfer);
+  ::unlink(part.c_str());
+  return Ok();
+}
+
+}  // namespace hostplane::agent

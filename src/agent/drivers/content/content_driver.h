@@ -1,0 +1,81 @@
+#pragma once
+
+// The content driver: the agent's half of copying a tenant's files between servers during a
+// drain (protocol/content.h). It writes no configuration; its work happens in Finish:
+//
+//   content.export  packs <home_root>/<login> or <vmail_root>/<domain> with GNU tar into
+//                   <state_dir>/content/<transfer>.tar (kept until uploaded, so a retry after a
+//                   crash resumes with the same archive), uploads it in chunks to the controllers
+//                   and seals it with its size and BLAKE2b;
+//   content.import  downloads the chunks into <state_dir>/content/<transfer>.in (resuming after
+//                   the chunks it has), checks size and digest against the signed task, and
+//                   unpacks into the same directory on this node.
+//
+// tar runs as the owner of the directory it reads or writes (looked up without following links,
+// beneath the root-owned home or mail root), never as root when a tenant owns it: an archive can
+// create nothing the tenant could not. Unpacking keeps existing directories' owners and modes
+// (--no-overwrite-dir) and never restores the archive's owners (--no-same-owner).
+//
+// A copy blocks the agent's reconcile loop while it runs (other tasks of this node wait).
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "agent/driver.h"
+#include "agent/host_layout.h"
+#include "common/bus/bus.h"
+#include "common/exec/command_runner.h"
+#include "common/fs/filesystem.h"
+#include "protocol/content.h"
+
+namespace hostplane::agent {
+
+struct ContentDriverOptions {
+  std::chrono::milliseconds request_timeout{30'000};  // per chunk
+  std::chrono::milliseconds tar_timeout{std::chrono::hours(6)};
+};
+
+class ContentDriver final : public ServiceDriver {
+ public:
+  // node: this server's node name (the requests' subject and body).
+  ContentDriver(const HostLayout& layout, Filesystem& fs, CommandRunner& runner, Bus& bus,
+                std::string node, ContentDriverOptions options = {});
+
+  std::string Name() const override { return "content"; }
+  std::vector<std::string> Kinds() const override;
+  // Imports run after every other driver's tasks of the bundle: the account's home and the mail
+  // domain's directory exist by then.
+  std::vector<std::string> LateKinds() const override { return {protocol::kContentImport}; }
+  std::vector<std::string> ManagedDirs() const override;
+
+  Result<FileSet> Render(const protocol::Task& task) const override;
+  Status Prepare(const protocol::Task&) override { return Ok(); }
+  Result<Verdict> Validate() override { return Verdict{}; }
+  Status Reload() override { return Ok(); }
+  Status Finish(const protocol::Task& task) override;
+
+ private:
+  struct Place {
+    std::string base;  // root-relative: home_root or vmail_root
+    std::string name;  // the login or the domain, one path component under base
+  };
+  Result<Place> PlaceOf(const std::string& what, const std::string& object) const;
+  Status Export(const protocol::ContentExportSpec& spec);
+  Status Import(const protocol::ContentImportSpec& spec);
+  Status Pack(const Place& place, const std::string& archive);
+  Status Unpack(const Place& place, int fd);
+  // One request; a refusal is kInvalid (or kUnavailable when the controller may recover),
+  // "transfer.closed" is returned as a reply with ok=false for the caller to judge.
+  Result<protocol::ContentReply> Ask(const protocol::ContentRequest& request);
+  std::string SpoolPath(int64_t transfer, const char* suffix) const;
+
+  HostLayout layout_;
+  Filesystem& fs_;
+  CommandRunner& runner_;
+  Bus& bus_;
+  const std::string node_;
+  ContentDriverOptions options_;
+};
+
+}  // namespace hostplane::agent
