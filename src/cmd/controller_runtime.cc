@@ -32,6 +32,7 @@ Result<std::unique_ptr<ControllerRuntime>> ControllerRuntime::Open(const std::st
   auto key = LoadOrCreateSigningKey(data_dir + "/controller.key");
   if (!key) return Fail(key.error());
   std::unique_ptr<ControllerRuntime> rt(new ControllerRuntime(clock, std::move(*key)));
+  rt->data_dir_ = data_dir;
   auto store = controller::OpenSqliteStore(data_dir + "/store.db");
   if (!store) return Fail(store.error());
   rt->store_ = std::move(*store);
@@ -52,6 +53,12 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   controller::HostingOptions hosting = hosting_options;
   hosting.controller_key = key_.public_key().ToString();
   service_ = std::make_unique<controller::HostingService>(*store_, *engine_, clock_, hosting);
+  // Content copies of drains wait in <data-dir>/transfers, shared by controllers of one store.
+  controller::ContentSpoolOptions spool_options;
+  spool_options.require_node_inbox = engine_options.require_node_inbox;
+  spool_ = std::make_unique<controller::ContentSpool>(*store_, bus, data_dir_ + "/transfers",
+                                                      spool_options);
+  service_->SetContentSpool(spool_.get());
   engine_->SetResultHook([svc = service_.get()](controller::StoreTxn& tx,
                                                 const controller::TaskRecord& task,
                                                 const std::string& state, const std::string& error,
@@ -59,6 +66,7 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
     return svc->OnTaskResult(tx, task, state, error, appended);
   });
   HP_TRY(engine_->Start());
+  HP_TRY(spool_->Start());
   if (!hosting_options.acme_directory.empty()) StartRenewals();
   for (const auto& node : nodes) HP_TRY(EnsureNode(*service_, node, actor));
   controller::ApiOptions api_options;
@@ -94,6 +102,7 @@ void ControllerRuntime::Stop() {
   }
   renew_cv_.notify_all();
   if (renewals_.joinable()) renewals_.join();
+  if (spool_) spool_->Stop();
   if (engine_) engine_->Stop();  // first: wakes the API's long polls
   if (api_) api_->Stop();
 }

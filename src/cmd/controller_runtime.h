@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "common/signing_key.h"
 #include "controller/api/api_server.h"
+#include "controller/engine/content_spool.h"
 #include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
 #include "controller/store/store.h"
@@ -32,6 +33,7 @@ class ControllerRuntime {
  public:
   // Loads or creates <data_dir>/controller.key, opens <data_dir>/store.db (migrations applied)
   // and finds or makes the admin token of <data_dir>/hostplane.env. Errors: those of each step.
+  // Content copies of drains are spooled in <data_dir>/transfers (ContentSpool).
   [[nodiscard]] static Result<std::unique_ptr<ControllerRuntime>> Open(const std::string& data_dir,
                                                                        Filesystem& files,
                                                                        const Clock& clock);
@@ -64,7 +66,9 @@ class ControllerRuntime {
   std::unique_ptr<controller::Store> store_;
   std::string token_;
   std::string listen_;
+  std::string data_dir_;
   std::unique_ptr<controller::TaskEngine> engine_;
+  std::unique_ptr<controller::ContentSpool> spool_;
   std::unique_ptr<controller::HostingService> service_;
   std::unique_ptr<controller::ApiServer> api_;
 };

@@ -116,6 +116,11 @@ Result<ApiReply> ApiServer::Drain(const ApiCall& call, bool lost) {
                      {"remaining_customers", step->remaining_customers},
                      {"emptied", step->emptied},
                      {"unrecoverable", step->unrecoverable},
+                     {"copies",
+                      {{"done", step->copies.done},
+                       {"bytes", step->copies.bytes},
+                       {"in_progress", step->copies.open},
+                       {"failed", step->copies.failed}}},
                      {"tasks", std::move(tasks)},
                      {"change_id", step->change_id}});
 }

@@ -299,8 +299,10 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
     return node->id;
   };
 
+  std::vector<std::pair<std::string, int64_t>> moved_mail;  // domain, new node
   auto sites = tx.SitesOfCustomer(c.id);
   if (!sites) return Fail(sites.error());
+  std::erase_if(*sites, [&](const Site& s) { return s.node_id != from.id; });
   for (Site s : *sites) {
     if (s.node_id != from.id || roles.count("web") == 0) continue;
     auto to = choose("web", nullptr, "site:" + s.domain);
@@ -331,6 +333,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
       }
       HP_TRY(tx.UpdateResource(r));
       if (r.kind == kMailDomain) {
+        moved_mail.emplace_back(r.name, r.node_id);
         for (const char* child : {kMailbox, kForwarder}) {
           auto children = hosting::Children(tx, child, r.name);
           if (!children) return Fail(children.error());
@@ -353,7 +356,23 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
   // Everything the customer has, sent where it now lives; the source keeps serving its copy until
   // it is emptied (its account is not touched, so its PHP pools stay).
   HP_TRY(ResendCustomer(tx, tasks, c, change_id, from.id));
-  // The zones: their default records follow the sites' and mail's new addresses.
+  // The content the store cannot rebuild, copied from the source while it is reachable: the
+  // account's home (docroots, FTP files) where its sites went, each mail domain's Maildirs.
+  bool copying = false;
+  if (!lost) {
+    if (auto web = target.find("web"); web != target.end() && !sites->empty()) {
+      HP_TRY(StartCopy(tx, tasks, c, "home", c.login, from.id, web->second, change_id));
+      copying = true;
+    }
+    for (const auto& [domain, to] : moved_mail) {
+      HP_TRY(StartCopy(tx, tasks, c, "mail", domain, from.id, to, change_id));
+      copying = true;
+    }
+  }
+  // The zones: their default records follow the sites' and mail's new addresses, at once when
+  // nothing is copied, else when the last copy has ended (OnContentResult), so the DNS never
+  // sends visitors to an empty docroot.
+  if (copying) return Ok();
   return hosting::SyncZonesOf(tx, tasks, c, change_id, options_, tx.NowMillis());
 }
 
@@ -465,10 +484,21 @@ Result<DrainStep> HostingService::DrainNode(const Actor& actor, const std::strin
     auto left = tx.CustomersOnNode(node.id, sites, kinds, kMaxDrainBatch + 1);
     if (!left) return Fail(left.error());
     step.remaining_customers = static_cast<int64_t>(left->size());
-    // The last step (one that found nothing to move, so the moves before it were waited for): a
-    // drained node is sent the removal of everything of the leaving roles it holds (its
-    // configuration; content stays for the operator); a lost one gets nothing.
-    if (step.moved.empty() && step.remaining_customers == 0) {
+    // A lost node's copies in progress can never finish.
+    if (lost) HP_TRY(FailCopiesFrom(tx, node));
+    HP_TRY(CopiesFrom(tx, node, step));
+    // Nothing left to move, but content still being copied off the node: this step waits for
+    // those copies (their current tasks; an export's import follows in the next step).
+    if (step.moved.empty() && step.remaining_customers == 0 && step.copies.open > 0) {
+      auto waiting = OpenCopyTasks(tx, node);
+      if (!waiting) return Fail(waiting.error());
+      step.tasks = std::move(*waiting);
+    }
+    // The last step (one that found nothing to move and no copy under way, so everything before
+    // it was waited for): a drained node is sent the removal of everything of the leaving roles
+    // it holds (its configuration; its copy of the content stays for the operator); a lost one
+    // gets nothing.
+    if (step.moved.empty() && step.remaining_customers == 0 && step.copies.open == 0) {
       if (!lost) HP_TRY(EmptyNode(tx, step.tasks, node, leaving, *audit));
       if (!lost && whole && node.status == "draining") {
         node.status = "drained";

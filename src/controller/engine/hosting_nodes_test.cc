@@ -72,6 +72,50 @@ class FleetTest : public ::testing::Test {
     return out;
   }
 
+  // What the engine does with an agent's result: records it and runs the result hook in the
+  // same transaction. Returns the tasks the hook appended.
+  std::vector<TaskRecord> Report(const TaskRecord& task, const std::string& state,
+                                 const std::string& error = "") {
+    std::vector<TaskRecord> appended;
+    EXPECT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+      appended.clear();
+      auto r = tx.RecordResult(task.node_name, task.id, state, error, 5, std::nullopt);
+      if (!r) return Fail(r.error());
+      return service_->OnTaskResult(tx, task, state, error, appended);
+    }));
+    return appended;
+  }
+  // What the content spool records when the source seals its archive.
+  void Seal(int64_t transfer) {
+    ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+      auto t = tx.FindTransfer(transfer);
+      if (!t || !*t) return Fail(Error::NotFound("transfer"));
+      Transfer u = **t;
+      u.chunks = 1;
+      u.bytes = 10240;
+      u.digest = Blake2bHex("archive");
+      return tx.UpdateTransfer(u);
+    }));
+  }
+  static const TaskRecord* Find(const std::vector<TaskRecord>& tasks, const std::string& kind) {
+    for (const auto& t : tasks) {
+      if (t.kind == kind) return &t;
+    }
+    return nullptr;
+  }
+  // Exports, then imports, the copy whose export is among tasks; returns what the hook sent.
+  std::vector<TaskRecord> CompleteCopy(const std::vector<TaskRecord>& tasks) {
+    const TaskRecord* exported = Find(tasks, "content.export");
+    EXPECT_NE(exported, nullptr);
+    if (exported == nullptr) return {};
+    Seal(exported->spec["transfer"].get<int64_t>());
+    auto import = Report(*exported, "applied");
+    const TaskRecord* imported = Find(import, "content.import");
+    EXPECT_NE(imported, nullptr);
+    if (imported == nullptr) return {};
+    return Report(*imported, "applied");
+  }
+
   TempStore store_;
   std::string key_text_;
   std::unique_ptr<Bus> bus_;
@@ -238,16 +282,31 @@ TEST_F(FleetTest, DrainMovesEveryCustomerThenSendsTheNodeItsRemovals) {
       Kinds(step->tasks, "web2"),
       (std::vector<std::string>{"account.ensure account:acme", "site.ensure site:acme.example",
                                 "site.ensure site:www2.acme.example"}));
-  EXPECT_TRUE(Kinds(step->tasks, "web1").empty()) << "web1 serves its copy until it is emptied";
-  // The zone follows: its A records now point at web2.
-  bool zone_sent = false;
-  for (const auto& t : step->tasks) {
-    if (t.kind != "zone.ensure") continue;
-    zone_sent = true;
-    EXPECT_NE(t.spec.dump().find("192.0.2.2"), std::string::npos) << t.spec.dump();
-    EXPECT_EQ(t.spec.dump().find("192.0.2.1"), std::string::npos) << t.spec.dump();
-  }
-  EXPECT_TRUE(zone_sent);
+  // web1 serves its copy until it is emptied; it is asked only to pack acme's home.
+  EXPECT_EQ(Kinds(step->tasks, "web1"), std::vector<std::string>{"content.export transfer:1"});
+  EXPECT_EQ(Find(step->tasks, "content.export")->spec,
+            (Json{{"transfer", 1}, {"what", "home"}, {"object", "acme"}}));
+  EXPECT_EQ(Find(step->tasks, "zone.ensure"), nullptr) << "the DNS waits for the content";
+  EXPECT_EQ(step->copies.open, 1);
+
+  // The export applied: web2 is sent the import, with the sealed archive's size and digest.
+  const TaskRecord exported = *Find(step->tasks, "content.export");
+  Seal(1);
+  auto after_export = Report(exported, "applied");
+  ASSERT_EQ(after_export.size(), 1u);
+  EXPECT_EQ(after_export[0].node_name, "web2");
+  EXPECT_EQ(after_export[0].kind, "content.import");
+  EXPECT_EQ(after_export[0].spec["digest"], Blake2bHex("archive"));
+  EXPECT_EQ(after_export[0].spec["chunks"], 1);
+  // The import applied: the zone follows, its A records now pointing at web2.
+  auto after_import = Report(after_export[0], "applied");
+  const TaskRecord* zone = Find(after_import, "zone.ensure");
+  ASSERT_NE(zone, nullptr);
+  EXPECT_NE(zone->spec.dump().find("192.0.2.2"), std::string::npos) << zone->spec.dump();
+  EXPECT_EQ(zone->spec.dump().find("192.0.2.1"), std::string::npos) << zone->spec.dump();
+  // A result reported again (the agent resent its report) changes nothing.
+  EXPECT_TRUE(Report(after_export[0], "applied").empty());
+
   // While draining, nothing new goes to web1.
   AddCustomer("gamma");
   auto placed = service_->CreateSite(kAdmin, {"gamma.example", "gamma", {}, std::nullopt});
@@ -259,12 +318,32 @@ TEST_F(FleetTest, DrainMovesEveryCustomerThenSendsTheNodeItsRemovals) {
   EXPECT_EQ(step->moved, std::vector<std::string>{"beta"});
   EXPECT_EQ(step->remaining_customers, 0);
   EXPECT_FALSE(step->emptied);
+  const TaskRecord beta_export = *Find(step->tasks, "content.export");
+
+  // Nothing left to move, but beta's home is still being copied: the node is not emptied yet,
+  // and the step hands back the copy's task to wait on.
+  step = service_->DrainNode(kAdmin, "web1", 50, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_FALSE(step->emptied);
+  EXPECT_EQ(step->copies.open, 1);
+  EXPECT_EQ(step->copies.done, 1);
+  ASSERT_EQ(step->tasks.size(), 1u);
+  EXPECT_EQ(step->tasks[0].id, beta_export.id);
+
+  // The copy fails: the drain goes on, and says what was not copied.
+  Report(beta_export, "failed", "tar: ./private: Cannot open: Permission denied");
 
   step = service_->DrainNode(kAdmin, "web1", 50, false);
   ASSERT_TRUE(step.has_value()) << step.error().message;
   EXPECT_TRUE(step->moved.empty());
   EXPECT_TRUE(step->emptied);
   EXPECT_EQ(step->node.status, "drained");
+  EXPECT_EQ(step->copies.done, 1);
+  EXPECT_EQ(step->copies.bytes, 10240);
+  EXPECT_EQ(step->copies.open, 0);
+  EXPECT_EQ(step->copies.failed,
+            std::vector<std::string>{"the home of beta: packing the home of beta on web1 failed: "
+                                     "tar: ./private: Cannot open: Permission denied"});
   EXPECT_EQ(
       Kinds(step->tasks, "web1"),
       (std::vector<std::string>{"account.remove account:acme", "account.remove account:beta",
@@ -275,6 +354,51 @@ TEST_F(FleetTest, DrainMovesEveryCustomerThenSendsTheNodeItsRemovals) {
     const char* flag = t.kind == "account.remove" ? "remove_home" : "remove_content";
     EXPECT_EQ(t.spec.value(flag, true), false) << t.kind;
   }
+}
+
+TEST_F(FleetTest, MailDomainsMovedOffADrainedNodeTakeTheirMaildirs) {
+  AddNode("mx1", {"mail"}, 100, "", "", "192.0.2.10");
+  AddNode("dns1", {"dns"});
+  AddCustomer("acme");
+  ASSERT_TRUE(service_->AddMailbox(kAdmin, {"info@acme.example", "acme", "s3cret-Passw0rd"}));
+  ASSERT_TRUE(service_->AddZone(kAdmin, {"acme.example", "acme"}).has_value());
+  AddNode("mx2", {"mail"}, 100, "", "", "192.0.2.11");
+
+  auto step = service_->DrainNode(kAdmin, "mx1", 10, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  const TaskRecord* exported = Find(step->tasks, "content.export");
+  ASSERT_NE(exported, nullptr);
+  EXPECT_EQ(exported->node_name, "mx1");
+  EXPECT_EQ(exported->spec["what"], "mail");
+  EXPECT_EQ(exported->spec["object"], "acme.example");
+  auto sent = CompleteCopy(step->tasks);
+  const TaskRecord* zone = Find(sent, "zone.ensure");
+  ASSERT_NE(zone, nullptr);
+  EXPECT_NE(zone->spec.dump().find("192.0.2.11"), std::string::npos) << zone->spec.dump();
+}
+
+TEST_F(FleetTest, CopiesFromANodeDeclaredLostFailAndTheRebuildFinishes) {
+  AddNode("web1", {"web"});
+  AddCustomer("acme");
+  ASSERT_TRUE(service_->CreateSite(kAdmin, {"acme.example", "acme", {}, std::nullopt}));
+  AddNode("web2", {"web"});
+  auto step = service_->DrainNode(kAdmin, "web1", 10, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_EQ(step->copies.open, 1);
+  // web1 dies before its export ran.
+  auto lost = service_->DrainNode(kAdmin, "web1", 10, true);
+  ASSERT_TRUE(lost.has_value()) << lost.error().message;
+  EXPECT_TRUE(lost->emptied);
+  EXPECT_EQ(lost->copies.open, 0);
+  ASSERT_EQ(lost->copies.failed.size(), 1u);
+  EXPECT_NE(lost->copies.failed[0].find("declared lost"), std::string::npos);
+  // The agent cannot finish it afterwards either.
+  auto t = store_->Snapshot([](StoreTxn& tx) -> Status {
+    auto found = tx.FindTransfer(1);
+    if (!found || !*found) return Fail(Error::NotFound("transfer"));
+    return (*found)->state == "failed" ? Ok() : Fail(Error::Internal((*found)->state));
+  });
+  EXPECT_TRUE(t) << t.error().message;
 }
 
 TEST_F(FleetTest, ALostNodeIsRebuiltElsewhereAndSaysWhatIsGone) {
@@ -325,6 +449,10 @@ TEST_F(FleetTest, DrainingOneRoleMovesOnlyItsObjectsAndTheNodeKeepsTheOthers) {
   EXPECT_EQ(step->node.status, "active");
   EXPECT_EQ(SiteNode("acme.example"), "b1");
   EXPECT_EQ((*store_->GetResource("maildomain", "acme.example"))->node_name, "a1");
+  const TaskRecord* exported = Find(step->tasks, "content.export");
+  ASSERT_NE(exported, nullptr);
+  EXPECT_EQ(exported->spec["what"], "home") << "the mail stays, so only the home is copied";
+  CompleteCopy(step->tasks);
 
   step = service_->DrainNode(kAdmin, "a1", 10, false, "web");
   ASSERT_TRUE(step.has_value()) << step.error().message;

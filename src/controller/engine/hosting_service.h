@@ -21,6 +21,7 @@
 namespace hostplane::controller {
 
 class TaskEngine;
+class ContentSpool;
 
 // Who is asking. Issue 2 has admins (API tokens); resellers and customers come with the panel.
 struct Actor {
@@ -97,14 +98,24 @@ struct JoinGrant {
 
 // One step of emptying a node (HostingService::DrainNode).
 struct DrainStep {
-  Node node;                          // as it is after the step (status draining/drained/lost)
-  std::vector<std::string> moved;     // customers moved by this step
-  int64_t remaining_customers = 0;    // customers still with something on the node
-  bool emptied = false;               // this step sent the node its removals (the last step)
+  Node node;                        // as it is after the step (status draining/drained/lost)
+  std::vector<std::string> moved;   // customers moved by this step
+  int64_t remaining_customers = 0;  // customers still with something on the node
+  bool emptied = false;             // this step sent the node its removals (the last step)
   // What could not be recovered (lost nodes): "site files of shop.example", ...
   std::vector<std::string> unrecoverable;
-  std::vector<TaskRecord> tasks;      // the tasks of this step (the CLI waits on them)
+  std::vector<TaskRecord> tasks;  // the tasks of this step (the CLI waits on them)
   int64_t change_id = 0;
+  // Content copies off this node so far (protocol/content.h): ended well (and their bytes),
+  // failed ("the home of acme: why"), still under way. The node is emptied only when none is
+  // under way; a step that has nothing else to do puts their current tasks in `tasks`.
+  struct Copies {
+    int64_t done = 0;
+    int64_t bytes = 0;
+    int64_t open = 0;
+    std::vector<std::string> failed;
+  };
+  Copies copies;
 };
 
 // Settings of the hosting service (the controller's command line / config).
@@ -280,7 +291,12 @@ class HostingService {
                                               std::optional<std::string> customer,
                                               std::optional<std::string> parent);
 
-  // The engine's TaskResultHook: certificates issued or failed.
+  // Where content copies keep their chunks (discarded when a copy ends); may stay unset in tests
+  // that copy nothing. Set before the engine starts.
+  void SetContentSpool(ContentSpool* spool) { spool_ = spool; }
+
+  // The engine's TaskResultHook: certificates issued or failed, content copies exported or
+  // imported.
   Status OnTaskResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
                       const std::string& error, std::vector<TaskRecord>& appended);
 
@@ -299,6 +315,17 @@ class HostingService {
                          int64_t change_id, std::vector<std::string>& unrecoverable);
   Status EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Node& node,
                    const std::set<std::string>& roles, int64_t change_id);
+  // Content copies (hosting_content.cc): records a transfer of one directory and sends its
+  // export to the source; the result hook's half; the drain step's summary; the tasks of the
+  // copies still under way; a lost source's copies marked failed.
+  Status StartCopy(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c,
+                   const std::string& what, const std::string& object, int64_t from, int64_t to,
+                   int64_t change_id);
+  Status OnContentResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+                         const std::string& error, std::vector<TaskRecord>& appended);
+  Status CopiesFrom(StoreTxn& tx, const Node& node, DrainStep& step);
+  Result<std::vector<TaskRecord>> OpenCopyTasks(StoreTxn& tx, const Node& node);
+  Status FailCopiesFrom(StoreTxn& tx, const Node& node);
   // A new join token for node, stored (hashed) in tx. Errors: kConflict for a retired node.
   Result<std::string> IssueJoinTokenIn(StoreTxn& tx, const Node& node);
   static Json CertSpecFor(const Site& site, const Customer& owner, const HostingOptions& options);
@@ -317,6 +344,7 @@ class HostingService {
   TaskEngine& engine_;
   const Clock& clock_;
   HostingOptions options_;
+  ContentSpool* spool_ = nullptr;
 };
 
 // The one authorisation check (shared/SECURITY.md rule 5). Unknown actions deny. Actions:

@@ -11,6 +11,7 @@
 #include "controller/engine/task_engine.h"
 #include "controller/store/entity_json.h"
 #include "protocol/cert_spec.h"
+#include "protocol/content.h"
 #include "protocol/database_spec.h"
 #include "protocol/ftp_spec.h"
 #include "protocol/mail_spec.h"
@@ -339,6 +340,9 @@ Result<int> HostingService::RenewCertificates() {
 
 Status HostingService::OnTaskResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
                                     const std::string& error, std::vector<TaskRecord>& appended) {
+  if (task.kind == protocol::kContentExport || task.kind == protocol::kContentImport) {
+    return OnContentResult(tx, task, state, error, appended);
+  }
   if (task.kind != protocol::kCertEnsure) return Ok();
   const std::string domain = task.object_key.substr(std::string("cert:").size());
   auto cert = tx.FindResource(kCert, domain);
