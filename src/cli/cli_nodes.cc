@@ -3,6 +3,7 @@
 // reachable) or lost (it is gone), with progress while accounts move.
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,20 @@
 
 namespace hostplane::cli::detail {
 namespace {
+
+// "0 B", "512 KiB", "3.4 MiB", "1.2 GiB".
+std::string HumanBytes(int64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char out[32];
+  std::snprintf(out, sizeof out, u == 0 || v >= 10 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return out;
+}
 
 int NodeAdd(State& s) {
   json body = {{"name", s.name}, {"roles", s.roles}};
@@ -91,6 +106,7 @@ int Empty(State& s, bool lost) {
   options.tty = s.io.err_is_tty;
   size_t moved = 0;
   std::vector<std::string> unrecoverable;
+  json copies = json::object();
   json steps = json::array();
   for (;;) {
     json request = {{"batch", s.batch}};
@@ -105,13 +121,31 @@ int Empty(State& s, bool lost) {
     }
     const int64_t remaining = body.value("remaining_customers", int64_t{0});
     const bool emptied = body.value("emptied", false);
+    copies = body.value("copies", json::object());
+    const int64_t copying = copies.value("in_progress", int64_t{0});
     s.io.err << (lost ? "rebuilding " : "draining ") << s.name << ": " << moved
-             << " customers moved, " << remaining << " left"
-             << (emptied && !lost ? "; removing the configuration from the node" : "") << "\n";
-    const json tasks = body.value("tasks", json::array());
-    if (!tasks.empty()) {
-      WaitOutcome waited = WaitForTasks(client, tasks, options, s.clock(), s.io.err);
+             << " customers moved, " << remaining << " left";
+    if (!lost) {
+      s.io.err << "; content copied " << copies.value("done", int64_t{0}) << " ("
+               << HumanBytes(copies.value("bytes", int64_t{0})) << "), " << copying
+               << " under way, " << copies.value("failed", json::array()).size() << " failed";
+    }
+    s.io.err << (emptied && !lost ? "; removing the configuration from the node" : "") << "\n";
+    // A failed copy does not stop the drain (the node keeps its files): it is listed at the end.
+    json changes = json::array();
+    json copy_tasks = json::array();
+    for (const auto& t : body.value("tasks", json::array())) {
+      (t.value("object_key", "").starts_with("transfer:") ? copy_tasks : changes).push_back(t);
+    }
+    if (!changes.empty()) {
+      WaitOutcome waited = WaitForTasks(client, changes, options, s.clock(), s.io.err);
       if (waited.exit_code != kExitOk) return waited.exit_code;
+    }
+    if (!copy_tasks.empty()) {
+      WaitOutcome waited = WaitForTasks(client, copy_tasks, options, s.clock(), s.io.err);
+      if (waited.exit_code != kExitOk && waited.exit_code != kExitTaskFailed) {
+        return waited.exit_code;
+      }
     }
     steps.push_back(body);
     if (emptied) break;
@@ -125,6 +159,7 @@ int Empty(State& s, bool lost) {
     PrintJson(s, json{{"node", s.name},
                       {"moved", moved},
                       {"unrecoverable", unrecoverable},
+                      {"copies", copies},
                       {"steps", steps}});
     return kExitOk;
   }
@@ -136,9 +171,18 @@ int Empty(State& s, bool lost) {
       for (const auto& u : unrecoverable) s.io.out << "  - " << u << "\n";
     }
   } else {
+    const json failed = copies.value("failed", json::array());
+    const int64_t copied = copies.value("done", int64_t{0});
     s.io.out << "node " << s.name << (s.role.empty() ? "" : " no longer serves " + s.role)
-             << (s.role.empty() ? " is drained: " : ": ") << moved
-             << " customers moved; its configuration is removed (files stay on the server).\n";
+             << (s.role.empty() ? " is drained: " : ": ") << moved << " customers moved, " << copied
+             << (copied == 1 ? " directory" : " directories") << " of content copied ("
+             << HumanBytes(copies.value("bytes", int64_t{0}))
+             << "); its configuration is removed (its files stay on the server).\n";
+    if (!failed.empty()) {
+      s.io.out << "Not copied (copy these from the server by hand):\n";
+      for (const auto& f : failed) s.io.out << "  - " << f.get<std::string>() << "\n";
+      return kExitTaskFailed;
+    }
   }
   return kExitOk;
 }
