@@ -442,7 +442,13 @@ TEST(Fleet, ProvisionAcrossSitesSurviveLeafAndControllerLossDrainAndRefuseForger
   ASSERT_TRUE(fleet.StartController(0, fleet.store_dir(), {"--shared-store"})) << fleet.Logs();
   fleet.UseController(0);
 
-  // Drain the web role off a-web: its sites answer from b-web, and a-web keeps its mail role.
+  // Drain the web role off a-web: its sites answer from b-web with the files they had on a-web,
+  // and a-web keeps its mail role.
+  const std::string docroot = fleet.lab("a-web").root() + "/home/acme/sites/acme.example/public";
+  ASSERT_TRUE(std::filesystem::is_directory(docroot)) << docroot;
+  std::ofstream(docroot + "/uploaded.html") << "made on a-web\n";
+  std::filesystem::create_directories(docroot + "/img/2026");
+  std::ofstream(docroot + "/img/2026/logo.svg") << "<svg/>\n";
   const uint64_t serial_before =
       Serial(Kdig(fleet.lab("b-web").ports().dns, "acme.example", "SOA").out);
   ASSERT_GT(serial_before, 0u);
@@ -450,10 +456,17 @@ TEST(Fleet, ProvisionAcrossSitesSurviveLeafAndControllerLossDrainAndRefuseForger
   ASSERT_TRUE(fleet.Hostplane({"node", "drain", "a-web", "--role", "web"}, &drained))
       << fleet.Logs();
   EXPECT_NE(drained.find("no longer serves web"), std::string::npos) << drained;
+  EXPECT_NE(drained.find("1 directory of content copied"), std::string::npos) << drained;
   for (const std::string& d : {std::string("acme.example"), on_a}) {
     EXPECT_TRUE(WaitStatus(fleet.lab("b-web").ports().http, d, true, 30s)) << d;
     EXPECT_TRUE(WaitStatus(fleet.lab("a-web").ports().http, d, false, 30s)) << d;
   }
+  // The content came along (acme's home, through the relay and the controllers' spool).
+  auto uploaded = CurlHost(fleet.lab("b-web").ports().http, "acme.example", "/uploaded.html");
+  EXPECT_EQ(uploaded.status, 200) << fleet.Logs();
+  EXPECT_EQ(uploaded.body, "made on a-web\n");
+  EXPECT_EQ(CurlHost(fleet.lab("b-web").ports().http, "acme.example", "/img/2026/logo.svg").body,
+            "<svg/>\n");
   auto node = fleet.Api("GET", "/api/v1/nodes/a-web").json()["node"];
   EXPECT_EQ(node["roles"], Json::array({"mail"}));
   // The zone follows: acme.example's A record is b-web's (both are 127.0.0.1 here, so the serial
