@@ -513,7 +513,9 @@ std::set<std::string> AgentPrograms(const HostLayout& layout) {
     p.insert({m->postfix_binary, m->postmap_binary, m->doveconf_binary, m->dovecot_binary});
   }
   if (const auto& d = layout.dns) p.insert({d->knotc, d->kzonecheck, d->kdig});
-  if (const auto& m = layout.mariadb) p.insert(m->install_db_binary);
+  if (const auto& m = layout.mariadb) {
+    p.insert({m->install_db_binary, m->dump_binary, m->client_binary});
+  }
   if (const auto& a = layout.acme) p.insert(a->lego_binary);
   return p;
 }

@@ -17,6 +17,16 @@ bool IsDigest(const std::string& s) {
          });
 }
 
+// "<account>_<suffix>" as database_spec.h makes them (the account is not in the spec, so only
+// the shape is checked): [a-z0-9_], at most 64, an underscore neither first nor last.
+bool IsDatabaseName(const std::string& s) {
+  const size_t us = s.find('_');
+  return !s.empty() && s.size() <= 64 && us != std::string::npos && us != 0 && s.back() != '_' &&
+         std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+         });
+}
+
 // transfer, what and object: the members both specs share.
 void ReadTarget(const SpecReader& r, int64_t& transfer, std::string& what, std::string& object) {
   if (auto t = r.Integer("transfer", 1, std::numeric_limits<int64_t>::max())) {
@@ -25,15 +35,21 @@ void ReadTarget(const SpecReader& r, int64_t& transfer, std::string& what, std::
   auto w = r.String("what");
   if (w) {
     what = *w;
-    if (what != "home" && what != "mail") {
-      r.Add("what", {"content.what", "What is copied must be \"home\" or \"mail\", not " +
-                                         QuoteForMessage(what) + "."});
+    if (what != "home" && what != "mail" && what != "database") {
+      r.Add("what", {"content.what",
+                     "What is copied must be \"home\", \"mail\" or "
+                     "\"database\", not " +
+                         QuoteForMessage(what) + "."});
     }
   }
   if (auto o = r.String("object")) {
     object = *o;
     if (what == "home") r.CheckCanonical("object", *o, CheckLoginGrammar(*o), "login");
     if (what == "mail") r.CheckCanonical("object", *o, CheckDomain(*o), "domain");
+    if (what == "database" && !IsDatabaseName(*o)) {
+      r.Add("object", {"db.invalid", "The database name " + QuoteForMessage(*o) +
+                                         " is not <account>_<suffix> in a-z, 0-9 and _."});
+    }
   }
 }
 

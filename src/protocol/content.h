@@ -1,13 +1,14 @@
 #pragma once
 
-// Content copies between servers, for a drain (docs/fleet.md "Content"): the tenant's files that
-// the store cannot rebuild, an account's home (docroots and everything else in it) and a mail
-// domain's Maildirs, streamed from the node being drained to the node that takes them over,
-// through the controllers (agents may only talk to controllers, docs/relay.md):
+// Content copies between servers, for a drain (docs/fleet.md "Content"): what the store cannot
+// rebuild (an account's home with its docroots, a mail domain's Maildirs, a database's
+// contents), streamed from the node being drained to the node that takes it over, through the
+// controllers (agents may only talk to controllers, docs/relay.md):
 //
 //   1. the drain step records a transfer and sends the source  content.export {transfer, what,
-//      object}: the agent packs the directory with tar, as the directory's owner, and uploads the
-//      archive in chunks (op "put"), then seals it (op "seal": chunk count, size, BLAKE2b);
+//      object}: the agent packs the directory with tar, as the directory's owner (a database:
+//      mariadb-dump), uploads the archive in chunks (op "put"), then seals it (op "seal": chunk
+//      count, size, BLAKE2b);
 //   2. when the export is applied, the controller sends the target  content.import {transfer,
 //      what, object, chunks, bytes, digest}: the agent downloads the chunks (op "get"), checks the
 //      size and the digest (which arrived in a signed bundle), and unpacks as the directory's
@@ -40,9 +41,11 @@ inline constexpr int64_t kContentChunkBytes = 256 * 1024;
 // The largest archive a transfer may carry (1 TiB): bounds the chunk count and the sizes.
 inline constexpr int64_t kContentMaxBytes = int64_t{1} << 40;
 
-// What a transfer copies: "home" (<home_root>/<object>, object a login) or "mail"
-// (<vmail_root>/<object>, object a mail domain). Codes: content.what for another value; the
-// login.* / domain.* codes (and *.not_canonical) for the object.
+// What a transfer copies: "home" (<home_root>/<object>, object a login), "mail"
+// (<vmail_root>/<object>, object a mail domain) or "database" (the contents of the MariaDB
+// database <object>, dumped and loaded with MariaDB's own clients). Codes: content.what for
+// another value; the login.* / domain.* codes (and *.not_canonical) for the object, db.invalid
+// for a database name that is not "<account>_<suffix>" in [a-z0-9_] of at most 64 characters.
 struct ContentExportSpec {
   int64_t transfer = 0;  // >= 1
   std::string what;

@@ -14,10 +14,12 @@ ContentImportSpec GoodImport() {
 }
 
 TEST(ContentSpecTest, RoundTrips) {
-  ContentExportSpec e{3, "mail", "acme.example"};
-  auto back = ContentExportSpecFromJson(ToJson(e));
-  ASSERT_TRUE(back) << back.error().message;
-  EXPECT_EQ(*back, e);
+  for (const ContentExportSpec& e : {ContentExportSpec{3, "mail", "acme.example"},
+                                     ContentExportSpec{4, "database", "acme_shop"}}) {
+    auto back = ContentExportSpecFromJson(ToJson(e));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(*back, e);
+  }
   auto imported = ContentImportSpecFromJson(ToJson(GoodImport()));
   ASSERT_TRUE(imported) << imported.error().message;
   EXPECT_EQ(*imported, GoodImport());
@@ -48,6 +50,18 @@ TEST(ContentSpecTest, RefusesEachBadFieldWithItsCode) {
          j["object"] = "a/b";
        },
        "object", "domain.invalid_character"},
+      {"database name with a quote",
+       [](Json& j) {
+         j["what"] = "database";
+         j["object"] = "acme_x`; DROP";
+       },
+       "object", "db.invalid"},
+      {"database name without a prefix",
+       [](Json& j) {
+         j["what"] = "database";
+         j["object"] = "shop";
+       },
+       "object", "db.invalid"},
       {"no chunks", [](Json& j) { j["chunks"] = 0; }, "chunks", "field.range"},
       {"size beyond the chunks", [](Json& j) { j["bytes"] = 3 * kContentChunkBytes; }, "bytes",
        "content.size"},

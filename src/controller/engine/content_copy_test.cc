@@ -10,10 +10,13 @@
 #include <random>
 
 #include "agent/drivers/content/content_driver.h"
+#include "agent/drivers/mariadb/mariadb_connection.h"
+#include "agent/drivers/mariadb/mariadb_instance.h"
 #include "common/bus/bus.h"
 #include "common/crypto.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
+#include "common/net/loopback.h"
 #include "controller/engine/content_spool.h"
 #include "controller/store/temp_store_for_test.h"
 #include "protocol/content.h"
@@ -73,13 +76,14 @@ class ContentCopyTest : public ::testing::Test {
     return std::make_unique<ContentDriver>(layout_, *files_[node], runner_, *bus_, node);
   }
 
-  int64_t NewTransfer(const std::string& from, const std::string& to) {
+  int64_t NewTransfer(const std::string& from, const std::string& to,
+                      const std::string& what = "home", const std::string& object = "acme") {
     int64_t id = 0;
     EXPECT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
       Transfer t;
       t.customer_id = 1;
-      t.what = "home";
-      t.object = "acme";
+      t.what = what;
+      t.object = object;
       t.source_node_id = ids_[from];
       t.target_node_id = ids_[to];
       auto stored = tx.InsertTransfer(t);
@@ -118,21 +122,22 @@ class ContentCopyTest : public ::testing::Test {
     EXPECT_TRUE(reply.has_value());
     return reply ? *reply : protocol::ContentReply{};
   }
-  static protocol::Task ExportTask(int64_t transfer) {
+  static protocol::Task ExportTask(int64_t transfer, const std::string& what = "home",
+                                   const std::string& object = "acme") {
     return {1,
             1,
             "transfer:" + std::to_string(transfer),
             protocol::kContentExport,
-            protocol::ToJson(protocol::ContentExportSpec{transfer, "home", "acme"}),
+            protocol::ToJson(protocol::ContentExportSpec{transfer, what, object}),
             0};
   }
-  protocol::Task ImportTask(const Transfer& t) {
+  static protocol::Task ImportTask(const Transfer& t) {
     return {2,
             1,
             "transfer:" + std::to_string(t.id),
             protocol::kContentImport,
             protocol::ToJson(
-                protocol::ContentImportSpec{t.id, "home", "acme", t.chunks, t.bytes, t.digest}),
+                protocol::ContentImportSpec{t.id, t.what, t.object, t.chunks, t.bytes, t.digest}),
             0};
   }
   // A home with a docroot, a file larger than several chunks, a private file, an empty directory
@@ -168,7 +173,8 @@ class ContentCopyTest : public ::testing::Test {
   std::map<std::string, int64_t> ids_;
   std::map<std::string, std::unique_ptr<PosixFilesystem>> files_;
   HostLayout layout_;
-  PosixCommandRunner runner_{{"/usr/bin/tar"}};
+  PosixCommandRunner runner_{
+      {"/usr/bin/tar", "/usr/bin/mariadb-dump", "/usr/bin/mariadb", "/usr/bin/mariadb-install-db"}};
 };
 
 TEST_F(ContentCopyTest, AHomeTravelsWholeFromOneNodeToTheOther) {
@@ -284,6 +290,78 @@ TEST_F(ContentCopyTest, ASealThatDoesNotAddUpIsRefused) {
   // Sealed and then applied elsewhere: a late put changes nothing.
   SetState(id, "done");
   EXPECT_EQ(Ask("web1", {"web1", id, "put", 0, "xyz"}).code, "transfer.closed");
+}
+
+// A database's contents: dumped on one node's MariaDB, loaded into the other's.
+TEST_F(ContentCopyTest, ADatabaseTravelsFromOneServerToTheOther) {
+  if (::access("/usr/sbin/mariadbd", X_OK) != 0 || ::access("/usr/bin/mariadb-dump", X_OK) != 0) {
+    GTEST_SKIP() << "mariadb-server and mariadb-client are needed";
+  }
+  std::map<std::string, std::unique_ptr<agent::MariaDbInstance>> servers;
+  std::map<std::string, agent::MariaDbConnection> admins;
+  for (const char* node : {"web1", "web2"}) {
+    agent::MariaDbLayout m;
+    m.datadir = "data";
+    m.run_dir = "run";
+    m.socket = "run/mysqld.sock";
+    m.pid_file = "run/mariadbd.pid";
+    m.log_dir = "log";
+    m.port = FreeLoopbackPort().value();
+    auto server = std::make_unique<agent::MariaDbInstance>(m, *files_[node], runner_);
+    auto installed = server->Install();
+    ASSERT_TRUE(installed) << installed.error().message;
+    auto started = server->Start();
+    ASSERT_TRUE(started) << started.error().message;
+    auto admin = agent::MariaDbConnection::Connect(server->AdminOptions());
+    ASSERT_TRUE(admin) << admin.error().message;
+    admins.emplace(node, std::move(*admin));
+    servers[node] = std::move(server);
+  }
+  layout_.mariadb = servers["web1"]->layout();
+  auto& source = admins.at("web1");
+  for (const char* sql :
+       {"CREATE DATABASE acme_shop", "CREATE DATABASE acme_other",
+        "CREATE TABLE acme_shop.orders (id INT PRIMARY KEY, note VARCHAR(100), raw BLOB)",
+        "INSERT INTO acme_shop.orders VALUES (1, 'it''s \\\\ quoted', x'00ff10'), (2, NULL, '')",
+        "CREATE VIEW acme_shop.notes AS SELECT note FROM acme_shop.orders",
+        "CREATE TABLE acme_other.secret (v INT)"}) {
+    ASSERT_TRUE(source.Execute(sql, sql)) << sql;
+  }
+  // The target has the empty database its database driver made.
+  ASSERT_TRUE(admins.at("web2").Execute("CREATE DATABASE acme_shop", "create"));
+
+  const int64_t id = NewTransfer("web1", "web2", "database", "acme_shop");
+  auto exported = Driver("web1")->Finish(ExportTask(id, "database", "acme_shop"));
+  ASSERT_TRUE(exported) << exported.error().message;
+  SetState(id, "importing");
+  layout_.mariadb = servers["web2"]->layout();
+  auto imported = Driver("web2")->Finish(ImportTask(Get(id)));
+  ASSERT_TRUE(imported) << imported.error().message;
+
+  auto& target = admins.at("web2");
+  auto rows = target.Query("SELECT id, note, HEX(raw) FROM acme_shop.orders ORDER BY id", "rows");
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->rows.size(), 2u);
+  EXPECT_EQ(rows->rows[0][1], std::optional<std::string>("it's \\ quoted"));
+  EXPECT_EQ(rows->rows[0][2], std::optional<std::string>("00FF10"));
+  EXPECT_EQ(rows->rows[1][1], std::nullopt);
+  auto view = target.Query("SELECT COUNT(*) FROM acme_shop.notes", "view");
+  ASSERT_TRUE(view) << view.error().message;
+  EXPECT_EQ(view->rows[0][0], std::optional<std::string>("2"));
+  // Only the one database came: the customer's other one stays where it was.
+  auto other = target.Query("SHOW DATABASES LIKE 'acme_other'", "other");
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->rows.empty());
+
+  // The task again (a retry after a partial load): the same rows, not twice.
+  SetState(id, "importing");
+  auto again = Driver("web2")->Finish(ImportTask(Get(id)));
+  EXPECT_TRUE(again) << again.error().message;
+  auto count = target.Query("SELECT COUNT(*) FROM acme_shop.orders", "count");
+  ASSERT_TRUE(count);
+  EXPECT_EQ(count->rows[0][0], std::optional<std::string>("2"));
+  admins.clear();
+  for (auto& [node, server] : servers) server->Stop();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // HostingService: content copies of a drain (protocol/content.h). The drain step that moves a
-// customer's sites or mail domains off a reachable node records one transfer per directory (the
-// account's home, each mail domain's Maildirs) and sends the source content.export; the result
+// customer's sites, mail domains or databases off a reachable node records one transfer per
+// directory or database (the account's home, each mail domain's Maildirs, each database) and
+// sends the source content.export; the result
 // hook sends the target content.import once the export is applied, and re-sends the customer's
 // zones once every copy of the customer has ended, so the DNS points at the new node only when
 // the content is there. The drain empties the node only after every copy from it has ended.
@@ -19,6 +20,7 @@ namespace {
 std::string TransferObject(int64_t id) { return "transfer:" + std::to_string(id); }
 
 std::string Describe(const Transfer& t) {
+  if (t.what == "database") return "the contents of database " + t.object;
   return (t.what == "home" ? "the home of " : "the mail of ") + t.object;
 }
 

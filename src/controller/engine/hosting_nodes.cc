@@ -299,7 +299,9 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
     return node->id;
   };
 
-  std::vector<std::pair<std::string, int64_t>> moved_mail;  // domain, new node
+  // What moved, with its new node: mail domains and databases, whose content is copied.
+  std::vector<std::pair<std::string, int64_t>> moved_mail;
+  std::vector<std::pair<std::string, int64_t>> moved_databases;
   auto sites = tx.SitesOfCustomer(c.id);
   if (!sites) return Fail(sites.error());
   std::erase_if(*sites, [&](const Site& s) { return s.node_id != from.id; });
@@ -344,7 +346,10 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
         }
         if (lost) unrecoverable.push_back("mail stored for " + r.name);
       }
-      if (lost && r.kind == kDatabase) unrecoverable.push_back("contents of database " + r.name);
+      if (r.kind == kDatabase) {
+        moved_databases.emplace_back(r.name, r.node_id);
+        if (lost) unrecoverable.push_back("contents of database " + r.name);
+      }
       if (r.kind == kCert) {
         auto site = tx.FindSite(r.name);
         if (!site) return Fail(site.error());
@@ -357,7 +362,8 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
   // it is emptied (its account is not touched, so its PHP pools stay).
   HP_TRY(ResendCustomer(tx, tasks, c, change_id, from.id));
   // The content the store cannot rebuild, copied from the source while it is reachable: the
-  // account's home (docroots, FTP files) where its sites went, each mail domain's Maildirs.
+  // account's home (docroots, FTP files) where its sites went, each mail domain's Maildirs, each
+  // database's contents.
   bool copying = false;
   if (!lost) {
     if (auto web = target.find("web"); web != target.end() && !sites->empty()) {
@@ -366,6 +372,10 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
     }
     for (const auto& [domain, to] : moved_mail) {
       HP_TRY(StartCopy(tx, tasks, c, "mail", domain, from.id, to, change_id));
+      copying = true;
+    }
+    for (const auto& [database, to] : moved_databases) {
+      HP_TRY(StartCopy(tx, tasks, c, "database", database, from.id, to, change_id));
       copying = true;
     }
   }

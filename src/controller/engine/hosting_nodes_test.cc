@@ -377,6 +377,27 @@ TEST_F(FleetTest, MailDomainsMovedOffADrainedNodeTakeTheirMaildirs) {
   EXPECT_NE(zone->spec.dump().find("192.0.2.11"), std::string::npos) << zone->spec.dump();
 }
 
+TEST_F(FleetTest, DatabasesMovedOffADrainedNodeTakeTheirContents) {
+  AddNode("db1", {"db"});
+  AddCustomer("acme");
+  ASSERT_TRUE(service_->AddDatabase(kAdmin, {"acme_shop", "acme", "s3cret-Passw0rd"}));
+  AddNode("db2", {"db"});
+  auto step = service_->DrainNode(kAdmin, "db1", 10, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_EQ(Kinds(step->tasks, "db2"),
+            std::vector<std::string>{"database.ensure database:acme_shop"});
+  const TaskRecord* exported = Find(step->tasks, "content.export");
+  ASSERT_NE(exported, nullptr);
+  EXPECT_EQ(exported->node_name, "db1");
+  EXPECT_EQ(exported->spec["what"], "database");
+  EXPECT_EQ(exported->spec["object"], "acme_shop");
+  CompleteCopy(step->tasks);
+  step = service_->DrainNode(kAdmin, "db1", 10, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_TRUE(step->emptied);
+  EXPECT_EQ(step->copies.done, 1);
+}
+
 TEST_F(FleetTest, CopiesFromANodeDeclaredLostFailAndTheRebuildFinishes) {
   AddNode("web1", {"web"});
   AddCustomer("acme");

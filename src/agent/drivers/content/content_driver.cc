@@ -139,10 +139,86 @@ Status ContentDriver::Finish(const protocol::Task& task) {
 
 Result<ContentDriver::Place> ContentDriver::PlaceOf(const std::string& what,
                                                     const std::string& object) const {
-  // The spec decoders have checked object against the login or domain grammar: one component.
-  if (what == "home") return Place{layout_.home_root, object};
+  // The spec decoders have checked object against its grammar: one path component, or a
+  // database name of [a-z0-9_].
+  if (what == "home") return Place{layout_.home_root, object, false};
+  if (what == "database") {
+    if (!layout_.mariadb) return Fail(Error::Invalid("this node has no databases (no [mariadb])"));
+    return Place{"", object, true};
+  }
   if (!layout_.mail) return Fail(Error::Invalid("this node keeps no mail (no [mail] layout)"));
-  return Place{layout_.mail->vmail_root, object};
+  return Place{layout_.mail->vmail_root, object, false};
+}
+
+std::string ContentDriver::Describe(const Place& place) const {
+  return place.database ? "database " + place.name : place.base + "/" + place.name;
+}
+
+Result<Command> ContentDriver::PackCommand(const Place& place) {
+  Command cmd;
+  cmd.timeout = options_.tar_timeout;
+  if (place.database) {
+    // As root on the socket (unix_socket authentication), one consistent snapshot of InnoDB.
+    const auto& m = *layout_.mariadb;
+    cmd.argv = {m.dump_binary,
+                "--no-defaults",
+                "--socket=" + fs_.HostPath(m.socket),
+                "--user=root",
+                "--single-transaction",
+                "--routines",
+                "--triggers",
+                "--events",
+                "--hex-blob",
+                place.name};
+    return cmd;
+  }
+  auto owner = OwnerBeneath(fs_.HostPath(place.base), place.name);
+  if (!owner) return Fail(owner.error());
+  if (!*owner) {
+    // Nothing there (a mail domain that never received mail): an empty archive.
+    cmd.argv = {layout_.tar, "--create", "--file=-", "--files-from=/dev/null"};
+    return cmd;
+  }
+  cmd.argv = {layout_.tar,
+              "--create",
+              "--file=-",
+              "--directory=" + fs_.HostPath(place.base + "/" + place.name),
+              "--one-file-system",
+              "--numeric-owner",
+              "--sparse",
+              "--ignore-failed-read",
+              "."};
+  if ((*owner)->uid != ::geteuid()) cmd.run_as = **owner;
+  return cmd;
+}
+
+Result<Command> ContentDriver::UnpackCommand(const Place& place) {
+  Command cmd;
+  cmd.timeout = options_.tar_timeout;
+  if (place.database) {
+    // Into the database the database driver made (its task came first): the dump names no
+    // database of its own (no --databases), so nothing else is touched.
+    const auto& m = *layout_.mariadb;
+    cmd.argv = {m.client_binary, "--no-defaults", "--socket=" + fs_.HostPath(m.socket),
+                "--user=root",   "--binary-mode", "--database=" + place.name};
+    return cmd;
+  }
+  auto owner = OwnerBeneath(fs_.HostPath(place.base), place.name);
+  if (!owner) return Fail(owner.error());
+  if (!*owner) {
+    // The home or mail directory is made by the account, nginx or mail driver from an earlier
+    // task; it comes with the next bundle if it is not there yet.
+    return Fail(Error::Io(Describe(place) + " does not exist yet"));
+  }
+  cmd.argv = {layout_.tar,
+              "--extract",
+              "--file=-",
+              "--directory=" + fs_.HostPath(place.base + "/" + place.name),
+              "--no-same-owner",
+              "--no-overwrite-dir",
+              "--delay-directory-restore"};
+  if ((*owner)->uid != ::geteuid()) cmd.run_as = **owner;
+  return cmd;
 }
 
 std::string ContentDriver::SpoolPath(int64_t transfer, const char* suffix) const {
@@ -160,38 +236,20 @@ Result<ContentReply> ContentDriver::Ask(const ContentRequest& request) {
 }
 
 Status ContentDriver::Pack(const Place& place, const std::string& archive) {
-  auto owner = OwnerBeneath(fs_.HostPath(place.base), place.name);
-  if (!owner) return Fail(owner.error());
+  auto cmd = PackCommand(place);
+  if (!cmd) return Fail(cmd.error());
   HP_TRY(fs_.MakeDirs(layout_.state_dir + "/content", 0700));
   const std::string dir = fs_.HostPath(layout_.state_dir + "/content");
   const std::string tmp = dir + "/." + archive.substr(archive.rfind('/') + 1) + ".tmp";
   Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!out.valid()) return Fail(Error::FromErrno("creating " + tmp, errno));
-  Command cmd;
-  cmd.timeout = options_.tar_timeout;
-  cmd.stdout_fd = out.get();
-  if (!*owner) {
-    // Nothing there (a mail domain that never received mail): an empty archive.
-    cmd.argv = {layout_.tar, "--create", "--file=-", "--files-from=/dev/null"};
-  } else {
-    cmd.argv = {layout_.tar,
-                "--create",
-                "--file=-",
-                "--directory=" + fs_.HostPath(place.base + "/" + place.name),
-                "--one-file-system",
-                "--numeric-owner",
-                "--sparse",
-                "--ignore-failed-read",
-                "."};
-    if ((*owner)->uid != ::geteuid()) cmd.run_as = **owner;
-  }
-  auto ran = runner_.Run(cmd);
+  cmd->stdout_fd = out.get();
+  auto ran = runner_.Run(*cmd);
   if (!ran) return Fail(ran.error());
-  // 1: some file changed while it was read (a live site); the archive is still whole.
-  if (ran->exit_code != 0 && ran->exit_code != 1) {
+  // tar's 1: some file changed while it was read (a live site); the archive is still whole.
+  if (ran->exit_code != 0 && (place.database || ran->exit_code != 1)) {
     ::unlink(tmp.c_str());
-    return Fail(Error::Io("tar could not pack " + place.base + "/" + place.name + ": " +
-                          ran->err.substr(0, 2000)));
+    return Fail(Error::Io("could not pack " + Describe(place) + ": " + ran->err.substr(0, 2000)));
   }
   if (::fsync(out.get()) != 0) return Fail(Error::FromErrno("fsync " + tmp, errno));
   if (::rename(tmp.c_str(), archive.c_str()) != 0) {
@@ -231,30 +289,15 @@ Status ContentDriver::Export(const protocol::ContentExportSpec& spec) {
 }
 
 Status ContentDriver::Unpack(const Place& place, int fd) {
-  auto owner = OwnerBeneath(fs_.HostPath(place.base), place.name);
-  if (!owner) return Fail(owner.error());
-  if (!*owner) {
-    // The home or mail directory is made by the account, nginx or mail driver from an earlier
-    // task; it comes with the next bundle if it is not there yet.
-    return Fail(Error::Io(place.base + "/" + place.name + " does not exist yet"));
-  }
+  auto cmd = UnpackCommand(place);
+  if (!cmd) return Fail(cmd.error());
   if (::lseek(fd, 0, SEEK_SET) != 0) return Fail(Error::FromErrno("seeking the archive", errno));
-  Command cmd;
-  cmd.timeout = options_.tar_timeout;
-  cmd.stdin_fd = fd;
-  cmd.argv = {layout_.tar,
-              "--extract",
-              "--file=-",
-              "--directory=" + fs_.HostPath(place.base + "/" + place.name),
-              "--no-same-owner",
-              "--no-overwrite-dir",
-              "--delay-directory-restore"};
-  if ((*owner)->uid != ::geteuid()) cmd.run_as = **owner;
-  auto ran = runner_.Run(cmd);
+  cmd->stdin_fd = fd;
+  auto ran = runner_.Run(*cmd);
   if (!ran) return Fail(ran.error());
   if (ran->exit_code != 0) {
-    return Fail(Error::Io("tar could not unpack into " + place.base + "/" + place.name + ": " +
-                          ran->err.substr(0, 2000)));
+    return Fail(
+        Error::Io("could not unpack into " + Describe(place) + ": " + ran->err.substr(0, 2000)));
   }
   return Ok();
 }

@@ -3,13 +3,15 @@
 // The content driver: the agent's half of copying a tenant's files between servers during a
 // drain (protocol/content.h). It writes no configuration; its work happens in Finish:
 //
-//   content.export  packs <home_root>/<login> or <vmail_root>/<domain> with GNU tar into
+//   content.export  packs <home_root>/<login> or <vmail_root>/<domain> with GNU tar (a
+//                   database: mariadb-dump, one consistent snapshot) into
 //                   <state_dir>/content/<transfer>.tar (kept until uploaded, so a retry after a
 //                   crash resumes with the same archive), uploads it in chunks to the controllers
 //                   and seals it with its size and BLAKE2b;
 //   content.import  downloads the chunks into <state_dir>/content/<transfer>.in (resuming after
 //                   the chunks it has), checks size and digest against the signed task, and
-//                   unpacks into the same directory on this node.
+//                   unpacks into the same directory on this node (a database: loads the dump
+//                   with the mariadb client into the database the database driver made).
 //
 // tar runs as the owner of the directory it reads or writes (looked up without following links,
 // beneath the root-owned home or mail root), never as root when a tenant owns it: an archive can
@@ -57,10 +59,16 @@ class ContentDriver final : public ServiceDriver {
 
  private:
   struct Place {
-    std::string base;  // root-relative: home_root or vmail_root
-    std::string name;  // the login or the domain, one path component under base
+    std::string base;  // root-relative: home_root or vmail_root ("" for a database)
+    std::string name;  // the login or the domain (one path component under base), or database
+    bool database = false;
   };
   Result<Place> PlaceOf(const std::string& what, const std::string& object) const;
+  std::string Describe(const Place& place) const;
+  // The program that writes the archive to its stdout (tar as the directory's owner, or
+  // mariadb-dump), and the one that reads it from its stdin (tar, or the mariadb client).
+  Result<Command> PackCommand(const Place& place);
+  Result<Command> UnpackCommand(const Place& place);
   Status Export(const protocol::ContentExportSpec& spec);
   Status Import(const protocol::ContentImportSpec& spec);
   Status Pack(const Place& place, const std::string& archive);

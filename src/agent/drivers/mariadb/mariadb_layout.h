@@ -23,6 +23,10 @@ struct MariaDbLayout {
   // TCP client from 127.0.0.1 never matches 'localhost'). A db node serving web nodes over the
   // network adds their addresses (operator configuration, quoted as a literal).
   std::vector<std::string> user_hosts = {"localhost", "127.0.0.1"};
+  // The clients that dump and load a database's contents when a drain copies it
+  // (agent/drivers/content), as root on the socket like the driver.
+  std::string dump_binary = "/usr/bin/mariadb-dump";
+  std::string client_binary = "/usr/bin/mariadb";
 
   // The private server (MariaDbInstance).
   std::string server_binary = "/usr/sbin/mariadbd";
