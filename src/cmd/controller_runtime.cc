@@ -58,7 +58,6 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   spool_options.require_node_inbox = engine_options.require_node_inbox;
   spool_ = std::make_unique<controller::ContentSpool>(*store_, bus, data_dir_ + "/transfers",
                                                       spool_options);
-  service_->SetContentSpool(spool_.get());
   engine_->SetResultHook([svc = service_.get()](controller::StoreTxn& tx,
                                                 const controller::TaskRecord& task,
                                                 const std::string& state, const std::string& error,

@@ -267,8 +267,10 @@ TEST_F(ContentCopyTest, AFinishedCopyIsDoneWhenItsTasksComeAgain) {
   SetState(id, "importing");
   const Transfer t = Get(id);
   ASSERT_TRUE(Driver("web2")->Finish(ImportTask(t)));
+  EXPECT_EQ(spool_->Sweep(), 0) << "an open transfer keeps its chunks";
+  EXPECT_TRUE(fs::exists(root_ / "spool" / std::to_string(id)));
   SetState(id, "done");
-  spool_->Discard(id);
+  EXPECT_EQ(spool_->Sweep(), 1);
   EXPECT_FALSE(fs::exists(root_ / "spool" / std::to_string(id)));
   // An agent rebuilding from revision 0 meets both tasks again: nothing to do, no error.
   fs::remove_all(Home("web2") / "www");

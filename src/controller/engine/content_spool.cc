@@ -70,10 +70,62 @@ Status ContentSpool::Start() {
       });
   if (!sub) return Fail(sub.error().Wrap("subscribing to the content subjects"));
   sub_ = std::move(*sub);
+  Sweep();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
+  sweeper_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stop_cv_.wait_for(lock, options_.sweep_every, [this] { return stopping_; })) {
+      lock.unlock();
+      Sweep();
+      lock.lock();
+    }
+  });
   return Ok();
 }
 
-void ContentSpool::Stop() { sub_.reset(); }
+void ContentSpool::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+  sub_.reset();
+}
+
+int ContentSpool::Sweep() {
+  std::error_code ec;
+  std::vector<int64_t> ids;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.size() > 18 ||
+        name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    ids.push_back(std::stoll(name));
+  }
+  int swept = 0;
+  for (int64_t id : ids) {
+    std::optional<Transfer> t;
+    Status read = store_.Snapshot([&](StoreTxn& tx) -> Status {
+      auto found = tx.FindTransfer(id);
+      if (!found) return Fail(found.error());
+      t = *found;
+      return Ok();
+    });
+    if (!read) {
+      spdlog::warn("content spool: sweeping: {}", read.error().message);
+      return swept;
+    }
+    if (t && t->open()) continue;
+    Discard(id);
+    ++swept;
+  }
+  return swept;
+}
 
 std::string ContentSpool::ChunkPath(int64_t transfer, int64_t seq) const {
   return dir_ + "/" + std::to_string(transfer) + "/" + std::to_string(seq);

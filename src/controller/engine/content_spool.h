@@ -14,8 +14,12 @@
 //
 // Thread-safe.
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/bus/bus.h"
@@ -27,6 +31,8 @@ namespace hostplane::controller {
 struct ContentSpoolOptions {
   // As TaskEngineOptions::require_node_inbox: on NATS, answer node X only under "_INBOX.X.".
   bool require_node_inbox = false;
+  // How often the chunks of transfers that have ended are deleted.
+  std::chrono::milliseconds sweep_every{std::chrono::seconds(60)};
 };
 
 class ContentSpool {
@@ -35,15 +41,20 @@ class ContentSpool {
   ContentSpool(Store& store, Bus& bus, std::string dir, ContentSpoolOptions options = {});
   ~ContentSpool();
 
-  // Subscribes to hp.ctl.content.* in the controllers' queue group.
+  // Subscribes to hp.ctl.content.* in the controllers' queue group and starts the sweeper.
   [[nodiscard]] Status Start();
   void Stop();
 
   // The reply to one request (what the subscription answers; public for tests).
   std::string Handle(const BusMessage& m);
 
-  // Deletes a finished transfer's chunks. Idempotent.
+  // Deletes a transfer's chunks. Idempotent.
   void Discard(int64_t transfer);
+  // Deletes the chunks of every transfer that has ended (done or failed) or is unknown; returns
+  // how many transfers' chunks went. Runs every sweep_every, and at Start (chunks of copies
+  // that ended while no controller was running). Only after the end is committed, so a copy
+  // whose end was rolled back still has its chunks.
+  int Sweep();
 
   const std::string& dir() const { return dir_; }
 
@@ -56,6 +67,10 @@ class ContentSpool {
   const std::string dir_;
   const ContentSpoolOptions options_;
   std::unique_ptr<Subscription> sub_;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread sweeper_;
 };
 
 }  // namespace hostplane::controller

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "controller/engine/content_spool.h"
 #include "controller/engine/hosting_service.h"
 #include "controller/engine/hosting_support.h"
 #include "protocol/content.h"
@@ -84,8 +83,7 @@ Status HostingService::OnContentResult(StoreTxn& tx, const TaskRecord& task,
   } else {
     return Ok();
   }
-  HP_TRY(tx.UpdateTransfer(t));
-  if (spool_ != nullptr) spool_->Discard(t.id);
+  HP_TRY(tx.UpdateTransfer(t));  // the spool's sweeper deletes its chunks once this commits
   // The customer's last copy ended: the DNS may now point at where the content is.
   auto open = tx.ListTransfers(TransferFilter{std::nullopt, t.customer_id, true});
   if (!open) return Fail(open.error());
@@ -134,7 +132,6 @@ Status HostingService::FailCopiesFrom(StoreTxn& tx, const Node& node) {
     t.state = "failed";
     t.error = "node " + node.name + " was declared lost before " + Describe(t) + " was copied";
     HP_TRY(tx.UpdateTransfer(t));
-    if (spool_ != nullptr) spool_->Discard(t.id);
   }
   return Ok();
 }

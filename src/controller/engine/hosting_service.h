@@ -21,7 +21,6 @@
 namespace hostplane::controller {
 
 class TaskEngine;
-class ContentSpool;
 
 // Who is asking. Issue 2 has admins (API tokens); resellers and customers come with the panel.
 struct Actor {
@@ -291,10 +290,6 @@ class HostingService {
                                               std::optional<std::string> customer,
                                               std::optional<std::string> parent);
 
-  // Where content copies keep their chunks (discarded when a copy ends); may stay unset in tests
-  // that copy nothing. Set before the engine starts.
-  void SetContentSpool(ContentSpool* spool) { spool_ = spool; }
-
   // The engine's TaskResultHook: certificates issued or failed, content copies exported or
   // imported.
   Status OnTaskResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
@@ -344,7 +339,6 @@ class HostingService {
   TaskEngine& engine_;
   const Clock& clock_;
   HostingOptions options_;
-  ContentSpool* spool_ = nullptr;
 };
 
 // The one authorisation check (shared/SECURITY.md rule 5). Unknown actions deny. Actions:

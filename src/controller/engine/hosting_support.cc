@@ -173,14 +173,14 @@ Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
     std::string where;
     if (!options.site.empty()) where += " at site '" + options.site + "'";
     if (!options.group.empty()) where += " in group '" + options.group + "'";
-    std::string why =
-        with_role == 0 ? "there is none"
-                       : std::to_string(with_role) + " considered: " + std::to_string(full) +
-                             " full, " + std::to_string(down) + " down, " +
-                             std::to_string(refusing) + " without the " + driver + " driver";
-    return Fail(FieldError(ErrorCode::kUnavailable, {{field, "node.none_available"}},
-                           "no active " + role + " node" + where +
-                               " has room for another one (" + why + ")"));
+    std::string why = with_role == 0
+                          ? "there is none"
+                          : std::to_string(with_role) + " considered: " + std::to_string(full) +
+                                " full, " + std::to_string(down) + " down, " +
+                                std::to_string(refusing) + " without the " + driver + " driver";
+    return Fail(FieldError(
+        ErrorCode::kUnavailable, {{field, "node.none_available"}},
+        "no active " + role + " node" + where + " has room for another one (" + why + ")"));
   }
   return *best;
 }

@@ -66,10 +66,10 @@ Status SyncAccount(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer&
 
 // Where a new object may go besides role and room.
 struct PlaceOptions {
-  std::string site;            // the plan's pin: only nodes at this site ("" = any)
-  std::string group;           // the plan's pin: only nodes of this group ("" = any)
-  std::set<int64_t> exclude;   // nodes being emptied (drain, loss)
-  int64_t down_after_ms = 0;   // a node not heard from for longer is down (0: not checked)
+  std::string site;           // the plan's pin: only nodes at this site ("" = any)
+  std::string group;          // the plan's pin: only nodes of this group ("" = any)
+  std::set<int64_t> exclude;  // nodes being emptied (drain, loss)
+  int64_t down_after_ms = 0;  // a node not heard from for longer is down (0: not checked)
 };
 
 // False when the node's agent said hello without the account driver (no Unix users per account
