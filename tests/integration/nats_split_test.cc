@@ -73,7 +73,17 @@ class SplitDeployment {
     HP_TRY(nats_->Start());
     HP_TRY(StartServe());
     HP_TRY(StartNginx());
-    return StartAgent(options);
+    HP_TRY(StartAgent(options));
+    // The controller learns what the node runs from its first hello; a change made before it
+    // would be sent as to a node with every driver (account.ensure included) and fail there.
+    for (auto deadline = std::chrono::steady_clock::now() + 30s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
+      auto node = Api("GET", "/api/v1/nodes/web1");
+      if (node.status == 200 && !node.json()["node"].value("drivers", Json::array()).empty()) {
+        return Ok();
+      }
+    }
+    return Fail(Error::Timeout("the agent's hello never reached the controller:\n" + Logs()));
   }
 
   Status StartServe() {
