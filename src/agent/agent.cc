@@ -106,6 +106,10 @@ class AgentImpl final : public Agent {
   std::atomic<int64_t> applied_{0};
   std::unique_ptr<Subscription> key_sub_;
   std::thread thread_;
+  // The heartbeat has a thread of its own: a long batch (a content copy) must not make the node
+  // look down, and an unanswered hello must not delay a fetch.
+  std::thread heartbeat_;
+  std::condition_variable heartbeat_cv_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool started_ = false;
@@ -149,6 +153,14 @@ Status AgentImpl::Start() {
   key_sub_ = std::move(*sub);
   started_ = true;
   thread_ = std::thread([this] { Loop(); });
+  heartbeat_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!heartbeat_cv_.wait_for(lock, options_.heartbeat, [this] { return stopping_; })) {
+      lock.unlock();
+      SendHello();
+      lock.lock();
+    }
+  });
   spdlog::info("agent {} started at revision {} with {} driver(s)", options_.node, applied_.load(),
                drivers_.size());
   return Ok();
@@ -161,7 +173,9 @@ void AgentImpl::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  heartbeat_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (heartbeat_.joinable()) heartbeat_.join();
 }
 
 void AgentImpl::OnKey(const BusMessage& m) {
@@ -196,9 +210,6 @@ std::chrono::milliseconds Jittered(std::chrono::milliseconds d) {
 void AgentImpl::Loop() {
   SteadyTime next_resync = std::chrono::steady_clock::now();  // start-up counts as a resync
   SteadyTime next_retry = SteadyTime::max();
-  // The heartbeat: a hello between resyncs, so the controller sees the node up (and its load and
-  // applied revision) even when resyncs are rare.
-  SteadyTime next_heartbeat = next_resync + options_.heartbeat;
   std::chrono::milliseconds backoff{0};
   std::unique_lock lock(mu_);
   while (!stopping_) {
@@ -206,14 +217,7 @@ void AgentImpl::Loop() {
     bool key_due = key_pending_ && now >= key_due_;
     bool resync_due = now >= next_resync;
     if (!key_due && !resync_due && now < next_retry) {
-      if (now >= next_heartbeat) {
-        lock.unlock();
-        SendHello();
-        lock.lock();
-        next_heartbeat = std::chrono::steady_clock::now() + options_.heartbeat;
-        continue;
-      }
-      SteadyTime wake = std::min({next_resync, next_retry, next_heartbeat});
+      SteadyTime wake = std::min(next_resync, next_retry);
       if (key_pending_) wake = std::min(wake, key_due_);
       cv_.wait_until(lock, wake);
       continue;
@@ -226,7 +230,6 @@ void AgentImpl::Loop() {
     if (resync_due) {
       // Jittered by up to a tenth, so a fleet started together does not resync in one second.
       next_resync = now + Jittered(options_.resync);
-      next_heartbeat = now + options_.heartbeat;  // the resync said hello
     }
     if (ok) {
       backoff = std::chrono::milliseconds(0);

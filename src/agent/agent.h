@@ -33,10 +33,11 @@ struct AgentOptions {
   // rule 9). Required: Start() fails without it.
   std::optional<PublicKey> controller_key;
   std::chrono::milliseconds resync{30'000};  // fetch even without a key this often
-  // Say hello (heartbeat: applied revision, drivers, load) at least this often; the controller
-  // counts a node silent for 60 s as down and places nothing new on it.
+  // Say hello (heartbeat: applied revision, drivers, load) at least this often, from a thread
+  // of its own (a long batch such as a content copy does not silence it); the controller counts
+  // a node silent for 60 s as down and places nothing new on it.
   std::chrono::milliseconds heartbeat{15'000};
-  std::chrono::milliseconds coalesce{5};     // after a key, wait this long to batch more
+  std::chrono::milliseconds coalesce{5};  // after a key, wait this long to batch more
   std::chrono::milliseconds request_timeout{10'000};
   int fetch_limit = 5000;  // tasks per bundle
   // Test hooks (enabled only by `--enable-test-hooks`): render an invalid directive into the vhost

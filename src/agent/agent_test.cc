@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -234,6 +235,30 @@ TEST_F(AgentTest, AppliesReportsAndResumesFromItsJournal) {
 }
 
 // After a reconnection keys may have been lost: Wake() alone makes the agent fetch.
+// A long batch (a content copy takes minutes) does not silence the heartbeat: the controller
+// would count the node down after 60 s and stop placing anything on it.
+TEST_F(AgentTest, HeartbeatsGoOnWhileABatchRuns) {
+  AgentOptions o;
+  o.heartbeat = 50ms;
+  auto agent = NewFakeAgent(o);
+  std::atomic<bool> in_batch{false};
+  driver_->on_validate = [&] {
+    in_batch = true;
+    std::this_thread::sleep_for(1s);
+    in_batch = false;
+  };
+  ASSERT_TRUE(agent->Start());
+  ASSERT_TRUE(WaitFor([&] { return controller_.hellos() >= 1; }));
+  controller_.Add(FakeSet(1, "slow", "x"));
+  ASSERT_TRUE(WaitFor([&] { return in_batch.load(); }));
+  const int before = controller_.hellos();
+  std::this_thread::sleep_for(600ms);
+  EXPECT_TRUE(in_batch.load()) << "the batch was meant to still run";
+  EXPECT_GE(controller_.hellos() - before, 5) << "hellos stopped during the batch";
+  ASSERT_TRUE(WaitFor([&] { return controller_.Result(1).has_value(); }));
+  agent->Stop();
+}
+
 TEST_F(AgentTest, WakeFetchesWithoutAKey) {
   AgentOptions o;
   o.resync = std::chrono::hours(1);  // no periodic fetch during the test
