@@ -154,13 +154,22 @@ class Fleet {
   void StopRogue() { rogue_.reset(); }
   void UseController(int i) { live_ = i; }
 
-  // The relay: a hub with both sites' nodes, controllers on it.
-  Status StartHub() {
+  // The relay: a hub with the sites' nodes ("a:a-web" each), controllers on it.
+  Status StartHub(const std::vector<std::string>& sites = {"a:a-web", "b:b-web,b-db"}) {
     HP_TRY(setup_);
-    HP_TRY(
-        Hostplane({"relay", "config", "hub", "--out", hub_dir(), "--listen", "127.0.0.1", "--port",
-                   std::to_string(hub_port()), "--leaf-port", std::to_string(hub_leaf_port()),
-                   "--site", "a:a-web", "--site", "b:b-web,b-db"}));
+    std::vector<std::string> args = {"relay",
+                                     "config",
+                                     "hub",
+                                     "--out",
+                                     hub_dir(),
+                                     "--listen",
+                                     "127.0.0.1",
+                                     "--port",
+                                     std::to_string(hub_port()),
+                                     "--leaf-port",
+                                     std::to_string(hub_leaf_port())};
+    for (const auto& site : sites) args.insert(args.end(), {"--site", site});
+    HP_TRY(Hostplane(args));
     return StartNats(hub_, "hub", hub_dir() + "/hub.conf", hub_port());
   }
 
@@ -480,6 +489,113 @@ TEST(Fleet, ProvisionAcrossSitesSurviveLeafAndControllerLossDrainAndRefuseForger
   EXPECT_TRUE(resent) << "the zone was not re-sent after the drain";
 
   // Clean up what the fleet made outside its prefix: the database user and schema.
+  r = fleet.Api("DELETE", "/api/v1/customers/acme?remove_content=true");
+  EXPECT_EQ(r.status, 202) << r.body;
+  fleet.Wait(r.json());
+}
+
+// Drain a whole server that holds a customer's site, mail and database: everything is rebuilt on
+// the other server of the site, and the content comes along (the home, the Maildirs, the rows),
+// checked with real clients there.
+TEST(Fleet, DrainingAServerCarriesItsSitesMailAndDatabasesToAnother) {
+  if (!FindProgram("nats-server") || !FindProgram("nginx") || !FindProgram("mariadbd") ||
+      !FindProgram("postfix") || !FindProgram("dovecot")) {
+    GTEST_SKIP() << "nats-server, nginx, postfix, dovecot and mariadb are needed";
+  }
+  Fleet fleet;
+  ASSERT_TRUE(fleet.StartHub({"a:a-1,a-2"})) << fleet.Logs();
+  ASSERT_TRUE(fleet.StartController(0, fleet.store_dir())) << fleet.Logs();
+  // Both join before the leaf is written; on equal load the older node is chosen, so the
+  // customer's services all land on a-1.
+  const std::set<std::string> roles = {"web", "mail", "db"};
+  ASSERT_TRUE(fleet.AddServer("a-1", "a", roles));
+  ASSERT_TRUE(fleet.AddServer("a-2", "a", roles));
+  ASSERT_TRUE(fleet.StartLeaf("a")) << fleet.Logs();
+  for (const char* node : {"a-1", "a-2"}) {
+    ASSERT_TRUE(fleet.WaitHealth(node, "up", 60s)) << node << "\n" << fleet.Logs();
+  }
+  auto r = fleet.Api("POST", "/api/v1/customers", {{"login", "acme"}, {"email", "o@acme.example"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  for (const auto& [path, body] : std::vector<std::pair<std::string, Json>>{
+           {"/api/v1/sites", {{"domain", "acme.example"}, {"customer", "acme"}}},
+           {"/api/v1/mailboxes",
+            {{"address", "info@acme.example"}, {"customer", "acme"}, {"password", kMailPw}}},
+           {"/api/v1/databases",
+            {{"name", "acme_shop"}, {"customer", "acme"}, {"password", "Db-passw0rd-acme"}}}}) {
+    r = fleet.Api("POST", path, body);
+    ASSERT_EQ(r.status, 201) << r.body;
+    fleet.Wait(r.json());
+  }
+  for (const char* path : {"/api/v1/sites", "/api/v1/mailboxes", "/api/v1/databases"}) {
+    auto list = fleet.Api("GET", path);
+    EXPECT_NE(list.body.find("\"node\":\"a-1\""), std::string::npos) << path << ": " << list.body;
+    EXPECT_EQ(list.body.find("\"node\":\"a-2\""), std::string::npos) << path << ": " << list.body;
+  }
+  const NodeLab& old_node = fleet.lab("a-1");
+  const NodeLab& new_node = fleet.lab("a-2");
+
+  // Content on a-1: a file in the docroot, a delivered mail, rows in the database.
+  std::ofstream(old_node.root() + "/home/acme/sites/acme.example/public/uploaded.html")
+      << "made on a-1\n";
+  auto sent =
+      RunProgram({"/usr/bin/swaks", "--server", "127.0.0.1", "--port",
+                  std::to_string(old_node.ports().smtp), "--from", "probe@example.org", "--to",
+                  "info@acme.example", "--body", "kept across the drain", "--timeout", "20"},
+                 {"/usr/bin/swaks"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+  const std::string netrc = fleet.Secret(
+      "netrc", std::string("machine 127.0.0.1 login info@acme.example password ") + kMailPw + "\n");
+  auto imap_search = [&](const NodeLab& lab) {
+    return RunProgram(
+        {"/usr/bin/curl", "-s", "--max-time", "10", "--netrc-file", netrc,
+         "imap://127.0.0.1:" + std::to_string(lab.ports().imap) + "/INBOX", "-X", "SEARCH ALL"},
+        {"/usr/bin/curl"});
+  };
+  bool delivered = false;
+  for (auto deadline = std::chrono::steady_clock::now() + 20s;
+       !delivered && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(200ms)) {
+    auto imap = imap_search(old_node);
+    delivered = imap.exit_code == 0 && imap.out.find("SEARCH 1") != std::string::npos;
+  }
+  ASSERT_TRUE(delivered) << fleet.Logs();
+  const std::string mycnf = fleet.Secret("my.cnf", "[client]\npassword=Db-passw0rd-acme\n");
+  auto sql = [&](const NodeLab& lab, const std::string& statement) {
+    return RunProgram(
+        {"/usr/bin/mariadb", "--defaults-extra-file=" + mycnf, "-h", "127.0.0.1", "-P",
+         std::to_string(lab.ports().db), "-u", "acme_shop", "-N", "acme_shop", "-e", statement},
+        {"/usr/bin/mariadb"});
+  };
+  auto made = sql(old_node,
+                  "CREATE TABLE orders (id INT PRIMARY KEY, item TEXT); "
+                  "INSERT INTO orders VALUES (1, 'tea'), (2, 'cake')");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+
+  std::string drained;
+  ASSERT_TRUE(fleet.Hostplane({"node", "drain", "a-1"}, &drained)) << drained << fleet.Logs();
+  EXPECT_NE(drained.find("is drained: 1 customers moved, 3 directories of content copied"),
+            std::string::npos)
+      << drained;
+  EXPECT_EQ(fleet.Api("GET", "/api/v1/nodes/a-1").json()["node"]["status"], "drained");
+
+  // Everything answers from a-2, with what it had on a-1.
+  auto page = CurlHost(new_node.ports().http, "acme.example", "/uploaded.html");
+  EXPECT_EQ(page.status, 200) << fleet.Logs();
+  EXPECT_EQ(page.body, "made on a-1\n");
+  EXPECT_TRUE(WaitStatus(old_node.ports().http, "acme.example", false, 30s));
+  auto imap = imap_search(new_node);
+  EXPECT_EQ(imap.exit_code, 0) << imap.err;
+  EXPECT_NE(imap.out.find("SEARCH 1"), std::string::npos) << imap.out << fleet.Logs();
+  auto fetched =
+      RunProgram({"/usr/bin/curl", "-s", "--max-time", "10", "--netrc-file", netrc,
+                  "imap://127.0.0.1:" + std::to_string(new_node.ports().imap) + "/INBOX;UID=1"},
+                 {"/usr/bin/curl"});
+  EXPECT_NE(fetched.out.find("kept across the drain"), std::string::npos) << fetched.out;
+  auto rows = sql(new_node, "SELECT item FROM orders ORDER BY id");
+  EXPECT_EQ(rows.exit_code, 0) << rows.err;
+  EXPECT_EQ(rows.out, "tea\ncake\n");
+
+  // Clean up what the fleet made outside its prefix.
   r = fleet.Api("DELETE", "/api/v1/customers/acme?remove_content=true");
   EXPECT_EQ(r.status, 202) << r.body;
   fleet.Wait(r.json());
