@@ -156,6 +156,18 @@ class ContentCopyTest : public ::testing::Test {
     Own(Home(node));
     return big;
   }
+  // acme's home made on web1, an empty one on web2, and web1's export done: the transfer is
+  // importing, as after the result hook.
+  int64_t Exported() {
+    MakeSourceHome("web1");
+    fs::create_directories(Home("web2"));
+    Own(Home("web2"));
+    const int64_t id = NewTransfer("web1", "web2");
+    auto exported = Driver("web1")->Finish(ExportTask(id));
+    EXPECT_TRUE(exported) << exported.error().message;
+    SetState(id, "importing");
+    return id;
+  }
   // As root the home belongs to a tenant, as in production; otherwise to the test's own user.
   void Own(const fs::path& dir) {
     if (::geteuid() != 0) return;
@@ -240,12 +252,7 @@ TEST_F(ContentCopyTest, OnlyTheSourceMayUploadAndOnlyTheTargetMayDownload) {
 }
 
 TEST_F(ContentCopyTest, ADigestThatDoesNotMatchUnpacksNothing) {
-  MakeSourceHome("web1");
-  fs::create_directories(Home("web2"));
-  Own(Home("web2"));
-  const int64_t id = NewTransfer("web1", "web2");
-  ASSERT_TRUE(Driver("web1")->Finish(ExportTask(id)));
-  SetState(id, "importing");
+  const int64_t id = Exported();
   Transfer forged = Get(id);
   forged.digest = Blake2bHex("something else");
   auto imported = Driver("web2")->Finish(ImportTask(forged));
@@ -259,12 +266,7 @@ TEST_F(ContentCopyTest, ADigestThatDoesNotMatchUnpacksNothing) {
 }
 
 TEST_F(ContentCopyTest, AFinishedCopyIsDoneWhenItsTasksComeAgain) {
-  MakeSourceHome("web1");
-  fs::create_directories(Home("web2"));
-  Own(Home("web2"));
-  const int64_t id = NewTransfer("web1", "web2");
-  ASSERT_TRUE(Driver("web1")->Finish(ExportTask(id)));
-  SetState(id, "importing");
+  const int64_t id = Exported();
   const Transfer t = Get(id);
   ASSERT_TRUE(Driver("web2")->Finish(ImportTask(t)));
   EXPECT_EQ(spool_->Sweep(), 0) << "an open transfer keeps its chunks";
