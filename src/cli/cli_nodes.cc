@@ -220,8 +220,10 @@ void AddNodeCommands(CLI::App& app, const std::shared_ptr<State>& s) {
   c->add_option("NAME", s->name)->required();
   c = Verb(node, "token", "Issue a new join token (revokes unused ones)", s, NodeToken);
   c->add_option("NAME", s->name)->required();
-  c = Verb(node, "drain", "Move everything (or one role) off a reachable node, then empty it", s,
-           NodeDrain);
+  c = Verb(node, "drain",
+           "Move everything (or one role) off a reachable node, copying homes, Maildirs and "
+           "databases, then empty it (give --timeout for large copies)",
+           s, NodeDrain);
   c->add_option("NAME", s->name)->required();
   c->add_option("--role", s->role, "Only this role leaves the node (it keeps the others)")
       ->check(CLI::IsMember({"web", "mail", "dns", "ftp", "db"}));
