@@ -209,6 +209,7 @@ Status Database::Exec(std::string_view sql) {
 
 int64_t Database::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 int Database::Changes() const { return sqlite3_changes(db_); }
+bool Database::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 Status Database::Transaction(const std::function<Status()>& fn) {
   HP_TRY(Exec("BEGIN IMMEDIATE"));

@@ -87,6 +87,9 @@ class Database {
   [[nodiscard]] Status Exec(std::string_view sql);
   int64_t LastInsertId() const;
   int Changes() const;
+  // True between BEGIN and COMMIT/ROLLBACK. False after an error made SQLite roll back the whole
+  // transaction on its own (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, ...).
+  bool InTransaction() const;
 
   // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn fails.
   [[nodiscard]] Status Transaction(const std::function<Status()>& fn);

@@ -1,6 +1,8 @@
 #include "controller/store/sqlite_store.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <string_view>
@@ -176,8 +178,7 @@ class SqliteTxn final : public StoreTxn {
     auto row = st->Step();
     if (!row) return Fail(row.error());
     if (!*row) return std::optional<JoinToken>();
-    return std::optional<JoinToken>(
-        JoinToken{st->Int(0), st->Int(1), st->Int(2), st->OptInt(3)});
+    return std::optional<JoinToken>(JoinToken{st->Int(0), st->Int(1), st->Int(2), st->OptInt(3)});
   }
   Result<bool> UseJoinToken(int64_t id, int64_t now) override {
     HP_TRY(Exec(db_, kUseJoinToken, id, now));
@@ -436,26 +437,38 @@ class SqliteStore final : public Store {
   SqliteStore(Database writer, std::string path, const Clock& clock)
       : writer_(std::move(writer)), readers_(std::move(path)), clock_(clock) {}
 
+  // Group commit (as leveldb's writer queue): every caller queues its fn; the caller at the front
+  // of the queue leads, running every fn queued meanwhile (at most kMaxBatch) in one transaction,
+  // each inside its own SAVEPOINT, and commits them with one COMMIT (one fsync). A fn that fails
+  // is rolled back to its savepoint alone and gets its own error; the fns of a batch see each
+  // other's effects in queue order, as if run one after the other. Every caller returns only
+  // after the batch's COMMIT, so Ok still means on disk (P8).
   Status Write(const std::function<Status(StoreTxn&)>& fn) override {
-    std::lock_guard lock(write_mu_);
-    HP_TRY(writer_.Exec("BEGIN IMMEDIATE"));
-    SqliteTxn txn(writer_, clock_);
-    Status s;
-    try {
-      s = fn(txn);
-    } catch (const std::exception& e) {
-      // A throwing fn must not leave the writer inside an open transaction.
-      s = Fail(Error::Internal(std::string("store write: ") + e.what()));
+    if (t_writing) {
+      // fn is run by the leader, which holds the writer: a nested Write would wait for itself.
+      return Fail(Error::Internal("Store::Write called inside a Store::Write"));
     }
-    if (!s) {
-      (void)writer_.Exec("ROLLBACK");
-      return s;
+    QueuedWrite self{&fn};
+    std::unique_lock lock(queue_mu_);
+    queue_.push_back(&self);
+    self.cv.wait(lock, [&] { return self.done || queue_.front() == &self; });
+    if (self.done) return std::move(self.result);
+    const size_t n = std::min(queue_.size(), kMaxBatch);
+    std::vector<QueuedWrite*> batch(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+    lock.unlock();
+    {
+      std::lock_guard writer_lock(write_mu_);
+      RunBatch(batch);
     }
-    if (auto c = writer_.Exec("COMMIT"); !c) {
-      (void)writer_.Exec("ROLLBACK");
-      return c;
+    lock.lock();
+    for (size_t i = 0; i < n; ++i) {
+      QueuedWrite* w = queue_.front();
+      queue_.pop_front();
+      w->done = true;
+      if (w != &self) w->cv.notify_one();
     }
-    return Ok();
+    if (!queue_.empty()) queue_.front()->cv.notify_one();  // the next leader
+    return std::move(self.result);
   }
 
   Status Snapshot(const std::function<Status(StoreTxn&)>& fn) override {
@@ -627,11 +640,98 @@ class SqliteStore final : public Store {
     return fn(lease->db());
   }
 
-  std::mutex write_mu_;
+  // Most fns one transaction holds: bounds how long the first caller of a batch waits.
+  static constexpr size_t kMaxBatch = 128;
+
+  // One caller's Write, waiting in queue_ (on its caller's stack).
+  struct QueuedWrite {
+    explicit QueuedWrite(const std::function<Status(StoreTxn&)>* f) : fn(f) {}
+    const std::function<Status(StoreTxn&)>* fn;
+    Status result;
+    bool done = false;  // guarded by queue_mu_
+    std::condition_variable cv;
+  };
+
+  // True while this thread runs a batch's fns (a nested Write is refused, not deadlocked).
+  static thread_local bool t_writing;
+
+  // Runs fn in the open transaction, inside a savepoint when it shares the transaction, and
+  // returns its result. Some errors (I/O, full disk) make SQLite end the whole transaction
+  // itself; the caller sees that in writer_.InTransaction().
+  Status RunOne(const std::function<Status(StoreTxn&)>& fn, bool savepoint) {
+    if (savepoint) HP_TRY(Exec(writer_, "SAVEPOINT hp_write"));
+    SqliteTxn txn(writer_, clock_);
+    Status s;
+    t_writing = true;
+    try {
+      s = fn(txn);
+    } catch (const std::exception& e) {
+      // A throwing fn must not leave its changes in the transaction.
+      s = Fail(Error::Internal(std::string("store write: ") + e.what()));
+    }
+    t_writing = false;
+    if (!writer_.InTransaction()) return s;  // see RunBatch
+    if (savepoint) {
+      if (!s) HP_TRY(Exec(writer_, "ROLLBACK TO hp_write"));
+      HP_TRY(Exec(writer_, "RELEASE hp_write"));
+    }
+    return s;
+  }
+
+  // Runs every fn of batch in transactions and commits: sets each one's result. Called with
+  // write_mu_ held.
+  void RunBatch(const std::vector<QueuedWrite*>& batch) {
+    size_t next = 0;
+    while (next < batch.size()) {
+      const size_t first = next;
+      if (auto b = Exec(writer_, "BEGIN IMMEDIATE"); !b) {
+        for (size_t i = first; i < batch.size(); ++i) batch[i]->result = b;
+        return;
+      }
+      const bool alone = batch.size() - first == 1;
+      Status aborted;  // the error after which SQLite ended the transaction itself
+      for (; next < batch.size() && aborted; ++next) {
+        Status s = RunOne(*batch[next]->fn, !alone);
+        if (!writer_.InTransaction()) {
+          aborted = Fail(s ? Error::Unavailable("the store's transaction ended unexpectedly")
+                           : s.error());
+        }
+        batch[next]->result = std::move(s);
+      }
+      if (!aborted) {
+        // What ran before in this transaction is lost: those writes fail, those after it run
+        // in a new transaction.
+        for (size_t i = first; i + 1 < next; ++i) {
+          if (batch[i]->result) {
+            batch[i]->result = Fail(Error::Unavailable(
+                "the write was rolled back with another one: " + aborted.error().message));
+          }
+        }
+        continue;
+      }
+      if (alone && !batch[first]->result) {
+        (void)Exec(writer_, "ROLLBACK");
+        continue;
+      }
+      if (auto c = Exec(writer_, "COMMIT"); !c) {
+        (void)Exec(writer_, "ROLLBACK");
+        for (size_t i = first; i < next; ++i) {
+          if (batch[i]->result) batch[i]->result = c;
+        }
+      }
+    }
+  }
+
+  std::mutex queue_mu_;
+  std::deque<QueuedWrite*> queue_;  // front: the leader (running a batch or about to)
+
+  std::mutex write_mu_;  // the writer connection: held by the leader of a batch
   Database writer_;
   ReaderPool readers_;
   const Clock& clock_;
 };
+
+thread_local bool SqliteStore::t_writing = false;
 
 }  // namespace
 
