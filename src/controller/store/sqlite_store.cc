@@ -1,11 +1,14 @@
 #include "controller/store/sqlite_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "common/sqlite/database.h"
@@ -21,6 +24,10 @@ using namespace sqlite_rows;  // the statements, row readers and queries of sqli
 constexpr int64_t kTokenTouchIntervalMs = 60'000;
 // Idle read connections kept open.
 constexpr size_t kMaxIdleReaders = 8;
+// The writer checkpoints the write-ahead log itself only past this many pages (64 MiB): the
+// store's checkpoint thread normally keeps it far shorter (SQLite's default is 1,000 pages, in
+// the commit that crosses it).
+constexpr int kWriterCheckpointPages = 16384;
 
 class SqliteTxn final : public StoreTxn {
  public:
@@ -434,8 +441,23 @@ Result<T> InSnapshot(Database& db, const std::function<Result<T>()>& fn) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(Database writer, std::string path, const Clock& clock)
-      : writer_(std::move(writer)), readers_(std::move(path)), clock_(clock) {}
+  // checkpointer: a second durable connection, which copies the write-ahead log into the
+  // database on its own thread (the writer's own checkpoints are only a safety net).
+  SqliteStore(Database writer, Database checkpointer, std::string path, const Clock& clock)
+      : checkpointer_(std::move(checkpointer)),
+        writer_(std::move(writer)),
+        readers_(std::move(path)),
+        clock_(clock) {
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  }
+  ~SqliteStore() override {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      checkpoint_stopping_ = true;
+    }
+    checkpoint_cv_.notify_one();
+    checkpoint_thread_.join();
+  }
 
   // Group commit (as leveldb's writer queue): every caller queues its fn; the caller at the front
   // of the queue leads, running every fn queued meanwhile (at most kMaxBatch) in one transaction,
@@ -460,6 +482,11 @@ class SqliteStore final : public Store {
       std::lock_guard writer_lock(write_mu_);
       RunBatch(batch);
     }
+    {
+      std::lock_guard checkpoint_lock(checkpoint_mu_);
+      checkpoint_due_ = true;
+    }
+    checkpoint_cv_.notify_one();
     lock.lock();
     for (size_t i = 0; i < n; ++i) {
       QueuedWrite* w = queue_.front();
@@ -725,6 +752,30 @@ class SqliteStore final : public Store {
   std::mutex queue_mu_;
   std::deque<QueuedWrite*> queue_;  // front: the leader (running a batch or about to)
 
+  // Checkpoints after writes, at most once per kCheckpointInterval, off the writers' path: a
+  // checkpoint inside a commit (SQLite's default) writes and fsyncs the database file while every
+  // writer waits. A failed checkpoint is left to the next one, or to the writer's own.
+  void CheckpointLoop() {
+    std::unique_lock lock(checkpoint_mu_);
+    for (;;) {
+      checkpoint_cv_.wait(lock, [this] { return checkpoint_due_ || checkpoint_stopping_; });
+      if (checkpoint_stopping_) return;
+      checkpoint_due_ = false;
+      lock.unlock();
+      (void)checkpointer_.Checkpoint();
+      lock.lock();
+      checkpoint_cv_.wait_for(lock, kCheckpointInterval, [this] { return checkpoint_stopping_; });
+    }
+  }
+
+  static constexpr std::chrono::milliseconds kCheckpointInterval{100};
+  Database checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_due_ = false;  // a batch committed since the last checkpoint
+  bool checkpoint_stopping_ = false;
+  std::thread checkpoint_thread_;
+
   std::mutex write_mu_;  // the writer connection: held by the leader of a batch
   Database writer_;
   ReaderPool readers_;
@@ -741,7 +792,16 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Cl
   if (auto s = sqlite::Migrate(*writer, StoreMigrations()); !s) {
     return Fail(s.error().Wrap("migrating the store " + path));
   }
-  return std::unique_ptr<Store>(new SqliteStore(std::move(*writer), path, clock));
+  // The checkpoint thread copies the log into the database; the writer checkpoints only when
+  // the log has grown this far (pages) regardless, so it stays bounded if that thread lags.
+  if (auto s = writer->Exec("PRAGMA wal_autocheckpoint=" + std::to_string(kWriterCheckpointPages));
+      !s) {
+    return Fail(s.error().Wrap("configuring the store"));
+  }
+  auto checkpointer = Database::Open(path, /*durable=*/true);
+  if (!checkpointer) return Fail(checkpointer.error().Wrap("opening the store"));
+  return std::unique_ptr<Store>(
+      new SqliteStore(std::move(*writer), std::move(*checkpointer), path, clock));
 }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
