@@ -460,8 +460,9 @@ class SqliteStore final : public Store {
   }
 
   // Group commit (as leveldb's writer queue): every caller queues its fn; the caller at the front
-  // of the queue leads, running every fn queued meanwhile (at most kMaxBatch) in one transaction,
-  // each inside its own SAVEPOINT, and commits them with one COMMIT (one fsync). A fn that fails
+  // of the queue leads, running every fn queued meanwhile, and those queued while these run (at
+  // most kMaxBatch), in one transaction, each inside its own SAVEPOINT, and commits them with one
+  // COMMIT (one fsync). A fn that fails
   // is rolled back to its savepoint alone and gets its own error; the fns of a batch see each
   // other's effects in queue order, as if run one after the other. Every caller returns only
   // after the batch's COMMIT, so Ok still means on disk (P8).
@@ -475,8 +476,9 @@ class SqliteStore final : public Store {
     queue_.push_back(&self);
     self.cv.wait(lock, [&] { return self.done || queue_.front() == &self; });
     if (self.done) return std::move(self.result);
-    const size_t n = std::min(queue_.size(), kMaxBatch);
-    std::vector<QueuedWrite*> batch(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+    std::vector<QueuedWrite*> batch(
+        queue_.begin(),
+        queue_.begin() + static_cast<ptrdiff_t>(std::min(queue_.size(), kMaxBatch)));
     lock.unlock();
     {
       std::lock_guard writer_lock(write_mu_);
@@ -488,7 +490,7 @@ class SqliteStore final : public Store {
     }
     checkpoint_cv_.notify_one();
     lock.lock();
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < batch.size(); ++i) {
       QueuedWrite* w = queue_.front();
       queue_.pop_front();
       w->done = true;
@@ -705,9 +707,21 @@ class SqliteStore final : public Store {
     return s;
   }
 
-  // Runs every fn of batch in transactions and commits: sets each one's result. Called with
-  // write_mu_ held.
-  void RunBatch(const std::vector<QueuedWrite*>& batch) {
+  // Appends to batch the writes queued behind it, up to kMaxBatch in all; false when there
+  // were none.
+  bool TakeQueued(std::vector<QueuedWrite*>& batch) {
+    std::lock_guard lock(queue_mu_);
+    // batch is the front of queue_: the leader pops it only when it is done.
+    const size_t end = std::min(queue_.size(), kMaxBatch);
+    if (end <= batch.size()) return false;
+    batch.insert(batch.end(), queue_.begin() + static_cast<ptrdiff_t>(batch.size()),
+                 queue_.begin() + static_cast<ptrdiff_t>(end));
+    return true;
+  }
+
+  // Runs every fn of batch (and of the writes queued meanwhile, which it appends to batch) in
+  // transactions and commits: sets each one's result. Called with write_mu_ held.
+  void RunBatch(std::vector<QueuedWrite*>& batch) {
     size_t next = 0;
     while (next < batch.size()) {
       const size_t first = next;
@@ -715,15 +729,21 @@ class SqliteStore final : public Store {
         for (size_t i = first; i < batch.size(); ++i) batch[i]->result = b;
         return;
       }
-      const bool alone = batch.size() - first == 1;
+      bool alone = batch.size() - first == 1;
       Status aborted;  // the error after which SQLite ended the transaction itself
-      for (; next < batch.size() && aborted; ++next) {
-        Status s = RunOne(*batch[next]->fn, !alone);
-        if (!writer_.InTransaction()) {
-          aborted = Fail(s ? Error::Unavailable("the store's transaction ended unexpectedly")
-                           : s.error());
+      for (;;) {
+        for (; next < batch.size() && aborted; ++next) {
+          Status s = RunOne(*batch[next]->fn, !alone);
+          if (!writer_.InTransaction()) {
+            aborted = Fail(s ? Error::Unavailable("the store's transaction ended unexpectedly")
+                             : s.error());
+          }
+          batch[next]->result = std::move(s);
         }
-        batch[next]->result = std::move(s);
+        // Writes queued while these ran join this transaction rather than wait for the next
+        // one (a lone write that failed has no savepoint: it is rolled back first).
+        if (!aborted || (alone && !batch[first]->result) || !TakeQueued(batch)) break;
+        alone = false;
       }
       if (!aborted) {
         // What ran before in this transaction is lost: those writes fail, those after it run
