@@ -462,10 +462,9 @@ class SqliteStore final : public Store {
   // Group commit (as leveldb's writer queue): every caller queues its fn; the caller at the front
   // of the queue leads, running every fn queued meanwhile, and those queued while these run (at
   // most kMaxBatch), in one transaction, each inside its own SAVEPOINT, and commits them with one
-  // COMMIT (one fsync). A fn that fails
-  // is rolled back to its savepoint alone and gets its own error; the fns of a batch see each
-  // other's effects in queue order, as if run one after the other. Every caller returns only
-  // after the batch's COMMIT, so Ok still means on disk (P8).
+  // COMMIT (one fsync). A fn that fails is rolled back to its savepoint alone and gets its own
+  // error; the fns of a batch see each other's effects in queue order, as if run one after the
+  // other. Every caller returns only after the batch's COMMIT, so Ok still means on disk (P8).
   Status Write(const std::function<Status(StoreTxn&)>& fn) override {
     if (t_writing) {
       // fn is run by the leader, which holds the writer: a nested Write would wait for itself.
@@ -701,8 +700,13 @@ class SqliteStore final : public Store {
     t_writing = false;
     if (!writer_.InTransaction()) return s;  // see RunBatch
     if (savepoint) {
-      if (!s) HP_TRY(Exec(writer_, "ROLLBACK TO hp_write"));
-      HP_TRY(Exec(writer_, "RELEASE hp_write"));
+      Status undone = s ? Ok() : Exec(writer_, "ROLLBACK TO hp_write");
+      if (undone) undone = Exec(writer_, "RELEASE hp_write");
+      if (!undone) {
+        // fn's changes cannot be told apart from the others': the whole transaction goes.
+        (void)Exec(writer_, "ROLLBACK");
+        return Fail(undone.error().Wrap("closing the savepoint of a store write"));
+      }
     }
     return s;
   }
