@@ -60,7 +60,8 @@ struct SimOptions {
   double rate = 1000;
   int runs = 1;
   int clients = 8;
-  std::string data_dir;  // empty: a new temporary one
+  std::string data_dir;                   // empty: a new temporary one
+  std::string hostplane = HOSTPLANE_BIN;  // the binary run as `serve` (another build: A/B runs)
   bool reuse_data_dir = false;
   bool keep = false;
   int sync_timeout_s = 900;
@@ -292,8 +293,8 @@ Status FleetSim::StartController() {
   std::error_code ec;
   fs::remove(data_dir_ + "/hostplane.env", ec);
   auto child =
-      ChildProcess::Start({HOSTPLANE_BIN, "serve", "--data-dir", data_dir_, "--listen", "127.0.0.1",
-                           "--api-port", std::to_string(api_port_), "--nats",
+      ChildProcess::Start({opt_.hostplane, "serve", "--data-dir", data_dir_, "--listen",
+                           "127.0.0.1", "--api-port", std::to_string(api_port_), "--nats",
                            "nats://127.0.0.1:" + std::to_string(nats_port_), "--log-level", "warn"},
                           run_dir_ + "/serve.log");
   if (!child) return Fail(child.error());
@@ -633,6 +634,9 @@ int main(int argc, char** argv) {
                  "The controller's data directory (default: temporary)");
   app.add_flag("--reuse-data-dir", opt.reuse_data_dir,
                "Use the store already in --data-dir instead of seeding");
+  app.add_option("--hostplane", opt.hostplane,
+                 "The hostplane binary to run as the controller (default: this build's)")
+      ->capture_default_str();
   app.add_flag("--keep", opt.keep, "Keep the temporary directory (logs)");
   app.add_option("--sync-timeout", opt.sync_timeout_s, "Seconds allowed for the first sync")
       ->capture_default_str();

@@ -209,6 +209,15 @@ Status Database::Exec(std::string_view sql) {
 
 int64_t Database::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 int Database::Changes() const { return sqlite3_changes(db_); }
+Result<Database::CheckpointResult> Database::Checkpoint() {
+  CheckpointResult out;
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &out.log_frames,
+                                     &out.checkpointed_frames);
+  if (rc != SQLITE_OK) return Fail(SqliteError(db_, rc, "checkpoint"));
+  return out;
+}
+
+bool Database::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 Status Database::Transaction(const std::function<Status()>& fn) {
   HP_TRY(Exec("BEGIN IMMEDIATE"));

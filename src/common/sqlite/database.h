@@ -87,6 +87,18 @@ class Database {
   [[nodiscard]] Status Exec(std::string_view sql);
   int64_t LastInsertId() const;
   int Changes() const;
+  // Copies what the write-ahead log holds into the database file without waiting for readers or
+  // the writer (a PASSIVE checkpoint), so that another connection (a writer with
+  // wal_autocheckpoint off) need not do it inside its commits. Returns the frames in the log and
+  // how many of them are now in the database. kUnavailable when another checkpoint is running.
+  struct CheckpointResult {
+    int log_frames = 0;
+    int checkpointed_frames = 0;
+  };
+  [[nodiscard]] Result<CheckpointResult> Checkpoint();
+  // True between BEGIN and COMMIT/ROLLBACK. False after an error made SQLite roll back the whole
+  // transaction on its own (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, ...).
+  bool InTransaction() const;
 
   // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn fails.
   [[nodiscard]] Status Transaction(const std::function<Status()>& fn);

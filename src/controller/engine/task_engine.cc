@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <optional>
+#include <set>
 
 #include "protocol/messages.h"
 
@@ -50,7 +51,7 @@ Status TaskEngine::Start() {
     std::lock_guard lock(report_mu_);
     reports_stopping_ = false;
   }
-  report_thread_ = std::thread([this] { ReportLoop(); });
+  for (int i = 0; i < kReportThreads; ++i) report_threads_.emplace_back([this] { ReportLoop(); });
   using HandlerFn = std::string (TaskEngine::*)(const BusMessage&);
   const std::pair<const char*, HandlerFn> routes[] = {
       {protocol::kSubjectTasks, &TaskEngine::HandleFetch},
@@ -83,7 +84,8 @@ Status TaskEngine::Start() {
         reports_stopping_ = true;
       }
       report_cv_.notify_all();
-      report_thread_.join();
+      for (auto& t : report_threads_) t.join();
+      report_threads_.clear();
       return Fail(sub.error().Wrap("subscribing to " + protocol::AnyNodeSubject(name)));
     }
     subs_.push_back(std::move(*sub));
@@ -100,7 +102,8 @@ void TaskEngine::Stop() {
     reports_stopping_ = true;
   }
   report_cv_.notify_all();
-  if (report_thread_.joinable()) report_thread_.join();
+  for (auto& t : report_threads_) t.join();
+  report_threads_.clear();
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -306,13 +309,25 @@ void TaskEngine::ReportLoop() {
   constexpr size_t kMaxBatch = 512;
   for (;;) {
     std::vector<QueuedReport> batch;
+    std::set<std::string> nodes;  // the nodes of batch, which no other report thread may take
     {
       std::unique_lock lock(report_mu_);
-      report_cv_.wait(lock, [this] { return !reports_.empty() || reports_stopping_; });
-      if (reports_.empty()) return;  // stopping, nothing left to answer
-      while (!reports_.empty() && batch.size() < kMaxBatch) {
-        batch.push_back(std::move(reports_.front()));
-        reports_.pop_front();
+      for (;;) {
+        for (auto it = reports_.begin(); it != reports_.end() && batch.size() < kMaxBatch;) {
+          const std::string& node = it->hello ? it->hello->node : it->report.node;
+          if (!nodes.contains(node)) {
+            if (!reports_inflight_.insert(node).second) {
+              ++it;  // another thread records this node's reports: they stay in order
+              continue;
+            }
+            nodes.insert(node);
+          }
+          batch.push_back(std::move(*it));
+          it = reports_.erase(it);
+        }
+        if (!batch.empty()) break;
+        if (reports_stopping_ && reports_.empty()) return;  // nothing left to answer
+        report_cv_.wait(lock);
       }
     }
     // The thread is a boundary: nothing may end it but Stop(), and every report is answered.
@@ -375,6 +390,11 @@ void TaskEngine::ReportLoop() {
                      s.error().message);
       }
     }
+    {
+      std::lock_guard lock(report_mu_);
+      for (const auto& node : nodes) reports_inflight_.erase(node);
+    }
+    report_cv_.notify_all();  // reports of these nodes may be waiting for a thread
   }
 }
 

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,8 +109,11 @@ class TaskEngine {
                      ReportEffects& effects);
   // Group commit: every report queued meanwhile is recorded in one write transaction (one lock
   // wait and one fsync for all of them); a batch that fails is retried report by report, so one
-  // bad report cannot fail the others.
+  // bad report cannot fail the others. kReportThreads run it, so a report that arrives while one
+  // batch waits for its commit goes into the next at once (the store group-commits their writes
+  // too); a node's reports and hellos are taken by one thread at a time, in arrival order.
   void ReportLoop();
+  static constexpr int kReportThreads = 4;
   // Queued like a report (the heartbeat is recorded in the reports' group commit).
   std::string HandleHello(const BusMessage& m);
   Status ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_t now);
@@ -146,7 +150,8 @@ class TaskEngine {
   std::condition_variable report_cv_;
   std::deque<QueuedReport> reports_;
   bool reports_stopping_ = false;
-  std::thread report_thread_;
+  std::set<std::string> reports_inflight_;  // nodes whose reports a report thread is recording
+  std::vector<std::thread> report_threads_;
 };
 
 }  // namespace hostplane::controller

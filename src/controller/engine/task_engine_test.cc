@@ -261,6 +261,55 @@ TEST_F(TaskEngineTest, RefusesABodyNamingAnotherNodeThanItsSubject) {
   EXPECT_EQ(Get(t.id).state, "applied");
 }
 
+// Reports of many nodes at once are recorded by several report threads, whose writes share the
+// store's group commit: every one is answered and recorded, and each node ends at its last
+// revision.
+TEST_F(TaskEngineTest, ReportsOfManyNodesAtOnceAreAllRecorded) {
+  constexpr int kNodes = 8, kTasksPerNode = 6;
+  std::vector<int64_t> node_ids;
+  for (int n = 0; n < kNodes; ++n) {
+    ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+      Node node;
+      node.name = "many" + std::to_string(n);
+      node.roles = {"web"};
+      node.capacity = 10;
+      auto r = tx.InsertNode(node);
+      if (!r) return Fail(r.error());
+      node_ids.push_back(r->id);
+      return Ok();
+    }));
+  }
+  std::vector<std::vector<TaskRecord>> tasks(kNodes);
+  for (int n = 0; n < kNodes; ++n) {
+    for (int t = 0; t < kTasksPerNode; ++t) {
+      ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+        auto r = tx.AppendTask(node_ids[n], "site:s" + std::to_string(t) + ".example",
+                               protocol::kSiteEnsure, Json::object(), std::nullopt);
+        if (!r) return Fail(r.error());
+        tasks[n].push_back(*r);
+        return Ok();
+      }));
+    }
+  }
+  StartEngine();
+  std::vector<std::thread> agents;
+  std::atomic<int> acked{0};
+  for (int n = 0; n < kNodes; ++n) {
+    agents.emplace_back([&, n] {
+      for (const TaskRecord& t : tasks[n]) {
+        if (Report("many" + std::to_string(n), t, TaskOutcome::kApplied).ok) ++acked;
+      }
+    });
+  }
+  for (auto& a : agents) a.join();
+  EXPECT_EQ(acked.load(), kNodes * kTasksPerNode);
+  for (int n = 0; n < kNodes; ++n) {
+    for (const TaskRecord& t : tasks[n]) EXPECT_EQ(Get(t.id).state, "applied") << t.id;
+    EXPECT_EQ(store_->GetNode("many" + std::to_string(n))->value().applied_revision, kTasksPerNode);
+  }
+  EXPECT_EQ(engine_->Metrics().reports, static_cast<uint64_t>(kNodes * kTasksPerNode));
+}
+
 TEST_F(TaskEngineTest, HelloUpdatesTheNode) {
   StartEngine();
   store_.clock().Advance(1s);

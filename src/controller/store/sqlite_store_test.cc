@@ -1,10 +1,16 @@
 #include "controller/store/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <future>
+#include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "common/sqlite/database.h"
@@ -469,6 +475,160 @@ TEST(SqliteStore, SnapshotReadsLikeATransactionAndRefusesWrites) {
   });
   EXPECT_FALSE(wrote);
   EXPECT_FALSE(store->GetCustomer("other")->has_value());
+}
+
+Node NodeNamed(const std::string& name) {
+  Node n;
+  n.name = name;
+  n.roles = {"web"};
+  n.capacity = 1;
+  return n;
+}
+
+// Writes queued behind a running one are committed together (one transaction, run by one
+// thread), each in its own savepoint: the one that fails leaves nothing and gets its own error,
+// the others commit, and each sees the effects of those before it.
+TEST(SqliteStore, GroupCommitRollsBackAFailingWriteAlone) {
+  TempStore store;
+  std::promise<void> inside, release;
+  auto released = release.get_future().share();
+  std::thread first([&] {
+    EXPECT_TRUE(store->Write([&](StoreTxn& tx) -> Status {
+      HP_TRY(tx.InsertNode(NodeNamed("first")));
+      inside.set_value();
+      released.wait();
+      return Ok();
+    }));
+  });
+  inside.get_future().wait();
+
+  struct Queued {
+    std::string name;
+    bool fail = false;
+    Status result;
+    std::thread::id ran_on;
+    size_t nodes_seen = 0;  // nodes visible when it ran
+  };
+  std::vector<Queued> queued(5);
+  for (size_t i = 0; i < queued.size(); ++i) {
+    queued[i].name = std::string(1, static_cast<char>('b' + i));
+    queued[i].fail = i % 2 == 1;  // c and e
+  }
+  std::mutex order_mu;
+  std::vector<std::string> order;  // names in the order their fns ran
+  std::vector<std::thread> writers;
+  for (auto& q : queued) {
+    writers.emplace_back([&] {
+      q.result = store->Write([&](StoreTxn& tx) -> Status {
+        q.ran_on = std::this_thread::get_id();
+        {
+          std::lock_guard lock(order_mu);
+          order.push_back(q.name);
+        }
+        auto nodes = tx.ListNodes();
+        if (!nodes) return Fail(nodes.error());
+        q.nodes_seen = nodes->size();
+        HP_TRY(tx.InsertNode(NodeNamed(q.name)));
+        if (q.fail) return Fail(Error::Invalid(q.name + " changed its mind"));
+        return Ok();
+      });
+    });
+  }
+  std::this_thread::sleep_for(300ms);  // every writer is queued behind the first by now
+  release.set_value();
+  first.join();
+  for (auto& t : writers) t.join();
+
+  ASSERT_EQ(order.size(), queued.size());
+  size_t committed_before = 1;  // "first"
+  for (const std::string& name : order) {
+    const Queued& q = *std::find_if(queued.begin(), queued.end(),
+                                    [&](const Queued& x) { return x.name == name; });
+    EXPECT_EQ(q.ran_on, queued[0].ran_on) << name << " ran in another batch";
+    EXPECT_EQ(q.nodes_seen, committed_before) << name << " saw the wrong writes before it";
+    auto stored = store->GetNode(name);
+    ASSERT_OK(stored);
+    if (q.fail) {
+      ASSERT_FALSE(q.result.has_value()) << name;
+      EXPECT_EQ(q.result.error().code, ErrorCode::kInvalid);
+      EXPECT_EQ(q.result.error().message, name + " changed its mind");
+      EXPECT_FALSE(stored->has_value()) << name << "'s rolled-back write is visible";
+    } else {
+      EXPECT_TRUE(q.result.has_value()) << name << ": " << q.result.error().message;
+      EXPECT_TRUE(stored->has_value()) << name << "'s committed write is missing";
+      ++committed_before;
+    }
+  }
+  EXPECT_EQ(store->ListNodes()->size(), 4u);
+}
+
+TEST(SqliteStore, AWriteInsideAWriteIsRefused) {
+  TempStore store;
+  Status inner;
+  auto outer = store->Write([&](StoreTxn& tx) -> Status {
+    inner = store->Write([](StoreTxn&) { return Ok(); });
+    return tx.InsertNode(NodeNamed("web1")).has_value() ? Ok()
+                                                        : Fail(Error::Internal("insert failed"));
+  });
+  ASSERT_FALSE(inner.has_value());
+  EXPECT_EQ(inner.error().code, ErrorCode::kInternal);
+  ASSERT_OK(outer);
+  EXPECT_TRUE(store->GetNode("web1")->has_value());
+}
+
+// Acknowledged means committed: a process killed (SIGKILL) right after concurrent Writes
+// returned leaves every one of them in the store.
+TEST(SqliteStore, AnAcknowledgedWriteSurvivesKill9) {
+  TempStore store;
+  const std::string path = store.path();
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    auto own = OpenSqliteStore(path);
+    if (!own) ::_exit(2);
+    std::vector<std::thread> threads;
+    std::mutex pipe_mu;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0;; ++i) {
+          std::string name = "n" + std::to_string(t) + "-" + std::to_string(i);
+          auto s = (*own)->Write([&](StoreTxn& tx) -> Status {
+            auto r = tx.InsertNode(NodeNamed(name));
+            return r ? Ok() : Fail(r.error());
+          });
+          if (!s) ::_exit(3);
+          std::lock_guard lock(pipe_mu);
+          std::string line = name + "\n";
+          if (::write(fds[1], line.data(), line.size()) < 0) ::_exit(4);
+          if (t == 0 && i == 200) ::raise(SIGKILL);  // in the middle of the others' writes
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    ::_exit(5);
+  }
+  ::close(fds[1]);
+  std::string acknowledged;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) acknowledged.append(buf, n);
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+
+  store.Reopen();
+  std::istringstream lines(acknowledged);
+  int checked = 0;
+  for (std::string name; std::getline(lines, name);) {
+    auto node = store->GetNode(name);
+    ASSERT_OK(node);
+    EXPECT_TRUE(node->has_value()) << name << " was acknowledged but is not in the store";
+    ++checked;
+  }
+  EXPECT_GE(checked, 201);
 }
 
 }  // namespace

@@ -327,8 +327,10 @@ class Store {
   virtual ~Store() = default;
 
   // Runs fn in one write transaction (BEGIN IMMEDIATE); commits durably when fn succeeds, rolls
-  // back when it fails. Writers are serialised. Returns fn's error, or kIo/kUnavailable from the
-  // store itself.
+  // back when it fails. Writers are serialised: a backend may run the fns of concurrent Writes in
+  // one transaction (group commit), one after the other, each rolled back alone when it fails, on
+  // any of the callers' threads. Returns fn's error, or kIo/kUnavailable from the store itself;
+  // kInternal when called inside another Write's fn.
   [[nodiscard]] virtual Status Write(const std::function<Status(StoreTxn&)>& fn) = 0;
 
   // Runs fn over one read-only snapshot, with the lookups of a write transaction (for reads that
