@@ -2,16 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <exception>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include "common/sqlite/database.h"
+#include "common/sqlite/group_commit.h"
 #include "controller/store/sqlite_queries.h"
 #include "controller/store/sqlite_schema.h"
 
@@ -468,59 +466,17 @@ class SqliteStore final : public Store {
   // checkpointer: a second durable connection, which copies the write-ahead log into the
   // database on its own thread (the writer's own checkpoints are only a safety net).
   SqliteStore(Database writer, Database checkpointer, std::string path, const Clock& clock)
-      : checkpointer_(std::move(checkpointer)),
-        writer_(std::move(writer)),
+      : writer_(std::move(writer), std::move(checkpointer)),
         readers_(std::move(path)),
-        clock_(clock) {
-    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
-  }
-  ~SqliteStore() override {
-    {
-      std::lock_guard lock(checkpoint_mu_);
-      checkpoint_stopping_ = true;
-    }
-    checkpoint_cv_.notify_one();
-    checkpoint_thread_.join();
-  }
+        clock_(clock) {}
 
-  // Group commit (as leveldb's writer queue): every caller queues its fn; the caller at the front
-  // of the queue leads, running every fn queued meanwhile, and those queued while these run (at
-  // most kMaxBatch), in one transaction, each inside its own SAVEPOINT, and commits them with one
-  // COMMIT (one fsync). A fn that fails is rolled back to its savepoint alone and gets its own
-  // error; the fns of a batch see each other's effects in queue order, as if run one after the
-  // other. Every caller returns only after the batch's COMMIT, so Ok still means on disk (P8).
+  // Group-committed (sqlite::GroupCommitWriter): fn shares a transaction with the writes queued
+  // with it, inside its own savepoint; Ok still means on disk (P8).
   Status Write(const std::function<Status(StoreTxn&)>& fn) override {
-    if (t_writing) {
-      // fn is run by the leader, which holds the writer: a nested Write would wait for itself.
-      return Fail(Error::Internal("Store::Write called inside a Store::Write"));
-    }
-    QueuedWrite self{&fn};
-    std::unique_lock lock(queue_mu_);
-    queue_.push_back(&self);
-    self.cv.wait(lock, [&] { return self.done || queue_.front() == &self; });
-    if (self.done) return std::move(self.result);
-    std::vector<QueuedWrite*> batch(
-        queue_.begin(),
-        queue_.begin() + static_cast<ptrdiff_t>(std::min(queue_.size(), kMaxBatch)));
-    lock.unlock();
-    {
-      std::lock_guard writer_lock(write_mu_);
-      RunBatch(batch);
-    }
-    {
-      std::lock_guard checkpoint_lock(checkpoint_mu_);
-      checkpoint_due_ = true;
-    }
-    checkpoint_cv_.notify_one();
-    lock.lock();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      QueuedWrite* w = queue_.front();
-      queue_.pop_front();
-      w->done = true;
-      if (w != &self) w->cv.notify_one();
-    }
-    if (!queue_.empty()) queue_.front()->cv.notify_one();  // the next leader
-    return std::move(self.result);
+    return writer_.Write([&](Database& db) {
+      SqliteTxn txn(db, clock_);
+      return fn(txn);
+    });
   }
 
   Status Snapshot(const std::function<Status(StoreTxn&)>& fn) override {
@@ -674,11 +630,7 @@ class SqliteStore final : public Store {
     int64_t now = clock_.NowMillis();
     ApiToken& token = **found;
     if (!token.last_used_at || now - *token.last_used_at >= kTokenTouchIntervalMs) {
-      std::lock_guard lock(write_mu_);
-      auto st = writer_.Prepare(kTouchToken);
-      if (!st) return Fail(st.error());
-      st->Bind(1, token.id).Bind(2, now);
-      HP_TRY(st->Run());
+      HP_TRY(writer_.Write([&](Database& db) { return Exec(db, kTouchToken, token.id, now); }));
       token.last_used_at = now;
     }
     return found;
@@ -692,145 +644,10 @@ class SqliteStore final : public Store {
     return fn(lease->db());
   }
 
-  // Most fns one transaction holds: bounds how long the first caller of a batch waits.
-  static constexpr size_t kMaxBatch = 128;
-
-  // One caller's Write, waiting in queue_ (on its caller's stack).
-  struct QueuedWrite {
-    explicit QueuedWrite(const std::function<Status(StoreTxn&)>* f) : fn(f) {}
-    const std::function<Status(StoreTxn&)>* fn;
-    Status result;
-    bool done = false;  // guarded by queue_mu_
-    std::condition_variable cv;
-  };
-
-  // True while this thread runs a batch's fns (a nested Write is refused, not deadlocked).
-  static thread_local bool t_writing;
-
-  // Runs fn in the open transaction, inside a savepoint when it shares the transaction, and
-  // returns its result. Some errors (I/O, full disk) make SQLite end the whole transaction
-  // itself; the caller sees that in writer_.InTransaction().
-  Status RunOne(const std::function<Status(StoreTxn&)>& fn, bool savepoint) {
-    if (savepoint) HP_TRY(Exec(writer_, "SAVEPOINT hp_write"));
-    SqliteTxn txn(writer_, clock_);
-    Status s;
-    t_writing = true;
-    try {
-      s = fn(txn);
-    } catch (const std::exception& e) {
-      // A throwing fn must not leave its changes in the transaction.
-      s = Fail(Error::Internal(std::string("store write: ") + e.what()));
-    }
-    t_writing = false;
-    if (!writer_.InTransaction()) return s;  // see RunBatch
-    if (savepoint) {
-      Status undone = s ? Ok() : Exec(writer_, "ROLLBACK TO hp_write");
-      if (undone) undone = Exec(writer_, "RELEASE hp_write");
-      if (!undone) {
-        // fn's changes cannot be told apart from the others': the whole transaction goes.
-        (void)Exec(writer_, "ROLLBACK");
-        return Fail(undone.error().Wrap("closing the savepoint of a store write"));
-      }
-    }
-    return s;
-  }
-
-  // Appends to batch the writes queued behind it, up to kMaxBatch in all; false when there
-  // were none.
-  bool TakeQueued(std::vector<QueuedWrite*>& batch) {
-    std::lock_guard lock(queue_mu_);
-    // batch is the front of queue_: the leader pops it only when it is done.
-    const size_t end = std::min(queue_.size(), kMaxBatch);
-    if (end <= batch.size()) return false;
-    batch.insert(batch.end(), queue_.begin() + static_cast<ptrdiff_t>(batch.size()),
-                 queue_.begin() + static_cast<ptrdiff_t>(end));
-    return true;
-  }
-
-  // Runs every fn of batch (and of the writes queued meanwhile, which it appends to batch) in
-  // transactions and commits: sets each one's result. Called with write_mu_ held.
-  void RunBatch(std::vector<QueuedWrite*>& batch) {
-    size_t next = 0;
-    while (next < batch.size()) {
-      const size_t first = next;
-      if (auto b = Exec(writer_, "BEGIN IMMEDIATE"); !b) {
-        for (size_t i = first; i < batch.size(); ++i) batch[i]->result = b;
-        return;
-      }
-      bool alone = batch.size() - first == 1;
-      Status aborted;  // the error after which SQLite ended the transaction itself
-      for (;;) {
-        for (; next < batch.size() && aborted; ++next) {
-          Status s = RunOne(*batch[next]->fn, !alone);
-          if (!writer_.InTransaction()) {
-            aborted = Fail(s ? Error::Unavailable("the store's transaction ended unexpectedly")
-                             : s.error());
-          }
-          batch[next]->result = std::move(s);
-        }
-        // Writes queued while these ran join this transaction rather than wait for the next
-        // one (a lone write that failed has no savepoint: it is rolled back first).
-        if (!aborted || (alone && !batch[first]->result) || !TakeQueued(batch)) break;
-        alone = false;
-      }
-      if (!aborted) {
-        // What ran before in this transaction is lost: those writes fail, those after it run
-        // in a new transaction.
-        for (size_t i = first; i + 1 < next; ++i) {
-          if (batch[i]->result) {
-            batch[i]->result = Fail(Error::Unavailable(
-                "the write was rolled back with another one: " + aborted.error().message));
-          }
-        }
-        continue;
-      }
-      if (alone && !batch[first]->result) {
-        (void)Exec(writer_, "ROLLBACK");
-        continue;
-      }
-      if (auto c = Exec(writer_, "COMMIT"); !c) {
-        (void)Exec(writer_, "ROLLBACK");
-        for (size_t i = first; i < next; ++i) {
-          if (batch[i]->result) batch[i]->result = c;
-        }
-      }
-    }
-  }
-
-  std::mutex queue_mu_;
-  std::deque<QueuedWrite*> queue_;  // front: the leader (running a batch or about to)
-
-  // Checkpoints after writes, at most once per kCheckpointInterval, off the writers' path: a
-  // checkpoint inside a commit (SQLite's default) writes and fsyncs the database file while every
-  // writer waits. A failed checkpoint is left to the next one, or to the writer's own.
-  void CheckpointLoop() {
-    std::unique_lock lock(checkpoint_mu_);
-    for (;;) {
-      checkpoint_cv_.wait(lock, [this] { return checkpoint_due_ || checkpoint_stopping_; });
-      if (checkpoint_stopping_) return;
-      checkpoint_due_ = false;
-      lock.unlock();
-      (void)checkpointer_.Checkpoint();
-      lock.lock();
-      checkpoint_cv_.wait_for(lock, kCheckpointInterval, [this] { return checkpoint_stopping_; });
-    }
-  }
-
-  static constexpr std::chrono::milliseconds kCheckpointInterval{100};
-  Database checkpointer_;
-  std::mutex checkpoint_mu_;
-  std::condition_variable checkpoint_cv_;
-  bool checkpoint_due_ = false;  // a batch committed since the last checkpoint
-  bool checkpoint_stopping_ = false;
-  std::thread checkpoint_thread_;
-
-  std::mutex write_mu_;  // the writer connection: held by the leader of a batch
-  Database writer_;
+  sqlite::GroupCommitWriter writer_;
   ReaderPool readers_;
   const Clock& clock_;
 };
-
-thread_local bool SqliteStore::t_writing = false;
 
 }  // namespace
 

@@ -3,10 +3,11 @@
 // The SQLite backend of Store: the all-in-one default. One writer connection runs the
 // Store::Writes as BEGIN IMMEDIATE ... COMMIT (WAL, synchronous=FULL: a returned Write is on disk,
 // P8), group-committed: the writes queued meanwhile share one transaction and one fsync, each in a
-// savepoint of its own, so one that fails is rolled back alone. A thread of the store checkpoints
-// the write-ahead log, so no commit does. Reads use a small pool of read-only connections, so API
-// reads and agent fetches see the last committed snapshot without waiting behind a writer. The
-// schema is a list of numbered migrations (sqlite_schema.h) applied at open.
+// savepoint of its own, so one that fails is rolled back alone; a thread checkpoints the
+// write-ahead log, so no commit does (both in common/sqlite/group_commit.h). Reads use a small pool
+// of read-only connections, so API reads and agent fetches see the last committed snapshot without
+// waiting behind a writer. The schema is a list of numbered migrations (sqlite_schema.h) applied at
+// open.
 //
 // Thread-safe: any thread may call any method.
 
