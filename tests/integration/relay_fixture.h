@@ -69,6 +69,28 @@ struct Inbox {
   }
 };
 
+// The controllers' side of a test: answers every request on hp.ctl.*.* (in the controllers'
+// queue group) with answer_prefix + its data, and keeps "<subject> <data>" of each.
+struct RequestLog {
+  std::mutex mu;
+  std::vector<std::string> seen;
+  Result<std::unique_ptr<Subscription>> Answer(Bus& controller, std::string answer_prefix) {
+    return controller.Subscribe(
+        "hp.ctl.*.*", "hp.controllers",
+        [this, &controller, answer_prefix = std::move(answer_prefix)](const BusMessage& m) {
+          {
+            std::lock_guard lock(mu);
+            seen.push_back(m.subject + " " + m.data);
+          }
+          if (!m.reply.empty()) (void)controller.Publish(m.reply, answer_prefix + m.data);
+        });
+  }
+  std::vector<std::string> Seen() {
+    std::lock_guard lock(mu);
+    return seen;
+  }
+};
+
 // A TCP connection to 127.0.0.1:port that sends and receives protocol text as it is: it stands for
 // a client or a patched server that does not follow the rules (no NATS library would send what
 // the tests need it to send).

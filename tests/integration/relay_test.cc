@@ -321,15 +321,8 @@ TEST_F(RelayTest, ANodeCannotPublishAnotherNodesKey) {
 TEST_F(RelayTest, ANodeCannotPublishAnotherNodesReport) {
   auto controller = tree_->ConnectController();
   ASSERT_READY(controller);
-  std::mutex mu;
-  std::vector<std::string> seen;  // "<subject> <data>" of every request the controller got
-  auto answer = (*controller)->Subscribe("hp.ctl.*.*", "hp.controllers", [&](const BusMessage& m) {
-    {
-      std::lock_guard lock(mu);
-      seen.push_back(m.subject + " " + m.data);
-    }
-    if (!m.reply.empty()) (void)(*controller)->Publish(m.reply, "ack " + m.data);
-  });
+  RequestLog requests;  // "<subject> <data>" of every request the controller got
+  auto answer = requests.Answer(**controller, "ack ");
   ASSERT_READY(answer);
   auto web1 = tree_->ConnectNode("web1");
   ASSERT_READY(web1);
@@ -346,7 +339,7 @@ TEST_F(RelayTest, ANodeCannotPublishAnotherNodesReport) {
   // A round trip on web1's connection after the forgeries: the leaf has handled them by now.
   auto after = RequestUntilAnswered(**web1, "web1", "web1 after", "hp.ctl.report");
   ASSERT_OK(after);
-  std::lock_guard lock(mu);
+  const auto seen = requests.Seen();
   for (const auto& s : seen) EXPECT_TRUE(s.starts_with("hp.ctl.report.web1 ")) << s;
   EXPECT_NE(std::find(seen.begin(), seen.end(), "hp.ctl.report.web1 web1 after"), seen.end());
 }
@@ -400,15 +393,8 @@ TEST_F(RelayTest, ANodeCannotReadTheRepliesToAnotherNode) {
 TEST_F(RelayTest, ACompromisedSiteCannotReachAnotherSitesNodes) {
   auto controller = tree_->ConnectController();
   ASSERT_READY(controller);
-  std::mutex mu;
-  std::vector<std::string> seen;  // "<subject> <data>" of every request the controller got
-  auto answer = (*controller)->Subscribe("hp.ctl.*.*", "hp.controllers", [&](const BusMessage& m) {
-    {
-      std::lock_guard lock(mu);
-      seen.push_back(m.subject + " " + m.data);
-    }
-    if (!m.reply.empty()) (void)(*controller)->Publish(m.reply, "bundle for " + m.data);
-  });
+  RequestLog requests;  // "<subject> <data>" of every request the controller got
+  auto answer = requests.Answer(**controller, "bundle for ");
   ASSERT_READY(answer);
   auto db1 = tree_->ConnectNode("db1");
   ASSERT_READY(db1);
@@ -455,8 +441,7 @@ TEST_F(RelayTest, ACompromisedSiteCannotReachAnotherSitesNodes) {
   for (const char* data : {"ready", "marker", "db1 after", "bundle for db1 after"}) {
     EXPECT_EQ(stolen.Count(data), 0) << data;
   }
-  std::lock_guard lock(mu);
-  for (const auto& s : seen) {
+  for (const auto& s : requests.Seen()) {
     EXPECT_EQ(s.find("forged"), std::string::npos) << s;
   }
 }
@@ -467,15 +452,8 @@ TEST_F(RelayTest, ACompromisedSiteCannotReachAnotherSitesNodes) {
 TEST_F(RelayTest, ARawLeafConnectionIsKeptToItsSite) {
   auto controller = tree_->ConnectController();
   ASSERT_READY(controller);
-  std::mutex mu;
-  std::vector<std::string> seen;
-  auto answer = (*controller)->Subscribe("hp.ctl.*.*", "hp.controllers", [&](const BusMessage& m) {
-    {
-      std::lock_guard lock(mu);
-      seen.push_back(m.subject + " " + m.data);
-    }
-    if (!m.reply.empty()) (void)(*controller)->Publish(m.reply, "bundle for " + m.data);
-  });
+  RequestLog requests;  // "<subject> <data>" of every request the controller got
+  auto answer = requests.Answer(**controller, "bundle for ");
   ASSERT_READY(answer);
   auto db1 = tree_->ConnectNode("db1");
   ASSERT_READY(db1);
@@ -505,7 +483,7 @@ TEST_F(RelayTest, ARawLeafConnectionIsKeptToItsSite) {
   for (const char* data : {"marker", "db1 after"}) {
     EXPECT_EQ(got.find(data), std::string::npos) << data << " reached the raw leaf:\n" << got;
   }
-  std::lock_guard lock(mu);
+  const auto seen = requests.Seen();
   for (const auto& s : seen) EXPECT_EQ(s.find("forged"), std::string::npos) << s;
   EXPECT_NE(std::find(seen.begin(), seen.end(), "hp.ctl.tasks.db1 db1 after"), seen.end());
 }
