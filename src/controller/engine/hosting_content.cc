@@ -38,10 +38,8 @@ Status HostingService::StartCopy(StoreTxn& tx, std::vector<TaskRecord>& tasks, c
   auto stored = tx.InsertTransfer(t);
   if (!stored) return Fail(stored.error());
   protocol::ContentExportSpec spec{stored->id, what, object};
-  HP_TRY(hosting::Append(tx, tasks, from, TransferObject(stored->id), protocol::kContentExport,
-                         protocol::ToJson(spec), change_id));
-  stored->export_task_id = tasks.back().id;
-  return tx.UpdateTransfer(*stored);
+  return hosting::Append(tx, tasks, from, TransferObject(stored->id), protocol::kContentExport,
+                         protocol::ToJson(spec), change_id);
 }
 
 Status HostingService::OnContentResult(StoreTxn& tx, const TaskRecord& task,
@@ -69,7 +67,6 @@ Status HostingService::OnContentResult(StoreTxn& tx, const TaskRecord& task,
       HP_TRY(hosting::Append(tx, appended, t.target_node_id, TransferObject(t.id),
                              protocol::kContentImport, protocol::ToJson(spec),
                              t.change_id.value_or(0)));
-      t.import_task_id = appended.back().id;
       t.state = "importing";
       return tx.UpdateTransfer(t);
     }
@@ -116,9 +113,9 @@ Result<std::vector<TaskRecord>> HostingService::OpenCopyTasks(StoreTxn& tx, cons
   if (!open) return Fail(open.error());
   std::vector<TaskRecord> out;
   for (const Transfer& t : *open) {
-    auto id = t.state == "importing" ? t.import_task_id : t.export_task_id;
-    if (!id) continue;
-    auto task = tx.FindTask(*id);
+    // The copy's current task: the import on the target once the export is applied.
+    auto task = tx.LatestTask(t.state == "importing" ? t.target_node_id : t.source_node_id,
+                              TransferObject(t.id));
     if (!task) return Fail(task.error());
     if (*task) out.push_back(**task);
   }

@@ -131,12 +131,10 @@ Transfer ReadTransfer(const Statement& st) {
   t.chunks = st.Int(7);
   t.bytes = st.Int(8);
   t.digest = st.Text(9);
-  t.export_task_id = st.OptInt(10);
-  t.import_task_id = st.OptInt(11);
-  t.error = st.Text(12);
-  t.change_id = st.OptInt(13);
-  t.created_at = st.Int(14);
-  t.updated_at = st.Int(15);
+  t.error = st.Text(10);
+  t.change_id = st.OptInt(11);
+  t.created_at = st.Int(12);
+  t.updated_at = st.Int(13);
   return t;
 }
 

@@ -156,15 +156,14 @@ Transfer ReadTransfer(const Statement& st);
 
 inline constexpr const char* kTransferSelect =
     "SELECT id, customer_id, what, object, source_node_id, target_node_id, state, chunks, bytes, "
-    "digest, export_task_id, import_task_id, error, change_id, created_at, updated_at FROM "
+    "digest, error, change_id, created_at, updated_at FROM "
     "transfers ";
 inline constexpr const char* kInsertTransfer =
     "INSERT INTO transfers (customer_id, what, object, source_node_id, target_node_id, state, "
-    "export_task_id, import_task_id, change_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, "
-    "?5, ?6, ?7, ?8, ?9, ?10, ?10)";
+    "change_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
 inline constexpr const char* kUpdateTransfer =
-    "UPDATE transfers SET state = ?2, chunks = ?3, bytes = ?4, digest = ?5, export_task_id = ?6, "
-    "import_task_id = ?7, error = ?8, updated_at = ?9 WHERE id = ?1";
+    "UPDATE transfers SET state = ?2, chunks = ?3, bytes = ?4, digest = ?5, error = ?6, "
+    "updated_at = ?7 WHERE id = ?1";
 
 template <typename T>
 Result<std::optional<T>> First(Statement& st, T (*read)(const Statement&)) {

@@ -215,8 +215,6 @@ CREATE TABLE transfers (
   chunks         INTEGER NOT NULL DEFAULT 0,
   bytes          INTEGER NOT NULL DEFAULT 0,
   digest         TEXT NOT NULL DEFAULT '',
-  export_task_id INTEGER,
-  import_task_id INTEGER,
   error          TEXT NOT NULL DEFAULT '',
   change_id      INTEGER,
   created_at     INTEGER NOT NULL,

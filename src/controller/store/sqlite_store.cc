@@ -341,16 +341,15 @@ class SqliteTxn final : public StoreTxn {
 
   Result<Transfer> InsertTransfer(const Transfer& t) override {
     HP_TRY(Exec(db_, kInsertTransfer, t.customer_id, t.what, t.object, t.source_node_id,
-                t.target_node_id, t.state, t.export_task_id, t.import_task_id, t.change_id,
-                clock_.NowMillis()));
+                t.target_node_id, t.state, t.change_id, clock_.NowMillis()));
     return Stored(FindTransfer(db_.LastInsertId()), "transfer");
   }
   Result<std::optional<Transfer>> FindTransfer(int64_t id) override {
     return One(db_, Sql(kTransferSelect, "WHERE id = ?1"), ReadTransfer, id);
   }
   Status UpdateTransfer(const Transfer& t) override {
-    HP_TRY(Exec(db_, kUpdateTransfer, t.id, t.state, t.chunks, t.bytes, t.digest, t.export_task_id,
-                t.import_task_id, t.error, clock_.NowMillis()));
+    HP_TRY(Exec(db_, kUpdateTransfer, t.id, t.state, t.chunks, t.bytes, t.digest, t.error,
+                clock_.NowMillis()));
     return Changed("transfer " + std::to_string(t.id));
   }
   Result<std::vector<Transfer>> ListTransfers(const TransferFilter& f) override {

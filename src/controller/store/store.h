@@ -119,8 +119,6 @@ struct Transfer {
   int64_t chunks = 0;  // chunks, bytes, digest: set when the source seals its archive
   int64_t bytes = 0;
   std::string digest;
-  std::optional<int64_t> export_task_id;
-  std::optional<int64_t> import_task_id;
   std::string error;
   std::optional<int64_t> change_id;
   int64_t created_at = 0;
@@ -317,7 +315,7 @@ class StoreTxn {
   // Content copies of drains (oldest first).
   virtual Result<Transfer> InsertTransfer(const Transfer& t) = 0;
   virtual Result<std::optional<Transfer>> FindTransfer(int64_t id) = 0;
-  // Updates state, chunks, bytes, digest, the task ids and error.
+  // Updates state, chunks, bytes, digest and error.
   virtual Status UpdateTransfer(const Transfer& t) = 0;
   virtual Result<std::vector<Transfer>> ListTransfers(const TransferFilter& filter) = 0;
 };
