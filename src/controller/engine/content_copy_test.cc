@@ -265,6 +265,19 @@ TEST_F(ContentCopyTest, ADigestThatDoesNotMatchUnpacksNothing) {
   EXPECT_EQ(ReadAll(Home("web2") / "www/index.html"), "<h1>acme</h1>\n");
 }
 
+// A download cut off (kill -9) resumes after the whole chunks it has: a torn chunk is dropped.
+TEST_F(ContentCopyTest, AnInterruptedDownloadResumesAfterTheChunksItHas) {
+  const int64_t id = Exported();
+  auto first = Ask("web2", {"web2", id, "get", 0});
+  ASSERT_TRUE(first.ok) << first.error;
+  const fs::path part =
+      root_ / "web2" / layout_.state_dir / "content" / (std::to_string(id) + ".in");
+  WriteAll(part, first.data + std::string(1000, 'X'));  // chunk 0, then a torn chunk 1
+  ASSERT_TRUE(Driver("web2")->Finish(ImportTask(Get(id))));
+  EXPECT_EQ(ReadAll(Home("web2") / "www/index.html"), "<h1>acme</h1>\n");
+  EXPECT_FALSE(fs::exists(part)) << "the download is removed once unpacked";
+}
+
 TEST_F(ContentCopyTest, AFinishedCopyIsDoneWhenItsTasksComeAgain) {
   const int64_t id = Exported();
   const Transfer t = Get(id);

@@ -41,18 +41,14 @@ Result<std::string> ReadAt(int fd, int64_t offset, int64_t n, const std::string&
   return out;
 }
 
-// Size and hex BLAKE2b of a whole file.
-Result<std::pair<int64_t, std::string>> Digest(int fd, const std::string& path) {
-  Blake2bHasher hasher;
-  int64_t offset = 0;
-  for (;;) {
-    auto piece = ReadAt(fd, offset, kContentChunkBytes, path);
+// Feeds the first n bytes of the file to hasher (the chunks a resumed download already has).
+Status HashPrefix(int fd, int64_t n, Blake2bHasher& hasher, const std::string& path) {
+  for (int64_t offset = 0; offset < n; offset += kContentChunkBytes) {
+    auto piece = ReadAt(fd, offset, std::min(kContentChunkBytes, n - offset), path);
     if (!piece) return Fail(piece.error());
-    if (piece->empty()) break;
     hasher.Update(*piece);
-    offset += static_cast<int64_t>(piece->size());
   }
-  return std::make_pair(offset, hasher.HexDigest());
+  return Ok();
 }
 
 // The owner of directory `name` directly beneath `base_host`, opened without following links
@@ -265,13 +261,15 @@ Status ContentDriver::Export(const protocol::ContentExportSpec& spec) {
   if (::access(archive.c_str(), F_OK) != 0) HP_TRY(Pack(*place, archive));
   Fd in(::open(archive.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!in.valid()) return Fail(Error::FromErrno("opening " + archive, errno));
-  auto digest = Digest(in.get(), archive);
-  if (!digest) return Fail(digest.error());
-  const auto [bytes, hex] = *digest;
-  const int64_t chunks = (bytes + kContentChunkBytes - 1) / kContentChunkBytes;
+  auto bytes = SizeOf(in.get(), archive);
+  if (!bytes) return Fail(bytes.error());
+  const int64_t chunks = (*bytes + kContentChunkBytes - 1) / kContentChunkBytes;
+  // One pass: each chunk is hashed as it is sent, the seal carries the digest of them all.
+  Blake2bHasher hasher;
   for (int64_t seq = 0; seq < chunks; ++seq) {
     auto data = ReadAt(in.get(), seq * kContentChunkBytes, kContentChunkBytes, archive);
     if (!data) return Fail(data.error());
+    hasher.Update(*data);
     ContentRequest put{node_, spec.transfer, "put", seq, std::move(*data), 0, 0, ""};
     auto reply = Ask(put);
     if (!reply) return Fail(reply.error());
@@ -280,10 +278,11 @@ Status ContentDriver::Export(const protocol::ContentExportSpec& spec) {
       return Ok();
     }
   }
-  auto sealed = Ask(ContentRequest{node_, spec.transfer, "seal", 0, "", chunks, bytes, hex});
+  auto sealed =
+      Ask(ContentRequest{node_, spec.transfer, "seal", 0, "", chunks, *bytes, hasher.HexDigest()});
   if (!sealed) return Fail(sealed.error());
   spdlog::info("content: exported {} of {} ({} bytes, {} chunks) for transfer {}", spec.what,
-               spec.object, bytes, chunks, spec.transfer);
+               spec.object, *bytes, chunks, spec.transfer);
   ::unlink(archive.c_str());
   return Ok();
 }
@@ -318,6 +317,10 @@ Status ContentDriver::Import(const protocol::ContentImportSpec& spec) {
       ::lseek(file.get(), next * kContentChunkBytes, SEEK_SET) < 0) {
     return Fail(Error::FromErrno("truncating " + part, errno));
   }
+  // One pass: the chunks kept from an earlier attempt, then each one as it arrives.
+  Blake2bHasher hasher;
+  HP_TRY(HashPrefix(file.get(), next * kContentChunkBytes, hasher, part));
+  int64_t total = next * kContentChunkBytes;
   for (int64_t seq = next; seq < spec.chunks; ++seq) {
     auto reply = Ask(ContentRequest{node_, spec.transfer, "get", seq, "", 0, 0, ""});
     if (!reply) return Fail(reply.error());
@@ -332,11 +335,11 @@ Status ContentDriver::Import(const protocol::ContentImportSpec& spec) {
                             std::to_string(spec.transfer) + " has the wrong size"));
     }
     HP_TRY(WriteAll(file.get(), reply->data, part));
+    hasher.Update(reply->data);
+    total += expected;
   }
   if (::fsync(file.get()) != 0) return Fail(Error::FromErrno("fsync " + part, errno));
-  auto digest = Digest(file.get(), part);
-  if (!digest) return Fail(digest.error());
-  if (digest->first != spec.bytes || digest->second != spec.digest) {
+  if (total != spec.bytes || hasher.HexDigest() != spec.digest) {
     // Start over on the next attempt: what was downloaded is not what the source sealed.
     if (::ftruncate(file.get(), 0) != 0) return Fail(Error::FromErrno("truncating " + part, errno));
     return Fail(Error::Io("the archive of transfer " + std::to_string(spec.transfer) +
