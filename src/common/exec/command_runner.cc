@@ -154,6 +154,7 @@ Result<CommandOutput> PosixCommandRunner::Run(const Command& command) {
   CommandOutput output;
   auto deadline = std::chrono::steady_clock::now() + command.timeout;
   bool timed_out = false;
+  bool cancelled = false;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_fds = 2;
   char buf[8192];
@@ -163,6 +164,13 @@ Result<CommandOutput> PosixCommandRunner::Run(const Command& command) {
     if (left.count() <= 0) {
       timed_out = true;
       break;
+    }
+    if (command.cancel != nullptr) {
+      if (command.cancel->load()) {
+        cancelled = true;
+        break;
+      }
+      left = std::min(left, std::chrono::milliseconds(100));
     }
     int r = ::poll(fds, 2, static_cast<int>(left.count()));
     if (r < 0 && errno == EINTR) continue;
@@ -179,13 +187,14 @@ Result<CommandOutput> PosixCommandRunner::Run(const Command& command) {
       }
     }
   }
-  if (timed_out) ::kill(pid, SIGKILL);
+  if (timed_out || cancelled) ::kill(pid, SIGKILL);
   for (auto& f : fds)
     if (f.fd >= 0) ::close(f.fd);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   feeder.join();
+  if (cancelled) return Fail(Error::Unavailable(command.argv[0] + " was stopped (cancelled)"));
   if (timed_out) {
     return Fail(Error::Timeout(command.argv[0] + " did not finish within " +
                                std::to_string(command.timeout.count()) + " ms"));

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -36,6 +37,9 @@ struct Command {
   // streams too large for memory (an archive). The caller keeps ownership; -1: not used.
   int stdin_fd = -1;
   int stdout_fd = -1;
+  // When set, checked every 100 ms while the program runs: once true, the program is killed
+  // (SIGKILL) and Run fails with kUnavailable. A stopping agent does not wait for an hour's copy.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct CommandOutput {

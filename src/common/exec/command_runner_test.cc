@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace hostplane {
 namespace {
@@ -91,6 +92,33 @@ TEST_F(CommandRunnerTest, KillsOnTimeout) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+TEST_F(CommandRunnerTest, KillsWhenCancelled) {
+  std::atomic<bool> cancel{false};
+  Command c{{"/bin/sleep", "30"}};
+  c.timeout = 60s;
+  c.cancel = &cancel;
+  std::thread later([&] {
+    std::this_thread::sleep_for(200ms);
+    cancel = true;
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = runner_.Run(c);
+  later.join();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(r.error().message.find("cancelled"), std::string::npos) << r.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+
+  // Not cancelled: the flag alone changes nothing.
+  cancel = false;
+  Command quick{{"/bin/cat"}};
+  quick.stdin_data = "still here";
+  quick.cancel = &cancel;
+  auto ok = runner_.Run(quick);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->out, "still here");
 }
 
 TEST_F(CommandRunnerTest, ChildGetsAMinimalEnvironmentPlusExtras) {
