@@ -463,7 +463,7 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   c = Verb(task, "list", "List tasks", s, TaskList);
   c->add_option("--node", s->node, "Only this node's tasks");
   c->add_option("--state", s->state, "Only tasks in this state")
-      ->check(CLI::IsMember({"pending", "applied", "failed", "retry", "superseded"}));
+      ->check(CLI::IsMember({"pending", "applied", "failed", "retry", "running", "superseded"}));
   c = Verb(task, "show", "Show one task", s, [](State& st) {
     return Show(st, "/api/v1/tasks/" + std::to_string(st.ids.at(0)), "task");
   });

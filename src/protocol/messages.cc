@@ -101,7 +101,8 @@ Json BundleBody(const Bundle& b) {
 }
 
 std::optional<TaskOutcome> OutcomeFromName(const std::string& name) {
-  for (TaskOutcome o : {TaskOutcome::kApplied, TaskOutcome::kFailed, TaskOutcome::kRetry}) {
+  for (TaskOutcome o :
+       {TaskOutcome::kApplied, TaskOutcome::kFailed, TaskOutcome::kRetry, TaskOutcome::kRunning}) {
     if (name == OutcomeName(o)) return o;
   }
   return std::nullopt;
@@ -230,6 +231,8 @@ const char* OutcomeName(TaskOutcome o) {
       return "failed";
     case TaskOutcome::kRetry:
       return "retry";
+    case TaskOutcome::kRunning:
+      return "running";
   }
   return "failed";
 }

@@ -149,8 +149,10 @@ void SignBundle(Bundle& b, const SigningKey& key);
 // (anything quoted from the bundle is escaped).
 [[nodiscard]] Status VerifyBundle(const Bundle& b, const PublicKey& key);
 
-enum class TaskOutcome { kApplied, kFailed, kRetry };
-const char* OutcomeName(TaskOutcome o);  // "applied" | "failed" | "retry"
+// kRunning: the task's work goes on in the background on the agent (a content copy); another
+// report ends it with one of the other outcomes. Not an attempt, and not final.
+enum class TaskOutcome { kApplied, kFailed, kRetry, kRunning };
+const char* OutcomeName(TaskOutcome o);  // "applied" | "failed" | "retry" | "running"
 
 struct TaskResult {
   int64_t task = 0;

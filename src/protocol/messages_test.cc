@@ -50,6 +50,19 @@ TEST(OutcomeNameTest, NamesEveryOutcome) {
   EXPECT_STREQ(OutcomeName(TaskOutcome::kApplied), "applied");
   EXPECT_STREQ(OutcomeName(TaskOutcome::kFailed), "failed");
   EXPECT_STREQ(OutcomeName(TaskOutcome::kRetry), "retry");
+  EXPECT_STREQ(OutcomeName(TaskOutcome::kRunning), "running");
+}
+
+TEST(OutcomeNameTest, ARunningOutcomeTravelsInAReport) {
+  Report r;
+  r.node = "web1";
+  r.applied_revision = 4;
+  r.results.push_back(TaskResult{7, 4, TaskOutcome::kRunning, "copying in the background", 0});
+  auto back = DecodeReport(Encode(r));
+  ASSERT_TRUE(back) << back.error().message;
+  ASSERT_EQ(back->results.size(), 1u);
+  EXPECT_EQ(back->results[0].outcome, TaskOutcome::kRunning);
+  EXPECT_EQ(back->results[0].detail, "copying in the background");
 }
 
 Task SampleTask(int64_t id, int64_t revision) {

@@ -42,8 +42,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   std::string out;
 
   // Every known state is always present, so a dashboard's series never disappear at zero.
-  std::map<std::string, int64_t> by_state = {
-      {"pending", 0}, {"applied", 0}, {"failed", 0}, {"retry", 0}, {"superseded", 0}};
+  std::map<std::string, int64_t> by_state = {{"pending", 0}, {"applied", 0}, {"failed", 0},
+                                             {"retry", 0},   {"running", 0}, {"superseded", 0}};
   for (const auto& [state, n] : s.tasks.by_state) by_state[state] = n;
   Header(out, "hostplane_tasks", "gauge", "Tasks in the store by state.");
   for (const auto& [state, n] : by_state) {
@@ -68,7 +68,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   out += fmt::format("hostplane_reloads_total {}\n", m.reloads);
   Header(out, "hostplane_task_results_total", "counter",
          "Task results recorded, by the state they left the task in.");
-  std::map<std::string, uint64_t> results = {{"applied", 0}, {"failed", 0}, {"retry", 0}};
+  std::map<std::string, uint64_t> results = {
+      {"applied", 0}, {"failed", 0}, {"retry", 0}, {"running", 0}};
   for (const auto& [state, n] : m.results) results[state] = n;
   for (const auto& [state, n] : results) {
     out += fmt::format("hostplane_task_results_total{{state=\"{}\"}} {}\n", EscapeLabel(state), n);

@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 using agent::ContentDriver;
 using agent::HostLayout;
 
-constexpr uid_t kTenant = 65534;  // nobody: a tenant's uid when the test runs as root
+constexpr uid_t kTenant = 65534;        // nobody: a tenant's uid when the test runs as root
+const std::atomic<bool> kRunOn{false};  // the agent is not stopping
 
 std::string ReadAll(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -163,7 +164,7 @@ class ContentCopyTest : public ::testing::Test {
     fs::create_directories(Home("web2"));
     Own(Home("web2"));
     const int64_t id = NewTransfer("web1", "web2");
-    auto exported = Driver("web1")->Finish(ExportTask(id));
+    auto exported = Driver("web1")->Work(ExportTask(id), kRunOn);
     EXPECT_TRUE(exported) << exported.error().message;
     SetState(id, "importing");
     return id;
@@ -196,7 +197,7 @@ TEST_F(ContentCopyTest, AHomeTravelsWholeFromOneNodeToTheOther) {
   Own(Home("web2"));
   const int64_t id = NewTransfer("web1", "web2");
 
-  auto exported = Driver("web1")->Finish(ExportTask(id));
+  auto exported = Driver("web1")->Work(ExportTask(id), kRunOn);
   ASSERT_TRUE(exported) << exported.error().message;
   Transfer t = Get(id);
   EXPECT_EQ(t.chunks, (t.bytes + protocol::kContentChunkBytes - 1) / protocol::kContentChunkBytes);
@@ -206,7 +207,7 @@ TEST_F(ContentCopyTest, AHomeTravelsWholeFromOneNodeToTheOther) {
       << "the archive is removed once uploaded";
 
   SetState(id, "importing");  // what the result hook does when the export is applied
-  auto imported = Driver("web2")->Finish(ImportTask(t));
+  auto imported = Driver("web2")->Work(ImportTask(t), kRunOn);
   ASSERT_TRUE(imported) << imported.error().message;
 
   EXPECT_EQ(ReadAll(Home("web2") / "www/index.html"), "<h1>acme</h1>\n");
@@ -228,14 +229,14 @@ TEST_F(ContentCopyTest, OnlyTheSourceMayUploadAndOnlyTheTargetMayDownload) {
   const int64_t id = NewTransfer("web1", "web2");
   // web3 is neither end: its agent's export is refused, and nothing lands in the spool.
   fs::create_directories(Home("web3"));
-  auto foreign = Driver("web3")->Finish(ExportTask(id));
+  auto foreign = Driver("web3")->Work(ExportTask(id), kRunOn);
   ASSERT_FALSE(foreign);
   EXPECT_EQ(foreign.error().code, ErrorCode::kInvalid);
   EXPECT_NE(foreign.error().message.find("transfer.not_yours"), std::string::npos);
   EXPECT_FALSE(fs::exists(root_ / "spool" / std::to_string(id)));
   EXPECT_EQ(Get(id).chunks, 0);
 
-  ASSERT_TRUE(Driver("web1")->Finish(ExportTask(id)));
+  ASSERT_TRUE(Driver("web1")->Work(ExportTask(id), kRunOn));
   SetState(id, "importing");
   // A request in another node's name (body and subject disagree) is refused.
   auto reply = Ask("web3", {"web2", id, "get", 0});
@@ -255,13 +256,13 @@ TEST_F(ContentCopyTest, ADigestThatDoesNotMatchUnpacksNothing) {
   const int64_t id = Exported();
   Transfer forged = Get(id);
   forged.digest = Blake2bHex("something else");
-  auto imported = Driver("web2")->Finish(ImportTask(forged));
+  auto imported = Driver("web2")->Work(ImportTask(forged), kRunOn);
   ASSERT_FALSE(imported);
   EXPECT_EQ(imported.error().code, ErrorCode::kIo) << "retried: the download starts over";
   EXPECT_NE(imported.error().message.find("does not match its digest"), std::string::npos);
   EXPECT_FALSE(fs::exists(Home("web2") / "www"));
   // With the true digest the next attempt succeeds.
-  ASSERT_TRUE(Driver("web2")->Finish(ImportTask(Get(id))));
+  ASSERT_TRUE(Driver("web2")->Work(ImportTask(Get(id)), kRunOn));
   EXPECT_EQ(ReadAll(Home("web2") / "www/index.html"), "<h1>acme</h1>\n");
 }
 
@@ -273,7 +274,7 @@ TEST_F(ContentCopyTest, AnInterruptedDownloadResumesAfterTheChunksItHas) {
   const fs::path part =
       root_ / "web2" / layout_.state_dir / "content" / (std::to_string(id) + ".in");
   WriteAll(part, first.data + std::string(1000, 'X'));  // chunk 0, then a torn chunk 1
-  ASSERT_TRUE(Driver("web2")->Finish(ImportTask(Get(id))));
+  ASSERT_TRUE(Driver("web2")->Work(ImportTask(Get(id)), kRunOn));
   EXPECT_EQ(ReadAll(Home("web2") / "www/index.html"), "<h1>acme</h1>\n");
   EXPECT_FALSE(fs::exists(part)) << "the download is removed once unpacked";
 }
@@ -281,7 +282,7 @@ TEST_F(ContentCopyTest, AnInterruptedDownloadResumesAfterTheChunksItHas) {
 TEST_F(ContentCopyTest, AFinishedCopyIsDoneWhenItsTasksComeAgain) {
   const int64_t id = Exported();
   const Transfer t = Get(id);
-  ASSERT_TRUE(Driver("web2")->Finish(ImportTask(t)));
+  ASSERT_TRUE(Driver("web2")->Work(ImportTask(t), kRunOn));
   EXPECT_EQ(spool_->Sweep(), 0) << "an open transfer keeps its chunks";
   EXPECT_TRUE(fs::exists(root_ / "spool" / std::to_string(id)));
   SetState(id, "done");
@@ -289,8 +290,8 @@ TEST_F(ContentCopyTest, AFinishedCopyIsDoneWhenItsTasksComeAgain) {
   EXPECT_FALSE(fs::exists(root_ / "spool" / std::to_string(id)));
   // An agent rebuilding from revision 0 meets both tasks again: nothing to do, no error.
   fs::remove_all(Home("web2") / "www");
-  EXPECT_TRUE(Driver("web1")->Finish(ExportTask(id)));
-  EXPECT_TRUE(Driver("web2")->Finish(ImportTask(t)));
+  EXPECT_TRUE(Driver("web1")->Work(ExportTask(id), kRunOn));
+  EXPECT_TRUE(Driver("web2")->Work(ImportTask(t), kRunOn));
   EXPECT_FALSE(fs::exists(Home("web2") / "www")) << "a closed transfer unpacks nothing";
 }
 
@@ -348,11 +349,11 @@ TEST_F(ContentCopyTest, ADatabaseTravelsFromOneServerToTheOther) {
   ASSERT_TRUE(admins.at("web2").Execute("CREATE DATABASE acme_shop", "create"));
 
   const int64_t id = NewTransfer("web1", "web2", "database", "acme_shop");
-  auto exported = Driver("web1")->Finish(ExportTask(id, "database", "acme_shop"));
+  auto exported = Driver("web1")->Work(ExportTask(id, "database", "acme_shop"), kRunOn);
   ASSERT_TRUE(exported) << exported.error().message;
   SetState(id, "importing");
   layout_.mariadb = servers["web2"]->layout();
-  auto imported = Driver("web2")->Finish(ImportTask(Get(id)));
+  auto imported = Driver("web2")->Work(ImportTask(Get(id)), kRunOn);
   ASSERT_TRUE(imported) << imported.error().message;
 
   auto& target = admins.at("web2");
@@ -372,7 +373,7 @@ TEST_F(ContentCopyTest, ADatabaseTravelsFromOneServerToTheOther) {
 
   // The task again (a retry after a partial load): the same rows, not twice.
   SetState(id, "importing");
-  auto again = Driver("web2")->Finish(ImportTask(Get(id)));
+  auto again = Driver("web2")->Work(ImportTask(Get(id)), kRunOn);
   EXPECT_TRUE(again) << again.error().message;
   auto count = target.Query("SELECT COUNT(*) FROM acme_shop.orders", "count");
   ASSERT_TRUE(count);

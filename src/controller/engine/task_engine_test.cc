@@ -362,6 +362,42 @@ TEST_F(TaskEngineTest, RetriesBackOffThenGiveUp) {
   EXPECT_TRUE(Fetch("web1", 1).tasks.empty());
 }
 
+// A content copy works in the background on the agent: "running" is recorded without counting
+// an attempt, the task is neither final nor handed out again, and the outcome that follows ends it.
+TEST_F(TaskEngineTest, ARunningTaskWaitsForTheOutcomeThatFollows) {
+  TaskEngineOptions options;
+  options.max_attempts = 2;
+  options.tick = 1h;
+  StartEngine(options);
+  auto t = AppendTask("transfer:1");
+  ASSERT_TRUE(Report("web1", t, TaskOutcome::kRunning, "started in the background").ok);
+  auto running = Get(t.id);
+  EXPECT_EQ(running.state, "running");
+  EXPECT_EQ(running.attempts, 0);
+  EXPECT_EQ(running.error, "");
+  EXPECT_FALSE(running.next_attempt_at.has_value());
+  EXPECT_TRUE(Fetch("web1", 1).tasks.empty()) << "a running task is not sent again";
+  auto still = engine_->Wait(t.id, 30ms);
+  ASSERT_TRUE(still.has_value());
+  EXPECT_EQ(still->state, "running") << "waiting ends only with the outcome";
+
+  // One retry: the first attempt (running did not count), so not given up at max_attempts 2.
+  ASSERT_TRUE(Report("web1", t, TaskOutcome::kRetry, "controller busy").ok);
+  EXPECT_EQ(Get(t.id).state, "retry");
+  EXPECT_EQ(Get(t.id).attempts, 1);
+  ASSERT_TRUE(Report("web1", t, TaskOutcome::kRunning, "started in the background").ok);
+  auto waited = std::async(std::launch::async, [&] { return engine_->Wait(t.id, 10s); });
+  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(Report("web1", t, TaskOutcome::kApplied).ok);
+  auto done = waited.get();
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->state, "applied");
+  EXPECT_EQ(done->attempts, 2);
+  // A late "running" cannot reopen it.
+  ASSERT_TRUE(Report("web1", t, TaskOutcome::kRunning).ok);
+  EXPECT_EQ(Get(t.id).state, "applied");
+}
+
 TEST_F(TaskEngineTest, NotifyAndDueRetriesRingTheNodesDoorbell) {
   TaskEngineOptions options;
   options.retry_base = 10ms;

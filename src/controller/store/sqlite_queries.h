@@ -118,7 +118,7 @@ inline constexpr const char* kSupersede =
     "WHERE node_id = ?1 AND object_key = ?2 AND revision < ?3 AND state IN ('pending', 'retry')";
 inline constexpr const char* kRecordResult =
     "UPDATE tasks SET state = ?2, error = ?3, duration_ms = COALESCE(?4, duration_ms), "
-    "next_attempt_at = ?5, attempts = attempts + 1, updated_at = ?6, "
+    "next_attempt_at = ?5, attempts = attempts + (?2 <> 'running'), updated_at = ?6, "
     "applied_at = CASE WHEN ?2 = 'applied' THEN ?6 ELSE applied_at END WHERE id = ?1";
 inline constexpr const char* kTaskStats = "SELECT state, COUNT(*) FROM tasks GROUP BY state";
 inline constexpr const char* kNodesWithDueRetries =

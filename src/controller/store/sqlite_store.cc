@@ -298,7 +298,7 @@ class SqliteTxn final : public StoreTxn {
   Result<bool> RecordResult(const std::string& node, int64_t task_id, const std::string& state,
                             const std::string& error, std::optional<int64_t> duration_ms,
                             std::optional<int64_t> next_attempt_at) override {
-    if (state != "applied" && state != "failed" && state != "retry") {
+    if (state != "applied" && state != "failed" && state != "retry" && state != "running") {
       return Fail(Error::Invalid("task state '" + state + "' is not a result"));
     }
     auto task = Queries::TaskById(db_, task_id);
@@ -307,9 +307,11 @@ class SqliteTxn final : public StoreTxn {
     const std::string& current = (*task)->state;
     if (current == "applied" || current == "failed" || current == "superseded") return false;
 
-    HP_TRY(Exec(db_, kRecordResult, task_id, state, state == "applied" ? std::string() : error,
-                duration_ms, state == "retry" ? next_attempt_at : std::nullopt,
-                clock_.NowMillis()));
+    const bool running = state == "running";  // not an attempt; the outcome comes later
+    HP_TRY(Exec(db_, kRecordResult, task_id, state,
+                state == "applied" || running ? std::string() : error,
+                running ? std::nullopt : duration_ms,
+                state == "retry" ? next_attempt_at : std::nullopt, clock_.NowMillis()));
     return true;
   }
 

@@ -165,8 +165,10 @@ struct ResourceFilter {
   std::optional<int64_t> node_id;
 };
 
-// pending -> applied | failed; retry (pending again after backoff); superseded when a newer task
-// for the same object on the same node was appended before this one was applied.
+// pending -> applied | failed; retry (pending again after backoff); running while the agent does
+// its work in the background (a content copy; not an attempt), then applied | failed | retry;
+// superseded when a newer task for the same object on the same node was appended before this one
+// was applied.
 struct TaskRecord {
   int64_t id = 0;
   int64_t node_id = 0;
@@ -175,7 +177,7 @@ struct TaskRecord {
   std::string object_key;
   std::string kind;
   Json spec;
-  std::string state = "pending";  // pending | applied | failed | retry | superseded
+  std::string state = "pending";  // pending | applied | failed | retry | running | superseded
   std::string error;
   int attempts = 0;
   std::optional<int64_t> next_attempt_at;
