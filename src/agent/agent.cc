@@ -43,6 +43,7 @@ constexpr std::chrono::milliseconds kBackoffMax{5000};
 struct AppliedTasks {
   std::vector<TaskResult> results;    // parallel to the tasks
   std::vector<ObjectRecord> records;  // objects now in a new applied state
+  std::vector<Job> jobs;              // background tasks to queue (reported "running")
   int reloads = 0;
   int changed_files = 0;
   int64_t reload_ms = 0;
@@ -62,6 +63,7 @@ class AgentImpl final : public Agent {
     for (size_t i = 0; i < drivers_.size(); ++i) {
       for (const auto& kind : drivers_[i]->Kinds()) by_kind_[kind] = i;
       for (const auto& kind : drivers_[i]->LateKinds()) late_kinds_.insert(kind);
+      for (const auto& kind : drivers_[i]->BackgroundKinds()) background_kinds_.insert(kind);
     }
   }
   ~AgentImpl() override { Stop(); }
@@ -88,6 +90,11 @@ class AgentImpl final : public Agent {
   Status CheckDrift();
   Status Record(const AppliedTasks& applied, int64_t applied_revision, const std::string& report,
                 int64_t* outbox_id);
+  // The job thread: runs the journal's jobs one at a time, oldest first.
+  void JobLoop();
+  // Runs one job and queues the report of its outcome. False when it did not end (the agent is
+  // stopping, or the journal failed): it stays queued.
+  bool RunJob(const Job& job);
 
   AgentOptions options_;
   HostLayout layout_;
@@ -95,12 +102,15 @@ class AgentImpl final : public Agent {
   Filesystem& fs_;
   const Clock& clock_;
   std::vector<std::unique_ptr<ServiceDriver>> drivers_;
-  std::map<std::string, size_t> by_kind_;  // task kind -> index in drivers_
-  std::set<std::string> late_kinds_;       // ServiceDriver::LateKinds of every driver
+  std::map<std::string, size_t> by_kind_;   // task kind -> index in drivers_
+  std::set<std::string> late_kinds_;        // ServiceDriver::LateKinds of every driver
+  std::set<std::string> background_kinds_;  // ServiceDriver::BackgroundKinds of every driver
   BatchApplier applier_;
 
-  // Reconcile thread only.
+  // Used by the reconcile and job threads, one at a time (journal_mu_).
+  std::mutex journal_mu_;
   std::optional<Journal> journal_;
+  // Reconcile thread only.
   std::map<std::string, ObjectRecord> objects_;  // the journal's objects, cached
 
   std::atomic<int64_t> applied_{0};
@@ -110,6 +120,12 @@ class AgentImpl final : public Agent {
   // look down, and an unanswered hello must not delay a fetch.
   std::thread heartbeat_;
   std::condition_variable heartbeat_cv_;
+  // Background jobs (a content copy) run on a thread of their own, so the node's other tasks
+  // never wait for them.
+  std::thread jobs_;
+  std::condition_variable jobs_cv_;
+  bool jobs_queued_ = true;  // (mu_) the journal may hold jobs the job thread has not seen
+  std::atomic<bool> jobs_stop_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   bool started_ = false;
@@ -161,6 +177,7 @@ Status AgentImpl::Start() {
       lock.lock();
     }
   });
+  jobs_ = std::thread([this] { JobLoop(); });
   spdlog::info("agent {} started at revision {} with {} driver(s)", options_.node, applied_.load(),
                drivers_.size());
   return Ok();
@@ -172,10 +189,93 @@ void AgentImpl::Stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
+  jobs_stop_ = true;
   cv_.notify_all();
   heartbeat_cv_.notify_all();
+  jobs_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (heartbeat_.joinable()) heartbeat_.join();
+  if (jobs_.joinable()) jobs_.join();
+}
+
+void AgentImpl::JobLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    jobs_queued_ = false;  // a job queued from here on sets it again
+    lock.unlock();
+    Result<std::vector<Job>> jobs = Fail(Error::Internal("not read"));
+    {
+      std::lock_guard journal(journal_mu_);
+      jobs = journal_->Jobs();
+    }
+    bool ran = true;
+    if (!jobs) {
+      spdlog::error("reading the journal's jobs: {}", jobs.error().message);
+      ran = false;
+    } else if (!jobs->empty()) {
+      ran = RunJob(jobs->front());
+    }
+    lock.lock();
+    if (stopping_) break;
+    if (!ran) {
+      jobs_queued_ = true;
+      jobs_cv_.wait_for(lock, kBackoffMax, [this] { return stopping_; });
+    } else if (jobs->empty()) {
+      jobs_cv_.wait(lock, [this] { return stopping_ || jobs_queued_; });
+    } else {
+      jobs_queued_ = true;  // the next one
+    }
+  }
+}
+
+bool AgentImpl::RunJob(const Job& job) {
+  auto parsed = protocol::TaskFromJson(
+      protocol::Json::parse(job.task_json, nullptr, /*allow_exceptions=*/false));
+  TaskResult result;
+  result.task = job.task;
+  auto started = std::chrono::steady_clock::now();
+  if (!parsed) {
+    result.outcome = TaskOutcome::kFailed;
+    result.detail = "the job in the journal is unreadable: " + parsed.error().message;
+  } else {
+    result.revision = parsed->revision;
+    auto driver = by_kind_.find(parsed->kind);
+    Status done = driver == by_kind_.end()
+                      ? Fail(Error::Invalid("no driver for kind " + parsed->kind))
+                      : drivers_[driver->second]->Work(*parsed, jobs_stop_);
+    if (!done && jobs_stop_) {
+      spdlog::info(
+          "job of task {} ({}) interrupted by the agent stopping; it resumes at the next "
+          "start",
+          job.task, parsed->object_key);
+      return false;
+    }
+    result.outcome = done                       ? TaskOutcome::kApplied
+                     : done.error().retryable() ? TaskOutcome::kRetry
+                                                : TaskOutcome::kFailed;
+    if (!done) result.detail = done.error().message;
+  }
+  result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count();
+  protocol::Report report;
+  report.node = options_.node;
+  report.results = {result};
+  report.applied_revision = applied_.load();
+  Result<int64_t> queued = Fail(Error::Internal("not queued"));
+  {
+    std::lock_guard journal(journal_mu_);
+    queued = journal_->FinishJob(job.task, protocol::Encode(report));
+  }
+  if (!queued) {
+    spdlog::error("recording the end of job {}: {}", job.task, queued.error().message);
+    return false;
+  }
+  spdlog::info("job of task {} ended: {}{}{} ({} ms)", job.task,
+               protocol::OutcomeName(result.outcome), result.detail.empty() ? "" : ": ",
+               result.detail, result.duration_ms);
+  Wake();  // the reconcile thread sends the report
+  return true;
 }
 
 void AgentImpl::OnKey(const BusMessage& m) {
@@ -284,7 +384,11 @@ void AgentImpl::SendHello() {
 }
 
 bool AgentImpl::FlushOutbox() {
-  auto entries = journal_->Outbox();
+  Result<std::vector<OutboxEntry>> entries = Fail(Error::Internal("not read"));
+  {
+    std::lock_guard journal(journal_mu_);
+    entries = journal_->Outbox();
+  }
   if (!entries) {
     spdlog::error("reading the outbox: {}", entries.error().message);
     return false;
@@ -307,8 +411,14 @@ bool AgentImpl::SendReport(int64_t outbox_id, const std::string& body) {
                  ack ? ack->error : ack.error().message);
     return false;
   }
-  if (auto s = journal_->Acknowledge(outbox_id); !s) {
-    spdlog::error("removing report {} from the outbox: {}", outbox_id, s.error().message);
+  Status acknowledged = Ok();
+  {
+    std::lock_guard journal(journal_mu_);
+    acknowledged = journal_->Acknowledge(outbox_id);
+  }
+  if (!acknowledged) {
+    spdlog::error("removing report {} from the outbox: {}", outbox_id,
+                  acknowledged.error().message);
     return false;
   }
   return true;
@@ -370,9 +480,9 @@ Result<bool> AgentImpl::FetchAndApply() {
   }
   spdlog::info(
       "applied {} task(s), revision {} -> {}: {} file(s) changed, {} reload(s) ({} ms), {} failed, "
-      "{} to retry, {} ms in all",
+      "{} to retry, {} started in the background, {} ms in all",
       bundle->tasks.size(), before, applied_revision, applied.changed_files, applied.reloads,
-      applied.reload_ms, failed, retry,
+      applied.reload_ms, failed, retry, applied.jobs.size(),
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                             started)
           .count());
@@ -383,8 +493,19 @@ Result<bool> AgentImpl::FetchAndApply() {
 
 Status AgentImpl::Record(const AppliedTasks& applied, int64_t applied_revision,
                          const std::string& report, int64_t* outbox_id) {
-  auto id = journal_->Commit(applied.records, applied_revision, report);
+  Result<int64_t> id = Fail(Error::Internal("not recorded"));
+  {
+    std::lock_guard journal(journal_mu_);
+    id = journal_->Commit(applied.records, applied_revision, report, applied.jobs);
+  }
   if (!id) return Fail(id.error().Wrap("recording results in the journal"));
+  if (!applied.jobs.empty()) {
+    {
+      std::lock_guard lock(mu_);
+      jobs_queued_ = true;
+    }
+    jobs_cv_.notify_all();
+  }
   *outbox_id = *id;
   for (const auto& r : applied.records) objects_[r.key] = r;
   int64_t prev = applied_.load();
@@ -426,6 +547,18 @@ AppliedTasks AgentImpl::ApplyTasks(const std::vector<Task>& tasks) {
     if (driver == by_kind_.end()) {
       r.outcome = TaskOutcome::kFailed;
       r.detail = "no driver for kind " + t.kind;
+      continue;
+    }
+    if (background_kinds_.contains(t.kind)) {
+      // Checked now, done on the job thread: reported "running" with this bundle.
+      if (auto checked = drivers_[driver->second]->Render(t); !checked) {
+        r.outcome = checked.error().retryable() ? TaskOutcome::kRetry : TaskOutcome::kFailed;
+        r.detail = checked.error().message;
+        continue;
+      }
+      r.outcome = TaskOutcome::kRunning;
+      r.detail = "started in the background";
+      out.jobs.push_back(Job{t.id, protocol::ToJson(t).dump()});
       continue;
     }
     size_t index = driver->second;

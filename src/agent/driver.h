@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,14 @@ class ServiceDriver {
   // what everything else depends on is removed last (an account's Unix user after its sites,
   // FTP users and pools). Default: none.
   virtual std::vector<std::string> LateKinds() const { return {}; }
+  // Kinds (a subset of Kinds()) whose work can take hours (copying a home between servers). They
+  // never enter a batch: the agent records each such task in its journal as a job, reports it
+  // "running" at once, and calls Work for it on its job thread, one job at a time, in task order,
+  // after the batch that brought it; the outcome is reported when Work returns. Jobs survive a
+  // restart and run again, so Work must be idempotent and should resume. A driver whose kinds
+  // are all background kinds is called only by the job thread once the agent has started.
+  // Default: none.
+  virtual std::vector<std::string> BackgroundKinds() const { return {}; }
   // Directories holding the files this driver writes (swept for temp debris at start-up).
   virtual std::vector<std::string> ManagedDirs() const = 0;
 
@@ -73,6 +82,13 @@ class ServiceDriver {
   // files never lag the per-object files they are built from. Writes atomically; idempotent.
   // Default: nothing to derive.
   [[nodiscard]] virtual Status Assemble() { return Ok(); }
+  // The work of a task of a BackgroundKinds() kind. `stopping` turns true when the agent stops:
+  // Work then returns soon (any error); the job stays in the journal and runs again at the next
+  // start. Errors follow Finish: retryable codes retry, others fail the task.
+  [[nodiscard]] virtual Status Work(const protocol::Task& task, const std::atomic<bool>& stopping) {
+    (void)stopping;
+    return Fail(Error::Internal(Name() + " has no background work for " + task.kind));
+  }
 };
 
 }  // namespace hostplane::agent

@@ -25,6 +25,9 @@ CREATE TABLE object_files (
 );
 CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
 )"},
+    {2, R"(
+CREATE TABLE jobs (task INTEGER PRIMARY KEY, body TEXT NOT NULL);
+)"},
 };
 
 constexpr const char* kSelectApplied = "SELECT value FROM meta WHERE name = 'applied_revision'";
@@ -41,6 +44,32 @@ constexpr const char* kInsertFile = "INSERT INTO object_files(key, path, hash) V
 constexpr const char* kInsertOutbox = "INSERT INTO outbox(body) VALUES (?1)";
 constexpr const char* kSelectOutbox = "SELECT id, body FROM outbox ORDER BY id";
 constexpr const char* kDeleteOutbox = "DELETE FROM outbox WHERE id = ?1";
+constexpr const char* kInsertJob = "INSERT OR IGNORE INTO jobs(task, body) VALUES (?1, ?2)";
+constexpr const char* kSelectJobs = "SELECT task, body FROM jobs ORDER BY task";
+constexpr const char* kDeleteJob = "DELETE FROM jobs WHERE task = ?1";
+
+// Every row of a query selecting (INTEGER, TEXT), as Row{int, text}: the outbox and the jobs.
+template <typename Row>
+Result<std::vector<Row>> IdTextRows(sqlite::Database& db, const char* sql) {
+  std::vector<Row> out;
+  auto q = db.Prepare(sql);
+  if (!q) return Fail(q.error());
+  for (;;) {
+    auto row = q->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    out.push_back(Row{q->Int(0), q->Text(1)});
+  }
+  return out;
+}
+
+Result<int64_t> QueueReport(sqlite::Database& db, const std::string& report) {
+  auto out = db.Prepare(kInsertOutbox);
+  if (!out) return Fail(out.error());
+  out->Bind(1, report);
+  HP_TRY(out->Run());
+  return db.LastInsertId();
+}
 
 }  // namespace
 
@@ -89,7 +118,7 @@ Result<std::vector<ObjectRecord>> Journal::Objects() {
 }
 
 Result<int64_t> Journal::Commit(const std::vector<ObjectRecord>& objects, int64_t applied_revision,
-                                const std::string& report) {
+                                const std::string& report, const std::vector<Job>& jobs) {
   int64_t outbox_id = 0;
   HP_TRY(db_.Transaction([&]() -> Status {
     auto upsert = db_.Prepare(kUpsertObject);
@@ -115,29 +144,44 @@ Result<int64_t> Journal::Commit(const std::vector<ObjectRecord>& objects, int64_
     if (!raise) return Fail(raise.error());
     raise->Bind(1, applied_revision);
     HP_TRY(raise->Run());
+    if (!jobs.empty()) {
+      auto job = db_.Prepare(kInsertJob);
+      if (!job) return Fail(job.error());
+      for (const auto& j : jobs) {
+        job->Reset();
+        job->Bind(1, j.task).Bind(2, j.task_json);
+        HP_TRY(job->Run());
+      }
+    }
     if (!report.empty()) {
-      auto out = db_.Prepare(kInsertOutbox);
-      if (!out) return Fail(out.error());
-      out->Bind(1, report);
-      HP_TRY(out->Run());
-      outbox_id = db_.LastInsertId();
+      auto id = QueueReport(db_, report);
+      if (!id) return Fail(id.error());
+      outbox_id = *id;
     }
     return Ok();
   }));
   return outbox_id;
 }
 
+Result<std::vector<Job>> Journal::Jobs() { return IdTextRows<Job>(db_, kSelectJobs); }
+
+Result<int64_t> Journal::FinishJob(int64_t task, const std::string& report) {
+  int64_t outbox_id = 0;
+  HP_TRY(db_.Transaction([&]() -> Status {
+    auto del = db_.Prepare(kDeleteJob);
+    if (!del) return Fail(del.error());
+    del->Bind(1, task);
+    HP_TRY(del->Run());
+    auto id = QueueReport(db_, report);
+    if (!id) return Fail(id.error());
+    outbox_id = *id;
+    return Ok();
+  }));
+  return outbox_id;
+}
+
 Result<std::vector<OutboxEntry>> Journal::Outbox() {
-  std::vector<OutboxEntry> out;
-  auto q = db_.Prepare(kSelectOutbox);
-  if (!q) return Fail(q.error());
-  for (;;) {
-    auto row = q->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back(OutboxEntry{q->Int(0), q->Text(1)});
-  }
-  return out;
+  return IdTextRows<OutboxEntry>(db_, kSelectOutbox);
 }
 
 Status Journal::Acknowledge(int64_t outbox_id) {

@@ -6,9 +6,12 @@
 //  - per object the last spec applied, its revision and a BLAKE2b hash of each file it manages
 //    (for stale-task detection, P7, and drift detection);
 //  - an outbox of reports not yet acknowledged by the controller: results are recorded and
-//    queued in one transaction, so a crash between apply and report loses nothing (P6).
+//    queued in one transaction, so a crash between apply and report loses nothing (P6);
+//  - the background jobs not yet done (ServiceDriver::BackgroundKinds): queued in the same
+//    transaction as the "running" report that announces them, and replaced by the report of
+//    their outcome in one transaction when they end.
 //
-// Not thread-safe: owned by the agent's reconcile thread.
+// Not thread-safe: the agent serialises its reconcile and job threads' calls.
 
 #include <cstdint>
 #include <optional>
@@ -35,6 +38,12 @@ struct ObjectRecord {
   std::vector<FileHash> files;
 };
 
+// A background job: the task it does, encoded (protocol::ToJson of the task).
+struct Job {
+  int64_t task = 0;
+  std::string task_json;
+};
+
 struct OutboxEntry {
   int64_t id = 0;
   std::string body;  // an encoded protocol::Report
@@ -49,9 +58,17 @@ class Journal {
   [[nodiscard]] Result<std::vector<ObjectRecord>> Objects();
 
   // In one transaction: upserts objects, raises the applied revision to applied_revision (never
-  // lowers it) and, when report is not empty, queues it. Returns the outbox id (0 if none).
+  // lowers it), queues jobs (a task already queued is kept as it is) and, when report is not
+  // empty, queues it. Returns the outbox id (0 if none).
   [[nodiscard]] Result<int64_t> Commit(const std::vector<ObjectRecord>& objects,
-                                       int64_t applied_revision, const std::string& report);
+                                       int64_t applied_revision, const std::string& report,
+                                       const std::vector<Job>& jobs = {});
+
+  // The queued jobs, oldest task first.
+  [[nodiscard]] Result<std::vector<Job>> Jobs();
+  // In one transaction: removes the job of task and queues report (its outcome). Returns the
+  // outbox id.
+  [[nodiscard]] Result<int64_t> FinishJob(int64_t task, const std::string& report);
 
   [[nodiscard]] Result<std::vector<OutboxEntry>> Outbox();
   [[nodiscard]] Status Acknowledge(int64_t outbox_id);

@@ -122,15 +122,18 @@ Result<FileSet> ContentDriver::Render(const protocol::Task& task) const {
   return Fail(Error::Invalid("the content driver does not handle task kind " + task.kind));
 }
 
-Status ContentDriver::Finish(const protocol::Task& task) {
+Status ContentDriver::Work(const protocol::Task& task, const std::atomic<bool>& stopping) {
   if (task.kind == protocol::kContentExport) {
     auto spec = protocol::ContentExportSpecFromJson(task.spec);
     if (!spec) return Fail(spec.error());
-    return Export(*spec);
+    return Export(*spec, stopping);
   }
-  auto spec = protocol::ContentImportSpecFromJson(task.spec);
-  if (!spec) return Fail(spec.error());
-  return Import(*spec);
+  if (task.kind == protocol::kContentImport) {
+    auto spec = protocol::ContentImportSpecFromJson(task.spec);
+    if (!spec) return Fail(spec.error());
+    return Import(*spec, stopping);
+  }
+  return Fail(Error::Invalid("the content driver does not handle task kind " + task.kind));
 }
 
 Result<ContentDriver::Place> ContentDriver::PlaceOf(const std::string& what,
@@ -231,9 +234,11 @@ Result<ContentReply> ContentDriver::Ask(const ContentRequest& request) {
   return reply;
 }
 
-Status ContentDriver::Pack(const Place& place, const std::string& archive) {
+Status ContentDriver::Pack(const Place& place, const std::string& archive,
+                           const std::atomic<bool>& stopping) {
   auto cmd = PackCommand(place);
   if (!cmd) return Fail(cmd.error());
+  cmd->cancel = &stopping;
   HP_TRY(fs_.MakeDirs(layout_.state_dir + "/content", 0700));
   const std::string dir = fs_.HostPath(layout_.state_dir + "/content");
   const std::string tmp = dir + "/." + archive.substr(archive.rfind('/') + 1) + ".tmp";
@@ -241,7 +246,10 @@ Status ContentDriver::Pack(const Place& place, const std::string& archive) {
   if (!out.valid()) return Fail(Error::FromErrno("creating " + tmp, errno));
   cmd->stdout_fd = out.get();
   auto ran = runner_.Run(*cmd);
-  if (!ran) return Fail(ran.error());
+  if (!ran) {
+    ::unlink(tmp.c_str());
+    return Fail(ran.error());
+  }
   // tar's 1: some file changed while it was read (a live site); the archive is still whole.
   if (ran->exit_code != 0 && (place.database || ran->exit_code != 1)) {
     ::unlink(tmp.c_str());
@@ -254,11 +262,12 @@ Status ContentDriver::Pack(const Place& place, const std::string& archive) {
   return fs_.Sync();
 }
 
-Status ContentDriver::Export(const protocol::ContentExportSpec& spec) {
+Status ContentDriver::Export(const protocol::ContentExportSpec& spec,
+                             const std::atomic<bool>& stopping) {
   auto place = PlaceOf(spec.what, spec.object);
   if (!place) return Fail(place.error());
   const std::string archive = SpoolPath(spec.transfer, ".tar");
-  if (::access(archive.c_str(), F_OK) != 0) HP_TRY(Pack(*place, archive));
+  if (::access(archive.c_str(), F_OK) != 0) HP_TRY(Pack(*place, archive, stopping));
   Fd in(::open(archive.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!in.valid()) return Fail(Error::FromErrno("opening " + archive, errno));
   auto bytes = SizeOf(in.get(), archive);
@@ -267,6 +276,7 @@ Status ContentDriver::Export(const protocol::ContentExportSpec& spec) {
   // One pass: each chunk is hashed as it is sent, the seal carries the digest of them all.
   Blake2bHasher hasher;
   for (int64_t seq = 0; seq < chunks; ++seq) {
+    if (stopping) return Fail(Error::Unavailable("the agent is stopping"));
     auto data = ReadAt(in.get(), seq * kContentChunkBytes, kContentChunkBytes, archive);
     if (!data) return Fail(data.error());
     hasher.Update(*data);
@@ -287,9 +297,10 @@ Status ContentDriver::Export(const protocol::ContentExportSpec& spec) {
   return Ok();
 }
 
-Status ContentDriver::Unpack(const Place& place, int fd) {
+Status ContentDriver::Unpack(const Place& place, int fd, const std::atomic<bool>& stopping) {
   auto cmd = UnpackCommand(place);
   if (!cmd) return Fail(cmd.error());
+  cmd->cancel = &stopping;
   if (::lseek(fd, 0, SEEK_SET) != 0) return Fail(Error::FromErrno("seeking the archive", errno));
   cmd->stdin_fd = fd;
   auto ran = runner_.Run(*cmd);
@@ -301,7 +312,8 @@ Status ContentDriver::Unpack(const Place& place, int fd) {
   return Ok();
 }
 
-Status ContentDriver::Import(const protocol::ContentImportSpec& spec) {
+Status ContentDriver::Import(const protocol::ContentImportSpec& spec,
+                             const std::atomic<bool>& stopping) {
   auto place = PlaceOf(spec.what, spec.object);
   if (!place) return Fail(place.error());
   HP_TRY(fs_.MakeDirs(layout_.state_dir + "/content", 0700));
@@ -322,6 +334,7 @@ Status ContentDriver::Import(const protocol::ContentImportSpec& spec) {
   HP_TRY(HashPrefix(file.get(), next * kContentChunkBytes, hasher, part));
   int64_t total = next * kContentChunkBytes;
   for (int64_t seq = next; seq < spec.chunks; ++seq) {
+    if (stopping) return Fail(Error::Unavailable("the agent is stopping"));
     auto reply = Ask(ContentRequest{node_, spec.transfer, "get", seq, "", 0, 0, ""});
     if (!reply) return Fail(reply.error());
     if (!reply->ok) {  // closed: an earlier run finished this copy
@@ -345,7 +358,7 @@ Status ContentDriver::Import(const protocol::ContentImportSpec& spec) {
     return Fail(Error::Io("the archive of transfer " + std::to_string(spec.transfer) +
                           " does not match its digest"));
   }
-  HP_TRY(Unpack(*place, file.get()));
+  HP_TRY(Unpack(*place, file.get(), stopping));
   spdlog::info("content: imported {} of {} ({} bytes) for transfer {}", spec.what, spec.object,
                spec.bytes, spec.transfer);
   ::unlink(part.c_str());

@@ -1,7 +1,9 @@
 #pragma once
 
 // The content driver: the agent's half of copying a tenant's files between servers during a
-// drain (protocol/content.h). It writes no configuration; its work happens in Finish:
+// drain (protocol/content.h). It writes no configuration; both its kinds are background kinds
+// (ServiceDriver::BackgroundKinds): the agent reports them "running" and calls Work on its job
+// thread, so a copy of hours holds up none of the node's other tasks:
 //
 //   content.export  packs <home_root>/<login> or <vmail_root>/<domain> with GNU tar (a
 //                   database: mariadb-dump, one consistent snapshot) into
@@ -18,8 +20,10 @@
 // create nothing the tenant could not. Unpacking keeps existing directories' owners and modes
 // (--no-overwrite-dir) and never restores the archive's owners (--no-same-owner).
 //
-// A copy blocks the agent's reconcile loop while it runs (other tasks of this node wait).
+// When the agent stops, tar (or mariadb-dump) is killed and the chunk loop ends; the job runs
+// again at the next start and resumes (the archive kept, the chunks downloaded).
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -46,16 +50,20 @@ class ContentDriver final : public ServiceDriver {
 
   std::string Name() const override { return "content"; }
   std::vector<std::string> Kinds() const override;
-  // Imports run after every other driver's tasks of the bundle: the account's home and the mail
-  // domain's directory exist by then.
-  std::vector<std::string> LateKinds() const override { return {protocol::kContentImport}; }
+  // Both: a job starts after the batch that brought it, so an import finds the account's home,
+  // the mail domain's directory or the database made by that batch.
+  std::vector<std::string> BackgroundKinds() const override { return Kinds(); }
   std::vector<std::string> ManagedDirs() const override;
 
+  // Checks the spec (the agent calls it before it reports a job "running").
   Result<FileSet> Render(const protocol::Task& task) const override;
   Status Prepare(const protocol::Task&) override { return Ok(); }
   Result<Verdict> Validate() override { return Verdict{}; }
   Status Reload() override { return Ok(); }
-  Status Finish(const protocol::Task& task) override;
+  Status Finish(const protocol::Task&) override { return Ok(); }
+  // Exports or imports. Errors: kUnavailable (the controller, or the agent stopping), kIo
+  // (packing, unpacking, a digest that does not match): retried; kInvalid, kForbidden: final.
+  Status Work(const protocol::Task& task, const std::atomic<bool>& stopping) override;
 
  private:
   struct Place {
@@ -69,10 +77,10 @@ class ContentDriver final : public ServiceDriver {
   // mariadb-dump), and the one that reads it from its stdin (tar, or the mariadb client).
   Result<Command> PackCommand(const Place& place);
   Result<Command> UnpackCommand(const Place& place);
-  Status Export(const protocol::ContentExportSpec& spec);
-  Status Import(const protocol::ContentImportSpec& spec);
-  Status Pack(const Place& place, const std::string& archive);
-  Status Unpack(const Place& place, int fd);
+  Status Export(const protocol::ContentExportSpec& spec, const std::atomic<bool>& stopping);
+  Status Import(const protocol::ContentImportSpec& spec, const std::atomic<bool>& stopping);
+  Status Pack(const Place& place, const std::string& archive, const std::atomic<bool>& stopping);
+  Status Unpack(const Place& place, int fd, const std::atomic<bool>& stopping);
   // One request; a refusal is kInvalid (or kUnavailable when the controller may recover),
   // "transfer.closed" is returned as a reply with ok=false for the caller to judge.
   Result<protocol::ContentReply> Ask(const protocol::ContentRequest& request);
