@@ -139,9 +139,10 @@ Result<MailDomainSpec> MailDomainSpecFromJson(const Json& j) {
   s.account = r.Canonical("account", CheckLoginGrammar, "login");
   if (auto status = r.String("status", std::string("active"))) {
     s.status = *status;
-    if (s.status != "active" && s.status != "suspended") {
-      r.Add("status", {"status.invalid", "The status must be \"active\" or \"suspended\", not " +
-                                             QuoteForMessage(s.status) + "."});
+    if (s.status != "active" && s.status != "suspended" && s.status != "moving") {
+      r.Add("status",
+            {"status.invalid", "The status must be \"active\", \"suspended\" or \"moving\", not " +
+                                   QuoteForMessage(s.status) + "."});
     }
   }
   std::set<std::string> locals;

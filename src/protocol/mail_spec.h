@@ -18,7 +18,7 @@
 //   forwarder.too_many_targets more than kMaxForwarderTargets targets
 //   local_part.duplicate       a local part used twice (between mailboxes and forwarders too)
 //   address.duplicate          a target listed twice in one forwarder
-//   status.invalid             a status other than active|suspended
+//   status.invalid             a status other than active|suspended|moving
 
 #include <cstdint>
 #include <string>
@@ -56,8 +56,10 @@ struct ForwarderSpec {
 
 // kind maildomain.ensure: the full desired state of one mail domain. mailboxes and forwarders
 // (optional, default empty) come back sorted by local part; catch_all (optional) is "" for none
-// or a full address; status (optional) is "active" or "suspended" (logins refused, mail still
-// accepted and kept).
+// or a full address; status (optional) is "active", "suspended" (logins refused, mail still
+// accepted and kept) or "moving" (the domain's Maildirs are being copied to another server during
+// a drain: logins refused and new mail deferred with a 4xx, so senders retry and reach the new
+// server once the DNS points there, and nothing lands in the copy's source after it was packed).
 struct MailDomainSpec {
   std::string domain;   // canonical A-label form
   std::string account;  // the owning customer's login (CheckLoginGrammar)

@@ -66,6 +66,10 @@ TEST(MailDomainSpecTest, AcceptsACatchAllAndSuspended) {
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(s->catch_all, "info@acme.example");
   EXPECT_EQ(s->status, "suspended");
+  j["status"] = "moving";
+  auto moving = MailDomainSpecFromJson(j);
+  ASSERT_TRUE(moving) << moving.error().message;
+  EXPECT_EQ(moving->status, "moving");
 }
 
 struct SpecCase {

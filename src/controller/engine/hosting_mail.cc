@@ -369,4 +369,14 @@ Status HostingService::SyncMailDomainOf(StoreTxn& tx, std::vector<TaskRecord>& t
   return SyncMailDomain(tx, tasks, domain, owner, change_id);
 }
 
+Status HostingService::MarkMailDomainMoving(StoreTxn& tx, std::vector<TaskRecord>& tasks,
+                                            const Resource& domain, const Customer& owner,
+                                            int64_t node_id, int64_t change_id) {
+  auto spec = MailDomainSpec(tx, domain, owner);
+  if (!spec) return Fail(spec.error());
+  (*spec)["status"] = "moving";
+  return Append(tx, tasks, node_id, Object(kMailDomain, domain.name), protocol::kMailDomainEnsure,
+                *spec, change_id);
+}
+
 }  // namespace hostplane::controller

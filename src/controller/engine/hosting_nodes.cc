@@ -371,6 +371,11 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
       copying = true;
     }
     for (const auto& [domain, to] : moved_mail) {
+      // First the old server stops taking the domain's mail (in the same bundle, before the
+      // export job starts), then its Maildirs are packed.
+      auto r = tx.FindResource(kMailDomain, domain);
+      if (!r) return Fail(r.error());
+      if (*r) HP_TRY(MarkMailDomainMoving(tx, tasks, **r, c, from.id, change_id));
       HP_TRY(StartCopy(tx, tasks, c, "mail", domain, from.id, to, change_id));
       copying = true;
     }

@@ -371,6 +371,15 @@ TEST_F(FleetTest, MailDomainsMovedOffADrainedNodeTakeTheirMaildirs) {
   EXPECT_EQ(exported->node_name, "mx1");
   EXPECT_EQ(exported->spec["what"], "mail");
   EXPECT_EQ(exported->spec["object"], "acme.example");
+  // Before the Maildirs are packed, mx1 stops taking the domain's mail (4xx: senders retry).
+  const TaskRecord* moving = nullptr;
+  for (const auto& t : step->tasks) {
+    if (t.kind == "maildomain.ensure" && t.node_name == "mx1") moving = &t;
+  }
+  ASSERT_NE(moving, nullptr) << "the old server was not told the domain is moving";
+  EXPECT_EQ(moving->spec["status"], "moving");
+  EXPECT_EQ(moving->spec["mailboxes"].size(), 1u);
+  EXPECT_LT(moving->revision, exported->revision) << "marked moving after the export";
   auto sent = CompleteCopy(step->tasks);
   const TaskRecord* zone = Find(sent, "zone.ensure");
   ASSERT_NE(zone, nullptr);
@@ -473,6 +482,10 @@ TEST_F(FleetTest, DrainingOneRoleMovesOnlyItsObjectsAndTheNodeKeepsTheOthers) {
   const TaskRecord* exported = Find(step->tasks, "content.export");
   ASSERT_NE(exported, nullptr);
   EXPECT_EQ(exported->spec["what"], "home") << "the mail stays, so only the home is copied";
+  for (const auto& t : step->tasks) {
+    EXPECT_FALSE(t.kind == "maildomain.ensure" && t.spec.value("status", "") == "moving")
+        << "mail that stays is not deferred";
+  }
   CompleteCopy(step->tasks);
 
   step = service_->DrainNode(kAdmin, "a1", 10, false, "web");

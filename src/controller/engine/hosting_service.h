@@ -326,6 +326,12 @@ class HostingService {
   static Json CertSpecFor(const Site& site, const Customer& owner, const HostingOptions& options);
   static Status SyncMailDomainOf(StoreTxn& tx, std::vector<TaskRecord>& tasks,
                                  const Resource& domain, const Customer& owner, int64_t change_id);
+  // Sends node_id (the server a drain moves the domain off) the domain with status "moving":
+  // logins refused and new mail deferred (4xx) there until it is emptied, so nothing lands in
+  // the Maildirs after they were packed; senders retry and reach the new server.
+  static Status MarkMailDomainMoving(StoreTxn& tx, std::vector<TaskRecord>& tasks,
+                                     const Resource& domain, const Customer& owner, int64_t node_id,
+                                     int64_t change_id);
   Result<Change<Resource>> RemoveChild(const Actor& actor, const char* kind,
                                        const std::string& address);
   Result<Change<Resource>> RemoveSimple(const Actor& actor, const char* kind,

@@ -26,9 +26,10 @@ namespace {
 constexpr const char* kMapHeader =
     "# managed by hostplane: assembled from domains/; edits are lost\n";
 constexpr const char* kMapNames[] = {"virtual_mailbox_domains", "virtual_mailbox_maps",
-                                     "virtual_alias_maps"};
+                                     "virtual_alias_maps", "recipient_access"};
 constexpr const char* kMailboxesSuffix = ".mailboxes";
 constexpr const char* kAliasesSuffix = ".aliases";
+constexpr const char* kAccessSuffix = ".access";
 
 // A host value written into a passwd-file field or a map value: no field separator, no
 // whitespace, nothing a parser could take for the end of the line or a comment.
@@ -87,6 +88,16 @@ std::string RenderAliasMap(const protocol::MailDomainSpec& spec) {
   return out;
 }
 
+std::string RenderAccessMap(const protocol::MailDomainSpec& spec) {
+  if (spec.status == "moving") {
+    return fmt::format(
+        "{} 451 4.2.1 This domain's mailboxes are being moved to another server; try again "
+        "later\n",
+        spec.domain);
+  }
+  return spec.domain + " DUNNO\n";
+}
+
 Result<std::string> RenderPasswdFile(const protocol::MailDomainSpec& spec,
                                      const PasswdParams& params) {
   if (params.uid == 0 || params.gid == 0 || params.uid == static_cast<uid_t>(-1) ||
@@ -99,7 +110,7 @@ Result<std::string> RenderPasswdFile(const protocol::MailDomainSpec& spec,
   }
   std::string out =
       fmt::format("# managed by hostplane: mail domain {}; edits are overwritten\n", spec.domain);
-  const bool suspended = spec.status == "suspended";
+  const bool suspended = spec.status == "suspended" || spec.status == "moving";
   for (const auto& m : spec.mailboxes) {
     // The decoder already refused anything else; checked again because this line is where a
     // ':' or a newline would become a second account.
@@ -143,6 +154,9 @@ std::string MailDriver::MailboxesPath(const std::string& domain) const {
 std::string MailDriver::AliasesPath(const std::string& domain) const {
   return layout_.map_dir + "/domains/" + domain + kAliasesSuffix;
 }
+std::string MailDriver::AccessPath(const std::string& domain) const {
+  return layout_.map_dir + "/domains/" + domain + kAccessSuffix;
+}
 std::string MailDriver::UsersPath(const std::string& domain) const {
   return layout_.dovecot_users_dir + "/" + domain;
 }
@@ -160,6 +174,7 @@ Result<FileSet> MailDriver::Render(const protocol::Task& task) const {
     if (!users) return Fail(users.error());
     return FileSet{{MailboxesPath(spec->domain), RenderMailboxMap(*spec), 0644},
                    {AliasesPath(spec->domain), RenderAliasMap(*spec), 0644},
+                   {AccessPath(spec->domain), RenderAccessMap(*spec), 0644},
                    {UsersPath(spec->domain), *users, 0640}};
   }
   if (task.kind == protocol::kMailDomainRemove) {
@@ -167,6 +182,7 @@ Result<FileSet> MailDriver::Render(const protocol::Task& task) const {
     if (!removal) return Fail(removal.error());
     return FileSet{{MailboxesPath(removal->domain), std::nullopt, 0644},
                    {AliasesPath(removal->domain), std::nullopt, 0644},
+                   {AccessPath(removal->domain), std::nullopt, 0644},
                    {UsersPath(removal->domain), std::nullopt, 0640}};
   }
   return Fail(Error::Invalid("the mail driver does not handle task kind " + task.kind));
@@ -317,7 +333,7 @@ Status MailDriver::Assemble() {
     }
     domains.try_emplace(domain);
   }
-  std::vector<std::string> domain_lines, mailbox_parts, alias_parts;
+  std::vector<std::string> domain_lines, mailbox_parts, alias_parts, access_parts;
   for (auto& [domain, parts] : domains) {
     auto mailboxes = fs_.ReadFile(MailboxesPath(domain));
     if (!mailboxes) return Fail(mailboxes.error());
@@ -328,10 +344,15 @@ Status MailDriver::Assemble() {
     domain_lines.push_back(domain + " OK\n");
     mailbox_parts.push_back(**mailboxes);
     if (aliases->has_value()) alias_parts.push_back(**aliases);
+    auto access = fs_.ReadFile(AccessPath(domain));
+    if (!access) return Fail(access.error());
+    // A domain written before access fragments existed: not moving.
+    access_parts.push_back(access->has_value() ? **access : domain + " DUNNO\n");
   }
   HP_TRY(InstallMap(kMapNames[0], AssembleMapText(domain_lines)));
   HP_TRY(InstallMap(kMapNames[1], AssembleMapText(mailbox_parts)));
   HP_TRY(InstallMap(kMapNames[2], AssembleMapText(alias_parts)));
+  HP_TRY(InstallMap(kMapNames[3], AssembleMapText(access_parts)));
   return Ok();
 }
 

@@ -4,12 +4,14 @@
 // LMTP delivery into Maildirs), driven by maildomain.ensure / maildomain.remove tasks
 // (protocol/mail_spec.h). README.md in this folder records the design decisions.
 //
-// Per domain, Render returns three files: the Postfix map fragments
-// <map_dir>/domains/<domain>.mailboxes and .aliases, and the Dovecot passwd-file
+// Per domain, Render returns four files: the Postfix map fragments
+// <map_dir>/domains/<domain>.mailboxes, .aliases and .access, and the Dovecot passwd-file
 // <dovecot_users_dir>/<domain> (Dovecot reads one file per domain through a %d path, so nothing
 // is assembled on its side). Postfix needs one file per map: Assemble concatenates the fragments
-// of every domain into virtual_mailbox_domains, virtual_mailbox_maps and virtual_alias_maps and
-// builds their hash: databases with postmap, both installed atomically.
+// of every domain into virtual_mailbox_domains, virtual_mailbox_maps, virtual_alias_maps and
+// recipient_access and builds their hash: databases with postmap, both installed atomically.
+// recipient_access is read by `smtpd_recipient_restrictions = check_recipient_access` in
+// main.cf: it defers the mail of a domain whose Maildirs are being moved (status "moving").
 //
 // Every byte of map and passwd-file syntax comes from the Render* functions below, the one
 // encoder per format (shared/SECURITY.md rule 3); their input is a MailDomainSpec that passed the
@@ -55,11 +57,15 @@ std::string RenderMailboxMap(const protocol::MailDomainSpec& spec);
 // an identity line per mailbox (a catch-all alias would otherwise capture them too) and
 // "@<domain> <catch_all>".
 std::string RenderAliasMap(const protocol::MailDomainSpec& spec);
+// The Postfix access-map line of the domain: "<domain> 451 4.2.1 ..." while it is moving (the
+// sender's server keeps the mail and retries), else "<domain> DUNNO" (the lookup stops here, so
+// a parent domain that is moving does not catch a subdomain that is not).
+std::string RenderAccessMap(const protocol::MailDomainSpec& spec);
 // The Dovecot passwd-file of the domain: per mailbox
 // "<address>:{CRYPT}<hash>:<uid>:<gid>::<home>::[nologin ]userdb_quota_rule=*:storage=<N>M".
-// Suspended domains get "nologin" (logins refused; LMTP only uses the userdb, so mail is still
-// delivered). Errors: kInvalid when a host value could break the line (':' or whitespace in the
-// home, uid/gid 0).
+// Suspended and moving domains get "nologin" (logins refused; LMTP only uses the userdb, so mail is
+// still delivered). Errors: kInvalid when a host value could break the line (':' or whitespace in
+// the home, uid/gid 0).
 [[nodiscard]] Result<std::string> RenderPasswdFile(const protocol::MailDomainSpec& spec,
                                                    const PasswdParams& params);
 // One assembled map from the fragments of every domain, in the order given (sorted by domain).
@@ -98,6 +104,7 @@ class MailDriver final : public ServiceDriver {
 
   std::string MailboxesPath(const std::string& domain) const;
   std::string AliasesPath(const std::string& domain) const;
+  std::string AccessPath(const std::string& domain) const;
   std::string UsersPath(const std::string& domain) const;
   int postfix_reloads() const { return postfix_reloads_; }
 

@@ -43,7 +43,17 @@ TEST(MailRenderTest, Golden) {
   ASSERT_TRUE(suspended);
   ExpectGolden("acme.suspended.users", *suspended);
 
+  // Moving (a drain copies its Maildirs): logins refused as when suspended, mail deferred.
+  s.status = "moving";
+  auto moving = RenderPasswdFile(s, Params());
+  ASSERT_TRUE(moving);
+  EXPECT_EQ(*moving, *suspended);
+  ExpectGolden("acme.moving.access", RenderAccessMap(s));
+  s.status = "suspended";
+  EXPECT_EQ(RenderAccessMap(s), "acme.example DUNNO\n") << "a suspended domain still takes mail";
+
   s.status = "active";
+  EXPECT_EQ(RenderAccessMap(s), "acme.example DUNNO\n");
   s.catch_all = "info@acme.example";
   ExpectGolden("acme.catchall.aliases", RenderAliasMap(s));
 
@@ -150,21 +160,22 @@ class MailDriverUnitTest : public ::testing::Test {
   MailDriver driver_;
 };
 
-TEST_F(MailDriverUnitTest, RendersThreeFilesPerDomainAndRemovesThem) {
+TEST_F(MailDriverUnitTest, RendersFourFilesPerDomainAndRemovesThem) {
   auto files = driver_.Render(EnsureTask(Acme()));
   ASSERT_TRUE(files) << files.error().message;
-  ASSERT_EQ(files->size(), 3u);
+  ASSERT_EQ(files->size(), 4u);
   EXPECT_EQ((*files)[0].path, "postfix/maps/domains/acme.example.mailboxes");
   EXPECT_EQ((*files)[1].path, "postfix/maps/domains/acme.example.aliases");
-  EXPECT_EQ((*files)[2].path, "dovecot/users/acme.example");
-  EXPECT_EQ((*files)[2].mode, 0640u);
-  EXPECT_NE((*files)[2].content->find(fs_.HostPath("vmail") + "/acme.example/info::"),
+  EXPECT_EQ((*files)[2].path, "postfix/maps/domains/acme.example.access");
+  EXPECT_EQ((*files)[3].path, "dovecot/users/acme.example");
+  EXPECT_EQ((*files)[3].mode, 0640u);
+  EXPECT_NE((*files)[3].content->find(fs_.HostPath("vmail") + "/acme.example/info::"),
             std::string::npos);
 
   protocol::Task remove = RemoveAcmeTask(2);
   auto gone = driver_.Render(remove);
   ASSERT_TRUE(gone);
-  ASSERT_EQ(gone->size(), 3u);
+  ASSERT_EQ(gone->size(), 4u);
   for (const auto& f : *gone) EXPECT_FALSE(f.content.has_value()) << f.path;
 }
 
@@ -186,7 +197,15 @@ TEST_F(MailDriverUnitTest, AssemblesEveryDomainInOrderAndSkipsWhenUnchanged) {
   auto beta = Acme();
   beta.domain = "beta.example";
   beta.forwarders = {};
-  for (const auto& s : {beta, Acme()}) {
+  beta.status = "moving";
+  // A subdomain that is not moving, and a domain written before access fragments existed.
+  auto sub = Acme();
+  sub.domain = "mail.beta.example";
+  sub.forwarders = {};
+  auto old = Acme();
+  old.domain = "old.example";
+  old.forwarders = {};
+  for (const auto& s : {beta, Acme(), sub, old}) {
     auto files = driver_.Render(EnsureTask(s));
     ASSERT_TRUE(files);
     for (const auto& f : *files) ASSERT_TRUE(fs_.WriteFileAtomic(f.path, *f.content, f.mode));
@@ -195,8 +214,10 @@ TEST_F(MailDriverUnitTest, AssemblesEveryDomainInOrderAndSkipsWhenUnchanged) {
   ASSERT_TRUE(fs_.WriteFileAtomic("postfix/maps/domains/.x.mailboxes.tmp", "evil@x ok\n", 0644));
   ASSERT_TRUE(
       fs_.WriteFileAtomic("postfix/maps/domains/Not A Domain.mailboxes", "evil@x ok\n", 0644));
+  ASSERT_TRUE(fs_.RemoveFile("postfix/maps/domains/old.example.access"));
   ASSERT_TRUE(driver_.Assemble());
-  EXPECT_EQ(runner_.runs.size(), 3u);
+  EXPECT_EQ(runner_.runs.size(), 4u);
+  ExpectGolden("assembled.recipient_access", Read("postfix/maps/recipient_access"));
   ExpectGolden("assembled.virtual_mailbox_domains", Read("postfix/maps/virtual_mailbox_domains"));
   ExpectGolden("assembled.virtual_mailbox_maps", Read("postfix/maps/virtual_mailbox_maps"));
   EXPECT_EQ(Read("postfix/maps/virtual_mailbox_maps.db"),
@@ -207,14 +228,19 @@ TEST_F(MailDriverUnitTest, AssemblesEveryDomainInOrderAndSkipsWhenUnchanged) {
 
   // Idempotent: nothing changed, no command runs.
   ASSERT_TRUE(driver_.Assemble());
-  EXPECT_EQ(runner_.runs.size(), 3u);
+  EXPECT_EQ(runner_.runs.size(), 4u);
 
   // A removed domain leaves every map.
   ASSERT_TRUE(fs_.RemoveFile("postfix/maps/domains/beta.example.mailboxes"));
   ASSERT_TRUE(fs_.RemoveFile("postfix/maps/domains/beta.example.aliases"));
+  ASSERT_TRUE(fs_.RemoveFile("postfix/maps/domains/beta.example.access"));
   ASSERT_TRUE(driver_.Assemble());
-  EXPECT_EQ(Read("postfix/maps/virtual_mailbox_domains").find("beta.example"), std::string::npos);
-  EXPECT_EQ(Read("postfix/maps/virtual_mailbox_maps").find("beta.example"), std::string::npos);
+  EXPECT_EQ(Read("postfix/maps/virtual_mailbox_domains").find("\nbeta.example"),
+            std::string::npos);
+  EXPECT_EQ(Read("postfix/maps/virtual_mailbox_maps").find("@beta.example"), std::string::npos);
+  EXPECT_EQ(Read("postfix/maps/recipient_access").find("\nbeta.example"), std::string::npos);
+  EXPECT_NE(Read("postfix/maps/recipient_access").find("\nmail.beta.example DUNNO"),
+            std::string::npos);
 }
 
 TEST_F(MailDriverUnitTest, ValidateReportsTheCheckersWords) {

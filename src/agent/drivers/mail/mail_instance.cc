@@ -156,6 +156,7 @@ Result<std::string> MailInstance::MainCf() const {
       "inet_protocols = ipv4\n"
       "mynetworks = 127.0.0.0/8\n"
       "smtpd_relay_restrictions = reject_unauth_destination\n"
+      "smtpd_recipient_restrictions = check_recipient_access hash:{maps}/recipient_access\n"
       "smtpd_peername_lookup = no\n"
       "smtp_host_lookup = native\n"
       "lmtp_host_lookup = native\n"

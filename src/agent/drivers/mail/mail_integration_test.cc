@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "agent/batch_applier.h"
 #include "agent/drivers/mail/mail_driver.h"
@@ -179,7 +180,7 @@ class MailIntegrationTest : public ::testing::Test {
   int netrcs_ = 0;
 };
 
-TEST_F(MailIntegrationTest, DeliversForwardsRefusesAndSuspends) {
+TEST_F(MailIntegrationTest, DeliversForwardsRefusesSuspendsAndDefersWhileMoving) {
   Apply(Ensure(Acme(/*with_office=*/true)));
 
   // The passwd-file holds hashes: not world-readable, readable by Dovecot's group.
@@ -243,6 +244,24 @@ TEST_F(MailIntegrationTest, DeliversForwardsRefusesAndSuspends) {
   // Active again: the mail that arrived while suspended is there.
   Apply(Ensure(Acme(false)));
   EXPECT_TRUE(Delivered("info@acme.example", kInfoPassword, subject));
+
+  // Moving (a drain is packing the Maildirs for another server): new mail is deferred at RCPT TO
+  // with a 4xx (the sender's server keeps it and retries), and logins are refused.
+  auto moving = Acme(false);
+  moving.status = "moving";
+  Apply(Ensure(moving));
+  before = NewMessages("info");
+  auto deferred = Send("info@acme.example");
+  EXPECT_NE(deferred.exit_code, 0) << Logs();
+  EXPECT_NE(deferred.err.find("451"), std::string::npos) << deferred.err << Logs();
+  EXPECT_NE(Search("info@acme.example", kInfoPassword, subject).exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(NewMessages("info"), before) << "a deferred mail reached the Maildir";
+  Apply(Ensure(Acme(false)));
+  std::string after_move;
+  auto taken = Send("info@acme.example", &after_move);
+  ASSERT_EQ(taken.exit_code, 0) << taken.err << Logs();
+  EXPECT_TRUE(Delivered("info@acme.example", kInfoPassword, after_move)) << Logs();
 
   // Removing the domain with its content: refused at RCPT TO, mail gone.
   Apply(MakeTask(++revision_, "maildomain:acme.example", protocol::kMailDomainRemove,

@@ -7,7 +7,9 @@
 // Files of the mail driver (see README.md in this folder):
 //   <map_dir>/domains/<domain>.mailboxes   Postfix map lines of one domain's mailboxes
 //   <map_dir>/domains/<domain>.aliases     Postfix map lines of its forwarders and catch-all
-//   <map_dir>/virtual_mailbox_domains{,.db}, virtual_mailbox_maps{,.db}, virtual_alias_maps{,.db}
+//   <map_dir>/domains/<domain>.access      its recipient_access line (deferred while moving)
+//   <map_dir>/virtual_mailbox_domains{,.db}, virtual_mailbox_maps{,.db}, virtual_alias_maps{,.db},
+//   recipient_access{,.db}
 //                                          assembled from the fragments (MailDriver::Assemble)
 //   <dovecot_users_dir>/<domain>           Dovecot passwd-file of the domain (passdb + userdb)
 //   <vmail_root>/<domain>/<local>/Maildir  the stored mail, owned by vmail_uid:vmail_gid
