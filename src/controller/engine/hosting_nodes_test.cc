@@ -235,6 +235,40 @@ TEST_F(FleetTest, PlacementTakesTheLeastLoadedNodeThatIsUpHasRoomAndMatchesThePi
   }
 }
 
+// A node just added (its agent has not joined) is empty, so least-loaded would send it every new
+// customer, whose services would then wait for the join. It is used only when no node that is up
+// has room.
+TEST_F(FleetTest, ANodeNeverHeardFromWaitsBehindNodesThatAreUp) {
+  const int64_t now = store_.clock().NowMillis();
+  AddNode("a1", {"web"}, 10);
+  AddNode("c1", {"web"}, 100);  // added, never heard from
+  Heard("a1", now, {"nginx", "account"});
+  hosting::PlaceOptions live;
+  live.down_after_ms = 60'000;
+  for (const auto& [counts, want] : std::vector<std::pair<std::map<int64_t, int64_t>, std::string>>{
+           {{{1, 9}}, "a1"},   // 9/10 used on a1, c1 empty: a1 still
+           {{{1, 10}}, "c1"},  // a1 full: the new node rather than nothing
+       }) {
+    std::string got;
+    ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+      auto n = hosting::PlaceOnRole(tx, "web", counts, "domain", live);
+      if (!n) return Fail(n.error());
+      got = n->name;
+      return Ok();
+    }));
+    EXPECT_EQ(got, want);
+  }
+  Heard("c1", now, {"nginx", "account"});  // joined: now the emptiest wins
+  std::string got;
+  ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+    auto n = hosting::PlaceOnRole(tx, "web", {{1, 1}}, "domain", live);
+    if (!n) return Fail(n.error());
+    got = n->name;
+    return Ok();
+  }));
+  EXPECT_EQ(got, "c1");
+}
+
 TEST_F(FleetTest, APlanPinnedToASitePlacesItsCustomersSitesThere) {
   AddNode("a1", {"web"}, 100, "lon");
   AddNode("b1", {"web"}, 100, "ams");

@@ -138,8 +138,12 @@ Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
   if (!nodes) return Fail(nodes.error());
   const int64_t now = tx.NowMillis();
   const std::string driver = DriverOfRole(role);
+  // Two contests: nodes whose agent has said hello, then nodes never heard from (added, agent not
+  // joined yet). An empty new node would otherwise win every placement and hold new customers'
+  // services until its agent joins; it is used only when no node that is up has room.
   const Node* best = nullptr;
-  int64_t best_count = 0;
+  const Node* best_new = nullptr;
+  int64_t best_count = 0, best_new_count = 0;
   int with_role = 0, full = 0, down = 0, refusing = 0;
   for (const auto& n : *nodes) {
     if (std::find(n.roles.begin(), n.roles.end(), role) == n.roles.end()) continue;
@@ -147,7 +151,8 @@ Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
     if (!options.site.empty() && n.site != options.site) continue;
     if (!options.group.empty() && n.group != options.group) continue;
     ++with_role;
-    if (NodeHealth(n, now, options.down_after_ms) == "down") {
+    const std::string health = NodeHealth(n, now, options.down_after_ms);
+    if (health == "down") {
       ++down;
       continue;
     }
@@ -164,11 +169,14 @@ Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
       continue;
     }
     // Lowest share of capacity in use: count/capacity < best_count/best->capacity.
-    if (!best || count * best->capacity < best_count * n.capacity) {
-      best = &n;
-      best_count = count;
+    const Node*& winner = health == "new" ? best_new : best;
+    int64_t& winner_count = health == "new" ? best_new_count : best_count;
+    if (!winner || count * winner->capacity < winner_count * n.capacity) {
+      winner = &n;
+      winner_count = count;
     }
   }
+  if (!best) best = best_new;
   if (!best) {
     std::string where;
     if (!options.site.empty()) where += " at site '" + options.site + "'";
