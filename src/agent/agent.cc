@@ -261,11 +261,15 @@ bool AgentImpl::RunJob(const Job& job) {
   protocol::Report report;
   report.node = options_.node;
   report.results = {result};
-  report.applied_revision = applied_.load();
   Result<int64_t> queued = Fail(Error::Internal("not queued"));
   {
+    // The applied revision as of this report's place in the outbox: the controller never sees
+    // the node's revision go back because a job ended while a batch was being recorded.
     std::lock_guard journal(journal_mu_);
-    queued = journal_->FinishJob(job.task, protocol::Encode(report));
+    queued = journal_->FinishJob(job.task, [&](int64_t applied_revision) {
+      report.applied_revision = applied_revision;
+      return protocol::Encode(report);
+    });
   }
   if (!queued) {
     spdlog::error("recording the end of job {}: {}", job.task, queued.error().message);

@@ -344,6 +344,13 @@ TEST_F(AgentJobTest, ABackgroundJobHoldsUpNoOtherTask) {
   EXPECT_EQ(copy_->last_task.load(), 1);
   EXPECT_EQ(copy_->started.load(), 1);
   EXPECT_EQ(agent->AppliedRevision(), 2);
+  // Its report carries the node's revision as of its place in the outbox, never an older one.
+  int64_t last_revision = 0;
+  for (const auto& r : controller_.reports()) {
+    EXPECT_GE(r.applied_revision, last_revision) << "the node's revision went back";
+    last_revision = r.applied_revision;
+  }
+  EXPECT_EQ(last_revision, 2);
   agent->Stop();
 }
 

@@ -165,14 +165,17 @@ Result<int64_t> Journal::Commit(const std::vector<ObjectRecord>& objects, int64_
 
 Result<std::vector<Job>> Journal::Jobs() { return IdTextRows<Job>(db_, kSelectJobs); }
 
-Result<int64_t> Journal::FinishJob(int64_t task, const std::string& report) {
+Result<int64_t> Journal::FinishJob(
+    int64_t task, const std::function<std::string(int64_t applied_revision)>& report) {
   int64_t outbox_id = 0;
   HP_TRY(db_.Transaction([&]() -> Status {
     auto del = db_.Prepare(kDeleteJob);
     if (!del) return Fail(del.error());
     del->Bind(1, task);
     HP_TRY(del->Run());
-    auto id = QueueReport(db_, report);
+    auto applied = AppliedRevision();
+    if (!applied) return Fail(applied.error());
+    auto id = QueueReport(db_, report(*applied));
     if (!id) return Fail(id.error());
     outbox_id = *id;
     return Ok();

@@ -14,6 +14,7 @@
 // Not thread-safe: the agent serialises its reconcile and job threads' calls.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,9 +67,11 @@ class Journal {
 
   // The queued jobs, oldest task first.
   [[nodiscard]] Result<std::vector<Job>> Jobs();
-  // In one transaction: removes the job of task and queues report (its outcome). Returns the
-  // outbox id.
-  [[nodiscard]] Result<int64_t> FinishJob(int64_t task, const std::string& report);
+  // In one transaction: removes the job of task and queues the report of its outcome, made by
+  // report(the journal's applied revision in that transaction: no lower than that of any report
+  // queued before it, no higher than that of any queued after). Returns the outbox id.
+  [[nodiscard]] Result<int64_t> FinishJob(
+      int64_t task, const std::function<std::string(int64_t applied_revision)>& report);
 
   [[nodiscard]] Result<std::vector<OutboxEntry>> Outbox();
   [[nodiscard]] Status Acknowledge(int64_t outbox_id);
