@@ -30,6 +30,7 @@ using hosting::NotFoundField;
 using hosting::NotFoundMessage;
 using hosting::NotifyNodes;
 using hosting::Object;
+using hosting::OfCustomer;
 using hosting::OwnerOf;
 using hosting::PlanOf;
 using hosting::RequireCustomer;
@@ -82,10 +83,7 @@ Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Reso
       if (rel && named.insert(*rel).second) address_records(*rel, **node);
     }
   }
-  ResourceFilter f;
-  f.kind = kMailDomain;
-  f.customer_id = owner.id;
-  auto mail = tx.ListResources(f);
+  auto mail = OfCustomer(tx, kMailDomain, owner.id);
   if (!mail) return Fail(mail.error());
   bool mail_host = false;
   for (const auto& m : *mail) {
@@ -99,6 +97,15 @@ Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Reso
       if (*node) address_records("mail", **node);
       mail_host = true;
     }
+  }
+  // db.<zone>: where the customer's databases are (placement keeps them on one node), so an
+  // application configured with it follows them when a drain moves them.
+  auto databases = OfCustomer(tx, kDatabase, owner.id);
+  if (!databases) return Fail(databases.error());
+  if (!databases->empty() && named.count("db") == 0) {
+    auto node = tx.FindNodeById(databases->front().node_id);
+    if (!node) return Fail(node.error());
+    if (*node) address_records("db", **node);
   }
   return records;
 }

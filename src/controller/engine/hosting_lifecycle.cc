@@ -25,16 +25,10 @@ using hosting::Append;
 using hosting::Authorize;
 using hosting::CustomerObject;
 using hosting::NotFoundMessage;
+using hosting::OfCustomer;
 using namespace hosting::kinds;
 
 std::string Object(const std::string& kind, const std::string& name) { return kind + ":" + name; }
-
-Result<std::vector<Resource>> OfCustomer(StoreTxn& tx, const char* kind, int64_t customer_id) {
-  ResourceFilter f;
-  f.kind = kind;
-  f.customer_id = customer_id;
-  return tx.ListResources(f);
-}
 
 // The nodes holding the account's Unix user: those of its sites and FTP users, and every node it
 // was ever sent to (its last site there may be gone, its user and home are not).

@@ -421,10 +421,12 @@ TEST_F(FleetTest, MailDomainsMovedOffADrainedNodeTakeTheirMaildirs) {
 }
 
 TEST_F(FleetTest, DatabasesMovedOffADrainedNodeTakeTheirContents) {
-  AddNode("db1", {"db"});
+  AddNode("db1", {"db"}, 100, "", "", "192.0.2.20");
+  AddNode("dns1", {"dns"});
   AddCustomer("acme");
   ASSERT_TRUE(service_->AddDatabase(kAdmin, {"acme_shop", "acme", "s3cret-Passw0rd"}));
-  AddNode("db2", {"db"});
+  ASSERT_TRUE(service_->AddZone(kAdmin, {"acme.example", "acme"}).has_value());
+  AddNode("db2", {"db"}, 100, "", "", "192.0.2.21");
   auto step = service_->DrainNode(kAdmin, "db1", 10, false);
   ASSERT_TRUE(step.has_value()) << step.error().message;
   EXPECT_EQ(Kinds(step->tasks, "db2"),
@@ -434,11 +436,49 @@ TEST_F(FleetTest, DatabasesMovedOffADrainedNodeTakeTheirContents) {
   EXPECT_EQ(exported->node_name, "db1");
   EXPECT_EQ(exported->spec["what"], "database");
   EXPECT_EQ(exported->spec["object"], "acme_shop");
-  CompleteCopy(step->tasks);
+  // db.acme.example follows the database once its rows are there.
+  auto sent = CompleteCopy(step->tasks);
+  const TaskRecord* zone = Find(sent, "zone.ensure");
+  ASSERT_NE(zone, nullptr);
+  EXPECT_NE(zone->spec.dump().find(R"({"name":"db","ttl":)"), std::string::npos)
+      << zone->spec.dump();
+  EXPECT_NE(zone->spec.dump().find("192.0.2.21"), std::string::npos) << zone->spec.dump();
+  EXPECT_EQ(zone->spec.dump().find("192.0.2.20"), std::string::npos) << zone->spec.dump();
   step = service_->DrainNode(kAdmin, "db1", 10, false);
   ASSERT_TRUE(step.has_value()) << step.error().message;
   EXPECT_TRUE(step->emptied);
   EXPECT_EQ(step->copies.done, 1);
+}
+
+// A customer's databases share one node while it has room, and db.<zone> names it: an
+// application configured with db.acme.example reaches every one of them.
+TEST_F(FleetTest, ACustomersDatabasesShareANodeThatDbDotZoneNames) {
+  AddNode("db1", {"db"}, 100, "", "", "192.0.2.30");
+  AddNode("dns1", {"dns"});
+  AddCustomer("acme");
+  AddCustomer("beta");
+  ASSERT_TRUE(service_->AddZone(kAdmin, {"acme.example", "acme"}).has_value());
+  auto first = service_->AddDatabase(kAdmin, {"acme_shop", "acme", "s3cret-Passw0rd"});
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  const TaskRecord* zone = Find(first->tasks, "zone.ensure");
+  ASSERT_NE(zone, nullptr) << "adding a database did not update the zone";
+  EXPECT_NE(zone->spec.dump().find("192.0.2.30"), std::string::npos) << zone->spec.dump();
+
+  AddNode("db2", {"db"}, 100, "", "", "192.0.2.31");  // emptier from now on
+  auto second = service_->AddDatabase(kAdmin, {"acme_blog", "acme", "s3cret-Passw0rd"});
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(second->object.node_name, "db1") << "with the customer's other database";
+  auto other = service_->AddDatabase(kAdmin, {"beta_shop", "beta", "s3cret-Passw0rd"});
+  ASSERT_TRUE(other.has_value()) << other.error().message;
+  EXPECT_EQ(other->object.node_name, "db2") << "another customer's goes to the emptiest";
+
+  // The last database gone: so is db.acme.example.
+  ASSERT_TRUE(service_->RemoveDatabase(kAdmin, "acme_blog").has_value());
+  auto last = service_->RemoveDatabase(kAdmin, "acme_shop");
+  ASSERT_TRUE(last.has_value()) << last.error().message;
+  zone = Find(last->tasks, "zone.ensure");
+  ASSERT_NE(zone, nullptr);
+  EXPECT_EQ(zone->spec.dump().find("192.0.2.30"), std::string::npos) << zone->spec.dump();
 }
 
 TEST_F(FleetTest, CopiesFromANodeDeclaredLostFailAndTheRebuildFinishes) {

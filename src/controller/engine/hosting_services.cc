@@ -190,8 +190,12 @@ Result<Change<Resource>> HostingService::AddDatabase(const Actor& actor, const D
                       "databases"));
     auto counts = tx.ResourceCountByNode(kDatabase);
     if (!counts) return Fail(counts.error());
-    auto node =
-        hosting::PlaceOnRole(tx, "db", *counts, "name", hosting::PlacementFor(*plan, options_));
+    auto place = hosting::PlacementFor(*plan, options_);
+    // With the customer's other databases while that node has room: db.<zone> names them all.
+    auto others = hosting::OfCustomer(tx, kDatabase, owner->id);
+    if (!others) return Fail(others.error());
+    if (!others->empty()) place.prefer = others->front().node_id;
+    auto node = hosting::PlaceOnRole(tx, "db", *counts, "name", place);
     if (!node) return Fail(node.error());
     Resource r;
     r.customer_id = owner->id;
@@ -203,8 +207,10 @@ Result<Change<Resource>> HostingService::AddDatabase(const Actor& actor, const D
         hosting::InsertAudited(tx, actor, "database.create", Object(kDatabase, name), r);
     if (!inserted) return Fail(inserted.error());
     change = std::move(*inserted);
-    return Append(tx, change.tasks, node->id, Object(kDatabase, name), protocol::kDatabaseEnsure,
-                  DatabaseSpec(change.object, *owner), change.change_id);
+    HP_TRY(Append(tx, change.tasks, node->id, Object(kDatabase, name), protocol::kDatabaseEnsure,
+                  DatabaseSpec(change.object, *owner), change.change_id));
+    return hosting::SyncZonesOf(tx, change.tasks, *owner, change.change_id, options_,
+                                tx.NowMillis());
   }));
   NotifyNodes(engine_, change.tasks);
   return change;
@@ -238,7 +244,11 @@ Result<Change<Resource>> HostingService::RemoveSimple(const Actor& actor, const 
     if (!audit) return Fail(audit.error());
     change = Change<Resource>{**found, {}, *audit};
     Json spec = RemovalSpecOf(**found, *owner);
-    return Append(tx, change.tasks, (*found)->node_id, Object(kind, name), task_kind, spec, *audit);
+    HP_TRY(
+        Append(tx, change.tasks, (*found)->node_id, Object(kind, name), task_kind, spec, *audit));
+    // db.<zone> goes with the customer's last database.
+    if (std::string(kind) != kDatabase) return Ok();
+    return hosting::SyncZonesOf(tx, change.tasks, *owner, *audit, options_, tx.NowMillis());
   }));
   NotifyNodes(engine_, change.tasks);
   return change;

@@ -143,6 +143,7 @@ Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
   // services until its agent joins; it is used only when no node that is up has room.
   const Node* best = nullptr;
   const Node* best_new = nullptr;
+  const Node* preferred = nullptr;
   int64_t best_count = 0, best_new_count = 0;
   int with_role = 0, full = 0, down = 0, refusing = 0;
   for (const auto& n : *nodes) {
@@ -168,6 +169,7 @@ Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
       ++full;
       continue;
     }
+    if (n.id == options.prefer) preferred = &n;
     // Lowest share of capacity in use: count/capacity < best_count/best->capacity.
     const Node*& winner = health == "new" ? best_new : best;
     int64_t& winner_count = health == "new" ? best_new_count : best_count;
@@ -176,6 +178,7 @@ Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
       winner_count = count;
     }
   }
+  if (preferred) return *preferred;
   if (!best) best = best_new;
   if (!best) {
     std::string where;
@@ -191,6 +194,13 @@ Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
         "no active " + role + " node" + where + " has room for another one (" + why + ")"));
   }
   return *best;
+}
+
+Result<std::vector<Resource>> OfCustomer(StoreTxn& tx, const char* kind, int64_t customer_id) {
+  ResourceFilter f;
+  f.kind = kind;
+  f.customer_id = customer_id;
+  return tx.ListResources(f);
 }
 
 Result<Customer> RequireCustomer(StoreTxn& tx, const std::string& login) {

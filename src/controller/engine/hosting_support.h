@@ -70,6 +70,9 @@ struct PlaceOptions {
   std::string group;          // the plan's pin: only nodes of this group ("" = any)
   std::set<int64_t> exclude;  // nodes being emptied (drain, loss)
   int64_t down_after_ms = 0;  // a node not heard from for longer is down (0: not checked)
+  // Taken whenever it passes every other rule, however loaded (a customer's databases stay on
+  // one node, so db.<zone> names them all); 0: none.
+  int64_t prefer = 0;
 };
 
 // False when the node's agent said hello without the account driver (no Unix users per account
@@ -100,7 +103,9 @@ Result<Change<Resource>> InsertAudited(StoreTxn& tx, const Actor& actor, const s
 
 // Reads inside a write transaction; a missing row the caller needs is an error.
 Result<Customer> RequireCustomer(StoreTxn& tx, const std::string& login);  // kNotFound, field
-Result<Customer> OwnerOf(StoreTxn& tx, const Resource& r);                 // kInternal if gone
+// The customer's resources of one kind, oldest first.
+Result<std::vector<Resource>> OfCustomer(StoreTxn& tx, const char* kind, int64_t customer_id);
+Result<Customer> OwnerOf(StoreTxn& tx, const Resource& r);  // kInternal if gone
 Result<Plan> PlanOf(StoreTxn& tx, const Customer& c);
 // The rows of kind under parent (a mail domain's addresses, a zone's records).
 Result<std::vector<Resource>> Children(StoreTxn& tx, const char* kind, const std::string& parent);
