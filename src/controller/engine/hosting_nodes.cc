@@ -302,6 +302,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
   // What moved, with its new node: mail domains and databases, whose content is copied.
   std::vector<std::pair<std::string, int64_t>> moved_mail;
   std::vector<std::pair<std::string, int64_t>> moved_databases;
+  std::vector<Resource> moved_ftp;  // FTP users that moved with the sites
   auto sites = tx.SitesOfCustomer(c.id);
   if (!sites) return Fail(sites.error());
   std::erase_if(*sites, [&](const Site& s) { return s.node_id != from.id; });
@@ -333,6 +334,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
         if (!to) return Fail(to.error());
         r.node_id = *to;
       }
+      if (r.kind == kFtpUser) moved_ftp.push_back(r);
       HP_TRY(tx.UpdateResource(r));
       if (r.kind == kMailDomain) {
         moved_mail.emplace_back(r.name, r.node_id);
@@ -367,6 +369,14 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
   bool copying = false;
   if (!lost) {
     if (auto web = target.find("web"); web != target.end() && !sites->empty()) {
+      // The old server's FTP logins are refused before the home is packed: an upload there
+      // would miss the copy. (What the sites' own code writes there meanwhile is not copied.)
+      for (const Resource& f : moved_ftp) {
+        Json spec = FtpUserSpec(f, c);
+        spec["status"] = "suspended";
+        HP_TRY(Append(tx, tasks, from.id, hosting::Object(kFtpUser, f.name),
+                      protocol::kFtpUserEnsure, spec, change_id));
+      }
       HP_TRY(StartCopy(tx, tasks, c, "home", c.login, from.id, web->second, change_id));
       copying = true;
     }

@@ -544,6 +544,7 @@ TEST_F(FleetTest, DrainingOneRoleMovesOnlyItsObjectsAndTheNodeKeepsTheOthers) {
   AddCustomer("acme");
   ASSERT_TRUE(service_->CreateSite(kAdmin, {"acme.example", "acme", {}, std::nullopt}));
   ASSERT_TRUE(service_->AddMailbox(kAdmin, {"info@acme.example", "acme", "s3cret-Passw0rd"}));
+  ASSERT_TRUE(service_->AddFtpUser(kAdmin, {"acme_web", "acme", "s3cret-Passw0rd", ""}));
   AddNode("b1", {"web"});
 
   auto step = service_->DrainNode(kAdmin, "a1", 10, false, "web");
@@ -556,6 +557,15 @@ TEST_F(FleetTest, DrainingOneRoleMovesOnlyItsObjectsAndTheNodeKeepsTheOthers) {
   const TaskRecord* exported = Find(step->tasks, "content.export");
   ASSERT_NE(exported, nullptr);
   EXPECT_EQ(exported->spec["what"], "home") << "the mail stays, so only the home is copied";
+  // a1 refuses the FTP login before the home is packed: an upload there would miss the copy.
+  const TaskRecord* ftp_off = nullptr;
+  for (const auto& t : step->tasks) {
+    if (t.kind == "ftpuser.ensure" && t.node_name == "a1") ftp_off = &t;
+  }
+  ASSERT_NE(ftp_off, nullptr);
+  EXPECT_EQ(ftp_off->spec["status"], "suspended");
+  EXPECT_LT(ftp_off->revision, exported->revision);
+  EXPECT_EQ((*store_->GetResource("ftpuser", "acme_web"))->node_name, "b1");
   for (const auto& t : step->tasks) {
     EXPECT_FALSE(t.kind == "maildomain.ensure" && t.spec.value("status", "") == "moving")
         << "mail that stays is not deferred";
@@ -566,6 +576,7 @@ TEST_F(FleetTest, DrainingOneRoleMovesOnlyItsObjectsAndTheNodeKeepsTheOthers) {
   ASSERT_TRUE(step.has_value()) << step.error().message;
   EXPECT_TRUE(step->emptied);
   EXPECT_EQ(Kinds(step->tasks, "a1"), (std::vector<std::string>{"account.remove account:acme",
+                                                                "ftpuser.remove ftpuser:acme_web",
                                                                 "site.remove site:acme.example"}))
       << "mail stays";
   auto bad = service_->DrainNode(kAdmin, "a1", 10, false, "smtp");
