@@ -595,6 +595,18 @@ TEST(Fleet, DrainingAServerCarriesItsSitesMailAndDatabasesToAnother) {
   EXPECT_EQ(rows.exit_code, 0) << rows.err;
   EXPECT_EQ(rows.out, "tea\ncake\n");
 
+  // a-1 defers the domain's mail instead of bouncing it (a sender with a cached MX record retries
+  // and reaches a-2), and its IMAP login is refused.
+  auto late =
+      RunProgram({"/usr/bin/swaks", "--server", "127.0.0.1", "--port",
+                  std::to_string(old_node.ports().smtp), "--from", "probe@example.org", "--to",
+                  "info@acme.example", "--body", "sent to the old MX", "--timeout", "20"},
+                 {"/usr/bin/swaks"});
+  EXPECT_NE(late.exit_code, 0) << late.out;
+  EXPECT_NE(late.out.find("451 4.2.1"), std::string::npos) << late.out << late.err;
+  auto old_login = imap_search(old_node);
+  EXPECT_NE(old_login.exit_code, 0) << "logged in on a-1: " << old_login.out;
+
   // Clean up what the fleet made outside its prefix.
   r = fleet.Api("DELETE", "/api/v1/customers/acme?remove_content=true");
   EXPECT_EQ(r.status, 202) << r.body;

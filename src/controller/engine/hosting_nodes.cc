@@ -435,6 +435,12 @@ Status HostingService::EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, c
       };
       auto removal = kRemovalOf.find(t.kind);
       if (removal == kRemovalOf.end()) continue;  // already a removal
+      // A mail domain that moved keeps being deferred here (451, status "moving"), not removed:
+      // a sender still using the old MX record from its DNS cache retries until it has the new
+      // one, where removal would bounce its mail (554).
+      if (t.kind == protocol::kMailDomainEnsure && t.spec.value("status", "") == "moving") {
+        continue;
+      }
       auto r = tx.FindResource(kind, name);
       if (!r) return Fail(r.error());
       if (!*r || (*r)->node_id == node.id) continue;
@@ -521,8 +527,8 @@ Result<DrainStep> HostingService::DrainNode(const Actor& actor, const std::strin
     }
     // The last step (one that found nothing to move and no copy under way, so everything before
     // it was waited for): a drained node is sent the removal of everything of the leaving roles
-    // it holds (its configuration; its copy of the content stays for the operator); a lost one
-    // gets nothing.
+    // it holds (its configuration; its copy of the content stays for the operator), except the
+    // mail domains that moved, which it goes on deferring; a lost one gets nothing.
     if (step.moved.empty() && step.remaining_customers == 0 && step.copies.open == 0) {
       if (!lost) HP_TRY(EmptyNode(tx, step.tasks, node, leaving, *audit));
       if (!lost && whole && node.status == "draining") {

@@ -418,6 +418,15 @@ TEST_F(FleetTest, MailDomainsMovedOffADrainedNodeTakeTheirMaildirs) {
   const TaskRecord* zone = Find(sent, "zone.ensure");
   ASSERT_NE(zone, nullptr);
   EXPECT_NE(zone->spec.dump().find("192.0.2.11"), std::string::npos) << zone->spec.dump();
+
+  // Emptied: mx1 keeps deferring the domain (a cached MX record must not bounce mail), while
+  // what else it held of the customer is removed.
+  step = service_->DrainNode(kAdmin, "mx1", 10, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_TRUE(step->emptied);
+  for (const auto& t : step->tasks) {
+    EXPECT_NE(t.kind, "maildomain.remove") << "a moved domain's mail would bounce at mx1";
+  }
 }
 
 TEST_F(FleetTest, DatabasesMovedOffADrainedNodeTakeTheirContents) {
