@@ -235,8 +235,7 @@ TEST_F(MailDriverUnitTest, AssemblesEveryDomainInOrderAndSkipsWhenUnchanged) {
   ASSERT_TRUE(fs_.RemoveFile("postfix/maps/domains/beta.example.aliases"));
   ASSERT_TRUE(fs_.RemoveFile("postfix/maps/domains/beta.example.access"));
   ASSERT_TRUE(driver_.Assemble());
-  EXPECT_EQ(Read("postfix/maps/virtual_mailbox_domains").find("\nbeta.example"),
-            std::string::npos);
+  EXPECT_EQ(Read("postfix/maps/virtual_mailbox_domains").find("\nbeta.example"), std::string::npos);
   EXPECT_EQ(Read("postfix/maps/virtual_mailbox_maps").find("@beta.example"), std::string::npos);
   EXPECT_EQ(Read("postfix/maps/recipient_access").find("\nbeta.example"), std::string::npos);
   EXPECT_NE(Read("postfix/maps/recipient_access").find("\nmail.beta.example DUNNO"),
