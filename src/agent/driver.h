@@ -54,9 +54,9 @@ class ServiceDriver {
   // never enter a batch: the agent records each such task in its journal as a job, reports it
   // "running" at once, and calls Work for it on its job thread, one job at a time, in task order,
   // after the batch that brought it; the outcome is reported when Work returns. Jobs survive a
-  // restart and run again, so Work must be idempotent and should resume. A driver whose kinds
-  // are all background kinds is called only by the job thread once the agent has started.
-  // Default: none.
+  // restart and run again, so Work must be idempotent and should resume. Render still checks
+  // the spec first, on the reconcile thread (it is const and pure); a driver whose kinds are all
+  // background kinds has nothing else called but Work, on the job thread. Default: none.
   virtual std::vector<std::string> BackgroundKinds() const { return {}; }
   // Directories holding the files this driver writes (swept for temp debris at start-up).
   virtual std::vector<std::string> ManagedDirs() const = 0;
