@@ -122,12 +122,28 @@ Result<std::vector<TaskRecord>> HostingService::OpenCopyTasks(StoreTxn& tx, cons
   return out;
 }
 
-Status HostingService::FailCopiesFrom(StoreTxn& tx, const Node& node) {
-  auto open = tx.ListTransfers(TransferFilter{node.id, std::nullopt, true});
-  if (!open) return Fail(open.error());
-  for (Transfer t : *open) {
+Status HostingService::FailCopiesOfLostNode(StoreTxn& tx, const Node& node) {
+  auto from = tx.ListTransfers(TransferFilter{node.id, std::nullopt, true});
+  if (!from) return Fail(from.error());
+  for (Transfer t : *from) {
     t.state = "failed";
     t.error = "node " + node.name + " was declared lost before " + Describe(t) + " was copied";
+    HP_TRY(tx.UpdateTransfer(t));
+  }
+  // Copies to it: the source's drain would wait for them for ever. The content is still on the
+  // source, which the source's drain lists for the operator.
+  TransferFilter to;
+  to.target_node_id = node.id;
+  to.open_only = true;
+  auto into = tx.ListTransfers(to);
+  if (!into) return Fail(into.error());
+  for (Transfer t : *into) {
+    auto source = tx.FindNodeById(t.source_node_id);
+    if (!source) return Fail(source.error());
+    t.state = "failed";
+    t.error = "node " + node.name + ", where " + Describe(t) +
+              " was being copied, was declared lost; it is still on " +
+              (*source ? (*source)->name : "its source");
     HP_TRY(tx.UpdateTransfer(t));
   }
   return Ok();

@@ -515,8 +515,8 @@ Result<DrainStep> HostingService::DrainNode(const Actor& actor, const std::strin
     auto left = tx.CustomersOnNode(node.id, sites, kinds, kMaxDrainBatch + 1);
     if (!left) return Fail(left.error());
     step.remaining_customers = static_cast<int64_t>(left->size());
-    // A lost node's copies in progress can never finish.
-    if (lost) HP_TRY(FailCopiesFrom(tx, node));
+    // A lost node's copies in progress, from it or to it, can never finish.
+    if (lost) HP_TRY(FailCopiesOfLostNode(tx, node));
     HP_TRY(CopiesFrom(tx, node, step));
     // Nothing left to move, but content still being copied off the node: this step waits for
     // those copies (their current tasks; an export's import follows in the next step).

@@ -514,6 +514,32 @@ TEST_F(FleetTest, CopiesFromANodeDeclaredLostFailAndTheRebuildFinishes) {
   EXPECT_TRUE(t) << t.error().message;
 }
 
+// The copy's target dies: the source's drain must not wait for it for ever. It fails, saying
+// the content is still on the source, and the source's drain finishes and lists it.
+TEST_F(FleetTest, CopiesToANodeDeclaredLostFailAndTheSourcesDrainFinishes) {
+  AddNode("web1", {"web"});
+  AddCustomer("acme");
+  ASSERT_TRUE(service_->CreateSite(kAdmin, {"acme.example", "acme", {}, std::nullopt}));
+  AddNode("web2", {"web"});
+  auto step = service_->DrainNode(kAdmin, "web1", 10, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  ASSERT_EQ(step->copies.open, 1);
+  AddNode("web3", {"web"});
+  auto lost = service_->DrainNode(kAdmin, "web2", 10, true);
+  ASSERT_TRUE(lost.has_value()) << lost.error().message;
+  EXPECT_EQ(SiteNode("acme.example"), "web3");
+
+  step = service_->DrainNode(kAdmin, "web1", 10, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_EQ(step->copies.open, 0);
+  ASSERT_EQ(step->copies.failed.size(), 1u);
+  EXPECT_NE(step->copies.failed[0].find("web2, where the home of acme was being copied, was "
+                                        "declared lost; it is still on web1"),
+            std::string::npos)
+      << step->copies.failed[0];
+  EXPECT_TRUE(step->emptied) << "the drain waited for a copy to a lost node";
+}
+
 TEST_F(FleetTest, ALostNodeIsRebuiltElsewhereAndSaysWhatIsGone) {
   AddNode("web1", {"web"});
   AddNode("db1", {"db"});

@@ -320,7 +320,8 @@ class HostingService {
                          const std::string& error, std::vector<TaskRecord>& appended);
   Status CopiesFrom(StoreTxn& tx, const Node& node, DrainStep& step);
   Result<std::vector<TaskRecord>> OpenCopyTasks(StoreTxn& tx, const Node& node);
-  Status FailCopiesFrom(StoreTxn& tx, const Node& node);
+  // Fails the open copies from and to a node declared lost, saying where the content still is.
+  Status FailCopiesOfLostNode(StoreTxn& tx, const Node& node);
   // A new join token for node, stored (hashed) in tx. Errors: kConflict for a retired node.
   Result<std::string> IssueJoinTokenIn(StoreTxn& tx, const Node& node);
   static Json CertSpecFor(const Site& site, const Customer& owner, const HostingOptions& options);

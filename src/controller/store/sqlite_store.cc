@@ -359,9 +359,10 @@ class SqliteTxn final : public StoreTxn {
     return Many(db_,
                 Sql(kTransferSelect,
                     "WHERE (?1 = -1 OR source_node_id = ?1) AND (?2 = -1 OR customer_id = ?2) "
-                    "AND (?3 = 0 OR state IN ('exporting', 'importing')) ORDER BY id"),
+                    "AND (?3 = 0 OR state IN ('exporting', 'importing')) "
+                    "AND (?4 = -1 OR target_node_id = ?4) ORDER BY id"),
                 ReadTransfer, f.source_node_id.value_or(any), f.customer_id.value_or(any),
-                int64_t{f.open_only ? 1 : 0});
+                int64_t{f.open_only ? 1 : 0}, f.target_node_id.value_or(any));
   }
 
  private:

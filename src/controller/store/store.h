@@ -130,6 +130,7 @@ struct TransferFilter {
   std::optional<int64_t> source_node_id;
   std::optional<int64_t> customer_id;
   bool open_only = false;
+  std::optional<int64_t> target_node_id;
 };
 
 // One hosted service of a customer other than a site, stored by kind:
