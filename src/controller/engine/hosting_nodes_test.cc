@@ -103,6 +103,15 @@ class FleetTest : public ::testing::Test {
     }
     return nullptr;
   }
+  // web1 holds acme's site; web2 is added; the first drain step of web1 starts copying the home.
+  Result<DrainStep> DrainWeb1WithAHomeToCopy() {
+    AddNode("web1", {"web"});
+    AddCustomer("acme");
+    auto site = service_->CreateSite(kAdmin, {"acme.example", "acme", {}, std::nullopt});
+    if (!site) return Fail(site.error());
+    AddNode("web2", {"web"});
+    return service_->DrainNode(kAdmin, "web1", 10, false);
+  }
   // Exports, then imports, the copy whose export is among tasks; returns what the hook sent.
   std::vector<TaskRecord> CompleteCopy(const std::vector<TaskRecord>& tasks) {
     const TaskRecord* exported = Find(tasks, "content.export");
@@ -491,11 +500,7 @@ TEST_F(FleetTest, ACustomersDatabasesShareANodeThatDbDotZoneNames) {
 }
 
 TEST_F(FleetTest, CopiesFromANodeDeclaredLostFailAndTheRebuildFinishes) {
-  AddNode("web1", {"web"});
-  AddCustomer("acme");
-  ASSERT_TRUE(service_->CreateSite(kAdmin, {"acme.example", "acme", {}, std::nullopt}));
-  AddNode("web2", {"web"});
-  auto step = service_->DrainNode(kAdmin, "web1", 10, false);
+  auto step = DrainWeb1WithAHomeToCopy();
   ASSERT_TRUE(step.has_value()) << step.error().message;
   EXPECT_EQ(step->copies.open, 1);
   // web1 dies before its export ran.
@@ -517,11 +522,7 @@ TEST_F(FleetTest, CopiesFromANodeDeclaredLostFailAndTheRebuildFinishes) {
 // The copy's target dies: the source's drain must not wait for it for ever. It fails, saying
 // the content is still on the source, and the source's drain finishes and lists it.
 TEST_F(FleetTest, CopiesToANodeDeclaredLostFailAndTheSourcesDrainFinishes) {
-  AddNode("web1", {"web"});
-  AddCustomer("acme");
-  ASSERT_TRUE(service_->CreateSite(kAdmin, {"acme.example", "acme", {}, std::nullopt}));
-  AddNode("web2", {"web"});
-  auto step = service_->DrainNode(kAdmin, "web1", 10, false);
+  auto step = DrainWeb1WithAHomeToCopy();
   ASSERT_TRUE(step.has_value()) << step.error().message;
   ASSERT_EQ(step->copies.open, 1);
   AddNode("web3", {"web"});
