@@ -4,13 +4,15 @@
 // into a hostplane mailbox, and read back over IMAP with curl (credentials in a 0600 netrc file)
 // and GMime's parser: its Message-ID and UTF-8 subject arrive intact. Then the relay's answers
 // the outbox depends on: 550 for an unknown mailbox is permanent, a relay that is down is
-// retryable. CTest label: auth.
+// retryable; and STARTTLS + AUTH to a submission relay (a second Postfix with Dovecot SASL).
+// CTest label: auth.
 
 #include "common/mail/mail_sender.h"
 
 #include <gmime/gmime.h>
 #include <gtest/gtest.h>
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -245,6 +247,202 @@ TEST_F(MailSenderIntegrationTest, TheRelaysAnswersDecidePermanentOrRetry) {
   mail::MailSender against_up(outbox, transport, clock);
   clock.Advance(40s);
   EXPECT_EQ(against_up.RunOnce()->sent, 1) << outbox.Get(id).last_error;
+}
+
+}  // namespace
+}  // namespace hostplane
+
+namespace hostplane {
+namespace {
+
+// A submission relay as a hosting company runs one: a second private Postfix that demands
+// STARTTLS (a self-signed certificate made with openssl) and AUTH (Dovecot's SASL over a unix
+// socket, from an auth-only Dovecot with one user), and relays what it accepts to the mail
+// instance of the suite. Test-only.
+class SubmissionRelay {
+ public:
+  static constexpr const char* kUser = "hostplane@relay.test";
+  static constexpr const char* kPassword = "RelayPassword-2026";
+
+  SubmissionRelay(const std::string& prefix, int next_hop_port) : prefix_(prefix) {
+    fs_ = std::make_unique<PosixFilesystem>(prefix);
+    runner_ = std::make_unique<PosixCommandRunner>(
+        std::set<std::string>{"/usr/sbin/postfix", "/usr/bin/openssl"});
+    port_ = FreeLoopbackPort().value();
+    next_hop_port_ = next_hop_port;
+  }
+  ~SubmissionRelay() { Stop(); }
+
+  Status Start() {
+    for (const char* d : {"r/etc", "r/q", "r/data", "ra/run", "ra/state", "tls", "log"}) {
+      HP_TRY(fs_->MakeDirs(d, 0755));
+    }
+    passwd* postfix = ::getpwnam("postfix");
+    if (postfix == nullptr) return Fail(Error::Internal("no postfix user"));
+    if (::chown(fs_->HostPath("r/data").c_str(), postfix->pw_uid, static_cast<gid_t>(-1)) != 0) {
+      return Fail(Error::FromErrno("chown r/data", errno));
+    }
+    auto cert = runner_->Run(
+        {.argv = {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                  "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", fs_->HostPath("tls/key.pem"),
+                  "-out", fs_->HostPath("tls/cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1",
+                  "-addext", "subjectAltName=IP:127.0.0.1"}});
+    if (!cert || !cert->ok()) return Fail(Error::Internal("openssl req failed"));
+    HP_TRY(fs_->WriteFileAtomic(
+        "ra/users", std::string(kUser) + ":" + HashServicePassword(kPassword).value() + "\n",
+        0644));
+    HP_TRY(fs_->WriteFileAtomic("ra/dovecot.conf", DovecotConf(), 0644));
+    HP_TRY(fs_->WriteFileAtomic("r/etc/main.cf", MainCf(), 0644));
+    HP_TRY(fs_->WriteFileAtomic("r/etc/master.cf", MasterCf(), 0644));
+    auto dovecot =
+        ChildProcess::Start({"/usr/sbin/dovecot", "-F", "-c", fs_->HostPath("ra/dovecot.conf")},
+                            fs_->HostPath("log/relay-dovecot.out"));
+    if (!dovecot) return Fail(dovecot.error());
+    dovecot_ = std::move(*dovecot);
+    auto postfix_child =
+        ChildProcess::Start({"/usr/sbin/postfix", "-c", fs_->HostPath("r/etc"), "start-fg"},
+                            fs_->HostPath("log/relay-postfix.out"));
+    if (!postfix_child) return Fail(postfix_child.error());
+    postfix_ = std::move(*postfix_child);
+    postfix_started_ = true;
+    for (int i = 0; i < 1000; ++i) {
+      if (!dovecot_.Running() || !postfix_.Running()) {
+        return Fail(Error::Unavailable("the relay exited: " + Logs()));
+      }
+      if (LoopbackAccepts(port_) && fs_->Exists("ra/run/auth-postfix")) return Ok();
+      std::this_thread::sleep_for(20ms);
+    }
+    return Fail(Error::Timeout("the relay did not answer: " + Logs()));
+  }
+
+  void Stop() {
+    if (postfix_started_) {
+      (void)runner_->Run({.argv = {"/usr/sbin/postfix", "-c", fs_->HostPath("r/etc"), "stop"}});
+      postfix_.Stop(SIGTERM, 10'000ms);
+      postfix_started_ = false;
+    }
+    if (dovecot_.pid() > 0) dovecot_.Stop(SIGTERM, 10'000ms);
+  }
+
+  int port() const { return port_; }
+  std::string ca_file() const { return fs_->HostPath("tls/cert.pem"); }
+  std::string Logs() {
+    std::string out;
+    for (const char* f : {"log/relay.log", "log/relay-auth.log", "log/relay-postfix.out"}) {
+      auto t = fs_->ReadFile(f);
+      if (t && t->has_value()) out += std::string("--- ") + f + "\n" + **t;
+    }
+    return out;
+  }
+
+ private:
+  std::string DovecotConf() const {
+    return "instance_name = hpt-relay-" + std::filesystem::path(prefix_).filename().string() +
+           "\nbase_dir = " + fs_->HostPath("ra/run") +
+           "\nstate_dir = " + fs_->HostPath("ra/state") +
+           "\nlog_path = " + fs_->HostPath("log/relay-auth.log") +
+           "\nprotocols =\nssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n"
+           "passdb {\n  driver = passwd-file\n  args = scheme=CRYPT " +
+           fs_->HostPath("ra/users") +
+           "\n}\nuserdb {\n  driver = static\n  args = uid=nobody gid=nogroup "
+           "home=/nonexistent\n}\n"
+           "service auth {\n  unix_listener auth-postfix {\n    mode = 0660\n    user = postfix\n"
+           "    group = postfix\n  }\n}\n";
+  }
+  std::string MainCf() const {
+    std::string p = prefix_;
+    return "compatibility_level = 3.6\nqueue_directory = " + p + "/r/q\ndata_directory = " + p +
+           "/r/data\nmaillog_file = " + p + "/log/relay.log\nmaillog_file_prefixes = " + p +
+           "/log\nmail_owner = postfix\nsetgid_group = postdrop\nmyhostname = relay.hpt.test\n"
+           "mydestination =\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n"
+           "mynetworks =\nalias_maps =\nalias_database =\nlocal_recipient_maps =\n"
+           "smtpd_peername_lookup = no\nsmtp_host_lookup = native\n"
+           "relayhost = [127.0.0.1]:" +
+           std::to_string(next_hop_port_) +
+           "\nsmtpd_relay_restrictions = permit_sasl_authenticated, reject\n"
+           "smtpd_tls_cert_file = " +
+           p + "/tls/cert.pem\nsmtpd_tls_key_file = " + p +
+           "/tls/key.pem\nsmtpd_tls_security_level = encrypt\nsmtpd_tls_auth_only = yes\n"
+           "smtpd_tls_loglevel = 1\n"
+           "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\nsmtpd_sasl_path = " +
+           p + "/ra/run/auth-postfix\nsmtpd_sasl_security_options = noanonymous\n";
+  }
+  std::string MasterCf() const {
+    return "127.0.0.1:" + std::to_string(port_) +
+           " inet n - n - - smtpd\n"
+           "pickup unix n - n 60 1 pickup\ncleanup unix n - n - 0 cleanup\n"
+           "qmgr unix n - n 300 1 qmgr\ntlsmgr unix - - n 1000? 1 tlsmgr\n"
+           "rewrite unix - - n - - trivial-rewrite\nbounce unix - - n - 0 bounce\n"
+           "defer unix - - n - 0 bounce\ntrace unix - - n - 0 bounce\n"
+           "verify unix - - n - 1 verify\nflush unix n - n 1000? 0 flush\n"
+           "proxymap unix - - n - - proxymap\nsmtp unix - - n - - smtp\n"
+           "relay unix - - n - - smtp\nshowq unix n - n - - showq\n"
+           "error unix - - n - - error\nretry unix - - n - - error\n"
+           "discard unix - - n - - discard\nanvil unix - - n - 1 anvil\n"
+           "scache unix - - n - 1 scache\npostlog unix-dgram n - n - 1 postlogd\n";
+  }
+
+  std::string prefix_;
+  std::unique_ptr<PosixFilesystem> fs_;
+  std::unique_ptr<PosixCommandRunner> runner_;
+  int port_ = 0;
+  int next_hop_port_ = 0;
+  ChildProcess dovecot_;
+  ChildProcess postfix_;
+  bool postfix_started_ = false;
+};
+
+TEST_F(MailSenderIntegrationTest, StartTlsAndAuthToASubmissionRelay) {
+  agent::testing::TempRoot prefix;
+  SubmissionRelay relay(prefix.path(), lab_->layout_.smtp_port);
+  auto started = relay.Start();
+  ASSERT_TRUE(started) << started.error().message;
+
+  mail::SmtpRelayConfig config;
+  config.host = "127.0.0.1";
+  config.port = relay.port();
+  config.security = mail::SmtpSecurity::kStartTls;
+  config.ca_file = relay.ca_file();
+  config.username = SubmissionRelay::kUser;
+  config.password = SubmissionRelay::kPassword;
+  config.helo_name = "panel.example.com";
+  config.timeout = 20s;
+  ASSERT_TRUE(config.Check());
+
+  // Through STARTTLS and AUTH, relayed on to the mailbox.
+  mail::MailMessage m = Message("info@acme.example");
+  auto bytes = mail::RenderMessage(m).value();
+  mail::CurlSmtpTransport transport(config);
+  auto sent = transport.Send({"noreply@panel.example.com", {"info@acme.example"}}, bytes);
+  ASSERT_TRUE(sent) << sent.error().message << relay.Logs();
+  std::string fetched;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        fetched = Fetch(m.message_id);
+        return !fetched.empty();
+      },
+      20s))
+      << relay.Logs() << Logs();
+  EXPECT_NE(fetched.find("relay.hpt.test"), std::string::npos) << "came through the relay";
+  EXPECT_NE(relay.Logs().find("TLS connection established from"), std::string::npos);
+  EXPECT_NE(relay.Logs().find("sasl_username=hostplane@relay.test"), std::string::npos);
+
+  // A wrong password, no TLS, or a certificate we do not trust: refused, and each is retryable
+  // (the relay's configuration, not this message).
+  auto wrong = config;
+  wrong.password = "not-the-password";
+  auto no_tls = config;
+  no_tls.security = mail::SmtpSecurity::kNone;
+  auto untrusted = config;
+  untrusted.ca_file.clear();  // the system's CAs do not know the self-signed certificate
+  for (const auto& [name, c] : {std::pair{"wrong password", wrong}, std::pair{"no TLS", no_tls},
+                                std::pair{"untrusted", untrusted}}) {
+    mail::CurlSmtpTransport t(c);
+    auto r = t.Send({"noreply@panel.example.com", {"info@acme.example"}}, bytes);
+    ASSERT_FALSE(r) << name;
+    EXPECT_EQ(r.error().code, ErrorCode::kUnavailable) << name << ": " << r.error().message;
+    EXPECT_EQ(r.error().message.find(SubmissionRelay::kPassword), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -41,6 +41,12 @@ size_t Read(char* buffer, size_t size, size_t nitems, void* user) {
   return n;
 }
 
+// Answers about the relay's own rules (TLS or AUTH required, credentials refused), which an
+// administrator fixes: worth retrying, unlike a 5xx about this message's envelope or data.
+bool RelayConfigurationAnswer(long code) {
+  return code == 530 || code == 534 || code == 535 || code == 538;
+}
+
 Error Field(const char* field, const char* message) {
   return Error::InvalidField(field, "smtp.invalid", message);
 }
@@ -123,8 +129,9 @@ Status CurlSmtpTransport::Send(const SmtpEnvelope& envelope, std::string_view me
                      (error_text[0] != '\0' ? error_text : curl_easy_strerror(rc)) +
                      (answer > 0 ? " (answer " + std::to_string(answer) + ")" : "");
   // A 5xx to the envelope or the data is about this message: retrying will not help. A refused
-  // login is about the relay's configuration, which an administrator can fix: retry.
-  if (answer >= 500 && answer < 600 && rc != CURLE_LOGIN_DENIED) {
+  // login or a relay that wants TLS first is about the configuration: retry.
+  if (answer >= 500 && answer < 600 && rc != CURLE_LOGIN_DENIED &&
+      !RelayConfigurationAnswer(answer)) {
     return Fail(Error::Invalid(what));
   }
   return Fail(Error::Unavailable(what));

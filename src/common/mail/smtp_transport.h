@@ -49,9 +49,10 @@ struct SmtpEnvelope {
 class SmtpTransport {
  public:
   virtual ~SmtpTransport() = default;
-  // Errors: kUnavailable (retry later: connection refused or lost, timeout, TLS failure, AUTH
-  // refused, a 4xx answer); kInvalid (do not retry: the relay answered 5xx to the envelope or the
-  // data). The message names the relay's answer, never the password.
+  // Errors: kUnavailable (retry later: connection refused or lost, timeout, TLS failure, no
+  // STARTTLS offered, AUTH refused or required (530/534/535/538), a 4xx answer); kInvalid (do not
+  // retry: any other 5xx to the envelope or the data, e.g. 550 unknown mailbox). The message
+  // names the relay's answer, never the password.
   [[nodiscard]] virtual Status Send(const SmtpEnvelope& envelope, std::string_view message) = 0;
 };
 
