@@ -43,7 +43,7 @@ TEST_F(HashingGateTest, AtMostKRunAQueueWaitsAndBeyondItTheAnswerIsBusyAtOnce) {
   EXPECT_EQ(gate.stats().queued, 3u);
   auto t0 = std::chrono::steady_clock::now();
   auto refused = gate.Submit(job, [] {});
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 50ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms) << "refused without waiting";
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(refused.error().message.find("busy"), std::string::npos);
