@@ -36,7 +36,7 @@ struct HashingGateOptions {
 struct HashingGateStats {
   size_t running = 0;
   size_t queued = 0;
-  uint64_t completed = 0;  // jobs whose callback ran with a result
+  uint64_t completed = 0;  // jobs run (counted after their callback returned)
   uint64_t refused = 0;    // submissions answered "busy"
 };
 
