@@ -1,0 +1,59 @@
+// The app: asks who is signed in, then routes. Anyone sees the public screens (sign in, forgot
+// password, not found); a signed-in person sees the screens of the shell. The controller answers
+// every path that is not /api, /healthz, /metrics or a file with index.html, so each route here
+// is also a URL that can be bookmarked and reloaded.
+import { useEffect } from 'preact/hooks';
+import { LocationProvider, Route, Router, useLocation } from 'preact-iso/router';
+import { t } from './i18n/i18n';
+import { ForgotPassword } from './screens/forgot_password/forgot_password';
+import { Home } from './screens/home/home';
+import { NotFound } from './screens/not_found/not_found';
+import { SignIn } from './screens/sign_in/sign_in';
+import { Layout, PublicLayout } from './shell/layout';
+import type { SessionStore } from './shell/session_store';
+
+function Redirect({ to }: { to: string }) {
+  const { route } = useLocation();
+  useEffect(() => route(to, true), [to]);
+  return null;
+}
+
+export function App({ store }: { store: SessionStore }) {
+  useEffect(() => {
+    void store.load();
+  }, [store]);
+
+  const status = store.status.value;
+  if (status === 'loading') {
+    return (
+      <p class="app-loading" role="status">
+        {t('app.loading')}
+      </p>
+    );
+  }
+  if (status === 'signed_in') {
+    return (
+      <LocationProvider>
+        <Layout store={store}>
+          <Router>
+            <Route path="/" component={Home} store={store} />
+            <Route path="/sign-in" component={Redirect} to="/" />
+            <Route default component={NotFound} />
+          </Router>
+        </Layout>
+      </LocationProvider>
+    );
+  }
+  return (
+    <LocationProvider>
+      <PublicLayout>
+        <Router>
+          <Route path="/" component={Redirect} to="/sign-in" />
+          <Route path="/sign-in" component={SignIn} store={store} />
+          <Route path="/forgot-password" component={ForgotPassword} store={store} />
+          <Route default component={NotFound} />
+        </Router>
+      </PublicLayout>
+    </LocationProvider>
+  );
+}

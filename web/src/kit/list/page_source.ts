@@ -1,0 +1,47 @@
+// Where a paged list gets its pages: always from the server, one page at a time, searched on the
+// server. A list never loads everything to page or filter it in the browser.
+//
+// The cursor is opaque to the list. Today's list routes page by id (?after=<id>&limit=N, answering
+// {"<key>": [...], "next_after": id | null}: afterIdSource below); issue 14 brings opaque cursors,
+// sorting and a search parameter to every list route, and a source for those is another adapter
+// of this interface, with no change to the list itself.
+import type { ApiClient, ApiResult, Query } from '../../api/client';
+
+export interface Page<T> {
+  items: T[];
+  next: string | null; // the cursor of the next page; null on the last page
+}
+
+export interface PageRequest {
+  cursor: string | null; // null: the first page
+  limit: number;
+  search: string; // '' for no search; sent only when the source is searchable
+}
+
+export interface PageSource<T> {
+  readonly searchable: boolean;
+  fetch(request: PageRequest, signal?: AbortSignal): Promise<ApiResult<Page<T>>>;
+}
+
+// A list route of today's API: `path` answers {[key]: T[], next_after: number | null}.
+export function afterIdSource<T>(client: ApiClient, path: string, key: string, query: Query = {}): PageSource<T> {
+  return {
+    searchable: false,
+    async fetch(request, signal) {
+      const result = await client.request<Record<string, unknown>>('GET', path, {
+        query: { ...query, after: request.cursor ?? undefined, limit: request.limit },
+        signal,
+      });
+      if (!result.ok) return result;
+      const items = result.data[key];
+      const next = result.data['next_after'];
+      if (!Array.isArray(items) || (next !== null && typeof next !== 'number')) {
+        return {
+          ok: false,
+          error: { status: result.status, code: 'unexpected', message: '', fields: {}, retryAfterSeconds: null },
+        };
+      }
+      return { ...result, data: { items: items as T[], next: next === null ? null : String(next) } };
+    },
+  };
+}
