@@ -18,6 +18,7 @@
 #include "controller/api/api_call.h"
 #include "controller/api/api_error.h"
 #include "controller/api/metrics_text.h"
+#include "controller/api/panel_route.h"
 #include "controller/api/request_body.h"
 #include "controller/store/entity_json.h"
 #include "protocol/validate.h"
@@ -275,6 +276,8 @@ void ApiServer::Register() {
       server_->Delete(compiled.regex, handler);
     }
   }
+  // After every API route, so that each of them matches first.
+  if (options_.panel) MountPanel(*server_, *options_.panel);
 
   // Reached for every response with status >= 400. Responses our handlers wrote already carry a
   // JSON body; the rest come from httplib itself (no route, unparsable request, body too large).

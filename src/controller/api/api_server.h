@@ -35,6 +35,8 @@ const char* OpenApiDocument();
 
 namespace hostplane::controller {
 
+class PanelFiles;  // controller/panel/panel_files.h
+
 struct ApiOptions {
   std::string bind = "127.0.0.1";
   int port = 0;      // 0: the kernel picks a free port (see port())
@@ -42,6 +44,9 @@ struct ApiOptions {
   // The OpenAPI document served at /api/v1/openapi.json, read once by Start(). Empty: the copy of
   // api/openapi.json compiled into the binary (OpenApiDocument()).
   std::string openapi_path;
+  // The panel's files, served at every other path (panel_route.h); null: the API alone. Must
+  // outlive the server.
+  const PanelFiles* panel = nullptr;
 };
 
 struct ApiCall;   // one request as the handlers see it (api_server.cc)

@@ -34,7 +34,8 @@ inline std::filesystem::path OpenApiPath() { return RepoRoot() / "api" / "openap
 
 class ApiEnv {
  public:
-  ApiEnv() {
+  // With a panel, the server serves it beside the API (ApiOptions::panel).
+  explicit ApiEnv(const PanelFiles* panel = nullptr) {
     std::string tmpl = ::testing::TempDir() + "/hp-api-XXXXXX";
     dir_ = mkdtemp(tmpl.data());
     EXPECT_TRUE(InitCrypto());
@@ -53,6 +54,7 @@ class ApiEnv {
     }));
     ApiOptions options;
     options.openapi_path = OpenApiPath().string();
+    options.panel = panel;
     server_ = std::make_unique<ApiServer>(*service_, *engine_, *store_, clock_, options);
     auto started = server_->Start();
     EXPECT_TRUE(started) << started.error().message;
