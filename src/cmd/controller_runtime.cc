@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -44,6 +45,34 @@ Result<std::unique_ptr<ControllerRuntime>> ControllerRuntime::Open(const std::st
 
 ControllerRuntime::~ControllerRuntime() { Stop(); }
 
+std::string DefaultPanelDir() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "panel";
+  return (exe.parent_path() / "panel").string();
+}
+
+Status ControllerRuntime::LoadPanel(const std::string& dir) {
+  const bool chosen = !dir.empty();
+  const std::string path = chosen ? dir : DefaultPanelDir();
+  if (!chosen && !std::filesystem::exists(path + "/index.html")) {
+    panel_missing_ = "not built (" + path + " has no index.html; scripts/build builds it)";
+    spdlog::warn("panel: {}", panel_missing_);
+    return Ok();
+  }
+  PosixFilesystem files(path);
+  auto panel = controller::PanelFiles::Load(files);
+  if (!panel) return Fail(panel.error().Wrap("loading the panel"));
+  panel_ = std::make_unique<controller::PanelFiles>(std::move(*panel));
+  spdlog::info("panel: {} files from {}", panel_->file_count(), path);
+  return Ok();
+}
+
+std::string ControllerRuntime::panel_status() const {
+  if (!panel_) return panel_missing_.empty() ? "not loaded" : panel_missing_;
+  return url() + "/";
+}
+
 Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInput>& nodes,
                                 const std::string& actor, const std::string& listen, int port,
                                 const controller::TaskEngineOptions& engine_options,
@@ -71,6 +100,7 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   controller::ApiOptions api_options;
   api_options.bind = listen;
   api_options.port = port;
+  api_options.panel = panel_.get();
   listen_ = listen;
   api_ = std::make_unique<controller::ApiServer>(*service_, *engine_, *store_, clock_, api_options);
   return api_->Start();

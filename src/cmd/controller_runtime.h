@@ -21,6 +21,7 @@
 #include "controller/engine/content_spool.h"
 #include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
+#include "controller/panel/panel_files.h"
 #include "controller/store/store.h"
 
 namespace hostplane::cmd {
@@ -38,6 +39,13 @@ class ControllerRuntime {
                                                                        Filesystem& files,
                                                                        const Clock& clock);
   ~ControllerRuntime();
+
+  // Loads the panel's built files to be served beside the API (call before Start). An empty dir
+  // means DefaultPanelDir(); when it has no panel build, the API runs alone and panel_status()
+  // says why. A dir given explicitly must hold one. Errors: PanelFiles::Load's.
+  [[nodiscard]] Status LoadPanel(const std::string& dir);
+  // "http://listen:port/" when the panel is served, else a sentence saying why not.
+  std::string panel_status() const;
 
   // Starts the engine on bus (with engine_options), makes the nodes that do not exist yet (as
   // actor), and the API on listen:port. Errors: kUnavailable (bus, port), kInvalid (a node's
@@ -70,7 +78,13 @@ class ControllerRuntime {
   std::unique_ptr<controller::TaskEngine> engine_;
   std::unique_ptr<controller::ContentSpool> spool_;
   std::unique_ptr<controller::HostingService> service_;
+  std::unique_ptr<controller::PanelFiles> panel_;
+  std::string panel_missing_;  // why there is no panel
   std::unique_ptr<controller::ApiServer> api_;
 };
+
+// <directory of the running hostplane binary>/panel: where the build puts the panel
+// (build/panel beside build/hostplane) and where a package installs it beside the binary.
+std::string DefaultPanelDir();
 
 }  // namespace hostplane::cmd

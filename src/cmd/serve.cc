@@ -43,6 +43,7 @@ struct ServeOptions {
   int64_t uid_first = 20000;  // Unix uids of accounts (HostingOptions)
   int64_t uid_last = 59999;
   std::string log_level = "info";
+  std::string panel_dir;  // empty: DefaultPanelDir()
 };
 
 Result<NatsOptions> ControllerNatsOptions(const ServeOptions& opt) {
@@ -105,6 +106,7 @@ int RunServe(const ServeOptions& opt) {
   if (!controller) return fail(controller.error());
   const std::string public_key = (*controller)->signing_key().public_key().ToString();
   const std::string& token = (*controller)->admin_token();
+  if (auto s = (*controller)->LoadPanel(opt.panel_dir); !s) return fail(s.error());
   auto bus = ConnectNatsBus(*nats_options);
   if (!bus) return fail(bus.error());
   // Agents on NATS ask with their own inbox prefix: bundles go only where their node can read.
@@ -133,6 +135,7 @@ int RunServe(const ServeOptions& opt) {
   for (const auto& s : opt.nats_servers) servers += (servers.empty() ? "" : ", ") + s;
   std::printf(
       "hostplane controller is up.\n\n"
+      "  panel       %s\n"
       "  API         %s   (OpenAPI: %s/api/v1/openapi.json)\n"
       "  admin token %s\n"
       "  NATS        %s\n"
@@ -141,8 +144,8 @@ int RunServe(const ServeOptions& opt) {
       "Start an agent on each server with `hostplane agent --config FILE` (see "
       "docs/agent.toml.example).\n"
       "Press Ctrl-C to stop.\n",
-      url.c_str(), url.c_str(), token.c_str(), servers.c_str(), data_dir.c_str(),
-      public_key.c_str());
+      (*controller)->panel_status().c_str(), url.c_str(), url.c_str(), token.c_str(),
+      servers.c_str(), data_dir.c_str(), public_key.c_str());
   std::fflush(stdout);
 
   int sig = WaitForStopSignal(stop_signals);
@@ -196,6 +199,9 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   auth->add_option("--nats-tls-key", opt->nats_tls_key, "Key of the TLS client certificate")
       ->check(CLI::ExistingFile);
+  serve->add_option("--panel-dir", opt->panel_dir,
+                    "The built web panel to serve at / beside the API (default: panel/ beside "
+                    "the hostplane binary)");
   serve->add_option("--log-level", opt->log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

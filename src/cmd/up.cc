@@ -54,6 +54,7 @@ struct UpOptions {
   int64_t uid_first = 20000;
   int64_t uid_last = 59999;
   std::string acme_directory;
+  std::string panel_dir;  // empty: DefaultPanelDir()
   // Test hooks, refused unless --enable-test-hooks is given.
   bool test_hooks = false;
   std::vector<std::string> test_break_domains;
@@ -156,6 +157,7 @@ int RunUp(const UpOptions& opt) {
   if (!controller) return fail(controller.error());
   const SigningKey& signing_key = (*controller)->signing_key();
   const std::string& token = (*controller)->admin_token();
+  if (auto s = (*controller)->LoadPanel(opt.panel_dir); !s) return fail(s.error());
 
   auto nginx = StartNginx(nginx_paths, opt.http_port);
   if (!nginx) return fail(nginx.error());
@@ -199,6 +201,7 @@ int RunUp(const UpOptions& opt) {
   for (const auto& line : (*services)->summary()) summary += line + "\n";
   std::printf(
       "hostplane is up.\n\n"
+      "  panel       %s\n"
       "  API         %s   (OpenAPI: %s/api/v1/openapi.json)\n"
       "  admin token %s\n"
       "  sites       http://127.0.0.1:%d/   (nginx, Host header selects the site)\n"
@@ -211,9 +214,9 @@ int RunUp(const UpOptions& opt) {
       "  hostplane site add shop.acme.example --customer acme --wait\n"
       "  curl -H 'Host: shop.acme.example' http://127.0.0.1:$HOSTPLANE_HTTP_PORT/\n\n"
       "Press Ctrl-C to stop.\n",
-      url.c_str(), url.c_str(), token.c_str(), opt.http_port, summary.c_str(), data_dir.c_str(),
-      signing_key.public_key().ToString().c_str(), data_dir.c_str(), kSigningKeyFile,
-      data_dir.c_str());
+      (*controller)->panel_status().c_str(), url.c_str(), url.c_str(), token.c_str(), opt.http_port,
+      summary.c_str(), data_dir.c_str(), signing_key.public_key().ToString().c_str(),
+      data_dir.c_str(), kSigningKeyFile, data_dir.c_str());
   std::fflush(stdout);
 
   int restarts = 0;
@@ -307,6 +310,9 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   up->add_option("--uid-last", opt->uid_last, "Last Unix uid given to accounts")
       ->check(CLI::Range(1000, 2000000000))
       ->capture_default_str();
+  up->add_option("--panel-dir", opt->panel_dir,
+                 "The built web panel to serve at / beside the API (default: panel/ beside the "
+                 "hostplane binary, where scripts/build puts it)");
   up->add_option("--acme-directory", opt->acme_directory,
                  "ACME directory URL for site certificates (certificates are off without it)");
   up->add_option("--acme-ca-file", s.acme_ca_file,
