@@ -10,7 +10,9 @@ export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'
 
 // The violations, each as "rule: help (n nodes: selectors)"; [] when none.
 export async function axeViolations(page) {
-  await page.evaluate(axeSource);
+  // An expression after the library makes playwright evaluate the text as a script, not call it.
+  const loaded = await page.evaluate(`${axeSource}\n;typeof window.axe`);
+  if (loaded !== 'object') throw new Error(`axe-core did not load (${loaded})`);
   const result = await page.evaluate(
     (tags) => globalThis.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
     WCAG_TAGS,

@@ -55,7 +55,7 @@ export const en = {
   'notfound.home': 'Go to the start page',
 
   'form.required': 'Fill in this field.',
-  'form.fix_fields': 'Some fields need your attention: {count, plural, one {# field} other {# fields}}.',
+  'form.fix_fields': '{count, plural, one {# field needs} other {# fields need}} your attention.',
   'form.other_field': '{field}: {message}',
 
   'list.search': 'Search',

@@ -86,7 +86,7 @@ describe('the form kit', () => {
     fireEvent.input(screen.getByLabelText('Domain'), { target: { value: '   ' } });
     fireEvent.click(screen.getByRole('button', { name: 'Add' }));
     await waitFor(() => expect(errorOf(screen.getByLabelText('Domain'))).toBe('Fill in this field.'));
-    expect(screen.getByRole('alert').textContent).toBe('Some fields need your attention: 1 field.');
+    expect(screen.getByRole('alert').textContent).toBe('1 field needs your attention.');
     expect(client.calls).toHaveLength(0);
   });
 

@@ -4,9 +4,18 @@ import { useLocation } from 'preact-iso/router';
 import { t } from '../../i18n/i18n';
 import { useScreen } from '../../shell/use_screen';
 
+// The path as the person typed it (the browser percent-encodes it); shown as text either way.
+function readablePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 export function NotFound() {
   const heading = useScreen(t('notfound.title'));
-  const { path } = useLocation();
+  const path = readablePath(useLocation().path);
   return (
     <div class="card">
       <h1 ref={heading} tabIndex={-1}>

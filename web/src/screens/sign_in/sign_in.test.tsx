@@ -93,7 +93,7 @@ describe('the sign-in screen', () => {
   it('needs a login and a password before it asks the API', async () => {
     const { client } = setup(() => ok({ session }, 201));
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-    await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('Some fields need your attention: 2 fields.'));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('2 fields need your attention.'));
     expect(client.calls).toHaveLength(0);
   });
 
