@@ -17,10 +17,17 @@ namespace {
 
 constexpr const char* kIndex = "<!doctype html><title>panel</title><div id=\"app\"></div>";
 
+std::string BigScript() {
+  std::string s;
+  for (int i = 0; i < 1000; ++i) s += "console.log('line " + std::to_string(i) + "');\n";
+  return s;
+}
+
 std::unique_ptr<PanelFiles> MakePanel(const std::string& dir) {
   PosixFilesystem files(dir);
   EXPECT_TRUE(files.WriteFileAtomic("index.html", kIndex, 0644));
   EXPECT_TRUE(files.WriteFileAtomic("assets/index-AbC123.js", "export const x = 1;\n", 0644));
+  EXPECT_TRUE(files.WriteFileAtomic("assets/big-Big000.js", BigScript(), 0644));
   auto panel = PanelFiles::Load(files);
   EXPECT_TRUE(panel) << panel.error().message;
   return std::make_unique<PanelFiles>(std::move(*panel));
@@ -66,6 +73,29 @@ TEST_F(PanelRouteTest, ServesTheAppAtEveryScreenPath) {
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
   EXPECT_TRUE(head->body.empty());
+}
+
+TEST_F(PanelRouteTest, SendsWhatPanelFilesCompressedAndNothingElse) {
+  for (const char* accept : {"gzip, deflate, br, zstd", "gzip", ""}) {
+    // httplib's client undoes the coding itself (set_decompress is on by default).
+    auto client = env_->Client("");
+    httplib::Headers headers;
+    if (*accept) headers.emplace("Accept-Encoding", accept);
+    auto res = client->Get("/assets/big-Big000.js", headers);
+    ASSERT_TRUE(res) << accept;
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->body, BigScript()) << accept;
+    const std::string expected = std::string(accept) == "gzip" ? "gzip" : *accept ? "br" : "";
+    EXPECT_EQ(res->get_header_value("Content-Encoding"), expected) << accept;
+    EXPECT_EQ(res->get_header_value_count("Content-Encoding"), expected.empty() ? 0u : 1u);
+  }
+  // On the wire: the compressed bytes once, with their length.
+  auto raw = env_->Client("");
+  raw->set_decompress(false);
+  auto res = raw->Get("/assets/big-Big000.js", {{"Accept-Encoding", "br"}});
+  ASSERT_TRUE(res);
+  EXPECT_LT(res->body.size(), BigScript().size() / 4);
+  EXPECT_EQ(res->get_header_value("Content-Length"), std::to_string(res->body.size()));
 }
 
 TEST_F(PanelRouteTest, RevalidatesWithTheETag) {

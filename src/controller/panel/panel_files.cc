@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/crypto.h"
+#include "controller/panel/compression.h"
 
 namespace hostplane::controller {
 namespace {
@@ -33,6 +34,12 @@ std::string ContentTypeFor(std::string_view name) {
     if (it != kTypes.end()) return std::string(it->second);
   }
   return "application/octet-stream";
+}
+
+// The types worth compressing (images other than SVG and fonts are compressed already).
+bool Compressible(std::string_view content_type) {
+  return content_type.substr(0, 5) == "text/" || content_type == "image/svg+xml" ||
+         content_type == "application/json" || content_type == "application/manifest+json";
 }
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -108,8 +115,20 @@ Result<PanelFiles> PanelFiles::Load(Filesystem& files) {
     if (!*content) return Fail(Error::Io("the panel file " + files.HostPath(rel) + " vanished"));
     File file;
     file.content_type = ContentTypeFor(rel);
-    file.etag = "\"" + Blake2bHex(**content).substr(0, 32) + "\"";
-    file.body = std::move(**content);
+    const std::string hash = Blake2bHex(**content).substr(0, 32);
+    file.identity = {std::move(**content), "\"" + hash + "\""};
+    if (Compressible(file.content_type)) {
+      auto gzip = GzipCompress(file.identity.body);
+      if (!gzip) return Fail(gzip.error());
+      if (gzip->size() < file.identity.body.size()) {
+        file.gzip = Coded{std::move(*gzip), "\"" + hash + "-gzip\""};
+      }
+      auto br = BrotliCompress(file.identity.body);
+      if (!br) return Fail(br.error());
+      if (br->size() < file.identity.body.size()) {
+        file.br = Coded{std::move(*br), "\"" + hash + "-br\""};
+      }
+    }
     // Vite names every file under assets/ by its content hash: a new build makes new names.
     file.immutable = StartsWith(rel, std::string(kAssetsDir) + "/");
     panel.files_.emplace("/" + rel, std::move(file));
@@ -165,13 +184,27 @@ PanelReply PanelFiles::Answer(const File& file, const PanelRequest& request, int
   reply.headers = SecurityHeaders();
   reply.headers.emplace_back("Cache-Control",
                              file.immutable ? "public, max-age=31536000, immutable" : "no-cache");
-  reply.headers.emplace_back("ETag", file.etag);
-  if (!request.if_none_match.empty() && NoneMatch(request.if_none_match, file.etag)) {
+  // brotli when accepted (smaller), else gzip, else the bytes as they are.
+  const Coded* coded = &file.identity;
+  std::string encoding;
+  if (file.gzip || file.br) {
+    reply.headers.emplace_back("Vary", "Accept-Encoding");
+    if (file.br && AcceptsEncoding(request.accept_encoding, "br")) {
+      coded = &*file.br;
+      encoding = "br";
+    } else if (file.gzip && AcceptsEncoding(request.accept_encoding, "gzip")) {
+      coded = &*file.gzip;
+      encoding = "gzip";
+    }
+  }
+  reply.headers.emplace_back("ETag", coded->etag);
+  if (!request.if_none_match.empty() && NoneMatch(request.if_none_match, coded->etag)) {
     reply.status = 304;
     return reply;
   }
+  if (!encoding.empty()) reply.headers.emplace_back("Content-Encoding", encoding);
   reply.status = status;
-  reply.body = file.body;
+  reply.body = coded->body;
   return reply;
 }
 

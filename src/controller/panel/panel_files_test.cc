@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,7 +56,7 @@ class PanelFilesTest : public ::testing::Test {
   }
 
   PanelReply Get(std::string_view path, std::string_view if_none_match = "") {
-    auto reply = panel_->Serve({"GET", path, if_none_match});
+    auto reply = panel_->Serve({"GET", path, if_none_match, ""});
     EXPECT_TRUE(reply.has_value()) << path;
     return reply.value_or(PanelReply{});
   }
@@ -94,8 +95,8 @@ TEST(PanelFilesLoad, RefusesAnUnexpectedDirectory) {
 TEST_F(PanelFilesTest, LeavesTheApiPathsToTheApi) {
   for (const char* path :
        {"/api", "/api/", "/api/v1/sites", "/api/v1/nope", "/healthz", "/metrics"}) {
-    EXPECT_FALSE(panel_->Serve({"GET", path, ""}).has_value()) << path;
-    EXPECT_FALSE(panel_->Serve({"POST", path, ""}).has_value()) << path;
+    EXPECT_FALSE(panel_->Serve({"GET", path, "", ""}).has_value()) << path;
+    EXPECT_FALSE(panel_->Serve({"POST", path, "", ""}).has_value()) << path;
   }
   // Only whole segments: these are the app's.
   EXPECT_EQ(Get("/apis").body, kIndex);
@@ -141,7 +142,7 @@ TEST_F(PanelFilesTest, MissingFilesAreNotFoundNotTheApp) {
 
 TEST_F(PanelFilesTest, EveryAnswerCarriesTheSecurityHeaders) {
   for (const PanelReply& reply : {Get("/"), Get("/assets/index-AbC123.js"), Get("/assets/nope.js"),
-                                  *panel_->Serve({"POST", "/sign-in", ""})}) {
+                                  *panel_->Serve({"POST", "/sign-in", "", ""})}) {
     std::string csp = Header(reply, "Content-Security-Policy");
     EXPECT_NE(csp.find("default-src 'self'"), std::string::npos) << csp;
     EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
@@ -174,12 +175,49 @@ TEST_F(PanelFilesTest, RevalidatesWithTheETag) {
   EXPECT_NE(Header(Get("/assets/index-AbC123.js"), "ETag"), etag);
 }
 
+TEST_F(PanelFilesTest, SendsTextCompressedOnceAsTheRequestAccepts) {
+  // A script big enough to be worth compressing.
+  std::string script;
+  for (int i = 0; i < 500; ++i) script += "console.log('panel line " + std::to_string(i) + "');\n";
+  dir_.Write("assets/big-Big000.js", script);
+  dir_.Write("assets/logo-Png000.png", std::string(300, 'x'));
+  auto loaded = PanelFiles::Load(dir_.files());
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  auto get = [&](std::string_view path, std::string_view accept, std::string_view etag = "") {
+    return *loaded->Serve({"GET", path, etag, accept});
+  };
+
+  PanelReply plain = get("/assets/big-Big000.js", "");
+  EXPECT_EQ(plain.body, script);
+  EXPECT_EQ(Header(plain, "Content-Encoding"), "");
+  EXPECT_EQ(Header(plain, "Vary"), "Accept-Encoding");
+
+  PanelReply br = get("/assets/big-Big000.js", "gzip, deflate, br, zstd");
+  EXPECT_EQ(Header(br, "Content-Encoding"), "br");
+  EXPECT_LT(br.body.size(), script.size() / 4);
+  PanelReply gzip = get("/assets/big-Big000.js", "gzip, br;q=0");
+  EXPECT_EQ(Header(gzip, "Content-Encoding"), "gzip");
+  EXPECT_EQ(static_cast<unsigned char>(gzip.body[0]), 0x1f);
+
+  // Each representation has its own validator.
+  std::set<std::string> etags = {Header(plain, "ETag"), Header(br, "ETag"), Header(gzip, "ETag")};
+  EXPECT_EQ(etags.size(), 3u);
+  EXPECT_EQ(get("/assets/big-Big000.js", "br", Header(br, "ETag")).status, 304);
+  EXPECT_EQ(get("/assets/big-Big000.js", "br", Header(plain, "ETag")).status, 200);
+
+  // A PNG is compressed already: sent as it is, whatever the request accepts.
+  PanelReply png = get("/assets/logo-Png000.png", "br, gzip");
+  EXPECT_EQ(Header(png, "Content-Encoding"), "");
+  EXPECT_EQ(Header(png, "Vary"), "");
+  EXPECT_EQ(png.body, std::string(300, 'x'));
+}
+
 TEST_F(PanelFilesTest, RefusesMethodsOtherThanGetAndHead) {
-  auto head = panel_->Serve({"HEAD", "/sign-in", ""});
+  auto head = panel_->Serve({"HEAD", "/sign-in", "", ""});
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
   for (const char* method : {"POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
-    auto reply = panel_->Serve({method, "/sign-in", ""});
+    auto reply = panel_->Serve({method, "/sign-in", "", ""});
     ASSERT_TRUE(reply) << method;
     EXPECT_EQ(reply->status, 405) << method;
     EXPECT_EQ(Header(*reply, "Allow"), "GET, HEAD") << method;
