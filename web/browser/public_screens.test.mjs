@@ -216,7 +216,7 @@ describe('serving', () => {
     }
   });
 
-  it('hashed assets are cached for a year, the app revalidates, a missing asset is a 404', async () => {
+  it('hashed assets are compressed and cached for a year, the app revalidates, a missing asset is a 404', async () => {
     const { context, page } = await openPage(browser, up.url, VIEWPORTS.desktop);
     try {
       const assets = [];
@@ -226,11 +226,13 @@ describe('serving', () => {
       const index = await page.goto('/sign-in');
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
       assert.equal(index.headers()['cache-control'], 'no-cache');
-      assert.match(index.headers()['etag'] ?? '', /^"[0-9a-f]{32}"$/);
+      assert.match(index.headers()['etag'] ?? '', /^"[0-9a-f]{32}-br"$/, 'the ETag of the brotli coding');
       assert.ok(assets.length >= 2, 'the script and the style sheet');
       for (const r of assets) {
         assert.equal(r.status(), 200, r.url());
         assert.equal(r.headers()['cache-control'], 'public, max-age=31536000, immutable', r.url());
+        // Compressed once at load, sent as Chromium accepts (it asks for br among others).
+        assert.equal(r.headers()['content-encoding'], 'br', r.url());
         assertSecurityHeaders(r.headers(), r.url());
       }
       const missing = await page.request.get('/assets/index-0000000.js');
