@@ -5,8 +5,14 @@
 //   first-screen            the performance mark the app sets once its first screen is rendered
 //                           with its handlers attached (src/shell/use_screen.ts): usable from then
 //   load                    the load event's end
+// and where the time went: ttfb (index.html's first byte), script (the app's script fully
+// received), session (the answer of GET /api/v1/sessions/current, which the first screen waits
+// for).
 // "cold" runs use a fresh browser context each time (empty cache, as a first visit); "warm" runs
 // reload in one context (the hashed assets come from the cache, index.html is revalidated).
+// "floor" is Chromium's own cost of the same cold navigation to a page that needs nothing: the
+// first paint of /healthz (a few bytes of JSON shown as text) in a fresh context, measured
+// alternately with the cold runs so both see the same machine.
 // Prints the median and 90th percentile of each, and a JSON line for docs/benchmarks.md.
 //
 // Usage (from web/, after the build): HP_UP_FIXTURE=../build/tests/support/hp_up_fixture \
@@ -25,17 +31,24 @@ function stats(values) {
 async function measure(page) {
   await page.waitForFunction(() => performance.getEntriesByName('hp:first-screen').length > 0);
   await page.waitForFunction(() => performance.getEntriesByType('navigation')[0]?.loadEventEnd > 0);
-  return page.evaluate(() => ({
-    fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
-    firstScreen: performance.getEntriesByName('hp:first-screen')[0].startTime,
-    load: performance.getEntriesByType('navigation')[0].loadEventEnd,
-  }));
+  return page.evaluate(() => {
+    const resource = (part) =>
+      performance.getEntriesByType('resource').find((e) => e.name.includes(part))?.responseEnd ?? NaN;
+    return {
+      fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+      firstScreen: performance.getEntriesByName('hp:first-screen')[0].startTime,
+      load: performance.getEntriesByType('navigation')[0].loadEventEnd,
+      ttfb: performance.getEntriesByType('navigation')[0].responseStart,
+      script: resource('/assets/index-'),
+      session: resource('/api/v1/sessions/current'),
+    };
+  });
 }
 
 const up = await startUp();
 const browser = await launchChromium();
 const chromiumVersion = browser.version();
-const results = { cold: [], warm: [] };
+const results = { cold: [], warm: [], floor: [] };
 try {
   for (let i = 0; i < runs; i += 1) {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
@@ -43,6 +56,17 @@ try {
     await page.goto(`${up.url}/sign-in`);
     results.cold.push(await measure(page));
     await context.close();
+    const bare = await browser.newContext({ viewport: VIEWPORTS.desktop });
+    const floorPage = await bare.newPage();
+    await floorPage.goto(`${up.url}/healthz`);
+    await floorPage.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0);
+    results.floor.push(
+      await floorPage.evaluate(() => ({
+        fcp: performance.getEntriesByName('first-contentful-paint')[0].startTime,
+        ttfb: performance.getEntriesByType('navigation')[0].responseStart,
+      })),
+    );
+    await bare.close();
   }
   const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
   const page = await context.newPage();
@@ -61,7 +85,8 @@ try {
 const summary = {};
 for (const [kind, list] of Object.entries(results)) {
   summary[kind] = {};
-  for (const metric of ['fcp', 'firstScreen', 'load']) {
+  for (const metric of ['ttfb', 'script', 'fcp', 'session', 'firstScreen', 'load']) {
+    if (!(metric in list[0])) continue;
     const s = stats(list.map((r) => r[metric]));
     summary[kind][metric] = s;
     console.log(
