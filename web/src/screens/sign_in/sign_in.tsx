@@ -5,13 +5,12 @@
 import { useMemo, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso/router';
 import { signIn } from '../../api/session';
-import { t } from '../../i18n/i18n';
+import { fieldErrorText, t } from '../../i18n/i18n';
+import { apiErrorText } from '../../kit/form/api_error_text';
 import { Form } from '../../kit/form/form';
 import { FormState } from '../../kit/form/form_state';
 import { SubmitButton } from '../../kit/form/submit_button';
 import { TextField } from '../../kit/form/text_field';
-import { fieldErrorText } from '../../i18n/i18n';
-import { apiErrorText } from '../../kit/form/api_error_text';
 import { useScreen } from '../../shell/use_screen';
 import type { SessionStore } from '../../shell/session_store';
 
