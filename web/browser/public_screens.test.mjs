@@ -175,6 +175,13 @@ for (const [viewportName, viewport] of Object.entries(VIEWPORTS)) {
         await assertCleanScreen(page, seen, 'not-found');
         shots.push(await screenshot(page, `not-found-${viewportName}`));
 
+        // The skip link, first in the tab order, takes the keyboard to the screen's content.
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => document.activeElement?.id === 'main');
+        assert.equal(new URL(page.url()).hash, '#main');
+        assert.equal(await page.getByRole('heading', { name: 'Page not found' }).count(), 1, 'still on the same screen');
+
         await page.getByRole('link', { name: 'Go to the start page' }).click();
         await page.getByRole('heading', { name: 'Sign in' }).waitFor();
         assert.equal(new URL(page.url()).pathname, '/sign-in');
