@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/testing/source_path.h"
+
 namespace hostplane::cmd {
 namespace {
 
@@ -331,8 +333,7 @@ TEST(AgentConfig, BreakDomainsAreValidatedWhenTestHooksAreOn) {
 }
 
 TEST(AgentConfig, TheDocumentedExampleIsValid) {
-  std::filesystem::path example =
-      std::filesystem::path(__FILE__).parent_path() / "../../docs/agent.toml.example";
+  std::filesystem::path example = hostplane::testing::SourceTree() / "docs/agent.toml.example";
   auto c = LoadAgentConfig(example.string(), false);
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->node, "web1");

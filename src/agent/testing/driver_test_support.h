@@ -25,6 +25,7 @@
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
 #include "common/result.h"
+#include "common/testing/source_path.h"
 #include "protocol/messages.h"
 
 namespace hostplane::agent::testing {
@@ -38,7 +39,7 @@ inline void ExpectGolden(const std::string& name, const std::string& actual,
   ::testing::ScopedTrace trace(caller.file_name(), static_cast<int>(caller.line()),
                                "golden " + name);
   const std::filesystem::path path =
-      std::filesystem::path(caller.file_name()).parent_path() / "testdata" / name;
+      hostplane::testing::CompiledFile(caller.file_name()).parent_path() / "testdata" / name;
   if (std::getenv("HP_UPDATE_GOLDEN") != nullptr) {
     std::filesystem::create_directories(path.parent_path());
     std::ofstream(path, std::ios::binary) << actual;

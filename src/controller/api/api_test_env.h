@@ -17,6 +17,7 @@
 #include "common/bus/bus.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "common/testing/source_path.h"
 #include "controller/api/api_server.h"
 #include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
@@ -25,10 +26,8 @@
 
 namespace hostplane::controller::testing {
 
-// The repository root, found from this file's own path (src/controller/api/ -> repo).
-inline std::filesystem::path RepoRoot() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
-}
+// The repository root.
+inline std::filesystem::path RepoRoot() { return hostplane::testing::SourceTree(); }
 
 inline std::filesystem::path OpenApiPath() { return RepoRoot() / "api" / "openapi.json"; }
 

@@ -13,6 +13,7 @@
 #include "agent/drivers/dns/knot_instance.h"
 #include "agent/testing/driver_test_support.h"
 #include "common/net/loopback.h"
+#include "common/testing/source_path.h"
 
 namespace hostplane::agent {
 namespace {
@@ -262,7 +263,7 @@ TEST(DnsIntegrationTest, AZoneKzonecheckRefusesFailsOnlyItsOwnTask) {
 TEST(DnsIntegrationTest, GoldenZoneFilesPassKzonecheck) {
   SKIP_WITHOUT_KNOT();
   KnotFixture f;
-  auto dir = std::filesystem::path(__FILE__).parent_path() / "testdata";
+  auto dir = hostplane::testing::CompiledFile(__FILE__).parent_path() / "testdata";
   Command cmd;
   cmd.argv = {f.layout().kzonecheck, "-o", "hostile.example.", "--",
               (dir / "hostile.example.zone").string()};
