@@ -202,9 +202,9 @@ bool IsReservedLogin(const std::string& name) {
   return kReserved.count(name) > 0 || name.rfind("systemd", 0) == 0;
 }
 
-enum class AccountLookup { kAbsent, kPresent, kUnknown };
+}  // namespace
 
-AccountLookup LookUpAccount(const std::string& name) {
+UnixUserOwner LookUpUnixUser(const std::string& name) {
   long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
   size_t size = hint > 0 ? static_cast<size_t>(hint) : 4096;
   for (int attempt = 0; attempt < 8; ++attempt, size *= 2) {
@@ -213,15 +213,21 @@ AccountLookup LookUpAccount(const std::string& name) {
     struct passwd* found = nullptr;
     int rc = getpwnam_r(name.c_str(), &pwd, buf.data(), buf.size(), &found);
     if (rc == ERANGE) continue;
-    if (found != nullptr) return AccountLookup::kPresent;
+    if (found != nullptr) {
+      bool ours =
+          found->pw_gecos != nullptr && std::string_view(found->pw_gecos) == kAccountUserComment;
+      return ours ? UnixUserOwner::kHostplane : UnixUserOwner::kOther;
+    }
     // 0, ENOENT, ESRCH, EBADF and EPERM all mean "no such name" (getpwnam_r(3)).
     if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM) {
-      return AccountLookup::kAbsent;
+      return UnixUserOwner::kAbsent;
     }
-    return AccountLookup::kUnknown;
+    return UnixUserOwner::kUnknown;
   }
-  return AccountLookup::kUnknown;
+  return UnixUserOwner::kUnknown;
 }
+
+namespace {
 
 constexpr size_t kMaxPath = 255;
 
@@ -419,13 +425,15 @@ Checked<std::string> CheckLogin(std::string_view input) {
   if (!grammar) return grammar;
   const std::string& name = *grammar;
   std::string quoted = QuoteForMessage(input);
-  switch (LookUpAccount(name)) {
-    case AccountLookup::kAbsent:
+  switch (LookUpUnixUser(name)) {
+    case UnixUserOwner::kAbsent:
+    case UnixUserOwner::kHostplane:
       return name;
-    case AccountLookup::kPresent:
-      return Refuse("login.reserved",
-                    "The login " + quoted + " is an existing account on this system.");
-    case AccountLookup::kUnknown:
+    case UnixUserOwner::kOther:
+      return Refuse("login.reserved", "The login " + quoted +
+                                          " is an existing account on this system that hostplane "
+                                          "does not manage.");
+    case UnixUserOwner::kUnknown:
       break;
   }
   return Refuse("login.reserved",

@@ -33,13 +33,25 @@ using Checked = tl::expected<T, Violation>;
 // .invalid/.localhost/hostplane.internal, which hostplane keeps for itself).
 Checked<std::string> CheckDomain(std::string_view input);
 
-// System user / account login: ^[a-z][a-z0-9]{2,15}$, not a reserved or existing system
-// account. Codes: login.empty, login.starts_with_digit, login.invalid_character,
-// login.too_short, login.too_long, login.reserved.
+// The comment (GECOS field) the agent gives every Unix user it creates for an account: how the
+// agent, and the all-in-one's controller on the same machine, tell the account users hostplane
+// made ("ours") from the machine's other users.
+inline constexpr std::string_view kAccountUserComment = "hostplane account";
+
+// What this machine's user database says about a Unix user name: none; a user the agent made for
+// an account (comment kAccountUserComment); a user hostplane does not manage; or no answer.
+enum class UnixUserOwner { kAbsent, kHostplane, kOther, kUnknown };
+UnixUserOwner LookUpUnixUser(const std::string& name);
+
+// The login of a NEW customer: ^[a-z][a-z0-9]{2,15}$, not a reserved name, and not the name of
+// a user of this machine that hostplane does not manage (an account user hostplane made is not a
+// clash: the agent takes it over when its uid matches, and refuses it precisely otherwise).
+// Codes: login.empty, login.starts_with_digit, login.invalid_character, login.too_short,
+// login.too_long, login.reserved.
 Checked<std::string> CheckLogin(std::string_view input);
-// The same grammar and reserved names without asking this machine's user database: for the
-// agent, which re-checks a login whose Unix user it created itself (the account's user exists
-// there by design). Codes as CheckLogin.
+// The same grammar and reserved names without asking this machine's user database: for a
+// reference to an existing customer (its Unix user exists by design once its account is applied)
+// and for the agent, which re-checks the login of a task. Codes as CheckLogin.
 Checked<std::string> CheckLoginGrammar(std::string_view input);
 
 // Relative path inside an account root (docroot, FTP home): no "..", not absolute, no control

@@ -183,30 +183,46 @@ TEST(CheckLoginTest, AcceptsTheGrammarAndRefusesEveryCode) {
               });
 }
 
-TEST(CheckLoginTest, RefusesEveryAccountOfThisMachine) {
-  std::vector<std::string> names;
+// A new customer's login may not be a user of this machine hostplane does not manage; an account
+// user the agent made (comment kAccountUserComment) is no clash.
+TEST(CheckLoginTest, RefusesEveryAccountOfThisMachineHostplaneDidNotMake) {
+  struct Entry {
+    std::string name;
+    bool ours = false;
+  };
+  std::vector<Entry> entries;
   setpwent();
-  while (struct passwd* pw = getpwent()) names.push_back(pw->pw_name);
-  endpwent();
-  ASSERT_FALSE(names.empty());  // at least root
-  for (const std::string& name : names) {
-    auto got = CheckLogin(name);
-    EXPECT_FALSE(got) << name << " is an account here";
+  while (struct passwd* pw = getpwent()) {
+    bool ours = pw->pw_gecos != nullptr && std::string_view(pw->pw_gecos) == kAccountUserComment;
+    entries.push_back({pw->pw_name, ours});
   }
+  endpwent();
+  ASSERT_FALSE(entries.empty());  // at least root
+  for (const Entry& e : entries) {
+    EXPECT_EQ(LookUpUnixUser(e.name), e.ours ? UnixUserOwner::kHostplane : UnixUserOwner::kOther)
+        << e.name;
+    auto got = CheckLogin(e.name);
+    if (!CheckLoginGrammar(e.name)) {
+      EXPECT_FALSE(got) << e.name;  // its grammar code
+    } else if (e.ours) {
+      EXPECT_TRUE(got) << e.name << " is an account user hostplane made";
+    } else {
+      ASSERT_FALSE(got) << e.name << " is an account here";
+      EXPECT_EQ(got.error().code, "login.reserved") << e.name;
+    }
+  }
+  EXPECT_EQ(LookUpUnixUser("hpabsent7q2z"), UnixUserOwner::kAbsent);
+  EXPECT_EQ(CheckLogin("hpabsent7q2z").value(), "hpabsent7q2z");
 }
 
-// The agent's variant: an account of this machine that fits the grammar is accepted (the agent
-// created it); reserved names and the grammar are still refused.
+// References and the agent: the grammar and the reserved names, whatever the user database says.
 TEST(CheckLoginGrammarTest, IgnoresThisMachinesAccountsButNotTheGrammar) {
   setpwent();
   while (struct passwd* pw = getpwent()) {
     std::string name = pw->pw_name;
-    auto strict = CheckLogin(name);
-    EXPECT_FALSE(strict) << name;
     auto grammar = CheckLoginGrammar(name);
-    auto expected_code = CheckLogin(name).error().code;
-    if (grammar) {
-      EXPECT_EQ(expected_code, "login.reserved") << name;
+    if (!grammar) {
+      EXPECT_EQ(CheckLogin(name).error().code, grammar.error().code) << name;
     }
   }
   endpwent();

@@ -200,7 +200,7 @@ Result<Change<Resource>> HostingService::AddZone(const Actor& actor, const ZoneI
   protocol::FieldErrors errors;
   auto zone = protocol::CheckDomain(in.zone);
   if (!zone) errors.Add("zone", zone.error());
-  auto login = protocol::CheckLogin(in.customer);
+  auto login = protocol::CheckLoginGrammar(in.customer);
   if (!login) errors.Add("customer", login.error());
   if (!errors.empty()) return Fail(errors.ToError());
 

@@ -191,7 +191,7 @@ Result<Change<Resource>> HostingService::AddMailbox(const Actor& actor, const Ma
                 "The quota must be from 1 to " + std::to_string(protocol::kMaxQuotaMb) + " MB."});
   }
   if (in.customer) {
-    if (auto c = protocol::CheckLogin(*in.customer); !c) errors.Add("customer", c.error());
+    if (auto c = protocol::CheckLoginGrammar(*in.customer); !c) errors.Add("customer", c.error());
   }
   if (!errors.empty()) return Fail(errors.ToError());
   auto hash = HashServicePassword(*password);  // slow on purpose: outside the write lock
@@ -260,7 +260,7 @@ Result<Change<Resource>> HostingService::AddForwarder(const Actor& actor,
     errors.Add("targets", {"targets.too_many", "A catch-all forwards to exactly one address."});
   }
   if (in.customer) {
-    if (auto c = protocol::CheckLogin(*in.customer); !c) errors.Add("customer", c.error());
+    if (auto c = protocol::CheckLoginGrammar(*in.customer); !c) errors.Add("customer", c.error());
   }
   if (!errors.empty()) return Fail(errors.ToError());
   std::string name = catch_all ? "@" + address->domain : address->text();

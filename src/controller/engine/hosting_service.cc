@@ -325,7 +325,7 @@ Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteIn
   protocol::FieldErrors errors;
   auto domain = protocol::CheckDomain(in.domain);
   if (!domain) errors.Add("domain", domain.error());
-  auto login = protocol::CheckLogin(in.customer);
+  auto login = protocol::CheckLoginGrammar(in.customer);
   if (!login) errors.Add("customer", login.error());
   CheckedAliases aliases = CheckAliases(in.aliases, domain ? *domain : std::string(), errors);
   std::string docroot;

@@ -75,7 +75,7 @@ Json HostingService::CertSpecFor(const Site& site, const Customer& owner,
 
 Result<Change<Resource>> HostingService::AddFtpUser(const Actor& actor, const FtpUserInput& in) {
   protocol::FieldErrors errors;
-  auto login = protocol::CheckLogin(in.customer);
+  auto login = protocol::CheckLoginGrammar(in.customer);
   if (!login) errors.Add("customer", login.error());
   std::string user;
   if (login) {
@@ -155,7 +155,7 @@ Result<Change<Resource>> HostingService::RemoveFtpUser(const Actor& actor,
 
 Result<Change<Resource>> HostingService::AddDatabase(const Actor& actor, const DatabaseInput& in) {
   protocol::FieldErrors errors;
-  auto login = protocol::CheckLogin(in.customer);
+  auto login = protocol::CheckLoginGrammar(in.customer);
   if (!login) errors.Add("customer", login.error());
   std::string name;
   if (login) {

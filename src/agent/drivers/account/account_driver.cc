@@ -30,8 +30,12 @@ namespace {
 struct UnixId {
   std::string name;
   unsigned id = 0;
-  unsigned gid = 0;  // the primary group (users only)
+  unsigned gid = 0;     // the primary group (users only)
+  std::string comment;  // the GECOS field (users only)
 };
+
+// Whether a user is one the agent made for an account (protocol::kAccountUserComment).
+bool IsAccountUser(const UnixId& user) { return user.comment == protocol::kAccountUserComment; }
 
 // getpwnam_r/getgrnam_r and friends with a growing buffer. nullopt: no such entry.
 std::optional<UnixId> FindUser(const std::string* name, uid_t uid) {
@@ -43,7 +47,7 @@ std::optional<UnixId> FindUser(const std::string* name, uid_t uid) {
                   : ::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found);
     if (rc == ERANGE) continue;
     if (found == nullptr) return std::nullopt;
-    return UnixId{pw.pw_name, pw.pw_uid, pw.pw_gid};
+    return UnixId{pw.pw_name, pw.pw_uid, pw.pw_gid, pw.pw_gecos ? pw.pw_gecos : ""};
   }
   return std::nullopt;
 }
@@ -57,7 +61,7 @@ std::optional<UnixId> FindGroup(const std::string* name, gid_t gid) {
                   : ::getgrgid_r(gid, &gr, buf.data(), buf.size(), &found);
     if (rc == ERANGE) continue;
     if (found == nullptr) return std::nullopt;
-    return UnixId{gr.gr_name, gr.gr_gid, gr.gr_gid};
+    return UnixId{gr.gr_name, gr.gr_gid, gr.gr_gid, ""};
   }
   return std::nullopt;
 }
@@ -315,6 +319,12 @@ Status AccountDriver::EnsureGroup(const std::string& name, gid_t gid) {
 
 Status AccountDriver::EnsureUser(const std::string& name, uid_t uid, gid_t gid) {
   if (auto u = FindUser(&name, 0)) {
+    if (!IsAccountUser(*u)) {
+      return Fail(Error::Conflict(
+          fmt::format("user {} exists and is not an account user hostplane made (its comment is "
+                      "not \"{}\"): not taken over",
+                      name, protocol::kAccountUserComment)));
+    }
     if (u->id != uid || u->gid != gid) {
       return Fail(Error::Conflict(fmt::format("user {} exists with uid {} gid {}, not {} {}", name,
                                               u->id, u->gid, uid, gid)));
@@ -328,7 +338,8 @@ Status AccountDriver::EnsureUser(const std::string& name, uid_t uid, gid_t gid) 
       fs_.HostPath(layout_.home_root + "/" + name.substr(layout_.user_prefix.size()));
   HP_TRY(CheckIniToken("home", home));
   return RunTool({layout_.useradd, "-u", std::to_string(uid), "-g", std::to_string(gid), "-M", "-N",
-                  "-d", home, "-s", layout_.shell, "-c", "hostplane account", "--", name});
+                  "-d", home, "-s", layout_.shell, "-c", std::string(protocol::kAccountUserComment),
+                  "--", name});
 }
 
 Status AccountDriver::EnsureHome(const std::string& login, uid_t uid, gid_t gid) {
@@ -505,6 +516,11 @@ Status AccountDriver::Finish(const protocol::Task& task) {
   const std::string name = UnixName(removal->login);
   HP_TRY(CheckUnixName(name));
   if (auto u = FindUser(&name, 0)) {
+    if (!IsAccountUser(*u)) {
+      return Fail(Error::Conflict(fmt::format(
+          "user {} is not an account user hostplane made: neither it nor its group is removed",
+          name)));
+    }
     if (u->id != static_cast<unsigned>(removal->uid)) {
       return Fail(Error::Conflict(
           fmt::format("user {} has uid {}, not {}: not removed", name, u->id, removal->uid)));

@@ -9,10 +9,12 @@
 //  - Render: the pool file of every installed version: present for the versions in the spec's
 //    "php" when the status is active, absent otherwise (suspended: PHP does not run; nginx
 //    answers 503 for the account's sites). The one encoder of the pool format is RenderPool.
-//  - Prepare (ensure): groupadd/useradd with the controller's gid/uid, idempotent (kConflict
-//    when the name exists with another id or the id with another name), no login shell, no home
-//    created by useradd. The home is created and owned through descriptors (openat2 beneath
-//    home_root, fchown/fchmod; SECURITY rule 4):
+//  - Prepare (ensure): groupadd/useradd with the controller's gid/uid and the comment
+//    protocol::kAccountUserComment, which marks the user as one hostplane made; idempotent: an
+//    existing user is taken over only when it carries that comment and the same ids (kConflict
+//    when the name belongs to a user hostplane did not make, exists with another id, or the id
+//    has another name), no login shell, no home created by useradd. The home is created and owned
+//    through descriptors (openat2 beneath home_root, fchown/fchmod; SECURITY rule 4):
 //      <home>       0750 <user>:<nginx group>  nginx's workers traverse it and read docroots;
 //                                               other accounts (neither owner nor in that group)
 //                                               cannot enter it. Their PHP runs as their own
@@ -25,8 +27,8 @@
 //    every live pool accepts connections and the socket of every removed pool is gone
 //    (kTimeout otherwise).
 //  - Finish (remove): userdel and groupdel (never -r: the home is ours to remove, without
-//    following links), and with remove_home the home tree through openat/unlinkat
-//    (Filesystem::RemoveTreeBeneath).
+//    following links; never a user without hostplane's comment: kConflict), and with remove_home
+//    the home tree through openat/unlinkat (Filesystem::RemoveTreeBeneath).
 //
 // Called by the agent's reconcile thread only.
 

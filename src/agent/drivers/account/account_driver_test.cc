@@ -13,6 +13,7 @@
 #include "agent/drivers/nginx/nginx_driver.h"
 #include "agent/testing/driver_test_support.h"
 #include "agent/testing/nginx_fixture.h"
+#include "protocol/validate.h"
 
 namespace hostplane::agent {
 namespace {
@@ -153,7 +154,7 @@ class AccountPhpIntegrationTest : public ::testing::Test {
   void TearDown() override {
     if (fpm_) fpm_->Stop();
     // Remove the test's users even when the test failed half-way.
-    for (const std::string login : {"alice", "bob"}) {
+    for (const std::string login : {"alice", "bob", "carol"}) {
       std::string name = prefix_ + login;
       if (User(name)) (void)runner_.Run(Command{{"/usr/sbin/userdel", "--", name}});
       if (GroupExists(name)) (void)runner_.Run(Command{{"/usr/sbin/groupdel", "--", name}});
@@ -327,6 +328,57 @@ TEST_F(AccountPhpIntegrationTest, ReloadWithoutTheMasterIsRetryAndRestores) {
   auto out = applier_.Apply(*accounts_, {AccountTask(1, alice)});
   EXPECT_EQ(out.results[0].outcome, TaskOutcome::kRetry) << out.results[0].detail;
   EXPECT_FALSE(env_.fs().Exists(accounts_->PoolPath("alice", "8.2")));
+}
+
+}  // namespace
+}  // namespace hostplane::agent
+
+namespace hostplane::agent {
+namespace {
+
+bool RanOk(CommandRunner& runner, std::vector<std::string> argv) {
+  auto out = runner.Run(Command{std::move(argv)});
+  return out && out->ok();
+}
+
+// An account user the agent made (its comment says so) is taken over when the account is applied
+// again, by a restarted agent too, and a new customer's login check lets it be; a user of the same
+// name that hostplane did not make is neither taken over nor removed, and refuses the login.
+TEST_F(AccountPhpIntegrationTest, TakesOverOnlyTheAccountUsersItMade) {
+  const unsigned a = base_, c = base_ + 1;
+  protocol::AccountSpec alice{"alice", a, a, "active", {"8.2"}};
+  ExpectAllApplied(applier_.Apply(*accounts_, {AccountTask(1, alice)}));
+  auto made = User(prefix_ + "alice");
+  ASSERT_TRUE(made);
+  EXPECT_EQ(std::string(made->pw_gecos), protocol::kAccountUserComment);
+  EXPECT_EQ(protocol::LookUpUnixUser(prefix_ + "alice"), protocol::UnixUserOwner::kHostplane);
+  EXPECT_TRUE(protocol::CheckLogin(prefix_ + "alice"));
+  AccountDriver restarted(layout_, env_.fs(), runner_);
+  ExpectAllApplied(applier_.Apply(restarted, {AccountTask(2, alice)}));
+  EXPECT_EQ(User(prefix_ + "alice")->pw_uid, a);
+
+  // carol: made by someone else, with the very ids the controller gives her account.
+  const std::string carol_user = prefix_ + "carol";
+  ASSERT_TRUE(RanOk(runner_, {"/usr/sbin/groupadd", "-g", std::to_string(c), "--", carol_user}));
+  ASSERT_TRUE(RanOk(runner_, {"/usr/sbin/useradd", "-u", std::to_string(c), "-g", std::to_string(c),
+                              "-M", "-N", "-c", "Carol", "--", carol_user}));
+  EXPECT_EQ(protocol::LookUpUnixUser(carol_user), protocol::UnixUserOwner::kOther);
+  auto login = protocol::CheckLogin(carol_user);
+  ASSERT_FALSE(login);
+  EXPECT_EQ(login.error().code, "login.reserved");
+  protocol::AccountSpec carol{"carol", c, c, "active", {"8.2"}};
+  auto refused = applier_.Apply(*accounts_, {AccountTask(3, carol)});
+  EXPECT_EQ(refused.results[0].outcome, TaskOutcome::kFailed) << refused.results[0].detail;
+  EXPECT_NE(refused.results[0].detail.find("not an account user hostplane made"), std::string::npos)
+      << refused.results[0].detail;
+  EXPECT_FALSE(env_.fs().Exists("home/carol"));
+  EXPECT_FALSE(env_.fs().Exists(accounts_->PoolPath("carol", "8.2")));
+  auto kept = applier_.Apply(*accounts_, {AccountRemoveTask(4, {"carol", c, c, true})});
+  EXPECT_EQ(kept.results[0].outcome, TaskOutcome::kFailed) << kept.results[0].detail;
+  auto still = User(carol_user);
+  ASSERT_TRUE(still);
+  EXPECT_EQ(std::string(still->pw_gecos), "Carol");
+  EXPECT_TRUE(GroupExists(carol_user));
 }
 
 }  // namespace
