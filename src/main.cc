@@ -10,6 +10,7 @@
 #include "cmd/serve.h"
 #include "cmd/token.h"
 #include "cmd/up.h"
+#include "cmd/up_status.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", HOSTPLANE_VERSION);
   int exit_code = 0;
   hostplane::cmd::AddUpCommand(app, exit_code);
+  hostplane::cmd::AddStatusCommand(app, exit_code);
   hostplane::cmd::AddServeCommand(app, exit_code);
   hostplane::cmd::AddAgentCommand(app, exit_code);
   hostplane::cmd::AddTokenCommand(app, exit_code);

@@ -68,23 +68,26 @@ std::map<std::string, std::string> ReadEnvFile(Filesystem& files, const std::str
   return out;
 }
 
-Status CheckPortFree(const std::string& address, int port, const char* flag) {
+Status CheckPortFree(const std::string& address, int port, const char* flag, bool udp) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) {
     return Fail(Error::Invalid("'" + address + "' is not an IPv4 address"));
   }
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = ::socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
   if (fd < 0) return Fail(Error::FromErrno("socket", errno));
   int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // TCP: a port whose last connections linger in TIME_WAIT is free to listen on. UDP: without
+  // it, a bind fails whenever anyone holds the port.
+  if (!udp) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   int err = errno;
   ::close(fd);
   if (rc != 0) {
-    return Fail(Error::Conflict(fmt::format("{}:{} is not free ({}); choose another port with {}",
-                                            address, port, std::strerror(err), flag)));
+    return Fail(
+        Error::Conflict(fmt::format("{}:{}{} is not free ({}); choose another port with {}",
+                                    address, port, udp ? "/udp" : "", std::strerror(err), flag)));
   }
   return Ok();
 }

@@ -32,9 +32,10 @@ int WaitForStopSignal(const sigset_t& signals, const std::function<bool()>& keep
 // Reads KEY=VALUE lines of a file we wrote ourselves (hostplane.env). Data, never sourced.
 std::map<std::string, std::string> ReadEnvFile(Filesystem& files, const std::string& rel);
 
-// Fails with a sentence a person can act on when address:port is taken; flag names the option
-// that chooses another port. Errors: kConflict, kIo.
-[[nodiscard]] Status CheckPortFree(const std::string& address, int port, const char* flag);
+// Fails with a sentence a person can act on when address:port (TCP, or UDP with udp) is taken;
+// flag names the option that chooses another port. Errors: kConflict, kIo.
+[[nodiscard]] Status CheckPortFree(const std::string& address, int port, const char* flag,
+                                   bool udp = false);
 
 // Finds or makes the admin token: reuses the one in <files root>/hostplane.env when the store
 // still knows it, else inserts a new token named token_name. Errors: those of the store.

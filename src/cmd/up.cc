@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -25,7 +27,9 @@
 #include "cmd/bootstrap.h"
 #include "cmd/controller_runtime.h"
 #include "cmd/nginx_conf.h"
+#include "cmd/up_data_dir.h"
 #include "cmd/up_services.h"
+#include "cmd/up_status.h"
 #include "common/bus/bus.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -91,6 +95,70 @@ std::string TailOfFile(const std::string& path, size_t bytes) {
   return out;
 }
 
+// Every port `up` is about to listen on, checked before anything starts: one message names each
+// taken port and the option that moves it. Errors: kConflict.
+Status CheckPortsFree(const UpOptions& opt) {
+  std::vector<UpServices::PortClaim> claims = {{opt.api_port, "--api-port", false},
+                                               {opt.http_port, "--http-port", false}};
+  for (auto& c : UpServices::PortsToClaim(opt.services)) claims.push_back(c);
+  std::map<std::string, std::vector<std::string>> taken;  // flag -> "12525 (Address in use)"
+  std::vector<std::string> order;
+  for (const auto& c : claims) {
+    const std::string address = c.flag == "--api-port" ? opt.listen : "127.0.0.1";
+    auto free = CheckPortFree(address, c.port, c.flag.c_str(), c.udp);
+    if (free) continue;
+    if (free.error().code != ErrorCode::kConflict) return free;
+    if (!taken.count(c.flag)) order.push_back(c.flag);
+    taken[c.flag].push_back(fmt::format("{}:{}{}", address, c.port, c.udp ? "/udp" : ""));
+  }
+  if (taken.empty()) return Ok();
+  std::string msg = "ports hostplane up needs are taken (nothing was started):\n";
+  for (const auto& flag : order) {
+    std::string ports;
+    for (const auto& p : taken[flag]) ports += (ports.empty() ? "" : ", ") + p;
+    msg += fmt::format("  {:<20} {}\n", flag, ports);
+  }
+  msg +=
+      "Another hostplane up may hold them (`ss -ltnup` as root shows which program does), or "
+      "choose other ports with the options above: scripts/up passes them to hostplane up.";
+  return Fail(Error::Conflict(msg));
+}
+
+// Creates <dir>/<name> if missing, and gives it and its SQLite companions mode 0600.
+Status KeepPrivate(const std::string& dir, const std::string& name) {
+  const std::string path = dir + "/" + name;
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Fail(Error::FromErrno("opening " + path, errno));
+  int rc = ::fchmod(fd, 0600);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Fail(Error::FromErrno("chmod " + path, err));
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::string companion = path + suffix;
+    if (::chmod(companion.c_str(), 0600) != 0 && errno != ENOENT) {
+      return Fail(Error::FromErrno("chmod " + companion, errno));
+    }
+  }
+  return Ok();
+}
+
+// The path of the running binary, for hints that name it.
+std::string BinaryPath() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("hostplane") : exe.string();
+}
+
+std::string NowIso8601() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 // Starts the private nginx and waits until it accepts connections.
 Result<ChildProcess> StartNginx(const NginxPaths& paths, int http_port) {
   HP_TRY(CheckPortFree("127.0.0.1", http_port, "--http-port"));
@@ -127,15 +195,27 @@ int RunUp(const UpOptions& opt) {
                  static_cast<long long>(opt.uid_first), static_cast<long long>(opt.uid_last));
     return 2;
   }
-  auto prepared = PrepareDataDir(opt.data_dir, 0755);  // nginx workers must traverse it
-  if (!prepared) return fail(prepared.error());
-  const std::string data_dir = *prepared;
+  if (auto s = InitCrypto(); !s) return fail(s.error());
+  // Where the daemons' users can reach it (a clone in a 0700 home: /var/lib/hostplane/up/...).
+  auto placed = PlaceUpDataDir(opt.data_dir, ::geteuid() == 0);
+  if (!placed) return fail(placed.error());
+  const std::string data_dir = placed->path;
   // One controller per data directory: `up` and `serve` exclude each other.
-  if (auto s = LockExclusively(data_dir, "controller.lock"); !s) return fail(s.error());
+  if (auto s = LockExclusively(data_dir, "controller.lock"); !s) {
+    if (s.error().code == ErrorCode::kConflict) {
+      std::fprintf(stderr, "error: %s\n%s status --data-dir %s shows what it runs.\n",
+                   s.error().message.c_str(), BinaryPath().c_str(), data_dir.c_str());
+      return 1;
+    }
+    return fail(s.error());
+  }
   // Block the stop signals in every thread; the main thread waits for them below.
   const sigset_t stop_signals = BlockStopSignals();
-  if (auto s = InitCrypto(); !s) return fail(s.error());
-  if (auto s = CheckPortFree(opt.listen, opt.api_port, "--api-port"); !s) return fail(s.error());
+  if (auto s = CheckPortsFree(opt); !s) return fail(s.error());
+  if (!placed->link.empty()) {
+    std::printf("data: %s links to %s, because %s\n", placed->link.c_str(), data_dir.c_str(),
+                placed->why.empty() ? "it was placed there before" : placed->why.c_str());
+  }
 
   PosixFilesystem files(data_dir);
   SystemClock clock;
@@ -153,6 +233,9 @@ int RunUp(const UpOptions& opt) {
   NginxPaths nginx_paths = UpNginxPaths(data_dir);
   if (auto s = WriteUpNginxConf(files, layout, nginx_paths); !s) return fail(s.error());
 
+  // The store holds token and password hashes: root's alone, though the data directory is 0755
+  // for nginx's workers (SQLite gives its -wal and -shm files the mode of the database file).
+  if (auto s = KeepPrivate(data_dir, "store.db"); !s) return fail(s.error());
   auto controller = ControllerRuntime::Open(data_dir, files, clock);
   if (!controller) return fail(controller.error());
   const SigningKey& signing_key = (*controller)->signing_key();
@@ -197,6 +280,25 @@ int RunUp(const UpOptions& opt) {
   for (const auto& line : (*services)->env_lines()) env += line + "\n";
   if (auto s = files.WriteFileAtomic("hostplane.env", env, 0600); !s) return fail(s.error());
 
+  UpStatus status;
+  status.pid = static_cast<int>(::getpid());
+  status.started_at = NowIso8601();
+  status.binary = BinaryPath();
+  status.data_dir = data_dir;
+  status.data_link = placed->link;
+  status.cwd = std::filesystem::current_path().string();
+  status.argv = OwnCommandLine();
+  status.endpoints.push_back({"api", "hostplane", url, opt.api_port, "REST API"});
+  status.endpoints.push_back(
+      {"sites", "nginx", fmt::format("http://127.0.0.1:{}", opt.http_port), opt.http_port, ""});
+  for (const auto& e : (*services)->endpoints()) status.endpoints.push_back(e);
+  if (auto s = files.WriteFileAtomic(kUpStatusFile, UpStatusToJson(status).dump(2) + "\n", 0644);
+      !s) {
+    return fail(s.error());
+  }
+
+  const std::string bin_dir = std::filesystem::path(status.binary).parent_path().string();
+  const std::string shown_dir = placed->link.empty() ? data_dir : placed->link;
   std::string summary;
   for (const auto& line : (*services)->summary()) summary += line + "\n";
   std::printf(
@@ -206,17 +308,21 @@ int RunUp(const UpOptions& opt) {
       "  admin token %s\n"
       "  sites       http://127.0.0.1:%d/   (nginx, Host header selects the site)\n"
       "%s"
-      "  data        %s\n"
+      "  data        %s%s\n"
       "  bundle key  %s   (agents pin it; the secret half is %s/%s)\n\n"
       "In another shell:\n"
       "  . %s/hostplane.env\n"
+      "  export PATH=%s:$PATH\n"
+      "  hostplane status\n"
       "  hostplane customer create acme --email ops@acme.example\n"
       "  hostplane site add shop.acme.example --customer acme --wait\n"
       "  curl -H 'Host: shop.acme.example' http://127.0.0.1:$HOSTPLANE_HTTP_PORT/\n\n"
       "Press Ctrl-C to stop.\n",
       (*controller)->panel_status().c_str(), url.c_str(), url.c_str(), token.c_str(), opt.http_port,
-      summary.c_str(), data_dir.c_str(), signing_key.public_key().ToString().c_str(),
-      data_dir.c_str(), kSigningKeyFile, data_dir.c_str());
+      summary.c_str(), data_dir.c_str(),
+      placed->link.empty() ? "" : (" (" + placed->link + " links to it)").c_str(),
+      signing_key.public_key().ToString().c_str(), data_dir.c_str(), kSigningKeyFile,
+      shown_dir.c_str(), bin_dir.c_str());
   std::fflush(stdout);
 
   int restarts = 0;

@@ -39,7 +39,61 @@ Result<std::pair<uid_t, gid_t>> VmailUser(CommandRunner& runner) {
                                  "' that owns the mailboxes: " + out->err));
 }
 
+// Which daemons Start runs for these options on this machine: wanted as a role, installed, and
+// (for all but Knot) root, which they need to switch users.
+struct Plan {
+  bool web = false, mail = false, ftp = false, dns = false, db = false;
+  bool mail_wanted = false, ftp_wanted = false, dns_wanted = false, db_wanted = false;
+};
+
+Plan PlanFor(const UpServiceOptions& opt) {
+  auto wanted = [&opt](const std::string& role) {
+    if (!opt.roles.empty()) return opt.roles.count(role) != 0;
+    return role == "web" || !opt.web_only;
+  };
+  const bool others = !(opt.web_only && opt.roles.empty());
+  const bool root = ::geteuid() == 0;
+  agent::MailLayout mail;
+  agent::FtpLayout ftp;
+  agent::DnsLayout dns;
+  agent::MariaDbLayout db;
+  Plan p;
+  p.web = wanted("web");
+  p.mail_wanted = others && wanted("mail");
+  p.ftp_wanted = others && wanted("ftp");
+  p.dns_wanted = others && wanted("dns");
+  p.db_wanted = others && wanted("db");
+  p.mail =
+      p.mail_wanted && root && Installed(mail.postfix_binary) && Installed(mail.dovecot_binary);
+  p.ftp = p.ftp_wanted && root && Installed(ftp.pure_ftpd) && Installed(ftp.pure_pw);
+  p.dns = p.dns_wanted && Installed(dns.knotd) && Installed(dns.kzonecheck);
+  p.db = p.db_wanted && root && Installed(db.server_binary) && Installed(db.install_db_binary);
+  return p;
+}
+
 }  // namespace
+
+std::vector<UpServices::PortClaim> UpServices::PortsToClaim(const UpServiceOptions& opt) {
+  Plan p = PlanFor(opt);
+  std::vector<PortClaim> out;
+  if (p.web) out.push_back({opt.https_port, "--https-port", false});
+  if (p.mail) {
+    out.push_back({opt.smtp_port, "--smtp-port", false});
+    out.push_back({opt.imap_port, "--imap-port", false});
+  }
+  if (p.ftp) {
+    out.push_back({opt.ftp_port, "--ftp-port", false});
+    for (int port = opt.ftp_passive_min; port < opt.ftp_passive_min + 100; ++port) {
+      out.push_back({port, "--ftp-passive-port", false});
+    }
+  }
+  if (p.dns) {
+    out.push_back({opt.dns_port, "--dns-port", false});
+    out.push_back({opt.dns_port, "--dns-port", true});
+  }
+  if (p.db) out.push_back({opt.db_port, "--db-port", false});
+  return out;
+}
 
 struct UpServices::Impl {
   explicit Impl(std::set<std::string> programs) : runner(std::move(programs)) {}
@@ -77,26 +131,31 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
                   mail_defaults.doveconf_binary};
   s->impl_ = std::make_unique<Impl>(s->programs_);
   auto& impl = *s->impl_;
+  const Plan plan = PlanFor(opt);
   auto skip = [&](const std::string& what, const std::string& package) {
     s->summary_.push_back(
         fmt::format("  {:<11} not installed (apt-get install {}): skipped", what, package));
   };
   const bool root = ::geteuid() == 0;
-  auto wanted = [&opt](const std::string& role) {
-    if (!opt.roles.empty()) return opt.roles.count(role) != 0;
-    return role == "web" || !opt.web_only;
-  };
   auto not_wanted = [&](const std::string& what) {
     s->summary_.push_back(fmt::format("  {:<11} not a role of this node: not started", what));
   };
-  if (!wanted("web")) s->roles_.clear();
+  auto not_root = [&](const std::string& what) {
+    s->summary_.push_back(
+        fmt::format("  {:<11} not started: it needs root (run hostplane up as root)", what));
+  };
+  if (!plan.web) s->roles_.clear();
 
   // nginx serves HTTPS for sites with a certificate.
   layout.nginx.https_port = opt.https_port;
   s->env_.push_back(fmt::format("export HOSTPLANE_HTTPS_PORT={}", opt.https_port));
+  if (plan.web) {
+    s->endpoints_.push_back({"https", "nginx", fmt::format("https://127.0.0.1:{}", opt.https_port),
+                             0, "listens once a site has a certificate"});
+  }
 
   // Accounts: Unix users (root only) and PHP-FPM, one master per installed version.
-  if (!wanted("web")) {
+  if (!plan.web) {
     s->summary_.push_back("  accounts    not a web node: no Unix users, PHP or certificates");
   } else if (root) {
     agent::AccountLayout a;
@@ -116,6 +175,8 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
       impl.php.push_back(std::move(instance));
       s->summary_.push_back(
           fmt::format("  {:<11} PHP-FPM {} (one pool per account)", "php", version));
+      s->endpoints_.push_back({"php", "PHP-FPM " + version, files.HostPath(a.php_socket_dir), 0,
+                               "a socket per account"});
     }
     if (php.empty()) skip("php", "php8.2-fpm");
     layout.account = a;
@@ -125,7 +186,7 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
 
   // Certificates: lego, through each site's own vhost (needs --acme-directory).
   agent::AcmeLayout acme_defaults;
-  if (wanted("web") && Installed(acme_defaults.lego_binary)) {
+  if (plan.web && Installed(acme_defaults.lego_binary)) {
     agent::AcmeLayout acme;
     acme.certs_dir = layout.nginx.certs_dir;
     acme.acme_webroot = layout.nginx.acme_webroot;
@@ -140,10 +201,9 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
   }
 
   // Mail: Postfix (SMTP) + Dovecot (IMAP, LMTP delivery).
-  if (!wanted("mail")) {
+  if (!plan.mail_wanted) {
     not_wanted("mail");
-  } else if (root && Installed(mail_defaults.postfix_binary) &&
-             Installed(mail_defaults.dovecot_binary)) {
+  } else if (plan.mail) {
     agent::MailLayout m;
     m.listen_address = kLoopback;
     m.smtp_port = opt.smtp_port;
@@ -162,15 +222,20 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     s->env_.push_back(fmt::format("export HOSTPLANE_IMAP_PORT={}", opt.imap_port));
     s->summary_.push_back(fmt::format("  {:<11} smtp://127.0.0.1:{}  imap://127.0.0.1:{}", "mail",
                                       opt.smtp_port, opt.imap_port));
+    s->endpoints_.push_back(
+        {"smtp", "Postfix", fmt::format("127.0.0.1:{}", opt.smtp_port), opt.smtp_port, ""});
+    s->endpoints_.push_back(
+        {"imap", "Dovecot", fmt::format("127.0.0.1:{}", opt.imap_port), opt.imap_port, ""});
+  } else if (!root) {
+    not_root("mail");
   } else {
     skip("mail", "postfix dovecot-imapd dovecot-lmtpd");
   }
 
   // FTP: pure-ftpd with virtual users (puredb).
-  agent::FtpLayout ftp_defaults;
-  if (!wanted("ftp")) {
+  if (!plan.ftp_wanted) {
     not_wanted("ftp");
-  } else if (root && Installed(ftp_defaults.pure_ftpd) && Installed(ftp_defaults.pure_pw)) {
+  } else if (plan.ftp) {
     agent::FtpLayout f;
     f.home_root = layout.home_root;
     f.listen_address = kLoopback;
@@ -185,14 +250,19 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     s->programs_.insert(f.pure_pw);
     s->env_.push_back(fmt::format("export HOSTPLANE_FTP_PORT={}", opt.ftp_port));
     s->summary_.push_back(fmt::format("  {:<11} ftp://127.0.0.1:{}", "ftp", opt.ftp_port));
+    s->endpoints_.push_back(
+        {"ftp", "pure-ftpd", fmt::format("ftp://127.0.0.1:{}", opt.ftp_port), opt.ftp_port,
+         fmt::format("passive ports {}-{}", f.passive_port_min, f.passive_port_max)});
+  } else if (!root) {
+    not_root("ftp");
   } else {
     skip("ftp", "pure-ftpd");
   }
 
   // DNS: Knot, authoritative for the customers' zones.
-  if (!wanted("dns")) {
+  if (!plan.dns_wanted) {
     not_wanted("dns");
-  } else if (Installed(dns_defaults.knotd) && Installed(dns_defaults.kzonecheck)) {
+  } else if (plan.dns) {
     agent::DnsLayout d;
     d.listen_address = kLoopback;
     d.port = opt.dns_port;
@@ -203,16 +273,17 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     s->roles_.push_back("dns");
     s->env_.push_back(fmt::format("export HOSTPLANE_DNS_PORT={}", opt.dns_port));
     s->summary_.push_back(
-        fmt::format("  {:<11} kdig @127.0.0.1 -p {} <zone>", "dns", opt.dns_port));
+        fmt::format("  {:<11} 127.0.0.1:{} (Knot, UDP and TCP)", "dns", opt.dns_port));
+    s->endpoints_.push_back(
+        {"dns", "Knot", fmt::format("127.0.0.1:{}", opt.dns_port), opt.dns_port, "UDP and TCP"});
   } else {
     skip("dns", "knot knot-dnssecutils");
   }
 
   // Customer databases: MariaDB (runs as the mysql user; root reaches it by unix_socket).
-  if (!wanted("db")) {
+  if (!plan.db_wanted) {
     not_wanted("databases");
-  } else if (root && Installed(db_defaults.server_binary) &&
-             Installed(db_defaults.install_db_binary)) {
+  } else if (plan.db) {
     agent::MariaDbLayout db;
     db.bind_address = kLoopback;
     db.port = opt.db_port;
@@ -224,8 +295,11 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     s->roles_.push_back("db");
     s->env_.push_back(fmt::format("export HOSTPLANE_DB_PORT={}", opt.db_port));
     s->env_.push_back(fmt::format("export HOSTPLANE_DB_SOCKET={}/{}", data_dir, db.socket));
-    s->summary_.push_back(
-        fmt::format("  {:<11} mariadb -h 127.0.0.1 -P {} -u <db>", "databases", opt.db_port));
+    s->summary_.push_back(fmt::format("  {:<11} 127.0.0.1:{} (MariaDB)", "databases", opt.db_port));
+    s->endpoints_.push_back(
+        {"db", "MariaDB", fmt::format("127.0.0.1:{}", opt.db_port), opt.db_port, ""});
+  } else if (!root) {
+    not_root("databases");
   } else {
     skip("databases", "mariadb-server");
   }

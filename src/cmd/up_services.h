@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/host_layout.h"
+#include "cmd/up_status.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
 #include "common/result.h"
@@ -37,6 +38,16 @@ struct UpServiceOptions {
 
 class UpServices {
  public:
+  // A port a daemon will listen on (TCP, or UDP), and the option of `up` that chooses it.
+  struct PortClaim {
+    int port = 0;
+    std::string flag;
+    bool udp = false;
+  };
+  // Every port Start would listen on with these options on this machine (the daemons that are
+  // wanted and installed), so that `up` checks them all before it starts anything.
+  static std::vector<PortClaim> PortsToClaim(const UpServiceOptions& options);
+
   // Fills layout's optional sections for every installed daemon, writes their configurations,
   // starts them and waits until each answers. Errors: the first daemon that would not start.
   [[nodiscard]] static Result<std::unique_ptr<UpServices>> Start(const std::string& data_dir,
@@ -52,6 +63,8 @@ class UpServices {
   const std::vector<std::string>& env_lines() const { return env_; }
   // The summary lines `up` prints.
   const std::vector<std::string>& summary() const { return summary_; }
+  // What runs where, for `hostplane status` (up.json).
+  const std::vector<UpEndpoint>& endpoints() const { return endpoints_; }
   // Programs the instances run besides the agent's (for the allowlist).
   const std::set<std::string>& programs() const { return programs_; }
   // Names of the daemons that exited; empty while all run.
@@ -64,6 +77,7 @@ class UpServices {
   std::vector<std::string> roles_{"web"};
   std::vector<std::string> env_;
   std::vector<std::string> summary_;
+  std::vector<UpEndpoint> endpoints_;
   std::set<std::string> programs_;
 };
 
