@@ -52,6 +52,11 @@ UpInstance::UpInstance(UpOptions options) : options_(std::move(options)) {
     return;
   }
   prefix_ = dir;
+  if (options_.defaults) {  // mkdtemp's 0700 stays, as a home directory would be
+    uid_first_ = 20000;
+    uid_last_ = 59999;
+    return;  // the ports are read from hostplane.env once up runs
+  }
   ::chmod(prefix_.c_str(), 0755);  // nginx workers drop privileges and must traverse it
   int slot = ClaimPortSlot("test", 200, &slot_fd_);
   if (slot < 0) {
@@ -82,9 +87,33 @@ UpInstance::~UpInstance() {
   Stop();
   if (!prefix_.empty() && std::getenv("HOSTPLANE_KEEP_TEST_PREFIX") == nullptr) {
     std::error_code ec;
+    // A data directory `up` placed elsewhere (defaults in a 0700 prefix) goes too.
+    std::string real = real_data_dir();
+    if (real != data_dir()) std::filesystem::remove_all(real, ec);
     std::filesystem::remove_all(prefix_, ec);
   }
   if (slot_fd_ >= 0) ::close(slot_fd_);
+}
+
+std::string UpInstance::real_data_dir() const {
+  std::error_code ec;
+  auto real = std::filesystem::canonical(data_dir(), ec);
+  return ec ? data_dir() : real.string();
+}
+
+// The ports of an instance on the defaults, from the hostplane.env it wrote.
+void UpInstance::ReadPortsFromEnv(const std::string& env_file) {
+  std::string url = EnvValue(env_file, "HOSTPLANE_URL");
+  auto colon = url.rfind(':');
+  if (colon != std::string::npos) api_port_ = std::atoi(url.c_str() + colon + 1);
+  auto port = [&](const char* key) { return std::atoi(EnvValue(env_file, key).c_str()); };
+  http_port_ = port("HOSTPLANE_HTTP_PORT");
+  ports_.https = port("HOSTPLANE_HTTPS_PORT");
+  ports_.smtp = port("HOSTPLANE_SMTP_PORT");
+  ports_.imap = port("HOSTPLANE_IMAP_PORT");
+  ports_.ftp = port("HOSTPLANE_FTP_PORT");
+  ports_.dns = port("HOSTPLANE_DNS_PORT");
+  ports_.db = port("HOSTPLANE_DB_PORT");
 }
 
 Status UpInstance::Start() {
@@ -106,12 +135,13 @@ Status UpInstance::Start() {
                                    "--uid-last",         std::to_string(uid_last_)};
   argv.push_back("--services");
   argv.push_back(options_.all_services ? "all" : "web");
+  if (options_.defaults) argv = {HOSTPLANE_BIN, "up", "--data-dir", data_dir()};
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::map<std::string, std::string> env = {{"HOSTPLANE_EXEC_AUDIT", prefix_ + "/exec.audit"}};
   auto child = ChildProcess::Start(argv, prefix_ + "/up.log", env);
   if (!child) return Fail(child.error());
   process_.emplace(std::move(*child));
-  auto deadline = std::chrono::steady_clock::now() + 30s;
+  auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_->Running()) return Fail(Error::Unavailable("hostplane up exited:\n" + log()));
     std::string env_file = ReadFile(data_dir() + "/hostplane.env");
@@ -119,6 +149,7 @@ Status UpInstance::Start() {
     if (pos != std::string::npos) {
       auto end = env_file.find('\n', pos);
       token_ = env_file.substr(pos + 16, end - pos - 16);
+      if (options_.defaults) ReadPortsFromEnv(env_file);
       if (Api("GET", "/healthz", nullptr, false).status == 200) return Ok();
     }
     std::this_thread::sleep_for(20ms);

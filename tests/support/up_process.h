@@ -49,6 +49,11 @@ struct UpOptions {
   // Every daemon (mail, FTP, DNS, MariaDB) or only the web role. The web-only default keeps the
   // tests that kill -9 `up` from leaving Postfix's daemonized master behind.
   bool all_services = false;
+  // The defaults a user gets: `hostplane up --data-dir <prefix>/var` and nothing else (default
+  // ports, every daemon, no Unix-user prefix, the default uid range), with the prefix left at
+  // mode 0700 like a home directory. Tests that use it share the CTest RESOURCE_LOCK
+  // default_ports. resync_seconds and all_services are ignored.
+  bool defaults = false;
 };
 
 class UpInstance {
@@ -77,6 +82,8 @@ class UpInstance {
 
   const std::string& prefix() const { return prefix_; }
   std::string data_dir() const { return prefix_ + "/var"; }
+  // Where the data really is: data_dir(), or what it links to (a 0700 prefix with defaults).
+  std::string real_data_dir() const;
   int api_port() const { return api_port_; }
   struct ServicePorts {
     int https = 0, smtp = 0, imap = 0, ftp = 0, ftp_passive = 0, dns = 0, db = 0;
@@ -107,6 +114,8 @@ class UpInstance {
   bool WaitServing(const std::string& host, std::chrono::milliseconds timeout);
 
  private:
+  void ReadPortsFromEnv(const std::string& env_file);
+
   UpOptions options_;
   std::string prefix_;
   int slot_fd_ = -1;
