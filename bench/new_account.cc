@@ -19,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -60,13 +61,38 @@ std::string SecretFile(const std::string& path, const std::string& content) {
   return path;
 }
 
-// The tasks of a change, waited for through the API's long poll.
+// The newest task of an object (a later change may have superseded the one we waited for).
+std::optional<Json> NewestTaskOf(UpInstance& up, const std::string& object_key) {
+  auto r = up.Api("GET", "/api/v1/tasks?object=" + object_key + "&limit=1000");
+  std::optional<Json> newest;
+  for (const auto& t : r.json().value("tasks", Json::array())) {
+    if (!newest || t.value("id", int64_t{0}) > newest->value("id", int64_t{0})) newest = t;
+  }
+  return newest;
+}
+
+// The tasks of a change, waited for through the API's long poll; why not, on stderr. A task
+// superseded by a later change (the database's re-sends the zone with db.<zone>) counts once the
+// newest task of its object is applied.
 bool Applied(UpInstance& up, const testing::HttpResult& change) {
   if (change.status != 201) return false;
   auto done = up.WaitTasks(UpInstance::TaskIds(change.json()), std::chrono::seconds(60));
-  if (!done) return false;
-  for (const auto& t : *done) {
-    if (t.value("state", "") != "applied") return false;
+  if (!done) {
+    std::fprintf(stderr, "waiting for tasks: %s\n", done.error().message.c_str());
+    return false;
+  }
+  for (Json t : *done) {
+    for (int hops = 0; t.value("state", "") == "superseded" && hops < 10; ++hops) {
+      auto newest = NewestTaskOf(up, t.value("object_key", ""));
+      if (!newest) break;
+      auto waited = up.WaitTasks({newest->value("id", int64_t{0})}, std::chrono::seconds(60));
+      if (!waited || waited->empty()) break;
+      t = waited->front();
+    }
+    if (t.value("state", "") != "applied") {
+      std::fprintf(stderr, "task not applied: %s\n", t.dump().c_str());
+      return false;
+    }
   }
   return true;
 }
@@ -141,6 +167,7 @@ bool OneAccount(UpInstance& up, int n, Timings& t) {
     bool good = Applied(up, zone) && Ok({"/usr/bin/kdig", "@127.0.0.1", "-p",
                                          std::to_string(up.ports().dns), "+short", domain, "SOA"},
                                         &soa);
+    if (good && soa.empty()) std::fprintf(stderr, "kdig %s SOA: no answer\n", domain.c_str());
     done("dns", good && !soa.empty());
   });
   checks.emplace_back([&] {  // database
