@@ -16,16 +16,22 @@
 namespace hostplane::testing {
 namespace {
 
+Command Argv(std::vector<std::string> argv) {
+  Command c;
+  c.argv = std::move(argv);
+  return c;
+}
+
 // A Unix user that hostplane did not make, removed again at the end of the test.
 class ForeignUser {
  public:
   explicit ForeignUser(std::string name) : name_(std::move(name)) {
-    auto out = Admin().Run(Command{{"/usr/sbin/useradd", "-M", "-N", "-s", "/usr/sbin/nologin",
-                                    "-c", "Someone else", "--", name_}});
+    auto out = Admin().Run(Argv({"/usr/sbin/useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-c",
+                                 "Someone else", "--", name_}));
     created_ = out && out->ok();
   }
   ~ForeignUser() {
-    if (created_) (void)Admin().Run(Command{{"/usr/sbin/userdel", "--", name_}});
+    if (created_) (void)Admin().Run(Argv({"/usr/sbin/userdel", "--", name_}));
   }
   bool created() const { return created_; }
 

@@ -106,6 +106,12 @@ std::map<std::string, std::string> ShellEnv() {
   return env;
 }
 
+Command Argv(std::vector<std::string> argv) {
+  Command c;
+  c.argv = std::move(argv);
+  return c;
+}
+
 // Account users hostplane made in the default uid range (other tests use their own ranges).
 std::set<std::string> DefaultRangeAccountUsers() {
   std::set<std::string> out;
@@ -186,8 +192,8 @@ class ReadmeRun {
     Interrupt();
     for (const auto& user : NewAccountUsers()) {
       PosixCommandRunner admin({"/usr/sbin/userdel", "/usr/sbin/groupdel"});
-      (void)admin.Run(Command{{"/usr/sbin/userdel", "--", user}});
-      (void)admin.Run(Command{{"/usr/sbin/groupdel", "--", user}});
+      (void)admin.Run(Argv({"/usr/sbin/userdel", "--", user}));
+      (void)admin.Run(Argv({"/usr/sbin/groupdel", "--", user}));
     }
     std::error_code ec;
     std::string real = data_real_.empty() ? fs::canonical(data_link(), ec).string() : data_real_;

@@ -337,7 +337,9 @@ namespace hostplane::agent {
 namespace {
 
 bool RanOk(CommandRunner& runner, std::vector<std::string> argv) {
-  auto out = runner.Run(Command{std::move(argv)});
+  Command cmd;
+  cmd.argv = std::move(argv);
+  auto out = runner.Run(cmd);
   return out && out->ok();
 }
 
