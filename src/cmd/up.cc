@@ -213,8 +213,8 @@ int RunUp(const UpOptions& opt) {
   const sigset_t stop_signals = BlockStopSignals();
   if (auto s = CheckPortsFree(opt); !s) return fail(s.error());
   if (!placed->link.empty()) {
-    std::printf("data: %s links to %s, because %s\n", placed->link.c_str(), data_dir.c_str(),
-                placed->why.empty() ? "it was placed there before" : placed->why.c_str());
+    std::printf("data: %s links to %s (%s)\n", placed->link.c_str(), data_dir.c_str(),
+                placed->why.empty() ? "placed there at an earlier start" : placed->why.c_str());
   }
 
   PosixFilesystem files(data_dir);
@@ -361,7 +361,11 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
       "up",
       "Run the all-in-one: controller (SQLite store), an agent and a private nginx on loopback "
       "ports, all under the data directory.");
-  up->add_option("--data-dir", opt->data_dir, "Where everything is kept")->capture_default_str();
+  up->add_option("--data-dir", opt->data_dir,
+                 "Where everything is kept. As root, when the daemons' users cannot traverse a "
+                 "folder above it (a home of mode 0700), it becomes a link to "
+                 "/var/lib/hostplane/up/<instance>")
+      ->capture_default_str();
   up->add_option("--listen", opt->listen, "Address of the REST API")->capture_default_str();
   up->add_option("--api-port", opt->api_port, "Port of the REST API")
       ->check(CLI::Range(1, 65535))
