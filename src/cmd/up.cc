@@ -101,7 +101,7 @@ Status CheckPortsFree(const UpOptions& opt) {
   std::vector<UpServices::PortClaim> claims = {{opt.api_port, "--api-port", false},
                                                {opt.http_port, "--http-port", false}};
   for (auto& c : UpServices::PortsToClaim(opt.services)) claims.push_back(c);
-  std::map<std::string, std::vector<std::string>> taken;  // flag -> "12525 (Address in use)"
+  std::map<std::string, std::vector<std::string>> taken;  // flag -> "127.0.0.1:12525"
   std::vector<std::string> order;
   for (const auto& c : claims) {
     const std::string address = c.flag == "--api-port" ? opt.listen : "127.0.0.1";
