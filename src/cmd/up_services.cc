@@ -81,12 +81,9 @@ std::vector<UpServices::PortClaim> UpServices::PortsToClaim(const UpServiceOptio
     out.push_back({opt.smtp_port, "--smtp-port", false});
     out.push_back({opt.imap_port, "--imap-port", false});
   }
-  if (p.ftp) {
-    out.push_back({opt.ftp_port, "--ftp-port", false});
-    for (int port = opt.ftp_passive_min; port < opt.ftp_passive_min + 100; ++port) {
-      out.push_back({port, "--ftp-passive-port", false});
-    }
-  }
+  // Not the passive FTP range: pure-ftpd binds one of those per transfer, skipping any in use
+  // (and an outgoing connection may hold one for a moment, as a local port).
+  if (p.ftp) out.push_back({opt.ftp_port, "--ftp-port", false});
   if (p.dns) {
     out.push_back({opt.dns_port, "--dns-port", false});
     out.push_back({opt.dns_port, "--dns-port", true});

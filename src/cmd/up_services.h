@@ -45,7 +45,8 @@ class UpServices {
     bool udp = false;
   };
   // Every port Start would listen on with these options on this machine (the daemons that are
-  // wanted and installed), so that `up` checks them all before it starts anything.
+  // wanted and installed), so that `up` checks them all before it starts anything. Not the
+  // passive FTP range, which pure-ftpd uses a port at a time, skipping those in use.
   static std::vector<PortClaim> PortsToClaim(const UpServiceOptions& options);
 
   // Fills layout's optional sections for every installed daemon, writes their configurations,
