@@ -289,6 +289,10 @@ int RunUp(const UpOptions& opt) {
   status.cwd = std::filesystem::current_path().string();
   status.argv = OwnCommandLine();
   status.endpoints.push_back({"api", "hostplane", url, opt.api_port, "REST API"});
+  const std::string panel = (*controller)->panel_status();  // its URL, or why it is not served
+  if (panel.rfind("http", 0) == 0) {
+    status.endpoints.push_back({"panel", "hostplane", panel, opt.api_port, "web panel"});
+  }
   status.endpoints.push_back(
       {"sites", "nginx", fmt::format("http://127.0.0.1:{}", opt.http_port), opt.http_port, ""});
   for (const auto& e : (*services)->endpoints()) status.endpoints.push_back(e);
