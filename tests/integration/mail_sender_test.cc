@@ -282,11 +282,26 @@ class SubmissionRelay {
     if (::chown(fs_->HostPath("r/data").c_str(), postfix->pw_uid, static_cast<gid_t>(-1)) != 0) {
       return Fail(Error::FromErrno("chown r/data", errno));
     }
-    auto cert = runner_->Run(
-        {.argv = {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                  "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", fs_->HostPath("tls/key.pem"),
-                  "-out", fs_->HostPath("tls/cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1",
-                  "-addext", "subjectAltName=IP:127.0.0.1"}});
+    Command req;
+    req.argv = {"/usr/bin/openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                fs_->HostPath("tls/key.pem"),
+                "-out",
+                fs_->HostPath("tls/cert.pem"),
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1"};
+    auto cert = runner_->Run(req);
     if (!cert || !cert->ok()) return Fail(Error::Internal("openssl req failed"));
     HP_TRY(fs_->WriteFileAtomic(
         "ra/users", std::string(kUser) + ":" + HashServicePassword(kPassword).value() + "\n",
@@ -317,7 +332,9 @@ class SubmissionRelay {
 
   void Stop() {
     if (postfix_started_) {
-      (void)runner_->Run({.argv = {"/usr/sbin/postfix", "-c", fs_->HostPath("r/etc"), "stop"}});
+      Command stop;
+      stop.argv = {"/usr/sbin/postfix", "-c", fs_->HostPath("r/etc"), "stop"};
+      (void)runner_->Run(stop);
       postfix_.Stop(SIGTERM, 10'000ms);
       postfix_started_ = false;
     }
