@@ -1,191 +1,33 @@
 #include "protocol/validate.h"
 
-#include <arpa/inet.h>
-#include <idn2.h>
 #include <pwd.h>
 #include <unicode/uchar.h>
-#include <unicode/uscript.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
 #include <unicode/utf8.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 #include <set>
+
+#include "protocol/validate_detail.h"
 
 namespace hostplane::protocol {
 namespace {
 
-tl::unexpected<Violation> Refuse(std::string code, std::string message) {
-  return tl::unexpected(Violation{std::move(code), std::move(message)});
-}
+using detail::AsciiLower;
+using detail::CodePoints;
+using detail::DescribeByte;
+using detail::IsAsciiAlnum;
+using detail::IsAsciiDigit;
+using detail::IsAsciiLower;
+using detail::IsDisplayHazard;
+using detail::Refuse;
 
-bool IsAsciiLower(char c) { return c >= 'a' && c <= 'z'; }
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAsciiAlnum(char c) { return IsAsciiLower(c) || IsAsciiDigit(c) || (c >= 'A' && c <= 'Z'); }
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-// Decodes UTF-8 into code points; nullopt on any ill-formed sequence (overlongs, surrogates and
-// truncated sequences included, as ICU's U8_NEXT reports them).
-std::optional<std::vector<UChar32>> CodePoints(std::string_view s) {
-  std::vector<UChar32> out;
-  const auto* bytes = reinterpret_cast<const uint8_t*>(s.data());
-  int32_t length = static_cast<int32_t>(s.size());
-  if (s.size() > static_cast<size_t>(INT32_MAX)) return std::nullopt;
-  for (int32_t i = 0; i < length;) {
-    UChar32 c;
-    U8_NEXT(bytes, i, length, c);
-    if (c < 0) return std::nullopt;
-    out.push_back(c);
-  }
-  return out;
-}
-
-// Characters that have no business in a name shown to a person or written to a file: C0/C1
-// controls and DEL, line and paragraph separators, and the bidi embedding/override/isolate
-// controls that make text display as something it is not.
-bool IsDisplayHazard(UChar32 c) {
-  return u_charType(c) == U_CONTROL_CHAR || c == 0x2028 || c == 0x2029 ||
-         (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
-         c == 0x200F || c == 0x061C;
-}
-
-// The sentence form of one character, for "contains the character ..." messages.
-std::string DescribeByte(char c) { return QuoteForMessage(std::string_view(&c, 1)); }
-
-constexpr size_t kMaxDomainInput = 1024;  // far above any valid name; bounds the IDNA work
-constexpr size_t kMaxDomain = 253;
-constexpr size_t kMaxLabel = 63;
-
-// Dotted quads and everything else inet_pton accepts, bare or in brackets, with or without
-// one trailing dot.
-bool IsIpLiteral(std::string_view input) {
-  std::string s(input);
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  if (s.size() >= 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
-  unsigned char buf[sizeof(struct in6_addr)];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
-}
-
-Checked<std::string> IdnaError(int rc, std::string_view input) {
-  std::string quoted = QuoteForMessage(input);
-  switch (rc) {
-    case IDN2_TOO_BIG_DOMAIN:
-      return Refuse("domain.too_long", "The domain name " + quoted + " is longer than " +
-                                           std::to_string(kMaxDomain) + " characters.");
-    case IDN2_TOO_BIG_LABEL:
-      return Refuse("domain.label_too_long", "A label of the domain name " + quoted +
-                                                 " is longer than " + std::to_string(kMaxLabel) +
-                                                 " characters.");
-    case IDN2_HYPHEN_STARTEND:
-    case IDN2_2HYPHEN:
-      return Refuse("domain.hyphen", "A label of the domain name " + quoted +
-                                         " starts or ends with '-', or has \"--\" in the third "
-                                         "and fourth positions.");
-    default:
-      // idn2_strerror returns static English text, never the input.
-      return Refuse("domain.idna", "The domain name " + quoted +
-                                       " is not a valid internationalized domain name (" +
-                                       idn2_strerror(rc) + ").");
-  }
-}
-
-// UTS #46 non-transitional processing to A-labels, as resolvers do it.
-Checked<std::string> ToALabels(std::string_view input) {
-  std::string in(input);  // NUL-terminated; NUL itself was refused before
-  uint8_t* out = nullptr;
-  int rc = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(in.c_str()), &out,
-                          IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
-  std::unique_ptr<uint8_t, decltype(&idn2_free)> owned(out, &idn2_free);
-  if (rc != IDN2_OK) return IdnaError(rc, input);
-  return AsciiLower(reinterpret_cast<const char*>(owned.get()));
-}
-
-std::optional<std::string> ToUnicode(const std::string& alabel) {
-  char* out = nullptr;
-  int rc = idn2_to_unicode_8z8z(alabel.c_str(), &out, 0);
-  std::unique_ptr<char, decltype(&idn2_free)> owned(out, &idn2_free);
-  if (rc != IDN2_OK || owned == nullptr) return std::nullopt;
-  return std::string(owned.get());
-}
-
-std::vector<std::string> SplitLabels(const std::string& name) {
-  std::vector<std::string> labels;
-  size_t start = 0;
-  while (true) {
-    size_t dot = name.find('.', start);
-    labels.push_back(
-        name.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return labels;
-}
-
-// The script combinations Unicode's "highly restrictive" level (UTS #39 5.2) allows in one
-// label besides a single script.
-bool IsAllowedScriptMix(const std::set<UScriptCode>& scripts) {
-  static const std::array<std::set<UScriptCode>, 3> kAllowed = {{
-      {USCRIPT_LATIN, USCRIPT_HAN, USCRIPT_HIRAGANA, USCRIPT_KATAKANA},
-      {USCRIPT_LATIN, USCRIPT_HAN, USCRIPT_BOPOMOFO},
-      {USCRIPT_LATIN, USCRIPT_HAN, USCRIPT_HANGUL},
-  }};
-  for (const auto& allowed : kAllowed) {
-    if (std::includes(allowed.begin(), allowed.end(), scripts.begin(), scripts.end())) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// The scripts of a U-label other than Common and Inherited (digits, '-', combining marks).
-std::set<UScriptCode> ScriptsOf(const std::string& ulabel) {
-  std::set<UScriptCode> scripts;
-  auto cps = CodePoints(ulabel);
-  if (!cps) return scripts;
-  for (UChar32 c : *cps) {
-    UErrorCode err = U_ZERO_ERROR;
-    UScriptCode script = uscript_getScript(c, &err);
-    if (U_FAILURE(err)) script = USCRIPT_UNKNOWN;
-    if (script == USCRIPT_COMMON || script == USCRIPT_INHERITED) continue;
-    scripts.insert(script);
-  }
-  return scripts;
-}
-
-std::string ScriptNames(const std::set<UScriptCode>& scripts) {
-  std::string out;
-  size_t i = 0;
-  for (UScriptCode s : scripts) {
-    if (i > 0) out += (i + 1 == scripts.size()) ? " and " : ", ";
-    out += uscript_getName(s);
-    ++i;
-  }
-  return out;
-}
-
-bool IsReservedDomain(const std::string& name, const std::string& tld) {
-  static constexpr std::string_view kInternal = "hostplane.internal";
-  if (tld == "invalid" || tld == "localhost") return true;
-  if (name == kInternal) return true;
-  return name.size() > kInternal.size() &&
-         name.compare(name.size() - kInternal.size() - 1, std::string::npos,
-                      "." + std::string(kInternal)) == 0;
-}
-
-// Service and role names a customer must never get, whether or not this machine has them
-// (the controller runs elsewhere than the web nodes), besides whatever getpwnam() knows here.
 bool IsReservedLogin(const std::string& name) {
   static const std::set<std::string> kReserved = {
       "root",      "daemon",  "bin",       "sys",      "sync",          "games",      "man",
@@ -291,108 +133,6 @@ std::string QuoteForMessage(std::string_view input) {
   return out;
 }
 
-Checked<std::string> CheckDomain(std::string_view input) {
-  if (input.empty()) return Refuse("domain.empty", "The domain name is empty.");
-  std::string quoted = QuoteForMessage(input);
-  if (input.size() > kMaxDomainInput) {
-    return Refuse("domain.too_long", "The domain name " + quoted + " is longer than " +
-                                         std::to_string(kMaxDomain) + " characters.");
-  }
-  if (IsIpLiteral(input)) {
-    return Refuse("domain.ip_literal",
-                  "The domain name " + quoted + " is an IP address, not a domain name.");
-  }
-  if (!CodePoints(input)) {
-    return Refuse("domain.invalid_character", "The domain name " + quoted + " is not valid UTF-8.");
-  }
-  // ASCII outside letters, digits, '-' and '.' is refused here, before IDNA: libidn2's STD3
-  // mode would silently drop such characters instead ("ex ample" -> "example").
-  for (char c : input) {
-    if (static_cast<unsigned char>(c) < 0x80 && !IsAsciiAlnum(c) && c != '-' && c != '.') {
-      return Refuse("domain.invalid_character", "The domain name " + quoted +
-                                                    " contains the character " + DescribeByte(c) +
-                                                    "; only letters, digits, '-' and '.' are "
-                                                    "allowed.");
-    }
-  }
-  auto ascii = ToALabels(input);
-  if (!ascii) return ascii;
-  std::string name = std::move(*ascii);
-  if (!name.empty() && name.back() == '.') name.pop_back();  // one trailing dot: the root
-  if (name.empty()) return Refuse("domain.empty", "The domain name " + quoted + " is empty.");
-  // Fullwidth digits and dots map to an address ("１２７.０.０.１").
-  if (IsIpLiteral(name)) {
-    return Refuse("domain.ip_literal",
-                  "The domain name " + quoted + " is an IP address, not a domain name.");
-  }
-
-  std::vector<std::string> labels = SplitLabels(name);
-  for (const std::string& label : labels) {
-    if (label.empty()) {
-      return Refuse("domain.label_empty", "The domain name " + quoted +
-                                              " has an empty label (two dots in a row, or a "
-                                              "leading dot).");
-    }
-    if (label.size() > kMaxLabel) {
-      return Refuse("domain.label_too_long", "The label " + QuoteForMessage(label) +
-                                                 " is longer than " + std::to_string(kMaxLabel) +
-                                                 " characters.");
-    }
-    for (char c : label) {
-      // What IDNA mapped into ASCII ("＄" -> "$") is checked again here.
-      if (!IsAsciiLower(c) && !IsAsciiDigit(c) && c != '-') {
-        return Refuse("domain.invalid_character",
-                      "The domain name " + quoted + " contains the character " + DescribeByte(c) +
-                          " after IDNA mapping; only letters, digits, '-' and '.' are allowed.");
-      }
-    }
-    if (label.front() == '-' || label.back() == '-') {
-      return Refuse("domain.hyphen",
-                    "The label " + QuoteForMessage(label) + " starts or ends with '-'.");
-    }
-    if (label.size() >= 4 && label.compare(2, 2, "--") == 0 && label.compare(0, 4, "xn--") != 0) {
-      return Refuse("domain.hyphen", "The label " + QuoteForMessage(label) +
-                                         " has \"--\" in the third and fourth positions, which "
-                                         "only IDNA labels (xn--) may have.");
-    }
-  }
-  if (name.size() > kMaxDomain) {
-    return Refuse("domain.too_long", "The domain name " + quoted + " is longer than " +
-                                         std::to_string(kMaxDomain) + " characters.");
-  }
-  const std::string& tld = labels.back();
-  if (IsReservedDomain(name, tld)) {
-    return Refuse("domain.reserved",
-                  "The domain name " + quoted +
-                      " is reserved (.invalid, .localhost and hostplane.internal are not for "
-                      "customers).");
-  }
-  if (labels.size() < 2) {
-    return Refuse("domain.single_label", "The domain name " + quoted +
-                                             " has a single label; a name like example.com has "
-                                             "at least two.");
-  }
-  if (std::all_of(tld.begin(), tld.end(), IsAsciiDigit)) {
-    return Refuse("domain.numeric_tld", "The top-level domain of " + quoted + " is all digits.");
-  }
-  for (const std::string& label : labels) {
-    if (label.compare(0, 4, "xn--") != 0) continue;  // pure ASCII: Latin and Common only
-    auto ulabel = ToUnicode(label);
-    if (!ulabel) {
-      return Refuse("domain.idna",
-                    "The label " + QuoteForMessage(label) + " is not a valid IDNA A-label.");
-    }
-    std::set<UScriptCode> scripts = ScriptsOf(*ulabel);
-    if (scripts.size() > 1 && !IsAllowedScriptMix(scripts)) {
-      return Refuse("domain.mixed_script", "The label " + QuoteForMessage(*ulabel) + " mixes the " +
-                                               ScriptNames(scripts) +
-                                               " scripts, which is how look-alike names are "
-                                               "made.");
-    }
-  }
-  return name;
-}
-
 Checked<std::string> CheckLoginGrammar(std::string_view input) {
   if (input.empty()) return Refuse("login.empty", "The login is empty.");
   std::string quoted = QuoteForMessage(input);
@@ -468,6 +208,12 @@ Checked<std::string> CheckRelativePath(std::string_view input) {
     if (part == "..") {
       return Refuse("path.dot_dot", "The path " + quoted + " contains \"..\".");
     }
+    if (part.front() == '-') {
+      return Refuse("path.leading_hyphen",
+                    "The path " + quoted +
+                        " has a component starting with '-', which a program would read as an "
+                        "option.");
+    }
     for (char c : part) {
       if (!IsPathComponentChar(c)) {
         return Refuse("path.invalid_character",
@@ -517,7 +263,8 @@ Checked<std::string> CheckEmail(std::string_view input) {
   return std::string(local) + "@" + *domain;
 }
 
-Checked<std::string> CheckPassword(std::string_view input) {
+Checked<std::string> CheckPassword(std::string_view input,
+                                   const std::vector<std::string>& user_names) {
   // Never quote a password back, not even in an error.
   if (input.size() < 12) {
     return Refuse("password.too_short", "The password is shorter than 12 bytes.");
@@ -532,8 +279,36 @@ Checked<std::string> CheckPassword(std::string_view input) {
       return Refuse("password.control_character", "The password contains a control character.");
     }
   }
+  UErrorCode status = U_ZERO_ERROR;
+  const UNormalizer2* nfc = unorm2_getNFCInstance(&status);
+  std::vector<UChar> utf16(input.size() + 1);
+  int32_t utf16_length = 0;
+  if (U_SUCCESS(status)) {
+    u_strFromUTF8(utf16.data(), static_cast<int32_t>(utf16.size()), &utf16_length, input.data(),
+                  static_cast<int32_t>(input.size()), &status);
+  }
+  UBool normalised =
+      U_SUCCESS(status) && unorm2_isNormalized(nfc, utf16.data(), utf16_length, &status);
+  if (U_FAILURE(status)) {
+    return Refuse("password.invalid_utf8", "The password could not be checked as Unicode text.");
+  }
+  if (!normalised) {
+    return Refuse("password.not_nfc",
+                  "The password has characters written in decomposed form (such as \"e\" "
+                  "followed by a combining accent); mail and FTP servers compare the exact "
+                  "bytes, so a client typing the composed form could not log in. Use the "
+                  "composed form (NFC) of each character.");
+  }
+  const std::string lowered = AsciiLower(input);
+  for (const std::string& name : user_names) {
+    if (!name.empty() && lowered == AsciiLower(name)) {
+      return Refuse("password.same_as_user", "The password is the same as the user name.");
+    }
+  }
   return std::string(input);
 }
+
+Checked<std::string> CheckPassword(std::string_view input) { return CheckPassword(input, {}); }
 
 Checked<std::string> CheckLocalPart(std::string_view input) {
   std::string quoted = QuoteForMessage(input);

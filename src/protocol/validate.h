@@ -26,12 +26,31 @@ using Checked = tl::expected<T, Violation>;
 
 // Domain: IDNA 2008 / UTS #46 non-transitional to lowercase A-labels (libidn2), one trailing dot
 // stripped, labels 1-63 of [a-z0-9-] without a leading or trailing '-', total <= 253, at least
-// two labels, not an IP literal, TLD not all digits, no label mixing scripts (ICU). Codes:
-// domain.empty, domain.too_long, domain.label_empty, domain.label_too_long,
-// domain.invalid_character, domain.hyphen, domain.single_label, domain.ip_literal,
-// domain.numeric_tld, domain.mixed_script, domain.idna, domain.reserved (names under
-// .invalid/.localhost/hostplane.internal, which hostplane keeps for itself).
+// two labels, not an IP literal, TLD not all digits, no label mixing scripts (ICU), no invisible
+// code point (checked BEFORE the IDNA mapping, which would silently drop U+200B and its kind),
+// not a reserved name (CheckReservedName without extras). Codes: domain.empty, domain.too_long,
+// domain.label_empty, domain.label_too_long, domain.invalid_character,
+// domain.disallowed_codepoint, domain.hyphen, domain.single_label, domain.ip_literal,
+// domain.numeric_tld, domain.mixed_script, domain.idna, domain.reserved.
 Checked<std::string> CheckDomain(std::string_view input);
+
+// The one reserved-name list. Built in: localhost and every name under it,
+// localhost.localdomain, .local (mDNS), .invalid, .arpa except the reverse zones strictly below
+// in-addr.arpa and ip6.arpa, and hostplane.internal (hostplane's own names). Documentation names
+// (.example, .test, example.com) stay allowed, so the README and the tests work. `extra` are the
+// operator's names (the panel's host name, the nodes' own names: HostingOptions::reserved_names,
+// `--reserved-name`), canonical domains; for them a name ABOVE one is refused too (a customer's
+// zone "example.net" would answer for "panel.example.net"). name is canonical (CheckDomain's
+// output). Returns domain.reserved, or nullopt when the name is free of them.
+std::optional<Violation> CheckReservedName(std::string_view name,
+                                           const std::vector<std::string>& extra = {});
+
+// The owner name of a DNS record in zone (a canonical domain): "@" for the apex, otherwise a name
+// RELATIVE to the zone: lowercase labels of [a-z0-9_-], 1-63 bytes each, no '-' at either end of
+// a label, an optional leading "*" wildcard label; the whole owner name (name + "." + zone) at
+// most 253 bytes. An absolute name inside the zone ("www.acme.example.") is canonicalised to
+// "www"; anything else that ends in a dot is refused. Code: record.name_invalid.
+Checked<std::string> CheckDnsOwnerName(std::string_view zone, std::string_view input);
 
 // The comment (GECOS field) the agent gives every Unix user it creates for an account: how the
 // agent, and the all-in-one's controller on the same machine, tell the account users hostplane
@@ -54,11 +73,12 @@ Checked<std::string> CheckLogin(std::string_view input);
 // and for the agent, which re-checks the login of a task. Codes as CheckLogin.
 Checked<std::string> CheckLoginGrammar(std::string_view input);
 
-// Relative path inside an account root (docroot, FTP home): no "..", not absolute, no control
-// characters or backslashes, no empty or "." components after normalisation, <= 255 bytes,
-// components of [A-Za-z0-9._-] only. Returns the normalised form ("web/shop/public").
-// Codes: path.empty, path.absolute, path.dot_dot, path.control_character, path.backslash,
-// path.invalid_character, path.too_long.
+// The one path grammar: a relative path inside an account root (docroot, FTP home): no "..", not
+// absolute, no control characters or backslashes, no empty or "." components after
+// normalisation, <= 255 bytes, components of [A-Za-z0-9._-] only and none starting with '-' (a
+// program given the path as an argument would read it as an option). Returns the normalised form
+// ("web/shop/public"). Codes: path.empty, path.absolute, path.dot_dot, path.control_character,
+// path.backslash, path.invalid_character, path.leading_hyphen, path.too_long.
 Checked<std::string> CheckRelativePath(std::string_view input);
 
 // Email address for contact data: local@domain, local part of printable ASCII without spaces,
@@ -66,10 +86,16 @@ Checked<std::string> CheckRelativePath(std::string_view input);
 // Codes: email.invalid, email.too_long, plus the domain.* codes of its domain.
 Checked<std::string> CheckEmail(std::string_view input);
 
-// Password: valid UTF-8, no control characters, 12-1024 bytes.
-// Codes: password.too_short, password.too_long, password.invalid_utf8,
-// password.control_character.
-Checked<std::string> CheckPassword(std::string_view input);
+// The one password policy: valid UTF-8, no control characters, 12-1024 bytes, unchanged by
+// Unicode normalisation (NFC: Dovecot, pure-ftpd and MariaDB compare the bytes they get, so "é"
+// typed as one code point or as "e" + U+0301 would be two different passwords), and not equal
+// (ignoring ASCII case) to any of user_names (the login, the mailbox address and its local part,
+// the FTP or database user). Never echoes the password. Codes: password.too_short,
+// password.too_long, password.invalid_utf8, password.control_character, password.not_nfc,
+// password.same_as_user.
+Checked<std::string> CheckPassword(std::string_view input,
+                                   const std::vector<std::string>& user_names);
+Checked<std::string> CheckPassword(std::string_view input);  // no user names
 
 // Mailbox local part: ^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$, no "..", lowercased.
 // Codes: local_part.invalid, local_part.dot_dot, local_part.too_long, local_part.plus_reserved.

@@ -126,15 +126,93 @@ TEST(CheckDomainTest, CanonicalisesAndRefusesEveryCode) {
                   Bad("1\xd7\x90.com", "domain.idna"),        // bidi rule
                   Bad("\xe2\x92\x88"
                       "com",
-                      "domain.idna"),                       // ⒈ maps to "1."
-                  Bad("a\xe2\x80\xae.com", "domain.idna"),  // RIGHT-TO-LEFT OVERRIDE
+                      "domain.idna"),  // ⒈ maps to "1."
+                  // Invisible code points are refused before IDNA could drop them (issue 12).
+                  Bad("a\xe2\x80\xae.com", "domain.disallowed_codepoint"),          // RLO
+                  Bad("sh\xe2\x80\x8bop.example", "domain.disallowed_codepoint"),   // ZWSP
+                  Bad("sh\xc2\xadop.example", "domain.disallowed_codepoint"),       // soft hyphen
+                  Bad("\xef\xbb\xbfshop.example", "domain.disallowed_codepoint"),   // BOM
+                  Bad("shop\xe2\x81\xa0.example", "domain.disallowed_codepoint"),   // WJ
+                  Bad("shop\xef\xb8\x8f.example", "domain.disallowed_codepoint"),   // VS16
+                  Bad("shop\xe3\x85\xa4.example", "domain.disallowed_codepoint"),   // filler
+                  Bad("shop\xc2\xa0x.example", "domain.disallowed_codepoint"),      // NBSP
+                  Bad("shop\xe3\x80\x80x.example", "domain.disallowed_codepoint"),  // ideo. space
+                  Bad("\xd9\x85\xe2\x80\x8c.example", "domain.idna"),  // ZWNJ out of context
                   Bad("localhost", "domain.reserved"),
                   Bad("localhost.", "domain.reserved"),
                   Bad("app.localhost", "domain.reserved"),
                   Bad("x.invalid", "domain.reserved"),
                   Bad("hostplane.internal", "domain.reserved"),
                   Bad("ctl.HostPlane.Internal", "domain.reserved"),
+                  // The one reserved-name list (issue 12).
+                  Bad("localhost.localdomain", "domain.reserved"),
+                  Bad("LOCALHOST.localdomain.", "domain.reserved"),
+                  Bad("mail.localhost.localdomain", "domain.reserved"),
+                  Bad("printer.local", "domain.reserved"),
+                  Bad("x.arpa", "domain.reserved"),
+                  Bad("in-addr.arpa", "domain.reserved"),
+                  Bad("ip6.arpa", "domain.reserved"),
+                  Ok("2.0.192.in-addr.arpa"),  // a reverse zone
+                  Ok("8.b.d.0.1.0.0.2.ip6.arpa"),
+                  Ok("localdomain.example"),
+                  Ok("local.example"),
+                  Ok("localhost.example"),
+                  Ok("x.test"),
+                  Ok("example.com"),
               });
+}
+
+TEST(CheckReservedNameTest, OperatorNamesAreReservedAtBelowAndAbove) {
+  const std::vector<std::string> extra = {"panel.hoster.example", "web1.hoster.example"};
+  for (const char* name : {"panel.hoster.example", "x.panel.hoster.example", "hoster.example",
+                           "web1.hoster.example", "localhost.localdomain"}) {
+    auto v = CheckReservedName(name, extra);
+    ASSERT_TRUE(v) << name;
+    EXPECT_EQ(v->code, "domain.reserved") << name;
+    EXPECT_FALSE(v->message.empty());
+  }
+  for (const char* name : {"shop.hoster.example", "panel.other.example", "hoster.example.net"}) {
+    EXPECT_FALSE(CheckReservedName(name, extra)) << name;
+  }
+  // Without extras only the built-in list counts.
+  EXPECT_FALSE(CheckReservedName("panel.hoster.example"));
+  EXPECT_TRUE(CheckReservedName("a.localhost"));
+}
+
+TEST(CheckDnsOwnerNameTest, CanonicalisesAndRefusesHyphensAtLabelEnds) {
+  struct NameCase {
+    const char* input;
+    const char* want;  // "" = refused with record.name_invalid
+  };
+  const std::vector<NameCase> cases = {
+      {"@", "@"},
+      {"www", "www"},
+      {"WWW", "www"},
+      {"*.dev", "*.dev"},
+      {"_sip._tcp", "_sip._tcp"},
+      {"a-b", "a-b"},
+      {"www.acme.example.", "www"},
+      {"acme.example.", "@"},
+      {"-bad", ""},
+      {"bad-", ""},
+      {"a.-b", ""},
+      {"-", ""},
+      {"", ""},
+      {"a..b", ""},
+      {"dev.*", ""},
+      {"$INCLUDE", ""},
+      {"x.other.example.", ""},
+  };
+  for (const auto& c : cases) {
+    auto got = CheckDnsOwnerName("acme.example", c.input);
+    if (*c.want != '\0') {
+      ASSERT_TRUE(got) << c.input << ": " << got.error().message;
+      EXPECT_EQ(*got, c.want);
+    } else {
+      ASSERT_FALSE(got) << c.input << " accepted as " << *got;
+      EXPECT_EQ(got.error().code, "record.name_invalid") << c.input;
+    }
+  }
 }
 
 TEST(CheckLoginTest, AcceptsTheGrammarAndRefusesEveryCode) {
@@ -243,6 +321,7 @@ TEST(CheckRelativePathTest, NormalisesAndRefusesEveryCode) {
                   Ok(".well-known"),
                   Ok("a/...", "a/..."),
                   Ok("v1.2_x-y"),
+                  Ok("web/a-"),
                   Ok(Repeat('a', 255)),
                   Bad("", "path.empty"),
                   Bad(".", "path.empty"),
@@ -266,6 +345,9 @@ TEST(CheckRelativePathTest, NormalisesAndRefusesEveryCode) {
                   Bad("a\"b", "path.invalid_character"),
                   Bad("~/x", "path.invalid_character"),
                   Bad("\xc3\xbc", "path.invalid_character"),
+                  Bad("-rf", "path.leading_hyphen"),
+                  Bad("web/-x", "path.leading_hyphen"),
+                  Bad("./--help", "path.leading_hyphen"),
                   Bad(Repeat('a', 256), "path.too_long"),
                   Bad(Repeat('a', 200) + "/" + Repeat('b', 60), "path.too_long"),
               });
@@ -304,19 +386,19 @@ TEST(CheckEmailTest, LowercasesTheDomainAndRefusesEveryCode) {
 
 TEST(CheckPasswordTest, AcceptsTheGrammarAndRefusesEveryCode) {
   const std::vector<Case> cases = {
-      Ok("correct horse battery"),
-      Ok(Repeat('x', 12)),
-      Ok(Repeat('x', 1024)),
-      Ok("p\xc3\xa4sswort-mit-umlaut"),
-      Bad(Repeat('x', 11), "password.too_short"),
-      Bad("", "password.too_short"),
-      Bad(Repeat('x', 1025), "password.too_long"),
+      Ok("correct horse battery"), Ok(Repeat('x', 12)), Ok(Repeat('x', 1024)),
+      Ok("p\xc3\xa4sswort-mit-umlaut"), Bad(Repeat('x', 11), "password.too_short"),
+      Bad("", "password.too_short"), Bad(Repeat('x', 1025), "password.too_long"),
       Bad(Repeat('x', 12) + "\xff", "password.invalid_utf8"),
       Bad(Repeat('x', 12) + "\xc0\xaf", "password.invalid_utf8"),  // overlong '/'
       Bad(Repeat('x', 12) + "\n", "password.control_character"),
       Bad(Repeat('x', 12) + "\x7f", "password.control_character"),
       Bad(Repeat('x', 12) + "\0"s, "password.control_character"),
       Bad(Repeat('x', 12) + "\xc2\x85", "password.control_character"),  // NEL
+      // Issue 12: a password that NFC would change cannot be typed reliably.
+      Ok("caf\xc3\xa9-au-lait-42"),                           // é composed
+      Bad("cafe\xcc\x81-au-lait-42", "password.not_nfc"),     // e + COMBINING ACUTE
+      Bad("\xe2\x84\xab-angstrom-pass", "password.not_nfc"),  // ANGSTROM SIGN -> Å
   };
   ExpectCases("password", CheckPassword, cases);
   for (const Case& c : cases) {
@@ -325,6 +407,18 @@ TEST(CheckPasswordTest, AcceptsTheGrammarAndRefusesEveryCode) {
       EXPECT_EQ(got.error().message.find(c.input), std::string::npos) << "password echoed";
     }
   }
+}
+
+TEST(CheckPasswordTest, RefusesThePasswordEqualToAUserName) {
+  auto same = CheckPassword("acmeshopuser", {"acmeshopuser"});
+  ASSERT_FALSE(same);
+  EXPECT_EQ(same.error().code, "password.same_as_user");
+  EXPECT_EQ(same.error().message.find("acmeshopuser"), std::string::npos) << "password echoed";
+  EXPECT_EQ(CheckPassword("AcmeShopUser", {"acmeshopuser"}).error().code, "password.same_as_user");
+  EXPECT_EQ(CheckPassword("info@acme.example", {"info@acme.example", "info"}).error().code,
+            "password.same_as_user");
+  EXPECT_TRUE(CheckPassword("acmeshopuser1", {"acmeshopuser"}));
+  EXPECT_TRUE(CheckPassword("acmeshopuser", {""}));
 }
 
 TEST(CheckLocalPartTest, LowercasesAndRefusesEveryCode) {

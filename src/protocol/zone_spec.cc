@@ -105,38 +105,6 @@ bool IsIpLiteral(const std::string& s) {
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
-Checked<std::string> CheckName(std::string_view zone, std::string_view input) {
-  auto bad = [&](const std::string& why) {
-    return Refuse(kNameInvalid, "The name " + QuoteForMessage(input) + " " + why + ".");
-  };
-  if (input.empty()) return bad("is empty");
-  if (input.size() > kMaxInput) return bad("is too long");
-  if (input == "@") return std::string("@");
-  std::string name = AsciiLower(input);
-  if (name.back() == '.') {
-    const std::string apex = std::string(zone) + ".";
-    const std::string suffix = "." + apex;
-    if (name == apex) return std::string("@");
-    if (name.size() <= suffix.size() || !name.ends_with(suffix)) {
-      return bad("is not inside the zone " + std::string(zone));
-    }
-    name.resize(name.size() - suffix.size());
-  }
-  if (name.size() + 1 + zone.size() > kMaxName) {
-    return bad("makes an owner name longer than 253 bytes");
-  }
-  auto labels = Split(name, '.');
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (i == 0 && labels[i] == "*") continue;  // the wildcard label, leftmost only
-    if (!IsLabel(labels[i])) {
-      return bad(
-          "must be \"@\" or labels of letters, digits, '-' and '_' (1 to 63 each), "
-          "optionally starting with \"*.\"");
-    }
-  }
-  return name;
-}
-
 // Valid UTF-8 without control characters (C0, DEL, C1).
 std::optional<std::string> TextProblem(std::string_view s) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(s.data());
@@ -409,7 +377,7 @@ Checked<DnsRecord> CheckDnsRecord(std::string_view zone, std::string_view name,
                                         " is not supported (A, AAAA, CNAME, NS, MX, TXT, SRV, "
                                         "CAA).");
   }
-  auto n = CheckName(zone, name);
+  auto n = CheckDnsOwnerName(zone, name);
   if (!n) return tl::unexpected(n.error());
   r.name = *n;
   if (ttl < kMinRecordTtl || ttl > kMaxRecordTtl) {

@@ -7,11 +7,12 @@
 // (shared/SECURITY.md rule 3, Plesk CVE-2026-65646: DNS zone injection).
 //
 // Canonical forms (what the controller stores and sends; the agent refuses anything else):
-//  - name: "@" for the apex, otherwise a name RELATIVE to the zone: lowercase labels of
-//    [a-z0-9_-], 1-63 bytes each, an optional leading "*." wildcard label ("*" alone too); the
-//    whole owner name (name + "." + zone) at most 253 bytes. An absolute name inside the zone
-//    ("www.acme.example.") is accepted at the API and canonicalised to "www"; anything else that
-//    ends in a dot is refused.
+//  - name: the owner-name grammar of validate.h (CheckDnsOwnerName): "@" for the apex, otherwise
+//    a name RELATIVE to the zone: lowercase labels of [a-z0-9_-], 1-63 bytes each, no '-' at
+//    either end of a label, an optional leading "*." wildcard label ("*" alone too); the whole
+//    owner name (name + "." + zone) at most 253 bytes. An absolute name inside the zone
+//    ("www.acme.example.") is accepted at the API and canonicalised to "www"; anything else
+//    that ends in a dot is refused.
 //  - host names inside values (CNAME, NS, MX, SRV targets; SOA mname/rname): ALWAYS ABSOLUTE.
 //    The one rule: a host value is a fully qualified name, with or without a trailing dot
 //    ("mail.acme.example" and "mail.acme.example." are the same name; a value is never

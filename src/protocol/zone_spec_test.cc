@@ -139,6 +139,14 @@ INSTANTIATE_TEST_SUITE_P(
         RecordCase{"a;b", "A", "192.0.2.1", 3600, "", "", "record.name_invalid"},
         RecordCase{"", "A", "192.0.2.1", 3600, "", "", "record.name_invalid"},
         RecordCase{"a..b", "A", "192.0.2.1", 3600, "", "", "record.name_invalid"},
+        // Issue 12: no label of an owner name starts or ends with '-'.
+        RecordCase{"-bad", "A", "192.0.2.1", 3600, "", "", "record.name_invalid"},
+        RecordCase{"bad-", "A", "192.0.2.1", 3600, "", "", "record.name_invalid"},
+        RecordCase{"www.-x", "A", "192.0.2.1", 3600, "", "", "record.name_invalid"},
+        RecordCase{"*.-x", "A", "192.0.2.1", 3600, "", "", "record.name_invalid"},
+        RecordCase{"-", "A", "192.0.2.1", 3600, "", "", "record.name_invalid"},
+        RecordCase{"_dmarc", "TXT", "v=DMARC1; p=none", 3600, "_dmarc", "v=DMARC1; p=none", ""},
+        RecordCase{"a-b.c_d", "A", "192.0.2.1", 3600, "a-b.c_d", "192.0.2.1", ""},
         RecordCase{std::string(64, 'a'), "A", "192.0.2.1", 3600, "", "", "record.name_invalid"},
         RecordCase{std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') +
                        "." + std::string(50, 'd'),
@@ -279,6 +287,8 @@ INSTANTIATE_TEST_SUITE_P(
         SpecCase{"records type", "/records", "x", "records", "field.type"},
         SpecCase{"record type", "/records/0", "x", "records[0]", "field.type"},
         SpecCase{"record name", "/records/0/name", "a b", "records[0].name", "record.name_invalid"},
+        SpecCase{"record name hyphen", "/records/0/name", "-bad", "records[0].name",
+                 "record.name_invalid"},
         SpecCase{"record not canonical name", "/records/0/name", "WWW", "records[0].name",
                  "record.not_canonical"},
         SpecCase{"record not canonical value", "/records/1/value", "acme.example",
