@@ -1,14 +1,94 @@
 #include "controller/api/request_body.h"
 
+#include <set>
+#include <string>
+#include <vector>
+
 #include "controller/api/api_error.h"
 
 namespace hostplane::controller {
 
 using nlohmann::json;
 
+namespace {
+
+// Follows nlohmann's parse events to know where the parser is, and records every key that an
+// object already had: nlohmann keeps the last of duplicate keys, while another reader of the same
+// bytes (a proxy, an audit tool, the panel) may keep the first, so a body with duplicates means
+// different things to different readers (request smuggling). Paths as BodyReader writes them:
+// "limits.sites", "aliases[1].name".
+class DuplicateKeyFinder {
+ public:
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        frames_.push_back({true, ChildPath(), {}, 0, {}});
+        break;
+      case json::parse_event_t::array_start:
+        frames_.push_back({false, ChildPath(), {}, 0, {}});
+        break;
+      case json::parse_event_t::key: {
+        Frame& f = frames_.back();
+        f.key = parsed.is_string() ? parsed.get<std::string>() : std::string();
+        if (!f.keys.insert(f.key).second) duplicates_.push_back(Join(f.path, f.key));
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames_.pop_back();
+        Advance();
+        break;
+      case json::parse_event_t::value:
+        Advance();
+        break;
+    }
+    return true;
+  }
+
+  const std::vector<std::string>& duplicates() const { return duplicates_; }
+
+ private:
+  struct Frame {
+    bool object;
+    std::string path;
+    std::set<std::string> keys;
+    size_t index;     // arrays: the index of the next element
+    std::string key;  // objects: the key whose value comes next
+  };
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+  std::string ChildPath() const {
+    if (frames_.empty()) return "";
+    const Frame& f = frames_.back();
+    return f.object ? Join(f.path, f.key) : f.path + "[" + std::to_string(f.index) + "]";
+  }
+  void Advance() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+  }
+
+  std::vector<Frame> frames_;
+  std::vector<std::string> duplicates_;
+};
+
+}  // namespace
+
 Result<json> ParseJsonObject(const std::string& body) {
-  json parsed = json::parse(body, /*cb=*/nullptr, /*allow_exceptions=*/false);
+  DuplicateKeyFinder finder;
+  json parsed = json::parse(
+      body,
+      [&finder](int depth, json::parse_event_t event, json& j) { return finder(depth, event, j); },
+      /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return Fail(InvalidJsonError("it could not be parsed"));
+  if (!finder.duplicates().empty()) {
+    protocol::FieldErrors errors;
+    for (const auto& path : finder.duplicates()) {
+      // The key is client input: it goes into the field map (JSON-escaped on output) only.
+      errors.Add(path, {"field.duplicate", "A field appears more than once in the request body."});
+    }
+    return Fail(errors.ToError());
+  }
   if (!parsed.is_object()) {
     return Fail(
         Error::InvalidField("body", "field.type", "The request body must be a JSON object."));

@@ -26,8 +26,10 @@
 
 namespace hostplane::controller {
 
-// Errors: InvalidJsonError (400) when body is not JSON; kInvalid {"body": "field.type"} when it is
-// JSON but not an object.
+// The one reader of request bodies: every route with a body parses it here. Errors:
+// InvalidJsonError (400) when body is not JSON; kInvalid {"body": "field.type"} when it is JSON but
+// not an object; kInvalid {"<path>": "field.duplicate"} for every key an object has twice, at any
+// depth ({"customer": "b", "customer": "a"} is refused, not read as "a").
 Result<nlohmann::json> ParseJsonObject(const std::string& body);
 
 enum class Presence { kOptional, kRequired };

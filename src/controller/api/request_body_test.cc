@@ -37,6 +37,34 @@ TEST(ParseJsonObject, RefusesNonJsonAndNonObjects) {
   EXPECT_TRUE(ParseJsonObject("{}"));
 }
 
+TEST(ParseJsonObject, RefusesDuplicateKeysAtAnyDepth) {
+  struct Case {
+    std::string body;
+    Fields fields;
+  };
+  const std::vector<Case> cases = {
+      {R"({"domain":"x.example","customer":"b","customer":"a"})",
+       {{"customer", "field.duplicate"}}},
+      {R"({"a":1,"a":1})", {{"a", "field.duplicate"}}},
+      {R"({"limits":{"sites":1,"sites":2}})", {{"limits.sites", "field.duplicate"}}},
+      {R"({"x":[{"k":1},{"k":1,"k":2}]})", {{"x[1].k", "field.duplicate"}}},
+      {R"({"x":[[1],{"k":1,"k":2}]})", {{"x[1].k", "field.duplicate"}}},
+      {R"({"a":{"b":1},"a":{"b":1}})", {{"a", "field.duplicate"}}},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseJsonObject(c.body);
+    ASSERT_FALSE(r) << c.body;
+    EXPECT_EQ(HttpStatusFor(r.error()), 422) << c.body;
+    EXPECT_EQ(r.error().fields, c.fields) << c.body;
+  }
+  // The same key in different objects, or as a value, is not a duplicate.
+  for (const char* ok : {R"({"a":{"k":1},"b":{"k":1}})", R"({"x":[{"k":1},{"k":1}]})",
+                         R"({"k":"k","v":{"k":"k"}})"}) {
+    auto r = ParseJsonObject(ok);
+    EXPECT_TRUE(r) << ok << ": " << (r ? "" : r.error().message);
+  }
+}
+
 struct ReadCase {
   std::string name;
   json body;
