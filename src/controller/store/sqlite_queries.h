@@ -47,7 +47,7 @@ inline constexpr const char* kUpdateSite =
     "php = ?7, https = ?8 WHERE id = ?1";
 inline constexpr const char* kDeleteSite = "DELETE FROM sites WHERE id = ?1";
 inline constexpr const char* kInsertSiteName =
-    "INSERT INTO site_names (name, site_id) VALUES (?1, ?2)";
+    "INSERT INTO site_names (name, site_id, name_key) VALUES (?1, ?2, ?3)";
 inline constexpr const char* kDeleteSiteNames = "DELETE FROM site_names WHERE site_id = ?1";
 inline constexpr const char* kCountSites = "SELECT COUNT(*) FROM sites WHERE customer_id = ?1";
 inline constexpr const char* kSiteCountByNode =
@@ -93,7 +93,37 @@ inline constexpr const char* kResourceSelect =
     "JOIN customers c ON c.id = r.customer_id LEFT JOIN nodes n ON n.id = r.node_id";
 inline constexpr const char* kInsertResource =
     "INSERT INTO resources (customer_id, kind, name, parent, node_id, data, status, created_at, "
-    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+    "updated_at, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)";
+
+// Name claims (StoreTxn::ForeignClaim): ?1 <= name_key <= ?2, held by a customer other than ?3.
+inline constexpr const char* kForeignSiteClaim =
+    "SELECT sn.name, 'site', s.customer_id FROM site_names sn JOIN sites s ON s.id = sn.site_id "
+    "WHERE sn.name_key >= ?1 AND sn.name_key <= ?2 AND s.customer_id != ?3 ORDER BY sn.name_key "
+    "LIMIT 1";
+inline constexpr const char* kForeignResourceClaim =
+    "SELECT name, kind, customer_id FROM resources "
+    "WHERE name_key >= ?1 AND name_key <= ?2 AND customer_id != ?3 ORDER BY name_key LIMIT 1";
+
+// The kinds of resources whose name is a domain a customer holds (store.h, NameClaim).
+inline bool IsNameClaimKind(const std::string& kind) {
+  return kind == "zone" || kind == "maildomain";
+}
+
+// A name's key in the name_key columns: its labels in reverse order, each followed by a dot
+// ("shop.acme.example" -> "example.acme.shop."), as migration 6 computes it for older rows.
+inline std::string NameKey(const std::string& name) {
+  std::string key;
+  size_t end = name.size();
+  for (;;) {
+    size_t dot = end == 0 ? std::string::npos : name.rfind('.', end - 1);
+    size_t start = dot == std::string::npos ? 0 : dot + 1;
+    key.append(name, start, end - start);
+    key += '.';
+    if (dot == std::string::npos) return key;
+    end = dot;
+  }
+}
+
 inline constexpr const char* kUpdateResource =
     "UPDATE resources SET parent = ?2, node_id = ?3, data = ?4, status = ?5, updated_at = ?6 "
     "WHERE id = ?1";

@@ -224,10 +224,41 @@ CREATE INDEX transfers_by_source ON transfers(source_node_id, state);
 CREATE INDEX transfers_by_customer ON transfers(customer_id, state);
 )sql";
 
+// Issue 12: the names customers hold (site names, zones, mail domains) keyed with their labels
+// reversed ("shop.acme.example" -> "example.acme.shop."), so every name at or below another is
+// one index range (name_key >= 'example.acme.' AND name_key < 'example.acme/'): the
+// name-ownership rule looks below a name as cheaply as at it. Existing rows get their keys here
+// (a recursive split of the name into labels); new rows from NameKey() (sqlite_queries.h).
+inline constexpr const char* kMigration6NameKeys = R"sql(
+ALTER TABLE site_names ADD COLUMN name_key TEXT;
+ALTER TABLE resources ADD COLUMN name_key TEXT;
+
+CREATE TEMP TABLE name_keys_6 (source TEXT, id INTEGER, key TEXT, PRIMARY KEY (source, id));
+INSERT INTO name_keys_6 (source, id, key)
+WITH RECURSIVE split(source, id, rest, acc) AS (
+  SELECT 'site', rowid, name || '.', '' FROM site_names
+  UNION ALL
+  SELECT 'resource', id, name || '.', '' FROM resources WHERE kind IN ('zone', 'maildomain')
+  UNION ALL
+  SELECT source, id, substr(rest, instr(rest, '.') + 1), substr(rest, 1, instr(rest, '.')) || acc
+  FROM split WHERE rest != ''
+)
+SELECT source, id, acc FROM split WHERE rest = '';
+UPDATE site_names SET name_key =
+  (SELECT key FROM name_keys_6 k WHERE k.source = 'site' AND k.id = site_names.rowid);
+UPDATE resources SET name_key =
+  (SELECT key FROM name_keys_6 k WHERE k.source = 'resource' AND k.id = resources.id)
+WHERE kind IN ('zone', 'maildomain');
+DROP TABLE name_keys_6;
+
+CREATE INDEX site_names_by_key ON site_names(name_key);
+CREATE INDEX resources_by_name_key ON resources(name_key) WHERE name_key IS NOT NULL;
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema}, {2, kMigration2DefaultPlan}, {3, kMigration3Services},
-      {4, kMigration4Fleet},  {5, kMigration5Transfers},
+      {4, kMigration4Fleet},  {5, kMigration5Transfers},   {6, kMigration6NameKeys},
   };
   return kMigrations;
 }

@@ -96,6 +96,19 @@ class SqliteTxn final : public StoreTxn {
   Result<std::vector<Resource>> ListResources(const ResourceFilter& filter) override {
     return Queries::Resources(db_, filter);
   }
+  Result<std::optional<NameClaim>> ForeignClaim(const std::string& name, int64_t customer_id,
+                                                bool below) override {
+    const std::string low = NameKey(name);
+    // Exactly the key, or with below every key that starts with it: up to the key with its last
+    // '.' turned into '/', the next character, which no name holds.
+    const std::string high = below ? low.substr(0, low.size() - 1) + "/" : low;
+    auto read = [](const Statement& st) { return NameClaim{st.Text(0), st.Text(1), st.Int(2)}; };
+    for (const char* sql : {kForeignSiteClaim, kForeignResourceClaim}) {
+      auto claim = One<NameClaim>(db_, sql, +read, low, high, customer_id);
+      if (!claim || *claim) return claim;
+    }
+    return std::optional<NameClaim>();
+  }
   Result<int64_t> CountResources(const std::string& kind, int64_t customer_id) override {
     auto st = db_.Prepare(kCountResources);
     if (!st) return Fail(st.error());
@@ -257,8 +270,10 @@ class SqliteTxn final : public StoreTxn {
   }
 
   Result<Resource> InsertResource(const Resource& r) override {
+    std::optional<std::string> key;
+    if (IsNameClaimKind(r.kind)) key = NameKey(r.name);
     if (auto s = Exec(db_, kInsertResource, r.customer_id, r.kind, r.name, r.parent, r.node_id,
-                      r.data.dump(), r.status, clock_.NowMillis());
+                      r.data.dump(), r.status, clock_.NowMillis(), key);
         !s) {
       return Fail(s.error().Wrap(r.kind + " '" + r.name + "'"));
     }
@@ -386,7 +401,7 @@ class SqliteTxn final : public StoreTxn {
     for (const auto& name : names) {
       auto st = db_.Prepare(kInsertSiteName);
       if (!st) return Fail(st.error());
-      st->Bind(1, name).Bind(2, site_id);
+      st->Bind(1, name).Bind(2, site_id).Bind(3, NameKey(name));
       if (auto r = st->Run(); !r) {
         if (r.error().code == ErrorCode::kConflict) {
           return Fail(Error::Conflict("the name '" + name + "' belongs to another site"));

@@ -159,6 +159,15 @@ struct Resource {
   int64_t updated_at = 0;
 };
 
+// A domain name a customer holds: a site's domain or alias (kind "site"), a zone or a mail
+// domain (their Resource kinds). The name-ownership rule (controller/engine/name_ownership.h)
+// reads these.
+struct NameClaim {
+  std::string name;
+  std::string kind;
+  int64_t customer_id = 0;
+};
+
 struct ResourceFilter {
   std::string kind;
   std::optional<int64_t> customer_id;
@@ -271,6 +280,11 @@ class StoreTxn {
   virtual Result<std::optional<Resource>> FindResource(const std::string& kind,
                                                        const std::string& name) = 0;
   virtual Result<std::vector<Resource>> ListResources(const ResourceFilter& filter) = 0;
+  // A claim (NameClaim) of a customer other than customer_id on name itself or, with below, on a
+  // name under it ("shop.acme.example" is under "acme.example"); nullopt when there is none. One
+  // index range per kind of claim, however many names there are.
+  virtual Result<std::optional<NameClaim>> ForeignClaim(const std::string& name,
+                                                        int64_t customer_id, bool below) = 0;
   virtual Result<int64_t> CountResources(const std::string& kind, int64_t customer_id) = 0;
   // Resources of one kind per node, for placement.
   virtual Result<std::map<int64_t, int64_t>> ResourceCountByNode(const std::string& kind) = 0;
