@@ -111,8 +111,19 @@ int RecordList(State& s) {
     rows.push_back({CellOf(rec, {"name"}), CellOf(rec, {"ttl"}), CellOf(rec, {"type"}),
                     CellOf(rec, {"value"})});
   }
-  s.io.out << "zone " << CellOf(zone, {"zone"}) << " serial " << CellOf(zone, {"serial"}) << "\n"
-           << RenderTable({"NAME", "TTL", "TYPE", "VALUE"}, rows);
+  s.io.out << "zone " << CellOf(zone, {"zone"}) << " serial " << CellOf(zone, {"serial"});
+  // The serial above is the one the controller sent; say when the DNS server serves another.
+  if (!zone.contains("served_serial")) {
+    s.io.out << " (not served yet)";
+  } else if (zone["served_serial"] != zone["serial"]) {
+    s.io.out << " (served: " << CellOf(zone, {"served_serial"}) << ")";
+  }
+  s.io.out << "\n";
+  if (zone.value("status", "") == "failed") {
+    s.io.out << "the DNS server refused serial " << CellOf(zone, {"failed_serial"}) << ": "
+             << CellOf(zone, {"error"}) << "\n";
+  }
+  s.io.out << RenderTable({"NAME", "TTL", "TYPE", "VALUE"}, rows);
   return kExitOk;
 }
 
@@ -229,8 +240,9 @@ void AddServiceCommands(CLI::App& app, const std::shared_ptr<State>& s) {
   c->add_option("--customer", s->customer, "Owner's login")->required();
   c->add_flag("--wait", s->wait, kWaitHelp);
   c = Verb(zone, "list", "List zones", s, [](State& st) {
-    return ResourceList(st, "/api/v1/zones", "zones", {}, {"ZONE", "CUSTOMER", "NODE", "SERIAL"},
-                        {"name", "customer", "node", "serial"});
+    return ResourceList(st, "/api/v1/zones", "zones", {},
+                        {"ZONE", "CUSTOMER", "NODE", "SERIAL", "SERVED", "STATUS", "ERROR"},
+                        {"name", "customer", "node", "serial", "served_serial", "status", "error"});
   });
   c->add_option("--customer", s->customer, "Only this customer's");
   c = Verb(zone, "remove", "Remove a zone and its records", s, [](State& st) {

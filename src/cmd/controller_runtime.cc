@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "cmd/bootstrap.h"
+#include "protocol/validate.h"
 
 namespace hostplane::cmd {
 
@@ -81,6 +82,14 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   // Joining agents are handed this controller's bundle key (and check it against their token).
   controller::HostingOptions hosting = hosting_options;
   hosting.controller_key = key_.public_key().ToString();
+  for (std::string& name : hosting.reserved_names) {
+    auto canonical = protocol::CheckDomain(name);
+    if (!canonical) {
+      return Fail(Error::InvalidField("reserved_names", canonical.error().code,
+                                      "--reserved-name: " + canonical.error().message));
+    }
+    name = *canonical;
+  }
   service_ = std::make_unique<controller::HostingService>(*store_, *engine_, clock_, hosting);
   // Content copies of drains wait in <data-dir>/transfers, shared by controllers of one store.
   controller::ContentSpoolOptions spool_options;

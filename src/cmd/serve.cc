@@ -42,6 +42,7 @@ struct ServeOptions {
   bool shared_store = false;
   int64_t uid_first = 20000;  // Unix uids of accounts (HostingOptions)
   int64_t uid_last = 59999;
+  std::vector<std::string> reserved_names;  // HostingOptions::reserved_names
   std::string log_level = "info";
   std::string panel_dir;  // empty: DefaultPanelDir()
 };
@@ -115,6 +116,7 @@ int RunServe(const ServeOptions& opt) {
   controller::HostingOptions hosting_options;
   hosting_options.uid_first = opt.uid_first;
   hosting_options.uid_last = opt.uid_last;
+  hosting_options.reserved_names = opt.reserved_names;
   hosting_options.nats_servers = opt.advertise_nats.empty() ? opt.nats_servers : opt.advertise_nats;
   if (auto s = (*controller)
                    ->Start(**bus, nodes, "system:serve", opt.listen, opt.api_port, engine_options,
@@ -181,6 +183,9 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   serve->add_option("--uid-last", opt->uid_last, "Last Unix uid given to accounts")
       ->check(CLI::Range(int64_t{1000}, int64_t{2'000'000'000}))
       ->capture_default_str();
+  serve->add_option("--reserved-name", opt->reserved_names,
+                    "A name of yours no customer may hold, nor any name under or above it (the "
+                    "panel's host name, the servers' names; repeat for more)");
   serve->add_flag("--shared-store", opt->shared_store,
                   "Another controller uses this data directory too (same machine, SQLite): "
                   "skip the one-controller lock");

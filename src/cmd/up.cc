@@ -58,7 +58,8 @@ struct UpOptions {
   int64_t uid_first = 20000;
   int64_t uid_last = 59999;
   std::string acme_directory;
-  std::string panel_dir;  // empty: DefaultPanelDir()
+  std::string panel_dir;                    // empty: DefaultPanelDir()
+  std::vector<std::string> reserved_names;  // HostingOptions::reserved_names
   // Test hooks, refused unless --enable-test-hooks is given.
   bool test_hooks = false;
   std::vector<std::string> test_break_domains;
@@ -254,6 +255,7 @@ int RunUp(const UpOptions& opt) {
   hosting.uid_first = opt.uid_first;
   hosting.uid_last = opt.uid_last;
   hosting.acme_directory = opt.acme_directory;
+  hosting.reserved_names = opt.reserved_names;
   controller::NodeInput node{kNodeName, (*services)->roles(), 1'000'000, "127.0.0.1", ""};
   if (auto s =
           (*controller)->Start(*bus, {node}, "system:up", opt.listen, opt.api_port, {}, hosting);
@@ -427,6 +429,9 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   up->add_option("--panel-dir", opt->panel_dir,
                  "The built web panel to serve at / beside the API (default: panel/ beside the "
                  "hostplane binary, where scripts/build puts it)");
+  up->add_option("--reserved-name", opt->reserved_names,
+                 "A name of yours no customer may hold, nor any name under or above it (the "
+                 "panel's host name, the servers' names; repeat for more)");
   up->add_option("--acme-directory", opt->acme_directory,
                  "ACME directory URL for site certificates (certificates are off without it)");
   up->add_option("--acme-ca-file", s.acme_ca_file,

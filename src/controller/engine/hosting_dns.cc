@@ -11,7 +11,9 @@
 
 #include "controller/engine/hosting_service.h"
 #include "controller/engine/hosting_support.h"
+#include "controller/engine/name_ownership.h"
 #include "controller/engine/task_engine.h"
+#include "controller/engine/zone_validity.h"
 #include "controller/store/entity_json.h"
 #include "protocol/validate.h"
 #include "protocol/zone_spec.h"
@@ -21,7 +23,6 @@ namespace {
 
 using hosting::Append;
 using hosting::Authorize;
-using hosting::CheckDomainIsTheirs;
 using hosting::CheckLimit;
 using hosting::Children;
 using hosting::CustomerObject;
@@ -157,27 +158,53 @@ Status SyncZone(StoreTxn& tx, std::vector<TaskRecord>& tasks, Resource zone, con
                 protocol::ToJson(*spec), change_id);
 }
 
-// The whole zone (defaults + the customer's records + one candidate) through the zone checker.
-Status CheckZoneWith(StoreTxn& tx, const Resource& zone, const Customer& owner,
-                     const HostingOptions& options, const protocol::DnsRecord& extra) {
-  auto spec = BuildZoneSpec(tx, zone, owner, options);
-  if (!spec) return Fail(spec.error());
-  spec->records.push_back(extra);
-  auto decoded = protocol::ZoneSpecFromJson(protocol::ToJson(*spec));
-  if (!decoded) {
-    Error e = decoded.error();
-    std::map<std::string, std::string> fields;
-    for (const auto& [path, code] : e.fields)
-      fields[path.rfind("records", 0) == 0 ? "value" : path] = code;
-    e.fields = fields;
-    return Fail(e);
+// A record answers for its owner name; an NS record (a delegation) and a wildcard for everything
+// under it too. None may reach a name another customer holds (name_ownership.h).
+Status CheckRecordOwnable(StoreTxn& tx, const Customer& owner, const std::string& zone,
+                          const protocol::DnsRecord& record, const HostingOptions& options) {
+  std::string name = record.name;
+  bool tree = record.type == "NS";
+  if (name == "*" || name.starts_with("*.")) {
+    name = name == "*" ? "@" : name.substr(2);
+    tree = true;
   }
-  return Ok();
+  const std::string owner_name = name == "@" ? zone : name + "." + zone;
+  return CheckNamesOwnable(tx, owner.id, {{"name", owner_name}}, options.reserved_names,
+                           tree ? ClaimReach::kTree : ClaimReach::kName);
 }
 
 }  // namespace
 
 namespace hosting {
+
+Result<protocol::ZoneSpec> ZoneAsServed(StoreTxn& tx, const Resource& zone, const Customer& owner,
+                                        const HostingOptions& options) {
+  return BuildZoneSpec(tx, zone, owner, options);
+}
+
+Status RecordZoneResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+                        const std::string& error) {
+  const std::string name = task.spec.value("zone", "");
+  auto zone = tx.FindResource(kZone, name);
+  if (!zone) return Fail(zone.error());
+  if (!*zone || (*zone)->node_id != task.node_id) return Ok();  // removed or moved meanwhile
+  Resource r = **zone;
+  const int64_t serial = task.spec.value("serial", int64_t{0});
+  const int64_t last = std::max(r.data.value("served_serial", int64_t{0}),
+                                r.data.value("failed_serial", int64_t{0}));
+  if (serial < last) return Ok();
+  if (state == "applied") {
+    r.status = "active";
+    r.data["served_serial"] = serial;
+    r.data.erase("failed_serial");
+    r.data.erase("error");
+  } else {
+    r.status = "failed";
+    r.data["failed_serial"] = serial;
+    r.data["error"] = error;
+  }
+  return tx.UpdateResource(r);
+}
 
 Status SyncZonesOf(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c,
                    int64_t change_id, const HostingOptions& options, int64_t now_ms) {
@@ -217,7 +244,9 @@ Result<Change<Resource>> HostingService::AddZone(const Actor& actor, const ZoneI
       return Fail(FieldError(ErrorCode::kConflict, {{"zone", "zone.taken"}},
                              "the zone '" + *zone + "' exists"));
     }
-    HP_TRY(CheckDomainIsTheirs(tx, *owner, *zone, "zone"));
+    HP_TRY(CheckNamesOwnable(tx, owner->id, {{"zone", *zone}}, options_.reserved_names));
+    auto zones = ZoneValidity::Before(tx, *owner, options_);
+    if (!zones) return Fail(zones.error());
     HP_TRY(CheckLimit(tx, *owner, kZone, plan->max_dns_zones, "zone", "plan.dns_zones_limit",
                       "DNS zones"));
     auto counts = tx.ResourceCountByNode(kZone);
@@ -233,6 +262,7 @@ Result<Change<Resource>> HostingService::AddZone(const Actor& actor, const ZoneI
     r.data = Json{{"serial", 0}};
     auto inserted = hosting::InsertAudited(tx, actor, "zone.create", Object(kZone, *zone), r);
     if (!inserted) return Fail(inserted.error());
+    HP_TRY(zones->After(tx, {}, "zone"));
     change = std::move(*inserted);
     return SyncZone(tx, change.tasks, change.object, *owner, change.change_id, options_,
                     clock_.NowMillis());
@@ -306,7 +336,9 @@ Result<Change<Resource>> HostingService::AddRecord(const Actor& actor, const Rec
       return Fail(FieldError(ErrorCode::kConflict, {{"value", "record.duplicate"}},
                              "the zone has this record already"));
     }
-    HP_TRY(CheckZoneWith(tx, **z, *owner, options_, *record));
+    HP_TRY(CheckRecordOwnable(tx, *owner, zone, *record, options_));
+    auto zones = ZoneValidity::Before(tx, *owner, options_);
+    if (!zones) return Fail(zones.error());
     Resource r;
     r.customer_id = owner->id;
     r.kind = kRecord;
@@ -318,6 +350,7 @@ Result<Change<Resource>> HostingService::AddRecord(const Actor& actor, const Rec
                   {"value", record->value}};
     auto inserted = hosting::InsertAudited(tx, actor, "record.create", Object(kZone, zone), r);
     if (!inserted) return Fail(inserted.error());
+    HP_TRY(zones->After(tx, {}, "value"));
     change = std::move(*inserted);
     return SyncZone(tx, change.tasks, **z, *owner, change.change_id, options_, clock_.NowMillis());
   }));
@@ -366,6 +399,12 @@ Result<Json> HostingService::ZoneRecords(const Actor& actor, const std::string& 
     auto s = BuildZoneSpec(tx, **z, *owner, options_);
     if (!s) return Fail(s.error());
     spec = protocol::ToJson(*s);
+    // What the DNS node made of it (RecordZoneResult): the serial it serves, and why the last
+    // change failed there, if it did.
+    spec["status"] = (*z)->status;
+    for (const char* key : {"served_serial", "failed_serial", "error"}) {
+      if ((*z)->data.contains(key)) spec[key] = (*z)->data[key];
+    }
     return Ok();
   }));
   return spec;

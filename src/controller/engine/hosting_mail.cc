@@ -9,7 +9,9 @@
 #include "common/passwd/service_password.h"
 #include "controller/engine/hosting_service.h"
 #include "controller/engine/hosting_support.h"
+#include "controller/engine/name_ownership.h"
 #include "controller/engine/task_engine.h"
+#include "controller/engine/zone_validity.h"
 #include "controller/store/entity_json.h"
 #include "protocol/mail_spec.h"
 #include "protocol/validate.h"
@@ -19,7 +21,6 @@ namespace {
 
 using hosting::Append;
 using hosting::Authorize;
-using hosting::CheckDomainIsTheirs;
 using hosting::CheckLimit;
 using hosting::Children;
 using hosting::CustomerObject;
@@ -136,7 +137,7 @@ Result<Resource> EnsureMailDomain(StoreTxn& tx, const std::string& domain,
   }
   auto c = RequireCustomer(tx, *customer_login);
   if (!c) return Fail(c.error());
-  HP_TRY(CheckDomainIsTheirs(tx, *c, domain, field));
+  HP_TRY(CheckNamesOwnable(tx, c->id, {{field, domain}}, options.reserved_names));
   auto counts = tx.ResourceCountByNode(kMailDomain);
   if (!counts) return Fail(counts.error());
   auto plan = PlanOf(tx, *c);
@@ -149,7 +150,13 @@ Result<Resource> EnsureMailDomain(StoreTxn& tx, const std::string& domain,
   r.name = domain;
   r.node_id = node->id;
   r.data = Json{{"catch_all", ""}};
-  return tx.InsertResource(r);
+  // A mail domain puts MX, SPF and a "mail" host into the customer's zone around it.
+  auto zones = ZoneValidity::Before(tx, *c, options);
+  if (!zones) return Fail(zones.error());
+  auto stored = tx.InsertResource(r);
+  if (!stored) return Fail(stored.error());
+  HP_TRY(zones->After(tx, {{field, domain}}, field));
+  return stored;
 }
 
 // Removes the mail domain when it has nothing left; otherwise re-sends it.
@@ -183,7 +190,9 @@ Status SyncOrDropMailDomain(StoreTxn& tx, std::vector<TaskRecord>& tasks,
 Result<Change<Resource>> HostingService::AddMailbox(const Actor& actor, const MailboxInput& in) {
   protocol::FieldErrors errors;
   auto address = CheckAddress("address", in.address, false, errors);
-  auto password = protocol::CheckPassword(in.password);
+  // The password may be neither the address nor its local part (the login a client sends).
+  const std::string local = in.address.substr(0, in.address.find('@'));
+  auto password = protocol::CheckPassword(in.password, {in.address, local});
   if (!password) errors.Add("password", password.error());
   if (in.quota_mb && (*in.quota_mb < 1 || *in.quota_mb > protocol::kMaxQuotaMb)) {
     errors.Add("quota_mb",

@@ -301,7 +301,8 @@ TEST_F(FleetTest, APlanPinnedToASitePlacesItsCustomersSitesThere) {
 
 TEST_F(FleetTest, DrainMovesEveryCustomerThenSendsTheNodeItsRemovals) {
   AddNode("web1", {"web"}, 100, "", "", "192.0.2.1");
-  AddNode("dns1", {"dns"});
+  // An address for ns1.<zone>: a zone whose name server has no glue is refused (zone_validity.h).
+  AddNode("dns1", {"dns"}, 100, "", "", "192.0.2.53");
   AddCustomer("acme");
   AddCustomer("beta");
   for (auto [d, c] : {std::pair{"acme.example", "acme"}, std::pair{"www2.acme.example", "acme"},
@@ -401,7 +402,8 @@ TEST_F(FleetTest, DrainMovesEveryCustomerThenSendsTheNodeItsRemovals) {
 
 TEST_F(FleetTest, MailDomainsMovedOffADrainedNodeTakeTheirMaildirs) {
   AddNode("mx1", {"mail"}, 100, "", "", "192.0.2.10");
-  AddNode("dns1", {"dns"});
+  // An address for ns1.<zone>: a zone whose name server has no glue is refused (zone_validity.h).
+  AddNode("dns1", {"dns"}, 100, "", "", "192.0.2.53");
   AddCustomer("acme");
   ASSERT_TRUE(service_->AddMailbox(kAdmin, {"info@acme.example", "acme", "s3cret-Passw0rd"}));
   ASSERT_TRUE(service_->AddZone(kAdmin, {"acme.example", "acme"}).has_value());
@@ -440,7 +442,8 @@ TEST_F(FleetTest, MailDomainsMovedOffADrainedNodeTakeTheirMaildirs) {
 
 TEST_F(FleetTest, DatabasesMovedOffADrainedNodeTakeTheirContents) {
   AddNode("db1", {"db"}, 100, "", "", "192.0.2.20");
-  AddNode("dns1", {"dns"});
+  // An address for ns1.<zone>: a zone whose name server has no glue is refused (zone_validity.h).
+  AddNode("dns1", {"dns"}, 100, "", "", "192.0.2.53");
   AddCustomer("acme");
   ASSERT_TRUE(service_->AddDatabase(kAdmin, {"acme_shop", "acme", "s3cret-Passw0rd"}));
   ASSERT_TRUE(service_->AddZone(kAdmin, {"acme.example", "acme"}).has_value());
@@ -472,7 +475,8 @@ TEST_F(FleetTest, DatabasesMovedOffADrainedNodeTakeTheirContents) {
 // application configured with db.acme.example reaches every one of them.
 TEST_F(FleetTest, ACustomersDatabasesShareANodeThatDbDotZoneNames) {
   AddNode("db1", {"db"}, 100, "", "", "192.0.2.30");
-  AddNode("dns1", {"dns"});
+  // An address for ns1.<zone>: a zone whose name server has no glue is refused (zone_validity.h).
+  AddNode("dns1", {"dns"}, 100, "", "", "192.0.2.53");
   AddCustomer("acme");
   AddCustomer("beta");
   ASSERT_TRUE(service_->AddZone(kAdmin, {"acme.example", "acme"}).has_value());

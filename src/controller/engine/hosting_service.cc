@@ -7,7 +7,9 @@
 
 #include "common/crypto.h"
 #include "controller/engine/hosting_support.h"
+#include "controller/engine/name_ownership.h"
 #include "controller/engine/task_engine.h"
+#include "controller/engine/zone_validity.h"
 #include "controller/store/entity_json.h"
 #include "protocol/messages.h"
 #include "protocol/validate.h"
@@ -105,22 +107,10 @@ Status CheckPlanCovers(StoreTxn& tx, const Customer& customer, const Plan& plan)
                              " sites; '" + customer.login + "' has " + std::to_string(*count)));
 }
 
-// "shop.acme.example" -> {"acme.example"}: the parents that are still domains (two labels or
-// more), nearest first.
-std::vector<std::string> ParentDomains(const std::string& name) {
-  std::vector<std::string> out;
-  for (size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) {
-    std::string parent = name.substr(dot + 1);
-    if (parent.find('.') == std::string::npos) break;
-    out.push_back(std::move(parent));
-  }
-  return out;
-}
-
 // Aliases in canonical form, each with its field path in the request ("aliases[1]"), and the
 // sorted list a site stores. Collisions with the domain or each other are field errors too.
 struct CheckedAliases {
-  std::vector<std::pair<std::string, std::string>> by_field;
+  std::vector<ClaimedName> by_field;
   std::vector<std::string> sorted;
 };
 
@@ -146,12 +136,11 @@ CheckedAliases CheckAliases(const std::vector<std::string>& input, const std::st
   return out;
 }
 
-// Uniqueness and ownership of names a site wants to claim (inside the write transaction, so
-// they hold at commit). names: field path -> canonical name. Names the site itself already owns
-// (self_site_id) are fine.
-Status CheckNamesFree(StoreTxn& tx, const std::vector<std::pair<std::string, std::string>>& names,
-                      int64_t customer_id, int64_t self_site_id) {
-  std::map<std::string, std::string> taken, owned;
+// Uniqueness of names a site wants to claim (inside the write transaction, so it holds at
+// commit): a name belongs to one site. Names the site itself already owns (self_site_id) are
+// fine. Ownership against other customers' names is CheckNamesOwnable's.
+Status CheckNamesFree(StoreTxn& tx, const std::vector<ClaimedName>& names, int64_t self_site_id) {
+  std::map<std::string, std::string> taken;
   std::string message;
   for (const auto& [field, name] : names) {
     auto owner = tx.FindSiteByName(name);
@@ -159,20 +148,9 @@ Status CheckNamesFree(StoreTxn& tx, const std::vector<std::pair<std::string, std
     if (*owner && (*owner)->id != self_site_id) {
       taken[field] = "domain.taken";
       message = "'" + name + "' is already a site name";
-      continue;
-    }
-    for (const auto& parent : ParentDomains(name)) {
-      auto parent_owner = tx.FindSiteByName(parent);
-      if (!parent_owner) return Fail(parent_owner.error());
-      if (*parent_owner && (*parent_owner)->customer_id != customer_id) {
-        owned[field] = "domain.owned_by_other_customer";
-        if (message.empty()) message = "'" + parent + "' belongs to another customer";
-        break;
-      }
     }
   }
-  if (taken.empty() && owned.empty()) return Ok();
-  taken.insert(owned.begin(), owned.end());
+  if (taken.empty()) return Ok();
   return Fail(FieldError(ErrorCode::kConflict, std::move(taken), message));
 }
 
@@ -212,7 +190,7 @@ Result<Change<Customer>> HostingService::CreateCustomer(const Actor& actor,
   if (!email) errors.Add("email", email.error());
   std::optional<std::string> password;
   if (in.password) {
-    auto p = protocol::CheckPassword(*in.password);
+    auto p = protocol::CheckPassword(*in.password, {in.login});
     if (p) {
       password = *p;
     } else {
@@ -358,9 +336,10 @@ Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteIn
       return Fail(FieldError(ErrorCode::kNotFound, {{"customer", "customer.not_found"}},
                              NotFoundMessage("customer", *login)));
     }
-    std::vector<std::pair<std::string, std::string>> names = {{"domain", *domain}};
+    std::vector<ClaimedName> names = {{"domain", *domain}};
     names.insert(names.end(), aliases.by_field.begin(), aliases.by_field.end());
-    HP_TRY(CheckNamesFree(tx, names, (*customer)->id, 0));
+    HP_TRY(CheckNamesFree(tx, names, 0));
+    HP_TRY(CheckNamesOwnable(tx, (*customer)->id, names, options_.reserved_names));
 
     auto plan = tx.FindPlanById((*customer)->plan_id);
     if (!plan) return Fail(plan.error());
@@ -385,8 +364,11 @@ Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteIn
     site.docroot = docroot;
     site.php = php;
     site.node_id = node->id;
+    auto zones = ZoneValidity::Before(tx, **customer, options_);
+    if (!zones) return Fail(zones.error());
     auto stored = tx.InsertSite(site);
     if (!stored) return Fail(stored.error());
+    HP_TRY(zones->After(tx, names, "domain"));
     auto audit =
         tx.Audit(actor.name, "site.create", SiteObject(stored->domain), nullptr, ToJson(*stored));
     if (!audit) return Fail(audit.error());
@@ -456,8 +438,17 @@ Result<Change<Site>> HostingService::UpdateSite(const Actor& actor, const std::s
       change = Change<Site>{before, {}, 0};  // nothing to change, nothing to apply
       return Ok();
     }
-    if (aliases) HP_TRY(CheckNamesFree(tx, aliases->by_field, before.customer_id, before.id));
+    if (aliases) HP_TRY(CheckNamesFree(tx, aliases->by_field, before.id));
+    if (aliases) {
+      HP_TRY(CheckNamesOwnable(tx, before.customer_id, aliases->by_field, options_.reserved_names));
+    }
+    auto owner = tx.FindCustomerById(before.customer_id);
+    if (!owner) return Fail(owner.error());
+    if (!*owner) return Fail(Error::Internal("the owner of '" + before.domain + "' vanished"));
+    auto zones = ZoneValidity::Before(tx, **owner, options_);
+    if (!zones) return Fail(zones.error());
     HP_TRY(tx.UpdateSite(after));
+    HP_TRY(zones->After(tx, aliases ? aliases->by_field : std::vector<ClaimedName>{}, "aliases"));
     auto stored = tx.FindSite(before.domain);
     if (!stored) return Fail(stored.error());
     if (!*stored) return Fail(Error::Internal("site '" + before.domain + "' vanished"));
@@ -465,9 +456,6 @@ Result<Change<Site>> HostingService::UpdateSite(const Actor& actor, const std::s
                           ToJson(**stored));
     if (!audit) return Fail(audit.error());
     change = Change<Site>{**stored, {}, *audit};
-    auto owner = tx.FindCustomerById(before.customer_id);
-    if (!owner) return Fail(owner.error());
-    if (!*owner) return Fail(Error::Internal("the owner of '" + before.domain + "' vanished"));
     if (after.php != before.php) {
       HP_TRY(hosting::SyncAccount(tx, change.tasks, **owner, before.node_id, *audit));
     }

@@ -142,6 +142,10 @@ struct HostingOptions {
   std::string controller_key;
   // NATS servers a joining agent is told to use ("" list: the agent's config says).
   std::vector<std::string> nats_servers;
+  // The operator's own names (the panel's host name, the nodes' names), canonical domains: no
+  // customer may hold one, a name under one or a name above one (`--reserved-name`; the built-in
+  // list is protocol::CheckReservedName's).
+  std::vector<std::string> reserved_names;
 };
 
 // Mail. An address is "local@domain"; a catch-all is the forwarder "@domain" (an explicit option,

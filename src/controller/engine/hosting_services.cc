@@ -8,7 +8,9 @@
 #include "common/passwd/service_password.h"
 #include "controller/engine/hosting_service.h"
 #include "controller/engine/hosting_support.h"
+#include "controller/engine/name_ownership.h"
 #include "controller/engine/task_engine.h"
+#include "controller/engine/zone_validity.h"
 #include "controller/store/entity_json.h"
 #include "protocol/cert_spec.h"
 #include "protocol/content.h"
@@ -24,7 +26,6 @@ namespace {
 
 using hosting::Append;
 using hosting::Authorize;
-using hosting::CheckDomainIsTheirs;
 using hosting::CheckLimit;
 using hosting::Children;
 using hosting::CustomerObject;
@@ -95,7 +96,7 @@ Result<Change<Resource>> HostingService::AddFtpUser(const Actor& actor, const Ft
       errors.Add("home", h.error());
     }
   }
-  auto password = protocol::CheckPassword(in.password);
+  auto password = protocol::CheckPassword(in.password, {in.user, user, in.customer});
   if (!password) errors.Add("password", password.error());
   if (!errors.empty()) return Fail(errors.ToError());
   auto hash = HashServicePassword(*password);
@@ -166,7 +167,7 @@ Result<Change<Resource>> HostingService::AddDatabase(const Actor& actor, const D
       errors.Add("name", n.error());
     }
   }
-  auto password = protocol::CheckPassword(in.password);
+  auto password = protocol::CheckPassword(in.password, {in.name, name, in.customer});
   if (!password) errors.Add("password", password.error());
   if (!errors.empty()) return Fail(errors.ToError());
   auto hashed = protocol::MysqlNativePasswordHash(*password);
@@ -203,9 +204,13 @@ Result<Change<Resource>> HostingService::AddDatabase(const Actor& actor, const D
     r.name = name;
     r.node_id = node->id;
     r.data = Json{{"password_hash", hash}};
+    // The first database puts db.<zone> into each of the customer's zones.
+    auto zones = ZoneValidity::Before(tx, *owner, options_);
+    if (!zones) return Fail(zones.error());
     auto inserted =
         hosting::InsertAudited(tx, actor, "database.create", Object(kDatabase, name), r);
     if (!inserted) return Fail(inserted.error());
+    HP_TRY(zones->After(tx, {}, "name"));
     change = std::move(*inserted);
     HP_TRY(Append(tx, change.tasks, node->id, Object(kDatabase, name), protocol::kDatabaseEnsure,
                   DatabaseSpec(change.object, *owner), change.change_id));
@@ -286,6 +291,11 @@ Result<Change<Resource>> HostingService::IssueCertificate(const Actor& actor,
     auto owner = tx.FindCustomerById((*site)->customer_id);
     if (!owner) return Fail(owner.error());
     if (!*owner) return Fail(Error::Internal("the owner of a site vanished"));
+    // The names the certificate will carry, checked as every other claim (a site created before
+    // the rule could sit under another customer's zone, who could then pass the challenge).
+    std::vector<ClaimedName> names = {{"domain", (*site)->domain}};
+    for (const auto& alias : (*site)->aliases) names.push_back({"domain", alias});
+    HP_TRY(CheckNamesOwnable(tx, (*owner)->id, names, options_.reserved_names));
     auto existing = tx.FindResource(kCert, *canonical);
     if (!existing) return Fail(existing.error());
     Resource r;
@@ -353,6 +363,7 @@ Status HostingService::OnTaskResult(StoreTxn& tx, const TaskRecord& task, const 
   if (task.kind == protocol::kContentExport || task.kind == protocol::kContentImport) {
     return OnContentResult(tx, task, state, error, appended);
   }
+  if (task.kind == protocol::kZoneEnsure) return hosting::RecordZoneResult(tx, task, state, error);
   if (task.kind != protocol::kCertEnsure) return Ok();
   const std::string domain = task.object_key.substr(std::string("cert:").size());
   auto cert = tx.FindResource(kCert, domain);

@@ -237,32 +237,6 @@ Status CheckLimit(StoreTxn& tx, const Customer& c, const char* kind, const Limit
 
 // A domain a customer may use for mail or DNS: not another customer's site, zone or mail domain,
 // nor under one of them.
-Status CheckDomainIsTheirs(StoreTxn& tx, const Customer& c, const std::string& domain,
-                           const std::string& field) {
-  std::vector<std::string> names = {domain};
-  for (size_t dot = domain.find('.'); dot != std::string::npos; dot = domain.find('.', dot + 1)) {
-    std::string parent = domain.substr(dot + 1);
-    if (parent.find('.') == std::string::npos) break;
-    names.push_back(parent);
-  }
-  for (const auto& name : names) {
-    auto site = tx.FindSiteByName(name);
-    if (!site) return Fail(site.error());
-    bool other = *site && (*site)->customer_id != c.id;
-    for (const char* kind : {kZone, kMailDomain}) {
-      if (other) break;
-      auto r = tx.FindResource(kind, name);
-      if (!r) return Fail(r.error());
-      other = *r && (*r)->customer_id != c.id;
-    }
-    if (other) {
-      return Fail(FieldError(ErrorCode::kConflict, {{field, "domain.owned_by_other_customer"}},
-                             "'" + name + "' belongs to another customer"));
-    }
-  }
-  return Ok();
-}
-
 Result<std::vector<Resource>> Children(StoreTxn& tx, const char* kind, const std::string& parent) {
   ResourceFilter f;
   f.kind = kind;

@@ -12,6 +12,7 @@
 
 #include "controller/engine/hosting_service.h"
 #include "controller/store/store.h"
+#include "protocol/zone_spec.h"
 
 namespace hostplane::controller::hosting {
 
@@ -112,11 +113,17 @@ Result<std::vector<Resource>> Children(StoreTxn& tx, const char* kind, const std
 // kLimit {field: code} when the customer already has `limit` or more rows of kind.
 Status CheckLimit(StoreTxn& tx, const Customer& c, const char* kind, const Limit& limit,
                   const std::string& field, const char* code, const char* what);
-// kConflict {field: domain.owned_by_other_customer} when domain or a parent of it is another
-// customer's site, zone or mail domain.
-Status CheckDomainIsTheirs(StoreTxn& tx, const Customer& c, const std::string& domain,
-                           const std::string& field);
-
+// The zone as its DNS node would serve it now: the defaults computed from the store (SOA, NS,
+// the owner's sites, mail and databases inside it) and the owner's records. (hosting_dns.cc)
+Result<protocol::ZoneSpec> ZoneAsServed(StoreTxn& tx, const Resource& zone, const Customer& owner,
+                                        const HostingOptions& options);
+// Records on the zone's row what its DNS node did with a zone.ensure task, so the customer sees
+// it where they look (GET /zones/{zone}, `dns zone list`, `dns record list`): applied -> status
+// "active", served_serial; failed -> status "failed", error (the node's words) and
+// failed_serial. A result older than the serial already recorded changes nothing.
+// (hosting_dns.cc)
+Status RecordZoneResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+                        const std::string& error);
 // Re-sends zone.ensure (serial increased) for every zone of c: its default records follow c's
 // sites and mail domains. (hosting_services.cc)
 Status SyncZonesOf(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c,
