@@ -354,7 +354,10 @@ Status AccountDriver::EnsureHome(const std::string& login, uid_t uid, gid_t gid)
   Fd rootfd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd.valid()) return Fail(Error::FromErrno("opening " + root, errno));
   std::string display = root + "/" + login;
-  auto home = EnsureDirAt(rootfd.get(), login, display, 0750, uid, home_gid, /*enforce=*/true);
+  // 0710: the web server's group may pass through the home to the docroots below it (nginx
+  // opens each path component with O_PATH, which needs no read right) but not list it; what it
+  // may then serve is narrowed by the vhost's disable_symlinks (agent/drivers/nginx).
+  auto home = EnsureDirAt(rootfd.get(), login, display, 0710, uid, home_gid, /*enforce=*/true);
   if (!home) return Fail(home.error());
   auto tmp = EnsureDirAt(home->get(), "tmp", display + "/tmp", 0700, uid, gid, false);
   if (!tmp) return Fail(tmp.error());

@@ -210,7 +210,7 @@ TEST_F(AccountPhpIntegrationTest, PoolsRunAsTheirAccountsIsolatedAndRemovable) {
   ASSERT_EQ(::stat(env_.fs().HostPath("home/alice").c_str(), &home), 0);
   EXPECT_EQ(home.st_uid, a);
   EXPECT_EQ(home.st_gid, ::getgrnam("www-data")->gr_gid);
-  EXPECT_EQ(home.st_mode & 07777, 0750u);
+  EXPECT_EQ(home.st_mode & 07777, 0710u);
   struct stat sock {};
   ASSERT_EQ(::stat(env_.fs().HostPath(Socket("alice")).c_str(), &sock), 0);
   EXPECT_EQ(sock.st_uid, ::getpwnam("www-data")->pw_uid);

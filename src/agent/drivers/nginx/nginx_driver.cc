@@ -188,6 +188,9 @@ std::string RenderServerBody(const VhostParams& p) {
   out += fmt::format("{}access_log \"{}\";\n", i1, p.access_log);
   out += fmt::format("{}open_log_file_cache max=4 inactive=60s valid=60s min_uses=1;\n", i1);
   out += fmt::format("{}error_log \"{}\";\n", i1, p.error_log);
+  // Checked component by component below the home (which the agent made; the docroot and
+  // everything under it are the tenant's): a link whose owner is not its target's is refused.
+  out += fmt::format("{}disable_symlinks if_not_owner \"from={}\";\n", i1, p.home);
   if (p.test_break) out += fmt::format("{}hostplane_test_invalid_directive on;\n", i1);
   out += fmt::format("{}location ^~ /.well-known/acme-challenge/ {{\n", i1);
   out += fmt::format("{}root \"{}\";\n", i2, p.acme_root);
@@ -350,7 +353,8 @@ Result<VhostParams> NginxDriver::Params(const protocol::SiteSpec& site) const {
   p.suspended = site.status == "suspended";
   p.listen_address = n.listen_address;
   p.http_port = n.http_port;
-  p.root = fs_.HostPath(layout_.home_root + "/" + site.account + "/" + site.docroot);
+  p.home = fs_.HostPath(layout_.home_root + "/" + site.account);
+  p.root = p.home + "/" + site.docroot;
   p.access_log = fs_.HostPath(n.log_dir + "/" + site.domain + ".access.log");
   p.error_log = fs_.HostPath(n.log_dir + "/" + (n.error_log_per_site ? site.domain : site.account) +
                              ".error.log");
@@ -373,8 +377,9 @@ Result<VhostParams> NginxDriver::Params(const protocol::SiteSpec& site) const {
   }
   p.test_break = std::find(options_.break_domains.begin(), options_.break_domains.end(),
                            site.domain) != options_.break_domains.end();
-  for (const auto* path : {&p.root, &p.access_log, &p.error_log, &p.acme_root, &p.suspended_page,
-                           &p.php_socket, &p.ssl_certificate, &p.ssl_certificate_key}) {
+  for (const auto* path :
+       {&p.root, &p.home, &p.access_log, &p.error_log, &p.acme_root, &p.suspended_page,
+        &p.php_socket, &p.ssl_certificate, &p.ssl_certificate_key}) {
     HP_TRY(CheckHostPath(*path));
   }
   p.access_log = fs_.HostPath(n.log_dir) + "/$server_name.access.log";

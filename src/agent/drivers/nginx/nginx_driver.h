@@ -52,7 +52,11 @@ struct VhostParams {
   bool suspended = false;
   std::string listen_address;
   int http_port = 80;
-  std::string root;        // absolute host path of the docroot
+  std::string root;  // absolute host path of the docroot
+  // Absolute host path of the account's home. Below it nginx follows a symbolic link only when
+  // the link and its target have the same owner (disable_symlinks if_not_owner): a tenant's link
+  // to another tenant's file is not served, while the web server's group may read every home.
+  std::string home;
   std::string access_log;  // absolute host paths
   std::string error_log;
   std::string acme_root;       // absolute <acme_webroot>

@@ -20,6 +20,7 @@ VhostParams ShopParams() {
   p.aliases = {"shop.example.net", "www.shop.example"};
   p.listen_address = "0.0.0.0";
   p.http_port = 80;
+  p.home = "/srv/hostplane/home/alice";
   p.root = "/srv/hostplane/home/alice/web/shop";
   p.access_log = "/var/log/nginx/hostplane/shop.example.access.log";
   p.error_log = "/var/log/nginx/hostplane/shop.example.error.log";
