@@ -4,9 +4,10 @@
 // api_services.cc: the services beside sites): the call and reply of one request, strict query
 // parameters, and the JSON shapes of a change and a list. Internal to controller/api.
 
-#include <httplib.h>
-
+#include <chrono>
+#include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "controller/engine/hosting_service.h"
+#include "controller/http/http_message.h"
 #include "controller/store/entity_json.h"
 #include "protocol/validate.h"
 
@@ -23,10 +25,12 @@ namespace hostplane::controller {
 using nlohmann::json;
 
 struct ApiCall {
-  const httplib::Request& req;
+  const http::HttpRequest& req;
   Actor actor;
   std::map<std::string, std::string> path;  // path parameters by template name
 };
+
+struct ApiWait;
 
 struct ApiReply {
   int status = 200;
@@ -35,6 +39,16 @@ struct ApiReply {
   std::optional<std::string> raw;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the answer is not ready: the HTTP front polls `wait` (a long poll) and sends what
+  // it returns; the members above are ignored.
+  std::shared_ptr<ApiWait> wait;
+};
+
+// A reply that waits without holding a thread (http::LongPoll): poll returns the reply once it
+// is ready (nullopt: not yet); with deadline_passed it must return one.
+struct ApiWait {
+  std::chrono::steady_clock::time_point deadline;
+  std::function<Result<std::optional<ApiReply>>(bool deadline_passed)> poll;
 };
 
 namespace api {
@@ -45,7 +59,7 @@ inline constexpr int kMaxLimit = 1000;
 // Query parameters, read as strictly as bodies: each route names the parameters it knows.
 class QueryReader {
  public:
-  QueryReader(const httplib::Request& req, std::set<std::string> known) : req_(req) {
+  QueryReader(const http::HttpRequest& req, std::set<std::string> known) : req_(req) {
     for (const auto& [name, value] : req.params) {
       if (known.count(name) == 0) {
         errors_.Add(name, {"field.unknown", "The query has an unknown parameter."});
@@ -92,7 +106,7 @@ class QueryReader {
   }
 
  private:
-  const httplib::Request& req_;
+  const http::HttpRequest& req_;
   protocol::FieldErrors errors_;
 };
 

@@ -1,15 +1,12 @@
 #include "controller/api/api_server.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <cctype>
 #include <chrono>
 #include <exception>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -38,48 +35,10 @@ using api::Reply;
 
 constexpr int64_t kDefaultWaitMs = 30'000;
 constexpr int64_t kMaxWaitMs = 60'000;
-constexpr size_t kMaxBodyBytes = 1 << 20;
 
 // Never throws: strings that are not valid UTF-8 (a raw path parameter echoed in a message) are
 // replaced with U+FFFD rather than aborting the response.
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-// A path template compiled for httplib's regex routing: "{name}" matches one non-empty segment.
-struct CompiledRoute {
-  std::string regex;
-  std::vector<std::string> params;
-};
-
-CompiledRoute Compile(const std::string& path_template) {
-  CompiledRoute out;
-  static const std::regex kParam(R"(\{([a-z_]+)\})");
-  std::string rest = path_template;
-  std::smatch m;
-  while (std::regex_search(rest, m, kParam)) {
-    out.regex += m.prefix().str() + "([^/]+)";
-    out.params.push_back(m[1].str());
-    rest = m.suffix().str();
-  }
-  out.regex += rest;
-  return out;
-}
-
-// The methods allowed on path, or empty when no route has that path.
-std::vector<std::string> MethodsFor(const std::string& path) {
-  std::vector<std::string> methods;
-  for (const auto& route : ApiServer::Routes()) {
-    if (std::regex_match(path, std::regex(Compile(route.path).regex))) {
-      methods.push_back(route.method);
-    }
-  }
-  return methods;
-}
-
-void WriteError(httplib::Response& res, const Error& e) {
-  res.status = HttpStatusFor(e);
-  if (e.code == ErrorCode::kUnauthorized) res.set_header("WWW-Authenticate", "Bearer");
-  res.set_content(Dump(ErrorJson(e)), "application/json");
-}
 
 bool IsFinalTaskState(const std::string& state) {
   return state == "applied" || state == "failed" || state == "superseded";
@@ -171,8 +130,9 @@ ApiServer::ApiServer(HostingService& service, TaskEngine& engine, Store& store, 
       engine_(engine),
       store_(store),
       clock_(clock),
-      options_(std::move(options)),
-      server_(std::make_unique<httplib::Server>()) {}
+      options_(std::move(options)) {
+  for (const Route& route : Routes()) router_.Add(route.method, route.path);
+}
 
 ApiServer::~ApiServer() { Stop(); }
 
@@ -189,158 +149,129 @@ Status ApiServer::Start() {
   } else {
     openapi_document_ = OpenApiDocument();
   }
-
-  const size_t threads = static_cast<size_t>(std::max(2, options_.threads));
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_->set_payload_max_length(kMaxBodyBytes);
-  server_->set_keep_alive_timeout(2);
-  // httplib closes a keep-alive connection after 5 requests by default: each client then
-  // reconnects every fifth call, and when group-committed answers go out together their
-  // reconnects overflow httplib's listen backlog (5), so a SYN is dropped and retried 1 s later
-  // (the fleet bench's 1 s outliers). An idle connection still closes after the timeout above.
-  server_->set_keep_alive_max_count(1000);
-  // Answers go out at once: with Nagle's algorithm a small answer on a keep-alive connection
-  // waits for the client's delayed ACK (40 ms on Linux), which the fleet bench showed as a 44 ms
-  // median for a 2 ms commit.
-  server_->set_tcp_nodelay(true);
-  // httplib's default is SO_REUSEPORT, which would let a second controller bind the same port
-  // and silently take half of the requests. SO_REUSEADDR only lets us rebind past TIME_WAIT.
-  server_->set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  Register();
-
-  if (options_.port == 0) {
-    port_ = server_->bind_to_any_port(options_.bind);
-    if (port_ < 0) {
-      port_ = 0;
-      return Fail(Error::Unavailable("cannot bind the API to " + options_.bind));
-    }
-  } else {
-    if (!server_->bind_to_port(options_.bind, options_.port)) {
-      return Fail(Error::Unavailable(
-          fmt::format("cannot bind the API to {}:{}", options_.bind, options_.port)));
-    }
-    port_ = options_.port;
+  http::HttpServerOptions server = options_.server;
+  server.bind = options_.bind;
+  server.port = options_.port;
+  server.workers = static_cast<size_t>(std::max(2, options_.threads));
+  server_ = std::make_unique<http::HttpServer>(server, *this);
+  if (auto s = server_->Start(); !s) {
+    server_.reset();
+    return Fail(Error::Unavailable("cannot bind the API: " + s.error().message));
   }
-  listener_ = std::thread([this] { server_->listen_after_bind(); });
-  // Stop() is only effective once the loop runs; waiting here makes Start/Stop race-free.
-  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  spdlog::info("api: listening on {}:{}", options_.bind, port_);
+  // A long poll looks again as soon as a result is recorded here.
+  engine_.SetChangeListener([srv = server_.get()] { srv->Wake(); });
+  spdlog::info("api: listening on {}:{}", options_.bind, server_->port());
   return Ok();
 }
 
 void ApiServer::Stop() {
-  if (!listener_.joinable()) return;
-  server_->stop();
-  listener_.join();
+  if (!server_) return;
+  engine_.SetChangeListener(nullptr);
+  server_->Stop();
 }
 
-void ApiServer::Register() {
-  for (const Route& route : Routes()) {
-    CompiledRoute compiled = Compile(route.path);
-    auto handler = [this, route, params = compiled.params](const httplib::Request& req,
-                                                           httplib::Response& res) {
-      const auto start = clock_.Steady();
-      // The one exception boundary of a request (STYLE.md "Errors are values").
-      try {
-        auto reply = Serve(route, params, req);
-        if (reply) {
-          res.status = reply->status;
-          for (const auto& [name, value] : reply->headers) res.set_header(name, value);
-          res.set_content(reply->raw ? *reply->raw : Dump(reply->body), reply->content_type);
-        } else {
-          if (HttpStatusFor(reply.error()) >= 500) {
-            spdlog::error("api: {} {}: {}", route.method, route.path, reply.error().message);
-          }
-          WriteError(res, reply.error());
-        }
-      } catch (const std::exception& e) {
-        spdlog::error("api: {} {} failed with an exception: {}", route.method, route.path,
-                      e.what());
-        WriteError(res, Error::Internal("internal error"));
-      }
-      // The path is client input: JSON-quoted so that it cannot forge log lines.
-      spdlog::debug(
-          "api: {} {} -> {} in {} ms", req.method, Dump(json(req.path)), res.status,
-          std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - start).count());
-    };
-    if (route.method == "GET") {
-      server_->Get(compiled.regex, handler);
-    } else if (route.method == "POST") {
-      server_->Post(compiled.regex, handler);
-    } else if (route.method == "PATCH") {
-      server_->Patch(compiled.regex, handler);
-    } else if (route.method == "DELETE") {
-      server_->Delete(compiled.regex, handler);
+http::HttpServerStats ApiServer::ServerStats() const {
+  return server_ ? server_->stats() : http::HttpServerStats{};
+}
+
+size_t ApiServer::BodyLimit(const http::HttpRequest& head) const {
+  auto match = router_.Find(head.method, head.segments);
+  if (match.route && Routes()[*match.route].max_body > 0) return Routes()[*match.route].max_body;
+  return options_.max_body_bytes;
+}
+
+http::HttpResponse ApiServer::Refusal(int status, const std::string& code,
+                                      const std::string& message) const {
+  http::HttpResponse r;
+  r.status = status;
+  r.body = Dump({{"error", {{"code", code}, {"message", message}, {"fields", json::object()}}}});
+  return r;
+}
+
+http::HttpReply ApiServer::Handle(const http::HttpRequest& req) {
+  const auto start = clock_.Steady();
+  // HEAD is answered by the GET route (the HTTP front sends its headers without the body).
+  auto match = router_.Find(req.method == "HEAD" ? "GET" : req.method, req.segments);
+  if (!match.route) {
+    // Every path the API does not know is the panel's (it leaves /api, /healthz, /metrics to us).
+    if (options_.panel != nullptr) {
+      if (auto panel = ServePanel(*options_.panel, req)) return std::move(*panel);
     }
+    if (match.allowed.empty()) return ToHttp(Fail(Error::NotFound("No such route.")), req, start);
+    std::string allow;
+    for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+    http::HttpResponse r =
+        Refusal(405, "method_not_allowed",
+                "Method " + req.method + " is not allowed here; use " + allow + ".");
+    r.headers.emplace_back("Allow", allow);
+    return r;
   }
-  // After every API route, so that each of them matches first.
-  if (options_.panel) MountPanel(*server_, *options_.panel);
-
-  // Reached for every response with status >= 400. Responses our handlers wrote already carry a
-  // JSON body; the rest come from httplib itself (no route, unparsable request, body too large).
-  server_->set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        if (res.status == 404) {
-          std::vector<std::string> methods = MethodsFor(req.path);
-          if (!methods.empty()) {
-            std::string allow;
-            for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
-            res.status = 405;
-            res.set_header("Allow", allow);
-            res.set_content(Dump({{"error",
-                                   {{"code", "method_not_allowed"},
-                                    {"message", "Method " + req.method +
-                                                    " is not allowed here; use " + allow + "."},
-                                    {"fields", json::object()}}}}),
-                            "application/json");
-          } else {
-            WriteError(res, Error::NotFound("No such route."));
-          }
-        } else if (res.status == 413) {
-          res.set_content(Dump({{"error",
-                                 {{"code", "too_large"},
-                                  {"message", "The request body is too large."},
-                                  {"fields", json::object()}}}}),
-                          "application/json");
-        } else {
-          res.set_content(Dump({{"error",
-                                 {{"code", "bad_request"},
-                                  {"message", "The request could not be read."},
-                                  {"fields", json::object()}}}}),
-                          "application/json");
-        }
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  // Backstop for anything thrown outside the handlers' own boundary.
-  server_->set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          spdlog::error("api: exception outside a handler: {}", e.what());
-        } catch (...) {
-          spdlog::error("api: unknown exception outside a handler");
-        }
-        WriteError(res, Error::Internal("internal error"));
-      });
+  const Route& route = Routes()[*match.route];
+  Result<ApiReply> reply = Fail(Error::Internal("internal error"));
+  // The one exception boundary of a request (STYLE.md "Errors are values").
+  try {
+    reply = Serve(route, std::move(match.params), req);
+  } catch (const std::exception& e) {
+    spdlog::error("api: {} {} failed with an exception: {}", route.method, route.path, e.what());
+    reply = Fail(Error::Internal("internal error"));
+  }
+  return ToHttp(std::move(reply), req, start);
 }
 
-Result<ApiReply> ApiServer::Serve(const Route& route, const std::vector<std::string>& params,
-                                  const httplib::Request& req) {
+http::HttpReply ApiServer::ToHttp(Result<ApiReply> reply, const http::HttpRequest& req,
+                                  std::chrono::steady_clock::time_point start) const {
+  if (reply && reply->wait) {
+    // Not ready: the HTTP front polls it without holding a worker in between.
+    std::shared_ptr<ApiWait> wait = reply->wait;
+    http::LongPoll poll;
+    poll.deadline = wait->deadline;
+    poll.poll = [this, wait, method = req.method, path = req.path,
+                 start](bool deadline_passed) -> std::optional<http::HttpResponse> {
+      Result<std::optional<ApiReply>> next = Fail(Error::Internal("internal error"));
+      try {
+        next = wait->poll(deadline_passed);
+      } catch (const std::exception& e) {
+        spdlog::error("api: a wait failed with an exception: {}", e.what());
+      }
+      if (next && !*next) return std::nullopt;
+      Result<ApiReply> done = next ? Result<ApiReply>(std::move(**next)) : Fail(next.error());
+      http::HttpRequest echo;
+      echo.method = method;
+      echo.path = path;
+      auto r = ToHttp(std::move(done), echo, start);
+      return std::get<http::HttpResponse>(std::move(r));
+    };
+    return poll;
+  }
+  http::HttpResponse res;
+  if (reply) {
+    res.status = reply->status;
+    res.headers = reply->headers;
+    res.body = reply->raw ? *reply->raw : Dump(reply->body);
+    res.content_type = reply->content_type;
+  } else {
+    const Error& e = reply.error();
+    res.status = HttpStatusFor(e);
+    if (res.status >= 500) spdlog::error("api: {} {}: {}", req.method, req.path, e.message);
+    if (e.code == ErrorCode::kUnauthorized) res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    res.body = Dump(ErrorJson(e));
+  }
+  // The path is client input: JSON-quoted so that it cannot forge log lines.
+  spdlog::debug(
+      "api: {} {} -> {} in {} ms", req.method, Dump(json(req.path)), res.status,
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - start).count());
+  return res;
+}
+
+Result<ApiReply> ApiServer::Serve(const Route& route, std::map<std::string, std::string> params,
+                                  const http::HttpRequest& req) {
   Actor actor;
   if (route.authenticated) {
     auto authed = Authenticate(req.get_header_value("Authorization"));
     if (!authed) return Fail(authed.error());
     actor = std::move(*authed);
   }
-  ApiCall call{req, std::move(actor), {}};
-  for (size_t i = 0; i < params.size() && i + 1 < req.matches.size(); ++i) {
-    call.path[params[i]] = req.matches[i + 1].str();
-  }
+  ApiCall call{req, std::move(actor), std::move(params)};
   return (this->*route.handler)(call);
 }
 
@@ -572,11 +503,26 @@ Result<ApiReply> ApiServer::WaitTask(const ApiCall& call) {
   HP_TRY(q.Finish());
   auto id = TaskId(call);
   if (!id) return Fail(id.error());
-  auto t = service_.WaitTask(call.actor, *id, std::chrono::milliseconds(timeout_ms));
-  if (!t) return Fail(t.error());
-  ApiReply r = Reply(200, {{"task", ToJson(*t)}});
-  // Still pending is an answer, not an error: the client decides whether to wait again.
-  if (!IsFinalTaskState(t->state)) r.headers.emplace_back("X-Hostplane-Timeout", "1");
+  // Authorised and found now, or refused now; then polled without a thread (ApiWait).
+  auto first = service_.GetTask(call.actor, *id);
+  if (!first) return Fail(first.error());
+  auto answer = [](const TaskRecord& t) {
+    ApiReply r = Reply(200, {{"task", ToJson(t)}});
+    // Still pending is an answer, not an error: the client decides whether to wait again.
+    if (!IsFinalTaskState(t.state)) r.headers.emplace_back("X-Hostplane-Timeout", "1");
+    return r;
+  };
+  if (IsFinalTaskState(first->state) || timeout_ms == 0) return answer(*first);
+  ApiReply r;
+  r.wait = std::make_shared<ApiWait>();
+  r.wait->deadline = clock_.Steady() + std::chrono::milliseconds(timeout_ms);
+  r.wait->poll = [this, actor = call.actor, id = *id,
+                  answer](bool deadline_passed) -> Result<std::optional<ApiReply>> {
+    auto t = service_.GetTask(actor, id);
+    if (!t) return Fail(t.error());
+    if (!IsFinalTaskState(t->state) && !deadline_passed) return std::optional<ApiReply>();
+    return std::optional<ApiReply>(answer(*t));
+  };
   return r;
 }
 

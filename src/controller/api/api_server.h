@@ -1,32 +1,36 @@
 #pragma once
 
-// The REST API (/api/v1, JSON in and out) plus /healthz and /metrics, served by cpp-httplib.
-// Handlers are thin: they authenticate the bearer token, parse the request strictly
-// (request_body.h), call HostingService (which validates, authorises and writes) and encode the
-// result with entity_json.h. Every error leaves through api_error.h, so its shape and HTTP status
-// are decided in one place. api/openapi.json describes exactly the routes of Routes(); a test
-// holds the two equal.
+// The REST API (/api/v1, JSON in and out) plus /healthz and /metrics, served by the controller's
+// HTTP front (controller/http: Boost.Beast, asynchronous, bounded). Handlers are thin: they
+// authenticate the bearer token, parse the request strictly (request_body.h), call
+// HostingService (which validates, authorises and writes) and encode the result with
+// entity_json.h. Every error leaves through api_error.h, so its shape and HTTP status are decided
+// in one place. api/openapi.json describes exactly the routes of Routes(); a test holds the two
+// equal. Body limits, header limits, time-outs and connection caps are the HTTP front's
+// (http_server.h): they apply before a request reaches a handler, authentication included.
 //
-// Threads: Start() runs the accept loop on a thread of its own and requests on a pool of
-// ApiOptions::threads workers; long polls (/tasks/{id}/wait, up to 60 s) occupy one worker each,
-// so the pool is sized well above the expected number of concurrent waiters. Start and Stop are
-// called by the owner (main) from one thread; port() may be called from any thread after Start.
+// Threads: handlers run on the HTTP front's worker pool (ApiOptions::threads); a long poll
+// (/tasks/{id}/wait, up to 60 s) holds no worker while it waits: it is re-polled when the task
+// engine records results (TaskEngine::SetChangeListener) and every 250 ms (another controller
+// may record them). Start and Stop are called by the owner (main) from one thread; port() may be
+// called from any thread after Start.
 
+#include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
 #include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
+#include "controller/http/http_message.h"
+#include "controller/http/http_server.h"
+#include "controller/http/router.h"
 #include "controller/store/store.h"
-
-namespace httplib {
-class Server;
-struct Request;
-}  // namespace httplib
 
 namespace hostplane {
 // api/openapi.json, embedded at build time (cmake/embed_file.cmake).
@@ -40,19 +44,25 @@ class PanelFiles;  // controller/panel/panel_files.h
 struct ApiOptions {
   std::string bind = "127.0.0.1";
   int port = 0;      // 0: the kernel picks a free port (see port())
-  int threads = 32;  // request workers; each long poll holds one
+  int threads = 16;  // request workers (handlers block on the store); long polls hold none
   // The OpenAPI document served at /api/v1/openapi.json, read once by Start(). Empty: the copy of
   // api/openapi.json compiled into the binary (OpenApiDocument()).
   std::string openapi_path;
-  // The panel's files, served at every other path (panel_route.h); null: the API alone. Must
-  // outlive the server.
+  // The panel's files, served for every GET or HEAD no API route matches (and the panel's 405
+  // for other methods outside /api); null: the API alone. Must outlive the server.
   const PanelFiles* panel = nullptr;
+  // Request bodies larger than this are refused with 413 before authentication and before any
+  // handler, whatever their transfer encoding (Route::max_body may allow a route more).
+  size_t max_body_bytes = 1 << 20;
+  // The HTTP front's other limits (time-outs, connection caps, queue, long polls); bind, port
+  // and threads above are used instead of its own.
+  http::HttpServerOptions server;
 };
 
-struct ApiCall;   // one request as the handlers see it (api_server.cc)
-struct ApiReply;  // status, JSON body and extra headers (api_server.cc)
+struct ApiCall;   // one request as the handlers see it (api_call.h)
+struct ApiReply;  // status, JSON body and extra headers, or a wait (api_call.h)
 
-class ApiServer {
+class ApiServer final : public http::HttpHandler {
  public:
   using Handler = Result<ApiReply> (ApiServer::*)(const ApiCall&);
   struct Route {
@@ -60,6 +70,7 @@ class ApiServer {
     std::string path;    // template as in the OpenAPI document: "/api/v1/sites/{domain}"
     bool authenticated;  // needs "Authorization: Bearer <token>"
     Handler handler;
+    size_t max_body = 0;  // 0: ApiOptions::max_body_bytes (uploads may be allowed more)
   };
 
   ApiServer(HostingService& service, TaskEngine& engine, Store& store, const Clock& clock,
@@ -72,12 +83,21 @@ class ApiServer {
   // be read or parsed; kUnavailable when the address cannot be bound.
   [[nodiscard]] Status Start();
   // The bound port (the chosen one when ApiOptions::port was 0); 0 before Start.
-  int port() const { return port_; }
+  int port() const { return server_ ? server_->port() : 0; }
   // Stops accepting, finishes running requests and joins the threads. Idempotent.
   void Stop();
 
   // Every route the server registers, in registration order.
   static const std::vector<Route>& Routes();
+
+  // The HTTP front's side (http::HttpHandler): the body limit of a request's route, the request
+  // itself (routing, authentication, the handler, the one exception boundary), and the server's
+  // own refusals in the API's error shape.
+  size_t BodyLimit(const http::HttpRequest& head) const override;
+  http::HttpReply Handle(const http::HttpRequest& request) override;
+  http::HttpResponse Refusal(int status, const std::string& code,
+                             const std::string& message) const override;
+  http::HttpServerStats ServerStats() const;
 
  private:
   Result<ApiReply> Healthz(const ApiCall& call);
@@ -137,11 +157,12 @@ class ApiServer {
   Result<ApiReply> ListOf(const ApiCall& call, const char* kind, const char* key,
                           const char* parent_param);
 
-  // Authenticates (when the route needs it), binds the path parameters and runs the handler.
-  Result<ApiReply> Serve(const Route& route, const std::vector<std::string>& params,
-                         const httplib::Request& req);
+  // Authenticates (when the route needs it) and runs the handler.
+  Result<ApiReply> Serve(const Route& route, std::map<std::string, std::string> params,
+                         const http::HttpRequest& req);
   Result<Actor> Authenticate(const std::string& authorization_header);
-  void Register();
+  http::HttpReply ToHttp(Result<ApiReply> reply, const http::HttpRequest& req,
+                         std::chrono::steady_clock::time_point start) const;
 
   HostingService& service_;
   TaskEngine& engine_;
@@ -149,9 +170,8 @@ class ApiServer {
   const Clock& clock_;
   ApiOptions options_;
   std::string openapi_document_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread listener_;
-  int port_ = 0;
+  http::Router router_;  // the routes of Routes(), same order
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 }  // namespace hostplane::controller

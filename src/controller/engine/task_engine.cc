@@ -127,11 +127,19 @@ void TaskEngine::Notify(const std::string& node, int64_t head_revision) {
 }
 
 void TaskEngine::WakeWaiters() {
+  std::function<void()> listener;
   {
     std::lock_guard lock(mu_);
     ++generation_;
+    listener = change_listener_;
   }
   changed_.notify_all();
+  if (listener) listener();
+}
+
+void TaskEngine::SetChangeListener(std::function<void()> listener) {
+  std::lock_guard lock(mu_);
+  change_listener_ = std::move(listener);
 }
 
 Result<TaskRecord> TaskEngine::Wait(int64_t id, std::chrono::milliseconds timeout) {
@@ -334,6 +342,7 @@ void TaskEngine::ReportLoop() {
     const std::string acks_ok = protocol::Encode(protocol::Ack{});
     std::vector<std::string> acks(batch.size(), acks_ok);
     std::vector<ReportEffects> effects(batch.size());
+    std::function<void()> listener;  // the change listener, called once the batch is recorded
     try {
       const int64_t now = clock_.NowMillis();
       Status all = store_.Write([&](StoreTxn& tx) -> Status {
@@ -373,8 +382,10 @@ void TaskEngine::ReportLoop() {
         }
       }
       ++generation_;
+      listener = change_listener_;
     }
     changed_.notify_all();
+    if (listener) listener();
     std::map<std::string, int64_t> heads;
     for (const auto& fx : effects) {
       for (const auto& t : fx.follow_ups) {

@@ -87,6 +87,10 @@ class TaskEngine {
 
   // Installs the hook (before Start).
   void SetResultHook(TaskResultHook hook) { result_hook_ = std::move(hook); }
+  // Calls listener whenever a task may have become final here (results recorded, a doorbell
+  // rung), from the thread that did it: it must return at once (the API's HTTP front only
+  // schedules its long polls to look again). nullptr removes it. Any thread.
+  void SetChangeListener(std::function<void()> listener);
 
  private:
   // Handlers of the bus requests; each returns the encoded reply.
@@ -124,6 +128,7 @@ class TaskEngine {
   void WakeWaiters();
 
   TaskResultHook result_hook_;
+  std::function<void()> change_listener_;  // guarded by mu_
   Store& store_;
   Bus& bus_;
   const Clock& clock_;

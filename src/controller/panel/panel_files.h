@@ -14,8 +14,8 @@
 // is read from disk after Load, so no request path can reach the filesystem: a path is only ever a
 // key of the in-memory map.
 //
-// Independent of any HTTP library: today's cpp-httplib server mounts it through
-// controller/api/panel_route.h; the Boost.Beast server of issue 12 mounts it the same way.
+// Independent of any HTTP library: the controller's HTTP front (controller/http) asks it through
+// controller/api/panel_route.h for every request no API route matched.
 // Load is called once by the owner (the controller runtime); Serve is const and thread-safe.
 
 #include <map>
