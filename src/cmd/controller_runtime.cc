@@ -141,7 +141,7 @@ void ControllerRuntime::Stop() {
   renew_cv_.notify_all();
   if (renewals_.joinable()) renewals_.join();
   if (spool_) spool_->Stop();
-  if (engine_) engine_->Stop();  // first: wakes the API's long polls
+  if (engine_) engine_->Stop();  // first: no result is recorded for a long poll the API ends
   if (api_) api_->Stop();
 }
 

@@ -298,6 +298,7 @@ Result<ApiReply> ApiServer::MetricsPage(const ApiCall&) {
   if (!nodes) return Fail(nodes.error());
   snapshot.nodes = std::move(*nodes);
   snapshot.engine = engine_.Metrics();
+  snapshot.http = ServerStats();
   ApiReply r;
   r.raw = RenderMetrics(snapshot);
   r.content_type = kMetricsContentType;

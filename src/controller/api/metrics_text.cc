@@ -94,6 +94,21 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
     out += fmt::format("hostplane_node_applied_revision{{node=\"{}\"}} {}\n", EscapeLabel(n.name),
                        n.applied_revision);
   }
+
+  const http::HttpServerStats& h = s.http;
+  Header(out, "hostplane_http_connections", "gauge", "API connections open.");
+  out += fmt::format("hostplane_http_connections {}\n", h.connections);
+  Header(out, "hostplane_http_long_polls", "gauge", "Long polls waiting for their answer.");
+  out += fmt::format("hostplane_http_long_polls {}\n", h.long_polls);
+  Header(out, "hostplane_http_requests_total", "counter", "Answers the API sent.");
+  out += fmt::format("hostplane_http_requests_total {}\n", h.requests);
+  Header(out, "hostplane_http_refused_total", "counter",
+         "Requests and connections the API's front refused, by reason.");
+  out += fmt::format("hostplane_http_refused_total{{reason=\"busy\"}} {}\n", h.refused_busy);
+  out +=
+      fmt::format("hostplane_http_refused_total{{reason=\"too_large\"}} {}\n", h.refused_too_large);
+  out += fmt::format("hostplane_http_refused_total{{reason=\"connection_cap\"}} {}\n",
+                     h.refused_connections);
   return out;
 }
 

@@ -15,11 +15,17 @@
 //   hostplane_nodes                             gauge, nodes registered
 //   hostplane_node_head_revision{node}          gauge, newest revision issued to a node
 //   hostplane_node_applied_revision{node}       gauge, newest revision the node applied
+//   hostplane_http_connections                  gauge, API connections open
+//   hostplane_http_long_polls                   gauge, long polls waiting (no thread each)
+//   hostplane_http_requests_total               counter, answers the API sent
+//   hostplane_http_refused_total{reason}        counter, busy (503), too_large (413),
+//                                               connection_cap (closed at accept)
 
 #include <string>
 #include <vector>
 
 #include "controller/engine/task_engine.h"
+#include "controller/http/http_server.h"
 #include "controller/store/store.h"
 
 namespace hostplane::controller {
@@ -28,6 +34,7 @@ struct MetricsSnapshot {
   TaskStats tasks;
   EngineMetrics engine;
   std::vector<Node> nodes;
+  http::HttpServerStats http;
 };
 
 std::string RenderMetrics(const MetricsSnapshot& snapshot);

@@ -37,6 +37,12 @@ TEST(RenderMetrics, EmptyControllerStillListsEverySeries) {
            "hostplane_fetches_total 0",
            "hostplane_keys_sent_total 0",
            "hostplane_nodes 0",
+           "# TYPE hostplane_http_connections gauge",
+           "hostplane_http_long_polls 0",
+           "hostplane_http_requests_total 0",
+           "hostplane_http_refused_total{reason=\"busy\"} 0",
+           "hostplane_http_refused_total{reason=\"too_large\"} 0",
+           "hostplane_http_refused_total{reason=\"connection_cap\"} 0",
        }) {
     EXPECT_TRUE(HasLine(text, line)) << line << "\n" << text;
   }
