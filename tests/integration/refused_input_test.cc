@@ -1,8 +1,12 @@
 // Every refused class of domain, login and path input of shared/SECURITY.md gets a 4xx with a
-// machine-readable code per field, and nothing is stored, queued or written.
+// machine-readable code per field, and nothing is stored, queued or written. Issue 12 added the
+// classes an attack with a hostile corpus found: reserved names, invisible code points, DNS owner
+// names, paths starting with '-', weak and unnormalised passwords, duplicate JSON keys, bodies
+// over the limit in any transfer encoding, and names above or below another customer's.
 
 #include <gtest/gtest.h>
 
+#include "controller/http/raw_client_for_test.h"
 #include "test_support.h"
 
 namespace hostplane::testing {
@@ -150,6 +154,155 @@ TEST_F(RefusedInput, DuplicatesAndOtherCustomersDomainsAreRefused) {
   r = up_->Api("POST", "/api/v1/sites", Site("anon.example"), /*auth=*/false);
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(up_->Api("GET", "/api/v1/sites/anon.example").status, 404);
+}
+
+TEST_F(RefusedInput, Issue12ClassesAreRefusedWithTheirCodesAndNothingChanges) {
+  const std::string zwsp = "sh\xe2\x80\x8bop.example";  // U+200B ZERO WIDTH SPACE
+  struct Call {
+    const char* name;
+    const char* method;
+    std::string path;
+    Json body;
+    const char* field;
+    const char* code;
+  };
+  const std::vector<Call> calls = {
+      {"reserved site", "POST", "/api/v1/sites", Site("localhost.localdomain"), "domain",
+       "domain.reserved"},
+      {"reserved alias",
+       "POST",
+       "/api/v1/sites",
+       {{"domain", "fine.example"}, {"customer", "acme"}, {"aliases", {"localhost.localdomain"}}},
+       "aliases[0]",
+       "domain.reserved"},
+      {"reserved zone",
+       "POST",
+       "/api/v1/zones",
+       {{"zone", "localhost.localdomain"}, {"customer", "acme"}},
+       "zone",
+       "domain.reserved"},
+      {"reserved mail domain",
+       "POST",
+       "/api/v1/mailboxes",
+       {{"address", "root@localhost.localdomain"},
+        {"customer", "acme"},
+        {"password", "a-long-passw0rd"}},
+       "address",
+       "domain.reserved"},
+      {".local", "POST", "/api/v1/sites", Site("printer.local"), "domain", "domain.reserved"},
+      {".arpa", "POST", "/api/v1/sites", Site("x.arpa"), "domain", "domain.reserved"},
+      {"zero-width space", "POST", "/api/v1/sites", Site(zwsp), "domain",
+       "domain.disallowed_codepoint"},
+      {"docroot -rf",
+       "POST",
+       "/api/v1/sites",
+       {{"domain", "p5.example"}, {"customer", "acme"}, {"docroot", "-rf"}},
+       "docroot",
+       "path.leading_hyphen"},
+      {"ftp home -x",
+       "POST",
+       "/api/v1/ftp-users",
+       {{"user", "acme_web"},
+        {"customer", "acme"},
+        {"password", "a-long-passw0rd"},
+        {"home", "web/-x"}},
+       "home",
+       "path.leading_hyphen"},
+      {"record -bad",
+       "POST",
+       "/api/v1/zones/acme.example/records",
+       {{"name", "-bad"}, {"type", "A"}, {"value", "192.0.2.1"}},
+       "name",
+       "record.name_invalid"},
+      {"password = login",
+       "POST",
+       "/api/v1/customers",
+       {{"login", "samepassword12"}, {"email", "a@b.example"}, {"password", "samepassword12"}},
+       "password",
+       "password.same_as_user"},
+      {"password = ftp user",
+       "POST",
+       "/api/v1/ftp-users",
+       {{"user", "acme_webmaster"}, {"customer", "acme"}, {"password", "acme_webmaster"}},
+       "password",
+       "password.same_as_user"},
+      {"password not NFC",
+       "POST",
+       "/api/v1/customers",
+       {{"login", "nfcuser"}, {"email", "a@b.example"}, {"password", "cafe\xcc\x81-au-lait-42"}},
+       "password",
+       "password.not_nfc"},
+  };
+  for (const auto& c : calls) {
+    auto r = up_->Api(c.method, c.path, c.body);
+    EXPECT_GE(r.status, 400) << c.name;
+    EXPECT_LT(r.status, 500) << c.name;
+    EXPECT_EQ(r.json()["error"]["fields"].value(c.field, ""), c.code) << c.name << ": " << r.body;
+    EXPECT_TRUE(r.json()["error"]["message"].is_string()) << c.name;
+  }
+
+  // Duplicate keys: the last "customer" would have won; refused instead.
+  using controller::http::testing::RawClient;
+  const std::string token = "Authorization: Bearer " + up_->token() + "\r\n";
+  const std::string body = R"({"domain":"dup.example","customer":"other","customer":"acme"})";
+  RawClient dup(up_->api_port());
+  ASSERT_TRUE(dup.Send("POST /api/v1/sites HTTP/1.1\r\nHost: x\r\n" + token +
+                       "Content-Type: application/json\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body));
+  std::string answer = dup.ReadResponse();
+  EXPECT_NE(answer.find("HTTP/1.1 422"), std::string::npos) << answer;
+  EXPECT_NE(answer.find(R"("customer":"field.duplicate")"), std::string::npos) << answer;
+
+  // A chunked body over 1 MiB without a token: 413 (not 401), read no further than the limit.
+  RawClient big(up_->api_port());
+  ASSERT_TRUE(
+      big.Send("POST /api/v1/sites HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  const std::string chunk = "10000\r\n" + std::string(65536, ' ') + "\r\n";
+  for (int i = 0; i < 64 && big.Send(chunk); ++i) {
+  }
+  answer = big.ReadResponse();
+  EXPECT_NE(answer.find("HTTP/1.1 413"), std::string::npos) << answer;
+  EXPECT_TRUE(big.Closed());
+
+  // Nothing stored, queued or written.
+  auto sites = up_->Api("GET", "/api/v1/sites").json().dump();
+  for (const char* name : {"localhost", "fine.example", "p5.example", "dup.example", "printer"}) {
+    EXPECT_EQ(sites.find(name), std::string::npos) << sites;
+  }
+  auto customers = up_->Api("GET", "/api/v1/customers").json().dump();
+  EXPECT_EQ(customers.find("samepassword12"), std::string::npos);
+  EXPECT_EQ(customers.find("nfcuser"), std::string::npos);
+  EXPECT_EQ(up_->Api("GET", "/api/v1/ftp-users").json().dump().find("acme_web"), std::string::npos);
+  for (const auto& f : ListDir(up_->data_dir() + "/nginx/sites")) {
+    EXPECT_EQ(f.find("localhost"), std::string::npos) << f;
+    EXPECT_EQ(f.find("dup.example"), std::string::npos) << f;
+  }
+}
+
+TEST_F(RefusedInput, NamesAboveOrBelowAnotherCustomersAreRefusedInEitherOrder) {
+  auto r = up_->Api("POST", "/api/v1/customers", {{"login", "third"}, {"email", "t@t.example"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = up_->Api("POST", "/api/v1/sites", {{"domain", "shop.parent.example"}, {"customer", "acme"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  // Above acme's site: the takeover of issue 12, as a site, an alias, a zone and a mail domain.
+  const std::vector<std::pair<std::string, Json>> above = {
+      {"/api/v1/sites", {{"domain", "parent.example"}, {"customer", "third"}}},
+      {"/api/v1/sites",
+       {{"domain", "third.example"}, {"customer", "third"}, {"aliases", {"parent.example"}}}},
+      {"/api/v1/zones", {{"zone", "parent.example"}, {"customer", "third"}}},
+      {"/api/v1/mailboxes",
+       {{"address", "info@parent.example"},
+        {"customer", "third"},
+        {"password", "a-long-passw0rd"}}},
+      {"/api/v1/sites", {{"domain", "x.shop.parent.example"}, {"customer", "third"}}},
+  };
+  for (const auto& [path, body] : above) {
+    r = up_->Api("POST", path, body);
+    EXPECT_EQ(r.status, 409) << path << " " << body.dump() << ": " << r.body;
+    EXPECT_NE(r.body.find("domain.owned_by_other_customer"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(up_->Api("GET", "/api/v1/sites/parent.example").status, 404);
+  EXPECT_EQ(up_->Api("GET", "/api/v1/sites/third.example").status, 404);
 }
 
 }  // namespace
