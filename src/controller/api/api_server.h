@@ -44,7 +44,7 @@ class PanelFiles;  // controller/panel/panel_files.h
 struct ApiOptions {
   std::string bind = "127.0.0.1";
   int port = 0;      // 0: the kernel picks a free port (see port())
-  int threads = 16;  // request workers (handlers block on the store); long polls hold none
+  int threads = 8;  // request workers (handlers block on the store); long polls hold none
   // The OpenAPI document served at /api/v1/openapi.json, read once by Start(). Empty: the copy of
   // api/openapi.json compiled into the binary (OpenApiDocument()).
   std::string openapi_path;

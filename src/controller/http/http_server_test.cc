@@ -204,6 +204,24 @@ TEST_F(HttpServerTest, SlowHeadersSlowBodiesAndIdleConnectionsAreClosed) {
   EXPECT_EQ(handler_.handled, 0);
 }
 
+TEST_F(HttpServerTest, ASlowLorisCrowdKeepsNoOneElseOut) {
+  Start();
+  std::vector<std::unique_ptr<RawClient>> crowd;
+  for (int i = 0; i < 500; ++i) {
+    crowd.push_back(std::make_unique<RawClient>(port()));
+    ASSERT_TRUE(crowd.back()->Send("GET /x HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n"));
+  }
+  for (int round = 0; round < 3; ++round) {
+    RawClient c(port());
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(c.Send(Get("/x")));
+    std::string r = c.ReadResponse();
+    EXPECT_NE(r.find("HTTP/1.1 200"), std::string::npos) << r;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  }
+  EXPECT_GE(server_->stats().connections, 500u);
+}
+
 TEST_F(HttpServerTest, AFullQueueIsAnswered503WithRetryAfterAtOnce) {
   HttpServerOptions o;
   o.workers = 1;
