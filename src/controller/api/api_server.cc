@@ -252,14 +252,18 @@ http::HttpReply ApiServer::ToHttp(Result<ApiReply> reply, const http::HttpReques
   } else {
     const Error& e = reply.error();
     res.status = HttpStatusFor(e);
-    if (res.status >= 500) spdlog::error("api: {} {}: {}", req.method, req.path, e.message);
+    if (res.status >= 500)
+      spdlog::error("api: {} {}: {}", req.method, Dump(json(req.path)), e.message);
     if (e.code == ErrorCode::kUnauthorized) res.headers.emplace_back("WWW-Authenticate", "Bearer");
     res.body = Dump(ErrorJson(e));
   }
-  // The path is client input: JSON-quoted so that it cannot forge log lines.
-  spdlog::debug(
-      "api: {} {} -> {} in {} ms", req.method, Dump(json(req.path)), res.status,
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - start).count());
+  // The path is client input: JSON-quoted so that it cannot forge log lines (and only when the
+  // line is written: this runs for every request).
+  if (spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug(
+        "api: {} {} -> {} in {} ms", Dump(json(req.method)), Dump(json(req.path)), res.status,
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - start).count());
+  }
   return res;
 }
 

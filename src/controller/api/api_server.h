@@ -9,11 +9,11 @@
 // equal. Body limits, header limits, time-outs and connection caps are the HTTP front's
 // (http_server.h): they apply before a request reaches a handler, authentication included.
 //
-// Threads: handlers run on the HTTP front's worker pool (ApiOptions::threads); a long poll
-// (/tasks/{id}/wait, up to 60 s) holds no worker while it waits: it is re-polled when the task
-// engine records results (TaskEngine::SetChangeListener) and every 250 ms (another controller
-// may record them). Start and Stop are called by the owner (main) from one thread; port() may be
-// called from any thread after Start.
+// Threads: handlers run on the HTTP front's worker pools (reads on one thread per core, changes
+// on ApiOptions::threads); a long poll (/tasks/{id}/wait, up to 60 s) holds no worker while it
+// waits: it is re-polled when the task engine records results (TaskEngine::SetChangeListener)
+// and every 250 ms (another controller may record them). Start and Stop are called by the owner
+// (main) from one thread; port() may be called from any thread after Start.
 
 #include <chrono>
 #include <functional>
@@ -43,8 +43,10 @@ class PanelFiles;  // controller/panel/panel_files.h
 
 struct ApiOptions {
   std::string bind = "127.0.0.1";
-  int port = 0;      // 0: the kernel picks a free port (see port())
-  int threads = 8;  // request workers (handlers block on the store); long polls hold none
+  int port = 0;  // 0: the kernel picks a free port (see port())
+  // Workers for changes (POST, PATCH, DELETE: each waits for the store's durable commit). Reads
+  // run on one worker per core (HttpServerOptions::read_workers); long polls hold none.
+  int threads = 16;
   // The OpenAPI document served at /api/v1/openapi.json, read once by Start(). Empty: the copy of
   // api/openapi.json compiled into the binary (OpenApiDocument()).
   std::string openapi_path;
@@ -54,8 +56,8 @@ struct ApiOptions {
   // Request bodies larger than this are refused with 413 before authentication and before any
   // handler, whatever their transfer encoding (Route::max_body may allow a route more).
   size_t max_body_bytes = 1 << 20;
-  // The HTTP front's other limits (time-outs, connection caps, queue, long polls); bind, port
-  // and threads above are used instead of its own.
+  // The HTTP front's other limits (time-outs, connection caps, queues, long polls, read
+  // workers); bind, port and threads above are used instead of its own.
   http::HttpServerOptions server;
 };
 

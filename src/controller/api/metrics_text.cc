@@ -109,6 +109,14 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
       fmt::format("hostplane_http_refused_total{{reason=\"too_large\"}} {}\n", h.refused_too_large);
   out += fmt::format("hostplane_http_refused_total{{reason=\"connection_cap\"}} {}\n",
                      h.refused_connections);
+  Header(out, "hostplane_http_workers_busy", "gauge",
+         "API worker threads running a handler, by pool (read: GET and HEAD; change: the rest).");
+  out += fmt::format("hostplane_http_workers_busy{{pool=\"read\"}} {}\n", h.read_busy);
+  out += fmt::format("hostplane_http_workers_busy{{pool=\"change\"}} {}\n", h.change_busy);
+  Header(out, "hostplane_http_queued", "gauge",
+         "API requests waiting for a worker, by pool (503 when a pool's queue is full).");
+  out += fmt::format("hostplane_http_queued{{pool=\"read\"}} {}\n", h.read_queued);
+  out += fmt::format("hostplane_http_queued{{pool=\"change\"}} {}\n", h.change_queued);
   return out;
 }
 

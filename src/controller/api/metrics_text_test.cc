@@ -43,6 +43,10 @@ TEST(RenderMetrics, EmptyControllerStillListsEverySeries) {
            "hostplane_http_refused_total{reason=\"busy\"} 0",
            "hostplane_http_refused_total{reason=\"too_large\"} 0",
            "hostplane_http_refused_total{reason=\"connection_cap\"} 0",
+           "hostplane_http_workers_busy{pool=\"read\"} 0",
+           "hostplane_http_workers_busy{pool=\"change\"} 0",
+           "hostplane_http_queued{pool=\"read\"} 0",
+           "hostplane_http_queued{pool=\"change\"} 0",
        }) {
     EXPECT_TRUE(HasLine(text, line)) << line << "\n" << text;
   }
@@ -68,6 +72,10 @@ TEST(RenderMetrics, RendersCountsHistogramAndNodes) {
   Node odd;
   odd.name = "we\"ird\\\n";  // escaped, whatever a future name grammar allows
   s.nodes = {web1, odd};
+  s.http.connections = 7;
+  s.http.refused_busy = 4;
+  s.http.read_busy = 2;
+  s.http.change_queued = 5;
 
   std::string text = RenderMetrics(s);
   for (const char* line : {

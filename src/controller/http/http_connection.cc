@@ -168,7 +168,7 @@ void Connection::OnBody(beast::error_code ec) {
 
 void Connection::Dispatch() {
   stream_.expires_never();
-  bool queued = server_.pool.TryPost([self = shared_from_this()] {
+  bool queued = server_.PoolFor(request_.method).TryPost([self = shared_from_this()] {
     HttpReply reply;
     try {
       reply = self->server_.handler.Handle(self->request_);
@@ -219,8 +219,8 @@ void Connection::Poll(bool deadline_passed) {
   }
   poll_timer_.cancel();
   polling_ = true;
-  bool queued =
-      server_.pool.TryPost([self = shared_from_this(), poll = waiting_->poll, deadline_passed] {
+  bool queued = server_.read_pool.TryPost(
+      [self = shared_from_this(), poll = waiting_->poll, deadline_passed] {
         std::optional<HttpResponse> response;
         try {
           response = poll(deadline_passed);

@@ -160,6 +160,7 @@ void HttpServer::Stop() {
   for (auto& c : open) c->Abort();
   open.clear();
   // Handlers already running finish; their answers go nowhere (their connections are closed).
+  s.read_pool.Stop();
   s.pool.Stop();
   // Let the closes run, so every client sees its connection end now rather than at destruction.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
@@ -203,6 +204,10 @@ HttpServerStats HttpServer::stats() const {
   out.refused_busy = s.refused_busy;
   out.refused_connections = s.refused_connections;
   out.refused_too_large = s.refused_too_large;
+  out.read_busy = s.read_pool.busy();
+  out.read_queued = s.read_pool.queued();
+  out.change_busy = s.pool.busy();
+  out.change_queued = s.pool.queued();
   return out;
 }
 

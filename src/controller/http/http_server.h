@@ -13,8 +13,12 @@
 //    limited (a slow-loris client is cut off), as is the idle time between requests;
 //  - at most max_connections connections in all and max_connections_per_source from one
 //    address: more are closed at accept;
-//  - handlers run on `workers` threads; when queue_capacity requests already wait for one, the
-//    next is answered 503 with Retry-After at once, never queued without end;
+//  - handlers run on two bounded pools: reads (GET, HEAD: CPU work) on `read_workers`, as many
+//    as the cores, and changes (every other method: they wait for the store's durable commit)
+//    on `workers`; when queue_capacity requests already wait for a pool, the next is answered
+//    503 with Retry-After at once, never queued without end. Two pools, so reads are not slowed
+//    by more threads than cores competing for them, and a burst of changes waiting for the disk
+//    cannot hold up reads, nor reads the commits;
 //  - a long poll (HttpReply = LongPoll) holds no thread while it waits: it is re-polled on a
 //    worker when Wake() is called and at least every `recheck`; at most max_long_polls wait at
 //    once (503 beyond), so streams cannot starve the other requests.
@@ -42,8 +46,9 @@ struct HttpServerOptions {
   std::string bind = "127.0.0.1";
   int port = 0;  // 0: the kernel picks one (port())
   size_t io_threads = 1;
-  size_t workers = 16;
-  size_t queue_capacity = 512;
+  size_t read_workers = 0;      // 0: one per core (std::thread::hardware_concurrency), at least 2
+  size_t workers = 16;          // for changes (POST, PATCH, DELETE ...)
+  size_t queue_capacity = 512;  // per pool
   size_t max_connections = 8192;
   size_t max_connections_per_source = 1024;
   size_t max_long_polls = 1024;
@@ -67,6 +72,11 @@ struct HttpServerStats {
   uint64_t refused_busy = 0;         // 503: no worker free and the queue full
   uint64_t refused_connections = 0;  // closed at accept: over a connection cap
   uint64_t refused_too_large = 0;    // 413
+  // The two worker pools now: threads running a handler, and requests waiting for one.
+  uint64_t read_busy = 0;
+  uint64_t read_queued = 0;
+  uint64_t change_busy = 0;
+  uint64_t change_queued = 0;
 };
 
 class HttpServer {

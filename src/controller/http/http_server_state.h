@@ -5,6 +5,7 @@
 // long polls, and the counters. Owned by HttpServer; every member is either immutable after
 // Start or guarded by `mu` or atomic.
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,7 +29,17 @@ struct ServerState {
   ServerState(HttpServerOptions o, HttpHandler& h)
       : options(std::move(o)),
         handler(h),
+        read_pool(ReadWorkers(options), options.queue_capacity),
         pool(options.workers == 0 ? 1 : options.workers, options.queue_capacity) {}
+
+  static size_t ReadWorkers(const HttpServerOptions& o) {
+    if (o.read_workers > 0) return o.read_workers;
+    return std::max<size_t>(2, std::thread::hardware_concurrency());
+  }
+  // The pool a request's handler runs on: reads (GET, HEAD) or changes.
+  WorkerPool& PoolFor(const std::string& method) {
+    return method == "GET" || method == "HEAD" ? read_pool : pool;
+  }
 
   // Registers a new connection from source; false when a cap is reached (the caller closes it).
   bool Admit(const std::string& source);
@@ -41,7 +52,8 @@ struct ServerState {
 
   const HttpServerOptions options;
   HttpHandler& handler;
-  WorkerPool pool;
+  WorkerPool read_pool;  // GET and HEAD, and every long poll's polls
+  WorkerPool pool;       // every other method
 
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> refused_busy{0};

@@ -224,7 +224,7 @@ TEST_F(HttpServerTest, ASlowLorisCrowdKeepsNoOneElseOut) {
 
 TEST_F(HttpServerTest, AFullQueueIsAnswered503WithRetryAfterAtOnce) {
   HttpServerOptions o;
-  o.workers = 1;
+  o.read_workers = 1;  // GETs run on the read pool
   o.queue_capacity = 1;
   Start(o);
   RawClient a(port()), b(port()), c(port());
@@ -245,10 +245,39 @@ TEST_F(HttpServerTest, AFullQueueIsAnswered503WithRetryAfterAtOnce) {
   EXPECT_EQ(server_->stats().refused_busy, 1u);
 }
 
+TEST_F(HttpServerTest, ReadsAndChangesHaveTheirOwnPools) {
+  HttpServerOptions o;
+  o.read_workers = 1;
+  o.workers = 1;
+  o.queue_capacity = 1;
+  Start(o);
+  // A change holds the only change worker, a second one waits in its queue ...
+  RawClient change(port()), queued(port());
+  ASSERT_TRUE(change.Send("POST /block HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+  handler_.AwaitBlocked(1);
+  ASSERT_TRUE(queued.Send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+  for (int i = 0; i < 200 && server_->stats().change_queued == 0; ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(server_->stats().change_busy, 1u);
+  EXPECT_EQ(server_->stats().change_queued, 1u);
+  // ... and reads still answer at once.
+  for (int i = 0; i < 3; ++i) {
+    RawClient read(port());
+    ASSERT_TRUE(read.Send(Get("/x")));
+    EXPECT_NE(read.ReadResponse().find("HTTP/1.1 200"), std::string::npos);
+  }
+  EXPECT_EQ(server_->stats().read_busy, 0u);
+  EXPECT_EQ(server_->stats().read_queued, 0u);
+  handler_.Release();
+  EXPECT_NE(change.ReadResponse().find("POST /block"), std::string::npos);
+  EXPECT_NE(queued.ReadResponse().find("POST /x"), std::string::npos);
+}
+
 TEST_F(HttpServerTest, LongPollsHoldNoWorkerAndWakeUpAtOnce) {
   HttpServerOptions o;
-  o.workers = 1;
-  o.recheck = 10s;  // only Wake() or the deadline can end them here
+  o.read_workers = 1;  // the polls and GETs share it
+  o.recheck = 10s;     // only Wake() or the deadline can end them here
   Start(o);
   std::vector<std::unique_ptr<RawClient>> waiters;
   for (int i = 0; i < 20; ++i) {

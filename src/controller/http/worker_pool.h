@@ -3,7 +3,8 @@
 // A fixed number of threads that run queued jobs, with a bounded queue: when it is full, TryPost
 // says so at once instead of queueing without end, and the HTTP server answers 503 with
 // Retry-After. The REST handlers block on the store, so they run here, never on the server's I/O
-// thread. Owned by HttpServer; TryPost may be called from any thread.
+// thread (HttpServer has one pool for reads and one for changes). Owned by HttpServer; TryPost
+// may be called from any thread.
 
 #include <condition_variable>
 #include <cstddef>
