@@ -1,5 +1,5 @@
-// The panel mounted on the real API server: the same origin answers the app, its files and the
-// API, and the API keeps its own 404 and 405 answers.
+// The panel served by the real API server (its Boost.Beast front): the same origin answers the
+// app, its files and the API, and the API keeps its own 404 and 405 answers.
 #include "controller/api/panel_route.h"
 
 #include <gtest/gtest.h>
@@ -54,6 +54,7 @@ class PanelRouteTest : public ::testing::Test {
 
 TEST_F(PanelRouteTest, ServesTheAppAtEveryScreenPath) {
   auto client = env_->Client("");
+  client->set_keep_alive(true);  // one connection: a HEAD's answer must not leave bytes behind
   for (const char* path : {"/", "/sign-in", "/sites/shop.acme.example?tab=dns"}) {
     auto res = client->Get(path);
     ASSERT_TRUE(res) << path;
@@ -73,6 +74,13 @@ TEST_F(PanelRouteTest, ServesTheAppAtEveryScreenPath) {
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
   EXPECT_TRUE(head->body.empty());
+  // The headers a GET gets, its length included.
+  EXPECT_EQ(head->get_header_value("Content-Length"), std::to_string(std::string(kIndex).size()));
+  EXPECT_EQ(head->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  // And the connection is still good for the next request (no body was expected or sent).
+  auto after = client->Get("/assets/index-AbC123.js");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->body, "export const x = 1;\n");
 }
 
 TEST_F(PanelRouteTest, SendsWhatPanelFilesCompressedAndNothingElse) {
@@ -137,6 +145,12 @@ TEST_F(PanelRouteTest, TheApiKeepsItsOwnAnswers) {
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   EXPECT_TRUE(health->get_header_value("Content-Security-Policy").empty());
+  // HEAD of an API route is its GET without the body.
+  auto head = client->Head("/api/v1/sites");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
+  EXPECT_EQ(head->get_header_value("Content-Length"), std::to_string(sites->body.size()));
 }
 
 TEST_F(PanelRouteTest, OtherMethodsOnScreensAreRefused) {
