@@ -67,8 +67,8 @@ class NameOwnershipTest : public ::testing::Test {
          }},
         {"mail domain", "address",
          [=, this] {
-           return status(
-               service_->AddMailbox(kAdmin, {"info@" + name, customer, "a-long-passw0rd"}));
+           return status(service_->AddMailbox(
+               kAdmin, {"info@" + name, customer, "a-long-passw0rd", std::nullopt}));
          }},
     };
   }
@@ -95,7 +95,8 @@ TEST_F(NameOwnershipTest, NoKindMayClaimAtAboveOrBelowAnotherCustomersName) {
   ASSERT_TRUE(service_->CreateSite(kAdmin, {"shop.parent.example", "bob", {}, std::nullopt}));
   auto bz = service_->AddZone(kAdmin, {"bzone.example", "bob"});
   ASSERT_TRUE(bz) << bz.error().message;
-  ASSERT_TRUE(service_->AddMailbox(kAdmin, {"info@bmail.example", "bob", "a-long-passw0rd"}));
+  ASSERT_TRUE(
+      service_->AddMailbox(kAdmin, {"info@bmail.example", "bob", "a-long-passw0rd", std::nullopt}));
   const size_t before = Rows();
 
   const std::vector<std::string> taken = {

@@ -89,7 +89,8 @@ TEST_F(ZoneValidityTest, AnAliasWhereTheZoneHasACnameIsRefusedInEitherOrder) {
 TEST_F(ZoneValidityTest, MailAndDatabasesMayNotBreakTheZoneEither) {
   ASSERT_TRUE(Record("mail", "CNAME", "mx.example.net"));
   ASSERT_TRUE(Record("db", "CNAME", "db.example.net"));
-  auto mailbox = service_->AddMailbox(kAdmin, {"info@acme.example", "acme", "a-long-passw0rd"});
+  auto mailbox =
+      service_->AddMailbox(kAdmin, {"info@acme.example", "acme", "a-long-passw0rd", std::nullopt});
   ASSERT_FALSE(mailbox);
   EXPECT_EQ(mailbox.error().fields, (Fields{{"address", "record.cname_conflict"}}));
   auto db = service_->AddDatabase(kAdmin, {"acme_shop", "acme", "a-long-passw0rd"});
