@@ -43,6 +43,10 @@ struct WrkResult {
   int64_t requests = 0;
   int64_t connect_errors = 0, read_errors = 0, write_errors = 0, timeouts = 0, non_2xx = 0;
   bool ok = false;
+  // Measured beside wrk: the CPU time `hostplane up` used per answered request, and the load
+  // average at the end (the machine is shared: wall-clock latencies depend on what else runs).
+  double cpu_us_per_request = 0;
+  double load = 0;
 };
 
 double ToMs(double value, const std::string& unit) {
@@ -165,13 +169,15 @@ class RssSampler {
 };
 
 std::string Row(int connections, const std::vector<WrkResult>& runs) {
-  std::vector<double> rps, p50, p90, p99;
+  std::vector<double> rps, p50, p90, p99, cpu, load;
   int64_t errors = 0, timeouts = 0, non2xx = 0, requests = 0;
   for (const auto& r : runs) {
     rps.push_back(r.requests_per_s);
     p50.push_back(r.latency_ms.count(50) ? r.latency_ms.at(50) : 0);
     p90.push_back(r.latency_ms.count(90) ? r.latency_ms.at(90) : 0);
     p99.push_back(r.latency_ms.count(99) ? r.latency_ms.at(99) : 0);
+    cpu.push_back(r.cpu_us_per_request);
+    load.push_back(r.load);
     errors += r.connect_errors + r.read_errors + r.write_errors;
     timeouts += r.timeouts;
     non2xx += r.non_2xx;
@@ -180,11 +186,12 @@ std::string Row(int connections, const std::vector<WrkResult>& runs) {
   char line[512];
   std::snprintf(line, sizeof line,
                 "| %d | %.0f | %.2f ms | %.2f ms | %.2f ms (max of runs %.2f ms) | %lld | %lld | "
-                "%lld | %lld |",
+                "%lld | %lld | %.0f µs | %.1f–%.1f |",
                 connections, Median(rps), Median(p50), Median(p90), Median(p99),
                 Percentile(p99, 100), static_cast<long long>(requests),
                 static_cast<long long>(errors), static_cast<long long>(timeouts),
-                static_cast<long long>(non2xx));
+                static_cast<long long>(non2xx), Median(cpu), Percentile(load, 0),
+                Percentile(load, 100));
   return line;
 }
 
@@ -215,19 +222,27 @@ int Run(int runs, int seconds, int customers, int loris) {
   const int pid = up.pid();
   const int port = up.api_port();
   Wrk wrk(up, up.prefix());
-  std::printf("machine: %s\n", MachineDescription().c_str());
+  std::printf("machine: %s; load average (1 min) at the start: %.1f\n",
+              MachineDescription().c_str(), LoadAverage());
   std::printf("GET /api/v1/customers (%d customers), %d runs of %d s each, wrk --latency:\n\n",
               customers, runs, seconds);
   std::printf(
       "| keep-alive connections | requests/s (median) | p50 | p90 | p99 | requests | socket "
-      "errors (connect+read+write) | time-outs | non-2xx |\n| --- | --- | --- | --- | --- | --- "
-      "| --- | --- | --- |\n");
+      "errors (connect+read+write) | time-outs | non-2xx | CPU of hostplane per request "
+      "(median) | load average (1 min) after the runs |\n| --- | --- | --- | --- | --- | --- "
+      "| --- | --- | --- | --- | --- |\n");
   wrk.Run(8, 2);  // warm-up, not counted
   for (int connections : {8, 64, 256}) {
     std::vector<WrkResult> results;
     for (int i = 0; i < runs; ++i) {
+      const double cpu_before = CpuSeconds(pid);
       auto r = wrk.Run(connections, seconds);
       if (!r.ok) return 1;
+      if (r.requests > 0) {
+        r.cpu_us_per_request =
+            (CpuSeconds(pid) - cpu_before) * 1e6 / static_cast<double>(r.requests);
+      }
+      r.load = LoadAverage();
       results.push_back(r);
     }
     std::printf("%s\n", Row(connections, results).c_str());

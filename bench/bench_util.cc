@@ -85,6 +85,31 @@ std::vector<int> ChildrenOf(int pid) {
   return out;
 }
 
+double CpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  // After the command's ')': state (field 3) ... utime (14) and stime (15), in clock ticks.
+  std::istringstream ss(stat.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && ss >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  if (!ss) return -1;
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double one = -1;
+  in >> one;
+  return one;
+}
+
 std::string MachineDescription() {
   std::ifstream in("/proc/cpuinfo");
   std::string line, model;

@@ -24,6 +24,11 @@ double PeakRssMiB(int pid);
 double RssMiB(int pid);
 // The pids of pid's children (for nginx's workers).
 std::vector<int> ChildrenOf(int pid);
+// The CPU time (user + system, all threads) a process has used so far, in seconds, from
+// /proc/<pid>/stat; -1 when it cannot be read.
+double CpuSeconds(int pid);
+// The 1-minute load average (/proc/loadavg): on a shared machine, what else was running.
+double LoadAverage();
 
 std::string MachineDescription();  // "2 cores, <cpu model>, 24 GiB"
 
