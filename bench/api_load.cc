@@ -332,8 +332,9 @@ int Run(int runs, int seconds, int customers, int loris) {
   ::close(fd);
   const double rss_peak = sampler.Stop();
   std::printf(
-      "\n300 MB chunked POST /api/v1/sites without a token: %.1f MB sent in %.2f s before the "
-      "server closed; answer: %s; RSS %.1f MiB before, at most %.1f MiB during, %.1f MiB after\n",
+      "\n300 MB chunked POST /api/v1/sites without a token: %.1f MB sent in %.2f s (the server "
+      "answers at the 1 MiB limit, then reads and drops what still comes until it closes); "
+      "answer: %s; RSS %.1f MiB before, at most %.1f MiB during, %.1f MiB after\n",
       static_cast<double>(sent) / 1e6,
       std::chrono::duration<double>(Clock::now() - upload_start).count(),
       answer.substr(0, answer.find("\r\n")).c_str(), rss_before, rss_peak, RssMiB(pid));
