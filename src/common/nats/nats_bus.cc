@@ -93,6 +93,7 @@ bool WaitFor(std::mutex& mu, std::condition_variable& cv, const bool& done) {
 // What the connection's callbacks need; lives until cnats reports the connection closed.
 struct ConnectionState {
   std::function<void()> on_reconnect;
+  std::function<void()> on_disconnect;
   std::string name;
   std::mutex mu;
   std::condition_variable cv;
@@ -130,6 +131,7 @@ void OnDisconnected(natsConnection* nc, void* closure) {
   Guarded("disconnected", [&] {
     if (natsConnection_IsClosed(nc)) return;  // our own Close(), not an outage
     spdlog::warn("nats {}: disconnected; reconnecting (publishes are buffered)", st->name);
+    if (st->on_disconnect) st->on_disconnect();
   });
 }
 
@@ -391,6 +393,7 @@ Result<std::unique_ptr<Bus>> ConnectNatsBus(const NatsOptions& options) {
   auto state = std::make_unique<ConnectionState>();
   state->name = options.name.empty() ? std::string("hostplane") : options.name;
   state->on_reconnect = options.on_reconnect;
+  state->on_disconnect = options.on_disconnect;
   HP_TRY(set(natsOptions_SetName(opts.get(), state->name.c_str()), "connection name"));
   if (!options.user.empty()) {
     HP_TRY(set(natsOptions_SetUserInfo(opts.get(), options.user.c_str(), options.password.c_str()),

@@ -51,6 +51,9 @@ struct NatsOptions {
   // Runs after every reconnection (and after a background first connection), on a cnats thread.
   // Must not block for long and must not destroy the bus.
   std::function<void()> on_reconnect;
+  // Runs when an outage is noticed (not on our own Close()), on a cnats thread. Until then a
+  // publish goes to the dead socket and is lost; from then on it is buffered for the reconnect.
+  std::function<void()> on_disconnect;
 };
 
 // Whether prefix can be an inbox prefix: dot-separated tokens of [A-Za-z0-9_-], none empty, at

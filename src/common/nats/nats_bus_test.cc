@@ -59,12 +59,14 @@ class NatsBusTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_OK(server_.Start()); }
 
-  std::unique_ptr<Bus> Connect(const std::string& name, std::function<void()> on_reconnect = {}) {
+  std::unique_ptr<Bus> Connect(const std::string& name, std::function<void()> on_reconnect = {},
+                               std::function<void()> on_disconnect = {}) {
     NatsOptions o;
     o.servers = {server_.url()};
     o.name = name;
     o.reconnect_wait = 20ms;
     o.on_reconnect = std::move(on_reconnect);
+    o.on_disconnect = std::move(on_disconnect);
     auto bus = ConnectNatsBus(o);
     EXPECT_TRUE(bus) << bus.error().message;
     return bus ? std::move(*bus) : nullptr;
@@ -282,12 +284,17 @@ TEST_F(NatsBusTest, ReconnectsAfterAServerRestartAndTellsTheOwner) {
 TEST_F(NatsBusTest, PublishesDuringAnOutageAreBufferedAndSentOnReconnect) {
   // One connection publishes and subscribes: on reconnect cnats re-subscribes before it sends the
   // buffered publishes, so what was published during the outage must arrive.
+  // Publishes are buffered once the client has noticed the outage; before that they go to the
+  // dead socket (NATS core is at-most-once), so the test publishes after the notice.
   std::atomic<int> reconnects{0};
-  auto bus = Connect("agent", [&] { ++reconnects; });
+  std::atomic<int> disconnects{0};
+  auto bus = Connect(
+      "agent", [&] { ++reconnects; }, [&] { ++disconnects; });
   Inbox inbox;
   auto sub = bus->Subscribe("hp.ctl.report", "ctl", inbox.Handler());
   ASSERT_OK(sub);
   server_.Stop();
+  ASSERT_TRUE(Eventually([&] { return disconnects.load() >= 1; }, 10s));
   for (int i = 0; i < 3; ++i) ASSERT_OK(bus->Publish("hp.ctl.report", std::to_string(i)));
   EXPECT_EQ(inbox.size(), 0u);
   ASSERT_OK(server_.Start());
