@@ -61,18 +61,42 @@ struct Error {
   Error Wrap(const std::string& context) const { return {code, context + ": " + message, fields}; }
 };
 
+// [[nodiscard]]: a Result that is dropped is a bug (an error nobody sees). Discard one on
+// purpose with (void). Result<T> is a tl::expected<T, Error> in every other respect.
 template <typename T>
-using Result = tl::expected<T, Error>;
-using Status = tl::expected<void, Error>;
+class [[nodiscard]] Result : public tl::expected<T, Error> {
+ public:
+  using Base = tl::expected<T, Error>;
+  using Base::Base;
+  Result(const Base& b) : Base(b) {}
+  Result(Base&& b) : Base(std::move(b)) {}
+};
+using Status = Result<void>;
 
 inline tl::unexpected<Error> Fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
 inline Status Ok() { return {}; }
 
 }  // namespace hostplane
 
-// Propagates an error from an expression returning Result/Status.
+#define HP_RESULT_CONCAT_INNER(a, b) a##b
+#define HP_RESULT_CONCAT(a, b) HP_RESULT_CONCAT_INNER(a, b)
+
+// Returns the error of an expression that yields a Result or Status from the enclosing function
+// (which returns a Result or Status), and goes on otherwise. The value, if any, is dropped.
 #define HP_TRY(expr)                                                                  \
   do {                                                                                \
     auto hp_try_result_ = (expr);                                                     \
     if (!hp_try_result_) return ::hostplane::Fail(std::move(hp_try_result_.error())); \
   } while (0)
+
+// Declares or assigns lhs from the value of expr (a Result<T>), or returns its error:
+//   HP_ASSIGN_OR_RETURN(auto customer, tx.customers().FindByLogin(login));
+//   HP_ASSIGN_OR_RETURN(plan, PlanOf(tx, customer));   // an existing variable
+// lhs must not be a structured binding. It expands to several statements: never the body of an
+// unbraced if or loop.
+#define HP_ASSIGN_OR_RETURN(lhs, expr) \
+  HP_ASSIGN_OR_RETURN_IMPL(HP_RESULT_CONCAT(hp_assign_result_, __LINE__), lhs, expr)
+#define HP_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)              \
+  auto tmp = (expr);                                          \
+  if (!tmp) return ::hostplane::Fail(std::move(tmp).error()); \
+  lhs = std::move(*tmp)
