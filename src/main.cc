@@ -11,8 +11,14 @@
 #include "cmd/token.h"
 #include "cmd/up.h"
 #include "cmd/up_status.h"
+#include "common/failpoint.h"
 
 int main(int argc, char** argv) {
+  // Tests turn failpoints on for the process they start (common/failpoint.h); off otherwise.
+  if (auto s = hostplane::failpoint::ConfigureFromEnvironment(); !s) {
+    std::fprintf(stderr, "error: HOSTPLANE_FAILPOINTS: %s\n", s.error().message.c_str());
+    return 2;
+  }
   CLI::App app{
       "hostplane: a multi-server web-hosting control plane.\n"
       "Start everything on this machine with `hostplane up`, then manage customers and sites\n"
