@@ -96,12 +96,12 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   spool_options.require_node_inbox = engine_options.require_node_inbox;
   spool_ = std::make_unique<controller::ContentSpool>(*store_, bus, data_dir_ + "/transfers",
                                                       spool_options);
-  engine_->SetResultHook([svc = service_.get()](controller::StoreTxn& tx,
-                                                const controller::TaskRecord& task,
-                                                const std::string& state, const std::string& error,
-                                                std::vector<controller::TaskRecord>& appended) {
-    return svc->OnTaskResult(tx, task, state, error, appended);
-  });
+  engine_->SetResultHook(
+      [svc = service_.get()](controller::StoreTxn& tx, const controller::TaskRecord& task,
+                             controller::TaskState state, const std::string& error,
+                             std::vector<controller::TaskRecord>& appended) {
+        return svc->OnTaskResult(tx, task, state, error, appended);
+      });
   HP_TRY(engine_->Start());
   HP_TRY(spool_->Start());
   if (!hosting_options.acme_directory.empty()) StartRenewals();

@@ -31,7 +31,7 @@ void AddTokenCommand(CLI::App& app, int& exit_code) {
     }
     std::string token = NewApiToken();
     auto written = (*store)->Write([&](controller::StoreTxn& tx) -> Status {
-      auto t = tx.InsertToken(opt->name, HashApiToken(token), "admin");
+      auto t = tx.tokens().Insert(opt->name, HashApiToken(token), "admin");
       if (!t) return Fail(t.error());
       return Ok();
     });

@@ -128,6 +128,28 @@ std::optional<std::string> Statement::OptText(int col) const {
   return Text(col);
 }
 
+int Statement::ParameterIndex(std::string_view name) const {
+  std::string key;
+  key.reserve(name.size() + 1);
+  key += ':';
+  key += name;
+  return sqlite3_bind_parameter_index(stmt_, key.c_str());
+}
+
+int Statement::ParameterCount() const { return sqlite3_bind_parameter_count(stmt_); }
+
+std::string_view Statement::ParameterName(int index) const {
+  const char* name = sqlite3_bind_parameter_name(stmt_, index);
+  return name ? std::string_view(name) : std::string_view();
+}
+
+int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
+
+std::string_view Statement::ColumnName(int col) const {
+  const char* name = sqlite3_column_name(stmt_, col);
+  return name ? std::string_view(name) : std::string_view();
+}
+
 void Statement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

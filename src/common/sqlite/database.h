@@ -28,8 +28,9 @@ struct StatementCache;
 
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 
-// A prepared statement. Bind parameters by 1-based position, Step(), read columns by 0-based
-// index. Reset() lets it run again.
+// A prepared statement. Bind parameters by 1-based position (ParameterIndex finds a named one's),
+// Step(), read columns by 0-based index (ColumnName says which is which). Reset() lets it run
+// again.
 class Statement {
  public:
   Statement(Statement&&) noexcept;
@@ -59,6 +60,15 @@ class Statement {
   std::optional<std::string> OptText(int col) const;
 
   void Reset();
+
+  // The position of the parameter ":name" (name without the colon), or 0 when there is none.
+  int ParameterIndex(std::string_view name) const;
+  int ParameterCount() const;
+  // The name of the parameter at position index (":name", "?NNN"), "" for an anonymous one.
+  std::string_view ParameterName(int index) const;
+  int ColumnCount() const;
+  // The name of a result column (its AS name when it has one); valid while the statement is.
+  std::string_view ColumnName(int col) const;
 
  private:
   friend class Database;

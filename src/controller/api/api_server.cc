@@ -40,10 +40,6 @@ constexpr int64_t kMaxWaitMs = 60'000;
 // replaced with U+FFFD rather than aborting the response.
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-bool IsFinalTaskState(const std::string& state) {
-  return state == "applied" || state == "failed" || state == "superseded";
-}
-
 Result<int64_t> TaskId(const ApiCall& call) {
   auto id = protocol::CheckInteger(call.path.at("id"), 1, INT64_MAX);
   if (!id) {
@@ -482,11 +478,17 @@ Result<ApiReply> ApiServer::ListTasks(const ApiCall& call) {
   QueryReader q(call.req, {"node", "state", "object", "change", "after", "limit"});
   TaskFilter filter;
   filter.node = q.String("node");
-  filter.state = q.String("state");
+  auto state = q.String("state");
   filter.object_key = q.String("object");
   filter.change_id = q.Integer("change", 1, INT64_MAX);
   filter.page = q.ReadPage();
   HP_TRY(q.Finish());
+  if (state) {
+    filter.state = Parse<TaskState>(*state);
+    // No task is in a state that does not exist: an empty list, as for any other filter.
+    if (!filter.state)
+      return Reply(200, ListJson("tasks", std::vector<TaskRecord>{}, filter.page.limit));
+  }
   auto list = service_.ListTasks(call.actor, filter);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson("tasks", *list, filter.page.limit));
@@ -514,10 +516,10 @@ Result<ApiReply> ApiServer::WaitTask(const ApiCall& call) {
   auto answer = [](const TaskRecord& t) {
     ApiReply r = Reply(200, {{"task", ToJson(t)}});
     // Still pending is an answer, not an error: the client decides whether to wait again.
-    if (!IsFinalTaskState(t.state)) r.headers.emplace_back("X-Hostplane-Timeout", "1");
+    if (!IsFinal(t.state)) r.headers.emplace_back("X-Hostplane-Timeout", "1");
     return r;
   };
-  if (IsFinalTaskState(first->state) || timeout_ms == 0) return answer(*first);
+  if (IsFinal(first->state) || timeout_ms == 0) return answer(*first);
   ApiReply r;
   r.wait = std::make_shared<ApiWait>();
   r.wait->deadline = clock_.Steady() + std::chrono::milliseconds(timeout_ms);
@@ -525,7 +527,7 @@ Result<ApiReply> ApiServer::WaitTask(const ApiCall& call) {
                   answer](bool deadline_passed) -> Result<std::optional<ApiReply>> {
     auto t = service_.GetTask(actor, id);
     if (!t) return Fail(t.error());
-    if (!IsFinalTaskState(t->state) && !deadline_passed) return std::optional<ApiReply>();
+    if (!IsFinal(t->state) && !deadline_passed) return std::optional<ApiReply>();
     return std::optional<ApiReply>(answer(*t));
   };
   return r;

@@ -47,7 +47,7 @@ class ApiEnv {
     service_ = std::make_unique<HostingService>(*store_, *engine_, clock_);
     token_ = NewApiToken();
     EXPECT_TRUE(store_->Write([&](StoreTxn& txn) -> Status {
-      auto t = txn.InsertToken("admin", HashApiToken(token_), "admin");
+      auto t = txn.tokens().Insert("admin", HashApiToken(token_), "admin");
       if (!t) return Fail(t.error());
       return Ok();
     }));

@@ -58,7 +58,7 @@ class ContentCopyTest : public ::testing::Test {
         n.name = name;
         n.roles = {"web"};
         n.capacity = 10;
-        auto stored = tx.InsertNode(n);
+        auto stored = tx.nodes().Insert(n);
         if (!stored) return Fail(stored.error());
         ids_[name] = stored->id;
       }
@@ -87,7 +87,7 @@ class ContentCopyTest : public ::testing::Test {
       t.object = object;
       t.source_node_id = ids_[from];
       t.target_node_id = ids_[to];
-      auto stored = tx.InsertTransfer(t);
+      auto stored = tx.transfers().Insert(t);
       if (!stored) return Fail(stored.error());
       id = stored->id;
       return Ok();
@@ -97,7 +97,7 @@ class ContentCopyTest : public ::testing::Test {
   Transfer Get(int64_t id) {
     Transfer out;
     EXPECT_TRUE(store_->Snapshot([&](StoreTxn& tx) -> Status {
-      auto t = tx.FindTransfer(id);
+      auto t = tx.transfers().Find(id);
       if (!t || !*t) return Fail(Error::NotFound("transfer"));
       out = **t;
       return Ok();
@@ -106,11 +106,11 @@ class ContentCopyTest : public ::testing::Test {
   }
   void SetState(int64_t id, const std::string& state) {
     ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
-      auto t = tx.FindTransfer(id);
+      auto t = tx.transfers().Find(id);
       if (!t || !*t) return Fail(Error::NotFound("transfer"));
       Transfer u = **t;
-      u.state = state;
-      return tx.UpdateTransfer(u);
+      u.state = Parse<TransferState>(state).value_or(TransferState::kFailed);
+      return tx.transfers().Update(u);
     }));
   }
   // One request on node's subject, as its agent would send it; the decoded reply.

@@ -111,7 +111,7 @@ int ContentSpool::Sweep() {
   for (int64_t id : ids) {
     std::optional<Transfer> t;
     Status read = store_.Snapshot([&](StoreTxn& tx) -> Status {
-      auto found = tx.FindTransfer(id);
+      auto found = tx.transfers().Find(id);
       if (!found) return Fail(found.error());
       t = *found;
       return Ok();
@@ -170,10 +170,10 @@ std::string ContentSpool::Handle(const BusMessage& m) {
   std::optional<Transfer> transfer;
   std::optional<Node> node;
   Status read = store_.Snapshot([&](StoreTxn& tx) -> Status {
-    auto t = tx.FindTransfer(q->transfer);
+    auto t = tx.transfers().Find(q->transfer);
     if (!t) return Fail(t.error());
     transfer = *t;
-    auto n = tx.FindNode(q->node);
+    auto n = tx.nodes().FindByName(q->node);
     if (!n) return Fail(n.error());
     node = *n;
     return Ok();
@@ -182,13 +182,14 @@ std::string ContentSpool::Handle(const BusMessage& m) {
   const std::string name = "transfer " + std::to_string(q->transfer);
   if (!transfer || !node) return protocol::Encode(Refuse("transfer.unknown", name + " is unknown"));
   if (!transfer->open()) {
-    return protocol::Encode(Refuse("transfer.closed", name + " is " + transfer->state));
+    return protocol::Encode(
+        Refuse("transfer.closed", name + " is " + std::string(Name(transfer->state))));
   }
   const bool source = node->id == transfer->source_node_id;
   const bool target = node->id == transfer->target_node_id;
 
   if (q->op == "get") {
-    if (!target || transfer->state != "importing") {
+    if (!target || transfer->state != TransferState::kImporting) {
       return protocol::Encode(
           Refuse("transfer.not_yours", name + " is not for node " + q->node + " to import now"));
     }
@@ -204,7 +205,7 @@ std::string ContentSpool::Handle(const BusMessage& m) {
     return protocol::Encode(ContentReply{true, "", "", std::move(*data)});
   }
 
-  if (!source || transfer->state != "exporting") {
+  if (!source || transfer->state != TransferState::kExporting) {
     return protocol::Encode(
         Refuse("transfer.not_yours", name + " is not for node " + q->node + " to export now"));
   }
@@ -234,16 +235,16 @@ std::string ContentSpool::Handle(const BusMessage& m) {
         Refuse("chunk.order", "the chunks of " + name + " do not add up to the archive sealed"));
   }
   Status sealed = store_.Write([&](StoreTxn& tx) -> Status {
-    auto t = tx.FindTransfer(q->transfer);
+    auto t = tx.transfers().Find(q->transfer);
     if (!t) return Fail(t.error());
-    if (!*t || (*t)->state != "exporting") {
+    if (!*t || (*t)->state != TransferState::kExporting) {
       return Fail(Error::Conflict(name + " is no longer exporting"));
     }
     Transfer updated = **t;
     updated.chunks = q->chunks;
     updated.bytes = q->bytes;
     updated.digest = q->digest;
-    return tx.UpdateTransfer(updated);
+    return tx.transfers().Update(updated);
   });
   if (!sealed) {
     const bool closed = sealed.error().code == ErrorCode::kConflict;

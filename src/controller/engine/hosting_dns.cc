@@ -64,17 +64,17 @@ Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Reso
   std::vector<std::string> nameservers = options.nameservers;
   if (nameservers.empty()) {
     nameservers.push_back("ns1." + zone.name);
-    auto dns = tx.FindNodeById(zone.node_id);
+    auto dns = tx.nodes().FindById(zone.node_id);
     if (!dns) return Fail(dns.error());
     if (*dns) address_records("ns1", **dns);
   }
   for (const auto& ns : nameservers) add("@", "NS", Absolute(ns));
 
-  auto sites = tx.SitesOfCustomer(owner.id);
+  auto sites = tx.sites().OfCustomer(owner.id);
   if (!sites) return Fail(sites.error());
   std::set<std::string> named;
   for (const auto& s : *sites) {
-    auto node = tx.FindNodeById(s.node_id);
+    auto node = tx.nodes().FindById(s.node_id);
     if (!node) return Fail(node.error());
     if (!*node) continue;
     std::vector<std::string> names = s.aliases;
@@ -93,7 +93,7 @@ Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Reso
     add(*rel, "MX", "10 " + Absolute("mail." + zone.name));
     add(*rel, "TXT", "v=spf1 mx -all");
     if (!mail_host && named.count("mail") == 0) {
-      auto node = tx.FindNodeById(m.node_id);
+      auto node = tx.nodes().FindById(m.node_id);
       if (!node) return Fail(node.error());
       if (*node) address_records("mail", **node);
       mail_host = true;
@@ -104,7 +104,7 @@ Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Reso
   auto databases = OfCustomer(tx, kDatabase, owner.id);
   if (!databases) return Fail(databases.error());
   if (!databases->empty() && named.count("db") == 0) {
-    auto node = tx.FindNodeById(databases->front().node_id);
+    auto node = tx.nodes().FindById(databases->front().node_id);
     if (!node) return Fail(node.error());
     if (*node) address_records("db", **node);
   }
@@ -151,7 +151,7 @@ int64_t NextSerial(int64_t last, int64_t now_ms) {
 Status SyncZone(StoreTxn& tx, std::vector<TaskRecord>& tasks, Resource zone, const Customer& owner,
                 int64_t change_id, const HostingOptions& options, int64_t now_ms) {
   zone.data["serial"] = NextSerial(zone.data.value("serial", int64_t{0}), now_ms);
-  HP_TRY(tx.UpdateResource(zone));
+  HP_TRY(tx.resources().Update(zone));
   auto spec = BuildZoneSpec(tx, zone, owner, options);
   if (!spec) return Fail(spec.error());
   return Append(tx, tasks, zone.node_id, Object(kZone, zone.name), protocol::kZoneEnsure,
@@ -182,10 +182,10 @@ Result<protocol::ZoneSpec> ZoneAsServed(StoreTxn& tx, const Resource& zone, cons
   return BuildZoneSpec(tx, zone, owner, options);
 }
 
-Status RecordZoneResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+Status RecordZoneResult(StoreTxn& tx, const TaskRecord& task, TaskState state,
                         const std::string& error) {
   const std::string name = task.spec.value("zone", "");
-  auto zone = tx.FindResource(kZone, name);
+  auto zone = tx.resources().Find(kZone, name);
   if (!zone) return Fail(zone.error());
   if (!*zone || (*zone)->node_id != task.node_id) return Ok();  // removed or moved meanwhile
   Resource r = **zone;
@@ -193,17 +193,17 @@ Status RecordZoneResult(StoreTxn& tx, const TaskRecord& task, const std::string&
   const int64_t last = std::max(r.data.value("served_serial", int64_t{0}),
                                 r.data.value("failed_serial", int64_t{0}));
   if (serial < last) return Ok();
-  if (state == "applied") {
-    r.status = "active";
+  if (state == TaskState::kApplied) {
+    r.status = ResourceStatus::kActive;
     r.data["served_serial"] = serial;
     r.data.erase("failed_serial");
     r.data.erase("error");
   } else {
-    r.status = "failed";
+    r.status = ResourceStatus::kFailed;
     r.data["failed_serial"] = serial;
     r.data["error"] = error;
   }
-  return tx.UpdateResource(r);
+  return tx.resources().Update(r);
 }
 
 Status SyncZonesOf(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c,
@@ -211,7 +211,7 @@ Status SyncZonesOf(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer&
   ResourceFilter f;
   f.kind = kZone;
   f.customer_id = c.id;
-  auto zones = tx.ListResources(f);
+  auto zones = tx.resources().List(Scope::All(), f);
   if (!zones) return Fail(zones.error());
   for (const auto& z : *zones) {
     HP_TRY(SyncZone(tx, tasks, z, c, change_id, options, now_ms));
@@ -238,7 +238,7 @@ Result<Change<Resource>> HostingService::AddZone(const Actor& actor, const ZoneI
     if (!owner) return Fail(owner.error());
     auto plan = PlanOf(tx, *owner);
     if (!plan) return Fail(plan.error());
-    auto taken = tx.FindResource(kZone, *zone);
+    auto taken = tx.resources().Find(kZone, *zone);
     if (!taken) return Fail(taken.error());
     if (*taken) {
       return Fail(FieldError(ErrorCode::kConflict, {{"zone", "zone.taken"}},
@@ -249,7 +249,7 @@ Result<Change<Resource>> HostingService::AddZone(const Actor& actor, const ZoneI
     if (!zones) return Fail(zones.error());
     HP_TRY(CheckLimit(tx, *owner, kZone, plan->max_dns_zones, "zone", "plan.dns_zones_limit",
                       "DNS zones"));
-    auto counts = tx.ResourceCountByNode(kZone);
+    auto counts = tx.resources().CountByNode(kZone);
     if (!counts) return Fail(counts.error());
     auto node =
         hosting::PlaceOnRole(tx, "dns", *counts, "zone", hosting::PlacementFor(*plan, options_));
@@ -277,17 +277,17 @@ Result<Change<Resource>> HostingService::RemoveZone(const Actor& actor, const st
   Change<Resource> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, protocol::kZoneRemove, Object(kZone, *canonical)));
-    auto found = tx.FindResource(kZone, *canonical);
+    auto found = tx.resources().Find(kZone, *canonical);
     if (!found) return Fail(found.error());
     if (!*found) return Fail(Error::NotFound(NotFoundMessage("zone", *canonical)));
     auto owner = OwnerOf(tx, **found);
     if (!owner) return Fail(owner.error());
     auto records = Children(tx, kRecord, *canonical);
     if (!records) return Fail(records.error());
-    for (const auto& r : *records) HP_TRY(tx.DeleteResource(r.id));
-    HP_TRY(tx.DeleteResource((*found)->id));
-    auto audit = tx.Audit(actor.name, protocol::kZoneRemove, Object(kZone, *canonical),
-                          ToJson(**found), nullptr);
+    for (const auto& r : *records) HP_TRY(tx.resources().Delete(r.id));
+    HP_TRY(tx.resources().Delete((*found)->id));
+    auto audit = tx.audit().Append(
+        {actor.name, protocol::kZoneRemove, Object(kZone, *canonical), ToJson(**found), nullptr});
     if (!audit) return Fail(audit.error());
     change = Change<Resource>{**found, {}, *audit};
     return Append(tx, change.tasks, (*found)->node_id, Object(kZone, *canonical),
@@ -325,12 +325,12 @@ Result<Change<Resource>> HostingService::AddRecord(const Actor& actor, const Rec
   Change<Resource> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "record.create", Object(kZone, zone)));
-    auto z = tx.FindResource(kZone, zone);
+    auto z = tx.resources().Find(kZone, zone);
     if (!z) return Fail(z.error());
     if (!*z) return Fail(NotFoundField("zone", "zone", zone));
     auto owner = OwnerOf(tx, **z);
     if (!owner) return Fail(owner.error());
-    auto taken = tx.FindResource(kRecord, name);
+    auto taken = tx.resources().Find(kRecord, name);
     if (!taken) return Fail(taken.error());
     if (*taken) {
       return Fail(FieldError(ErrorCode::kConflict, {{"value", "record.duplicate"}},
@@ -366,17 +366,17 @@ Result<Change<Resource>> HostingService::RemoveRecord(const Actor& actor, const 
   Change<Resource> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "record.remove", Object(kZone, zone)));
-    auto found = tx.FindResource(kRecord, name);
+    auto found = tx.resources().Find(kRecord, name);
     if (!found) return Fail(found.error());
     if (!*found) return Fail(Error::NotFound("no such record in '" + zone + "'"));
-    auto z = tx.FindResource(kZone, zone);
+    auto z = tx.resources().Find(kZone, zone);
     if (!z) return Fail(z.error());
     if (!*z) return Fail(Error::Internal("the zone of a record vanished"));
     auto owner = OwnerOf(tx, **z);
     if (!owner) return Fail(owner.error());
-    HP_TRY(tx.DeleteResource((*found)->id));
-    auto audit =
-        tx.Audit(actor.name, "record.remove", Object(kZone, zone), ToJson(**found), nullptr);
+    HP_TRY(tx.resources().Delete((*found)->id));
+    auto audit = tx.audit().Append(
+        {actor.name, "record.remove", Object(kZone, zone), ToJson(**found), nullptr});
     if (!audit) return Fail(audit.error());
     change = Change<Resource>{**found, {}, *audit};
     return SyncZone(tx, change.tasks, **z, *owner, *audit, options_, clock_.NowMillis());
@@ -391,7 +391,7 @@ Result<Json> HostingService::ZoneRecords(const Actor& actor, const std::string& 
   HP_TRY(Authorize(actor, "zone.read", Object(kZone, *canonical)));
   Json spec;
   HP_TRY(store_.Snapshot([&](StoreTxn& tx) -> Status {
-    auto z = tx.FindResource(kZone, *canonical);
+    auto z = tx.resources().Find(kZone, *canonical);
     if (!z) return Fail(z.error());
     if (!*z) return Fail(Error::NotFound(NotFoundMessage("zone", *canonical)));
     auto owner = OwnerOf(tx, **z);
@@ -401,7 +401,7 @@ Result<Json> HostingService::ZoneRecords(const Actor& actor, const std::string& 
     spec = protocol::ToJson(*s);
     // What the DNS node made of it (RecordZoneResult): the serial it serves, and why the last
     // change failed there, if it did.
-    spec["status"] = (*z)->status;
+    spec["status"] = std::string(Name((*z)->status));
     for (const char* key : {"served_serial", "failed_serial", "error"}) {
       if ((*z)->data.contains(key)) spec[key] = (*z)->data[key];
     }

@@ -33,10 +33,10 @@ std::string Object(const std::string& kind, const std::string& name) { return ki
 // The nodes holding the account's Unix user: those of its sites and FTP users, and every node it
 // was ever sent to (its last site there may be gone, its user and home are not).
 Result<std::set<int64_t>> AccountNodes(StoreTxn& tx, const Customer& c) {
-  auto sent = tx.NodesWithObject(hosting::AccountObject(c.login));
+  auto sent = tx.tasks().NodesWithObject(hosting::AccountObject(c.login));
   if (!sent) return Fail(sent.error());
   std::set<int64_t> nodes(sent->begin(), sent->end());
-  auto sites = tx.SitesOfCustomer(c.id);
+  auto sites = tx.sites().OfCustomer(c.id);
   if (!sites) return Fail(sites.error());
   for (const auto& s : *sites) nodes.insert(s.node_id);
   auto ftp = OfCustomer(tx, "ftpuser", c.id);
@@ -49,22 +49,23 @@ Result<std::set<int64_t>> AccountNodes(StoreTxn& tx, const Customer& c) {
 
 Result<Change<Customer>> HostingService::SuspendCustomer(const Actor& actor,
                                                          const std::string& login) {
-  return SetCustomerStatus(actor, login, "suspended");
+  return SetCustomerStatus(actor, login, CustomerStatus::kSuspended);
 }
 
 Result<Change<Customer>> HostingService::ResumeCustomer(const Actor& actor,
                                                         const std::string& login) {
-  return SetCustomerStatus(actor, login, "active");
+  return SetCustomerStatus(actor, login, CustomerStatus::kActive);
 }
 
 Result<Change<Customer>> HostingService::SetCustomerStatus(const Actor& actor,
                                                            const std::string& login,
-                                                           const std::string& status) {
-  const std::string action = status == "suspended" ? "customer.suspend" : "customer.resume";
+                                                           CustomerStatus status) {
+  const std::string action =
+      status == CustomerStatus::kSuspended ? "customer.suspend" : "customer.resume";
   Change<Customer> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, action, CustomerObject(login)));
-    auto found = tx.FindCustomer(login);
+    auto found = tx.customers().FindByLogin(login);
     if (!found) return Fail(found.error());
     if (!*found) return Fail(Error::NotFound(NotFoundMessage("customer", login)));
     const Customer before = **found;
@@ -74,8 +75,9 @@ Result<Change<Customer>> HostingService::SetCustomerStatus(const Actor& actor,
     }
     Customer after = before;
     after.status = status;
-    HP_TRY(tx.UpdateCustomer(after));
-    auto audit = tx.Audit(actor.name, action, CustomerObject(login), ToJson(before), ToJson(after));
+    HP_TRY(tx.customers().Update(after));
+    auto audit = tx.audit().Append(
+        {actor.name, action, CustomerObject(login), ToJson(before), ToJson(after)});
     if (!audit) return Fail(audit.error());
     change = Change<Customer>{after, {}, *audit};
     return ResendCustomer(tx, change.tasks, after, *audit, std::nullopt);
@@ -93,7 +95,7 @@ Status HostingService::ResendCustomer(StoreTxn& tx, std::vector<TaskRecord>& tas
     if (node == skip_account_node) continue;
     HP_TRY(hosting::SyncAccount(tx, tasks, c, node, change_id));
   }
-  auto sites = tx.SitesOfCustomer(c.id);
+  auto sites = tx.sites().OfCustomer(c.id);
   if (!sites) return Fail(sites.error());
   for (const auto& s : *sites) {
     HP_TRY(Append(tx, tasks, s.node_id, hosting::SiteObject(s.domain), protocol::kSiteEnsure,
@@ -123,11 +125,11 @@ Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
   Change<Customer> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "customer.delete", CustomerObject(login)));
-    auto customer = tx.FindCustomer(login);
+    auto customer = tx.customers().FindByLogin(login);
     if (!customer) return Fail(customer.error());
     if (!*customer) return Fail(Error::NotFound(NotFoundMessage("customer", login)));
     const Customer& c = **customer;
-    auto sites = tx.SitesOfCustomer(c.id);
+    auto sites = tx.sites().OfCustomer(c.id);
     if (!sites) return Fail(sites.error());
     auto nodes = AccountNodes(tx, c);
     if (!nodes) return Fail(nodes.error());
@@ -135,7 +137,8 @@ Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
     Json before = ToJson(c);
     before["sites"] = Json::array();
     for (const auto& s : *sites) before["sites"].push_back(s.domain);
-    auto audit = tx.Audit(actor.name, "customer.delete", CustomerObject(login), before, nullptr);
+    auto audit =
+        tx.audit().Append({actor.name, "customer.delete", CustomerObject(login), before, nullptr});
     if (!audit) return Fail(audit.error());
     change = Change<Customer>{c, {}, *audit};
     auto& tasks = change.tasks;
@@ -161,15 +164,15 @@ Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
          {"record", "mailbox", "forwarder", "cert", "database", "ftpuser", "zone", "maildomain"}) {
       auto rows = OfCustomer(tx, kind, c.id);
       if (!rows) return Fail(rows.error());
-      for (const auto& r : *rows) HP_TRY(tx.DeleteResource(r.id));
+      for (const auto& r : *rows) HP_TRY(tx.resources().Delete(r.id));
     }
     for (const auto& s : *sites) {
-      HP_TRY(tx.DeleteSite(s.id));
+      HP_TRY(tx.sites().Delete(s.id));
       HP_TRY(Append(tx, tasks, s.node_id, hosting::SiteObject(s.domain), protocol::kSiteRemove,
                     hosting::SiteRemovalSpec(s, remove_content), *audit));
     }
     for (int64_t node : *nodes) {
-      auto n = tx.FindNodeById(node);
+      auto n = tx.nodes().FindById(node);
       if (!n) return Fail(n.error());
       if (!*n || !hosting::RunsAccounts(**n)) continue;
       HP_TRY(
@@ -177,7 +180,7 @@ Result<Change<Customer>> HostingService::DeleteCustomer(const Actor& actor,
                  protocol::ToJson(protocol::AccountRemoval{c.login, c.uid, c.uid, remove_content}),
                  *audit));
     }
-    return tx.DeleteCustomer(c.id);
+    return tx.customers().Delete(c.id);
   }));
   hosting::NotifyNodes(engine_, change.tasks);
   return change;

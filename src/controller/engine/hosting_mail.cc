@@ -103,7 +103,7 @@ Status SyncMailDomain(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Resour
 // kConflict {address: address.taken} when address is a mailbox or a forwarder already.
 Status CheckAddressFree(StoreTxn& tx, const std::string& address) {
   for (const char* kind : {kMailbox, kForwarder}) {
-    auto taken = tx.FindResource(kind, address);
+    auto taken = tx.resources().Find(kind, address);
     if (!taken) return Fail(taken.error());
     if (*taken) {
       return Fail(FieldError(ErrorCode::kConflict, {{"address", "address.taken"}},
@@ -117,7 +117,7 @@ Status CheckAddressFree(StoreTxn& tx, const std::string& address) {
 Result<Resource> EnsureMailDomain(StoreTxn& tx, const std::string& domain,
                                   const std::optional<std::string>& customer_login,
                                   const std::string& field, const HostingOptions& options) {
-  auto existing = tx.FindResource(kMailDomain, domain);
+  auto existing = tx.resources().Find(kMailDomain, domain);
   if (!existing) return Fail(existing.error());
   if (*existing) {
     if (customer_login) {
@@ -138,7 +138,7 @@ Result<Resource> EnsureMailDomain(StoreTxn& tx, const std::string& domain,
   auto c = RequireCustomer(tx, *customer_login);
   if (!c) return Fail(c.error());
   HP_TRY(CheckNamesOwnable(tx, c->id, {{field, domain}}, options.reserved_names));
-  auto counts = tx.ResourceCountByNode(kMailDomain);
+  auto counts = tx.resources().CountByNode(kMailDomain);
   if (!counts) return Fail(counts.error());
   auto plan = PlanOf(tx, *c);
   if (!plan) return Fail(plan.error());
@@ -153,7 +153,7 @@ Result<Resource> EnsureMailDomain(StoreTxn& tx, const std::string& domain,
   // A mail domain puts MX, SPF and a "mail" host into the customer's zone around it.
   auto zones = ZoneValidity::Before(tx, *c, options);
   if (!zones) return Fail(zones.error());
-  auto stored = tx.InsertResource(r);
+  auto stored = tx.resources().Insert(r);
   if (!stored) return Fail(stored.error());
   HP_TRY(zones->After(tx, {{field, domain}}, field));
   return stored;
@@ -163,7 +163,7 @@ Result<Resource> EnsureMailDomain(StoreTxn& tx, const std::string& domain,
 Status SyncOrDropMailDomain(StoreTxn& tx, std::vector<TaskRecord>& tasks,
                             const std::string& domain_name, int64_t change_id,
                             const HostingOptions& options, int64_t now_ms) {
-  auto domain = tx.FindResource(kMailDomain, domain_name);
+  auto domain = tx.resources().Find(kMailDomain, domain_name);
   if (!domain) return Fail(domain.error());
   if (!*domain) return Ok();
   auto owner = OwnerOf(tx, **domain);
@@ -173,7 +173,7 @@ Status SyncOrDropMailDomain(StoreTxn& tx, std::vector<TaskRecord>& tasks,
   auto forwarders = Children(tx, kForwarder, domain_name);
   if (!forwarders) return Fail(forwarders.error());
   if (boxes->empty() && forwarders->empty() && (*domain)->data.value("catch_all", "").empty()) {
-    HP_TRY(tx.DeleteResource((*domain)->id));
+    HP_TRY(tx.resources().Delete((*domain)->id));
     HP_TRY(Append(tx, tasks, (*domain)->node_id, Object(kMailDomain, domain_name),
                   protocol::kMailDomainRemove,
                   protocol::ToJson(protocol::MailDomainRemoval{domain_name, owner->login, true}),
@@ -290,9 +290,9 @@ Result<Change<Resource>> HostingService::AddForwarder(const Actor& actor,
       }
       Resource updated = *domain;
       updated.data["catch_all"] = targets.front();
-      HP_TRY(tx.UpdateResource(updated));
-      auto audit = tx.Audit(actor.name, "forwarder.create", Object(kForwarder, name),
-                            ToJson(*domain), ToJson(updated));
+      HP_TRY(tx.resources().Update(updated));
+      auto audit = tx.audit().Append({actor.name, "forwarder.create", Object(kForwarder, name),
+                                      ToJson(*domain), ToJson(updated)});
       if (!audit) return Fail(audit.error());
       change = Change<Resource>{updated, {}, *audit};
       HP_TRY(SyncMailDomain(tx, change.tasks, updated, *owner, *audit));
@@ -328,16 +328,17 @@ Result<Change<Resource>> HostingService::RemoveForwarder(const Actor& actor,
     Change<Resource> change;
     HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
       HP_TRY(Authorize(actor, "forwarder.remove", Object(kForwarder, "@" + *domain)));
-      auto found = tx.FindResource(kMailDomain, *domain);
+      auto found = tx.resources().Find(kMailDomain, *domain);
       if (!found) return Fail(found.error());
       if (!*found || (*found)->data.value("catch_all", "").empty()) {
         return Fail(Error::NotFound(NotFoundMessage("forwarder", "@" + *domain)));
       }
       Resource updated = **found;
       updated.data["catch_all"] = "";
-      HP_TRY(tx.UpdateResource(updated));
-      auto audit = tx.Audit(actor.name, "forwarder.remove", Object(kForwarder, "@" + *domain),
-                            ToJson(**found), ToJson(updated));
+      HP_TRY(tx.resources().Update(updated));
+      auto audit =
+          tx.audit().Append({actor.name, "forwarder.remove", Object(kForwarder, "@" + *domain),
+                             ToJson(**found), ToJson(updated)});
       if (!audit) return Fail(audit.error());
       change = Change<Resource>{updated, {}, *audit};
       return SyncOrDropMailDomain(tx, change.tasks, *domain, *audit, options_, clock_.NowMillis());
@@ -357,12 +358,12 @@ Result<Change<Resource>> HostingService::RemoveChild(const Actor& actor, const c
   Change<Resource> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, std::string(kind) + ".remove", Object(kind, parsed->text())));
-    auto found = tx.FindResource(kind, parsed->text());
+    auto found = tx.resources().Find(kind, parsed->text());
     if (!found) return Fail(found.error());
     if (!*found) return Fail(Error::NotFound(NotFoundMessage(kind, parsed->text())));
-    HP_TRY(tx.DeleteResource((*found)->id));
-    auto audit = tx.Audit(actor.name, std::string(kind) + ".remove", Object(kind, parsed->text()),
-                          ToJson(**found), nullptr);
+    HP_TRY(tx.resources().Delete((*found)->id));
+    auto audit = tx.audit().Append({actor.name, std::string(kind) + ".remove",
+                                    Object(kind, parsed->text()), ToJson(**found), nullptr});
     if (!audit) return Fail(audit.error());
     change = Change<Resource>{**found, {}, *audit};
     return SyncOrDropMailDomain(tx, change.tasks, (*found)->parent, *audit, options_,
@@ -383,7 +384,7 @@ Status HostingService::MarkMailDomainMoving(StoreTxn& tx, std::vector<TaskRecord
                                             int64_t node_id, int64_t change_id) {
   auto spec = MailDomainSpec(tx, domain, owner);
   if (!spec) return Fail(spec.error());
-  (*spec)["status"] = "moving";
+  (*spec)["status"] = Name(ServiceStatus::kMoving);
   return Append(tx, tasks, node_id, Object(kMailDomain, domain.name), protocol::kMailDomainEnsure,
                 *spec, change_id);
 }

@@ -77,7 +77,7 @@ Result<std::vector<Resource>> OnNodeOf(StoreTxn& tx, const char* kind, int64_t c
   f.kind = kind;
   f.customer_id = customer_id;
   f.node_id = node_id;
-  return tx.ListResources(f);
+  return tx.resources().List(Scope::All(), f);
 }
 
 }  // namespace
@@ -132,7 +132,7 @@ Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeIn
   Change<Node> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "node.create", NodeObject(*name)));
-    auto existing = tx.FindNode(*name);
+    auto existing = tx.nodes().FindByName(*name);
     if (!existing) return Fail(existing.error());
     if (*existing) {
       return Fail(FieldError(ErrorCode::kConflict, {{"name", "node.taken"}},
@@ -146,10 +146,10 @@ Result<Change<Node>> HostingService::CreateNode(const Actor& actor, const NodeIn
     node.ipv6 = ipv6;
     node.site = in.site;
     node.group = in.group;
-    auto stored = tx.InsertNode(node);
+    auto stored = tx.nodes().Insert(node);
     if (!stored) return Fail(stored.error());
-    auto audit =
-        tx.Audit(actor.name, "node.create", NodeObject(stored->name), nullptr, ToJson(*stored));
+    auto audit = tx.audit().Append(
+        {actor.name, "node.create", NodeObject(stored->name), nullptr, ToJson(*stored)});
     if (!audit) return Fail(audit.error());
     if (join_token && !options_.controller_key.empty()) {
       auto token = IssueJoinTokenIn(tx, *stored);
@@ -189,14 +189,14 @@ Result<std::string> HostingService::IssueJoinToken(const Actor& actor, const std
   std::string token;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "node.token", NodeObject(name)));
-    auto node = tx.FindNode(name);
+    auto node = tx.nodes().FindByName(name);
     if (!node) return Fail(node.error());
     if (!*node) return Fail(Error::NotFound(NotFoundMessage("node", name)));
     auto issued = IssueJoinTokenIn(tx, **node);
     if (!issued) return Fail(issued.error());
     token = *issued;
-    auto audit = tx.Audit(actor.name, "node.token", NodeObject(name), nullptr,
-                          Json{{"expires_in_ms", options_.join_token_ttl_ms}});
+    auto audit = tx.audit().Append({actor.name, "node.token", NodeObject(name), nullptr,
+                                    Json{{"expires_in_ms", options_.join_token_ttl_ms}}});
     if (!audit) return Fail(audit.error());
     return Ok();
   }));
@@ -204,15 +204,15 @@ Result<std::string> HostingService::IssueJoinToken(const Actor& actor, const std
 }
 
 Result<std::string> HostingService::IssueJoinTokenIn(StoreTxn& tx, const Node& node) {
-  if (node.status == "lost" || node.status == "drained") {
-    return Fail(FieldError(
-        ErrorCode::kConflict, {{"name", "node.retired"}},
-        "node '" + node.name + "' is " + node.status + "; add the server again under a new name"));
+  if (node.status == NodeStatus::kLost || node.status == NodeStatus::kDrained) {
+    return Fail(FieldError(ErrorCode::kConflict, {{"name", "node.retired"}},
+                           "node '" + node.name + "' is " + std::string(Name(node.status)) +
+                               "; add the server again under a new name"));
   }
   std::string token =
       kJoinPrefix + RandomBase64Url(32) + "." + KeyFingerprint(options_.controller_key);
-  HP_TRY(tx.InsertJoinToken(node.id, HashApiToken(token),
-                            tx.NowMillis() + options_.join_token_ttl_ms));
+  HP_TRY(tx.nodes().InsertJoinToken(node.id, HashApiToken(token),
+                                    tx.NowMillis() + options_.join_token_ttl_ms));
   return token;
 }
 
@@ -228,23 +228,23 @@ Result<JoinGrant> HostingService::Join(const std::string& token) {
 
   JoinGrant grant;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
-    auto found = tx.FindJoinToken(HashApiToken(token));
+    auto found = tx.nodes().FindJoinToken(HashApiToken(token));
     if (!found) return Fail(found.error());
     const int64_t now = tx.NowMillis();
     if (!*found || (*found)->used_at || (*found)->expires_at < now) return Fail(refused);
-    auto used = tx.UseJoinToken((*found)->id, now);
+    auto used = tx.nodes().UseJoinToken((*found)->id, now);
     if (!used) return Fail(used.error());
     if (!*used) return Fail(refused);  // another join won the race
-    auto node = tx.FindNodeById((*found)->node_id);
+    auto node = tx.nodes().FindById((*found)->node_id);
     if (!node) return Fail(node.error());
     if (!*node) return Fail(refused);
     Node before = **node;
     Node after = before;
     after.nats_password_hash = *hash;
     after.enrolled_at = now;
-    HP_TRY(tx.UpdateNode(after));
-    auto audit = tx.Audit("node:" + after.name, "node.join", NodeObject(after.name), ToJson(before),
-                          ToJson(after));
+    HP_TRY(tx.nodes().Update(after));
+    auto audit = tx.audit().Append(
+        {"node:" + after.name, "node.join", NodeObject(after.name), ToJson(before), ToJson(after)});
     if (!audit) return Fail(audit.error());
     grant.node = after.name;
     grant.roles = after.roles;
@@ -269,7 +269,7 @@ Result<Json> HostingService::RelayUsers(const Actor& actor, const std::string& s
   if (!nodes) return Fail(nodes.error());
   Json users = Json::array();
   for (const auto& n : *nodes) {
-    if (n.site != site || n.nats_password_hash.empty() || n.status == "lost") continue;
+    if (n.site != site || n.nats_password_hash.empty() || n.status == NodeStatus::kLost) continue;
     users.push_back({{"node", n.name}, {"password_hash", n.nats_password_hash}});
   }
   return Json{{"site", site}, {"nodes", users}};
@@ -291,7 +291,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
   auto choose = [&](const std::string& role, const char* count_kind,
                     const std::string& field) -> Result<int64_t> {
     if (auto it = target.find(role); it != target.end()) return it->second;
-    auto counts = role == "web" ? tx.SiteCountByNode() : tx.ResourceCountByNode(count_kind);
+    auto counts = role == "web" ? tx.sites().CountByNode() : tx.resources().CountByNode(count_kind);
     if (!counts) return Fail(counts.error());
     auto node = PlaceOnRole(tx, role, *counts, field, place);
     if (!node) return Fail(node.error());
@@ -303,7 +303,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
   std::vector<std::pair<std::string, int64_t>> moved_mail;
   std::vector<std::pair<std::string, int64_t>> moved_databases;
   std::vector<Resource> moved_ftp;  // FTP users that moved with the sites
-  auto sites = tx.SitesOfCustomer(c.id);
+  auto sites = tx.sites().OfCustomer(c.id);
   if (!sites) return Fail(sites.error());
   std::erase_if(*sites, [&](const Site& s) { return s.node_id != from.id; });
   for (Site s : *sites) {
@@ -313,7 +313,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
     s.node_id = *to;
     // The certificate is issued anew on the new node; HTTPS returns when it is applied there.
     s.https = false;
-    HP_TRY(tx.UpdateSite(s));
+    HP_TRY(tx.sites().Update(s));
     if (lost) unrecoverable.push_back("site files of " + s.domain);
   }
   for (const char* kind : {kMailDomain, kZone, kFtpUser, kDatabase, kCert}) {
@@ -323,11 +323,11 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
     for (Resource r : *rows) {
       const std::string role = RoleOfKind(r.kind);
       if (r.kind == kCert) {
-        auto site = tx.FindSite(r.name);
+        auto site = tx.sites().FindByDomain(r.name);
         if (!site) return Fail(site.error());
         if (!*site) continue;
         r.node_id = (*site)->node_id;
-        r.status = "pending";
+        r.status = ResourceStatus::kPending;
         r.data["error"] = "";
       } else {
         auto to = choose(role, role == "web" ? nullptr : r.kind.c_str(), r.kind + ":" + r.name);
@@ -335,7 +335,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
         r.node_id = *to;
       }
       if (r.kind == kFtpUser) moved_ftp.push_back(r);
-      HP_TRY(tx.UpdateResource(r));
+      HP_TRY(tx.resources().Update(r));
       if (r.kind == kMailDomain) {
         moved_mail.emplace_back(r.name, r.node_id);
         for (const char* child : {kMailbox, kForwarder}) {
@@ -343,7 +343,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
           if (!children) return Fail(children.error());
           for (Resource ch : *children) {
             ch.node_id = r.node_id;
-            HP_TRY(tx.UpdateResource(ch));
+            HP_TRY(tx.resources().Update(ch));
           }
         }
         if (lost) unrecoverable.push_back("mail stored for " + r.name);
@@ -353,7 +353,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
         if (lost) unrecoverable.push_back("contents of database " + r.name);
       }
       if (r.kind == kCert) {
-        auto site = tx.FindSite(r.name);
+        auto site = tx.sites().FindByDomain(r.name);
         if (!site) return Fail(site.error());
         HP_TRY(Append(tx, tasks, r.node_id, hosting::Object(kCert, r.name), protocol::kCertEnsure,
                       CertSpecFor(**site, c, options_), change_id));
@@ -373,7 +373,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
       // would miss the copy. (What the sites' own code writes there meanwhile is not copied.)
       for (const Resource& f : moved_ftp) {
         Json spec = FtpUserSpec(f, c);
-        spec["status"] = "suspended";
+        spec["status"] = Name(ServiceStatus::kSuspended);
         HP_TRY(Append(tx, tasks, from.id, hosting::Object(kFtpUser, f.name),
                       protocol::kFtpUserEnsure, spec, change_id));
       }
@@ -383,7 +383,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
     for (const auto& [domain, to] : moved_mail) {
       // First the old server stops taking the domain's mail (in the same bundle, before the
       // export job starts), then its Maildirs are packed.
-      auto r = tx.FindResource(kMailDomain, domain);
+      auto r = tx.resources().Find(kMailDomain, domain);
       if (!r) return Fail(r.error());
       if (*r) HP_TRY(MarkMailDomainMoving(tx, tasks, **r, c, from.id, change_id));
       HP_TRY(StartCopy(tx, tasks, c, "mail", domain, from.id, to, change_id));
@@ -403,7 +403,7 @@ Status HostingService::MoveCustomerOff(StoreTxn& tx, std::vector<TaskRecord>& ta
 
 Status HostingService::EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Node& node,
                                  const std::set<std::string>& roles, int64_t change_id) {
-  auto held = tx.LatestTasksOnNode(node.id);
+  auto held = tx.tasks().LatestOnNode(node.id);
   if (!held) return Fail(held.error());
   for (const auto& t : *held) {
     const auto colon = t.object_key.find(':');
@@ -412,13 +412,13 @@ Status HostingService::EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, c
     const std::string name = t.object_key.substr(colon + 1);
     if (roles.count(RoleOfKind(kind)) == 0) continue;
     if (t.kind == protocol::kSiteEnsure) {
-      auto site = tx.FindSite(name);
+      auto site = tx.sites().FindByDomain(name);
       if (!site) return Fail(site.error());
       if (!*site || (*site)->node_id == node.id) continue;
       HP_TRY(Append(tx, tasks, node.id, t.object_key, protocol::kSiteRemove,
                     hosting::SiteRemovalSpec(**site, false), change_id));
     } else if (t.kind == protocol::kAccountEnsure) {
-      auto c = tx.FindCustomer(name);
+      auto c = tx.customers().FindByLogin(name);
       if (!c) return Fail(c.error());
       if (!*c) continue;
       HP_TRY(Append(
@@ -438,10 +438,11 @@ Status HostingService::EmptyNode(StoreTxn& tx, std::vector<TaskRecord>& tasks, c
       // A mail domain that moved keeps being deferred here (451, status "moving"), not removed:
       // a sender still using the old MX record from its DNS cache retries until it has the new
       // one, where removal would bounce its mail (554).
-      if (t.kind == protocol::kMailDomainEnsure && t.spec.value("status", "") == "moving") {
+      if (t.kind == protocol::kMailDomainEnsure &&
+          t.spec.value("status", "") == Name(ServiceStatus::kMoving)) {
         continue;
       }
-      auto r = tx.FindResource(kind, name);
+      auto r = tx.resources().Find(kind, name);
       if (!r) return Fail(r.error());
       if (!*r || (*r)->node_id == node.id) continue;
       auto owner = hosting::OwnerOf(tx, **r);
@@ -471,16 +472,16 @@ Result<DrainStep> HostingService::DrainNode(const Actor& actor, const std::strin
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     step = DrainStep{};
     HP_TRY(Authorize(actor, action, NodeObject(name)));
-    auto found = tx.FindNode(name);
+    auto found = tx.nodes().FindByName(name);
     if (!found) return Fail(found.error());
     if (!*found) return Fail(Error::NotFound(NotFoundMessage("node", name)));
     Node node = **found;
-    if (!lost && node.status == "lost") {
+    if (!lost && node.status == NodeStatus::kLost) {
       return Fail(FieldError(ErrorCode::kConflict, {{"name", "node.lost"}},
                              "node '" + name + "' is lost: there is nothing left to drain from"));
     }
-    auto audit = tx.Audit(actor.name, action, NodeObject(name), ToJson(node),
-                          role.empty() ? Json(nullptr) : Json{{"role", role}});
+    auto audit = tx.audit().Append({actor.name, action, NodeObject(name), ToJson(node),
+                                    role.empty() ? Json(nullptr) : Json{{"role", role}}});
     if (!audit) return Fail(audit.error());
     step.change_id = *audit;
 
@@ -492,27 +493,27 @@ Result<DrainStep> HostingService::DrainNode(const Actor& actor, const std::strin
       auto it = std::find(node.roles.begin(), node.roles.end(), role);
       if (it != node.roles.end()) {
         node.roles.erase(it);
-        HP_TRY(tx.UpdateNode(node));
+        HP_TRY(tx.nodes().Update(node));
       }
     } else {
-      const std::string target_status = lost ? "lost" : "draining";
-      if (node.status != target_status && node.status != "drained") {
+      const NodeStatus target_status = lost ? NodeStatus::kLost : NodeStatus::kDraining;
+      if (node.status != target_status && node.status != NodeStatus::kDrained) {
         node.status = target_status;
-        HP_TRY(tx.UpdateNode(node));
+        HP_TRY(tx.nodes().Update(node));
       }
     }
     const bool sites = leaving.count("web") != 0;
     const std::vector<std::string> kinds = KindsOfRoles(leaving);
-    auto customers = tx.CustomersOnNode(node.id, sites, kinds, batch);
+    auto customers = tx.nodes().CustomersOn(node.id, sites, kinds, batch);
     if (!customers) return Fail(customers.error());
     for (int64_t id : *customers) {
-      auto c = tx.FindCustomerById(id);
+      auto c = tx.customers().FindById(id);
       if (!c) return Fail(c.error());
       if (!*c) continue;
       HP_TRY(MoveCustomerOff(tx, step.tasks, **c, node, leaving, lost, *audit, step.unrecoverable));
       step.moved.push_back((*c)->login);
     }
-    auto left = tx.CustomersOnNode(node.id, sites, kinds, kMaxDrainBatch + 1);
+    auto left = tx.nodes().CustomersOn(node.id, sites, kinds, kMaxDrainBatch + 1);
     if (!left) return Fail(left.error());
     step.remaining_customers = static_cast<int64_t>(left->size());
     // A lost node's copies in progress, from it or to it, can never finish.
@@ -531,9 +532,9 @@ Result<DrainStep> HostingService::DrainNode(const Actor& actor, const std::strin
     // mail domains that moved, which it goes on deferring; a lost one gets nothing.
     if (step.moved.empty() && step.remaining_customers == 0 && step.copies.open == 0) {
       if (!lost) HP_TRY(EmptyNode(tx, step.tasks, node, leaving, *audit));
-      if (!lost && whole && node.status == "draining") {
-        node.status = "drained";
-        HP_TRY(tx.UpdateNode(node));
+      if (!lost && whole && node.status == NodeStatus::kDraining) {
+        node.status = NodeStatus::kDrained;
+        HP_TRY(tx.nodes().Update(node));
       }
       step.emptied = true;
     }

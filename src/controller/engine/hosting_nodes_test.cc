@@ -54,12 +54,12 @@ class FleetTest : public ::testing::Test {
   // Marks a node as heard from at `at` with these drivers (what a hello does).
   void Heard(const std::string& name, int64_t at, std::vector<std::string> drivers) {
     ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
-      auto n = tx.FindNode(name);
+      auto n = tx.nodes().FindByName(name);
       if (!n || !*n) return Fail(Error::NotFound(name));
       Node u = **n;
       u.last_seen = at;
       u.drivers = std::move(drivers);
-      return tx.UpdateNode(u);
+      return tx.nodes().Update(u);
     }));
   }
   static std::vector<std::string> Kinds(const std::vector<TaskRecord>& tasks,
@@ -79,22 +79,23 @@ class FleetTest : public ::testing::Test {
     std::vector<TaskRecord> appended;
     EXPECT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
       appended.clear();
-      auto r = tx.RecordResult(task.node_name, task.id, state, error, 5, std::nullopt);
+      const TaskState result = Parse<TaskState>(state).value_or(TaskState::kPending);
+      auto r = tx.tasks().RecordResult(task.node_name, task.id, {result, error, 5, std::nullopt});
       if (!r) return Fail(r.error());
-      return service_->OnTaskResult(tx, task, state, error, appended);
+      return service_->OnTaskResult(tx, task, result, error, appended);
     }));
     return appended;
   }
   // What the content spool records when the source seals its archive.
   void Seal(int64_t transfer) {
     ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
-      auto t = tx.FindTransfer(transfer);
+      auto t = tx.transfers().Find(transfer);
       if (!t || !*t) return Fail(Error::NotFound("transfer"));
       Transfer u = **t;
       u.chunks = 1;
       u.bytes = 10240;
       u.digest = Blake2bHex("archive");
-      return tx.UpdateTransfer(u);
+      return tx.transfers().Update(u);
     }));
   }
   static const TaskRecord* Find(const std::vector<TaskRecord>& tasks, const std::string& kind) {
@@ -516,9 +517,10 @@ TEST_F(FleetTest, CopiesFromANodeDeclaredLostFailAndTheRebuildFinishes) {
   EXPECT_NE(lost->copies.failed[0].find("declared lost"), std::string::npos);
   // The agent cannot finish it afterwards either.
   auto t = store_->Snapshot([](StoreTxn& tx) -> Status {
-    auto found = tx.FindTransfer(1);
+    auto found = tx.transfers().Find(1);
     if (!found || !*found) return Fail(Error::NotFound("transfer"));
-    return (*found)->state == "failed" ? Ok() : Fail(Error::Internal((*found)->state));
+    return (*found)->state == "failed" ? Ok()
+                                       : Fail(Error::Internal(std::string(Name((*found)->state))));
   });
   EXPECT_TRUE(t) << t.error().message;
 }

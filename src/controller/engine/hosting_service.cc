@@ -99,7 +99,7 @@ std::optional<protocol::Violation> CheckPlanName(const std::string& name) {
 // The plan's limit on sites, refused when the customer already has more sites than it allows.
 Status CheckPlanCovers(StoreTxn& tx, const Customer& customer, const Plan& plan) {
   if (!plan.max_sites) return Ok();
-  auto count = tx.CountSites(customer.id);
+  auto count = tx.sites().CountOfCustomer(customer.id);
   if (!count) return Fail(count.error());
   if (*count <= *plan.max_sites) return Ok();
   return Fail(FieldError(ErrorCode::kLimit, {{"plan", "plan.below_usage"}},
@@ -143,7 +143,7 @@ Status CheckNamesFree(StoreTxn& tx, const std::vector<ClaimedName>& names, int64
   std::map<std::string, std::string> taken;
   std::string message;
   for (const auto& [field, name] : names) {
-    auto owner = tx.FindSiteByName(name);
+    auto owner = tx.sites().FindByName(name);
     if (!owner) return Fail(owner.error());
     if (*owner && (*owner)->id != self_site_id) {
       taken[field] = "domain.taken";
@@ -156,7 +156,7 @@ Status CheckNamesFree(StoreTxn& tx, const std::vector<ClaimedName>& names, int64
 
 // The least loaded web node with room, by the rules of the customer's plan.
 Result<Node> PlaceSite(StoreTxn& tx, const hosting::PlaceOptions& place) {
-  auto counts = tx.SiteCountByNode();
+  auto counts = tx.sites().CountByNode();
   if (!counts) return Fail(counts.error());
   return hosting::PlaceOnRole(tx, kWebRole, *counts, "domain", place);
 }
@@ -214,20 +214,20 @@ Result<Change<Customer>> HostingService::CreateCustomer(const Actor& actor,
   Change<Customer> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "customer.create", CustomerObject(customer.login)));
-    auto existing = tx.FindCustomer(customer.login);
+    auto existing = tx.customers().FindByLogin(customer.login);
     if (!existing) return Fail(existing.error());
     if (*existing) {
       return Fail(FieldError(ErrorCode::kConflict, {{"login", "login.taken"}},
                              "the login '" + customer.login + "' is taken"));
     }
-    auto plan = tx.FindPlan(plan_name);
+    auto plan = tx.plans().FindByName(plan_name);
     if (!plan) return Fail(plan.error());
     if (!*plan) {
       return Fail(Error::InvalidField("plan", "plan.unknown",
                                       "there is no plan named '" + plan_name + "'"));
     }
     customer.plan_id = (*plan)->id;
-    auto uid = tx.NextCounter("uid", options_.uid_first);
+    auto uid = tx.counters().Next("uid", options_.uid_first);
     if (!uid) return Fail(uid.error());
     if (*uid > options_.uid_last) {
       return Fail(FieldError(ErrorCode::kUnavailable, {{"login", "uid.range_exhausted"}},
@@ -236,10 +236,10 @@ Result<Change<Customer>> HostingService::CreateCustomer(const Actor& actor,
                                  std::to_string(options_.uid_last) + ") has been given out"));
     }
     customer.uid = *uid;
-    auto stored = tx.InsertCustomer(customer);
+    auto stored = tx.customers().Insert(customer);
     if (!stored) return Fail(stored.error());
-    auto audit = tx.Audit(actor.name, "customer.create", CustomerObject(stored->login), nullptr,
-                          ToJson(*stored));
+    auto audit = tx.audit().Append(
+        {actor.name, "customer.create", CustomerObject(stored->login), nullptr, ToJson(*stored)});
     if (!audit) return Fail(audit.error());
     change = Change<Customer>{std::move(*stored), {}, *audit};
     return Ok();
@@ -266,13 +266,13 @@ Result<Change<Customer>> HostingService::UpdateCustomer(const Actor& actor,
   Change<Customer> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "customer.update", CustomerObject(login)));
-    auto found = tx.FindCustomer(login);
+    auto found = tx.customers().FindByLogin(login);
     if (!found) return Fail(found.error());
     if (!*found) return Fail(Error::NotFound(NotFoundMessage("customer", login)));
     const Customer before = **found;
     Customer after = before;
     if (patch.plan) {
-      auto plan = tx.FindPlan(*patch.plan);
+      auto plan = tx.plans().FindByName(*patch.plan);
       if (!plan) return Fail(plan.error());
       if (!*plan) {
         return Fail(Error::InvalidField(
@@ -286,12 +286,12 @@ Result<Change<Customer>> HostingService::UpdateCustomer(const Actor& actor,
       change = Change<Customer>{before, {}, 0};  // nothing to change
       return Ok();
     }
-    HP_TRY(tx.UpdateCustomer(after));
-    auto stored = tx.FindCustomer(login);
+    HP_TRY(tx.customers().Update(after));
+    auto stored = tx.customers().FindByLogin(login);
     if (!stored) return Fail(stored.error());
     if (!*stored) return Fail(Error::Internal("customer '" + login + "' vanished"));
-    auto audit = tx.Audit(actor.name, "customer.update", CustomerObject(login), ToJson(before),
-                          ToJson(**stored));
+    auto audit = tx.audit().Append(
+        {actor.name, "customer.update", CustomerObject(login), ToJson(before), ToJson(**stored)});
     if (!audit) return Fail(audit.error());
     change = Change<Customer>{**stored, {}, *audit};
     return Ok();
@@ -330,7 +330,7 @@ Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteIn
   Change<Site> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "site.create", SiteObject(*domain)));
-    auto customer = tx.FindCustomer(*login);
+    auto customer = tx.customers().FindByLogin(*login);
     if (!customer) return Fail(customer.error());
     if (!*customer) {
       return Fail(FieldError(ErrorCode::kNotFound, {{"customer", "customer.not_found"}},
@@ -341,10 +341,10 @@ Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteIn
     HP_TRY(CheckNamesFree(tx, names, 0));
     HP_TRY(CheckNamesOwnable(tx, (*customer)->id, names, options_.reserved_names));
 
-    auto plan = tx.FindPlanById((*customer)->plan_id);
+    auto plan = tx.plans().FindById((*customer)->plan_id);
     if (!plan) return Fail(plan.error());
     if (*plan && (*plan)->max_sites) {
-      auto count = tx.CountSites((*customer)->id);
+      auto count = tx.sites().CountOfCustomer((*customer)->id);
       if (!count) return Fail(count.error());
       if (*count >= *(*plan)->max_sites) {
         return Fail(FieldError(ErrorCode::kLimit, {{"domain", "plan.sites_limit"}},
@@ -366,11 +366,11 @@ Result<Change<Site>> HostingService::CreateSite(const Actor& actor, const SiteIn
     site.node_id = node->id;
     auto zones = ZoneValidity::Before(tx, **customer, options_);
     if (!zones) return Fail(zones.error());
-    auto stored = tx.InsertSite(site);
+    auto stored = tx.sites().Insert(site);
     if (!stored) return Fail(stored.error());
     HP_TRY(zones->After(tx, names, "domain"));
-    auto audit =
-        tx.Audit(actor.name, "site.create", SiteObject(stored->domain), nullptr, ToJson(*stored));
+    auto audit = tx.audit().Append(
+        {actor.name, "site.create", SiteObject(stored->domain), nullptr, ToJson(*stored)});
     if (!audit) return Fail(audit.error());
     change = Change<Site>{*stored, {}, *audit};
     // The account's user (and PHP pool) first: the site's files belong to it.
@@ -425,7 +425,7 @@ Result<Change<Site>> HostingService::UpdateSite(const Actor& actor, const std::s
   Change<Site> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "site.update", SiteObject(*canonical)));
-    auto found = tx.FindSite(*canonical);
+    auto found = tx.sites().FindByDomain(*canonical);
     if (!found) return Fail(found.error());
     if (!*found) return Fail(Error::NotFound(NotFoundMessage("site", *canonical)));
     const Site before = **found;
@@ -442,18 +442,18 @@ Result<Change<Site>> HostingService::UpdateSite(const Actor& actor, const std::s
     if (aliases) {
       HP_TRY(CheckNamesOwnable(tx, before.customer_id, aliases->by_field, options_.reserved_names));
     }
-    auto owner = tx.FindCustomerById(before.customer_id);
+    auto owner = tx.customers().FindById(before.customer_id);
     if (!owner) return Fail(owner.error());
     if (!*owner) return Fail(Error::Internal("the owner of '" + before.domain + "' vanished"));
     auto zones = ZoneValidity::Before(tx, **owner, options_);
     if (!zones) return Fail(zones.error());
-    HP_TRY(tx.UpdateSite(after));
+    HP_TRY(tx.sites().Update(after));
     HP_TRY(zones->After(tx, aliases ? aliases->by_field : std::vector<ClaimedName>{}, "aliases"));
-    auto stored = tx.FindSite(before.domain);
+    auto stored = tx.sites().FindByDomain(before.domain);
     if (!stored) return Fail(stored.error());
     if (!*stored) return Fail(Error::Internal("site '" + before.domain + "' vanished"));
-    auto audit = tx.Audit(actor.name, "site.update", SiteObject(before.domain), ToJson(before),
-                          ToJson(**stored));
+    auto audit = tx.audit().Append(
+        {actor.name, "site.update", SiteObject(before.domain), ToJson(before), ToJson(**stored)});
     if (!audit) return Fail(audit.error());
     change = Change<Site>{**stored, {}, *audit};
     if (after.php != before.php) {
@@ -474,18 +474,18 @@ Result<Change<Site>> HostingService::RemoveSite(const Actor& actor, const std::s
   Change<Site> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "site.remove", SiteObject(*canonical)));
-    auto found = tx.FindSite(*canonical);
+    auto found = tx.sites().FindByDomain(*canonical);
     if (!found) return Fail(found.error());
     if (!*found) return Fail(Error::NotFound(NotFoundMessage("site", *canonical)));
     const Site& site = **found;
-    HP_TRY(tx.DeleteSite(site.id));
-    auto audit =
-        tx.Audit(actor.name, "site.remove", SiteObject(site.domain), ToJson(site), nullptr);
+    HP_TRY(tx.sites().Delete(site.id));
+    auto audit = tx.audit().Append(
+        {actor.name, "site.remove", SiteObject(site.domain), ToJson(site), nullptr});
     if (!audit) return Fail(audit.error());
     change = Change<Site>{site, {}, *audit};
     HP_TRY(Append(tx, change.tasks, site.node_id, SiteObject(site.domain), protocol::kSiteRemove,
                   hosting::SiteRemovalSpec(site, remove_content), *audit));
-    auto owner = tx.FindCustomerById(site.customer_id);
+    auto owner = tx.customers().FindById(site.customer_id);
     if (!owner) return Fail(owner.error());
     if (!*owner) return Ok();
     if (!site.php.empty()) {
@@ -527,16 +527,16 @@ Result<Change<Plan>> HostingService::CreatePlan(const Actor& actor, const PlanIn
   Change<Plan> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "plan.create", PlanObject(plan.name)));
-    auto existing = tx.FindPlan(plan.name);
+    auto existing = tx.plans().FindByName(plan.name);
     if (!existing) return Fail(existing.error());
     if (*existing) {
       return Fail(FieldError(ErrorCode::kConflict, {{"name", "plan.taken"}},
                              "a plan named '" + plan.name + "' exists"));
     }
-    auto stored = tx.InsertPlan(plan);
+    auto stored = tx.plans().Insert(plan);
     if (!stored) return Fail(stored.error());
-    auto audit =
-        tx.Audit(actor.name, "plan.create", PlanObject(stored->name), nullptr, ToJson(*stored));
+    auto audit = tx.audit().Append(
+        {actor.name, "plan.create", PlanObject(stored->name), nullptr, ToJson(*stored)});
     if (!audit) return Fail(audit.error());
     change = Change<Plan>{std::move(*stored), {}, *audit};
     return Ok();

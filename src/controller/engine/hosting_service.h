@@ -296,14 +296,14 @@ class HostingService {
 
   // The engine's TaskResultHook: certificates issued or failed, content copies exported or
   // imported.
-  Status OnTaskResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+  Status OnTaskResult(StoreTxn& tx, const TaskRecord& task, TaskState state,
                       const std::string& error, std::vector<TaskRecord>& appended);
 
   const HostingOptions& options() const { return options_; }
 
  private:
   Result<Change<Customer>> SetCustomerStatus(const Actor& actor, const std::string& login,
-                                             const std::string& status);
+                                             CustomerStatus status);
   // Re-sends the spec of everything the customer has to the node that serves it (level-
   // triggered: a node that has it already does nothing), the account to every node it is on but
   // skip_account_node.
@@ -320,7 +320,7 @@ class HostingService {
   Status StartCopy(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer& c,
                    const std::string& what, const std::string& object, int64_t from, int64_t to,
                    int64_t change_id);
-  Status OnContentResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+  Status OnContentResult(StoreTxn& tx, const TaskRecord& task, TaskState state,
                          const std::string& error, std::vector<TaskRecord>& appended);
   Status CopiesFrom(StoreTxn& tx, const Node& node, DrainStep& step);
   Result<std::vector<TaskRecord>> OpenCopyTasks(StoreTxn& tx, const Node& node);

@@ -53,14 +53,14 @@ Json CertSpec(const Site& site, const Customer& owner, const HostingOptions& opt
 // The node serving the customer's web content (its first site's), else the least loaded web node.
 Result<Node> WebNodeOf(StoreTxn& tx, const Customer& c, const std::string& field,
                        const hosting::PlaceOptions& place) {
-  auto sites = tx.SitesOfCustomer(c.id);
+  auto sites = tx.sites().OfCustomer(c.id);
   if (!sites) return Fail(sites.error());
   if (!sites->empty()) {
-    auto node = tx.FindNodeById(sites->front().node_id);
+    auto node = tx.nodes().FindById(sites->front().node_id);
     if (!node) return Fail(node.error());
     if (*node) return **node;
   }
-  auto counts = tx.SiteCountByNode();
+  auto counts = tx.sites().CountByNode();
   if (!counts) return Fail(counts.error());
   return hosting::PlaceOnRole(tx, "web", *counts, field, place);
 }
@@ -109,7 +109,7 @@ Result<Change<Resource>> HostingService::AddFtpUser(const Actor& actor, const Ft
     if (!owner) return Fail(owner.error());
     auto plan = PlanOf(tx, *owner);
     if (!plan) return Fail(plan.error());
-    auto taken = tx.FindResource(kFtpUser, user);
+    auto taken = tx.resources().Find(kFtpUser, user);
     if (!taken) return Fail(taken.error());
     if (*taken) {
       return Fail(FieldError(ErrorCode::kConflict, {{"user", "ftp.taken"}},
@@ -181,7 +181,7 @@ Result<Change<Resource>> HostingService::AddDatabase(const Actor& actor, const D
     if (!owner) return Fail(owner.error());
     auto plan = PlanOf(tx, *owner);
     if (!plan) return Fail(plan.error());
-    auto taken = tx.FindResource(kDatabase, name);
+    auto taken = tx.resources().Find(kDatabase, name);
     if (!taken) return Fail(taken.error());
     if (*taken) {
       return Fail(FieldError(ErrorCode::kConflict, {{"name", "db.taken"}},
@@ -189,7 +189,7 @@ Result<Change<Resource>> HostingService::AddDatabase(const Actor& actor, const D
     }
     HP_TRY(CheckLimit(tx, *owner, kDatabase, plan->max_databases, "name", "plan.databases_limit",
                       "databases"));
-    auto counts = tx.ResourceCountByNode(kDatabase);
+    auto counts = tx.resources().CountByNode(kDatabase);
     if (!counts) return Fail(counts.error());
     auto place = hosting::PlacementFor(*plan, options_);
     // With the customer's other databases while that node has room: db.<zone> names them all.
@@ -238,14 +238,14 @@ Result<Change<Resource>> HostingService::RemoveSimple(const Actor& actor, const 
   Change<Resource> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, std::string(kind) + ".remove", Object(kind, name)));
-    auto found = tx.FindResource(kind, name);
+    auto found = tx.resources().Find(kind, name);
     if (!found) return Fail(found.error());
     if (!*found) return Fail(Error::NotFound(NotFoundMessage(kind, name)));
     auto owner = OwnerOf(tx, **found);
     if (!owner) return Fail(owner.error());
-    HP_TRY(tx.DeleteResource((*found)->id));
-    auto audit = tx.Audit(actor.name, std::string(kind) + ".remove", Object(kind, name),
-                          ToJson(**found), nullptr);
+    HP_TRY(tx.resources().Delete((*found)->id));
+    auto audit = tx.audit().Append(
+        {actor.name, std::string(kind) + ".remove", Object(kind, name), ToJson(**found), nullptr});
     if (!audit) return Fail(audit.error());
     change = Change<Resource>{**found, {}, *audit};
     Json spec = RemovalSpecOf(**found, *owner);
@@ -285,10 +285,10 @@ Result<Change<Resource>> HostingService::IssueCertificate(const Actor& actor,
   Change<Resource> change;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_TRY(Authorize(actor, "cert.create", Object(kCert, *canonical)));
-    auto site = tx.FindSite(*canonical);
+    auto site = tx.sites().FindByDomain(*canonical);
     if (!site) return Fail(site.error());
     if (!*site) return Fail(NotFoundField("domain", "site", *canonical));
-    auto owner = tx.FindCustomerById((*site)->customer_id);
+    auto owner = tx.customers().FindById((*site)->customer_id);
     if (!owner) return Fail(owner.error());
     if (!*owner) return Fail(Error::Internal("the owner of a site vanished"));
     // The names the certificate will carry, checked as every other claim (a site created before
@@ -296,26 +296,27 @@ Result<Change<Resource>> HostingService::IssueCertificate(const Actor& actor,
     std::vector<ClaimedName> names = {{"domain", (*site)->domain}};
     for (const auto& alias : (*site)->aliases) names.push_back({"domain", alias});
     HP_TRY(CheckNamesOwnable(tx, (*owner)->id, names, options_.reserved_names));
-    auto existing = tx.FindResource(kCert, *canonical);
+    auto existing = tx.resources().Find(kCert, *canonical);
     if (!existing) return Fail(existing.error());
     Resource r;
     if (*existing) {
       r = **existing;
-      r.status = "pending";
+      r.status = ResourceStatus::kPending;
       r.data["error"] = "";
-      HP_TRY(tx.UpdateResource(r));
+      HP_TRY(tx.resources().Update(r));
     } else {
       r.customer_id = (*owner)->id;
       r.kind = kCert;
       r.name = *canonical;
       r.node_id = (*site)->node_id;
-      r.status = "pending";
+      r.status = ResourceStatus::kPending;
       r.data = Json{{"names", (*site)->aliases}, {"error", ""}};
-      auto stored = tx.InsertResource(r);
+      auto stored = tx.resources().Insert(r);
       if (!stored) return Fail(stored.error());
       r = *stored;
     }
-    auto audit = tx.Audit(actor.name, "cert.create", Object(kCert, *canonical), nullptr, ToJson(r));
+    auto audit = tx.audit().Append(
+        {actor.name, "cert.create", Object(kCert, *canonical), nullptr, ToJson(r)});
     if (!audit) return Fail(audit.error());
     change = Change<Resource>{r, {}, *audit};
     return Append(tx, change.tasks, (*site)->node_id, Object(kCert, *canonical),
@@ -333,17 +334,17 @@ Result<int> HostingService::RenewCertificates() {
     sent = 0;
     ResourceFilter f;
     f.kind = kCert;
-    auto certs = tx.ListResources(f);
+    auto certs = tx.resources().List(Scope::All(), f);
     if (!certs) return Fail(certs.error());
     std::optional<int64_t> audit;
     for (const auto& c : *certs) {
-      if (c.status != "issued") continue;
+      if (c.status != ResourceStatus::kIssued) continue;
       if (!audit) {
-        auto a = tx.Audit("controller", "cert.renew", "certs", nullptr, nullptr);
+        auto a = tx.audit().Append({"controller", "cert.renew", "certs", nullptr, nullptr});
         if (!a) return Fail(a.error());
         audit = *a;
       }
-      auto site = tx.FindSite(c.name);
+      auto site = tx.sites().FindByDomain(c.name);
       if (!site) return Fail(site.error());
       if (!*site) continue;
       auto owner = OwnerOf(tx, c);
@@ -358,7 +359,7 @@ Result<int> HostingService::RenewCertificates() {
   return sent;
 }
 
-Status HostingService::OnTaskResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+Status HostingService::OnTaskResult(StoreTxn& tx, const TaskRecord& task, TaskState state,
                                     const std::string& error, std::vector<TaskRecord>& appended) {
   if (task.kind == protocol::kContentExport || task.kind == protocol::kContentImport) {
     return OnContentResult(tx, task, state, error, appended);
@@ -366,34 +367,34 @@ Status HostingService::OnTaskResult(StoreTxn& tx, const TaskRecord& task, const 
   if (task.kind == protocol::kZoneEnsure) return hosting::RecordZoneResult(tx, task, state, error);
   if (task.kind != protocol::kCertEnsure) return Ok();
   const std::string domain = task.object_key.substr(std::string("cert:").size());
-  auto cert = tx.FindResource(kCert, domain);
+  auto cert = tx.resources().Find(kCert, domain);
   if (!cert) return Fail(cert.error());
   if (!*cert) return Ok();  // removed meanwhile
   Resource updated = **cert;
-  if (state == "failed") {
+  if (state == TaskState::kFailed) {
     // A failed renewal of a certificate that is installed keeps the site on HTTPS.
-    if (updated.status != "issued") updated.status = "failed";
+    if (updated.status != ResourceStatus::kIssued) updated.status = ResourceStatus::kFailed;
     updated.data["error"] = error;
-    return tx.UpdateResource(updated);
+    return tx.resources().Update(updated);
   }
-  updated.status = "issued";
+  updated.status = ResourceStatus::kIssued;
   updated.data["error"] = "";
   updated.data["issued_at"] = clock_.NowMillis();
-  HP_TRY(tx.UpdateResource(updated));
-  auto site = tx.FindSite(domain);
+  HP_TRY(tx.resources().Update(updated));
+  auto site = tx.sites().FindByDomain(domain);
   if (!site) return Fail(site.error());
   if (!*site || (*site)->https) return Ok();
   Site on = **site;
   on.https = true;
-  HP_TRY(tx.UpdateSite(on));
-  auto owner = tx.FindCustomerById(on.customer_id);
+  HP_TRY(tx.sites().Update(on));
+  auto owner = tx.customers().FindById(on.customer_id);
   if (!owner) return Fail(owner.error());
   if (!*owner) return Ok();
-  auto stored = tx.FindSite(domain);
+  auto stored = tx.sites().FindByDomain(domain);
   if (!stored) return Fail(stored.error());
   if (!*stored) return Ok();
-  auto audit = tx.Audit("node:" + task.node_name, "site.https", hosting::SiteObject(domain),
-                        nullptr, Json{{"https", true}});
+  auto audit = tx.audit().Append({"node:" + task.node_name, "site.https",
+                                  hosting::SiteObject(domain), nullptr, Json{{"https", true}}});
   if (!audit) return Fail(audit.error());
   return Append(tx, appended, on.node_id, hosting::SiteObject(domain), protocol::kSiteEnsure,
                 hosting::SiteEnsureSpec(**stored, **owner), *audit);

@@ -33,7 +33,7 @@ Error NotFoundField(const std::string& field, const char* what, const std::strin
 
 Status Append(StoreTxn& tx, std::vector<TaskRecord>& tasks, int64_t node_id,
               const std::string& object, const char* kind, const Json& spec, int64_t change_id) {
-  auto task = tx.AppendTask(node_id, object, kind, spec, change_id);
+  auto task = tx.tasks().Append({node_id, object, kind, spec, change_id});
   if (!task) return Fail(task.error());
   tasks.push_back(std::move(*task));
   return Ok();
@@ -46,7 +46,8 @@ void NotifyNodes(TaskEngine& engine, const std::vector<TaskRecord>& tasks) {
 }
 
 std::string SpecStatus(const Customer& c) {
-  return c.status == "suspended" ? "suspended" : "active";
+  return std::string(Name(c.status == CustomerStatus::kSuspended ? ServiceStatus::kSuspended
+                                                                 : ServiceStatus::kActive));
 }
 
 Json SiteEnsureSpec(const Site& s, const Customer& owner) {
@@ -56,7 +57,10 @@ Json SiteEnsureSpec(const Site& s, const Customer& owner) {
   std::sort(spec.aliases.begin(), spec.aliases.end());
   spec.account = s.customer_login;
   spec.docroot = s.docroot;
-  spec.status = (s.status == "suspended" || owner.status == "suspended") ? "suspended" : "active";
+  spec.status =
+      Name((s.status == SiteStatus::kSuspended || owner.status == CustomerStatus::kSuspended)
+               ? ServiceStatus::kSuspended
+               : ServiceStatus::kActive);
   spec.php = s.php;
   spec.https = s.https;
   return protocol::ToJson(spec);
@@ -72,7 +76,7 @@ Json SiteRemovalSpec(const Site& s, bool remove_content) {
 }
 
 Result<Json> AccountEnsureSpec(StoreTxn& tx, const Customer& c, int64_t node_id) {
-  auto sites = tx.SitesOfCustomer(c.id);
+  auto sites = tx.sites().OfCustomer(c.id);
   if (!sites) return Fail(sites.error());
   std::set<std::string> php;
   for (const auto& s : *sites) {
@@ -90,16 +94,16 @@ Status SyncAccount(StoreTxn& tx, std::vector<TaskRecord>& tasks, const Customer&
                    int64_t change_id) {
   // A node whose agent said it runs no account driver (a web server without Unix users per
   // account, as `hostplane agent` today) gets no account tasks; one not heard from yet does.
-  auto node = tx.FindNodeById(node_id);
+  auto node = tx.nodes().FindById(node_id);
   if (!node) return Fail(node.error());
   if (*node && !RunsAccounts(**node)) return Ok();
   auto spec = AccountEnsureSpec(tx, c, node_id);
   if (!spec) return Fail(spec.error());
   // Level-triggered and idempotent, but only sent when it says something new.
-  auto last = tx.LatestTask(node_id, AccountObject(c.login));
+  auto last = tx.tasks().Latest(node_id, AccountObject(c.login));
   if (!last) return Fail(last.error());
   if (*last && (*last)->kind == protocol::kAccountEnsure && (*last)->spec == *spec &&
-      (*last)->state != "failed") {
+      (*last)->state != TaskState::kFailed) {
     return Ok();
   }
   return Append(tx, tasks, node_id, AccountObject(c.login), protocol::kAccountEnsure, *spec,
@@ -134,7 +138,7 @@ std::string DriverOfRole(const std::string& role) {
 Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
                          const std::map<int64_t, int64_t>& counts, const std::string& field,
                          const PlaceOptions& options) {
-  auto nodes = tx.ListNodes();
+  auto nodes = tx.nodes().List();
   if (!nodes) return Fail(nodes.error());
   const int64_t now = tx.NowMillis();
   const std::string driver = DriverOfRole(role);
@@ -148,7 +152,7 @@ Result<Node> PlaceOnRole(StoreTxn& tx, const std::string& role,
   int with_role = 0, full = 0, down = 0, refusing = 0;
   for (const auto& n : *nodes) {
     if (std::find(n.roles.begin(), n.roles.end(), role) == n.roles.end()) continue;
-    if (n.status != "active" || options.exclude.count(n.id) != 0) continue;
+    if (n.status != NodeStatus::kActive || options.exclude.count(n.id) != 0) continue;
     if (!options.site.empty() && n.site != options.site) continue;
     if (!options.group.empty() && n.group != options.group) continue;
     ++with_role;
@@ -200,25 +204,25 @@ Result<std::vector<Resource>> OfCustomer(StoreTxn& tx, const char* kind, int64_t
   ResourceFilter f;
   f.kind = kind;
   f.customer_id = customer_id;
-  return tx.ListResources(f);
+  return tx.resources().List(Scope::All(), f);
 }
 
 Result<Customer> RequireCustomer(StoreTxn& tx, const std::string& login) {
-  auto c = tx.FindCustomer(login);
+  auto c = tx.customers().FindByLogin(login);
   if (!c) return Fail(c.error());
   if (!*c) return Fail(NotFoundField("customer", "customer", login));
   return **c;
 }
 
 Result<Customer> OwnerOf(StoreTxn& tx, const Resource& r) {
-  auto c = tx.FindCustomerById(r.customer_id);
+  auto c = tx.customers().FindById(r.customer_id);
   if (!c) return Fail(c.error());
   if (!*c) return Fail(Error::Internal("the owner of " + r.kind + " '" + r.name + "' vanished"));
   return **c;
 }
 
 Result<Plan> PlanOf(StoreTxn& tx, const Customer& c) {
-  auto p = tx.FindPlanById(c.plan_id);
+  auto p = tx.plans().FindById(c.plan_id);
   if (!p) return Fail(p.error());
   if (!*p) return Fail(Error::Internal("the plan of '" + c.login + "' vanished"));
   return **p;
@@ -228,7 +232,7 @@ Result<Plan> PlanOf(StoreTxn& tx, const Customer& c) {
 Status CheckLimit(StoreTxn& tx, const Customer& c, const char* kind, const Limit& limit,
                   const std::string& field, const char* code, const char* what) {
   if (!limit) return Ok();
-  auto count = tx.CountResources(kind, c.id);
+  auto count = tx.resources().Count(kind, c.id);
   if (!count) return Fail(count.error());
   if (*count < *limit) return Ok();
   return Fail(FieldError(ErrorCode::kLimit, {{field, code}},
@@ -241,16 +245,16 @@ Result<std::vector<Resource>> Children(StoreTxn& tx, const char* kind, const std
   ResourceFilter f;
   f.kind = kind;
   f.parent = parent;
-  return tx.ListResources(f);
+  return tx.resources().List(Scope::All(), f);
 }
 
 // Default records of a zone: NS (with glue when the name server is inside the zone), A/AAAA of
 
 Result<Change<Resource>> InsertAudited(StoreTxn& tx, const Actor& actor, const std::string& action,
                                        const std::string& object, const Resource& r) {
-  auto stored = tx.InsertResource(r);
+  auto stored = tx.resources().Insert(r);
   if (!stored) return Fail(stored.error());
-  auto audit = tx.Audit(actor.name, action, object, nullptr, ToJson(*stored));
+  auto audit = tx.audit().Append({actor.name, action, object, nullptr, ToJson(*stored)});
   if (!audit) return Fail(audit.error());
   return Change<Resource>{std::move(*stored), {}, *audit};
 }

@@ -122,7 +122,7 @@ Result<protocol::ZoneSpec> ZoneAsServed(StoreTxn& tx, const Resource& zone, cons
 // "active", served_serial; failed -> status "failed", error (the node's words) and
 // failed_serial. A result older than the serial already recorded changes nothing.
 // (hosting_dns.cc)
-Status RecordZoneResult(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+Status RecordZoneResult(StoreTxn& tx, const TaskRecord& task, TaskState state,
                         const std::string& error);
 // Re-sends zone.ensure (serial increased) for every zone of c: its default records follow c's
 // sites and mail domains. (hosting_services.cc)

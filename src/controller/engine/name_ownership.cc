@@ -24,10 +24,10 @@ std::vector<std::string> Parents(const std::string& name) {
 // The first claim of another customer that conflicts with name, or nullopt.
 Result<std::optional<NameClaim>> Conflict(StoreTxn& tx, int64_t customer_id,
                                           const std::string& name, ClaimReach reach) {
-  auto here = tx.ForeignClaim(name, customer_id, /*below=*/reach == ClaimReach::kTree);
+  auto here = tx.names().ForeignClaim(name, customer_id, /*below=*/reach == ClaimReach::kTree);
   if (!here || *here) return here;
   for (const std::string& parent : Parents(name)) {
-    auto above = tx.ForeignClaim(parent, customer_id, /*below=*/false);
+    auto above = tx.names().ForeignClaim(parent, customer_id, /*below=*/false);
     if (!above || *above) return above;
   }
   return std::optional<NameClaim>();

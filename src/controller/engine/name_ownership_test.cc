@@ -138,14 +138,14 @@ TEST_F(NameOwnershipTest, RecordsInAZoneMayNotReachAnotherCustomersName) {
   // an older controller could have): eve's records must still not take bob's name over.
   ASSERT_TRUE(service_->AddZone(kAdmin, {"legacy.example", "eve"}));
   ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
-    auto bob = tx.FindCustomer("bob");
+    auto bob = tx.customers().FindByLogin("bob");
     if (!bob || !*bob) return Fail(Error::Internal("no bob"));
     Site s;
     s.customer_id = (*bob)->id;
     s.domain = "shop.legacy.example";
     s.docroot = "sites/shop/public";
     s.node_id = 1;
-    auto stored = tx.InsertSite(s);
+    auto stored = tx.sites().Insert(s);
     if (!stored) return Fail(stored.error());
     return Ok();
   }));
@@ -179,14 +179,14 @@ TEST_F(NameOwnershipTest, RecordsInAZoneMayNotReachAnotherCustomersName) {
 TEST_F(NameOwnershipTest, CertificatesAreCheckedLikeEveryOtherClaim) {
   ASSERT_TRUE(service_->AddZone(kAdmin, {"legacy.example", "eve"}));
   ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
-    auto bob = tx.FindCustomer("bob");
+    auto bob = tx.customers().FindByLogin("bob");
     if (!bob || !*bob) return Fail(Error::Internal("no bob"));
     Site s;
     s.customer_id = (*bob)->id;
     s.domain = "shop.legacy.example";
     s.docroot = "sites/shop/public";
     s.node_id = 1;
-    auto stored = tx.InsertSite(s);
+    auto stored = tx.sites().Insert(s);
     if (!stored) return Fail(stored.error());
     return Ok();
   }));

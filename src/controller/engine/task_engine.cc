@@ -15,8 +15,19 @@ namespace hostplane::controller {
 constexpr std::chrono::milliseconds kStoreRecheck{250};
 namespace {
 
-bool IsFinal(const std::string& state) {
-  return state == "applied" || state == "failed" || state == "superseded";
+// The state an agent's outcome leaves a task in.
+TaskState StateOf(protocol::TaskOutcome outcome) {
+  switch (outcome) {
+    case protocol::TaskOutcome::kApplied:
+      return TaskState::kApplied;
+    case protocol::TaskOutcome::kFailed:
+      return TaskState::kFailed;
+    case protocol::TaskOutcome::kRetry:
+      return TaskState::kRetry;
+    case protocol::TaskOutcome::kRunning:
+      return TaskState::kRunning;
+  }
+  return TaskState::kFailed;
 }
 
 // retry_base * 2^(attempt-1), capped at retry_max (attempt counts from 1).
@@ -262,35 +273,35 @@ Status TaskEngine::ApplyReport(StoreTxn& tx, const protocol::Report& report, int
                                ReportEffects& fx) {
   fx = ReportEffects{};
   fx.reloads = std::max(report.reloads, 0);
-  auto node = tx.FindNode(report.node);
+  auto node = tx.nodes().FindByName(report.node);
   if (!node) return Fail(node.error());
   if (!*node) return Fail(Error::NotFound("unknown node '" + report.node + "'"));
   for (const auto& r : report.results) {
-    auto task = tx.FindTask(r.task);
+    auto task = tx.tasks().Find(r.task);
     if (!task) return Fail(task.error());
     if (!*task || (*task)->node_id != (*node)->id || IsFinal((*task)->state)) continue;
-    std::string state = protocol::OutcomeName(r.outcome);
+    TaskState state = StateOf(r.outcome);
     std::string error = r.detail;
     std::optional<int64_t> next_attempt_at;
     if (r.outcome == protocol::TaskOutcome::kRetry) {
       int attempt = (*task)->attempts + 1;
       if (attempt >= options_.max_attempts) {
-        state = "failed";
+        state = TaskState::kFailed;
         error = "gave up after " + std::to_string(attempt) + " attempts: " + r.detail;
       } else {
         next_attempt_at = now + BackoffMillis(options_, attempt);
       }
     }
-    auto recorded =
-        tx.RecordResult(report.node, r.task, state, error, r.duration_ms, next_attempt_at);
+    auto recorded = tx.tasks().RecordResult(report.node, r.task,
+                                            {state, error, r.duration_ms, next_attempt_at});
     if (!recorded) return Fail(recorded.error());
     if (!*recorded) continue;
-    ++fx.counts[state];
-    if (result_hook_ && (state == "applied" || state == "failed")) {
+    ++fx.counts[std::string(Name(state))];
+    if (result_hook_ && (state == TaskState::kApplied || state == TaskState::kFailed)) {
       HP_TRY(result_hook_(tx, **task, state, error, fx.follow_ups));
     }
-    if (state == "applied") {
-      auto done = tx.FindTask(r.task);
+    if (state == TaskState::kApplied) {
+      auto done = tx.tasks().Find(r.task);
       if (!done) return Fail(done.error());
       if (*done && (*done)->applied_at) {
         fx.latencies.push_back(static_cast<double>(*(*done)->applied_at - (*done)->created_at) /
@@ -302,7 +313,7 @@ Status TaskEngine::ApplyReport(StoreTxn& tx, const protocol::Report& report, int
   updated.applied_revision = report.applied_revision;
   updated.last_seen = now;
   updated.drift = report.drift;
-  return tx.UpdateNode(updated);
+  return tx.nodes().Update(updated);
 }
 
 Status TaskEngine::Apply(StoreTxn& tx, const QueuedReport& q, int64_t now, ReportEffects& fx) {
@@ -429,7 +440,7 @@ std::string TaskEngine::HandleHello(const BusMessage& m) {
 }
 
 Status TaskEngine::ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_t now) {
-  auto node = tx.FindNode(hello.node);
+  auto node = tx.nodes().FindByName(hello.node);
   if (!node) return Fail(node.error());
   if (!*node) return Fail(Error::NotFound("unknown node '" + hello.node + "'"));
   Node updated = **node;
@@ -438,7 +449,7 @@ Status TaskEngine::ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_
   updated.drivers = hello.drivers;
   updated.applied_revision = hello.applied_revision;
   updated.load = hello.load;
-  return tx.UpdateNode(updated);
+  return tx.nodes().Update(updated);
 }
 
 void TaskEngine::RetryLoop() {

@@ -61,7 +61,7 @@ struct EngineMetrics {
 // HTTPS on). Tasks it appends are put in `appended`; the engine rings their nodes after the
 // commit. An error rolls the whole report back (the agent sends it again).
 using TaskResultHook =
-    std::function<Status(StoreTxn& tx, const TaskRecord& task, const std::string& state,
+    std::function<Status(StoreTxn& tx, const TaskRecord& task, TaskState state,
                          const std::string& error, std::vector<TaskRecord>& appended)>;
 
 class TaskEngine {

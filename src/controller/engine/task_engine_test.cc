@@ -31,7 +31,7 @@ class TaskEngineTest : public ::testing::Test {
       n.name = "web1";
       n.roles = {"web"};
       n.capacity = 10;
-      auto r = tx.InsertNode(n);
+      auto r = tx.nodes().Insert(n);
       if (!r) return Fail(r.error());
       node_id_ = r->id;
       return Ok();
@@ -46,8 +46,8 @@ class TaskEngineTest : public ::testing::Test {
   TaskRecord AppendTask(const std::string& object) {
     TaskRecord out;
     EXPECT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
-      auto t = tx.AppendTask(node_id_, object, protocol::kSiteEnsure, Json{{"domain", object}},
-                             std::nullopt);
+      auto t = tx.tasks().Append(
+          {node_id_, object, protocol::kSiteEnsure, Json{{"domain", object}}, std::nullopt});
       if (!t) return Fail(t.error());
       out = *t;
       return Ok();
@@ -231,7 +231,7 @@ TEST_F(TaskEngineTest, RefusesABodyNamingAnotherNodeThanItsSubject) {
     n.name = "web2";
     n.roles = {"web"};
     n.capacity = 10;
-    auto r = tx.InsertNode(n);
+    auto r = tx.nodes().Insert(n);
     if (!r) return Fail(r.error());
     return Ok();
   }));
@@ -273,7 +273,7 @@ TEST_F(TaskEngineTest, ReportsOfManyNodesAtOnceAreAllRecorded) {
       node.name = "many" + std::to_string(n);
       node.roles = {"web"};
       node.capacity = 10;
-      auto r = tx.InsertNode(node);
+      auto r = tx.nodes().Insert(node);
       if (!r) return Fail(r.error());
       node_ids.push_back(r->id);
       return Ok();
@@ -283,8 +283,8 @@ TEST_F(TaskEngineTest, ReportsOfManyNodesAtOnceAreAllRecorded) {
   for (int n = 0; n < kNodes; ++n) {
     for (int t = 0; t < kTasksPerNode; ++t) {
       ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
-        auto r = tx.AppendTask(node_ids[n], "site:s" + std::to_string(t) + ".example",
-                               protocol::kSiteEnsure, Json::object(), std::nullopt);
+        auto r = tx.tasks().Append({node_ids[n], "site:s" + std::to_string(t) + ".example",
+                                    protocol::kSiteEnsure, Json::object(), std::nullopt});
         if (!r) return Fail(r.error());
         tasks[n].push_back(*r);
         return Ok();

@@ -45,7 +45,7 @@ Result<std::vector<ZoneValidity::Found>> ZoneValidity::Problems(StoreTxn& tx) co
   ResourceFilter filter;
   filter.kind = hosting::kinds::kZone;
   filter.customer_id = owner_.id;
-  auto zones = tx.ListResources(filter);
+  auto zones = tx.resources().List(Scope::All(), filter);
   if (!zones) return Fail(zones.error());
   std::vector<Found> out;
   for (const Resource& zone : *zones) {

@@ -9,6 +9,7 @@
 #include "common/crypto.h"
 #include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
+#include "controller/store/states_for_test.h"
 #include "controller/store/temp_store_for_test.h"
 #include "protocol/zone_spec.h"
 
@@ -112,7 +113,7 @@ TEST_F(ZoneValidityTest, AZoneBrokenBeforeTheCheckDoesNotBlockUnrelatedChanges) 
     r.name = "acme.example www CNAME x.example.net.";
     r.parent = "acme.example";
     r.data = Json{{"name", "www"}, {"type", "CNAME"}, {"ttl", 3600}, {"value", "x.example.net."}};
-    auto stored = tx.InsertResource(r);
+    auto stored = tx.resources().Insert(r);
     if (!stored) return Fail(stored.error());
     return Ok();
   }));
@@ -134,7 +135,8 @@ TEST_F(ZoneValidityTest, AFailedZoneTaskIsRecordedOnTheZone) {
   auto report = [&](const TaskRecord& t, const std::string& state, const std::string& error) {
     ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
       std::vector<TaskRecord> appended;
-      return service_->OnTaskResult(tx, t, state, error, appended);
+      return service_->OnTaskResult(tx, t, Parse<TaskState>(state).value_or(TaskState::kPending),
+                                    error, appended);
     }));
   };
   auto zone = [&] { return *service_->ZoneRecords(kAdmin, "acme.example"); };

@@ -5,7 +5,7 @@
 // Timestamps are ISO 8601 UTC strings (FormatTimestamp); absent optionals are null; limits are
 // {"unlimited": true} or a number.
 
-#include "controller/store/store.h"
+#include "controller/store/entities.h"
 
 namespace hostplane::controller {
 

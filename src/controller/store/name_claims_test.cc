@@ -1,6 +1,6 @@
-// StoreTxn::ForeignClaim: the names customers hold (site names, zones, mail domains), found at a
-// name or below it through the reversed-name keys of migration 6 — for rows written by this
-// version and for rows an older version wrote before the migration existed.
+// NameClaimRepository::ForeignClaim: the names customers hold (site names, zones, mail domains),
+// found at a name or below it through the reversed-name keys of migration 6 — for rows written by
+// this version and for rows an older version wrote before the migration existed.
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/sqlite/database.h"
-#include "controller/store/sqlite_queries.h"
+#include "controller/store/repositories/name_claim_repository.h"
 #include "controller/store/sqlite_schema.h"
 #include "controller/store/temp_store_for_test.h"
 
@@ -20,7 +20,7 @@ std::optional<NameClaim> Claim(Store& store, const std::string& name, int64_t cu
                                bool below) {
   std::optional<NameClaim> out;
   EXPECT_TRUE(store.Write([&](StoreTxn& tx) -> Status {
-    auto c = tx.ForeignClaim(name, customer, below);
+    auto c = tx.names().ForeignClaim(name, customer, below);
     if (!c) return Fail(c.error());
     out = *c;
     return Ok();
@@ -29,9 +29,9 @@ std::optional<NameClaim> Claim(Store& store, const std::string& name, int64_t cu
 }
 
 TEST(NameKeyTest, ReversesTheLabels) {
-  EXPECT_EQ(sqlite_rows::NameKey("shop.acme.example"), "example.acme.shop.");
-  EXPECT_EQ(sqlite_rows::NameKey("acme.example"), "example.acme.");
-  EXPECT_EQ(sqlite_rows::NameKey("example"), "example.");
+  EXPECT_EQ(NameKey("shop.acme.example"), "example.acme.shop.");
+  EXPECT_EQ(NameKey("acme.example"), "example.acme.");
+  EXPECT_EQ(NameKey("example"), "example.");
 }
 
 // Rows as a controller before issue 12 wrote them: migrations 1-5 only, no keys.
@@ -102,7 +102,7 @@ TEST(ForeignClaimTest, FindsOlderRowsAfterTheMigrationAndNewRowsAlike) {
     r.customer_id = 1;
     r.kind = "zone";
     r.name = "new.example";
-    auto z = tx.InsertResource(r);
+    auto z = tx.resources().Insert(r);
     if (!z) return Fail(z.error());
     Site s;
     s.customer_id = 1;
@@ -110,7 +110,7 @@ TEST(ForeignClaimTest, FindsOlderRowsAfterTheMigrationAndNewRowsAlike) {
     s.aliases = {"alias.more.example"};
     s.docroot = "x";
     s.node_id = 1;
-    auto site = tx.InsertSite(s);
+    auto site = tx.sites().Insert(s);
     if (!site) return Fail(site.error());
     return Ok();
   }));

@@ -1,8 +1,7 @@
 #pragma once
 
-// The SQLite schema as numbered migrations (sqlite::Migrate applies each once, in order), and the
-// hottest query (the agents' fetch), kept here so a test can check its plan. Never edit a
-// migration that has shipped: add the next number. Timestamps are milliseconds since the
+// The SQLite schema as numbered migrations (sqlite::Migrate applies each once, in order). Never
+// edit a migration that has shipped: add the next number. Timestamps are milliseconds since the
 // epoch; lists (aliases, roles, drivers, drift) and specs are JSON text; a NULL limit means
 // unlimited.
 
@@ -155,29 +154,6 @@ CREATE INDEX resources_by_parent ON resources(kind, parent);
 CREATE INDEX resources_by_node ON resources(kind, node_id);
 )sql";
 
-// An agent's bundle: the newest task of each object with a revision after ?2, plus retries due at
-// ?3, for node id ?1, ordered by revision, at most ?4 rows. ?5 fills the node_name column. Both
-// halves walk indexes: (node_id, revision) for the range, tasks_by_object for "is there a newer
-// task of this object", tasks_due_retry for the retries.
-inline constexpr const char* kFetchTasksSql = R"sql(
-SELECT t.id, t.node_id, ?5 AS node_name, t.revision, t.object_key, t.kind, t.spec, t.state,
-       t.error, t.attempts, t.next_attempt_at, t.created_at, t.updated_at, t.applied_at,
-       t.duration_ms, t.change_id
-FROM tasks t
-WHERE t.node_id = ?1 AND t.revision > ?2
-  AND NOT EXISTS (SELECT 1 FROM tasks newer
-                  WHERE newer.node_id = t.node_id AND newer.object_key = t.object_key
-                    AND newer.revision > t.revision)
-UNION
-SELECT t.id, t.node_id, ?5 AS node_name, t.revision, t.object_key, t.kind, t.spec, t.state,
-       t.error, t.attempts, t.next_attempt_at, t.created_at, t.updated_at, t.applied_at,
-       t.duration_ms, t.change_id
-FROM tasks t
-WHERE t.state = 'retry' AND t.next_attempt_at <= ?3 AND t.node_id = ?1
-ORDER BY revision
-LIMIT ?4
-)sql";
-
 // Issue 4: nodes at sites and in groups, enrolment with one-time join tokens, each node's NATS
 // password (bcrypt, for the relay's users), its load from heartbeats, and plans pinned to a site or
 // a node group.
@@ -228,7 +204,8 @@ CREATE INDEX transfers_by_customer ON transfers(customer_id, state);
 // reversed ("shop.acme.example" -> "example.acme.shop."), so every name at or below another is
 // one index range (name_key >= 'example.acme.' AND name_key < 'example.acme/'): the
 // name-ownership rule looks below a name as cheaply as at it. Existing rows get their keys here
-// (a recursive split of the name into labels); new rows from NameKey() (sqlite_queries.h).
+// (a recursive split of the name into labels); new rows from NameKey()
+// (repositories/name_claim_repository.h).
 inline constexpr const char* kMigration6NameKeys = R"sql(
 ALTER TABLE site_names ADD COLUMN name_key TEXT;
 ALTER TABLE resources ADD COLUMN name_key TEXT;
@@ -255,10 +232,24 @@ CREATE INDEX site_names_by_key ON site_names(name_key);
 CREATE INDEX resources_by_name_key ON resources(name_key) WHERE name_key IS NOT NULL;
 )sql";
 
+// Issue 13: the owner chain. A customer belongs to a reseller or (NULL) to the company; tasks and
+// audit entries name the customer whose object they concern, so that every list can be scoped in
+// its query. Resellers themselves come with people and permissions (issue 14), which adds their
+// table; the column is a plain integer until then.
+inline constexpr const char* kMigration7Owners = R"sql(
+ALTER TABLE customers ADD COLUMN reseller_id INTEGER;
+CREATE INDEX customers_by_reseller ON customers(reseller_id, id);
+ALTER TABLE tasks ADD COLUMN customer_id INTEGER;
+CREATE INDEX tasks_by_customer ON tasks(customer_id, id);
+ALTER TABLE audit ADD COLUMN customer_id INTEGER;
+CREATE INDEX audit_by_customer ON audit(customer_id, id);
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema}, {2, kMigration2DefaultPlan}, {3, kMigration3Services},
       {4, kMigration4Fleet},  {5, kMigration5Transfers},   {6, kMigration6NameKeys},
+      {7, kMigration7Owners},
   };
   return kMigrations;
 }

@@ -35,7 +35,7 @@ Node MakeNode(TempStore& store, const std::string& name) {
     n.name = name;
     n.roles = {"web"};
     n.capacity = 100;
-    auto r = tx.InsertNode(n);
+    auto r = tx.nodes().Insert(n);
     if (!r) return Fail(r.error());
     out = *r;
     return Ok();
@@ -46,14 +46,14 @@ Node MakeNode(TempStore& store, const std::string& name) {
 Customer MakeCustomer(TempStore& store, const std::string& login) {
   Customer out;
   EXPECT_TRUE(store->Write([&](StoreTxn& tx) -> Status {
-    auto plan = tx.FindPlan("default");
+    auto plan = tx.plans().FindByName("default");
     if (!plan) return Fail(plan.error());
     Customer c;
     c.login = login;
     c.name = login;
     c.email = "ops@" + login + ".example";
     c.plan_id = (*plan)->id;
-    auto r = tx.InsertCustomer(c);
+    auto r = tx.customers().Insert(c);
     if (!r) return Fail(r.error());
     out = *r;
     return Ok();
@@ -67,7 +67,7 @@ std::vector<TaskRecord> Append(TempStore& store, int64_t node_id,
   std::vector<TaskRecord> out;
   EXPECT_TRUE(store->Write([&](StoreTxn& tx) -> Status {
     for (const auto& o : objects) {
-      auto t = tx.AppendTask(node_id, o, "site.ensure", Json{{"domain", o}}, std::nullopt);
+      auto t = tx.tasks().Append({node_id, o, "site.ensure", Json{{"domain", o}}, std::nullopt});
       if (!t) return Fail(t.error());
       out.push_back(*t);
     }
@@ -80,7 +80,9 @@ std::string Record(TempStore& store, const std::string& node, int64_t task,
                    const std::string& state, std::optional<int64_t> next = std::nullopt) {
   bool accepted = false;
   auto s = store->Write([&](StoreTxn& tx) -> Status {
-    auto r = tx.RecordResult(node, task, state, state == "applied" ? "" : "boom", 12, next);
+    auto r = tx.tasks().RecordResult(node, task,
+                                     {Parse<TaskState>(state).value_or(TaskState::kPending),
+                                      state == "applied" ? "" : "boom", 12, next});
     if (!r) return Fail(r.error());
     accepted = *r;
     return Ok();
@@ -138,7 +140,7 @@ TEST(SqliteStore, UniqueNamesAreConflicts) {
     return s;
   };
   ASSERT_TRUE(store->Write([&](StoreTxn& tx) -> Status {
-    auto r = tx.InsertSite(site("a.example", {"www.a.example"}));
+    auto r = tx.sites().Insert(site("a.example", {"www.a.example"}));
     if (!r) return Fail(r.error());
     return Ok();
   }));
@@ -151,19 +153,19 @@ TEST(SqliteStore, UniqueNamesAreConflicts) {
     return Ok();
   };
   const std::vector<Case> cases = {
-      {"customer login", [&](StoreTxn& tx) { return drop(tx.InsertCustomer(acme)); }},
-      {"node name", [&](StoreTxn& tx) { return drop(tx.InsertNode(node)); }},
-      {"site domain", [&](StoreTxn& tx) { return drop(tx.InsertSite(site("a.example", {}))); }},
+      {"customer login", [&](StoreTxn& tx) { return drop(tx.customers().Insert(acme)); }},
+      {"node name", [&](StoreTxn& tx) { return drop(tx.nodes().Insert(node)); }},
+      {"site domain", [&](StoreTxn& tx) { return drop(tx.sites().Insert(site("a.example", {}))); }},
       {"domain equal to another site's alias",
-       [&](StoreTxn& tx) { return drop(tx.InsertSite(site("www.a.example", {}))); }},
+       [&](StoreTxn& tx) { return drop(tx.sites().Insert(site("www.a.example", {}))); }},
       {"alias equal to another site's alias",
-       [&](StoreTxn& tx) { return drop(tx.InsertSite(site("b.example", {"www.a.example"}))); }},
+       [&](StoreTxn& tx) { return drop(tx.sites().Insert(site("b.example", {"www.a.example"}))); }},
       {"alias equal to another site's domain",
-       [&](StoreTxn& tx) { return drop(tx.InsertSite(site("c.example", {"a.example"}))); }},
+       [&](StoreTxn& tx) { return drop(tx.sites().Insert(site("c.example", {"a.example"}))); }},
       {"token hash",
        [&](StoreTxn& tx) -> Status {
-         HP_TRY(drop(tx.InsertToken("one", "hash", "admin")));
-         return drop(tx.InsertToken("two", "hash", "admin"));
+         HP_TRY(drop(tx.tokens().Insert("one", "hash", "admin")));
+         return drop(tx.tokens().Insert("two", "hash", "admin"));
        }},
   };
   for (const auto& c : cases) {
@@ -190,9 +192,10 @@ TEST(SqliteStore, AFailedWriteLeavesNothing) {
     c.name = "ghost";
     c.email = "g@ghost.example";
     c.plan_id = 1;
-    HP_TRY(tx.InsertCustomer(c));
-    HP_TRY(tx.AppendTask(node.id, "site:x.example", "site.ensure", Json::object(), std::nullopt));
-    HP_TRY(tx.Audit("test", "customer.create", "customer:ghost", nullptr, nullptr));
+    HP_TRY(tx.customers().Insert(c));
+    HP_TRY(tx.tasks().Append(
+        {node.id, "site:x.example", "site.ensure", Json::object(), std::nullopt}));
+    HP_TRY(tx.audit().Append({"test", "customer.create", "customer:ghost", nullptr, nullptr}));
     return Fail(Error::Invalid("changed my mind"));
   });
   ASSERT_FALSE(s.has_value());
@@ -381,7 +384,7 @@ TEST(SqliteStore, ReadsDoNotWaitForAWriter) {
       c.name = "slow";
       c.email = "s@slow.example";
       c.plan_id = 1;
-      HP_TRY(tx.InsertCustomer(c));
+      HP_TRY(tx.customers().Insert(c));
       inside.set_value();
       released.wait();
       return Ok();
@@ -405,7 +408,7 @@ TEST(SqliteStore, ReadsDoNotWaitForAWriter) {
 TEST(SqliteStore, FindTokenTouchesLastUsedAtAtMostOncePerMinute) {
   TempStore store;
   ASSERT_TRUE(store->Write([&](StoreTxn& tx) -> Status {
-    HP_TRY(tx.InsertToken("admin", "h1", "admin"));
+    HP_TRY(tx.tokens().Insert("admin", "h1", "admin"));
     return Ok();
   }));
   const int64_t t0 = store.clock().NowMillis();
@@ -430,7 +433,7 @@ TEST(SqliteStore, ListsPageByIdAndFilter) {
   by_node.node = "web1";
   EXPECT_EQ(store->ListTasks(by_node)->size(), 3u);
   TaskFilter by_state;
-  by_state.state = "superseded";
+  by_state.state = TaskState::kSuperseded;
   EXPECT_EQ(store->ListTasks(by_state)->size(), 1u);
   TaskFilter page;
   page.page = {2, 1};
@@ -458,7 +461,7 @@ TEST(SqliteStore, SnapshotReadsLikeATransactionAndRefusesWrites) {
   Customer acme = MakeCustomer(store, "acme");
   std::optional<Customer> seen;
   ASSERT_TRUE(store->Snapshot([&](StoreTxn& tx) -> Status {
-    auto c = tx.FindCustomerById(acme.id);
+    auto c = tx.customers().FindById(acme.id);
     if (!c) return Fail(c.error());
     seen = *c;
     return Ok();
@@ -469,7 +472,7 @@ TEST(SqliteStore, SnapshotReadsLikeATransactionAndRefusesWrites) {
   Status wrote = store->Snapshot([&](StoreTxn& tx) -> Status {
     Customer other = acme;
     other.login = "other";
-    auto r = tx.InsertCustomer(other);
+    auto r = tx.customers().Insert(other);
     if (!r) return Fail(r.error());
     return Ok();
   });
@@ -494,7 +497,7 @@ TEST(SqliteStore, GroupCommitRollsBackAFailingWriteAlone) {
   auto released = release.get_future().share();
   std::thread first([&] {
     EXPECT_TRUE(store->Write([&](StoreTxn& tx) -> Status {
-      HP_TRY(tx.InsertNode(NodeNamed("first")));
+      HP_TRY(tx.nodes().Insert(NodeNamed("first")));
       inside.set_value();
       released.wait();
       return Ok();
@@ -525,10 +528,10 @@ TEST(SqliteStore, GroupCommitRollsBackAFailingWriteAlone) {
           std::lock_guard lock(order_mu);
           order.push_back(q.name);
         }
-        auto nodes = tx.ListNodes();
+        auto nodes = tx.nodes().List();
         if (!nodes) return Fail(nodes.error());
         q.nodes_seen = nodes->size();
-        HP_TRY(tx.InsertNode(NodeNamed(q.name)));
+        HP_TRY(tx.nodes().Insert(NodeNamed(q.name)));
         if (q.fail) return Fail(Error::Invalid(q.name + " changed its mind"));
         return Ok();
       });
@@ -567,8 +570,9 @@ TEST(SqliteStore, AWriteInsideAWriteIsRefused) {
   Status inner;
   auto outer = store->Write([&](StoreTxn& tx) -> Status {
     inner = store->Write([](StoreTxn&) { return Ok(); });
-    return tx.InsertNode(NodeNamed("web1")).has_value() ? Ok()
-                                                        : Fail(Error::Internal("insert failed"));
+    return tx.nodes().Insert(NodeNamed("web1")).has_value()
+               ? Ok()
+               : Fail(Error::Internal("insert failed"));
   });
   ASSERT_FALSE(inner.has_value());
   EXPECT_EQ(inner.error().code, ErrorCode::kInternal);
@@ -596,7 +600,7 @@ TEST(SqliteStore, AnAcknowledgedWriteSurvivesKill9) {
         for (int i = 0;; ++i) {
           std::string name = "n" + std::to_string(t) + "-" + std::to_string(i);
           auto s = (*own)->Write([&](StoreTxn& tx) -> Status {
-            auto r = tx.InsertNode(NodeNamed(name));
+            auto r = tx.nodes().Insert(NodeNamed(name));
             return r ? Ok() : Fail(r.error());
           });
           if (!s) ::_exit(3);

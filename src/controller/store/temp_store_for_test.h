@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "controller/store/sqlite_store.h"
+#include "controller/store/states_for_test.h"
 
 namespace hostplane::controller {
 

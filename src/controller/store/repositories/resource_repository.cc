@@ -1,0 +1,103 @@
+#include "controller/store/repositories/resource_repository.h"
+
+#include "controller/store/repositories/name_claim_repository.h"
+#include "controller/store/row_mapping.h"
+
+namespace hostplane::controller {
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT r.id, r.customer_id, c.login AS customer_login, c.reseller_id, r.kind, r.name, "
+    "r.parent, r.node_id, COALESCE(n.name, '') AS node_name, r.data, r.status, r.created_at, "
+    "r.updated_at FROM resources r JOIN customers c ON c.id = r.customer_id "
+    "LEFT JOIN nodes n ON n.id = r.node_id ";
+constexpr const char* kInsert =
+    "INSERT INTO resources (customer_id, kind, name, parent, node_id, data, status, created_at, "
+    "updated_at, name_key) VALUES (:customer_id, :kind, :name, :parent, :node_id, :data, :status, "
+    ":now, :now, :name_key) RETURNING id";
+constexpr const char* kUpdate =
+    "UPDATE resources SET parent = :parent, node_id = :node_id, data = :data, status = :status, "
+    "updated_at = :now WHERE id = :id";
+constexpr const char* kDelete = "DELETE FROM resources WHERE id = :id";
+constexpr const char* kCount =
+    "SELECT COUNT(*) AS n FROM resources WHERE kind = :kind AND customer_id = :customer";
+constexpr const char* kCountByNode =
+    "SELECT node_id, COUNT(*) AS n FROM resources WHERE kind = :kind GROUP BY node_id";
+
+std::string Select(std::string_view rest) { return std::string(kSelect) + std::string(rest); }
+
+}  // namespace
+
+Result<std::optional<Resource>> ResourceRepository::Find(const std::string& kind,
+                                                         const std::string& name) {
+  return sql::One(db_, Select("WHERE r.kind = :kind AND r.name = :name"),
+                  {{"kind", kind}, {"name", name}}, rows::ReadResource);
+}
+
+Result<std::optional<Resource>> ResourceRepository::FindById(int64_t id) {
+  return sql::One(db_, Select("WHERE r.id = :id"), {{"id", id}}, rows::ReadResource);
+}
+
+Result<std::vector<Resource>> ResourceRepository::List(const Scope& scope,
+                                                       const ResourceFilter& f) {
+  sql::Params params = {
+      {"kind", f.kind}, {"customer", f.customer_id}, {"parent", f.parent}, {"node", f.node_id}};
+  rows::AddScope(params, scope);
+  return sql::Many(
+      db_,
+      Select("WHERE r.kind = :kind AND " + rows::ScopeCondition("r.customer_id", "c.reseller_id") +
+             " AND (:customer IS NULL OR r.customer_id = :customer) "
+             "AND (:parent IS NULL OR r.parent = :parent) "
+             "AND (:node IS NULL OR r.node_id = :node) ORDER BY r.id"),
+      params, rows::ReadResource);
+}
+
+Result<int64_t> ResourceRepository::Count(const std::string& kind, int64_t customer_id) {
+  return sql::Scalar(db_, kCount, {{"kind", kind}, {"customer", customer_id}}, "n");
+}
+
+Result<std::map<int64_t, int64_t>> ResourceRepository::CountByNode(const std::string& kind) {
+  std::map<int64_t, int64_t> out;
+  HP_TRY(db_.Run(kCountByNode, {{"kind", kind}}, [&](const sql::Row& row) {
+    out[row.Int("node_id")] = row.Int("n");
+    return Ok();
+  }));
+  return out;
+}
+
+Result<Resource> ResourceRepository::Insert(const Resource& r) {
+  HP_ASSIGN_OR_RETURN(
+      int64_t id,
+      sql::InsertReturningId(
+          db_, kInsert,
+          {{"customer_id", r.customer_id},
+           {"kind", r.kind},
+           {"name", r.name},
+           {"parent", r.parent},
+           {"node_id", r.node_id},
+           {"data", r.data.dump()},
+           {"status", Name(r.status)},
+           {"now", clock_.NowMillis()},
+           {"name_key",
+            IsNameClaimKind(r.kind) ? std::optional<std::string>(NameKey(r.name)) : std::nullopt}},
+          r.kind + " '" + r.name + "'"));
+  return sql::ReadBack(FindById(id), "resource");
+}
+
+Status ResourceRepository::Update(const Resource& r) {
+  return sql::ExecOne(db_, kUpdate,
+                      {{"id", r.id},
+                       {"parent", r.parent},
+                       {"node_id", r.node_id},
+                       {"data", r.data.dump()},
+                       {"status", Name(r.status)},
+                       {"now", clock_.NowMillis()}},
+                      Error::NotFound(r.kind + " '" + r.name + "' not found"));
+}
+
+Status ResourceRepository::Delete(int64_t id) {
+  return sql::ExecOne(db_, kDelete, {{"id", id}},
+                      Error::NotFound("resource " + std::to_string(id) + " not found"));
+}
+
+}  // namespace hostplane::controller

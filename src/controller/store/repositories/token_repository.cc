@@ -1,0 +1,37 @@
+#include "controller/store/repositories/token_repository.h"
+
+#include "controller/store/row_mapping.h"
+
+namespace hostplane::controller {
+namespace {
+
+constexpr const char* kSelect = "SELECT id, name, role, created_at, last_used_at FROM api_tokens ";
+constexpr const char* kInsert =
+    "INSERT INTO api_tokens (name, token_hash, role, created_at) "
+    "VALUES (:name, :hash, :role, :now) RETURNING id";
+constexpr const char* kTouch = "UPDATE api_tokens SET last_used_at = :now WHERE id = :id";
+
+}  // namespace
+
+Result<ApiToken> TokenRepository::Insert(const std::string& name, const std::string& token_hash,
+                                         const std::string& role) {
+  auto id = sql::Scalar(
+      db_, kInsert,
+      {{"name", name}, {"hash", token_hash}, {"role", role}, {"now", clock_.NowMillis()}}, "id");
+  if (!id) return Fail(id.error().Wrap("token '" + name + "'"));
+  HP_ASSIGN_OR_RETURN(auto stored, sql::One(db_, std::string(kSelect) + "WHERE id = :id",
+                                            {{"id", *id}}, rows::ReadToken));
+  if (!stored) return Fail(Error::Internal("the token just written is gone"));
+  return std::move(*stored);
+}
+
+Result<std::optional<ApiToken>> TokenRepository::FindByHash(const std::string& token_hash) {
+  return sql::One(db_, std::string(kSelect) + "WHERE token_hash = :hash", {{"hash", token_hash}},
+                  rows::ReadToken);
+}
+
+Status TokenRepository::Touch(int64_t id, int64_t now) {
+  return sql::Exec(db_, kTouch, {{"id", id}, {"now", now}});
+}
+
+}  // namespace hostplane::controller

@@ -1,0 +1,43 @@
+#pragma once
+
+// The one mapping between the store's rows and its entities, shared by every backend: each
+// entity is read from a row by column name (so a query may list its columns in any order, and a
+// backend's result shape does not matter), and JSON text and state names are turned into values
+// here and nowhere else. Pure functions.
+
+#include <string>
+#include <vector>
+
+#include "controller/store/entities.h"
+#include "controller/store/sql.h"
+
+namespace hostplane::controller::rows {
+
+// Errors: kInternal when a state stored in the row has no enum value (a newer or damaged store).
+Result<Plan> ReadPlan(const sql::Row& row);
+Result<Customer> ReadCustomer(const sql::Row& row);
+Result<Site> ReadSite(const sql::Row& row);
+Result<Node> ReadNode(const sql::Row& row);
+Result<JoinToken> ReadJoinToken(const sql::Row& row);
+Result<Resource> ReadResource(const sql::Row& row);
+Result<TaskRecord> ReadTask(const sql::Row& row);
+Result<Transfer> ReadTransfer(const sql::Row& row);
+Result<AuditEntry> ReadAudit(const sql::Row& row);
+Result<ApiToken> ReadToken(const sql::Row& row);
+
+// Lists (aliases, roles, drivers, drift) and specs are stored as JSON text.
+std::string ListText(const std::vector<std::string>& v);
+std::vector<std::string> StringList(const std::string& text);
+Json ParseJson(const std::string& text);
+
+// A scope in a list's query: ScopeCondition is the WHERE condition for rows that name their
+// customer and its reseller in these columns, ScopeConditionByCustomer for rows that name only
+// their customer (tasks, audit entries); AddScope adds the parameters either one uses.
+std::string ScopeCondition(std::string_view customer_column, std::string_view reseller_column);
+std::string ScopeConditionByCustomer(std::string_view customer_column);
+void AddScope(sql::Params& params, const Scope& scope);
+
+// A list's page size, clamped to 1..10,000.
+int ClampLimit(int limit);
+
+}  // namespace hostplane::controller::rows
