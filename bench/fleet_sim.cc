@@ -4,12 +4,13 @@
 //
 //   build/bench/hp_bench_fleet_sim --agents 1000 --accounts 100000 --changes 20000 --rate 1000
 //
-// Phases, each timed: seed the store (in-process through HostingService, on tmpfs, then copied
-// into the data directory: the rows the API would write, without one fsync per call); start
-// nats-server (no auth: a bench on loopback) and `hostplane serve`; connect the agents; the first
-// full sync (until every agent has applied the head of its first bundle); then --runs rounds of
-// --changes site alias changes through the REST API (PATCH /api/v1/sites/{domain}, --clients
-// keep-alive clients, paced to --rate, each change on a different site).
+// Phases, each timed: seed the store (in-process through the controller's services, on tmpfs,
+// then copied into the data directory: the rows the API would write, without one fsync per
+// call); start nats-server (no auth: a bench on loopback) and `hostplane serve`; connect the
+// agents; the first full sync (until every agent has applied the head of its first bundle); then
+// --runs rounds of --changes site alias changes through the REST API (PATCH
+// /api/v1/sites/{domain}, --clients keep-alive clients, paced to --rate, each change on a
+// different site).
 //
 // Latency of a change: from sending the PATCH until the agent holds the controller's
 // acknowledgement of the report naming its task (the controller commits the result before it
@@ -43,8 +44,8 @@
 #include "common/nats/nats_bus.h"
 #include "common/net/loopback.h"
 #include "common/signing_key.h"
-#include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
+#include "controller/services/hosting.h"
 #include "controller/store/store.h"
 #include "fleet_sim_agents.h"
 #include "up_process.h"
@@ -126,9 +127,9 @@ std::string TempDir(const std::string& base) {
   return tmpl;
 }
 
-// Seeds nodes, customers and one site each into a store under seed_dir, through HostingService
-// (so every row, task and audit entry is what the API would write). The bundle-signing key here
-// is throwaway: tasks are stored unsigned and signed by `serve` when fetched.
+// Seeds nodes, customers and one site each into a store under seed_dir, through the controller's
+// services (so every row, task and audit entry is what the API would write). The bundle-signing
+// key here is throwaway: tasks are stored unsigned and signed by `serve` when fetched.
 Status Seed(const std::string& seed_dir, const SimOptions& opt) {
   auto store = controller::OpenSqliteStore(seed_dir + "/store.db");
   if (!store) return Fail(store.error());
@@ -140,27 +141,27 @@ Status Seed(const std::string& seed_dir, const SimOptions& opt) {
   controller::HostingOptions hosting;
   // `serve` keeps the default uid range (40,000 accounts); the seed needs one uid per account.
   hosting.uid_last = std::max<int64_t>(hosting.uid_last, hosting.uid_first + opt.accounts);
-  controller::HostingService service(**store, engine, clock, hosting);
-  controller::Actor actor{"system:fleet-sim", "admin"};
+  controller::Hosting service(**store, engine, clock, hosting);
+  controller::Actor actor{"system:fleet-sim", controller::Role::kAdmin};
   for (int i = 0; i < opt.agents; ++i) {
     controller::NodeInput node;
     node.name = NodeName(i, opt.agents);
     node.roles = {"web"};
     node.capacity = 1'000'000;
-    if (auto c = service.CreateNode(actor, node); !c) return Fail(c.error().Wrap(node.name));
+    if (auto c = service.nodes().Create(actor, node); !c) return Fail(c.error().Wrap(node.name));
   }
   auto started = SteadyClock::now();
   for (int i = 0; i < opt.accounts; ++i) {
     controller::CustomerInput customer;
     customer.login = Login(i);
     customer.email = "owner@" + Domain(i);
-    if (auto c = service.CreateCustomer(actor, customer); !c) {
+    if (auto c = service.customers().Create(actor, customer); !c) {
       return Fail(c.error().Wrap(customer.login));
     }
     controller::SiteInput site;
     site.domain = Domain(i);
     site.customer = customer.login;
-    if (auto s = service.CreateSite(actor, site); !s) return Fail(s.error().Wrap(site.domain));
+    if (auto s = service.sites().Create(actor, site); !s) return Fail(s.error().Wrap(site.domain));
     if ((i + 1) % 10000 == 0) {
       std::fprintf(stderr, "  seeded %d accounts (%.0f s)\n", i + 1,
                    Seconds(SteadyClock::now() - started));
@@ -284,7 +285,7 @@ Status FleetSim::Prepare() {
   fs::remove_all(seed_dir);
   if (!seeded) return seeded;
   if (ec) return Fail(Error::Io("copying the seeded store: " + ec.message()));
-  seed_note_ = "in-process through HostingService on tmpfs, then copied";
+  seed_note_ = "in-process through the controller's services on tmpfs, then copied";
   return Ok();
 }
 

@@ -124,13 +124,13 @@ Result<controller::NodeInput> ParseNodeSpec(const std::string& spec) {
   return node;
 }
 
-Status EnsureNode(controller::HostingService& service, const controller::NodeInput& node,
+Status EnsureNode(controller::Hosting& service, const controller::NodeInput& node,
                   const std::string& actor) {
-  controller::Actor system{actor, "admin"};
-  auto existing = service.GetNode(system, node.name);
+  controller::Actor system{actor, controller::Role::kAdmin};
+  auto existing = service.nodes().Get(system, node.name);
   if (existing) return Ok();
   if (existing.error().code != ErrorCode::kNotFound) return Fail(existing.error());
-  auto created = service.CreateNode(system, node);
+  auto created = service.nodes().Create(system, node);
   if (!created) return Fail(created.error().Wrap("node " + node.name));
   return Ok();
 }

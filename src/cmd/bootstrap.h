@@ -12,7 +12,7 @@
 
 #include "common/fs/filesystem.h"
 #include "common/result.h"
-#include "controller/engine/hosting_service.h"
+#include "controller/services/hosting.h"
 #include "controller/store/store.h"
 
 namespace hostplane::cmd {
@@ -47,9 +47,9 @@ std::map<std::string, std::string> ReadEnvFile(Filesystem& files, const std::str
 [[nodiscard]] Result<controller::NodeInput> ParseNodeSpec(const std::string& spec);
 
 // Creates the node unless one of that name exists (an existing node is left as it is). Errors:
-// those of HostingService::CreateNode (kInvalid with the field codes).
-[[nodiscard]] Status EnsureNode(controller::HostingService& service,
-                                const controller::NodeInput& node, const std::string& actor);
+// those of NodeService::Create (kInvalid with the field codes).
+[[nodiscard]] Status EnsureNode(controller::Hosting& service, const controller::NodeInput& node,
+                                const std::string& actor);
 
 // The content of a secret file (a password, a token), without a trailing newline. Errors: kIo,
 // kInvalid when it is empty.

@@ -90,18 +90,13 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
     }
     name = *canonical;
   }
-  service_ = std::make_unique<controller::HostingService>(*store_, *engine_, clock_, hosting);
+  service_ = std::make_unique<controller::Hosting>(*store_, *engine_, clock_, hosting);
   // Content copies of drains wait in <data-dir>/transfers, shared by controllers of one store.
   controller::ContentSpoolOptions spool_options;
   spool_options.require_node_inbox = engine_options.require_node_inbox;
   spool_ = std::make_unique<controller::ContentSpool>(*store_, bus, data_dir_ + "/transfers",
                                                       spool_options);
-  engine_->SetResultHook(
-      [svc = service_.get()](controller::StoreTxn& tx, const controller::TaskRecord& task,
-                             controller::TaskState state, const std::string& error,
-                             std::vector<controller::TaskRecord>& appended) {
-        return svc->OnTaskResult(tx, task, state, error, appended);
-      });
+  engine_->SetResultHook(service_->result_hook());
   HP_TRY(engine_->Start());
   HP_TRY(spool_->Start());
   if (!hosting_options.acme_directory.empty()) StartRenewals();
@@ -122,7 +117,7 @@ void ControllerRuntime::StartRenewals() {
     std::unique_lock lock(renew_mu_);
     while (!renew_cv_.wait_for(lock, std::chrono::hours(24), [this] { return stopping_; })) {
       lock.unlock();
-      auto sent = service_->RenewCertificates();
+      auto sent = service_->certificates().Renew();
       if (!sent) {
         spdlog::warn("certificate renewal round failed: {}", sent.error().message);
       } else if (*sent > 0) {

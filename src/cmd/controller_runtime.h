@@ -19,9 +19,9 @@
 #include "common/signing_key.h"
 #include "controller/api/api_server.h"
 #include "controller/engine/content_spool.h"
-#include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
 #include "controller/panel/panel_files.h"
+#include "controller/services/hosting.h"
 #include "controller/store/store.h"
 
 namespace hostplane::cmd {
@@ -77,7 +77,7 @@ class ControllerRuntime {
   std::string data_dir_;
   std::unique_ptr<controller::TaskEngine> engine_;
   std::unique_ptr<controller::ContentSpool> spool_;
-  std::unique_ptr<controller::HostingService> service_;
+  std::unique_ptr<controller::Hosting> service_;
   std::unique_ptr<controller::PanelFiles> panel_;
   std::string panel_missing_;  // why there is no panel
   std::unique_ptr<controller::ApiServer> api_;

@@ -38,8 +38,8 @@
 #include "common/net/loopback.h"
 #include "common/signing_key.h"
 #include "controller/api/api_server.h"
-#include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
+#include "controller/services/hosting.h"
 #include "controller/store/store.h"
 
 namespace hostplane::cmd {

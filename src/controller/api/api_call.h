@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "controller/engine/hosting_service.h"
 #include "controller/http/http_message.h"
+#include "controller/services/hosting.h"
 #include "controller/store/entity_json.h"
 #include "protocol/validate.h"
 

@@ -15,14 +15,14 @@ using api::Reply;
 
 json ApiServer::NodeJson(const Node& n) const {
   json j = ToJson(n);
-  j["health"] = service_.Health(n);
+  j["health"] = hosting_.nodes().Health(n);
   return j;
 }
 
 Result<ApiReply> ApiServer::ListNodes(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto list = service_.ListNodes(call.actor);
+  auto list = hosting_.nodes().List(call.actor);
   if (!list) return Fail(list.error());
   json nodes = json::array();
   for (const auto& n : *list) nodes.push_back(NodeJson(n));
@@ -32,7 +32,7 @@ Result<ApiReply> ApiServer::ListNodes(const ApiCall& call) {
 Result<ApiReply> ApiServer::GetNode(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto n = service_.GetNode(call.actor, call.path.at("name"));
+  auto n = hosting_.nodes().Get(call.actor, call.path.at("name"));
   if (!n) return Fail(n.error());
   return Reply(200, {{"node", NodeJson(*n)}});
 }
@@ -58,10 +58,10 @@ Result<ApiReply> ApiServer::CreateNode(const ApiCall& call) {
   in.site = site.value_or("");
   in.group = group.value_or("");
   std::string token;
-  auto change = service_.CreateNode(call.actor, in, &token);
+  auto change = hosting_.nodes().Create(call.actor, in, &token);
   if (!change) return Fail(change.error());
   json out = ChangeJson("node", *change);
-  out["node"]["health"] = service_.Health(change->object);
+  out["node"]["health"] = hosting_.nodes().Health(change->object);
   out["join_token"] = token.empty() ? json(nullptr) : json(token);
   return Reply(201, std::move(out));
 }
@@ -69,7 +69,7 @@ Result<ApiReply> ApiServer::CreateNode(const ApiCall& call) {
 Result<ApiReply> ApiServer::IssueJoinToken(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto token = service_.IssueJoinToken(call.actor, call.path.at("name"));
+  auto token = hosting_.nodes().IssueJoinToken(call.actor, call.path.at("name"));
   if (!token) return Fail(token.error());
   return Reply(201, {{"node", call.path.at("name")}, {"join_token", *token}});
 }
@@ -80,7 +80,7 @@ Result<ApiReply> ApiServer::Join(const ApiCall& call) {
   BodyReader r(*body);
   auto token = r.String("token", Presence::kRequired);
   HP_TRY(r.Finish());
-  auto grant = service_.Join(*token);
+  auto grant = hosting_.nodes().Join(*token);
   if (!grant) return Fail(grant.error());
   return Reply(200, {{"node", grant->node},
                      {"roles", grant->roles},
@@ -107,7 +107,7 @@ Result<ApiReply> ApiServer::Drain(const ApiCall& call, bool lost) {
   }
   // DrainNode checks the range; anything beyond an int is out of it too.
   const int checked = static_cast<int>(std::clamp<int64_t>(batch, -1, 1'000'000));
-  auto step = service_.DrainNode(call.actor, call.path.at("name"), checked, lost, role);
+  auto step = hosting_.drains().Drain(call.actor, call.path.at("name"), checked, lost, role);
   if (!step) return Fail(step.error());
   json tasks = json::array();
   for (const auto& t : step->tasks) tasks.push_back(ToJson(t));
@@ -131,7 +131,7 @@ Result<ApiReply> ApiServer::LoseNode(const ApiCall& call) { return Drain(call, t
 Result<ApiReply> ApiServer::RelayUsers(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto users = service_.RelayUsers(call.actor, call.path.at("site"));
+  auto users = hosting_.nodes().RelayUsers(call.actor, call.path.at("site"));
   if (!users) return Fail(users.error());
   return Reply(200, *users);
 }

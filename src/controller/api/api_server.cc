@@ -120,9 +120,9 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
   return kRoutes;
 }
 
-ApiServer::ApiServer(HostingService& service, TaskEngine& engine, Store& store, const Clock& clock,
+ApiServer::ApiServer(Hosting& hosting, TaskEngine& engine, Store& store, const Clock& clock,
                      ApiOptions options)
-    : service_(service),
+    : hosting_(hosting),
       engine_(engine),
       store_(store),
       clock_(clock),
@@ -284,7 +284,7 @@ Result<Actor> ApiServer::Authenticate(const std::string& header) {
   auto token = store_.FindToken(HashApiToken(header.substr(kScheme.size())));
   if (!token) return Fail(token.error());
   if (!*token) return Fail(Error::Unauthorized("Unknown API token."));
-  return Actor{"token:" + (*token)->name, (*token)->role};
+  return Actor{"token:" + (*token)->name, RoleFromName((*token)->role)};
 }
 
 Result<ApiReply> ApiServer::Healthz(const ApiCall&) { return Reply(200, {{"status", "ok"}}); }
@@ -325,7 +325,7 @@ Result<ApiReply> ApiServer::CreateCustomer(const ApiCall& call) {
   auto plan = r.String("plan", Presence::kOptional);
   HP_TRY(r.Finish());
   CustomerInput in{*login, name.value_or(""), *email, password, plan};
-  auto change = service_.CreateCustomer(call.actor, in);
+  auto change = hosting_.customers().Create(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("customer", *change));
 }
@@ -334,7 +334,7 @@ Result<ApiReply> ApiServer::ListCustomers(const ApiCall& call) {
   QueryReader q(call.req, {"after", "limit"});
   Page page = q.ReadPage();
   HP_TRY(q.Finish());
-  auto list = service_.ListCustomers(call.actor, page);
+  auto list = hosting_.customers().List(call.actor, page);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson("customers", *list, page.limit));
 }
@@ -342,7 +342,7 @@ Result<ApiReply> ApiServer::ListCustomers(const ApiCall& call) {
 Result<ApiReply> ApiServer::GetCustomer(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto c = service_.GetCustomer(call.actor, call.path.at("login"));
+  auto c = hosting_.customers().Get(call.actor, call.path.at("login"));
   if (!c) return Fail(c.error());
   return Reply(200, {{"customer", ToJson(*c)}});
 }
@@ -354,7 +354,7 @@ Result<ApiReply> ApiServer::UpdateCustomer(const ApiCall& call) {
   CustomerPatch patch;
   patch.plan = r.String("plan", Presence::kOptional);
   HP_TRY(r.Finish());
-  auto change = service_.UpdateCustomer(call.actor, call.path.at("login"), patch);
+  auto change = hosting_.customers().Update(call.actor, call.path.at("login"), patch);
   if (!change) return Fail(change.error());
   return Reply(200, ChangeJson("customer", *change));
 }
@@ -363,7 +363,7 @@ Result<ApiReply> ApiServer::DeleteCustomer(const ApiCall& call) {
   QueryReader q(call.req, {"remove_content"});
   bool remove_content = q.Bool("remove_content");
   HP_TRY(q.Finish());
-  auto change = service_.DeleteCustomer(call.actor, call.path.at("login"), remove_content);
+  auto change = hosting_.customers().Delete(call.actor, call.path.at("login"), remove_content);
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("customer", *change));
 }
@@ -379,7 +379,7 @@ Result<ApiReply> ApiServer::CreateSite(const ApiCall& call) {
   auto php = r.String("php", Presence::kOptional);
   HP_TRY(r.Finish());
   SiteInput in{*domain, *customer, aliases.value_or(std::vector<std::string>{}), docroot, php};
-  auto change = service_.CreateSite(call.actor, in);
+  auto change = hosting_.sites().Create(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("site", *change));
 }
@@ -389,7 +389,7 @@ Result<ApiReply> ApiServer::ListSites(const ApiCall& call) {
   auto customer = q.String("customer");
   Page page = q.ReadPage();
   HP_TRY(q.Finish());
-  auto list = service_.ListSites(call.actor, customer, page);
+  auto list = hosting_.sites().List(call.actor, customer, page);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson("sites", *list, page.limit));
 }
@@ -397,7 +397,7 @@ Result<ApiReply> ApiServer::ListSites(const ApiCall& call) {
 Result<ApiReply> ApiServer::GetSite(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto s = service_.GetSite(call.actor, call.path.at("domain"));
+  auto s = hosting_.sites().Get(call.actor, call.path.at("domain"));
   if (!s) return Fail(s.error());
   return Reply(200, {{"site", ToJson(*s)}});
 }
@@ -411,7 +411,7 @@ Result<ApiReply> ApiServer::UpdateSite(const ApiCall& call) {
   patch.docroot = r.String("docroot", Presence::kOptional);
   patch.php = r.String("php", Presence::kOptional);
   HP_TRY(r.Finish());
-  auto change = service_.UpdateSite(call.actor, call.path.at("domain"), patch);
+  auto change = hosting_.sites().Update(call.actor, call.path.at("domain"), patch);
   if (!change) return Fail(change.error());
   return Reply(200, ChangeJson("site", *change));
 }
@@ -420,7 +420,7 @@ Result<ApiReply> ApiServer::RemoveSite(const ApiCall& call) {
   QueryReader q(call.req, {"remove_content"});
   bool remove_content = q.Bool("remove_content");
   HP_TRY(q.Finish());
-  auto change = service_.RemoveSite(call.actor, call.path.at("domain"), remove_content);
+  auto change = hosting_.sites().Remove(call.actor, call.path.at("domain"), remove_content);
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("site", *change));
 }
@@ -428,7 +428,7 @@ Result<ApiReply> ApiServer::RemoveSite(const ApiCall& call) {
 Result<ApiReply> ApiServer::ListPlans(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto list = service_.ListPlans(call.actor);
+  auto list = hosting_.plans().List(call.actor);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson("plans", *list, std::nullopt));
 }
@@ -461,7 +461,7 @@ Result<ApiReply> ApiServer::CreatePlan(const ApiCall& call) {
   }
   HP_TRY(r.Finish());
   in.name = *name;
-  auto change = service_.CreatePlan(call.actor, in);
+  auto change = hosting_.plans().Create(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("plan", *change));
 }
@@ -469,7 +469,7 @@ Result<ApiReply> ApiServer::CreatePlan(const ApiCall& call) {
 Result<ApiReply> ApiServer::GetPlan(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto p = service_.GetPlan(call.actor, call.path.at("name"));
+  auto p = hosting_.plans().Get(call.actor, call.path.at("name"));
   if (!p) return Fail(p.error());
   return Reply(200, {{"plan", ToJson(*p)}});
 }
@@ -489,7 +489,7 @@ Result<ApiReply> ApiServer::ListTasks(const ApiCall& call) {
     if (!filter.state)
       return Reply(200, ListJson("tasks", std::vector<TaskRecord>{}, filter.page.limit));
   }
-  auto list = service_.ListTasks(call.actor, filter);
+  auto list = hosting_.tasks().List(call.actor, filter);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson("tasks", *list, filter.page.limit));
 }
@@ -499,7 +499,7 @@ Result<ApiReply> ApiServer::GetTask(const ApiCall& call) {
   HP_TRY(q.Finish());
   auto id = TaskId(call);
   if (!id) return Fail(id.error());
-  auto t = service_.GetTask(call.actor, *id);
+  auto t = hosting_.tasks().Get(call.actor, *id);
   if (!t) return Fail(t.error());
   return Reply(200, {{"task", ToJson(*t)}});
 }
@@ -511,7 +511,7 @@ Result<ApiReply> ApiServer::WaitTask(const ApiCall& call) {
   auto id = TaskId(call);
   if (!id) return Fail(id.error());
   // Authorised and found now, or refused now; then polled without a thread (ApiWait).
-  auto first = service_.GetTask(call.actor, *id);
+  auto first = hosting_.tasks().Get(call.actor, *id);
   if (!first) return Fail(first.error());
   auto answer = [](const TaskRecord& t) {
     ApiReply r = Reply(200, {{"task", ToJson(t)}});
@@ -525,7 +525,7 @@ Result<ApiReply> ApiServer::WaitTask(const ApiCall& call) {
   r.wait->deadline = clock_.Steady() + std::chrono::milliseconds(timeout_ms);
   r.wait->poll = [this, actor = call.actor, id = *id,
                   answer](bool deadline_passed) -> Result<std::optional<ApiReply>> {
-    auto t = service_.GetTask(actor, id);
+    auto t = hosting_.tasks().Get(actor, id);
     if (!t) return Fail(t.error());
     if (!IsFinal(t->state) && !deadline_passed) return std::optional<ApiReply>();
     return std::optional<ApiReply>(answer(*t));
@@ -538,7 +538,7 @@ Result<ApiReply> ApiServer::ListAudit(const ApiCall& call) {
   auto object = q.String("object");
   Page page = q.ReadPage();
   HP_TRY(q.Finish());
-  auto list = service_.ListAudit(call.actor, page, object);
+  auto list = hosting_.tasks().ListAudit(call.actor, page, object);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson("audit", *list, page.limit));
 }

@@ -2,12 +2,13 @@
 
 // The REST API (/api/v1, JSON in and out) plus /healthz and /metrics, served by the controller's
 // HTTP front (controller/http: Boost.Beast, asynchronous, bounded). Handlers are thin: they
-// authenticate the bearer token, parse the request strictly (request_body.h), call
-// HostingService (which validates, authorises and writes) and encode the result with
-// entity_json.h. Every error leaves through api_error.h, so its shape and HTTP status are decided
-// in one place. api/openapi.json describes exactly the routes of Routes(); a test holds the two
-// equal. Body limits, header limits, time-outs and connection caps are the HTTP front's
-// (http_server.h): they apply before a request reaches a handler, authentication included.
+// authenticate the bearer token, parse the request strictly (request_body.h), call the service of
+// the object (controller/services, through Hosting: it validates, authorises and writes) and
+// encode the result with entity_json.h. Every error leaves through api_error.h, so its shape and
+// HTTP status are decided in one place. api/openapi.json describes exactly the routes of Routes();
+// a test holds the two equal. Body limits, header limits, time-outs and connection caps are the
+// HTTP front's (http_server.h): they apply before a request reaches a handler, authentication
+// included.
 //
 // Threads: handlers run on the HTTP front's worker pools (reads on one thread per core, changes
 // on ApiOptions::threads); a long poll (/tasks/{id}/wait, up to 60 s) holds no worker while it
@@ -25,11 +26,11 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
 #include "controller/http/http_message.h"
 #include "controller/http/http_server.h"
 #include "controller/http/router.h"
+#include "controller/services/hosting.h"
 #include "controller/store/store.h"
 
 namespace hostplane {
@@ -75,7 +76,7 @@ class ApiServer final : public http::HttpHandler {
     size_t max_body = 0;  // 0: ApiOptions::max_body_bytes (uploads may be allowed more)
   };
 
-  ApiServer(HostingService& service, TaskEngine& engine, Store& store, const Clock& clock,
+  ApiServer(Hosting& hosting, TaskEngine& engine, Store& store, const Clock& clock,
             ApiOptions options);
   ~ApiServer();  // Stop()s
   ApiServer(const ApiServer&) = delete;
@@ -166,7 +167,7 @@ class ApiServer final : public http::HttpHandler {
   http::HttpReply ToHttp(Result<ApiReply> reply, const http::HttpRequest& req,
                          std::chrono::steady_clock::time_point start) const;
 
-  HostingService& service_;
+  Hosting& hosting_;
   TaskEngine& engine_;
   Store& store_;
   const Clock& clock_;

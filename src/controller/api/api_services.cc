@@ -1,5 +1,5 @@
 // The REST handlers of the services beside sites: mailboxes, forwarders, FTP users, databases,
-// zones and records, certificates, and suspending or resuming a customer (HostingService does the
+// zones and records, certificates, and suspending or resuming a customer (the services do the
 // work; these read the request strictly and shape the reply).
 
 #include "controller/api/api_call.h"
@@ -16,7 +16,7 @@ using api::Reply;
 Result<ApiReply> ApiServer::SuspendCustomer(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = service_.SuspendCustomer(call.actor, call.path.at("login"));
+  auto change = hosting_.customers().Suspend(call.actor, call.path.at("login"));
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("customer", *change));
 }
@@ -24,7 +24,7 @@ Result<ApiReply> ApiServer::SuspendCustomer(const ApiCall& call) {
 Result<ApiReply> ApiServer::ResumeCustomer(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = service_.ResumeCustomer(call.actor, call.path.at("login"));
+  auto change = hosting_.customers().Resume(call.actor, call.path.at("login"));
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("customer", *change));
 }
@@ -38,7 +38,7 @@ Result<ApiReply> ApiServer::ListOf(const ApiCall& call, const char* kind, const 
   std::optional<std::string> parent;
   if (parent_param) parent = q.String(parent_param);
   HP_TRY(q.Finish());
-  auto list = service_.ListResources(call.actor, kind, customer, parent);
+  auto list = hosting_.resources().List(call.actor, kind, customer, parent);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson(key, *list, std::nullopt));
 }
@@ -53,7 +53,7 @@ Result<ApiReply> ApiServer::AddMailbox(const ApiCall& call) {
   in.password = r.String("password", Presence::kRequired).value_or("");
   in.quota_mb = r.Integer("quota_mb", Presence::kOptional);
   HP_TRY(r.Finish());
-  auto change = service_.AddMailbox(call.actor, in);
+  auto change = hosting_.mail().AddMailbox(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("mailbox", *change));
 }
@@ -65,7 +65,7 @@ Result<ApiReply> ApiServer::ListMailboxes(const ApiCall& call) {
 Result<ApiReply> ApiServer::RemoveMailbox(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = service_.RemoveMailbox(call.actor, call.path.at("address"));
+  auto change = hosting_.mail().RemoveMailbox(call.actor, call.path.at("address"));
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("mailbox", *change));
 }
@@ -79,7 +79,7 @@ Result<ApiReply> ApiServer::AddForwarder(const ApiCall& call) {
   in.targets = r.StringArray("targets", Presence::kRequired).value_or(std::vector<std::string>{});
   in.customer = r.String("customer", Presence::kOptional);
   HP_TRY(r.Finish());
-  auto change = service_.AddForwarder(call.actor, in);
+  auto change = hosting_.mail().AddForwarder(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("forwarder", *change));
 }
@@ -91,7 +91,7 @@ Result<ApiReply> ApiServer::ListForwarders(const ApiCall& call) {
 Result<ApiReply> ApiServer::RemoveForwarder(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = service_.RemoveForwarder(call.actor, call.path.at("address"));
+  auto change = hosting_.mail().RemoveForwarder(call.actor, call.path.at("address"));
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("forwarder", *change));
 }
@@ -106,7 +106,7 @@ Result<ApiReply> ApiServer::AddFtpUser(const ApiCall& call) {
   in.password = r.String("password", Presence::kRequired).value_or("");
   in.home = r.String("home", Presence::kOptional).value_or("");
   HP_TRY(r.Finish());
-  auto change = service_.AddFtpUser(call.actor, in);
+  auto change = hosting_.ftp().Add(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("ftp_user", *change));
 }
@@ -118,7 +118,7 @@ Result<ApiReply> ApiServer::ListFtpUsers(const ApiCall& call) {
 Result<ApiReply> ApiServer::RemoveFtpUser(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = service_.RemoveFtpUser(call.actor, call.path.at("user"));
+  auto change = hosting_.ftp().Remove(call.actor, call.path.at("user"));
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("ftp_user", *change));
 }
@@ -132,7 +132,7 @@ Result<ApiReply> ApiServer::AddDatabase(const ApiCall& call) {
   in.customer = r.String("customer", Presence::kRequired).value_or("");
   in.password = r.String("password", Presence::kRequired).value_or("");
   HP_TRY(r.Finish());
-  auto change = service_.AddDatabase(call.actor, in);
+  auto change = hosting_.databases().Add(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("database", *change));
 }
@@ -144,7 +144,7 @@ Result<ApiReply> ApiServer::ListDatabases(const ApiCall& call) {
 Result<ApiReply> ApiServer::RemoveDatabase(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = service_.RemoveDatabase(call.actor, call.path.at("name"));
+  auto change = hosting_.databases().Remove(call.actor, call.path.at("name"));
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("database", *change));
 }
@@ -157,7 +157,7 @@ Result<ApiReply> ApiServer::AddZone(const ApiCall& call) {
   in.zone = r.String("zone", Presence::kRequired).value_or("");
   in.customer = r.String("customer", Presence::kRequired).value_or("");
   HP_TRY(r.Finish());
-  auto change = service_.AddZone(call.actor, in);
+  auto change = hosting_.dns().AddZone(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("zone", *change));
 }
@@ -169,7 +169,7 @@ Result<ApiReply> ApiServer::ListZones(const ApiCall& call) {
 Result<ApiReply> ApiServer::GetZone(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto spec = service_.ZoneRecords(call.actor, call.path.at("zone"));
+  auto spec = hosting_.dns().ZoneRecords(call.actor, call.path.at("zone"));
   if (!spec) return Fail(spec.error());
   return Reply(200, {{"zone", *spec}});
 }
@@ -177,7 +177,7 @@ Result<ApiReply> ApiServer::GetZone(const ApiCall& call) {
 Result<ApiReply> ApiServer::RemoveZone(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = service_.RemoveZone(call.actor, call.path.at("zone"));
+  auto change = hosting_.dns().RemoveZone(call.actor, call.path.at("zone"));
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("zone", *change));
 }
@@ -193,7 +193,7 @@ Result<ApiReply> ApiServer::AddRecord(const ApiCall& call) {
   in.value = r.String("value", Presence::kRequired).value_or("");
   in.ttl = r.Integer("ttl", Presence::kOptional);
   HP_TRY(r.Finish());
-  auto change = service_.AddRecord(call.actor, in);
+  auto change = hosting_.dns().AddRecord(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(201, ChangeJson("record", *change));
 }
@@ -203,7 +203,7 @@ Result<ApiReply> ApiServer::ListRecords(const ApiCall& call) {
   HP_TRY(q.Finish());
   auto canonical = protocol::CheckDomain(call.path.at("zone"));
   if (!canonical) return Fail(Error::NotFound("zone '" + call.path.at("zone") + "' not found"));
-  auto list = service_.ListResources(call.actor, "record", std::nullopt, *canonical);
+  auto list = hosting_.resources().List(call.actor, "record", std::nullopt, *canonical);
   if (!list) return Fail(list.error());
   return Reply(200, ListJson("records", *list, std::nullopt));
 }
@@ -216,7 +216,7 @@ Result<ApiReply> ApiServer::RemoveRecord(const ApiCall& call) {
   in.type = q.String("type").value_or("");
   in.value = q.String("value").value_or("");
   HP_TRY(q.Finish());
-  auto change = service_.RemoveRecord(call.actor, in);
+  auto change = hosting_.dns().RemoveRecord(call.actor, in);
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("record", *change));
 }
@@ -227,7 +227,7 @@ Result<ApiReply> ApiServer::IssueCertificate(const ApiCall& call) {
   BodyReader r(*body);
   auto domain = r.String("domain", Presence::kRequired);
   HP_TRY(r.Finish());
-  auto change = service_.IssueCertificate(call.actor, domain.value_or(""));
+  auto change = hosting_.certificates().Issue(call.actor, domain.value_or(""));
   if (!change) return Fail(change.error());
   return Reply(202, ChangeJson("certificate", *change));
 }

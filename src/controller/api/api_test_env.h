@@ -19,8 +19,8 @@
 #include "common/crypto.h"
 #include "common/testing/source_path.h"
 #include "controller/api/api_server.h"
-#include "controller/engine/hosting_service.h"
 #include "controller/engine/task_engine.h"
+#include "controller/services/hosting.h"
 #include "controller/store/store.h"
 #include "protocol/messages.h"
 
@@ -44,7 +44,7 @@ class ApiEnv {
     bus_ = NewInProcessBus();
     engine_ = std::make_unique<TaskEngine>(*store_, *bus_, clock_, *SigningKey::Generate());
     EXPECT_TRUE(engine_->Start());
-    service_ = std::make_unique<HostingService>(*store_, *engine_, clock_);
+    service_ = std::make_unique<Hosting>(*store_, *engine_, clock_);
     token_ = NewApiToken();
     EXPECT_TRUE(store_->Write([&](StoreTxn& txn) -> Status {
       auto t = txn.tokens().Insert("admin", HashApiToken(token_), "admin");
@@ -102,7 +102,7 @@ class ApiEnv {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Bus> bus_;
   std::unique_ptr<TaskEngine> engine_;
-  std::unique_ptr<HostingService> service_;
+  std::unique_ptr<Hosting> service_;
   std::unique_ptr<ApiServer> server_;
   std::string token_;
 };

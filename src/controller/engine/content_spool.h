@@ -10,7 +10,7 @@
 // while it is exporting, "get" only from its target while it is importing. A seal re-reads the
 // chunks and records chunk count, size and BLAKE2b in the transfer only when they are complete
 // and match what the source says it sent; the import task, sent when the export is applied,
-// carries them in a signed bundle (HostingService::OnTaskResult).
+// carries them in a signed bundle (services/task_result_handler.h).
 //
 // Thread-safe.
 

@@ -3,7 +3,8 @@
 // The task engine's runtime half: it answers the agents' fetch, report and hello requests on the
 // bus, rings a node's doorbell (its key subject) after a commit, re-rings nodes whose retryable
 // tasks are due (backoff), and wakes waiters when tasks become final. The write half (appending
-// tasks in the change's transaction) is StoreTxn::AppendTask, called by HostingService.
+// tasks in the change's transaction) is TaskRepository::Append, called through a ChangeContext
+// (services/change_context.h).
 //
 // Every bundle it answers a fetch with, refusals included, is signed with the controller's key
 // (protocol::SignBundle; agents verify it against the public key they pinned, SECURITY rule 9).

@@ -463,7 +463,7 @@ TEST_F(TaskEngineTest, WaitWakesWhenATaskIsSuperseded) {
   auto waited = std::async(std::launch::async, [&] { return engine_->Wait(old.id, 10s); });
   std::this_thread::sleep_for(20ms);
   auto newer = AppendTask("site:a.example");
-  engine_->Notify("web1", newer.revision);  // what HostingService does after each commit
+  engine_->Notify("web1", newer.revision);  // what the ChangeRunner does after each commit
   auto result = waited.get();
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(result->state, "superseded");

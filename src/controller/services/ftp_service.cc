@@ -1,0 +1,120 @@
+#include "controller/services/ftp_service.h"
+
+#include <utility>
+
+#include "common/passwd/service_password.h"
+#include "controller/services/placement.h"
+#include "controller/services/service_support.h"
+#include "controller/services/task_specs.h"
+#include "controller/store/entity_json.h"
+#include "protocol/ftp_spec.h"
+#include "protocol/validate.h"
+
+namespace hostplane::controller {
+namespace {
+
+using namespace kinds;
+
+// The node serving the customer's web content (its first site's), else the least loaded web node.
+Result<Node> WebNodeOf(StoreTxn& tx, const Customer& c, const std::string& field,
+                       const PlaceOptions& place) {
+  HP_ASSIGN_OR_RETURN(const std::vector<Site> sites, tx.sites().OfCustomer(c.id));
+  if (!sites.empty()) {
+    HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(sites.front().node_id));
+    if (node) return std::move(*node);
+  }
+  HP_ASSIGN_OR_RETURN(auto counts, tx.sites().CountByNode());
+  return PlaceOnRole(tx, "web", counts, field, place);
+}
+
+}  // namespace
+
+Result<NewFtpUser> FtpService::Check(const FtpUserInput& in) {
+  protocol::FieldErrors errors;
+  auto login = protocol::CheckLoginGrammar(in.customer);
+  if (!login) errors.Add("customer", login.error());
+  std::string user;
+  if (login) {
+    auto u = protocol::CheckFtpUserName(*login, in.user);
+    if (u) {
+      user = *u;
+    } else {
+      errors.Add("user", u.error());
+    }
+  }
+  std::string home;
+  if (!in.home.empty()) {
+    auto h = protocol::CheckRelativePath(in.home);
+    if (h) {
+      home = *h;
+    } else {
+      errors.Add("home", h.error());
+    }
+  }
+  auto password = protocol::CheckPassword(in.password, {in.user, user, in.customer});
+  if (!password) errors.Add("password", password.error());
+  if (!errors.empty()) return Fail(errors.ToError());
+  HP_ASSIGN_OR_RETURN(std::string hash, HashServicePassword(*password));
+  return NewFtpUser{user, *login, std::move(hash), home};
+}
+
+Result<Change<Resource>> FtpService::Add(const Actor& actor, const FtpUserInput& in) {
+  HP_ASSIGN_OR_RETURN(NewFtpUser user, Check(in));
+  return runner_.Run(actor, "ftpuser.create",
+                     [&](ChangeContext& change) { return Add(change, user); });
+}
+
+Result<Change<Resource>> FtpService::Remove(const Actor& actor, const std::string& user) {
+  return runner_.Run(actor, "ftpuser.remove",
+                     [&](ChangeContext& change) { return Remove(change, user); });
+}
+
+Result<Resource> FtpService::Add(ChangeContext& change, const NewFtpUser& in) const {
+  StoreTxn& tx = change.tx();
+  HP_ASSIGN_OR_RETURN(Customer owner, LoadOwnerFor(change, in.customer, Action::kFtpUserCreate));
+  HP_ASSIGN_OR_RETURN(Plan plan, PlanOf(tx, owner));
+  HP_ASSIGN_OR_RETURN(auto taken, tx.resources().Find(kFtpUser, in.user));
+  if (taken) {
+    return Fail(FieldError(ErrorCode::kConflict, {{"user", "ftp.taken"}},
+                           "the FTP user '" + in.user + "' exists"));
+  }
+  HP_TRY(CheckLimit(tx, owner, kFtpUser, plan.max_ftp_users, "user", "plan.ftp_users_limit",
+                    "FTP users"));
+  HP_ASSIGN_OR_RETURN(Node node, WebNodeOf(tx, owner, "user", PlacementFor(plan, options_)));
+  Resource r;
+  r.customer_id = owner.id;
+  r.kind = kFtpUser;
+  r.name = in.user;
+  r.node_id = node.id;
+  r.data = Json{{"home", in.home}, {"password_hash", in.password_hash}};
+  HP_ASSIGN_OR_RETURN(Resource stored,
+                      InsertAudited(change, "ftpuser.create", ObjectKey(kFtpUser, in.user), r));
+  HP_TRY(accounts_.Sync(change, owner, node.id));
+  HP_TRY(change.Append({node.id, ObjectKey(kFtpUser, in.user), protocol::kFtpUserEnsure,
+                        FtpUserSpec(stored, owner), owner.id}));
+  return stored;
+}
+
+Result<Resource> FtpService::Remove(ChangeContext& change, const std::string& user) const {
+  StoreTxn& tx = change.tx();
+  HP_ASSIGN_OR_RETURN(auto found, LoadResource(change, kFtpUser, user, Action::kFtpUserRemove,
+                                               NotFound(kFtpUser, user)));
+  HP_ASSIGN_OR_RETURN(Customer owner, OwnerOf(tx, found));
+  HP_TRY(tx.resources().Delete(found.id));
+  HP_TRY(
+      change.Audit("ftpuser.remove", ObjectKey(kFtpUser, user), ToJson(found), nullptr, owner.id));
+  HP_TRY(change.Append({found.node_id, ObjectKey(kFtpUser, user), protocol::kFtpUserRemove,
+                        RemovalSpecOf(found, owner), owner.id}));
+  return found;
+}
+
+Status FtpService::Resend(ChangeContext& change, const Customer& c) const {
+  HP_ASSIGN_OR_RETURN(const std::vector<Resource> users, OfCustomer(change.tx(), kFtpUser, c.id));
+  for (const auto& f : users) {
+    HP_TRY(change.Append({f.node_id, ObjectKey(kFtpUser, f.name), protocol::kFtpUserEnsure,
+                          FtpUserSpec(f, c), c.id}));
+  }
+  return Ok();
+}
+
+}  // namespace hostplane::controller

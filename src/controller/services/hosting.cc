@@ -1,0 +1,25 @@
+#include "controller/services/hosting.h"
+
+#include <utility>
+
+namespace hostplane::controller {
+
+Hosting::Hosting(Store& store, TaskEngine& engine, const Clock& clock, HostingOptions options)
+    : options_(std::move(options)),
+      runner_(store, engine, authorizer_),
+      dns_(store, runner_, options_),
+      sites_(store, runner_, accounts_, dns_, options_),
+      mail_(runner_, dns_, options_),
+      ftp_(runner_, accounts_, options_),
+      databases_(runner_, dns_, options_),
+      certificates_(runner_, options_),
+      customers_(store, runner_, {accounts_, sites_, ftp_, databases_, mail_}, options_),
+      plans_(store, runner_),
+      nodes_(store, runner_, clock, options_),
+      copies_(dns_),
+      drains_(runner_, {customers_, mail_, dns_, copies_}, options_),
+      tasks_(store, engine, authorizer_),
+      resources_(store, authorizer_),
+      result_hook_(authorizer_, certificates_, copies_, dns_) {}
+
+}  // namespace hostplane::controller

@@ -1,0 +1,97 @@
+#pragma once
+
+// Mail: mail domains, mailboxes and forwarders. Mailboxes and forwarders are Resource rows under
+// their mail domain; every change re-sends the whole domain as one maildomain.ensure
+// (protocol/mail_spec.h) to its mail node. A mail domain is created (placed on the least loaded
+// mail node) with its first address and removed with its last; a catch-all is the forwarder
+// "@domain" (an explicit option, never implied). The DNS zones follow (MX, SPF).
+//
+// Thread-safe; each ChangeContext is used by one thread.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controller/services/change_runner.h"
+#include "controller/services/dns_service.h"
+#include "controller/services/hosting_options.h"
+
+namespace hostplane::controller {
+
+struct MailboxInput {
+  std::string address;
+  std::optional<std::string> customer;  // needed when the domain is not a mail domain yet
+  std::string password;                 // plain text; only its hash is kept
+  std::optional<int64_t> quota_mb;      // default: the plan's mailbox quota, else 1024
+};
+struct ForwarderInput {
+  std::string address;  // "sales@acme.example", or "@acme.example" for the catch-all
+  std::vector<std::string> targets;
+  std::optional<std::string> customer;
+};
+
+// "local@domain" in canonical parts; local "" for the catch-all "@domain".
+struct MailAddress {
+  std::string local;
+  std::string domain;
+  std::string text() const { return local + "@" + domain; }
+};
+// Inputs in canonical form, the password hashed (CheckMailbox, CheckForwarder).
+struct NewMailbox {
+  MailAddress address;
+  std::optional<std::string> customer;
+  std::string password_hash;
+  std::optional<int64_t> quota_mb;
+};
+struct NewForwarder {
+  MailAddress address;
+  std::vector<std::string> targets;
+  std::optional<std::string> customer;
+  bool catch_all() const { return address.local.empty(); }
+};
+
+class MailService {
+ public:
+  MailService(ChangeRunner& runner, const DnsService& dns, const HostingOptions& options)
+      : runner_(runner), dns_(dns), options_(options) {}
+
+  // Operations, each one change of its own. Errors: kInvalid with a code per field; kNotFound
+  // (customer, address; also one the actor may not see); kConflict {"address": "address.taken"
+  // | "domain.owned_by_other_customer"}; kLimit (plan.mailboxes_limit, plan.forwarders_limit,
+  // plan.mailbox_quota_limit); kUnavailable {"address": "node.none_available"}.
+  Result<Change<Resource>> AddMailbox(const Actor& actor, const MailboxInput& in);
+  Result<Change<Resource>> RemoveMailbox(const Actor& actor, const std::string& address);
+  Result<Change<Resource>> AddForwarder(const Actor& actor, const ForwarderInput& in);
+  Result<Change<Resource>> RemoveForwarder(const Actor& actor, const std::string& address);
+
+  // Steps, inside a change (the caller commits). Check* validate and hash (slow on purpose:
+  // outside any transaction).
+  static Result<NewMailbox> CheckMailbox(const MailboxInput& in);
+  static Result<NewForwarder> CheckForwarder(const ForwarderInput& in);
+  Result<Resource> AddMailbox(ChangeContext& change, const NewMailbox& in) const;
+  Result<Resource> AddForwarder(ChangeContext& change, const NewForwarder& in) const;
+  // A mailbox or forwarder ("local@domain"; "@domain": the catch-all).
+  Result<Resource> Remove(ChangeContext& change, const char* kind,
+                          const MailAddress& address) const;
+  // Re-sends maildomain.ensure for every mail domain of c.
+  [[nodiscard]] Status Resend(ChangeContext& change, const Customer& c) const;
+  // maildomain.ensure of domain to its node.
+  [[nodiscard]] Status Sync(ChangeContext& change, const Resource& domain,
+                            const Customer& owner) const;
+  // Sends node_id (the server a drain moves the domain off) the domain with status moving:
+  // logins refused and new mail deferred (4xx) there until it is emptied, so nothing lands in
+  // the Maildirs after they were packed; senders retry and reach the new server.
+  [[nodiscard]] Status MarkMoving(ChangeContext& change, const Resource& domain,
+                                  const Customer& owner, int64_t node_id) const;
+
+ private:
+  Result<Resource> EnsureDomain(ChangeContext& change, const std::string& domain,
+                                const std::optional<std::string>& customer, Action action) const;
+  [[nodiscard]] Status SyncOrDropDomain(ChangeContext& change, const std::string& domain) const;
+
+  ChangeRunner& runner_;
+  const DnsService& dns_;
+  const HostingOptions options_;
+};
+
+}  // namespace hostplane::controller

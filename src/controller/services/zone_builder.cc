@@ -1,0 +1,120 @@
+#include "controller/services/zone_builder.h"
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "controller/services/service_support.h"
+
+namespace hostplane::controller {
+namespace {
+
+using namespace kinds;
+
+std::string Absolute(const std::string& name) {
+  return name.empty() || name.back() == '.' ? name : name + ".";
+}
+
+// The name of `fqdn` relative to zone ("@" for the apex), or nullopt when it is outside.
+std::optional<std::string> RelativeTo(const std::string& fqdn, const std::string& zone) {
+  if (fqdn == zone) return std::string("@");
+  if (fqdn.size() > zone.size() + 1 && fqdn.ends_with("." + zone)) {
+    return fqdn.substr(0, fqdn.size() - zone.size() - 1);
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Resource& zone,
+                                                        const Customer& owner,
+                                                        const HostingOptions& options) {
+  std::vector<protocol::DnsRecord> records;
+  auto add = [&](const std::string& name, const char* type, const std::string& value) {
+    records.push_back({name, type, options.default_ttl, value});
+  };
+  auto address_records = [&](const std::string& name, const Node& n) {
+    if (!n.ipv4.empty()) add(name, "A", n.ipv4);
+    if (!n.ipv6.empty()) add(name, "AAAA", n.ipv6);
+  };
+  std::vector<std::string> nameservers = options.nameservers;
+  if (nameservers.empty()) {
+    nameservers.push_back("ns1." + zone.name);
+    HP_ASSIGN_OR_RETURN(auto dns, tx.nodes().FindById(zone.node_id));
+    if (dns) address_records("ns1", *dns);
+  }
+  for (const auto& ns : nameservers) add("@", "NS", Absolute(ns));
+
+  HP_ASSIGN_OR_RETURN(const std::vector<Site> sites, tx.sites().OfCustomer(owner.id));
+  std::set<std::string> named;
+  for (const auto& s : sites) {
+    HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(s.node_id));
+    if (!node) continue;
+    std::vector<std::string> names = s.aliases;
+    names.push_back(s.domain);
+    for (const auto& n : names) {
+      auto rel = RelativeTo(n, zone.name);
+      if (rel && named.insert(*rel).second) address_records(*rel, *node);
+    }
+  }
+  HP_ASSIGN_OR_RETURN(const std::vector<Resource> mail, OfCustomer(tx, kMailDomain, owner.id));
+  bool mail_host = false;
+  for (const auto& m : mail) {
+    auto rel = RelativeTo(m.name, zone.name);
+    if (!rel) continue;
+    add(*rel, "MX", "10 " + Absolute("mail." + zone.name));
+    add(*rel, "TXT", "v=spf1 mx -all");
+    if (!mail_host && named.count("mail") == 0) {
+      HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(m.node_id));
+      if (node) address_records("mail", *node);
+      mail_host = true;
+    }
+  }
+  // db.<zone>: where the customer's databases are (placement keeps them on one node), so an
+  // application configured with it follows them when a drain moves them.
+  HP_ASSIGN_OR_RETURN(const std::vector<Resource> databases, OfCustomer(tx, kDatabase, owner.id));
+  if (!databases.empty() && named.count("db") == 0) {
+    HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(databases.front().node_id));
+    if (node) address_records("db", *node);
+  }
+  return records;
+}
+
+}  // namespace
+
+Result<protocol::ZoneSpec> BuildZoneSpec(StoreTxn& tx, const Resource& zone, const Customer& owner,
+                                         const HostingOptions& options) {
+  HP_ASSIGN_OR_RETURN(std::vector<protocol::DnsRecord> records,
+                      DefaultRecords(tx, zone, owner, options));
+  HP_ASSIGN_OR_RETURN(const std::vector<Resource> own, Children(tx, kRecord, zone.name));
+  protocol::ZoneSpec spec;
+  spec.zone = zone.name;
+  spec.account = owner.login;
+  spec.serial = zone.data.value("serial", int64_t{1});
+  spec.default_ttl = options.default_ttl;
+  // SOA names without the trailing dot (zone_spec.h); timers are SoaSpec's defaults.
+  spec.soa.mname = options.nameservers.empty() ? "ns1." + zone.name : options.nameservers[0];
+  spec.soa.rname = "hostmaster." + zone.name;
+  spec.records = std::move(records);
+  for (const auto& r : own) {
+    spec.records.push_back({r.data.value("name", ""), r.data.value("type", ""),
+                            r.data.value("ttl", options.default_ttl), r.data.value("value", "")});
+  }
+  return spec;
+}
+
+std::string RecordKey(const std::string& zone, const protocol::DnsRecord& r) {
+  return zone + " " + r.name + " " + r.type + " " + r.value;
+}
+
+int64_t NextSerial(int64_t last, int64_t now_ms) {
+  std::time_t t = static_cast<std::time_t>(now_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  int64_t today =
+      (static_cast<int64_t>(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday) * 100;
+  return std::min<int64_t>(std::max(today, last + 1), 4294967295);
+}
+
+}  // namespace hostplane::controller
