@@ -6,14 +6,14 @@
 //
 //   Status CustomerService::Delete(...) {
 //     ...
-//     HP_FAILPOINT("customer.delete.before_tasks");
+//     HP_FAILPOINT("customer.delete.before_accounts");
 //
 // Compiled into every build and off: while no point is enabled, reaching one costs one relaxed
 // atomic load. A unit test turns points on with Enable() (and off with Disable/DisableAll); a
 // process under an integration test gets them from the environment variable HOSTPLANE_FAILPOINTS
 // (ConfigureFromEnvironment, called once by main):
 //
-//   HOSTPLANE_FAILPOINTS="drain.step.after_commit=crash,fs.atomic_write.before_rename=error*2"
+//   HOSTPLANE_FAILPOINTS="node.drain.after_commit=crash,fs.write_atomic.before_rename=error*2"
 //
 // Actions: crash (SIGKILL to itself: no destructor, flush or atexit handler runs, as kill -9),
 // error (the point returns kIo "failpoint <name>", or the code named in parentheses:

@@ -22,34 +22,6 @@ Json CreateCustomer(UpInstance& up, const std::string& login) {
   return r.json();
 }
 
-// The value of an unlabelled metric in /metrics, -1 when absent.
-double Metric(UpInstance& up, const std::string& name) {
-  std::string text = up.Api("GET", "/metrics", nullptr, false).body;
-  size_t pos = text.find("\n" + name + " ");
-  return pos == std::string::npos ? -1 : std::atof(text.c_str() + pos + name.size() + 2);
-}
-
-// Waits until the agent has reported at least one batch since this controller started and has
-// applied every revision issued to its node (so its reload is confirmed): page probes before
-// that may meet nginx workers of the previous configuration.
-bool WaitConverged(UpInstance& up, std::chrono::seconds timeout = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (Metric(up, "hostplane_reports_total") < 1) {
-      std::this_thread::sleep_for(20ms);
-      continue;
-    }
-    Json node = up.Api("GET", "/api/v1/nodes/local").json();
-    if (node.contains("node")) node = node["node"];
-    if (node.is_object() && node.value("last_seen", Json()).is_string() &&
-        node.value("applied_revision", int64_t{-1}) >= node.value("head_revision", int64_t{0})) {
-      return true;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
 Json CreateSite(UpInstance& up, const std::string& domain, const std::string& customer) {
   auto r = up.Api("POST", "/api/v1/sites", {{"domain", domain}, {"customer", customer}});
   EXPECT_EQ(r.status, 201) << r.body;

@@ -137,7 +137,8 @@ Status UpInstance::Start() {
   argv.push_back(options_.all_services ? "all" : "web");
   if (options_.defaults) argv = {HOSTPLANE_BIN, "up", "--data-dir", data_dir()};
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
-  std::map<std::string, std::string> env = {{"HOSTPLANE_EXEC_AUDIT", prefix_ + "/exec.audit"}};
+  std::map<std::string, std::string> env = options_.env;
+  env["HOSTPLANE_EXEC_AUDIT"] = prefix_ + "/exec.audit";
   auto child = ChildProcess::Start(argv, prefix_ + "/up.log", env);
   if (!child) return Fail(child.error());
   process_.emplace(std::move(*child));

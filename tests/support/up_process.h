@@ -54,6 +54,8 @@ struct UpOptions {
   // mode 0700 like a home directory. Tests that use it share the CTest RESOURCE_LOCK
   // default_ports. resync_seconds and all_services are ignored.
   bool defaults = false;
+  // More environment for `hostplane up` (HOSTPLANE_FAILPOINTS="<point>=crash", ...).
+  std::map<std::string, std::string> env;
 };
 
 class UpInstance {
@@ -66,6 +68,14 @@ class UpInstance {
   // More arguments for `hostplane up`, for what is only known after the ports (before Start).
   void AddArgs(const std::vector<std::string>& args) {
     options_.extra_args.insert(options_.extra_args.end(), args.begin(), args.end());
+  }
+  // Sets (or, with an empty value, removes) a variable of up's environment for the next Start.
+  void SetEnv(const std::string& key, const std::string& value) {
+    if (value.empty()) {
+      options_.env.erase(key);
+    } else {
+      options_.env[key] = value;
+    }
   }
   // Starts `hostplane up` and waits until its API answers. Errors carry up's output.
   [[nodiscard]] Status Start();

@@ -14,6 +14,7 @@
 #include <set>
 #include <utility>
 
+#include "common/failpoint.h"
 #include "common/fs/fd.h"
 
 namespace hostplane {
@@ -164,6 +165,8 @@ Status PosixFilesystem::WriteFileAtomic(const std::string& rel, const std::strin
   if (auto s = WriteAll(fd.get(), content, tmp); !s) return cleanup(s.error());
   if (auto s = FsyncFd(fd.get(), tmp); !s) return cleanup(s.error());
   if (::close(fd.Release()) != 0) return cleanup(ErrnoError("closing", tmp, errno));
+  // The new content is durable under its temporary name; the live file is still the old one.
+  if (auto s = failpoint::Hit("fs.write_atomic.before_rename"); !s) return cleanup(s.error());
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return cleanup(ErrnoError("renaming " + tmp + " to", path, errno));
   }
@@ -235,6 +238,12 @@ Status PosixFilesystem::ApplyFiles(const std::vector<FileWrite>& writes,
     }
     dirs.insert(st.dir);
     if (after_each) after_each();
+    // Some of the batch is live, the rest still under temporary names.
+    if (auto s = failpoint::Hit("fs.apply_files.after_rename"); !s) {
+      for (size_t j = i + 1; j < staged.size(); ++j)
+        if (!staged[j].remove) ::unlink(staged[j].tmp.c_str());
+      return s;
+    }
   }
   for (const auto& d : dirs) HP_TRY(FsyncDir(d));
   return Ok();

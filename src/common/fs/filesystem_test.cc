@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/failpoint.h"
+
 namespace hostplane {
 namespace {
 
@@ -59,6 +61,35 @@ TEST_F(PosixFilesystemTest, WriteFileAtomicReplacesAndLeavesNoTemp) {
   struct stat st {};
   ASSERT_EQ(::stat((root_ + "/etc/sites/a.conf").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0644u);
+}
+
+// A failure between the durable temporary file and the rename leaves the old file and no temp.
+TEST_F(PosixFilesystemTest, AFailureBeforeTheRenameKeepsTheOldFile) {
+  ASSERT_TRUE(fs_->WriteFileAtomic("etc/a.conf", "old\n", 0644));
+  failpoint::Enable("fs.write_atomic.before_rename", failpoint::Action::kError);
+  auto s = fs_->WriteFileAtomic("etc/a.conf", "new\n", 0644);
+  failpoint::DisableAll();
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().message, "failpoint fs.write_atomic.before_rename");
+  EXPECT_EQ(Slurp("etc/a.conf"), "old\n");
+  EXPECT_EQ(*fs_->ListDir("etc"), std::vector<std::string>{"a.conf"});
+}
+
+// A batch that fails after its first rename: that file is new, the others old, no temp is left.
+TEST_F(PosixFilesystemTest, ABatchFailingAfterARenameLeavesEachFileOldOrNew) {
+  Put("etc/a.conf", "old a\n");
+  Put("etc/b.conf", "old b\n");
+  failpoint::Enable("fs.apply_files.after_rename", failpoint::Action::kError);
+  const std::vector<FileWrite> writes = {{"etc/a.conf", std::string("new a\n"), 0644},
+                                         {"etc/b.conf", std::string("new b\n"), 0644},
+                                         {"etc/c.conf", std::string("new c\n"), 0644}};
+  auto s = fs_->ApplyFiles(writes, {});
+  EXPECT_EQ(failpoint::Hits("fs.apply_files.after_rename"), 1);
+  failpoint::DisableAll();
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(Slurp("etc/a.conf"), "new a\n");
+  EXPECT_EQ(Slurp("etc/b.conf"), "old b\n");
+  EXPECT_EQ(*fs_->ListDir("etc"), (std::vector<std::string>{"a.conf", "b.conf"}));
 }
 
 TEST_F(PosixFilesystemTest, ReadMissingIsNullopt) {

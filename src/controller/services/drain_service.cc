@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "common/failpoint.h"
 #include "controller/services/placement.h"
 #include "controller/services/service_support.h"
 #include "controller/services/task_specs.h"
@@ -122,6 +123,7 @@ Result<DrainStep> DrainService::Drain(ChangeContext& change, const std::string& 
     if (!c) continue;
     HP_TRY(MoveCustomerOff(change, *c, node, leaving, lost, step.unrecoverable));
     step.moved.push_back(c->login);
+    HP_FAILPOINT("node.drain.after_customer");  // a step is all its customers or none
   }
   HP_ASSIGN_OR_RETURN(const std::vector<int64_t> left,
                       tx.nodes().CustomersOn(node.id, sites, kinds, kMaxDrainBatch + 1));

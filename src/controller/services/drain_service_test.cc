@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/failpoint.h"
 #include "controller/services/fleet_fixture_for_test.h"
 #include "protocol/messages.h"
 
@@ -338,6 +339,41 @@ TEST_F(FleetTest, DrainingOneRoleMovesOnlyItsObjectsAndTheNodeKeepsTheOthers) {
   auto bad = service_->drains().Drain(kAdmin, "a1", 10, false, "smtp");
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().fields.at("role"), "role.unknown");
+}
+
+// A step that fails after moving some of its customers keeps none of them: the step is one
+// change. The same step run again moves them all.
+TEST_F(FleetTest, ADrainStepFailingMidwayKeepsNothingAndRunsAgain) {
+  AddNode("web1", {"web"});
+  AddCustomer("acme");
+  AddCustomer("beta");
+  for (auto [d, c] : {std::pair{"acme.example", "acme"}, std::pair{"beta.example", "beta"}}) {
+    ASSERT_TRUE(service_->sites().Create(kAdmin, {d, c, {}, std::nullopt}).has_value());
+  }
+  AddNode("web2", {"web"});
+  Page all{0, 10'000};
+  TaskFilter tasks;
+  tasks.page = all;
+  const size_t before_tasks = store_->ListTasks(tasks)->size();
+  const size_t before_audit = store_->ListAudit(all, std::nullopt)->size();
+
+  failpoint::Enable("node.drain.after_customer", failpoint::Action::kError);
+  auto step = service_->drains().Drain(kAdmin, "web1", 10, false);
+  EXPECT_EQ(failpoint::Hits("node.drain.after_customer"), 1);
+  failpoint::DisableAll();
+  ASSERT_FALSE(step.has_value());
+  EXPECT_EQ(step.error().message, "failpoint node.drain.after_customer");
+  EXPECT_EQ(SiteNode("acme.example"), "web1");
+  EXPECT_EQ(SiteNode("beta.example"), "web1");
+  EXPECT_EQ((*store_->GetNode("web1"))->status, "active");
+  EXPECT_EQ(store_->ListTasks(tasks)->size(), before_tasks);
+  EXPECT_EQ(store_->ListAudit(all, std::nullopt)->size(), before_audit);
+
+  step = service_->drains().Drain(kAdmin, "web1", 10, false);
+  ASSERT_TRUE(step.has_value()) << step.error().message;
+  EXPECT_EQ(step->moved, (std::vector<std::string>{"acme", "beta"}));
+  EXPECT_EQ(SiteNode("acme.example"), "web2");
+  EXPECT_EQ(SiteNode("beta.example"), "web2");
 }
 
 TEST_F(FleetTest, DrainWithNowhereToGoChangesNothing) {

@@ -20,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "common/failpoint.h"
 #include "common/fs/fd.h"
 #include "common/text/text.h"
 #include "protocol/validate.h"
@@ -374,6 +375,7 @@ Status AccountDriver::Prepare(const protocol::Task& task) {
   HP_TRY(CheckUnixName(name));
   HP_TRY(EnsureGroup(name, static_cast<gid_t>(spec->gid)));
   HP_TRY(EnsureUser(name, static_cast<uid_t>(spec->uid), static_cast<gid_t>(spec->gid)));
+  HP_FAILPOINT("account.ensure.after_user");  // the user exists, its home not yet
   HP_TRY(EnsureHome(spec->login, static_cast<uid_t>(spec->uid), static_cast<gid_t>(spec->gid)));
   HP_TRY(fs_.MakeDirs(layout_.php_socket_dir, 0755));
   return Ok();
@@ -531,6 +533,7 @@ Status AccountDriver::Finish(const protocol::Task& task) {
     HP_TRY(WaitForNoProcesses(u->id, name));
     HP_TRY(RunTool({layout_.userdel, "--", name}));
   }
+  HP_FAILPOINT("account.remove.after_user");  // the user is gone, its group and home not yet
   // userdel may already have removed the user's own group (USERGROUPS_ENAB).
   if (auto g = FindGroup(&name, 0)) {
     if (g->id != static_cast<unsigned>(removal->gid)) {
