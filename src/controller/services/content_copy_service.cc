@@ -71,8 +71,9 @@ Status ContentCopyService::OnResult(ChangeContext& change, const TaskRecord& tas
   }
   HP_TRY(tx.transfers().Update(t));  // the spool's sweeper deletes its chunks once this commits
   // The customer's last copy ended: the DNS may now point at where the content is.
-  HP_ASSIGN_OR_RETURN(const std::vector<Transfer> open,
-                      tx.transfers().List(TransferFilter{std::nullopt, t.customer_id, true}));
+  HP_ASSIGN_OR_RETURN(
+      const std::vector<Transfer> open,
+      tx.transfers().List(TransferFilter{std::nullopt, t.customer_id, true, std::nullopt}));
   if (!open.empty()) return Ok();
   HP_ASSIGN_OR_RETURN(auto c, tx.customers().FindById(t.customer_id));
   if (!c) return Ok();
@@ -80,8 +81,9 @@ Status ContentCopyService::OnResult(ChangeContext& change, const TaskRecord& tas
 }
 
 Result<CopySummary> ContentCopyService::CopiesFrom(StoreTxn& tx, const Node& node) {
-  HP_ASSIGN_OR_RETURN(const std::vector<Transfer> all,
-                      tx.transfers().List(TransferFilter{node.id, std::nullopt, false}));
+  HP_ASSIGN_OR_RETURN(
+      const std::vector<Transfer> all,
+      tx.transfers().List(TransferFilter{node.id, std::nullopt, false, std::nullopt}));
   CopySummary copies;
   for (const Transfer& t : all) {
     if (t.state == TransferState::kDone) {
@@ -97,8 +99,9 @@ Result<CopySummary> ContentCopyService::CopiesFrom(StoreTxn& tx, const Node& nod
 }
 
 Result<std::vector<TaskRecord>> ContentCopyService::OpenCopyTasks(StoreTxn& tx, const Node& node) {
-  HP_ASSIGN_OR_RETURN(const std::vector<Transfer> open,
-                      tx.transfers().List(TransferFilter{node.id, std::nullopt, true}));
+  HP_ASSIGN_OR_RETURN(
+      const std::vector<Transfer> open,
+      tx.transfers().List(TransferFilter{node.id, std::nullopt, true, std::nullopt}));
   std::vector<TaskRecord> out;
   for (const Transfer& t : open) {
     // The copy's current task: the import on the target once the export is applied.
@@ -112,8 +115,9 @@ Result<std::vector<TaskRecord>> ContentCopyService::OpenCopyTasks(StoreTxn& tx, 
 }
 
 Status ContentCopyService::FailCopiesOfLostNode(StoreTxn& tx, const Node& node) {
-  HP_ASSIGN_OR_RETURN(const std::vector<Transfer> from,
-                      tx.transfers().List(TransferFilter{node.id, std::nullopt, true}));
+  HP_ASSIGN_OR_RETURN(
+      const std::vector<Transfer> from,
+      tx.transfers().List(TransferFilter{node.id, std::nullopt, true, std::nullopt}));
   for (Transfer t : from) {
     t.state = TransferState::kFailed;
     t.error = "node " + node.name + " was declared lost before " + Describe(t) + " was copied";

@@ -19,7 +19,7 @@ Result<int64_t> Scalar(Connection& db, std::string_view sql, const Params& param
 
 Result<int64_t> InsertReturningId(Connection& db, std::string_view sql, const Params& params,
                                   const std::string& what) {
-  auto id = Scalar(db, sql, params, "id");
+  auto id = db.Insert(sql, params);
   if (!id) return Fail(id.error().Wrap(what));
   return id;
 }

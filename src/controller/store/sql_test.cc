@@ -45,8 +45,12 @@ TEST_F(SqlTest, NamedParametersRowsByNameAndReturning) {
   auto id = sql::Scalar(*conn_, "INSERT INTO t (name, score) VALUES (:name, :score) RETURNING id",
                         {{"name", "a"}, {"score", 1.5}}, "id");
   ASSERT_TRUE(id.has_value()) << id.error().message;
-  ASSERT_TRUE(sql::Exec(*conn_, "INSERT INTO t (name, score) VALUES (:name, :score)",
-                        {{"score", 2.5}, {"name", std::string("b")}}));  // any order
+  // The store's inserts take the new id from the connection (no RETURNING in SQLite).
+  auto second = sql::InsertReturningId(*conn_, "INSERT INTO t (name, score) VALUES (:name, :score)",
+                                       {{"score", 2.5}, {"name", std::string("b")}},  // any order
+                                       "thing 'b'");
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(*second, *id + 1);
   // Columns are read by name whatever order the query lists them in.
   auto things = sql::Many(*conn_, "SELECT score, name, id FROM t ORDER BY id", {}, ReadThing);
   ASSERT_TRUE(things.has_value()) << things.error().message;

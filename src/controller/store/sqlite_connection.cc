@@ -127,4 +127,9 @@ Status SqliteConnection::Run(std::string_view sql, const sql::Params& params,
   }
 }
 
+Result<int64_t> SqliteConnection::Insert(std::string_view sql, const sql::Params& params) {
+  HP_TRY(Run(sql, params, [](const sql::Row&) { return Ok(); }));
+  return db_.LastInsertId();
+}
+
 }  // namespace hostplane::controller

@@ -15,6 +15,7 @@ class SqliteConnection final : public sql::Connection {
   explicit SqliteConnection(sqlite::Database& db) : db_(db) {}
 
   Status Run(std::string_view sql, const sql::Params& params, const sql::RowFn& on_row) override;
+  Result<int64_t> Insert(std::string_view sql, const sql::Params& params) override;
   int64_t Changes() const override { return db_.Changes(); }
   const sql::Dialect& dialect() const override;
 

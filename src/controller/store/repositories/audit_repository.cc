@@ -7,20 +7,20 @@ namespace {
 
 constexpr const char* kInsert =
     "INSERT INTO audit (actor, action, object, before, after, at, customer_id) "
-    "VALUES (:actor, :action, :object, :before, :after, :now, :customer_id) RETURNING id";
+    "VALUES (:actor, :action, :object, :before, :after, :now, :customer_id)";
 
 }  // namespace
 
 Result<int64_t> AuditRepository::Append(const NewAuditEntry& e) {
-  return sql::Scalar(db_, kInsert,
-                     {{"actor", e.actor},
-                      {"action", e.action},
-                      {"object", e.object},
-                      {"before", e.before.dump()},
-                      {"after", e.after.dump()},
-                      {"now", clock_.NowMillis()},
-                      {"customer_id", e.customer_id}},
-                     "id");
+  return sql::InsertReturningId(db_, kInsert,
+                                {{"actor", e.actor},
+                                 {"action", e.action},
+                                 {"object", e.object},
+                                 {"before", e.before.dump()},
+                                 {"after", e.after.dump()},
+                                 {"now", clock_.NowMillis()},
+                                 {"customer_id", e.customer_id}},
+                                "audit entry " + e.action);
 }
 
 Result<std::vector<AuditEntry>> AuditRepository::List(const Scope& scope, const Page& page,

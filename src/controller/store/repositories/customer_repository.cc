@@ -11,7 +11,7 @@ constexpr const char* kSelect =
 constexpr const char* kInsert =
     "INSERT INTO customers (login, name, email, password_hash, status, plan_id, created_at, "
     "updated_at, uid, reseller_id) VALUES (:login, :name, :email, :password_hash, :status, "
-    ":plan_id, :now, :now, :uid, :reseller_id) RETURNING id";
+    ":plan_id, :now, :now, :uid, :reseller_id)";
 constexpr const char* kUpdate =
     "UPDATE customers SET name = :name, email = :email, password_hash = :password_hash, "
     "status = :status, plan_id = :plan_id, updated_at = :now WHERE id = :id";

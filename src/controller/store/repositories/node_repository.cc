@@ -14,7 +14,7 @@ constexpr const char* kInsert =
     "drivers, drift, created_at, ipv4, ipv6, site, node_group, load, nats_password_hash, "
     "enrolled_at) VALUES (:name, :roles, :capacity, :status, :applied_revision, :last_seen, "
     ":version, :drivers, :drift, :now, :ipv4, :ipv6, :site, :node_group, :load, "
-    ":nats_password_hash, :enrolled_at) RETURNING id";
+    ":nats_password_hash, :enrolled_at)";
 constexpr const char* kUpdate =
     "UPDATE nodes SET roles = :roles, capacity = :capacity, status = :status, "
     "applied_revision = :applied_revision, last_seen = :last_seen, version = :version, "

@@ -12,8 +12,7 @@ constexpr const char* kInsert =
     "INSERT INTO plans (name, max_sites, max_mailboxes, mailbox_quota_mb, max_forwarders, "
     "max_ftp_users, max_dns_zones, max_databases, disk_mb, created_at, pin_site, pin_group) "
     "VALUES (:name, :max_sites, :max_mailboxes, :mailbox_quota_mb, :max_forwarders, "
-    ":max_ftp_users, :max_dns_zones, :max_databases, :disk_mb, :now, :pin_site, :pin_group) "
-    "RETURNING id";
+    ":max_ftp_users, :max_dns_zones, :max_databases, :disk_mb, :now, :pin_site, :pin_group)";
 
 std::string Select(std::string_view rest) { return std::string(kSelect) + std::string(rest); }
 

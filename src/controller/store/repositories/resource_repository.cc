@@ -14,7 +14,7 @@ constexpr const char* kSelect =
 constexpr const char* kInsert =
     "INSERT INTO resources (customer_id, kind, name, parent, node_id, data, status, created_at, "
     "updated_at, name_key) VALUES (:customer_id, :kind, :name, :parent, :node_id, :data, :status, "
-    ":now, :now, :name_key) RETURNING id";
+    ":now, :now, :name_key)";
 constexpr const char* kUpdate =
     "UPDATE resources SET parent = :parent, node_id = :node_id, data = :data, status = :status, "
     "updated_at = :now WHERE id = :id";

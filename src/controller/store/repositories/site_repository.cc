@@ -14,7 +14,7 @@ constexpr const char* kSelect =
 constexpr const char* kInsert =
     "INSERT INTO sites (customer_id, domain, aliases, docroot, status, node_id, created_at, "
     "updated_at, php, https) VALUES (:customer_id, :domain, :aliases, :docroot, :status, "
-    ":node_id, :now, :now, :php, :https) RETURNING id";
+    ":node_id, :now, :now, :php, :https)";
 constexpr const char* kUpdate =
     "UPDATE sites SET aliases = :aliases, docroot = :docroot, status = :status, "
     "node_id = :node_id, updated_at = :now, php = :php, https = :https WHERE id = :id";

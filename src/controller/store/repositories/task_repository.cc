@@ -9,13 +9,14 @@ constexpr const char* kSelect =
     "SELECT t.id, t.node_id, n.name AS node_name, t.revision, t.object_key, t.kind, t.spec, "
     "t.state, t.error, t.attempts, t.next_attempt_at, t.created_at, t.updated_at, t.applied_at, "
     "t.duration_ms, t.change_id, t.customer_id FROM tasks t JOIN nodes n ON n.id = t.node_id ";
+// Two statements, not UPDATE ... RETURNING: see sql::Connection::Insert.
 constexpr const char* kBumpHead =
-    "UPDATE nodes SET head_revision = head_revision + 1 WHERE id = :node "
-    "RETURNING head_revision";
+    "UPDATE nodes SET head_revision = head_revision + 1 WHERE id = :node";
+constexpr const char* kHead = "SELECT head_revision FROM nodes WHERE id = :node";
 constexpr const char* kInsert =
     "INSERT INTO tasks (node_id, revision, object_key, kind, spec, state, created_at, "
     "updated_at, change_id, customer_id) VALUES (:node, :revision, :object_key, :kind, :spec, "
-    "'pending', :now, :now, :change_id, :customer_id) RETURNING id";
+    "'pending', :now, :now, :change_id, :customer_id)";
 constexpr const char* kSupersede =
     "UPDATE tasks SET state = 'superseded', updated_at = :now WHERE node_id = :node "
     "AND object_key = :object_key AND revision < :revision AND state IN ('pending', 'retry')";
@@ -42,28 +43,25 @@ Result<std::optional<TaskRecord>> TaskRepository::Find(int64_t id) {
 }
 
 Result<TaskRecord> TaskRepository::Append(const NewTask& task) {
-  std::optional<int64_t> revision;
-  HP_TRY(db_.Run(kBumpHead, {{"node", task.node_id}}, [&](const sql::Row& row) {
-    revision = row.Int("head_revision");
-    return Ok();
-  }));
-  if (!revision)
-    return Fail(Error::NotFound("node " + std::to_string(task.node_id) + " not found"));
+  const Error missing = Error::NotFound("node " + std::to_string(task.node_id) + " not found");
+  HP_TRY(sql::ExecOne(db_, kBumpHead, {{"node", task.node_id}}, missing));
+  HP_ASSIGN_OR_RETURN(const int64_t revision,
+                      sql::Scalar(db_, kHead, {{"node", task.node_id}}, "head_revision"));
   const int64_t now = clock_.NowMillis();
-  HP_ASSIGN_OR_RETURN(int64_t id, sql::Scalar(db_, kInsert,
-                                              {{"node", task.node_id},
-                                               {"revision", *revision},
-                                               {"object_key", task.object_key},
-                                               {"kind", task.kind},
-                                               {"spec", task.spec.dump()},
-                                               {"now", now},
-                                               {"change_id", task.change_id},
-                                               {"customer_id", task.customer_id}},
-                                              "id"));
+  HP_ASSIGN_OR_RETURN(int64_t id, sql::InsertReturningId(db_, kInsert,
+                                                         {{"node", task.node_id},
+                                                          {"revision", revision},
+                                                          {"object_key", task.object_key},
+                                                          {"kind", task.kind},
+                                                          {"spec", task.spec.dump()},
+                                                          {"now", now},
+                                                          {"change_id", task.change_id},
+                                                          {"customer_id", task.customer_id}},
+                                                         "task " + task.object_key));
   HP_TRY(sql::Exec(db_, kSupersede,
                    {{"node", task.node_id},
                     {"object_key", task.object_key},
-                    {"revision", *revision},
+                    {"revision", revision},
                     {"now", now}}));
   HP_ASSIGN_OR_RETURN(auto stored, Find(id));
   if (!stored) return Fail(Error::Internal("the task just written is gone"));

@@ -8,17 +8,18 @@ namespace {
 constexpr const char* kSelect = "SELECT id, name, role, created_at, last_used_at FROM api_tokens ";
 constexpr const char* kInsert =
     "INSERT INTO api_tokens (name, token_hash, role, created_at) "
-    "VALUES (:name, :hash, :role, :now) RETURNING id";
+    "VALUES (:name, :hash, :role, :now)";
 constexpr const char* kTouch = "UPDATE api_tokens SET last_used_at = :now WHERE id = :id";
 
 }  // namespace
 
 Result<ApiToken> TokenRepository::Insert(const std::string& name, const std::string& token_hash,
                                          const std::string& role) {
-  auto id = sql::Scalar(
+  auto id = sql::InsertReturningId(
       db_, kInsert,
-      {{"name", name}, {"hash", token_hash}, {"role", role}, {"now", clock_.NowMillis()}}, "id");
-  if (!id) return Fail(id.error().Wrap("token '" + name + "'"));
+      {{"name", name}, {"hash", token_hash}, {"role", role}, {"now", clock_.NowMillis()}},
+      "token '" + name + "'");
+  if (!id) return Fail(id.error());
   HP_ASSIGN_OR_RETURN(auto stored, sql::One(db_, std::string(kSelect) + "WHERE id = :id",
                                             {{"id", *id}}, rows::ReadToken));
   if (!stored) return Fail(Error::Internal("the token just written is gone"));

@@ -11,7 +11,7 @@ constexpr const char* kSelect =
 constexpr const char* kInsert =
     "INSERT INTO transfers (customer_id, what, object, source_node_id, target_node_id, state, "
     "change_id, created_at, updated_at) VALUES (:customer_id, :what, :object, :source, :target, "
-    ":state, :change_id, :now, :now) RETURNING id";
+    ":state, :change_id, :now, :now)";
 constexpr const char* kUpdate =
     "UPDATE transfers SET state = :state, chunks = :chunks, bytes = :bytes, digest = :digest, "
     "error = :error, updated_at = :now WHERE id = :id";
@@ -26,16 +26,16 @@ constexpr const char* kList =
 }  // namespace
 
 Result<Transfer> TransferRepository::Insert(const Transfer& t) {
-  HP_ASSIGN_OR_RETURN(int64_t id, sql::Scalar(db_, kInsert,
-                                              {{"customer_id", t.customer_id},
-                                               {"what", t.what},
-                                               {"object", t.object},
-                                               {"source", t.source_node_id},
-                                               {"target", t.target_node_id},
-                                               {"state", Name(t.state)},
-                                               {"change_id", t.change_id},
-                                               {"now", clock_.NowMillis()}},
-                                              "id"));
+  HP_ASSIGN_OR_RETURN(int64_t id, sql::InsertReturningId(db_, kInsert,
+                                                         {{"customer_id", t.customer_id},
+                                                          {"what", t.what},
+                                                          {"object", t.object},
+                                                          {"source", t.source_node_id},
+                                                          {"target", t.target_node_id},
+                                                          {"state", Name(t.state)},
+                                                          {"change_id", t.change_id},
+                                                          {"now", clock_.NowMillis()}},
+                                                         "transfer of " + t.object));
   return sql::ReadBack(Find(id), "transfer");
 }
 
