@@ -143,15 +143,12 @@ Status AgentImpl::Start() {
         "starts)"));
   }
   HP_TRY(fs_.MakeDirs(layout_.state_dir, 0700));
-  auto journal = Journal::Open(fs_.HostPath(layout_.state_dir + "/journal.db"));
-  if (!journal) return Fail(journal.error());
-  journal_.emplace(std::move(*journal));
-  auto applied = journal_->AppliedRevision();
-  if (!applied) return Fail(applied.error());
-  applied_ = *applied;
-  auto objects = journal_->Objects();
-  if (!objects) return Fail(objects.error());
-  for (auto& o : *objects) objects_[o.key] = std::move(o);
+  HP_ASSIGN_OR_RETURN(auto journal, Journal::Open(fs_.HostPath(layout_.state_dir + "/journal.db")));
+  journal_.emplace(std::move(journal));
+  HP_ASSIGN_OR_RETURN(auto applied, journal_->AppliedRevision());
+  applied_ = applied;
+  HP_ASSIGN_OR_RETURN(auto objects, journal_->Objects());
+  for (auto& o : objects) objects_[o.key] = std::move(o);
 
   for (auto& d : drivers_) {
     auto rolled_back = applier_.Recover(*d);
@@ -430,10 +427,9 @@ bool AgentImpl::SendReport(int64_t outbox_id, const std::string& body) {
 
 Result<bool> AgentImpl::FetchAndApply() {
   protocol::FetchRequest req{options_.node, applied_.load(), options_.fetch_limit};
-  auto reply = bus_.Request(protocol::TasksSubject(options_.node), protocol::Encode(req),
-                            options_.request_timeout);
-  if (!reply) return Fail(reply.error());
-  auto bundle = protocol::DecodeBundle(*reply);
+  HP_ASSIGN_OR_RETURN(auto reply, bus_.Request(protocol::TasksSubject(options_.node),
+                                               protocol::Encode(req), options_.request_timeout));
+  auto bundle = protocol::DecodeBundle(reply);
   if (!bundle) return Fail(bundle.error());
   // Nothing from the bundle is used, or logged unescaped, before it verifies.
   if (auto verified = protocol::VerifyBundle(*bundle, *options_.controller_key); !verified) {
@@ -601,9 +597,8 @@ Status AgentImpl::CheckDrift() {
   for (const auto& [key, rec] : objects_) {
     bool drifted = false;
     for (const auto& f : rec.files) {
-      auto cur = fs_.ReadFile(f.path);
-      if (!cur) return Fail(cur.error());
-      if (ContentHash(*cur) != f.hash) {
+      HP_ASSIGN_OR_RETURN(auto cur, fs_.ReadFile(f.path));
+      if (ContentHash(cur) != f.hash) {
         drift.push_back(f.path);
         drifted = true;
       }

@@ -238,17 +238,15 @@ class BatchRun {
   // configuration is refused even without this batch.
   Result<std::optional<size_t>> Bisect(const std::vector<size_t>& live) {
     for (size_t t : live) HP_TRY(SetLive(t, false));
-    auto base = Validate();
-    if (!base) return Fail(base.error());
-    if (!base->ok) return std::optional<size_t>();
+    HP_ASSIGN_OR_RETURN(auto base, Validate());
+    if (!base.ok) return std::optional<size_t>();
     std::vector<size_t> suspects = live;
     while (suspects.size() > 1) {
       std::vector<size_t> h1(suspects.begin(), suspects.begin() + suspects.size() / 2);
       std::vector<size_t> h2(suspects.begin() + suspects.size() / 2, suspects.end());
       for (size_t t : h1) HP_TRY(SetLive(t, true));
-      auto v = Validate();
-      if (!v) return Fail(v.error());
-      if (v->ok) {
+      HP_ASSIGN_OR_RETURN(auto v, Validate());
+      if (v.ok) {
         suspects = std::move(h2);  // h1 is sound and stays live
       } else {
         for (size_t t : h1) HP_TRY(SetLive(t, false));
@@ -407,18 +405,15 @@ BatchOutcome BatchApplier::Apply(ServiceDriver& driver, const std::vector<protoc
 
 Result<bool> BatchApplier::Recover(ServiceDriver& driver) {
   const std::string record = RecordPath(driver);
-  auto data = fs_.ReadFile(record);
-  if (!data) return Fail(data.error());
+  HP_ASSIGN_OR_RETURN(auto data, fs_.ReadFile(record));
   bool rolled_back = false;
-  if (data->has_value()) {
-    auto files = DecodeRecord(**data, fs_.HostPath(record));
-    if (!files) return Fail(files.error());
-    for (auto it = files->rbegin(); it != files->rend(); ++it) {
+  if (data.has_value()) {
+    HP_ASSIGN_OR_RETURN(auto files, DecodeRecord(*data, fs_.HostPath(record)));
+    for (auto it = files.rbegin(); it != files.rend(); ++it) {
       HP_TRY(Put(fs_, it->path, it->old_content, it->mode));
     }
     HP_TRY(fs_.RemoveFile(record));
-    spdlog::warn("{}: rolled back an interrupted batch of {} file(s)", driver.Name(),
-                 files->size());
+    spdlog::warn("{}: rolled back an interrupted batch of {} file(s)", driver.Name(), files.size());
     rolled_back = true;
   }
   // Derived files may lag the per-object files after a crash at any point: rebuild them.
@@ -426,9 +421,8 @@ Result<bool> BatchApplier::Recover(ServiceDriver& driver) {
   std::vector<std::string> dirs = driver.ManagedDirs();
   dirs.push_back(state_dir_);
   for (const auto& d : dirs) {
-    auto n = fs_.RemoveTempDebris(d);
-    if (!n) return Fail(n.error());
-    if (*n > 0) spdlog::info("{}: removed {} temporary file(s) from {}", driver.Name(), *n, d);
+    HP_ASSIGN_OR_RETURN(auto n, fs_.RemoveTempDebris(d));
+    if (n > 0) spdlog::info("{}: removed {} temporary file(s) from {}", driver.Name(), n, d);
   }
   return rolled_back;
 }

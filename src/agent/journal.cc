@@ -52,22 +52,19 @@ constexpr const char* kDeleteJob = "DELETE FROM jobs WHERE task = ?1";
 template <typename Row>
 Result<std::vector<Row>> IdTextRows(sqlite::Database& db, const char* sql) {
   std::vector<Row> out;
-  auto q = db.Prepare(sql);
-  if (!q) return Fail(q.error());
+  HP_ASSIGN_OR_RETURN(auto q, db.Prepare(sql));
   for (;;) {
-    auto row = q->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back(Row{q->Int(0), q->Text(1)});
+    HP_ASSIGN_OR_RETURN(auto row, q.Step());
+    if (!row) break;
+    out.push_back(Row{q.Int(0), q.Text(1)});
   }
   return out;
 }
 
 Result<int64_t> QueueReport(sqlite::Database& db, const std::string& report) {
-  auto out = db.Prepare(kInsertOutbox);
-  if (!out) return Fail(out.error());
-  out->Bind(1, report);
-  HP_TRY(out->Run());
+  HP_ASSIGN_OR_RETURN(auto out, db.Prepare(kInsertOutbox));
+  out.Bind(1, report);
+  HP_TRY(out.Run());
   return db.LastInsertId();
 }
 
@@ -85,34 +82,28 @@ Result<Journal> Journal::Open(const std::string& path) {
 }
 
 Result<int64_t> Journal::AppliedRevision() {
-  auto q = db_.Prepare(kSelectApplied);
-  if (!q) return Fail(q.error());
-  auto row = q->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) return Fail(Error::Internal("journal has no applied revision"));
-  return q->Int(0);
+  HP_ASSIGN_OR_RETURN(auto q, db_.Prepare(kSelectApplied));
+  HP_ASSIGN_OR_RETURN(auto row, q.Step());
+  if (!row) return Fail(Error::Internal("journal has no applied revision"));
+  return q.Int(0);
 }
 
 Result<std::vector<ObjectRecord>> Journal::Objects() {
   std::vector<ObjectRecord> out;
   std::map<std::string, size_t> index;
-  auto q = db_.Prepare(kSelectObjects);
-  if (!q) return Fail(q.error());
+  HP_ASSIGN_OR_RETURN(auto q, db_.Prepare(kSelectObjects));
   for (;;) {
-    auto row = q->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    index[q->Text(0)] = out.size();
-    out.push_back(ObjectRecord{q->Text(0), q->Int(1), q->Text(2), q->Text(3), {}});
+    HP_ASSIGN_OR_RETURN(auto row, q.Step());
+    if (!row) break;
+    index[q.Text(0)] = out.size();
+    out.push_back(ObjectRecord{q.Text(0), q.Int(1), q.Text(2), q.Text(3), {}});
   }
-  auto f = db_.Prepare(kSelectFiles);
-  if (!f) return Fail(f.error());
+  HP_ASSIGN_OR_RETURN(auto f, db_.Prepare(kSelectFiles));
   for (;;) {
-    auto row = f->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    auto it = index.find(f->Text(0));
-    if (it != index.end()) out[it->second].files.push_back(FileHash{f->Text(1), f->Text(2)});
+    HP_ASSIGN_OR_RETURN(auto row, f.Step());
+    if (!row) break;
+    auto it = index.find(f.Text(0));
+    if (it != index.end()) out[it->second].files.push_back(FileHash{f.Text(1), f.Text(2)});
   }
   return out;
 }
@@ -140,23 +131,20 @@ Result<int64_t> Journal::Commit(const std::vector<ObjectRecord>& objects, int64_
         HP_TRY(ins->Run());
       }
     }
-    auto raise = db_.Prepare(kRaiseApplied);
-    if (!raise) return Fail(raise.error());
-    raise->Bind(1, applied_revision);
-    HP_TRY(raise->Run());
+    HP_ASSIGN_OR_RETURN(auto raise, db_.Prepare(kRaiseApplied));
+    raise.Bind(1, applied_revision);
+    HP_TRY(raise.Run());
     if (!jobs.empty()) {
-      auto job = db_.Prepare(kInsertJob);
-      if (!job) return Fail(job.error());
+      HP_ASSIGN_OR_RETURN(auto job, db_.Prepare(kInsertJob));
       for (const auto& j : jobs) {
-        job->Reset();
-        job->Bind(1, j.task).Bind(2, j.task_json);
-        HP_TRY(job->Run());
+        job.Reset();
+        job.Bind(1, j.task).Bind(2, j.task_json);
+        HP_TRY(job.Run());
       }
     }
     if (!report.empty()) {
-      auto id = QueueReport(db_, report);
-      if (!id) return Fail(id.error());
-      outbox_id = *id;
+      HP_ASSIGN_OR_RETURN(auto id, QueueReport(db_, report));
+      outbox_id = id;
     }
     return Ok();
   }));
@@ -169,15 +157,12 @@ Result<int64_t> Journal::FinishJob(
     int64_t task, const std::function<std::string(int64_t applied_revision)>& report) {
   int64_t outbox_id = 0;
   HP_TRY(db_.Transaction([&]() -> Status {
-    auto del = db_.Prepare(kDeleteJob);
-    if (!del) return Fail(del.error());
-    del->Bind(1, task);
-    HP_TRY(del->Run());
-    auto applied = AppliedRevision();
-    if (!applied) return Fail(applied.error());
-    auto id = QueueReport(db_, report(*applied));
-    if (!id) return Fail(id.error());
-    outbox_id = *id;
+    HP_ASSIGN_OR_RETURN(auto del, db_.Prepare(kDeleteJob));
+    del.Bind(1, task);
+    HP_TRY(del.Run());
+    HP_ASSIGN_OR_RETURN(auto applied, AppliedRevision());
+    HP_ASSIGN_OR_RETURN(auto id, QueueReport(db_, report(applied)));
+    outbox_id = id;
     return Ok();
   }));
   return outbox_id;
@@ -188,10 +173,9 @@ Result<std::vector<OutboxEntry>> Journal::Outbox() {
 }
 
 Status Journal::Acknowledge(int64_t outbox_id) {
-  auto q = db_.Prepare(kDeleteOutbox);
-  if (!q) return Fail(q.error());
-  q->Bind(1, outbox_id);
-  return q->Run();
+  HP_ASSIGN_OR_RETURN(auto q, db_.Prepare(kDeleteOutbox));
+  q.Bind(1, outbox_id);
+  return q.Run();
 }
 
 }  // namespace hostplane::agent

@@ -62,10 +62,9 @@ Status Enrol(const AgentCmdOptions& opt, AgentConfig& config, Filesystem& files)
     std::printf("joined as node %s; pinned the controller's key %s\n", joined->node.c_str(),
                 joined->controller_key.c_str());
   }
-  auto enrolment = LoadEnrolment(files, config.layout.state_dir);
-  if (!enrolment) return Fail(enrolment.error());
-  if (*enrolment) {
-    const Enrolment& e = **enrolment;
+  HP_ASSIGN_OR_RETURN(auto enrolment, LoadEnrolment(files, config.layout.state_dir));
+  if (enrolment) {
+    const Enrolment& e = *enrolment;
     if (!config.node.empty() && config.node != e.node) {
       return Fail(Error::Invalid("the configuration names node '" + config.node +
                                  "' but this server joined as '" + e.node + "'"));

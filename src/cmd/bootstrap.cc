@@ -101,8 +101,7 @@ Result<std::string> EnsureAdminToken(controller::Store& store, Filesystem& files
   }
   std::string token = NewApiToken();
   HP_TRY(store.Write([&](controller::StoreTxn& tx) -> Status {
-    auto t = tx.tokens().Insert(token_name, HashApiToken(token), "admin");
-    if (!t) return Fail(t.error());
+    HP_TRY(tx.tokens().Insert(token_name, HashApiToken(token), "admin"));
     return Ok();
   }));
   return token;

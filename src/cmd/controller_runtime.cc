@@ -31,16 +31,13 @@ Result<std::unique_ptr<ControllerRuntime>> ControllerRuntime::Open(const std::st
                                                                    Filesystem& files,
                                                                    const Clock& clock) {
   // The bundle-signing key; every agent pins its public half (SECURITY rule 9).
-  auto key = LoadOrCreateSigningKey(data_dir + "/controller.key");
-  if (!key) return Fail(key.error());
-  std::unique_ptr<ControllerRuntime> rt(new ControllerRuntime(clock, std::move(*key)));
+  HP_ASSIGN_OR_RETURN(auto key, LoadOrCreateSigningKey(data_dir + "/controller.key"));
+  std::unique_ptr<ControllerRuntime> rt(new ControllerRuntime(clock, std::move(key)));
   rt->data_dir_ = data_dir;
-  auto store = controller::OpenSqliteStore(data_dir + "/store.db");
-  if (!store) return Fail(store.error());
-  rt->store_ = std::move(*store);
-  auto token = EnsureAdminToken(*rt->store_, files);
-  if (!token) return Fail(token.error());
-  rt->token_ = std::move(*token);
+  HP_ASSIGN_OR_RETURN(auto store, controller::OpenSqliteStore(data_dir + "/store.db"));
+  rt->store_ = std::move(store);
+  HP_ASSIGN_OR_RETURN(auto token, EnsureAdminToken(*rt->store_, files));
+  rt->token_ = std::move(token);
   return rt;
 }
 

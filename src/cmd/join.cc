@@ -96,13 +96,11 @@ Status SaveEnrolment(Filesystem& files, const std::string& state_dir, const Enro
 
 Result<std::optional<Enrolment>> LoadEnrolment(Filesystem& files, const std::string& state_dir) {
   const std::string path = state_dir + "/" + kFile;
-  auto text = files.ReadFile(path);
-  if (!text) return Fail(text.error());
-  if (!*text) return std::optional<Enrolment>();
-  json j = json::parse(**text, nullptr, false);
-  auto e = FromJson(j, path);
-  if (!e) return Fail(e.error());
-  return std::optional<Enrolment>(std::move(*e));
+  HP_ASSIGN_OR_RETURN(auto text, files.ReadFile(path));
+  if (!text) return std::optional<Enrolment>();
+  json j = json::parse(*text, nullptr, false);
+  HP_ASSIGN_OR_RETURN(auto e, FromJson(j, path));
+  return std::optional<Enrolment>(std::move(e));
 }
 
 }  // namespace hostplane::cmd

@@ -52,14 +52,13 @@ Result<std::string> EnsurePassword(Filesystem& files, const std::string& file) {
 // kept in <out>/<stem>.bcrypt and reused while it matches the password, so that re-running
 // writes the same configuration; a password replaced by hand gets a new hash.
 Result<std::string> EnsureHash(Filesystem& files, const std::string& stem) {
-  auto password = EnsurePassword(files, stem + ".password");
-  if (!password) return Fail(password.error());
+  HP_ASSIGN_OR_RETURN(auto password, EnsurePassword(files, stem + ".password"));
   std::string hash_file = stem + ".bcrypt";
   if (files.Exists(hash_file)) {
     auto kept = ReadSecretFile(files.HostPath(hash_file));
-    if (kept && BcryptVerify(*password, *kept)) return *kept;
+    if (kept && BcryptVerify(password, *kept)) return *kept;
   }
-  auto hash = BcryptHash(*password);
+  auto hash = BcryptHash(password);
   if (!hash) return Fail(hash.error());
   HP_TRY(files.WriteFileAtomic(hash_file, *hash + "\n", 0600));
   return hash;
@@ -147,22 +146,19 @@ Result<relay::ServerConfig> BuildConfig(const RelayOptions& opt, bool hub,
   if (opt.leaf_port != 0) c.leaf_listen = relay::Listen{opt.listen, opt.leaf_port};
   c.tls = {opt.tls_cert, opt.tls_key, opt.tls_ca};
   for (const auto& link : sites) {
-    auto h = hash("leaf-" + link.site);
-    if (!h) return Fail(h.error());
-    c.leaves.push_back({link.site, *h, link.nodes});
+    HP_ASSIGN_OR_RETURN(auto h, hash("leaf-" + link.site));
+    c.leaves.push_back({link.site, h, link.nodes});
   }
   if (hub) {
-    auto h = hash("controller");
-    if (!h) return Fail(h.error());
-    c.controller_password_hash = *h;
+    HP_ASSIGN_OR_RETURN(auto h, hash("controller"));
+    c.controller_password_hash = h;
     return c;
   }
   c.remote = relay::Remote{opt.hub_url,         opt.name,          leaf_password, opt.remote_tls_ca,
                            opt.remote_tls_cert, opt.remote_tls_key};
   for (const auto& node : opt.nodes) {
-    auto h = hash("node-" + node);
-    if (!h) return Fail(h.error());
-    c.nodes.push_back({node, *h});
+    HP_ASSIGN_OR_RETURN(auto h, hash("node-" + node));
+    c.nodes.push_back({node, h});
   }
   for (const auto& user : enrolled) c.nodes.push_back(user);
   return c;
@@ -172,20 +168,19 @@ Result<relay::ServerConfig> BuildConfig(const RelayOptions& opt, bool hub,
 // file named after an unchecked name) for options that would be refused; then for real.
 Result<std::string> Render(const RelayOptions& opt, bool hub, const std::string& leaf_password,
                            const std::vector<relay::NodeUser>& enrolled, Filesystem& files) {
-  auto sites = ParseSites(opt.sites);
-  if (!sites) return Fail(sites.error());
+  HP_ASSIGN_OR_RETURN(auto sites, ParseSites(opt.sites));
   auto placeholder = [](const std::string&) -> Result<std::string> {
     return "$2b$04$" + std::string(53, '.');
   };
-  auto dry = BuildConfig(opt, hub, *sites, enrolled, leaf_password, placeholder);
-  if (!dry) return Fail(dry.error());
-  HP_TRY(relay::RenderNatsConfig(*dry));
+  HP_ASSIGN_OR_RETURN(auto dry, BuildConfig(opt, hub, sites, enrolled, leaf_password, placeholder));
+  HP_TRY(relay::RenderNatsConfig(dry));
   HP_TRY(InitCrypto());
   HP_TRY(files.MakeDirs("", 0700));
-  auto config = BuildConfig(opt, hub, *sites, enrolled, leaf_password,
-                            [&files](const std::string& stem) { return EnsureHash(files, stem); });
-  if (!config) return Fail(config.error());
-  return relay::RenderNatsConfig(*config);
+  HP_ASSIGN_OR_RETURN(auto config, BuildConfig(opt, hub, sites, enrolled, leaf_password,
+                                               [&files](const std::string& stem) {
+                                                 return EnsureHash(files, stem);
+                                               }));
+  return relay::RenderNatsConfig(config);
 }
 
 int RunHub(const RelayOptions& opt) {

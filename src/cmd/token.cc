@@ -31,8 +31,7 @@ void AddTokenCommand(CLI::App& app, int& exit_code) {
     }
     std::string token = NewApiToken();
     auto written = (*store)->Write([&](controller::StoreTxn& tx) -> Status {
-      auto t = tx.tokens().Insert(opt->name, HashApiToken(token), "admin");
-      if (!t) return Fail(t.error());
+      HP_TRY(tx.tokens().Insert(opt->name, HashApiToken(token), "admin"));
       return Ok();
     });
     if (!written) {

@@ -31,12 +31,11 @@ Result<std::pair<uid_t, gid_t>> VmailUser(CommandRunner& runner) {
   Command cmd;
   cmd.argv = {kUseradd,  "--system",          "--user-group", "--no-create-home",
               "--shell", "/usr/sbin/nologin", "--",           kVmailUser};
-  auto out = runner.Run(cmd);
-  if (!out) return Fail(out.error());
+  HP_ASSIGN_OR_RETURN(auto out, runner.Run(cmd));
   // Looked up again whatever useradd said: another `up` may have created it meanwhile.
   if (struct passwd* pw = ::getpwnam(kVmailUser)) return std::make_pair(pw->pw_uid, pw->pw_gid);
   return Fail(Error::Unavailable(std::string("could not create the system user '") + kVmailUser +
-                                 "' that owns the mailboxes: " + out->err));
+                                 "' that owns the mailboxes: " + out.err));
 }
 
 // Which daemons Start runs for these options on this machine: wanted as a role, installed, and
@@ -205,10 +204,9 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     m.listen_address = kLoopback;
     m.smtp_port = opt.smtp_port;
     m.imap_port = opt.imap_port;
-    auto vmail = VmailUser(impl.runner);
-    if (!vmail) return Fail(vmail.error());
-    m.vmail_uid = vmail->first;
-    m.vmail_gid = vmail->second;
+    HP_ASSIGN_OR_RETURN(auto vmail, VmailUser(impl.runner));
+    m.vmail_uid = vmail.first;
+    m.vmail_gid = vmail.second;
     HP_TRY(CheckPortFree(kLoopback, opt.smtp_port, "--smtp-port"));
     HP_TRY(CheckPortFree(kLoopback, opt.imap_port, "--imap-port"));
     impl.mail = std::make_unique<agent::MailInstance>(m, files, impl.runner);

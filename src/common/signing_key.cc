@@ -181,9 +181,8 @@ Result<SigningKey> LoadOrCreateSigningKey(const std::string& path) {
     if (errno != ENOENT) return Fail(Error::FromErrno("opening " + path, errno));
     auto key = SigningKey::Generate();
     if (!key) return Fail(key.error());
-    auto created = CreateKeyFile(path, *key);
-    if (!created) return Fail(created.error());
-    if (*created) return key;
+    HP_ASSIGN_OR_RETURN(auto created, CreateKeyFile(path, *key));
+    if (created) return key;
   }
   return Fail(Error::Io(path + " appeared and vanished while it was being created"));
 }

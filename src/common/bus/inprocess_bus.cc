@@ -146,10 +146,10 @@ class InProcessBus final : public Bus {
     auto future = promise->get_future();
     auto answered = std::make_shared<std::atomic<bool>>(false);
     std::string inbox = "_INBOX." + std::to_string(next_inbox_++);
-    auto sub = Subscribe(inbox, "", [promise, answered](const BusMessage& m) {
-      if (!answered->exchange(true)) promise->set_value(m.data);
-    });
-    if (!sub) return Fail(sub.error());
+    // The subscription lives until the reply came or the wait ended.
+    HP_ASSIGN_OR_RETURN(auto sub, Subscribe(inbox, "", [promise, answered](const BusMessage& m) {
+                          if (!answered->exchange(true)) promise->set_value(m.data);
+                        }));
     HP_TRY(Publish(subject, data, inbox));
     if (future.wait_for(timeout) != std::future_status::ready) {
       return Fail(Error::Timeout("no reply on " + subject + " within " +

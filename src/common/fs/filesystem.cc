@@ -302,10 +302,9 @@ bool PosixFilesystem::Exists(const std::string& rel) {
 }
 
 Result<int> PosixFilesystem::RemoveTempDebris(const std::string& dir) {
-  auto names = ListDir(dir);
-  if (!names) return Fail(names.error());
+  HP_ASSIGN_OR_RETURN(auto names, ListDir(dir));
   int removed = 0;
-  for (const auto& n : *names) {
+  for (const auto& n : names) {
     if (n.size() > 5 && n.front() == '.' && n.ends_with(".tmp")) {
       std::string path = HostPath(JoinPath(dir, n));
       if (::unlink(path.c_str()) != 0 && errno != ENOENT) {

@@ -22,10 +22,9 @@ Result<int64_t> MailSender::Enqueue(const MailMessage& message) {
   e.bytes = std::move(*bytes);
   e.created_at_ms = clock_.NowMillis();
   e.next_attempt_ms = e.created_at_ms;
-  auto id = store_.Enqueue(e);
-  if (!id) return Fail(id.error());
+  HP_ASSIGN_OR_RETURN(auto id, store_.Enqueue(e));
   Wake();
-  return *id;
+  return id;
 }
 
 std::chrono::milliseconds MailSender::Backoff(int attempts) const {
@@ -43,9 +42,8 @@ std::chrono::milliseconds MailSender::Backoff(int attempts) const {
 
 Result<PassResult> MailSender::RunOnce() {
   PassResult pass;
-  auto due = store_.Due(clock_.NowMillis(), policy_.batch);
-  if (!due) return Fail(due.error());
-  for (const auto& e : *due) {
+  HP_ASSIGN_OR_RETURN(auto due, store_.Due(clock_.NowMillis(), policy_.batch));
+  for (const auto& e : due) {
     int attempts = e.attempts + 1;
     auto sent = transport_.Send(e.envelope, e.bytes);
     int64_t now = clock_.NowMillis();

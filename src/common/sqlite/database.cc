@@ -104,9 +104,8 @@ Result<bool> Statement::Step() {
 
 Status Statement::Run() {
   for (;;) {
-    auto r = Step();
-    if (!r) return Fail(r.error());
-    if (!*r) return Ok();
+    HP_ASSIGN_OR_RETURN(auto r, Step());
+    if (!r) return Ok();
   }
 }
 
@@ -261,18 +260,16 @@ Status Migrate(Database& db, const std::vector<Migration>& migrations) {
       db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
               "applied_at INTEGER NOT NULL DEFAULT (strftime('%s','now')))"));
   for (const auto& m : migrations) {
-    auto q = db.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1");
-    if (!q) return Fail(q.error());
-    q->Bind(1, m.version);
-    auto has = q->Step();
-    if (!has) return Fail(has.error());
-    if (*has) continue;
+    HP_ASSIGN_OR_RETURN(auto q, db.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1"));
+    q.Bind(1, m.version);
+    HP_ASSIGN_OR_RETURN(auto has, q.Step());
+    if (has) continue;
     HP_TRY(db.Transaction([&]() -> Status {
       HP_TRY(db.Exec(m.sql));
-      auto ins = db.Prepare("INSERT INTO schema_migrations(version) VALUES (?1)");
-      if (!ins) return Fail(ins.error());
-      ins->Bind(1, m.version);
-      return ins->Run();
+      HP_ASSIGN_OR_RETURN(auto ins,
+                          db.Prepare("INSERT INTO schema_migrations(version) VALUES (?1)"));
+      ins.Bind(1, m.version);
+      return ins.Run();
     }));
   }
   return Ok();

@@ -22,25 +22,22 @@ json ApiServer::NodeJson(const Node& n) const {
 Result<ApiReply> ApiServer::ListNodes(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto list = hosting_.nodes().List(call.actor);
-  if (!list) return Fail(list.error());
+  HP_ASSIGN_OR_RETURN(auto list, hosting_.nodes().List(call.actor));
   json nodes = json::array();
-  for (const auto& n : *list) nodes.push_back(NodeJson(n));
+  for (const auto& n : list) nodes.push_back(NodeJson(n));
   return Reply(200, {{"nodes", std::move(nodes)}});
 }
 
 Result<ApiReply> ApiServer::GetNode(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto n = hosting_.nodes().Get(call.actor, call.path.at("name"));
-  if (!n) return Fail(n.error());
-  return Reply(200, {{"node", NodeJson(*n)}});
+  HP_ASSIGN_OR_RETURN(auto n, hosting_.nodes().Get(call.actor, call.path.at("name")));
+  return Reply(200, {{"node", NodeJson(n)}});
 }
 
 Result<ApiReply> ApiServer::CreateNode(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   auto name = r.String("name", Presence::kRequired);
   auto roles = r.StringArray("roles", Presence::kRequired);
   auto capacity = r.Integer("capacity", Presence::kOptional);
@@ -58,10 +55,9 @@ Result<ApiReply> ApiServer::CreateNode(const ApiCall& call) {
   in.site = site.value_or("");
   in.group = group.value_or("");
   std::string token;
-  auto change = hosting_.nodes().Create(call.actor, in, &token);
-  if (!change) return Fail(change.error());
-  json out = ChangeJson("node", *change);
-  out["node"]["health"] = hosting_.nodes().Health(change->object);
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.nodes().Create(call.actor, in, &token));
+  json out = ChangeJson("node", change);
+  out["node"]["health"] = hosting_.nodes().Health(change.object);
   out["join_token"] = token.empty() ? json(nullptr) : json(token);
   return Reply(201, std::move(out));
 }
@@ -69,36 +65,33 @@ Result<ApiReply> ApiServer::CreateNode(const ApiCall& call) {
 Result<ApiReply> ApiServer::IssueJoinToken(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto token = hosting_.nodes().IssueJoinToken(call.actor, call.path.at("name"));
-  if (!token) return Fail(token.error());
-  return Reply(201, {{"node", call.path.at("name")}, {"join_token", *token}});
+  HP_ASSIGN_OR_RETURN(auto token,
+                      hosting_.nodes().IssueJoinToken(call.actor, call.path.at("name")));
+  return Reply(201, {{"node", call.path.at("name")}, {"join_token", token}});
 }
 
 Result<ApiReply> ApiServer::Join(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   auto token = r.String("token", Presence::kRequired);
   HP_TRY(r.Finish());
-  auto grant = hosting_.nodes().Join(*token);
-  if (!grant) return Fail(grant.error());
-  return Reply(200, {{"node", grant->node},
-                     {"roles", grant->roles},
-                     {"site", grant->site},
-                     {"controller_key", grant->controller_key},
+  HP_ASSIGN_OR_RETURN(auto grant, hosting_.nodes().Join(*token));
+  return Reply(200, {{"node", grant.node},
+                     {"roles", grant.roles},
+                     {"site", grant.site},
+                     {"controller_key", grant.controller_key},
                      {"nats",
-                      {{"servers", grant->nats_servers},
-                       {"user", grant->nats_user},
-                       {"password", grant->nats_password}}}});
+                      {{"servers", grant.nats_servers},
+                       {"user", grant.nats_user},
+                       {"password", grant.nats_password}}}});
 }
 
 Result<ApiReply> ApiServer::Drain(const ApiCall& call, bool lost) {
   int64_t batch = 50;
   std::string role;
   if (!call.req.body.empty()) {
-    auto body = ParseJsonObject(call.req.body);
-    if (!body) return Fail(body.error());
-    BodyReader r(*body);
+    HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+    BodyReader r(body);
     auto b = r.Integer("batch", Presence::kOptional);
     auto ro = r.String("role", Presence::kOptional);
     HP_TRY(r.Finish());
@@ -107,22 +100,22 @@ Result<ApiReply> ApiServer::Drain(const ApiCall& call, bool lost) {
   }
   // DrainNode checks the range; anything beyond an int is out of it too.
   const int checked = static_cast<int>(std::clamp<int64_t>(batch, -1, 1'000'000));
-  auto step = hosting_.drains().Drain(call.actor, call.path.at("name"), checked, lost, role);
-  if (!step) return Fail(step.error());
+  HP_ASSIGN_OR_RETURN(
+      auto step, hosting_.drains().Drain(call.actor, call.path.at("name"), checked, lost, role));
   json tasks = json::array();
-  for (const auto& t : step->tasks) tasks.push_back(ToJson(t));
-  return Reply(202, {{"node", NodeJson(step->node)},
-                     {"moved", step->moved},
-                     {"remaining_customers", step->remaining_customers},
-                     {"emptied", step->emptied},
-                     {"unrecoverable", step->unrecoverable},
+  for (const auto& t : step.tasks) tasks.push_back(ToJson(t));
+  return Reply(202, {{"node", NodeJson(step.node)},
+                     {"moved", step.moved},
+                     {"remaining_customers", step.remaining_customers},
+                     {"emptied", step.emptied},
+                     {"unrecoverable", step.unrecoverable},
                      {"copies",
-                      {{"done", step->copies.done},
-                       {"bytes", step->copies.bytes},
-                       {"in_progress", step->copies.open},
-                       {"failed", step->copies.failed}}},
+                      {{"done", step.copies.done},
+                       {"bytes", step.copies.bytes},
+                       {"in_progress", step.copies.open},
+                       {"failed", step.copies.failed}}},
                      {"tasks", std::move(tasks)},
-                     {"change_id", step->change_id}});
+                     {"change_id", step.change_id}});
 }
 
 Result<ApiReply> ApiServer::DrainNode(const ApiCall& call) { return Drain(call, false); }
@@ -131,9 +124,8 @@ Result<ApiReply> ApiServer::LoseNode(const ApiCall& call) { return Drain(call, t
 Result<ApiReply> ApiServer::RelayUsers(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto users = hosting_.nodes().RelayUsers(call.actor, call.path.at("site"));
-  if (!users) return Fail(users.error());
-  return Reply(200, *users);
+  HP_ASSIGN_OR_RETURN(auto users, hosting_.nodes().RelayUsers(call.actor, call.path.at("site")));
+  return Reply(200, users);
 }
 
 }  // namespace hostplane::controller

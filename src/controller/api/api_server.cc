@@ -267,9 +267,8 @@ Result<ApiReply> ApiServer::Serve(const Route& route, std::map<std::string, std:
                                   const http::HttpRequest& req) {
   Actor actor;
   if (route.authenticated) {
-    auto authed = Authenticate(req.get_header_value("Authorization"));
-    if (!authed) return Fail(authed.error());
-    actor = std::move(*authed);
+    HP_ASSIGN_OR_RETURN(auto authed, Authenticate(req.get_header_value("Authorization")));
+    actor = std::move(authed);
   }
   ApiCall call{req, std::move(actor), std::move(params)};
   return (this->*route.handler)(call);
@@ -291,9 +290,8 @@ Result<ApiReply> ApiServer::Healthz(const ApiCall&) { return Reply(200, {{"statu
 
 Result<ApiReply> ApiServer::MetricsPage(const ApiCall&) {
   MetricsSnapshot snapshot;
-  auto stats = store_.GetTaskStats();
-  if (!stats) return Fail(stats.error());
-  snapshot.tasks = std::move(*stats);
+  HP_ASSIGN_OR_RETURN(auto stats, store_.GetTaskStats());
+  snapshot.tasks = std::move(stats);
   auto nodes = store_.ListNodes();
   if (!nodes) return Fail(nodes.error());
   snapshot.nodes = std::move(*nodes);
@@ -315,9 +313,8 @@ Result<ApiReply> ApiServer::OpenApi(const ApiCall&) {
 }
 
 Result<ApiReply> ApiServer::CreateCustomer(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   auto login = r.String("login", Presence::kRequired);
   auto name = r.String("name", Presence::kOptional);
   auto email = r.String("email", Presence::kRequired);
@@ -325,53 +322,48 @@ Result<ApiReply> ApiServer::CreateCustomer(const ApiCall& call) {
   auto plan = r.String("plan", Presence::kOptional);
   HP_TRY(r.Finish());
   CustomerInput in{*login, name.value_or(""), *email, password, plan};
-  auto change = hosting_.customers().Create(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("customer", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.customers().Create(call.actor, in));
+  return Reply(201, ChangeJson("customer", change));
 }
 
 Result<ApiReply> ApiServer::ListCustomers(const ApiCall& call) {
   QueryReader q(call.req, {"after", "limit"});
   Page page = q.ReadPage();
   HP_TRY(q.Finish());
-  auto list = hosting_.customers().List(call.actor, page);
-  if (!list) return Fail(list.error());
-  return Reply(200, ListJson("customers", *list, page.limit));
+  HP_ASSIGN_OR_RETURN(auto list, hosting_.customers().List(call.actor, page));
+  return Reply(200, ListJson("customers", list, page.limit));
 }
 
 Result<ApiReply> ApiServer::GetCustomer(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto c = hosting_.customers().Get(call.actor, call.path.at("login"));
-  if (!c) return Fail(c.error());
-  return Reply(200, {{"customer", ToJson(*c)}});
+  HP_ASSIGN_OR_RETURN(auto c, hosting_.customers().Get(call.actor, call.path.at("login")));
+  return Reply(200, {{"customer", ToJson(c)}});
 }
 
 Result<ApiReply> ApiServer::UpdateCustomer(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   CustomerPatch patch;
   patch.plan = r.String("plan", Presence::kOptional);
   HP_TRY(r.Finish());
-  auto change = hosting_.customers().Update(call.actor, call.path.at("login"), patch);
-  if (!change) return Fail(change.error());
-  return Reply(200, ChangeJson("customer", *change));
+  HP_ASSIGN_OR_RETURN(auto change,
+                      hosting_.customers().Update(call.actor, call.path.at("login"), patch));
+  return Reply(200, ChangeJson("customer", change));
 }
 
 Result<ApiReply> ApiServer::DeleteCustomer(const ApiCall& call) {
   QueryReader q(call.req, {"remove_content"});
   bool remove_content = q.Bool("remove_content");
   HP_TRY(q.Finish());
-  auto change = hosting_.customers().Delete(call.actor, call.path.at("login"), remove_content);
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("customer", *change));
+  HP_ASSIGN_OR_RETURN(
+      auto change, hosting_.customers().Delete(call.actor, call.path.at("login"), remove_content));
+  return Reply(202, ChangeJson("customer", change));
 }
 
 Result<ApiReply> ApiServer::CreateSite(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   auto domain = r.String("domain", Presence::kRequired);
   auto customer = r.String("customer", Presence::kRequired);
   auto aliases = r.StringArray("aliases", Presence::kOptional);
@@ -379,9 +371,8 @@ Result<ApiReply> ApiServer::CreateSite(const ApiCall& call) {
   auto php = r.String("php", Presence::kOptional);
   HP_TRY(r.Finish());
   SiteInput in{*domain, *customer, aliases.value_or(std::vector<std::string>{}), docroot, php};
-  auto change = hosting_.sites().Create(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("site", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.sites().Create(call.actor, in));
+  return Reply(201, ChangeJson("site", change));
 }
 
 Result<ApiReply> ApiServer::ListSites(const ApiCall& call) {
@@ -389,54 +380,49 @@ Result<ApiReply> ApiServer::ListSites(const ApiCall& call) {
   auto customer = q.String("customer");
   Page page = q.ReadPage();
   HP_TRY(q.Finish());
-  auto list = hosting_.sites().List(call.actor, customer, page);
-  if (!list) return Fail(list.error());
-  return Reply(200, ListJson("sites", *list, page.limit));
+  HP_ASSIGN_OR_RETURN(auto list, hosting_.sites().List(call.actor, customer, page));
+  return Reply(200, ListJson("sites", list, page.limit));
 }
 
 Result<ApiReply> ApiServer::GetSite(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto s = hosting_.sites().Get(call.actor, call.path.at("domain"));
-  if (!s) return Fail(s.error());
-  return Reply(200, {{"site", ToJson(*s)}});
+  HP_ASSIGN_OR_RETURN(auto s, hosting_.sites().Get(call.actor, call.path.at("domain")));
+  return Reply(200, {{"site", ToJson(s)}});
 }
 
 Result<ApiReply> ApiServer::UpdateSite(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   SitePatch patch;
   patch.aliases = r.StringArray("aliases", Presence::kOptional);
   patch.docroot = r.String("docroot", Presence::kOptional);
   patch.php = r.String("php", Presence::kOptional);
   HP_TRY(r.Finish());
-  auto change = hosting_.sites().Update(call.actor, call.path.at("domain"), patch);
-  if (!change) return Fail(change.error());
-  return Reply(200, ChangeJson("site", *change));
+  HP_ASSIGN_OR_RETURN(auto change,
+                      hosting_.sites().Update(call.actor, call.path.at("domain"), patch));
+  return Reply(200, ChangeJson("site", change));
 }
 
 Result<ApiReply> ApiServer::RemoveSite(const ApiCall& call) {
   QueryReader q(call.req, {"remove_content"});
   bool remove_content = q.Bool("remove_content");
   HP_TRY(q.Finish());
-  auto change = hosting_.sites().Remove(call.actor, call.path.at("domain"), remove_content);
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("site", *change));
+  HP_ASSIGN_OR_RETURN(auto change,
+                      hosting_.sites().Remove(call.actor, call.path.at("domain"), remove_content));
+  return Reply(202, ChangeJson("site", change));
 }
 
 Result<ApiReply> ApiServer::ListPlans(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto list = hosting_.plans().List(call.actor);
-  if (!list) return Fail(list.error());
-  return Reply(200, ListJson("plans", *list, std::nullopt));
+  HP_ASSIGN_OR_RETURN(auto list, hosting_.plans().List(call.actor));
+  return Reply(200, ListJson("plans", list, std::nullopt));
 }
 
 Result<ApiReply> ApiServer::CreatePlan(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   PlanInput in;
   auto name = r.String("name", Presence::kRequired);
   // Every limit is stated: a number or {"unlimited": true}. Nothing is unlimited by omission.
@@ -461,17 +447,15 @@ Result<ApiReply> ApiServer::CreatePlan(const ApiCall& call) {
   }
   HP_TRY(r.Finish());
   in.name = *name;
-  auto change = hosting_.plans().Create(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("plan", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.plans().Create(call.actor, in));
+  return Reply(201, ChangeJson("plan", change));
 }
 
 Result<ApiReply> ApiServer::GetPlan(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto p = hosting_.plans().Get(call.actor, call.path.at("name"));
-  if (!p) return Fail(p.error());
-  return Reply(200, {{"plan", ToJson(*p)}});
+  HP_ASSIGN_OR_RETURN(auto p, hosting_.plans().Get(call.actor, call.path.at("name")));
+  return Reply(200, {{"plan", ToJson(p)}});
 }
 
 Result<ApiReply> ApiServer::ListTasks(const ApiCall& call) {
@@ -489,19 +473,16 @@ Result<ApiReply> ApiServer::ListTasks(const ApiCall& call) {
     if (!filter.state)
       return Reply(200, ListJson("tasks", std::vector<TaskRecord>{}, filter.page.limit));
   }
-  auto list = hosting_.tasks().List(call.actor, filter);
-  if (!list) return Fail(list.error());
-  return Reply(200, ListJson("tasks", *list, filter.page.limit));
+  HP_ASSIGN_OR_RETURN(auto list, hosting_.tasks().List(call.actor, filter));
+  return Reply(200, ListJson("tasks", list, filter.page.limit));
 }
 
 Result<ApiReply> ApiServer::GetTask(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto id = TaskId(call);
-  if (!id) return Fail(id.error());
-  auto t = hosting_.tasks().Get(call.actor, *id);
-  if (!t) return Fail(t.error());
-  return Reply(200, {{"task", ToJson(*t)}});
+  HP_ASSIGN_OR_RETURN(auto id, TaskId(call));
+  HP_ASSIGN_OR_RETURN(auto t, hosting_.tasks().Get(call.actor, id));
+  return Reply(200, {{"task", ToJson(t)}});
 }
 
 Result<ApiReply> ApiServer::WaitTask(const ApiCall& call) {
@@ -511,24 +492,22 @@ Result<ApiReply> ApiServer::WaitTask(const ApiCall& call) {
   auto id = TaskId(call);
   if (!id) return Fail(id.error());
   // Authorised and found now, or refused now; then polled without a thread (ApiWait).
-  auto first = hosting_.tasks().Get(call.actor, *id);
-  if (!first) return Fail(first.error());
+  HP_ASSIGN_OR_RETURN(auto first, hosting_.tasks().Get(call.actor, *id));
   auto answer = [](const TaskRecord& t) {
     ApiReply r = Reply(200, {{"task", ToJson(t)}});
     // Still pending is an answer, not an error: the client decides whether to wait again.
     if (!IsFinal(t.state)) r.headers.emplace_back("X-Hostplane-Timeout", "1");
     return r;
   };
-  if (IsFinal(first->state) || timeout_ms == 0) return answer(*first);
+  if (IsFinal(first.state) || timeout_ms == 0) return answer(first);
   ApiReply r;
   r.wait = std::make_shared<ApiWait>();
   r.wait->deadline = clock_.Steady() + std::chrono::milliseconds(timeout_ms);
   r.wait->poll = [this, actor = call.actor, id = *id,
                   answer](bool deadline_passed) -> Result<std::optional<ApiReply>> {
-    auto t = hosting_.tasks().Get(actor, id);
-    if (!t) return Fail(t.error());
-    if (!IsFinal(t->state) && !deadline_passed) return std::optional<ApiReply>();
-    return std::optional<ApiReply>(answer(*t));
+    HP_ASSIGN_OR_RETURN(auto t, hosting_.tasks().Get(actor, id));
+    if (!IsFinal(t.state) && !deadline_passed) return std::optional<ApiReply>();
+    return std::optional<ApiReply>(answer(t));
   };
   return r;
 }
@@ -538,9 +517,8 @@ Result<ApiReply> ApiServer::ListAudit(const ApiCall& call) {
   auto object = q.String("object");
   Page page = q.ReadPage();
   HP_TRY(q.Finish());
-  auto list = hosting_.tasks().ListAudit(call.actor, page, object);
-  if (!list) return Fail(list.error());
-  return Reply(200, ListJson("audit", *list, page.limit));
+  HP_ASSIGN_OR_RETURN(auto list, hosting_.tasks().ListAudit(call.actor, page, object));
+  return Reply(200, ListJson("audit", list, page.limit));
 }
 
 }  // namespace hostplane::controller

@@ -16,17 +16,15 @@ using api::Reply;
 Result<ApiReply> ApiServer::SuspendCustomer(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = hosting_.customers().Suspend(call.actor, call.path.at("login"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("customer", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.customers().Suspend(call.actor, call.path.at("login")));
+  return Reply(202, ChangeJson("customer", change));
 }
 
 Result<ApiReply> ApiServer::ResumeCustomer(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = hosting_.customers().Resume(call.actor, call.path.at("login"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("customer", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.customers().Resume(call.actor, call.path.at("login")));
+  return Reply(202, ChangeJson("customer", change));
 }
 
 Result<ApiReply> ApiServer::ListOf(const ApiCall& call, const char* kind, const char* key,
@@ -38,24 +36,21 @@ Result<ApiReply> ApiServer::ListOf(const ApiCall& call, const char* kind, const 
   std::optional<std::string> parent;
   if (parent_param) parent = q.String(parent_param);
   HP_TRY(q.Finish());
-  auto list = hosting_.resources().List(call.actor, kind, customer, parent);
-  if (!list) return Fail(list.error());
-  return Reply(200, ListJson(key, *list, std::nullopt));
+  HP_ASSIGN_OR_RETURN(auto list, hosting_.resources().List(call.actor, kind, customer, parent));
+  return Reply(200, ListJson(key, list, std::nullopt));
 }
 
 Result<ApiReply> ApiServer::AddMailbox(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   MailboxInput in;
   in.address = r.String("address", Presence::kRequired).value_or("");
   in.customer = r.String("customer", Presence::kOptional);
   in.password = r.String("password", Presence::kRequired).value_or("");
   in.quota_mb = r.Integer("quota_mb", Presence::kOptional);
   HP_TRY(r.Finish());
-  auto change = hosting_.mail().AddMailbox(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("mailbox", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.mail().AddMailbox(call.actor, in));
+  return Reply(201, ChangeJson("mailbox", change));
 }
 
 Result<ApiReply> ApiServer::ListMailboxes(const ApiCall& call) {
@@ -65,23 +60,21 @@ Result<ApiReply> ApiServer::ListMailboxes(const ApiCall& call) {
 Result<ApiReply> ApiServer::RemoveMailbox(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = hosting_.mail().RemoveMailbox(call.actor, call.path.at("address"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("mailbox", *change));
+  HP_ASSIGN_OR_RETURN(auto change,
+                      hosting_.mail().RemoveMailbox(call.actor, call.path.at("address")));
+  return Reply(202, ChangeJson("mailbox", change));
 }
 
 Result<ApiReply> ApiServer::AddForwarder(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   ForwarderInput in;
   in.address = r.String("address", Presence::kRequired).value_or("");
   in.targets = r.StringArray("targets", Presence::kRequired).value_or(std::vector<std::string>{});
   in.customer = r.String("customer", Presence::kOptional);
   HP_TRY(r.Finish());
-  auto change = hosting_.mail().AddForwarder(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("forwarder", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.mail().AddForwarder(call.actor, in));
+  return Reply(201, ChangeJson("forwarder", change));
 }
 
 Result<ApiReply> ApiServer::ListForwarders(const ApiCall& call) {
@@ -91,24 +84,22 @@ Result<ApiReply> ApiServer::ListForwarders(const ApiCall& call) {
 Result<ApiReply> ApiServer::RemoveForwarder(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = hosting_.mail().RemoveForwarder(call.actor, call.path.at("address"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("forwarder", *change));
+  HP_ASSIGN_OR_RETURN(auto change,
+                      hosting_.mail().RemoveForwarder(call.actor, call.path.at("address")));
+  return Reply(202, ChangeJson("forwarder", change));
 }
 
 Result<ApiReply> ApiServer::AddFtpUser(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   FtpUserInput in;
   in.user = r.String("user", Presence::kRequired).value_or("");
   in.customer = r.String("customer", Presence::kRequired).value_or("");
   in.password = r.String("password", Presence::kRequired).value_or("");
   in.home = r.String("home", Presence::kOptional).value_or("");
   HP_TRY(r.Finish());
-  auto change = hosting_.ftp().Add(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("ftp_user", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.ftp().Add(call.actor, in));
+  return Reply(201, ChangeJson("ftp_user", change));
 }
 
 Result<ApiReply> ApiServer::ListFtpUsers(const ApiCall& call) {
@@ -118,23 +109,20 @@ Result<ApiReply> ApiServer::ListFtpUsers(const ApiCall& call) {
 Result<ApiReply> ApiServer::RemoveFtpUser(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = hosting_.ftp().Remove(call.actor, call.path.at("user"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("ftp_user", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.ftp().Remove(call.actor, call.path.at("user")));
+  return Reply(202, ChangeJson("ftp_user", change));
 }
 
 Result<ApiReply> ApiServer::AddDatabase(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   DatabaseInput in;
   in.name = r.String("name", Presence::kRequired).value_or("");
   in.customer = r.String("customer", Presence::kRequired).value_or("");
   in.password = r.String("password", Presence::kRequired).value_or("");
   HP_TRY(r.Finish());
-  auto change = hosting_.databases().Add(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("database", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.databases().Add(call.actor, in));
+  return Reply(201, ChangeJson("database", change));
 }
 
 Result<ApiReply> ApiServer::ListDatabases(const ApiCall& call) {
@@ -144,22 +132,19 @@ Result<ApiReply> ApiServer::ListDatabases(const ApiCall& call) {
 Result<ApiReply> ApiServer::RemoveDatabase(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = hosting_.databases().Remove(call.actor, call.path.at("name"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("database", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.databases().Remove(call.actor, call.path.at("name")));
+  return Reply(202, ChangeJson("database", change));
 }
 
 Result<ApiReply> ApiServer::AddZone(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   ZoneInput in;
   in.zone = r.String("zone", Presence::kRequired).value_or("");
   in.customer = r.String("customer", Presence::kRequired).value_or("");
   HP_TRY(r.Finish());
-  auto change = hosting_.dns().AddZone(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("zone", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.dns().AddZone(call.actor, in));
+  return Reply(201, ChangeJson("zone", change));
 }
 
 Result<ApiReply> ApiServer::ListZones(const ApiCall& call) {
@@ -169,23 +154,20 @@ Result<ApiReply> ApiServer::ListZones(const ApiCall& call) {
 Result<ApiReply> ApiServer::GetZone(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto spec = hosting_.dns().ZoneRecords(call.actor, call.path.at("zone"));
-  if (!spec) return Fail(spec.error());
-  return Reply(200, {{"zone", *spec}});
+  HP_ASSIGN_OR_RETURN(auto spec, hosting_.dns().ZoneRecords(call.actor, call.path.at("zone")));
+  return Reply(200, {{"zone", spec}});
 }
 
 Result<ApiReply> ApiServer::RemoveZone(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  auto change = hosting_.dns().RemoveZone(call.actor, call.path.at("zone"));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("zone", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.dns().RemoveZone(call.actor, call.path.at("zone")));
+  return Reply(202, ChangeJson("zone", change));
 }
 
 Result<ApiReply> ApiServer::AddRecord(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   RecordInput in;
   in.zone = call.path.at("zone");
   in.name = r.String("name", Presence::kRequired).value_or("");
@@ -193,9 +175,8 @@ Result<ApiReply> ApiServer::AddRecord(const ApiCall& call) {
   in.value = r.String("value", Presence::kRequired).value_or("");
   in.ttl = r.Integer("ttl", Presence::kOptional);
   HP_TRY(r.Finish());
-  auto change = hosting_.dns().AddRecord(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(201, ChangeJson("record", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.dns().AddRecord(call.actor, in));
+  return Reply(201, ChangeJson("record", change));
 }
 
 Result<ApiReply> ApiServer::ListRecords(const ApiCall& call) {
@@ -203,9 +184,9 @@ Result<ApiReply> ApiServer::ListRecords(const ApiCall& call) {
   HP_TRY(q.Finish());
   auto canonical = protocol::CheckDomain(call.path.at("zone"));
   if (!canonical) return Fail(Error::NotFound("zone '" + call.path.at("zone") + "' not found"));
-  auto list = hosting_.resources().List(call.actor, "record", std::nullopt, *canonical);
-  if (!list) return Fail(list.error());
-  return Reply(200, ListJson("records", *list, std::nullopt));
+  HP_ASSIGN_OR_RETURN(auto list,
+                      hosting_.resources().List(call.actor, "record", std::nullopt, *canonical));
+  return Reply(200, ListJson("records", list, std::nullopt));
 }
 
 Result<ApiReply> ApiServer::RemoveRecord(const ApiCall& call) {
@@ -216,20 +197,17 @@ Result<ApiReply> ApiServer::RemoveRecord(const ApiCall& call) {
   in.type = q.String("type").value_or("");
   in.value = q.String("value").value_or("");
   HP_TRY(q.Finish());
-  auto change = hosting_.dns().RemoveRecord(call.actor, in);
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("record", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.dns().RemoveRecord(call.actor, in));
+  return Reply(202, ChangeJson("record", change));
 }
 
 Result<ApiReply> ApiServer::IssueCertificate(const ApiCall& call) {
-  auto body = ParseJsonObject(call.req.body);
-  if (!body) return Fail(body.error());
-  BodyReader r(*body);
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
   auto domain = r.String("domain", Presence::kRequired);
   HP_TRY(r.Finish());
-  auto change = hosting_.certificates().Issue(call.actor, domain.value_or(""));
-  if (!change) return Fail(change.error());
-  return Reply(202, ChangeJson("certificate", *change));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.certificates().Issue(call.actor, domain.value_or("")));
+  return Reply(202, ChangeJson("certificate", change));
 }
 
 Result<ApiReply> ApiServer::ListCertificates(const ApiCall& call) {

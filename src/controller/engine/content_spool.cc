@@ -111,9 +111,8 @@ int ContentSpool::Sweep() {
   for (int64_t id : ids) {
     std::optional<Transfer> t;
     Status read = store_.Snapshot([&](StoreTxn& tx) -> Status {
-      auto found = tx.transfers().Find(id);
-      if (!found) return Fail(found.error());
-      t = *found;
+      HP_ASSIGN_OR_RETURN(auto found, tx.transfers().Find(id));
+      t = found;
       return Ok();
     });
     if (!read) {
@@ -170,12 +169,10 @@ std::string ContentSpool::Handle(const BusMessage& m) {
   std::optional<Transfer> transfer;
   std::optional<Node> node;
   Status read = store_.Snapshot([&](StoreTxn& tx) -> Status {
-    auto t = tx.transfers().Find(q->transfer);
-    if (!t) return Fail(t.error());
-    transfer = *t;
-    auto n = tx.nodes().FindByName(q->node);
-    if (!n) return Fail(n.error());
-    node = *n;
+    HP_ASSIGN_OR_RETURN(auto t, tx.transfers().Find(q->transfer));
+    transfer = t;
+    HP_ASSIGN_OR_RETURN(auto n, tx.nodes().FindByName(q->node));
+    node = n;
     return Ok();
   });
   if (!read) return protocol::Encode(Refuse("store.unavailable", read.error().message));
@@ -235,12 +232,11 @@ std::string ContentSpool::Handle(const BusMessage& m) {
         Refuse("chunk.order", "the chunks of " + name + " do not add up to the archive sealed"));
   }
   Status sealed = store_.Write([&](StoreTxn& tx) -> Status {
-    auto t = tx.transfers().Find(q->transfer);
-    if (!t) return Fail(t.error());
-    if (!*t || (*t)->state != TransferState::kExporting) {
+    HP_ASSIGN_OR_RETURN(auto t, tx.transfers().Find(q->transfer));
+    if (!t || (t)->state != TransferState::kExporting) {
       return Fail(Error::Conflict(name + " is no longer exporting"));
     }
-    Transfer updated = **t;
+    Transfer updated = *t;
     updated.chunks = q->chunks;
     updated.bytes = q->bytes;
     updated.digest = q->digest;

@@ -173,10 +173,9 @@ Result<TaskRecord> TaskEngine::Wait(int64_t id, std::chrono::milliseconds timeou
     if (!woken && std::chrono::steady_clock::now() < deadline && !stopping_) continue;
     if (!woken || stopping_) {
       lock.unlock();
-      auto last = store_.GetTask(id);
-      if (!last) return Fail(last.error());
-      if (!*last) return Fail(Error::NotFound("task " + std::to_string(id) + " not found"));
-      return std::move(**last);
+      HP_ASSIGN_OR_RETURN(auto last, store_.GetTask(id));
+      if (!last) return Fail(Error::NotFound("task " + std::to_string(id) + " not found"));
+      return std::move(*last);
     }
   }
 }
@@ -292,19 +291,18 @@ Status TaskEngine::ApplyReport(StoreTxn& tx, const protocol::Report& report, int
         next_attempt_at = now + BackoffMillis(options_, attempt);
       }
     }
-    auto recorded = tx.tasks().RecordResult(report.node, r.task,
-                                            {state, error, r.duration_ms, next_attempt_at});
-    if (!recorded) return Fail(recorded.error());
-    if (!*recorded) continue;
+    HP_ASSIGN_OR_RETURN(auto recorded,
+                        tx.tasks().RecordResult(report.node, r.task,
+                                                {state, error, r.duration_ms, next_attempt_at}));
+    if (!recorded) continue;
     ++fx.counts[std::string(Name(state))];
     if (result_hook_ && (state == TaskState::kApplied || state == TaskState::kFailed)) {
       HP_TRY(result_hook_(tx, **task, state, error, fx.follow_ups));
     }
     if (state == TaskState::kApplied) {
-      auto done = tx.tasks().Find(r.task);
-      if (!done) return Fail(done.error());
-      if (*done && (*done)->applied_at) {
-        fx.latencies.push_back(static_cast<double>(*(*done)->applied_at - (*done)->created_at) /
+      HP_ASSIGN_OR_RETURN(auto done, tx.tasks().Find(r.task));
+      if (done && (done)->applied_at) {
+        fx.latencies.push_back(static_cast<double>(*(done)->applied_at - (done)->created_at) /
                                1000.0);
       }
     }

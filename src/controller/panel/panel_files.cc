@@ -134,13 +134,11 @@ Result<PanelFiles> PanelFiles::Load(Filesystem& files) {
     panel.files_.emplace("/" + rel, std::move(file));
     return Ok();
   };
-  auto top = files.ListDir("");
-  if (!top) return Fail(top.error());
-  for (const std::string& name : *top) {
+  HP_ASSIGN_OR_RETURN(auto top, files.ListDir(""));
+  for (const std::string& name : top) {
     if (name == kAssetsDir) {
-      auto assets = files.ListDir(name);
-      if (!assets) return Fail(assets.error());
-      for (const std::string& asset : *assets) HP_TRY(add(name + "/" + asset));
+      HP_ASSIGN_OR_RETURN(auto assets, files.ListDir(name));
+      for (const std::string& asset : assets) HP_TRY(add(name + "/" + asset));
     } else {
       HP_TRY(add(name));
     }

@@ -49,14 +49,13 @@ Status CheckNamesOwnable(StoreTxn& tx, int64_t customer_id, const std::vector<Cl
       if (reserved_message.empty()) reserved_message = v->message;
       continue;
     }
-    auto conflict = Conflict(tx, customer_id, claimed.name, reach);
-    if (!conflict) return Fail(conflict.error());
-    if (!*conflict) continue;
+    HP_ASSIGN_OR_RETURN(auto conflict, Conflict(tx, customer_id, claimed.name, reach));
+    if (!conflict) continue;
     owned_fields.emplace(claimed.field, "domain.owned_by_other_customer");
     if (owned_message.empty()) {
       // Only the conflicting name is said, never whose it is: another customer's identity is not
       // this caller's to learn.
-      const std::string& other = (*conflict)->name;
+      const std::string& other = (conflict)->name;
       if (other == claimed.name) {
         owned_message = "'" + claimed.name + "' belongs to another customer";
       } else {

@@ -36,9 +36,8 @@ std::optional<size_t> RecordIndex(const std::string& path) {
 Result<ZoneValidity> ZoneValidity::Before(StoreTxn& tx, const Customer& owner,
                                           const HostingOptions& options) {
   ZoneValidity v(owner, options);
-  auto found = v.Problems(tx);
-  if (!found) return Fail(found.error());
-  for (const Found& f : *found) v.before_.insert(f.problem);
+  HP_ASSIGN_OR_RETURN(auto found, v.Problems(tx));
+  for (const Found& f : found) v.before_.insert(f.problem);
   return v;
 }
 
@@ -46,28 +45,26 @@ Result<std::vector<ZoneValidity::Found>> ZoneValidity::Problems(StoreTxn& tx) co
   ResourceFilter filter;
   filter.kind = kinds::kZone;
   filter.customer_id = owner_.id;
-  auto zones = tx.resources().List(Scope::All(), filter);
-  if (!zones) return Fail(zones.error());
+  HP_ASSIGN_OR_RETURN(auto zones, tx.resources().List(Scope::All(), filter));
   std::vector<Found> out;
-  for (const Resource& zone : *zones) {
-    auto spec = BuildZoneSpec(tx, zone, owner_, options_);
-    if (!spec) return Fail(spec.error());
+  for (const Resource& zone : zones) {
+    HP_ASSIGN_OR_RETURN(auto spec, BuildZoneSpec(tx, zone, owner_, options_));
     // The serial is the sync's to raise (a new zone has none yet), not the change's.
-    spec->serial = std::max<int64_t>(spec->serial, 1);
+    spec.serial = std::max<int64_t>(spec.serial, 1);
     // The rules across records, with a sentence each ("The name "www" has a CNAME, ...").
     std::set<std::pair<size_t, std::string>> seen;
-    for (const auto& [i, violation] : protocol::CheckZoneRecords(spec->zone, spec->records)) {
+    for (const auto& [i, violation] : protocol::CheckZoneRecords(spec.zone, spec.records)) {
       seen.insert({i, violation.code});
-      out.push_back({{zone.name, OwnerName(*spec, i), violation.code}, violation.message});
+      out.push_back({{zone.name, OwnerName(spec, i), violation.code}, violation.message});
     }
     // Everything else the DNS node's decoder refuses (SOA, a record's own grammar).
-    auto decoded = protocol::ZoneSpecFromJson(protocol::ToJson(*spec));
+    auto decoded = protocol::ZoneSpecFromJson(protocol::ToJson(spec));
     if (decoded) continue;
     for (const auto& [path, code] : decoded.error().fields) {
       auto i = RecordIndex(path);
       if (i && seen.count({*i, code})) continue;
       out.push_back(
-          {{zone.name, i ? OwnerName(*spec, *i) : std::string(), code}, decoded.error().message});
+          {{zone.name, i ? OwnerName(spec, *i) : std::string(), code}, decoded.error().message});
     }
   }
   return out;
@@ -75,11 +72,10 @@ Result<std::vector<ZoneValidity::Found>> ZoneValidity::Problems(StoreTxn& tx) co
 
 Status ZoneValidity::After(StoreTxn& tx, const std::vector<ClaimedName>& names,
                            const std::string& fallback_field) const {
-  auto found = Problems(tx);
-  if (!found) return Fail(found.error());
+  HP_ASSIGN_OR_RETURN(auto found, Problems(tx));
   std::map<std::string, std::string> fields;
   std::string message;
-  for (const Found& f : *found) {
+  for (const Found& f : found) {
     if (before_.count(f.problem)) continue;
     const auto& [zone, owner_name, code] = f.problem;
     std::string field = fallback_field;

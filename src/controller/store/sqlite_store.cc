@@ -54,10 +54,9 @@ class ReaderPool {
         return Lease(this, std::move(db));
       }
     }
-    auto db = Database::Open(path_, /*durable=*/false);
-    if (!db) return Fail(db.error());
-    HP_TRY(db->Exec("PRAGMA query_only = ON"));
-    return Lease(this, std::make_unique<Database>(std::move(*db)));
+    HP_ASSIGN_OR_RETURN(auto db, Database::Open(path_, /*durable=*/false));
+    HP_TRY(db.Exec("PRAGMA query_only = ON"));
+    return Lease(this, std::make_unique<Database>(std::move(db)));
   }
 
  private:
@@ -112,9 +111,8 @@ class SqliteStore final : public Store {
  private:
   template <typename T>
   Result<T> Read(const std::function<Result<T>(Database&)>& fn) {
-    auto lease = readers_.Acquire();
-    if (!lease) return Fail(lease.error());
-    return fn(lease->db());
+    HP_ASSIGN_OR_RETURN(auto lease, readers_.Acquire());
+    return fn(lease.db());
   }
 
   sqlite::GroupCommitWriter writer_;

@@ -259,30 +259,27 @@ Result<FileSet> AccountDriver::Render(const protocol::Task& task) const {
   std::string login;
   std::set<std::string> running;  // versions with a pool
   if (task.kind == protocol::kAccountEnsure) {
-    auto spec = protocol::AccountSpecFromJson(task.spec);
-    if (!spec) return Fail(spec.error());
-    for (size_t i = 0; i < spec->php.size(); ++i) {
-      if (layout_.php.count(spec->php[i]) == 0) {
+    HP_ASSIGN_OR_RETURN(auto spec, protocol::AccountSpecFromJson(task.spec));
+    for (size_t i = 0; i < spec.php.size(); ++i) {
+      if (layout_.php.count(spec.php[i]) == 0) {
         return Fail(
             Error::InvalidField(fmt::format("php[{}]", i), "php.not_installed",
-                                fmt::format("PHP {} is not installed on this node", spec->php[i])));
+                                fmt::format("PHP {} is not installed on this node", spec.php[i])));
       }
     }
-    login = spec->login;
-    if (spec->status == "active") running.insert(spec->php.begin(), spec->php.end());
+    login = spec.login;
+    if (spec.status == "active") running.insert(spec.php.begin(), spec.php.end());
   } else if (task.kind == protocol::kAccountRemove) {
-    auto removal = protocol::AccountRemovalFromJson(task.spec);
-    if (!removal) return Fail(removal.error());
-    login = removal->login;
+    HP_ASSIGN_OR_RETURN(auto removal, protocol::AccountRemovalFromJson(task.spec));
+    login = removal.login;
   } else {
     return Fail(Error::Invalid("the account driver does not handle task kind " + task.kind));
   }
   FileSet files;
   for (const auto& [v, l] : layout_.php) {
-    auto params = Params(login, v);
-    if (!params) return Fail(params.error());
+    HP_ASSIGN_OR_RETURN(auto params, Params(login, v));
     if (running.count(v) > 0) {
-      files.push_back({PoolPath(login, v), RenderPool(*params), 0644});
+      files.push_back({PoolPath(login, v), RenderPool(params), 0644});
     } else {
       files.push_back({PoolPath(login, v), std::nullopt, 0644});
     }
@@ -358,25 +355,22 @@ Status AccountDriver::EnsureHome(const std::string& login, uid_t uid, gid_t gid)
   // 0710: the web server's group may pass through the home to the docroots below it (nginx
   // opens each path component with O_PATH, which needs no read right) but not list it; what it
   // may then serve is narrowed by the vhost's disable_symlinks (agent/drivers/nginx).
-  auto home = EnsureDirAt(rootfd.get(), login, display, 0710, uid, home_gid, /*enforce=*/true);
-  if (!home) return Fail(home.error());
-  auto tmp = EnsureDirAt(home->get(), "tmp", display + "/tmp", 0700, uid, gid, false);
-  if (!tmp) return Fail(tmp.error());
-  auto logs = EnsureDirAt(home->get(), "logs", display + "/logs", 0750, uid, gid, false);
-  if (!logs) return Fail(logs.error());
+  HP_ASSIGN_OR_RETURN(
+      auto home, EnsureDirAt(rootfd.get(), login, display, 0710, uid, home_gid, /*enforce=*/true));
+  HP_TRY(EnsureDirAt(home.get(), "tmp", display + "/tmp", 0700, uid, gid, false));
+  HP_TRY(EnsureDirAt(home.get(), "logs", display + "/logs", 0750, uid, gid, false));
   return Ok();
 }
 
 Status AccountDriver::Prepare(const protocol::Task& task) {
   if (task.kind != protocol::kAccountEnsure) return Ok();
-  auto spec = protocol::AccountSpecFromJson(task.spec);
-  if (!spec) return Fail(spec.error());
-  const std::string name = UnixName(spec->login);
+  HP_ASSIGN_OR_RETURN(auto spec, protocol::AccountSpecFromJson(task.spec));
+  const std::string name = UnixName(spec.login);
   HP_TRY(CheckUnixName(name));
-  HP_TRY(EnsureGroup(name, static_cast<gid_t>(spec->gid)));
-  HP_TRY(EnsureUser(name, static_cast<uid_t>(spec->uid), static_cast<gid_t>(spec->gid)));
+  HP_TRY(EnsureGroup(name, static_cast<gid_t>(spec.gid)));
+  HP_TRY(EnsureUser(name, static_cast<uid_t>(spec.uid), static_cast<gid_t>(spec.gid)));
   HP_FAILPOINT("account.ensure.after_user");  // the user exists, its home not yet
-  HP_TRY(EnsureHome(spec->login, static_cast<uid_t>(spec->uid), static_cast<gid_t>(spec->gid)));
+  HP_TRY(EnsureHome(spec.login, static_cast<uid_t>(spec.uid), static_cast<gid_t>(spec.gid)));
   HP_TRY(fs_.MakeDirs(layout_.php_socket_dir, 0755));
   return Ok();
 }
@@ -408,32 +402,28 @@ Result<Verdict> AccountDriver::Validate() {
 
 // The pool directory as the master will read it: names and contents of *.conf.
 Result<std::string> AccountDriver::PoolDirState(const PhpVersionLayout& l) {
-  auto names = fs_.ListDir(l.pool_dir);
-  if (!names) return Fail(names.error());
-  std::sort(names->begin(), names->end());
+  HP_ASSIGN_OR_RETURN(auto names, fs_.ListDir(l.pool_dir));
+  std::sort(names.begin(), names.end());
   std::string state;
-  for (const auto& n : *names) {
+  for (const auto& n : names) {
     if (n.starts_with(".") || !n.ends_with(".conf")) continue;
-    auto content = fs_.ReadFile(l.pool_dir + "/" + n);
-    if (!content) return Fail(content.error());
-    state += n + "\n" + content->value_or("") + "\n";
+    HP_ASSIGN_OR_RETURN(auto content, fs_.ReadFile(l.pool_dir + "/" + n));
+    state += n + "\n" + content.value_or("") + "\n";
   }
   return state;
 }
 
 Status AccountDriver::Reload() {
   for (const auto& [v, l] : layout_.php) {
-    auto state = PoolDirState(l);
-    if (!state) return Fail(state.error());
+    HP_ASSIGN_OR_RETURN(auto state, PoolDirState(l));
     auto it = loaded_.find(v);
-    if (it != loaded_.end() && it->second == *state) continue;
-    auto pid_text = fs_.ReadFile(l.pid_file);
-    if (!pid_text) return Fail(pid_text.error());
-    if (!pid_text->has_value()) {
+    if (it != loaded_.end() && it->second == state) continue;
+    HP_ASSIGN_OR_RETURN(auto pid_text, fs_.ReadFile(l.pid_file));
+    if (!pid_text.has_value()) {
       return Fail(Error::Unavailable(
           fmt::format("php-fpm {} is not running: no pid file {}", v, fs_.HostPath(l.pid_file))));
     }
-    std::string t = Trim(**pid_text);
+    std::string t = Trim(*pid_text);
     if (t.empty() || t.size() > 9 ||
         !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       return Fail(
@@ -455,7 +445,7 @@ Status AccountDriver::Reload() {
     }
     loaded_.erase(v);
     HP_TRY(WaitForSockets(v));
-    loaded_[v] = std::move(*state);
+    loaded_[v] = std::move(state);
   }
   return Ok();
 }
@@ -463,19 +453,17 @@ Status AccountDriver::Reload() {
 Status AccountDriver::WaitForSockets(const std::string& v) {
   const auto& l = layout_.php.at(v);
   std::vector<std::string> present, gone;
-  auto pools = fs_.ListDir(l.pool_dir);
-  if (!pools) return Fail(pools.error());
+  HP_ASSIGN_OR_RETURN(auto pools, fs_.ListDir(l.pool_dir));
   std::set<std::string> logins;
-  for (const auto& n : *pools) {
+  for (const auto& n : pools) {
     if (n.starts_with(".") || n.starts_with("_") || !n.ends_with(".conf")) continue;
     std::string login = n.substr(0, n.size() - 5);
     logins.insert(login);
     present.push_back(fs_.HostPath(SocketPath(login, v)));
   }
-  auto sockets = fs_.ListDir(layout_.php_socket_dir);
-  if (!sockets) return Fail(sockets.error());
+  HP_ASSIGN_OR_RETURN(auto sockets, fs_.ListDir(layout_.php_socket_dir));
   const std::string suffix = "-" + v + ".sock";
-  for (const auto& n : *sockets) {
+  for (const auto& n : sockets) {
     if (!n.ends_with(suffix) || n.starts_with("_")) continue;
     if (logins.count(n.substr(0, n.size() - suffix.size())) == 0) {
       gone.push_back(fs_.HostPath(layout_.php_socket_dir + "/" + n));
@@ -516,9 +504,8 @@ Status AccountDriver::WaitForNoProcesses(uid_t uid, const std::string& name) {
 
 Status AccountDriver::Finish(const protocol::Task& task) {
   if (task.kind != protocol::kAccountRemove) return Ok();
-  auto removal = protocol::AccountRemovalFromJson(task.spec);
-  if (!removal) return Fail(removal.error());
-  const std::string name = UnixName(removal->login);
+  HP_ASSIGN_OR_RETURN(auto removal, protocol::AccountRemovalFromJson(task.spec));
+  const std::string name = UnixName(removal.login);
   HP_TRY(CheckUnixName(name));
   if (auto u = FindUser(&name, 0)) {
     if (!IsAccountUser(*u)) {
@@ -526,9 +513,9 @@ Status AccountDriver::Finish(const protocol::Task& task) {
           "user {} is not an account user hostplane made: neither it nor its group is removed",
           name)));
     }
-    if (u->id != static_cast<unsigned>(removal->uid)) {
+    if (u->id != static_cast<unsigned>(removal.uid)) {
       return Fail(Error::Conflict(
-          fmt::format("user {} has uid {}, not {}: not removed", name, u->id, removal->uid)));
+          fmt::format("user {} has uid {}, not {}: not removed", name, u->id, removal.uid)));
     }
     HP_TRY(WaitForNoProcesses(u->id, name));
     HP_TRY(RunTool({layout_.userdel, "--", name}));
@@ -536,13 +523,13 @@ Status AccountDriver::Finish(const protocol::Task& task) {
   HP_FAILPOINT("account.remove.after_user");  // the user is gone, its group and home not yet
   // userdel may already have removed the user's own group (USERGROUPS_ENAB).
   if (auto g = FindGroup(&name, 0)) {
-    if (g->id != static_cast<unsigned>(removal->gid)) {
+    if (g->id != static_cast<unsigned>(removal.gid)) {
       return Fail(Error::Conflict(
-          fmt::format("group {} has gid {}, not {}: not removed", name, g->id, removal->gid)));
+          fmt::format("group {} has gid {}, not {}: not removed", name, g->id, removal.gid)));
     }
     HP_TRY(RunTool({layout_.groupdel, "--", name}));
   }
-  if (removal->remove_home) HP_TRY(fs_.RemoveTreeBeneath(layout_.home_root, removal->login));
+  if (removal.remove_home) HP_TRY(fs_.RemoveTreeBeneath(layout_.home_root, removal.login));
   return Ok();
 }
 

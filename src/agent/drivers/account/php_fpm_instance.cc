@@ -107,10 +107,9 @@ Status PhpFpmInstance::WriteConfig() {
 
 Status PhpFpmInstance::Start(std::chrono::milliseconds timeout) {
   const PhpVersionLayout& l = layout_.php.at(version_);
-  auto child = ChildProcess::Start({l.binary, "-F", "-y", fs_.HostPath(l.conf)},
-                                   fs_.HostPath(l.error_log + ".stderr"));
-  if (!child) return Fail(child.error());
-  process_ = std::move(*child);
+  HP_ASSIGN_OR_RETURN(auto child, ChildProcess::Start({l.binary, "-F", "-y", fs_.HostPath(l.conf)},
+                                                      fs_.HostPath(l.error_log + ".stderr")));
+  process_ = std::move(child);
   const std::string socket = fs_.HostPath(PlaceholderSocket());
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -115,11 +115,9 @@ std::vector<std::string> AcmeDriver::Kinds() const {
 
 Result<FileSet> AcmeDriver::Render(const protocol::Task& task) const {
   if (task.kind == protocol::kCertEnsure) {
-    auto spec = protocol::CertSpecFromJson(task.spec);
-    if (!spec) return Fail(spec.error());
+    HP_TRY(protocol::CertSpecFromJson(task.spec));
   } else if (task.kind == protocol::kCertRemove) {
-    auto spec = protocol::CertRemovalFromJson(task.spec);
-    if (!spec) return Fail(spec.error());
+    HP_TRY(protocol::CertRemovalFromJson(task.spec));
   } else {
     return Fail(Error::Invalid("acme: unknown task kind " + protocol::QuoteForMessage(task.kind)));
   }
@@ -128,13 +126,11 @@ Result<FileSet> AcmeDriver::Render(const protocol::Task& task) const {
 
 Status AcmeDriver::Finish(const protocol::Task& task) {
   if (task.kind == protocol::kCertEnsure) {
-    auto spec = protocol::CertSpecFromJson(task.spec);
-    if (!spec) return Fail(spec.error());
-    return Ensure(*spec);
+    HP_ASSIGN_OR_RETURN(auto spec, protocol::CertSpecFromJson(task.spec));
+    return Ensure(spec);
   }
-  auto removal = protocol::CertRemovalFromJson(task.spec);
-  if (!removal) return Fail(removal.error());
-  return Remove(*removal);
+  HP_ASSIGN_OR_RETURN(auto removal, protocol::CertRemovalFromJson(task.spec));
+  return Remove(removal);
 }
 
 std::string AcmeDriver::ChainPath(const std::string& domain) const {
@@ -155,20 +151,17 @@ std::chrono::system_clock::time_point AcmeDriver::Now() const {
 
 Result<std::optional<CertPair>> AcmeDriver::ReadPair(const std::string& chain,
                                                      const std::string& key) {
-  auto c = fs_.ReadFile(chain);
-  if (!c) return Fail(c.error());
-  auto k = fs_.ReadFile(key);
-  if (!k) return Fail(k.error());
-  if (!*c || !*k) return std::optional<CertPair>();
-  return std::optional<CertPair>(CertPair{std::move(**c), std::move(**k)});
+  HP_ASSIGN_OR_RETURN(auto c, fs_.ReadFile(chain));
+  HP_ASSIGN_OR_RETURN(auto k, fs_.ReadFile(key));
+  if (!c || !k) return std::optional<CertPair>();
+  return std::optional<CertPair>(CertPair{std::move(*c), std::move(*k)});
 }
 
 Status AcmeDriver::Ensure(const protocol::CertSpec& spec) {
   const std::vector<std::string> names = spec.Names();
-  auto installed = ReadPair(ChainPath(spec.domain), KeyPath(spec.domain));
-  if (!installed) return Fail(installed.error());
-  if (*installed &&
-      CheckCertPair(**installed, names, spec.renew_before_days, Now()).fit == CertFit::kGood) {
+  HP_ASSIGN_OR_RETURN(auto installed, ReadPair(ChainPath(spec.domain), KeyPath(spec.domain)));
+  if (installed &&
+      CheckCertPair(*installed, names, spec.renew_before_days, Now()).fit == CertFit::kGood) {
     return hook_pending_ ? AfterInstall() : Ok();
   }
 

@@ -78,16 +78,15 @@ bool AddExtension(X509* cert, int nid, const std::string& value) {
 }  // namespace
 
 Result<CertificateInfo> InspectCertificate(const std::string& chain_pem) {
-  auto cert = FirstCertificate(chain_pem);
-  if (!cert) return Fail(cert.error());
+  HP_ASSIGN_OR_RETURN(auto cert, FirstCertificate(chain_pem));
   CertificateInfo info;
   std::tm tm{};
-  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert->get()), &tm) != 1) {
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) != 1) {
     return Fail(Error::Invalid("unreadable notAfter: " + OpenSslError()));
   }
   info.not_after = std::chrono::system_clock::from_time_t(::timegm(&tm));
   NamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert->get(), NID_subject_alt_name, nullptr, nullptr)));
+      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr)));
   for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* n = sk_GENERAL_NAME_value(names.get(), i);
     if (n->type != GEN_DNS) continue;
@@ -106,12 +105,11 @@ Result<CertificateInfo> InspectCertificate(const std::string& chain_pem) {
 }
 
 Status CheckKeyMatchesCertificate(const std::string& chain_pem, const std::string& key_pem) {
-  auto cert = FirstCertificate(chain_pem);
-  if (!cert) return Fail(cert.error());
+  HP_ASSIGN_OR_RETURN(auto cert, FirstCertificate(chain_pem));
   BioPtr bio = ReadBio(key_pem);
   KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!key) return Fail(Error::Invalid("no readable private key: " + OpenSslError()));
-  if (X509_check_private_key(cert->get(), key.get()) != 1) {
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
     ERR_clear_error();
     return Fail(Error::Invalid("the private key does not belong to the certificate"));
   }

@@ -17,9 +17,8 @@ constexpr std::chrono::milliseconds kStopGrace{3000};
 
 Status PickPort(int& port) {
   if (port != 0) return Ok();
-  auto p = FreeLoopbackPort();
-  if (!p) return Fail(p.error());
-  port = *p;
+  HP_ASSIGN_OR_RETURN(auto p, FreeLoopbackPort());
+  port = p;
   return Ok();
 }
 
@@ -66,13 +65,14 @@ Status PebbleInstance::Start() {
   HP_TRY(fs_.WriteFileAtomic(dir + "/pebble.json", config.dump(2) + "\n", 0644));
 
   const std::string fallback_ip = options_.resolve_all_to_loopback ? "127.0.0.1" : "";
-  auto dns = ChildProcess::Start(
-      {options_.challtestsrv_binary, "-dns01", Loopback(options_.dns_port), "-http01", "",
-       "-https01", "", "-tlsalpn01", "", "-management", Loopback(options_.dns_management_port),
-       "-defaultIPv4", fallback_ip, "-defaultIPv6", ""},
-      fs_.HostPath(dir + "/challtestsrv.log"));
-  if (!dns) return Fail(dns.error());
-  dns_ = std::move(*dns);
+  HP_ASSIGN_OR_RETURN(
+      auto dns,
+      ChildProcess::Start(
+          {options_.challtestsrv_binary, "-dns01", Loopback(options_.dns_port), "-http01", "",
+           "-https01", "", "-tlsalpn01", "", "-management", Loopback(options_.dns_management_port),
+           "-defaultIPv4", fallback_ip, "-defaultIPv6", ""},
+          fs_.HostPath(dir + "/challtestsrv.log")));
+  dns_ = std::move(dns);
   auto pebble =
       ChildProcess::Start({options_.pebble_binary, "-config", fs_.HostPath(dir + "/pebble.json"),
                            "-dnsserver", Loopback(options_.dns_port)},

@@ -44,9 +44,9 @@ Result<std::string> ReadAt(int fd, int64_t offset, int64_t n, const std::string&
 // Feeds the first n bytes of the file to hasher (the chunks a resumed download already has).
 Status HashPrefix(int fd, int64_t n, Blake2bHasher& hasher, const std::string& path) {
   for (int64_t offset = 0; offset < n; offset += kContentChunkBytes) {
-    auto piece = ReadAt(fd, offset, std::min(kContentChunkBytes, n - offset), path);
-    if (!piece) return Fail(piece.error());
-    hasher.Update(*piece);
+    HP_ASSIGN_OR_RETURN(auto piece,
+                        ReadAt(fd, offset, std::min(kContentChunkBytes, n - offset), path));
+    hasher.Update(piece);
   }
   return Ok();
 }
@@ -108,15 +108,13 @@ std::vector<std::string> ContentDriver::ManagedDirs() const {
 
 Result<FileSet> ContentDriver::Render(const protocol::Task& task) const {
   if (task.kind == protocol::kContentExport) {
-    auto spec = protocol::ContentExportSpecFromJson(task.spec);
-    if (!spec) return Fail(spec.error());
-    HP_TRY(PlaceOf(spec->what, spec->object));
+    HP_ASSIGN_OR_RETURN(auto spec, protocol::ContentExportSpecFromJson(task.spec));
+    HP_TRY(PlaceOf(spec.what, spec.object));
     return FileSet{};
   }
   if (task.kind == protocol::kContentImport) {
-    auto spec = protocol::ContentImportSpecFromJson(task.spec);
-    if (!spec) return Fail(spec.error());
-    HP_TRY(PlaceOf(spec->what, spec->object));
+    HP_ASSIGN_OR_RETURN(auto spec, protocol::ContentImportSpecFromJson(task.spec));
+    HP_TRY(PlaceOf(spec.what, spec.object));
     return FileSet{};
   }
   return Fail(Error::Invalid("the content driver does not handle task kind " + task.kind));
@@ -124,14 +122,12 @@ Result<FileSet> ContentDriver::Render(const protocol::Task& task) const {
 
 Status ContentDriver::Work(const protocol::Task& task, const std::atomic<bool>& stopping) {
   if (task.kind == protocol::kContentExport) {
-    auto spec = protocol::ContentExportSpecFromJson(task.spec);
-    if (!spec) return Fail(spec.error());
-    return Export(*spec, stopping);
+    HP_ASSIGN_OR_RETURN(auto spec, protocol::ContentExportSpecFromJson(task.spec));
+    return Export(spec, stopping);
   }
   if (task.kind == protocol::kContentImport) {
-    auto spec = protocol::ContentImportSpecFromJson(task.spec);
-    if (!spec) return Fail(spec.error());
-    return Import(*spec, stopping);
+    HP_ASSIGN_OR_RETURN(auto spec, protocol::ContentImportSpecFromJson(task.spec));
+    return Import(spec, stopping);
   }
   return Fail(Error::Invalid("the content driver does not handle task kind " + task.kind));
 }
@@ -236,16 +232,15 @@ Result<ContentReply> ContentDriver::Ask(const ContentRequest& request) {
 
 Status ContentDriver::Pack(const Place& place, const std::string& archive,
                            const std::atomic<bool>& stopping) {
-  auto cmd = PackCommand(place);
-  if (!cmd) return Fail(cmd.error());
-  cmd->cancel = &stopping;
+  HP_ASSIGN_OR_RETURN(auto cmd, PackCommand(place));
+  cmd.cancel = &stopping;
   HP_TRY(fs_.MakeDirs(layout_.state_dir + "/content", 0700));
   const std::string dir = fs_.HostPath(layout_.state_dir + "/content");
   const std::string tmp = dir + "/." + archive.substr(archive.rfind('/') + 1) + ".tmp";
   Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!out.valid()) return Fail(Error::FromErrno("creating " + tmp, errno));
-  cmd->stdout_fd = out.get();
-  auto ran = runner_.Run(*cmd);
+  cmd.stdout_fd = out.get();
+  auto ran = runner_.Run(cmd);
   if (!ran) {
     ::unlink(tmp.c_str());
     return Fail(ran.error());
@@ -264,10 +259,9 @@ Status ContentDriver::Pack(const Place& place, const std::string& archive,
 
 Status ContentDriver::Export(const protocol::ContentExportSpec& spec,
                              const std::atomic<bool>& stopping) {
-  auto place = PlaceOf(spec.what, spec.object);
-  if (!place) return Fail(place.error());
+  HP_ASSIGN_OR_RETURN(auto place, PlaceOf(spec.what, spec.object));
   const std::string archive = SpoolPath(spec.transfer, ".tar");
-  if (::access(archive.c_str(), F_OK) != 0) HP_TRY(Pack(*place, archive, stopping));
+  if (::access(archive.c_str(), F_OK) != 0) HP_TRY(Pack(place, archive, stopping));
   Fd in(::open(archive.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!in.valid()) return Fail(Error::FromErrno("opening " + archive, errno));
   auto bytes = SizeOf(in.get(), archive);
@@ -277,13 +271,12 @@ Status ContentDriver::Export(const protocol::ContentExportSpec& spec,
   Blake2bHasher hasher;
   for (int64_t seq = 0; seq < chunks; ++seq) {
     if (stopping) return Fail(Error::Unavailable("the agent is stopping"));
-    auto data = ReadAt(in.get(), seq * kContentChunkBytes, kContentChunkBytes, archive);
-    if (!data) return Fail(data.error());
-    hasher.Update(*data);
-    ContentRequest put{node_, spec.transfer, "put", seq, std::move(*data), 0, 0, ""};
-    auto reply = Ask(put);
-    if (!reply) return Fail(reply.error());
-    if (!reply->ok) {  // closed: an earlier run finished this copy
+    HP_ASSIGN_OR_RETURN(auto data,
+                        ReadAt(in.get(), seq * kContentChunkBytes, kContentChunkBytes, archive));
+    hasher.Update(data);
+    ContentRequest put{node_, spec.transfer, "put", seq, std::move(data), 0, 0, ""};
+    HP_ASSIGN_OR_RETURN(auto reply, Ask(put));
+    if (!reply.ok) {  // closed: an earlier run finished this copy
       ::unlink(archive.c_str());
       return Ok();
     }
@@ -298,33 +291,29 @@ Status ContentDriver::Export(const protocol::ContentExportSpec& spec,
 }
 
 Status ContentDriver::Unpack(const Place& place, int fd, const std::atomic<bool>& stopping) {
-  auto cmd = UnpackCommand(place);
-  if (!cmd) return Fail(cmd.error());
-  cmd->cancel = &stopping;
+  HP_ASSIGN_OR_RETURN(auto cmd, UnpackCommand(place));
+  cmd.cancel = &stopping;
   if (::lseek(fd, 0, SEEK_SET) != 0) return Fail(Error::FromErrno("seeking the archive", errno));
-  cmd->stdin_fd = fd;
-  auto ran = runner_.Run(*cmd);
-  if (!ran) return Fail(ran.error());
-  if (ran->exit_code != 0) {
+  cmd.stdin_fd = fd;
+  HP_ASSIGN_OR_RETURN(auto ran, runner_.Run(cmd));
+  if (ran.exit_code != 0) {
     return Fail(
-        Error::Io("could not unpack into " + Describe(place) + ": " + ran->err.substr(0, 2000)));
+        Error::Io("could not unpack into " + Describe(place) + ": " + ran.err.substr(0, 2000)));
   }
   return Ok();
 }
 
 Status ContentDriver::Import(const protocol::ContentImportSpec& spec,
                              const std::atomic<bool>& stopping) {
-  auto place = PlaceOf(spec.what, spec.object);
-  if (!place) return Fail(place.error());
+  HP_ASSIGN_OR_RETURN(auto place, PlaceOf(spec.what, spec.object));
   HP_TRY(fs_.MakeDirs(layout_.state_dir + "/content", 0700));
   const std::string part = SpoolPath(spec.transfer, ".in");
   Fd file(::open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!file.valid()) return Fail(Error::FromErrno("opening " + part, errno));
-  auto have = SizeOf(file.get(), part);
-  if (!have) return Fail(have.error());
+  HP_ASSIGN_OR_RETURN(auto have, SizeOf(file.get(), part));
   // Resume after the whole chunks already downloaded.
-  int64_t next = std::min(*have / kContentChunkBytes, spec.chunks);
-  if (*have > spec.bytes) next = 0;
+  int64_t next = std::min(have / kContentChunkBytes, spec.chunks);
+  if (have > spec.bytes) next = 0;
   if (::ftruncate(file.get(), next * kContentChunkBytes) != 0 ||
       ::lseek(file.get(), next * kContentChunkBytes, SEEK_SET) < 0) {
     return Fail(Error::FromErrno("truncating " + part, errno));
@@ -335,20 +324,20 @@ Status ContentDriver::Import(const protocol::ContentImportSpec& spec,
   int64_t total = next * kContentChunkBytes;
   for (int64_t seq = next; seq < spec.chunks; ++seq) {
     if (stopping) return Fail(Error::Unavailable("the agent is stopping"));
-    auto reply = Ask(ContentRequest{node_, spec.transfer, "get", seq, "", 0, 0, ""});
-    if (!reply) return Fail(reply.error());
-    if (!reply->ok) {  // closed: an earlier run finished this copy
+    HP_ASSIGN_OR_RETURN(auto reply,
+                        Ask(ContentRequest{node_, spec.transfer, "get", seq, "", 0, 0, ""}));
+    if (!reply.ok) {  // closed: an earlier run finished this copy
       ::unlink(part.c_str());
       return Ok();
     }
     const int64_t expected =
         seq + 1 < spec.chunks ? kContentChunkBytes : spec.bytes - seq * kContentChunkBytes;
-    if (static_cast<int64_t>(reply->data.size()) != expected) {
+    if (static_cast<int64_t>(reply.data.size()) != expected) {
       return Fail(Error::Io("chunk " + std::to_string(seq) + " of transfer " +
                             std::to_string(spec.transfer) + " has the wrong size"));
     }
-    HP_TRY(WriteAll(file.get(), reply->data, part));
-    hasher.Update(reply->data);
+    HP_TRY(WriteAll(file.get(), reply.data, part));
+    hasher.Update(reply.data);
     total += expected;
   }
   if (::fsync(file.get()) != 0) return Fail(Error::FromErrno("fsync " + part, errno));
@@ -358,7 +347,7 @@ Status ContentDriver::Import(const protocol::ContentImportSpec& spec,
     return Fail(Error::Io("the archive of transfer " + std::to_string(spec.transfer) +
                           " does not match its digest"));
   }
-  HP_TRY(Unpack(*place, file.get(), stopping));
+  HP_TRY(Unpack(place, file.get(), stopping));
   spdlog::info("content: imported {} of {} ({} bytes) for transfer {}", spec.what, spec.object,
                spec.bytes, spec.transfer);
   ::unlink(part.c_str());

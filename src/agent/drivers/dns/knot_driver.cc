@@ -175,10 +175,9 @@ Result<FileSet> KnotDriver::Render(const protocol::Task& task) const {
                    {ZoneConfPath(zone->zone), RenderZoneConf(zone->zone, zone_file), 0644}};
   }
   if (task.kind == protocol::kZoneRemove) {
-    auto removal = protocol::ZoneRemovalFromJson(task.spec);
-    if (!removal) return Fail(removal.error());
-    return FileSet{{ZoneConfPath(removal->zone), std::nullopt, 0644},
-                   {ZoneFilePath(removal->zone), std::nullopt, 0644}};
+    HP_ASSIGN_OR_RETURN(auto removal, protocol::ZoneRemovalFromJson(task.spec));
+    return FileSet{{ZoneConfPath(removal.zone), std::nullopt, 0644},
+                   {ZoneFilePath(removal.zone), std::nullopt, 0644}};
   }
   return Fail(Error::Invalid("the dns driver does not handle task kind " + task.kind));
 }
@@ -192,17 +191,15 @@ Status KnotDriver::Prepare(const protocol::Task&) {
 }
 
 Result<std::map<std::string, std::optional<std::string>>> KnotDriver::LiveZones() {
-  auto names = fs_.ListDir(layout_.zone_conf_dir);
-  if (!names) return Fail(names.error());
+  HP_ASSIGN_OR_RETURN(auto names, fs_.ListDir(layout_.zone_conf_dir));
   std::map<std::string, std::optional<std::string>> out;
-  for (const auto& n : *names) {
+  for (const auto& n : names) {
     // Only the fragments the main config's "*.conf" glob includes; never temp files.
     if (n.empty() || n.front() == '.' || !n.ends_with(".conf")) continue;
     std::string zone = n.substr(0, n.size() - 5);
     if (zone.empty()) continue;
-    auto content = fs_.ReadFile(ZoneFilePath(zone));
-    if (!content) return Fail(content.error());
-    out.emplace(zone, std::move(*content));
+    HP_ASSIGN_OR_RETURN(auto content, fs_.ReadFile(ZoneFilePath(zone)));
+    out.emplace(zone, std::move(content));
   }
   return out;
 }
@@ -220,10 +217,9 @@ Result<Verdict> KnotDriver::Validate() {
     if (auto file = KnotBlamedFile(out->err + out->out)) v.file = RootRelative(*file);
     return v;
   }
-  auto zones = LiveZones();
-  if (!zones) return Fail(zones.error());
+  HP_ASSIGN_OR_RETURN(auto zones, LiveZones());
   std::set<std::string> live_files;
-  for (const auto& [zone, content] : *zones) {
+  for (const auto& [zone, content] : zones) {
     const std::string rel = ZoneFilePath(zone);
     live_files.insert(rel);
     if (!content) {
@@ -239,11 +235,10 @@ Result<Verdict> KnotDriver::Validate() {
     Command zc;
     zc.argv = {layout_.kzonecheck, "-o", zone + ".", "--", fs_.HostPath(rel)};
     zc.timeout = std::chrono::milliseconds(60'000);
-    auto res = runner_.Run(zc);
-    if (!res) return Fail(res.error());
-    if (!res->ok()) {
+    HP_ASSIGN_OR_RETURN(auto res, runner_.Run(zc));
+    if (!res.ok()) {
       v.ok = false;
-      v.message = "kzonecheck " + zone + ": " + OneLine(res->out + res->err);
+      v.message = "kzonecheck " + zone + ": " + OneLine(res.out + res.err);
       v.file = rel;
       return v;
     }
@@ -336,13 +331,12 @@ Status KnotDriver::Reload() {
   bool forced = false;
   std::string last;
   for (;;) {
-    auto status = ZoneStatus();
-    if (!status) return Fail(status.error());
+    HP_ASSIGN_OR_RETURN(auto status, ZoneStatus());
     std::vector<std::string> lagging;
     last.clear();
     for (const auto& [zone, serial] : want) {
-      auto it = status->find(zone);
-      std::string has = it == status->end() ? "absent" : it->second;
+      auto it = status.find(zone);
+      std::string has = it == status.end() ? "absent" : it->second;
       if (has != serial) {
         lagging.push_back(zone);
         last +=
@@ -350,7 +344,7 @@ Status KnotDriver::Reload() {
       }
     }
     for (const auto& zone : gone) {
-      if (status->count(zone) != 0) {
+      if (status.count(zone) != 0) {
         last += fmt::format("{}{} still served", last.empty() ? "" : ", ", zone);
         lagging.push_back("");  // nothing to force for a removed zone
       }
@@ -368,8 +362,7 @@ Status KnotDriver::Reload() {
         if (!z.empty()) args.push_back(z + ".");
       }
       if (args.size() > 1) {
-        auto forced_out = Knotc(args);
-        if (!forced_out) return Fail(forced_out.error());
+        HP_TRY(Knotc(args));
       }
     }
     std::this_thread::sleep_for(options_.poll_interval);

@@ -106,10 +106,10 @@ Status KnotInstance::WriteConfig() {
 
 Status KnotInstance::Start(std::chrono::milliseconds timeout) {
   HP_TRY(WriteConfig());
-  auto child = ChildProcess::Start({layout_.knotd, "-c", fs_.HostPath(layout_.conf)},
-                                   fs_.HostPath(layout_.log_file));
-  if (!child) return Fail(child.error());
-  knotd_ = std::move(*child);
+  HP_ASSIGN_OR_RETURN(auto child,
+                      ChildProcess::Start({layout_.knotd, "-c", fs_.HostPath(layout_.conf)},
+                                          fs_.HostPath(layout_.log_file)));
+  knotd_ = std::move(child);
   // Real time: this waits for another process.
   auto deadline = std::chrono::steady_clock::now() + timeout;
   Command probe;

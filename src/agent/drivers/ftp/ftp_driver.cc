@@ -164,28 +164,24 @@ Result<FtpPasswdLine> FtpDriver::Line(const protocol::FtpUserSpec& spec) const {
 
 Result<FileSet> FtpDriver::Render(const protocol::Task& task) const {
   if (task.kind == protocol::kFtpUserEnsure) {
-    auto spec = protocol::FtpUserSpecFromJson(task.spec);
-    if (!spec) return Fail(spec.error());
-    auto line = Line(*spec);
-    if (!line) return Fail(line.error());
-    return FileSet{{FragmentPath(spec->user), RenderPasswdLine(*line), 0600}};
+    HP_ASSIGN_OR_RETURN(auto spec, protocol::FtpUserSpecFromJson(task.spec));
+    HP_ASSIGN_OR_RETURN(auto line, Line(spec));
+    return FileSet{{FragmentPath(spec.user), RenderPasswdLine(line), 0600}};
   }
   if (task.kind == protocol::kFtpUserRemove) {
-    auto removal = protocol::FtpUserRemovalFromJson(task.spec);
-    if (!removal) return Fail(removal.error());
-    return FileSet{{FragmentPath(removal->user), std::nullopt, 0600}};
+    HP_ASSIGN_OR_RETURN(auto removal, protocol::FtpUserRemovalFromJson(task.spec));
+    return FileSet{{FragmentPath(removal.user), std::nullopt, 0600}};
   }
   return Fail(Error::Invalid("the ftp driver does not handle task kind " + task.kind));
 }
 
 Status FtpDriver::Prepare(const protocol::Task& task) {
   if (task.kind != protocol::kFtpUserEnsure) return Ok();
-  auto spec = protocol::FtpUserSpecFromJson(task.spec);
-  if (!spec) return Fail(spec.error());
+  HP_ASSIGN_OR_RETURN(auto spec, protocol::FtpUserSpecFromJson(task.spec));
   HP_TRY(fs_.MakeDirs(layout_.home_root, 0755));
-  std::string sub = spec->account;
-  if (!spec->home.empty()) sub += "/" + spec->home;
-  FileOwner owner{static_cast<uid_t>(spec->uid), static_cast<gid_t>(spec->gid)};
+  std::string sub = spec.account;
+  if (!spec.home.empty()) sub += "/" + spec.home;
+  FileOwner owner{static_cast<uid_t>(spec.uid), static_cast<gid_t>(spec.gid)};
   return fs_.MakeDirsBeneath(layout_.home_root, sub, 0755, owner);
 }
 
@@ -193,21 +189,18 @@ Status FtpDriver::Finish(const protocol::Task&) { return Ok(); }
 
 Status FtpDriver::Assemble() {
   HP_TRY(fs_.MakeDirs(layout_.users_dir, 0700));
-  auto names = fs_.ListDir(layout_.users_dir);
-  if (!names) return Fail(names.error());
-  std::sort(names->begin(), names->end());
+  HP_ASSIGN_OR_RETURN(auto names, fs_.ListDir(layout_.users_dir));
+  std::sort(names.begin(), names.end());
   std::string passwd;
-  for (const auto& name : *names) {
+  for (const auto& name : names) {
     if (name.starts_with(".") || !name.ends_with(kFragmentSuffix)) continue;
-    auto content = fs_.ReadFile(layout_.users_dir + "/" + name);
-    if (!content) return Fail(content.error());
-    if (!content->has_value()) continue;  // removed meanwhile
-    passwd += **content;
+    HP_ASSIGN_OR_RETURN(auto content, fs_.ReadFile(layout_.users_dir + "/" + name));
+    if (!content.has_value()) continue;  // removed meanwhile
+    passwd += *content;
     if (!passwd.empty() && passwd.back() != '\n') passwd += '\n';
   }
-  auto live = fs_.ReadFile(layout_.passwd_file);
-  if (!live) return Fail(live.error());
-  if (!live->has_value() || **live != passwd) {
+  HP_ASSIGN_OR_RETURN(auto live, fs_.ReadFile(layout_.passwd_file));
+  if (!live.has_value() || *live != passwd) {
     HP_TRY(fs_.WriteFileAtomic(layout_.passwd_file, passwd, 0600));
   }
   // Always rebuilt (about 3 ms): the pdb may lag an unchanged passwd file after a crash between
@@ -239,21 +232,18 @@ Result<Verdict> FtpDriver::Validate() {
     return Verdict{false, "the puredb " + fs_.HostPath(layout_.pdb_file) + " was not built",
                    std::nullopt};
   }
-  auto names = fs_.ListDir(layout_.users_dir);
-  if (!names) return Fail(names.error());
-  std::sort(names->begin(), names->end());
+  HP_ASSIGN_OR_RETURN(auto names, fs_.ListDir(layout_.users_dir));
+  std::sort(names.begin(), names.end());
   const std::string home_root = fs_.HostPath(layout_.home_root);
-  for (const auto& name : *names) {
+  for (const auto& name : names) {
     if (name.starts_with(".") || !name.ends_with(kFragmentSuffix)) continue;
     const std::string rel = layout_.users_dir + "/" + name;
-    auto content = fs_.ReadFile(rel);
-    if (!content) return Fail(content.error());
-    if (!content->has_value()) continue;
-    auto line = ParsePasswdLine(**content);
+    HP_ASSIGN_OR_RETURN(auto content, fs_.ReadFile(rel));
+    if (!content.has_value()) continue;
+    auto line = ParsePasswdLine(*content);
     if (!line) return Verdict{false, "FTP user file " + rel + " is not a puredb line", rel};
-    auto problem = HomeProblem(home_root, *line);
-    if (!problem) return Fail(problem.error());
-    if (*problem) return Verdict{false, **problem, rel};
+    HP_ASSIGN_OR_RETURN(auto problem, HomeProblem(home_root, *line));
+    if (problem) return Verdict{false, *problem, rel};
   }
   return Verdict{};
 }

@@ -167,23 +167,20 @@ Result<protocol::MailDomainSpec> MailDriver::Decode(const protocol::Task& task) 
 
 Result<FileSet> MailDriver::Render(const protocol::Task& task) const {
   if (task.kind == protocol::kMailDomainEnsure) {
-    auto spec = Decode(task);
-    if (!spec) return Fail(spec.error());
+    HP_ASSIGN_OR_RETURN(auto spec, Decode(task));
     PasswdParams params{layout_.vmail_uid, layout_.vmail_gid, fs_.HostPath(layout_.vmail_root)};
-    auto users = RenderPasswdFile(*spec, params);
-    if (!users) return Fail(users.error());
-    return FileSet{{MailboxesPath(spec->domain), RenderMailboxMap(*spec), 0644},
-                   {AliasesPath(spec->domain), RenderAliasMap(*spec), 0644},
-                   {AccessPath(spec->domain), RenderAccessMap(*spec), 0644},
-                   {UsersPath(spec->domain), *users, 0640}};
+    HP_ASSIGN_OR_RETURN(auto users, RenderPasswdFile(spec, params));
+    return FileSet{{MailboxesPath(spec.domain), RenderMailboxMap(spec), 0644},
+                   {AliasesPath(spec.domain), RenderAliasMap(spec), 0644},
+                   {AccessPath(spec.domain), RenderAccessMap(spec), 0644},
+                   {UsersPath(spec.domain), users, 0640}};
   }
   if (task.kind == protocol::kMailDomainRemove) {
-    auto removal = protocol::MailDomainRemovalFromJson(task.spec);
-    if (!removal) return Fail(removal.error());
-    return FileSet{{MailboxesPath(removal->domain), std::nullopt, 0644},
-                   {AliasesPath(removal->domain), std::nullopt, 0644},
-                   {AccessPath(removal->domain), std::nullopt, 0644},
-                   {UsersPath(removal->domain), std::nullopt, 0640}};
+    HP_ASSIGN_OR_RETURN(auto removal, protocol::MailDomainRemovalFromJson(task.spec));
+    return FileSet{{MailboxesPath(removal.domain), std::nullopt, 0644},
+                   {AliasesPath(removal.domain), std::nullopt, 0644},
+                   {AccessPath(removal.domain), std::nullopt, 0644},
+                   {UsersPath(removal.domain), std::nullopt, 0640}};
   }
   return Fail(Error::Invalid("the mail driver does not handle task kind " + task.kind));
 }
@@ -222,8 +219,7 @@ Status MailDriver::EnsureUsersDir() {
 
 Status MailDriver::Prepare(const protocol::Task& task) {
   if (task.kind != protocol::kMailDomainEnsure) return Ok();
-  auto spec = Decode(task);
-  if (!spec) return Fail(spec.error());
+  HP_ASSIGN_OR_RETURN(auto spec, Decode(task));
   if (layout_.vmail_uid == 0 || layout_.vmail_gid == 0 ||
       layout_.vmail_uid == static_cast<uid_t>(-1) || layout_.vmail_gid == static_cast<gid_t>(-1)) {
     return Fail(Error::Invalid("the mail layout has no vmail uid/gid (or it is root)"));
@@ -231,10 +227,10 @@ Status MailDriver::Prepare(const protocol::Task& task) {
   HP_TRY(EnsureUsersDir());
   HP_TRY(fs_.MakeDirs(layout_.vmail_root, 0711));
   const FileOwner vmail{layout_.vmail_uid, layout_.vmail_gid};
-  for (const auto& m : spec->mailboxes) {
+  for (const auto& m : spec.mailboxes) {
     for (const char* sub : {"cur", "new", "tmp"}) {
       HP_TRY(fs_.MakeDirsBeneath(layout_.vmail_root,
-                                 spec->domain + "/" + m.local + "/Maildir/" + sub, 0700, vmail));
+                                 spec.domain + "/" + m.local + "/Maildir/" + sub, 0700, vmail));
     }
   }
   return Ok();
@@ -274,21 +270,20 @@ Result<Verdict> MailDriver::Validate() {
     v.message = fmt::format("postfix check failed (exit {}): {}", postfix->exit_code, words);
     return v;
   }
-  auto dovecot = RunTool({layout_.doveconf_binary, "-c", fs_.HostPath(layout_.dovecot_conf), "-n"});
-  if (!dovecot) return Fail(dovecot.error());
-  if (!dovecot->ok()) {
+  HP_ASSIGN_OR_RETURN(auto dovecot, RunTool({layout_.doveconf_binary, "-c",
+                                             fs_.HostPath(layout_.dovecot_conf), "-n"}));
+  if (!dovecot.ok()) {
     v.ok = false;
     v.message =
-        fmt::format("doveconf failed (exit {}): {}", dovecot->exit_code, OneLine(dovecot->err));
+        fmt::format("doveconf failed (exit {}): {}", dovecot.exit_code, OneLine(dovecot.err));
   }
   return v;
 }
 
 Status MailDriver::InstallMap(const std::string& name, const std::string& text) {
   const std::string live = layout_.map_dir + "/" + name;
-  auto current = fs_.ReadFile(live);
-  if (!current) return Fail(current.error());
-  if (current->has_value() && **current == text && fs_.Exists(live + ".db")) return Ok();
+  HP_ASSIGN_OR_RETURN(auto current, fs_.ReadFile(live));
+  if (current.has_value() && *current == text && fs_.Exists(live + ".db")) return Ok();
   // postmap writes its database in place: build it under stage/ and install it with an atomic
   // rename, so a running smtpd never opens a half-written table. The text file is written last:
   // it is the record that the .db matches it (a crash in between is repaired on the next run).
@@ -312,10 +307,9 @@ Status MailDriver::InstallMap(const std::string& name, const std::string& text) 
 }
 
 Status MailDriver::Assemble() {
-  auto names = fs_.ListDir(layout_.map_dir + "/domains");
-  if (!names) return Fail(names.error());
+  HP_ASSIGN_OR_RETURN(auto names, fs_.ListDir(layout_.map_dir + "/domains"));
   std::map<std::string, std::pair<std::string, std::string>> domains;  // sorted: deterministic
-  for (const auto& n : *names) {
+  for (const auto& n : names) {
     if (n.empty() || n.front() == '.') continue;  // temp debris of an interrupted write
     std::string domain;
     if (EndsWith(n, kMailboxesSuffix)) {
@@ -335,15 +329,13 @@ Status MailDriver::Assemble() {
   }
   std::vector<std::string> domain_lines, mailbox_parts, alias_parts, access_parts;
   for (auto& [domain, parts] : domains) {
-    auto mailboxes = fs_.ReadFile(MailboxesPath(domain));
-    if (!mailboxes) return Fail(mailboxes.error());
-    auto aliases = fs_.ReadFile(AliasesPath(domain));
-    if (!aliases) return Fail(aliases.error());
+    HP_ASSIGN_OR_RETURN(auto mailboxes, fs_.ReadFile(MailboxesPath(domain)));
+    HP_ASSIGN_OR_RETURN(auto aliases, fs_.ReadFile(AliasesPath(domain)));
     // A domain exists while its mailbox fragment does (written and removed with the others).
-    if (!mailboxes->has_value()) continue;
+    if (!mailboxes.has_value()) continue;
     domain_lines.push_back(domain + " OK\n");
-    mailbox_parts.push_back(**mailboxes);
-    if (aliases->has_value()) alias_parts.push_back(**aliases);
+    mailbox_parts.push_back(*mailboxes);
+    if (aliases.has_value()) alias_parts.push_back(*aliases);
     auto access = fs_.ReadFile(AccessPath(domain));
     if (!access) return Fail(access.error());
     // A domain written before access fragments existed: not moving.
@@ -417,10 +409,9 @@ Status MailDriver::WaitForPasswdFiles() {
 
 Status MailDriver::Finish(const protocol::Task& task) {
   if (task.kind != protocol::kMailDomainRemove) return Ok();
-  auto removal = protocol::MailDomainRemovalFromJson(task.spec);
-  if (!removal) return Fail(removal.error());
-  if (!removal->remove_content) return Ok();
-  return fs_.RemoveTreeBeneath(layout_.vmail_root, removal->domain);
+  HP_ASSIGN_OR_RETURN(auto removal, protocol::MailDomainRemovalFromJson(task.spec));
+  if (!removal.remove_content) return Ok();
+  return fs_.RemoveTreeBeneath(layout_.vmail_root, removal.domain);
 }
 
 }  // namespace hostplane::agent

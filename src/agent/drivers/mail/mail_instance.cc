@@ -256,10 +256,8 @@ Result<std::string> MailInstance::DovecotConf() const {
 
 Status MailInstance::WriteConfig() {
   const auto& l = layout_;
-  auto main_cf = MainCf();
-  if (!main_cf) return Fail(main_cf.error());
-  auto master_cf = MasterCf();
-  if (!master_cf) return Fail(master_cf.error());
+  HP_ASSIGN_OR_RETURN(auto main_cf, MainCf());
+  HP_ASSIGN_OR_RETURN(auto master_cf, MasterCf());
   auto dovecot_conf = DovecotConf();
   if (!dovecot_conf) return Fail(dovecot_conf.error());
   for (const std::string* d : {&l.postfix_config_dir, &l.postfix_queue_dir, &l.postfix_data_dir,
@@ -270,12 +268,11 @@ Status MailInstance::WriteConfig() {
   HP_TRY(fs_.MakeDirs(Dirname(l.dovecot_log), 0755));
   HP_TRY(fs_.MakeDirs(Dirname(l.dovecot_conf), 0755));
   HP_TRY(fs_.MakeDirs(l.vmail_root, 0711));
-  auto postfix_uid = UserId(l.postfix_user);
-  if (!postfix_uid) return Fail(postfix_uid.error());
+  HP_ASSIGN_OR_RETURN(auto postfix_uid, UserId(l.postfix_user));
   // Postfix warns about (and later refuses) a data directory it does not own.
-  HP_TRY(ChownDir(fs_.HostPath(l.postfix_data_dir), *postfix_uid, static_cast<gid_t>(-1)));
-  HP_TRY(fs_.WriteFileAtomic(l.postfix_config_dir + "/main.cf", *main_cf, 0644));
-  HP_TRY(fs_.WriteFileAtomic(l.postfix_config_dir + "/master.cf", *master_cf, 0644));
+  HP_TRY(ChownDir(fs_.HostPath(l.postfix_data_dir), postfix_uid, static_cast<gid_t>(-1)));
+  HP_TRY(fs_.WriteFileAtomic(l.postfix_config_dir + "/main.cf", main_cf, 0644));
+  HP_TRY(fs_.WriteFileAtomic(l.postfix_config_dir + "/master.cf", master_cf, 0644));
   HP_TRY(fs_.WriteFileAtomic(l.dovecot_conf, *dovecot_conf, 0644));
   // The empty maps (or the maps of the domains already there): the same code as every batch.
   MailDriverOptions driver_options;

@@ -48,15 +48,13 @@ std::vector<std::string> MariaDbDriver::Kinds() const {
 
 Result<FileSet> MariaDbDriver::Render(const protocol::Task& task) const {
   if (task.kind == protocol::kDatabaseEnsure) {
-    auto spec = protocol::DatabaseSpecFromJson(task.spec);
-    if (!spec) return Fail(spec.error());
-    HP_TRY(CheckObjectKey(task, spec->name));
+    HP_ASSIGN_OR_RETURN(auto spec, protocol::DatabaseSpecFromJson(task.spec));
+    HP_TRY(CheckObjectKey(task, spec.name));
     return FileSet{};
   }
   if (task.kind == protocol::kDatabaseRemove) {
-    auto removal = protocol::DatabaseRemovalFromJson(task.spec);
-    if (!removal) return Fail(removal.error());
-    HP_TRY(CheckObjectKey(task, removal->name));
+    HP_ASSIGN_OR_RETURN(auto removal, protocol::DatabaseRemovalFromJson(task.spec));
+    HP_TRY(CheckObjectKey(task, removal.name));
     return FileSet{};
   }
   return Fail(Error::Invalid("the mariadb driver does not handle task kind " + task.kind));
@@ -94,9 +92,8 @@ Result<MariaDbConnection*> MariaDbDriver::Admin() {
   o.user = "root";
   o.connect_timeout = options_.connect_timeout;
   o.read_write_timeout = options_.statement_timeout;
-  auto c = MariaDbConnection::Connect(o);
-  if (!c) return Fail(c.error());
-  admin_.emplace(std::move(*c));
+  HP_ASSIGN_OR_RETURN(auto c, MariaDbConnection::Connect(o));
+  admin_.emplace(std::move(c));
   return &*admin_;
 }
 
@@ -108,15 +105,14 @@ Status MariaDbDriver::Change(MariaDbConnection& c, const std::string& sql, const
 }
 
 Status MariaDbDriver::Ensure(const protocol::DatabaseSpec& spec) {
-  auto admin = Admin();
-  if (!admin) return Fail(admin.error());
-  MariaDbConnection& c = **admin;
+  HP_ASSIGN_OR_RETURN(auto admin, Admin());
+  MariaDbConnection& c = *admin;
   sql::LiteralQuoter q = [&c](std::string_view v) { return c.Literal(v); };
   const std::string& name = spec.name;
 
-  auto schema = c.Query(sql::SelectSchema(q, name), "the schema query for `" + name + "`");
-  if (!schema) return Fail(schema.error());
-  if (schema->rows.empty()) {
+  HP_ASSIGN_OR_RETURN(auto schema,
+                      c.Query(sql::SelectSchema(q, name), "the schema query for `" + name + "`"));
+  if (schema.rows.empty()) {
     HP_TRY(Change(c, sql::CreateDatabase(name), "CREATE DATABASE `" + name + "`"));
   }
   for (const std::string& host : layout_.user_hosts) HP_TRY(EnsureUser(c, spec, host));
@@ -132,13 +128,13 @@ Status MariaDbDriver::EnsureUser(MariaDbConnection& c, const protocol::DatabaseS
   const std::string account = AccountLabel(name, host);
   const bool locked = spec.status == "suspended";
 
-  auto user = c.Query(sql::SelectUser(q, name, host), "the user query for " + account);
-  if (!user) return Fail(user.error());
-  if (user->rows.empty()) {
+  HP_ASSIGN_OR_RETURN(auto user,
+                      c.Query(sql::SelectUser(q, name, host), "the user query for " + account));
+  if (user.rows.empty()) {
     HP_TRY(Change(c, sql::CreateUser(q, name, host, spec.password_hash, locked),
                   "CREATE USER " + account, spec.password_hash));
   } else {
-    const MariaDbRow& row = user->rows.front();
+    const MariaDbRow& row = user.rows.front();
     const std::string plugin = row.size() > 0 ? row[0].value_or("") : "";
     const std::string hash = row.size() > 1 ? row[1].value_or("") : "";
     const std::string locked_flag = row.size() > 2 ? row[2].value_or("") : "";
@@ -153,9 +149,9 @@ Status MariaDbDriver::EnsureUser(MariaDbConnection& c, const protocol::DatabaseS
     }
   }
 
-  auto grant = c.Query(sql::SelectDbGrant(q, name, name, host), "the grant query for " + account);
-  if (!grant) return Fail(grant.error());
-  if (!FullGrant(*grant)) {
+  HP_ASSIGN_OR_RETURN(auto grant, c.Query(sql::SelectDbGrant(q, name, name, host),
+                                          "the grant query for " + account));
+  if (!FullGrant(grant)) {
     HP_TRY(Change(c, sql::GrantAll(q, name, name, host),
                   "GRANT ALL PRIVILEGES ON `" + sql::GrantPattern(name) + "`.* TO " + account));
   }
@@ -164,9 +160,9 @@ Status MariaDbDriver::EnsureUser(MariaDbConnection& c, const protocol::DatabaseS
 
 Status MariaDbDriver::KillSessions(MariaDbConnection& c, const std::string& user) {
   sql::LiteralQuoter q = [&c](std::string_view v) { return c.Literal(v); };
-  auto sessions = c.Query(sql::SelectSessions(q, user), "the session query for '" + user + "'");
-  if (!sessions) return Fail(sessions.error());
-  for (const MariaDbRow& row : sessions->rows) {
+  HP_ASSIGN_OR_RETURN(
+      auto sessions, c.Query(sql::SelectSessions(q, user), "the session query for '" + user + "'"));
+  for (const MariaDbRow& row : sessions.rows) {
     const std::string id_text = row.empty() ? "" : row[0].value_or("");
     uint64_t id = 0;
     auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
@@ -183,23 +179,21 @@ Status MariaDbDriver::KillSessions(MariaDbConnection& c, const std::string& user
 }
 
 Status MariaDbDriver::Remove(const protocol::DatabaseRemoval& removal) {
-  auto admin = Admin();
-  if (!admin) return Fail(admin.error());
-  MariaDbConnection& c = **admin;
+  HP_ASSIGN_OR_RETURN(auto admin, Admin());
+  MariaDbConnection& c = *admin;
   sql::LiteralQuoter q = [&c](std::string_view v) { return c.Literal(v); };
   const std::string& name = removal.name;
   // Users first (no new logins), then the sessions still open, then the data.
   for (const std::string& host : layout_.user_hosts) {
     const std::string account = AccountLabel(name, host);
-    auto user = c.Query(sql::SelectUser(q, name, host), "the user query for " + account);
-    if (!user) return Fail(user.error());
-    if (!user->rows.empty())
-      HP_TRY(Change(c, sql::DropUser(q, name, host), "DROP USER " + account));
+    HP_ASSIGN_OR_RETURN(auto user,
+                        c.Query(sql::SelectUser(q, name, host), "the user query for " + account));
+    if (!user.rows.empty()) HP_TRY(Change(c, sql::DropUser(q, name, host), "DROP USER " + account));
   }
   HP_TRY(KillSessions(c, name));
-  auto schema = c.Query(sql::SelectSchema(q, name), "the schema query for `" + name + "`");
-  if (!schema) return Fail(schema.error());
-  if (!schema->rows.empty()) {
+  HP_ASSIGN_OR_RETURN(auto schema,
+                      c.Query(sql::SelectSchema(q, name), "the schema query for `" + name + "`"));
+  if (!schema.rows.empty()) {
     HP_TRY(Change(c, sql::DropDatabase(name), "DROP DATABASE `" + name + "`"));
   }
   return Ok();

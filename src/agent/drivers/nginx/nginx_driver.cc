@@ -394,17 +394,14 @@ Result<VhostParams> NginxDriver::Params(const protocol::SiteSpec& site) const {
 
 Result<FileSet> NginxDriver::Render(const protocol::Task& task) const {
   if (task.kind == protocol::kSiteEnsure) {
-    auto site = protocol::SiteSpecFromJson(task.spec);
-    if (!site) return Fail(site.error());
-    auto params = Params(*site);
-    if (!params) return Fail(params.error());
-    return FileSet{{VhostPath(site->domain), RenderVhost(*params), 0644}};
+    HP_ASSIGN_OR_RETURN(auto site, protocol::SiteSpecFromJson(task.spec));
+    HP_ASSIGN_OR_RETURN(auto params, Params(site));
+    return FileSet{{VhostPath(site.domain), RenderVhost(params), 0644}};
   }
   if (task.kind == protocol::kSiteRemove) {
-    auto removal = protocol::SiteRemovalFromJson(task.spec);
-    if (!removal) return Fail(removal.error());
-    HP_TRY(CheckSiteFields(removal->domain, {}, removal->account, removal->docroot));
-    return FileSet{{VhostPath(removal->domain), std::nullopt, 0644}};
+    HP_ASSIGN_OR_RETURN(auto removal, protocol::SiteRemovalFromJson(task.spec));
+    HP_TRY(CheckSiteFields(removal.domain, {}, removal.account, removal.docroot));
+    return FileSet{{VhostPath(removal.domain), std::nullopt, 0644}};
   }
   return Fail(Error::Invalid("the nginx driver does not handle task kind " + task.kind));
 }
@@ -440,9 +437,8 @@ Status NginxDriver::EnsureSharedFiles() {
   if (shared_files_ready_) return Ok();
   const auto& n = layout_.nginx;
   const std::string page = n.pages_dir + "/suspended.html";
-  auto current = fs_.ReadFile(page);
-  if (!current) return Fail(current.error());
-  if (*current != RenderSuspendedPage()) {
+  HP_ASSIGN_OR_RETURN(auto current, fs_.ReadFile(page));
+  if (current != RenderSuspendedPage()) {
     HP_TRY(fs_.WriteFileAtomic(page, RenderSuspendedPage(), 0644));
   }
   HP_TRY(fs_.MakeDirs(n.acme_webroot + "/.well-known/acme-challenge", 0755));
@@ -477,21 +473,18 @@ Result<FileOwner> NginxDriver::DocrootOwner(const std::string& account) {
 
 Status NginxDriver::Prepare(const protocol::Task& task) {
   if (task.kind != protocol::kSiteEnsure) return Ok();
-  auto site = protocol::SiteSpecFromJson(task.spec);
-  if (!site) return Fail(site.error());
-  HP_TRY(CheckSiteFields(site->domain, site->aliases, site->account, site->docroot));
+  HP_ASSIGN_OR_RETURN(auto site, protocol::SiteSpecFromJson(task.spec));
+  HP_TRY(CheckSiteFields(site.domain, site.aliases, site.account, site.docroot));
   HP_TRY(EnsureLogDir());
   HP_TRY(EnsureSharedFiles());
   HP_TRY(fs_.MakeDirs(layout_.home_root, 0755));
-  auto owner = DocrootOwner(site->account);
-  if (!owner) return Fail(owner.error());
-  const std::string docroot = site->account + "/" + site->docroot;
-  HP_TRY(fs_.MakeDirsBeneath(layout_.home_root, docroot, 0755, *owner));
-  auto empty = fs_.DirEmptyBeneath(layout_.home_root, docroot);
-  if (!empty) return Fail(empty.error());
-  if (*empty) {
+  HP_ASSIGN_OR_RETURN(auto owner, DocrootOwner(site.account));
+  const std::string docroot = site.account + "/" + site.docroot;
+  HP_TRY(fs_.MakeDirsBeneath(layout_.home_root, docroot, 0755, owner));
+  HP_ASSIGN_OR_RETURN(auto empty, fs_.DirEmptyBeneath(layout_.home_root, docroot));
+  if (empty) {
     HP_TRY(fs_.CreateFileBeneath(layout_.home_root, docroot + "/index.html",
-                                 RenderDefaultIndex(site->domain), 0644, *owner));
+                                 RenderDefaultIndex(site.domain), 0644, owner));
   }
   return Ok();
 }
@@ -519,13 +512,12 @@ Status NginxDriver::Reload() {
   const auto& n = layout_.nginx;
   std::string generation = fmt::format("{}.{}", clock_.NowMillis(), ++reloads_);
   HP_TRY(fs_.WriteFileAtomic(n.marker_file, RenderMarker(generation, n.http_port), 0644));
-  auto pid_text = fs_.ReadFile(n.pid_file);
-  if (!pid_text) return Fail(pid_text.error());
-  if (!pid_text->has_value()) {
+  HP_ASSIGN_OR_RETURN(auto pid_text, fs_.ReadFile(n.pid_file));
+  if (!pid_text.has_value()) {
     return Fail(
         Error::Unavailable("nginx is not running: no pid file " + fs_.HostPath(n.pid_file)));
   }
-  std::string t = Trim(**pid_text);
+  std::string t = Trim(*pid_text);
   if (t.empty() || t.size() > 9 || !std::all_of(t.begin(), t.end(), [](char c) {
         return std::isdigit(static_cast<unsigned char>(c));
       })) {
@@ -576,11 +568,10 @@ Status NginxDriver::WaitForGeneration(const std::string& generation) {
 
 Status NginxDriver::Finish(const protocol::Task& task) {
   if (task.kind != protocol::kSiteRemove) return Ok();
-  auto removal = protocol::SiteRemovalFromJson(task.spec);
-  if (!removal) return Fail(removal.error());
-  if (!removal->remove_content) return Ok();
-  HP_TRY(CheckSiteFields(removal->domain, {}, removal->account, removal->docroot));
-  return fs_.RemoveTreeBeneath(layout_.home_root, removal->account + "/" + removal->docroot);
+  HP_ASSIGN_OR_RETURN(auto removal, protocol::SiteRemovalFromJson(task.spec));
+  if (!removal.remove_content) return Ok();
+  HP_TRY(CheckSiteFields(removal.domain, {}, removal.account, removal.docroot));
+  return fs_.RemoveTreeBeneath(layout_.home_root, removal.account + "/" + removal.docroot);
 }
 
 }  // namespace hostplane::agent
