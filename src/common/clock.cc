@@ -1,5 +1,6 @@
 #include "common/clock.h"
 
+#include <cstdio>
 #include <ctime>
 #include <string>
 
@@ -27,14 +28,21 @@ void ManualClock::Advance(std::chrono::milliseconds d) {
 }
 
 std::string FormatTimestamp(int64_t millis) {
-  std::time_t secs = static_cast<std::time_t>(millis / 1000);
+  // One snprintf over gmtime_r's fields: strftime costs more than the rest of an entity's JSON
+  // encoding on a list page. Floor division keeps the milliseconds positive before 1970.
+  int64_t secs = millis / 1000;
+  int ms = static_cast<int>(millis % 1000);
+  if (ms < 0) {
+    ms += 1000;
+    --secs;
+  }
+  std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  gmtime_r(&t, &tm);
   char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(millis % 1000));
-  return out;
+  int n = std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  return std::string(out, n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 
 }  // namespace hostplane
