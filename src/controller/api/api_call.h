@@ -122,8 +122,11 @@ json ChangeJson(const char* key, const Change<T>& change) {
 template <typename T>
 json ListJson(const char* key, const std::vector<T>& items, std::optional<int> limit) {
   json arr = json::array();
-  for (const auto& item : items) arr.push_back(ToJson(item));
-  json out = {{key, std::move(arr)}};
+  auto& rows = arr.get_ref<json::array_t&>();
+  rows.reserve(items.size());
+  for (const auto& item : items) rows.push_back(ToJson(item));
+  json out(json::value_t::object);
+  out[key] = std::move(arr);
   if (limit) {
     bool full = !items.empty() && static_cast<int>(items.size()) >= *limit;
     out["next_after"] = full ? json(items.back().id) : json(nullptr);
