@@ -15,6 +15,11 @@ TEST(FormatTimestamp, IsoUtcWithMilliseconds) {
 TEST(FormatTimestamp, BeforeTheEpochTheMillisecondsStayPositive) {
   EXPECT_EQ(FormatTimestamp(-1), "1969-12-31T23:59:59.999Z");
   EXPECT_EQ(FormatTimestamp(-1000), "1969-12-31T23:59:59.000Z");
+  EXPECT_EQ(FormatTimestamp(-62'135'596'800'000), "0001-01-01T00:00:00.000Z");
+}
+
+TEST(FormatTimestamp, YearsBeyondFourDigitsAreWrittenWhole) {
+  EXPECT_EQ(FormatTimestamp(253'402'300'800'000), "10000-01-01T00:00:00.000Z");
 }
 
 }  // namespace
