@@ -15,8 +15,10 @@ bool IsPhpVersion(const std::string& v) {
 }
 
 Json ToJson(const AccountSpec& s) {
-  return Json{
+  Json out{
       {"login", s.login}, {"uid", s.uid}, {"gid", s.gid}, {"status", s.status}, {"php", s.php}};
+  if (s.mail_submission) out["mail_submission"] = ToJson(*s.mail_submission);
+  return out;
 }
 
 Result<AccountSpec> AccountSpecFromJson(const Json& j) {
@@ -49,6 +51,11 @@ Result<AccountSpec> AccountSpecFromJson(const Json& j) {
       }
     }
     s.php = std::vector<std::string>(seen.begin(), seen.end());
+  }
+  if (f.Has("mail_submission")) {
+    if (const Json* m = f.Object("mail_submission")) {
+      s.mail_submission = DecodeMailSubmission(f.Nested(*m, "mail_submission"));
+    }
   }
   if (!errors.empty()) return Fail(errors.ToError());
   return s;

@@ -15,12 +15,15 @@
 //   php.invalid                        a PHP version not matching ^[0-9]\.[0-9]{1,2}$
 //   php.duplicate                      a PHP version listed twice
 //   status.invalid                     a status other than active | suspended
+//   mail_submission.*                  see mail_submission_spec.h (optional member)
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "protocol/mail_submission_spec.h"
 #include "protocol/messages.h"
 
 namespace hostplane::protocol {
@@ -39,6 +42,8 @@ struct AccountSpec {
   int64_t gid = 0;                // [kMinAccountId, kMaxAccountId]
   std::string status = "active";  // active | suspended (optional)
   std::vector<std::string> php;   // PHP versions ("8.2"), sorted, unique (optional, default [])
+  // PHP's mail() through msmtp (optional; absent = no sendmail_path).
+  std::optional<MailSubmissionSpec> mail_submission;
   bool operator==(const AccountSpec&) const = default;
 };
 Json ToJson(const AccountSpec& s);

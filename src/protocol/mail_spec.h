@@ -19,8 +19,21 @@
 //   local_part.duplicate       a local part used twice (between mailboxes and forwarders too)
 //   address.duplicate          a target listed twice in one forwarder
 //   status.invalid             a status other than active|suspended|moving
+//   message_size.out_of_range  message_size_mb not an integer in [1, kMaxMessageSizeMb]
+//   dkim.selector_invalid      a selector that is not one DNS label ([a-z0-9-], 1-63, no edge '-')
+//   dkim.key_not_sealed        a DKIM private key that is not a "sealed:" value
+//   (common/sealed_box.h) autoresponder.subject.*, autoresponder.body.*   CheckText's codes
+//   (validate.h) autoresponder.date_invalid    a start or end that is not a calendar date
+//   YYYY-MM-DD autoresponder.dates_reversed  an end before the start
+//   autoresponder.days_out_of_range  days not an integer in [1, kMaxAutoresponderDays]
+//
+// Versions: every member added after the first version (message_size_mb, dkim, and per mailbox
+// send_as, spam_filter, autoresponder) is optional with a default that keeps the old behaviour
+// (50 MB, no signing, own address only, no filter, no autoresponder), so a spec from an older
+// controller decodes unchanged; an agent that does not know a member ignores it.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,11 +53,35 @@ inline constexpr size_t kMaxForwarderTargets = 50;
 // Bounds on the lists of one domain, so one task cannot make the agent render without limit.
 inline constexpr size_t kMaxMailboxes = 10000;
 inline constexpr size_t kMaxForwarders = 10000;
+// The size of one message (with its attachments, as transferred) the domain accepts and its
+// mailboxes may send: the plan's limit. Postfix's own message_size_limit is the node's maximum.
+inline constexpr int64_t kDefaultMessageSizeMb = 50;
+inline constexpr int64_t kMaxMessageSizeMb = 1024;
+inline constexpr size_t kMaxSendAs = 50;
+inline constexpr size_t kMaxAutoresponderSubject = 200;
+inline constexpr size_t kMaxAutoresponderBody = 8000;
+inline constexpr int64_t kMaxAutoresponderDays = 30;
+
+// A Sieve vacation reply (RFC 5230): sent at most once per sender per `days`, only between start
+// and end (inclusive, the node's calendar dates; "" = open). Absent in a mailbox = no reply.
+struct AutoresponderSpec {
+  std::string subject;  // CheckText, one line, <= kMaxAutoresponderSubject bytes
+  std::string body;     // CheckText, lines end with "\n", <= kMaxAutoresponderBody bytes
+  std::string start;    // "" or "YYYY-MM-DD"
+  std::string end;      // "" or "YYYY-MM-DD", not before start
+  int64_t days = 1;     // [1, kMaxAutoresponderDays]
+  bool operator==(const AutoresponderSpec&) const = default;
+};
 
 struct MailboxSpec {
   std::string local;          // canonical local part (CheckLocalPart)
   std::string password_hash;  // "$y$..." or "$6$..." (IsServicePasswordHash)
   int64_t quota_mb = 0;       // [kMinQuotaMb, kMaxQuotaMb]
+  // Other addresses this mailbox may send as besides its own (aliases it is allowed): full
+  // canonical addresses, sorted, unique, at most kMaxSendAs (optional, default none).
+  std::vector<std::string> send_as;
+  bool spam_filter = false;  // SpamAssassin's verdict files spam into Junk (optional)
+  std::optional<AutoresponderSpec> autoresponder;
   bool operator==(const MailboxSpec&) const = default;
 };
 
@@ -52,6 +89,15 @@ struct ForwarderSpec {
   std::string local;                 // canonical local part
   std::vector<std::string> targets;  // full addresses, canonical, in the order given
   bool operator==(const ForwarderSpec&) const = default;
+};
+
+// The domain's DKIM signing key (RFC 6376): outgoing mail from the domain is signed with it as
+// d=<domain>, s=<selector>. The PEM private key travels sealed to the mail node (sealed_box.h):
+// only that node's agent opens it.
+struct DkimSpec {
+  std::string selector;     // one DNS label
+  std::string private_key;  // "sealed:<base64>" of an RSA or Ed25519 PEM private key
+  bool operator==(const DkimSpec&) const = default;
 };
 
 // kind maildomain.ensure: the full desired state of one mail domain. mailboxes and forwarders
@@ -67,6 +113,8 @@ struct MailDomainSpec {
   std::vector<MailboxSpec> mailboxes;
   std::vector<ForwarderSpec> forwarders;
   std::string catch_all;
+  int64_t message_size_mb = kDefaultMessageSizeMb;  // optional
+  std::optional<DkimSpec> dkim;                     // optional: absent = not signed
   bool operator==(const MailDomainSpec&) const = default;
 };
 Json ToJson(const MailDomainSpec& s);
@@ -85,5 +133,10 @@ Json ToJson(const MailDomainRemoval& s);
 // A full mail address "<local part>@<domain>", both halves canonical: returns the violation of
 // the first half that fails (address.invalid when there is no '@'), or the address unchanged.
 Checked<std::string> CheckMailAddress(std::string_view input);
+
+// A DKIM selector: one DNS label, [a-z0-9-], 1-63, no leading or trailing '-'.
+bool IsDkimSelector(std::string_view s);
+// A calendar date "YYYY-MM-DD" (years 2000-2999) that exists.
+bool IsCalendarDate(std::string_view s);
 
 }  // namespace hostplane::protocol

@@ -44,6 +44,10 @@ class SpecReader {
   // itself for "".
   std::string Path(std::string_view field) const;
 
+  // Whether the member is present (whatever its type, null included): for an optional object
+  // member whose absence means "none".
+  bool Has(const char* key) const { return Find(key) != nullptr; }
+
   std::optional<std::string> String(const char* key,
                                     std::optional<std::string> fallback = std::nullopt) const;
   std::optional<bool> Bool(const char* key, std::optional<bool> fallback = std::nullopt) const;

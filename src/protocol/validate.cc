@@ -389,6 +389,25 @@ Checked<std::string> CheckNodeName(std::string_view input) {
   return std::string(input);
 }
 
+Checked<std::string> CheckText(std::string_view input, size_t max_bytes, bool multiline,
+                               const std::string& grammar) {
+  if (input.empty()) return Refuse(grammar + ".empty", "The text is empty.");
+  if (input.size() > max_bytes) {
+    return Refuse(grammar + ".too_long",
+                  "The text is longer than " + std::to_string(max_bytes) + " bytes.");
+  }
+  auto cps = CodePoints(input);
+  if (!cps) return Refuse(grammar + ".invalid_utf8", "The text is not valid UTF-8.");
+  for (UChar32 c : *cps) {
+    if (multiline && (c == '\n' || c == '\t')) continue;
+    if (IsDisplayHazard(c)) {
+      return Refuse(grammar + ".control_character",
+                    "The text " + QuoteForMessage(input) + " contains a control character.");
+    }
+  }
+  return std::string(input);
+}
+
 Checked<int64_t> CheckInteger(std::string_view input, int64_t min, int64_t max) {
   std::string quoted = QuoteForMessage(input);
   std::string range = "from " + std::to_string(min) + " to " + std::to_string(max);

@@ -105,6 +105,14 @@ Checked<std::string> CheckLocalPart(std::string_view input);
 // Codes: name.empty, name.too_long, name.control_character, name.invalid_utf8.
 Checked<std::string> CheckDisplayName(std::string_view input);
 
+// Free text a person wrote that ends up inside a message someone else reads (an autoresponder's
+// subject and body): valid UTF-8, 1-max_bytes bytes, no control or bidi characters except line
+// feeds (and tabs) when multiline; a carriage return is refused either way (lines end with "\n").
+// Not trimmed. Codes: <grammar>.empty, <grammar>.too_long, <grammar>.invalid_utf8,
+// <grammar>.control_character.
+Checked<std::string> CheckText(std::string_view input, size_t max_bytes, bool multiline,
+                               const std::string& grammar);
+
 // Node name: ^[a-z][a-z0-9-]{0,62}$ without a trailing '-'. Codes: node.invalid.
 Checked<std::string> CheckNodeName(std::string_view input);
 
