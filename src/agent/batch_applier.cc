@@ -22,6 +22,7 @@ struct Change {
   std::optional<std::string> old_content;
   std::optional<std::string> new_content;
   mode_t mode;
+  std::optional<FileOwner> owner;
   bool live = false;  // the new content is in place
 };
 
@@ -30,7 +31,8 @@ TaskOutcome OutcomeFor(const Error& e) {
 }
 
 Status Put(Filesystem& fs, const std::string& path, const std::optional<std::string>& content,
-           mode_t mode) {
+           mode_t mode, const std::optional<FileOwner>& owner) {
+  if (content && owner) return fs.ApplyFiles({FileWrite{path, content, mode, owner}});
   if (content) return fs.WriteFileAtomic(path, *content, mode);
   return fs.RemoveFile(path);
 }
@@ -41,6 +43,10 @@ std::string EncodeRecord(const std::string& driver, const std::vector<Change>& c
   Json files = Json::array();
   for (const auto& c : changes) {
     Json f{{"path", c.path}, {"mode", c.mode}};
+    if (c.owner) {
+      f["uid"] = c.owner->uid;
+      f["gid"] = c.owner->gid;
+    }
     if (c.old_content) {
       f["old"] = Json::binary(std::vector<uint8_t>(c.old_content->begin(), c.old_content->end()));
     } else {
@@ -56,6 +62,7 @@ struct RecordedFile {
   std::string path;
   std::optional<std::string> old_content;
   mode_t mode;
+  std::optional<FileOwner> owner;
 };
 
 Result<std::vector<RecordedFile>> DecodeRecord(const std::string& data, const std::string& where) {
@@ -70,7 +77,14 @@ Result<std::vector<RecordedFile>> DecodeRecord(const std::string& data, const st
         !f.contains("mode") || !f["mode"].is_number_unsigned()) {
       return bad();
     }
-    RecordedFile r{f["path"].get<std::string>(), std::nullopt, f["mode"].get<mode_t>()};
+    RecordedFile r{f["path"].get<std::string>(), std::nullopt, f["mode"].get<mode_t>(), {}};
+    if (f.contains("uid") || f.contains("gid")) {
+      if (!f.contains("uid") || !f.contains("gid") || !f["uid"].is_number_unsigned() ||
+          !f["gid"].is_number_unsigned()) {
+        return bad();
+      }
+      r.owner = FileOwner{f["uid"].get<uid_t>(), f["gid"].get<gid_t>()};
+    }
     if (f["old"].is_binary()) {
       const auto& b = f["old"].get_binary();
       r.old_content = std::string(b.begin(), b.end());
@@ -146,7 +160,7 @@ class BatchRun {
           break;
         }
         if (*cur == f.content) continue;
-        mine.push_back(Change{i, f.path, std::move(*cur), f.content, f.mode});
+        mine.push_back(Change{i, f.path, std::move(*cur), f.content, f.mode, f.owner});
       }
       for (auto& c : mine) changes_.push_back(std::move(c));
     }
@@ -159,7 +173,7 @@ class BatchRun {
   Status SetLive(size_t task, bool live) {
     for (auto& c : changes_) {
       if (c.task != task || c.live == live) continue;
-      HP_TRY(Put(fs_, c.path, live ? c.new_content : c.old_content, c.mode));
+      HP_TRY(Put(fs_, c.path, live ? c.new_content : c.old_content, c.mode, c.owner));
       c.live = live;
       if (live && write_delay_.count() > 0) std::this_thread::sleep_for(write_delay_);
     }
@@ -172,7 +186,7 @@ class BatchRun {
     std::vector<Change*> which;
     for (auto& c : changes_) {
       if (c.live || !Pending(c.task)) continue;
-      writes.push_back({c.path, c.new_content, c.mode});
+      writes.push_back({c.path, c.new_content, c.mode, c.owner});
       which.push_back(&c);
     }
     size_t done = 0;
@@ -192,7 +206,7 @@ class BatchRun {
     Status first = Ok();
     for (auto it = changes_.rbegin(); it != changes_.rend(); ++it) {
       if (!it->live) continue;
-      if (auto s = Put(fs_, it->path, it->old_content, it->mode); !s) {
+      if (auto s = Put(fs_, it->path, it->old_content, it->mode, it->owner); !s) {
         if (first) first = s;
         continue;
       }
@@ -410,7 +424,7 @@ Result<bool> BatchApplier::Recover(ServiceDriver& driver) {
   if (data.has_value()) {
     HP_ASSIGN_OR_RETURN(auto files, DecodeRecord(*data, fs_.HostPath(record)));
     for (auto it = files.rbegin(); it != files.rend(); ++it) {
-      HP_TRY(Put(fs_, it->path, it->old_content, it->mode));
+      HP_TRY(Put(fs_, it->path, it->old_content, it->mode, it->owner));
     }
     HP_TRY(fs_.RemoveFile(record));
     spdlog::warn("{}: rolled back an interrupted batch of {} file(s)", driver.Name(), files.size());

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/fs/filesystem.h"
 #include "common/result.h"
 #include "protocol/messages.h"
 
@@ -27,6 +28,9 @@ struct FileChange {
   std::string path;  // relative to the Filesystem root
   std::optional<std::string> content;
   mode_t mode = 0644;
+  // The file's owner when not root (FileWrite::owner): a secret one system user reads. A file
+  // whose content is unchanged is not rewritten, so an owner is meant to be fixed for a path.
+  std::optional<FileOwner> owner;
   bool operator==(const FileChange&) const = default;
 };
 using FileSet = std::vector<FileChange>;

@@ -211,8 +211,11 @@ Status PosixFilesystem::ApplyFiles(const std::vector<FileWrite>& writes,
       return Fail(ErrnoError("creating", tmp, errno));
     }
     staged.push_back({path, tmp, dir, false});
-    Status s = ::fchmod(fd.get(), w.mode) == 0 ? WriteAll(fd.get(), *w.content, tmp)
-                                               : Fail(ErrnoError("chmod", tmp, errno));
+    Status s = ::fchmod(fd.get(), w.mode) == 0 ? Ok() : Fail(ErrnoError("chmod", tmp, errno));
+    if (s && w.owner && ::fchown(fd.get(), w.owner->uid, w.owner->gid) != 0) {
+      s = Fail(ErrnoError("chown", tmp, errno));
+    }
+    if (s) s = WriteAll(fd.get(), *w.content, tmp);
     if (s && ::close(fd.Release()) != 0) s = Fail(ErrnoError("closing", tmp, errno));
     if (!s) {
       drop_temps();

@@ -24,16 +24,21 @@
 
 namespace hostplane {
 
-// One entry of a bulk change: new content for rel, or (content == nullopt) its removal.
+struct FileOwner {
+  uid_t uid;
+  gid_t gid;
+  bool operator==(const FileOwner&) const = default;
+};
+
+// One entry of a bulk change: new content for rel, or (content == nullopt) its removal. With an
+// owner, the file is given to it (fchown on the temporary file, before it is renamed into place):
+// a secret only one system user may read (an account's msmtp configuration, a DKIM key for
+// OpenDKIM). The directory must be one only root can write to.
 struct FileWrite {
   std::string rel;
   std::optional<std::string> content;
   mode_t mode = 0644;
-};
-
-struct FileOwner {
-  uid_t uid;
-  gid_t gid;
+  std::optional<FileOwner> owner;
 };
 
 class Filesystem {

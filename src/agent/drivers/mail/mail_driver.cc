@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -13,8 +14,13 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
 #include <thread>
 
+#include "agent/drivers/mail/dkim_key.h"
+#include "agent/drivers/mail/mail_config.h"
+#include "agent/drivers/mail/mail_sending_render.h"
+#include "common/crypto.h"
 #include "common/net/loopback.h"
 #include "common/passwd/service_password.h"
 #include "common/text/text.h"
@@ -23,6 +29,8 @@
 namespace hostplane::agent {
 namespace {
 
+using protocol::Json;
+
 constexpr const char* kMapHeader =
     "# managed by hostplane: assembled from domains/; edits are lost\n";
 constexpr const char* kMapNames[] = {"virtual_mailbox_domains", "virtual_mailbox_maps",
@@ -30,6 +38,10 @@ constexpr const char* kMapNames[] = {"virtual_mailbox_domains", "virtual_mailbox
 constexpr const char* kMailboxesSuffix = ".mailboxes";
 constexpr const char* kAliasesSuffix = ".aliases";
 constexpr const char* kAccessSuffix = ".access";
+constexpr const char* kSendersSuffix = ".senders";
+constexpr const char* kPolicySuffix = ".policy";
+constexpr const char* kDkimSuffix = ".dkim";
+constexpr const char* kPasswdSuffix = ".passwd";
 
 // A host value written into a passwd-file field or a map value: no field separator, no
 // whitespace, nothing a parser could take for the end of the line or a comment.
@@ -140,12 +152,18 @@ MailDriver::MailDriver(MailLayout layout, Filesystem& fs, CommandRunner& runner,
     : layout_(std::move(layout)), fs_(fs), runner_(runner), options_(std::move(options)) {}
 
 std::vector<std::string> MailDriver::Kinds() const {
-  return {protocol::kMailDomainEnsure, protocol::kMailDomainRemove};
+  return {protocol::kMailDomainEnsure, protocol::kMailDomainRemove, protocol::kMailAccountEnsure,
+          protocol::kMailAccountRemove};
 }
 
 std::vector<std::string> MailDriver::ManagedDirs() const {
-  return {layout_.map_dir, layout_.map_dir + "/domains", layout_.map_dir + "/stage",
-          layout_.dovecot_users_dir};
+  return {layout_.map_dir,
+          layout_.map_dir + "/domains",
+          layout_.map_dir + "/accounts",
+          layout_.map_dir + "/stage",
+          layout_.dovecot_users_dir,
+          layout_.dkim_dir,
+          layout_.dkim_dir + "/keys"};
 }
 
 std::string MailDriver::MailboxesPath(const std::string& domain) const {
@@ -160,27 +178,103 @@ std::string MailDriver::AccessPath(const std::string& domain) const {
 std::string MailDriver::UsersPath(const std::string& domain) const {
   return layout_.dovecot_users_dir + "/" + domain;
 }
+std::string MailDriver::SendersPath(const std::string& domain) const {
+  return layout_.map_dir + "/domains/" + domain + kSendersSuffix;
+}
+std::string MailDriver::PolicyPath(const std::string& domain) const {
+  return layout_.map_dir + "/domains/" + domain + kPolicySuffix;
+}
+std::string MailDriver::DkimSelectorPath(const std::string& domain) const {
+  return layout_.map_dir + "/domains/" + domain + kDkimSuffix;
+}
+std::string MailDriver::DkimKeyPath(const std::string& domain) const {
+  return layout_.dkim_dir + "/keys/" + domain + ".pem";
+}
+std::string MailDriver::SievePath(const std::string& domain, const std::string& local) const {
+  return layout_.sieve_dir + "/" + domain + "/" + local + ".sieve";
+}
+std::string MailDriver::AccountPath(const std::string& account, const char* suffix) const {
+  return layout_.map_dir + "/accounts/" + account + suffix;
+}
 
 Result<protocol::MailDomainSpec> MailDriver::Decode(const protocol::Task& task) const {
   return protocol::MailDomainSpecFromJson(task.spec);
 }
 
+Result<FileSet> MailDriver::RenderDomain(const protocol::MailDomainSpec& spec) const {
+  PasswdParams params{layout_.vmail_uid, layout_.vmail_gid, fs_.HostPath(layout_.vmail_root)};
+  HP_ASSIGN_OR_RETURN(auto users, RenderPasswdFile(spec, params));
+  FileSet files{{MailboxesPath(spec.domain), RenderMailboxMap(spec), 0644},
+                {AliasesPath(spec.domain), RenderAliasMap(spec), 0644},
+                {AccessPath(spec.domain), RenderAccessMap(spec), 0644},
+                {SendersPath(spec.domain), RenderSenderLogins(spec), 0644},
+                {PolicyPath(spec.domain), RenderDomainPolicy(spec), 0644},
+                {UsersPath(spec.domain), users, 0640}};
+  const std::string spamd_socket = fs_.HostPath(layout_.spamd_dir) + "/spamd.sock";
+  for (const auto& m : spec.mailboxes) {
+    std::string script = RenderSieveScript(spec, m, spamd_socket);
+    files.push_back({SievePath(spec.domain, m.local),
+                     script.empty() ? std::nullopt : std::optional<std::string>(script), 0644});
+  }
+  if (!spec.dkim) {
+    files.push_back({DkimSelectorPath(spec.domain), std::nullopt, 0644});
+    files.push_back({DkimKeyPath(spec.domain), std::nullopt, 0600});
+    return files;
+  }
+  if (options_.box_key == nullptr) {
+    return Fail(Error::InvalidField("dkim.private_key", "dkim.no_node_key",
+                                    "this node has no box key to open the DKIM key with"));
+  }
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwnam_r(layout_.opendkim_user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 ||
+      found == nullptr) {
+    return Fail(Error::Invalid("DKIM signing needs the system user " + layout_.opendkim_user +
+                               " (apt-get install opendkim)"));
+  }
+  HP_ASSIGN_OR_RETURN(auto key, OpenDkimKey(*options_.box_key, spec.dkim->private_key));
+  files.push_back({DkimSelectorPath(spec.domain), spec.dkim->selector + "\n", 0644});
+  files.push_back(
+      {DkimKeyPath(spec.domain), std::move(key), 0600, FileOwner{pw.pw_uid, pw.pw_gid}});
+  return files;
+}
+
+Result<FileSet> MailDriver::RenderAccount(const protocol::MailAccountSpec& spec) const {
+  HP_ASSIGN_OR_RETURN(auto passwd, RenderAccountPasswd(spec));
+  std::string senders = RenderAccountSenderLogins(spec);
+  auto optional = [](std::string text) {
+    return text.empty() ? std::nullopt : std::optional<std::string>(std::move(text));
+  };
+  return FileSet{{AccountPath(spec.account, kPolicySuffix), RenderAccountPolicy(spec), 0644},
+                 {AccountPath(spec.account, kPasswdSuffix), optional(passwd), 0640},
+                 {AccountPath(spec.account, kSendersSuffix), optional(senders), 0644}};
+}
+
 Result<FileSet> MailDriver::Render(const protocol::Task& task) const {
   if (task.kind == protocol::kMailDomainEnsure) {
     HP_ASSIGN_OR_RETURN(auto spec, Decode(task));
-    PasswdParams params{layout_.vmail_uid, layout_.vmail_gid, fs_.HostPath(layout_.vmail_root)};
-    HP_ASSIGN_OR_RETURN(auto users, RenderPasswdFile(spec, params));
-    return FileSet{{MailboxesPath(spec.domain), RenderMailboxMap(spec), 0644},
-                   {AliasesPath(spec.domain), RenderAliasMap(spec), 0644},
-                   {AccessPath(spec.domain), RenderAccessMap(spec), 0644},
-                   {UsersPath(spec.domain), users, 0640}};
+    return RenderDomain(spec);
   }
   if (task.kind == protocol::kMailDomainRemove) {
     HP_ASSIGN_OR_RETURN(auto removal, protocol::MailDomainRemovalFromJson(task.spec));
-    return FileSet{{MailboxesPath(removal.domain), std::nullopt, 0644},
-                   {AliasesPath(removal.domain), std::nullopt, 0644},
-                   {AccessPath(removal.domain), std::nullopt, 0644},
-                   {UsersPath(removal.domain), std::nullopt, 0640}};
+    const std::string& d = removal.domain;
+    return FileSet{
+        {MailboxesPath(d), std::nullopt, 0644}, {AliasesPath(d), std::nullopt, 0644},
+        {AccessPath(d), std::nullopt, 0644},    {SendersPath(d), std::nullopt, 0644},
+        {PolicyPath(d), std::nullopt, 0644},    {DkimSelectorPath(d), std::nullopt, 0644},
+        {DkimKeyPath(d), std::nullopt, 0600},   {UsersPath(d), std::nullopt, 0640}};
+  }
+  if (task.kind == protocol::kMailAccountEnsure) {
+    HP_ASSIGN_OR_RETURN(auto spec, protocol::MailAccountSpecFromJson(task.spec));
+    return RenderAccount(spec);
+  }
+  if (task.kind == protocol::kMailAccountRemove) {
+    HP_ASSIGN_OR_RETURN(auto removal, protocol::MailAccountRemovalFromJson(task.spec));
+    const std::string& a = removal.account;
+    return FileSet{{AccountPath(a, kPolicySuffix), std::nullopt, 0644},
+                   {AccountPath(a, kPasswdSuffix), std::nullopt, 0640},
+                   {AccountPath(a, kSendersSuffix), std::nullopt, 0644}};
   }
   return Fail(Error::Invalid("the mail driver does not handle task kind " + task.kind));
 }
@@ -218,6 +312,7 @@ Status MailDriver::EnsureUsersDir() {
 }
 
 Status MailDriver::Prepare(const protocol::Task& task) {
+  if (task.kind == protocol::kMailAccountEnsure) return EnsureUsersDir();
   if (task.kind != protocol::kMailDomainEnsure) return Ok();
   HP_ASSIGN_OR_RETURN(auto spec, Decode(task));
   if (layout_.vmail_uid == 0 || layout_.vmail_gid == 0 ||
@@ -327,13 +422,14 @@ Status MailDriver::Assemble() {
     }
     domains.try_emplace(domain);
   }
-  std::vector<std::string> domain_lines, mailbox_parts, alias_parts, access_parts;
+  std::vector<std::string> domain_lines, mailbox_parts, alias_parts, access_parts, live;
   for (auto& [domain, parts] : domains) {
     HP_ASSIGN_OR_RETURN(auto mailboxes, fs_.ReadFile(MailboxesPath(domain)));
     HP_ASSIGN_OR_RETURN(auto aliases, fs_.ReadFile(AliasesPath(domain)));
     // A domain exists while its mailbox fragment does (written and removed with the others).
     if (!mailboxes.has_value()) continue;
     domain_lines.push_back(domain + " OK\n");
+    live.push_back(domain);
     mailbox_parts.push_back(*mailboxes);
     if (aliases.has_value()) alias_parts.push_back(*aliases);
     auto access = fs_.ReadFile(AccessPath(domain));
@@ -345,6 +441,142 @@ Status MailDriver::Assemble() {
   HP_TRY(InstallMap(kMapNames[1], AssembleMapText(mailbox_parts)));
   HP_TRY(InstallMap(kMapNames[2], AssembleMapText(alias_parts)));
   HP_TRY(InstallMap(kMapNames[3], AssembleMapText(access_parts)));
+  return AssembleSending(live);
+}
+
+Status MailDriver::InstallFile(const std::string& path, const std::string& text, mode_t mode,
+                               bool* changed) {
+  auto current = fs_.ReadFile(path);
+  if (!current) return Fail(current.error());
+  if (current->has_value() && **current == text) return Ok();
+  HP_TRY(fs_.WriteFileAtomic(path, text, mode));
+  if (changed != nullptr) *changed = true;
+  return Ok();
+}
+
+namespace {
+
+// Merges "<key> <v1>, <v2>" lines (RenderSenderLogins' format) into owners.
+void MergeOwnerLines(const std::string& text,
+                     std::map<std::string, std::set<std::string>>& owners) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    size_t space = line.find(' ');
+    if (line.empty() || line.front() == '#' || space == std::string::npos) continue;
+    auto& set = owners[line.substr(0, space)];
+    std::string rest = line.substr(space + 1);
+    size_t i = 0;
+    while (i < rest.size()) {
+      size_t comma = rest.find(", ", i);
+      if (comma == std::string::npos) comma = rest.size();
+      if (comma > i) set.insert(rest.substr(i, comma - i));
+      i = comma + 2;
+    }
+  }
+}
+
+}  // namespace
+
+// What lets mail out, assembled from the live fragments of every domain and account: the sender
+// login map (one line per address, the owners of every fragment merged), the trusted logins
+// (Dovecot's own sends), the sending policy the SendingPolicyService reads, the accounts' app
+// logins for Dovecot, and OpenDKIM's tables.
+Status MailDriver::AssembleSending(const std::vector<std::string>& domains) {
+  std::map<std::string, std::set<std::string>> owners;
+  Json domain_policies = Json::object();
+  Json account_policies = Json::object();
+  std::string key_table, signing_table, passwd;
+  Blake2bHasher keys;
+  auto read = [&](const std::string& path) -> Result<std::optional<std::string>> {
+    return fs_.ReadFile(path);
+  };
+  for (const auto& d : domains) {
+    auto senders = read(SendersPath(d));
+    if (!senders) return Fail(senders.error());
+    if (senders->has_value()) MergeOwnerLines(**senders, owners);
+    auto policy = read(PolicyPath(d));
+    if (!policy) return Fail(policy.error());
+    if (policy->has_value()) {
+      Json j = Json::parse(**policy, nullptr, /*allow_exceptions=*/false);
+      if (!j.is_object()) return Fail(Error::Io(fs_.HostPath(PolicyPath(d)) + " is not JSON"));
+      domain_policies[d] = std::move(j);
+    }
+    auto selector = read(DkimSelectorPath(d));
+    if (!selector) return Fail(selector.error());
+    if (selector->has_value()) {
+      std::string sel = Trim(**selector);
+      if (!protocol::IsDkimSelector(sel)) {
+        return Fail(Error::Io(fs_.HostPath(DkimSelectorPath(d)) + " holds no selector"));
+      }
+      key_table += fmt::format("{0} {0}:{1}:{2}\n", d, sel, fs_.HostPath(DkimKeyPath(d)));
+      signing_table += fmt::format("*@{0} {0}\n", d);
+      auto key = read(DkimKeyPath(d));
+      if (!key) return Fail(key.error());
+      keys.Update(d + "\n" + sel + "\n" + key->value_or(""));
+    }
+  }
+  auto names = fs_.ListDir(layout_.map_dir + "/accounts");
+  if (!names) return Fail(names.error());
+  std::sort(names->begin(), names->end());
+  for (const auto& n : *names) {
+    if (!EndsWith(n, kPolicySuffix)) continue;
+    std::string account = n.substr(0, n.size() - std::strlen(kPolicySuffix));
+    auto checked = protocol::CheckLoginGrammar(account);
+    if (!checked || *checked != account) continue;  // temp debris or a foreign file
+    auto policy = read(AccountPath(account, kPolicySuffix));
+    if (!policy) return Fail(policy.error());
+    if (!policy->has_value()) continue;
+    Json j = Json::parse(**policy, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object())
+      return Fail(Error::Io(fs_.HostPath(AccountPath(account, kPolicySuffix)) + " is not JSON"));
+    account_policies[account] = std::move(j);
+    auto login = read(AccountPath(account, kPasswdSuffix));
+    if (!login) return Fail(login.error());
+    if (login->has_value()) passwd += **login;
+    auto senders = read(AccountPath(account, kSendersSuffix));
+    if (!senders) return Fail(senders.error());
+    if (senders->has_value()) MergeOwnerLines(**senders, owners);
+  }
+  std::vector<std::string> sender_lines;
+  for (const auto& [address, logins] : owners) {
+    std::string list;
+    for (const auto& l : logins) list += (list.empty() ? "" : ", ") + l;
+    sender_lines.push_back(address + " " + list + "\n");
+  }
+  HP_TRY(InstallMap("sender_login_maps", AssembleMapText(sender_lines)));
+  HP_TRY(InstallMap("trusted_logins", AssembleMapText({std::string(kRelayLogin) + " OK\n"})));
+  HP_TRY(
+      InstallFile(SendingPolicyPath(),
+                  Json{{"domains", domain_policies}, {"accounts", account_policies}}.dump(1) + "\n",
+                  0644, nullptr));
+  HP_TRY(EnsureUsersDir());
+  HP_TRY(InstallFile(layout_.dovecot_users_dir + "/accounts",
+                     "# managed by hostplane: the accounts' app logins; edits are lost\n" + passwd,
+                     0640, nullptr));
+  bool tables = false;
+  HP_TRY(fs_.MakeDirs(layout_.dkim_dir, 0755));
+  HP_TRY(InstallFile(layout_.dkim_dir + "/KeyTable", std::string(kMapHeader) + key_table, 0644,
+                     &tables));
+  HP_TRY(InstallFile(layout_.dkim_dir + "/SigningTable", std::string(kMapHeader) + signing_table,
+                     0644, &tables));
+  std::string digest = keys.HexDigest();
+  if (tables || digest != dkim_keys_digest_) dkim_changed_ = true;
+  dkim_keys_digest_ = digest;
+  return Ok();
+}
+
+Status MailDriver::SignalOpenDkim() {
+  auto pid = LivePid(fs_, layout_.opendkim_socket_dir + "/opendkim.pid");
+  if (!pid) return Ok();  // no OpenDKIM on this node: nothing signs, nothing to tell
+  // SIGUSR1: OpenDKIM re-reads its configuration, and with it the key and signing tables.
+  if (::kill(*pid, SIGUSR1) != 0) {
+    return Fail(Error::FromErrno("signalling opendkim", errno));
+  }
+  ++opendkim_reloads_;
   return Ok();
 }
 
@@ -355,6 +587,10 @@ Status MailDriver::Reload() {
                                    fs_.HostPath(dovecot_pid) + ")"));
   }
   HP_TRY(WaitForPasswdFiles());
+  if (dkim_changed_) {
+    HP_TRY(SignalOpenDkim());
+    dkim_changed_ = false;
+  }
   // Only Postfix is reloaded, and only when an assembled map changed.
   if (!maps_changed_) return Ok();
   size_t log_offset = PostfixLogSize();
@@ -410,6 +646,8 @@ Status MailDriver::WaitForPasswdFiles() {
 Status MailDriver::Finish(const protocol::Task& task) {
   if (task.kind != protocol::kMailDomainRemove) return Ok();
   HP_ASSIGN_OR_RETURN(auto removal, protocol::MailDomainRemovalFromJson(task.spec));
+  // The domain's Sieve scripts go with it (a mailbox removed earlier may have left one).
+  HP_TRY(fs_.RemoveTreeBeneath(layout_.sieve_dir, removal.domain));
   if (!removal.remove_content) return Ok();
   return fs_.RemoveTreeBeneath(layout_.vmail_root, removal.domain);
 }

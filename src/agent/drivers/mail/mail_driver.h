@@ -4,14 +4,20 @@
 // LMTP delivery into Maildirs), driven by maildomain.ensure / maildomain.remove tasks
 // (protocol/mail_spec.h). README.md in this folder records the design decisions.
 //
-// Per domain, Render returns four files: the Postfix map fragments
-// <map_dir>/domains/<domain>.mailboxes, .aliases and .access, and the Dovecot passwd-file
-// <dovecot_users_dir>/<domain> (Dovecot reads one file per domain through a %d path, so nothing
-// is assembled on its side). Postfix needs one file per map: Assemble concatenates the fragments
-// of every domain into virtual_mailbox_domains, virtual_mailbox_maps, virtual_alias_maps and
-// recipient_access and builds their hash: databases with postmap, both installed atomically.
-// recipient_access is read by `smtpd_recipient_restrictions = check_recipient_access` in
-// main.cf: it defers the mail of a domain whose Maildirs are being moved (status "moving").
+// Per domain, Render returns the Postfix map fragments <map_dir>/domains/<domain>.mailboxes,
+// .aliases, .access and .senders, the domain's sending policy (.policy), its DKIM selector
+// (.dkim) and key (<dkim_dir>/keys/<domain>.pem, owned by OpenDKIM's user, 0600), a Sieve script
+// per mailbox that filters spam or answers while away (<sieve_dir>/<domain>/<local>.sieve), and
+// the Dovecot passwd-file <dovecot_users_dir>/<domain> (Dovecot reads one file per domain
+// through a %d path, so nothing is assembled on its side). Per account (mailaccount.ensure):
+// <map_dir>/accounts/<account>.policy, .passwd (its app login) and .senders. Postfix needs one file
+// per map: Assemble concatenates the fragments of every domain into virtual_mailbox_domains,
+// virtual_mailbox_maps, virtual_alias_maps and recipient_access and builds their hash: databases
+// with postmap, both installed atomically; likewise sender_login_maps and trusted_logins, and,
+// without postmap, sending_policy.json (for the SendingPolicyService), <dovecot_users_dir>/accounts
+// and OpenDKIM's KeyTable and SigningTable. recipient_access is read by
+// `smtpd_recipient_restrictions = check_recipient_access` in main.cf: it defers the mail of a
+// domain whose Maildirs are being moved (status "moving").
 //
 // Every byte of map and passwd-file syntax comes from the Render* functions below, the one
 // encoder per format (shared/SECURITY.md rule 3); their input is a MailDomainSpec that passed the
@@ -30,6 +36,8 @@
 #include "agent/drivers/mail/mail_layout.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
+#include "common/sealed_box.h"
+#include "protocol/mail_account_spec.h"
 #include "protocol/mail_spec.h"
 
 namespace hostplane::agent {
@@ -42,6 +50,9 @@ struct MailDriverOptions {
   // The users directory gets this group and the setgid bit, so every file written into it
   // inherits the group and can stay 0640. Empty: leave the directory as it is (unit tests).
   std::string dovecot_group = "dovecot";
+  // The node's box key (common/sealed_box.h), which opens the DKIM keys the specs carry sealed.
+  // Null: a spec with a DKIM key fails (this node cannot sign for it).
+  const BoxKey* box_key = nullptr;
 };
 
 // The host values a passwd-file line needs besides the spec.
@@ -106,10 +117,24 @@ class MailDriver final : public ServiceDriver {
   std::string AliasesPath(const std::string& domain) const;
   std::string AccessPath(const std::string& domain) const;
   std::string UsersPath(const std::string& domain) const;
+  std::string SendersPath(const std::string& domain) const;
+  std::string PolicyPath(const std::string& domain) const;
+  std::string DkimSelectorPath(const std::string& domain) const;
+  std::string DkimKeyPath(const std::string& domain) const;
+  std::string SievePath(const std::string& domain, const std::string& local) const;
+  std::string AccountPath(const std::string& account, const char* suffix) const;
+  // The assembled files the sending policy service and OpenDKIM read.
+  std::string SendingPolicyPath() const { return layout_.map_dir + "/sending_policy.json"; }
   int postfix_reloads() const { return postfix_reloads_; }
+  int opendkim_reloads() const { return opendkim_reloads_; }
 
  private:
   Result<protocol::MailDomainSpec> Decode(const protocol::Task& task) const;
+  Result<FileSet> RenderDomain(const protocol::MailDomainSpec& spec) const;
+  Result<FileSet> RenderAccount(const protocol::MailAccountSpec& spec) const;
+  Status AssembleSending(const std::vector<std::string>& domains);
+  Status InstallFile(const std::string& path, const std::string& text, mode_t mode, bool* changed);
+  Status SignalOpenDkim();
   Status InstallMap(const std::string& name, const std::string& text);
   Status WaitForPasswdFiles();
   Result<CommandOutput> RunTool(std::vector<std::string> argv);
@@ -121,6 +146,9 @@ class MailDriver final : public ServiceDriver {
   CommandRunner& runner_;
   MailDriverOptions options_;
   bool maps_changed_ = true;  // the first Reload always reloads Postfix
+  bool dkim_changed_ = true;  // the first Reload always tells OpenDKIM (when it runs)
+  int opendkim_reloads_ = 0;
+  std::string dkim_keys_digest_;  // of every key and selector, at the last Assemble
   bool users_dir_ready_ = false;
   int64_t users_dir_seen_ns_ = -1;  // mtime of the users directory at the last Reload
   int postfix_reloads_ = 0;

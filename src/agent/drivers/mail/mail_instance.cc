@@ -2,95 +2,78 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <thread>
 #include <vector>
 
 #include "agent/drivers/mail/mail_driver.h"
+#include "agent/private_ca.h"
+#include "common/crypto.h"
+#include "common/fs/fd.h"
 #include "common/net/loopback.h"
+#include "common/passwd/service_password.h"
+#include "common/secret_file.h"
 
 namespace hostplane::agent {
 namespace {
-
-// Paths and names from the operator's layout end up unquoted in main.cf, master.cf and
-// dovecot.conf: refuse anything those parsers would split, expand or comment out.
-bool PlainConfigValue(const std::string& s) {
-  return !s.empty() && std::none_of(s.begin(), s.end(), [](unsigned char c) {
-    return c <= 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '$' || c == '\\' || c == '{' ||
-           c == '}' || c == ';' || c == '#' || c == ',' || c == '=' || c == '%' || c == ':';
-  });
-}
-
-bool Ipv4Literal(const std::string& s) {
-  int dots = 0;
-  for (char c : s) {
-    if (c == '.') {
-      ++dots;
-    } else if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return dots == 3 && s.size() <= 15;
-}
 
 std::string Dirname(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? std::string() : path.substr(0, slash);
 }
 
-Result<uid_t> UserId(const std::string& name) {
+Result<passwd> User(const std::string& name) {
   passwd pw{};
   passwd* found = nullptr;
-  std::vector<char> buf(16384);
+  static thread_local std::vector<char> buf(16384);
   if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
     return Fail(Error::Invalid("user " + name + " does not exist"));
   }
-  return pw.pw_uid;
+  return pw;
 }
 
-// Our own directories (not a tenant's): changed through an O_NOFOLLOW descriptor.
-Status ChownDir(const std::string& host_path, uid_t uid, gid_t gid) {
-  int fd = ::open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return Fail(Error::FromErrno("opening " + host_path, errno));
-  int rc = ::fchown(fd, uid, gid);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Fail(Error::FromErrno("chown " + host_path, err));
+Result<gid_t> GroupId(const std::string& name) {
+  group gr{};
+  group* found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
+    return Fail(Error::Invalid("group " + name + " does not exist"));
+  }
+  return gr.gr_gid;
+}
+
+// Our own directories and files (not a tenant's): changed through an O_NOFOLLOW descriptor.
+Status Own(const std::string& host_path, uid_t uid, gid_t gid, mode_t mode, bool dir) {
+  int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (dir ? O_DIRECTORY : 0);
+  Fd fd(::open(host_path.c_str(), flags));
+  if (!fd.valid()) return Fail(Error::FromErrno("opening " + host_path, errno));
+  if (::fchown(fd.get(), uid, gid) != 0) return Fail(Error::FromErrno("chown " + host_path, errno));
+  if (::fchmod(fd.get(), mode) != 0) return Fail(Error::FromErrno("chmod " + host_path, errno));
   return Ok();
 }
 
-// Debian's master.cf services, without chroot (it would need copies of /etc files in the queue
-// directory) and without the pipe transports nobody here uses.
-constexpr const char* kMasterServices =
-    "pickup    unix  n       -       n       60      1       pickup\n"
-    "cleanup   unix  n       -       n       -       0       cleanup\n"
-    "qmgr      unix  n       -       n       300     1       qmgr\n"
-    "tlsmgr    unix  -       -       n       1000?   1       tlsmgr\n"
-    "rewrite   unix  -       -       n       -       -       trivial-rewrite\n"
-    "bounce    unix  -       -       n       -       0       bounce\n"
-    "defer     unix  -       -       n       -       0       bounce\n"
-    "trace     unix  -       -       n       -       0       bounce\n"
-    "verify    unix  -       -       n       -       1       verify\n"
-    "flush     unix  n       -       n       1000?   0       flush\n"
-    "proxymap  unix  -       -       n       -       -       proxymap\n"
-    "proxywrite unix -       -       n       -       1       proxymap\n"
-    "smtp      unix  -       -       n       -       -       smtp\n"
-    "relay     unix  -       -       n       -       -       smtp\n"
-    "showq     unix  n       -       n       -       -       showq\n"
-    "error     unix  -       -       n       -       -       error\n"
-    "retry     unix  -       -       n       -       -       error\n"
-    "discard   unix  -       -       n       -       -       discard\n"
-    "local     unix  -       n       n       -       -       local\n"
-    "virtual   unix  -       n       n       -       -       virtual\n"
-    "lmtp      unix  -       -       n       -       -       lmtp\n"
-    "anvil     unix  -       -       n       -       1       anvil\n"
-    "scache    unix  -       -       n       -       1       scache\n"
-    "postlog   unix-dgram n  -       n       -       1       postlogd\n";
+bool UnixSocketAccepts(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) return false;
+  addr.sun_family = AF_UNIX;
+  std::copy(path.begin(), path.end(), addr.sun_path);
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return false;
+  return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+bool Executable(const std::string& path) {
+  return !path.empty() && ::access(path.c_str(), X_OK) == 0;
+}
 
 }  // namespace
 
@@ -100,186 +83,127 @@ MailInstance::MailInstance(MailLayout layout, Filesystem& fs, CommandRunner& run
 
 MailInstance::~MailInstance() { Stop(); }
 
-Status MailInstance::CheckPaths() const {
+bool MailInstance::dkim() const { return options_.dkim && Executable(layout_.opendkim_binary); }
+bool MailInstance::spam() const {
+  return options_.spam && Executable(layout_.spamd_binary) && Executable(layout_.spamc_binary);
+}
+
+MailConfig MailInstance::Config() const {
+  return MailConfig(layout_, fs_,
+                    {options_.outbound, dkim(), spam(),
+                     layout_.submission_port != 0 && Executable(layout_.msmtp_binary)});
+}
+
+// Dovecot's own sends (Sieve) authenticate to submission as kRelayLogin: its password is made
+// once (0600, root), its hash is the one line of <users>/hostplane.internal, and msmtp reads it
+// from a config only the vmail user (Dovecot's delivery runs as it) can read.
+Status MailInstance::WriteRelayCredential() {
   const auto& l = layout_;
-  for (const std::string* rel :
-       {&l.postfix_config_dir, &l.postfix_queue_dir, &l.postfix_data_dir, &l.postfix_log,
-        &l.map_dir, &l.dovecot_conf, &l.dovecot_base_dir, &l.dovecot_state_dir, &l.dovecot_log,
-        &l.dovecot_users_dir, &l.vmail_root}) {
-    std::string host = fs_.HostPath(*rel);
-    if (!PlainConfigValue(host)) {
-      return Fail(Error::Invalid("mail layout path " + host + " cannot be written into a config"));
-    }
-  }
-  for (const std::string* name : {&l.postfix_user, &l.dovecot_instance_name, &l.hostname}) {
-    if (!PlainConfigValue(*name)) {
-      return Fail(
-          Error::Invalid("mail layout value " + *name + " cannot be written into a config"));
-    }
-  }
-  if (!Ipv4Literal(l.listen_address)) {
-    return Fail(
-        Error::Invalid("mail listen address " + l.listen_address + " is not an IPv4 literal"));
-  }
-  if (l.vmail_uid == 0 || l.vmail_uid == static_cast<uid_t>(-1) || l.vmail_gid == 0 ||
-      l.vmail_gid == static_cast<gid_t>(-1)) {
-    return Fail(Error::Invalid("the mail layout has no vmail uid/gid (or it is root)"));
-  }
-  // Unix socket paths are limited to 107 bytes (service-lab harness rule 2).
-  if (fs_.HostPath(l.dovecot_base_dir).size() + 24 > 107 ||
-      fs_.HostPath(l.postfix_queue_dir).size() + 24 > 107) {
-    return Fail(Error::Invalid("the mail socket directories are too long for unix sockets"));
+  HP_TRY(fs_.MakeDirs(l.relay_socket_dir, 0755));
+  auto password = LoadOrCreatePrivateFile(fs_.HostPath(l.relay_socket_dir + "/relay.secret"),
+                                          [] { return RandomBase64Url(24); });
+  if (!password) return Fail(password.error());
+  auto conf = Config().RelayMsmtpConf(*password);
+  const std::string users = l.dovecot_users_dir + "/" + kRelayUsersFile;
+  const std::string prefix = std::string(kRelayLogin) + ":{CRYPT}";
+  auto current = fs_.ReadFile(users);
+  // A new salt at every start would rewrite the file for nothing: keep a line that still holds.
+  bool keep =
+      current && current->has_value() && (*current)->rfind(prefix, 0) == 0 &&
+      VerifyServicePassword(
+          *password,
+          (*current)->substr(prefix.size(), (*current)->find(':', prefix.size()) - prefix.size()));
+  Result<std::string> hash =
+      keep ? Result<std::string>(std::string()) : HashServicePassword(*password);
+  sodium_memzero(password->data(), password->size());
+  if (!current) return Fail(current.error());
+  if (!conf) return Fail(conf.error());
+  if (!hash) return Fail(hash.error());
+  if (!keep) HP_TRY(fs_.WriteFileAtomic(users, prefix + *hash + "::::::\n", 0640));
+  const std::string msmtp = l.relay_socket_dir + "/msmtp.conf";
+  HP_TRY(fs_.WriteFileAtomic(msmtp, *conf, 0600));
+  return Own(fs_.HostPath(msmtp), l.vmail_uid, l.vmail_gid, 0600, false);
+}
+
+// OpenDKIM runs as its own user with Postfix's group: its socket directory is its own (the
+// socket gets the postfix group through UMask 007), and it reads the keys the driver writes
+// (owned by it, 0600) beside the tables (root, 0644).
+Status MailInstance::PrepareDkim() {
+  const auto& l = layout_;
+  auto user = User(l.opendkim_user);
+  if (!user) return Fail(user.error());
+  auto postfix_gid = GroupId(l.postfix_user);
+  if (!postfix_gid) return Fail(postfix_gid.error());
+  HP_TRY(fs_.MakeDirs(l.opendkim_socket_dir, 0750));
+  HP_TRY(Own(fs_.HostPath(l.opendkim_socket_dir), user->pw_uid, *postfix_gid, 0750, true));
+  HP_TRY(fs_.MakeDirs(l.dkim_dir + "/keys", 0750));
+  HP_TRY(Own(fs_.HostPath(l.dkim_dir + "/keys"), 0, user->pw_gid, 0750, true));
+  auto conf = Config().OpenDkimConf();
+  if (!conf) return Fail(conf.error());
+  return fs_.WriteFileAtomic(l.dkim_dir + "/opendkim.conf", *conf, 0644);
+}
+
+// spamd listens on a unix socket only the vmail user (Sieve's filter runs as it) can open; the
+// filter program Sieve may run is spamc, linked into the filter directory.
+Status MailInstance::PrepareSpam() {
+  const auto& l = layout_;
+  HP_TRY(fs_.MakeDirs(l.spamd_dir + "/home", 0755));
+  auto user = User(l.spamd_user);
+  if (!user) return Fail(user.error());
+  HP_TRY(Own(fs_.HostPath(l.spamd_dir + "/home"), user->pw_uid, user->pw_gid, 0700, true));
+  const std::string link = fs_.HostPath(l.sieve_dir + "/bin/spamc");
+  ::unlink(link.c_str());
+  if (::symlink(l.spamc_binary.c_str(), link.c_str()) != 0) {
+    return Fail(Error::FromErrno("linking " + link, errno));
   }
   return Ok();
 }
 
-Result<std::string> MailInstance::MainCf() const {
-  HP_TRY(CheckPaths());
-  const auto& l = layout_;
-  const std::string maps = fs_.HostPath(l.map_dir);
-  const std::string outbound_off = "error:5.7.1 outbound mail is disabled on this instance";
-  return fmt::format(
-      "# managed by hostplane: Postfix instance; edits are overwritten\n"
-      "# Postfix allows comments only on lines of their own.\n"
-      "compatibility_level = 3.6\n"
-      "queue_directory = {queue}\n"
-      "data_directory = {data}\n"
-      "maillog_file = {log}\n"
-      "maillog_file_prefixes = {log_dir}\n"
-      "mail_owner = {owner}\n"
-      "setgid_group = postdrop\n"
-      "myhostname = {host}\n"
-      "mydomain = {host}\n"
-      "myorigin = {host}\n"
-      "mydestination =\n"
-      "inet_interfaces = {addr}\n"
-      "inet_protocols = ipv4\n"
-      "mynetworks = 127.0.0.0/8\n"
-      "smtpd_relay_restrictions = reject_unauth_destination\n"
-      "smtpd_recipient_restrictions = check_recipient_access hash:{maps}/recipient_access\n"
-      "smtpd_peername_lookup = no\n"
-      "smtp_host_lookup = native\n"
-      "lmtp_host_lookup = native\n"
-      "{transports}"
-      "alias_maps =\n"
-      "alias_database =\n"
-      "local_recipient_maps =\n"
-      "biff = no\n"
-      "append_dot_mydomain = no\n"
-      "smtputf8_enable = no\n"
-      "virtual_mailbox_domains = hash:{maps}/virtual_mailbox_domains\n"
-      "virtual_mailbox_maps = hash:{maps}/virtual_mailbox_maps\n"
-      "virtual_alias_maps = hash:{maps}/virtual_alias_maps\n"
-      "virtual_transport = lmtp:unix:{lmtp}\n",
-      fmt::arg("queue", fs_.HostPath(l.postfix_queue_dir)),
-      fmt::arg("data", fs_.HostPath(l.postfix_data_dir)),
-      fmt::arg("log", fs_.HostPath(l.postfix_log)),
-      fmt::arg("log_dir", fs_.HostPath(Dirname(l.postfix_log))), fmt::arg("owner", l.postfix_user),
-      fmt::arg("host", l.hostname), fmt::arg("addr", l.listen_address),
-      fmt::arg("transports", options_.outbound ? std::string()
-                                               : "default_transport = " + outbound_off +
-                                                     "\nrelay_transport = " + outbound_off + "\n"),
-      fmt::arg("maps", maps), fmt::arg("lmtp", fs_.HostPath(l.dovecot_base_dir) + "/lmtp"));
-}
-
-Result<std::string> MailInstance::MasterCf() const {
-  HP_TRY(CheckPaths());
-  return fmt::format(
-             "# managed by hostplane: Postfix instance; edits are overwritten\n"
-             "{}:{} inet  n       -       n       -       -       smtpd\n",
-             layout_.listen_address, layout_.smtp_port) +
-         kMasterServices;
-}
-
-Result<std::string> MailInstance::DovecotConf() const {
-  HP_TRY(CheckPaths());
-  const auto& l = layout_;
-  // %Ld: the domain of the login, lowercased; Dovecot replaces a '/' in it by '_', and an
-  // unknown or odd domain only names a passwd-file that does not exist.
-  return fmt::format(
-      "# managed by hostplane: Dovecot instance; edits are overwritten\n"
-      "instance_name = {instance}\n"
-      "base_dir = {base}\n"
-      "state_dir = {state}\n"
-      "log_path = {log}\n"
-      "listen = {addr}\n"
-      "protocols = imap lmtp\n"
-      "ssl = no\n"
-      "disable_plaintext_auth = no\n"
-      "auth_mechanisms = plain login\n"
-      "auth_username_format = %Lu\n"
-      "auth_verbose = yes\n"
-      "first_valid_uid = {uid}\n"
-      "first_valid_gid = {gid}\n"
-      "mail_location = maildir:~/Maildir\n"
-      "mail_plugins = quota\n"
-      "passdb {{\n"
-      "  driver = passwd-file\n"
-      "  args = scheme=CRYPT username_format=%Lu {users}/%Ld\n"
-      "}}\n"
-      "userdb {{\n"
-      "  driver = passwd-file\n"
-      "  args = username_format=%Lu {users}/%Ld\n"
-      "}}\n"
-      "plugin {{\n"
-      "  quota = maildir:User quota\n"
-      "}}\n"
-      "protocol imap {{\n"
-      "  mail_plugins = quota imap_quota\n"
-      "}}\n"
-      "protocol lmtp {{\n"
-      "  postmaster_address = postmaster@{host}\n"
-      "}}\n"
-      "service imap-login {{\n"
-      "  inet_listener imap {{\n"
-      "    address = {addr}\n"
-      "    port = {imap_port}\n"
-      "  }}\n"
-      "  inet_listener imaps {{\n"
-      "    port = 0\n"
-      "  }}\n"
-      "}}\n"
-      "service lmtp {{\n"
-      "  unix_listener lmtp {{\n"
-      "    mode = 0600\n"
-      "    user = {postfix}\n"
-      "  }}\n"
-      "}}\n",
-      fmt::arg("instance", l.dovecot_instance_name),
-      fmt::arg("base", fs_.HostPath(l.dovecot_base_dir)),
-      fmt::arg("state", fs_.HostPath(l.dovecot_state_dir)),
-      fmt::arg("log", fs_.HostPath(l.dovecot_log)), fmt::arg("addr", l.listen_address),
-      fmt::arg("uid", l.vmail_uid), fmt::arg("gid", l.vmail_gid),
-      fmt::arg("users", fs_.HostPath(l.dovecot_users_dir)), fmt::arg("host", l.hostname),
-      fmt::arg("imap_port", l.imap_port), fmt::arg("postfix", l.postfix_user));
-}
-
 Status MailInstance::WriteConfig() {
   const auto& l = layout_;
-  HP_ASSIGN_OR_RETURN(auto main_cf, MainCf());
-  HP_ASSIGN_OR_RETURN(auto master_cf, MasterCf());
-  auto dovecot_conf = DovecotConf();
-  if (!dovecot_conf) return Fail(dovecot_conf.error());
+  MailConfig config = Config();
+  HP_TRY(config.CheckLayout());
   for (const std::string* d : {&l.postfix_config_dir, &l.postfix_queue_dir, &l.postfix_data_dir,
-                               &l.map_dir, &l.dovecot_state_dir}) {
+                               &l.map_dir, &l.dovecot_state_dir, &l.sieve_dir}) {
     HP_TRY(fs_.MakeDirs(*d, 0755));
   }
+  HP_TRY(fs_.MakeDirs(l.sieve_dir + "/bin", 0755));
   HP_TRY(fs_.MakeDirs(Dirname(l.postfix_log), 0755));
   HP_TRY(fs_.MakeDirs(Dirname(l.dovecot_log), 0755));
   HP_TRY(fs_.MakeDirs(Dirname(l.dovecot_conf), 0755));
   HP_TRY(fs_.MakeDirs(l.vmail_root, 0711));
-  HP_ASSIGN_OR_RETURN(auto postfix_uid, UserId(l.postfix_user));
+  HP_ASSIGN_OR_RETURN(auto postfix, User(l.postfix_user));
   // Postfix warns about (and later refuses) a data directory it does not own.
-  HP_TRY(ChownDir(fs_.HostPath(l.postfix_data_dir), postfix_uid, static_cast<gid_t>(-1)));
+  HP_TRY(Own(fs_.HostPath(l.postfix_data_dir), postfix.pw_uid, 0, 0755, true));
+
+  if (!l.private_ca_dir.empty()) {
+    HP_ASSIGN_OR_RETURN(auto ca, PrivateCa::LoadOrCreate(fs_, l.private_ca_dir, "hostplane"));
+    HP_TRY(ca.EnsureLeaf({l.hostname}, {l.listen_address}, l.tls_cert, l.tls_key));
+  } else if (!fs_.Exists(l.tls_cert) || !fs_.Exists(l.tls_key)) {
+    return Fail(Error::Invalid("no TLS certificate for the mail services at " +
+                               fs_.HostPath(l.tls_cert) + " (and " + fs_.HostPath(l.tls_key) +
+                               "): configure one, or a private CA directory"));
+  }
+
+  HP_ASSIGN_OR_RETURN(auto main_cf, config.MainCf());
+  HP_ASSIGN_OR_RETURN(auto master_cf, config.MasterCf());
+  HP_ASSIGN_OR_RETURN(auto dovecot_conf, config.DovecotConf());
   HP_TRY(fs_.WriteFileAtomic(l.postfix_config_dir + "/main.cf", main_cf, 0644));
   HP_TRY(fs_.WriteFileAtomic(l.postfix_config_dir + "/master.cf", master_cf, 0644));
-  HP_TRY(fs_.WriteFileAtomic(l.dovecot_conf, *dovecot_conf, 0644));
+  HP_TRY(fs_.WriteFileAtomic(l.dovecot_conf, dovecot_conf, 0644));
+
   // The empty maps (or the maps of the domains already there): the same code as every batch.
   MailDriverOptions driver_options;
   driver_options.dovecot_group = options_.dovecot_group;
   MailDriver driver(layout_, fs_, runner_, driver_options);
   HP_TRY(fs_.MakeDirs(l.map_dir + "/domains", 0755));
+  HP_TRY(fs_.MakeDirs(l.map_dir + "/accounts", 0755));
   HP_TRY(driver.EnsureUsersDir());
+  if (config.DovecotConf()->find("sendmail_path") != std::string::npos) {
+    HP_TRY(WriteRelayCredential());
+  }
+  if (dkim()) HP_TRY(PrepareDkim());
+  if (spam()) HP_TRY(PrepareSpam());
   return driver.Assemble();
 }
 
@@ -293,37 +217,78 @@ std::string MailInstance::LogTail(const std::string& rel) {
 Status MailInstance::Start() {
   HP_TRY(WriteConfig());
   const auto& l = layout_;
+  MailConfig config = Config();
+  std::vector<std::pair<std::string, ChildProcess*>> children;
+  if (spam()) {
+    auto vmail = ::getpwuid(l.vmail_uid);
+    if (vmail == nullptr) return Fail(Error::Invalid("the vmail uid has no user name"));
+    auto spamd = ChildProcess::Start(
+        {l.spamd_binary, "--socketpath=" + config.SpamdSocket(),
+         std::string("--socketowner=") + vmail->pw_name, "--socketgroup=root", "--socketmode=0600",
+         "--username=" + l.spamd_user, "--pidfile=" + fs_.HostPath(l.spamd_dir + "/spamd.pid"),
+         "--syslog=" + fs_.HostPath(l.spamd_dir + "/spamd.log"),
+         "--helper-home-dir=" + fs_.HostPath(l.spamd_dir + "/home"), "--local", "--max-children=2",
+         "--nouser-config"},
+        fs_.HostPath(l.spamd_dir + "/spamd.out"));
+    if (!spamd) return Fail(spamd.error());
+    spamd_ = std::move(*spamd);
+    children.push_back({"spamd", &spamd_});
+  }
+  if (dkim()) {
+    auto opendkim = ChildProcess::Start(
+        {l.opendkim_binary, "-f", "-x", fs_.HostPath(l.dkim_dir + "/opendkim.conf")},
+        fs_.HostPath(l.opendkim_socket_dir + "/opendkim.out"));
+    if (!opendkim) return Fail(opendkim.error());
+    opendkim_ = std::move(*opendkim);
+    children.push_back({"opendkim", &opendkim_});
+  }
   auto dovecot = ChildProcess::Start({l.dovecot_binary, "-F", "-c", fs_.HostPath(l.dovecot_conf)},
                                      fs_.HostPath(l.dovecot_log));
   if (!dovecot) return Fail(dovecot.error());
   dovecot_ = std::move(*dovecot);
+  children.push_back({"dovecot", &dovecot_});
   auto postfix =
       ChildProcess::Start({l.postfix_binary, "-c", fs_.HostPath(l.postfix_config_dir), "start-fg"},
                           fs_.HostPath(l.postfix_log));
   if (!postfix) return Fail(postfix.error());
   postfix_ = std::move(*postfix);
   postfix_started_ = true;
-  const std::string lmtp = l.dovecot_base_dir + "/lmtp";
+  children.push_back({"postfix", &postfix_});
+
+  std::vector<int> ports = {l.smtp_port,  l.submission_port, l.smtps_port, l.imap_port,
+                            l.imaps_port, l.pop3_port,       l.pop3s_port};
+  std::vector<std::string> sockets = {fs_.HostPath(l.dovecot_base_dir) + "/lmtp",
+                                      config.AuthSocket(), config.QuotaStatusSocket()};
+  if (dkim()) sockets.push_back(config.MilterSocket());
+  if (spam()) sockets.push_back(config.SpamdSocket());
   auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
   for (;;) {
-    if (!dovecot_.Running()) {
-      return Fail(Error::Unavailable("dovecot exited: " + LogTail(l.dovecot_log)));
+    for (auto& [name, child] : children) {
+      if (!child->Running()) {
+        std::string log = name == "postfix"    ? LogTail(l.postfix_log)
+                          : name == "dovecot"  ? LogTail(l.dovecot_log)
+                          : name == "opendkim" ? LogTail(l.opendkim_socket_dir + "/opendkim.out")
+                                               : LogTail(l.spamd_dir + "/spamd.out") +
+                                                     LogTail(l.spamd_dir + "/spamd.log");
+        return Fail(Error::Unavailable(name + " exited: " + log));
+      }
     }
-    if (!postfix_.Running()) {
-      return Fail(Error::Unavailable("postfix exited: " + LogTail(l.postfix_log)));
-    }
-    if (LoopbackAccepts(l.smtp_port) && LoopbackAccepts(l.imap_port) && fs_.Exists(lmtp)) {
-      return Ok();
-    }
+    bool ready = true;
+    for (int port : ports) ready = ready && (port == 0 || LoopbackAccepts(port));
+    for (const auto& s : sockets) ready = ready && UnixSocketAccepts(s);
+    if (ready) return Ok();
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Fail(Error::Timeout("postfix and dovecot did not answer within " +
+      return Fail(Error::Timeout("the mail daemons did not answer within " +
                                  std::to_string(options_.start_timeout.count()) + " ms"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 
-bool MailInstance::Running() { return postfix_.Running() && dovecot_.Running(); }
+bool MailInstance::Running() {
+  return postfix_.Running() && dovecot_.Running() &&
+         (opendkim_.pid() <= 0 || opendkim_.Running()) && (spamd_.pid() <= 0 || spamd_.Running());
+}
 
 void MailInstance::Stop() {
   if (postfix_started_) {
@@ -336,6 +301,8 @@ void MailInstance::Stop() {
     postfix_started_ = false;
   }
   if (dovecot_.pid() > 0) dovecot_.Stop(SIGTERM, std::chrono::milliseconds(10'000));
+  if (opendkim_.pid() > 0) opendkim_.Stop(SIGTERM, std::chrono::milliseconds(10'000));
+  if (spamd_.pid() > 0) spamd_.Stop(SIGTERM, std::chrono::milliseconds(10'000));
 }
 
 }  // namespace hostplane::agent

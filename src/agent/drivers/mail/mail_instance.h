@@ -1,21 +1,18 @@
 #pragma once
 
-// A private Postfix + Dovecot pair under a prefix (shared/service-lab.md section 3): writes
-// Postfix's main.cf/master.cf and Dovecot's config for a MailLayout, creates the directories and
-// the empty assembled maps so both daemons start, starts them in the foreground as ChildProcesses
-// (`postfix -c <dir> start-fg`, `dovecot -F -c <conf>`), waits until SMTP, IMAP and the LMTP
-// socket answer, and stops them. Used by the integration tests and by `hostplane up`.
+// A private mail stack under a prefix (shared/service-lab.md section 3): Postfix, Dovecot and,
+// when asked, OpenDKIM (signing) and spamd (spam filtering). Writes their base configuration
+// (MailConfig, mail_config.h), the TLS certificate from a private CA when the layout names one,
+// the credential Dovecot's own sends use (kRelayLogin), the directories and the empty assembled
+// maps; starts every daemon in the foreground as a ChildProcess, waits until each answers, and
+// stops them. Used by the integration tests, `hostplane up` and the node labs.
 //
-// The instance listens on <listen_address>:<smtp_port> (smtpd) and <listen_address>:<imap_port>
-// (IMAP, no TLS: meant for loopback), delivers through LMTP over a unix socket in Dovecot's
-// base_dir, and refuses outbound mail (default and relay transports are error:) unless
-// MailInstanceOptions::outbound is set. Postfix requires root; so does this class.
-//
-// Not thread-safe; one owner.
+// Postfix requires root; so does this class. Not thread-safe; one owner.
 
 #include <chrono>
 #include <string>
 
+#include "agent/drivers/mail/mail_config.h"
 #include "agent/drivers/mail/mail_layout.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
@@ -25,10 +22,16 @@ namespace hostplane::agent {
 
 struct MailInstanceOptions {
   // false: mail to other domains is refused by error: transports, and forwards to outside
-  // addresses bounce (tests, the all-in-one). true: Postfix's smtp client delivers them.
+  // addresses bounce (tests, the all-in-one). true: Postfix delivers them (to each domain's MX,
+  // or to the layout's smarthost).
   bool outbound = false;
+  // Runs OpenDKIM (when its binary is installed) and signs submission with it.
+  bool dkim = true;
+  // Runs spamd (when installed): mailboxes with spam_filter have their mail checked. Off by
+  // default: spamd takes about a second to start and 100 MB of memory.
+  bool spam = false;
   std::string dovecot_group = "dovecot";  // see MailDriverOptions::dovecot_group
-  std::chrono::milliseconds start_timeout{20'000};
+  std::chrono::milliseconds start_timeout{30'000};
 };
 
 class MailInstance {
@@ -39,26 +42,29 @@ class MailInstance {
   MailInstance(const MailInstance&) = delete;
   MailInstance& operator=(const MailInstance&) = delete;
 
-  // The encoders of the three base config files (host paths from fs). Errors: kInvalid when a
-  // layout value could break the syntax (whitespace, quotes, '$', braces in a path).
-  [[nodiscard]] Result<std::string> MainCf() const;
-  [[nodiscard]] Result<std::string> MasterCf() const;
-  [[nodiscard]] Result<std::string> DovecotConf() const;
+  // The encoders, with the options this instance runs with.
+  MailConfig Config() const;
 
-  // Creates the directories, writes the configs and the empty assembled maps. Idempotent.
-  // Errors: kInvalid (layout), kIo, and postmap's failure.
+  // Creates the directories, the TLS files (from layout.private_ca_dir when set), the relay
+  // credential, writes the configs and the empty assembled maps. Idempotent. Errors: kInvalid
+  // (layout), kIo, postmap's failure, a missing system user.
   [[nodiscard]] Status WriteConfig();
-  // WriteConfig, then starts both daemons and waits until they answer. Errors: kUnavailable (a
+  // WriteConfig, then starts the daemons and waits until they answer. Errors: kUnavailable (a
   // daemon exited; its log is quoted), kTimeout.
   [[nodiscard]] Status Start();
-  // Stops both daemons (postfix stop, SIGTERM to dovecot) and waits for them to exit.
+  // Stops every daemon and waits for them to exit.
   void Stop();
 
   bool Running();
   const MailLayout& layout() const { return layout_; }
+  // Whether OpenDKIM / spamd run with this instance.
+  bool dkim() const;
+  bool spam() const;
 
  private:
-  Status CheckPaths() const;
+  Status WriteRelayCredential();
+  Status PrepareDkim();
+  Status PrepareSpam();
   std::string LogTail(const std::string& rel);
 
   MailLayout layout_;
@@ -67,6 +73,8 @@ class MailInstance {
   MailInstanceOptions options_;
   ChildProcess postfix_;
   ChildProcess dovecot_;
+  ChildProcess opendkim_;
+  ChildProcess spamd_;
   bool postfix_started_ = false;
 };
 
