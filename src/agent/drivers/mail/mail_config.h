@@ -64,6 +64,9 @@ class MailConfig {
 
  private:
   std::string H(const std::string& rel) const { return fs_.HostPath(rel); }
+  // main.cf's hp_* parameters the submission listeners of master.cf refer to ("" without them).
+  std::string SubmissionParameters(const std::string& maps, const std::string& policy,
+                                   const std::string& quota) const;
 
   const MailLayout& l_;
   const Filesystem& fs_;

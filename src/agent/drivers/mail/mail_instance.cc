@@ -136,8 +136,10 @@ Status MailInstance::PrepareDkim() {
   if (!postfix_gid) return Fail(postfix_gid.error());
   HP_TRY(fs_.MakeDirs(l.opendkim_socket_dir, 0750));
   HP_TRY(Own(fs_.HostPath(l.opendkim_socket_dir), user->pw_uid, *postfix_gid, 0750, true));
+  HP_TRY(fs_.MakeDirs(l.dkim_dir, 0755));  // OpenDKIM reads the tables in it
   HP_TRY(fs_.MakeDirs(l.dkim_dir + "/keys", 0750));
-  HP_TRY(Own(fs_.HostPath(l.dkim_dir + "/keys"), 0, user->pw_gid, 0750, true));
+  // Its own (it runs with Postfix's group, not its own): only it reads the keys.
+  HP_TRY(Own(fs_.HostPath(l.dkim_dir + "/keys"), user->pw_uid, user->pw_gid, 0700, true));
   auto conf = Config().OpenDkimConf();
   if (!conf) return Fail(conf.error());
   return fs_.WriteFileAtomic(l.dkim_dir + "/opendkim.conf", *conf, 0644);

@@ -53,9 +53,10 @@ Result<std::unique_ptr<SendingPolicyService>> SendingPolicyService::Start(
     SendingPolicyServiceOptions options, const Clock& clock) {
   auto gid = GroupId(options.socket_group);
   if (!gid) return Fail(gid.error());
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(options.counters).parent_path(), ec);
   auto counters = SendingCounters::Open(options.counters);
   if (!counters) return Fail(counters.error());
-  std::error_code ec;
   std::filesystem::path dir = std::filesystem::path(options.socket).parent_path();
   std::filesystem::create_directories(dir, ec);
   if (ec) return Fail(Error::Io("creating " + dir.string() + ": " + ec.message()));
