@@ -24,6 +24,7 @@
 #include "agent/drivers/mariadb/mariadb_driver.h"
 #include "agent/drivers/nginx/nginx_driver.h"
 #include "agent/journal.h"
+#include "common/sealed_box.h"
 #include "protocol/messages.h"
 #include "protocol/validate.h"
 
@@ -370,6 +371,7 @@ void AgentImpl::SendHello() {
   hello.version = kAgentVersion;
   for (const auto& d : drivers_) hello.drivers.push_back(d->Name());
   hello.applied_revision = applied_.load();
+  hello.box_key = options_.box_key;
   double load[1] = {0};
   if (::getloadavg(load, 1) == 1) hello.load = load[0];
   auto reply = bus_.Request(protocol::HelloSubject(options_.node), protocol::Encode(hello),
@@ -677,7 +679,23 @@ std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bu
         std::make_unique<AcmeDriver>(*layout.acme, fs, runner, clock, std::move(acme_options)));
   }
   if (layout.ftp) drivers.push_back(std::make_unique<FtpDriver>(*layout.ftp, fs, runner));
-  if (layout.mail) drivers.push_back(std::make_unique<MailDriver>(*layout.mail, fs, runner));
+  // The node's box key opens the secrets sealed to it (DKIM keys); created once, 0600.
+  std::shared_ptr<const BoxKey> box_key;
+  if (auto dir = fs.MakeDirs(layout.state_dir, 0700); !dir) {
+    spdlog::error("no state directory for the node's box key: {}", dir.error().message);
+  } else if (auto key = LoadOrCreateBoxKey(fs.HostPath(layout.state_dir + "/node-box.key")); !key) {
+    spdlog::error("the node's box key: {}", key.error().message);
+  } else {
+    options.box_key = key->public_key().ToString();
+    box_key = std::make_shared<const BoxKey>(std::move(*key));
+  }
+  if (layout.mail) {
+    MailDriverOptions mail_options;
+    mail_options.box_key = box_key;
+    mail_options.serve_policy = !layout.mail->policy_socket.empty();
+    mail_options.clock = &clock;
+    drivers.push_back(std::make_unique<MailDriver>(*layout.mail, fs, runner, mail_options));
+  }
   if (layout.dns) {
     drivers.push_back(std::make_unique<KnotDriver>(*layout.dns, fs, runner, KnotDriverOptions{}));
   }

@@ -40,6 +40,10 @@ struct AgentOptions {
   std::chrono::milliseconds coalesce{5};  // after a key, wait this long to batch more
   std::chrono::milliseconds request_timeout{10'000};
   int fetch_limit = 5000;  // tasks per bundle
+  // The node's sealed-box public key ("x25519:...", common/sealed_box.h), announced in every
+  // hello so the controller can seal the node's secrets to it; "" announces none. NewAgent loads
+  // or creates the key pair in <state_dir>/node-box.key and fills this in.
+  std::string box_key;
   // Test hooks (enabled only by `--enable-test-hooks`): render an invalid directive into the vhost
   // of these domains so nginx -t rejects it; sleep this long after each file written.
   std::vector<std::string> test_break_domains;

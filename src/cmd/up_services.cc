@@ -14,6 +14,7 @@
 #include "agent/drivers/mail/mail_instance.h"
 #include "agent/drivers/mariadb/mariadb_instance.h"
 #include "cmd/bootstrap.h"
+#include "cmd/mail_up.h"
 #include "common/net/loopback.h"
 
 namespace hostplane::cmd {
@@ -204,6 +205,9 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     m.listen_address = kLoopback;
     m.smtp_port = opt.smtp_port;
     m.imap_port = opt.imap_port;
+    // Issue 16 part 1 (mail_up.h): TLS from a private CA in the data directory, STARTTLS on the
+    // SMTP and IMAP ports; no submission, IMAPS or POP3 listeners yet (up's port plan has none).
+    ConfigureUpMail(m, opt);
     HP_ASSIGN_OR_RETURN(auto vmail, VmailUser(impl.runner));
     m.vmail_uid = vmail.first;
     m.vmail_gid = vmail.second;

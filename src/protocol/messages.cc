@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "common/sealed_box.h"
 #include "protocol/account_spec.h"
 #include "protocol/spec_reader.h"
 #include "protocol/validate.h"
@@ -438,11 +439,13 @@ Result<Report> DecodeReport(const std::string& data) {
 }
 
 std::string Encode(const Hello& h) {
-  return Dump(Json{{"node", h.node},
-                   {"version", h.version},
-                   {"drivers", h.drivers},
-                   {"applied_revision", h.applied_revision},
-                   {"load", h.load}});
+  Json j{{"node", h.node},
+         {"version", h.version},
+         {"drivers", h.drivers},
+         {"applied_revision", h.applied_revision},
+         {"load", h.load}};
+  if (!h.box_key.empty()) j["box_key"] = h.box_key;
+  return Dump(j);
 }
 
 Result<Hello> DecodeHello(const std::string& data) {
@@ -458,6 +461,11 @@ Result<Hello> DecodeHello(const std::string& data) {
   HP_READ(out.drivers, type, errors, r.Strings("drivers", std::vector<std::string>{}));
   HP_READ(out.applied_revision, type, errors, r.Integer("applied_revision", 0, kMaxCount));
   HP_READ(out.load, type, errors, r.NonNegativeNumber("load", 0.0));
+  HP_READ(out.box_key, type, errors, r.String("box_key", std::string()));
+  if (!out.box_key.empty() && !BoxPublicKey::Parse(out.box_key)) {
+    return Fail(Error::InvalidField("box_key", "box_key.invalid",
+                                    "Hello: box_key is not \"x25519:\" and 32 bytes of base64"));
+  }
   return out;
 }
 

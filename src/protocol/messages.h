@@ -179,6 +179,9 @@ struct Hello {
   std::vector<std::string> drivers;  // optional
   int64_t applied_revision = 0;
   double load = 0;  // optional, finite and >= 0
+  // The node's sealed-box key ("x25519:<base64>", common/sealed_box.h): what the controller
+  // seals the node's secrets to (DKIM keys, submission passwords). Optional: "" = none announced.
+  std::string box_key;
 };
 std::string Encode(const Hello& h);
 [[nodiscard]] Result<Hello> DecodeHello(const std::string& data);

@@ -39,7 +39,7 @@ MailLab::MailLab(MailLabOptions options) : options_(options) {
       "/usr/sbin/postfix", "/usr/sbin/postmap", "/usr/bin/doveconf", "/usr/bin/openssl",
       "/usr/bin/python3", "/usr/sbin/knotc", "/usr/bin/kzonecheck", "/usr/bin/msmtp",
       "/usr/bin/lftp", "/usr/bin/curl"});
-  box_key_ = std::make_unique<BoxKey>(BoxKey::Generate().value());
+  box_key_ = std::make_shared<const BoxKey>(BoxKey::Generate().value());
   node_ = Layout("n", true);
   outside_ = Layout("o", false);
   node_.smarthost = "[127.0.0.1]:" + std::to_string(outside_.smtp_port);
@@ -103,9 +103,17 @@ agent::MailLayout MailLab::Layout(const std::string& d, bool node) {
 }
 
 Status MailLab::Start() {
+  const auto begin = std::chrono::steady_clock::now();
+  auto since = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 begin)
+        .count();
+  };
   outside_instance_ = std::make_unique<agent::MailInstance>(
       outside_, *fs_, *runner_, agent::MailInstanceOptions{.outbound = false, .dkim = false});
   HP_TRY(outside_instance_->Start());
+  std::fprintf(stderr, "mail lab: the internet answers after %lld ms\n",
+               static_cast<long long>(since()));
   agent::SendingPolicyServiceOptions p;
   p.socket = fs_->HostPath(node_.policy_socket);
   p.counters = fs_->HostPath(node_.policy_counters);
@@ -118,8 +126,9 @@ Status MailLab::Start() {
       node_, *fs_, *runner_,
       agent::MailInstanceOptions{.outbound = true, .dkim = true, .spam = options_.spam});
   HP_TRY(node_instance_->Start());
+  std::fprintf(stderr, "mail lab: the node answers after %lld ms\n", static_cast<long long>(since()));
   agent::MailDriverOptions driver_options;
-  driver_options.box_key = box_key_.get();
+  driver_options.box_key = box_key_;
   node_driver_ = std::make_unique<agent::MailDriver>(node_, *fs_, *runner_, driver_options);
   outside_driver_ = std::make_unique<agent::MailDriver>(outside_, *fs_, *runner_);
   node_applier_ = std::make_unique<agent::BatchApplier>(*fs_, "state-n");
@@ -135,6 +144,7 @@ Status MailLab::Start() {
 }
 
 void MailLab::Stop() {
+  const auto begin = std::chrono::steady_clock::now();
   // In parallel: Dovecot alone takes about 3 s to stop.
   std::vector<std::thread> stops;
   if (node_instance_) stops.emplace_back([this] { node_instance_->Stop(); });
@@ -142,6 +152,15 @@ void MailLab::Stop() {
   if (knot_) stops.emplace_back([this] { knot_->Stop(); });
   for (auto& t : stops) t.join();
   if (policy_) policy_->Stop();
+  if (!stops.empty()) {
+    std::fprintf(stderr, "mail lab: stopped in %lld ms\n",
+                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now() - begin)
+                                            .count()));
+  }
+  node_instance_.reset();
+  outside_instance_.reset();
+  knot_.reset();
 }
 
 namespace {

@@ -92,7 +92,7 @@ class MailLab {
   std::unique_ptr<PosixFilesystem> fs_;
   std::unique_ptr<PosixCommandRunner> runner_;
   SystemClock clock_;
-  std::unique_ptr<BoxKey> box_key_;
+  std::shared_ptr<const BoxKey> box_key_;
   agent::MailLayout node_;
   agent::MailLayout outside_;
   agent::DnsLayout dns_;

@@ -566,6 +566,22 @@ Status MailDriver::AssembleSending(const std::vector<std::string>& domains) {
   std::string digest = keys.HexDigest();
   if (tables || digest != dkim_keys_digest_) dkim_changed_ = true;
   dkim_keys_digest_ = digest;
+  return EnsurePolicyService();
+}
+
+Status MailDriver::EnsurePolicyService() {
+  if (!options_.serve_policy || layout_.policy_socket.empty() || policy_service_) return Ok();
+  if (options_.clock == nullptr)
+    return Fail(Error::Internal("the mail policy service has no clock"));
+  SendingPolicyServiceOptions o;
+  o.socket = fs_.HostPath(layout_.policy_socket);
+  o.policy_file = fs_.HostPath(SendingPolicyPath());
+  o.counters = fs_.HostPath(layout_.policy_counters);
+  o.socket_group = layout_.postfix_user;
+  auto service = SendingPolicyService::Start(o, *options_.clock);
+  if (!service) return Fail(service.error().Wrap("starting the mail policy service"));
+  policy_service_ = std::move(*service);
+  spdlog::info("mail: sending policy service on {}", o.socket);
   return Ok();
 }
 

@@ -29,11 +29,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "agent/driver.h"
 #include "agent/drivers/mail/mail_layout.h"
+#include "agent/drivers/mail/sending_policy_service.h"
+#include "common/clock.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
 #include "common/sealed_box.h"
@@ -52,7 +55,12 @@ struct MailDriverOptions {
   std::string dovecot_group = "dovecot";
   // The node's box key (common/sealed_box.h), which opens the DKIM keys the specs carry sealed.
   // Null: a spec with a DKIM key fails (this node cannot sign for it).
-  const BoxKey* box_key = nullptr;
+  std::shared_ptr<const BoxKey> box_key;
+  // Run the SendingPolicyService on layout.policy_socket (the agent does; MailInstance's own
+  // driver, which only assembles the empty maps, does not). It starts with the first Assemble
+  // (the agent's start-up recovery runs one) and again after it stopped; clock is required then.
+  bool serve_policy = false;
+  const Clock* clock = nullptr;
 };
 
 // The host values a passwd-file line needs besides the spec.
@@ -127,6 +135,8 @@ class MailDriver final : public ServiceDriver {
   std::string SendingPolicyPath() const { return layout_.map_dir + "/sending_policy.json"; }
   int postfix_reloads() const { return postfix_reloads_; }
   int opendkim_reloads() const { return opendkim_reloads_; }
+  // The running policy service (serve_policy), or null.
+  SendingPolicyService* policy_service() { return policy_service_.get(); }
 
  private:
   Result<protocol::MailDomainSpec> Decode(const protocol::Task& task) const;
@@ -135,6 +145,7 @@ class MailDriver final : public ServiceDriver {
   Status AssembleSending(const std::vector<std::string>& domains);
   Status InstallFile(const std::string& path, const std::string& text, mode_t mode, bool* changed);
   Status SignalOpenDkim();
+  Status EnsurePolicyService();
   Status InstallMap(const std::string& name, const std::string& text);
   Status WaitForPasswdFiles();
   Result<CommandOutput> RunTool(std::vector<std::string> argv);
@@ -149,6 +160,7 @@ class MailDriver final : public ServiceDriver {
   bool dkim_changed_ = true;  // the first Reload always tells OpenDKIM (when it runs)
   int opendkim_reloads_ = 0;
   std::string dkim_keys_digest_;  // of every key and selector, at the last Assemble
+  std::unique_ptr<SendingPolicyService> policy_service_;
   bool users_dir_ready_ = false;
   int64_t users_dir_seen_ns_ = -1;  // mtime of the users directory at the last Reload
   int postfix_reloads_ = 0;

@@ -48,7 +48,8 @@ class MailIntegrationTest : public ::testing::Test {
     runner_ = std::make_unique<PosixCommandRunner>(std::set<std::string>{
         "/usr/sbin/postfix", "/usr/sbin/postmap", "/usr/bin/doveconf", kCurl});
     layout_ = Layout();
-    instance_ = std::make_unique<MailInstance>(layout_, *fs_, *runner_);
+    instance_ = std::make_unique<MailInstance>(
+        layout_, *fs_, *runner_, MailInstanceOptions{.outbound = false, .dkim = false});
     auto started = instance_->Start();
     ASSERT_TRUE(started) << started.error().message;
     driver_ = std::make_unique<MailDriver>(layout_, *fs_, *runner_);
@@ -80,6 +81,21 @@ class MailIntegrationTest : public ::testing::Test {
     l.smtp_port = FreeLoopbackPort().value();
     l.imap_port = FreeLoopbackPort().value();
     while (l.imap_port == l.smtp_port) l.imap_port = FreeLoopbackPort().value();
+    // The listeners and services of issue 16 have their own tests (tests/integration/mail_*).
+    l.submission_port = 0;
+    l.smtps_port = 0;
+    l.imaps_port = 0;
+    l.pop3_port = 0;
+    l.pop3s_port = 0;
+    l.policy_socket = "";
+    l.private_ca_dir = "ca";
+    l.tls_cert = "tls/mail.pem";
+    l.tls_key = "tls/mail.key";
+    l.sieve_dir = "dc/sieve";
+    l.dkim_dir = "dkim";
+    l.opendkim_socket_dir = "dkr";
+    l.spamd_dir = "spamd";
+    l.relay_socket_dir = "relay";
     return l;
   }
 
