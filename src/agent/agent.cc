@@ -667,9 +667,6 @@ std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bu
   // Registration order is apply order within a bundle (ApplyTasks): the account's Unix user
   // first, then the web server, certificates, FTP, mail, DNS and databases.
   std::vector<std::unique_ptr<ServiceDriver>> drivers;
-  if (layout.account) {
-    drivers.push_back(std::make_unique<AccountDriver>(*layout.account, fs, runner));
-  }
   drivers.push_back(std::move(nginx));
   if (layout.acme) {
     AcmeDriverOptions acme_options;
@@ -688,6 +685,10 @@ std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bu
   } else {
     options.box_key = key->public_key().ToString();
     box_key = std::make_shared<const BoxKey>(std::move(*key));
+  }
+  if (layout.account) {
+    drivers.insert(drivers.begin(),
+                   std::make_unique<AccountDriver>(*layout.account, fs, runner, box_key));
   }
   if (layout.mail) {
     MailDriverOptions mail_options;

@@ -38,7 +38,7 @@ MailLab::MailLab(MailLabOptions options) : options_(options) {
   runner_ = std::make_unique<PosixCommandRunner>(std::set<std::string>{
       "/usr/sbin/postfix", "/usr/sbin/postmap", "/usr/bin/doveconf", "/usr/bin/openssl",
       "/usr/bin/python3", "/usr/sbin/knotc", "/usr/bin/kzonecheck", "/usr/bin/msmtp",
-      "/usr/bin/lftp", "/usr/bin/curl"});
+      "/usr/bin/lftp", "/usr/bin/curl", "/usr/bin/php8.2"});
   box_key_ = std::make_shared<const BoxKey>(BoxKey::Generate().value());
   node_ = Layout("n", true);
   outside_ = Layout("o", false);

@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,6 +21,7 @@
 #include <set>
 #include <thread>
 
+#include "agent/drivers/account/msmtp_config.h"
 #include "common/failpoint.h"
 #include "common/fs/fd.h"
 #include "common/text/text.h"
@@ -203,11 +205,35 @@ std::string RenderPool(const PoolParams& p) {
       "php_admin_value[disable_functions] = {disabled}\n",
       fmt::arg("home", p.home), fmt::arg("version", p.version),
       fmt::arg("disabled", kDisabledFunctions));
+  if (!p.sendmail_path.empty()) out += "php_admin_value[sendmail_path] = " + p.sendmail_path + "\n";
   return out;
 }
 
-AccountDriver::AccountDriver(AccountLayout layout, Filesystem& fs, CommandRunner& runner)
-    : layout_(std::move(layout)), fs_(fs), runner_(runner) {}
+AccountDriver::AccountDriver(AccountLayout layout, Filesystem& fs, CommandRunner& runner,
+                             std::shared_ptr<const BoxKey> box_key)
+    : layout_(std::move(layout)), fs_(fs), runner_(runner), box_key_(std::move(box_key)) {}
+
+std::string AccountDriver::MsmtpPath(const std::string& login) const {
+  return layout_.msmtp_dir + "/" + login + ".conf";
+}
+
+Result<FileChange> AccountDriver::RenderMsmtp(const protocol::AccountSpec& spec) const {
+  FileChange file{MsmtpPath(spec.login), std::nullopt, 0600,
+                  FileOwner{static_cast<uid_t>(spec.uid), static_cast<gid_t>(spec.gid)}};
+  if (!spec.mail_submission) return file;
+  if (box_key_ == nullptr) {
+    return Fail(Error::InvalidField("mail_submission.password", "submission.no_node_key",
+                                    "this node has no box key to open the submission password"));
+  }
+  auto password = box_key_->Open(spec.mail_submission->password);
+  if (!password) return Fail(password.error().Wrap("the submission password"));
+  auto config = RenderMsmtpConfig(*spec.mail_submission,
+                                  {spec.login, *password, fs_.HostPath(layout_.mail_ca_file)});
+  sodium_memzero(password->data(), password->size());
+  if (!config) return Fail(config.error());
+  file.content = std::move(*config);
+  return file;
+}
 
 std::vector<std::string> AccountDriver::Kinds() const {
   return {protocol::kAccountEnsure, protocol::kAccountRemove};
@@ -216,6 +242,7 @@ std::vector<std::string> AccountDriver::Kinds() const {
 std::vector<std::string> AccountDriver::ManagedDirs() const {
   std::vector<std::string> out;
   for (const auto& [v, l] : layout_.php) out.push_back(l.pool_dir);
+  out.push_back(layout_.msmtp_dir);
   return out;
 }
 
@@ -258,6 +285,8 @@ Result<PoolParams> AccountDriver::Params(const std::string& login, const std::st
 Result<FileSet> AccountDriver::Render(const protocol::Task& task) const {
   std::string login;
   std::set<std::string> running;  // versions with a pool
+  std::string sendmail_path;      // PHP's mail() through msmtp, when the spec asks for it
+  FileSet files;
   if (task.kind == protocol::kAccountEnsure) {
     HP_ASSIGN_OR_RETURN(auto spec, protocol::AccountSpecFromJson(task.spec));
     for (size_t i = 0; i < spec.php.size(); ++i) {
@@ -269,15 +298,21 @@ Result<FileSet> AccountDriver::Render(const protocol::Task& task) const {
     }
     login = spec.login;
     if (spec.status == "active") running.insert(spec.php.begin(), spec.php.end());
+    HP_ASSIGN_OR_RETURN(auto msmtp, RenderMsmtp(spec));
+    if (msmtp.content)
+      sendmail_path = MsmtpSendmailPath(layout_.msmtp_binary, fs_.HostPath(msmtp.path));
+    files.push_back(std::move(msmtp));
   } else if (task.kind == protocol::kAccountRemove) {
     HP_ASSIGN_OR_RETURN(auto removal, protocol::AccountRemovalFromJson(task.spec));
     login = removal.login;
+    files.push_back({MsmtpPath(login), std::nullopt, 0600,
+                     FileOwner{static_cast<uid_t>(removal.uid), static_cast<gid_t>(removal.gid)}});
   } else {
     return Fail(Error::Invalid("the account driver does not handle task kind " + task.kind));
   }
-  FileSet files;
   for (const auto& [v, l] : layout_.php) {
     HP_ASSIGN_OR_RETURN(auto params, Params(login, v));
+    params.sendmail_path = sendmail_path;
     if (running.count(v) > 0) {
       files.push_back({PoolPath(login, v), RenderPool(params), 0644});
     } else {

@@ -33,6 +33,7 @@
 // Called by the agent's reconcile thread only.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,7 @@
 #include "agent/drivers/account/account_layout.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
+#include "common/sealed_box.h"
 #include "protocol/account_spec.h"
 
 namespace hostplane::agent {
@@ -54,7 +56,8 @@ struct PoolParams {
   std::string socket;        // absolute host path
   std::string socket_owner;  // nginx's user and group; "" = php-fpm's default (the pool user)
   std::string socket_group;
-  std::string home;  // absolute host path, no trailing '/'
+  std::string home;           // absolute host path, no trailing '/'
+  std::string sendmail_path;  // PHP's mail(): msmtp (msmtp_config.h); "" = PHP's default
 };
 
 // The encoder of a PHP-FPM pool file.
@@ -67,7 +70,9 @@ class AccountDriver final : public ServiceDriver {
  public:
   // fs: the agent's root; runner must allow layout's useradd/groupadd/userdel/groupdel and every
   // php-fpm binary of layout.php.
-  AccountDriver(AccountLayout layout, Filesystem& fs, CommandRunner& runner);
+  // box_key opens the sealed submission password of mail_submission (null: such a spec fails).
+  AccountDriver(AccountLayout layout, Filesystem& fs, CommandRunner& runner,
+                std::shared_ptr<const BoxKey> box_key = nullptr);
 
   std::string Name() const override { return "account"; }
   std::vector<std::string> Kinds() const override;
@@ -95,9 +100,13 @@ class AccountDriver final : public ServiceDriver {
   Status WaitForSockets(const std::string& version);
   Status WaitForNoProcesses(uid_t uid, const std::string& name);
 
+  Result<FileChange> RenderMsmtp(const protocol::AccountSpec& spec) const;
+  std::string MsmtpPath(const std::string& login) const;
+
   AccountLayout layout_;
   Filesystem& fs_;
   CommandRunner& runner_;
+  std::shared_ptr<const BoxKey> box_key_;
   // Per version: the pool directory (names and contents) the master loaded at the last reload.
   std::map<std::string, std::string> loaded_;
 };

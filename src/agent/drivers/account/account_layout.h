@@ -48,6 +48,12 @@ struct AccountLayout {
   std::string placeholder_user = "nobody";
   std::string placeholder_group = "nogroup";
 
+  // PHP's mail() (issue 16): one msmtp configuration per account that has mail_submission,
+  // <msmtp_dir>/<login>.conf, 0600 owned by the account's user; msmtp trusts mail_ca_file.
+  std::string msmtp_binary = "/usr/bin/msmtp";
+  std::string msmtp_dir = "etc/hostplane/msmtp";
+  std::string mail_ca_file = "etc/ssl/certs/ca-certificates.crt";
+
   std::string useradd = "/usr/sbin/useradd";
   std::string groupadd = "/usr/sbin/groupadd";
   std::string userdel = "/usr/sbin/userdel";
