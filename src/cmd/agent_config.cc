@@ -78,6 +78,7 @@ void AccountFields(V& v, L& a) {
 const std::regex kHostname(
     R"(^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$)");
 const std::regex kInstanceName("^[a-z][a-z0-9-]{0,31}$");
+const std::regex kSmarthost(R"(^\[[0-9]{1,3}(\.[0-9]{1,3}){3}\]:[0-9]{1,5}$)");
 
 template <class V, class L>
 void MailFields(V& v, L& m) {
@@ -107,6 +108,27 @@ void MailFields(V& v, L& m) {
   v.Port("imap_port", m.imap_port);
   v.Word("hostname", m.hostname, kHostname, false, "config.invalid_hostname",
          "is not a lowercase host name with at least two labels");
+  // Issue 16: the listeners (0 = off), TLS, outbound, limits and the helpers' places.
+  for (auto [key, port] :
+       {std::pair{"submission_port", &m.submission_port}, std::pair{"smtps_port", &m.smtps_port},
+        std::pair{"imaps_port", &m.imaps_port}, std::pair{"pop3_port", &m.pop3_port},
+        std::pair{"pop3s_port", &m.pop3s_port}}) {
+    v.Number(key, 0, 65535, *port);
+  }
+  v.Rel("tls_cert", m.tls_cert);
+  v.Rel("tls_key", m.tls_key);
+  v.OptRel("private_ca_dir", m.private_ca_dir);
+  v.Bool("allow_plaintext_auth", m.allow_plaintext_auth);
+  v.Word("smarthost", m.smarthost, kSmarthost, true, "config.invalid_smarthost",
+         "is not [<IPv4 address>]:<port>");
+  v.Number("max_message_size_mb", 1, 4096, m.max_message_size_mb);
+  v.OptRel("policy_socket", m.policy_socket);
+  v.Rel("policy_counters", m.policy_counters);
+  v.Rel("relay_socket_dir", m.relay_socket_dir);
+  v.Rel("sieve_dir", m.sieve_dir);
+  v.Rel("dkim_dir", m.dkim_dir);
+  v.Rel("opendkim_socket_dir", m.opendkim_socket_dir);
+  v.Rel("spamd_dir", m.spamd_dir);
 }
 
 template <class V, class L>

@@ -14,7 +14,7 @@
 #include "agent/drivers/mail/mail_instance.h"
 #include "agent/drivers/mariadb/mariadb_instance.h"
 #include "cmd/bootstrap.h"
-#include "cmd/mail_up.h"
+#include "cmd/up_tls.h"
 #include "common/net/loopback.h"
 
 namespace hostplane::cmd {
@@ -205,9 +205,7 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     m.listen_address = kLoopback;
     m.smtp_port = opt.smtp_port;
     m.imap_port = opt.imap_port;
-    // Issue 16 part 1 (mail_up.h): TLS from a private CA in the data directory, STARTTLS on the
-    // SMTP and IMAP ports; no submission, IMAPS or POP3 listeners yet (up's port plan has none).
-    ConfigureUpMail(m, opt);
+    ConfigureUpMail(m);  // TLS from the data directory's private CA (up_tls.h)
     HP_ASSIGN_OR_RETURN(auto vmail, VmailUser(impl.runner));
     m.vmail_uid = vmail.first;
     m.vmail_gid = vmail.second;
@@ -241,6 +239,7 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     f.port = opt.ftp_port;
     f.passive_port_min = opt.ftp_passive_min;
     f.passive_port_max = opt.ftp_passive_min + 99;
+    HP_TRY(ConfigureUpFtp(f, files));  // FTPS (AUTH TLS) from the same CA (up_tls.h)
     HP_TRY(CheckPortFree(kLoopback, opt.ftp_port, "--ftp-port"));
     impl.ftp = std::make_unique<agent::FtpInstance>(f, files);
     HP_TRY(impl.ftp->Start());

@@ -23,26 +23,32 @@ FtpInstance::FtpInstance(FtpLayout layout, Filesystem& fs, FtpInstanceOptions op
 FtpInstance::~FtpInstance() { Stop(); }
 
 std::vector<std::string> FtpInstance::Argv() const {
-  return {layout_.pure_ftpd,
-          "-S",
-          fmt::format("{},{}", layout_.listen_address, layout_.port),
-          "-l",
-          "puredb:" + fs_.HostPath(layout_.pdb_file),
-          "-E",
-          "-A",
-          "-H",
-          "-u",
-          std::to_string(options_.min_uid),
-          "-U",
-          options_.umask,
-          "-p",
-          fmt::format("{}:{}", layout_.passive_port_min, layout_.passive_port_max),
-          "-f",
-          "none",
-          "-O",
-          "clf:" + fs_.HostPath(layout_.log_dir + "/transfer.log"),
-          "-g",
-          fs_.HostPath(layout_.pid_file)};
+  std::vector<std::string> argv = {
+      layout_.pure_ftpd,
+      "-S",
+      fmt::format("{},{}", layout_.listen_address, layout_.port),
+      "-l",
+      "puredb:" + fs_.HostPath(layout_.pdb_file),
+      "-E",
+      "-A",
+      "-H",
+      "-u",
+      std::to_string(options_.min_uid),
+      "-U",
+      options_.umask,
+      "-p",
+      fmt::format("{}:{}", layout_.passive_port_min, layout_.passive_port_max),
+      "-f",
+      "none",
+      "-O",
+      "clf:" + fs_.HostPath(layout_.log_dir + "/transfer.log"),
+      "-g",
+      fs_.HostPath(layout_.pid_file)};
+  if (!layout_.tls_cert.empty()) {
+    argv.insert(argv.end(), {"-Y", layout_.tls_required ? "2" : "1", "-2",
+                             fs_.HostPath(layout_.tls_cert) + "," + fs_.HostPath(layout_.tls_key)});
+  }
+  return argv;
 }
 
 Status FtpInstance::Start() {

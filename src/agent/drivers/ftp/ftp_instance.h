@@ -37,7 +37,8 @@ class FtpInstance {
 
   // The daemon's command line: -S <listen>,<port> -l puredb:<pdb> -E (no anonymous) -A (chroot
   // everyone) -H (no reverse DNS) -u <min_uid> -U <umask> -p <passive range> -f none (no
-  // syslog) -O clf:<log_dir>/transfer.log -g <pid_file>; no -B (foreground).
+  // syslog) -O clf:<log_dir>/transfer.log -g <pid_file>; no -B (foreground). With a TLS
+  // certificate: -Y 2 (TLS required before login; -Y 1 when not tls_required) -2 <cert>,<key>.
   std::vector<std::string> Argv() const;
 
   // Creates the log, pid and puredb directories and starts pure-ftpd; returns once it accepts

@@ -27,6 +27,12 @@ struct FtpLayout {
   // Passive data connections take a port from this range.
   int passive_port_min = 30000;
   int passive_port_max = 30099;
+  // FTPS (explicit TLS, AUTH TLS): the chain (leaf first) and key pure-ftpd presents,
+  // root-relative; "" = no TLS. With tls_required, a login without TLS is refused (pure-ftpd -Y 2;
+  // else -Y 1: TLS offered, plaintext allowed, for a loopback all-in-one).
+  std::string tls_cert;
+  std::string tls_key;
+  bool tls_required = true;
 };
 
 }  // namespace hostplane::agent
