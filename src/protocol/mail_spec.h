@@ -36,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -74,6 +75,11 @@ struct AutoresponderSpec {
 };
 
 struct MailboxSpec {
+  MailboxSpec() = default;
+  // The members every version had; the later ones keep their defaults.
+  MailboxSpec(std::string local_part, std::string hash, int64_t quota)
+      : local(std::move(local_part)), password_hash(std::move(hash)), quota_mb(quota) {}
+
   std::string local;          // canonical local part (CheckLocalPart)
   std::string password_hash;  // "$y$..." or "$6$..." (IsServicePasswordHash)
   int64_t quota_mb = 0;       // [kMinQuotaMb, kMaxQuotaMb]

@@ -160,22 +160,31 @@ class MailDriverUnitTest : public ::testing::Test {
   MailDriver driver_;
 };
 
-TEST_F(MailDriverUnitTest, RendersFourFilesPerDomainAndRemovesThem) {
+TEST_F(MailDriverUnitTest, RendersTheDomainsFilesAndRemovesThem) {
   auto files = driver_.Render(EnsureTask(Acme()));
   ASSERT_TRUE(files) << files.error().message;
-  ASSERT_EQ(files->size(), 4u);
-  EXPECT_EQ((*files)[0].path, "postfix/maps/domains/acme.example.mailboxes");
-  EXPECT_EQ((*files)[1].path, "postfix/maps/domains/acme.example.aliases");
-  EXPECT_EQ((*files)[2].path, "postfix/maps/domains/acme.example.access");
-  EXPECT_EQ((*files)[3].path, "dovecot/users/acme.example");
-  EXPECT_EQ((*files)[3].mode, 0640u);
-  EXPECT_NE((*files)[3].content->find(fs_.HostPath("vmail") + "/acme.example/info::"),
+  std::vector<std::string> paths;
+  for (const auto& f : *files) paths.push_back(f.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{
+                       "postfix/maps/domains/acme.example.mailboxes",
+                       "postfix/maps/domains/acme.example.aliases",
+                       "postfix/maps/domains/acme.example.access",
+                       "postfix/maps/domains/acme.example.senders",
+                       "postfix/maps/domains/acme.example.policy", "dovecot/users/acme.example",
+                       "etc/dovecot/hostplane/sieve/acme.example/info.sieve",
+                       "etc/dovecot/hostplane/sieve/acme.example/office.team.sieve",
+                       "postfix/maps/domains/acme.example.dkim",
+                       "etc/hostplane/opendkim/keys/acme.example.pem"}));
+  EXPECT_EQ((*files)[5].mode, 0640u);
+  EXPECT_NE((*files)[5].content->find(fs_.HostPath("vmail") + "/acme.example/info::"),
             std::string::npos);
+  // Neither mailbox has a filter or an autoresponder, and the domain no DKIM key: no such files.
+  for (size_t i = 6; i < files->size(); ++i) EXPECT_FALSE((*files)[i].content) << paths[i];
 
   protocol::Task remove = RemoveAcmeTask(2);
   auto gone = driver_.Render(remove);
   ASSERT_TRUE(gone);
-  ASSERT_EQ(gone->size(), 4u);
+  ASSERT_EQ(gone->size(), 8u);
   for (const auto& f : *gone) EXPECT_FALSE(f.content.has_value()) << f.path;
 }
 
@@ -216,7 +225,8 @@ TEST_F(MailDriverUnitTest, AssemblesEveryDomainInOrderAndSkipsWhenUnchanged) {
       fs_.WriteFileAtomic("postfix/maps/domains/Not A Domain.mailboxes", "evil@x ok\n", 0644));
   ASSERT_TRUE(fs_.RemoveFile("postfix/maps/domains/old.example.access"));
   ASSERT_TRUE(driver_.Assemble());
-  EXPECT_EQ(runner_.runs.size(), 4u);
+  // The four maps of the domains, the sender logins and the trusted logins.
+  EXPECT_EQ(runner_.runs.size(), 6u);
   ExpectGolden("assembled.recipient_access", Read("postfix/maps/recipient_access"));
   ExpectGolden("assembled.virtual_mailbox_domains", Read("postfix/maps/virtual_mailbox_domains"));
   ExpectGolden("assembled.virtual_mailbox_maps", Read("postfix/maps/virtual_mailbox_maps"));
@@ -228,7 +238,7 @@ TEST_F(MailDriverUnitTest, AssemblesEveryDomainInOrderAndSkipsWhenUnchanged) {
 
   // Idempotent: nothing changed, no command runs.
   ASSERT_TRUE(driver_.Assemble());
-  EXPECT_EQ(runner_.runs.size(), 4u);
+  EXPECT_EQ(runner_.runs.size(), 6u);
 
   // A removed domain leaves every map.
   ASSERT_TRUE(fs_.RemoveFile("postfix/maps/domains/beta.example.mailboxes"));
