@@ -54,7 +54,7 @@ TEST(AccountSpecTest, DecodesTheContractExample) {
   auto s = AccountSpecFromJson(Json::parse(
       R"({"login":"acme","uid":20001,"gid":20001,"status":"active","php":["8.2"],"x":1})"));
   ASSERT_TRUE(s) << s.error().message;
-  EXPECT_EQ(*s, (AccountSpec{"acme", 20001, 20001, "active", {"8.2"}}));
+  EXPECT_EQ(*s, (AccountSpec{"acme", 20001, 20001, "active", {"8.2"}, {}}));
 }
 
 TEST(AccountSpecTest, DefaultsAndSortsOptionalFields) {

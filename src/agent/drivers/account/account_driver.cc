@@ -286,7 +286,7 @@ Result<FileSet> AccountDriver::Render(const protocol::Task& task) const {
   std::string login;
   std::set<std::string> running;  // versions with a pool
   std::string sendmail_path;      // PHP's mail() through msmtp, when the spec asks for it
-  FileSet files;
+  FileChange msmtp_file;          // its configuration, rendered after the pools
   if (task.kind == protocol::kAccountEnsure) {
     HP_ASSIGN_OR_RETURN(auto spec, protocol::AccountSpecFromJson(task.spec));
     for (size_t i = 0; i < spec.php.size(); ++i) {
@@ -299,17 +299,19 @@ Result<FileSet> AccountDriver::Render(const protocol::Task& task) const {
     login = spec.login;
     if (spec.status == "active") running.insert(spec.php.begin(), spec.php.end());
     HP_ASSIGN_OR_RETURN(auto msmtp, RenderMsmtp(spec));
-    if (msmtp.content)
+    if (msmtp.content) {
       sendmail_path = MsmtpSendmailPath(layout_.msmtp_binary, fs_.HostPath(msmtp.path));
-    files.push_back(std::move(msmtp));
+    }
+    msmtp_file = std::move(msmtp);
   } else if (task.kind == protocol::kAccountRemove) {
     HP_ASSIGN_OR_RETURN(auto removal, protocol::AccountRemovalFromJson(task.spec));
     login = removal.login;
-    files.push_back({MsmtpPath(login), std::nullopt, 0600,
-                     FileOwner{static_cast<uid_t>(removal.uid), static_cast<gid_t>(removal.gid)}});
+    msmtp_file = {MsmtpPath(login), std::nullopt, 0600,
+                  FileOwner{static_cast<uid_t>(removal.uid), static_cast<gid_t>(removal.gid)}};
   } else {
     return Fail(Error::Invalid("the account driver does not handle task kind " + task.kind));
   }
+  FileSet files;
   for (const auto& [v, l] : layout_.php) {
     HP_ASSIGN_OR_RETURN(auto params, Params(login, v));
     params.sendmail_path = sendmail_path;
@@ -319,6 +321,7 @@ Result<FileSet> AccountDriver::Render(const protocol::Task& task) const {
       files.push_back({PoolPath(login, v), std::nullopt, 0644});
     }
   }
+  files.push_back(std::move(msmtp_file));
   return files;
 }
 

@@ -55,10 +55,11 @@ TEST(AccountRenderTest, OnePoolPerVersionPresentOnlyWhenActive) {
   layout.php = {{"8.2", DefaultPhpVersionLayout("8.2")}, {"8.3", DefaultPhpVersionLayout("8.3")}};
   AccountDriver driver(layout, fs, runner);
 
-  protocol::AccountSpec s{"alice", 20001, 20001, "active", {"8.2"}};
+  protocol::AccountSpec s{"alice", 20001, 20001, "active", {"8.2"}, {}};
   auto files = driver.Render(AccountTask(1, s));
   ASSERT_TRUE(files) << files.error().message;
-  ASSERT_EQ(files->size(), 2u);
+  ASSERT_EQ(files->size(), 3u);  // two pools and PHP's msmtp configuration (none: no mail)
+  EXPECT_FALSE((*files)[2].content);
   EXPECT_EQ((*files)[0].path, "etc/hostplane/php/8.2/pools/alice.conf");
   ASSERT_TRUE((*files)[0].content);
   EXPECT_NE(
@@ -97,7 +98,7 @@ TEST(AccountRenderTest, RefusesASocketPathPhpFpmWouldTruncate) {
   PosixFilesystem fs("/tmp/" + std::string(90, 'x'));
   PosixCommandRunner runner({});
   AccountDriver driver(AccountLayout{}, fs, runner);
-  auto files = driver.Render(AccountTask(1, {"alice", 20001, 20001, "active", {"8.2"}}));
+  auto files = driver.Render(AccountTask(1, {"alice", 20001, 20001, "active", {"8.2"}, {}}));
   ASSERT_FALSE(files);
   EXPECT_EQ(files.error().code, ErrorCode::kInvalid);
 }
@@ -195,8 +196,8 @@ class AccountPhpIntegrationTest : public ::testing::Test {
 
 TEST_F(AccountPhpIntegrationTest, PoolsRunAsTheirAccountsIsolatedAndRemovable) {
   const unsigned a = base_, b = base_ + 1;
-  protocol::AccountSpec alice{"alice", a, a, "active", {"8.2"}};
-  protocol::AccountSpec bob{"bob", b, b, "active", {"8.2"}};
+  protocol::AccountSpec alice{"alice", a, a, "active", {"8.2"}, {}};
+  protocol::AccountSpec bob{"bob", b, b, "active", {"8.2"}, {}};
   auto out = applier_.Apply(*accounts_, {AccountTask(1, alice), AccountTask(2, bob)});
   ExpectAllApplied(out);
   EXPECT_EQ(out.reloads, 1);
@@ -305,7 +306,7 @@ TEST_F(AccountPhpIntegrationTest, PoolsRunAsTheirAccountsIsolatedAndRemovable) {
 }
 
 TEST_F(AccountPhpIntegrationTest, LinksInTheHomeAreRefusedAndNothingOutsideChanges) {
-  protocol::AccountSpec alice{"alice", base_, base_, "active", {"8.2"}};
+  protocol::AccountSpec alice{"alice", base_, base_, "active", {"8.2"}, {}};
   ExpectAllApplied(applier_.Apply(*accounts_, {AccountTask(1, alice)}));
   ASSERT_TRUE(env_.fs().MakeDirs("outside", 0755));
   ASSERT_TRUE(env_.fs().RemoveTreeBeneath("home", "alice/logs"));
@@ -324,10 +325,57 @@ TEST_F(AccountPhpIntegrationTest, LinksInTheHomeAreRefusedAndNothingOutsideChang
 
 TEST_F(AccountPhpIntegrationTest, ReloadWithoutTheMasterIsRetryAndRestores) {
   fpm_->Stop();
-  protocol::AccountSpec alice{"alice", base_, base_, "active", {"8.2"}};
+  protocol::AccountSpec alice{"alice", base_, base_, "active", {"8.2"}, {}};
   auto out = applier_.Apply(*accounts_, {AccountTask(1, alice)});
   EXPECT_EQ(out.results[0].outcome, TaskOutcome::kRetry) << out.results[0].detail;
   EXPECT_FALSE(env_.fs().Exists(accounts_->PoolPath("alice", "8.2")));
+}
+
+// PHP's mail() (issue 16): with mail_submission, the msmtp configuration holds the password opened
+// from its sealed form, belongs to the account's user alone, and the pool's sendmail_path runs it.
+TEST(AccountRenderTest, MailSubmissionWritesMsmtpForTheAccountAndPointsPhpAtIt) {
+  testing::TempRoot root;
+  PosixFilesystem fs(root.path());
+  PosixCommandRunner runner({});
+  AccountLayout layout;
+  auto key = std::make_shared<const BoxKey>(BoxKey::Generate().value());
+  AccountDriver driver(layout, fs, runner, key);
+  const std::string password = "abcdefghijklmnopqrstuvwx";
+  protocol::AccountSpec s{"alice", 20001, 20002, "active", {"8.2"}, {}};
+  s.mail_submission = protocol::MailSubmissionSpec{"192.0.2.10",
+                                                   587,
+                                                   "starttls",
+                                                   "mx1.hosting.example",
+                                                   key->public_key().Seal(password).value(),
+                                                   "wordpress@alice.example"};
+  auto files = driver.Render(AccountTask(1, s));
+  ASSERT_TRUE(files) << files.error().message;
+  const FileChange& msmtp = files->back();
+  EXPECT_EQ(msmtp.path, "etc/hostplane/msmtp/alice.conf");
+  EXPECT_EQ(msmtp.mode, 0600u);
+  ASSERT_TRUE(msmtp.owner);
+  EXPECT_EQ(msmtp.owner->uid, 20001u);
+  EXPECT_EQ(msmtp.owner->gid, 20002u);
+  ASSERT_TRUE(msmtp.content);
+  EXPECT_NE(msmtp.content->find("\npassword " + password + "\n"), std::string::npos);
+  EXPECT_NE(msmtp.content->find("\nuser alice\n"), std::string::npos);
+  ASSERT_TRUE((*files)[0].content);
+  EXPECT_NE((*files)[0].content->find("php_admin_value[sendmail_path] = /usr/bin/msmtp -C " +
+                                      fs.HostPath("etc/hostplane/msmtp/alice.conf") + " -t -i\n"),
+            std::string::npos);
+
+  // Sealed to another node: refused without a word of the password.
+  BoxKey other = BoxKey::Generate().value();
+  s.mail_submission->password = other.public_key().Seal(password).value();
+  auto refused = driver.Render(AccountTask(2, s));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message.find(password), std::string::npos);
+  // Without mail_submission: no configuration, no sendmail_path.
+  s.mail_submission.reset();
+  files = driver.Render(AccountTask(3, s));
+  ASSERT_TRUE(files);
+  EXPECT_FALSE(files->back().content);
+  EXPECT_EQ((*files)[0].content->find("sendmail_path"), std::string::npos);
 }
 
 }  // namespace
