@@ -11,11 +11,9 @@
 #include "agent/testing/driver_test_support.h"
 #include "common/crypto.h"
 #include "common/net/loopback.h"
+#include "common/testing/source_path.h"
 #include "protocol/zone_spec.h"
 
-#ifndef HP_MAIL_PROBE
-#error "HP_MAIL_PROBE (the path of mail_probe.py) must be defined"
-#endif
 
 namespace hostplane::testing {
 
@@ -195,7 +193,7 @@ protocol::Task MailLab::AccountTask(const protocol::MailAccountSpec& spec) {
 
 Json MailLab::Probe(Json request) {
   Command cmd;
-  cmd.argv = {python(), HP_MAIL_PROBE};
+  cmd.argv = {python(), (SourceTree() / "tests/integration/mail/mail_probe.py").string()};
   cmd.stdin_data = request.dump();
   cmd.timeout = std::chrono::seconds(120);
   auto out = runner_->Run(cmd);
