@@ -32,7 +32,8 @@ TaskOutcome OutcomeFor(const Error& e) {
 
 Status Put(Filesystem& fs, const std::string& path, const std::optional<std::string>& content,
            mode_t mode, const std::optional<FileOwner>& owner) {
-  if (content && owner) return fs.ApplyFiles({FileWrite{path, content, mode, owner}});
+  if (content && owner)
+    return fs.ApplyFiles(std::vector<FileWrite>{FileWrite(path, content, mode, owner)});
   if (content) return fs.WriteFileAtomic(path, *content, mode);
   return fs.RemoveFile(path);
 }

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/fs/filesystem.h"
@@ -25,6 +26,11 @@ namespace hostplane::agent {
 
 // One managed file a task wants: its full content, or nullopt for "must not exist".
 struct FileChange {
+  FileChange() = default;
+  FileChange(std::string p, std::optional<std::string> c, mode_t m = 0644,
+             std::optional<FileOwner> o = std::nullopt)
+      : path(std::move(p)), content(std::move(c)), mode(m), owner(o) {}
+
   std::string path;  // relative to the Filesystem root
   std::optional<std::string> content;
   mode_t mode = 0644;

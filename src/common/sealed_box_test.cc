@@ -51,9 +51,9 @@ TEST(SealedBoxTest, OnlyTheNodeTheSecretWasSealedToOpensIt) {
 TEST(SealedBoxTest, MalformedSealedTextIsRefusedByShape) {
   BoxKey node = NewKey();
   const std::string ok = node.public_key().Seal("x").value();
-  for (const std::string bad :
-       {std::string(), std::string("sealed:"), std::string("sealed:AAAA"),
-        "Sealed:" + ok.substr(7), ok.substr(7), ok + "=", ok + "\n", "sealed:" + ok.substr(8),
+  for (const std::string& bad :
+       {std::string(), std::string("sealed:"), std::string("sealed:AAAA"), "Sealed:" + ok.substr(7),
+        ok.substr(7), ok + "=", ok + "\n", "sealed:" + ok.substr(8),
         "sealed:" + Base64Encode(std::string(48, 'a'))}) {
     EXPECT_FALSE(IsSealedText(bad)) << bad;
     EXPECT_FALSE(node.Open(bad)) << bad;
@@ -74,8 +74,9 @@ TEST(SealedBoxTest, PublicKeyTextRoundTripsAndHasOneSpelling) {
   EXPECT_EQ(*parsed, node.public_key());
   // A secret sealed to the parsed key opens with the node's key.
   EXPECT_EQ(node.Open(parsed->Seal("pw").value()).value(), "pw");
-  for (const std::string bad : {std::string("ed25519:") + text.substr(7), text.substr(7),
-                                text + "A", text.substr(0, text.size() - 1), std::string("x25519:")}) {
+  for (const std::string& bad :
+       {std::string("ed25519:") + text.substr(7), text.substr(7), text + "A",
+        text.substr(0, text.size() - 1), std::string("x25519:")}) {
     EXPECT_FALSE(BoxPublicKey::Parse(bad)) << bad;
   }
 }

@@ -310,7 +310,7 @@ TEST(ReportTest, EncodesInvalidUtf8InADaemonMessageWithoutFailing) {
 }
 
 TEST(HelloTest, RoundTrips) {
-  Hello h{"web1", "0.1.0", {"nginx", "php-fpm"}, 99, 0.75};
+  Hello h{"web1", "0.1.0", {"nginx", "php-fpm"}, 99, 0.75, ""};
   auto back = DecodeHello(Encode(h));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->node, h.node);

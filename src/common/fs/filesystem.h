@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -35,6 +36,11 @@ struct FileOwner {
 // a secret only one system user may read (an account's msmtp configuration, a DKIM key for
 // OpenDKIM). The directory must be one only root can write to.
 struct FileWrite {
+  FileWrite() = default;
+  FileWrite(std::string r, std::optional<std::string> c, mode_t m = 0644,
+            std::optional<FileOwner> o = std::nullopt)
+      : rel(std::move(r)), content(std::move(c)), mode(m), owner(o) {}
+
   std::string rel;
   std::optional<std::string> content;
   mode_t mode = 0644;
