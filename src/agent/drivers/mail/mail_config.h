@@ -68,7 +68,7 @@ class MailConfig {
   std::string SubmissionParameters(const std::string& maps, const std::string& policy,
                                    const std::string& quota) const;
 
-  const MailLayout& l_;
+  MailLayout l_;
   const Filesystem& fs_;
   MailConfigOptions o_;
 };

@@ -68,8 +68,8 @@ class MailDriverSendingTest : public ::testing::Test {
   void WriteAll(const FileSet& files) {
     for (const auto& f : files) {
       if (f.content) {
-        ASSERT_TRUE(
-            fs_.ApplyFiles(std::vector<FileWrite>{FileWrite(f.path, f.content, f.mode, f.owner)}));
+        ASSERT_TRUE(fs_.ApplyFiles(
+            std::vector<FileWrite>{FileWrite(f.path, f.content, f.mode, f.owner)}, nullptr));
       } else {
         ASSERT_TRUE(fs_.RemoveFile(f.path));
       }

@@ -165,16 +165,16 @@ TEST_F(MailDriverUnitTest, RendersTheDomainsFilesAndRemovesThem) {
   ASSERT_TRUE(files) << files.error().message;
   std::vector<std::string> paths;
   for (const auto& f : *files) paths.push_back(f.path);
-  EXPECT_EQ(paths, (std::vector<std::string>{
-                       "postfix/maps/domains/acme.example.mailboxes",
-                       "postfix/maps/domains/acme.example.aliases",
-                       "postfix/maps/domains/acme.example.access",
-                       "postfix/maps/domains/acme.example.senders",
-                       "postfix/maps/domains/acme.example.policy", "dovecot/users/acme.example",
-                       "etc/dovecot/hostplane/sieve/acme.example/info.sieve",
-                       "etc/dovecot/hostplane/sieve/acme.example/office.team.sieve",
-                       "postfix/maps/domains/acme.example.dkim",
-                       "etc/hostplane/opendkim/keys/acme.example.pem"}));
+  EXPECT_EQ(
+      paths,
+      (std::vector<std::string>{
+          "postfix/maps/domains/acme.example.mailboxes",
+          "postfix/maps/domains/acme.example.aliases", "postfix/maps/domains/acme.example.access",
+          "postfix/maps/domains/acme.example.senders", "postfix/maps/domains/acme.example.policy",
+          "dovecot/users/acme.example", "etc/dovecot/hostplane/sieve/acme.example/info.sieve",
+          "etc/dovecot/hostplane/sieve/acme.example/office.team.sieve",
+          "postfix/maps/domains/acme.example.dkim",
+          "etc/hostplane/opendkim/keys/acme.example.pem"}));
   EXPECT_EQ((*files)[5].mode, 0640u);
   EXPECT_NE((*files)[5].content->find(fs_.HostPath("vmail") + "/acme.example/info::"),
             std::string::npos);
@@ -217,7 +217,9 @@ TEST_F(MailDriverUnitTest, AssemblesEveryDomainInOrderAndSkipsWhenUnchanged) {
   for (const auto& s : {beta, Acme(), sub, old}) {
     auto files = driver_.Render(EnsureTask(s));
     ASSERT_TRUE(files);
-    for (const auto& f : *files) ASSERT_TRUE(fs_.WriteFileAtomic(f.path, *f.content, f.mode));
+    for (const auto& f : *files) {
+      if (f.content) ASSERT_TRUE(fs_.WriteFileAtomic(f.path, *f.content, f.mode));
+    }
   }
   // Debris and foreign names in the fragment directory are ignored.
   ASSERT_TRUE(fs_.WriteFileAtomic("postfix/maps/domains/.x.mailboxes.tmp", "evil@x ok\n", 0644));
