@@ -19,7 +19,7 @@
 #include "agent/batch_applier.h"
 #include "agent/drivers/mail/mail_driver.h"
 #include "agent/drivers/mail/mail_instance.h"
-#include "agent/testing/driver_test_support.h"
+#include "agent/testing/temp_root.h"
 #include "bench_util.h"
 #include "common/net/loopback.h"
 #include "common/passwd/service_password.h"
@@ -31,6 +31,15 @@ namespace {
 constexpr const char* kPassword = "CorrectHorseBatteryStaple9";
 
 int Port() { return FreeLoopbackPort().value(); }
+
+protocol::Task EnsureTask(int64_t revision, const protocol::MailDomainSpec& spec) {
+  protocol::Task t;
+  t.id = t.revision = revision;
+  t.object_key = "maildomain:" + spec.domain;
+  t.kind = protocol::kMailDomainEnsure;
+  t.spec = protocol::ToJson(spec);
+  return t;
+}
 
 }  // namespace
 
@@ -93,9 +102,11 @@ int main(int argc, char** argv) {
   for (int i = 0; i < runs; ++i) {
     const std::string local = "user" + std::to_string(i);
     spec.mailboxes.emplace_back(local, hash, 100);
-    auto task = agent::testing::MakeTask(i + 1, "maildomain:bench.example",
-                                         protocol::kMailDomainEnsure, protocol::ToJson(spec));
-    (void)agent::testing::WriteNetrc(fs, "netrc", local + "@bench.example", kPassword);
+    auto task = EnsureTask(i + 1, spec);
+    // curl's credentials: a 0600 netrc file, never argv.
+    (void)fs.WriteFileAtomic(
+        "netrc", "machine 127.0.0.1 login " + local + "@bench.example password " + kPassword + "\n",
+        0600);
     const auto t0 = std::chrono::steady_clock::now();
     auto out = applier.Apply(driver, {task});
     const auto t1 = std::chrono::steady_clock::now();
