@@ -86,7 +86,7 @@ TEST(AccountRenderTest, OnePoolPerVersionPresentOnlyWhenActive) {
   EXPECT_FALSE((*files)[0].content);
   EXPECT_FALSE((*files)[1].content);
 
-  auto bad = AccountTask(5, {"alice", 20001, 20001, "active", {}});
+  auto bad = AccountTask(5, {"alice", 20001, 20001, "active", {}, {}});
   bad.spec["login"] = "root";
   EXPECT_FALSE(driver.Render(bad));
   bad.spec["login"] = "alice";
