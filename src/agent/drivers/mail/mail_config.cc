@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "agent/drivers/mail/mail_user_db.h"
+
 namespace hostplane::agent {
 namespace {
 
@@ -303,9 +305,9 @@ Result<std::string> MailConfig::DovecotConf() const {
   std::string sendmail;
   if (o_.relay)
     sendmail = "sendmail_path = " + l.msmtp_binary + " -C " + RelayMsmtpConfPath() + "\n";
-  // %Ld: the domain of the login, lowercased; Dovecot replaces a '/' in it by '_', and an
-  // unknown or odd domain only names a passwd-file that does not exist. Logins without a domain
-  // are the accounts' app logins (SASL for submission only: they have no userdb).
+  // One SQLite table of every login (mail_user_db.h), queried at each login (no auth cache).
+  // Logins without a domain are the accounts' app logins (SASL for submission only: they have no
+  // userdb row).
   return fmt::format(
       "# managed by hostplane: Dovecot instance; edits are overwritten\n"
       "instance_name = {instance}\n"
@@ -347,18 +349,12 @@ Result<std::string> MailConfig::DovecotConf() const {
       "  }}\n"
       "}}\n"
       "passdb {{\n"
-      "  driver = passwd-file\n"
-      "  args = scheme=CRYPT username_format=%Lu {users}/%Ld\n"
-      "  username_filter = *@*\n"
-      "}}\n"
-      "passdb {{\n"
-      "  driver = passwd-file\n"
-      "  args = scheme=CRYPT username_format=%Lu {users}/accounts\n"
-      "  username_filter = !*@*\n"
+      "  driver = sql\n"
+      "  args = {sql}\n"
       "}}\n"
       "userdb {{\n"
-      "  driver = passwd-file\n"
-      "  args = username_format=%Lu {users}/%Ld\n"
+      "  driver = sql\n"
+      "  args = {sql}\n"
       "}}\n"
       "plugin {{\n"
       "  quota = maildir:User quota\n"
@@ -431,10 +427,31 @@ Result<std::string> MailConfig::DovecotConf() const {
       fmt::arg("cert", H(l.tls_cert)), fmt::arg("key", H(l.tls_key)),
       fmt::arg("plaintext_off", l.allow_plaintext_auth ? "no" : "yes"),
       fmt::arg("uid", l.vmail_uid), fmt::arg("gid", l.vmail_gid), fmt::arg("sendmail", sendmail),
-      fmt::arg("users", H(l.dovecot_users_dir)), fmt::arg("sieve", H(l.sieve_dir)),
+      fmt::arg("sql", SqlConfPath()), fmt::arg("sieve", H(l.sieve_dir)),
       fmt::arg("host", l.hostname), fmt::arg("imap_port", l.imap_port),
       fmt::arg("imaps_port", l.imaps_port), fmt::arg("pop3_port", l.pop3_port),
       fmt::arg("pop3s_port", l.pop3s_port), fmt::arg("postfix", l.postfix_user));
+}
+
+std::string DovecotSqlConfPath(const MailLayout& layout) {
+  const std::string& conf = layout.dovecot_conf;
+  return conf.substr(0, conf.rfind('/') + 1) + "hostplane-sql.conf.ext";
+}
+
+std::string MailConfig::SqlConfPath() const { return H(DovecotSqlConfPath(l_)); }
+
+Result<std::string> MailConfig::DovecotSqlConf() const {
+  HP_TRY(CheckLayout());
+  return fmt::format(
+      "# managed by hostplane: Dovecot's passdb and userdb (agent/drivers/mail/mail_user_db.h)\n"
+      "driver = sqlite\n"
+      "connect = {db} readonly=yes\n"
+      "default_pass_scheme = CRYPT\n"
+      "password_query = {password}\n"
+      "user_query = {user}\n"
+      "iterate_query = {iterate}\n",
+      fmt::arg("db", H(MailUserDbPath(l_))), fmt::arg("password", kMailUserPasswordQuery),
+      fmt::arg("user", kMailUserUserQuery), fmt::arg("iterate", kMailUserIterateQuery));
 }
 
 Result<std::string> MailConfig::OpenDkimConf() const {

@@ -32,6 +32,9 @@ namespace hostplane::agent {
 inline constexpr const char* kRelayLogin = "sieve@hostplane.internal";
 inline constexpr const char* kRelayUsersFile = "hostplane.internal";  // in dovecot_users_dir
 
+// Dovecot's sql passdb/userdb file, beside dovecot_conf (root-relative).
+std::string DovecotSqlConfPath(const MailLayout& layout);
+
 struct MailConfigOptions {
   bool outbound = false;  // false: error: transports (nothing leaves); true: MX or smarthost
   bool dkim = false;      // an OpenDKIM milter signs submission
@@ -49,6 +52,9 @@ class MailConfig {
   [[nodiscard]] Result<std::string> MainCf() const;
   [[nodiscard]] Result<std::string> MasterCf() const;
   [[nodiscard]] Result<std::string> DovecotConf() const;
+  // The sql passdb/userdb file dovecot.conf names (SqlConfPath): the SQLite user database,
+  // readonly, and its queries.
+  [[nodiscard]] Result<std::string> DovecotSqlConf() const;
   [[nodiscard]] Result<std::string> OpenDkimConf() const;
   // msmtp's account for Dovecot's sends: submission on loopback, STARTTLS, AUTH as kRelayLogin.
   // Errors: kInvalid when the password has characters msmtp would need quoted.
@@ -61,6 +67,7 @@ class MailConfig {
   std::string MilterSocket() const;
   std::string SpamdSocket() const;
   std::string RelayMsmtpConfPath() const;
+  std::string SqlConfPath() const;  // DovecotSqlConfPath as a host path
 
  private:
   std::string H(const std::string& rel) const { return fs_.HostPath(rel); }

@@ -38,6 +38,7 @@ TEST(MailConfigTest, Golden) {
   ExpectGolden("node.main.cf", config.MainCf().value());
   ExpectGolden("node.master.cf", config.MasterCf().value());
   ExpectGolden("node.dovecot.conf", config.DovecotConf().value());
+  ExpectGolden("node.dovecot-sql.conf.ext", config.DovecotSqlConf().value());
   ExpectGolden("node.opendkim.conf", config.OpenDkimConf().value());
   ExpectGolden("node.relay.msmtp", config.RelayMsmtpConf("relayrelayrelayrelay1234").value());
 }

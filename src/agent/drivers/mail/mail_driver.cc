@@ -20,6 +20,7 @@
 #include "agent/drivers/mail/dkim_key.h"
 #include "agent/drivers/mail/mail_config.h"
 #include "agent/drivers/mail/mail_sending_render.h"
+#include "agent/drivers/mail/mail_user_db.h"
 #include "common/crypto.h"
 #include "common/net/loopback.h"
 #include "common/passwd/service_password.h"
@@ -441,7 +442,48 @@ Status MailDriver::Assemble() {
   HP_TRY(InstallMap(kMapNames[1], AssembleMapText(mailbox_parts)));
   HP_TRY(InstallMap(kMapNames[2], AssembleMapText(alias_parts)));
   HP_TRY(InstallMap(kMapNames[3], AssembleMapText(access_parts)));
-  return AssembleSending(live);
+  HP_TRY(AssembleSending(live));
+  return AssembleUserDb();
+}
+
+// Every passwd-file of the users directory (the domains', the accounts', Dovecot's relay login)
+// into the one SQLite table Dovecot reads; rewritten only when a row changed.
+Status MailDriver::AssembleUserDb() {
+  HP_TRY(EnsureUsersDir());
+  HP_ASSIGN_OR_RETURN(auto names, fs_.ListDir(layout_.dovecot_users_dir));
+  std::sort(names.begin(), names.end());
+  std::vector<MailUserRow> rows;
+  std::set<std::string> seen;
+  for (const auto& n : names) {
+    if (n.empty() || n.front() == '.') continue;  // temp debris of an interrupted write
+    const std::string path = layout_.dovecot_users_dir + "/" + n;
+    HP_ASSIGN_OR_RETURN(auto text, fs_.ReadFile(path));
+    if (!text.has_value()) continue;
+    HP_ASSIGN_OR_RETURN(auto parsed, ParseMailPasswdFile(*text, fs_.HostPath(path)));
+    for (auto& row : parsed) {
+      if (!seen.insert(row.user).second) {
+        spdlog::warn("mail: {} is in {} and in an earlier passwd-file; the earlier one counts",
+                     protocol::QuoteForMessage(row.user), fs_.HostPath(path));
+        continue;
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  if (user_db_rows_ && *user_db_rows_ == rows) return Ok();
+  std::optional<gid_t> group;
+  if (!options_.dovecot_group.empty()) {
+    struct group gr {};
+    struct group* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getgrnam_r(options_.dovecot_group.c_str(), &gr, buf.data(), buf.size(), &found) != 0 ||
+        found == nullptr) {
+      return Fail(Error::Invalid("group " + options_.dovecot_group + " does not exist"));
+    }
+    group = gr.gr_gid;
+  }
+  HP_TRY(WriteMailUserDb(fs_.HostPath(MailUserDbPath(layout_)), rows, group));
+  user_db_rows_ = std::move(rows);
+  return Ok();
 }
 
 Status MailDriver::InstallFile(const std::string& path, const std::string& text, mode_t mode,
@@ -602,7 +644,6 @@ Status MailDriver::Reload() {
     return Fail(Error::Unavailable("dovecot is not running (no live pid in " +
                                    fs_.HostPath(dovecot_pid) + ")"));
   }
-  HP_TRY(WaitForPasswdFiles());
   if (dkim_changed_) {
     HP_TRY(SignalOpenDkim());
     dkim_changed_ = false;
@@ -635,27 +676,6 @@ Status MailDriver::Reload() {
   }
   maps_changed_ = false;
   ++postfix_reloads_;
-  return Ok();
-}
-
-// Dovecot re-reads a passwd-file when its mtime (seconds) or size changed, but stats it at most
-// once per second (db-passwd-file.c, passwd_file_sync). A file written in the second of its last
-// check may go unnoticed for that second, and one rewritten twice in one second with the same
-// size (a new password hash) not at all. So a batch that changed the users directory returns only
-// after that second has passed: the next login sees the new file, and the next batch's files get a
-// later mtime than anything Dovecot has read. No reload is needed (and none is done).
-Status MailDriver::WaitForPasswdFiles() {
-  struct stat st {};
-  if (::stat(fs_.HostPath(layout_.dovecot_users_dir).c_str(), &st) != 0) return Ok();
-  int64_t changed_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
-  if (changed_ns == users_dir_seen_ns_) return Ok();
-  const auto settled =
-      std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec + 1)) +
-      std::chrono::milliseconds(20);
-  while (std::chrono::system_clock::now() < settled) {
-    std::this_thread::sleep_for(options_.poll_interval);
-  }
-  users_dir_seen_ns_ = changed_ns;
   return Ok();
 }
 

@@ -8,16 +8,16 @@
 // .aliases, .access and .senders, the domain's sending policy (.policy), its DKIM selector
 // (.dkim) and key (<dkim_dir>/keys/<domain>.pem, owned by OpenDKIM's user, 0600), a Sieve script
 // per mailbox that filters spam or answers while away (<sieve_dir>/<domain>/<local>.sieve), and
-// the Dovecot passwd-file <dovecot_users_dir>/<domain> (Dovecot reads one file per domain
-// through a %d path, so nothing is assembled on its side). Per account (mailaccount.ensure):
+// the passwd-file <dovecot_users_dir>/<domain>. Per account (mailaccount.ensure):
 // <map_dir>/accounts/<account>.policy, .passwd (its app login) and .senders. Postfix needs one file
 // per map: Assemble concatenates the fragments of every domain into virtual_mailbox_domains,
 // virtual_mailbox_maps, virtual_alias_maps and recipient_access and builds their hash: databases
 // with postmap, both installed atomically; likewise sender_login_maps and trusted_logins, and,
 // without postmap, sending_policy.json (for the SendingPolicyService), <dovecot_users_dir>/accounts
-// and OpenDKIM's KeyTable and SigningTable. recipient_access is read by
-// `smtpd_recipient_restrictions = check_recipient_access` in main.cf: it defers the mail of a
-// domain whose Maildirs are being moved (status "moving").
+// and OpenDKIM's KeyTable and SigningTable; and Dovecot's user database, one SQLite table of
+// every passwd-file's lines (mail_user_db.h), which Dovecot queries at each login. recipient_access
+// is read by `smtpd_recipient_restrictions = check_recipient_access` in main.cf: it defers the mail
+// of a domain whose Maildirs are being moved (status "moving").
 //
 // Every byte of map and passwd-file syntax comes from the Render* functions below, the one
 // encoder per format (shared/SECURITY.md rule 3); their input is a MailDomainSpec that passed the
@@ -30,11 +30,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/driver.h"
 #include "agent/drivers/mail/mail_layout.h"
+#include "agent/drivers/mail/mail_user_db.h"
 #include "agent/drivers/mail/sending_policy_service.h"
 #include "common/clock.h"
 #include "common/exec/command_runner.h"
@@ -106,14 +108,16 @@ class MailDriver final : public ServiceDriver {
   // `postfix -c <dir> check` and `doveconf -c <conf> -n`.
   Result<Verdict> Validate() override;
   // Reloads Postfix when its maps changed since the last reload and waits until it accepts SMTP
-  // connections again. Dovecot is checked to be running and not reloaded: it re-reads a changed
-  // passwd-file by itself, within a second (see WaitForPasswdFiles). Errors: kUnavailable (a
-  // daemon is not running), kTimeout.
+  // connections again. Dovecot is checked to be running and not reloaded: it reads the user
+  // database Assemble committed at the next login. Errors: kUnavailable (a daemon is not
+  // running), kTimeout.
   Status Reload() override;
   // maildomain.remove with remove_content: deletes <vmail_root>/<domain> without following links.
   Status Finish(const protocol::Task& task) override;
-  // Rebuilds the three assembled maps (and their .db) from the live fragments; rewrites and runs
-  // postmap only for a map whose text changed. Errors: kIo (postmap or a write failed).
+  // Rebuilds the assembled maps (and their .db) from the live fragments, rewrites and runs
+  // postmap only for a map whose text changed; then the user database from the passwd-files, in
+  // one transaction, when a row changed. Errors: kIo (postmap, a write or SQLite failed),
+  // kInvalid (a passwd-file line this node did not write).
   Status Assemble() override;
 
   // Gives the users directory Dovecot's group and the setgid bit (0750 plus setgid), so the
@@ -147,7 +151,7 @@ class MailDriver final : public ServiceDriver {
   Status SignalOpenDkim();
   Status EnsurePolicyService();
   Status InstallMap(const std::string& name, const std::string& text);
-  Status WaitForPasswdFiles();
+  Status AssembleUserDb();
   Result<CommandOutput> RunTool(std::vector<std::string> argv);
   std::string PostfixLogSince(size_t offset);
   size_t PostfixLogSize();
@@ -162,7 +166,8 @@ class MailDriver final : public ServiceDriver {
   std::string dkim_keys_digest_;  // of every key and selector, at the last Assemble
   std::unique_ptr<SendingPolicyService> policy_service_;
   bool users_dir_ready_ = false;
-  int64_t users_dir_seen_ns_ = -1;  // mtime of the users directory at the last Reload
+  // The rows of the last user database written (mail_user_db.h), to skip an unchanged rewrite.
+  std::optional<std::vector<MailUserRow>> user_db_rows_;
   int postfix_reloads_ = 0;
 };
 

@@ -7,8 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/drivers/mail/mail_user_db.h"
 #include "agent/testing/driver_test_support.h"
 #include "common/passwd/service_password.h"
+#include "common/sqlite/database.h"
 
 namespace hostplane::agent {
 namespace {
@@ -252,6 +254,65 @@ TEST_F(MailDriverUnitTest, AssemblesEveryDomainInOrderAndSkipsWhenUnchanged) {
   EXPECT_EQ(Read("postfix/maps/recipient_access").find("\nbeta.example"), std::string::npos);
   EXPECT_NE(Read("postfix/maps/recipient_access").find("\nmail.beta.example DUNNO"),
             std::string::npos);
+}
+
+// Dovecot's user database is every passwd-file of the users directory (mail_user_db.h), rebuilt
+// by Assemble and rewritten only when a row changed.
+TEST_F(MailDriverUnitTest, AssemblesTheUserDatabaseFromThePasswdFiles) {
+  auto files = driver_.Render(EnsureTask(Acme()));
+  ASSERT_TRUE(files);
+  for (const auto& f : *files) {
+    if (f.content) ASSERT_TRUE(fs_.WriteFileAtomic(f.path, *f.content, f.mode));
+  }
+  // Debris of an interrupted write is not read.
+  ASSERT_TRUE(fs_.WriteFileAtomic("dovecot/users/.acme.example.tmp", "garbage\n", 0640));
+  ASSERT_TRUE(driver_.Assemble());
+  const std::string db_path = fs_.HostPath(MailUserDbPath(UnitLayout()));
+  auto users = [&] {
+    auto db = sqlite::Database::Open(db_path, false);
+    EXPECT_TRUE(db);
+    auto st = db->Prepare("SELECT user, nologin FROM users ORDER BY user");
+    EXPECT_TRUE(st);
+    std::vector<std::string> out;
+    while (st->Step().value_or(false)) {
+      out.push_back(st->Text(0) + (st->IsNull(1) ? "" : " nologin"));
+    }
+    return out;
+  };
+  EXPECT_EQ(users(), (std::vector<std::string>{"info@acme.example", "office.team@acme.example"}));
+  struct stat before {};
+  ASSERT_EQ(::stat(db_path.c_str(), &before), 0);
+
+  // Unchanged rows: the file is not rewritten.
+  ASSERT_TRUE(driver_.Assemble());
+  struct stat again {};
+  ASSERT_EQ(::stat(db_path.c_str(), &again), 0);
+  EXPECT_EQ(again.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+  EXPECT_EQ(again.st_mtim.tv_sec, before.st_mtim.tv_sec);
+
+  // Suspended, then removed: the next Assemble says so, with no wait.
+  auto suspended = Acme();
+  suspended.status = "suspended";
+  auto next = driver_.Render(EnsureTask(suspended));
+  ASSERT_TRUE(next);
+  for (const auto& f : *next) {
+    if (f.content && f.path == "dovecot/users/acme.example") {
+      ASSERT_TRUE(fs_.WriteFileAtomic(f.path, *f.content, f.mode));
+    }
+  }
+  ASSERT_TRUE(driver_.Assemble());
+  EXPECT_EQ(users(), (std::vector<std::string>{"info@acme.example nologin",
+                                               "office.team@acme.example nologin"}));
+  ASSERT_TRUE(fs_.RemoveFile("dovecot/users/acme.example"));
+  ASSERT_TRUE(driver_.Assemble());
+  EXPECT_TRUE(users().empty());
+
+  // A line this node never writes fails the Assemble (and so the batch), naming the file.
+  ASSERT_TRUE(fs_.WriteFileAtomic("dovecot/users/evil.example", "evil@evil.example:x\n", 0640));
+  auto refused = driver_.Assemble();
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("evil.example line 1"), std::string::npos)
+      << refused.error().message;
 }
 
 TEST_F(MailDriverUnitTest, ValidateReportsTheCheckersWords) {

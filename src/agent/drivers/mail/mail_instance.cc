@@ -190,8 +190,10 @@ Status MailInstance::WriteConfig() {
   HP_ASSIGN_OR_RETURN(auto main_cf, config.MainCf());
   HP_ASSIGN_OR_RETURN(auto master_cf, config.MasterCf());
   HP_ASSIGN_OR_RETURN(auto dovecot_conf, config.DovecotConf());
+  HP_ASSIGN_OR_RETURN(auto dovecot_sql_conf, config.DovecotSqlConf());
   HP_TRY(fs_.WriteFileAtomic(l.postfix_config_dir + "/main.cf", main_cf, 0644));
   HP_TRY(fs_.WriteFileAtomic(l.postfix_config_dir + "/master.cf", master_cf, 0644));
+  HP_TRY(fs_.WriteFileAtomic(DovecotSqlConfPath(l), dovecot_sql_conf, 0644));
   HP_TRY(fs_.WriteFileAtomic(l.dovecot_conf, dovecot_conf, 0644));
 
   // The empty maps (or the maps of the domains already there): the same code as every batch.

@@ -17,6 +17,8 @@
 //   <map_dir>/accounts/<account>.policy    an account's sending limit and app login (JSON)
 //   <map_dir>/sender_login_maps{,.db}, sending_policy.json   assembled
 //   <dovecot_users_dir>/accounts           passwd-file of the accounts' app logins (SASL only)
+//   <dovecot_users_dir>.sqlite             Dovecot's passdb/userdb: every passwd-file's lines
+//                                          (MailDriver::Assemble, mail_user_db.h)
 //   <sieve_dir>/<domain>/<local>.sieve     a mailbox's Sieve script (spam to Junk, vacation)
 //   <dkim_dir>/keys/<domain>.pem           a domain's DKIM key (opened from its sealed form)
 //   <dkim_dir>/KeyTable, SigningTable      assembled for OpenDKIM
@@ -47,6 +49,7 @@ struct MailLayout {
   std::string dovecot_state_dir = "var/lib/dovecot";
   std::string dovecot_log = "var/log/hostplane/dovecot.log";
   std::string dovecot_users_dir = "etc/dovecot/hostplane/users";  // one passwd-file per domain
+  // Dovecot reads <dovecot_conf's folder>/hostplane-sql.conf.ext (MailConfig::DovecotSqlConf).
   std::string dovecot_instance_name = "hostplane";
 
   // The mail store and its single owner: a dedicated system user (e.g. "vmail"). Never 0: the
