@@ -396,7 +396,7 @@ bool RanOk(CommandRunner& runner, std::vector<std::string> argv) {
 // name that hostplane did not make is neither taken over nor removed, and refuses the login.
 TEST_F(AccountPhpIntegrationTest, TakesOverOnlyTheAccountUsersItMade) {
   const unsigned a = base_, c = base_ + 1;
-  protocol::AccountSpec alice{"alice", a, a, "active", {"8.2"}};
+  protocol::AccountSpec alice{"alice", a, a, "active", {"8.2"}, {}};
   ExpectAllApplied(applier_.Apply(*accounts_, {AccountTask(1, alice)}));
   auto made = User(prefix_ + "alice");
   ASSERT_TRUE(made);
@@ -416,7 +416,7 @@ TEST_F(AccountPhpIntegrationTest, TakesOverOnlyTheAccountUsersItMade) {
   auto login = protocol::CheckLogin(carol_user);
   ASSERT_FALSE(login);
   EXPECT_EQ(login.error().code, "login.reserved");
-  protocol::AccountSpec carol{"carol", c, c, "active", {"8.2"}};
+  protocol::AccountSpec carol{"carol", c, c, "active", {"8.2"}, {}};
   auto refused = applier_.Apply(*accounts_, {AccountTask(3, carol)});
   EXPECT_EQ(refused.results[0].outcome, TaskOutcome::kFailed) << refused.results[0].detail;
   EXPECT_NE(refused.results[0].detail.find("not an account user hostplane made"), std::string::npos)

@@ -445,7 +445,7 @@ Result<std::string> MailConfig::DovecotSqlConf() const {
   return fmt::format(
       "# managed by hostplane: Dovecot's passdb and userdb (agent/drivers/mail/mail_user_db.h)\n"
       "driver = sqlite\n"
-      "connect = {db} readonly=yes\n"
+      "connect = {db}\n"
       "default_pass_scheme = CRYPT\n"
       "password_query = {password}\n"
       "user_query = {user}\n"

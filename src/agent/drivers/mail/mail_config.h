@@ -52,8 +52,8 @@ class MailConfig {
   [[nodiscard]] Result<std::string> MainCf() const;
   [[nodiscard]] Result<std::string> MasterCf() const;
   [[nodiscard]] Result<std::string> DovecotConf() const;
-  // The sql passdb/userdb file dovecot.conf names (SqlConfPath): the SQLite user database,
-  // readonly, and its queries.
+  // The sql passdb/userdb file dovecot.conf names (SqlConfPath): the SQLite user database and
+  // its queries (Dovecot only reads it; 2.3.19 has no readonly= option: the file's mode is it).
   [[nodiscard]] Result<std::string> DovecotSqlConf() const;
   [[nodiscard]] Result<std::string> OpenDkimConf() const;
   // msmtp's account for Dovecot's sends: submission on loopback, STARTTLS, AUTH as kRelayLogin.

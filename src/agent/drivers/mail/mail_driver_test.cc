@@ -220,7 +220,9 @@ TEST_F(MailDriverUnitTest, AssemblesEveryDomainInOrderAndSkipsWhenUnchanged) {
     auto files = driver_.Render(EnsureTask(s));
     ASSERT_TRUE(files);
     for (const auto& f : *files) {
-      if (f.content) ASSERT_TRUE(fs_.WriteFileAtomic(f.path, *f.content, f.mode));
+      if (f.content) {
+        ASSERT_TRUE(fs_.WriteFileAtomic(f.path, *f.content, f.mode));
+      }
     }
   }
   // Debris and foreign names in the fragment directory are ignored.
@@ -262,7 +264,9 @@ TEST_F(MailDriverUnitTest, AssemblesTheUserDatabaseFromThePasswdFiles) {
   auto files = driver_.Render(EnsureTask(Acme()));
   ASSERT_TRUE(files);
   for (const auto& f : *files) {
-    if (f.content) ASSERT_TRUE(fs_.WriteFileAtomic(f.path, *f.content, f.mode));
+    if (f.content) {
+      ASSERT_TRUE(fs_.WriteFileAtomic(f.path, *f.content, f.mode));
+    }
   }
   // Debris of an interrupted write is not read.
   ASSERT_TRUE(fs_.WriteFileAtomic("dovecot/users/.acme.example.tmp", "garbage\n", 0640));

@@ -1,10 +1,10 @@
 #pragma once
 
-// The SQLite file Dovecot's passdb and userdb read (Dovecot's sql driver, sqlite, readonly): every
-// login of this mail node — the mailboxes, the accounts' app logins, Dovecot's own relay login —
-// as one table, rebuilt in one SQLite transaction from the passwd-files of <dovecot_users_dir>.
-// Those files stay what the batches write and journal (BatchApplier rolls them back); this file is
-// derived from them by MailDriver::Assemble, like the Postfix maps.
+// The SQLite file Dovecot's passdb and userdb read (Dovecot's sql driver, sqlite; it only reads):
+// every login of this mail node — the mailboxes, the accounts' app logins, Dovecot's own relay
+// login — as one table, rebuilt in one SQLite transaction from the passwd-files of
+// <dovecot_users_dir>. Those files stay what the batches write and journal (BatchApplier rolls them
+// back); this file is derived from them by MailDriver::Assemble, like the Postfix maps.
 //
 // Why: Dovecot stats a passwd-file at most once a second and compares its mtime in whole seconds,
 // so a new mailbox could log in only a second after its batch. Dovecot queries the SQLite file at
