@@ -11,6 +11,7 @@
 #include <set>
 #include <tuple>
 
+#include "protocol/record_types.h"
 #include "protocol/spec_reader.h"
 
 namespace hostplane::protocol {
@@ -332,7 +333,7 @@ const char* DnsRecordField(std::string_view code) {
   if (code == kTypeUnsupported) return "type";
   if (code == kTtlRange) return "ttl";
   if (code == kValueInvalid || code == kTxtTooLong) return "value";
-  return "";
+  return ExtendedRecordField(code);
 }
 
 Checked<std::string> CheckDnsHost(std::string_view zone, std::string_view input) {
@@ -372,10 +373,17 @@ Checked<DnsRecord> CheckDnsRecord(std::string_view zone, std::string_view name,
                                   std::string_view type, std::string_view value, int64_t ttl) {
   DnsRecord r;
   r.type = AsciiUpper(type.substr(0, 16));
-  if (type.size() > 16 || std::find(kTypes.begin(), kTypes.end(), r.type) == kTypes.end()) {
+  if (type.size() <= 16 && IsReadOnlyRecordType(r.type)) {
+    return Refuse("record.type_read_only",
+                  "The " + r.type +
+                      " records of a zone are made by the name servers when the "
+                      "zone is signed (DNSSEC); they cannot be added by hand.");
+  }
+  if (type.size() > 16 || (std::find(kTypes.begin(), kTypes.end(), r.type) == kTypes.end() &&
+                           !IsExtendedRecordType(r.type))) {
     return Refuse(kTypeUnsupported, "The record type " + QuoteForMessage(type) +
                                         " is not supported (A, AAAA, CNAME, NS, MX, TXT, SRV, "
-                                        "CAA).");
+                                        "CAA, HTTPS, SVCB, TLSA, DS).");
   }
   auto n = CheckDnsOwnerName(zone, name);
   if (!n) return tl::unexpected(n.error());
@@ -415,8 +423,10 @@ Checked<DnsRecord> CheckDnsRecord(std::string_view zone, std::string_view name,
                         QuoteForMessage(r.name) + ".");
     }
     v = CheckSrv(zone, value);
-  } else {
+  } else if (r.type == "CAA") {
     v = CheckCaa(value);
+  } else {
+    v = CheckExtendedRecord(zone, r.name, r.type, value);  // protocol/record_types.h
   }
   if (!v) return tl::unexpected(v.error());
   r.value = std::move(*v);
@@ -477,6 +487,9 @@ std::vector<std::pair<size_t, Violation>> CheckZoneRecords(std::string_view zone
       }
     }
   }
+  for (auto& violation : CheckExtendedZoneRules(zone, records)) out.push_back(std::move(violation));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 
