@@ -498,18 +498,21 @@ Json ToJson(const ZoneSpec& z) {
   for (const auto& r : z.records) {
     records.push_back(Json{{"name", r.name}, {"type", r.type}, {"ttl", r.ttl}, {"value", r.value}});
   }
-  return Json{{"zone", z.zone},
-              {"account", z.account},
-              {"serial", z.serial},
-              {"default_ttl", z.default_ttl},
-              {"soa",
-               {{"mname", z.soa.mname},
-                {"rname", z.soa.rname},
-                {"refresh", z.soa.refresh},
-                {"retry", z.soa.retry},
-                {"expire", z.soa.expire},
-                {"minimum", z.soa.minimum}}},
-              {"records", std::move(records)}};
+  Json j = Json{{"zone", z.zone},
+                {"account", z.account},
+                {"serial", z.serial},
+                {"default_ttl", z.default_ttl},
+                {"soa",
+                 {{"mname", z.soa.mname},
+                  {"rname", z.soa.rname},
+                  {"refresh", z.soa.refresh},
+                  {"retry", z.soa.retry},
+                  {"expire", z.soa.expire},
+                  {"minimum", z.soa.minimum}}},
+                {"records", std::move(records)}};
+  AddZoneServersJson(z.servers, j);
+  AddZoneDnssecJson(z.dnssec, j);
+  return j;
 }
 
 Result<ZoneSpec> ZoneSpecFromJson(const Json& j) {
@@ -524,6 +527,8 @@ Result<ZoneSpec> ZoneSpecFromJson(const Json& j) {
     z.default_ttl = *v;
   }
   if (const Json* soa = r.Object("soa")) ReadSoa(r.Nested(*soa, "soa"), z.zone, z.soa);
+  ReadZoneServers(r, z.servers);
+  ReadZoneDnssec(r, j, z.dnssec);
   bool records_ok = true;
   if (const Json* records = r.Array("records")) {
     if (records->size() > kMaxZoneRecords) {
@@ -571,7 +576,10 @@ Result<ZoneSpec> ZoneSpecFromJson(const Json& j) {
   if (records_ok && zone_ok) {
     for (const auto& [i, v] : CheckZoneRecords(z.zone, z.records)) errors.Add(RecordPath(i, ""), v);
     // Without an apex NS among the records, the zone file names soa.mname as its name server.
-    bool apex_ns = std::any_of(z.records.begin(), z.records.end(),
+    CheckZoneServers(r, z.zone, z.servers, z.records);
+    CheckZoneDnssec(r, z.dnssec, z.servers);
+    bool apex_ns = !z.servers.name_servers.empty() ||
+                   std::any_of(z.records.begin(), z.records.end(),
                                [](const DnsRecord& r) { return r.name == "@" && r.type == "NS"; });
     if (!apex_ns && !z.soa.mname.empty()) {
       auto target = InBailiwick(z.zone, z.zone, z.soa.mname + ".");

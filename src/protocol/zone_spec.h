@@ -50,6 +50,8 @@
 
 #include "common/result.h"
 #include "protocol/validate.h"
+#include "protocol/zone_dnssec.h"
+#include "protocol/zone_servers.h"
 
 namespace hostplane::protocol {
 
@@ -121,6 +123,10 @@ struct ZoneSpec {
   int64_t default_ttl = 3600;  // the zone file's $TTL, 60..604800 (record.ttl_range)
   SoaSpec soa;
   std::vector<DnsRecord> records;
+  // Optional (absent in a spec of before): the name servers, TSIG keys and external secondaries
+  // (zone_servers.h) and the DNSSEC state (zone_dnssec.h), each with its own codes.
+  ZoneServers servers;
+  DnssecSpec dnssec;
   bool operator==(const ZoneSpec&) const = default;
 };
 nlohmann::json ToJson(const ZoneSpec& z);
