@@ -649,7 +649,7 @@ std::set<std::string> AgentPrograms(const HostLayout& layout) {
   if (const auto& m = layout.mail) {
     p.insert({m->postfix_binary, m->postmap_binary, m->doveconf_binary, m->dovecot_binary});
   }
-  if (const auto& d = layout.dns) p.insert({d->knotc, d->kzonecheck, d->kdig});
+  if (const auto& d = layout.dns) p.insert({d->knotc, d->kzonecheck, d->kdig, d->keymgr});
   if (const auto& m = layout.mariadb) {
     p.insert({m->install_db_binary, m->dump_binary, m->client_binary});
   }
@@ -698,7 +698,21 @@ std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bu
     drivers.push_back(std::make_unique<MailDriver>(*layout.mail, fs, runner, mail_options));
   }
   if (layout.dns) {
-    drivers.push_back(std::make_unique<KnotDriver>(*layout.dns, fs, runner, KnotDriverOptions{}));
+    KnotDriverOptions dns_options;
+    dns_options.node = options.node;
+    // The node's box key (common/sealed_box.h): the zones' TSIG and DNSSEC keys are sealed to
+    // it. Announcing its public half in the hello is the controller side's part (issue 17 part 2).
+    auto made = fs.MakeDirs(layout.state_dir, 0700);
+    auto box = made ? LoadOrCreateBoxKey(fs.HostPath(layout.state_dir + "/node-box.key"))
+                    : Result<BoxKey>(Fail(made.error()));
+    if (box) {
+      dns_options.box_key = std::move(*box);
+    } else {
+      spdlog::error("agent: no node box key, zones with TSIG or DNSSEC keys will fail: {}",
+                    box.error().message);
+    }
+    drivers.push_back(
+        std::make_unique<KnotDriver>(*layout.dns, fs, runner, std::move(dns_options)));
   }
   if (layout.mariadb) drivers.push_back(std::make_unique<MariaDbDriver>(*layout.mariadb, fs));
   // Last: content imports run after the homes and mail directories they fill exist.

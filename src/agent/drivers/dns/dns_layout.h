@@ -14,15 +14,21 @@ struct DnsLayout {
   std::string knotc = "/usr/sbin/knotc";
   std::string kzonecheck = "/usr/bin/kzonecheck";  // Debian package knot-dnssecutils
   std::string kdig = "/usr/bin/kdig";              // knot-dnsutils; probes and tests
+  std::string keymgr = "/usr/sbin/keymgr";         // knot: DNSSEC keys into the KASP database
 
   // The main config (knotd -c, knotc -c), written by KnotInstance. It includes
   // <zone_conf_dir>/*.conf, so adding a zone is one fragment there and a reload.
   std::string conf = "etc/knot/hostplane/knot.conf";
-  std::string zone_dir = "var/lib/hostplane/knot/zones";        // <zone>.zone, one per zone
-  std::string zone_conf_dir = "etc/knot/hostplane/zones";       // <zone>.conf, one per zone
-  std::string run_dir = "run/hostplane/knot";                   // rundir, pid file
-  std::string control_socket = "run/hostplane/knot/knot.sock";  // knotc -s (<= 107 bytes)
-  std::string storage = "var/lib/hostplane/knot/db";            // timers, journal (unused)
+  std::string zone_dir = "var/lib/hostplane/knot/zones";   // <zone>.zone, one per zone
+  std::string zone_conf_dir = "etc/knot/hostplane/zones";  // <zone>.conf, one per zone
+  // Included BEFORE zone_conf_dir (Knot wants a key defined before a zone refers to it):
+  // tsig.conf, every zone's TSIG keys once (KnotDriver::Assemble).
+  std::string shared_conf_dir = "etc/knot/hostplane/shared";
+  std::string tsig_dir = "etc/knot/hostplane/tsig";              // <zone>.json, 0600, sources
+  std::string key_import_dir = "var/lib/hostplane/knot/import";  // 0700, keymgr's PEM files
+  std::string run_dir = "run/hostplane/knot";                    // rundir, pid file
+  std::string control_socket = "run/hostplane/knot/knot.sock";   // knotc -s (<= 107 bytes)
+  std::string storage = "var/lib/hostplane/knot/db";  // timers, journal, KASP (storage/keys)
   std::string log_file = "var/log/hostplane/knot.log";
 
   std::string listen_address = "0.0.0.0";  // an IP literal

@@ -1,6 +1,7 @@
 #include "agent/drivers/dns/knot_driver.h"
 
 #include <fmt/format.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -87,6 +88,17 @@ std::string RenderZoneFile(const protocol::ZoneSpec& z, bool test_break) {
   out += fmt::format("@ {} IN SOA {}. {}. {} {} {} {} {}\n", z.default_ttl, s.mname, s.rname,
                      z.serial, s.refresh, s.retry, s.expire, s.minimum);
   std::vector<protocol::DnsRecord> records = z.records;
+  // Every name server, with its addresses as glue when its host lies inside the zone (the
+  // decoder refused records that would say the same).
+  const std::string suffix = "." + z.zone + ".";
+  for (const auto& ns : z.servers.name_servers) {
+    records.push_back({"@", "NS", z.default_ttl, ns.host});
+    if (ns.host.size() <= suffix.size() || !ns.host.ends_with(suffix)) continue;
+    std::string name = ns.host.substr(0, ns.host.size() - suffix.size());
+    for (const auto& a : ns.addresses) {
+      records.push_back({name, a.find(':') == std::string::npos ? "A" : "AAAA", z.default_ttl, a});
+    }
+  }
   bool apex_ns = std::any_of(records.begin(), records.end(), [](const protocol::DnsRecord& r) {
     return r.name == "@" && r.type == "NS";
   });
@@ -103,12 +115,9 @@ std::string RenderZoneFile(const protocol::ZoneSpec& z, bool test_break) {
 }
 
 std::string RenderZoneConf(const std::string& zone, const std::string& zone_file) {
-  return fmt::format(
-      "# managed by hostplane: zone {0}; edits are overwritten\n"
-      "zone:\n"
-      "  - domain: \"{0}.\"\n"
-      "    file: \"{1}\"\n",
-      zone, zone_file);
+  protocol::ZoneSpec plain;
+  plain.zone = zone;
+  return RenderKnotZoneConf(plain, "", zone_file, "").value();  // a plain zone never fails
 }
 
 std::optional<std::string> KnotBlamedFile(const std::string& message) {
@@ -138,14 +147,22 @@ std::optional<int64_t> ZoneFileSerial(const std::string& zone_file) {
 
 KnotDriver::KnotDriver(DnsLayout layout, Filesystem& fs, CommandRunner& runner,
                        KnotDriverOptions options)
-    : layout_(std::move(layout)), fs_(fs), runner_(runner), options_(std::move(options)) {}
+    : layout_(std::move(layout)),
+      fs_(fs),
+      runner_(runner),
+      options_(std::move(options)),
+      keyring_(layout_, fs, runner) {}
 
 std::vector<std::string> KnotDriver::Kinds() const {
   return {protocol::kZoneEnsure, protocol::kZoneRemove};
 }
 
 std::vector<std::string> KnotDriver::ManagedDirs() const {
-  return {layout_.zone_dir, layout_.zone_conf_dir};
+  return {layout_.zone_dir, layout_.zone_conf_dir, layout_.tsig_dir, layout_.shared_conf_dir};
+}
+
+std::string KnotDriver::TsigSourcePath(const std::string& zone) const {
+  return layout_.tsig_dir + "/" + zone + ".json";
 }
 
 std::string KnotDriver::ZoneFilePath(const std::string& zone) const {
@@ -171,35 +188,123 @@ Result<FileSet> KnotDriver::Render(const protocol::Task& task) const {
     HP_TRY(CheckHostPath(zone_file));
     bool test_break = std::find(options_.break_zones.begin(), options_.break_zones.end(),
                                 zone->zone) != options_.break_zones.end();
-    return FileSet{{ZoneFilePath(zone->zone), RenderZoneFile(*zone, test_break), 0644},
-                   {ZoneConfPath(zone->zone), RenderZoneConf(zone->zone, zone_file), 0644}};
+    const BoxKey* box = options_.box_key ? &*options_.box_key : nullptr;
+    auto tsig = OpenTsigKeys(zone->servers, box);
+    if (!tsig) return Fail(tsig.error());
+    auto keys = OpenZoneKeys(zone->dnssec, box);
+    if (!keys) return Fail(keys.error());
+    auto conf =
+        RenderKnotZoneConf(*zone, options_.node, zone_file, keys->empty() ? "" : KeysDigest(*keys));
+    if (!conf) return Fail(conf.error());
+    // A secondary loads no file: it serves what it transfers from the signer.
+    std::optional<std::string> file;
+    if (ZoneRoleOn(*zone, options_.node) != KnotZoneRole::kSecondary) {
+      file = RenderZoneFile(*zone, test_break);
+    }
+    std::optional<std::string> tsig_source;
+    if (!tsig->empty()) tsig_source = RenderTsigSource(*tsig);
+    for (auto& k : *tsig) sodium_memzero(k.secret.data(), k.secret.size());
+    return FileSet{{ZoneFilePath(zone->zone), std::move(file), 0644},
+                   {TsigSourcePath(zone->zone), std::move(tsig_source), 0600},
+                   {ZoneConfPath(zone->zone), std::move(*conf), 0644}};
   }
   if (task.kind == protocol::kZoneRemove) {
-    HP_ASSIGN_OR_RETURN(auto removal, protocol::ZoneRemovalFromJson(task.spec));
-    return FileSet{{ZoneConfPath(removal.zone), std::nullopt, 0644},
-                   {ZoneFilePath(removal.zone), std::nullopt, 0644}};
+    auto removal = protocol::ZoneRemovalFromJson(task.spec);
+    if (!removal) return Fail(removal.error());
+    return FileSet{{ZoneConfPath(removal->zone), std::nullopt, 0644},
+                   {TsigSourcePath(removal->zone), std::nullopt, 0600},
+                   {ZoneFilePath(removal->zone), std::nullopt, 0644}};
   }
   return Fail(Error::Invalid("the dns driver does not handle task kind " + task.kind));
 }
 
-Status KnotDriver::Prepare(const protocol::Task&) {
-  if (dirs_ready_) return Ok();
-  HP_TRY(fs_.MakeDirs(layout_.zone_dir, 0755));
-  HP_TRY(fs_.MakeDirs(layout_.zone_conf_dir, 0755));
-  dirs_ready_ = true;
+Status KnotDriver::Prepare(const protocol::Task& task) {
+  if (!dirs_ready_) {
+    HP_TRY(fs_.MakeDirs(layout_.zone_dir, 0755));
+    HP_TRY(fs_.MakeDirs(layout_.zone_conf_dir, 0755));
+    HP_TRY(fs_.MakeDirs(layout_.shared_conf_dir, 0755));
+    HP_TRY(fs_.MakeDirs(layout_.tsig_dir, 0700));
+    dirs_ready_ = true;
+  }
+  if (task.kind != protocol::kZoneEnsure) return Ok();
+  auto zone = protocol::ZoneSpecFromJson(task.spec);
+  if (!zone) return Fail(zone.error());
+  if (zone->dnssec.keys.empty()) return Ok();
+  // The keys go into the KASP before the fragment that signs with them goes live; every node of
+  // the zone holds them, so any one of them can take over signing.
+  auto keys = OpenZoneKeys(zone->dnssec, options_.box_key ? &*options_.box_key : nullptr);
+  if (!keys) return Fail(keys.error());
+  auto changed = keyring_.Reconcile(zone->zone, *keys, zone->dnssec.algorithm);
+  if (!changed) return Fail(changed.error());
+  auto with_keys = ZonesWithKeys();
+  if (!with_keys) return Fail(with_keys.error());
+  (*with_keys)->insert(zone->zone);
+  if (*changed) keys_changed_.insert(zone->zone);
   return Ok();
 }
 
-Result<std::map<std::string, std::optional<std::string>>> KnotDriver::LiveZones() {
-  HP_ASSIGN_OR_RETURN(auto names, fs_.ListDir(layout_.zone_conf_dir));
-  std::map<std::string, std::optional<std::string>> out;
-  for (const auto& n : names) {
+Result<std::set<std::string>*> KnotDriver::ZonesWithKeys() {
+  if (!zones_with_keys_) {
+    Command cmd;
+    cmd.argv = {layout_.keymgr, "-c", fs_.HostPath(layout_.conf), "-l"};
+    auto out = runner_.Run(cmd);
+    if (!out) return Fail(out.error());
+    std::set<std::string> zones;
+    if (out->ok()) {
+      std::istringstream in(out->out);
+      for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '.') line.pop_back();
+        if (!line.empty()) zones.insert(line);
+      }
+    }
+    zones_with_keys_ = std::move(zones);
+  }
+  return &*zones_with_keys_;
+}
+
+Status KnotDriver::Assemble() {
+  auto names = fs_.ListDir(layout_.tsig_dir);
+  std::map<std::string, std::string> sources;
+  if (names) {
+    for (const auto& n : *names) {
+      if (n.empty() || n.front() == '.' || !n.ends_with(".json")) continue;
+      auto content = fs_.ReadFile(layout_.tsig_dir + "/" + n);
+      if (!content) return Fail(content.error());
+      if (*content) sources.emplace(n.substr(0, n.size() - 5), std::move(**content));
+    }
+  }
+  std::vector<std::string> conflicts;
+  std::string conf = RenderTsigConf(sources, &conflicts);
+  for (auto& [zone, text] : sources) sodium_memzero(text.data(), text.size());
+  for (const auto& name : conflicts) {
+    spdlog::warn("dns: the TSIG key {} is given with two different secrets; left out", name);
+  }
+  const std::string rel = layout_.shared_conf_dir + "/tsig.conf";
+  auto current = fs_.ReadFile(rel);
+  if (current && *current && **current == conf) return Ok();
+  HP_TRY(fs_.MakeDirs(layout_.shared_conf_dir, 0755));
+  auto written = fs_.WriteFileAtomic(rel, conf, 0600);
+  sodium_memzero(conf.data(), conf.size());
+  return written;
+}
+
+Result<std::map<std::string, KnotDriver::LiveZone>> KnotDriver::LiveZones() {
+  auto names = fs_.ListDir(layout_.zone_conf_dir);
+  if (!names) return Fail(names.error());
+  std::map<std::string, LiveZone> out;
+  for (const auto& n : *names) {
     // Only the fragments the main config's "*.conf" glob includes; never temp files.
     if (n.empty() || n.front() == '.' || !n.ends_with(".conf")) continue;
     std::string zone = n.substr(0, n.size() - 5);
     if (zone.empty()) continue;
-    HP_ASSIGN_OR_RETURN(auto content, fs_.ReadFile(ZoneFilePath(zone)));
-    out.emplace(zone, std::move(content));
+    LiveZone live;
+    auto fragment = fs_.ReadFile(ZoneConfPath(zone));
+    if (!fragment) return Fail(fragment.error());
+    if (*fragment) live.role = FragmentRole(**fragment);
+    auto content = fs_.ReadFile(ZoneFilePath(zone));
+    if (!content) return Fail(content.error());
+    live.file = std::move(*content);
+    out.emplace(zone, std::move(live));
   }
   return out;
 }
@@ -219,7 +324,9 @@ Result<Verdict> KnotDriver::Validate() {
   }
   HP_ASSIGN_OR_RETURN(auto zones, LiveZones());
   std::set<std::string> live_files;
-  for (const auto& [zone, content] : zones) {
+  for (const auto& [zone, live] : zones) {
+    if (live.role == KnotZoneRole::kSecondary) continue;  // no file: it transfers the zone
+    const auto& content = live.file;
     const std::string rel = ZoneFilePath(zone);
     live_files.insert(rel);
     if (!content) {
@@ -265,14 +372,21 @@ Result<CommandOutput> KnotDriver::Knotc(const std::vector<std::string>& args) {
   return out;
 }
 
-Result<std::map<std::string, std::string>> KnotDriver::ZoneStatus() {
+Result<std::map<std::string, std::pair<std::string, std::string>>> KnotDriver::ZoneStatus() {
   auto out = Knotc({"zone-status"});
   if (!out) return Fail(out.error());
   if (!out->ok()) {
     return Fail(Error::Unavailable("knotc zone-status: " + OneLine(out->err + out->out)));
   }
   // "[acme.example.] role: master | serial: 2026112401 | ..." (serial "-" when not loaded)
-  std::map<std::string, std::string> status;
+  auto field = [](const std::string& line, const std::string& name, size_t from) {
+    size_t pos = line.find(name + ": ", from);
+    if (pos == std::string::npos) return std::string("-");
+    size_t start = pos + name.size() + 2;
+    size_t end = line.find_first_of(" |", start);
+    return line.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  };
+  std::map<std::string, std::pair<std::string, std::string>> status;
   std::istringstream in(out->out);
   for (std::string line; std::getline(in, line);) {
     if (line.size() < 3 || line.front() != '[') continue;
@@ -280,41 +394,60 @@ Result<std::map<std::string, std::string>> KnotDriver::ZoneStatus() {
     if (close == std::string::npos || close < 2) continue;
     std::string zone = line.substr(1, close - 1);
     if (zone.back() == '.') zone.pop_back();
-    std::string serial = "-";
-    size_t pos = line.find("serial: ", close);
-    if (pos != std::string::npos) {
-      size_t start = pos + 8;
-      size_t end = line.find_first_of(" |", start);
-      serial = line.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    }
-    status[zone] = serial;
+    status[zone] = {field(line, "role", close), field(line, "serial", close)};
   }
   return status;
 }
 
+Result<std::map<std::string, KnotDriver::ServedZone>> KnotDriver::ServedSerials() {
+  auto status = ZoneStatus();
+  if (!status) return Fail(status.error());
+  std::map<std::string, ServedZone> out;
+  for (const auto& [zone, rs] : *status) {
+    ServedZone z{rs.first, std::nullopt};
+    if (auto serial = protocol::CheckInteger(rs.second, 0, protocol::kMaxSerial))
+      z.serial = *serial;
+    out.emplace(zone, std::move(z));
+  }
+  return out;
+}
+
 Status KnotDriver::Reload() {
-  auto zones = LiveZones();
-  if (!zones) return Fail(zones.error());
-  // What must be true once the reload is in effect.
-  std::map<std::string, std::string> want;  // changed zone -> serial of its file
+  HP_ASSIGN_OR_RETURN(auto zones, LiveZones());
+  // What must be true once the reload is in effect: a changed primary serves its file's serial,
+  // a changed signer has loaded and signed its file (`knotc -b zone-reload` reports that), a
+  // changed secondary is configured (it serves what it transfers: ServedSerials tells).
+  std::map<std::string, std::string> want;  // changed primary -> serial of its file
+  std::vector<std::string> signers;         // changed signers
+  std::set<std::string> present;            // changed zones that must merely be configured
   std::map<std::string, std::string> hashes;
-  for (const auto& [zone, content] : *zones) {
-    if (!content) continue;  // Validate refuses this; nothing to confirm
-    std::string hash = Blake2bHex(*content);
+  for (const auto& [zone, live] : zones) {
+    auto fragment = fs_.ReadFile(ZoneConfPath(zone));
+    if (!fragment) return Fail(fragment.error());
+    std::string hash = Blake2bHex((live.file ? *live.file : std::string()) + "\n--\n" +
+                                  (*fragment ? **fragment : std::string()));
     auto it = served_.find(zone);
-    if (it == served_.end() || it->second != hash) {
-      auto serial = ZoneFileSerial(*content);
-      if (!serial) {
-        return Fail(Error::Internal("zone file " + fs_.HostPath(ZoneFilePath(zone)) +
-                                    " has no SOA line of the encoder"));
+    bool changed = it == served_.end() || it->second != hash || keys_changed_.count(zone) != 0;
+    if (changed) {
+      if (live.role == KnotZoneRole::kPrimary && live.file) {
+        auto serial = ZoneFileSerial(*live.file);
+        if (!serial) {
+          return Fail(Error::Internal("zone file " + fs_.HostPath(ZoneFilePath(zone)) +
+                                      " has no SOA line of the encoder"));
+        }
+        want[zone] = std::to_string(*serial);
+      } else if (live.role == KnotZoneRole::kSigner) {
+        signers.push_back(zone);
+        present.insert(zone);
+      } else {
+        present.insert(zone);
       }
-      want[zone] = std::to_string(*serial);
     }
     hashes[zone] = std::move(hash);
   }
   std::vector<std::string> gone;
   for (const auto& [zone, hash] : served_) {
-    if (zones->count(zone) == 0) gone.push_back(zone);
+    if (zones.count(zone) == 0) gone.push_back(zone);
   }
 
   auto out = Knotc({"reload"});
@@ -336,11 +469,17 @@ Status KnotDriver::Reload() {
     last.clear();
     for (const auto& [zone, serial] : want) {
       auto it = status.find(zone);
-      std::string has = it == status.end() ? "absent" : it->second;
+      std::string has = it == status.end() ? "absent" : it->second.second;
       if (has != serial) {
         lagging.push_back(zone);
         last +=
             fmt::format("{}{} serves {} (want {})", last.empty() ? "" : ", ", zone, has, serial);
+      }
+    }
+    for (const auto& zone : present) {
+      if (status.count(zone) == 0) {
+        last += fmt::format("{}{} not configured", last.empty() ? "" : ", ", zone);
+        lagging.push_back("");
       }
     }
     for (const auto& zone : gone) {
@@ -367,10 +506,53 @@ Status KnotDriver::Reload() {
     }
     std::this_thread::sleep_for(options_.poll_interval);
   }
+  // A signer: its keys (changed in the KASP by Prepare) loaded, its file loaded and signed; -b
+  // waits for both and reports a failure.
+  for (const auto& zone : signers) {
+    if (keys_changed_.count(zone) != 0) {
+      auto keys = Knotc({"-b", "zone-keys-load", zone + "."});
+      if (!keys) return Fail(keys.error());
+      if (!keys->ok()) {
+        return Fail(Error::Validation("knotc zone-keys-load " + zone + ": " +
+                                      OneLine(keys->err + keys->out)));
+      }
+    }
+    auto loaded = Knotc({"-b", "zone-reload", zone + "."});
+    if (!loaded) return Fail(loaded.error());
+    if (!loaded->ok()) {
+      return Fail(Error::Validation("knotc zone-reload " + zone + ": " +
+                                    OneLine(loaded->err + loaded->out)));
+    }
+  }
+  keys_changed_.clear();
   served_ = std::move(hashes);
   return Ok();
 }
 
-Status KnotDriver::Finish(const protocol::Task&) { return Ok(); }
+Status KnotDriver::Finish(const protocol::Task& task) {
+  // Keys the spec no longer lists leave the KASP once the change is live (the controller drops
+  // a key only after its remove time).
+  std::string zone;
+  std::set<std::string> keep;
+  if (task.kind == protocol::kZoneEnsure) {
+    auto spec = protocol::ZoneSpecFromJson(task.spec);
+    if (!spec) return Fail(spec.error());
+    zone = spec->zone;
+    auto keys = OpenZoneKeys(spec->dnssec, options_.box_key ? &*options_.box_key : nullptr);
+    if (!keys) return Fail(keys.error());
+    for (const auto& k : *keys) keep.insert(k.id);
+  } else {
+    auto removal = protocol::ZoneRemovalFromJson(task.spec);
+    if (!removal) return Fail(removal.error());
+    zone = removal->zone;
+  }
+  auto with_keys = ZonesWithKeys();
+  if (!with_keys) return Fail(with_keys.error());
+  if ((*with_keys)->count(zone) == 0) return Ok();
+  auto deleted = keyring_.DeleteOthers(zone, keep);
+  if (!deleted) return Fail(deleted.error());
+  if (keep.empty()) (*with_keys)->erase(zone);
+  return Ok();
+}
 
 }  // namespace hostplane::agent

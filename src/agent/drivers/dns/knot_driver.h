@@ -24,19 +24,28 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "agent/driver.h"
 #include "agent/drivers/dns/dns_layout.h"
+#include "agent/drivers/dns/knot_keys.h"
+#include "agent/drivers/dns/knot_zone_conf.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
+#include "common/sealed_box.h"
 #include "protocol/zone_spec.h"
 
 namespace hostplane::agent {
 
 struct KnotDriverOptions {
+  // This node's name: a signed zone is signed here when its spec names this node as signer.
+  std::string node;
+  // Opens the secrets sealed to this node (TSIG and DNSSEC keys); without it, a zone with
+  // secrets fails with a message saying so.
+  std::optional<BoxKey> box_key;
   // Test hook: these zones are rendered with a CNAME beside other data at the name
   // "hostplane-test-conflict", which the decoder can never produce and kzonecheck refuses.
   std::vector<std::string> break_zones;
@@ -44,14 +53,16 @@ struct KnotDriverOptions {
   std::chrono::milliseconds poll_interval{10};
 };
 
-// The encoder of a zone file: a comment, $ORIGIN and $TTL, the SOA with the spec's serial, an
-// apex NS naming soa.mname when the records hold none, then the records sorted (apex first, then
-// by name, type, value). `zone` must have passed ZoneSpecFromJson.
+// The encoder of a zone file: a comment, $ORIGIN and $TTL, the SOA with the spec's serial, the
+// apex NS of every name server (with glue for those inside the zone) or, without name servers,
+// an apex NS naming soa.mname when the records hold none, then the records sorted (apex first,
+// then by name, type, value). `zone` must have passed ZoneSpecFromJson.
 std::string RenderZoneFile(const protocol::ZoneSpec& zone, bool test_break = false);
 // A TXT value's RDATA: the raw bytes split into <= 255-byte strings, each quoted, with '"' and
 // '\' escaped by a backslash and every byte outside printable ASCII as \DDD.
 std::string EncodeTxt(std::string_view raw);
-// The Knot config fragment of one zone; zone_file is an absolute host path.
+// The Knot config fragment of a zone without name servers, secondaries or signing (what
+// RenderKnotZoneConf writes for it); zone_file is an absolute host path.
 std::string RenderZoneConf(const std::string& zone, const std::string& zone_file);
 // The absolute file a Knot message names ("... file '/p/zones.d/a.conf', line 3 ..."), if any.
 std::optional<std::string> KnotBlamedFile(const std::string& message);
@@ -70,17 +81,35 @@ class KnotDriver final : public ServiceDriver {
   Result<Verdict> Validate() override;
   Status Reload() override;
   Status Finish(const protocol::Task& task) override;
+  // Writes <shared_conf_dir>/tsig.conf from every zone's TSIG source file.
+  Status Assemble() override;
+
+  // What Knot serves now, for the agent's status report: zone -> its role as Knot reports it
+  // ("master", "slave") and serial (nullopt while not loaded). Errors: kUnavailable (knotd is not
+  // running).
+  struct ServedZone {
+    std::string role;
+    std::optional<int64_t> serial;
+  };
+  [[nodiscard]] Result<std::map<std::string, ServedZone>> ServedSerials();
 
   // Root-relative paths of a zone's two files.
   std::string ZoneFilePath(const std::string& zone) const;
   std::string ZoneConfPath(const std::string& zone) const;
 
  private:
-  // The zones whose fragment is live: zone -> content of its zone file (nullopt: missing).
-  Result<std::map<std::string, std::optional<std::string>>> LiveZones();
+  struct LiveZone {
+    KnotZoneRole role = KnotZoneRole::kPrimary;
+    std::optional<std::string> file;  // the zone file's content (nullopt: missing)
+  };
+  // The zones whose fragment is live.
+  Result<std::map<std::string, LiveZone>> LiveZones();
   Result<CommandOutput> Knotc(const std::vector<std::string>& args);
-  // zone -> serial ("-" when not loaded) as `knotc zone-status` reports it.
-  Result<std::map<std::string, std::string>> ZoneStatus();
+  // zone -> (role, serial "-" when not loaded) as `knotc zone-status` reports it.
+  Result<std::map<std::string, std::pair<std::string, std::string>>> ZoneStatus();
+  std::string TsigSourcePath(const std::string& zone) const;
+  // The zones with keys in the KASP database (read once with `keymgr -l`, then kept).
+  Result<std::set<std::string>*> ZonesWithKeys();
   std::string RootRelative(const std::string& host_path) const;
 
   DnsLayout layout_;
@@ -90,6 +119,9 @@ class KnotDriver final : public ServiceDriver {
   bool dirs_ready_ = false;
   std::map<std::string, std::string> accepted_;  // zone file path -> hash kzonecheck accepted
   std::map<std::string, std::string> served_;    // zone -> hash of the file confirmed served
+  KnotKeyring keyring_;
+  std::set<std::string> keys_changed_;  // signer zones whose KASP keys Prepare changed
+  std::optional<std::set<std::string>> zones_with_keys_;
 };
 
 }  // namespace hostplane::agent

@@ -49,7 +49,8 @@ Result<std::string> RenderKnotConf(const DnsLayout& l, const Filesystem& fs) {
   auto storage = SafeHostPath(fs, l.storage);
   auto zones = SafeHostPath(fs, l.zone_dir);
   auto fragments = SafeHostPath(fs, l.zone_conf_dir);
-  for (const auto* p : {&run_dir, &socket, &log, &storage, &zones, &fragments}) {
+  auto shared = SafeHostPath(fs, l.shared_conf_dir);
+  for (const auto* p : {&run_dir, &socket, &log, &storage, &zones, &fragments, &shared}) {
     if (!*p) return Fail(p->error());
   }
   if (socket->size() >= sizeof(sockaddr_un{}.sun_path)) {
@@ -78,11 +79,13 @@ Result<std::string> RenderKnotConf(const DnsLayout& l, const Filesystem& fs) {
       "    zonefile-load: whole\n"
       "    journal-content: none\n"
       "    dnssec-signing: off\n"
-      "# One fragment per zone, written by the dns driver.\n"
+      "# What several zones share (their TSIG keys), then one fragment per zone, both written\n"
+      "# by the dns driver; a zone's fragment may set its own journal, load and signing.\n"
+      "include: \"{shared}/*.conf\"\n"
       "include: \"{fragments}/*.conf\"\n",
       fmt::arg("run", *run_dir), fmt::arg("addr", l.listen_address), fmt::arg("port", l.port),
       fmt::arg("socket", *socket), fmt::arg("log", *log), fmt::arg("storage", *storage),
-      fmt::arg("zones", *zones), fmt::arg("fragments", *fragments));
+      fmt::arg("zones", *zones), fmt::arg("fragments", *fragments), fmt::arg("shared", *shared));
 }
 
 KnotInstance::KnotInstance(DnsLayout layout, Filesystem& fs, CommandRunner& runner)
@@ -95,10 +98,12 @@ KnotInstance::~KnotInstance() {
 Status KnotInstance::WriteConfig() {
   auto conf = RenderKnotConf(layout_, fs_);
   if (!conf) return Fail(conf.error());
-  for (const auto* d :
-       {&layout_.run_dir, &layout_.storage, &layout_.zone_dir, &layout_.zone_conf_dir}) {
+  for (const auto* d : {&layout_.run_dir, &layout_.storage, &layout_.zone_dir,
+                        &layout_.zone_conf_dir, &layout_.shared_conf_dir}) {
     HP_TRY(fs_.MakeDirs(*d, 0755));
   }
+  HP_TRY(fs_.MakeDirs(layout_.tsig_dir, 0700));
+  HP_TRY(fs_.MakeDirs(layout_.key_import_dir, 0700));
   auto slash = layout_.log_file.rfind('/');
   if (slash != std::string::npos) HP_TRY(fs_.MakeDirs(layout_.log_file.substr(0, slash), 0755));
   return fs_.WriteFileAtomic(layout_.conf, *conf, 0644);
