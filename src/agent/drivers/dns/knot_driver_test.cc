@@ -144,16 +144,19 @@ TEST(KnotRenderTest, RendersBothFilesAndRemovesBoth) {
   KnotDriver driver(layout, fs, runner, {});
   auto files = driver.Render(ZoneTask(protocol::kZoneEnsure, HostileZone()));
   ASSERT_TRUE(files.has_value()) << files.error().message;
-  ASSERT_EQ(files->size(), 2u);
+  ASSERT_EQ(files->size(), 3u);
   EXPECT_EQ((*files)[0].path, "var/lib/hostplane/knot/zones/hostile.example.zone");
-  EXPECT_EQ((*files)[1].path, "etc/knot/hostplane/zones/hostile.example.conf");
+  // No TSIG keys: no source file of them.
+  EXPECT_EQ((*files)[1].path, "etc/knot/hostplane/tsig/hostile.example.json");
+  EXPECT_FALSE((*files)[1].content.has_value());
+  EXPECT_EQ((*files)[2].path, "etc/knot/hostplane/zones/hostile.example.conf");
   EXPECT_EQ(
-      (*files)[1].content,
+      (*files)[2].content,
       RenderZoneConf("hostile.example", "/var/lib/hostplane/knot/zones/hostile.example.zone"));
   auto removed = driver.Render(
       ZoneTask(protocol::kZoneRemove, Json{{"zone", "hostile.example"}, {"account", "acme"}}));
   ASSERT_TRUE(removed.has_value());
-  ASSERT_EQ(removed->size(), 2u);
+  ASSERT_EQ(removed->size(), 3u);
   for (const auto& f : *removed) EXPECT_FALSE(f.content.has_value()) << f.path;
   EXPECT_EQ(driver.Kinds(), (std::vector<std::string>{"zone.ensure", "zone.remove"}));
   EXPECT_EQ(driver.Name(), "dns");

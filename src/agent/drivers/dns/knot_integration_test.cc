@@ -79,7 +79,7 @@ class KnotFixture {
   KnotFixture()
       : layout_(TestDnsLayout(FreeLoopbackPort().value())),
         fs_(root_.path()),
-        runner_({layout_.knotc, layout_.kzonecheck, layout_.kdig}),
+        runner_({layout_.knotc, layout_.kzonecheck, layout_.kdig, layout_.keymgr}),
         knot_(layout_, fs_, runner_) {}
 
   Status Start() { return knot_.Start(); }
