@@ -113,7 +113,7 @@ void ReadZoneDnssec(const SpecReader& top, const Json& spec, DnssecSpec& out) {
   if (auto v = r.Integer("rrsig_lifetime", 600, 7776000, 1209600, "dnssec.range")) {
     out.rrsig_lifetime = *v;
   }
-  if (auto v = r.Integer("rrsig_refresh", 60, out.rrsig_lifetime - 1,
+  if (auto v = r.Integer("rrsig_refresh", 60, out.rrsig_lifetime / 2,
                          std::min<int64_t>(604800, out.rrsig_lifetime / 2), "dnssec.range")) {
     out.rrsig_refresh = *v;
   }

@@ -23,7 +23,7 @@
 //   algorithm      ecdsap256sha256 | ed25519 (dnssec.algorithm), default ecdsap256sha256
 //   dnskey_ttl     1..86400, default 3600 (dnssec.range)
 //   rrsig_lifetime 600..7776000 (90 days), default 1209600 (dnssec.range)
-//   rrsig_refresh  60..rrsig_lifetime-1, default 604800 (dnssec.range)
+//   rrsig_refresh  60..rrsig_lifetime/2, default 604800 or rrsig_lifetime/2 (dnssec.range)
 //   nsec3          bool, default false
 //   keys[]         at most 8; unless off at least one ksk and one zsk (dnssec.keys_missing); off
 //                  none (dnssec.keys_unexpected)

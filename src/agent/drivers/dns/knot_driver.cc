@@ -506,22 +506,15 @@ Status KnotDriver::Reload() {
     }
     std::this_thread::sleep_for(options_.poll_interval);
   }
-  // A signer: its keys (changed in the KASP by Prepare) loaded, its file loaded and signed; -b
-  // waits for both and reports a failure.
+  // A signer whose KASP keys Prepare changed: Knot re-reads them and re-signs (the timers then
+  // drive every later event).
   for (const auto& zone : signers) {
-    if (keys_changed_.count(zone) != 0) {
-      auto keys = Knotc({"-b", "zone-keys-load", zone + "."});
-      if (!keys) return Fail(keys.error());
-      if (!keys->ok()) {
-        return Fail(Error::Validation("knotc zone-keys-load " + zone + ": " +
-                                      OneLine(keys->err + keys->out)));
-      }
-    }
-    auto loaded = Knotc({"-b", "zone-reload", zone + "."});
-    if (!loaded) return Fail(loaded.error());
-    if (!loaded->ok()) {
-      return Fail(Error::Validation("knotc zone-reload " + zone + ": " +
-                                    OneLine(loaded->err + loaded->out)));
+    if (keys_changed_.count(zone) == 0) continue;
+    auto signed_out = Knotc({"zone-keys-load", zone + "."});
+    if (!signed_out) return Fail(signed_out.error());
+    if (!signed_out->ok()) {
+      return Fail(Error::Validation("knotc zone-keys-load " + zone + ": " +
+                                    OneLine(signed_out->err + signed_out->out)));
     }
   }
   keys_changed_.clear();

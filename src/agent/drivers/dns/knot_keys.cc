@@ -197,6 +197,8 @@ Result<CommandOutput> KnotKeyring::Keymgr(const std::string& zone,
 Result<std::vector<KnotKeyring::KaspKey>> KnotKeyring::List(const std::string& zone) {
   auto out = Keymgr(zone, {"-j", "list"});
   if (!out) return Fail(out.error());
+  // keymgr prints nothing at all for a zone without keys.
+  if (out->out.find_first_not_of(" \t\r\n") == std::string::npos) return std::vector<KaspKey>{};
   Json list = Json::parse(out->out, nullptr, /*allow_exceptions=*/false);
   if (!list.is_array()) {
     return Fail(Error::Internal("keymgr list " + zone + ": not a JSON array"));

@@ -150,10 +150,14 @@ Result<std::string> RenderKnotZoneConf(const protocol::ZoneSpec& z, const std::s
         "    dnskey-ttl: {}\n"
         "    rrsig-lifetime: {}\n"
         "    rrsig-refresh: {}\n"
+        "    rrsig-pre-refresh: {}\n"
         "    nsec3: {}\n"
         "    cds-cdnskey-publish: {}\n",
         z.zone, d.algorithm, d.dnskey_ttl, d.rrsig_lifetime, d.rrsig_refresh,
-        d.nsec3 ? "on" : "off", d.state == DnssecState::kUnsigning ? "delete-dnssec" : "always");
+        // Knot wants refresh + pre-refresh below the lifetime; the decoder keeps refresh at
+        // most half of it.
+        std::min<int64_t>(3600, d.rrsig_lifetime - d.rrsig_refresh - 1), d.nsec3 ? "on" : "off",
+        d.state == DnssecState::kUnsigning ? "delete-dnssec" : "always");
   }
 
   out += fmt::format("zone:\n  - domain: \"{}.\"\n    file: \"{}\"\n", z.zone, zone_file);
