@@ -117,6 +117,9 @@ void ReadZoneDnssec(const SpecReader& top, const Json& spec, DnssecSpec& out) {
                          std::min<int64_t>(604800, out.rrsig_lifetime / 2), "dnssec.range")) {
     out.rrsig_refresh = *v;
   }
+  if (auto v = r.Integer("propagation_delay", 0, 86400, 300, "dnssec.range")) {
+    out.propagation_delay = *v;
+  }
   if (auto v = r.Bool("nsec3", false)) out.nsec3 = *v;
   if (const Json* keys = r.Array("keys", /*optional=*/true)) {
     if (keys->size() > kMaxDnssecKeys) {
@@ -168,12 +171,25 @@ void AddZoneDnssecJson(const DnssecSpec& d, Json& j) {
                      {"dnskey_ttl", d.dnskey_ttl},
                      {"rrsig_lifetime", d.rrsig_lifetime},
                      {"rrsig_refresh", d.rrsig_refresh},
+                     {"propagation_delay", d.propagation_delay},
                      {"nsec3", d.nsec3},
                      {"keys", std::move(keys)}};
 }
 
-void CheckZoneDnssec(const SpecReader& r, const DnssecSpec& d, const ZoneServers& servers) {
+void CheckZoneDnssec(const SpecReader& r, const DnssecSpec& d, const ZoneServers& servers,
+                     int64_t max_ttl) {
   if (d.state == DnssecState::kOff) return;
+  if (d.rrsig_refresh < max_ttl + d.propagation_delay) {
+    r.Add("dnssec.rrsig_refresh",
+          {"dnssec.refresh_too_low",
+           "Signatures are refreshed " + std::to_string(d.rrsig_refresh) +
+               " s before they expire, but a resolver may keep a record for the zone's largest "
+               "TTL (" +
+               std::to_string(max_ttl) + " s) after the change took up to " +
+               std::to_string(d.propagation_delay) +
+               " s to reach every server: make rrsig_refresh at least " +
+               std::to_string(max_ttl + d.propagation_delay) + "."});
+  }
   const auto& ns = servers.name_servers;
   if (!ns.empty() && !d.signer.empty() &&
       std::none_of(ns.begin(), ns.end(), [&](const NameServer& n) { return n.node == d.signer; })) {

@@ -23,7 +23,13 @@
 //   algorithm      ecdsap256sha256 | ed25519 (dnssec.algorithm), default ecdsap256sha256
 //   dnskey_ttl     1..86400, default 3600 (dnssec.range)
 //   rrsig_lifetime 600..7776000 (90 days), default 1209600 (dnssec.range)
-//   rrsig_refresh  60..rrsig_lifetime/2, default 604800 or rrsig_lifetime/2 (dnssec.range)
+//   rrsig_refresh  60..rrsig_lifetime/2, default 604800 or rrsig_lifetime/2 (dnssec.range); at
+//                  least the zone's largest TTL (ZoneMaxTtl) plus propagation_delay, or a
+//                  resolver could hold a record whose RRSIG expired (dnssec.refresh_too_low;
+//                  Knot refuses to sign such a zone)
+//   propagation_delay  0..86400, default 300: how long a change may take to reach every
+//                  secondary (NOTIFY makes it seconds; this covers one that was away)
+//                  (dnssec.range)
 //   nsec3          bool, default false
 //   keys[]         at most 8; unless off at least one ksk and one zsk (dnssec.keys_missing); off
 //                  none (dnssec.keys_unexpected)
@@ -70,6 +76,7 @@ struct DnssecSpec {
   int64_t dnskey_ttl = 3600;
   int64_t rrsig_lifetime = 1209600;
   int64_t rrsig_refresh = 604800;
+  int64_t propagation_delay = 300;
   bool nsec3 = false;
   std::vector<DnssecKey> keys;
   bool operator==(const DnssecSpec&) const = default;
@@ -79,7 +86,9 @@ struct DnssecSpec {
 void ReadZoneDnssec(const SpecReader& r, const nlohmann::json& spec, DnssecSpec& out);
 // Adds "dnssec" unless it is off with nothing else set.
 void AddZoneDnssecJson(const DnssecSpec& d, nlohmann::json& j);
-// The rules with the zone's servers: dnssec.signer_unknown, dnssec.transfer_key_missing.
-void CheckZoneDnssec(const SpecReader& r, const DnssecSpec& d, const ZoneServers& servers);
+// The rules with the zone's servers and records (max_ttl: ZoneMaxTtl of the zone):
+// dnssec.signer_unknown, dnssec.transfer_key_missing, dnssec.refresh_too_low.
+void CheckZoneDnssec(const SpecReader& r, const DnssecSpec& d, const ZoneServers& servers,
+                     int64_t max_ttl);
 
 }  // namespace hostplane::protocol

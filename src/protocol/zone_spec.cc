@@ -577,7 +577,7 @@ Result<ZoneSpec> ZoneSpecFromJson(const Json& j) {
     for (const auto& [i, v] : CheckZoneRecords(z.zone, z.records)) errors.Add(RecordPath(i, ""), v);
     // Without an apex NS among the records, the zone file names soa.mname as its name server.
     CheckZoneServers(r, z.zone, z.servers, z.records);
-    CheckZoneDnssec(r, z.dnssec, z.servers);
+    CheckZoneDnssec(r, z.dnssec, z.servers, ZoneMaxTtl(z));
     bool apex_ns = !z.servers.name_servers.empty() ||
                    std::any_of(z.records.begin(), z.records.end(),
                                [](const DnsRecord& r) { return r.name == "@" && r.type == "NS"; });
@@ -594,6 +594,13 @@ Result<ZoneSpec> ZoneSpecFromJson(const Json& j) {
   }
   if (!errors.empty()) return Fail(errors.ToError());
   return z;
+}
+
+int64_t ZoneMaxTtl(const ZoneSpec& z) {
+  int64_t max = z.default_ttl;
+  for (const auto& r : z.records) max = std::max(max, r.ttl);
+  if (z.dnssec.state != DnssecState::kOff) max = std::max(max, z.dnssec.dnskey_ttl);
+  return max;
 }
 
 Json ToJson(const ZoneRemoval& z) { return Json{{"zone", z.zone}, {"account", z.account}}; }

@@ -131,6 +131,9 @@ struct ZoneSpec {
 };
 nlohmann::json ToJson(const ZoneSpec& z);
 [[nodiscard]] Result<ZoneSpec> ZoneSpecFromJson(const nlohmann::json& j);
+// The largest TTL the zone file holds: default_ttl (SOA, NS and glue), every record's, and the
+// DNSKEY TTL when signed. Knot's signing policy is told it (zone-max-ttl).
+int64_t ZoneMaxTtl(const ZoneSpec& z);
 
 // kind zone.remove.
 struct ZoneRemoval {

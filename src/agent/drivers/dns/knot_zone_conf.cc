@@ -151,12 +151,20 @@ Result<std::string> RenderKnotZoneConf(const protocol::ZoneSpec& z, const std::s
         "    rrsig-lifetime: {}\n"
         "    rrsig-refresh: {}\n"
         "    rrsig-pre-refresh: {}\n"
+        "    zone-max-ttl: {}\n"
+        "    propagation-delay: {}\n"
         "    nsec3: {}\n"
         "    cds-cdnskey-publish: {}\n",
         z.zone, d.algorithm, d.dnskey_ttl, d.rrsig_lifetime, d.rrsig_refresh,
         // Knot wants refresh + pre-refresh below the lifetime; the decoder keeps refresh at
         // most half of it.
-        std::min<int64_t>(3600, d.rrsig_lifetime - d.rrsig_refresh - 1), d.nsec3 ? "on" : "off",
+        std::min<int64_t>(3600, d.rrsig_lifetime - d.rrsig_refresh - 1),
+        // Knot 3.2 refuses to sign ("rrsig-refresh too low to prevent expired RRSIGs in
+        // resolver caches") unless rrsig-refresh >= zone-max-ttl + propagation-delay; its
+        // default delay is an hour, and without zone-max-ttl 3.2.6 refused even a zone whose
+        // TTLs were far below the refresh. Both are said here; the decoder checked the sum
+        // (dnssec.refresh_too_low).
+        protocol::ZoneMaxTtl(z), d.propagation_delay, d.nsec3 ? "on" : "off",
         d.state == DnssecState::kUnsigning ? "delete-dnssec" : "always");
   }
 
