@@ -159,6 +159,7 @@ void DnsFields(V& v, L& d) {
   v.Rel("control_socket", d.control_socket);
   v.Rel("storage", d.storage);
   v.Rel("log_file", d.log_file);
+  v.User("os_user", d.os_user, true);
   v.Ip("listen_address", d.listen_address);
   v.Port("port", d.port);
 }

@@ -158,6 +158,7 @@ std::vector<std::string> Flatten(const AgentConfig& c) {
                                                           {"control_socket", d->control_socket},
                                                           {"storage", d->storage},
                                                           {"log_file", d->log_file},
+                                                          {"os_user", d->os_user},
                                                           {"listen_address", d->listen_address}}) {
       add("dns." + k, v);
     }
@@ -471,6 +472,7 @@ AgentConfig EverythingChanged() {
   d.control_socket = "k/run/s";
   d.storage = "k/db";
   d.log_file = "k/log";
+  d.os_user = "knotd";
   d.listen_address = "10.1.2.5";
   d.port = 5353;
   l.dns = d;

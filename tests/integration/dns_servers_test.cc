@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +22,7 @@
 #include "agent/batch_applier.h"
 #include "agent/drivers/dns/knot_driver.h"
 #include "agent/drivers/dns/knot_instance.h"
+#include "agent/drivers/dns/knot_user.h"
 #include "agent/testing/driver_test_support.h"
 #include "common/net/loopback.h"
 #include "common/sealed_box.h"
@@ -158,6 +160,8 @@ class Node {
 
   const std::string& name() const { return name_; }
   int port() const { return layout_.port; }
+  int pid() const { return knot_.pid(); }
+  const DnsLayout& layout() const { return layout_; }
   KnotDriver& driver() { return *driver_; }
   PosixFilesystem& fs() { return fs_; }
   CommandRunner& runner() { return runner_; }
@@ -269,6 +273,15 @@ class ExternalSecondary {
   ChildProcess knotd_;
 };
 
+// The real uid of a process (/proc/<pid>/status "Uid:"), or -1.
+int64_t ProcessUid(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Uid:", 0) == 0) return std::stoll(line.substr(4));
+  }
+  return -1;
+}
+
 int64_t SerialAt(Node& asker, int port) {
   std::string out = asker.Dig({"-p", std::to_string(port), "+short", "+norecurse", kZone, "SOA"});
   std::istringstream in(out);
@@ -309,6 +322,26 @@ TEST(DnsServersTest, AnExternalSecondaryTransfersWithItsKeyAfterNotifyAndNobodyE
   EXPECT_LT(took.count(), 3000) << "NOTIFY, not the refresh timer, brought the change";
   EXPECT_EQ(a.Dig({"-p", std::to_string(ext.port()), "+short", "www.acme.example", "A"}),
             "192.0.2.12\n");
+
+  // knotd runs as its own user (when the test is root: Debian's knot) and loaded the TSIG key
+  // from a file only root may write and only its group may read (knot_user.h).
+  auto daemon = KnotDaemonUser(a.layout());
+  ASSERT_TRUE(daemon.has_value()) << daemon.error().message;
+  struct stat st {};
+  const std::string tsig_conf = a.fs().HostPath(a.layout().shared_conf_dir + "/tsig.conf");
+  ASSERT_EQ(::stat(tsig_conf.c_str(), &st), 0) << tsig_conf;
+  if (*daemon) {
+    EXPECT_EQ(ProcessUid(a.pid()), static_cast<int64_t>((*daemon)->uid));
+    EXPECT_EQ(st.st_mode & 07777, 0640u);
+    EXPECT_EQ(st.st_uid, ::geteuid());
+    EXPECT_EQ(st.st_gid, (*daemon)->gid);
+    struct stat dir {};
+    ASSERT_EQ(::stat(a.fs().HostPath(a.layout().shared_conf_dir).c_str(), &dir), 0);
+    EXPECT_EQ(dir.st_mode & 07777, 02750u);
+    EXPECT_EQ(dir.st_gid, (*daemon)->gid);
+  } else {
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+  }
 
   // A transfer without the key, or with another one, is refused.
   std::string refused = a.Dig({"+norecurse", "AXFR", kZone});

@@ -11,6 +11,7 @@
 #include <thread>
 #include <tuple>
 
+#include "agent/drivers/dns/knot_user.h"
 #include "common/crypto.h"
 #include "common/text/text.h"
 #include "protocol/validate.h"
@@ -219,13 +220,7 @@ Result<FileSet> KnotDriver::Render(const protocol::Task& task) const {
 }
 
 Status KnotDriver::Prepare(const protocol::Task& task) {
-  if (!dirs_ready_) {
-    HP_TRY(fs_.MakeDirs(layout_.zone_dir, 0755));
-    HP_TRY(fs_.MakeDirs(layout_.zone_conf_dir, 0755));
-    HP_TRY(fs_.MakeDirs(layout_.shared_conf_dir, 0755));
-    HP_TRY(fs_.MakeDirs(layout_.tsig_dir, 0700));
-    dirs_ready_ = true;
-  }
+  HP_TRY(PrepareDirs());
   if (task.kind != protocol::kZoneEnsure) return Ok();
   auto zone = protocol::ZoneSpecFromJson(task.spec);
   if (!zone) return Fail(zone.error());
@@ -243,10 +238,24 @@ Status KnotDriver::Prepare(const protocol::Task& task) {
   return Ok();
 }
 
+Status KnotDriver::PrepareDirs() {
+  if (dirs_ready_) return Ok();
+  HP_ASSIGN_OR_RETURN(daemon_, KnotDaemonUser(layout_));
+  keyring_.RunAs(daemon_);
+  HP_TRY(fs_.MakeDirs(layout_.zone_dir, 0755));
+  HP_TRY(fs_.MakeDirs(layout_.zone_conf_dir, 0755));
+  HP_TRY(MakeSecretDir(fs_, layout_.shared_conf_dir, daemon_));
+  HP_TRY(MakeSecretDir(fs_, layout_.tsig_dir, std::nullopt));  // the sources: the agent's only
+  dirs_ready_ = true;
+  return Ok();
+}
+
 Result<std::set<std::string>*> KnotDriver::ZonesWithKeys() {
   if (!zones_with_keys_) {
+    HP_TRY(PrepareDirs());
     Command cmd;
     cmd.argv = {layout_.keymgr, "-c", fs_.HostPath(layout_.conf), "-l"};
+    RunAsDaemon(cmd, daemon_);
     auto out = runner_.Run(cmd);
     if (!out) return Fail(out.error());
     std::set<std::string> zones;
@@ -263,6 +272,7 @@ Result<std::set<std::string>*> KnotDriver::ZonesWithKeys() {
 }
 
 Status KnotDriver::Assemble() {
+  HP_TRY(PrepareDirs());
   auto names = fs_.ListDir(layout_.tsig_dir);
   std::map<std::string, std::string> sources;
   if (names) {
@@ -282,8 +292,8 @@ Status KnotDriver::Assemble() {
   const std::string rel = layout_.shared_conf_dir + "/tsig.conf";
   auto current = fs_.ReadFile(rel);
   if (current && *current && **current == conf) return Ok();
-  HP_TRY(fs_.MakeDirs(layout_.shared_conf_dir, 0755));
-  auto written = fs_.WriteFileAtomic(rel, conf, 0600);
+  // knotd reads it: knot_user.h's rule (0640 root:<knotd's group>, from the setgid directory).
+  auto written = fs_.WriteFileAtomic(rel, conf, SecretFileMode(daemon_));
   sodium_memzero(conf.data(), conf.size());
   return written;
 }

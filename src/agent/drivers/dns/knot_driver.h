@@ -111,12 +111,15 @@ class KnotDriver final : public ServiceDriver {
   // The zones with keys in the KASP database (read once with `keymgr -l`, then kept).
   Result<std::set<std::string>*> ZonesWithKeys();
   std::string RootRelative(const std::string& host_path) const;
+  // Once: knotd's user (knot_user.h) and the directories, the secret ones by its rule.
+  Status PrepareDirs();
 
   DnsLayout layout_;
   Filesystem& fs_;
   CommandRunner& runner_;
   KnotDriverOptions options_;
   bool dirs_ready_ = false;
+  std::optional<FileOwner> daemon_;  // knotd's user when the agent is root (knot_user.h)
   std::map<std::string, std::string> accepted_;  // zone file path -> hash kzonecheck accepted
   std::map<std::string, std::string> served_;    // zone -> hash of the file confirmed served
   KnotKeyring keyring_;

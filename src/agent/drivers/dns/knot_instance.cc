@@ -2,12 +2,17 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <thread>
+#include <vector>
 
+#include "agent/drivers/dns/knot_user.h"
 #include "protocol/validate.h"
 
 namespace hostplane::agent {
@@ -33,7 +38,8 @@ std::string Tail(const std::string& text, size_t n) {
 
 }  // namespace
 
-Result<std::string> RenderKnotConf(const DnsLayout& l, const Filesystem& fs) {
+Result<std::string> RenderKnotConf(const DnsLayout& l, const Filesystem& fs,
+                                   const std::string& run_as) {
   unsigned char buf[sizeof(struct in6_addr)];
   if (inet_pton(AF_INET, l.listen_address.c_str(), buf) != 1 &&
       inet_pton(AF_INET6, l.listen_address.c_str(), buf) != 1) {
@@ -57,9 +63,22 @@ Result<std::string> RenderKnotConf(const DnsLayout& l, const Filesystem& fs) {
     return Fail(Error::Invalid("control socket path " + *socket + " is longer than " +
                                std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes"));
   }
+  // Names that passed the config's user grammar and getpwnam/getgrgid; checked again before
+  // they go into the config.
+  std::string user;
+  if (!run_as.empty()) {
+    for (unsigned char c : run_as) {
+      if (!std::islower(c) && !std::isdigit(c) && c != '_' && c != '-' && c != ':') {
+        return Fail(Error::Invalid("knotd's user " + protocol::QuoteForMessage(run_as) +
+                                   " is not a user:group"));
+      }
+    }
+    user = fmt::format("    user: {}\n", run_as);
+  }
   return fmt::format(
       "# managed by hostplane: the knotd main configuration; edits are overwritten\n"
       "server:\n"
+      "{user}"
       "    rundir: \"{run}\"\n"
       "    pidfile: \"{run}/knot.pid\"\n"
       "    listen: \"{addr}@{port}\"\n"
@@ -83,9 +102,10 @@ Result<std::string> RenderKnotConf(const DnsLayout& l, const Filesystem& fs) {
       "# by the dns driver; a zone's fragment may set its own journal, load and signing.\n"
       "include: \"{shared}/*.conf\"\n"
       "include: \"{fragments}/*.conf\"\n",
-      fmt::arg("run", *run_dir), fmt::arg("addr", l.listen_address), fmt::arg("port", l.port),
-      fmt::arg("socket", *socket), fmt::arg("log", *log), fmt::arg("storage", *storage),
-      fmt::arg("zones", *zones), fmt::arg("fragments", *fragments), fmt::arg("shared", *shared));
+      fmt::arg("user", user), fmt::arg("run", *run_dir), fmt::arg("addr", l.listen_address),
+      fmt::arg("port", l.port), fmt::arg("socket", *socket), fmt::arg("log", *log),
+      fmt::arg("storage", *storage), fmt::arg("zones", *zones), fmt::arg("fragments", *fragments),
+      fmt::arg("shared", *shared));
 }
 
 KnotInstance::KnotInstance(DnsLayout layout, Filesystem& fs, CommandRunner& runner)
@@ -96,17 +116,41 @@ KnotInstance::~KnotInstance() {
 }
 
 Status KnotInstance::WriteConfig() {
-  auto conf = RenderKnotConf(layout_, fs_);
-  if (!conf) return Fail(conf.error());
-  for (const auto* d : {&layout_.run_dir, &layout_.storage, &layout_.zone_dir,
-                        &layout_.zone_conf_dir, &layout_.shared_conf_dir}) {
+  HP_ASSIGN_OR_RETURN(auto daemon, KnotDaemonUser(layout_));
+  std::string run_as;
+  if (daemon) {
+    // Both names: with a user alone Knot 3.2 keeps group root, and could not read the files of
+    // knot_user.h's rule.
+    group gr{};
+    group* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getgrgid_r(daemon->gid, &gr, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
+      return Fail(Error::Invalid(fmt::format("the group {} of knotd's user {} does not exist",
+                                             daemon->gid, layout_.os_user)));
+    }
+    run_as = layout_.os_user + ":" + gr.gr_name;
+  }
+  HP_ASSIGN_OR_RETURN(auto conf, RenderKnotConf(layout_, fs_, run_as));
+  for (const auto* d : {&layout_.zone_dir, &layout_.zone_conf_dir}) {
     HP_TRY(fs_.MakeDirs(*d, 0755));
   }
-  HP_TRY(fs_.MakeDirs(layout_.tsig_dir, 0700));
-  HP_TRY(fs_.MakeDirs(layout_.key_import_dir, 0700));
+  // What knotd writes is its user's; the secrets it reads are root:<its group> 0640.
+  HP_TRY(MakeDaemonDir(fs_, layout_.run_dir, 0755, daemon));
+  HP_TRY(MakeDaemonDir(fs_, layout_.storage, 0750, daemon));
+  HP_TRY(MakeSecretDir(fs_, layout_.shared_conf_dir, daemon));
+  HP_TRY(MakeSecretDir(fs_, layout_.key_import_dir, daemon));
+  HP_TRY(MakeSecretDir(fs_, layout_.tsig_dir, std::nullopt));  // the agent's only
   auto slash = layout_.log_file.rfind('/');
   if (slash != std::string::npos) HP_TRY(fs_.MakeDirs(layout_.log_file.substr(0, slash), 0755));
-  return fs_.WriteFileAtomic(layout_.conf, *conf, 0644);
+  if (daemon) {
+    // knotd reopens its log as its user (on reload); ChildProcess appends to it as root.
+    if (!fs_.Exists(layout_.log_file)) HP_TRY(fs_.WriteFileAtomic(layout_.log_file, "", 0640));
+    const std::string log = fs_.HostPath(layout_.log_file);
+    if (::lchown(log.c_str(), daemon->uid, daemon->gid) != 0) {
+      return Fail(Error::FromErrno("chown " + log, errno));
+    }
+  }
+  return fs_.WriteFileAtomic(layout_.conf, conf, 0644);
 }
 
 Status KnotInstance::Start(std::chrono::milliseconds timeout) {

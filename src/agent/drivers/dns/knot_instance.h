@@ -4,7 +4,9 @@
 // port, rundir, control socket, storage, log file, a default template that never writes back
 // into our zone files, no DNSSEC, and an include of every per-zone fragment the KnotDriver
 // writes), starts knotd in the foreground as a ChildProcess and waits until it answers on its
-// control socket. Used by `hostplane up` and by the driver's integration tests.
+// control socket. Used by `hostplane up` and by the driver's integration tests. Started by root,
+// knotd runs as layout.os_user ("knot"), which gets the directories knotd writes; the secrets
+// it reads follow knot_user.h's rule.
 //
 // Not thread-safe; the owner starts and stops it.
 
@@ -18,10 +20,13 @@
 
 namespace hostplane::agent {
 
-// Knot's main config for the layout; every path absolute, through fs.HostPath. Errors: kInvalid
-// (a path with a character the config would parse, a listen address that is not an IP literal,
-// a control socket path longer than a Unix socket allows).
-[[nodiscard]] Result<std::string> RenderKnotConf(const DnsLayout& layout, const Filesystem& fs);
+// Knot's main config for the layout; every path absolute, through fs.HostPath. With run_as
+// ("user:group"), knotd (started by root) switches to them once it has bound its port
+// (`server: user`). Errors: kInvalid (a path with a character the config would parse, a listen
+// address that is not an IP literal, a control socket path longer than a Unix socket allows, a
+// run_as that is not user:group).
+[[nodiscard]] Result<std::string> RenderKnotConf(const DnsLayout& layout, const Filesystem& fs,
+                                                 const std::string& run_as = "");
 
 class KnotInstance {
  public:

@@ -12,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "agent/drivers/dns/knot_user.h"
 #include "common/crypto.h"
 #include "common/text/text.h"
 
@@ -186,6 +187,7 @@ Result<CommandOutput> KnotKeyring::Keymgr(const std::string& zone,
   cmd.argv.push_back(zone + ".");
   cmd.argv.insert(cmd.argv.end(), args.begin() + (!args.empty() && args[0] == "-j"), args.end());
   cmd.timeout = std::chrono::milliseconds(30'000);
+  RunAsDaemon(cmd, daemon_);
   auto out = runner_.Run(cmd);
   if (!out) return Fail(out.error());
   if (!out->ok()) {
@@ -240,10 +242,11 @@ Result<bool> KnotKeyring::Reconcile(const std::string& zone, const std::vector<Z
       changed = true;
       continue;
     }
-    // keymgr reads the key from a file only: 0600 in the 0700 import directory, removed at once.
-    HP_TRY(fs_.MakeDirs(layout_.key_import_dir, 0700));
+    // keymgr reads the key from a file only: a secret file of knot_user.h's rule (0640
+    // root:<knotd's group> in a 02750 directory), removed at once.
+    HP_TRY(MakeSecretDir(fs_, layout_.key_import_dir, daemon_));
     const std::string rel = layout_.key_import_dir + "/" + k.id + ".pem";
-    HP_TRY(fs_.WriteFileAtomic(rel, k.pem, 0600));
+    HP_TRY(fs_.WriteFileAtomic(rel, k.pem, SecretFileMode(daemon_)));
     std::vector<std::string> args = {"import-pem", fs_.HostPath(rel),
                                      t.role == protocol::DnssecKeyRole::kKsk ? "ksk=yes" : "ksk=no",
                                      "algorithm=" + algorithm,

@@ -8,7 +8,8 @@
 // public key's DER SubjectPublicKeyInfo, which is what `keymgr` prints), so every node names the
 // same key the same way. KnotKeyring makes the zone's KASP keys those of the spec: it imports a
 // missing key with `keymgr import-pem` from a 0600 file in a 0700 directory (keymgr reads no
-// stdin; the file is removed at once, and the PEM never goes into argv or a log), sets the timers
+// stdin; the file is removed at once, and the PEM never goes into argv or a log; keymgr runs as
+// knotd's user, knot_user.h), sets the timers
 // of a present one with `keymgr set`, and deletes the keys the spec no longer lists.
 //
 // TSIG keys: Knot wants each key defined once, before any zone refers to it, but a company key
@@ -83,6 +84,10 @@ class KnotKeyring {
   // runner must allow layout.keymgr.
   KnotKeyring(DnsLayout layout, Filesystem& fs, CommandRunner& runner);
 
+  // keymgr runs as knotd's user from now on (knot_user.h), so the KASP database stays knotd's;
+  // the PEM it imports is then 0640 root:<knotd's group>. nullopt: as this process.
+  void RunAs(std::optional<FileOwner> daemon) { daemon_ = daemon; }
+
   // Makes the zone's KASP hold `keys` with their timers (imports, sets). Returns whether
   // anything changed. Errors: kIo, kValidation (keymgr refused, with its words).
   [[nodiscard]] Result<bool> Reconcile(const std::string& zone, const std::vector<ZoneKey>& keys,
@@ -104,6 +109,7 @@ class KnotKeyring {
   DnsLayout layout_;
   Filesystem& fs_;
   CommandRunner& runner_;
+  std::optional<FileOwner> daemon_;
 };
 
 }  // namespace hostplane::agent
