@@ -676,7 +676,8 @@ std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bu
         std::make_unique<AcmeDriver>(*layout.acme, fs, runner, clock, std::move(acme_options)));
   }
   if (layout.ftp) drivers.push_back(std::make_unique<FtpDriver>(*layout.ftp, fs, runner));
-  // The node's box key opens the secrets sealed to it (DKIM keys); created once, 0600.
+  // The node's box key opens the secrets sealed to it (DKIM, TSIG and DNSSEC keys); created
+  // once, 0600.
   std::shared_ptr<const BoxKey> box_key;
   if (auto dir = fs.MakeDirs(layout.state_dir, 0700); !dir) {
     spdlog::error("no state directory for the node's box key: {}", dir.error().message);
@@ -700,16 +701,11 @@ std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bu
   if (layout.dns) {
     KnotDriverOptions dns_options;
     dns_options.node = options.node;
-    // The node's box key (common/sealed_box.h): the zones' TSIG and DNSSEC keys are sealed to
-    // it. Announcing its public half in the hello is the controller side's part (issue 17 part 2).
-    auto made = fs.MakeDirs(layout.state_dir, 0700);
-    auto box = made ? LoadOrCreateBoxKey(fs.HostPath(layout.state_dir + "/node-box.key"))
-                    : Result<BoxKey>(Fail(made.error()));
-    if (box) {
-      dns_options.box_key = std::move(*box);
+    // The zones' TSIG and DNSSEC keys are sealed to the node's box key (the one loaded above).
+    if (box_key) {
+      dns_options.box_key = *box_key;
     } else {
-      spdlog::error("agent: no node box key, zones with TSIG or DNSSEC keys will fail: {}",
-                    box.error().message);
+      spdlog::error("agent: no node box key, zones with TSIG or DNSSEC keys will fail");
     }
     drivers.push_back(
         std::make_unique<KnotDriver>(*layout.dns, fs, runner, std::move(dns_options)));
