@@ -107,6 +107,26 @@ MailSenderIntegrationTest::Lab::Lab() {
   layout_.smtp_port = FreeLoopbackPort().value();
   layout_.imap_port = FreeLoopbackPort().value();
   while (layout_.imap_port == layout_.smtp_port) layout_.imap_port = FreeLoopbackPort().value();
+  // The mailbox is read with curl over plain IMAP on loopback (this suite tests the sender, not
+  // the mail node's TLS: tests/integration/mail does), so only the MX and IMAP ports listen; the
+  // instance still wants a certificate, issued from a private CA in the prefix.
+  layout_.submission_port = 0;
+  layout_.smtps_port = 0;
+  layout_.imaps_port = 0;
+  layout_.pop3_port = 0;
+  layout_.pop3s_port = 0;
+  layout_.allow_plaintext_auth = true;
+  layout_.tls_cert = "tls/mail.pem";
+  layout_.tls_key = "tls/mail.key";
+  layout_.private_ca_dir = "ca";
+  // Each daemon's directory of its own, as tests/integration/mail/mail_lab.cc lays them out.
+  layout_.sieve_dir = "sieve";
+  layout_.dkim_dir = "dkim";
+  layout_.opendkim_socket_dir = "dkr";
+  layout_.spamd_dir = "spamd";
+  layout_.relay_socket_dir = "relay";
+  layout_.policy_socket = "";
+  layout_.policy_counters = "policy.db";
   instance_ = std::make_unique<agent::MailInstance>(layout_, *fs_, *runner_);
   auto started = instance_->Start();
   if (!started) {

@@ -14,7 +14,6 @@
 #include "common/testing/source_path.h"
 #include "protocol/zone_spec.h"
 
-
 namespace hostplane::testing {
 
 using protocol::Json;
@@ -35,8 +34,8 @@ MailLab::MailLab(MailLabOptions options) : options_(options) {
   fs_ = std::make_unique<PosixFilesystem>(root_.path());
   runner_ = std::make_unique<PosixCommandRunner>(std::set<std::string>{
       "/usr/sbin/postfix", "/usr/sbin/postmap", "/usr/bin/doveconf", "/usr/bin/openssl",
-      "/usr/bin/python3", "/usr/sbin/knotc", "/usr/bin/kzonecheck", "/usr/bin/msmtp",
-      "/usr/bin/lftp", "/usr/bin/curl", "/usr/bin/php8.2"});
+      "/usr/bin/python3", "/usr/sbin/knotc", "/usr/bin/kzonecheck", "/usr/sbin/keymgr",
+      "/usr/bin/msmtp", "/usr/bin/lftp", "/usr/bin/curl", "/usr/bin/php8.2"});
   box_key_ = std::make_shared<const BoxKey>(BoxKey::Generate().value());
   node_ = Layout("n", true);
   outside_ = Layout("o", false);
@@ -124,7 +123,8 @@ Status MailLab::Start() {
       node_, *fs_, *runner_,
       agent::MailInstanceOptions{.outbound = true, .dkim = true, .spam = options_.spam});
   HP_TRY(node_instance_->Start());
-  std::fprintf(stderr, "mail lab: the node answers after %lld ms\n", static_cast<long long>(since()));
+  std::fprintf(stderr, "mail lab: the node answers after %lld ms\n",
+               static_cast<long long>(since()));
   agent::MailDriverOptions driver_options;
   driver_options.box_key = box_key_;
   node_driver_ = std::make_unique<agent::MailDriver>(node_, *fs_, *runner_, driver_options);
