@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "test_support.h"
 
@@ -61,6 +63,15 @@ TEST(FirstContact, ATakenPortIsNamedWithItsOptionAndNothingStarts) {
 TEST(FirstContact, TheStartHintsWorkAsPrinted) {
   UpInstance up;
   ASSERT_OK(up.Start());
+  // Start() returns once the API answers; the start message (with its hints) comes after the
+  // agent's first pass, so wait for its end (the blank line after the hints) for up to 30 s.
+  auto printed = [&] {
+    const std::string log = up.log();
+    auto at = log.find("In another shell:\n");
+    return at != std::string::npos && log.find("\n\n", at) != std::string::npos;
+  };
+  for (int i = 0; i < 300 && !printed(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::istringstream said(up.log());
   std::string line, script = "set -e -o pipefail\n";
   bool in_hints = false;
