@@ -56,7 +56,7 @@ class Fleet {
       return;
     }
     prefix_ = tmpl;
-    const int slot = ClaimPortSlot("fleet", 50, &slot_fd_);
+    const int slot = ClaimPortSlot("fleet", 50, &slot_fd_, 27000, 20);
     if (slot < 0) {
       setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-fleet-slot.*"));
     } else {

@@ -47,7 +47,7 @@ class SplitDeployment {
     }
     prefix_ = tmpl;
     ::chmod(prefix_.c_str(), 0755);  // nginx workers must traverse it
-    const int slot = ClaimPortSlot("nats", 100, &slot_fd_);
+    const int slot = ClaimPortSlot("nats", 100, &slot_fd_, 23000, 10);
     if (slot < 0) {
       setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-nats-slot.*"));
     } else {

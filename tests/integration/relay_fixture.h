@@ -157,7 +157,7 @@ class ServerPrefix {
       return;
     }
     prefix_ = tmpl;
-    const int slot = ClaimPortSlot("relay", 100, &slot_fd_);
+    const int slot = ClaimPortSlot("relay", 100, &slot_fd_, 25000, 10);
     if (slot < 0) {
       setup_ = Fail(Error::Unavailable("no free /tmp/hostplane-relay-slot.*"));
     } else {

@@ -49,7 +49,7 @@ NodeLab::NodeLab(NodeLabOptions options) : options_(std::move(options)) {
   }
   prefix_ = tmpl;
   ::chmod(prefix_.c_str(), 0755);  // daemons that drop privileges must traverse it
-  int slot = ClaimPortSlot("node", kSlots, &slot_fd_);
+  int slot = ClaimPortSlot("node", kSlots, &slot_fd_, 29000, 10);
   if (slot < 0) {
     setup_ = Fail(Error::Unavailable("no free port slot under /tmp/hostplane-node-slot.*"));
     return;

@@ -3,8 +3,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,7 +60,7 @@ UpInstance::UpInstance(UpOptions options) : options_(std::move(options)) {
     return;  // the ports are read from hostplane.env once up runs
   }
   ::chmod(prefix_.c_str(), 0755);  // nginx workers drop privileges and must traverse it
-  int slot = ClaimPortSlot("test", 200, &slot_fd_);
+  int slot = ClaimPortSlot("test", 200, &slot_fd_, 21000, 10);
   if (slot < 0) {
     setup_ = Fail(Error::Unavailable("no free port slot under /tmp/hostplane-test-slot.*"));
     return;
@@ -318,12 +320,43 @@ std::string EnvValue(const std::string& env_file, const std::string& key) {
   return env_file.substr(pos + key.size() + 1, end - pos - key.size() - 1);
 }
 
-int ClaimPortSlot(const std::string& family, int slots, int* fd_out) {
+namespace {
+
+// True when nothing listens on 127.0.0.1:port over TCP (SO_REUSEADDR: connections of an earlier
+// test in TIME_WAIT do not count, a daemon left listening by a killed test does).
+bool PortFree(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return free;
+}
+
+}  // namespace
+
+int ClaimPortSlot(const std::string& family, int slots, int* fd_out, int first_port, int width) {
   for (int slot = 0; slot < slots; ++slot) {
     std::string path = "/tmp/hostplane-" + family + "-slot." + std::to_string(slot);
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) continue;
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      continue;
+    }
+    // The lock is free, yet a daemon a killed test left behind may still hold the slot's ports:
+    // such a slot is skipped, so one orphan costs a slot instead of failing every later test.
+    bool ports_free = true;
+    for (int p = first_port + slot * width; ports_free && p < first_port + (slot + 1) * width;
+         ++p) {
+      ports_free = PortFree(p);
+    }
+    if (ports_free) {
       *fd_out = fd;
       return slot;
     }

@@ -154,8 +154,10 @@ std::string EnvValue(const std::string& env_file, const std::string& key);
 // /tmp/hostplane-<family>-slot.N, N < slots; each family has its own port range:
 //   test (up_process) 21000-22999   nats (nats_split) 23000-23999   relay 25000-25999
 //   fleet 27000-27999               node (node_lab) 29000-29399
-// Returns the slot and keeps its descriptor in *fd (the slot is held until it is closed), or -1
-// when every slot is taken.
-int ClaimPortSlot(const std::string& family, int slots, int* fd);
+// Slot N owns the ports [first_port + N * width, first_port + (N + 1) * width); a slot whose lock
+// is free but one of whose ports something still listens on (a daemon a killed test left) is
+// skipped. Returns the slot and keeps its descriptor in *fd (the slot is held until it is
+// closed), or -1 when every slot is taken.
+int ClaimPortSlot(const std::string& family, int slots, int* fd, int first_port, int width);
 
 }  // namespace hostplane::testing
