@@ -40,6 +40,24 @@ class NameOwnershipTest : public ::testing::Test {
     }
   }
 
+  // eve's zone legacy.example with bob's site shop.legacy.example under it, written straight into
+  // the store as a controller from before the ownership rule could have left them.
+  void PlantLegacyZone() {
+    ASSERT_TRUE(service_->dns().AddZone(kAdmin, {"legacy.example", "eve"}));
+    ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+      auto bob = tx.customers().FindByLogin("bob");
+      if (!bob || !*bob) return Fail(Error::Internal("no bob"));
+      Site s;
+      s.customer_id = (*bob)->id;
+      s.domain = "shop.legacy.example";
+      s.docroot = "sites/shop/public";
+      s.node_id = 1;
+      auto stored = tx.sites().Insert(s);
+      if (!stored) return Fail(stored.error());
+      return Ok();
+    }));
+  }
+
   // Every way of claiming `name` for `customer`, with the field the refusal names.
   struct Claim {
     std::string what;
@@ -136,19 +154,7 @@ TEST_F(NameOwnershipTest, NoKindMayClaimAtAboveOrBelowAnotherCustomersName) {
 TEST_F(NameOwnershipTest, RecordsInAZoneMayNotReachAnotherCustomersName) {
   // A zone that predates the rule, with bob's site under it (written straight into the store, as
   // an older controller could have): eve's records must still not take bob's name over.
-  ASSERT_TRUE(service_->dns().AddZone(kAdmin, {"legacy.example", "eve"}));
-  ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
-    auto bob = tx.customers().FindByLogin("bob");
-    if (!bob || !*bob) return Fail(Error::Internal("no bob"));
-    Site s;
-    s.customer_id = (*bob)->id;
-    s.domain = "shop.legacy.example";
-    s.docroot = "sites/shop/public";
-    s.node_id = 1;
-    auto stored = tx.sites().Insert(s);
-    if (!stored) return Fail(stored.error());
-    return Ok();
-  }));
+  ASSERT_NO_FATAL_FAILURE(PlantLegacyZone());
   struct Case {
     std::string name, type, value;
     bool refused;
@@ -178,19 +184,7 @@ TEST_F(NameOwnershipTest, RecordsInAZoneMayNotReachAnotherCustomersName) {
 }
 
 TEST_F(NameOwnershipTest, CertificatesAreCheckedLikeEveryOtherClaim) {
-  ASSERT_TRUE(service_->dns().AddZone(kAdmin, {"legacy.example", "eve"}));
-  ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
-    auto bob = tx.customers().FindByLogin("bob");
-    if (!bob || !*bob) return Fail(Error::Internal("no bob"));
-    Site s;
-    s.customer_id = (*bob)->id;
-    s.domain = "shop.legacy.example";
-    s.docroot = "sites/shop/public";
-    s.node_id = 1;
-    auto stored = tx.sites().Insert(s);
-    if (!stored) return Fail(stored.error());
-    return Ok();
-  }));
+  ASSERT_NO_FATAL_FAILURE(PlantLegacyZone());
   auto cert = service_->certificates().Issue(kAdmin, "shop.legacy.example");
   ASSERT_FALSE(cert);
   EXPECT_EQ(cert.error().fields,
