@@ -283,7 +283,22 @@ Result<Actor> ApiServer::Authenticate(const std::string& header) {
   auto token = store_.FindToken(HashApiToken(header.substr(kScheme.size())));
   if (!token) return Fail(token.error());
   if (!*token) return Fail(Error::Unauthorized("Unknown API token."));
-  return Actor{"token:" + (*token)->name, RoleFromName((*token)->role)};
+  const ApiToken& t = **token;
+  if (t.expires_at && *t.expires_at <= clock_.NowMillis()) {
+    return Fail(Error::Unauthorized("Unknown API token."));
+  }
+  if (!t.user_id) {  // a company token
+    Actor company("token:" + t.name, RoleFromName(t.role));
+    company.scopes = t.scopes;
+    return company;
+  }
+  // A user's token: the user's rights as they are now, narrowed by the token's scopes.
+  HP_ASSIGN_OR_RETURN(auto user,
+                      store_.Read([&](StoreTxn& tx) { return tx.users().FindById(*t.user_id); }));
+  if (!user) return Fail(Error::Unauthorized("Unknown API token."));
+  Actor actor = ActorOf(*user);
+  actor.scopes = t.scopes;
+  return actor;
 }
 
 Result<ApiReply> ApiServer::Healthz(const ApiCall&) { return Reply(200, {{"status", "ok"}}); }

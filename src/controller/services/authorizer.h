@@ -3,9 +3,19 @@
 // The one authorisation check (shared/SECURITY.md rule 5). Every operation first loads its object
 // with its owner chain (customer -> reseller), then asks Can(actor, action, object); an object the
 // actor may not see gets the very answer a missing one gets (Allow returns the caller's
-// not-found error), so "not yours" cannot be told from "not there". Deny by default: admins may
-// do every action; every other role is refused until people and permissions (issue 14) give it
-// rights here, and nowhere else. Lists are scoped in their query with ScopeOf.
+// not-found error), so "not yours" cannot be told from "not there". Lists are scoped in their
+// query with ScopeOf. Deny by default; the matrix (docs/permissions.md says it in words):
+//   admin     everything.
+//   support   reads everything but the relay's users; acts on customers, their objects and
+//             users; not on nodes, plans, resellers, staff or moves between owners.
+//   reseller  its own plans, customers, their objects, tasks and audit entries, its and its
+//             customers' users; acts for its customers; nothing of the company's.
+//   customer  its own objects, tasks, audit entries and users; reads its account.
+//   customer_user  with full access: what its customer may, but its users; limited: only the
+//             granted sites and mail domains (their mailboxes, forwarders, certificates).
+//   none      nothing.
+// A token's scopes narrow its user's rights further (never widen them): an action needs the
+// scope of its area ("sites:read", "mail:write", "admin").
 //
 // Stateless and thread-safe.
 
@@ -69,12 +79,27 @@ enum class Action {
   kRecordList,
   kCertCreate,
   kCertList,
+  // People and permissions (issue 14).
+  kResellerCreate,
+  kResellerRead,
+  kResellerList,
+  kResellerUpdate,
+  kResellerDelete,
+  kUserCreate,
+  kUserRead,
+  kUserList,
+  kUserUpdate,
+  kUserDelete,
+  kTokenList,
+  kTokenRevoke,
+  kCustomerMove,
+  kActAs,
 };
 
 // "customer.create", "site.remove", ...: the names the audit log records.
 std::string_view Name(Action action);
 template <>
-inline constexpr Action kLastState<Action> = Action::kCertList;
+inline constexpr Action kLastState<Action> = Action::kActAs;
 
 // Who owns an object: a customer, and the customer's reseller (nullopt: the hosting company).
 // Company-level objects (nodes, plans) have no owner.
@@ -91,7 +116,17 @@ struct AuthTarget {
   Owner owner;
 };
 
+// The API token scope an action needs: its area ("sites", "mail", ...) and whether it writes.
+struct ScopeNeed {
+  std::string_view area;
+  bool write;
+};
+ScopeNeed ScopeNeeded(Action action);
+
 // The owner chain of the loaded objects.
+Owner OwnerOf(const Plan& p);
+Owner OwnerOf(const Reseller& r);
+Owner OwnerOf(const User& u);
 Owner OwnerOf(const Customer& c);
 Owner OwnerOf(const Site& s);
 Owner OwnerOf(const Resource& r);

@@ -40,7 +40,7 @@ TEST(Authorizer, EveryActionRoundTripsThroughItsName) {
   EXPECT_EQ(RoleFromName("root"), Role::kNone) << "unknown roles have no rights";
 }
 
-TEST(Authorizer, AdminsMayDoEverythingAndNobodyElseYet) {
+TEST(Authorizer, AdminsMayDoEverythingAndActorsWithoutAnOwnerChainNothing) {
   Authorizer authz;
   const AuthTarget site{"site", "a.example", {7, std::nullopt}};
   for (Action a : AllActions()) {

@@ -5,8 +5,8 @@ namespace hostplane::controller {
 Result<int64_t> ChangeContext::Audit(std::string_view action, const std::string& object,
                                      const Json& before, const Json& after,
                                      std::optional<int64_t> customer_id) {
-  HP_ASSIGN_OR_RETURN(int64_t id, tx_.audit().Append({actor_.name, std::string(action), object,
-                                                      before, after, customer_id}));
+  HP_ASSIGN_OR_RETURN(int64_t id, tx_.audit().Append({actor_.AuditName(), std::string(action),
+                                                      object, before, after, customer_id}));
   if (change_id_ == 0) change_id_ = id;
   return id;
 }

@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "common/failpoint.h"
+#include "controller/services/reseller_limits.h"
 #include "controller/services/service_support.h"
 #include "controller/services/task_specs.h"
 #include "controller/store/entity_json.h"
@@ -131,11 +132,16 @@ Result<Customer> CustomerService::Create(ChangeContext& change, const NewCustome
     return Fail(FieldError(ErrorCode::kConflict, {{"login", "login.taken"}},
                            "the login '" + customer.login + "' is taken"));
   }
+  // A reseller's customers are its own, on its own plans, within its limits.
+  const Actor& actor = change.actor();
+  if (actor.role == Role::kReseller) customer.reseller_id = actor.reseller_id;
   HP_ASSIGN_OR_RETURN(auto plan, tx.plans().FindByName(in.plan));
-  if (!plan) {
+  if (!plan || plan->reseller_id != customer.reseller_id) {
     return Fail(
         Error::InvalidField("plan", "plan.unknown", "there is no plan named '" + in.plan + "'"));
   }
+  HP_TRY(CheckRoomForCustomer(tx, customer.reseller_id));
+  HP_TRY(CheckPlanFits(tx, customer.reseller_id, std::nullopt, *plan));
   customer.plan_id = plan->id;
   HP_ASSIGN_OR_RETURN(int64_t uid, tx.counters().Next("uid", options_.uid_first));
   if (uid > options_.uid_last) {
@@ -146,6 +152,22 @@ Result<Customer> CustomerService::Create(ChangeContext& change, const NewCustome
   }
   customer.uid = uid;
   HP_ASSIGN_OR_RETURN(Customer stored, tx.customers().Insert(customer));
+  if (!stored.password_hash.empty()) {
+    // Its own login: the same name, one namespace with every other login.
+    HP_ASSIGN_OR_RETURN(auto taken, tx.users().FindByLogin(stored.login));
+    if (taken) {
+      return Fail(FieldError(ErrorCode::kConflict, {{"login", "login.taken"}},
+                             "the login '" + customer.login + "' is taken"));
+    }
+    User login;
+    login.login = stored.login;
+    login.email = stored.email;
+    login.name = stored.name;
+    login.password_hash = stored.password_hash;
+    login.role = "customer";
+    login.customer_id = stored.id;
+    HP_TRY(tx.users().Insert(login));
+  }
   HP_TRY(change.Audit("customer.create", CustomerObject(stored.login), nullptr, ToJson(stored),
                       stored.id));
   return stored;
@@ -159,12 +181,15 @@ Result<Customer> CustomerService::Update(ChangeContext& change, const std::strin
   Customer after = before;
   if (patch.plan) {
     HP_ASSIGN_OR_RETURN(auto plan, tx.plans().FindByName(*patch.plan));
-    if (!plan) {
+    if (!plan || plan->reseller_id != before.reseller_id) {
       return Fail(
           Error::InvalidField("plan", "plan.unknown",
                               "there is no plan named " + protocol::QuoteForMessage(*patch.plan)));
     }
-    if (plan->id != before.plan_id) HP_TRY(CheckPlanCovers(tx, before, *plan));
+    if (plan->id != before.plan_id) {
+      HP_TRY(CheckPlanCovers(tx, before, *plan));
+      HP_TRY(CheckPlanFits(tx, before.reseller_id, before.id, *plan));
+    }
     after.plan_id = plan->id;
   }
   if (after.plan_id == before.plan_id) return before;  // nothing to change
@@ -243,6 +268,9 @@ Result<Customer> CustomerService::Delete(ChangeContext& change, const std::strin
   // Everything that lived in the account is on its way out; the account goes last.
   HP_FAILPOINT("customer.delete.before_accounts");
   for (int64_t node : nodes) HP_TRY(parts_.accounts.Remove(change, c, node, remove_content));
+  // Its logins go with it (their grants and tokens too).
+  HP_ASSIGN_OR_RETURN(auto logins, tx.users().List(std::nullopt, c.id, Page{0, 10'000}));
+  for (const User& u : logins) HP_TRY(tx.users().Delete(u.id));
   HP_TRY(tx.customers().Delete(c.id));
   return c;
 }

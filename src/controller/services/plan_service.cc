@@ -89,7 +89,11 @@ Result<Plan> PlanService::Create(ChangeContext& change, const Plan& plan) const 
     return Fail(FieldError(ErrorCode::kConflict, {{"name", "plan.taken"}},
                            "a plan named '" + plan.name + "' exists"));
   }
-  HP_ASSIGN_OR_RETURN(Plan stored, tx.plans().Insert(plan));
+  Plan owned = plan;
+  // A reseller's plan is its own; staff make the company's.
+  owned.reseller_id =
+      change.actor().role == Role::kReseller ? change.actor().reseller_id : std::nullopt;
+  HP_ASSIGN_OR_RETURN(Plan stored, tx.plans().Insert(owned));
   HP_TRY(
       change.Audit("plan.create", PlanObject(stored.name), nullptr, ToJson(stored), std::nullopt));
   return stored;
@@ -100,13 +104,14 @@ Result<Plan> PlanService::Get(const Actor& actor, const std::string& name) {
   HP_ASSIGN_OR_RETURN(auto plan,
                       store_.Read([&](StoreTxn& tx) { return tx.plans().FindByName(name); }));
   if (!plan) return Fail(missing);
-  HP_TRY(runner_.authorizer().Allow(actor, Action::kPlanRead, {"plan", name, {}}, missing));
+  HP_TRY(runner_.authorizer().Allow(actor, Action::kPlanRead, {"plan", name, OwnerOf(*plan)},
+                                    missing));
   return std::move(*plan);
 }
 
 Result<std::vector<Plan>> PlanService::List(const Actor& actor) {
-  HP_TRY(runner_.authorizer().AllowCollection(actor, Action::kPlanList, "plans"));
-  return store_.Read([&](StoreTxn& tx) { return tx.plans().List(); });
+  HP_ASSIGN_OR_RETURN(Scope scope, runner_.authorizer().ScopeOf(actor, Action::kPlanList, "plans"));
+  return store_.Read([&](StoreTxn& tx) { return tx.plans().List(scope.reseller()); });
 }
 
 }  // namespace hostplane::controller

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "controller/services/placement.h"
+#include "controller/services/reseller_limits.h"
 #include "controller/services/service_support.h"
 #include "controller/services/task_specs.h"
 #include "controller/services/zone_validity.h"
@@ -189,6 +190,7 @@ Result<Site> SiteService::Create(ChangeContext& change, const NewSite& in) const
           "the plan '" + plan.name + "' allows " + std::to_string(*plan.max_sites) + " sites"));
     }
   }
+  HP_TRY(CheckRoomForSite(tx, customer.reseller_id));
   // The least loaded web node with room, by the rules of the customer's plan.
   HP_ASSIGN_OR_RETURN(auto counts, tx.sites().CountByNode());
   HP_ASSIGN_OR_RETURN(Node node,

@@ -35,6 +35,53 @@ struct Plan {
   std::string pin_site;
   std::string pin_group;
   int64_t created_at = 0;
+  // Its owner: a reseller's own plan, or nullopt for the company's plans.
+  std::optional<int64_t> reseller_id;
+};
+
+// A reseller: sells the company's hosting under its own plans to its own customers, within its
+// limits. With overselling off, the plans its customers have may not promise more sites in sum
+// than max_sites (an unlimited plan is refused); with it on they may, and only what exists counts
+// against max_sites. Either way no create goes past a limit (checked in the write transaction).
+struct Reseller {
+  int64_t id = 0;
+  std::string login;
+  std::string name;
+  std::string email;
+  CustomerStatus status = CustomerStatus::kActive;
+  Limit max_customers;
+  Limit max_sites;
+  bool overselling = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// What a limited user of a customer may touch: a site (kind "site", its domain) or a mail domain
+// (kind "maildomain": the domain, its mailboxes and forwarders).
+struct UserGrant {
+  std::string kind;
+  std::string name;
+  bool operator==(const UserGrant&) const = default;
+};
+
+// Someone who logs in (with login or e-mail address and password): company staff ("admin",
+// "support"), a reseller's login ("reseller", reseller_id), a customer's own login ("customer",
+// customer_id) or a user of a customer ("customer_user", customer_id, full access or only the
+// grants). role is the stored name; services/actor.h turns it into a Role (unknown: no rights).
+struct User {
+  int64_t id = 0;
+  std::string login;
+  std::string email;
+  std::string name;
+  std::string password_hash;  // Argon2id; empty: cannot log in with a password
+  std::string role;
+  std::optional<int64_t> reseller_id;
+  std::optional<int64_t> customer_id;
+  bool full_access = true;
+  std::string totp_secret;        // base32; empty: no second factor enrolled
+  std::vector<UserGrant> grants;  // filled by UserRepository::Find*, not by lists
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
 };
 
 struct Customer {
@@ -188,9 +235,12 @@ struct AuditEntry {
 struct ApiToken {
   int64_t id = 0;
   std::string name;
-  std::string role = "admin";
+  std::string role = "admin";  // for the company tokens of before issue 14 (user_id nullopt)
   int64_t created_at = 0;
   std::optional<int64_t> last_used_at;
+  std::optional<int64_t> user_id;               // whose token: it never has more rights
+  std::vector<std::string> scopes = {"admin"};  // auth/token_scopes.h
+  std::optional<int64_t> expires_at;            // nullopt: never
 };
 
 // Whose objects a list may return: everyone's (staff), those of one reseller's customers, or one
@@ -200,10 +250,16 @@ struct Scope {
   enum class Kind { kAll, kReseller, kCustomer };
   Kind kind = Kind::kAll;
   int64_t id = 0;  // the reseller's or the customer's
+  // A limited user of the customer: only the sites and mail domains granted to it (user_grants),
+  // in the lists that have them (sites, mail); nullopt: everything of the customer.
+  std::optional<int64_t> user;
 
   static Scope All() { return {}; }
-  static Scope Reseller(int64_t id) { return {Kind::kReseller, id}; }
-  static Scope Customer(int64_t id) { return {Kind::kCustomer, id}; }
+  static Scope Reseller(int64_t id) { return {Kind::kReseller, id, std::nullopt}; }
+  static Scope Customer(int64_t id) { return {Kind::kCustomer, id, std::nullopt}; }
+  static Scope LimitedUser(int64_t customer, int64_t user) {
+    return {Kind::kCustomer, customer, user};
+  }
   std::optional<int64_t> reseller() const {
     return kind == Kind::kReseller ? std::optional<int64_t>(id) : std::nullopt;
   }

@@ -52,6 +52,16 @@ void AddScope(sql::Params& params, const Scope& scope) {
   params.push_back({"scope_reseller", scope.reseller()});
 }
 
+std::string GrantCondition(std::string_view domain_expr, std::string_view grant_kind) {
+  return "(:scope_user IS NULL OR " + std::string(domain_expr) +
+         " IN (SELECT g.name FROM user_grants g WHERE g.user_id = :scope_user AND g.kind = '" +
+         std::string(grant_kind) + "'))";
+}
+
+void AddGrantScope(sql::Params& params, const Scope& scope) {
+  params.push_back({"scope_user", scope.user});
+}
+
 int ClampLimit(int limit) { return std::clamp(limit, 1, 10'000); }
 
 Result<Plan> ReadPlan(const sql::Row& row) {
@@ -69,6 +79,7 @@ Result<Plan> ReadPlan(const sql::Row& row) {
   p.created_at = row.Int("created_at");
   p.pin_site = row.Text("pin_site");
   p.pin_group = row.Text("pin_group");
+  p.reseller_id = row.OptInt("reseller_id");
   return p;
 }
 
@@ -215,7 +226,48 @@ Result<ApiToken> ReadToken(const sql::Row& row) {
   t.role = row.Text("role");
   t.created_at = row.Int("created_at");
   t.last_used_at = row.OptInt("last_used_at");
+  t.user_id = row.OptInt("user_id");
+  t.scopes.clear();
+  Json scopes = ParseJson(row.Text("scopes"));
+  if (scopes.is_array()) {
+    for (const Json& s : scopes) {
+      if (s.is_string()) t.scopes.push_back(s.get<std::string>());
+    }
+  }
+  t.expires_at = row.OptInt("expires_at");
   return t;
+}
+
+Result<Reseller> ReadReseller(const sql::Row& row) {
+  Reseller r;
+  r.id = row.Int("id");
+  r.login = row.Text("login");
+  r.name = row.Text("name");
+  r.email = row.Text("email");
+  HP_ASSIGN_OR_RETURN(r.status, State<CustomerStatus>(row, "status", "reseller"));
+  r.max_customers = row.OptInt("max_customers");
+  r.max_sites = row.OptInt("max_sites");
+  r.overselling = row.Int("overselling") != 0;
+  r.created_at = row.Int("created_at");
+  r.updated_at = row.Int("updated_at");
+  return r;
+}
+
+Result<User> ReadUser(const sql::Row& row) {
+  User u;
+  u.id = row.Int("id");
+  u.login = row.Text("login");
+  u.email = row.Text("email");
+  u.name = row.Text("name");
+  u.password_hash = row.Text("password_hash");
+  u.role = row.Text("role");
+  u.reseller_id = row.OptInt("reseller_id");
+  u.customer_id = row.OptInt("customer_id");
+  u.full_access = row.Int("full_access") != 0;
+  u.totp_secret = row.Text("totp_secret");
+  u.created_at = row.Int("created_at");
+  u.updated_at = row.Int("updated_at");
+  return u;
 }
 
 }  // namespace hostplane::controller::rows

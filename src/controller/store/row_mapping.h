@@ -24,6 +24,8 @@ Result<TaskRecord> ReadTask(const sql::Row& row);
 Result<Transfer> ReadTransfer(const sql::Row& row);
 Result<AuditEntry> ReadAudit(const sql::Row& row);
 Result<ApiToken> ReadToken(const sql::Row& row);
+Result<Reseller> ReadReseller(const sql::Row& row);
+Result<User> ReadUser(const sql::Row& row);
 
 // Lists (aliases, roles, drivers, drift) and specs are stored as JSON text.
 std::string ListText(const std::vector<std::string>& v);
@@ -36,6 +38,11 @@ Json ParseJson(const std::string& text);
 std::string ScopeCondition(std::string_view customer_column, std::string_view reseller_column);
 std::string ScopeConditionByCustomer(std::string_view customer_column);
 void AddScope(sql::Params& params, const Scope& scope);
+// A limited user's grants (Scope::user) in a list's query: rows whose domain_expr is one of the
+// user's grants of grant_kind ("site", "maildomain"); a NULL domain_expr matches none.
+// AddGrantScope adds its one parameter.
+std::string GrantCondition(std::string_view domain_expr, std::string_view grant_kind);
+void AddGrantScope(sql::Params& params, const Scope& scope);
 
 // A list's page size, clamped to 1..10,000.
 int ClampLimit(int limit);

@@ -245,11 +245,93 @@ ALTER TABLE audit ADD COLUMN customer_id INTEGER;
 CREATE INDEX audit_by_customer ON audit(customer_id, id);
 )sql";
 
+// Issue 14: people and permissions. Resellers (their limits and whether the plans they give out
+// may sum to more than those, i.e. overselling), everyone who logs in (staff, reseller logins,
+// customers and their users: one login namespace, by login name or e-mail address), the named
+// sites and mail domains a limited user of a customer may touch, a plan's owner (a reseller's own
+// plans) and API tokens per user with scopes and an expiry. Existing data stays: customers keep
+// belonging to the company (reseller_id NULL), a customer with a panel password gets its login,
+// and the tokens there are stay the company's admin tokens (user_id NULL, scope "admin").
+inline constexpr const char* kMigration8People = R"sql(
+CREATE TABLE resellers (
+  id            INTEGER PRIMARY KEY,
+  login         TEXT NOT NULL UNIQUE,
+  name          TEXT NOT NULL,
+  email         TEXT NOT NULL,
+  status        TEXT NOT NULL DEFAULT 'active',
+  max_customers INTEGER,
+  max_sites     INTEGER,
+  overselling   INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  login         TEXT NOT NULL UNIQUE,
+  email         TEXT NOT NULL DEFAULT '',
+  name          TEXT NOT NULL,
+  password_hash TEXT NOT NULL DEFAULT '',
+  role          TEXT NOT NULL,
+  reseller_id   INTEGER REFERENCES resellers(id),
+  customer_id   INTEGER REFERENCES customers(id),
+  full_access   INTEGER NOT NULL DEFAULT 1,
+  totp_secret   TEXT NOT NULL DEFAULT '',
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+CREATE INDEX users_by_email ON users(email);
+CREATE INDEX users_by_reseller ON users(reseller_id);
+CREATE INDEX users_by_customer ON users(customer_id);
+
+CREATE TABLE user_grants (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind    TEXT NOT NULL,
+  name    TEXT NOT NULL,
+  PRIMARY KEY (user_id, kind, name)
+);
+
+ALTER TABLE plans ADD COLUMN reseller_id INTEGER REFERENCES resellers(id);
+ALTER TABLE api_tokens ADD COLUMN user_id INTEGER REFERENCES users(id) ON DELETE CASCADE;
+ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT '["admin"]';
+ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER;
+CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
+
+INSERT INTO users (login, email, name, password_hash, role, customer_id, created_at, updated_at)
+SELECT login, email, name, password_hash, 'customer', id, created_at, updated_at
+FROM customers WHERE password_hash != '';
+)sql";
+
+// Issue 14: the login state. Browser sessions, by the hash of their id (the id itself is only
+// ever in the cookie), and the failed logins the throttle counts, under opaque keys (hashes of
+// name and source, never either in clear); both survive a restart.
+inline constexpr const char* kMigration9LoginState = R"sql(
+CREATE TABLE sessions (
+  id_hash    TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL,
+  stage      TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  source     TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+
+CREATE TABLE login_failures (
+  id  INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  at  INTEGER NOT NULL
+);
+CREATE INDEX login_failures_by_key ON login_failures(key, at);
+CREATE INDEX login_failures_by_at ON login_failures(at);
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema}, {2, kMigration2DefaultPlan}, {3, kMigration3Services},
       {4, kMigration4Fleet},  {5, kMigration5Transfers},   {6, kMigration6NameKeys},
-      {7, kMigration7Owners},
+      {7, kMigration7Owners}, {8, kMigration8People},      {9, kMigration9LoginState},
   };
   return kMigrations;
 }

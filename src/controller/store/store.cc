@@ -20,7 +20,10 @@ StoreTxn::StoreTxn(sql::Connection& db, const Clock& clock)
       tokens_(db, clock),
       transfers_(db, clock),
       counters_(db),
-      names_(db) {}
+      names_(db),
+      resellers_(db, clock),
+      users_(db, clock),
+      logins_(db) {}
 
 Result<std::optional<Customer>> Store::GetCustomer(const std::string& login) {
   return Read([&](StoreTxn& tx) { return tx.customers().FindByLogin(login); });

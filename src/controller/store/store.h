@@ -26,14 +26,17 @@
 #include "controller/store/repositories/audit_repository.h"
 #include "controller/store/repositories/counter_repository.h"
 #include "controller/store/repositories/customer_repository.h"
+#include "controller/store/repositories/login_state_repository.h"
 #include "controller/store/repositories/name_claim_repository.h"
 #include "controller/store/repositories/node_repository.h"
 #include "controller/store/repositories/plan_repository.h"
+#include "controller/store/repositories/reseller_repository.h"
 #include "controller/store/repositories/resource_repository.h"
 #include "controller/store/repositories/site_repository.h"
 #include "controller/store/repositories/task_repository.h"
 #include "controller/store/repositories/token_repository.h"
 #include "controller/store/repositories/transfer_repository.h"
+#include "controller/store/repositories/user_repository.h"
 #include "controller/store/sql.h"
 
 namespace hostplane::controller {
@@ -60,6 +63,9 @@ class StoreTxn {
   TransferRepository& transfers() { return transfers_; }
   CounterRepository& counters() { return counters_; }
   NameClaimRepository& names() { return names_; }
+  ResellerRepository& resellers() { return resellers_; }
+  UserRepository& users() { return users_; }
+  LoginStateRepository& logins() { return logins_; }
 
  private:
   const Clock& clock_;
@@ -74,6 +80,9 @@ class StoreTxn {
   TransferRepository transfers_;
   CounterRepository counters_;
   NameClaimRepository names_;
+  ResellerRepository resellers_;
+  UserRepository users_;
+  LoginStateRepository logins_;
 };
 
 class Store {

@@ -7,12 +7,15 @@ namespace {
 
 constexpr const char* kSelect =
     "SELECT id, name, max_sites, max_mailboxes, mailbox_quota_mb, max_forwarders, max_ftp_users, "
-    "max_dns_zones, max_databases, disk_mb, created_at, pin_site, pin_group FROM plans ";
+    "max_dns_zones, max_databases, disk_mb, created_at, pin_site, pin_group, reseller_id FROM "
+    "plans ";
 constexpr const char* kInsert =
     "INSERT INTO plans (name, max_sites, max_mailboxes, mailbox_quota_mb, max_forwarders, "
-    "max_ftp_users, max_dns_zones, max_databases, disk_mb, created_at, pin_site, pin_group) "
+    "max_ftp_users, max_dns_zones, max_databases, disk_mb, created_at, pin_site, pin_group, "
+    "reseller_id) "
     "VALUES (:name, :max_sites, :max_mailboxes, :mailbox_quota_mb, :max_forwarders, "
-    ":max_ftp_users, :max_dns_zones, :max_databases, :disk_mb, :now, :pin_site, :pin_group)";
+    ":max_ftp_users, :max_dns_zones, :max_databases, :disk_mb, :now, :pin_site, :pin_group, "
+    ":reseller_id)";
 
 std::string Select(std::string_view rest) { return std::string(kSelect) + std::string(rest); }
 
@@ -26,8 +29,10 @@ Result<std::optional<Plan>> PlanRepository::FindById(int64_t id) {
   return sql::One(db_, Select("WHERE id = :id"), {{"id", id}}, rows::ReadPlan);
 }
 
-Result<std::vector<Plan>> PlanRepository::List() {
-  return sql::Many(db_, Select("ORDER BY id"), {}, rows::ReadPlan);
+Result<std::vector<Plan>> PlanRepository::List(std::optional<int64_t> reseller) {
+  if (!reseller) return sql::Many(db_, Select("ORDER BY id"), {}, rows::ReadPlan);
+  return sql::Many(db_, Select("WHERE reseller_id = :reseller ORDER BY id"),
+                   {{"reseller", *reseller}}, rows::ReadPlan);
 }
 
 Result<Plan> PlanRepository::Insert(const Plan& p) {
@@ -43,7 +48,8 @@ Result<Plan> PlanRepository::Insert(const Plan& p) {
                                                           {"disk_mb", p.disk_mb},
                                                           {"now", clock_.NowMillis()},
                                                           {"pin_site", p.pin_site},
-                                                          {"pin_group", p.pin_group}},
+                                                          {"pin_group", p.pin_group},
+                                                          {"reseller_id", p.reseller_id}},
                                                          "plan '" + p.name + "'"));
   return sql::ReadBack(FindById(id), "plan");
 }

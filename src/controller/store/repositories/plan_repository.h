@@ -19,8 +19,8 @@ class PlanRepository {
 
   Result<std::optional<Plan>> FindByName(const std::string& name);
   Result<std::optional<Plan>> FindById(int64_t id);
-  // Oldest first.
-  Result<std::vector<Plan>> List();
+  // Oldest first: every plan, or only one reseller's own (in the query).
+  Result<std::vector<Plan>> List(std::optional<int64_t> reseller = std::nullopt);
   // Returns the stored row. Errors: kConflict when the name exists.
   Result<Plan> Insert(const Plan& p);
 

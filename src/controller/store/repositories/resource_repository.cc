@@ -43,9 +43,17 @@ Result<std::vector<Resource>> ResourceRepository::List(const Scope& scope,
   sql::Params params = {
       {"kind", f.kind}, {"customer", f.customer_id}, {"parent", f.parent}, {"node", f.node_id}};
   rows::AddScope(params, scope);
+  rows::AddGrantScope(params, scope);
+  // A limited user sees a mail domain, its mailboxes and forwarders when the domain is granted;
+  // no other kind.
+  static const std::string kGrant = rows::GrantCondition(
+      "(CASE r.kind WHEN 'maildomain' THEN r.name WHEN 'mailbox' THEN r.parent "
+      "WHEN 'forwarder' THEN r.parent END)",
+      "maildomain");
   return sql::Many(
       db_,
       Select("WHERE r.kind = :kind AND " + rows::ScopeCondition("r.customer_id", "c.reseller_id") +
+             " AND " + kGrant +
              " AND (:customer IS NULL OR r.customer_id = :customer) "
              "AND (:parent IS NULL OR r.parent = :parent) "
              "AND (:node IS NULL OR r.node_id = :node) ORDER BY r.id"),

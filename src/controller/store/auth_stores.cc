@@ -1,0 +1,70 @@
+#include "controller/store/auth_stores.h"
+
+namespace hostplane::controller {
+
+Status StoreSessionStore::Insert(const auth::SessionRecord& record) {
+  return store_.Write([&](StoreTxn& tx) { return tx.logins().InsertSession(record); });
+}
+
+Result<std::optional<auth::SessionRecord>> StoreSessionStore::Find(std::string_view id_hash) {
+  const std::string key(id_hash);
+  return store_.Read([&](StoreTxn& tx) { return tx.logins().FindSession(key); });
+}
+
+Status StoreSessionStore::Touch(std::string_view id_hash, int64_t now_ms) {
+  const std::string key(id_hash);
+  return store_.Write([&](StoreTxn& tx) { return tx.logins().TouchSession(key, now_ms); });
+}
+
+Result<bool> StoreSessionStore::Remove(std::string_view id_hash) {
+  const std::string key(id_hash);
+  bool removed = false;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(removed, tx.logins().RemoveSession(key));
+    return Ok();
+  }));
+  return removed;
+}
+
+Result<int> StoreSessionStore::RemoveForUser(std::string_view user_id,
+                                             std::optional<std::string_view> keep) {
+  const std::string user(user_id);
+  std::optional<std::string> kept;
+  if (keep) kept = std::string(*keep);
+  int n = 0;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(n, tx.logins().RemoveSessionsOf(user, kept));
+    return Ok();
+  }));
+  return n;
+}
+
+Result<std::vector<auth::SessionRecord>> StoreSessionStore::ListForUser(std::string_view user_id) {
+  const std::string user(user_id);
+  return store_.Read([&](StoreTxn& tx) { return tx.logins().SessionsOf(user); });
+}
+
+Status StoreFailureLog::Add(std::string_view key, int64_t at_ms, size_t keep) {
+  const std::string k(key);
+  return store_.Write(
+      [&](StoreTxn& tx) { return tx.logins().AddFailure(k, at_ms, static_cast<int64_t>(keep)); });
+}
+
+Result<std::vector<int64_t>> StoreFailureLog::Since(std::string_view key, int64_t since_ms,
+                                                    size_t limit) {
+  const std::string k(key);
+  return store_.Read([&](StoreTxn& tx) {
+    return tx.logins().FailuresSince(k, since_ms, static_cast<int64_t>(limit));
+  });
+}
+
+Status StoreFailureLog::Clear(std::string_view key) {
+  const std::string k(key);
+  return store_.Write([&](StoreTxn& tx) { return tx.logins().ClearFailures(k); });
+}
+
+Status StoreFailureLog::Prune(int64_t before_ms) {
+  return store_.Write([&](StoreTxn& tx) { return tx.logins().PruneFailures(before_ms); });
+}
+
+}  // namespace hostplane::controller
