@@ -160,21 +160,6 @@ CLI::App* Verb(CLI::App* parent, const std::string& name, const std::string& hel
   return cmd;
 }
 
-}  // namespace detail
-
-namespace {
-
-using detail::Check;
-using detail::FinishChange;
-using detail::kTaskHeaders;
-using detail::PrintJson;
-using detail::ReadPasswordLine;
-using detail::Remove;
-using detail::Show;
-using detail::ShowObject;
-using detail::State;
-using detail::TaskRow;
-using detail::Verb;
 constexpr int kPageLimit = 1000;
 
 // GETs every page of a list (following next_after) and returns {key: [...], "next_after": null}.
@@ -194,6 +179,38 @@ int FetchAll(State& s, const std::string& path, const std::string& key, Query qu
     after = std::to_string(next.get<int64_t>());
   }
 }
+
+// A limit as typed: "unlimited" is the flag; plain decimal digits (optionally with '-') are a
+// number; anything else goes to the controller as the string it is, so the refusal and its field
+// code come from the one place that decides them.
+json LimitJson(const std::string& typed) {
+  if (typed == "unlimited") return json{{"unlimited", true}};
+  std::string_view digits = typed;
+  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+  bool numeric =
+      !digits.empty() && digits.size() <= 18 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (numeric) return json(std::stoll(typed));
+  return json(typed);
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::Check;
+using detail::FetchAll;
+using detail::FinishChange;
+using detail::kTaskHeaders;
+using detail::LimitJson;
+using detail::PrintJson;
+using detail::ReadPasswordLine;
+using detail::Remove;
+using detail::Show;
+using detail::ShowObject;
+using detail::State;
+using detail::TaskRow;
+using detail::Verb;
 
 int CustomerCreate(State& s) {
   json body = {{"login", s.login}, {"email", s.email}};
@@ -224,20 +241,6 @@ const std::vector<std::pair<std::string, std::string>> kPlanLimits = {
     {"databases", "--databases"},
     {"disk_mb", "--disk-mb"},
 };
-
-// A limit as typed: "unlimited" is the flag; plain decimal digits (optionally with '-') are a
-// number; anything else goes to the controller as the string it is, so the refusal and its field
-// code come from the one place that decides them.
-json LimitJson(const std::string& typed) {
-  if (typed == "unlimited") return json{{"unlimited", true}};
-  std::string_view digits = typed;
-  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
-  bool numeric =
-      !digits.empty() && digits.size() <= 18 &&
-      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (numeric) return json(std::stoll(typed));
-  return json(typed);
-}
 
 int PlanCreate(State& s) {
   json limits = json::object();
@@ -474,6 +477,8 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   detail::AddNodeCommands(app, s);
 
   detail::AddServiceCommands(app, s);
+
+  detail::AddPeopleCommands(app, s);
 }
 
 }  // namespace hostplane::cli

@@ -48,6 +48,12 @@ struct State {
   std::vector<std::string> roles;
   std::string site, group, ipv4, ipv6, role;
   int64_t capacity = 0, batch = 50;
+  // Resellers: limits as typed ("" = not given), overselling "on"/"off" ("" = not given).
+  std::string max_customers, max_sites, overselling;
+  bool with_customers = false;
+  // Users: a limited user's sites and mail domains, or full access.
+  std::vector<std::string> grant_sites, grant_mail_domains;
+  bool full_access = false;
 
   const Clock& clock() const { return io.clock ? *io.clock : system_clock; }
   bool json_output() const { return output == "json"; }
@@ -71,6 +77,13 @@ CLI::App* Verb(CLI::App* parent, const std::string& name, const std::string& hel
 
 // The verbs of the services beside sites (cli_services.cc).
 void AddServiceCommands(CLI::App& app, const std::shared_ptr<State>& s);
+// `hostplane reseller ...` and `hostplane user ...` (cli_people.cc).
+void AddPeopleCommands(CLI::App& app, const std::shared_ptr<State>& s);
+// GETs every page of a list (following next_after) into {key: [...], "next_after": null}.
+int FetchAll(State& s, const std::string& path, const std::string& key, Query query, json& out);
+// A limit as typed: "unlimited" is {"unlimited": true}, digits a number, anything else the string
+// (so the refusal and its field code come from the API).
+json LimitJson(const std::string& typed);
 // `hostplane node ...` (cli_nodes.cc).
 void AddNodeCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // "key: value" for every field of one object (cli.cc).

@@ -116,6 +116,17 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"DELETE", "/api/v1/zones/{zone}/records", true, &ApiServer::RemoveRecord},
       {"POST", "/api/v1/certificates", true, &ApiServer::IssueCertificate},
       {"GET", "/api/v1/certificates", true, &ApiServer::ListCertificates},
+      {"POST", "/api/v1/resellers", true, &ApiServer::CreateReseller},
+      {"GET", "/api/v1/resellers", true, &ApiServer::ListResellers},
+      {"GET", "/api/v1/resellers/{login}", true, &ApiServer::GetReseller},
+      {"PATCH", "/api/v1/resellers/{login}", true, &ApiServer::UpdateReseller},
+      {"DELETE", "/api/v1/resellers/{login}", true, &ApiServer::DeleteReseller},
+      {"POST", "/api/v1/resellers/{login}/suspend", true, &ApiServer::SuspendReseller},
+      {"POST", "/api/v1/resellers/{login}/resume", true, &ApiServer::ResumeReseller},
+      {"POST", "/api/v1/users", true, &ApiServer::CreateUser},
+      {"GET", "/api/v1/users", true, &ApiServer::ListUsers},
+      {"GET", "/api/v1/users/{login}", true, &ApiServer::GetUser},
+      {"DELETE", "/api/v1/users/{login}", true, &ApiServer::DeleteUser},
   };
   return kRoutes;
 }

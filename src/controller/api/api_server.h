@@ -156,6 +156,19 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> RemoveRecord(const ApiCall& call);
   Result<ApiReply> IssueCertificate(const ApiCall& call);
   Result<ApiReply> ListCertificates(const ApiCall& call);
+  // Resellers (api_people.cc).
+  Result<ApiReply> CreateReseller(const ApiCall& call);
+  Result<ApiReply> ListResellers(const ApiCall& call);
+  Result<ApiReply> GetReseller(const ApiCall& call);
+  Result<ApiReply> UpdateReseller(const ApiCall& call);
+  Result<ApiReply> DeleteReseller(const ApiCall& call);
+  Result<ApiReply> SuspendReseller(const ApiCall& call);
+  Result<ApiReply> ResumeReseller(const ApiCall& call);
+  // A customer's users (api_people.cc).
+  Result<ApiReply> CreateUser(const ApiCall& call);
+  Result<ApiReply> ListUsers(const ApiCall& call);
+  Result<ApiReply> GetUser(const ApiCall& call);
+  Result<ApiReply> DeleteUser(const ApiCall& call);
   // A list of one kind of Resource, filtered by ?customer= and, when parent_param is set, by it.
   Result<ApiReply> ListOf(const ApiCall& call, const char* kind, const char* key,
                           const char* parent_param);

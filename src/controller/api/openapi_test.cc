@@ -13,7 +13,9 @@
 
 #include "controller/api/api_server.h"
 #include "controller/api/api_test_env.h"
+#include "controller/auth/token_scopes.h"
 #include "controller/store/entity_json.h"
+#include "controller/store/people_json.h"
 
 namespace hostplane::controller {
 namespace {
@@ -76,6 +78,32 @@ TEST(OpenApi, SecurityMatchesAuthentication) {
   }
 }
 
+// Every authenticated route names the token scope it requires (x-required-scope), and it is a
+// scope tokens can have: "<area>:read" for a GET, "<area>:write" otherwise (the relay's user list
+// is read with nodes:write: it carries their password hashes).
+TEST(OpenApi, EveryAuthenticatedRouteNamesItsScope) {
+  json doc = LoadDocument();
+  ASSERT_FALSE(doc.is_discarded());
+  for (const auto& r : ApiServer::Routes()) {
+    std::string method = r.method;
+    std::transform(method.begin(), method.end(), method.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    const json& op = doc["paths"][r.path][method];
+    if (!r.authenticated) {
+      EXPECT_FALSE(op.contains("x-required-scope")) << r.method << " " << r.path;
+      continue;
+    }
+    ASSERT_TRUE(op.contains("x-required-scope")) << r.method << " " << r.path;
+    const std::string scope = op["x-required-scope"].get<std::string>();
+    auto checked = auth::CheckScopes({scope});
+    EXPECT_TRUE(checked) << r.method << " " << r.path << ": " << scope;
+    const bool write = scope.size() > 6 && scope.substr(scope.size() - 6) == ":write";
+    if (r.path.rfind("/api/v1/relay/", 0) != 0) {
+      EXPECT_EQ(write, r.method != "GET") << r.method << " " << r.path << ": " << scope;
+    }
+  }
+}
+
 // Every $ref points at something that exists.
 void CollectRefs(const json& j, std::set<std::string>& refs) {
   if (j.is_object()) {
@@ -113,9 +141,10 @@ TEST(OpenApi, EntitySchemasMatchTheirJsonEncoders) {
   ASSERT_FALSE(doc.is_discarded());
   const json& schemas = doc["components"]["schemas"];
   const std::vector<std::pair<std::string, json>> cases = {
-      {"Plan", ToJson(Plan{})},       {"Customer", ToJson(Customer{})},
-      {"Site", ToJson(Site{})},       {"Node", ToJson(Node{})},
-      {"Task", ToJson(TaskRecord{})}, {"AuditEntry", ToJson(AuditEntry{})},
+      {"Plan", ToJson(Plan{})},         {"Customer", ToJson(Customer{})},
+      {"Site", ToJson(Site{})},         {"Node", ToJson(Node{})},
+      {"Task", ToJson(TaskRecord{})},   {"AuditEntry", ToJson(AuditEntry{})},
+      {"Reseller", ToJson(Reseller{})}, {"User", ToJson(User{})},
   };
   for (const auto& [name, encoded] : cases) {
     EXPECT_EQ(Keys(schemas[name]["properties"]), Keys(encoded)) << name;

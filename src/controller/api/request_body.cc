@@ -150,6 +150,16 @@ std::optional<std::vector<std::string>> BodyReader::StringArray(const std::strin
   return out;
 }
 
+std::optional<bool> BodyReader::Bool(const std::string& name, Presence presence) {
+  const json* v = Lookup(name, presence);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_boolean()) {
+    Problem(name, "field.type", "must be true or false");
+    return std::nullopt;
+  }
+  return v->get<bool>();
+}
+
 std::optional<int64_t> BodyReader::Integer(const std::string& name, Presence presence) {
   const json* v = Lookup(name, presence);
   if (v == nullptr) return std::nullopt;

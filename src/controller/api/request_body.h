@@ -44,6 +44,8 @@ class BodyReader {
   std::optional<std::string> String(const std::string& name, Presence presence);
   std::optional<std::vector<std::string>> StringArray(const std::string& name, Presence presence);
   std::optional<int64_t> Integer(const std::string& name, Presence presence);
+  // true or false only (not 0/1, not "true").
+  std::optional<bool> Bool(const std::string& name, Presence presence);
   // A plan limit: an integer, or exactly {"unlimited": true} (the outer nullopt when absent or of
   // another shape; the inner one means unlimited). The range is HostingService's to check.
   std::optional<Limit> LimitValue(const std::string& name, Presence presence);

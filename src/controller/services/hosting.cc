@@ -15,6 +15,8 @@ Hosting::Hosting(Store& store, TaskEngine& engine, const Clock& clock, HostingOp
       certificates_(runner_, options_),
       customers_(store, runner_, {accounts_, sites_, ftp_, databases_, mail_}, options_),
       plans_(store, runner_),
+      resellers_(store, runner_, customers_),
+      users_(store, runner_),
       nodes_(store, runner_, clock, options_),
       copies_(dns_),
       drains_(runner_, {customers_, mail_, dns_, copies_}, options_),

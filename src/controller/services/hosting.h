@@ -24,10 +24,12 @@
 #include "controller/services/mail_service.h"
 #include "controller/services/node_service.h"
 #include "controller/services/plan_service.h"
+#include "controller/services/reseller_service.h"
 #include "controller/services/resource_list_service.h"
 #include "controller/services/site_service.h"
 #include "controller/services/task_result_handler.h"
 #include "controller/services/task_service.h"
+#include "controller/services/user_service.h"
 #include "controller/store/store.h"
 
 namespace hostplane::controller {
@@ -41,6 +43,8 @@ class Hosting {
 
   CustomerService& customers() { return customers_; }
   PlanService& plans() { return plans_; }
+  ResellerService& resellers() { return resellers_; }
+  UserService& users() { return users_; }
   SiteService& sites() { return sites_; }
   MailService& mail() { return mail_; }
   FtpService& ftp() { return ftp_; }
@@ -70,6 +74,8 @@ class Hosting {
   CertificateService certificates_;
   CustomerService customers_;
   PlanService plans_;
+  ResellerService resellers_;
+  UserService users_;
   NodeService nodes_;
   ContentCopyService copies_;
   DrainService drains_;
