@@ -68,9 +68,11 @@ Status MariaDbInstance::Install(std::chrono::milliseconds timeout) {
   cmd.argv = {layout_.install_db_binary,
               "--no-defaults",  // must come first, or /etc/mysql/my.cnf is read
               "--datadir=" + fs_.HostPath(layout_.datadir),
-              "--auth-root-authentication-method=socket",
-              "--skip-test-db",
-              "--skip-name-resolve"};
+              // The bootstrap server's temporary tables go under the prefix as the server's do:
+              // in the shared /tmp, another test's clean-up raced them (install-db then fails
+              // with "Could not remove temporary table").
+              "--tmpdir=" + fs_.HostPath(layout_.run_dir),
+              "--auth-root-authentication-method=socket", "--skip-test-db", "--skip-name-resolve"};
   if (StartedByRoot() && !layout_.os_user.empty()) cmd.argv.push_back("--user=" + layout_.os_user);
   cmd.timeout = timeout;
   auto out = runner_.Run(cmd);
