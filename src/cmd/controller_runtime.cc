@@ -27,13 +27,19 @@ Result<std::string> PrepareDataDir(const std::string& dir, mode_t mode) {
   return out;
 }
 
-Result<std::unique_ptr<ControllerRuntime>> ControllerRuntime::Open(const std::string& data_dir,
-                                                                   Filesystem& files,
-                                                                   const Clock& clock) {
+Result<std::unique_ptr<ControllerRuntime>> ControllerRuntime::Open(
+    const std::string& data_dir, Filesystem& files, const Clock& clock,
+    const std::string& master_key_path) {
   // The bundle-signing key; every agent pins its public half (SECURITY rule 9).
   HP_ASSIGN_OR_RETURN(auto key, LoadOrCreateSigningKey(data_dir + "/controller.key"));
   std::unique_ptr<ControllerRuntime> rt(new ControllerRuntime(clock, std::move(key)));
   rt->data_dir_ = data_dir;
+  // The store's secrets (DKIM keys) are sealed with it; it is never inside store.db.
+  const std::string master_path = master_key_path.empty()
+                                      ? data_dir + "/secrets.key"
+                                      : std::filesystem::absolute(master_key_path).string();
+  HP_ASSIGN_OR_RETURN(auto master, controller::LoadOrCreateMasterKey(master_path));
+  rt->master_key_ = std::make_shared<const controller::MasterKey>(std::move(master));
   HP_ASSIGN_OR_RETURN(auto store, controller::OpenSqliteStore(data_dir + "/store.db"));
   rt->store_ = std::move(store);
   HP_ASSIGN_OR_RETURN(auto token, EnsureAdminToken(*rt->store_, files));
@@ -79,6 +85,7 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   // Joining agents are handed this controller's bundle key (and check it against their token).
   controller::HostingOptions hosting = hosting_options;
   hosting.controller_key = key_.public_key().ToString();
+  if (!hosting.master_key) hosting.master_key = master_key_;
   for (std::string& name : hosting.reserved_names) {
     auto canonical = protocol::CheckDomain(name);
     if (!canonical) {
@@ -94,6 +101,7 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   spool_ = std::make_unique<controller::ContentSpool>(*store_, bus, data_dir_ + "/transfers",
                                                       spool_options);
   engine_->SetResultHook(service_->result_hook());
+  engine_->SetNodeKeyHook(service_->node_key_hook());
   HP_TRY(engine_->Start());
   HP_TRY(spool_->Start());
   if (!hosting_options.acme_directory.empty()) StartRenewals();

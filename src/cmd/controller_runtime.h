@@ -32,12 +32,14 @@ namespace hostplane::cmd {
 
 class ControllerRuntime {
  public:
-  // Loads or creates <data_dir>/controller.key, opens <data_dir>/store.db (migrations applied)
-  // and finds or makes the admin token of <data_dir>/hostplane.env. Errors: those of each step.
-  // Content copies of drains are spooled in <data_dir>/transfers (ContentSpool).
-  [[nodiscard]] static Result<std::unique_ptr<ControllerRuntime>> Open(const std::string& data_dir,
-                                                                       Filesystem& files,
-                                                                       const Clock& clock);
+  // Loads or creates <data_dir>/controller.key and the master key of the store's secrets
+  // (master_key_path, default <data_dir>/secrets.key; controller/secrets/master_key.h), opens
+  // <data_dir>/store.db (migrations applied) and finds or makes the admin token of
+  // <data_dir>/hostplane.env. Errors: those of each step. Content copies of drains are spooled
+  // in <data_dir>/transfers (ContentSpool).
+  [[nodiscard]] static Result<std::unique_ptr<ControllerRuntime>> Open(
+      const std::string& data_dir, Filesystem& files, const Clock& clock,
+      const std::string& master_key_path = "");
   ~ControllerRuntime();
 
   // Loads the panel's built files to be served beside the API (call before Start). An empty dir
@@ -72,6 +74,7 @@ class ControllerRuntime {
   std::condition_variable renew_cv_;
   bool stopping_ = false;
   std::unique_ptr<controller::Store> store_;
+  std::shared_ptr<const controller::MasterKey> master_key_;
   std::string token_;
   std::string listen_;
   std::string data_dir_;

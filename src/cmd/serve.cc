@@ -44,7 +44,8 @@ struct ServeOptions {
   int64_t uid_last = 59999;
   std::vector<std::string> reserved_names;  // HostingOptions::reserved_names
   std::string log_level = "info";
-  std::string panel_dir;  // empty: DefaultPanelDir()
+  std::string panel_dir;   // empty: DefaultPanelDir()
+  std::string master_key;  // empty: <data-dir>/secrets.key
 };
 
 Result<NatsOptions> ControllerNatsOptions(const ServeOptions& opt) {
@@ -103,7 +104,7 @@ int RunServe(const ServeOptions& opt) {
 
   PosixFilesystem files(data_dir);
   SystemClock clock;
-  auto controller = ControllerRuntime::Open(data_dir, files, clock);
+  auto controller = ControllerRuntime::Open(data_dir, files, clock, opt.master_key);
   if (!controller) return fail(controller.error());
   const std::string public_key = (*controller)->signing_key().public_key().ToString();
   const std::string& token = (*controller)->admin_token();
@@ -186,6 +187,10 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   serve->add_option("--reserved-name", opt->reserved_names,
                     "A name of yours no customer may hold, nor any name under or above it (the "
                     "panel's host name, the servers' names; repeat for more)");
+  serve->add_option("--master-key", opt->master_key,
+                    "The file of the key the store's secrets (DKIM keys) are sealed with, created "
+                    "0600 at the first start; keep it apart from backups of the store (default: "
+                    "<data-dir>/secrets.key)");
   serve->add_flag("--shared-store", opt->shared_store,
                   "Another controller uses this data directory too (same machine, SQLite): "
                   "skip the one-controller lock");

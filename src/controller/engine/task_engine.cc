@@ -317,7 +317,7 @@ Status TaskEngine::ApplyReport(StoreTxn& tx, const protocol::Report& report, int
 Status TaskEngine::Apply(StoreTxn& tx, const QueuedReport& q, int64_t now, ReportEffects& fx) {
   if (q.hello) {
     fx = ReportEffects{};
-    return ApplyHello(tx, *q.hello, now);
+    return ApplyHello(tx, *q.hello, now, fx);
   }
   return ApplyReport(tx, q.report, now, fx);
 }
@@ -437,7 +437,8 @@ std::string TaskEngine::HandleHello(const BusMessage& m) {
   return {};  // answered by ReportLoop once committed
 }
 
-Status TaskEngine::ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_t now) {
+Status TaskEngine::ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_t now,
+                              ReportEffects& fx) {
   auto node = tx.nodes().FindByName(hello.node);
   if (!node) return Fail(node.error());
   if (!*node) return Fail(Error::NotFound("unknown node '" + hello.node + "'"));
@@ -447,7 +448,12 @@ Status TaskEngine::ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_
   updated.drivers = hello.drivers;
   updated.applied_revision = hello.applied_revision;
   updated.load = hello.load;
-  return tx.nodes().Update(updated);
+  // An agent without a box key says none; the one it announced last stays.
+  const bool new_key = !hello.box_key.empty() && hello.box_key != updated.box_key;
+  if (new_key) updated.box_key = hello.box_key;
+  HP_TRY(tx.nodes().Update(updated));
+  if (new_key && node_key_hook_) HP_TRY(node_key_hook_(tx, updated, fx.follow_ups));
+  return Ok();
 }
 
 void TaskEngine::RetryLoop() {

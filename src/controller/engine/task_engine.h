@@ -65,6 +65,12 @@ using TaskResultHook =
     std::function<Status(StoreTxn& tx, const TaskRecord& task, TaskState state,
                          const std::string& error, std::vector<TaskRecord>& appended)>;
 
+// Called inside a hello's write transaction when the node announces a box key it had not
+// announced before (its first hello, or a rebuilt node): the secrets sealed to its old key (DKIM
+// keys) are sent again, sealed to the new one. Tasks it appends are put in `appended`.
+using NodeKeyHook =
+    std::function<Status(StoreTxn& tx, const Node& node, std::vector<TaskRecord>& appended)>;
+
 class TaskEngine {
  public:
   // signing_key: the controller's key (LoadOrCreateSigningKey(<data-dir>/controller.key)); its
@@ -88,6 +94,7 @@ class TaskEngine {
 
   // Installs the hook (before Start).
   void SetResultHook(TaskResultHook hook) { result_hook_ = std::move(hook); }
+  void SetNodeKeyHook(NodeKeyHook hook) { node_key_hook_ = std::move(hook); }
   // Calls listener whenever a task may have become final here (results recorded, a doorbell
   // rung), from the thread that did it: it must return at once (the API's HTTP front only
   // schedules its long polls to look again). nullptr removes it. Any thread.
@@ -121,7 +128,7 @@ class TaskEngine {
   static constexpr int kReportThreads = 4;
   // Queued like a report (the heartbeat is recorded in the reports' group commit).
   std::string HandleHello(const BusMessage& m);
-  Status ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_t now);
+  Status ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_t now, ReportEffects& fx);
   // Ok when m's subject is "<base>.<node>"; kForbidden otherwise.
   static Status CheckSubjectNode(const char* base, const BusMessage& m, const std::string& node);
   void RetryLoop();
@@ -129,6 +136,7 @@ class TaskEngine {
   void WakeWaiters();
 
   TaskResultHook result_hook_;
+  NodeKeyHook node_key_hook_;
   std::function<void()> change_listener_;  // guarded by mu_
   Store& store_;
   Bus& bus_;

@@ -4,8 +4,11 @@
 // copied into each service at construction.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "controller/secrets/master_key.h"
 
 namespace hostplane::controller {
 
@@ -37,6 +40,9 @@ struct HostingOptions {
   // customer may hold one, a name under one or a name above one (`--reserved-name`; the built-in
   // list is protocol::CheckReservedName's).
   std::vector<std::string> reserved_names;
+  // The key the store's secrets are sealed with (secrets/master_key.h; the runtime loads
+  // <data_dir>/secrets.key or --master-key). nullptr: a random key for this process only (tests).
+  std::shared_ptr<const MasterKey> master_key;
 };
 
 }  // namespace hostplane::controller

@@ -140,6 +140,9 @@ struct Node {
   // bcrypt hash of its NATS password, set when it joins (the relay's users are written from it).
   std::string nats_password_hash;
   std::optional<int64_t> enrolled_at;  // when its agent joined with a token
+  // The X25519 key its agent announces in every hello ("x25519:<base64>", common/sealed_box.h;
+  // "" until the first): secrets for it (DKIM keys) are sealed to it.
+  std::string box_key;
   // Not stored: "up", "down" or "new" from last_seen, filled in by the API when it answers.
   std::string health;
 };

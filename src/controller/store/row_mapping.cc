@@ -139,6 +139,7 @@ Result<Node> ReadNode(const sql::Row& row) {
   n.load = row.Double("load");
   n.nats_password_hash = row.Text("nats_password_hash");
   n.enrolled_at = row.OptInt("enrolled_at");
+  n.box_key = row.Text("box_key");
   return n;
 }
 

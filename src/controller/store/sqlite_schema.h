@@ -327,11 +327,26 @@ CREATE INDEX login_failures_by_key ON login_failures(key, at);
 CREATE INDEX login_failures_by_at ON login_failures(at);
 )sql";
 
+// Issue 16: the controller's secrets (DKIM private keys), each value sealed with the master key
+// (controller/store/secret_vault.h: libsodium secretbox, nonce per value, the name bound inside),
+// never in clear; and the box key each node announces in its hello (sealed_box.h), to which
+// secrets travelling to it are sealed.
+inline constexpr const char* kMigration10Secrets = R"sql(
+CREATE TABLE secrets (
+  name       TEXT PRIMARY KEY,
+  sealed     TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+ALTER TABLE nodes ADD COLUMN box_key TEXT NOT NULL DEFAULT '';
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
-      {1, kMigration1Schema}, {2, kMigration2DefaultPlan}, {3, kMigration3Services},
-      {4, kMigration4Fleet},  {5, kMigration5Transfers},   {6, kMigration6NameKeys},
-      {7, kMigration7Owners}, {8, kMigration8People},      {9, kMigration9LoginState},
+      {1, kMigration1Schema},    {2, kMigration2DefaultPlan}, {3, kMigration3Services},
+      {4, kMigration4Fleet},     {5, kMigration5Transfers},   {6, kMigration6NameKeys},
+      {7, kMigration7Owners},    {8, kMigration8People},      {9, kMigration9LoginState},
+      {10, kMigration10Secrets},
   };
   return kMigrations;
 }

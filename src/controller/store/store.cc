@@ -23,7 +23,8 @@ StoreTxn::StoreTxn(sql::Connection& db, const Clock& clock)
       names_(db),
       resellers_(db, clock),
       users_(db, clock),
-      logins_(db) {}
+      logins_(db),
+      secrets_(db, clock) {}
 
 Result<std::optional<Customer>> Store::GetCustomer(const std::string& login) {
   return Read([&](StoreTxn& tx) { return tx.customers().FindByLogin(login); });

@@ -32,6 +32,7 @@
 #include "controller/store/repositories/plan_repository.h"
 #include "controller/store/repositories/reseller_repository.h"
 #include "controller/store/repositories/resource_repository.h"
+#include "controller/store/repositories/secret_repository.h"
 #include "controller/store/repositories/site_repository.h"
 #include "controller/store/repositories/task_repository.h"
 #include "controller/store/repositories/token_repository.h"
@@ -66,6 +67,8 @@ class StoreTxn {
   ResellerRepository& resellers() { return resellers_; }
   UserRepository& users() { return users_; }
   LoginStateRepository& logins() { return logins_; }
+  // Sealed values only: read and write secrets through SecretVault (controller/secrets).
+  SecretRepository& secrets() { return secrets_; }
 
  private:
   const Clock& clock_;
@@ -83,6 +86,7 @@ class StoreTxn {
   ResellerRepository resellers_;
   UserRepository users_;
   LoginStateRepository logins_;
+  SecretRepository secrets_;
 };
 
 class Store {
