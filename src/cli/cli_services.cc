@@ -55,6 +55,39 @@ int MailboxAdd(State& s) {
   return AddWithPassword(s, "/api/v1/mailboxes", body, "mailbox", "created mailbox");
 }
 
+int DkimRotate(State& s) {
+  auto r =
+      s.client().Post("/api/v1/mail-domains/" + Segment(s.domain) + "/dkim/rotate", json::object());
+  if (int code = Check(r, s)) return code;
+  return FinishChange(
+      s, *r,
+      "new DKIM key " + CellOf(r->body["mail_domain"], {"dkim_selector"}) + " for " + s.domain);
+}
+
+// The records a mail domain needs, to copy into a zone served elsewhere.
+int MailDns(State& s) {
+  auto r = s.client().Get("/api/v1/mail-domains/" + Segment(s.domain) + "/dns", {});
+  if (int code = Check(r, s)) return code;
+  if (s.json_output()) {
+    PrintJson(s, r->body);
+    return kExitOk;
+  }
+  const json& d = r->body["mail_domain"];
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& rec : d.value("records", json::array())) {
+    rows.push_back({CellOf(rec, {"name"}), CellOf(rec, {"ttl"}), CellOf(rec, {"type"}),
+                    CellOf(rec, {"value"})});
+  }
+  s.io.out << RenderTable({"NAME", "TTL", "TYPE", "VALUE"}, rows);
+  if (d["zone"].is_string()) {
+    s.io.out << "Published in the zone " << d["zone"].get<std::string>() << " served here.\n";
+  } else {
+    s.io.out << "No zone of the customer here holds " << s.domain
+             << ": add these records where its zone is served.\n";
+  }
+  return kExitOk;
+}
+
 int ForwarderAdd(State& s) {
   json body = {{"address", s.address}, {"targets", s.targets}};
   if (!s.customer.empty()) body["customer"] = s.customer;
@@ -195,6 +228,16 @@ void AddServiceCommands(CLI::App& app, const std::shared_ptr<State>& s) {
     return Remove(st, "/api/v1/forwarders/" + Segment(st.address), "removing " + st.address);
   });
   c->add_option("ADDRESS", s->address)->required();
+  c->add_flag("--wait", s->wait, kWaitHelp);
+
+  CLI::App* mail = group("mail", "Mail domains: DKIM keys and the DNS records they need");
+  c = Verb(mail, "dns", "Show the records a mail domain needs (MX, SPF, DKIM, DMARC)", s, MailDns);
+  c->add_option("DOMAIN", s->domain, "A mail domain")->required();
+  CLI::App* dkim = mail->add_subcommand("dkim", "The mail domain's DKIM key");
+  dkim->require_subcommand(1);
+  c = Verb(dkim, "rotate", "Make a new DKIM key under the next selector and publish it", s,
+           DkimRotate);
+  c->add_option("DOMAIN", s->domain, "A mail domain")->required();
   c->add_flag("--wait", s->wait, kWaitHelp);
 
   CLI::App* ftp = group("ftp", "Manage FTP users (jailed in the account's home)");

@@ -101,6 +101,8 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"POST", "/api/v1/forwarders", true, &ApiServer::AddForwarder},
       {"GET", "/api/v1/forwarders", true, &ApiServer::ListForwarders},
       {"DELETE", "/api/v1/forwarders/{address}", true, &ApiServer::RemoveForwarder},
+      {"GET", "/api/v1/mail-domains/{domain}/dns", true, &ApiServer::MailDomainDns},
+      {"POST", "/api/v1/mail-domains/{domain}/dkim/rotate", true, &ApiServer::RotateDkim},
       {"POST", "/api/v1/ftp-users", true, &ApiServer::AddFtpUser},
       {"GET", "/api/v1/ftp-users", true, &ApiServer::ListFtpUsers},
       {"DELETE", "/api/v1/ftp-users/{user}", true, &ApiServer::RemoveFtpUser},

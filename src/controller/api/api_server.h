@@ -141,6 +141,8 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> AddForwarder(const ApiCall& call);
   Result<ApiReply> ListForwarders(const ApiCall& call);
   Result<ApiReply> RemoveForwarder(const ApiCall& call);
+  Result<ApiReply> MailDomainDns(const ApiCall& call);
+  Result<ApiReply> RotateDkim(const ApiCall& call);
   Result<ApiReply> AddFtpUser(const ApiCall& call);
   Result<ApiReply> ListFtpUsers(const ApiCall& call);
   Result<ApiReply> RemoveFtpUser(const ApiCall& call);

@@ -89,6 +89,26 @@ Result<ApiReply> ApiServer::RemoveForwarder(const ApiCall& call) {
   return Reply(202, ChangeJson("forwarder", change));
 }
 
+Result<ApiReply> ApiServer::MailDomainDns(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  HP_ASSIGN_OR_RETURN(auto dns, hosting_.mail().DnsRecords(call.actor, call.path.at("domain")));
+  return Reply(200, {{"mail_domain", dns}});
+}
+
+Result<ApiReply> ApiServer::RotateDkim(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  // No body: a request that brings one is refused as every other unknown field is.
+  if (!call.req.body.empty()) {
+    HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+    BodyReader r(body);
+    HP_TRY(r.Finish());
+  }
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.mail().RotateDkim(call.actor, call.path.at("domain")));
+  return Reply(202, ChangeJson("mail_domain", change));
+}
+
 Result<ApiReply> ApiServer::AddFtpUser(const ApiCall& call) {
   HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
   BodyReader r(body);

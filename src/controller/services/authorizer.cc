@@ -31,7 +31,7 @@ struct Traits {
   Kind kind;
 };
 
-constexpr std::array<Traits, 63> kTraits = {{
+constexpr std::array<Traits, 65> kTraits = {{
     {Action::kCustomerCreate, "customer.create", "customers", true, Kind::kAccount},
     {Action::kCustomerRead, "customer.read", "customers", false, Kind::kAccount},
     {Action::kCustomerList, "customer.list", "customers", false, Kind::kAccount},
@@ -96,6 +96,8 @@ constexpr std::array<Traits, 63> kTraits = {{
     {Action::kTokenRevoke, "token.revoke", "tokens", true, Kind::kTokens},
     {Action::kCustomerMove, "customer.move", "customers", true, Kind::kMove},
     {Action::kActAs, "customer.act_as", "customers", true, Kind::kActAs},
+    {Action::kMailDomainRead, "maildomain.read", "mail", false, Kind::kOwned},
+    {Action::kMailDomainUpdate, "maildomain.update", "mail", true, Kind::kOwned},
 }};
 
 const Traits* Find(Action action) {

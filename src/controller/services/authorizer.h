@@ -94,12 +94,15 @@ enum class Action {
   kTokenRevoke,
   kCustomerMove,
   kActAs,
+  // Mail domains (issue 16): their DNS records to copy; rotating their DKIM key.
+  kMailDomainRead,
+  kMailDomainUpdate,
 };
 
 // "customer.create", "site.remove", ...: the names the audit log records.
 std::string_view Name(Action action);
 template <>
-inline constexpr Action kLastState<Action> = Action::kActAs;
+inline constexpr Action kLastState<Action> = Action::kMailDomainUpdate;
 
 // Who owns an object: a customer, and the customer's reseller (nullopt: the hosting company).
 // Company-level objects (nodes, plans) have no owner.

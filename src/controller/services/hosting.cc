@@ -1,15 +1,33 @@
 #include "controller/services/hosting.h"
 
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
 #include <utility>
 
 namespace hostplane::controller {
+namespace {
+
+// A key for this process only, when the options bring none (tests): secrets stored with it do
+// not open after a restart.
+std::shared_ptr<const MasterKey> EphemeralMasterKey() {
+  auto key = MasterKey::Generate();
+  if (!key) {
+    spdlog::critical("no master key: {}", key.error().message);
+    std::abort();
+  }
+  return std::make_shared<const MasterKey>(std::move(*key));
+}
+
+}  // namespace
 
 Hosting::Hosting(Store& store, TaskEngine& engine, const Clock& clock, HostingOptions options)
     : options_(std::move(options)),
       runner_(store, engine, authorizer_),
       dns_(store, runner_, options_),
       sites_(store, runner_, accounts_, dns_, options_),
-      mail_(runner_, dns_, options_),
+      vault_(options_.master_key ? options_.master_key : EphemeralMasterKey()),
+      mail_(store, runner_, dns_, vault_, options_),
       ftp_(runner_, accounts_, options_),
       databases_(runner_, dns_, options_),
       certificates_(runner_, options_),
@@ -22,6 +40,6 @@ Hosting::Hosting(Store& store, TaskEngine& engine, const Clock& clock, HostingOp
       drains_(runner_, {customers_, mail_, dns_, copies_}, options_),
       tasks_(store, engine, authorizer_),
       resources_(store, authorizer_),
-      result_hook_(authorizer_, certificates_, copies_, dns_) {}
+      result_hook_(authorizer_, certificates_, copies_, dns_, mail_) {}
 
 }  // namespace hostplane::controller

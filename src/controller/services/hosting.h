@@ -57,6 +57,13 @@ class Hosting {
   ResourceListService& resources() { return resources_; }
   // The engine's TaskResultHook (TaskEngine::SetResultHook).
   const TaskResultHandler& result_hook() const { return result_hook_; }
+  // The engine's NodeKeyHook (TaskEngine::SetNodeKeyHook).
+  NodeKeyHook node_key_hook() const {
+    return [this](StoreTxn& tx, const Node& node, std::vector<TaskRecord>& appended) {
+      return result_hook_.OnNodeKey(tx, node, appended);
+    };
+  }
+  const SecretVault& vault() const { return vault_; }
   // Runs several services' steps in one change (one transaction, one change id).
   ChangeRunner& runner() { return runner_; }
   const HostingOptions& options() const { return options_; }
@@ -68,6 +75,7 @@ class Hosting {
   const AccountService accounts_{};
   DnsService dns_;
   SiteService sites_;
+  const SecretVault vault_;
   MailService mail_;
   FtpService ftp_;
   DatabaseService databases_;

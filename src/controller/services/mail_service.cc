@@ -1,9 +1,14 @@
 #include "controller/services/mail_service.h"
 
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <utility>
 
 #include "common/passwd/service_password.h"
+#include "controller/secrets/dkim_key_pair.h"
+#include "controller/services/mail_dns_records.h"
 #include "controller/services/name_ownership.h"
 #include "controller/services/placement.h"
 #include "controller/services/service_support.h"
@@ -47,25 +52,8 @@ std::optional<MailAddress> CheckAddress(const std::string& field, const std::str
 
 std::string LocalPart(const std::string& address) { return address.substr(0, address.rfind('@')); }
 
-// maildomain.ensure: every mailbox and forwarder of the domain.
-Result<Json> MailDomainSpec(StoreTxn& tx, const Resource& domain, const Customer& owner) {
-  HP_ASSIGN_OR_RETURN(const std::vector<Resource> boxes, Children(tx, kMailbox, domain.name));
-  HP_ASSIGN_OR_RETURN(const std::vector<Resource> forwarders,
-                      Children(tx, kForwarder, domain.name));
-  protocol::MailDomainSpec spec;
-  spec.domain = domain.name;
-  spec.account = owner.login;
-  spec.status = Name(SpecStatusOf(owner));
-  spec.catch_all = domain.data.value("catch_all", "");
-  for (const auto& b : boxes) {
-    spec.mailboxes.push_back({LocalPart(b.name), b.data.value("password_hash", ""),
-                              b.data.value("quota_mb", kDefaultQuotaMb)});
-  }
-  for (const auto& f : forwarders) {
-    spec.forwarders.push_back(
-        {LocalPart(f.name), f.data.value("targets", std::vector<std::string>{})});
-  }
-  return protocol::ToJson(spec);
+std::string DkimSecretName(const std::string& domain, const std::string& selector) {
+  return "dkim/" + domain + "/" + selector;
 }
 
 // kConflict {address: address.taken} when address is a mailbox or a forwarder already.
@@ -203,7 +191,8 @@ Result<Resource> MailService::EnsureDomain(ChangeContext& change, const std::str
   r.name = domain;
   r.node_id = node.id;
   r.data = Json{{"catch_all", ""}};
-  // A mail domain puts MX, SPF and a "mail" host into the customer's zone around it.
+  HP_TRY(NewDkimKey(tx, r));
+  // A mail domain puts MX, SPF, DKIM, DMARC and a "mail" host into the customer's zone around it.
   HP_ASSIGN_OR_RETURN(const ZoneValidity zones, ZoneValidity::Before(tx, c, options_));
   HP_ASSIGN_OR_RETURN(Resource stored, tx.resources().Insert(r));
   HP_TRY(zones.After(tx, {{"address", domain}}, "address"));
@@ -316,6 +305,8 @@ Status MailService::SyncOrDropDomain(ChangeContext& change, const std::string& d
                       Children(tx, kForwarder, domain_name));
   if (boxes.empty() && forwarders.empty() && domain->data.value("catch_all", "").empty()) {
     HP_TRY(tx.resources().Delete(domain->id));
+    const std::string selector = domain->data.value("dkim_selector", "");
+    if (!selector.empty()) HP_TRY(vault_.Remove(tx, DkimSecretName(domain_name, selector)));
     HP_TRY(change.Append(
         {domain->node_id, ObjectKey(kMailDomain, domain_name), protocol::kMailDomainRemove,
          protocol::ToJson(protocol::MailDomainRemoval{domain_name, owner.login, true}), owner.id}));
@@ -333,17 +324,157 @@ Status MailService::Resend(ChangeContext& change, const Customer& c) const {
 
 Status MailService::Sync(ChangeContext& change, const Resource& domain,
                          const Customer& owner) const {
-  HP_ASSIGN_OR_RETURN(Json spec, MailDomainSpec(change.tx(), domain, owner));
-  return change.Append({domain.node_id, ObjectKey(kMailDomain, domain.name),
+  Resource current = domain;
+  if (current.data.value("dkim_selector", "").empty()) {
+    // A mail domain from before DKIM (issue 16) gets its key at its next change.
+    HP_TRY(NewDkimKey(change.tx(), current));
+    HP_TRY(change.tx().resources().Update(current));
+    HP_TRY(dns_.SyncZonesOf(change, owner));
+  }
+  HP_ASSIGN_OR_RETURN(Json spec, DomainSpec(change.tx(), current, owner, current.node_id));
+  return change.Append({current.node_id, ObjectKey(kMailDomain, current.name),
                         protocol::kMailDomainEnsure, std::move(spec), owner.id});
+}
+
+Status MailService::ResealFor(ChangeContext& change, const Node& node) const {
+  StoreTxn& tx = change.tx();
+  HP_ASSIGN_OR_RETURN(const std::vector<int64_t> customers,
+                      tx.nodes().CustomersOn(node.id, false, {kMailDomain}, 1000000));
+  for (int64_t id : customers) {
+    HP_ASSIGN_OR_RETURN(auto c, tx.customers().FindById(id));
+    if (!c) continue;
+    HP_ASSIGN_OR_RETURN(const std::vector<Resource> domains, OfCustomer(tx, kMailDomain, id));
+    for (const auto& d : domains) {
+      if (d.node_id == node.id) HP_TRY(Sync(change, d, *c));
+    }
+  }
+  return Ok();
 }
 
 Status MailService::MarkMoving(ChangeContext& change, const Resource& domain, const Customer& owner,
                                int64_t node_id) const {
-  HP_ASSIGN_OR_RETURN(Json spec, MailDomainSpec(change.tx(), domain, owner));
+  HP_ASSIGN_OR_RETURN(Json spec, DomainSpec(change.tx(), domain, owner, node_id));
   spec["status"] = Name(ServiceStatus::kMoving);
   return change.Append({node_id, ObjectKey(kMailDomain, domain.name), protocol::kMailDomainEnsure,
                         std::move(spec), owner.id});
+}
+
+// maildomain.ensure: every mailbox and forwarder of the domain, and its DKIM key sealed to the
+// node. A node that has not announced its box key yet gets the domain unsigned (logged); its
+// first hello re-sends it (ResealFor).
+Result<Json> MailService::DomainSpec(StoreTxn& tx, const Resource& domain, const Customer& owner,
+                                     int64_t node_id) const {
+  HP_ASSIGN_OR_RETURN(const std::vector<Resource> boxes, Children(tx, kMailbox, domain.name));
+  HP_ASSIGN_OR_RETURN(const std::vector<Resource> forwarders,
+                      Children(tx, kForwarder, domain.name));
+  protocol::MailDomainSpec spec;
+  spec.domain = domain.name;
+  spec.account = owner.login;
+  spec.status = Name(SpecStatusOf(owner));
+  spec.catch_all = domain.data.value("catch_all", "");
+  for (const auto& b : boxes) {
+    spec.mailboxes.push_back({LocalPart(b.name), b.data.value("password_hash", ""),
+                              b.data.value("quota_mb", kDefaultQuotaMb)});
+  }
+  for (const auto& f : forwarders) {
+    spec.forwarders.push_back(
+        {LocalPart(f.name), f.data.value("targets", std::vector<std::string>{})});
+  }
+  const std::string selector = domain.data.value("dkim_selector", "");
+  if (!selector.empty()) {
+    HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(node_id));
+    if (!node) return Fail(Error::NotFound("node " + std::to_string(node_id)));
+    auto sealed = vault_.SealTo(tx, DkimSecretName(domain.name, selector), *node);
+    if (sealed) {
+      spec.dkim = protocol::DkimSpec{selector, std::move(*sealed)};
+    } else if (sealed.error().code == ErrorCode::kUnavailable) {
+      spdlog::warn("mail: {} goes to {} unsigned for now: {}", domain.name, node->name,
+                   sealed.error().message);
+    } else {
+      return Fail(sealed.error().Wrap("the DKIM key of " + domain.name));
+    }
+  }
+  return protocol::ToJson(spec);
+}
+
+Status MailService::NewDkimKey(StoreTxn& tx, Resource& domain) const {
+  HP_ASSIGN_OR_RETURN(DkimKeyPair pair, GenerateDkimKey());
+  const std::string old = domain.data.value("dkim_selector", "");
+  const int64_t generation = domain.data.value("dkim_generation", int64_t{0}) + 1;
+  const std::string selector = "hp" + std::to_string(generation);
+  Status put = vault_.Put(tx, DkimSecretName(domain.name, selector), pair.private_pem);
+  sodium_memzero(pair.private_pem.data(), pair.private_pem.size());
+  HP_TRY(put);
+  if (!old.empty() && old != selector) HP_TRY(vault_.Remove(tx, DkimSecretName(domain.name, old)));
+  domain.data["dkim_selector"] = selector;
+  domain.data["dkim_generation"] = generation;
+  domain.data["dkim_public_key"] = pair.public_key;
+  return Ok();
+}
+
+Result<Change<Resource>> MailService::RotateDkim(const Actor& actor, const std::string& domain) {
+  auto canonical = protocol::CheckDomain(domain);
+  if (!canonical) return Fail(NotFound(kMailDomain, domain));
+  return runner_.Run(
+      actor, "maildomain.dkim_rotate", [&](ChangeContext& change) -> Result<Resource> {
+        StoreTxn& tx = change.tx();
+        HP_ASSIGN_OR_RETURN(Resource found,
+                            LoadResource(change, kMailDomain, *canonical, Action::kMailDomainUpdate,
+                                         NotFound(kMailDomain, *canonical)));
+        HP_ASSIGN_OR_RETURN(Customer owner, OwnerOf(tx, found));
+        Resource updated = found;
+        HP_TRY(NewDkimKey(tx, updated));
+        HP_TRY(tx.resources().Update(updated));
+        HP_TRY(change.Audit("maildomain.dkim_rotate", ObjectKey(kMailDomain, updated.name),
+                            ToJson(found), ToJson(updated), owner.id));
+        HP_TRY(Sync(change, updated, owner));
+        HP_TRY(dns_.SyncZonesOf(change, owner));
+        return updated;
+      });
+}
+
+Result<Json> MailService::DnsRecords(const Actor& actor, const std::string& domain) {
+  auto canonical = protocol::CheckDomain(domain);
+  if (!canonical) return Fail(NotFound(kMailDomain, domain));
+  Json out;
+  HP_TRY(store_.Snapshot([&](StoreTxn& tx) -> Status {
+    const Error missing = NotFound(kMailDomain, *canonical);
+    HP_ASSIGN_OR_RETURN(auto found, tx.resources().Find(kMailDomain, *canonical));
+    if (!found) return Fail(missing);
+    HP_TRY(runner_.authorizer().Allow(actor, Action::kMailDomainRead,
+                                      {kMailDomain, found->name, OwnerOf(*found)}, missing));
+    HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(found->node_id));
+    if (!node) return Fail(Error::NotFound("the mail node of " + found->name));
+    // The customer's zone that serves the domain's records (the longest one around it), if any.
+    HP_ASSIGN_OR_RETURN(const std::vector<Resource> zones,
+                        OfCustomer(tx, kZone, found->customer_id));
+    std::string zone;
+    for (const auto& z : zones) {
+      const bool around = found->name == z.name || found->name.ends_with("." + z.name);
+      if (around && z.name.size() > zone.size()) zone = z.name;
+    }
+    const std::string mx_host = "mail." + (zone.empty() ? found->name : zone);
+    Json records = Json::array();
+    for (const auto& r : MailDomainRecords(*found, *node, mx_host, options_.default_ttl)) {
+      records.push_back({{"name", r.name == "@" ? found->name : r.name + "." + found->name},
+                         {"type", r.type},
+                         {"ttl", r.ttl},
+                         {"value", r.value}});
+    }
+    // The MX host's addresses, which the zone builder adds as "mail" when the zone is here.
+    for (const auto& [type, address] :
+         {std::pair{"A", node->ipv4}, std::pair{"AAAA", node->ipv6}}) {
+      if (address.empty()) continue;
+      records.push_back(
+          {{"name", mx_host}, {"type", type}, {"ttl", options_.default_ttl}, {"value", address}});
+    }
+    out = {{"domain", found->name},
+           {"zone", zone.empty() ? Json(nullptr) : Json(zone)},
+           {"dkim_selector", found->data.value("dkim_selector", "")},
+           {"records", std::move(records)}};
+    return Ok();
+  }));
+  return out;
 }
 
 }  // namespace hostplane::controller

@@ -4,7 +4,15 @@
 // their mail domain; every change re-sends the whole domain as one maildomain.ensure
 // (protocol/mail_spec.h) to its mail node. A mail domain is created (placed on the least loaded
 // mail node) with its first address and removed with its last; a catch-all is the forwarder
-// "@domain" (an explicit option, never implied). The DNS zones follow (MX, SPF).
+// "@domain" (an explicit option, never implied). The DNS zones follow (MX, SPF, DKIM, DMARC:
+// mail_dns_records.h).
+//
+// DKIM (issue 16): each mail domain gets an RSA-2048 key when it is created (dkim_key_pair.h
+// says why RSA), selector "hp1", kept in the SecretVault as "dkim/<domain>/<selector>"; its row's
+// data holds the selector and the public key (dkim_selector, dkim_public_key, dkim_generation).
+// Every maildomain.ensure carries the private key sealed to the box key of the node it goes to,
+// so after a drain the new node signs with the same key. RotateDkim makes a new key under the
+// next selector (hp2, ...), publishes it and removes the old one.
 //
 // Thread-safe; each ChangeContext is used by one thread.
 
@@ -12,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "controller/secrets/secret_vault.h"
 #include "controller/services/change_runner.h"
 #include "controller/services/dns_service.h"
 #include "controller/services/hosting_options.h"
@@ -52,8 +61,9 @@ struct NewForwarder {
 
 class MailService {
  public:
-  MailService(ChangeRunner& runner, const DnsService& dns, const HostingOptions& options)
-      : runner_(runner), dns_(dns), options_(options) {}
+  MailService(Store& store, ChangeRunner& runner, const DnsService& dns, const SecretVault& vault,
+              const HostingOptions& options)
+      : store_(store), runner_(runner), dns_(dns), vault_(vault), options_(options) {}
 
   // Operations, each one change of its own. Errors: kInvalid with a code per field; kNotFound
   // (customer, address; also one the actor may not see); kConflict {"address": "address.taken"
@@ -63,6 +73,14 @@ class MailService {
   Result<Change<Resource>> RemoveMailbox(const Actor& actor, const std::string& address);
   Result<Change<Resource>> AddForwarder(const Actor& actor, const ForwarderInput& in);
   Result<Change<Resource>> RemoveForwarder(const Actor& actor, const std::string& address);
+  // A new DKIM key for the mail domain under the next selector, sent to its node and published
+  // in the customer's zones; the old key is deleted. Errors: kNotFound (not a mail domain, or
+  // one the actor may not see).
+  Result<Change<Resource>> RotateDkim(const Actor& actor, const std::string& domain);
+  // The records the mail domain needs in DNS (mail_dns_records.h), with absolute names:
+  // {"domain", "zone" (the hosted zone that serves them, or null: copy them to the zone's
+  // servers), "records": [{name, type, ttl, value}]}. Errors: kNotFound as RotateDkim.
+  Result<Json> DnsRecords(const Actor& actor, const std::string& domain);
 
   // Steps, inside a change (the caller commits). Check* validate and hash (slow on purpose:
   // outside any transaction).
@@ -78,6 +96,9 @@ class MailService {
   // maildomain.ensure of domain to its node.
   [[nodiscard]] Status Sync(ChangeContext& change, const Resource& domain,
                             const Customer& owner) const;
+  // Re-sends maildomain.ensure for every mail domain on node (its DKIM keys sealed to the box
+  // key it just announced).
+  [[nodiscard]] Status ResealFor(ChangeContext& change, const Node& node) const;
   // Sends node_id (the server a drain moves the domain off) the domain with status moving:
   // logins refused and new mail deferred (4xx) there until it is emptied, so nothing lands in
   // the Maildirs after they were packed; senders retry and reach the new server.
@@ -88,9 +109,17 @@ class MailService {
   Result<Resource> EnsureDomain(ChangeContext& change, const std::string& domain,
                                 const std::optional<std::string>& customer, Action action) const;
   [[nodiscard]] Status SyncOrDropDomain(ChangeContext& change, const std::string& domain) const;
+  // A new key pair for domain (the next selector) into the vault and the row's data; the old
+  // key, if any, is removed from the vault.
+  [[nodiscard]] Status NewDkimKey(StoreTxn& tx, Resource& domain) const;
+  // maildomain.ensure of domain for node_id, the DKIM key sealed to that node.
+  Result<Json> DomainSpec(StoreTxn& tx, const Resource& domain, const Customer& owner,
+                          int64_t node_id) const;
 
+  Store& store_;
   ChangeRunner& runner_;
   const DnsService& dns_;
+  const SecretVault& vault_;
   const HostingOptions options_;
 };
 

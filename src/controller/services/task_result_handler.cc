@@ -22,4 +22,13 @@ Status TaskResultHandler::operator()(StoreTxn& tx, const TaskRecord& task, TaskS
   return Ok();
 }
 
+Status TaskResultHandler::OnNodeKey(StoreTxn& tx, const Node& node,
+                                    std::vector<TaskRecord>& appended) const {
+  const Actor actor{"node:" + node.name, Role::kNone};
+  ChangeContext change(tx, actor, authorizer_);
+  HP_TRY(mail_.ResealFor(change, node));
+  appended.insert(appended.end(), change.tasks().begin(), change.tasks().end());
+  return Ok();
+}
+
 }  // namespace hostplane::controller

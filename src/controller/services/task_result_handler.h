@@ -15,14 +15,20 @@
 #include "controller/services/certificate_service.h"
 #include "controller/services/content_copy_service.h"
 #include "controller/services/dns_service.h"
+#include "controller/services/mail_service.h"
 
 namespace hostplane::controller {
 
 class TaskResultHandler {
  public:
   TaskResultHandler(const Authorizer& authorizer, const CertificateService& certificates,
-                    const ContentCopyService& copies, const DnsService& dns)
-      : authorizer_(authorizer), certificates_(certificates), copies_(copies), dns_(dns) {}
+                    const ContentCopyService& copies, const DnsService& dns,
+                    const MailService& mail)
+      : authorizer_(authorizer),
+        certificates_(certificates),
+        copies_(copies),
+        dns_(dns),
+        mail_(mail) {}
 
   // Tasks it appends are put in `appended` (the engine rings their nodes after the commit). An
   // error rolls the whole report back (the agent sends it again).
@@ -30,11 +36,17 @@ class TaskResultHandler {
                                   const std::string& error,
                                   std::vector<TaskRecord>& appended) const;
 
+  // The engine's NodeKeyHook: a node announced a new box key, so its mail domains are sent
+  // again with their DKIM keys sealed to it (a change of its own, made by the node).
+  [[nodiscard]] Status OnNodeKey(StoreTxn& tx, const Node& node,
+                                 std::vector<TaskRecord>& appended) const;
+
  private:
   const Authorizer& authorizer_;
   const CertificateService& certificates_;
   const ContentCopyService& copies_;
   const DnsService& dns_;
+  const MailService& mail_;
 };
 
 }  // namespace hostplane::controller

@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "controller/services/mail_dns_records.h"
 #include "controller/services/service_support.h"
 
 namespace hostplane::controller {
@@ -63,11 +64,15 @@ Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Reso
   for (const auto& m : mail) {
     auto rel = RelativeTo(m.name, zone.name);
     if (!rel) continue;
-    add(*rel, "MX", "10 " + Absolute("mail." + zone.name));
-    add(*rel, "TXT", "v=spf1 mx -all");
+    HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(m.node_id));
+    if (!node) continue;
+    // MX, SPF, the DKIM key and DMARC (mail_dns_records.h).
+    for (auto r : MailDomainRecords(m, *node, "mail." + zone.name, options.default_ttl)) {
+      r.name = Beneath(r.name, *rel);
+      records.push_back(std::move(r));
+    }
     if (!mail_host && named.count("mail") == 0) {
-      HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(m.node_id));
-      if (node) address_records("mail", *node);
+      address_records("mail", *node);
       mail_host = true;
     }
   }

@@ -1,9 +1,10 @@
 #pragma once
 
 // What a DNS zone serves, computed from the store: its default records (NS with glue, the
-// addresses of the customer's sites and mail inside the zone, MX and SPF for its mail domains,
-// db.<zone> for its databases) plus the customer's own records, as the zone.ensure spec
-// (protocol/zone_spec.h). Reads inside one transaction or snapshot; pure otherwise.
+// addresses of the customer's sites and mail inside the zone, MX, SPF, DKIM and DMARC for its
+// mail domains (mail_dns_records.h), db.<zone> for its databases) plus the customer's own
+// records, as the zone.ensure spec (protocol/zone_spec.h). Reads inside one transaction or
+// snapshot; pure otherwise.
 
 #include <string>
 

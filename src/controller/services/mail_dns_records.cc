@@ -1,0 +1,30 @@
+#include "controller/services/mail_dns_records.h"
+
+#include "controller/secrets/dkim_key_pair.h"
+
+namespace hostplane::controller {
+
+std::vector<protocol::DnsRecord> MailDomainRecords(const Resource& domain, const Node& node,
+                                                   const std::string& mx_host, int64_t ttl) {
+  std::vector<protocol::DnsRecord> out;
+  out.push_back({"@", "MX", ttl, "10 " + mx_host + "."});
+  std::string spf = "v=spf1 mx";
+  if (!node.ipv4.empty()) spf += " ip4:" + node.ipv4;
+  if (!node.ipv6.empty()) spf += " ip6:" + node.ipv6;
+  out.push_back({"@", "TXT", ttl, spf + " ~all"});
+  const std::string selector = domain.data.value("dkim_selector", "");
+  const std::string public_key = domain.data.value("dkim_public_key", "");
+  if (!selector.empty() && !public_key.empty()) {
+    out.push_back({selector + "._domainkey", "TXT", ttl, DkimRecordValue(public_key)});
+  }
+  out.push_back({"_dmarc", "TXT", ttl, "v=DMARC1; p=none"});
+  return out;
+}
+
+std::string Beneath(const std::string& name, const std::string& at) {
+  if (at == "@") return name;
+  if (name == "@") return at;
+  return name + "." + at;
+}
+
+}  // namespace hostplane::controller
