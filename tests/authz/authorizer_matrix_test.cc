@@ -66,10 +66,11 @@ Actor Make(std::string name, Role role, std::optional<int64_t> reseller,
 }
 
 const std::set<std::string> kOwnedWrites = {
-    "site.create",     "site.read",        "site.update",      "site.remove",    "mailbox.create",
-    "mailbox.remove",  "forwarder.create", "forwarder.remove", "ftpuser.create", "ftpuser.remove",
-    "database.create", "database.remove",  "zone.create",      "zone.read",      "zone.remove",
-    "record.create",   "record.remove",    "cert.create"};
+    "site.create",    "site.read",      "site.update",      "site.remove",
+    "mailbox.create", "mailbox.remove", "forwarder.create", "forwarder.remove",
+    "ftpuser.create", "ftpuser.remove", "database.create",  "database.remove",
+    "zone.create",    "zone.read",      "zone.remove",      "record.create",
+    "record.remove",  "cert.create",    "maildomain.read",  "maildomain.update"};
 const std::set<std::string> kOwnedLists = {"site.list",      "maildomain.list", "mailbox.list",
                                            "forwarder.list", "ftpuser.list",    "database.list",
                                            "zone.list",      "record.list",     "cert.list"};
@@ -130,7 +131,7 @@ std::vector<Case> Cases() {
   limited.grants = {{"site", "a.example"}, {"maildomain", "a.example"}};
   cases.push_back({limited,
                    {"site.read", "site.update", "site.remove", "mailbox.remove", "forwarder.remove",
-                    "cert.create", "token.revoke"},
+                    "cert.create", "token.revoke", "maildomain.read", "maildomain.update"},
                    {"site.list", "maildomain.list", "mailbox.list", "forwarder.list",
                     "token.create", "token.list"}});
   Actor scoped = Make("user:acme", Role::kCustomer, kResellerA, kCustomerA);

@@ -124,7 +124,7 @@ TEST_F(MailSubmissionTest, SendsOutSignedOverStartTlsAndImplicitTlsAndEnforcesWh
   const Json ensure = ctl.Newest("maildomain.ensure");
   ASSERT_TRUE(ensure.contains("dkim")) << ensure.dump();
   EXPECT_EQ(ensure["dkim"]["selector"], "hp1");
-  const std::string sealed = ensure["dkim"]["private_key"];
+  const std::string sealed = ensure["dkim"]["private_key"].get<std::string>();
   ASSERT_TRUE(lab_.ApplyNode(lab_.DomainTask(Acme(sealed)))) << lab_.Logs();
   Json zone = ctl.Newest("zone.ensure");
   ASSERT_NE(zone.dump().find("hp1._domainkey"), std::string::npos) << zone.dump();

@@ -37,7 +37,8 @@ class ApiMailDkimTest : public ::testing::Test {
     return json::parse(r->body, nullptr, false);
   }
   std::string Selector() {
-    return Get("/api/v1/mail-domains/acme.example/dns", 200)["mail_domain"]["dkim_selector"];
+    return Get("/api/v1/mail-domains/acme.example/dns", 200)["mail_domain"]["dkim_selector"]
+        .get<std::string>();
   }
   size_t Tasks() {
     TaskFilter f;
@@ -55,8 +56,10 @@ TEST_F(ApiMailDkimTest, ShowsTheRecordsToCopyAndRotatesTheKey) {
   EXPECT_TRUE(d["zone"].is_null()) << "no zone of acme is served here";
   EXPECT_EQ(d["dkim_selector"], "hp1");
   std::map<std::string, std::string> by_name;
-  for (const auto& r : d["records"])
-    by_name[r["name"].get<std::string>() + " " + r["type"].get<std::string>()] = r["value"];
+  for (const auto& r : d["records"]) {
+    by_name[r["name"].get<std::string>() + " " + r["type"].get<std::string>()] =
+        r["value"].get<std::string>();
+  }
   EXPECT_TRUE(by_name["hp1._domainkey.acme.example TXT"].starts_with("v=DKIM1; k=rsa; p="));
   EXPECT_EQ(by_name["_dmarc.acme.example TXT"], "v=DMARC1; p=none");
   EXPECT_EQ(by_name["acme.example MX"], "10 mail.acme.example.");

@@ -117,7 +117,9 @@ TEST_F(SecretVaultTest, RemovesAndSealsToANodeOnlyWhenItHasAnnouncedItsKey) {
     HP_TRY(vault.Put(tx, "dkim/a.example/hp1", kSecret));
     auto none = vault.SealTo(tx, "dkim/a.example/hp1", node);
     EXPECT_FALSE(none.has_value());
-    if (!none) EXPECT_EQ(none.error().code, ErrorCode::kUnavailable);
+    if (!none) {
+      EXPECT_EQ(none.error().code, ErrorCode::kUnavailable);
+    }
     node.box_key = box->public_key().ToString();
     HP_ASSIGN_OR_RETURN(std::string sealed, vault.SealTo(tx, "dkim/a.example/hp1", node));
     EXPECT_TRUE(IsSealedText(sealed));

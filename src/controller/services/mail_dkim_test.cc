@@ -56,12 +56,12 @@ class MailDkimTest : public FleetTest {
     for (const auto& r : records) {
       if (r["name"] == name && r["type"] == type &&
           r["value"].get<std::string>().starts_with(prefix)) {
-        return r["value"];
+        return r["value"].get<std::string>();
       }
     }
     return "";
   }
-  void Setup() {
+  void Prepare() {
     AddNode("mx1", {"mail"}, 100, "", "", "192.0.2.10");
     AddNode("dns1", {"dns"}, 100, "", "", "192.0.2.53");
     AddCustomer("acme");
@@ -73,7 +73,7 @@ class MailDkimTest : public FleetTest {
 };
 
 TEST_F(MailDkimTest, ANewMailDomainGetsAKeySealedToItsNodeAndPublishedWithSpfAndDmarc) {
-  Setup();
+  Prepare();
   auto box =
       service_->mail().AddMailbox(kFleetAdmin, {"info@acme.example", "acme", "s3cret-Passw0rd"});
   ASSERT_TRUE(box.has_value()) << box.error().message;
@@ -101,7 +101,7 @@ TEST_F(MailDkimTest, ANewMailDomainGetsAKeySealedToItsNodeAndPublishedWithSpfAnd
 }
 
 TEST_F(MailDkimTest, RotationMakesTheNextSelectorAndForgetsTheOldKey) {
-  Setup();
+  Prepare();
   auto box =
       service_->mail().AddMailbox(kFleetAdmin, {"info@acme.example", "acme", "s3cret-Passw0rd"});
   ASSERT_TRUE(box.has_value());
@@ -119,7 +119,7 @@ TEST_F(MailDkimTest, RotationMakesTheNextSelectorAndForgetsTheOldKey) {
   const Json records = Records("acme.example");
   EXPECT_EQ(Value(records, "hp1._domainkey", "TXT"), "");
   EXPECT_EQ(Value(records, "hp2._domainkey", "TXT"),
-            DkimRecordValue(rotated->object.data["dkim_public_key"]));
+            DkimRecordValue(rotated->object.data["dkim_public_key"].get<std::string>()));
   auto kept = store_->Read([&](StoreTxn& tx) -> Result<std::vector<bool>> {
     HP_ASSIGN_OR_RETURN(bool old, service_->vault().Has(tx, "dkim/acme.example/hp1"));
     HP_ASSIGN_OR_RETURN(bool now, service_->vault().Has(tx, "dkim/acme.example/hp2"));
@@ -158,7 +158,7 @@ TEST_F(MailDkimTest, RotationMakesTheNextSelectorAndForgetsTheOldKey) {
 }
 
 TEST_F(MailDkimTest, ADrainedDomainSignsWithTheSameKeySealedToItsNewNode) {
-  Setup();
+  Prepare();
   ASSERT_TRUE(
       service_->mail().AddMailbox(kFleetAdmin, {"info@acme.example", "acme", "s3cret-Passw0rd"}));
   TaskFilter every;
@@ -171,7 +171,7 @@ TEST_F(MailDkimTest, ADrainedDomainSignsWithTheSameKeySealedToItsNewNode) {
   Announce("mx2");
   auto step = service_->drains().Drain(kFleetAdmin, "mx1", 10, false);
   ASSERT_TRUE(step.has_value()) << step.error().message;
-  auto sent = CompleteCopy(step->tasks);
+  CompleteCopy(step->tasks);
   TaskFilter filter;
   filter.page = {0, 1000};
   auto all = store_->ListTasks(filter);
@@ -202,17 +202,33 @@ TEST_F(MailDkimTest, ANodeWithoutABoxKeyGetsTheDomainUnsignedUntilItsHello) {
   ASSERT_TRUE(key);
   keys_.emplace("mx1", *key);
   std::vector<TaskRecord> appended;
-  ASSERT_TRUE(store_->Write([&](StoreTxn& tx) -> Status {
+  Status hello = store_->Write([&](StoreTxn& tx) -> Status {
     auto n = tx.nodes().FindByName("mx1");
     if (!n || !*n) return Fail(Error::NotFound("mx1"));
     Node u = **n;
     u.box_key = key->public_key().ToString();
     HP_TRY(tx.nodes().Update(u));
     return service_->node_key_hook()(tx, u, appended);
-  }));
+  });
+  ASSERT_TRUE(hello) << hello.error().message;
   const TaskRecord* resealed = Last(appended, "maildomain.ensure", "mx1");
   ASSERT_NE(resealed, nullptr);
   EXPECT_TRUE(OpenedKey(*resealed).starts_with("-----BEGIN PRIVATE KEY-----"));
+}
+
+TEST_F(MailDkimTest, TheCustomersOwnSpfOrDmarcReplacesTheDefault) {
+  Prepare();
+  ASSERT_TRUE(
+      service_->mail().AddMailbox(kFleetAdmin, {"info@acme.example", "acme", "s3cret-Passw0rd"}));
+  auto added = service_->dns().AddRecord(
+      kFleetAdmin, {"acme.example", "_dmarc", "TXT", "v=DMARC1; p=reject", std::nullopt});
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  const Json records = Records("acme.example");
+  int dmarc = 0;
+  for (const auto& r : records) dmarc += r["name"] == "_dmarc" ? 1 : 0;
+  EXPECT_EQ(dmarc, 1) << records.dump();
+  EXPECT_EQ(Value(records, "_dmarc", "TXT"), "v=DMARC1; p=reject");
+  EXPECT_EQ(Value(records, "@", "TXT", "v=spf1"), "v=spf1 mx ip4:192.0.2.10 ~all");
 }
 
 TEST_F(MailDkimTest, TheRecordsToCopyWhenTheZoneIsNotHere) {

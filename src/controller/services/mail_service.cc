@@ -345,7 +345,11 @@ Status MailService::ResealFor(ChangeContext& change, const Node& node) const {
     if (!c) continue;
     HP_ASSIGN_OR_RETURN(const std::vector<Resource> domains, OfCustomer(tx, kMailDomain, id));
     for (const auto& d : domains) {
-      if (d.node_id == node.id) HP_TRY(Sync(change, d, *c));
+      if (d.node_id != node.id) continue;
+      // Every task belongs to an audited change: this one is the node's new key.
+      HP_TRY(change.Audit("maildomain.reseal", ObjectKey(kMailDomain, d.name), ToJson(d), ToJson(d),
+                          c->id));
+      HP_TRY(Sync(change, d, *c));
     }
   }
   return Ok();

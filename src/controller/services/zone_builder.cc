@@ -101,6 +101,25 @@ Result<protocol::ZoneSpec> BuildZoneSpec(StoreTxn& tx, const Resource& zone, con
   // SOA names without the trailing dot (zone_spec.h); timers are SoaSpec's defaults.
   spec.soa.mname = options.nameservers.empty() ? "ns1." + zone.name : options.nameservers[0];
   spec.soa.rname = "hostmaster." + zone.name;
+  // A name may have one SPF and one DMARC policy: the customer's own TXT record replaces the
+  // default one at its name (two would make receivers ignore both).
+  auto policy = [](const protocol::DnsRecord& r) -> std::string {
+    if (r.type != "TXT") return "";
+    for (const char* tag : {"v=spf1", "v=DMARC1"}) {
+      if (r.value.starts_with(tag)) return r.name + " " + tag;
+    }
+    return "";
+  };
+  std::set<std::string> own_policies;
+  for (const auto& r : own) {
+    const std::string p =
+        policy({r.data.value("name", ""), r.data.value("type", ""), 0, r.data.value("value", "")});
+    if (!p.empty()) own_policies.insert(p);
+  }
+  std::erase_if(records, [&](const protocol::DnsRecord& r) {
+    const std::string p = policy(r);
+    return !p.empty() && own_policies.count(p) > 0;
+  });
   spec.records = std::move(records);
   for (const auto& r : own) {
     spec.records.push_back({r.data.value("name", ""), r.data.value("type", ""),
