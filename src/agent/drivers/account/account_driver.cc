@@ -202,7 +202,10 @@ std::string RenderPool(const PoolParams& p) {
       "php_admin_flag[log_errors] = on\n"
       "php_admin_value[error_log] = {home}/logs/php{version}.error.log\n"
       "php_admin_flag[allow_url_include] = off\n"
-      "php_admin_value[disable_functions] = {disabled}\n",
+      "php_admin_value[disable_functions] = {disabled}\n"
+      "php_admin_flag[opcache.enable] = on\n"
+      "php_admin_flag[opcache.validate_permission] = on\n"
+      "php_admin_flag[opcache.validate_root] = on\n",
       fmt::arg("home", p.home), fmt::arg("version", p.version),
       fmt::arg("disabled", kDisabledFunctions));
   if (!p.sendmail_path.empty()) out += "php_admin_value[sendmail_path] = " + p.sendmail_path + "\n";
