@@ -15,6 +15,7 @@
 #include "cli/exit_codes.h"
 #include "cli/table.h"
 #include "cli/task_waiter.h"
+#include "protocol/site_settings.h"
 
 namespace hostplane::cli {
 
@@ -322,6 +323,31 @@ int SiteAdd(State& s) {
   return FinishChange(s, *r, "created site " + CellOf(r->body["site"], {"domain"}));
 }
 
+// site set DOMAIN key=value...: "php" is the site's PHP version, every other key a web setting
+// (protocol/site_settings.h), typed by its key; the controller checks every value.
+int SiteSet(State& s) {
+  json body = json::object();
+  json settings = json::object();
+  for (const auto& a : s.assignments) {
+    size_t eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      s.io.err << "error: \"" << a << "\" is not key=value\n";
+      return kExitUsage;
+    }
+    const std::string key = a.substr(0, eq);
+    const std::string value = a.substr(eq + 1);
+    if (key == "php") {
+      body["php"] = value;
+    } else {
+      settings[key] = protocol::SettingFromText(key, value);
+    }
+  }
+  if (!settings.empty()) body["settings"] = settings;
+  auto r = s.client().Patch("/api/v1/sites/" + Segment(s.domain), body);
+  if (int code = Check(r, s)) return code;
+  return FinishChange(s, *r, "updated site " + s.domain);
+}
+
 int SiteList(State& s) {
   Query q;
   if (!s.customer.empty()) q.emplace_back("customer", s.customer);
@@ -448,6 +474,16 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   c->add_option("--alias", s->aliases, "Another name of the site (repeatable)");
   c->add_option("--docroot", s->docroot, "Document root, relative to the account home");
   c->add_flag("--wait", s->wait, "Wait until the site is live");
+  c = Verb(site, "set", "Change a website's settings (key=value ...)", s, SiteSet);
+  c->add_option("DOMAIN", s->domain, "Domain name")->required();
+  c->add_option("SETTING", s->assignments,
+                "key=value: php, profile (static|php|custom), fallback, upload_max_mb, "
+                "https_redirect, hsts, php_memory_limit_mb, php_max_execution_time, "
+                "php_max_input_time, php_max_input_vars, php_display_errors, "
+                "php_error_reporting (all|production|errors|none), php_timezone, "
+                "php_session_gc_maxlifetime, php_short_open_tag")
+      ->required();
+  c->add_flag("--wait", s->wait, "Wait until the change is live");
   c = Verb(site, "list", "List websites", s, SiteList);
   c->add_option("--customer", s->customer, "Only this customer's sites");
   c = Verb(site, "show", "Show one website", s,

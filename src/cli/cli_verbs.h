@@ -54,6 +54,8 @@ struct State {
   // Users: a limited user's sites and mail domains, or full access.
   std::vector<std::string> grant_sites, grant_mail_domains;
   bool full_access = false;
+  // site set: "key=value" as typed.
+  std::vector<std::string> assignments;
 
   const Clock& clock() const { return io.clock ? *io.clock : system_clock; }
   bool json_output() const { return output == "json"; }

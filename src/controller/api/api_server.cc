@@ -426,6 +426,7 @@ Result<ApiReply> ApiServer::UpdateSite(const ApiCall& call) {
   patch.aliases = r.StringArray("aliases", Presence::kOptional);
   patch.docroot = r.String("docroot", Presence::kOptional);
   patch.php = r.String("php", Presence::kOptional);
+  patch.settings = r.RawObject("settings", Presence::kOptional);
   HP_TRY(r.Finish());
   HP_ASSIGN_OR_RETURN(auto change,
                       hosting_.sites().Update(call.actor, call.path.at("domain"), patch));

@@ -196,6 +196,16 @@ BodyReader* BodyReader::Object(const std::string& name, Presence presence) {
   return children_.back().get();
 }
 
+std::optional<json> BodyReader::RawObject(const std::string& name, Presence presence) {
+  const json* v = Lookup(name, presence);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_object()) {
+    Problem(name, "field.type", "must be an object");
+    return std::nullopt;
+  }
+  return *v;
+}
+
 void BodyReader::AddUnknownFields() {
   for (const auto& [name, value] : object_.items()) {
     if (known_.count(name) == 0) {

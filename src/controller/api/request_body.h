@@ -53,6 +53,9 @@ class BodyReader {
   // "name.field" and are reported by this reader's Finish(). nullptr when absent or not an
   // object. The returned reader lives as long as this one.
   BodyReader* Object(const std::string& name, Presence presence);
+  // A nested object handed on whole, for a checker that knows its members (a site's settings):
+  // nullopt when absent (or null) or not an object (then recorded as field.type).
+  std::optional<nlohmann::json> RawObject(const std::string& name, Presence presence);
 
   // kInvalid with every recorded problem plus "field.unknown" for each field never read.
   [[nodiscard]] Status Finish();

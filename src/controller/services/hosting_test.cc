@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
 #include "common/bus/bus.h"
 #include "common/crypto.h"
@@ -493,6 +494,55 @@ TEST_F(HostingServiceTest, UpdateSupersedesThePendingTaskAndRemoveQueuesARemoval
   ASSERT_FALSE(gone.has_value());
   EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(gone.error().message, "site 'a.example' not found");
+}
+
+TEST_F(HostingServiceTest, SiteSettingsAreStoredSentAndCheckedAgainstTheSite) {
+  AddNode("web1");
+  AddCustomer("acme");
+  ASSERT_TRUE(AddSite("a.example", "acme").has_value());
+  const Counts before = Count();
+  // Each bad value before the transaction; the php profile against the stored site (no PHP).
+  for (const auto& [settings, field, code] :
+       std::vector<std::tuple<Json, std::string, std::string>>{
+           {{{"upload_max_mb", 0}}, "settings.upload_max_mb", "upload_max_mb.range"},
+           {{{"fallback", "/x;"}}, "settings.fallback", "fallback.invalid"},
+           {{{"profile", "custom"}}, "settings.fallback", "fallback.missing"},
+           {{{"profile", "php"}}, "settings.profile", "profile.needs_php"},
+           {{{"open_basedir", "/"}}, "settings.open_basedir", "field.unknown"}}) {
+    SitePatch patch;
+    patch.settings = settings;
+    auto r = service_->sites().Update(kAdmin, "a.example", patch);
+    ASSERT_FALSE(r.has_value()) << settings.dump();
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalid) << settings.dump();
+    EXPECT_EQ(r.error().fields.at(field), code) << settings.dump();
+  }
+  EXPECT_TRUE(Count() == before) << "a refused setting wrote something";
+
+  SitePatch patch;
+  patch.php = "8.2";
+  patch.settings = Json{{"profile", "php"}, {"upload_max_mb", 64}};
+  auto updated = service_->sites().Update(kAdmin, "a.example", patch);
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_EQ(updated->object.settings.profile, protocol::AppProfile::kPhp);
+  auto spec = protocol::SiteSettingsOfSpec(updated->tasks.back().spec);
+  ASSERT_TRUE(spec.has_value()) << spec.error().message;
+  EXPECT_EQ(spec->upload_max_mb, 64);
+  EXPECT_EQ(spec->profile, protocol::AppProfile::kPhp);
+  auto stored = service_->sites().Get(kAdmin, "a.example");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->settings, updated->object.settings);
+  // Only the members given change; PHP cannot be turned off under the php profile.
+  SitePatch hsts;
+  hsts.settings = Json{{"hsts", true}};
+  auto again = service_->sites().Update(kAdmin, "a.example", hsts);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(again->object.settings.upload_max_mb, 64);
+  EXPECT_TRUE(again->object.settings.hsts);
+  SitePatch off;
+  off.php = "";
+  auto refused = service_->sites().Update(kAdmin, "a.example", off);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().fields.at("php"), "profile.needs_php");
 }
 
 TEST_F(HostingServiceTest, DeletingACustomerRemovesEverySiteInOneChange) {

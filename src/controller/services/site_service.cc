@@ -128,6 +128,11 @@ Result<CheckedSitePatch> SiteService::CheckPatch(const std::string& domain,
     if (auto v = CheckPhp(*patch.php, options_.php_versions)) errors.Add("php", *v);
     out.php = patch.php;
   }
+  if (patch.settings) {
+    // Each value on its own here; how they fit the site is checked against the stored one.
+    (void)protocol::ApplySettings(protocol::SiteSettings{}, *patch.settings, "settings.", errors);
+    out.settings = patch.settings;
+  }
   if (!errors.empty()) return Fail(errors.ToError());
   return out;
 }
@@ -223,8 +228,24 @@ Result<Site> SiteService::Update(ChangeContext& change, const std::string& domai
   if (patch.aliases) after.aliases = patch.aliases->sorted;
   if (patch.docroot) after.docroot = *patch.docroot;
   if (patch.php) after.php = *patch.php;
+  if (patch.settings) {
+    protocol::FieldErrors errors;
+    after.settings = protocol::ApplySettings(before.settings, *patch.settings, "settings.", errors);
+    protocol::CheckSettingsComplete(after.settings, "settings.", errors);
+    if (after.settings.profile == protocol::AppProfile::kPhp && after.php.empty()) {
+      errors.Add(patch.php && !patch.settings->contains("profile") ? "php" : "settings.profile",
+                 {"profile.needs_php",
+                  "The profile php needs a site with PHP: set php to a version first."});
+    }
+    if (!errors.empty()) return Fail(errors.ToError());
+  } else if (after.settings.profile == protocol::AppProfile::kPhp && after.php.empty()) {
+    protocol::FieldErrors errors;
+    errors.Add("php", {"profile.needs_php",
+                       "The site's profile is php: change the profile before turning PHP off."});
+    return Fail(errors.ToError());
+  }
   if (after.aliases == before.aliases && after.docroot == before.docroot &&
-      after.php == before.php) {
+      after.php == before.php && after.settings == before.settings) {
     return before;  // nothing to change, nothing to apply
   }
   if (patch.aliases) {

@@ -33,6 +33,8 @@ struct SitePatch {
   std::optional<std::vector<std::string>> aliases;
   std::optional<std::string> docroot;
   std::optional<std::string> php;  // "" turns PHP off; a version must be one HostingOptions lists
+  // Web settings to change (protocol/site_settings.h): a JSON object of the members to change.
+  std::optional<Json> settings;
 };
 
 // Aliases in canonical form, each with its field path in the request ("aliases[1]"), and the
@@ -53,6 +55,7 @@ struct CheckedSitePatch {
   std::optional<CheckedAliases> aliases;
   std::optional<std::string> docroot;
   std::optional<std::string> php;
+  std::optional<Json> settings;  // every member's value checked
 };
 
 class SiteService {
@@ -65,7 +68,9 @@ class SiteService {
   // (the site, or {"customer": "customer.not_found"}; also one the actor may not see);
   // kConflict {"domain"/"aliases[i]": "domain.taken" | "domain.owned_by_other_customer"};
   // kLimit {"domain": "plan.sites_limit"}; kUnavailable {"domain": "node.none_available"}.
-  // A patch that changes nothing writes nothing (change_id 0).
+  // A patch that changes nothing writes nothing (change_id 0). Settings: kInvalid with
+  // "settings.<key>" codes (protocol/site_settings.h), also "settings.profile":
+  // "profile.needs_php" (the php profile on a site without PHP, or PHP turned off under it).
   Result<Change<Site>> Create(const Actor& actor, const SiteInput& in);
   Result<std::vector<Site>> List(const Actor& actor, std::optional<std::string> customer,
                                  const Page& page);

@@ -8,6 +8,7 @@
 #include "protocol/ftp_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/messages.h"
+#include "protocol/site_settings.h"
 #include "protocol/zone_spec.h"
 
 namespace hostplane::controller {
@@ -31,7 +32,9 @@ Json SiteEnsureSpec(const Site& s, const Customer& owner) {
   spec.status = Name(suspended ? ServiceStatus::kSuspended : ServiceStatus::kActive);
   spec.php = s.php;
   spec.https = s.https;
-  return protocol::ToJson(spec);
+  Json out = protocol::ToJson(spec);
+  out["settings"] = protocol::ToJson(s.settings);  // protocol::SiteSettingsOfSpec
+  return out;
 }
 
 Json SiteRemovalSpec(const Site& s, bool remove_content) {

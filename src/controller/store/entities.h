@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "controller/store/states.h"
+#include "protocol/site_settings.h"
 
 namespace hostplane::controller {
 
@@ -111,8 +112,9 @@ struct Site {
   std::vector<std::string> aliases;
   std::string docroot;
   SiteStatus status = SiteStatus::kActive;
-  std::string php;     // "" (static) or the PHP version ("8.2")
-  bool https = false;  // a certificate is installed: serve HTTPS too
+  std::string php;                  // "" (static) or the PHP version ("8.2")
+  bool https = false;               // a certificate is installed: serve HTTPS too
+  protocol::SiteSettings settings;  // how it is served (issue 15)
   int64_t node_id = 0;
   std::string node_name;  // joined on read
   int64_t created_at = 0;

@@ -68,6 +68,7 @@ Json ToJson(const Site& s) {
       .Add("status", Name(s.status))
       .Add("php", s.php)
       .Add("https", s.https)
+      .Add("settings", protocol::ToJson(s.settings))
       .Add("customer", s.customer_login)
       .Add("customer_id", s.customer_id)
       .Add("node", s.node_name)

@@ -115,6 +115,13 @@ Result<Site> ReadSite(const sql::Row& row) {
   s.updated_at = row.Int("updated_at");
   s.php = row.Text("php");
   s.https = row.Int("https") != 0;
+  auto settings = Json::parse(row.Text("settings"), nullptr, false);
+  auto checked = protocol::SiteSettingsFromJson(settings);
+  if (!checked) {
+    return Fail(Error::Internal(
+        "site '" + s.domain + "' has settings the store cannot read: " + checked.error().message));
+  }
+  s.settings = std::move(*checked);
   return s;
 }
 

@@ -341,12 +341,18 @@ CREATE TABLE secrets (
 ALTER TABLE nodes ADD COLUMN box_key TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Issue 15: a site's web settings (protocol/site_settings.h), one JSON object; '{}' means every
+// default.
+inline constexpr const char* kMigration11SiteSettings = R"sql(
+ALTER TABLE sites ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
-      {1, kMigration1Schema},    {2, kMigration2DefaultPlan}, {3, kMigration3Services},
-      {4, kMigration4Fleet},     {5, kMigration5Transfers},   {6, kMigration6NameKeys},
-      {7, kMigration7Owners},    {8, kMigration8People},      {9, kMigration9LoginState},
-      {10, kMigration10Secrets},
+      {1, kMigration1Schema},    {2, kMigration2DefaultPlan},    {3, kMigration3Services},
+      {4, kMigration4Fleet},     {5, kMigration5Transfers},      {6, kMigration6NameKeys},
+      {7, kMigration7Owners},    {8, kMigration8People},         {9, kMigration9LoginState},
+      {10, kMigration10Secrets}, {11, kMigration11SiteSettings},
   };
   return kMigrations;
 }

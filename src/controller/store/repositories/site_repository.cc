@@ -9,15 +9,16 @@ namespace {
 constexpr const char* kSelect =
     "SELECT s.id, s.customer_id, c.login AS customer_login, c.reseller_id, s.domain, s.aliases, "
     "s.docroot, s.status, s.node_id, n.name AS node_name, s.created_at, s.updated_at, s.php, "
-    "s.https FROM sites s JOIN customers c ON c.id = s.customer_id "
+    "s.https, s.settings FROM sites s JOIN customers c ON c.id = s.customer_id "
     "JOIN nodes n ON n.id = s.node_id ";
 constexpr const char* kInsert =
     "INSERT INTO sites (customer_id, domain, aliases, docroot, status, node_id, created_at, "
-    "updated_at, php, https) VALUES (:customer_id, :domain, :aliases, :docroot, :status, "
-    ":node_id, :now, :now, :php, :https)";
+    "updated_at, php, https, settings) VALUES (:customer_id, :domain, :aliases, :docroot, "
+    ":status, :node_id, :now, :now, :php, :https, :settings)";
 constexpr const char* kUpdate =
     "UPDATE sites SET aliases = :aliases, docroot = :docroot, status = :status, "
-    "node_id = :node_id, updated_at = :now, php = :php, https = :https WHERE id = :id";
+    "node_id = :node_id, updated_at = :now, php = :php, https = :https, settings = :settings "
+    "WHERE id = :id";
 constexpr const char* kDelete = "DELETE FROM sites WHERE id = :id";
 constexpr const char* kInsertName =
     "INSERT INTO site_names (name, site_id, name_key) VALUES (:name, :site, :key)";
@@ -35,7 +36,8 @@ sql::Params SiteParams(const Site& s, int64_t now) {
           {"node_id", s.node_id},
           {"now", now},
           {"php", s.php},
-          {"https", s.https}};
+          {"https", s.https},
+          {"settings", protocol::ToJson(s.settings).dump()}};
 }
 
 }  // namespace
