@@ -177,8 +177,15 @@ constexpr const char* kFastcgiParams[][2] = {
     {"HTTP_PROXY", "\"\""},
 };
 
-// Everything inside a site's server block after listen/server_name (shared by http and https).
-std::string RenderServerBody(const VhostParams& p) {
+// TLS 1.2 and 1.3; for 1.2 the forward-secret AEAD suites of Mozilla's "intermediate" profile
+// (TLS 1.3's suites are OpenSSL's defaults, all modern).
+constexpr const char* kSslCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
+
+// The logs and the ACME challenge location every server of a site has.
+std::string RenderCommon(const VhostParams& p) {
   const std::string i1 = kIndent;
   const std::string i2 = i1 + kIndent;
   std::string out;
@@ -197,6 +204,27 @@ std::string RenderServerBody(const VhostParams& p) {
   out += fmt::format("{}default_type text/plain;\n", i2);
   out += fmt::format("{}try_files $uri =404;\n", i2);
   out += fmt::format("{}}}\n", i1);
+  return out;
+}
+
+// The http server of a site that redirects to HTTPS: ACME challenges are still answered.
+std::string RenderRedirectBody(const VhostParams& p) {
+  const std::string i1 = kIndent;
+  const std::string i2 = i1 + kIndent;
+  std::string out = RenderCommon(p);
+  // $host is one of this server's names (nginx chose the server by it), lowercased.
+  const std::string port = p.https_port == 443 ? "" : ":" + std::to_string(p.https_port);
+  out += fmt::format("{}location / {{\n", i1);
+  out += fmt::format("{}return 301 https://$host{}$request_uri;\n", i2, port);
+  out += fmt::format("{}}}\n", i1);
+  return out;
+}
+
+// Everything inside a site's server block after listen/server_name (shared by http and https).
+std::string RenderServerBody(const VhostParams& p) {
+  const std::string i1 = kIndent;
+  const std::string i2 = i1 + kIndent;
+  std::string out = RenderCommon(p);
   if (p.suspended) {
     out += fmt::format("{}error_page 503 /_hostplane/suspended.html;\n", i1);
     out += fmt::format("{}location / {{\n", i1);
@@ -213,8 +241,15 @@ std::string RenderServerBody(const VhostParams& p) {
   out += fmt::format("{}root \"{}\";\n", i1, p.root);
   out += fmt::format("{}index {}index.html index.htm;\n", i1,
                      p.php_socket.empty() ? "" : "index.php ");
+  out += fmt::format("{}client_max_body_size {}m;\n", i1, p.upload_max_mb);
   out += fmt::format("{}location / {{\n", i1);
-  out += fmt::format("{}try_files $uri $uri/ =404;\n", i2);
+  out += fmt::format("{}try_files {};\n", i2, p.try_files);
+  out += fmt::format("{}}}\n", i1);
+  // Hidden paths (.git/, .env, .htpasswd, .user.ini, any "/." component) are never served;
+  // /.well-known/ is (ACME's challenge has its own location above). Before the PHP location:
+  // the first matching regular expression wins.
+  out += fmt::format("{}location ~ /\\.(?!well-known/) {{\n", i1);
+  out += fmt::format("{}deny all;\n", i2);
   out += fmt::format("{}}}\n", i1);
   if (!p.php_socket.empty()) {
     out += fmt::format("{}location ~ \\.php$ {{\n", i1);
@@ -223,12 +258,76 @@ std::string RenderServerBody(const VhostParams& p) {
     for (const auto& [name, value] : kFastcgiParams) {
       out += fmt::format("{}fastcgi_param {} {};\n", i2, name, value);
     }
+    if (!p.php_admin_values.empty()) {
+      std::string values;
+      for (const auto& v : p.php_admin_values) values += (values.empty() ? "" : "\\n") + v;
+      out += fmt::format("{}fastcgi_param PHP_ADMIN_VALUE \"{}\";\n", i2, values);
+    }
     out += fmt::format("{}}}\n", i1);
   }
   return out;
 }
 
 }  // namespace
+
+Status ApplySettings(const protocol::SiteSettings& s, VhostParams& p) {
+  // Decoded by SiteSettingsOfSpec; the checks that decide what nginx and PHP parse are repeated.
+  switch (s.profile) {
+    case protocol::AppProfile::kStatic:
+      p.try_files = "$uri $uri/ =404";
+      break;
+    case protocol::AppProfile::kPhp:
+      if (p.php_socket.empty()) {
+        return Fail(Error::InvalidField("settings.profile", "profile.needs_php",
+                                        "the profile php needs a site with PHP"));
+      }
+      p.try_files = "$uri $uri/ /index.php?$args";
+      break;
+    case protocol::AppProfile::kCustom: {
+      auto f = protocol::CheckFallback(s.fallback);
+      if (!f || *f != s.fallback) {
+        return Fail(Error::InvalidField("settings.fallback", "fallback.invalid",
+                                        "the fallback is not in canonical form"));
+      }
+      p.try_files = *f;
+      const std::string last =
+          f->substr(f->rfind(' ') == std::string::npos ? 0 : f->rfind(' ') + 1);
+      if (last == "$uri" || last == "$uri/") p.try_files += " =404";
+      break;
+    }
+  }
+  if (s.upload_max_mb < protocol::kMinUploadMb || s.upload_max_mb > protocol::kMaxUploadMb) {
+    return Fail(Error::InvalidField("settings.upload_max_mb", "upload_max_mb.range",
+                                    "upload_max_mb is out of range"));
+  }
+  p.upload_max_mb = s.upload_max_mb;
+  p.https_redirect = s.https_redirect;
+  p.hsts = s.hsts;
+  p.php_admin_values.clear();
+  if (!p.php_socket.empty()) {
+    for (char c : s.php_timezone) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' &&
+          c != '+') {
+        return Fail(Error::InvalidField("settings.php_timezone", "timezone.invalid",
+                                        "php_timezone is not a time zone name"));
+      }
+    }
+    p.php_admin_values = {
+        fmt::format("upload_max_filesize={}M", s.upload_max_mb),
+        fmt::format("post_max_size={}M", s.upload_max_mb),
+        fmt::format("memory_limit={}M", s.php_memory_limit_mb),
+        fmt::format("max_execution_time={}", s.php_max_execution_time),
+        fmt::format("max_input_time={}", s.php_max_input_time),
+        fmt::format("max_input_vars={}", s.php_max_input_vars),
+        fmt::format("display_errors={}", s.php_display_errors ? 1 : 0),
+        fmt::format("error_reporting={}", protocol::ErrorReportingValue(s.php_error_reporting)),
+        fmt::format("date.timezone={}", s.php_timezone),
+        fmt::format("session.gc_maxlifetime={}", s.php_session_gc_maxlifetime),
+        fmt::format("short_open_tag={}", s.php_short_open_tag ? 1 : 0),
+    };
+  }
+  return Ok();
+}
 
 std::string RenderVhost(const VhostParams& p) {
   std::string names = p.domain;
@@ -239,14 +338,21 @@ std::string RenderVhost(const VhostParams& p) {
   out += "server {\n";
   out += fmt::format("{}listen {}:{};\n", kIndent, p.listen_address, p.http_port);
   out += fmt::format("{}server_name {};\n", kIndent, names);
-  out += body;
+  out += p.https && p.https_redirect ? RenderRedirectBody(p) : body;
   out += "}\n";
   if (p.https) {
     out += "server {\n";
-    out += fmt::format("{}listen {}:{} ssl;\n", kIndent, p.listen_address, p.https_port);
+    out += fmt::format("{}listen {}:{} ssl http2;\n", kIndent, p.listen_address, p.https_port);
     out += fmt::format("{}server_name {};\n", kIndent, names);
     out += fmt::format("{}ssl_certificate \"{}\";\n", kIndent, p.ssl_certificate);
     out += fmt::format("{}ssl_certificate_key \"{}\";\n", kIndent, p.ssl_certificate_key);
+    out += fmt::format("{}ssl_protocols TLSv1.2 TLSv1.3;\n", kIndent);
+    out += fmt::format("{}ssl_ciphers {};\n", kIndent, kSslCiphers);
+    out += fmt::format("{}ssl_prefer_server_ciphers off;\n", kIndent);
+    if (p.hsts) {
+      out += fmt::format("{}add_header Strict-Transport-Security \"max-age=31536000\" always;\n",
+                         kIndent);
+    }
     out += body;
     out += "}\n";
   }
@@ -340,7 +446,8 @@ std::string NginxDriver::VhostPath(const std::string& domain) const {
   return layout_.nginx.sites_dir + "/" + domain + ".conf";
 }
 
-Result<VhostParams> NginxDriver::Params(const protocol::SiteSpec& site) const {
+Result<VhostParams> NginxDriver::Params(const protocol::SiteSpec& site,
+                                        const protocol::SiteSettings& settings) const {
   HP_TRY(CheckSiteFields(site.domain, site.aliases, site.account, site.docroot));
   if (site.status != "active" && site.status != "suspended") {
     return Fail(
@@ -377,6 +484,7 @@ Result<VhostParams> NginxDriver::Params(const protocol::SiteSpec& site) const {
   }
   p.test_break = std::find(options_.break_domains.begin(), options_.break_domains.end(),
                            site.domain) != options_.break_domains.end();
+  HP_TRY(ApplySettings(settings, p));
   for (const auto* path :
        {&p.root, &p.home, &p.access_log, &p.error_log, &p.acme_root, &p.suspended_page,
         &p.php_socket, &p.ssl_certificate, &p.ssl_certificate_key}) {
@@ -395,7 +503,8 @@ Result<VhostParams> NginxDriver::Params(const protocol::SiteSpec& site) const {
 Result<FileSet> NginxDriver::Render(const protocol::Task& task) const {
   if (task.kind == protocol::kSiteEnsure) {
     HP_ASSIGN_OR_RETURN(auto site, protocol::SiteSpecFromJson(task.spec));
-    HP_ASSIGN_OR_RETURN(auto params, Params(site));
+    HP_ASSIGN_OR_RETURN(auto settings, protocol::SiteSettingsOfSpec(task.spec));
+    HP_ASSIGN_OR_RETURN(auto params, Params(site, settings));
     return FileSet{{VhostPath(site.domain), RenderVhost(params), 0644}};
   }
   if (task.kind == protocol::kSiteRemove) {

@@ -16,7 +16,13 @@
 // site answers every other request with 503 and the page <pages_dir>/suspended.html, which this
 // driver writes (outside every tenant's home); a site with "https" gets a second server on
 // https_port with <certs_dir>/<domain>/{fullchain,privkey}.pem (nginx -t refuses the vhost
-// until the certificate exists).
+// until the certificate exists), TLS 1.2 and 1.3 with a modern cipher list, HTTP/2, and (unless
+// the site's https_redirect is off) its http server answers 301 to HTTPS except for ACME.
+// Every vhost denies hidden paths ("/." anywhere: .git, .env, .ht*, .user.ini) except
+// /.well-known/, limits request bodies to the site's upload_max_mb, and falls back by its
+// application profile; a PHP site's PHP settings go to PHP-FPM as PHP_ADMIN_VALUE, which
+// .user.ini cannot override (the pool's own admin values, open_basedir and disable_functions,
+// are never among them).
 //
 // Called by the agent's reconcile thread only.
 
@@ -31,6 +37,7 @@
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
 #include "protocol/messages.h"
+#include "protocol/site_settings.h"
 
 namespace hostplane::agent {
 
@@ -67,8 +74,21 @@ struct VhostParams {
   std::string ssl_certificate;  // absolute paths (https only)
   std::string ssl_certificate_key;
   bool test_break = false;  // render the test hook's invalid directive
+  // Issue 15, from the site's settings (protocol/site_settings.h), already checked.
+  // try_files of "location /": "$uri $uri/ =404" (static), "$uri $uri/ /index.php?$args" (php),
+  // or the custom fallback's tokens (with =404 after a last $uri or $uri/).
+  std::string try_files = "$uri $uri/ =404";
+  int upload_max_mb = 32;      // client_max_body_size (and PHP's limits in php_admin_values)
+  bool https_redirect = true;  // https only: the http server answers 301 (except ACME)
+  bool hsts = false;           // https only: Strict-Transport-Security
+  // PHP sites: "name=value" lines for PHP-FPM's PHP_ADMIN_VALUE, every allowed setting each
+  // time (an admin value stays in the pool's worker, so no site may inherit another's).
+  std::vector<std::string> php_admin_values;
 };
 
+// A site's settings (decoded and checked by protocol::SiteSettingsOfSpec) onto p, whose
+// php_socket is already set. kInvalid with a field code when a value is not canonical.
+[[nodiscard]] Status ApplySettings(const protocol::SiteSettings& s, VhostParams& p);
 // The encoder of a site's vhost.
 std::string RenderVhost(const VhostParams& p);
 // The reload marker vhost answering `generation` on 127.0.0.1:<http_port>.
@@ -100,7 +120,8 @@ class NginxDriver final : public ServiceDriver {
   const std::string& generation() const { return generation_; }
 
  private:
-  Result<VhostParams> Params(const protocol::SiteSpec& site) const;
+  Result<VhostParams> Params(const protocol::SiteSpec& site,
+                             const protocol::SiteSettings& settings) const;
   Status WaitForGeneration(const std::string& generation);
   Status EnsureLogDir();
   Status EnsureSharedFiles();

@@ -48,12 +48,32 @@ TEST(NginxRenderTest, Golden) {
   https.ssl_certificate_key = "/etc/hostplane/certs/shop.example/privkey.pem";
   VhostParams https_suspended = https;
   https_suspended.suspended = true;
+  // Issue 15: the PHP front controller with every PHP value, HSTS; a custom fallback served
+  // over HTTPS without the redirect.
+  protocol::SiteSettings front_site;
+  front_site.profile = protocol::AppProfile::kPhp;
+  front_site.upload_max_mb = 8;
+  front_site.hsts = true;
+  VhostParams php_front = https;
+  ASSERT_TRUE(ApplySettings(front_site, php_front));
+  protocol::SiteSettings custom_site;
+  custom_site.profile = protocol::AppProfile::kCustom;
+  custom_site.fallback = "$uri $uri/";
+  custom_site.https_redirect = false;
+  VhostParams custom = ShopParams();
+  custom.https = true;
+  custom.https_port = 8443;
+  custom.ssl_certificate = https.ssl_certificate;
+  custom.ssl_certificate_key = https.ssl_certificate_key;
+  ASSERT_TRUE(ApplySettings(custom_site, custom));
   for (const auto& c : std::vector<Case>{{"active.conf", ShopParams()},
                                          {"suspended.conf", suspended},
                                          {"test_break.conf", broken},
                                          {"php.conf", php},
                                          {"https.conf", https},
-                                         {"https_suspended.conf", https_suspended}}) {
+                                         {"https_suspended.conf", https_suspended},
+                                         {"php_front.conf", php_front},
+                                         {"custom_fallback.conf", custom}}) {
     SCOPED_TRACE(c.golden);
     ExpectGolden(c.golden, RenderVhost(c.params));
   }
@@ -152,6 +172,67 @@ TEST_F(NginxDriverTest, ThreeSitesServedByHostHeader) {
   EXPECT_EQ(env_.Get("unknown.example").status, 0);  // the default server closes
   EXPECT_FALSE(env_.fs().Exists(applier_.RecordPath(*driver_)));
   EXPECT_EQ(env_.Get("_hostplane-gen", "/_hostplane/gen").body, driver_->generation());
+}
+
+// Issue 15: every kind of accepted setting passes `nginx -t` and is served as it says.
+TEST_F(NginxDriverTest, SettingsPassNginxTestAndHiddenPathsAreDenied) {
+  // The spec carries the settings beside SiteSpec's members, as the controller sends them.
+  auto with = [](int64_t revision, const protocol::SiteSpec& site,
+                 const protocol::SiteSettings& settings) {
+    protocol::Task t = Ensure(revision, site);
+    t.spec["settings"] = protocol::ToJson(settings);
+    return t;
+  };
+  auto front = Site("front.example");
+  front.php = "8.2";
+  protocol::SiteSettings front_settings;
+  front_settings.profile = protocol::AppProfile::kPhp;
+  front_settings.upload_max_mb = protocol::kMaxUploadMb;
+  front_settings.php_memory_limit_mb = 1024;
+  front_settings.php_display_errors = true;
+  front_settings.php_error_reporting = protocol::ErrorReporting::kAll;
+  front_settings.php_timezone = "Etc/GMT+5";
+  front_settings.php_short_open_tag = true;
+  auto custom = Site("custom.example");
+  protocol::SiteSettings custom_settings;
+  custom_settings.profile = protocol::AppProfile::kCustom;
+  custom_settings.fallback = "$uri $uri/ /fallback.html";
+  auto query = Site("query.example");
+  query.php = "8.2";
+  protocol::SiteSettings query_settings;
+  query_settings.profile = protocol::AppProfile::kCustom;
+  query_settings.fallback = "$uri /app/start.php?route=$uri&$args";
+  query_settings.upload_max_mb = 1;
+  auto out = Apply({with(1, front, front_settings), with(2, custom, custom_settings),
+                    with(3, query, query_settings)});
+  ASSERT_EQ(Outcomes(out), kAllApplied3)
+      << out.results[0].detail << out.results[1].detail << out.results[2].detail;
+  EXPECT_NE(Vhost("front.example").find("try_files $uri $uri/ /index.php?$args;"),
+            std::string::npos);
+  EXPECT_NE(Vhost("query.example").find("client_max_body_size 1m;"), std::string::npos);
+
+  const std::string docroot = env_.layout().home_root + "/alice/web/custom.example";
+  ASSERT_TRUE(env_.fs().WriteFileAtomic(docroot + "/fallback.html", "fallback page\n", 0644));
+  for (const std::string hidden :
+       {".env", ".user.ini", ".htpasswd", ".git/config", "sub/.env", ".well-known/.env"}) {
+    if (size_t slash = hidden.rfind('/'); slash != std::string::npos) {
+      ASSERT_TRUE(env_.fs().MakeDirs(docroot + "/" + hidden.substr(0, slash), 0755));
+    }
+    ASSERT_TRUE(env_.fs().WriteFileAtomic(docroot + "/" + hidden, "SECRET\n", 0644));
+  }
+  ASSERT_TRUE(env_.fs().MakeDirs(docroot + "/.well-known", 0755));
+  ASSERT_TRUE(
+      env_.fs().WriteFileAtomic(docroot + "/.well-known/security.txt", "Contact: x\n", 0644));
+  auto missing = env_.Get("custom.example", "/no/such/page");
+  EXPECT_EQ(missing.status, 200);
+  EXPECT_EQ(missing.body, "fallback page\n");
+  for (const std::string hidden :
+       {".env", ".user.ini", ".htpasswd", ".git/config", "sub/.env", ".well-known/.env"}) {
+    auto a = env_.Get("custom.example", "/" + hidden);
+    EXPECT_TRUE(a.status == 403 || a.status == 404) << hidden << " answered " << a.status;
+    EXPECT_EQ(a.body.find("SECRET"), std::string::npos) << hidden;
+  }
+  EXPECT_EQ(env_.Get("custom.example", "/.well-known/security.txt").body, "Contact: x\n");
 }
 
 TEST_F(NginxDriverTest, SameBatchTwiceWritesNothingRunsNothing) {
