@@ -85,8 +85,14 @@ TEST(Certificates, IssuedThroughTheControllerTheSiteAnswersHttps) {
   }
   EXPECT_EQ(page.exit_code, 0) << page.err << up.log();
   EXPECT_NE(page.out.find("shop.acme.example"), std::string::npos) << page.out;
-  // Plain HTTP keeps serving (and answering ACME challenges for the renewals).
-  EXPECT_EQ(up.Curl("shop.acme.example").status, 200);
+  // Plain HTTP redirects to HTTPS (issue 15: https_redirect is on by default) and keeps
+  // answering ACME challenges for the renewals.
+  EXPECT_EQ(up.Curl("shop.acme.example").status, 301);
+  const std::string challenges =
+      up.data_dir() + "/var/lib/hostplane/acme/.well-known/acme-challenge";
+  std::filesystem::create_directories(challenges);
+  std::ofstream(challenges + "/renewal") << "renewal\n";
+  EXPECT_EQ(up.Curl("shop.acme.example", "/.well-known/acme-challenge/renewal").status, 200);
 }
 
 }  // namespace
