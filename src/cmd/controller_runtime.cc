@@ -110,6 +110,7 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   api_options.bind = listen;
   api_options.port = port;
   api_options.panel = panel_.get();
+  api_options.login = login_;
   listen_ = listen;
   api_ = std::make_unique<controller::ApiServer>(*service_, *engine_, *store_, clock_, api_options);
   return api_->Start();

@@ -46,6 +46,8 @@ class ControllerRuntime {
   // means DefaultPanelDir(); when it has no panel build, the API runs alone and panel_status()
   // says why. A dir given explicitly must hold one. Errors: PanelFiles::Load's.
   [[nodiscard]] Status LoadPanel(const std::string& dir);
+  // The login doors' options (base URL, throttle); call before Start.
+  void SetLoginOptions(controller::LoginOptions options) { login_ = std::move(options); }
   // "http://listen:port/" when the panel is served, else a sentence saying why not.
   std::string panel_status() const;
 
@@ -83,6 +85,7 @@ class ControllerRuntime {
   std::unique_ptr<controller::Hosting> service_;
   std::unique_ptr<controller::PanelFiles> panel_;
   std::string panel_missing_;  // why there is no panel
+  controller::LoginOptions login_;
   std::unique_ptr<controller::ApiServer> api_;
 };
 

@@ -12,6 +12,7 @@
 
 #include "cmd/bootstrap.h"
 #include "cmd/controller_runtime.h"
+#include "cmd/login_flags.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/fs/filesystem.h"
@@ -26,6 +27,8 @@ namespace hostplane::cmd {
 namespace {
 
 struct ServeOptions {
+  controller::LoginOptions login;
+  int login_window_minutes = 15;
   std::string data_dir = "var";
   std::string listen = "127.0.0.1";
   int api_port = 8580;
@@ -109,6 +112,9 @@ int RunServe(const ServeOptions& opt) {
   const std::string public_key = (*controller)->signing_key().public_key().ToString();
   const std::string& token = (*controller)->admin_token();
   if (auto s = (*controller)->LoadPanel(opt.panel_dir); !s) return fail(s.error());
+  controller::LoginOptions login = opt.login;
+  ApplyLoginWindow(login, opt.login_window_minutes);
+  (*controller)->SetLoginOptions(login);
   auto bus = ConnectNatsBus(*nats_options);
   if (!bus) return fail(bus.error());
   // Agents on NATS ask with their own inbox prefix: bundles go only where their node can read.
@@ -212,6 +218,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   serve->add_option("--panel-dir", opt->panel_dir,
                     "The built web panel to serve at / beside the API (default: panel/ beside "
                     "the hostplane binary)");
+  AddLoginFlags(serve, opt->login, opt->login_window_minutes);
   serve->add_option("--log-level", opt->log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

@@ -26,6 +26,7 @@
 #include "agent/agent.h"
 #include "cmd/bootstrap.h"
 #include "cmd/controller_runtime.h"
+#include "cmd/login_flags.h"
 #include "cmd/nginx_conf.h"
 #include "cmd/up_data_dir.h"
 #include "cmd/up_services.h"
@@ -48,6 +49,8 @@ namespace {
 using namespace std::chrono_literals;
 
 struct UpOptions {
+  controller::LoginOptions login;
+  int login_window_minutes = 15;
   std::string data_dir = "var";
   std::string listen = "127.0.0.1";
   int api_port = 8580;
@@ -242,6 +245,9 @@ int RunUp(const UpOptions& opt) {
   const SigningKey& signing_key = (*controller)->signing_key();
   const std::string& token = (*controller)->admin_token();
   if (auto s = (*controller)->LoadPanel(opt.panel_dir); !s) return fail(s.error());
+  controller::LoginOptions login = opt.login;
+  ApplyLoginWindow(login, opt.login_window_minutes);
+  (*controller)->SetLoginOptions(login);
 
   auto nginx = StartNginx(nginx_paths, opt.http_port);
   if (!nginx) return fail(nginx.error());
@@ -383,6 +389,7 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
                  "The agent fetches its tasks at least this often, even without a key")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  AddLoginFlags(up, opt->login, opt->login_window_minutes);
   up->add_option("--log-level", opt->log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

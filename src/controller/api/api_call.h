@@ -28,6 +28,9 @@ struct ApiCall {
   const http::HttpRequest& req;
   Actor actor;
   std::map<std::string, std::string> path;  // path parameters by template name
+  // The session cookie's value when the request was authenticated by one; empty for a bearer
+  // token or no authentication.
+  std::string session_token;
 };
 
 struct ApiWait;

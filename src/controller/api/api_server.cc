@@ -17,6 +17,8 @@
 #include "controller/api/metrics_text.h"
 #include "controller/api/panel_route.h"
 #include "controller/api/request_body.h"
+#include "controller/auth/csrf.h"
+#include "controller/http/cookies.h"
 #include "controller/store/entity_json.h"
 #include "protocol/validate.h"
 
@@ -129,6 +131,12 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"GET", "/api/v1/users", true, &ApiServer::ListUsers},
       {"GET", "/api/v1/users/{login}", true, &ApiServer::GetUser},
       {"DELETE", "/api/v1/users/{login}", true, &ApiServer::DeleteUser},
+      {"POST", "/api/v1/login", false, &ApiServer::Login},
+      {"POST", "/api/v1/login/token", false, &ApiServer::LoginForToken},
+      {"POST", "/api/v1/logout", true, &ApiServer::Logout},
+      {"GET", "/api/v1/sessions", true, &ApiServer::ListSessions},
+      {"DELETE", "/api/v1/sessions/{id}", true, &ApiServer::RevokeSession},
+      {"POST", "/api/v1/password", true, &ApiServer::ChangePassword},
   };
   return kRoutes;
 }
@@ -157,6 +165,11 @@ Status ApiServer::Start() {
     openapi_document_ = buf.str();
   } else {
     openapi_document_ = OpenApiDocument();
+  }
+  if (!doors_) {
+    auto doors = LoginDoors::Create(store_, clock_, options_.login);
+    if (!doors) return Fail(doors.error().Wrap("the login options"));
+    doors_ = std::move(*doors);
   }
   http::HttpServerOptions server = options_.server;
   server.bind = options_.bind;
@@ -279,12 +292,53 @@ http::HttpReply ApiServer::ToHttp(Result<ApiReply> reply, const http::HttpReques
 Result<ApiReply> ApiServer::Serve(const Route& route, std::map<std::string, std::string> params,
                                   const http::HttpRequest& req) {
   Actor actor;
+  std::string session_token;
   if (route.authenticated) {
-    HP_ASSIGN_OR_RETURN(auto authed, Authenticate(req.get_header_value("Authorization")));
-    actor = std::move(authed);
+    const std::string authorization = req.get_header_value("Authorization");
+    // A bearer token wins over a cookie (and is exempt from the CSRF checks: a browser never
+    // adds one on its own); without one, the session cookie, with them.
+    auto cookie = authorization.empty() ? http::CookieValue(req, doors_->sessions().CookieName())
+                                        : std::nullopt;
+    if (cookie) {
+      HP_ASSIGN_OR_RETURN(auto authed, AuthenticateSession(req, *cookie));
+      actor = std::move(authed);
+      session_token = std::move(*cookie);
+    } else {
+      HP_ASSIGN_OR_RETURN(auto authed, Authenticate(authorization));
+      actor = std::move(authed);
+    }
   }
-  ApiCall call{req, std::move(actor), std::move(params)};
+  ApiCall call{req, std::move(actor), std::move(params), std::move(session_token)};
   return (this->*route.handler)(call);
+}
+
+Result<Actor> ApiServer::AuthenticateSession(const http::HttpRequest& req,
+                                             const std::string& token) {
+  auto session = doors_->sessions().Resume(token);
+  if (!session) {
+    if (session.error().code == ErrorCode::kUnauthorized) {
+      return Fail(Error::Unauthorized("The session has ended; log in again."));
+    }
+    return Fail(session.error());
+  }
+  if (session->stage != auth::SessionStage::kFull) {
+    return Fail(Error::Unauthorized("The login is not complete: the second factor is missing."));
+  }
+  auto header = [&](const char* name) -> std::optional<std::string> {
+    std::string v = req.get_header_value(name);
+    if (v.empty()) return std::nullopt;
+    return v;
+  };
+  HP_TRY(auth::CheckCsrf(req.method, header("Origin"), header("Referer"),
+                         doors_->AllowedOrigins(options_.bind, port()), token,
+                         header(auth::kCsrfHeader)));
+  auto id = protocol::CheckInteger(session->user_id, 1, INT64_MAX);
+  if (!id) return Fail(Error::Unauthorized("The session has ended; log in again."));
+  HP_ASSIGN_OR_RETURN(auto user,
+                      store_.Read([&](StoreTxn& tx) { return tx.users().FindById(*id); }));
+  if (!user) return Fail(Error::Unauthorized("The session has ended; log in again."));
+  // The user's rights as they are now: the same Actor a token of the user gets, without scopes.
+  return ActorOf(*user);
 }
 
 Result<Actor> ApiServer::Authenticate(const std::string& header) {

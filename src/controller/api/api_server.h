@@ -26,6 +26,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "controller/api/login_doors.h"
 #include "controller/engine/task_engine.h"
 #include "controller/http/http_message.h"
 #include "controller/http/http_server.h"
@@ -57,6 +58,9 @@ struct ApiOptions {
   // Request bodies larger than this are refused with 413 before authentication and before any
   // handler, whatever their transfer encoding (Route::max_body may allow a route more).
   size_t max_body_bytes = 1 << 20;
+  // Logins, sessions and their defences (login_doors.h): the base URL, Argon2id cost, the
+  // hashing gate, the throttle and session expiry.
+  LoginOptions login;
   // The HTTP front's other limits (time-outs, connection caps, queues, long polls, read
   // workers); bind, port and threads above are used instead of its own.
   http::HttpServerOptions server;
@@ -71,7 +75,7 @@ class ApiServer final : public http::HttpHandler {
   struct Route {
     std::string method;  // "GET", "POST", "PATCH", "DELETE"
     std::string path;    // template as in the OpenAPI document: "/api/v1/sites/{domain}"
-    bool authenticated;  // needs "Authorization: Bearer <token>"
+    bool authenticated;  // needs "Authorization: Bearer <token>" or a session cookie
     Handler handler;
     size_t max_body = 0;  // 0: ApiOptions::max_body_bytes (uploads may be allowed more)
   };
@@ -171,6 +175,21 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> ListUsers(const ApiCall& call);
   Result<ApiReply> GetUser(const ApiCall& call);
   Result<ApiReply> DeleteUser(const ApiCall& call);
+  // Logins, sessions and the own password (api_login.cc).
+  Result<ApiReply> Login(const ApiCall& call);
+  Result<ApiReply> LoginForToken(const ApiCall& call);
+  Result<ApiReply> Logout(const ApiCall& call);
+  Result<ApiReply> ListSessions(const ApiCall& call);
+  Result<ApiReply> RevokeSession(const ApiCall& call);
+  Result<ApiReply> ChangePassword(const ApiCall& call);
+  // A password login (session or token) on the hashing gate, answered when its job is done.
+  Result<ApiReply> PasswordLoginReply(const ApiCall& call, bool want_token);
+  // What a finished password login answers (on a worker, from the poll of its wait).
+  struct LoginAsked;
+  Result<ApiReply> FinishLogin(const LoginAsked& asked, Result<auth::LoginOutcome> outcome);
+  // An audit entry of a login event (login.failed, login.throttled, login, logout, ...).
+  void AuditLogin(const std::string& actor, const std::string& action, const std::string& object,
+                  const Json& after);
   // A list of one kind of Resource, filtered by ?customer= and, when parent_param is set, by it.
   Result<ApiReply> ListOf(const ApiCall& call, const char* kind, const char* key,
                           const char* parent_param);
@@ -179,6 +198,9 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> Serve(const Route& route, std::map<std::string, std::string> params,
                          const http::HttpRequest& req);
   Result<Actor> Authenticate(const std::string& authorization_header);
+  // The actor of a session cookie; on a state-changing method also the CSRF token and the
+  // Origin/Referer checks (auth/csrf.h).
+  Result<Actor> AuthenticateSession(const http::HttpRequest& req, const std::string& token);
   http::HttpReply ToHttp(Result<ApiReply> reply, const http::HttpRequest& req,
                          std::chrono::steady_clock::time_point start) const;
 
@@ -190,6 +212,8 @@ class ApiServer final : public http::HttpHandler {
   std::string openapi_document_;
   http::Router router_;  // the routes of Routes(), same order
   std::unique_ptr<http::HttpServer> server_;
+  // After server_: destroyed first, so the hashing gate's last callbacks still find the server.
+  std::unique_ptr<LoginDoors> doors_;
 };
 
 }  // namespace hostplane::controller

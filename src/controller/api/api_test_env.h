@@ -33,8 +33,9 @@ inline std::filesystem::path OpenApiPath() { return RepoRoot() / "api" / "openap
 
 class ApiEnv {
  public:
-  // With a panel, the server serves it beside the API (ApiOptions::panel).
-  explicit ApiEnv(const PanelFiles* panel = nullptr) {
+  // With a panel, the server serves it beside the API (ApiOptions::panel). `options` are the
+  // server's (its OpenAPI path and panel are set here).
+  explicit ApiEnv(const PanelFiles* panel = nullptr, ApiOptions options = {}) {
     std::string tmpl = ::testing::TempDir() + "/hp-api-XXXXXX";
     dir_ = mkdtemp(tmpl.data());
     EXPECT_TRUE(InitCrypto());
@@ -51,7 +52,6 @@ class ApiEnv {
       if (!t) return Fail(t.error());
       return Ok();
     }));
-    ApiOptions options;
     options.openapi_path = OpenApiPath().string();
     options.panel = panel;
     server_ = std::make_unique<ApiServer>(*service_, *engine_, *store_, clock_, options);
@@ -75,6 +75,7 @@ class ApiEnv {
     return c;
   }
 
+  int port() const { return server_->port(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
   const std::string& token() const { return token_; }
   Store& store() { return *store_; }

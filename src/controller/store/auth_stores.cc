@@ -67,4 +67,13 @@ Status StoreFailureLog::Prune(int64_t before_ms) {
   return store_.Write([&](StoreTxn& tx) { return tx.logins().PruneFailures(before_ms); });
 }
 
+Result<std::optional<auth::Credential>> StoreCredentialLookup::Find(std::string_view login) {
+  const std::string name(login);
+  HP_ASSIGN_OR_RETURN(
+      auto user, store_.Read([&](StoreTxn& tx) { return tx.users().FindByLoginOrEmail(name); }));
+  if (!user || user->password_hash.empty()) return std::optional<auth::Credential>();
+  return std::optional<auth::Credential>(
+      auth::Credential{std::to_string(user->id), user->password_hash});
+}
+
 }  // namespace hostplane::controller

@@ -1,12 +1,13 @@
 #pragma once
 
-// The storage seams of controller/auth implemented by the store: sessions and the failed-login
-// log, each call one transaction of its own (Write, or one snapshot for reads), so they survive
-// a restart and are shared by every controller on one store. Thread-safe (the Store is); owned
-// by whoever wires the login routes, and must not outlive the Store. Errors: the store's (kIo,
-// kUnavailable), kInternal for a row it cannot read.
+// The storage seams of controller/auth implemented by the store: sessions, the failed-login
+// log and the accounts a login name designates, each call one transaction of its own (Write, or one
+// snapshot for reads), so they survive a restart and are shared by every controller on one store.
+// Thread-safe (the Store is); owned by whoever wires the login routes, and must not outlive the
+// Store. Errors: the store's (kIo, kUnavailable), kInternal for a row it cannot read.
 
 #include "controller/auth/failure_log.h"
+#include "controller/auth/password_login.h"
 #include "controller/auth/sessions.h"
 #include "controller/store/store.h"
 
@@ -36,6 +37,17 @@ class StoreFailureLog final : public auth::FailureLog {
                                                    size_t limit) override;
   [[nodiscard]] Status Clear(std::string_view key) override;
   [[nodiscard]] Status Prune(int64_t before_ms) override;
+
+ private:
+  Store& store_;
+};
+
+// A login name or e-mail address -> the user's id (as a decimal string) and password hash
+// (UserRepository::FindByLoginOrEmail). A user without a password hash has no credential.
+class StoreCredentialLookup final : public auth::CredentialLookup {
+ public:
+  explicit StoreCredentialLookup(Store& store) : store_(store) {}
+  [[nodiscard]] Result<std::optional<auth::Credential>> Find(std::string_view login) override;
 
  private:
   Store& store_;

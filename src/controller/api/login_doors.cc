@@ -1,0 +1,81 @@
+#include "controller/api/login_doors.h"
+
+#include <map>
+
+namespace hostplane::controller {
+namespace {
+
+// The last TOTP step accepted per user, in this process: a code is refused a second time here
+// (a restart forgets it, within the code's 90 seconds of life; the store keeps no step yet).
+class ProcessTotpGuard final : public auth::TotpReplayGuard {
+ public:
+  Result<bool> Claim(std::string_view user_key, int64_t step) override {
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = last_.emplace(std::string(user_key), step);
+    if (inserted) return true;
+    if (step <= it->second) return false;
+    it->second = step;
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, int64_t> last_;
+};
+
+bool IsLoopback(const std::string& bind) {
+  return bind.rfind("127.", 0) == 0 || bind == "::1" || bind == "localhost";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LoginDoors>> LoginDoors::Create(Store& store, const Clock& clock,
+                                                       const LoginOptions& options) {
+  HP_TRY(options.throttle.Check());
+  std::optional<auth::BaseUrl> base;
+  if (!options.base_url.empty()) {
+    HP_ASSIGN_OR_RETURN(auto parsed, auth::BaseUrl::Parse(options.base_url));
+    base = std::move(parsed);
+  }
+  HP_ASSIGN_OR_RETURN(auto hasher, auth::PasswordHasher::Create(options.argon2));
+  LoginOptions effective = options;
+  // Without a base URL the API is reached over plain HTTP on its own address.
+  effective.sessions.secure_cookie = base ? base->secure() : false;
+  std::unique_ptr<LoginDoors> doors(
+      new LoginDoors(store, clock, std::move(effective), std::move(hasher)));
+  doors->base_url_ = std::move(base);
+  return doors;
+}
+
+LoginDoors::LoginDoors(Store& store, const Clock& clock, LoginOptions options,
+                       auth::PasswordHasher hasher)
+    : options_(std::move(options)),
+      hasher_(std::move(hasher)),
+      failures_(store),
+      session_rows_(store),
+      accounts_(store) {
+  gate_ = std::make_unique<auth::HashingGate>(hasher_, options_.gate);
+  throttle_ = std::make_unique<auth::LoginThrottle>(failures_, clock, options_.throttle);
+  sessions_ = std::make_unique<auth::Sessions>(session_rows_, clock, options_.sessions);
+  login_ = std::make_unique<auth::PasswordLogin>(accounts_, *gate_, *throttle_);
+  totp_guard_ = std::make_unique<ProcessTotpGuard>();
+  totp_ = std::make_unique<auth::TotpVerifier>(*totp_guard_, clock);
+}
+
+// The gate goes first: its abandoned jobs still find the throttle and sessions they call.
+LoginDoors::~LoginDoors() { gate_.reset(); }
+
+std::vector<std::string> LoginDoors::AllowedOrigins(const std::string& bind, int port) const {
+  if (base_url_) return {base_url_->origin()};
+  const std::string p = std::to_string(port);
+  std::vector<std::string> out;
+  if (bind.find(':') != std::string::npos) {
+    out.push_back("http://[" + bind + "]:" + p);
+  } else {
+    out.push_back("http://" + bind + ":" + p);
+  }
+  if (IsLoopback(bind)) out.push_back("http://localhost:" + p);
+  return out;
+}
+
+}  // namespace hostplane::controller

@@ -1,0 +1,83 @@
+#pragma once
+
+// What the API's login routes stand on (issue 14), assembled once per ApiServer from the store
+// and LoginOptions: the Argon2id hasher and its bounded HashingGate (every hash of the API runs
+// there, never on a request thread), the throttle over the store's failure log, browser sessions
+// in the store, the password login, the TOTP verifier, and the configured base URL (the one
+// origin a cookie-authenticated change may come from, and whether cookies are Secure).
+//
+// Thread-safe: every member is. Owned by the ApiServer; must not outlive the Store.
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "controller/auth/base_url.h"
+#include "controller/auth/hashing_gate.h"
+#include "controller/auth/login_throttle.h"
+#include "controller/auth/password_hasher.h"
+#include "controller/auth/password_login.h"
+#include "controller/auth/sessions.h"
+#include "controller/auth/totp.h"
+#include "controller/store/auth_stores.h"
+#include "controller/store/store.h"
+
+namespace hostplane::controller {
+
+struct LoginOptions {
+  // Where people reach the controller ("https://panel.example.com"): the origin every
+  // cookie-authenticated change must come from, and Secure cookies when it is https. Empty: the
+  // API's own address (http://<bind>:<port>, and http://localhost:<port> on loopback).
+  std::string base_url;
+  // Argon2id cost; Argon2Params::Cheapest() only in tests.
+  auth::Argon2Params argon2 = auth::Argon2Params::Default();
+  auth::HashingGateOptions gate;
+  // Failures per (name, source) and per source before 429 (default 5 and 50 in 15 minutes).
+  auth::ThrottlePolicy throttle;
+  // Idle and absolute expiry; secure_cookie is set from the base URL.
+  auth::SessionPolicy sessions;
+  // A token asked for with a password (`hostplane login`) expires after this.
+  std::chrono::seconds cli_token_lifetime{90LL * 24 * 3600};
+};
+
+class LoginDoors {
+ public:
+  // Errors: kInvalid with field "base_url" (BaseUrl::Parse) or a throttle policy that does not
+  // hold; PasswordHasher::Create's.
+  [[nodiscard]] static Result<std::unique_ptr<LoginDoors>> Create(Store& store, const Clock& clock,
+                                                                  const LoginOptions& options);
+  ~LoginDoors();
+
+  auth::HashingGate& gate() { return *gate_; }
+  auth::LoginThrottle& throttle() { return *throttle_; }
+  auth::Sessions& sessions() { return *sessions_; }
+  auth::PasswordLogin& login() { return *login_; }
+  auth::TotpVerifier& totp() { return *totp_; }
+  const LoginOptions& options() const { return options_; }
+  // The origins a cookie-authenticated change may come from; `port` is the API's bound port (for
+  // the default when no base URL is configured), `bind` its address.
+  std::vector<std::string> AllowedOrigins(const std::string& bind, int port) const;
+
+ private:
+  LoginDoors(Store& store, const Clock& clock, LoginOptions options, auth::PasswordHasher hasher);
+
+  LoginOptions options_;
+  std::optional<auth::BaseUrl> base_url_;
+  auth::PasswordHasher hasher_;
+  std::unique_ptr<auth::HashingGate> gate_;
+  StoreFailureLog failures_;
+  std::unique_ptr<auth::LoginThrottle> throttle_;
+  StoreSessionStore session_rows_;
+  std::unique_ptr<auth::Sessions> sessions_;
+  StoreCredentialLookup accounts_;
+  std::unique_ptr<auth::PasswordLogin> login_;
+  std::unique_ptr<auth::TotpReplayGuard> totp_guard_;
+  std::unique_ptr<auth::TotpVerifier> totp_;
+};
+
+}  // namespace hostplane::controller

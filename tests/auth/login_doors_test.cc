@@ -1,0 +1,356 @@
+// The login doors of the REST API (label auth), against the real HTTP front (Beast) and a real
+// store: a password login gives a session cookie that authenticates like a token; changes made
+// with the cookie need the CSRF token and the base URL's origin; failures are throttled per name
+// and address (429 with Retry-After) while the owner still logs in from elsewhere, with one body
+// for unknown, wrong and throttled; a cookie the client chose is never adopted; logout and a
+// password change end sessions; a password buys the CLI a token.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "controller/api/api_test_env.h"
+
+namespace hostplane::controller {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kPassword = "correct horse battery staple";
+
+struct Answer {
+  int status = 0;
+  json body;
+  std::string raw;
+  std::string set_cookie;   // the Set-Cookie header, whole
+  std::string retry_after;  // the Retry-After header
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Call {
+  Call(std::string method_in, std::string path_in, json body_in = nullptr, Headers headers_in = {},
+       std::string source_in = "")
+      : method(std::move(method_in)),
+        path(std::move(path_in)),
+        body(std::move(body_in)),
+        headers(std::move(headers_in)),
+        source(std::move(source_in)) {}
+  std::string method;
+  std::string path;
+  json body;  // null: no body
+  Headers headers;
+  std::string source;  // the client's address (127.0.0.x); empty: the kernel's choice
+};
+
+// The "name=value" a Set-Cookie header sets.
+std::string CookiePair(const std::string& set_cookie) {
+  return set_cookie.substr(0, set_cookie.find(';'));
+}
+
+std::string FieldCode(const Answer& a, const std::string& field) {
+  if (!a.body.is_object() || !a.body.contains("error")) return "";
+  return a.body["error"]["fields"].value(field, "");
+}
+
+class LoginDoors : public ::testing::Test {
+ protected:
+  static ApiOptions Options() {
+    ApiOptions o;
+    o.login.argon2 = auth::Argon2Params::Cheapest();
+    return o;
+  }
+
+  void SetUp() override {
+    ASSERT_EQ(Admin("POST", "/api/v1/customers",
+                    {{"login", "acme"}, {"email", "ops@acme.example"}, {"password", kPassword}})
+                  .status,
+              201);
+    ASSERT_EQ(Admin("POST", "/api/v1/customers",
+                    {{"login", "other"}, {"email", "ops@other.example"}, {"password", kPassword}})
+                  .status,
+              201);
+  }
+
+  Answer Send(const Call& c) {
+    httplib::Client cli("127.0.0.1", env_.port());
+    cli.set_read_timeout(std::chrono::seconds(60));
+    if (!c.source.empty()) cli.set_interface(c.source);
+    httplib::Request req;
+    req.method = c.method;
+    req.path = c.path;
+    for (const auto& [k, v] : c.headers) req.headers.emplace(k, v);
+    if (!c.body.is_null()) {
+      req.body = c.body.dump();
+      req.headers.emplace("Content-Type", "application/json");
+    }
+    auto res = cli.send(req);
+    Answer a;
+    if (!res) {
+      ADD_FAILURE() << "no HTTP answer: " << httplib::to_string(res.error());
+      return a;
+    }
+    a.status = res->status;
+    a.raw = res->body;
+    a.body = json::parse(res->body, nullptr, false);
+    a.set_cookie = res->get_header_value("Set-Cookie");
+    a.retry_after = res->get_header_value("Retry-After");
+    return a;
+  }
+
+  Answer Admin(const std::string& method, const std::string& path, json body = nullptr) {
+    return Send({method, path, std::move(body), {{"Authorization", "Bearer " + env_.token()}}});
+  }
+
+  Answer LogIn(const std::string& login, const std::string& password,
+               const std::string& source = "",
+               std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return Send({"POST",
+                 "/api/v1/login",
+                 {{"login", login}, {"password", password}},
+                 std::move(headers),
+                 source});
+  }
+
+  // A logged-in browser: its cookie and CSRF token.
+  struct Browser {
+    std::string cookie;
+    std::string csrf;
+  };
+  Browser Session(const std::string& login, const std::string& password = kPassword) {
+    Answer a = LogIn(login, password);
+    EXPECT_EQ(a.status, 200) << a.raw;
+    return {CookiePair(a.set_cookie), a.body.value("csrf_token", "")};
+  }
+
+  std::string Origin() const { return "http://127.0.0.1:" + std::to_string(env_.port()); }
+
+  // A request of the browser; with_csrf adds the token and the page's own Origin.
+  Answer AsBrowser(const Browser& b, const std::string& method, const std::string& path,
+                   json body = nullptr, bool with_csrf = true) {
+    Call c{method, path, std::move(body), {{"Cookie", b.cookie}}, ""};
+    if (with_csrf) {
+      c.headers.emplace_back("Origin", Origin());
+      c.headers.emplace_back("X-CSRF-Token", b.csrf);
+    }
+    return Send(c);
+  }
+
+  testing::ApiEnv env_{nullptr, Options()};
+};
+
+TEST_F(LoginDoors, APasswordLoginGivesACookieThatAuthenticatesLikeItsUser) {
+  Answer a = LogIn("acme", kPassword);
+  ASSERT_EQ(a.status, 200) << a.raw;
+  EXPECT_EQ(a.set_cookie.rfind("hp_session=hps_", 0), 0u) << a.set_cookie;
+  EXPECT_NE(a.set_cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(a.set_cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(a.set_cookie.find("Path=/"), std::string::npos);
+  EXPECT_EQ(a.set_cookie.find("Secure"), std::string::npos) << "plain HTTP on loopback";
+  EXPECT_FALSE(a.body.value("csrf_token", "").empty());
+  EXPECT_EQ(a.body["user"]["login"], "acme");
+  EXPECT_EQ(a.raw.find(CookiePair(a.set_cookie).substr(11)), std::string::npos)
+      << "the session id is only in the cookie";
+
+  Browser b{CookiePair(a.set_cookie), a.body["csrf_token"]};
+  EXPECT_EQ(AsBrowser(b, "GET", "/api/v1/customers/acme", nullptr, false).status, 200);
+  // The Authorizer judges the cookie's user: another customer is not found.
+  EXPECT_EQ(AsBrowser(b, "GET", "/api/v1/customers/other", nullptr, false).status, 404);
+  Answer sessions = AsBrowser(b, "GET", "/api/v1/sessions", nullptr, false);
+  ASSERT_EQ(sessions.status, 200) << sessions.raw;
+  ASSERT_EQ(sessions.body["sessions"].size(), 1u);
+  EXPECT_TRUE(sessions.body["sessions"][0]["current"].get<bool>());
+
+  // The e-mail address is a login name too; without a cookie nothing is authenticated.
+  EXPECT_EQ(LogIn("ops@acme.example", kPassword).status, 200);
+  EXPECT_EQ(Send({"GET", "/api/v1/customers/acme"}).status, 401);
+}
+
+TEST_F(LoginDoors, ChangesWithACookieNeedTheCsrfTokenAndTheOwnOrigin) {
+  Browser b = Session("acme");
+  const json user = {{"login", "webdsg"}, {"email", "w@acme.example"}, {"full_access", true}};
+  // A cross-origin POST with a valid cookie and even the right token.
+  Call cross{"POST",
+             "/api/v1/users",
+             user,
+             {{"Cookie", b.cookie}, {"Origin", "http://evil.example"}, {"X-CSRF-Token", b.csrf}}};
+  Answer a = Send(cross);
+  EXPECT_EQ(a.status, 403) << a.raw;
+  EXPECT_EQ(FieldCode(a, "origin"), "csrf.origin_mismatch");
+  // A Referer from elsewhere, and no Origin or Referer at all.
+  a = Send(
+      {"POST",
+       "/api/v1/users",
+       user,
+       {{"Cookie", b.cookie}, {"Referer", "http://evil.example/x"}, {"X-CSRF-Token", b.csrf}}});
+  EXPECT_EQ(FieldCode(a, "origin"), "csrf.origin_mismatch") << a.raw;
+  a = Send({"POST", "/api/v1/users", user, {{"Cookie", b.cookie}, {"X-CSRF-Token", b.csrf}}});
+  EXPECT_EQ(FieldCode(a, "origin"), "csrf.origin_missing") << a.raw;
+  // The right origin without the token, or with another session's.
+  a = Send({"POST", "/api/v1/users", user, {{"Cookie", b.cookie}, {"Origin", Origin()}}});
+  EXPECT_EQ(a.status, 403);
+  EXPECT_EQ(FieldCode(a, "csrf_token"), "csrf.token_missing") << a.raw;
+  Browser other = Session("acme");
+  a = Send({"POST",
+            "/api/v1/users",
+            user,
+            {{"Cookie", b.cookie}, {"Origin", Origin()}, {"X-CSRF-Token", other.csrf}}});
+  EXPECT_EQ(FieldCode(a, "csrf_token"), "csrf.token_mismatch") << a.raw;
+  // Nothing was made by the refused ones.
+  EXPECT_EQ(Admin("GET", "/api/v1/users/webdsg").status, 404);
+
+  // With both, the change is the user's, judged as a token of it would be.
+  a = AsBrowser(b, "POST", "/api/v1/users", user);
+  EXPECT_EQ(a.status, 201) << a.raw;
+  EXPECT_EQ(Admin("GET", "/api/v1/users/webdsg").status, 200);
+
+  // Bearer-token requests are exempt: no browser adds a bearer token on its own.
+  a = Send({"POST",
+            "/api/v1/customers",
+            {{"login", "third"}, {"email", "ops@third.example"}},
+            {{"Authorization", "Bearer " + env_.token()}, {"Origin", "http://evil.example"}}});
+  EXPECT_EQ(a.status, 201) << a.raw;
+}
+
+TEST_F(LoginDoors, FiveFailuresFromOneAddressThrottleItButNotTheOwnerElsewhere) {
+  const std::string flood = "127.0.0.2";
+  Answer wrong = LogIn("acme", "not the password", flood);
+  EXPECT_EQ(wrong.status, 401);
+  Answer unknown = LogIn("nobody", "not the password", flood);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.raw, unknown.raw) << "an unknown name answers as a wrong password";
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(LogIn("acme", "still not it", flood).status, 401);
+
+  // The sixth, even with the right password: 429 with Retry-After and the same body.
+  Answer throttled = LogIn("acme", kPassword, flood);
+  EXPECT_EQ(throttled.status, 429) << throttled.raw;
+  ASSERT_FALSE(throttled.retry_after.empty());
+  EXPECT_GT(std::stoi(throttled.retry_after), 0);
+  EXPECT_LE(std::stoi(throttled.retry_after), 15 * 60);
+  EXPECT_EQ(throttled.raw, wrong.raw);
+  EXPECT_EQ(LogIn("acme", "again wrong", flood).status, 429);
+
+  // The owner, from another address, logs in; another name from the flood's address too.
+  Answer home = LogIn("acme", kPassword, "127.0.0.3");
+  EXPECT_EQ(home.status, 200) << home.raw;
+  EXPECT_EQ(LogIn("other", kPassword, flood).status, 200);
+
+  // Every failure and throttle is in the audit log, under the name as typed.
+  Answer audit = Admin("GET", "/api/v1/audit?limit=1000");
+  ASSERT_EQ(audit.status, 200);
+  int failed = 0, throttles = 0, nobody = 0;
+  for (const auto& e : audit.body["audit"]) {
+    const std::string action = e.value("action", "");
+    if (action == "login.failed" && e.value("object", "") == "login:acme") ++failed;
+    if (action == "login.failed" && e.value("object", "") == "login:nobody") ++nobody;
+    if (action == "login.throttled") ++throttles;
+  }
+  EXPECT_EQ(failed, 5);
+  EXPECT_EQ(nobody, 1);
+  EXPECT_EQ(throttles, 2);
+}
+
+TEST_F(LoginDoors, ASessionIdTheClientChoseIsNeverAccepted) {
+  const std::string planted = "hp_session=hps_planted0000000000000000000000000000000000";
+  Answer a = LogIn("acme", kPassword, "", {{"Cookie", planted}});
+  ASSERT_EQ(a.status, 200) << a.raw;
+  EXPECT_NE(CookiePair(a.set_cookie), planted);
+  EXPECT_EQ(Send({"GET", "/api/v1/customers/acme", nullptr, {{"Cookie", planted}}}).status, 401);
+  // Logging in again with a live session gives a new id as well.
+  Browser first{CookiePair(a.set_cookie), a.body["csrf_token"]};
+  Answer again = LogIn("acme", kPassword, "", {{"Cookie", first.cookie}});
+  ASSERT_EQ(again.status, 200);
+  EXPECT_NE(CookiePair(again.set_cookie), first.cookie);
+}
+
+TEST_F(LoginDoors, LogoutEndsTheSession) {
+  Browser b = Session("acme");
+  // Logout changes state: without the CSRF token it is refused and the session lives on.
+  EXPECT_EQ(AsBrowser(b, "POST", "/api/v1/logout", nullptr, false).status, 403);
+  EXPECT_EQ(AsBrowser(b, "GET", "/api/v1/customers/acme", nullptr, false).status, 200);
+  Answer out = AsBrowser(b, "POST", "/api/v1/logout");
+  EXPECT_EQ(out.status, 200) << out.raw;
+  EXPECT_NE(out.set_cookie.find("Max-Age=0"), std::string::npos) << out.set_cookie;
+  EXPECT_EQ(AsBrowser(b, "GET", "/api/v1/customers/acme", nullptr, false).status, 401);
+  // A token has no session to end.
+  Answer token_logout = Admin("POST", "/api/v1/logout");
+  EXPECT_EQ(token_logout.status, 422);
+  EXPECT_EQ(FieldCode(token_logout, "session"), "session.required");
+}
+
+TEST_F(LoginDoors, APasswordChangeEndsEveryOtherSession) {
+  Browser here = Session("acme");
+  Browser there = Session("acme");
+  Browser someone_else = Session("other");
+  Answer refused = AsBrowser(here, "POST", "/api/v1/password",
+                             {{"current_password", "wrong"}, {"new_password", "x"}});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(FieldCode(refused, "current_password"), "password.mismatch") << refused.raw;
+  Answer weak = AsBrowser(here, "POST", "/api/v1/password",
+                          {{"current_password", kPassword}, {"new_password", "x"}});
+  EXPECT_EQ(weak.status, 422);
+  EXPECT_EQ(FieldCode(weak, "new_password"), "password.too_short") << weak.raw;
+
+  const std::string next = "a brand new passphrase 2026";
+  Answer changed = AsBrowser(here, "POST", "/api/v1/password",
+                             {{"current_password", kPassword}, {"new_password", next}});
+  ASSERT_EQ(changed.status, 200) << changed.raw;
+  EXPECT_EQ(changed.body["sessions_ended"], 1);
+  EXPECT_EQ(AsBrowser(here, "GET", "/api/v1/customers/acme", nullptr, false).status, 200);
+  EXPECT_EQ(AsBrowser(there, "GET", "/api/v1/customers/acme", nullptr, false).status, 401);
+  EXPECT_EQ(AsBrowser(someone_else, "GET", "/api/v1/customers/other", nullptr, false).status, 200);
+  EXPECT_EQ(LogIn("acme", kPassword).status, 401);
+  EXPECT_EQ(LogIn("acme", next).status, 200);
+}
+
+TEST_F(LoginDoors, OwnSessionsAreListedAndRevokedOneByOne) {
+  Browser here = Session("acme");
+  Browser there = Session("acme");
+  Browser other = Session("other");
+  Answer list = AsBrowser(here, "GET", "/api/v1/sessions", nullptr, false);
+  ASSERT_EQ(list.body["sessions"].size(), 2u) << list.raw;
+  std::string there_id;
+  for (const auto& s : list.body["sessions"]) {
+    if (!s["current"].get<bool>()) there_id = s["id"];
+  }
+  ASSERT_FALSE(there_id.empty());
+  std::string other_id =
+      AsBrowser(other, "GET", "/api/v1/sessions", nullptr, false).body["sessions"][0]["id"];
+  // Another login's session is not found; one's own ends.
+  EXPECT_EQ(AsBrowser(here, "DELETE", "/api/v1/sessions/" + other_id).status, 404);
+  EXPECT_EQ(AsBrowser(other, "GET", "/api/v1/customers/other", nullptr, false).status, 200);
+  EXPECT_EQ(AsBrowser(here, "DELETE", "/api/v1/sessions/" + there_id).status, 200);
+  EXPECT_EQ(AsBrowser(there, "GET", "/api/v1/customers/acme", nullptr, false).status, 401);
+  EXPECT_EQ(AsBrowser(here, "GET", "/api/v1/customers/acme", nullptr, false).status, 200);
+}
+
+TEST_F(LoginDoors, APasswordBuysATokenWithTheRightsOfItsLogin) {
+  Answer a = Send({"POST",
+                   "/api/v1/login/token",
+                   {{"login", "acme"}, {"password", kPassword}, {"name", "laptop"}}});
+  ASSERT_EQ(a.status, 201) << a.raw;
+  const std::string token = a.body.value("token", "");
+  ASSERT_FALSE(token.empty());
+  EXPECT_TRUE(a.set_cookie.empty());
+  auto bearer = [&](const std::string& path) {
+    return Send({"GET", path, nullptr, {{"Authorization", "Bearer " + token}}}).status;
+  };
+  EXPECT_EQ(bearer("/api/v1/customers/acme"), 200);
+  EXPECT_EQ(bearer("/api/v1/customers/other"), 404);
+  Answer wrong = Send({"POST", "/api/v1/login/token", {{"login", "acme"}, {"password", "nope"}}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.raw, LogIn("acme", "nope").raw);
+}
+
+TEST_F(LoginDoors, ABrowserLogsInOnlyFromTheOwnOrigin) {
+  Answer a = LogIn("acme", kPassword, "", {{"Origin", "http://evil.example"}});
+  EXPECT_EQ(a.status, 403) << a.raw;
+  EXPECT_TRUE(a.set_cookie.empty());
+  EXPECT_EQ(LogIn("acme", kPassword, "", {{"Origin", Origin()}}).status, 200);
+}
+
+}  // namespace
+}  // namespace hostplane::controller
