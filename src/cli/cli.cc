@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/api_client.h"
+#include "cli/cli_config.h"
 #include "cli/cli_verbs.h"
 #include "cli/exit_codes.h"
 #include "cli/table.h"
@@ -144,14 +145,34 @@ int Remove(State& s, const std::string& path, const std::string& what) {
   return FinishChange(s, *r, what);
 }
 
+// The token `hostplane login` kept, for a call that names none; its controller's URL too when
+// the call names no URL, and nothing when it names another controller.
+void UseSavedLogin(State& s, bool url_given) {
+  auto path = CliConfigPath();
+  if (!path) return;
+  auto saved = LoadCliConfig(*path);
+  if (!saved) {
+    s.io.err << "warning: " << saved.error().message << "\n";
+    return;
+  }
+  if (!*saved || (*saved)->token.empty()) return;
+  if (url_given && (*saved)->url != s.url) return;  // that token is another controller's
+  s.token = (*saved)->token;
+  if (!url_given && !(*saved)->url.empty()) s.url = (*saved)->url;
+}
+
 // A verb: its global options, and a callback that runs fn at the one exception boundary of a
 // command and stores its exit code.
 CLI::App* Verb(CLI::App* parent, const std::string& name, const std::string& help,
                const std::shared_ptr<State>& s, int (*fn)(State&)) {
   CLI::App* cmd = parent->add_subcommand(name, help);
   AddGlobalOptions(cmd, *s);
-  cmd->callback([s, fn] {
+  const bool is_login = parent->get_parent() == nullptr && name == "login";
+  cmd->callback([s, fn, cmd, is_login] {
     try {
+      // No token named: the one `hostplane login` kept (and its controller, unless --url or
+      // HOSTPLANE_URL names one).
+      if (s->token.empty() && !is_login) UseSavedLogin(*s, cmd->count("--url") > 0);
       s->exit_code = fn(*s);
     } catch (const std::exception& e) {
       s->io.err << "error: unexpected: " << e.what() << "\n";
@@ -515,6 +536,7 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   detail::AddServiceCommands(app, s);
 
   detail::AddPeopleCommands(app, s);
+  detail::AddLoginCommand(app, s);
 }
 
 }  // namespace hostplane::cli

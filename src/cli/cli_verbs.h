@@ -56,6 +56,9 @@ struct State {
   bool full_access = false;
   // site set: "key=value" as typed.
   std::vector<std::string> assignments;
+  // login: the second factor's code and the token's name.
+  std::string totp;
+  std::string token_name = "cli";
 
   const Clock& clock() const { return io.clock ? *io.clock : system_clock; }
   bool json_output() const { return output == "json"; }
@@ -86,6 +89,8 @@ int FetchAll(State& s, const std::string& path, const std::string& key, Query qu
 // A limit as typed: "unlimited" is {"unlimited": true}, digits a number, anything else the string
 // (so the refusal and its field code come from the API).
 json LimitJson(const std::string& typed);
+// `hostplane login LOGIN` (cli_login.cc).
+void AddLoginCommand(CLI::App& app, const std::shared_ptr<State>& s);
 // `hostplane node ...` (cli_nodes.cc).
 void AddNodeCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // "key: value" for every field of one object (cli.cc).

@@ -1,0 +1,111 @@
+// `hostplane login` against the real controller API in-process (api_test_env.h): the password
+// from standard input buys a token of the login, kept in the CLI's file with mode 0600; later
+// calls without --token use it, with the login's rights and no more; a wrong password changes
+// nothing.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "cli/cli_test_support.h"
+#include "cli/exit_codes.h"
+#include "controller/api/api_test_env.h"
+
+namespace hostplane::cli {
+namespace {
+
+using nlohmann::json;
+using testing::CliRun;
+
+constexpr const char* kPassword = "a long customer password";
+
+controller::ApiOptions CheapHashes() {
+  controller::ApiOptions o;
+  o.login.argon2 = auth::Argon2Params::Cheapest();
+  return o;
+}
+
+class LoginCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "/hp-cli-login-XXXXXX";
+    dir_ = mkdtemp(tmpl.data());
+    config_ = dir_ + "/conf/hostplane/cli.json";
+    ::setenv("HOSTPLANE_CONFIG", config_.c_str(), 1);
+    ::unsetenv("HOSTPLANE_TOKEN");
+    ::unsetenv("HOSTPLANE_URL");
+    for (const char* login : {"acme", "other"}) {
+      CliRun made = Admin({"customer", "create", login, "--email",
+                           std::string("ops@") + login + ".example", "--password-stdin"},
+                          std::string(kPassword) + "\n");
+      ASSERT_EQ(made.code, kExitOk) << made.err;
+    }
+  }
+  void TearDown() override {
+    ::unsetenv("HOSTPLANE_CONFIG");
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  CliRun Admin(std::vector<std::string> args, const std::string& stdin_text = "") {
+    args.insert(args.end(), {"--url", env_.url(), "--token", env_.token()});
+    return testing::RunCli(std::move(args), stdin_text);
+  }
+  // No --token: whatever `hostplane login` kept.
+  CliRun AsSaved(std::vector<std::string> args, const std::string& stdin_text = "") {
+    args.insert(args.end(), {"--url", env_.url()});
+    return testing::RunCli(std::move(args), stdin_text);
+  }
+
+  controller::testing::ApiEnv env_{nullptr, CheapHashes()};
+  std::string dir_;
+  std::string config_;
+};
+
+TEST_F(LoginCliTest, LoginKeepsATokenWithMode0600ThatLaterCallsUse) {
+  EXPECT_EQ(AsSaved({"customer", "show", "acme"}).code, kExitUnauthorized) << "not logged in";
+
+  CliRun wrong = AsSaved({"login", "acme"}, "not the password\n");
+  EXPECT_EQ(wrong.code, kExitUnauthorized) << wrong.err;
+  EXPECT_FALSE(std::filesystem::exists(config_));
+
+  CliRun in = AsSaved({"login", "acme"}, std::string(kPassword) + "\n");
+  ASSERT_EQ(in.code, kExitOk) << in.err;
+  EXPECT_NE(in.out.find("logged in as acme"), std::string::npos) << in.out;
+  struct stat st {};
+  ASSERT_EQ(::stat(config_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((dir_ + "/conf/hostplane").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  std::ifstream file(config_);
+  const json saved = json::parse(file, nullptr, false);
+  ASSERT_TRUE(saved.is_object());
+  EXPECT_EQ(saved["login"], "acme");
+  EXPECT_EQ(saved["url"], env_.url());
+  EXPECT_EQ(in.out.find(saved["token"].get<std::string>()), std::string::npos)
+      << "the token is not printed";
+
+  // Later calls name no token: the saved one, with the customer's rights.
+  CliRun own = AsSaved({"customer", "show", "acme", "-o", "json"});
+  ASSERT_EQ(own.code, kExitOk) << own.err;
+  EXPECT_EQ(own.Json()["customer"]["login"], "acme");
+  EXPECT_EQ(AsSaved({"customer", "show", "other"}).code, kExitNotFound);
+  // Without --url either: the saved controller's.
+  EXPECT_EQ(testing::RunCli({"customer", "show", "acme"}).code, kExitOk);
+
+  // A file others can read is not used.
+  ASSERT_EQ(::chmod(config_.c_str(), 0644), 0);
+  CliRun exposed = AsSaved({"customer", "show", "acme"});
+  EXPECT_EQ(exposed.code, kExitUnauthorized);
+  EXPECT_NE(exposed.err.find("other users"), std::string::npos) << exposed.err;
+}
+
+}  // namespace
+}  // namespace hostplane::cli
