@@ -135,7 +135,7 @@ TEST_F(PanelRouteTest, TheApiKeepsItsOwnAnswers) {
   EXPECT_EQ(wrong_method->status, 405);
   EXPECT_EQ(wrong_method->get_header_value("Allow"), "POST");
 
-  auto unknown_post = client->Post("/api/v1/sessions", "{}", "application/json");
+  auto unknown_post = client->Post("/api/v1/no-such-things", "{}", "application/json");
   ASSERT_TRUE(unknown_post);
   EXPECT_EQ(unknown_post->status, 404);
   EXPECT_EQ(nlohmann::json::parse(unknown_post->body, nullptr, false)["error"]["code"],
