@@ -145,8 +145,19 @@ struct Node {
   // The X25519 key its agent announces in every hello ("x25519:<base64>", common/sealed_box.h;
   // "" until the first): secrets for it (DKIM keys) are sealed to it.
   std::string box_key;
+  // A dns node's name-server name in every zone's NS ("ns1.hostco.example", no trailing dot;
+  // "" = ns<k>.<zone> glued to its address, k its place among the dns nodes).
+  std::string ns_name;
   // Not stored: "up", "down" or "new" from last_seen, filled in by the API when it answers.
   std::string health;
+  // Not stored: for a node that serves the zones (dns role, active), how many zones there are and
+  // on how many the serial it serves is below the zone's (controller/services/dns_serving.h);
+  // filled in by NodeService's List and Get. nullopt for every other node.
+  struct DnsServing {
+    int64_t zones = 0;
+    int64_t lagging = 0;
+  };
+  std::optional<DnsServing> dns;
 };
 
 // A one-time token that lets a server join as a node (POST /api/v1/join). Only its hash is kept.

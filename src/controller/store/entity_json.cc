@@ -87,6 +87,7 @@ Json ToJson(const Node& n) {
       .Add("status", Name(n.status))
       .Add("ipv4", n.ipv4)
       .Add("ipv6", n.ipv6)
+      .Add("ns_name", n.ns_name)
       .Add("head_revision", n.head_revision)
       .Add("applied_revision", n.applied_revision)
       .Add("last_seen", TimeJson(n.last_seen))
@@ -99,6 +100,10 @@ Json ToJson(const Node& n) {
       .Add("load", n.load)
       .Add("enrolled_at", TimeJson(n.enrolled_at))
       .Add("health", n.health)
+      .Add("dns", n.dns ? Json{{"zones", n.dns->zones},
+                               {"lagging", n.dns->lagging},
+                               {"lags", n.dns->lagging > 0}}
+                        : Json(nullptr))
       .Take();
 }
 

@@ -147,6 +147,7 @@ Result<Node> ReadNode(const sql::Row& row) {
   n.nats_password_hash = row.Text("nats_password_hash");
   n.enrolled_at = row.OptInt("enrolled_at");
   n.box_key = row.Text("box_key");
+  n.ns_name = row.Text("ns_name");
   return n;
 }
 

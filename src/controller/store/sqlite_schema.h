@@ -347,12 +347,18 @@ inline constexpr const char* kMigration11SiteSettings = R"sql(
 ALTER TABLE sites ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
 )sql";
 
+// Issue 17: the name-server name a dns node is listed under in every zone's NS (`hostplane node
+// set NODE ns-name=...`); "" = ns<k>.<zone>, glued to the node's address.
+inline constexpr const char* kMigration12NameServers = R"sql(
+ALTER TABLE nodes ADD COLUMN ns_name TEXT NOT NULL DEFAULT '';
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema},    {2, kMigration2DefaultPlan},    {3, kMigration3Services},
       {4, kMigration4Fleet},     {5, kMigration5Transfers},      {6, kMigration6NameKeys},
       {7, kMigration7Owners},    {8, kMigration8People},         {9, kMigration9LoginState},
-      {10, kMigration10Secrets}, {11, kMigration11SiteSettings},
+      {10, kMigration10Secrets}, {11, kMigration11SiteSettings}, {12, kMigration12NameServers},
   };
   return kMigrations;
 }

@@ -8,20 +8,19 @@ namespace {
 constexpr const char* kSelect =
     "SELECT id, name, roles, capacity, status, head_revision, applied_revision, last_seen, "
     "version, drivers, drift, created_at, ipv4, ipv6, site, node_group, load, "
-    "nats_password_hash, enrolled_at, box_key FROM nodes ";
+    "nats_password_hash, enrolled_at, box_key, ns_name FROM nodes ";
 constexpr const char* kInsert =
     "INSERT INTO nodes (name, roles, capacity, status, applied_revision, last_seen, version, "
     "drivers, drift, created_at, ipv4, ipv6, site, node_group, load, nats_password_hash, "
-    "enrolled_at, box_key) VALUES (:name, :roles, :capacity, :status, :applied_revision, "
-    ":last_seen, "
-    ":version, :drivers, :drift, :now, :ipv4, :ipv6, :site, :node_group, :load, "
-    ":nats_password_hash, :enrolled_at, :box_key)";
+    "enrolled_at, box_key, ns_name) VALUES (:name, :roles, :capacity, :status, "
+    ":applied_revision, :last_seen, :version, :drivers, :drift, :now, :ipv4, :ipv6, :site, "
+    ":node_group, :load, :nats_password_hash, :enrolled_at, :box_key, :ns_name)";
 constexpr const char* kUpdate =
     "UPDATE nodes SET roles = :roles, capacity = :capacity, status = :status, "
     "applied_revision = :applied_revision, last_seen = :last_seen, version = :version, "
     "drivers = :drivers, drift = :drift, ipv4 = :ipv4, ipv6 = :ipv6, site = :site, "
     "node_group = :node_group, load = :load, nats_password_hash = :nats_password_hash, "
-    "enrolled_at = :enrolled_at, box_key = :box_key WHERE id = :id";
+    "enrolled_at = :enrolled_at, box_key = :box_key, ns_name = :ns_name WHERE id = :id";
 constexpr const char* kInsertJoinToken =
     "INSERT INTO join_tokens (node_id, token_hash, expires_at, created_at) "
     "VALUES (:node, :hash, :expires_at, :now)";
@@ -52,7 +51,8 @@ sql::Params NodeParams(const Node& n) {
           {"load", n.load},
           {"nats_password_hash", n.nats_password_hash},
           {"enrolled_at", n.enrolled_at},
-          {"box_key", n.box_key}};
+          {"box_key", n.box_key},
+          {"ns_name", n.ns_name}};
 }
 
 }  // namespace
