@@ -1,5 +1,6 @@
 // `hostplane node ...`: the fleet from the operator's side. Add a server (it gets a one-time join
-// token), see every node's health from its heartbeats, and empty one: drain (the server is still
+// token), set its name-server name and address, see every node's health from its heartbeats (and
+// whether a dns node lags on the zones), and empty one: drain (the server is still
 // reachable) or lost (it is gone), with progress while accounts move.
 
 #include <algorithm>
@@ -73,6 +74,33 @@ std::string Drivers(const json& n) {
   return out;
 }
 
+// `node set NAME ns-name=ns1.hostco.example address=192.0.2.10`: the API field of each key.
+int NodeSet(State& s) {
+  json body = json::object();
+  for (const auto& setting : s.settings) {
+    const auto eq = setting.find('=');
+    const std::string key = setting.substr(0, eq);
+    if (eq == std::string::npos || (key != "ns-name" && key != "address")) {
+      s.io.err << "error: a setting is ns-name=NAME or address=IP\n";
+      return kExitUsage;
+    }
+    body[key == "ns-name" ? "ns_name" : "address"] = setting.substr(eq + 1);
+  }
+  auto r = s.client().Patch("/api/v1/nodes/" + Segment(s.name), body);
+  if (int code = Check(r, s)) return code;
+  return FinishChange(s, *r, "node " + s.name + " set");
+}
+
+// A dns node's zones: "in sync", "lags 3/120" (zones whose served serial is below the zone's);
+// "-" for other nodes.
+std::string DnsCell(const json& n) {
+  const json dns = n.value("dns", json());
+  if (!dns.is_object()) return "-";
+  const int64_t lagging = dns.value("lagging", int64_t{0});
+  if (lagging == 0) return "in sync";
+  return "lags " + std::to_string(lagging) + "/" + std::to_string(dns.value("zones", int64_t{0}));
+}
+
 int NodeList(State& s) {
   auto r = s.client().Get("/api/v1/nodes");
   if (int code = Check(r, s)) return code;
@@ -88,10 +116,10 @@ int NodeList(State& s) {
                     CellOf(n, {"status"}), CellOf(n, {"health"}),
                     HumanTime(n.value("last_seen", json())),
                     CellOf(n, {"applied_revision"}) + "/" + CellOf(n, {"head_revision"}), load,
-                    Drivers(n), CellOf(n, {"version"})});
+                    Drivers(n), DnsCell(n), CellOf(n, {"version"})});
   }
   s.io.out << RenderTable({"NAME", "ROLES", "SITE", "STATUS", "HEALTH", "LAST SEEN", "APPLIED/HEAD",
-                           "LOAD", "DRIVERS", "VERSION"},
+                           "LOAD", "DRIVERS", "ZONES", "VERSION"},
                           rows);
   return kExitOk;
 }
@@ -218,6 +246,13 @@ void AddNodeCommands(CLI::App& app, const std::shared_ptr<State>& s) {
   c = Verb(node, "show", "Show one node", s,
            [](State& st) { return Show(st, "/api/v1/nodes/" + Segment(st.name), "node"); });
   c->add_option("NAME", s->name)->required();
+  c = Verb(node, "set",
+           "Change a node's settings: ns-name=NAME (its name server in every zone's NS; empty: "
+           "ns<k>.<zone>) and address=IP (its public IPv4 or IPv6 address, the glue)",
+           s, NodeSet);
+  c->add_option("NAME", s->name)->required();
+  c->add_option("SETTINGS", s->settings, "key=value: ns-name=..., address=...")->required();
+  c->add_flag("--wait", s->wait, "Wait until every zone is served with the new name servers");
   c = Verb(node, "token", "Issue a new join token (revokes unused ones)", s, NodeToken);
   c->add_option("NAME", s->name)->required();
   c = Verb(node, "drain",

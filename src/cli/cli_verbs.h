@@ -48,6 +48,7 @@ struct State {
   std::vector<std::string> roles;
   std::string site, group, ipv4, ipv6, role;
   int64_t capacity = 0, batch = 50;
+  std::vector<std::string> settings;  // node set: key=value
   // Resellers: limits as typed ("" = not given), overselling "on"/"off" ("" = not given).
   std::string max_customers, max_sites, overselling;
   bool with_customers = false;

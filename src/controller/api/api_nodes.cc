@@ -1,5 +1,6 @@
-// The REST handlers of the fleet: nodes (with their health from heartbeats), join tokens and the
-// join itself, drain and loss, and the NATS users of a site's relay.
+// The REST handlers of the fleet: nodes (with their health from heartbeats, and for dns nodes how
+// many zones they lag on), their settings (name-server name, address), join tokens and the join
+// itself, drain and loss, and the NATS users of a site's relay.
 
 #include <algorithm>
 
@@ -60,6 +61,19 @@ Result<ApiReply> ApiServer::CreateNode(const ApiCall& call) {
   out["node"]["health"] = hosting_.nodes().Health(change.object);
   out["join_token"] = token.empty() ? json(nullptr) : json(token);
   return Reply(201, std::move(out));
+}
+
+Result<ApiReply> ApiServer::SetNode(const ApiCall& call) {
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
+  NodeSettings in;
+  in.ns_name = r.String("ns_name", Presence::kOptional);
+  in.address = r.String("address", Presence::kOptional);
+  HP_TRY(r.Finish());
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.nodes().Set(call.actor, call.path.at("name"), in));
+  json out = ChangeJson("node", change);
+  out["node"]["health"] = hosting_.nodes().Health(change.object);
+  return Reply(200, std::move(out));
 }
 
 Result<ApiReply> ApiServer::IssueJoinToken(const ApiCall& call) {

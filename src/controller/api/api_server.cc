@@ -83,6 +83,7 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"GET", "/api/v1/nodes", true, &ApiServer::ListNodes},
       {"POST", "/api/v1/nodes", true, &ApiServer::CreateNode},
       {"GET", "/api/v1/nodes/{name}", true, &ApiServer::GetNode},
+      {"PATCH", "/api/v1/nodes/{name}", true, &ApiServer::SetNode},
       {"POST", "/api/v1/nodes/{name}/token", true, &ApiServer::IssueJoinToken},
       {"POST", "/api/v1/nodes/{name}/drain", true, &ApiServer::DrainNode},
       {"POST", "/api/v1/nodes/{name}/lost", true, &ApiServer::LoseNode},

@@ -123,6 +123,7 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> ListNodes(const ApiCall& call);
   Result<ApiReply> GetNode(const ApiCall& call);
   Result<ApiReply> CreateNode(const ApiCall& call);
+  Result<ApiReply> SetNode(const ApiCall& call);
   Result<ApiReply> IssueJoinToken(const ApiCall& call);
   Result<ApiReply> DrainNode(const ApiCall& call);
   Result<ApiReply> LoseNode(const ApiCall& call);

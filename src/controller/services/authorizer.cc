@@ -31,7 +31,7 @@ struct Traits {
   Kind kind;
 };
 
-constexpr std::array<Traits, 65> kTraits = {{
+constexpr std::array<Traits, 66> kTraits = {{
     {Action::kCustomerCreate, "customer.create", "customers", true, Kind::kAccount},
     {Action::kCustomerRead, "customer.read", "customers", false, Kind::kAccount},
     {Action::kCustomerList, "customer.list", "customers", false, Kind::kAccount},
@@ -48,6 +48,7 @@ constexpr std::array<Traits, 65> kTraits = {{
     {Action::kNodeRead, "node.read", "nodes", false, Kind::kCompany},
     {Action::kNodeList, "node.list", "nodes", false, Kind::kCompany},
     {Action::kNodeToken, "node.token", "nodes", true, Kind::kCompany},
+    {Action::kNodeUpdate, "node.update", "nodes", true, Kind::kCompany},
     {Action::kNodeDrain, "node.drain", "nodes", true, Kind::kCompany},
     {Action::kNodeLost, "node.lost", "nodes", true, Kind::kCompany},
     // The relay's users carry the nodes' password hashes: a write-level secret to read.

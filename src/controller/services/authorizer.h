@@ -46,6 +46,7 @@ enum class Action {
   kNodeRead,
   kNodeList,
   kNodeToken,
+  kNodeUpdate,
   kNodeDrain,
   kNodeLost,
   kRelayRead,

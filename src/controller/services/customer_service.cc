@@ -8,6 +8,7 @@
 #include "controller/services/reseller_limits.h"
 #include "controller/services/service_support.h"
 #include "controller/services/task_specs.h"
+#include "controller/services/zone_builder.h"
 #include "controller/store/entity_json.h"
 #include "protocol/cert_spec.h"
 #include "protocol/database_spec.h"
@@ -252,7 +253,14 @@ Result<Customer> CustomerService::Delete(ChangeContext& change, const std::strin
     for (const auto& r : rows) {
       Json spec = RemovalSpecOf(r, c);
       if (r.kind == kMailDomain) spec["remove_content"] = remove_content;
-      HP_TRY(change.Append({r.node_id, ObjectKey(r.kind, r.name), step.task, spec, c.id}));
+      // A zone is on every dns node (zone_builder.h).
+      std::vector<int64_t> nodes = {r.node_id};
+      if (r.kind == kZone) {
+        HP_ASSIGN_OR_RETURN(nodes, ZoneNodes(tx, r, true));
+      }
+      for (int64_t node : nodes) {
+        HP_TRY(change.Append({node, ObjectKey(r.kind, r.name), step.task, spec, c.id}));
+      }
     }
   }
   for (const char* kind :

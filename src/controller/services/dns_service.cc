@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "controller/services/dns_serving.h"
 #include "controller/services/name_ownership.h"
 #include "controller/services/placement.h"
 #include "controller/services/service_support.h"
@@ -151,8 +152,11 @@ Result<Resource> DnsService::RemoveZone(ChangeContext& change, const std::string
   for (const auto& r : records) HP_TRY(tx.resources().Delete(r.id));
   HP_TRY(tx.resources().Delete(found.id));
   HP_TRY(change.Audit("zone.remove", ObjectKey(kZone, zone), ToJson(found), nullptr, owner.id));
-  HP_TRY(change.Append({found.node_id, ObjectKey(kZone, zone), protocol::kZoneRemove,
-                        RemovalSpecOf(found, owner), owner.id}));
+  HP_ASSIGN_OR_RETURN(const std::vector<int64_t> nodes, ZoneNodes(tx, found, true));
+  for (int64_t node : nodes) {
+    HP_TRY(change.Append({node, ObjectKey(kZone, zone), protocol::kZoneRemove,
+                          RemovalSpecOf(found, owner), owner.id}));
+  }
   return found;
 }
 
@@ -206,21 +210,14 @@ Status DnsService::OnZoneResult(ChangeContext& change, const TaskRecord& task, T
   StoreTxn& tx = change.tx();
   const std::string name = task.spec.value("zone", "");
   HP_ASSIGN_OR_RETURN(auto zone, tx.resources().Find(kZone, name));
-  if (!zone || zone->node_id != task.node_id) return Ok();  // removed or moved meanwhile
+  if (!zone) return Ok();  // removed meanwhile
+  HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(task.node_id));
+  if (!node) return Ok();
+  HP_ASSIGN_OR_RETURN(const std::vector<Node> servers, DnsServers(tx));
   Resource r = *zone;
-  const int64_t serial = task.spec.value("serial", int64_t{0});
-  const int64_t last = std::max(r.data.value("served_serial", int64_t{0}),
-                                r.data.value("failed_serial", int64_t{0}));
-  if (serial < last) return Ok();
-  if (state == TaskState::kApplied) {
-    r.status = ResourceStatus::kActive;
-    r.data["served_serial"] = serial;
-    r.data.erase("failed_serial");
-    r.data.erase("error");
-  } else {
-    r.status = ResourceStatus::kFailed;
-    r.data["failed_serial"] = serial;
-    r.data["error"] = error;
+  if (!RecordServedSerial(r, servers, node->name, task.spec.value("serial", int64_t{0}),
+                          state == TaskState::kApplied, error)) {
+    return Ok();
   }
   return tx.resources().Update(r);
 }
@@ -231,13 +228,34 @@ Status DnsService::SyncZonesOf(ChangeContext& change, const Customer& c) const {
   return Ok();
 }
 
+Status DnsService::SyncAllZones(ChangeContext& change) const {
+  StoreTxn& tx = change.tx();
+  ResourceFilter f;
+  f.kind = kZone;
+  HP_ASSIGN_OR_RETURN(const std::vector<Resource> zones, tx.resources().List(Scope::All(), f));
+  for (const auto& z : zones) {
+    HP_ASSIGN_OR_RETURN(Customer owner, OwnerOf(tx, z));
+    HP_TRY(SyncZone(change, z, owner));
+  }
+  return Ok();
+}
+
 Status DnsService::SyncZone(ChangeContext& change, Resource zone, const Customer& owner) const {
   StoreTxn& tx = change.tx();
   zone.data["serial"] = NextSerial(zone.data.value("serial", int64_t{0}), change.NowMillis());
+  HP_ASSIGN_OR_RETURN(const std::vector<Node> servers, DnsServers(tx));
+  // Nodes that no longer serve the zones leave its per-node record (their lag means nothing).
+  ForgetFormerServers(zone, servers);
   HP_TRY(tx.resources().Update(zone));
   HP_ASSIGN_OR_RETURN(protocol::ZoneSpec spec, BuildZoneSpec(tx, zone, owner, options_));
-  return change.Append({zone.node_id, ObjectKey(kZone, zone.name), protocol::kZoneEnsure,
-                        protocol::ToJson(spec), owner.id});
+  const Json json = protocol::ToJson(spec);
+  // Every dns node gets the same spec (one serial everywhere); with none active, the zone's home.
+  HP_ASSIGN_OR_RETURN(const std::vector<int64_t> targets, ZoneNodes(tx, zone, false));
+  for (int64_t node : targets) {
+    HP_TRY(
+        change.Append({node, ObjectKey(kZone, zone.name), protocol::kZoneEnsure, json, owner.id}));
+  }
+  return Ok();
 }
 
 }  // namespace hostplane::controller

@@ -1,10 +1,12 @@
 #pragma once
 
-// DNS: zones and their records. A zone is a Resource row and its records are rows under it; the
-// DNS node serves the zone as zone_builder.h computes it, so any change re-sends the whole zone
-// with a higher serial, and a record is accepted only when the whole zone with it passes the
-// checker the agent runs. The customer's other services call SyncZonesOf when what the zones
-// say of them changes (sites, mail, databases, a drain's moves).
+// DNS: zones and their records. A zone is a Resource row and its records are rows under it; every
+// dns node (DnsServers) serves every zone as zone_builder.h computes it, so any change re-sends
+// the whole zone with a higher serial as one zone.ensure task per dns node (the same spec and
+// serial on each), and a record is accepted only when the whole zone with it passes the checker
+// the agent runs. The zone's node_id is where placement put it (its home, which a drain moves);
+// the zone is served by all dns nodes regardless. The customer's other services call SyncZonesOf
+// when what the zones say of them changes (sites, mail, databases, a drain's moves).
 //
 // Thread-safe; each ChangeContext is used by one thread.
 
@@ -65,10 +67,15 @@ class DnsService {
   // Re-sends zone.ensure (serial increased) for every zone of c: its default records follow c's
   // sites, mail domains and databases.
   [[nodiscard]] Status SyncZonesOf(ChangeContext& change, const Customer& c) const;
-  // Records on the zone's row what its DNS node did with a zone.ensure task (the result hook), so
-  // the customer sees it where they look (GET /zones/{zone}, `dns zone list`, `dns record
-  // list`): applied -> status active, served_serial; failed -> status failed, error (the node's
-  // words) and failed_serial. A result older than the serial already recorded changes nothing.
+  // Re-sends every zone (serial increased) to every dns node: the name servers changed (a dns node
+  // added, its name or address set, drained or lost), so every zone's NS and glue did.
+  [[nodiscard]] Status SyncAllZones(ChangeContext& change) const;
+  // Records on the zone's row what a dns node did with a zone.ensure task (the result hook,
+  // dns_serving.h), so the customer sees it where they look (GET /zones/{zone}, `dns zone list`,
+  // `dns record list`) and the operator in `node list`: per node (data.nodes) the serial it
+  // serves, or the serial that failed there and its words; the zone's own served_serial is the
+  // serial every dns node serves, status failed (with failed_serial and error) while a node's
+  // newest result failed. A result older than what that node reported already changes nothing.
   [[nodiscard]] Status OnZoneResult(ChangeContext& change, const TaskRecord& task, TaskState state,
                                     const std::string& error) const;
 

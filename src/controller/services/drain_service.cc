@@ -47,6 +47,12 @@ std::vector<std::string> KindsOfRoles(const std::set<std::string>& roles) {
   return kinds;
 }
 
+// Active with the dns role: one of the nodes that serve every zone (zone_builder.h DnsServers).
+bool ServesZones(const Node& n) {
+  return n.status == NodeStatus::kActive &&
+         std::find(n.roles.begin(), n.roles.end(), "dns") != n.roles.end();
+}
+
 Result<std::vector<Resource>> OnNodeOf(StoreTxn& tx, const char* kind, int64_t customer_id,
                                        int64_t node_id) {
   ResourceFilter f;
@@ -113,6 +119,11 @@ Result<DrainStep> DrainService::Drain(ChangeContext& change, const std::string& 
       node.status = target_status;
       HP_TRY(tx.nodes().Update(node));
     }
+  }
+  // A dns node that stops serving the zones leaves every zone's NS at once (its own copies are
+  // removed when it is emptied).
+  if (leaving.count("dns") != 0 && ServesZones(*found) && !ServesZones(node)) {
+    HP_TRY(parts_.dns.SyncAllZones(change));
   }
   const bool sites = leaving.count("web") != 0;
   const std::vector<std::string> kinds = KindsOfRoles(leaving);

@@ -35,7 +35,7 @@ Hosting::Hosting(Store& store, TaskEngine& engine, const Clock& clock, HostingOp
       plans_(store, runner_),
       resellers_(store, runner_, customers_),
       users_(store, runner_),
-      nodes_(store, runner_, clock, options_),
+      nodes_(store, runner_, clock, dns_, options_),
       copies_(dns_),
       drains_(runner_, {customers_, mail_, dns_, copies_}, options_),
       tasks_(store, engine, authorizer_),

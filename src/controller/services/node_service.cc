@@ -8,8 +8,10 @@
 
 #include "common/crypto.h"
 #include "common/passwd/bcrypt.h"
+#include "controller/services/dns_serving.h"
 #include "controller/services/placement.h"
 #include "controller/services/service_support.h"
+#include "controller/services/zone_builder.h"
 #include "controller/store/entity_json.h"
 #include "protocol/validate.h"
 
@@ -90,6 +92,71 @@ Result<Node> NodeService::Check(const NodeInput& in) {
   return node;
 }
 
+Result<NodeSettings> NodeService::Check(const NodeSettings& in) {
+  protocol::FieldErrors errors;
+  NodeSettings out;
+  if (in.ns_name) {
+    if (in.ns_name->empty()) {
+      out.ns_name = "";
+    } else if (auto d = protocol::CheckDomain(*in.ns_name)) {
+      out.ns_name = *d;
+    } else {
+      errors.Add("ns_name", d.error());
+    }
+  }
+  if (in.address) {
+    if (auto a = CheckAddress(AF_INET, *in.address)) {
+      out.address = *a;
+    } else if (auto a6 = CheckAddress(AF_INET6, *in.address)) {
+      out.address = *a6;
+    } else {
+      errors.Add("address",
+                 {"address.invalid", "address must be an IPv4 or IPv6 address like 192.0.2.10."});
+    }
+  }
+  if (!errors.empty()) return Fail(errors.ToError());
+  return out;
+}
+
+Result<Change<Node>> NodeService::Set(const Actor& actor, const std::string& name,
+                                      const NodeSettings& in) {
+  HP_ASSIGN_OR_RETURN(const NodeSettings settings, Check(in));
+  return runner_.Run(actor, "node.update", [&](ChangeContext& change) -> Result<Node> {
+    StoreTxn& tx = change.tx();
+    const Error missing = NotFound("node", name);
+    HP_ASSIGN_OR_RETURN(auto found, tx.nodes().FindByName(name));
+    if (!found) return Fail(missing);
+    HP_TRY(change.Allow(Action::kNodeUpdate, {"node", name, {}}, missing));
+    Node node = *found;
+    if (settings.ns_name) {
+      if (!settings.ns_name->empty()) {
+        HP_ASSIGN_OR_RETURN(const std::vector<Node> all, tx.nodes().List());
+        for (const auto& other : all) {
+          if (other.id != node.id && other.ns_name == *settings.ns_name) {
+            return Fail(FieldError(ErrorCode::kConflict, {{"ns_name", "ns_name.taken"}},
+                                   "node '" + other.name + "' is the name server '" +
+                                       *settings.ns_name + "' already"));
+          }
+        }
+      }
+      node.ns_name = *settings.ns_name;
+    }
+    if (settings.address) {
+      (settings.address->find(':') == std::string::npos ? node.ipv4 : node.ipv6) =
+          *settings.address;
+    }
+    HP_TRY(tx.nodes().Update(node));
+    HP_TRY(
+        change.Audit("node.update", NodeObject(name), ToJson(*found), ToJson(node), std::nullopt));
+    // Its name server, in every zone's NS and glue.
+    HP_ASSIGN_OR_RETURN(const std::vector<Node> servers, DnsServers(tx));
+    const bool serves =
+        std::any_of(servers.begin(), servers.end(), [&](const Node& n) { return n.id == node.id; });
+    if (serves) HP_TRY(dns_.SyncAllZones(change));
+    return node;
+  });
+}
+
 Result<Change<Node>> NodeService::Create(const Actor& actor, const NodeInput& in,
                                          std::string* join_token) {
   HP_ASSIGN_OR_RETURN(Node node, Check(in));
@@ -112,17 +179,37 @@ Result<Node> NodeService::Create(ChangeContext& change, const Node& node,
   if (join_token && !options_.controller_key.empty()) {
     HP_ASSIGN_OR_RETURN(*join_token, IssueJoinToken(change, stored));
   }
+  // A new dns node serves every zone from now on, and is one of their name servers.
+  if (std::find(stored.roles.begin(), stored.roles.end(), "dns") != stored.roles.end()) {
+    HP_TRY(dns_.SyncAllZones(change));
+  }
   return stored;
 }
 
 Result<std::vector<Node>> NodeService::List(const Actor& actor) {
   HP_TRY(runner_.authorizer().AllowCollection(actor, Action::kNodeList, "nodes"));
-  return store_.ListNodes();
+  std::vector<Node> nodes;
+  HP_TRY(store_.Snapshot([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(nodes, tx.nodes().List());
+    HP_ASSIGN_OR_RETURN(const auto serving, DnsServingByNode(tx));
+    for (auto& n : nodes) {
+      if (auto it = serving.find(n.name); it != serving.end()) n.dns = it->second;
+    }
+    return Ok();
+  }));
+  return nodes;
 }
 
 Result<Node> NodeService::Get(const Actor& actor, const std::string& name) {
   const Error missing = NotFound("node", name);
-  HP_ASSIGN_OR_RETURN(auto node, store_.GetNode(name));
+  std::optional<Node> node;
+  HP_TRY(store_.Snapshot([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(node, tx.nodes().FindByName(name));
+    if (!node) return Ok();
+    HP_ASSIGN_OR_RETURN(const auto serving, DnsServingByNode(tx));
+    if (auto it = serving.find(node->name); it != serving.end()) node->dns = it->second;
+    return Ok();
+  }));
   if (!node) return Fail(missing);
   HP_TRY(runner_.authorizer().Allow(actor, Action::kNodeRead, {"node", name, {}}, missing));
   return std::move(*node);

@@ -6,11 +6,13 @@
 //
 // Thread-safe; each ChangeContext is used by one thread.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
 #include "controller/services/change_runner.h"
+#include "controller/services/dns_service.h"
 #include "controller/services/hosting_options.h"
 
 namespace hostplane::controller {
@@ -37,21 +39,40 @@ struct JoinGrant {
   std::string nats_password;
 };
 
+// A node's settings (`hostplane node set NODE key=value ...`, PATCH /api/v1/nodes/{name}); each
+// given one is changed, the others stay.
+struct NodeSettings {
+  // The name-server name the node is listed under in every zone's NS when it has the dns role: a
+  // domain of at least two labels (the domain.* codes), unique among the nodes (ns_name.taken);
+  // "" = ns<k>.<zone>, glued to its address.
+  std::optional<std::string> ns_name;
+  // Its public address, IPv4 or IPv6 (address.invalid): sets ipv4 or ipv6 by its family. The
+  // glue of its name-server name and the A/AAAA of what it serves.
+  std::optional<std::string> address;
+};
+
 // The roles a node may have: web, mail, dns, ftp, db.
 const std::vector<std::string>& AllRoles();
 
 class NodeService {
  public:
-  NodeService(Store& store, ChangeRunner& runner, const Clock& clock, const HostingOptions& options)
-      : store_(store), runner_(runner), clock_(clock), options_(options) {}
+  // dns re-sends every zone when the name servers change (a dns node added or set).
+  NodeService(Store& store, ChangeRunner& runner, const Clock& clock, const DnsService& dns,
+              const HostingOptions& options)
+      : store_(store), runner_(runner), clock_(clock), dns_(dns), options_(options) {}
 
   // With join_token, also issues the node's first join token in the same transaction (when this
   // controller has a bundle key; else it stays ""). Errors: kInvalid with a code per field;
   // kConflict {"name": "node.taken"}; kForbidden.
   Result<Change<Node>> Create(const Actor& actor, const NodeInput& in,
                               std::string* join_token = nullptr);
+  // With each dns node's serving state (Node::dns).
   Result<std::vector<Node>> List(const Actor& actor);
   Result<Node> Get(const Actor& actor, const std::string& name);
+  // Changes a node's settings; when it serves the zones (dns role), every zone is re-sent with
+  // the new NS and glue. Errors: kInvalid with a code per field; kNotFound; kConflict
+  // {"ns_name": "ns_name.taken"}; kForbidden.
+  Result<Change<Node>> Set(const Actor& actor, const std::string& name, const NodeSettings& in);
   // "up", "down" or "new", by the node's last heartbeat.
   std::string Health(const Node& n) const;
 
@@ -70,6 +91,9 @@ class NodeService {
 
   // Steps, inside a change (the caller commits).
   static Result<Node> Check(const NodeInput& in);
+  // The settings in canonical form (ns_name lowercase without the trailing dot, the address in
+  // inet_ntop form).
+  static Result<NodeSettings> Check(const NodeSettings& in);
   Result<Node> Create(ChangeContext& change, const Node& node, std::string* join_token) const;
   Result<std::string> IssueJoinToken(ChangeContext& change, const Node& node) const;
 
@@ -77,6 +101,7 @@ class NodeService {
   Store& store_;
   ChangeRunner& runner_;
   const Clock& clock_;
+  const DnsService& dns_;
   const HostingOptions options_;
 };
 

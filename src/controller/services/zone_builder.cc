@@ -30,7 +30,8 @@ std::optional<std::string> RelativeTo(const std::string& fqdn, const std::string
 
 Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Resource& zone,
                                                         const Customer& owner,
-                                                        const HostingOptions& options) {
+                                                        const HostingOptions& options,
+                                                        bool has_name_servers) {
   std::vector<protocol::DnsRecord> records;
   auto add = [&](const std::string& name, const char* type, const std::string& value) {
     records.push_back({name, type, options.default_ttl, value});
@@ -39,13 +40,17 @@ Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Reso
     if (!n.ipv4.empty()) add(name, "A", n.ipv4);
     if (!n.ipv6.empty()) add(name, "AAAA", n.ipv6);
   };
-  std::vector<std::string> nameservers = options.nameservers;
-  if (nameservers.empty()) {
-    nameservers.push_back("ns1." + zone.name);
-    HP_ASSIGN_OR_RETURN(auto dns, tx.nodes().FindById(zone.node_id));
-    if (dns) address_records("ns1", *dns);
+  // Without name servers (no dns node with an address) and without configured names, the
+  // zone names ns1.<zone> as before issue 17, glued to its node's address if it has one.
+  if (!has_name_servers) {
+    std::vector<std::string> nameservers = options.nameservers;
+    if (nameservers.empty()) {
+      nameservers.push_back("ns1." + zone.name);
+      HP_ASSIGN_OR_RETURN(auto dns, tx.nodes().FindById(zone.node_id));
+      if (dns) address_records("ns1", *dns);
+    }
+    for (const auto& ns : nameservers) add("@", "NS", Absolute(ns));
   }
-  for (const auto& ns : nameservers) add("@", "NS", Absolute(ns));
 
   HP_ASSIGN_OR_RETURN(const std::vector<Site> sites, tx.sites().OfCustomer(owner.id));
   std::set<std::string> named;
@@ -88,18 +93,65 @@ Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Reso
 
 }  // namespace
 
+Result<std::vector<Node>> DnsServers(StoreTxn& tx) {
+  HP_ASSIGN_OR_RETURN(std::vector<Node> nodes, tx.nodes().List());
+  std::erase_if(nodes, [](const Node& n) {
+    return n.status != NodeStatus::kActive ||
+           std::find(n.roles.begin(), n.roles.end(), "dns") == n.roles.end();
+  });
+  return nodes;
+}
+
+Result<std::vector<int64_t>> ZoneNodes(StoreTxn& tx, const Resource& zone, bool with_home) {
+  HP_ASSIGN_OR_RETURN(const std::vector<Node> servers, DnsServers(tx));
+  std::vector<int64_t> ids;
+  for (const auto& n : servers) ids.push_back(n.id);
+  if ((ids.empty() || with_home) && zone.node_id != 0 &&
+      std::find(ids.begin(), ids.end(), zone.node_id) == ids.end()) {
+    ids.push_back(zone.node_id);
+  }
+  return ids;
+}
+
+std::optional<protocol::NameServer> NameServerOf(const Node& n, size_t index,
+                                                 const std::string& zone) {
+  protocol::NameServer ns;
+  ns.node = n.name;
+  ns.host = Absolute(n.ns_name.empty() ? "ns" + std::to_string(index + 1) + "." + zone : n.ns_name);
+  for (const std::string* a : {&n.ipv4, &n.ipv6}) {
+    if (!a->empty()) ns.addresses.push_back(*a);
+  }
+  if (ns.addresses.empty()) return std::nullopt;
+  return ns;
+}
+
 Result<protocol::ZoneSpec> BuildZoneSpec(StoreTxn& tx, const Resource& zone, const Customer& owner,
                                          const HostingOptions& options) {
-  HP_ASSIGN_OR_RETURN(std::vector<protocol::DnsRecord> records,
-                      DefaultRecords(tx, zone, owner, options));
-  HP_ASSIGN_OR_RETURN(const std::vector<Resource> own, Children(tx, kRecord, zone.name));
   protocol::ZoneSpec spec;
+  // The operator's configured names replace the nodes' (--nameserver): listed as plain NS.
+  if (options.nameservers.empty()) {
+    HP_ASSIGN_OR_RETURN(const std::vector<Node> servers, DnsServers(tx));
+    for (size_t i = 0; i < servers.size(); ++i) {
+      if (auto ns = NameServerOf(servers[i], i, zone.name)) {
+        spec.servers.name_servers.push_back(std::move(*ns));
+      }
+    }
+  }
+  const bool has_name_servers = !spec.servers.name_servers.empty();
+  HP_ASSIGN_OR_RETURN(std::vector<protocol::DnsRecord> records,
+                      DefaultRecords(tx, zone, owner, options, has_name_servers));
+  HP_ASSIGN_OR_RETURN(const std::vector<Resource> own, Children(tx, kRecord, zone.name));
   spec.zone = zone.name;
   spec.account = owner.login;
   spec.serial = zone.data.value("serial", int64_t{1});
   spec.default_ttl = options.default_ttl;
   // SOA names without the trailing dot (zone_spec.h); timers are SoaSpec's defaults.
-  spec.soa.mname = options.nameservers.empty() ? "ns1." + zone.name : options.nameservers[0];
+  if (has_name_servers) {
+    const std::string& host = spec.servers.name_servers.front().host;
+    spec.soa.mname = host.substr(0, host.size() - 1);
+  } else {
+    spec.soa.mname = options.nameservers.empty() ? "ns1." + zone.name : options.nameservers[0];
+  }
   spec.soa.rname = "hostmaster." + zone.name;
   // A name may have one SPF and one DMARC policy: the customer's own TXT record replaces the
   // default one at its name (two would make receivers ignore both).
