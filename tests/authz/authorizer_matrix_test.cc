@@ -98,10 +98,11 @@ std::set<std::string> Minus(std::set<std::string> s, const std::set<std::string>
 std::vector<Case> Cases() {
   std::vector<Case> cases;
   cases.push_back({Actor("token:admin", Role::kAdmin), AllNames(false), AllNames(true)});
-  cases.push_back({Actor("user:sam", Role::kSupport),
-                   Minus(AllNames(false), {"node.token", "node.drain", "node.lost", "relay.read",
-                                           "reseller.update", "reseller.delete", "customer.move"}),
-                   Minus(AllNames(true), {"node.create", "plan.create", "reseller.create"})});
+  cases.push_back(
+      {Actor("user:sam", Role::kSupport),
+       Minus(AllNames(false), {"node.token", "node.update", "node.drain", "node.lost", "relay.read",
+                               "reseller.update", "reseller.delete", "customer.move"}),
+       Minus(AllNames(true), {"node.create", "plan.create", "reseller.create"})});
   const std::set<std::string> reseller_own =
       Union({kOwnedWrites,
              {"customer.read", "customer.update", "customer.delete", "customer.suspend",
