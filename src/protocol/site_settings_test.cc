@@ -109,7 +109,7 @@ TEST(SiteSettingsTest, HostileValuesAreRefusedWithAFieldCode) {
       {{{"php_short_open_tag", "On"}}, "settings.php_short_open_tag", "field.type"},
       {{{"open_basedir", "/"}}, "settings.open_basedir", "field.unknown"},
       {{{"disable_functions", ""}}, "settings.disable_functions", "field.unknown"},
-      {{{"sendmail_path", "/bin/sh"}}, "settings.sendmail_path", "field.unknown"},
+      {{{"sendmail_path", "/usr/sbin/sendmail -t -i"}}, "settings.sendmail_path", "field.unknown"},
   };
   for (const auto& c : cases) {
     auto codes = Codes(c.patch);
