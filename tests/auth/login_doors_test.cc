@@ -109,7 +109,7 @@ class LoginDoors : public ::testing::Test {
                const std::string& source = "",
                std::vector<std::pair<std::string, std::string>> headers = {}) {
     return Send({"POST",
-                 "/api/v1/login",
+                 "/api/v1/sessions",
                  {{"login", login}, {"password", password}},
                  std::move(headers),
                  source});

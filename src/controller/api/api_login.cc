@@ -1,5 +1,6 @@
 // The login doors of the REST API (issue 14): a password login that answers with a session
-// cookie (POST /login) or an API token (POST /login/token, what `hostplane login` asks for),
+// cookie (POST /sessions, the path of the panel's contract in web/src/api/session.ts) or an API
+// token (POST /login/token, what `hostplane login` asks for),
 // logout, the caller's own sessions, and the caller's own password. Every password hash runs on
 // the LoginDoors' hashing gate; the request's worker is given back while it runs (the answer is
 // a wait, woken when the gate's job is done), and a full gate answers 503 with Retry-After.

@@ -132,7 +132,7 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"GET", "/api/v1/users", true, &ApiServer::ListUsers},
       {"GET", "/api/v1/users/{login}", true, &ApiServer::GetUser},
       {"DELETE", "/api/v1/users/{login}", true, &ApiServer::DeleteUser},
-      {"POST", "/api/v1/login", false, &ApiServer::Login},
+      {"POST", "/api/v1/sessions", false, &ApiServer::Login},
       {"POST", "/api/v1/login/token", false, &ApiServer::LoginForToken},
       {"POST", "/api/v1/logout", true, &ApiServer::Logout},
       {"GET", "/api/v1/sessions", true, &ApiServer::ListSessions},
