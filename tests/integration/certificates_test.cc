@@ -11,9 +11,8 @@
 #include <fstream>
 #include <thread>
 
-#include "agent/drivers/acme/pebble_instance.h"
-#include "common/fs/filesystem.h"
 #include "test_support.h"
+#include "up_pebble.h"
 
 namespace hostplane::testing {
 namespace {
@@ -25,15 +24,8 @@ TEST(Certificates, IssuedThroughTheControllerTheSiteAnswersHttps) {
     if (::access(bin, X_OK) != 0) GTEST_SKIP() << bin << " is not installed";
   }
   UpInstance up;
-  std::filesystem::create_directories(up.data_dir());
-  ::chmod(up.data_dir().c_str(), 0755);
-  PosixFilesystem files(up.data_dir());
-  agent::PebbleOptions pebble_options;
-  pebble_options.http_port = up.http_port();  // pebble validates HTTP-01 on the sites' nginx
-  pebble_options.resolve_all_to_loopback = true;
-  agent::PebbleInstance pebble(files, pebble_options);
+  UpPebble pebble(up);
   ASSERT_OK(pebble.Start());
-  up.AddArgs({"--acme-directory", pebble.directory_url(), "--acme-ca-file", pebble.listener_ca()});
   ASSERT_OK(up.Start());
 
   auto c = CliOrFail(up, {"customer", "create", "acme", "--email", "ops@acme.example"});
@@ -58,10 +50,9 @@ TEST(Certificates, IssuedThroughTheControllerTheSiteAnswersHttps) {
   ASSERT_EQ(certs["certificates"].size(), 1u) << certs.dump();
   EXPECT_EQ(certs["certificates"][0]["status"], "issued") << certs.dump();
 
-  auto root = pebble.FetchRoot();
+  auto root = pebble.WriteRoot();
   ASSERT_TRUE(root) << root.error().message;
-  const std::string root_file = up.prefix() + "/pebble-root.pem";
-  std::ofstream(root_file) << *root;
+  const std::string root_file = *root;
   PosixCommandRunner curl({"/usr/bin/curl"});
   const std::string https = std::to_string(up.ports().https);
   CommandOutput page;

@@ -15,10 +15,9 @@
 #include <fstream>
 #include <thread>
 
-#include "agent/drivers/acme/pebble_instance.h"
 #include "common/exec/command_runner.h"
-#include "common/fs/filesystem.h"
 #include "test_support.h"
+#include "up_pebble.h"
 
 namespace hostplane::testing {
 namespace {
@@ -254,15 +253,8 @@ TEST_F(WebApps, HostileSettingsAreRefusedWithAFieldCodeAndQueueNothing) {
 
 TEST(WebAppsHttps, RedirectsToHttpsWithTls13Http2AndHsts) {
   UpInstance up;
-  std::filesystem::create_directories(up.data_dir());
-  ::chmod(up.data_dir().c_str(), 0755);
-  PosixFilesystem files(up.data_dir());
-  agent::PebbleOptions pebble_options;
-  pebble_options.http_port = up.http_port();  // pebble validates HTTP-01 on the sites' nginx
-  pebble_options.resolve_all_to_loopback = true;
-  agent::PebbleInstance pebble(files, pebble_options);
+  UpPebble pebble(up);
   ASSERT_OK(pebble.Start());
-  up.AddArgs({"--acme-directory", pebble.directory_url(), "--acme-ca-file", pebble.listener_ca()});
   ASSERT_OK(up.Start());
   const std::string domain = "shop.acme.example";
   auto c = CliOrFail(up, {"customer", "create", "acme", "--email", "ops@acme.example"});
@@ -279,10 +271,9 @@ TEST(WebAppsHttps, RedirectsToHttpsWithTls13Http2AndHsts) {
   }
   ASSERT_EQ(site["https"], true) << site.dump();
   ASSERT_TRUE(WaitConverged(up));
-  auto root = pebble.FetchRoot();
+  auto root = pebble.WriteRoot();
   ASSERT_TRUE(root) << root.error().message;
-  const std::string root_file = up.prefix() + "/pebble-root.pem";
-  std::ofstream(root_file) << *root;
+  const std::string root_file = *root;
   const std::string https = std::to_string(up.ports().https);
   const std::string http = std::to_string(up.http_port());
   const std::vector<std::string> tls = {"--cacert", root_file, "--resolve",
