@@ -2,8 +2,9 @@
 // a site's web settings set through the CLI and the API reach nginx and PHP as they say. The
 // PHP front controller serves pretty paths through index.php; one upload limit sets nginx's and
 // PHP's; hidden files are never served while ACME challenges are; the PHP settings are admin
-// values .user.ini cannot change; a site with a certificate redirects to HTTPS and speaks
-// TLS 1.3 and HTTP/2; every hostile setting is refused with a field code and queues nothing.
+// values .user.ini cannot change; the front controller serves no link to another tenant's files;
+// a site with a certificate redirects to HTTPS and speaks TLS 1.3 and HTTP/2; every hostile
+// setting is refused with a field code and queues nothing.
 // CTest label: webapps.
 
 #include <gtest/gtest.h>
@@ -153,6 +154,40 @@ TEST_F(WebApps, HiddenFilesAreDeniedAcmeChallengesServed) {
   EXPECT_EQ(challenge.body, "token.x\n");
   WriteSiteFile(up_, "acme", kSite, ".well-known/security.txt", "Contact: ops@acme.example\n");
   EXPECT_EQ(up_.Curl(kSite, "/.well-known/security.txt").status, 200);
+}
+
+TEST_F(WebApps, FrontControllerServesNoLinkToAnotherTenantsFiles) {
+  CliOk({"customer", "create", "bob", "--email", "ops@bob.example"});
+  CliOk({"site", "add", "bob.example", "--customer", "bob", "--php", "8.2", "--wait"});
+  CliOk({"site", "set", kSite, "profile=php", "--wait"});
+  WriteSiteFile(up_, "acme", kSite, "index.php", "<?php echo 'front';");
+  WriteSiteFile(up_, "bob", "bob.example", "secret.txt", "bob's secret\n");
+  WriteSiteFile(up_, "bob", "bob.example", "secret.php", "<?php echo 'bob runs';");
+  EXPECT_EQ(up_.Curl("bob.example", "/secret.php").body, "bob runs");
+  const std::string acme_root = up_.data_dir() + "/home/acme/sites/" + kSite + "/public";
+  const std::string bob_root = up_.data_dir() + "/home/bob/sites/bob.example/public";
+  struct passwd* acme = ::getpwnam(up_.UnixUser("acme").c_str());
+  ASSERT_NE(acme, nullptr);
+  // Links acme's own user made (an archive, cron, SFTP) to bob's files and docroot.
+  for (const auto& [target, link] :
+       {std::pair{bob_root + "/secret.txt", "steal.txt"},
+        std::pair{bob_root + "/secret.php", "steal.php"}, std::pair{bob_root, "bobdir"}}) {
+    const std::string path = acme_root + "/" + link;
+    ASSERT_EQ(::symlink(target.c_str(), path.c_str()), 0) << path;
+    ASSERT_EQ(::lchown(path.c_str(), acme->pw_uid, acme->pw_gid), 0) << path;
+  }
+  // nginx does not open them (disable_symlinks if_not_owner): a path that is no file goes to the
+  // front controller, a .php path that is no file is 404; bob's content never shows.
+  for (const char* path : {"/steal.txt", "/bobdir/secret.txt"}) {
+    auto r = up_.Curl(kSite, path);
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.body, "front") << path;
+  }
+  for (const char* path : {"/steal.php", "/bobdir/secret.php"}) {
+    auto r = up_.Curl(kSite, path);
+    EXPECT_EQ(r.status, 404) << path << ": " << r.body;
+    EXPECT_EQ(r.body.find("bob runs"), std::string::npos) << path;
+  }
 }
 
 TEST_F(WebApps, PhpSettingsAreAdminValuesUserIniCannotChange) {
