@@ -42,6 +42,8 @@ AuthTarget ObjectOf(Action action, Owner owner, const std::string& domain) {
   const std::string prefix = name.substr(0, name.find('.'));
   if (prefix == "node" || prefix == "relay" || prefix == "metrics") return {"node", "web1", {}};
   if (prefix == "plan") return {"plan", "silver", {std::nullopt, owner.reseller_id}};
+  // An order belongs to the plan's owner (a customer comes only with provisioning).
+  if (prefix == "order") return {"order", "7", {std::nullopt, owner.reseller_id}};
   if (prefix == "reseller") return {"reseller", "r", {std::nullopt, owner.reseller_id}};
   if (name == "cert.create") return {"site", domain, owner};
   if (name.ends_with(".create") || prefix == "customer") return {"customer", "c", owner};
@@ -101,17 +103,19 @@ std::vector<Case> Cases() {
   cases.push_back(
       {Actor("user:sam", Role::kSupport),
        Minus(AllNames(false), {"node.token", "node.update", "node.drain", "node.lost", "relay.read",
-                               "reseller.update", "reseller.delete", "customer.move"}),
+                               "reseller.update", "reseller.delete", "customer.move",
+                               "order.accept", "order.reject", "order.mark_paid"}),
        Minus(AllNames(true), {"node.create", "plan.create", "reseller.create"})});
   const std::set<std::string> reseller_own =
       Union({kOwnedWrites,
              {"customer.read", "customer.update", "customer.delete", "customer.suspend",
               "customer.resume", "plan.read", "task.read", "reseller.read", "user.read",
-              "user.update", "user.delete", "token.revoke", "customer.act_as"}});
-  const std::set<std::string> reseller_collection =
-      Union({kOwnedLists,
-             {"customer.create", "customer.list", "plan.create", "plan.list", "task.list",
-              "audit.list", "user.create", "user.list", "token.create", "token.list"}});
+              "user.update", "user.delete", "token.revoke", "customer.act_as", "order.read",
+              "order.accept", "order.reject", "order.mark_paid"}});
+  const std::set<std::string> reseller_collection = Union(
+      {kOwnedLists,
+       {"customer.create", "customer.list", "plan.create", "plan.list", "task.list", "audit.list",
+        "user.create", "user.list", "token.create", "token.list", "order.list"}});
   cases.push_back({Make("user:ra", Role::kReseller, kResellerA, std::nullopt), reseller_own,
                    reseller_collection});
   const std::set<std::string> customer_own = Union(

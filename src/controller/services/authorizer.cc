@@ -21,6 +21,7 @@ enum class Kind {
   kTokens,    // one's own API tokens
   kMove,      // a customer moved between owners
   kActAs,     // acting for a customer
+  kOrder,     // orders: the company's, or a reseller's (on its plans)
 };
 
 struct Traits {
@@ -31,7 +32,7 @@ struct Traits {
   Kind kind;
 };
 
-constexpr std::array<Traits, 66> kTraits = {{
+constexpr std::array<Traits, 71> kTraits = {{
     {Action::kCustomerCreate, "customer.create", "customers", true, Kind::kAccount},
     {Action::kCustomerRead, "customer.read", "customers", false, Kind::kAccount},
     {Action::kCustomerList, "customer.list", "customers", false, Kind::kAccount},
@@ -99,6 +100,11 @@ constexpr std::array<Traits, 66> kTraits = {{
     {Action::kActAs, "customer.act_as", "customers", true, Kind::kActAs},
     {Action::kMailDomainRead, "maildomain.read", "mail", false, Kind::kOwned},
     {Action::kMailDomainUpdate, "maildomain.update", "mail", true, Kind::kOwned},
+    {Action::kOrderList, "order.list", "orders", false, Kind::kOrder},
+    {Action::kOrderRead, "order.read", "orders", false, Kind::kOrder},
+    {Action::kOrderAccept, "order.accept", "orders", true, Kind::kOrder},
+    {Action::kOrderReject, "order.reject", "orders", true, Kind::kOrder},
+    {Action::kOrderMarkPaid, "order.mark_paid", "orders", true, Kind::kOrder},
 }};
 
 const Traits* Find(Action action) {
@@ -143,6 +149,7 @@ bool StaffSupport(const Traits& tr, const AuthTarget& t) {
     case Kind::kCompany:
     case Kind::kPlan:
     case Kind::kReseller:
+    case Kind::kOrder:
       return !tr.write;
     case Kind::kMetrics:
     case Kind::kAccount:
@@ -179,6 +186,8 @@ bool ResellerMay(const Actor& a, const Traits& tr, const AuthTarget& t) {
       return IsCollection(t) || SameReseller(a, t.owner);
     case Kind::kActAs:
       return !IsCollection(t) && SameReseller(a, t.owner);
+    case Kind::kOrder:  // the orders for its own plans
+      return IsCollection(t) || SameReseller(a, t.owner);
   }
   return false;
 }
@@ -193,6 +202,7 @@ bool CustomerMay(const Actor& a, const Traits& tr, const AuthTarget& t) {
     case Kind::kReseller:
     case Kind::kMove:
     case Kind::kActAs:
+    case Kind::kOrder:
       return false;
     case Kind::kTokens:  // its own (a token's owner is its user's)
       return IsCollection(t) || SameCustomer(a, t.owner);

@@ -98,12 +98,18 @@ enum class Action {
   // Mail domains (issue 16): their DNS records to copy; rotating their DKIM key.
   kMailDomainRead,
   kMailDomainUpdate,
+  // Orders (issue 21): the review queue and its decisions.
+  kOrderList,
+  kOrderRead,
+  kOrderAccept,
+  kOrderReject,
+  kOrderMarkPaid,
 };
 
 // "customer.create", "site.remove", ...: the names the audit log records.
 std::string_view Name(Action action);
 template <>
-inline constexpr Action kLastState<Action> = Action::kMailDomainUpdate;
+inline constexpr Action kLastState<Action> = Action::kOrderMarkPaid;
 
 // Who owns an object: a customer, and the customer's reseller (nullopt: the hosting company).
 // Company-level objects (nodes, plans) have no owner.

@@ -353,12 +353,113 @@ inline constexpr const char* kMigration12NameServers = R"sql(
 ALTER TABLE nodes ADD COLUMN ns_name TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Issue 21: orders. Plans that can be ordered, with a price in integer minor units; the orders
+// (no card number or CVC column: the gateway's reference, brand and last 4 only), every
+// transition of one (order_events, written with its effects), the idempotency key of every call
+// to a payment gateway (persisted before the call; one per order and operation), the mail outbox
+// (common/mail/outbox_store.h: a mail commits with the change that causes it) and one-time links
+// (controller/auth/one_time_links.h: only the secret's hash).
+inline constexpr const char* kMigration13Orders = R"sql(
+ALTER TABLE plans ADD COLUMN orderable INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE plans ADD COLUMN price_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE plans ADD COLUMN currency TEXT NOT NULL DEFAULT 'EUR';
+
+CREATE TABLE orders (
+  id                 INTEGER PRIMARY KEY,
+  state              TEXT NOT NULL,
+  step               TEXT NOT NULL DEFAULT 'customer',
+  plan_id            INTEGER NOT NULL REFERENCES plans(id),
+  plan               TEXT NOT NULL,
+  reseller_id        INTEGER,
+  amount_minor       INTEGER NOT NULL,
+  currency           TEXT NOT NULL,
+  contact_name       TEXT NOT NULL DEFAULT '',
+  email              TEXT NOT NULL DEFAULT '',
+  phone              TEXT NOT NULL DEFAULT '',
+  login              TEXT NOT NULL DEFAULT '',
+  domain             TEXT NOT NULL DEFAULT '',
+  billing_name       TEXT NOT NULL DEFAULT '',
+  billing_street     TEXT NOT NULL DEFAULT '',
+  billing_postcode   TEXT NOT NULL DEFAULT '',
+  billing_city       TEXT NOT NULL DEFAULT '',
+  billing_country    TEXT NOT NULL DEFAULT '',
+  tos_version        TEXT NOT NULL DEFAULT '',
+  source             TEXT NOT NULL DEFAULT '',
+  score              INTEGER NOT NULL DEFAULT 0,
+  verdict            TEXT NOT NULL DEFAULT 'accept',
+  reasons            TEXT NOT NULL DEFAULT '[]',
+  gateway            TEXT NOT NULL DEFAULT '',
+  payment            TEXT NOT NULL DEFAULT 'none',
+  payment_ref        TEXT NOT NULL DEFAULT '',
+  card_brand         TEXT NOT NULL DEFAULT '',
+  card_last4         TEXT NOT NULL DEFAULT '',
+  customer_id        INTEGER,
+  reject_reason      TEXT NOT NULL DEFAULT '',
+  welcome_message_id TEXT NOT NULL DEFAULT '',
+  anonymised         INTEGER NOT NULL DEFAULT 0,
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL
+);
+CREATE INDEX orders_by_state ON orders(state, id);
+CREATE INDEX orders_by_reseller ON orders(reseller_id, id);
+CREATE INDEX orders_by_email ON orders(email) WHERE email != '';
+CREATE INDEX orders_by_domain ON orders(domain) WHERE domain != '';
+
+CREATE TABLE order_events (
+  id         INTEGER PRIMARY KEY,
+  order_id   INTEGER NOT NULL REFERENCES orders(id),
+  from_state TEXT,
+  to_state   TEXT NOT NULL,
+  actor      TEXT NOT NULL,
+  detail     TEXT NOT NULL DEFAULT '{}',
+  at         INTEGER NOT NULL
+);
+CREATE INDEX order_events_by_order ON order_events(order_id, id);
+
+CREATE TABLE order_payments (
+  id              INTEGER PRIMARY KEY,
+  order_id        INTEGER NOT NULL REFERENCES orders(id),
+  operation       TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  state           TEXT NOT NULL DEFAULT 'started',
+  outcome         TEXT NOT NULL DEFAULT '',
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  UNIQUE (order_id, operation)
+);
+
+CREATE TABLE mail_outbox (
+  id              INTEGER PRIMARY KEY,
+  message_id      TEXT NOT NULL UNIQUE,
+  envelope_from   TEXT NOT NULL,
+  envelope_to     TEXT NOT NULL,
+  bytes           TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  created_at      INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  sent_at         INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE state = 'pending';
+
+CREATE TABLE one_time_links (
+  hash       TEXT PRIMARY KEY,
+  purpose    TEXT NOT NULL,
+  subject    TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX one_time_links_by_subject ON one_time_links(subject, purpose);
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema},    {2, kMigration2DefaultPlan},    {3, kMigration3Services},
       {4, kMigration4Fleet},     {5, kMigration5Transfers},      {6, kMigration6NameKeys},
       {7, kMigration7Owners},    {8, kMigration8People},         {9, kMigration9LoginState},
       {10, kMigration10Secrets}, {11, kMigration11SiteSettings}, {12, kMigration12NameServers},
+      {13, kMigration13Orders},
   };
   return kMigrations;
 }

@@ -24,7 +24,10 @@ StoreTxn::StoreTxn(sql::Connection& db, const Clock& clock)
       resellers_(db, clock),
       users_(db, clock),
       logins_(db),
-      secrets_(db, clock) {}
+      secrets_(db, clock),
+      orders_(db, clock),
+      outbox_(db, clock),
+      links_(db) {}
 
 Result<std::optional<Customer>> Store::GetCustomer(const std::string& login) {
   return Read([&](StoreTxn& tx) { return tx.customers().FindByLogin(login); });

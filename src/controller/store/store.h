@@ -27,8 +27,11 @@
 #include "controller/store/repositories/counter_repository.h"
 #include "controller/store/repositories/customer_repository.h"
 #include "controller/store/repositories/login_state_repository.h"
+#include "controller/store/repositories/mail_outbox_repository.h"
 #include "controller/store/repositories/name_claim_repository.h"
 #include "controller/store/repositories/node_repository.h"
+#include "controller/store/repositories/one_time_link_repository.h"
+#include "controller/store/repositories/order_repository.h"
 #include "controller/store/repositories/plan_repository.h"
 #include "controller/store/repositories/reseller_repository.h"
 #include "controller/store/repositories/resource_repository.h"
@@ -69,6 +72,9 @@ class StoreTxn {
   LoginStateRepository& logins() { return logins_; }
   // Sealed values only: read and write secrets through SecretVault (controller/secrets).
   SecretRepository& secrets() { return secrets_; }
+  OrderRepository& orders() { return orders_; }
+  MailOutboxRepository& outbox() { return outbox_; }
+  OneTimeLinkRepository& links() { return links_; }
 
  private:
   const Clock& clock_;
@@ -87,6 +93,9 @@ class StoreTxn {
   UserRepository users_;
   LoginStateRepository logins_;
   SecretRepository secrets_;
+  OrderRepository orders_;
+  MailOutboxRepository outbox_;
+  OneTimeLinkRepository links_;
 };
 
 class Store {
