@@ -536,6 +536,7 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   detail::AddServiceCommands(app, s);
 
   detail::AddPeopleCommands(app, s);
+  detail::AddOrderCommands(app, s);
   detail::AddLoginCommand(app, s);
 }
 

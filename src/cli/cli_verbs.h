@@ -60,6 +60,8 @@ struct State {
   // login: the second factor's code and the token's name.
   std::string totp;
   std::string token_name = "cli";
+  // order reject: the reason mailed to the customer.
+  std::string reason;
 
   const Clock& clock() const { return io.clock ? *io.clock : system_clock; }
   bool json_output() const { return output == "json"; }
@@ -90,6 +92,8 @@ int FetchAll(State& s, const std::string& path, const std::string& key, Query qu
 // A limit as typed: "unlimited" is {"unlimited": true}, digits a number, anything else the string
 // (so the refusal and its field code come from the API).
 json LimitJson(const std::string& typed);
+// `hostplane order ...` (cli_orders.cc).
+void AddOrderCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // `hostplane login LOGIN` (cli_login.cc).
 void AddLoginCommand(CLI::App& app, const std::shared_ptr<State>& s);
 // `hostplane node ...` (cli_nodes.cc).

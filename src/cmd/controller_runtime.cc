@@ -112,6 +112,19 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   api_options.panel = panel_.get();
   api_options.login = login_;
   listen_ = listen;
+  if (orders_options_.enabled) {
+    controller::OrderPipelineOptions o = orders_options_;
+    if (o.base_url.empty()) {
+      o.base_url =
+          login_.base_url.empty() ? fmt::format("http://{}:{}/", listen, port) : login_.base_url;
+    }
+    o.orders.panel_url = o.base_url;
+    if (o.test_gateway_state.empty()) o.test_gateway_state = data_dir_ + "/test-gateway.json";
+    HP_ASSIGN_OR_RETURN(
+        orders_, controller::OrderPipeline::Create(*store_, *service_, clock_, std::move(o)));
+    orders_->Start();
+    api_options.orders = &orders_->service();
+  }
   api_ = std::make_unique<controller::ApiServer>(*service_, *engine_, *store_, clock_, api_options);
   return api_->Start();
 }
@@ -141,6 +154,8 @@ void ControllerRuntime::Stop() {
   }
   renew_cv_.notify_all();
   if (renewals_.joinable()) renewals_.join();
+  // The order worker and the mail sender first: the service they drive stays for the API.
+  if (orders_) orders_->Stop();
   if (spool_) spool_->Stop();
   if (engine_) engine_->Stop();  // first: no result is recorded for a long poll the API ends
   if (api_) api_->Stop();

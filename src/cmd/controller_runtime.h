@@ -20,6 +20,7 @@
 #include "controller/api/api_server.h"
 #include "controller/engine/content_spool.h"
 #include "controller/engine/task_engine.h"
+#include "controller/orders/order_pipeline.h"
 #include "controller/panel/panel_files.h"
 #include "controller/services/hosting.h"
 #include "controller/store/store.h"
@@ -48,6 +49,11 @@ class ControllerRuntime {
   [[nodiscard]] Status LoadPanel(const std::string& dir);
   // The login doors' options (base URL, throttle); call before Start.
   void SetLoginOptions(controller::LoginOptions options) { login_ = std::move(options); }
+  // The order pipeline (issue 21): off unless options.enabled; call before Start. Its links and
+  // mails name the login options' base URL, else the API's own http://listen:port.
+  void SetOrderOptions(controller::OrderPipelineOptions options) {
+    orders_options_ = std::move(options);
+  }
   // "http://listen:port/" when the panel is served, else a sentence saying why not.
   std::string panel_status() const;
 
@@ -86,6 +92,8 @@ class ControllerRuntime {
   std::unique_ptr<controller::PanelFiles> panel_;
   std::string panel_missing_;  // why there is no panel
   controller::LoginOptions login_;
+  controller::OrderPipelineOptions orders_options_;
+  std::unique_ptr<controller::OrderPipeline> orders_;
   std::unique_ptr<controller::ApiServer> api_;
 };
 

@@ -13,6 +13,7 @@
 #include "cmd/bootstrap.h"
 #include "cmd/controller_runtime.h"
 #include "cmd/login_flags.h"
+#include "cmd/order_flags.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/fs/filesystem.h"
@@ -29,6 +30,7 @@ namespace {
 struct ServeOptions {
   controller::LoginOptions login;
   int login_window_minutes = 15;
+  controller::OrderPipelineOptions orders;
   std::string data_dir = "var";
   std::string listen = "127.0.0.1";
   int api_port = 8580;
@@ -115,6 +117,7 @@ int RunServe(const ServeOptions& opt) {
   controller::LoginOptions login = opt.login;
   ApplyLoginWindow(login, opt.login_window_minutes);
   (*controller)->SetLoginOptions(login);
+  (*controller)->SetOrderOptions(opt.orders);
   auto bus = ConnectNatsBus(*nats_options);
   if (!bus) return fail(bus.error());
   // Agents on NATS ask with their own inbox prefix: bundles go only where their node can read.
@@ -219,6 +222,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
                     "The built web panel to serve at / beside the API (default: panel/ beside "
                     "the hostplane binary)");
   AddLoginFlags(serve, opt->login, opt->login_window_minutes);
+  AddOrderFlags(serve, opt->orders);
   serve->add_option("--log-level", opt->log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

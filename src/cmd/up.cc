@@ -27,6 +27,7 @@
 #include "cmd/bootstrap.h"
 #include "cmd/controller_runtime.h"
 #include "cmd/login_flags.h"
+#include "cmd/order_flags.h"
 #include "cmd/nginx_conf.h"
 #include "cmd/up_data_dir.h"
 #include "cmd/up_services.h"
@@ -51,6 +52,7 @@ using namespace std::chrono_literals;
 struct UpOptions {
   controller::LoginOptions login;
   int login_window_minutes = 15;
+  controller::OrderPipelineOptions orders;
   std::string data_dir = "var";
   std::string listen = "127.0.0.1";
   int api_port = 8580;
@@ -248,6 +250,7 @@ int RunUp(const UpOptions& opt) {
   controller::LoginOptions login = opt.login;
   ApplyLoginWindow(login, opt.login_window_minutes);
   (*controller)->SetLoginOptions(login);
+  (*controller)->SetOrderOptions(opt.orders);
 
   auto nginx = StartNginx(nginx_paths, opt.http_port);
   if (!nginx) return fail(nginx.error());
@@ -390,6 +393,7 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   AddLoginFlags(up, opt->login, opt->login_window_minutes);
+  AddOrderFlags(up, opt->orders);
   up->add_option("--log-level", opt->log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

@@ -128,6 +128,13 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"DELETE", "/api/v1/resellers/{login}", true, &ApiServer::DeleteReseller},
       {"POST", "/api/v1/resellers/{login}/suspend", true, &ApiServer::SuspendReseller},
       {"POST", "/api/v1/resellers/{login}/resume", true, &ApiServer::ResumeReseller},
+      // The public order form's door: no login, a small body, rate limits in the service.
+      {"POST", "/api/v1/orders", false, &ApiServer::SubmitOrder, 16 * 1024},
+      {"GET", "/api/v1/orders", true, &ApiServer::ListOrders},
+      {"GET", "/api/v1/orders/{id}", true, &ApiServer::GetOrder},
+      {"POST", "/api/v1/orders/{id}/accept", true, &ApiServer::AcceptOrder},
+      {"POST", "/api/v1/orders/{id}/reject", true, &ApiServer::RejectOrder},
+      {"POST", "/api/v1/orders/{id}/mark-paid", true, &ApiServer::MarkOrderPaid},
       {"POST", "/api/v1/users", true, &ApiServer::CreateUser},
       {"GET", "/api/v1/users", true, &ApiServer::ListUsers},
       {"GET", "/api/v1/users/{login}", true, &ApiServer::GetUser},

@@ -41,7 +41,8 @@ const char* OpenApiDocument();
 
 namespace hostplane::controller {
 
-class PanelFiles;  // controller/panel/panel_files.h
+class PanelFiles;    // controller/panel/panel_files.h
+class OrderService;  // controller/orders/order_service.h
 
 struct ApiOptions {
   std::string bind = "127.0.0.1";
@@ -61,6 +62,9 @@ struct ApiOptions {
   // Logins, sessions and their defences (login_doors.h): the base URL, Argon2id cost, the
   // hashing gate, the throttle and session expiry.
   LoginOptions login;
+  // The order pipeline behind /api/v1/orders; null: this controller takes no orders (those
+  // routes answer 404). Must outlive the server.
+  OrderService* orders = nullptr;
   // The HTTP front's other limits (time-outs, connection caps, queues, long polls, read
   // workers); bind, port and threads above are used instead of its own.
   http::HttpServerOptions server;
@@ -176,6 +180,14 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> ListUsers(const ApiCall& call);
   Result<ApiReply> GetUser(const ApiCall& call);
   Result<ApiReply> DeleteUser(const ApiCall& call);
+  // Orders (api_orders.cc).
+  Result<OrderService*> Orders() const;
+  Result<ApiReply> SubmitOrder(const ApiCall& call);
+  Result<ApiReply> ListOrders(const ApiCall& call);
+  Result<ApiReply> GetOrder(const ApiCall& call);
+  Result<ApiReply> AcceptOrder(const ApiCall& call);
+  Result<ApiReply> RejectOrder(const ApiCall& call);
+  Result<ApiReply> MarkOrderPaid(const ApiCall& call);
   // Logins, sessions and the own password (api_login.cc).
   Result<ApiReply> Login(const ApiCall& call);
   Result<ApiReply> LoginForToken(const ApiCall& call);
