@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "agent/batch_applier.h"
+#include "agent/files/file_request_server.h"
 #include "agent/journal.h"
 #include "protocol/messages.h"
 #include "protocol/validate.h"
@@ -107,6 +108,10 @@ class AgentImpl final : public Agent {
 
   std::atomic<int64_t> applied_{0};
   std::unique_ptr<Subscription> key_sub_;
+  // The file manager's requests (agent/files): answered on a subscription of their own.
+  files::PosixFileOs file_os_;
+  std::unique_ptr<files::FileRequestServer> files_;
+  std::unique_ptr<Subscription> files_sub_;
   std::thread thread_;
   // The heartbeat has a thread of its own: a long batch (a content copy) must not make the node
   // look down, and an unanswered hello must not delay a fetch.
@@ -156,6 +161,15 @@ Status AgentImpl::Start() {
                             [this](const BusMessage& m) { OnKey(m); });
   if (!sub) return Fail(sub.error().Wrap("subscribing to " + protocol::KeySubject(options_.node)));
   key_sub_ = std::move(*sub);
+  files::FileServerOptions file_options{.node = options_.node,
+                                        .controller_key = *options_.controller_key,
+                                        .root = fs_.HostPath(""),
+                                        .home_root = layout_.home_root,
+                                        .limits = files::FileLimits(),
+                                        .max_nonces = 100'000};
+  HP_ASSIGN_OR_RETURN(files_,
+                      files::FileRequestServer::Create(std::move(file_options), file_os_, clock_));
+  HP_ASSIGN_OR_RETURN(files_sub_, files_->Subscribe(bus_));
   started_ = true;
   thread_ = std::thread([this] { Loop(); });
   heartbeat_ = std::thread([this] {
@@ -174,6 +188,7 @@ Status AgentImpl::Start() {
 
 void AgentImpl::Stop() {
   key_sub_.reset();  // waits for a running key handler
+  files_sub_.reset();
   {
     std::lock_guard lock(mu_);
     stopping_ = true;

@@ -43,6 +43,26 @@ std::string CodeOf(const Error& e) {
   return e.fields.empty() ? "(none: " + e.message + ")" : e.fields.begin()->second;
 }
 
+ListRequest Listing(std::string path, int limit, int64_t offset = 0, SortKey sort = SortKey::kName,
+                    bool descending = false) {
+  ListRequest r;
+  r.path = std::move(path);
+  r.limit = limit;
+  r.offset = offset;
+  r.sort = sort;
+  r.descending = descending;
+  return r;
+}
+
+WriteRequest Chunk(std::string path, std::string data, int64_t offset = 0, bool last = true) {
+  WriteRequest w;
+  w.path = std::move(path);
+  w.data = std::move(data);
+  w.offset = offset;
+  w.last = last;
+  return w;
+}
+
 // A FileOs that fails chosen calls, for the error paths of the disk.
 class FaultyOs final : public FileOs {
  public:
@@ -76,6 +96,13 @@ class FaultyOs final : public FileOs {
   std::atomic<int> become_calls{0};
 };
 
+FileLimits Limits() {
+  FileLimits l;
+  l.max_chunk_bytes = 1024;
+  l.max_page_entries = 50;
+  return l;
+}
+
 class AccountFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -108,7 +135,7 @@ class AccountFilesTest : public ::testing::Test {
   std::string alice_ = tmp_.path() + "/home/alice";
   std::string bob_ = tmp_.path() + "/home/bob";
   FaultyOs os_;
-  AccountFiles files_{os_, FileLimits{.max_chunk_bytes = 1024, .max_page_entries = 50}};
+  AccountFiles files_{os_, Limits()};
   int root_fd_ = -1;
   AccountHome home_;
 };
@@ -149,7 +176,7 @@ TEST_F(AccountFilesTest, AChunkedUploadAppearsWholeOwnedByTheAccountAndReadsBack
 }
 
 TEST_F(AccountFilesTest, AChunkThatDoesNotFollowOnIsRefusedAndSaysWhereToResume) {
-  WriteRequest w{.path = "big.bin", .offset = 0, .data = "0123456789", .last = false};
+  WriteRequest w = Chunk("big.bin", "0123456789", 0, false);
   ASSERT_TRUE(files_.Write(home_, w));
   w.offset = 20;
   auto r = files_.Write(home_, w);
@@ -158,7 +185,7 @@ TEST_F(AccountFilesTest, AChunkThatDoesNotFollowOnIsRefusedAndSaysWhereToResume)
   EXPECT_NE(r.error().message.find("10 bytes"), std::string::npos);
   w.offset = 5;
   w.data = "x";
-  auto never = files_.Write(home_, WriteRequest{.path = "other.bin", .offset = 5, .data = "x"});
+  auto never = files_.Write(home_, Chunk("other.bin", "x", 5));
   ASSERT_FALSE(never);
   EXPECT_EQ(CodeOf(never.error()), "write.offset");
 }
@@ -169,8 +196,8 @@ TEST_F(AccountFilesTest, AnEditWithAStaleMtimeIsRefusedAndTheFileKeepsTheOtherSa
   ASSERT_EQ(::chmod((alice_ + "/public_html/a.php").c_str(), 0640), 0);
   auto seen = files_.Read(home_, {"public_html/a.php", 0, 100});
   ASSERT_TRUE(seen);
-  WriteRequest edit{
-      .path = "public_html/a.php", .data = "<?php echo 2;", .if_mtime_ns = seen->mtime_ns};
+  WriteRequest edit = Chunk("public_html/a.php", "<?php echo 2;");
+  edit.if_mtime_ns = seen->mtime_ns;
   auto ok = files_.Write(home_, edit);
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(Slurp(alice_ + "/public_html/a.php"), "<?php echo 2;");
@@ -185,7 +212,11 @@ TEST_F(AccountFilesTest, AnEditWithAStaleMtimeIsRefusedAndTheFileKeepsTheOtherSa
   EXPECT_EQ(CodeOf(stale.error()), "file.changed");
   EXPECT_EQ(Slurp(alice_ + "/public_html/a.php"), "<?php echo 2;");
 
-  auto excl = files_.Write(home_, {.path = "public_html/a.php", .data = "x", .exclusive = true});
+  auto excl = files_.Write(home_, [] {
+    WriteRequest w = Chunk("public_html/a.php", "x");
+    w.exclusive = true;
+    return w;
+  }());
   ASSERT_FALSE(excl);
   EXPECT_EQ(CodeOf(excl.error()), "file.exists");
 }
@@ -194,7 +225,7 @@ TEST_F(AccountFilesTest, ListingIsSortedPagedAndShowsOthersFilesAsForeign) {
   for (int i = 0; i < 12; ++i) {
     ASSERT_TRUE(WriteWhole("f" + std::to_string(100 + i), std::string(i + 1, 'x')));
   }
-  auto page = files_.List(home_, {.path = "", .offset = 10, .limit = 3});
+  auto page = files_.List(home_, Listing("", 3, 10));
   ASSERT_TRUE(page) << page.error().message;
   EXPECT_EQ(page->total, 13);  // 12 files and public_html
   ASSERT_EQ(page->entries.size(), 3u);
@@ -203,13 +234,13 @@ TEST_F(AccountFilesTest, ListingIsSortedPagedAndShowsOthersFilesAsForeign) {
   EXPECT_EQ(page->entries[2].name, "public_html");
   EXPECT_EQ(page->entries[2].type, EntryType::kDirectory);
 
-  auto big = files_.List(home_, {.limit = 2, .sort = SortKey::kSize, .descending = true});
+  auto big = files_.List(home_, Listing("", 2, 0, SortKey::kSize, true));
   ASSERT_TRUE(big);
   EXPECT_EQ(big->entries[0].name, "f111");
   EXPECT_EQ(big->entries[0].size, 12);
 
   Put(alice_ + "/rootfile", "r", 0, 0644);
-  auto all = files_.List(home_, {.limit = 50});
+  auto all = files_.List(home_, Listing("", 50));
   ASSERT_TRUE(all);
   bool found = false;
   for (const auto& e : all->entries) {
@@ -221,7 +252,7 @@ TEST_F(AccountFilesTest, ListingIsSortedPagedAndShowsOthersFilesAsForeign) {
   }
   EXPECT_TRUE(found);
 
-  auto too_many = files_.List(home_, {.limit = 51});
+  auto too_many = files_.List(home_, Listing("", 51));
   ASSERT_FALSE(too_many);
   EXPECT_EQ(CodeOf(too_many.error()), "limit.page");
 }
@@ -234,7 +265,7 @@ TEST_F(AccountFilesTest, SymlinksPlantedInTheHomeAreListedAsLinksAndNeverFollowe
   ASSERT_EQ(::lchown((alice_ + "/etc").c_str(), kAlice, kAlice), 0);
   ASSERT_EQ(::lchown((alice_ + "/up").c_str(), kAlice, kAlice), 0);
 
-  auto list = files_.List(home_, {.limit = 50});
+  auto list = files_.List(home_, Listing("", 50));
   ASSERT_TRUE(list);
   for (const auto& e : list->entries) {
     if (e.name == "to-bob" || e.name == "etc" || e.name == "up") {
@@ -247,7 +278,7 @@ TEST_F(AccountFilesTest, SymlinksPlantedInTheHomeAreListedAsLinksAndNeverFollowe
     ASSERT_FALSE(r) << p;
     EXPECT_EQ(CodeOf(r.error()), "path.symlink") << p;
   }
-  auto l = files_.List(home_, {.path = "etc", .limit = 10});
+  auto l = files_.List(home_, Listing("etc", 10));
   ASSERT_FALSE(l);
   EXPECT_EQ(CodeOf(l.error()), "path.symlink");
   // Writing through the link neither replaces the target nor creates beside it.
@@ -297,7 +328,7 @@ TEST_F(AccountFilesTest, HardLinksToOthersFilesAreRefused) {
     ASSERT_FALSE(m) << p;
     EXPECT_EQ(CodeOf(m.error()), "file.foreign_link") << p;
   }
-  auto list = files_.List(home_, {.limit = 50});
+  auto list = files_.List(home_, Listing("", 50));
   ASSERT_TRUE(list);
   for (const auto& e : list->entries) {
     if (e.name == "bob-link" || e.name == "passwd-link") {
@@ -331,7 +362,7 @@ TEST_F(AccountFilesTest, TheWorkIsDoneAsTheAccountNotAsRoot) {
   EXPECT_GT(os_.become_calls.load(), 0);
 
   os_.refuse_identity = true;
-  auto refused = files_.List(home_, {.limit = 10});
+  auto refused = files_.List(home_, Listing("", 10));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kForbidden);
 
@@ -339,7 +370,7 @@ TEST_F(AccountFilesTest, TheWorkIsDoneAsTheAccountNotAsRoot) {
   ASSERT_FALSE(as_root);  // the home is alice's, not root's
   AccountHome root_home{Fd(::open(alice_.c_str(), O_RDONLY | O_DIRECTORY)), {0, 0}};
   os_.refuse_identity = false;
-  auto never_root = files_.List(root_home, {.limit = 10});
+  auto never_root = files_.List(root_home, Listing("", 10));
   ASSERT_FALSE(never_root);
   EXPECT_EQ(never_root.error().code, ErrorCode::kForbidden);
 }
@@ -359,7 +390,7 @@ TEST_F(AccountFilesTest, AHomeThatIsALinkOrSomeoneElsesIsNotOpened) {
 
 TEST_F(AccountFilesTest, DotDotAndAbsolutePathsAreRefusedInEveryField) {
   for (const std::string bad : {"../bob/secret.txt", "/etc/passwd", "public_html/../../bob"}) {
-    auto l = files_.List(home_, {.path = bad, .limit = 10});
+    auto l = files_.List(home_, Listing(bad, 10));
     ASSERT_FALSE(l);
     EXPECT_EQ(l.error().fields.count("path"), 1u);
     auto r = files_.Read(home_, {bad, 0, 10});

@@ -46,10 +46,16 @@ class FileRequestServerTest : public ::testing::Test {
     }
     std::ofstream(bob_ + "/keep.txt") << "bob";
     ASSERT_TRUE(nats_.Start());
-    auto agent_bus = ConnectNatsBus({.servers = {nats_.url()}, .name = "agent"});
+    NatsOptions agent_options;
+    agent_options.servers = {nats_.url()};
+    agent_options.name = "agent";
+    auto agent_bus = ConnectNatsBus(agent_options);
     ASSERT_TRUE(agent_bus) << agent_bus.error().message;
     agent_bus_ = std::move(*agent_bus);
-    auto ctl_bus = ConnectNatsBus({.servers = {nats_.url()}, .name = "controller"});
+    NatsOptions ctl_options;
+    ctl_options.servers = {nats_.url()};
+    ctl_options.name = "controller";
+    auto ctl_bus = ConnectNatsBus(ctl_options);
     ASSERT_TRUE(ctl_bus) << ctl_bus.error().message;
     ctl_bus_ = std::move(*ctl_bus);
     auto server = FileRequestServer::Create({.node = "web1",
