@@ -78,7 +78,8 @@ ApiClient::ApiClient(std::string url, std::string token)
 
 Result<ApiResponse> ApiClient::Send(const std::string& method, const std::string& target,
                                     const std::optional<json>& body,
-                                    std::chrono::milliseconds read_timeout) {
+                                    std::chrono::milliseconds read_timeout,
+                                    const std::string* bytes) {
   httplib::Client client(url_);
   client.set_tcp_nodelay(true);
   if (!client.is_valid()) return Fail(Error::Unavailable("cannot use the URL " + url_));
@@ -96,6 +97,10 @@ Result<ApiResponse> ApiClient::Send(const std::string& method, const std::string
       return client.Patch(target.c_str(), headers, payload, "application/json");
     }
     if (method == "DELETE") return client.Delete(target.c_str(), headers);
+    if (method == "PUT") {
+      return client.Put(target.c_str(), headers, bytes ? *bytes : std::string(),
+                        "application/octet-stream");
+    }
     return client.Get(target.c_str(), headers);
   };
   httplib::Result r = send();
@@ -106,6 +111,7 @@ Result<ApiResponse> ApiClient::Send(const std::string& method, const std::string
   ApiResponse out;
   out.status = r->status;
   for (const auto& [k, v] : r->headers) out.headers.emplace(k, v);
+  out.raw = r->body;
   out.body = json::parse(r->body, nullptr, false);
   if (out.body.is_discarded()) out.body = nullptr;
   return out;
@@ -126,6 +132,11 @@ Result<ApiResponse> ApiClient::Patch(const std::string& path, const json& body) 
 
 Result<ApiResponse> ApiClient::Delete(const std::string& path, const Query& query) {
   return Send("DELETE", Target(path, query), std::nullopt, std::chrono::seconds(60));
+}
+
+Result<ApiResponse> ApiClient::Put(const std::string& path, const Query& query,
+                                   const std::string& bytes) {
+  return Send("PUT", Target(path, query), std::nullopt, std::chrono::seconds(120), &bytes);
 }
 
 void PrintApiError(const ApiResponse& response, std::ostream& err) {

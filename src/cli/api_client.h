@@ -22,6 +22,7 @@ namespace hostplane::cli {
 struct ApiResponse {
   int status = 0;
   nlohmann::json body;  // null when the body was not JSON
+  std::string raw;      // the body as received (a downloaded file's bytes)
   std::multimap<std::string, std::string> headers;
   bool ok() const { return status >= 200 && status < 300; }
   bool has_header(const std::string& name) const;
@@ -43,13 +44,16 @@ class ApiClient {
   Result<ApiResponse> Post(const std::string& path, const nlohmann::json& body);
   Result<ApiResponse> Patch(const std::string& path, const nlohmann::json& body);
   Result<ApiResponse> Delete(const std::string& path, const Query& query = {});
+  // PUT of raw bytes (application/octet-stream): a file's content.
+  Result<ApiResponse> Put(const std::string& path, const Query& query, const std::string& bytes);
 
   const std::string& url() const { return url_; }
 
  private:
   Result<ApiResponse> Send(const std::string& method, const std::string& target,
                            const std::optional<nlohmann::json>& body,
-                           std::chrono::milliseconds read_timeout);
+                           std::chrono::milliseconds read_timeout,
+                           const std::string* bytes = nullptr);
 
   std::string url_;
   std::string token_;

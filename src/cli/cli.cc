@@ -537,6 +537,7 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
 
   detail::AddPeopleCommands(app, s);
   detail::AddOrderCommands(app, s);
+  detail::AddFileCommands(app, s);
   detail::AddLoginCommand(app, s);
 }
 

@@ -62,6 +62,10 @@ struct State {
   std::string token_name = "cli";
   // order reject: the reason mailed to the customer.
   std::string reason;
+  // files: the paths (ls/rm: one; get/put/mv: two), and their flags.
+  std::vector<std::string> paths;
+  bool at_once = false, exclusive = false;
+  int64_t if_mtime_ns = -1;  // files put --if-mtime-ns: -1 = not given
 
   const Clock& clock() const { return io.clock ? *io.clock : system_clock; }
   bool json_output() const { return output == "json"; }
@@ -96,6 +100,8 @@ json LimitJson(const std::string& typed);
 void AddOrderCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // `hostplane login LOGIN` (cli_login.cc).
 void AddLoginCommand(CLI::App& app, const std::shared_ptr<State>& s);
+// `hostplane files ...` (cli_files.cc).
+void AddFileCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // `hostplane node ...` (cli_nodes.cc).
 void AddNodeCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // "key: value" for every field of one object (cli.cc).

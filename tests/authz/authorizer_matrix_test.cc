@@ -47,6 +47,8 @@ AuthTarget ObjectOf(Action action, Owner owner, const std::string& domain) {
   if (prefix == "reseller") return {"reseller", "r", {std::nullopt, owner.reseller_id}};
   if (name == "cert.create") return {"site", domain, owner};
   if (name.ends_with(".create") || prefix == "customer") return {"customer", "c", owner};
+  // The file manager asks on the customer whose home it is.
+  if (prefix == "file") return {"customer", "c", owner};
   if (prefix == "site") return {"site", domain, owner};
   if (prefix == "maildomain") return {"maildomain", domain, owner};
   if (prefix == "mailbox" || prefix == "forwarder") return {"mailbox", "info@" + domain, owner};
@@ -72,7 +74,8 @@ const std::set<std::string> kOwnedWrites = {
     "mailbox.create", "mailbox.remove", "forwarder.create", "forwarder.remove",
     "ftpuser.create", "ftpuser.remove", "database.create",  "database.remove",
     "zone.create",    "zone.read",      "zone.remove",      "record.create",
-    "record.remove",  "cert.create",    "maildomain.read",  "maildomain.update"};
+    "record.remove",  "cert.create",    "maildomain.read",  "maildomain.update",
+    "file.read",      "file.write"};
 const std::set<std::string> kOwnedLists = {"site.list",      "maildomain.list", "mailbox.list",
                                            "forwarder.list", "ftpuser.list",    "database.list",
                                            "zone.list",      "record.list",     "cert.list"};

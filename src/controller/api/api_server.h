@@ -167,6 +167,13 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> RemoveRecord(const ApiCall& call);
   Result<ApiReply> IssueCertificate(const ApiCall& call);
   Result<ApiReply> ListCertificates(const ApiCall& call);
+  // The file manager (api_files.cc).
+  Result<ApiReply> ListFiles(const ApiCall& call);
+  Result<ApiReply> DownloadFile(const ApiCall& call);
+  Result<ApiReply> UploadFile(const ApiCall& call);
+  Result<ApiReply> MakeFolder(const ApiCall& call);
+  Result<ApiReply> MoveFile(const ApiCall& call);
+  Result<ApiReply> DeleteFile(const ApiCall& call);
   // Resellers (api_people.cc).
   Result<ApiReply> CreateReseller(const ApiCall& call);
   Result<ApiReply> ListResellers(const ApiCall& call);

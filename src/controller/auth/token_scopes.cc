@@ -6,7 +6,7 @@ namespace hostplane::auth {
 
 const std::vector<std::string>& ScopeAreas() {
   static const std::vector<std::string> kAreas = {
-      "certificates", "customers", "databases", "dns",   "ftp",   "mail",   "nodes",
+      "certificates", "customers", "databases", "dns",   "files", "ftp",    "mail", "nodes",
       "orders",       "plans",     "resellers", "sites", "tasks", "tokens", "users"};
   return kAreas;
 }

@@ -92,6 +92,11 @@ class TaskEngine {
 
   EngineMetrics Metrics() const;
 
+  // The bus and the key the engine signs with, for the controller's other signed messages to
+  // the agents (the file manager's requests, services/file_service.h).
+  Bus& bus() { return bus_; }
+  const SigningKey& signing_key() const { return signing_key_; }
+
   // Installs the hook (before Start).
   void SetResultHook(TaskResultHook hook) { result_hook_ = std::move(hook); }
   void SetNodeKeyHook(NodeKeyHook hook) { node_key_hook_ = std::move(hook); }

@@ -32,7 +32,7 @@ struct Traits {
   Kind kind;
 };
 
-constexpr std::array<Traits, 71> kTraits = {{
+constexpr std::array<Traits, 73> kTraits = {{
     {Action::kCustomerCreate, "customer.create", "customers", true, Kind::kAccount},
     {Action::kCustomerRead, "customer.read", "customers", false, Kind::kAccount},
     {Action::kCustomerList, "customer.list", "customers", false, Kind::kAccount},
@@ -105,6 +105,9 @@ constexpr std::array<Traits, 71> kTraits = {{
     {Action::kOrderAccept, "order.accept", "orders", true, Kind::kOrder},
     {Action::kOrderReject, "order.reject", "orders", true, Kind::kOrder},
     {Action::kOrderMarkPaid, "order.mark_paid", "orders", true, Kind::kOrder},
+    // Asked on the customer (kind "customer"): no grant of a limited user covers its home.
+    {Action::kFileRead, "file.read", "files", false, Kind::kOwned},
+    {Action::kFileWrite, "file.write", "files", true, Kind::kOwned},
 }};
 
 const Traits* Find(Action action) {

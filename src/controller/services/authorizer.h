@@ -104,12 +104,15 @@ enum class Action {
   kOrderAccept,
   kOrderReject,
   kOrderMarkPaid,
+  // The file manager (issue 20): a customer's files, on the node that holds its home.
+  kFileRead,
+  kFileWrite,
 };
 
 // "customer.create", "site.remove", ...: the names the audit log records.
 std::string_view Name(Action action);
 template <>
-inline constexpr Action kLastState<Action> = Action::kOrderMarkPaid;
+inline constexpr Action kLastState<Action> = Action::kFileWrite;
 
 // Who owns an object: a customer, and the customer's reseller (nullopt: the hosting company).
 // Company-level objects (nodes, plans) have no owner.

@@ -19,6 +19,7 @@
 #include "controller/services/database_service.h"
 #include "controller/services/dns_service.h"
 #include "controller/services/drain_service.h"
+#include "controller/services/file_service.h"
 #include "controller/services/ftp_service.h"
 #include "controller/services/hosting_options.h"
 #include "controller/services/mail_service.h"
@@ -55,6 +56,7 @@ class Hosting {
   DrainService& drains() { return drains_; }
   TaskService& tasks() { return tasks_; }
   ResourceListService& resources() { return resources_; }
+  FileService& files() { return files_; }
   // The engine's TaskResultHook (TaskEngine::SetResultHook).
   const TaskResultHandler& result_hook() const { return result_hook_; }
   // The engine's NodeKeyHook (TaskEngine::SetNodeKeyHook).
@@ -89,6 +91,7 @@ class Hosting {
   DrainService drains_;
   TaskService tasks_;
   ResourceListService resources_;
+  FileService files_;
   TaskResultHandler result_hook_;
 };
 

@@ -3,6 +3,7 @@
 // Settings of the hosting services (the controller's command line / config). A plain value,
 // copied into each service at construction.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,10 +13,18 @@
 
 namespace hostplane::controller {
 
+// The file manager (services/file_service.h).
+struct FileServiceOptions {
+  int ops_per_minute = 600;                       // per customer; bursts up to this many
+  std::chrono::milliseconds request_ttl{10'000};  // how long a signed request stays valid
+  std::chrono::milliseconds timeout{15'000};      // waiting for the node's reply
+};
+
 struct HostingOptions {
   // Unix uids (and gids, the same number) of accounts: allocated once each, never reused.
   int64_t uid_first = 20000;
   int64_t uid_last = 59999;
+  FileServiceOptions files;
   // PHP versions the web nodes offer; a site's "php" must be one of them. The first is the
   // default for "php": "default".
   std::vector<std::string> php_versions = {"8.2"};
