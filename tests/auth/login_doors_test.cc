@@ -122,8 +122,8 @@ class LoginDoors : public ::testing::Test {
   };
   Browser Session(const std::string& login, const std::string& password = kPassword) {
     Answer a = LogIn(login, password);
-    EXPECT_EQ(a.status, 200) << a.raw;
-    return {CookiePair(a.set_cookie), a.body.value("csrf_token", "")};
+    EXPECT_EQ(a.status, 201) << a.raw;
+    return {CookiePair(a.set_cookie), a.body["session"].value("csrf_token", "")};
   }
 
   std::string Origin() const { return "http://127.0.0.1:" + std::to_string(env_.port()); }
@@ -144,19 +144,29 @@ class LoginDoors : public ::testing::Test {
 
 TEST_F(LoginDoors, APasswordLoginGivesACookieThatAuthenticatesLikeItsUser) {
   Answer a = LogIn("acme", kPassword);
-  ASSERT_EQ(a.status, 200) << a.raw;
+  ASSERT_EQ(a.status, 201) << a.raw;
   EXPECT_EQ(a.set_cookie.rfind("hp_session=hps_", 0), 0u) << a.set_cookie;
   EXPECT_NE(a.set_cookie.find("HttpOnly"), std::string::npos);
   EXPECT_NE(a.set_cookie.find("SameSite=Strict"), std::string::npos);
   EXPECT_NE(a.set_cookie.find("Path=/"), std::string::npos);
   EXPECT_EQ(a.set_cookie.find("Secure"), std::string::npos) << "plain HTTP on loopback";
-  EXPECT_FALSE(a.body.value("csrf_token", "").empty());
-  EXPECT_EQ(a.body["user"]["login"], "acme");
+  // The panel's contract (web/src/api/session.ts): {session: {person, acting_as, csrf_token}}.
+  ASSERT_TRUE(a.body["session"].is_object()) << a.raw;
+  EXPECT_FALSE(a.body["session"].value("csrf_token", "").empty());
+  EXPECT_EQ(a.body["session"]["person"]["login"], "acme");
+  EXPECT_EQ(a.body["session"]["person"]["role"], "customer");
+  EXPECT_TRUE(a.body["session"]["acting_as"].is_null());
   EXPECT_EQ(a.raw.find(CookiePair(a.set_cookie).substr(11)), std::string::npos)
       << "the session id is only in the cookie";
 
-  Browser b{CookiePair(a.set_cookie), a.body["csrf_token"]};
+  Browser b{CookiePair(a.set_cookie), a.body["session"]["csrf_token"]};
   EXPECT_EQ(AsBrowser(b, "GET", "/api/v1/customers/acme", nullptr, false).status, 200);
+  // The page asks who it is: the same session, the same CSRF token.
+  Answer current = AsBrowser(b, "GET", "/api/v1/sessions/current", nullptr, false);
+  ASSERT_EQ(current.status, 200) << current.raw;
+  EXPECT_EQ(current.body["session"]["person"]["login"], "acme");
+  EXPECT_EQ(current.body["session"]["csrf_token"], b.csrf);
+  EXPECT_EQ(current.body["session"]["id"], a.body["session"]["id"]);
   // The Authorizer judges the cookie's user: another customer is not found.
   EXPECT_EQ(AsBrowser(b, "GET", "/api/v1/customers/other", nullptr, false).status, 404);
   Answer sessions = AsBrowser(b, "GET", "/api/v1/sessions", nullptr, false);
@@ -165,8 +175,9 @@ TEST_F(LoginDoors, APasswordLoginGivesACookieThatAuthenticatesLikeItsUser) {
   EXPECT_TRUE(sessions.body["sessions"][0]["current"].get<bool>());
 
   // The e-mail address is a login name too; without a cookie nothing is authenticated.
-  EXPECT_EQ(LogIn("ops@acme.example", kPassword).status, 200);
+  EXPECT_EQ(LogIn("ops@acme.example", kPassword).status, 201);
   EXPECT_EQ(Send({"GET", "/api/v1/customers/acme"}).status, 401);
+  EXPECT_EQ(Send({"GET", "/api/v1/sessions/current"}).status, 401);
 }
 
 TEST_F(LoginDoors, ChangesWithACookieNeedTheCsrfTokenAndTheOwnOrigin) {
@@ -235,8 +246,8 @@ TEST_F(LoginDoors, FiveFailuresFromOneAddressThrottleItButNotTheOwnerElsewhere) 
 
   // The owner, from another address, logs in; another name from the flood's address too.
   Answer home = LogIn("acme", kPassword, "127.0.0.3");
-  EXPECT_EQ(home.status, 200) << home.raw;
-  EXPECT_EQ(LogIn("other", kPassword, flood).status, 200);
+  EXPECT_EQ(home.status, 201) << home.raw;
+  EXPECT_EQ(LogIn("other", kPassword, flood).status, 201);
 
   // Every failure and throttle is in the audit log, under the name as typed.
   Answer audit = Admin("GET", "/api/v1/audit?limit=1000");
@@ -256,27 +267,28 @@ TEST_F(LoginDoors, FiveFailuresFromOneAddressThrottleItButNotTheOwnerElsewhere) 
 TEST_F(LoginDoors, ASessionIdTheClientChoseIsNeverAccepted) {
   const std::string planted = "hp_session=hps_planted0000000000000000000000000000000000";
   Answer a = LogIn("acme", kPassword, "", {{"Cookie", planted}});
-  ASSERT_EQ(a.status, 200) << a.raw;
+  ASSERT_EQ(a.status, 201) << a.raw;
   EXPECT_NE(CookiePair(a.set_cookie), planted);
   EXPECT_EQ(Send({"GET", "/api/v1/customers/acme", nullptr, {{"Cookie", planted}}}).status, 401);
   // Logging in again with a live session gives a new id as well.
-  Browser first{CookiePair(a.set_cookie), a.body["csrf_token"]};
+  Browser first{CookiePair(a.set_cookie), a.body["session"]["csrf_token"]};
   Answer again = LogIn("acme", kPassword, "", {{"Cookie", first.cookie}});
-  ASSERT_EQ(again.status, 200);
+  ASSERT_EQ(again.status, 201);
   EXPECT_NE(CookiePair(again.set_cookie), first.cookie);
 }
 
 TEST_F(LoginDoors, LogoutEndsTheSession) {
   Browser b = Session("acme");
   // Logout changes state: without the CSRF token it is refused and the session lives on.
-  EXPECT_EQ(AsBrowser(b, "POST", "/api/v1/logout", nullptr, false).status, 403);
+  EXPECT_EQ(AsBrowser(b, "DELETE", "/api/v1/sessions/current", nullptr, false).status, 403);
   EXPECT_EQ(AsBrowser(b, "GET", "/api/v1/customers/acme", nullptr, false).status, 200);
-  Answer out = AsBrowser(b, "POST", "/api/v1/logout");
-  EXPECT_EQ(out.status, 200) << out.raw;
+  Answer out = AsBrowser(b, "DELETE", "/api/v1/sessions/current");
+  EXPECT_EQ(out.status, 204) << out.raw;
   EXPECT_NE(out.set_cookie.find("Max-Age=0"), std::string::npos) << out.set_cookie;
   EXPECT_EQ(AsBrowser(b, "GET", "/api/v1/customers/acme", nullptr, false).status, 401);
   // A token has no session to end.
-  Answer token_logout = Admin("POST", "/api/v1/logout");
+  EXPECT_EQ(AsBrowser(b, "GET", "/api/v1/sessions/current", nullptr, false).status, 401);
+  Answer token_logout = Admin("DELETE", "/api/v1/sessions/current");
   EXPECT_EQ(token_logout.status, 422);
   EXPECT_EQ(FieldCode(token_logout, "session"), "session.required");
 }
@@ -303,7 +315,7 @@ TEST_F(LoginDoors, APasswordChangeEndsEveryOtherSession) {
   EXPECT_EQ(AsBrowser(there, "GET", "/api/v1/customers/acme", nullptr, false).status, 401);
   EXPECT_EQ(AsBrowser(someone_else, "GET", "/api/v1/customers/other", nullptr, false).status, 200);
   EXPECT_EQ(LogIn("acme", kPassword).status, 401);
-  EXPECT_EQ(LogIn("acme", next).status, 200);
+  EXPECT_EQ(LogIn("acme", next).status, 201);
 }
 
 TEST_F(LoginDoors, OwnSessionsAreListedAndRevokedOneByOne) {
@@ -349,7 +361,7 @@ TEST_F(LoginDoors, ABrowserLogsInOnlyFromTheOwnOrigin) {
   Answer a = LogIn("acme", kPassword, "", {{"Origin", "http://evil.example"}});
   EXPECT_EQ(a.status, 403) << a.raw;
   EXPECT_TRUE(a.set_cookie.empty());
-  EXPECT_EQ(LogIn("acme", kPassword, "", {{"Origin", Origin()}}).status, 200);
+  EXPECT_EQ(LogIn("acme", kPassword, "", {{"Origin", Origin()}}).status, 201);
 }
 
 }  // namespace

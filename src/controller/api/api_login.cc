@@ -130,6 +130,18 @@ json SessionJson(const auth::SessionRecord& s, bool current) {
           {"current", current}};
 }
 
+// The session of the panel's contract (web/src/api/session.ts): who is signed in, whom they act
+// as (none until "log in as" exists), the CSRF token to send back, and the session's handle and
+// times (the same as in GET /sessions).
+json SessionContractJson(const User& u, const std::string& csrf_token,
+                         const auth::SessionRecord& s) {
+  json out = SessionJson(s, true);
+  out["person"] = {{"login", u.login}, {"name", u.name}, {"role", u.role}};
+  out["acting_as"] = nullptr;
+  out["csrf_token"] = csrf_token;
+  return out;
+}
+
 std::optional<std::string> HeaderOf(const http::HttpRequest& req, const char* name) {
   std::string v = req.get_header_value(name);
   if (v.empty()) return std::nullopt;
@@ -260,7 +272,7 @@ Result<ApiReply> ApiServer::FinishLogin(const LoginAsked& asked,
       AuditLogin(typed, "login.failed", typed, {{"source", asked.source}, {"second_factor", true}});
       return Fail(Error{ErrorCode::kUnauthorized,
                         "The second factor's code is not right.",
-                        {{"totp", "totp.mismatch"}}});
+                        {{"totp", "totp.invalid"}}});
     }
   }
   const Actor actor = ActorOf(*user);
@@ -292,9 +304,8 @@ Result<ApiReply> ApiServer::FinishLogin(const LoginAsked& asked,
   HP_ASSIGN_OR_RETURN(auto started, doors_->sessions().Start(o.user_id, auth::SessionStage::kFull,
                                                              asked.source, asked.user_agent));
   AuditLogin(actor.AuditName(), "login", "user:" + user->login, {{"source", asked.source}});
-  ApiReply r = Reply(200, {{"user", ToJson(*user)},
-                           {"csrf_token", started.csrf_token},
-                           {"session", SessionJson(started.record, true)}});
+  ApiReply r =
+      Reply(201, {{"session", SessionContractJson(*user, started.csrf_token, started.record)}});
   r.headers.emplace_back("Set-Cookie", doors_->sessions().SetCookie(started.token));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
@@ -309,18 +320,48 @@ void ApiServer::AuditLogin(const std::string& actor, const std::string& action,
   if (!written) spdlog::warn("login: writing the audit entry failed: {}", written.error().message);
 }
 
-Result<ApiReply> ApiServer::Logout(const ApiCall& call) {
+namespace {
+
+Status RequireBrowserSession(const ApiCall& call) {
+  if (!call.session_token.empty()) return Ok();
+  return Fail(Error::InvalidField(
+      "session", "session.required",
+      "This request came with a token, not a browser session; a token is shown and revoked with "
+      "`hostplane token`."));
+}
+
+}  // namespace
+
+Result<ApiReply> ApiServer::CurrentSession(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
-  if (call.session_token.empty()) {
-    return Fail(Error::InvalidField(
-        "session", "session.required",
-        "Logging out ends a browser session, and this request came with a token; a token is "
-        "revoked with `hostplane token`."));
+  HP_TRY(RequireBrowserSession(call));
+  if (!call.actor.user_id) return Fail(Error::Unauthorized("The session has no login."));
+  const int64_t user_id = *call.actor.user_id;
+  HP_ASSIGN_OR_RETURN(auto user,
+                      store_.Read([&](StoreTxn& tx) { return tx.users().FindById(user_id); }));
+  if (!user) return Fail(Error::Unauthorized("The login of this session no longer exists."));
+  const std::string id = auth::HashSecret(call.session_token);
+  HP_ASSIGN_OR_RETURN(auto sessions, doors_->sessions().List(std::to_string(user_id)));
+  for (const auto& s : sessions) {
+    if (s.id_hash != id) continue;
+    ApiReply r = Reply(
+        200, {{"session", SessionContractJson(*user, auth::CsrfTokenFor(call.session_token), s)}});
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
   }
+  return Fail(Error::Unauthorized("The session has ended."));
+}
+
+Result<ApiReply> ApiServer::EndCurrentSession(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  HP_TRY(RequireBrowserSession(call));
   HP_TRY(doors_->sessions().End(call.session_token));
   AuditLogin(call.actor.AuditName(), "logout", call.actor.name, nullptr);
-  ApiReply r = Reply(200, {{"logged_out", true}});
+  ApiReply r;
+  r.status = 204;
+  r.raw = "";
   r.headers.emplace_back("Set-Cookie", doors_->sessions().ClearCookie());
   return r;
 }

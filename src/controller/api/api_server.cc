@@ -148,8 +148,9 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"DELETE", "/api/v1/users/{login}", true, &ApiServer::DeleteUser},
       {"POST", "/api/v1/sessions", false, &ApiServer::Login},
       {"POST", "/api/v1/login/token", false, &ApiServer::LoginForToken},
-      {"POST", "/api/v1/logout", true, &ApiServer::Logout},
       {"GET", "/api/v1/sessions", true, &ApiServer::ListSessions},
+      {"GET", "/api/v1/sessions/current", true, &ApiServer::CurrentSession},
+      {"DELETE", "/api/v1/sessions/current", true, &ApiServer::EndCurrentSession},
       {"DELETE", "/api/v1/sessions/{id}", true, &ApiServer::RevokeSession},
       {"POST", "/api/v1/password", true, &ApiServer::ChangePassword},
   };

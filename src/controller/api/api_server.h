@@ -198,7 +198,8 @@ class ApiServer final : public http::HttpHandler {
   // Logins, sessions and the own password (api_login.cc).
   Result<ApiReply> Login(const ApiCall& call);
   Result<ApiReply> LoginForToken(const ApiCall& call);
-  Result<ApiReply> Logout(const ApiCall& call);
+  Result<ApiReply> CurrentSession(const ApiCall& call);
+  Result<ApiReply> EndCurrentSession(const ApiCall& call);
   Result<ApiReply> ListSessions(const ApiCall& call);
   Result<ApiReply> RevokeSession(const ApiCall& call);
   Result<ApiReply> ChangePassword(const ApiCall& call);

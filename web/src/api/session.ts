@@ -1,6 +1,6 @@
 // The browser session: the contract this panel is built to, which issue 14 ("people and
-// permissions") implements in the API. The routes are not in api/openapi.json yet; when they are,
-// these hand-written types give way to the generated ones (src/api/endpoints.ts).
+// permissions") implements in the API (api/openapi.json, tag "login"; password-resets is still to
+// come). These hand-written types give way to the generated ones (src/api/endpoints.ts).
 //
 //   POST   /api/v1/sessions          {login, password, totp?}
 //          201 {session: Session} + Set-Cookie (HttpOnly, SameSite=Strict, Secure over TLS)
