@@ -1,5 +1,6 @@
 #include "controller/http/cookies.h"
 
+#include <boost/beast/core/string.hpp>
 #include <cctype>
 
 namespace hostplane::controller::http {
@@ -11,22 +12,11 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool EqualNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<std::string> CookieValue(const HttpRequest& request, std::string_view name) {
   for (const auto& [key, header] : request.headers) {
-    if (!EqualNoCase(key, "Cookie")) continue;
+    if (!boost::beast::iequals(key, "Cookie")) continue;
     std::string_view rest = header;
     while (!rest.empty()) {
       size_t semi = rest.find(';');

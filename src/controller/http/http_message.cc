@@ -1,5 +1,6 @@
 #include "controller/http/http_message.h"
 
+#include <boost/beast/core/string.hpp>
 #include <cctype>
 
 namespace hostplane::controller::http {
@@ -31,17 +32,6 @@ std::string Decode(std::string_view s, bool plus_is_space) {
   return out;
 }
 
-bool EqualNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string HttpRequest::get_param_value(const std::string& name) const {
@@ -51,7 +41,7 @@ std::string HttpRequest::get_param_value(const std::string& name) const {
 
 std::string HttpRequest::get_header_value(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualNoCase(key, name)) return value;
+    if (boost::beast::iequals(key, name)) return value;
   }
   return "";
 }
