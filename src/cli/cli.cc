@@ -539,6 +539,7 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   detail::AddOrderCommands(app, s);
   detail::AddFileCommands(app, s);
   detail::AddLoginCommand(app, s);
+  detail::AddSecondFactorCommands(app, s);
 }
 
 }  // namespace hostplane::cli

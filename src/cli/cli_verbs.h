@@ -102,6 +102,8 @@ void AddOrderCommands(CLI::App& app, const std::shared_ptr<State>& s);
 void AddLoginCommand(CLI::App& app, const std::shared_ptr<State>& s);
 // `hostplane files ...` (cli_files.cc).
 void AddFileCommands(CLI::App& app, const std::shared_ptr<State>& s);
+// `hostplane second-factor ...` (cli_second_factor.cc).
+void AddSecondFactorCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // `hostplane node ...` (cli_nodes.cc).
 void AddNodeCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // "key: value" for every field of one object (cli.cc).

@@ -113,26 +113,28 @@ std::vector<Case> Cases() {
       Union({kOwnedWrites,
              {"customer.read", "customer.update", "customer.delete", "customer.suspend",
               "customer.resume", "plan.read", "task.read", "reseller.read", "user.read",
-              "user.update", "user.delete", "token.revoke", "customer.act_as", "order.read",
-              "order.accept", "order.reject", "order.mark_paid"}});
+              "user.update", "user.delete", "user.reset_second_factor", "token.revoke",
+              "customer.act_as", "order.read", "order.accept", "order.reject", "order.mark_paid"}});
   const std::set<std::string> reseller_collection = Union(
       {kOwnedLists,
        {"customer.create", "customer.list", "plan.create", "plan.list", "task.list", "audit.list",
         "user.create", "user.list", "token.create", "token.list", "order.list"}});
   cases.push_back({Make("user:ra", Role::kReseller, kResellerA, std::nullopt), reseller_own,
                    reseller_collection});
-  const std::set<std::string> customer_own = Union(
-      {kOwnedWrites,
-       {"customer.read", "task.read", "user.read", "user.update", "user.delete", "token.revoke"}});
+  const std::set<std::string> customer_own =
+      Union({kOwnedWrites,
+             {"customer.read", "task.read", "user.read", "user.update", "user.delete",
+              "user.reset_second_factor", "token.revoke"}});
   const std::set<std::string> customer_collection =
       Union({kOwnedLists,
              {"customer.list", "task.list", "audit.list", "user.create", "user.list",
               "token.create", "token.list"}});
   cases.push_back({Make("user:acme", Role::kCustomer, kResellerA, kCustomerA), customer_own,
                    customer_collection});
-  cases.push_back({Make("user:designer", Role::kCustomerUser, kResellerA, kCustomerA),
-                   Minus(customer_own, {"user.read", "user.update", "user.delete"}),
-                   Minus(customer_collection, {"user.create", "user.list"})});
+  cases.push_back(
+      {Make("user:designer", Role::kCustomerUser, kResellerA, kCustomerA),
+       Minus(customer_own, {"user.read", "user.update", "user.delete", "user.reset_second_factor"}),
+       Minus(customer_collection, {"user.create", "user.list"})});
   Actor limited = Make("user:intern", Role::kCustomerUser, kResellerA, kCustomerA);
   limited.user_id = 5;
   limited.full_access = false;

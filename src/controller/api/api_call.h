@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "controller/auth/token_scopes.h"
 #include "controller/http/http_message.h"
 #include "controller/services/hosting.h"
 #include "controller/store/entity_json.h"
@@ -55,6 +56,16 @@ struct ApiWait {
 };
 
 namespace api {
+
+// For the routes a token reaches without an Authorizer check of an object (one's own login, its
+// sessions, password and second factor): the token's scopes must allow the area.
+[[nodiscard]] inline Status RequireScope(const Actor& actor, const char* area,
+                                         auth::Access access) {
+  if (actor.scopes && !auth::ScopesAllow(*actor.scopes, area, access)) {
+    return Fail(Error::Forbidden("The token's scopes do not allow this."));
+  }
+  return Ok();
+}
 
 inline constexpr int kDefaultLimit = 100;  // a page of a list
 inline constexpr int kMaxLimit = 1000;

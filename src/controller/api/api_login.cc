@@ -31,6 +31,7 @@ namespace hostplane::controller {
 
 using api::QueryReader;
 using api::Reply;
+using api::RequireScope;
 
 namespace {
 
@@ -111,13 +112,6 @@ Result<ApiReply> AnswerWhenDone(std::shared_ptr<Pending<T>> pending,
 
 std::string ForAudit(std::string_view typed) {
   return std::string(typed.substr(0, kAuditNameBytes));
-}
-
-Status RequireScope(const Actor& actor, const char* area, auth::Access access) {
-  if (actor.scopes && !auth::ScopesAllow(*actor.scopes, area, access)) {
-    return Fail(Error::Forbidden("The token's scopes do not allow this."));
-  }
-  return Ok();
 }
 
 json SessionJson(const auth::SessionRecord& s, bool current) {
@@ -260,19 +254,16 @@ Result<ApiReply> ApiServer::FinishLogin(const LoginAsked& asked,
     if (!asked.totp || asked.totp->empty()) {
       return Fail(Error{ErrorCode::kUnauthorized,
                         "This login has a second factor: give the current code of its "
-                        "authenticator app as \"totp\".",
+                        "authenticator app, or one of its recovery codes, as \"totp\".",
                         {{"totp", "totp.required"}}});
     }
-    auto secret = auth::TotpSecretFromBase32(user->totp_secret);
-    Status verified = secret ? doors_->totp().Verify(std::to_string(user->id), *secret, *asked.totp)
-                             : Status(Fail(secret.error()));
-    if (!verified) {
-      auto recorded = doors_->throttle().RecordFailure(asked.login, asked.source);
-      if (!recorded) spdlog::warn("login: recording a failure: {}", recorded.error().message);
-      AuditLogin(typed, "login.failed", typed, {{"source", asked.source}, {"second_factor", true}});
-      return Fail(Error{ErrorCode::kUnauthorized,
-                        "The second factor's code is not right.",
-                        {{"totp", "totp.invalid"}}});
+    Status second = CheckSecondFactor(*user, *asked.totp, "totp", asked.source);
+    if (!second) {
+      if (second.error().code == ErrorCode::kUnauthorized) {
+        AuditLogin(typed, "login.failed", typed,
+                   {{"source", asked.source}, {"second_factor", true}});
+      }
+      return Fail(second.error());
     }
   }
   const Actor actor = ActorOf(*user);

@@ -153,6 +153,12 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"DELETE", "/api/v1/sessions/current", true, &ApiServer::EndCurrentSession},
       {"DELETE", "/api/v1/sessions/{id}", true, &ApiServer::RevokeSession},
       {"POST", "/api/v1/password", true, &ApiServer::ChangePassword},
+      {"GET", "/api/v1/second-factor", true, &ApiServer::SecondFactorState},
+      {"POST", "/api/v1/second-factor", true, &ApiServer::StartSecondFactor},
+      {"POST", "/api/v1/second-factor/confirm", true, &ApiServer::ConfirmSecondFactor},
+      {"POST", "/api/v1/second-factor/recovery-codes", true, &ApiServer::NewRecoveryCodes},
+      {"POST", "/api/v1/second-factor/disable", true, &ApiServer::DisableSecondFactor},
+      {"DELETE", "/api/v1/users/{login}/second-factor", true, &ApiServer::ResetSecondFactor},
   };
   return kRoutes;
 }

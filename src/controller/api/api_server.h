@@ -203,6 +203,19 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> ListSessions(const ApiCall& call);
   Result<ApiReply> RevokeSession(const ApiCall& call);
   Result<ApiReply> ChangePassword(const ApiCall& call);
+  // The second factor: one's own (enrol, confirm, recovery codes, off, state) and the reset of
+  // someone else's (api_second_factor.cc).
+  Result<ApiReply> SecondFactorState(const ApiCall& call);
+  Result<ApiReply> StartSecondFactor(const ApiCall& call);
+  Result<ApiReply> ConfirmSecondFactor(const ApiCall& call);
+  Result<ApiReply> NewRecoveryCodes(const ApiCall& call);
+  Result<ApiReply> DisableSecondFactor(const ApiCall& call);
+  Result<ApiReply> ResetSecondFactor(const ApiCall& call);
+  // A code for u's second factor typed into `field`: a TOTP code (each step once) or a recovery
+  // code (each once). A wrong one counts as a failed login of u from source. Errors:
+  // kUnauthorized with field -> "totp.invalid"; the store's.
+  [[nodiscard]] Status CheckSecondFactor(const User& u, const std::string& typed,
+                                         const std::string& field, const std::string& source);
   // A password login (session or token) on the hashing gate, answered when its job is done.
   Result<ApiReply> PasswordLoginReply(const ApiCall& call, bool want_token);
   // What a finished password login answers (on a worker, from the poll of its wait).

@@ -1,27 +1,7 @@
 #include "controller/api/login_doors.h"
 
-#include <map>
-
 namespace hostplane::controller {
 namespace {
-
-// The last TOTP step accepted per user, in this process: a code is refused a second time here
-// (a restart forgets it, within the code's 90 seconds of life; the store keeps no step yet).
-class ProcessTotpGuard final : public auth::TotpReplayGuard {
- public:
-  Result<bool> Claim(std::string_view user_key, int64_t step) override {
-    std::lock_guard lock(mu_);
-    auto [it, inserted] = last_.emplace(std::string(user_key), step);
-    if (inserted) return true;
-    if (step <= it->second) return false;
-    it->second = step;
-    return true;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, int64_t> last_;
-};
 
 bool IsLoopback(const std::string& bind) {
   return bind.rfind("127.", 0) == 0 || bind == "::1" || bind == "localhost";
@@ -53,13 +33,15 @@ LoginDoors::LoginDoors(Store& store, const Clock& clock, LoginOptions options,
       hasher_(std::move(hasher)),
       failures_(store),
       session_rows_(store),
-      accounts_(store) {
+      accounts_(store),
+      totp_guard_(store),
+      recovery_rows_(store) {
   gate_ = std::make_unique<auth::HashingGate>(hasher_, options_.gate);
   throttle_ = std::make_unique<auth::LoginThrottle>(failures_, clock, options_.throttle);
   sessions_ = std::make_unique<auth::Sessions>(session_rows_, clock, options_.sessions);
   login_ = std::make_unique<auth::PasswordLogin>(accounts_, *gate_, *throttle_);
-  totp_guard_ = std::make_unique<ProcessTotpGuard>();
-  totp_ = std::make_unique<auth::TotpVerifier>(*totp_guard_, clock);
+  totp_ = std::make_unique<auth::TotpVerifier>(totp_guard_, clock);
+  recovery_codes_ = std::make_unique<auth::RecoveryCodes>(recovery_rows_);
 }
 
 // The gate goes first: its abandoned jobs still find the throttle and sessions they call.

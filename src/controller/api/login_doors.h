@@ -3,7 +3,8 @@
 // What the API's login routes stand on (issue 14), assembled once per ApiServer from the store
 // and LoginOptions: the Argon2id hasher and its bounded HashingGate (every hash of the API runs
 // there, never on a request thread), the throttle over the store's failure log, browser sessions
-// in the store, the password login, the TOTP verifier, and the configured base URL (the one
+// in the store, the password login, the TOTP verifier (its replay guard in the store) and the
+// recovery codes, and the configured base URL (the one
 // origin a cookie-authenticated change may come from, and whether cookies are Secure).
 //
 // Thread-safe: every member is. Owned by the ApiServer; must not outlive the Store.
@@ -22,6 +23,7 @@
 #include "controller/auth/login_throttle.h"
 #include "controller/auth/password_hasher.h"
 #include "controller/auth/password_login.h"
+#include "controller/auth/recovery_codes.h"
 #include "controller/auth/sessions.h"
 #include "controller/auth/totp.h"
 #include "controller/store/auth_stores.h"
@@ -58,7 +60,10 @@ class LoginDoors {
   auth::Sessions& sessions() { return *sessions_; }
   auth::PasswordLogin& login() { return *login_; }
   auth::TotpVerifier& totp() { return *totp_; }
+  auth::RecoveryCodes& recovery_codes() { return *recovery_codes_; }
   const LoginOptions& options() const { return options_; }
+  // The configured base URL's origin ("https://panel.example.com"), or "" when none is.
+  std::string origin() const { return base_url_ ? base_url_->origin() : ""; }
   // The origins a cookie-authenticated change may come from; `port` is the API's bound port (for
   // the default when no base URL is configured), `bind` its address.
   std::vector<std::string> AllowedOrigins(const std::string& bind, int port) const;
@@ -76,8 +81,10 @@ class LoginDoors {
   std::unique_ptr<auth::Sessions> sessions_;
   StoreCredentialLookup accounts_;
   std::unique_ptr<auth::PasswordLogin> login_;
-  std::unique_ptr<auth::TotpReplayGuard> totp_guard_;
+  StoreTotpGuard totp_guard_;
   std::unique_ptr<auth::TotpVerifier> totp_;
+  StoreRecoveryCodeStore recovery_rows_;
+  std::unique_ptr<auth::RecoveryCodes> recovery_codes_;
 };
 
 }  // namespace hostplane::controller

@@ -32,7 +32,7 @@ struct Traits {
   Kind kind;
 };
 
-constexpr std::array<Traits, 73> kTraits = {{
+constexpr std::array<Traits, 74> kTraits = {{
     {Action::kCustomerCreate, "customer.create", "customers", true, Kind::kAccount},
     {Action::kCustomerRead, "customer.read", "customers", false, Kind::kAccount},
     {Action::kCustomerList, "customer.list", "customers", false, Kind::kAccount},
@@ -94,6 +94,7 @@ constexpr std::array<Traits, 73> kTraits = {{
     {Action::kUserList, "user.list", "users", false, Kind::kUsers},
     {Action::kUserUpdate, "user.update", "users", true, Kind::kUsers},
     {Action::kUserDelete, "user.delete", "users", true, Kind::kUsers},
+    {Action::kUserResetSecondFactor, "user.reset_second_factor", "users", true, Kind::kUsers},
     {Action::kTokenList, "token.list", "tokens", false, Kind::kTokens},
     {Action::kTokenRevoke, "token.revoke", "tokens", true, Kind::kTokens},
     {Action::kCustomerMove, "customer.move", "customers", true, Kind::kMove},

@@ -91,6 +91,7 @@ enum class Action {
   kUserList,
   kUserUpdate,
   kUserDelete,
+  kUserResetSecondFactor,
   kTokenList,
   kTokenRevoke,
   kCustomerMove,

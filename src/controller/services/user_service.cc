@@ -178,4 +178,32 @@ Result<Change<User>> UserService::Delete(const Actor& actor, const std::string& 
   });
 }
 
+Result<Change<User>> UserService::ResetSecondFactor(const Actor& actor, const std::string& login) {
+  return runner_.Run(actor, "user.reset_second_factor", [&](ChangeContext& change) -> Result<User> {
+    StoreTxn& tx = change.tx();
+    const Error missing = NotFound("user", login);
+    HP_ASSIGN_OR_RETURN(auto u, tx.users().FindByLogin(login));
+    if (!u) return Fail(missing);
+    HP_ASSIGN_OR_RETURN(Owner owner, OwnerChain(tx, *u));
+    HP_TRY(change.Allow(Action::kUserResetSecondFactor, {"user", login, owner}, missing));
+    if (actor.user_id && *actor.user_id == u->id) {
+      return Fail(
+          Error::InvalidField("login", "second_factor.own",
+                              "One's own second factor is turned off with one of its codes (POST "
+                              "/api/v1/second-factor/disable), not reset."));
+    }
+    if (u->totp_secret.empty()) {
+      return Fail(Error::InvalidField("login", "second_factor.none",
+                                      "This login has no second factor to reset."));
+    }
+    const User before = *u;
+    u->totp_secret.clear();
+    HP_TRY(tx.users().Update(*u));
+    HP_TRY(tx.second_factors().Forget(u->id));
+    HP_TRY(change.Audit("user.reset_second_factor", UserObject(login), ToJson(before), ToJson(*u),
+                        u->customer_id));
+    return std::move(*u);
+  });
+}
+
 }  // namespace hostplane::controller

@@ -48,6 +48,13 @@ class UserService {
   // A customer's user (not its own login: that goes with the customer), with its grants, its
   // sessions' rights and its tokens. Errors: kNotFound.
   Result<Change<User>> Delete(const Actor& actor, const std::string& login);
+  // A lost second factor taken off someone else's login (its TOTP secret, a pending enrolment
+  // and its recovery codes): it then signs in with its password alone until it enrols again.
+  // Staff for anyone (support not for staff), a reseller for its own and its customers' logins,
+  // a customer's own login for its users. Errors: kNotFound (also when not the actor's to
+  // reset); kInvalid with field "login": second_factor.own (one's own login needs a code:
+  // POST /second-factor/disable), second_factor.none.
+  Result<Change<User>> ResetSecondFactor(const Actor& actor, const std::string& login);
 
   // kConflict {"login": "login.taken"} when a reseller, a customer or a user has the login.
   [[nodiscard]] static Status CheckLoginFree(StoreTxn& tx, const std::string& login);

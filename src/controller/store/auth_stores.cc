@@ -1,6 +1,17 @@
 #include "controller/store/auth_stores.h"
 
+#include "protocol/validate.h"
+
 namespace hostplane::controller {
+namespace {
+
+Result<int64_t> UserIdOf(std::string_view key) {
+  auto id = protocol::CheckInteger(key, 1, INT64_MAX);
+  if (!id) return Fail(Error::Internal("a second-factor key that is not a user id"));
+  return *id;
+}
+
+}  // namespace
 
 Status StoreSessionStore::Insert(const auth::SessionRecord& record) {
   return store_.Write([&](StoreTxn& tx) { return tx.logins().InsertSession(record); });
@@ -74,6 +85,39 @@ Result<std::optional<auth::Credential>> StoreCredentialLookup::Find(std::string_
   if (!user || user->password_hash.empty()) return std::optional<auth::Credential>();
   return std::optional<auth::Credential>(
       auth::Credential{std::to_string(user->id), user->password_hash});
+}
+
+Result<bool> StoreTotpGuard::Claim(std::string_view user_key, int64_t step) {
+  HP_ASSIGN_OR_RETURN(int64_t id, UserIdOf(user_key));
+  bool claimed = false;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(claimed, tx.second_factors().ClaimStep(id, step));
+    return Ok();
+  }));
+  return claimed;
+}
+
+Status StoreRecoveryCodeStore::Replace(std::string_view user_id,
+                                       const std::vector<std::string>& hashes) {
+  HP_ASSIGN_OR_RETURN(int64_t id, UserIdOf(user_id));
+  return store_.Write(
+      [&](StoreTxn& tx) { return tx.second_factors().ReplaceRecoveryCodes(id, hashes); });
+}
+
+Result<bool> StoreRecoveryCodeStore::Consume(std::string_view user_id, std::string_view hash) {
+  HP_ASSIGN_OR_RETURN(int64_t id, UserIdOf(user_id));
+  const std::string h(hash);
+  bool consumed = false;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(consumed, tx.second_factors().ConsumeRecoveryCode(id, h));
+    return Ok();
+  }));
+  return consumed;
+}
+
+Result<int> StoreRecoveryCodeStore::Remaining(std::string_view user_id) {
+  HP_ASSIGN_OR_RETURN(int64_t id, UserIdOf(user_id));
+  return store_.Read([&](StoreTxn& tx) { return tx.second_factors().RecoveryCodesLeft(id); });
 }
 
 }  // namespace hostplane::controller

@@ -8,7 +8,9 @@
 
 #include "controller/auth/failure_log.h"
 #include "controller/auth/password_login.h"
+#include "controller/auth/recovery_codes.h"
 #include "controller/auth/sessions.h"
+#include "controller/auth/totp.h"
 #include "controller/store/store.h"
 
 namespace hostplane::controller {
@@ -48,6 +50,30 @@ class StoreCredentialLookup final : public auth::CredentialLookup {
  public:
   explicit StoreCredentialLookup(Store& store) : store_(store) {}
   [[nodiscard]] Result<std::optional<auth::Credential>> Find(std::string_view login) override;
+
+ private:
+  Store& store_;
+};
+
+// The last TOTP step accepted per user (SecondFactorRepository::ClaimStep): a code is accepted
+// once, across restarts and by every controller on the store. user_key is the user id in decimal.
+class StoreTotpGuard final : public auth::TotpReplayGuard {
+ public:
+  explicit StoreTotpGuard(Store& store) : store_(store) {}
+  [[nodiscard]] Result<bool> Claim(std::string_view user_key, int64_t step) override;
+
+ private:
+  Store& store_;
+};
+
+// The hashes of a user's unused recovery codes (the user id in decimal).
+class StoreRecoveryCodeStore final : public auth::RecoveryCodeStore {
+ public:
+  explicit StoreRecoveryCodeStore(Store& store) : store_(store) {}
+  [[nodiscard]] Status Replace(std::string_view user_id,
+                               const std::vector<std::string>& hashes) override;
+  [[nodiscard]] Result<bool> Consume(std::string_view user_id, std::string_view hash) override;
+  [[nodiscard]] Result<int> Remaining(std::string_view user_id) override;
 
  private:
   Store& store_;

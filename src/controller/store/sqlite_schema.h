@@ -453,13 +453,31 @@ CREATE TABLE one_time_links (
 CREATE INDEX one_time_links_by_subject ON one_time_links(subject, purpose);
 )sql";
 
+// Issue 14: the second factor beside users.totp_secret: the secret being enrolled (pending until
+// a code made from it is confirmed), the last TOTP step accepted (replay refusal across restarts
+// and controllers), and the recovery codes, only as hashes (auth/recovery_codes.h).
+inline constexpr const char* kMigration15SecondFactors = R"sql(
+CREATE TABLE second_factors (
+  user_id    INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  pending    TEXT NOT NULL DEFAULT '',
+  pending_at INTEGER NOT NULL DEFAULT 0,
+  last_step  INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE recovery_codes (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  hash    TEXT NOT NULL,
+  PRIMARY KEY (user_id, hash)
+);
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
-      {1, kMigration1Schema},    {2, kMigration2DefaultPlan},    {3, kMigration3Services},
-      {4, kMigration4Fleet},     {5, kMigration5Transfers},      {6, kMigration6NameKeys},
-      {7, kMigration7Owners},    {8, kMigration8People},         {9, kMigration9LoginState},
-      {10, kMigration10Secrets}, {11, kMigration11SiteSettings}, {12, kMigration12NameServers},
-      {13, kMigration13Orders},
+      {1, kMigration1Schema},    {2, kMigration2DefaultPlan},     {3, kMigration3Services},
+      {4, kMigration4Fleet},     {5, kMigration5Transfers},       {6, kMigration6NameKeys},
+      {7, kMigration7Owners},    {8, kMigration8People},          {9, kMigration9LoginState},
+      {10, kMigration10Secrets}, {11, kMigration11SiteSettings},  {12, kMigration12NameServers},
+      {13, kMigration13Orders},  {15, kMigration15SecondFactors},
   };
   return kMigrations;
 }

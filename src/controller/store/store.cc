@@ -24,6 +24,7 @@ StoreTxn::StoreTxn(sql::Connection& db, const Clock& clock)
       resellers_(db, clock),
       users_(db, clock),
       logins_(db),
+      second_factors_(db, clock),
       secrets_(db, clock),
       orders_(db, clock),
       outbox_(db, clock),

@@ -35,6 +35,7 @@
 #include "controller/store/repositories/plan_repository.h"
 #include "controller/store/repositories/reseller_repository.h"
 #include "controller/store/repositories/resource_repository.h"
+#include "controller/store/repositories/second_factor_repository.h"
 #include "controller/store/repositories/secret_repository.h"
 #include "controller/store/repositories/site_repository.h"
 #include "controller/store/repositories/task_repository.h"
@@ -70,6 +71,7 @@ class StoreTxn {
   ResellerRepository& resellers() { return resellers_; }
   UserRepository& users() { return users_; }
   LoginStateRepository& logins() { return logins_; }
+  SecondFactorRepository& second_factors() { return second_factors_; }
   // Sealed values only: read and write secrets through SecretVault (controller/secrets).
   SecretRepository& secrets() { return secrets_; }
   OrderRepository& orders() { return orders_; }
@@ -92,6 +94,7 @@ class StoreTxn {
   ResellerRepository resellers_;
   UserRepository users_;
   LoginStateRepository logins_;
+  SecondFactorRepository second_factors_;
   SecretRepository secrets_;
   OrderRepository orders_;
   MailOutboxRepository outbox_;
