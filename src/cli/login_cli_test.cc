@@ -1,12 +1,14 @@
 // `hostplane login` against the real controller API in-process (api_test_env.h): the password
 // from standard input buys a token of the login, kept in the CLI's file with mode 0600; later
 // calls without --token use it, with the login's rights and no more; a wrong password changes
-// nothing.
+// nothing. `hostplane second-factor` turns a second factor on with an app's code, and login then
+// needs --totp; an admin resets a lost one.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -17,6 +19,7 @@
 #include "cli/cli_test_support.h"
 #include "cli/exit_codes.h"
 #include "controller/api/api_test_env.h"
+#include "controller/auth/totp.h"
 
 namespace hostplane::cli {
 namespace {
@@ -105,6 +108,54 @@ TEST_F(LoginCliTest, LoginKeepsATokenWithMode0600ThatLaterCallsUse) {
   CliRun exposed = AsSaved({"customer", "show", "acme"});
   EXPECT_EQ(exposed.code, kExitUnauthorized);
   EXPECT_NE(exposed.err.find("other users"), std::string::npos) << exposed.err;
+}
+
+// The code an authenticator app shows `steps` periods from now for the base32 secret.
+std::string AppCode(const std::string& base32, int steps) {
+  auto secret = auth::TotpSecretFromBase32(base32);
+  EXPECT_TRUE(secret);
+  auto code = auth::TotpCode(secret ? *secret : "", std::time(nullptr) + steps * 30, {});
+  EXPECT_TRUE(code);
+  return code ? *code : "";
+}
+
+TEST_F(LoginCliTest, ASecondFactorTurnedOnWithTheAppsCodeIsAskedAtLoginAndResetByStaff) {
+  ASSERT_EQ(AsSaved({"login", "acme"}, std::string(kPassword) + "\n").code, kExitOk);
+  CliRun off = AsSaved({"second-factor", "status"});
+  ASSERT_EQ(off.code, kExitOk) << off.err;
+  EXPECT_NE(off.out.find("second factor: off"), std::string::npos) << off.out;
+
+  CliRun begun = AsSaved({"second-factor", "enable"});
+  ASSERT_EQ(begun.code, kExitOk) << begun.err;
+  const size_t at = begun.out.find("secret: ");
+  ASSERT_NE(at, std::string::npos) << begun.out;
+  const std::string secret = begun.out.substr(at + 8, begun.out.find('\n', at) - at - 8);
+  EXPECT_NE(begun.out.find("otpauth://totp/"), std::string::npos) << begun.out;
+  EXPECT_NE(begun.out.find("hostplane second-factor confirm CODE"), std::string::npos);
+
+  CliRun on = AsSaved({"second-factor", "confirm", AppCode(secret, 0)});
+  ASSERT_EQ(on.code, kExitOk) << on.err;
+  EXPECT_NE(on.out.find("shown only now"), std::string::npos) << on.out;
+  int codes = 0;
+  for (size_t p = on.out.find("\n  "); p != std::string::npos; p = on.out.find("\n  ", p + 1)) {
+    ++codes;
+  }
+  EXPECT_EQ(codes, 10) << on.out;
+
+  CliRun bare = AsSaved({"login", "acme"}, std::string(kPassword) + "\n");
+  EXPECT_EQ(bare.code, kExitUnauthorized);
+  EXPECT_NE(bare.err.find("totp"), std::string::npos) << bare.err;
+  CliRun with_code =
+      AsSaved({"login", "acme", "--totp", AppCode(secret, 1)}, std::string(kPassword) + "\n");
+  ASSERT_EQ(with_code.code, kExitOk) << with_code.err;
+  CliRun state = AsSaved({"second-factor", "status"});
+  EXPECT_NE(state.out.find("second factor: on (10 recovery codes left)"), std::string::npos)
+      << state.out;
+
+  CliRun reset = Admin({"second-factor", "reset", "acme"});
+  ASSERT_EQ(reset.code, kExitOk) << reset.err;
+  EXPECT_NE(reset.out.find("second factor of acme reset"), std::string::npos) << reset.out;
+  EXPECT_EQ(AsSaved({"login", "acme"}, std::string(kPassword) + "\n").code, kExitOk);
 }
 
 }  // namespace
