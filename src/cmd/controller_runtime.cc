@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "cmd/bootstrap.h"
+#include "controller/store/store_url.h"
 #include "protocol/validate.h"
 
 namespace hostplane::cmd {
@@ -29,7 +30,7 @@ Result<std::string> PrepareDataDir(const std::string& dir, mode_t mode) {
 
 Result<std::unique_ptr<ControllerRuntime>> ControllerRuntime::Open(
     const std::string& data_dir, Filesystem& files, const Clock& clock,
-    const std::string& master_key_path) {
+    const std::string& master_key_path, const std::string& store_url) {
   // The bundle-signing key; every agent pins its public half (SECURITY rule 9).
   HP_ASSIGN_OR_RETURN(auto key, LoadOrCreateSigningKey(data_dir + "/controller.key"));
   std::unique_ptr<ControllerRuntime> rt(new ControllerRuntime(clock, std::move(key)));
@@ -40,7 +41,9 @@ Result<std::unique_ptr<ControllerRuntime>> ControllerRuntime::Open(
                                       : std::filesystem::absolute(master_key_path).string();
   HP_ASSIGN_OR_RETURN(auto master, controller::LoadOrCreateMasterKey(master_path));
   rt->master_key_ = std::make_shared<const controller::MasterKey>(std::move(master));
-  HP_ASSIGN_OR_RETURN(auto store, controller::OpenSqliteStore(data_dir + "/store.db"));
+  const std::string url =
+      store_url.empty() ? controller::DefaultStoreUrl(data_dir) : store_url;
+  HP_ASSIGN_OR_RETURN(auto store, controller::OpenStore(url));
   rt->store_ = std::move(store);
   HP_ASSIGN_OR_RETURN(auto token, EnsureAdminToken(*rt->store_, files));
   rt->token_ = std::move(token);

@@ -1,7 +1,7 @@
 #pragma once
 
 // The controller assembled from a data directory, shared by `hostplane up` (in-process bus) and
-// `hostplane serve` (NATS): the bundle-signing key, the SQLite store, the first admin token, then
+// `hostplane serve` (NATS): the bundle-signing key, the store, the first admin token, then
 // the task engine, the business service and the REST API on the given bus. Stop() stops them in
 // the order that lets long polls end (engine before API).
 
@@ -35,12 +35,13 @@ class ControllerRuntime {
  public:
   // Loads or creates <data_dir>/controller.key and the master key of the store's secrets
   // (master_key_path, default <data_dir>/secrets.key; controller/secrets/master_key.h), opens
-  // <data_dir>/store.db (migrations applied) and finds or makes the admin token of
+  // the store at store_url (controller/store/store_url.h; default sqlite://<data_dir>/store.db;
+  // migrations applied) and finds or makes the admin token of
   // <data_dir>/hostplane.env. Errors: those of each step. Content copies of drains are spooled
   // in <data_dir>/transfers (ContentSpool).
   [[nodiscard]] static Result<std::unique_ptr<ControllerRuntime>> Open(
       const std::string& data_dir, Filesystem& files, const Clock& clock,
-      const std::string& master_key_path = "");
+      const std::string& master_key_path = "", const std::string& store_url = "");
   ~ControllerRuntime();
 
   // Loads the panel's built files to be served beside the API (call before Start). An empty dir

@@ -1,5 +1,7 @@
 #include "cmd/serve.h"
 
+#include "controller/store/store_url.h"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -51,6 +53,7 @@ struct ServeOptions {
   std::string log_level = "info";
   std::string panel_dir;   // empty: DefaultPanelDir()
   std::string master_key;  // empty: <data-dir>/secrets.key
+  std::string store;       // empty: sqlite://<data-dir>/store.db
 };
 
 Result<NatsOptions> ControllerNatsOptions(const ServeOptions& opt) {
@@ -84,6 +87,11 @@ int RunServe(const ServeOptions& opt) {
   if (opt.uid_first > opt.uid_last) {
     return fail(Error::Invalid("--uid-first is above --uid-last"));
   }
+  if (!opt.store.empty()) {
+    if (auto url = controller::ParseStoreUrl(opt.store); !url) {
+      return fail(url.error().Wrap("--store"));
+    }
+  }
   std::vector<controller::NodeInput> nodes;
   for (const auto& spec : opt.nodes) {
     auto node = ParseNodeSpec(spec);
@@ -109,7 +117,7 @@ int RunServe(const ServeOptions& opt) {
 
   PosixFilesystem files(data_dir);
   SystemClock clock;
-  auto controller = ControllerRuntime::Open(data_dir, files, clock, opt.master_key);
+  auto controller = ControllerRuntime::Open(data_dir, files, clock, opt.master_key, opt.store);
   if (!controller) return fail(controller.error());
   const std::string public_key = (*controller)->signing_key().public_key().ToString();
   const std::string& token = (*controller)->admin_token();
@@ -176,6 +184,10 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       "Run the controller alone (REST API, task engine, SQLite store in the data directory); "
       "agents connect through NATS.");
   serve->add_option("--data-dir", opt->data_dir, "Where the store is kept")->capture_default_str();
+  serve->add_option("--store", opt->store,
+                    "The store's URL: sqlite:///path/store.db or postgresql://user@host:port/db "
+                    "(several controllers share one PostgreSQL; default: "
+                    "sqlite://<data-dir>/store.db; docs/database.md)");
   serve->add_option("--listen", opt->listen, "IPv4 address of the REST API")->capture_default_str();
   serve->add_option("--api-port", opt->api_port, "Port of the REST API")
       ->check(CLI::Range(1, 65535))

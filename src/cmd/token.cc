@@ -1,6 +1,7 @@
 #include "cmd/token.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "common/crypto.h"
 #include "controller/auth/token_scopes.h"
 #include "controller/store/store.h"
+#include "controller/store/store_url.h"
 
 namespace hostplane::cmd {
 
@@ -19,6 +21,7 @@ void AddTokenCommand(CLI::App& app, int& exit_code) {
     std::string user;
     std::vector<std::string> scopes;
     std::string data_dir = "var";
+    std::string store;  // empty: sqlite://<data-dir>/store.db
   };
   auto opt = std::make_shared<Options>();
   CLI::App* create = token->add_subcommand(
@@ -33,6 +36,8 @@ void AddTokenCommand(CLI::App& app, int& exit_code) {
                      "admin, i.e. everything the login may do)");
   create->add_option("--data-dir", opt->data_dir, "The controller's data directory")
       ->capture_default_str();
+  create->add_option("--store", opt->store,
+                     "The store's URL when it is not <data-dir>/store.db (as `serve --store`)");
   create->callback([opt, &exit_code] {
     auto fail = [&](const Error& e) {
       std::fprintf(stderr, "error: %s\n", e.message.c_str());
@@ -55,7 +60,9 @@ void AddTokenCommand(CLI::App& app, int& exit_code) {
     if (scopes.empty()) scopes = {"admin"};
     auto checked = auth::CheckScopes(scopes);
     if (!checked) return fail(checked.error());
-    auto store = controller::OpenSqliteStore(opt->data_dir + "/store.db");
+    auto store = controller::OpenStore(
+        opt->store.empty() ? controller::DefaultStoreUrl(std::filesystem::absolute(opt->data_dir))
+                           : opt->store);
     if (!store) return fail(store.error());
     std::string token = NewApiToken();
     auto written = (*store)->Write([&](controller::StoreTxn& tx) -> Status {

@@ -1,5 +1,7 @@
 #include "cmd/up.h"
 
+#include "controller/store/store_url.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -54,6 +56,7 @@ struct UpOptions {
   int login_window_minutes = 15;
   controller::OrderPipelineOptions orders;
   std::string data_dir = "var";
+  std::string store;  // empty: sqlite://<data-dir>/store.db
   std::string listen = "127.0.0.1";
   int api_port = 8580;
   int http_port = 18080;
@@ -201,6 +204,12 @@ int RunUp(const UpOptions& opt) {
                  static_cast<long long>(opt.uid_first), static_cast<long long>(opt.uid_last));
     return 2;
   }
+  if (!opt.store.empty()) {
+    if (auto url = controller::ParseStoreUrl(opt.store); !url) {
+      std::fprintf(stderr, "error: --store: %s\n", url.error().message.c_str());
+      return 2;
+    }
+  }
   if (auto s = InitCrypto(); !s) return fail(s.error());
   // Where the daemons' users can reach it (a clone in a 0700 home: /var/lib/hostplane/up/...).
   auto placed = PlaceUpDataDir(opt.data_dir, ::geteuid() == 0);
@@ -242,7 +251,7 @@ int RunUp(const UpOptions& opt) {
   // The store holds token and password hashes: root's alone, though the data directory is 0755
   // for nginx's workers (SQLite gives its -wal and -shm files the mode of the database file).
   if (auto s = KeepPrivate(data_dir, "store.db"); !s) return fail(s.error());
-  auto controller = ControllerRuntime::Open(data_dir, files, clock);
+  auto controller = ControllerRuntime::Open(data_dir, files, clock, "", opt.store);
   if (!controller) return fail(controller.error());
   const SigningKey& signing_key = (*controller)->signing_key();
   const std::string& token = (*controller)->admin_token();
@@ -381,6 +390,9 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
                  "folder above it (a home of mode 0700), it becomes a link to "
                  "/var/lib/hostplane/up/<instance>")
       ->capture_default_str();
+  up->add_option("--store", opt->store,
+                 "The store's URL: sqlite:///path/store.db or postgresql://user@host:port/db "
+                 "(default: sqlite://<data-dir>/store.db; docs/database.md)");
   up->add_option("--listen", opt->listen, "Address of the REST API")->capture_default_str();
   up->add_option("--api-port", opt->api_port, "Port of the REST API")
       ->check(CLI::Range(1, 65535))

@@ -212,7 +212,8 @@ Result<CommandOutput> PosixCommandRunner::Run(const Command& command) {
 
 Result<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
                                          const std::string& log_path,
-                                         const std::map<std::string, std::string>& extra_env) {
+                                         const std::map<std::string, std::string>& extra_env,
+                                         std::optional<Command::Identity> run_as) {
   if (argv.empty()) return Fail(Error::Invalid("empty argv"));
   CArgs args(argv);
   CArgs env = BuildEnv(extra_env);
@@ -233,6 +234,13 @@ Result<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
   }
   if (pid == 0) {
     ::setpgid(0, 0);  // Ctrl-C in the terminal reaches us, and we stop the child in order
+    if (run_as) {
+      // Before the parent-death signal: a change of user clears it.
+      const gid_t gid = run_as->gid;
+      if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0 || ::setuid(run_as->uid) != 0) {
+        ::_exit(126);
+      }
+    }
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(1);
     ::dup2(null_fd, 0);

@@ -79,10 +79,12 @@ std::optional<std::string> FindProgram(const std::string& name);
 class ChildProcess {
  public:
   // Starts argv with stdout and stderr appended to log_path (when not empty), with the minimal
-  // environment plus env.
+  // environment plus env; as run_as when set (as Command::run_as: the caller must be root; the
+  // parent-death signal is set after the switch, so it still holds).
   [[nodiscard]] static Result<ChildProcess> Start(
       const std::vector<std::string>& argv, const std::string& log_path,
-      const std::map<std::string, std::string>& env = {});
+      const std::map<std::string, std::string>& env = {},
+      std::optional<Command::Identity> run_as = std::nullopt);
   ChildProcess() = default;
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;

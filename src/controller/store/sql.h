@@ -2,7 +2,7 @@
 
 // The thin SQL seam the store's repositories are written against, once for every backend: a
 // connection that runs a statement with parameters bound by name, and rows read by column name.
-// A backend (sqlite/, later PostgreSQL) implements Connection and Row; the repositories, the row
+// A backend (SQLite, PostgreSQL) implements Connection and Row; the repositories, the row
 // mapping (row_mapping.h) and every query stay the same.
 //
 // The SQL the repositories write is the common subset of SQLite and PostgreSQL: parameters are
@@ -79,6 +79,9 @@ class Dialect {
   // A subquery with one row per element of the JSON array of strings in parameter :param, its
   // column named "value": "(SELECT value FROM json_each(:kinds))" in SQLite.
   virtual std::string TextArrayElements(std::string_view param) const = 0;
+  // Whether an UPDATE ... RETURNING is the cheaper way to read back what it wrote: PostgreSQL
+  // (one round trip, the row already locked); not SQLite (see Connection::Insert).
+  virtual bool PrefersReturning() const = 0;
 };
 
 class Connection {

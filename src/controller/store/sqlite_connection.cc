@@ -13,6 +13,7 @@ class SqliteDialectImpl final : public sql::Dialect {
   std::string TextArrayElements(std::string_view param) const override {
     return "(SELECT value FROM json_each(:" + std::string(param) + "))";
   }
+  bool PrefersReturning() const override { return false; }
 };
 
 // A row of a running statement. Columns are looked up by name, starting where the last lookup

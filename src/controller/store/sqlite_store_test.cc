@@ -126,7 +126,7 @@ TEST(SqliteStore, MigrationsAreAppliedOnceAndDataSurvivesReopen) {
   EXPECT_EQ(mode->Text(0), "wal");
 }
 
-TEST(SqliteStore, UniqueNamesAreConflicts) {
+TEST(StoreContract, UniqueNamesAreConflicts) {
   TempStore store;
   Node node = MakeNode(store, "web1");
   Customer acme = MakeCustomer(store, "acme");
@@ -183,7 +183,7 @@ TEST(SqliteStore, UniqueNamesAreConflicts) {
   EXPECT_EQ((*found)->node_name, "web1");
 }
 
-TEST(SqliteStore, AFailedWriteLeavesNothing) {
+TEST(StoreContract, AFailedWriteLeavesNothing) {
   TempStore store;
   Node node = MakeNode(store, "web1");
   auto s = store->Write([&](StoreTxn& tx) -> Status {
@@ -209,7 +209,7 @@ TEST(SqliteStore, AFailedWriteLeavesNothing) {
   EXPECT_TRUE(store->GetCustomer("real")->has_value());
 }
 
-TEST(SqliteStore, RevisionsArePerNodeAndOlderPendingTasksAreSuperseded) {
+TEST(StoreContract, RevisionsArePerNodeAndOlderPendingTasksAreSuperseded) {
   TempStore store;
   Node web1 = MakeNode(store, "web1");
   Node web2 = MakeNode(store, "web2");
@@ -234,7 +234,7 @@ TEST(SqliteStore, RevisionsArePerNodeAndOlderPendingTasksAreSuperseded) {
   EXPECT_EQ(c[1].revision, 5);
 }
 
-TEST(SqliteStore, RecordResultIgnoresFinalAndForeignTasks) {
+TEST(StoreContract, RecordResultIgnoresFinalAndForeignTasks) {
   TempStore store;
   Node web1 = MakeNode(store, "web1");
   MakeNode(store, "web2");
@@ -264,7 +264,7 @@ TEST(SqliteStore, RecordResultIgnoresFinalAndForeignTasks) {
   EXPECT_FALSE(failed->next_attempt_at.has_value());
 }
 
-TEST(SqliteStore, FetchReturnsTheNewestTaskOfEachObjectAfterARevision) {
+TEST(StoreContract, FetchReturnsTheNewestTaskOfEachObjectAfterARevision) {
   TempStore store;
   Node web1 = MakeNode(store, "web1");
   Node web2 = MakeNode(store, "web2");
@@ -303,7 +303,7 @@ TEST(SqliteStore, FetchReturnsTheNewestTaskOfEachObjectAfterARevision) {
   EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
 }
 
-TEST(SqliteStore, FetchAddsRetriesThatAreDueWhateverTheirRevision) {
+TEST(StoreContract, FetchAddsRetriesThatAreDueWhateverTheirRevision) {
   TempStore store;
   Node web1 = MakeNode(store, "web1");
   Node web2 = MakeNode(store, "web2");
@@ -344,7 +344,7 @@ TEST(SqliteStore, FetchQueryWalksIndexes) {
   EXPECT_NE(plan.find("(node_id=? AND revision>?)"), std::string::npos) << plan;
 }
 
-TEST(SqliteStore, FetchPagesThroughTenThousandObjects) {
+TEST(StoreContract, FetchPagesThroughTenThousandObjects) {
   TempStore store;
   Node web1 = MakeNode(store, "web1");
   std::vector<std::string> objects;
@@ -372,7 +372,7 @@ TEST(SqliteStore, FetchPagesThroughTenThousandObjects) {
   EXPECT_LT(took, 5s);
 }
 
-TEST(SqliteStore, ReadsDoNotWaitForAWriter) {
+TEST(StoreContract, ReadsDoNotWaitForAWriter) {
   TempStore store;
   MakeCustomer(store, "acme");
   std::promise<void> inside, release;
@@ -405,7 +405,7 @@ TEST(SqliteStore, ReadsDoNotWaitForAWriter) {
   EXPECT_TRUE(store->GetCustomer("slow")->has_value());
 }
 
-TEST(SqliteStore, FindTokenTouchesLastUsedAtAtMostOncePerMinute) {
+TEST(StoreContract, FindTokenTouchesLastUsedAtAtMostOncePerMinute) {
   TempStore store;
   ASSERT_TRUE(store->Write([&](StoreTxn& tx) -> Status {
     HP_TRY(tx.tokens().Insert("admin", "h1", "admin"));
@@ -423,7 +423,7 @@ TEST(SqliteStore, FindTokenTouchesLastUsedAtAtMostOncePerMinute) {
   EXPECT_FALSE(store->FindToken("unknown")->has_value());
 }
 
-TEST(SqliteStore, ListsPageByIdAndFilter) {
+TEST(StoreContract, ListsPageByIdAndFilter) {
   TempStore store;
   Node web1 = MakeNode(store, "web1");
   Node web2 = MakeNode(store, "web2");
@@ -456,7 +456,7 @@ namespace hostplane::controller {
 namespace {
 
 // A snapshot has the transaction's lookups, sees committed rows, and refuses every write.
-TEST(SqliteStore, SnapshotReadsLikeATransactionAndRefusesWrites) {
+TEST(StoreContract, SnapshotReadsLikeATransactionAndRefusesWrites) {
   TempStore store;
   Customer acme = MakeCustomer(store, "acme");
   std::optional<Customer> seen;
@@ -491,7 +491,7 @@ Node NodeNamed(const std::string& name) {
 // Writes queued behind a running one are committed together (one transaction, run by one
 // thread), each in its own savepoint: the one that fails leaves nothing and gets its own error,
 // the others commit, and each sees the effects of those before it.
-TEST(SqliteStore, GroupCommitRollsBackAFailingWriteAlone) {
+TEST(StoreContract, GroupCommitRollsBackAFailingWriteAlone) {
   TempStore store;
   std::promise<void> inside, release;
   auto released = release.get_future().share();
@@ -565,7 +565,7 @@ TEST(SqliteStore, GroupCommitRollsBackAFailingWriteAlone) {
   EXPECT_EQ(store->ListNodes()->size(), 4u);
 }
 
-TEST(SqliteStore, AWriteInsideAWriteIsRefused) {
+TEST(StoreContract, AWriteInsideAWriteIsRefused) {
   TempStore store;
   Status inner;
   auto outer = store->Write([&](StoreTxn& tx) -> Status {

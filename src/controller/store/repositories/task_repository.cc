@@ -9,9 +9,14 @@ constexpr const char* kSelect =
     "SELECT t.id, t.node_id, n.name AS node_name, t.revision, t.object_key, t.kind, t.spec, "
     "t.state, t.error, t.attempts, t.next_attempt_at, t.created_at, t.updated_at, t.applied_at, "
     "t.duration_ms, t.change_id, t.customer_id FROM tasks t JOIN nodes n ON n.id = t.node_id ";
-// Two statements, not UPDATE ... RETURNING: see sql::Connection::Insert.
+// The node's counter row: the next revision. In SQLite two statements, not UPDATE ... RETURNING
+// (see sql::Connection::Insert); in PostgreSQL one, which locks the row until the transaction
+// ends, so another controller's writer for the same node waits and revisions stay 1..head in
+// commit order with no gap.
 constexpr const char* kBumpHead =
     "UPDATE nodes SET head_revision = head_revision + 1 WHERE id = :node";
+constexpr const char* kBumpHeadReturning =
+    "UPDATE nodes SET head_revision = head_revision + 1 WHERE id = :node RETURNING head_revision";
 constexpr const char* kHead = "SELECT head_revision FROM nodes WHERE id = :node";
 constexpr const char* kInsert =
     "INSERT INTO tasks (node_id, revision, object_key, kind, spec, state, created_at, "
@@ -42,11 +47,22 @@ Result<std::optional<TaskRecord>> TaskRepository::Find(int64_t id) {
   return sql::One(db_, Select("WHERE t.id = :id"), {{"id", id}}, rows::ReadTask);
 }
 
+Result<int64_t> TaskRepository::BumpHead(int64_t node_id, const Error& missing) {
+  if (db_.dialect().PrefersReturning()) {
+    HP_ASSIGN_OR_RETURN(auto head, sql::One(db_, kBumpHeadReturning, {{"node", node_id}},
+                                            +[](const sql::Row& row) -> Result<int64_t> {
+                                              return row.Int("head_revision");
+                                            }));
+    if (!head) return Fail(missing);
+    return *head;
+  }
+  HP_TRY(sql::ExecOne(db_, kBumpHead, {{"node", node_id}}, missing));
+  return sql::Scalar(db_, kHead, {{"node", node_id}}, "head_revision");
+}
+
 Result<TaskRecord> TaskRepository::Append(const NewTask& task) {
   const Error missing = Error::NotFound("node " + std::to_string(task.node_id) + " not found");
-  HP_TRY(sql::ExecOne(db_, kBumpHead, {{"node", task.node_id}}, missing));
-  HP_ASSIGN_OR_RETURN(const int64_t revision,
-                      sql::Scalar(db_, kHead, {{"node", task.node_id}}, "head_revision"));
+  HP_ASSIGN_OR_RETURN(const int64_t revision, BumpHead(task.node_id, missing));
   const int64_t now = clock_.NowMillis();
   HP_ASSIGN_OR_RETURN(int64_t id, sql::InsertReturningId(db_, kInsert,
                                                          {{"node", task.node_id},

@@ -71,6 +71,9 @@ class TaskRepository {
   Result<std::vector<std::string>> NodesWithDueRetries(int64_t now);
 
  private:
+  // Bumps the node's head revision and returns it; missing when there is no such node.
+  Result<int64_t> BumpHead(int64_t node_id, const Error& missing);
+
   sql::Connection& db_;
   const Clock& clock_;
 };
