@@ -51,6 +51,8 @@ Result<Connection> Connection::Open(const std::string& conninfo) {
     PQfinish(conn);
     return Fail(Error::Unavailable("connecting to PostgreSQL: " + reason));
   }
+  // Notices ("relation ... already exists, skipping") are not errors: not printed to stderr.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   return Connection(conn);
 }
 

@@ -32,7 +32,7 @@ class PostgresServer {
   // initdb, then the server; returns once it accepts connections. Errors: kNotFound (PostgreSQL
   // 15 is not installed), kUnavailable (initdb or the server failed; the message has the log).
   [[nodiscard]] Status Start();
-  // A fast shutdown (SIGINT), waiting until the server is gone.
+  // An immediate shutdown (SIGQUIT: the data is thrown away), waiting until the server is gone.
   void Stop();
 
   // A new empty database ("t<pid>_<n>") and the libpq URL that reaches it.

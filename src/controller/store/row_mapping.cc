@@ -37,8 +37,8 @@ std::vector<std::string> StringList(const std::string& text) {
 std::string ListText(const std::vector<std::string>& v) { return Json(v).dump(); }
 
 std::string ScopeCondition(std::string_view customer_column, std::string_view reseller_column) {
-  return "(:scope_customer IS NULL OR " + std::string(customer_column) +
-         " = :scope_customer) AND (:scope_reseller IS NULL OR " + std::string(reseller_column) +
+  return "(CAST(:scope_customer AS BIGINT) IS NULL OR " + std::string(customer_column) +
+         " = :scope_customer) AND (CAST(:scope_reseller AS BIGINT) IS NULL OR " + std::string(reseller_column) +
          " = :scope_reseller)";
 }
 
@@ -53,7 +53,7 @@ void AddScope(sql::Params& params, const Scope& scope) {
 }
 
 std::string GrantCondition(std::string_view domain_expr, std::string_view grant_kind) {
-  return "(:scope_user IS NULL OR " + std::string(domain_expr) +
+  return "(CAST(:scope_user AS BIGINT) IS NULL OR " + std::string(domain_expr) +
          " IN (SELECT g.name FROM user_grants g WHERE g.user_id = :scope_user AND g.kind = '" +
          std::string(grant_kind) + "'))";
 }

@@ -8,6 +8,8 @@
 // The SQL the repositories write is the common subset of SQLite and PostgreSQL: parameters are
 // ":name" (a PostgreSQL connection rewrites them to $n), a new row's id comes from
 // Connection::Insert, booleans are 0/1 integers, and the few real differences are Dialect hooks.
+// PostgreSQL must know every parameter's type from where it is used: one only tested with IS NULL
+// is cast to its type first ("CAST(:customer AS BIGINT) IS NULL OR customer_id = :customer").
 //
 // A Connection is used by one thread at a time (the store hands one to each transaction).
 

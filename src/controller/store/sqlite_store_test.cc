@@ -547,7 +547,10 @@ TEST(StoreContract, GroupCommitRollsBackAFailingWriteAlone) {
   for (const std::string& name : order) {
     const Queued& q = *std::find_if(queued.begin(), queued.end(),
                                     [&](const Queued& x) { return x.name == name; });
-    EXPECT_EQ(q.ran_on, queued[0].ran_on) << name << " ran in another batch";
+    // SQLite runs them in one batch, on one thread (group commit); PostgreSQL one by one.
+    if (!TempStore::OnPostgres()) {
+      EXPECT_EQ(q.ran_on, queued[0].ran_on) << name << " ran in another batch";
+    }
     EXPECT_EQ(q.nodes_seen, committed_before) << name << " saw the wrong writes before it";
     auto stored = store->GetNode(name);
     ASSERT_OK(stored);

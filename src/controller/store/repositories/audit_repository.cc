@@ -29,7 +29,7 @@ Result<std::vector<AuditEntry>> AuditRepository::List(const Scope& scope, const 
       {"after", page.after_id}, {"object", object}, {"limit", rows::ClampLimit(page.limit)}};
   std::string sql =
       "SELECT id, actor, action, object, before, after, at, customer_id FROM audit "
-      "WHERE id > :after AND (:object IS NULL OR object = :object) ";
+      "WHERE id > :after AND (CAST(:object AS TEXT) IS NULL OR object = :object) ";
   if (scope.kind != Scope::Kind::kAll) {
     sql += "AND " + rows::ScopeConditionByCustomer("customer_id") + " ";
     rows::AddScope(params, scope);

@@ -24,7 +24,7 @@ constexpr const char* kCountSites =
 constexpr const char* kPromised =
     "SELECT COUNT(*) AS customers, COUNT(p.max_sites) AS limited, "
     "COALESCE(SUM(p.max_sites), 0) AS promised FROM customers c JOIN plans p ON p.id = c.plan_id "
-    "WHERE c.reseller_id = :id AND (:except IS NULL OR c.id != :except)";
+    "WHERE c.reseller_id = :id AND (CAST(:except AS BIGINT) IS NULL OR c.id != :except)";
 std::string Select(std::string_view rest) { return std::string(kSelect) + std::string(rest); }
 
 }  // namespace

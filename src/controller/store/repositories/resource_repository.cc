@@ -54,9 +54,9 @@ Result<std::vector<Resource>> ResourceRepository::List(const Scope& scope,
       db_,
       Select("WHERE r.kind = :kind AND " + rows::ScopeCondition("r.customer_id", "c.reseller_id") +
              " AND " + kGrant +
-             " AND (:customer IS NULL OR r.customer_id = :customer) "
-             "AND (:parent IS NULL OR r.parent = :parent) "
-             "AND (:node IS NULL OR r.node_id = :node) ORDER BY r.id"),
+             " AND (CAST(:customer AS BIGINT) IS NULL OR r.customer_id = :customer) "
+             "AND (CAST(:parent AS TEXT) IS NULL OR r.parent = :parent) "
+             "AND (CAST(:node AS BIGINT) IS NULL OR r.node_id = :node) ORDER BY r.id"),
       params, rows::ReadResource);
 }
 

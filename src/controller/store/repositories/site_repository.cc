@@ -75,7 +75,7 @@ Result<std::vector<Site>> SiteRepository::List(const Scope& scope,
   return sql::Many(db_,
                    Select("WHERE " + rows::ScopeCondition("s.customer_id", "c.reseller_id") +
                           " AND " + rows::GrantCondition("s.domain", "site") +
-                          " AND (:customer IS NULL OR c.login = :customer) AND s.id > :after "
+                          " AND (CAST(:customer AS TEXT) IS NULL OR c.login = :customer) AND s.id > :after "
                           "ORDER BY s.id LIMIT :limit"),
                    params, rows::ReadSite);
 }

@@ -139,10 +139,10 @@ Result<std::vector<TaskRecord>> TaskRepository::List(const Scope& scope, const T
       {"change_id", f.change_id},
       {"limit", rows::ClampLimit(f.page.limit)}};
   std::string where =
-      "WHERE t.id > :after AND (:node IS NULL OR n.name = :node) "
-      "AND (:state IS NULL OR t.state = :state) "
-      "AND (:object_key IS NULL OR t.object_key = :object_key) "
-      "AND (:change_id IS NULL OR t.change_id = :change_id) ";
+      "WHERE t.id > :after AND (CAST(:node AS TEXT) IS NULL OR n.name = :node) "
+      "AND (CAST(:state AS TEXT) IS NULL OR t.state = :state) "
+      "AND (CAST(:object_key AS TEXT) IS NULL OR t.object_key = :object_key) "
+      "AND (CAST(:change_id AS BIGINT) IS NULL OR t.change_id = :change_id) ";
   if (scope.kind != Scope::Kind::kAll) {
     // Only a scoped list pays for the owner's join.
     where += "AND " + rows::ScopeConditionByCustomer("t.customer_id") + " ";

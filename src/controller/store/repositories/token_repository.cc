@@ -12,7 +12,7 @@ constexpr const char* kInsertOfUser =
     "INSERT INTO api_tokens (name, token_hash, role, created_at, user_id, scopes, expires_at) "
     "VALUES (:name, :hash, :role, :now, :user_id, :scopes, :expires_at)";
 constexpr const char* kWhereUser =
-    "WHERE ((:user IS NULL AND user_id IS NULL) OR user_id = :user) ";
+    "WHERE ((CAST(:user AS BIGINT) IS NULL AND user_id IS NULL) OR user_id = :user) ";
 constexpr const char* kInsert =
     "INSERT INTO api_tokens (name, token_hash, role, created_at) "
     "VALUES (:name, :hash, :role, :now)";

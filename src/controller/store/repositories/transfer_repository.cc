@@ -18,10 +18,10 @@ constexpr const char* kUpdate =
 constexpr const char* kList =
     "SELECT id, customer_id, what, object, source_node_id, target_node_id, state, chunks, bytes, "
     "digest, error, change_id, created_at, updated_at FROM transfers "
-    "WHERE (:source IS NULL OR source_node_id = :source) "
-    "AND (:customer IS NULL OR customer_id = :customer) "
+    "WHERE (CAST(:source AS BIGINT) IS NULL OR source_node_id = :source) "
+    "AND (CAST(:customer AS BIGINT) IS NULL OR customer_id = :customer) "
     "AND (:open_only = 0 OR state IN ('exporting', 'importing')) "
-    "AND (:target IS NULL OR target_node_id = :target) ORDER BY id";
+    "AND (CAST(:target AS BIGINT) IS NULL OR target_node_id = :target) ORDER BY id";
 
 }  // namespace
 

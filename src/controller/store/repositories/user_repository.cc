@@ -53,8 +53,8 @@ Result<std::vector<User>> UserRepository::List(std::optional<int64_t> reseller_i
                                                const Page& page) {
   return sql::Many(
       db_,
-      Select("WHERE ((:reseller IS NULL AND reseller_id IS NULL) OR reseller_id = :reseller) "
-             "AND ((:customer IS NULL AND customer_id IS NULL) OR customer_id = :customer) "
+      Select("WHERE ((CAST(:reseller AS BIGINT) IS NULL AND reseller_id IS NULL) OR reseller_id = :reseller) "
+             "AND ((CAST(:customer AS BIGINT) IS NULL AND customer_id IS NULL) OR customer_id = :customer) "
              "AND id > :after ORDER BY id LIMIT :limit"),
       {{"reseller", reseller_id},
        {"customer", customer_id},
