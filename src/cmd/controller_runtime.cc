@@ -41,8 +41,7 @@ Result<std::unique_ptr<ControllerRuntime>> ControllerRuntime::Open(
                                       : std::filesystem::absolute(master_key_path).string();
   HP_ASSIGN_OR_RETURN(auto master, controller::LoadOrCreateMasterKey(master_path));
   rt->master_key_ = std::make_shared<const controller::MasterKey>(std::move(master));
-  const std::string url =
-      store_url.empty() ? controller::DefaultStoreUrl(data_dir) : store_url;
+  const std::string url = store_url.empty() ? controller::DefaultStoreUrl(data_dir) : store_url;
   HP_ASSIGN_OR_RETURN(auto store, controller::OpenStore(url));
   rt->store_ = std::move(store);
   HP_ASSIGN_OR_RETURN(auto token, EnsureAdminToken(*rt->store_, files));

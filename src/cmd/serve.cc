@@ -1,7 +1,5 @@
 #include "cmd/serve.h"
 
-#include "controller/store/store_url.h"
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -25,6 +23,7 @@
 #include "controller/engine/task_engine.h"
 #include "controller/services/hosting.h"
 #include "controller/store/store.h"
+#include "controller/store/store_url.h"
 
 namespace hostplane::cmd {
 namespace {

@@ -1,7 +1,5 @@
 #include "cmd/up.h"
 
-#include "controller/store/store_url.h"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -45,6 +43,7 @@
 #include "controller/engine/task_engine.h"
 #include "controller/services/hosting.h"
 #include "controller/store/store.h"
+#include "controller/store/store_url.h"
 
 namespace hostplane::cmd {
 namespace {

@@ -152,13 +152,15 @@ TEST(Controllers, ADeadlockBetweenControllersIsRunAgain) {
     bool waited = false;
     return store.Write([&](StoreTxn& tx) -> Status {
       ++runs;
-      HP_TRY(tx.tasks().Append({first, object, "site.ensure", Json::object(), std::nullopt, std::nullopt}));
+      HP_TRY(tx.tasks().Append(
+          {first, object, "site.ensure", Json::object(), std::nullopt, std::nullopt}));
       if (!waited) {
         waited = true;
         ++holding;
         while (holding.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
-      HP_TRY(tx.tasks().Append({second, object, "site.ensure", Json::object(), std::nullopt, std::nullopt}));
+      HP_TRY(tx.tasks().Append(
+          {second, object, "site.ensure", Json::object(), std::nullopt, std::nullopt}));
       return Ok();
     });
   };
@@ -173,9 +175,10 @@ TEST(Controllers, ADeadlockBetweenControllersIsRunAgain) {
   auto db = pg::Connection::Open(*url);
   ASSERT_TRUE(db);
   for (int64_t node : nodes) {
-    auto rows = db->Query("SELECT string_agg(revision::text, ',' ORDER BY revision) FROM tasks "
-                          "WHERE node_id = $1",
-                          {std::to_string(node)});
+    auto rows = db->Query(
+        "SELECT string_agg(revision::text, ',' ORDER BY revision) FROM tasks "
+        "WHERE node_id = $1",
+        {std::to_string(node)});
     ASSERT_TRUE(rows) << rows.error().message;
     EXPECT_EQ(rows->Text(0, 0), "1,2") << "node " << node;
   }

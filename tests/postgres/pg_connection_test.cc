@@ -38,7 +38,9 @@ struct Thing {
 Result<Thing> ReadThing(const sql::Row& row) {
   return Thing{row.Int("id"), row.Text("name"), row.Double("score")};
 }
-Result<Thing> ReadWithTypo(const sql::Row& row) { return Thing{row.Int("id"), row.Text("nmae"), 0}; }
+Result<Thing> ReadWithTypo(const sql::Row& row) {
+  return Thing{row.Int("id"), row.Text("nmae"), 0};
+}
 
 TEST_F(PgSeamTest, NamedParametersRowsByNameAndInsertsId) {
   auto id = sql::InsertReturningId(*conn_, "INSERT INTO t (name, score) VALUES (:name, :score)",

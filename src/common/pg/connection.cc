@@ -36,9 +36,7 @@ std::optional<std::string> ConnInfoError(const std::string& conninfo) {
   return reason;
 }
 
-bool IsRetryable(std::string_view sqlstate) {
-  return sqlstate == "40001" || sqlstate == "40P01";
-}
+bool IsRetryable(std::string_view sqlstate) { return sqlstate == "40001" || sqlstate == "40P01"; }
 
 Result<Connection> Connection::Open(const std::string& conninfo) {
   if (auto bad = ConnInfoError(conninfo)) {
@@ -52,7 +50,8 @@ Result<Connection> Connection::Open(const std::string& conninfo) {
     return Fail(Error::Unavailable("connecting to PostgreSQL: " + reason));
   }
   // Notices ("relation ... already exists, skipping") are not errors: not printed to stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return Connection(conn);
 }
 

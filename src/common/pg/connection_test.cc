@@ -88,7 +88,8 @@ TEST(PgConnection, DeadlockIsRetryableUnavailable) {
   auto a = Connection::Open(*url);
   auto b = Connection::Open(*url);
   ASSERT_TRUE(a && b);
-  ASSERT_TRUE(a->Exec("CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1,0),(2,0)"));
+  ASSERT_TRUE(
+      a->Exec("CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1,0),(2,0)"));
   ASSERT_TRUE(a->Exec("BEGIN; UPDATE t SET v = 1 WHERE id = 1"));
   ASSERT_TRUE(b->Exec("BEGIN; UPDATE t SET v = 1 WHERE id = 2"));
   Status from_a;

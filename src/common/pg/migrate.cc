@@ -34,10 +34,11 @@ Status ApplyOne(Connection& db, const Migration& m) {
 Status Migrate(Connection& db, const std::vector<Migration>& migrations) {
   // In one statement batch, so the lock is held while the table is created (two processes
   // creating it at once would collide in the catalog).
-  if (Status s = db.Exec(std::string("BEGIN; ") + kLock +
-                         "; CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY "
-                         "KEY, applied_at BIGINT NOT NULL DEFAULT extract(epoch FROM now())::bigint);"
-                         " COMMIT");
+  if (Status s =
+          db.Exec(std::string("BEGIN; ") + kLock +
+                  "; CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY "
+                  "KEY, applied_at BIGINT NOT NULL DEFAULT extract(epoch FROM now())::bigint);"
+                  " COMMIT");
       !s) {
     (void)db.Exec("ROLLBACK");
     return Fail(s.error().Wrap("creating schema_migrations"));

@@ -8,8 +8,7 @@
 
 namespace hostplane::pg {
 
-ResultSet::ResultSet(ResultSet&& other) noexcept
-    : result_(std::exchange(other.result_, nullptr)) {}
+ResultSet::ResultSet(ResultSet&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
 
 ResultSet& ResultSet::operator=(ResultSet&& other) noexcept {
   if (this != &other) {

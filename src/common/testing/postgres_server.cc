@@ -73,8 +73,8 @@ Status PostgresServer::Start() {
   if (!std::filesystem::exists(data)) {
     PosixCommandRunner runner({initdb});
     Command init;
-    init.argv = {initdb,        "-D",      data, "-U", kSuperuser, "--auth=trust", "-E", "UTF8",
-                 "--locale=C", "--no-sync"};
+    init.argv = {initdb,         "-D", data,   "-U",         kSuperuser,
+                 "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"};
     init.run_as = identity;
     init.timeout = std::chrono::seconds(120);
     HP_ASSIGN_OR_RETURN(CommandOutput out, runner.Run(init));
@@ -110,8 +110,7 @@ void PostgresServer::Stop() {
 }
 
 Result<std::string> PostgresServer::CreateDatabase() {
-  const std::string name =
-      "t" + std::to_string(::getpid()) + "_" + std::to_string(++databases_);
+  const std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(++databases_);
   HP_ASSIGN_OR_RETURN(pg::Connection admin, pg::Connection::Open(Url("postgres")));
   HP_TRY(admin.Exec("CREATE DATABASE " + name));
   return Url(name);

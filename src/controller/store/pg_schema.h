@@ -346,7 +346,13 @@ ALTER TABLE nodes ADD COLUMN ns_name TEXT NOT NULL DEFAULT '';
 )sql";
 
 inline const std::vector<pg::Migration>& PgStoreMigrations() {
-  static const std::vector<pg::Migration> kMigrations = {{1, kPgMigration1Schema}, {2, kPgMigration2DefaultPlan}, {3, kPgMigration3Services}, {4, kPgMigration4Fleet}, {5, kPgMigration5Transfers}, {6, kPgMigration6NameKeys}, {7, kPgMigration7Owners}, {8, kPgMigration8People}, {9, kPgMigration9LoginState}, {10, kPgMigration10Secrets}, {11, kPgMigration11SiteSettings}, {12, kPgMigration12NameServers}};
+  static const std::vector<pg::Migration> kMigrations = {
+      {1, kPgMigration1Schema},         {2, kPgMigration2DefaultPlan},
+      {3, kPgMigration3Services},       {4, kPgMigration4Fleet},
+      {5, kPgMigration5Transfers},      {6, kPgMigration6NameKeys},
+      {7, kPgMigration7Owners},         {8, kPgMigration8People},
+      {9, kPgMigration9LoginState},     {10, kPgMigration10Secrets},
+      {11, kPgMigration11SiteSettings}, {12, kPgMigration12NameServers}};
   return kMigrations;
 }
 

@@ -13,10 +13,9 @@ TEST(PositionalSql, NumbersEachNameOnceInOrderOfFirstUse) {
 }
 
 TEST(PositionalSql, LeavesQuotesCommentsAndCastsAlone) {
-  const PositionalSql p = ToPositional(
-      "SELECT ':no', \"a:b\", x::bigint, 'it''s :no' -- :none\nFROM t WHERE y = :yes");
-  EXPECT_EQ(p.text,
-            "SELECT ':no', \"a:b\", x::bigint, 'it''s :no' -- :none\nFROM t WHERE y = $1");
+  const PositionalSql p =
+      ToPositional("SELECT ':no', \"a:b\", x::bigint, 'it''s :no' -- :none\nFROM t WHERE y = :yes");
+  EXPECT_EQ(p.text, "SELECT ':no', \"a:b\", x::bigint, 'it''s :no' -- :none\nFROM t WHERE y = $1");
   EXPECT_EQ(p.names, (std::vector<std::string>{"yes"}));
 }
 

@@ -38,8 +38,8 @@ std::string ListText(const std::vector<std::string>& v) { return Json(v).dump();
 
 std::string ScopeCondition(std::string_view customer_column, std::string_view reseller_column) {
   return "(CAST(:scope_customer AS BIGINT) IS NULL OR " + std::string(customer_column) +
-         " = :scope_customer) AND (CAST(:scope_reseller AS BIGINT) IS NULL OR " + std::string(reseller_column) +
-         " = :scope_reseller)";
+         " = :scope_customer) AND (CAST(:scope_reseller AS BIGINT) IS NULL OR " +
+         std::string(reseller_column) + " = :scope_reseller)";
 }
 
 std::string ScopeConditionByCustomer(std::string_view customer_column) {

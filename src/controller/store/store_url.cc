@@ -19,18 +19,19 @@ Result<StoreUrl> ParseStoreUrl(const std::string& url) {
   if (StartsWith(url, kSqlite)) {
     std::string path = url.substr(kSqlite.size());
     if (path.empty() || path.front() != '/') {
-      return Fail(Error::InvalidField(
-          "store", "store.path",
-          "store URL '" + url + "': a SQLite store is sqlite:// and an absolute path, as "
-          "sqlite:///var/lib/hostplane/store.db (three slashes, no host)"));
+      return Fail(
+          Error::InvalidField("store", "store.path",
+                              "store URL '" + url +
+                                  "': a SQLite store is sqlite:// and an absolute path, as "
+                                  "sqlite:///var/lib/hostplane/store.db (three slashes, no host)"));
     }
     return StoreUrl{StoreBackend::kSqlite, std::move(path)};
   }
   if (StartsWith(url, "postgresql://") || StartsWith(url, "postgres://")) {
     if (auto reason = pg::ConnInfoError(url)) {
-      return Fail(Error::InvalidField("store", "store.url",
-                                      "store URL '" + url + "' is not a valid PostgreSQL URL: " +
-                                          *reason));
+      return Fail(
+          Error::InvalidField("store", "store.url",
+                              "store URL '" + url + "' is not a valid PostgreSQL URL: " + *reason));
     }
     return StoreUrl{StoreBackend::kPostgres, url};
   }

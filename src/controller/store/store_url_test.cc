@@ -40,8 +40,8 @@ TEST(StoreUrl, ABadUrlIsRefusedWithItsFieldCode) {
     ASSERT_FALSE(r) << c.url;
     EXPECT_EQ(r.error().code, ErrorCode::kInvalid) << c.url;
     EXPECT_EQ(r.error().fields.at("store"), c.code) << c.url;
-    EXPECT_NE(r.error().message.find(c.says), std::string::npos) << c.url << ": "
-                                                                 << r.error().message;
+    EXPECT_NE(r.error().message.find(c.says), std::string::npos)
+        << c.url << ": " << r.error().message;
   }
 }
 

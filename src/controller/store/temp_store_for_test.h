@@ -10,7 +10,6 @@
 #include <stdlib.h>
 
 #include <cstdlib>
-
 #include <filesystem>
 #include <memory>
 #include <string>

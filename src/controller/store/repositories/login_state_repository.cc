@@ -66,7 +66,8 @@ Result<bool> LoginStateRepository::RemoveSession(const std::string& id_hash) {
 Result<int> LoginStateRepository::RemoveSessionsOf(const std::string& user_id,
                                                    const std::optional<std::string>& keep) {
   const sql::Params params = {{"user_id", user_id}, {"keep", keep}};
-  const std::string where = "WHERE user_id = :user_id AND (CAST(:keep AS TEXT) IS NULL OR id_hash != :keep)";
+  const std::string where =
+      "WHERE user_id = :user_id AND (CAST(:keep AS TEXT) IS NULL OR id_hash != :keep)";
   HP_ASSIGN_OR_RETURN(int64_t n,
                       sql::Scalar(db_, "SELECT COUNT(*) AS n FROM sessions " + where, params, "n"));
   HP_TRY(sql::Exec(db_, "DELETE FROM sessions " + where, params));

@@ -49,10 +49,11 @@ Result<std::optional<TaskRecord>> TaskRepository::Find(int64_t id) {
 
 Result<int64_t> TaskRepository::BumpHead(int64_t node_id, const Error& missing) {
   if (db_.dialect().PrefersReturning()) {
-    HP_ASSIGN_OR_RETURN(auto head, sql::One(db_, kBumpHeadReturning, {{"node", node_id}},
-                                            +[](const sql::Row& row) -> Result<int64_t> {
-                                              return row.Int("head_revision");
-                                            }));
+    HP_ASSIGN_OR_RETURN(auto head, sql::One(
+                                       db_, kBumpHeadReturning, {{"node", node_id}},
+                                       +[](const sql::Row& row) -> Result<int64_t> {
+                                         return row.Int("head_revision");
+                                       }));
     if (!head) return Fail(missing);
     return *head;
   }

@@ -51,16 +51,17 @@ Result<std::optional<User>> UserRepository::FindByLoginOrEmail(const std::string
 Result<std::vector<User>> UserRepository::List(std::optional<int64_t> reseller_id,
                                                std::optional<int64_t> customer_id,
                                                const Page& page) {
-  return sql::Many(
-      db_,
-      Select("WHERE ((CAST(:reseller AS BIGINT) IS NULL AND reseller_id IS NULL) OR reseller_id = :reseller) "
-             "AND ((CAST(:customer AS BIGINT) IS NULL AND customer_id IS NULL) OR customer_id = :customer) "
-             "AND id > :after ORDER BY id LIMIT :limit"),
-      {{"reseller", reseller_id},
-       {"customer", customer_id},
-       {"after", page.after_id},
-       {"limit", rows::ClampLimit(page.limit)}},
-      rows::ReadUser);
+  return sql::Many(db_,
+                   Select("WHERE ((CAST(:reseller AS BIGINT) IS NULL AND reseller_id IS NULL) OR "
+                          "reseller_id = :reseller) "
+                          "AND ((CAST(:customer AS BIGINT) IS NULL AND customer_id IS NULL) OR "
+                          "customer_id = :customer) "
+                          "AND id > :after ORDER BY id LIMIT :limit"),
+                   {{"reseller", reseller_id},
+                    {"customer", customer_id},
+                    {"after", page.after_id},
+                    {"limit", rows::ClampLimit(page.limit)}},
+                   rows::ReadUser);
 }
 
 Result<User> UserRepository::Insert(const User& u) {
