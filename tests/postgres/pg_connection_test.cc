@@ -1,6 +1,7 @@
 // The SQL seam over PostgreSQL (controller/store/pg_connection.h), as sql_test.cc checks it over
 // SQLite: parameters by name, rows by column name, Insert's new id, the dialect's array walk, a
-// boolean read as an integer, and the mistakes a repository could make refused as errors.
+// boolean read as an integer, and the mistakes a repository could make refused as errors. A
+// parameter only tested with IS NULL is cast to its type (PostgreSQL must know every one's).
 
 #include "controller/store/pg_connection.h"
 
@@ -57,8 +58,8 @@ TEST_F(PgSeamTest, NamedParametersRowsByNameAndInsertsId) {
   EXPECT_EQ((*things)[0].name, "a");
   EXPECT_EQ((*things)[1].score, 0.1);  // a double goes and comes back exactly
   auto none = sql::One(*conn_,
-                       "SELECT id, name, score FROM t WHERE :n IS NULL AND name = 'a' "
-                       "OR name = :n",
+                       "SELECT id, name, score FROM t WHERE CAST(:n AS TEXT) IS NULL AND "
+                       "name = 'a' OR name = :n",
                        {{"n", std::optional<std::string>()}}, ReadThing);
   ASSERT_TRUE(none) << none.error().message;
   ASSERT_TRUE(none->has_value());
@@ -106,7 +107,7 @@ TEST_F(PgSeamTest, TheDialectSaysHowToWalkAnArray) {
   EXPECT_TRUE(conn_->dialect().PrefersReturning());
   std::vector<std::string> seen;
   ASSERT_TRUE(conn_->Run(
-      "SELECT value FROM " + conn_->dialect().TextArrayElements("list") + " ORDER BY value",
+      "SELECT value FROM " + conn_->dialect().TextArrayElements("list") + " AS v ORDER BY value",
       {{"list", R"(["b","a"])"}}, [&](const sql::Row& row) {
         seen.push_back(row.Text("value"));
         return Ok();
