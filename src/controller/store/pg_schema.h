@@ -5,7 +5,10 @@
 // tables, columns, constraints and indexes). Never edit a migration that has shipped: add the
 // next number to both files. What differs: integer columns are BIGINT (SQLite's INTEGER is 64
 // bits), a table's integer key is an identity column (SQLite's rowid alias), REAL is DOUBLE
-// PRECISION, and the two data migrations (2 and 6) use PostgreSQL's functions.
+// PRECISION, and the two data migrations (2 and 6) use PostgreSQL's functions. The name keys
+// compare byte by byte (COLLATE "C", as SQLite's BINARY), whatever the database's locale: the
+// ownership rule's range "at or below a name" (name_key >= 'example.acme.' AND < 'example.acme/')
+// depends on '/' sorting right after '.'.
 
 #include <vector>
 
@@ -209,8 +212,8 @@ CREATE INDEX transfers_by_customer ON transfers(customer_id, state);
 // (a recursive split of the name into labels); new rows from NameKey()
 // (repositories/name_claim_repository.h).
 inline constexpr const char* kPgMigration6NameKeys = R"sql(
-ALTER TABLE site_names ADD COLUMN name_key TEXT;
-ALTER TABLE resources ADD COLUMN name_key TEXT;
+ALTER TABLE site_names ADD COLUMN name_key TEXT COLLATE "C";
+ALTER TABLE resources ADD COLUMN name_key TEXT COLLATE "C";
 
 UPDATE site_names SET name_key = array_to_string(ARRAY(
   SELECT label FROM unnest(string_to_array(name, '.')) WITH ORDINALITY AS l(label, i)
