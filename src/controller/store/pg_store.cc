@@ -17,6 +17,7 @@ namespace {
 constexpr size_t kMaxIdle = 8;
 // Runs of a write that lost a deadlock or a serialization race.
 constexpr int kWriteAttempts = 5;
+constexpr const char* kBeginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 // True on this thread while it runs a Write's fn (a nested Write is a bug).
 thread_local bool in_write = false;
@@ -86,9 +87,8 @@ class PgStore final : public Store {
   }
 
   Status Snapshot(const std::function<Status(StoreTxn&)>& fn) override {
-    HP_ASSIGN_OR_RETURN(auto lease, pool_.Acquire());
+    HP_ASSIGN_OR_RETURN(auto lease, Begin(kBeginSnapshot));
     pg::Connection& db = lease.session().db;
-    HP_TRY(db.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
     PgConnection connection(lease.session());
     StoreTxn txn(connection, clock_);
     Status s = fn(txn);
@@ -99,9 +99,8 @@ class PgStore final : public Store {
  private:
   // One run of fn in one transaction. retry: it lost a race another run may win.
   Status WriteOnce(const std::function<Status(StoreTxn&)>& fn, bool& retry) {
-    HP_ASSIGN_OR_RETURN(auto lease, pool_.Acquire());
+    HP_ASSIGN_OR_RETURN(auto lease, Begin("BEGIN"));
     pg::Connection& db = lease.session().db;
-    HP_TRY(db.Exec("BEGIN"));
     PgConnection connection(lease.session());
     StoreTxn txn(connection, clock_);
     Status s = fn(txn);
@@ -116,6 +115,17 @@ class PgStore final : public Store {
       return Fail(c.error().Wrap("committing"));
     }
     return Ok();
+  }
+
+  // A connection with a transaction begun. An idle connection the server closed (it restarted)
+  // is dropped and the transaction begun once more on a new one.
+  Result<SessionPool::Lease> Begin(const char* begin) {
+    for (int attempt = 1;; ++attempt) {
+      HP_ASSIGN_OR_RETURN(auto lease, pool_.Acquire());
+      Status begun = lease.session().db.Exec(begin);
+      if (begun) return lease;
+      if (lease.session().db.Healthy() || attempt == 2) return Fail(begun.error());
+    }
   }
 
   SessionPool pool_;

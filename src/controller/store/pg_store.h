@@ -12,7 +12,8 @@
 // inside a write, such as plan limits, see no concurrent write of this controller); a write that
 // loses a deadlock or a serialization race to another controller runs again, up to 5 times.
 // Snapshot: a REPEATABLE READ, READ ONLY transaction on a connection of its own, concurrent with
-// the writer.
+// the writer. A pooled connection the server closed (a restart) is dropped when a transaction
+// cannot begin on it, and the transaction begins on a new one.
 //
 // Thread-safe: any thread may call any method.
 
