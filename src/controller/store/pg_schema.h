@@ -448,6 +448,22 @@ CREATE TABLE one_time_links (
 CREATE INDEX one_time_links_by_subject ON one_time_links(subject, purpose);
 )sql";
 
+// Migration 15 (issue 14): the second factor beside users.totp_secret (sqlite_schema.h).
+inline constexpr const char* kPgMigration15SecondFactors = R"sql(
+CREATE TABLE second_factors (
+  user_id    BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  pending    TEXT NOT NULL DEFAULT '',
+  pending_at BIGINT NOT NULL DEFAULT 0,
+  last_step  BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE recovery_codes (
+  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  hash    TEXT NOT NULL,
+  PRIMARY KEY (user_id, hash)
+);
+)sql";
+
 inline const std::vector<pg::Migration>& PgStoreMigrations() {
   static const std::vector<pg::Migration> kMigrations = {
       {1, kPgMigration1Schema},         {2, kPgMigration2DefaultPlan},
@@ -456,7 +472,7 @@ inline const std::vector<pg::Migration>& PgStoreMigrations() {
       {7, kPgMigration7Owners},         {8, kPgMigration8People},
       {9, kPgMigration9LoginState},     {10, kPgMigration10Secrets},
       {11, kPgMigration11SiteSettings}, {12, kPgMigration12NameServers},
-      {13, kPgMigration13Orders}};
+      {13, kPgMigration13Orders},       {15, kPgMigration15SecondFactors}};
   return kMigrations;
 }
 
