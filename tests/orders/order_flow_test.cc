@@ -53,6 +53,14 @@ class OrderFlow : public ::testing::Test {
 
   HttpResult Submit(const Json& body) { return up_.Api("POST", "/api/v1/orders", body, false); }
 
+  // Deletes an order's customer with its Unix user and group, as an operator would: an account
+  // left behind keeps its uid and gid on the machine, where a later instance would meet them.
+  void RemoveCustomer(const std::string& login) {
+    auto removed = up_.Cli({"customer", "delete", login, "--remove-content", "--wait"});
+    ASSERT_TRUE(removed.has_value());
+    EXPECT_EQ(removed->exit_code, 0) << removed->out << removed->err;
+  }
+
   // Polls the order until it is in state; its JSON (null when the deadline passed).
   Json WaitState(int64_t id, const std::string& state, std::chrono::seconds timeout = 60s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -130,6 +138,7 @@ TEST_F(OrderFlow, AnApprovedOrderGoesLiveAndIsWelcomed) {
   ASSERT_TRUE(shown.has_value());
   EXPECT_EQ(shown->exit_code, 0) << shown->err;
   EXPECT_NE(shown->out.find("provisioning"), std::string::npos) << shown->out;
+  RemoveCustomer("olive");
 }
 
 TEST_F(OrderFlow, ADeclinedCardIsToldAndNothingIsProvisioned) {
@@ -206,6 +215,7 @@ TEST_F(OrderFlow, KilledAtEveryStepTheOrderCompletesExactlyOnce) {
     EXPECT_EQ(Sql("SELECT COUNT(*) FROM mail_outbox WHERE message_id = 'order-" +
                   std::to_string(id) + "-welcome@hosting.example'"),
               1);
+    RemoveCustomer(login);
     up_.Kill9();
   }
 }
