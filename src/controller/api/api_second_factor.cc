@@ -194,7 +194,7 @@ Result<ApiReply> ApiServer::ConfirmSecondFactor(const ApiCall& call) {
   return reply;
 }
 
-Result<ApiReply> ApiServer::NewRecoveryCodes(const ApiCall& call) {
+Result<User> ApiServer::OwnLoginProved(const ApiCall& call, const char* none_message) {
   HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
   BodyReader r(body);
   auto code = r.String("code", Presence::kRequired);
@@ -204,12 +204,18 @@ Result<ApiReply> ApiServer::NewRecoveryCodes(const ApiCall& call) {
   HP_ASSIGN_OR_RETURN(auto u, store_.Read([&](StoreTxn& tx) { return tx.users().FindById(id); }));
   if (!u) return Fail(Error::Unauthorized("The login of this request no longer exists."));
   if (u->totp_secret.empty()) {
-    return Fail(Error::InvalidField("second_factor", "second_factor.none",
-                                    "This login has no second factor: enrol one first."));
+    return Fail(Error::InvalidField("second_factor", "second_factor.none", none_message));
   }
   HP_TRY(CheckSecondFactor(*u, *code, "code", call.req.remote_address));
+  return std::move(*u);
+}
+
+Result<ApiReply> ApiServer::NewRecoveryCodes(const ApiCall& call) {
+  HP_ASSIGN_OR_RETURN(const User u,
+                      OwnLoginProved(call, "This login has no second factor: enrol one first."));
+  const int64_t id = u.id;
   HP_ASSIGN_OR_RETURN(auto codes, doors_->recovery_codes().Regenerate(std::to_string(id)));
-  AuditLogin(call.actor.AuditName(), "second_factor.recovery_codes", "user:" + u->login,
+  AuditLogin(call.actor.AuditName(), "second_factor.recovery_codes", "user:" + u.login,
              {{"source", call.req.remote_address}});
   ApiReply reply = Reply(200, {{"recovery_codes", codes}});
   reply.headers.emplace_back("Cache-Control", "no-store");
@@ -217,19 +223,9 @@ Result<ApiReply> ApiServer::NewRecoveryCodes(const ApiCall& call) {
 }
 
 Result<ApiReply> ApiServer::DisableSecondFactor(const ApiCall& call) {
-  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
-  BodyReader r(body);
-  auto code = r.String("code", Presence::kRequired);
-  HP_TRY(r.Finish());
-  HP_TRY(RequireScope(call.actor, "users", auth::Access::kWrite));
-  HP_ASSIGN_OR_RETURN(const int64_t id, OwnLogin(call.actor));
-  HP_ASSIGN_OR_RETURN(auto u, store_.Read([&](StoreTxn& tx) { return tx.users().FindById(id); }));
-  if (!u) return Fail(Error::Unauthorized("The login of this request no longer exists."));
-  if (u->totp_secret.empty()) {
-    return Fail(Error::InvalidField("second_factor", "second_factor.none",
-                                    "This login has no second factor to turn off."));
-  }
-  HP_TRY(CheckSecondFactor(*u, *code, "code", call.req.remote_address));
+  HP_ASSIGN_OR_RETURN(const User u,
+                      OwnLoginProved(call, "This login has no second factor to turn off."));
+  const int64_t id = u.id;
   const std::string source = call.req.remote_address;
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
     HP_ASSIGN_OR_RETURN(auto now, tx.users().FindById(id));

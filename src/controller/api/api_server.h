@@ -214,6 +214,10 @@ class ApiServer final : public http::HttpHandler {
   // A code for u's second factor typed into `field`: a TOTP code (each step once) or a recovery
   // code (each once). A wrong one counts as a failed login of u from source. Errors:
   // kUnauthorized with field -> "totp.invalid"; the store's.
+  // The caller's own login, proved by {"code"} in the body (CheckSecondFactor), for the routes
+  // that change its second factor. Errors: the body's; user.none; second_factor.none with
+  // none_message; CheckSecondFactor's.
+  Result<User> OwnLoginProved(const ApiCall& call, const char* none_message);
   [[nodiscard]] Status CheckSecondFactor(const User& u, const std::string& typed,
                                          const std::string& field, const std::string& source);
   // A password login (session or token) on the hashing gate, answered when its job is done.
