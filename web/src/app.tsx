@@ -6,10 +6,19 @@ import { useEffect } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso/router';
 import { t } from './i18n/i18n';
 import { ForgotPassword } from './screens/forgot_password/forgot_password';
+import { Dashboard } from './screens/dashboard/dashboard';
+import { Databases } from './screens/databases/databases';
+import { ZoneRecords } from './screens/dns/zone_records';
+import { Zones } from './screens/dns/zones';
+import { Forwarders } from './screens/forwarders/forwarders';
+import { FtpUsers } from './screens/ftp_users/ftp_users';
 import { Home } from './screens/home/home';
+import { Mailboxes } from './screens/mailboxes/mailboxes';
+import { Sites } from './screens/sites/sites';
 import { NotFound } from './screens/not_found/not_found';
 import { SignIn } from './screens/sign_in/sign_in';
 import { Layout, PublicLayout } from './shell/layout';
+import { isCustomerView } from './shell/customer_view';
 import type { SessionStore } from './shell/session_store';
 
 function Redirect({ to }: { to: string }) {
@@ -29,6 +38,26 @@ export function App({ store }: { store: SessionStore }) {
       <p class="app-loading" role="status">
         {t('app.loading')}
       </p>
+    );
+  }
+  if (status === 'signed_in' && isCustomerView(store)) {
+    return (
+      <LocationProvider>
+        <Layout store={store}>
+          <Router>
+            <Route path="/" component={Dashboard} store={store} />
+            <Route path="/sites" component={Sites} store={store} />
+            <Route path="/mailboxes" component={Mailboxes} store={store} />
+            <Route path="/forwarders" component={Forwarders} store={store} />
+            <Route path="/ftp-users" component={FtpUsers} store={store} />
+            <Route path="/databases" component={Databases} store={store} />
+            <Route path="/dns" component={Zones} store={store} />
+            <Route path="/dns/:zone" component={ZoneRecords} store={store} />
+            <Route path="/sign-in" component={Redirect} to="/" />
+            <Route default component={NotFound} />
+          </Router>
+        </Layout>
+      </LocationProvider>
     );
   }
   if (status === 'signed_in') {

@@ -43,3 +43,63 @@ export function listSites(
 ): Promise<ApiResult<Answer<operations['listSites'], 200>>> {
   return client.request('GET', '/sites', { query, signal });
 }
+
+// What every state-changing route answers: the object under its kind's key, the tasks it queued
+// (followed live with TaskWatcher) and the change id. A removal answers the same with 202.
+export interface ChangeAnswer {
+  tasks: Task[];
+  change_id: number;
+}
+
+export type SiteInput = Schemas['SiteInput'];
+export type MailboxInput = Schemas['MailboxInput'];
+export type ForwarderInput = Schemas['ForwarderInput'];
+export type FtpUserInput = Schemas['FtpUserInput'];
+export type DatabaseInput = Schemas['DatabaseInput'];
+export type ZoneInput = Schemas['ZoneInput'];
+export type RecordInput = Schemas['RecordInput'];
+export type RecordType = RecordInput['type'];
+
+export function createSite(client: ApiClient, input: SiteInput): Promise<ApiResult<Answer<operations['createSite'], 201>>> {
+  return client.request('POST', '/sites', { body: input });
+}
+
+export function removeSite(client: ApiClient, domain: string): Promise<ApiResult<ChangeAnswer>> {
+  return client.request('DELETE', `/sites/${encodeURIComponent(domain)}`);
+}
+
+// The service routes beside sites (mailboxes, forwarders, FTP users, databases, zones): POST to
+// add, DELETE /<collection>/<name> to remove; answers as ChangeAnswer.
+export type ServiceCollection = 'mailboxes' | 'forwarders' | 'ftp-users' | 'databases' | 'zones';
+
+export function addService(
+  client: ApiClient,
+  collection: ServiceCollection,
+  input: MailboxInput | ForwarderInput | FtpUserInput | DatabaseInput | ZoneInput,
+): Promise<ApiResult<ChangeAnswer>> {
+  return client.request('POST', `/${collection}`, { body: input });
+}
+
+export function removeService(client: ApiClient, collection: ServiceCollection, name: string): Promise<ApiResult<ChangeAnswer>> {
+  return client.request('DELETE', `/${collection}/${encodeURIComponent(name)}`);
+}
+
+export function addRecord(client: ApiClient, zone: string, input: RecordInput): Promise<ApiResult<ChangeAnswer>> {
+  return client.request('POST', `/zones/${encodeURIComponent(zone)}/records`, { body: input });
+}
+
+export function removeRecord(
+  client: ApiClient,
+  zone: string,
+  record: { name: string; type: string; value: string },
+): Promise<ApiResult<ChangeAnswer>> {
+  return client.request('DELETE', `/zones/${encodeURIComponent(zone)}/records`, { query: record });
+}
+
+export function listTasks(
+  client: ApiClient,
+  query: QueryOf<operations['listTasks']>,
+  signal?: AbortSignal,
+): Promise<ApiResult<Answer<operations['listTasks'], 200>>> {
+  return client.request('GET', '/tasks', { query, signal });
+}

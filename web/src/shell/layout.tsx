@@ -3,9 +3,36 @@
 // (a menu button folds it away at phone width) and the main region the screen renders into.
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso/router';
 import { t } from '../i18n/i18n';
+import type { MessageId } from '../i18n/messages.en';
 import { ActingAsBanner } from './acting_as_banner';
+import { isCustomerView } from './customer_view';
 import type { SessionStore } from './session_store';
+
+interface NavItem {
+  path: string;
+  label: MessageId;
+}
+
+const CUSTOMER_NAV: readonly NavItem[] = [
+  { path: '/', label: 'nav.overview' },
+  { path: '/sites', label: 'nav.sites' },
+  { path: '/mailboxes', label: 'nav.mailboxes' },
+  { path: '/forwarders', label: 'nav.forwarders' },
+  { path: '/ftp-users', label: 'nav.ftp' },
+  { path: '/databases', label: 'nav.databases' },
+  { path: '/dns', label: 'nav.dns' },
+];
+
+function navItems(store: SessionStore): readonly NavItem[] {
+  return isCustomerView(store) ? CUSTOMER_NAV : [{ path: '/', label: 'nav.overview' }];
+}
+
+// "/dns/acme.example" is under "/dns"; "/" is only itself.
+function isCurrent(item: string, path: string): boolean {
+  return item === '/' ? path === '/' : path === item || path.startsWith(`${item}/`);
+}
 
 interface LayoutProps {
   store: SessionStore;
@@ -14,6 +41,7 @@ interface LayoutProps {
 
 export function Layout({ store, children }: LayoutProps) {
   const [menuOpen, setMenuOpen] = useState(false);
+  const { path } = useLocation();
   const session = store.session.value;
   if (!session) return null;
   const { person } = session;
@@ -49,9 +77,13 @@ export function Layout({ store, children }: LayoutProps) {
       <div class="app-body">
         <nav id="app-nav" class={menuOpen ? 'app-nav open' : 'app-nav'} aria-label={t('shell.nav_label')}>
           <ul>
-            <li>
-              <a href="/">{t('nav.overview')}</a>
-            </li>
+            {navItems(store).map((item) => (
+              <li key={item.path}>
+                <a href={item.path} aria-current={isCurrent(item.path, path) ? 'page' : undefined} onClick={() => setMenuOpen(false)}>
+                  {t(item.label)}
+                </a>
+              </li>
+            ))}
           </ul>
         </nav>
         <main id="main" tabIndex={-1}>

@@ -15,7 +15,10 @@ export class FormState<F extends string> {
   readonly alert = signal<string | null>(null);
   readonly submitting = signal(false);
 
+  private readonly initial: Record<F, string>;
+
   constructor(initial: Record<F, string>) {
+    this.initial = { ...initial };
     const values = {} as Record<F, Signal<string>>;
     for (const name of Object.keys(initial) as F[]) values[name] = signal(initial[name]);
     this.values = values;
@@ -27,6 +30,12 @@ export class FormState<F extends string> {
 
   value(name: F): string {
     return this.values[name].value;
+  }
+
+  // Back to the initial values, without errors (after the API took the form).
+  reset(): void {
+    for (const name of Object.keys(this.initial) as F[]) this.values[name].value = this.initial[name];
+    this.clearErrors();
   }
 
   clearErrors(): void {

@@ -45,3 +45,25 @@ export function afterIdSource<T>(client: ApiClient, path: string, key: string, q
     },
   };
 }
+
+// A list route that answers every item at once ({[key]: T[]}, no next_after): the service routes
+// beside sites (mailboxes, forwarders, FTP users, databases, zones, records) today. It is one
+// page as far as the list knows; when those routes learn ?after=&limit=, afterIdSource replaces
+// it with no change to the screens.
+export function wholeListSource<T>(client: ApiClient, path: string, key: string, query: Query = {}): PageSource<T> {
+  return {
+    searchable: false,
+    async fetch(_request, signal) {
+      const result = await client.request<Record<string, unknown>>('GET', path, { query, signal });
+      if (!result.ok) return result;
+      const items = result.data[key];
+      if (!Array.isArray(items)) {
+        return {
+          ok: false,
+          error: { status: result.status, code: 'unexpected', message: '', fields: {}, retryAfterSeconds: null },
+        };
+      }
+      return { ...result, data: { items: items as T[], next: null } };
+    },
+  };
+}
