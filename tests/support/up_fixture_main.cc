@@ -1,7 +1,8 @@
 // hp_up_fixture: the real `hostplane up` (UpInstance, up_process.h) for test programs that are not
 // C++ — the panel's browser tests and its paint benchmark (web/browser, web/bench, node). It
 // starts `hostplane up` in a temporary prefix with its own port slot and Unix-user prefix, prints
-// one JSON line on stdout ({"url", "token", "http_port", "data_dir", "log"}), and keeps it
+// one JSON line on stdout ({"url", "token", "http_port", "data_dir", "log", "ports": {"smtp",
+// "imap", "dns", "db", "ftp"}}), and keeps it
 // running until its standard input closes (the parent ended, however it ended) or it gets
 // SIGTERM/SIGINT; then it deletes the accounts, stops `up` and removes the prefix.
 //
@@ -68,7 +69,13 @@ int main(int argc, char** argv) {
                          {"token", up.token()},
                          {"http_port", up.http_port()},
                          {"data_dir", up.data_dir()},
-                         {"log", up.prefix() + "/up.log"}};
+                         {"log", up.prefix() + "/up.log"},
+                         {"ports",
+                          {{"smtp", up.ports().smtp},
+                           {"imap", up.ports().imap},
+                           {"dns", up.ports().dns},
+                           {"db", up.ports().db},
+                           {"ftp", up.ports().ftp}}}};
   std::printf("%s\n", info.dump().c_str());
   std::fflush(stdout);
   WaitForStop(stop);

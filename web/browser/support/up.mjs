@@ -6,14 +6,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
-export async function startUp() {
+// args: hp_up_fixture's own (--all-services for mail, DNS, FTP and databases).
+export async function startUp(args = []) {
   const fixture = process.env.HP_UP_FIXTURE;
   if (!fixture) throw new Error('HP_UP_FIXTURE is not set (run the browser tests through ctest -L browser)');
   const panel = process.env.HP_PANEL_DIR;
   if (panel && !existsSync(`${panel}/index.html`)) {
     throw new Error(`the panel is not built: ${panel}/index.html is missing (ninja -C build panel)`);
   }
-  const child = spawn(fixture, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(fixture, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));

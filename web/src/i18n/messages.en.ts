@@ -72,6 +72,7 @@ export const en = {
   'sites.list': 'Your websites',
   'sites.col_domain': 'Domain',
   'sites.col_aliases': 'Other names',
+  'sites.col_docroot': 'Folder',
   'sites.col_php': 'PHP',
   'sites.col_https': 'HTTPS',
   'sites.col_status': 'Status',

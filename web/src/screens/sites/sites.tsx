@@ -49,6 +49,7 @@ export function Sites({ store }: { store: SessionStore }) {
   const columns: Column<Site>[] = [
     { header: t('sites.col_domain'), cell: (s) => s.domain },
     { header: t('sites.col_aliases'), cell: (s) => (s.aliases.length ? s.aliases.join(', ') : t('sites.none')) },
+    { header: t('sites.col_docroot'), cell: (s) => s.docroot },
     { header: t('sites.col_php'), cell: (s) => s.php || t('sites.static') },
     { header: t('sites.col_https'), cell: (s) => (s.https ? t('sites.https_on') : t('sites.https_off')) },
     { header: t('sites.col_status'), cell: (s) => t('status.object', { status: s.status }) },
