@@ -80,4 +80,26 @@ describe('the app shell', () => {
     expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeTruthy();
     expect(screen.getByText('There is no page at /no/such/screen.')).toBeTruthy();
   });
+
+  it('gives a customer its dashboard and a link to each manager, the current one marked', async () => {
+    const customer: Session = { ...me, person: { login: 'acme', name: 'Acme Ltd', role: 'customer' } };
+    const client = new FakeApiClient((call) => {
+      if (call.path === '/sessions/current') return ok({ session: customer });
+      if (call.path === '/sites') return ok({ sites: [], next_after: null });
+      if (call.path === '/tasks') return ok({ tasks: [], next_after: null });
+      const key = call.path.slice(1).replace('-', '_');
+      return ok({ [key]: [] });
+    });
+    render(<App store={new SessionStore(client)} />);
+    expect(await screen.findByRole('heading', { name: 'Your services' })).toBeTruthy();
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    const links = [...nav.querySelectorAll('a')].map((a) => a.textContent);
+    expect(links).toEqual(['Overview', 'Websites', 'Mailboxes', 'Forwarders', 'FTP users', 'Databases', 'DNS zones']);
+    expect(nav.querySelector('[aria-current="page"]')?.textContent).toBe('Overview');
+    // The dashboard asks for this customer's services only.
+    await waitFor(() => expect(client.calls.some((c) => c.path === '/mailboxes')).toBe(true));
+    for (const call of client.calls.filter((c) => c.path !== '/sessions/current' && c.path !== '/tasks')) {
+      expect(call.options.query?.['customer']).toBe('acme');
+    }
+  });
 });

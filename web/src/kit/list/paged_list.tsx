@@ -1,4 +1,5 @@
-// A paged, searchable table over a PageSource: a search box when the source can search, the page
+// A paged, searchable table over a PageSource (at phone width each row is shown as a card, each
+// cell under its column's name; the explicit roles keep it a table for screen readers): a search box when the source can search, the page
 // as a table with a caption, "Previous page" / "Next page" buttons, and a status line that screen
 // readers announce (loading, empty, no match, the API's error in the catalog's words).
 import type { ComponentChildren } from 'preact';
@@ -66,22 +67,24 @@ export function PagedList<T>({ source, columns, caption, rowKey, pageSize = 25 }
       </p>
       {!error && items.length > 0 && (
         <div class="table-scroll">
-          <table>
+          <table role="table">
             <caption>{caption}</caption>
-            <thead>
-              <tr>
+            <thead role="rowgroup">
+              <tr role="row">
                 {columns.map((c) => (
-                  <th scope="col" key={c.header}>
+                  <th scope="col" role="columnheader" key={c.header}>
                     {c.header}
                   </th>
                 ))}
               </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
               {items.map((item) => (
-                <tr key={rowKey(item)}>
+                <tr role="row" key={rowKey(item)}>
                   {columns.map((c) => (
-                    <td key={c.header}>{c.cell(item)}</td>
+                    <td role="cell" key={c.header} data-label={c.header}>
+                      {c.cell(item)}
+                    </td>
                   ))}
                 </tr>
               ))}
