@@ -168,7 +168,7 @@ describe('the customer panel at desktop width', () => {
       await page.keyboard.type(DOMAIN);
       await page.keyboard.press('Enter');
       await appliedLive(page, `Website ${DOMAIN} added`);
-      await page.getByRole('cell', { name: DOMAIN, exact: true }).waitFor();
+      await page.getByRole('link', { name: `Settings of ${DOMAIN}` }).waitFor();
       await settled(page);
       await assertCleanScreen(page, seen, 'websites');
       shots.push(await screenshot(page, 'customer-sites-desktop'));
@@ -184,6 +184,18 @@ describe('the customer panel at desktop width', () => {
       const served = await httpGet(up.http_port, DOMAIN, '/panel.txt');
       assert.equal(served.status, 200, `${served.body} (put: ${put.text})`);
       assert.equal(served.body, marker);
+
+      // Its settings: another name for it, saved and applied live, then served by nginx too.
+      await page.getByRole('link', { name: `Settings of ${DOMAIN}` }).click();
+      await page.getByRole('heading', { name: `Website ${DOMAIN}`, level: 1 }).waitFor();
+      await page.getByLabel('Other names (optional)').fill(`www.${DOMAIN}`);
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await appliedLive(page, `Settings of ${DOMAIN} saved`);
+      await assertCleanScreen(page, seen, 'site settings');
+      shots.push(await screenshot(page, 'customer-site-settings-desktop'));
+      const alias = await httpGet(up.http_port, `www.${DOMAIN}`, '/panel.txt');
+      assert.equal(alias.status, 200, alias.body);
+      assert.equal(alias.body, marker);
 
       // Mailboxes: added, applied live, and a message sent over SMTP is read over IMAP.
       await openScreen(page, 'Mailboxes', 'Mailboxes');
@@ -221,13 +233,13 @@ describe('the customer panel at desktop width', () => {
       await page.getByRole('heading', { name: `DNS records of ${DOMAIN}`, level: 1 }).waitFor();
       await settled(page);
 
-      await page.getByLabel('Name', { exact: true }).fill('www');
+      await page.getByLabel('Name', { exact: true }).fill('app');
       await page.getByLabel('IPv4 address').fill('300.1.2.3');
       await page.getByRole('button', { name: 'Add record' }).click();
       assert.match(await fieldError(page, 'IPv4 address'), /not valid for this record type/);
       await page.getByLabel('IPv4 address').fill('192.0.2.10');
       await page.getByRole('button', { name: 'Add record' }).click();
-      await appliedLive(page, `Record www A 192.0.2.10 added`);
+      await appliedLive(page, `Record app A 192.0.2.10 added`);
 
       await page.getByLabel('Name', { exact: true }).fill('@');
       await page.getByLabel('Type').selectOption('MX');
@@ -249,7 +261,7 @@ describe('the customer panel at desktop width', () => {
       shots.push(await screenshot(page, 'customer-records-desktop'));
       const dig = async (name, type) =>
         (await run('/usr/bin/kdig', ['@127.0.0.1', '-p', String(up.ports.dns), '+short', '+timeout=2', '+retry=1', name, type])).stdout;
-      assert.equal(await dig(`www.${DOMAIN}`, 'A'), '192.0.2.10\n');
+      assert.equal(await dig(`app.${DOMAIN}`, 'A'), '192.0.2.10\n');
       assert.match(await dig(DOMAIN, 'MX'), new RegExp(`20 backup\\.${DOMAIN.replace('.', '\\.')}\\.`));
 
       // Databases: added, applied live; then deleted after a confirmation.

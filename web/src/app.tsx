@@ -14,6 +14,7 @@ import { Forwarders } from './screens/forwarders/forwarders';
 import { FtpUsers } from './screens/ftp_users/ftp_users';
 import { Home } from './screens/home/home';
 import { Mailboxes } from './screens/mailboxes/mailboxes';
+import { SiteSettings } from './screens/sites/site_settings';
 import { Sites } from './screens/sites/sites';
 import { NotFound } from './screens/not_found/not_found';
 import { SignIn } from './screens/sign_in/sign_in';
@@ -47,6 +48,7 @@ export function App({ store }: { store: SessionStore }) {
           <Router>
             <Route path="/" component={Dashboard} store={store} />
             <Route path="/sites" component={Sites} store={store} />
+            <Route path="/sites/:domain" component={SiteSettings} store={store} />
             <Route path="/mailboxes" component={Mailboxes} store={store} />
             <Route path="/forwarders" component={Forwarders} store={store} />
             <Route path="/ftp-users" component={FtpUsers} store={store} />

@@ -103,3 +103,13 @@ export function listTasks(
 ): Promise<ApiResult<Answer<operations['listTasks'], 200>>> {
   return client.request('GET', '/tasks', { query, signal });
 }
+
+export type SitePatch = Schemas['SitePatch'];
+
+export function getSite(client: ApiClient, domain: string, signal?: AbortSignal): Promise<ApiResult<Answer<operations['getSite'], 200>>> {
+  return client.request('GET', `/sites/${encodeURIComponent(domain)}`, { signal });
+}
+
+export function updateSite(client: ApiClient, domain: string, patch: SitePatch): Promise<ApiResult<Answer<operations['updateSite'], 200>>> {
+  return client.request('PATCH', `/sites/${encodeURIComponent(domain)}`, { body: patch });
+}

@@ -17,6 +17,7 @@ import { customerLogin } from '../../shell/customer_login';
 import type { SessionStore } from '../../shell/session_store';
 import { useScreen } from '../../shell/use_screen';
 import { CertificateButton } from './certificate_button';
+import { sitePath } from './site_settings';
 
 type Field = 'domain' | 'aliases' | 'php';
 
@@ -47,7 +48,14 @@ export function Sites({ store }: { store: SessionStore }) {
   };
 
   const columns: Column<Site>[] = [
-    { header: t('sites.col_domain'), cell: (s) => s.domain },
+    {
+      header: t('sites.col_domain'),
+      cell: (s) => (
+        <a href={sitePath(s.domain)} aria-label={t('sites.settings_of', { domain: s.domain })}>
+          {s.domain}
+        </a>
+      ),
+    },
     { header: t('sites.col_aliases'), cell: (s) => (s.aliases.length ? s.aliases.join(', ') : t('sites.none')) },
     { header: t('sites.col_docroot'), cell: (s) => s.docroot },
     { header: t('sites.col_php'), cell: (s) => s.php || t('sites.static') },
