@@ -5,7 +5,8 @@
 // new mailbox over SMTP is read back over IMAP, the records are served by Knot. Bad input shows
 // the API's field code in the catalog's words beside its field; an XSS payload in a TXT record
 // renders as text. Every screen, at desktop and phone width: no WCAG 2 A/AA violation
-// (axe-core), no console error, no inline style; a screenshot of each.
+// (axe-core), no console error, no inline style; a screenshot of each (build/screenshots; the
+// README shows two of them, copied into docs/screenshots).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
