@@ -80,7 +80,11 @@ export function addService(
   return client.request('POST', `/${collection}`, { body: input });
 }
 
-export function removeService(client: ApiClient, collection: ServiceCollection, name: string): Promise<ApiResult<ChangeAnswer>> {
+export function removeService(
+  client: ApiClient,
+  collection: ServiceCollection,
+  name: string,
+): Promise<ApiResult<ChangeAnswer>> {
   return client.request('DELETE', `/${collection}/${encodeURIComponent(name)}`);
 }
 
@@ -106,10 +110,18 @@ export function listTasks(
 
 export type SitePatch = Schemas['SitePatch'];
 
-export function getSite(client: ApiClient, domain: string, signal?: AbortSignal): Promise<ApiResult<Answer<operations['getSite'], 200>>> {
+export function getSite(
+  client: ApiClient,
+  domain: string,
+  signal?: AbortSignal,
+): Promise<ApiResult<Answer<operations['getSite'], 200>>> {
   return client.request('GET', `/sites/${encodeURIComponent(domain)}`, { signal });
 }
 
-export function updateSite(client: ApiClient, domain: string, patch: SitePatch): Promise<ApiResult<Answer<operations['updateSite'], 200>>> {
+export function updateSite(
+  client: ApiClient,
+  domain: string,
+  patch: SitePatch,
+): Promise<ApiResult<Answer<operations['updateSite'], 200>>> {
   return client.request('PATCH', `/sites/${encodeURIComponent(domain)}`, { body: patch });
 }

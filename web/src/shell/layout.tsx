@@ -79,7 +79,11 @@ export function Layout({ store, children }: LayoutProps) {
           <ul>
             {navItems(store).map((item) => (
               <li key={item.path}>
-                <a href={item.path} aria-current={isCurrent(item.path, path) ? 'page' : undefined} onClick={() => setMenuOpen(false)}>
+                <a
+                  href={item.path}
+                  aria-current={isCurrent(item.path, path) ? 'page' : undefined}
+                  onClick={() => setMenuOpen(false)}
+                >
                   {t(item.label)}
                 </a>
               </li>

@@ -1,5 +1,6 @@
 // A paged, searchable table over a PageSource (at phone width each row is shown as a card, each
-// cell under its column's name; the explicit roles keep it a table for screen readers): a search box when the source can search, the page
+// cell under its column's name; the explicit roles keep it a table for screen readers): a search
+// box when the source can search, the page
 // as a table with a caption, "Previous page" / "Next page" buttons, and a status line that screen
 // readers announce (loading, empty, no match, the API's error in the catalog's words).
 import type { ComponentChildren } from 'preact';

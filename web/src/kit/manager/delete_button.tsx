@@ -27,7 +27,13 @@ export function DeleteButton({ name, onDelete }: DeleteButtonProps) {
 
   if (!asking) {
     return (
-      <button ref={start} type="button" class="danger" onClick={() => setAsking(true)} aria-label={t('delete.start_label', { name })}>
+      <button
+        ref={start}
+        type="button"
+        class="danger"
+        onClick={() => setAsking(true)}
+        aria-label={t('delete.start_label', { name })}
+      >
         {t('delete.start')}
       </button>
     );

@@ -57,7 +57,12 @@ export function Dashboard({ store }: { store: SessionStore }) {
           })}
         </ul>
       </section>
-      <TaskSection client={client} title={t('dashboard.in_progress')} empty={t('dashboard.none_in_progress')} states={['pending', 'running', 'retry']} />
+      <TaskSection
+        client={client}
+        title={t('dashboard.in_progress')}
+        empty={t('dashboard.none_in_progress')}
+        states={['pending', 'running', 'retry']}
+      />
       <TaskSection client={client} title={t('dashboard.failed')} empty={t('dashboard.none_failed')} states={['failed']} />
     </>
   );

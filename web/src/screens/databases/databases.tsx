@@ -64,8 +64,21 @@ export function Databases({ store }: { store: SessionStore }) {
       manager={manager}
       form={
         <Form state={form} onSubmit={submit} label={t('databases.add')}>
-          <TextField name="name" label={t('databases.name')} hint={t('databases.name_hint', { customer })} required autoComplete="off" />
-          <TextField name="password" label={t('databases.password')} hint={t('mailboxes.password_hint')} type="password" required autoComplete="new-password" />
+          <TextField
+            name="name"
+            label={t('databases.name')}
+            hint={t('databases.name_hint', { customer })}
+            required
+            autoComplete="off"
+          />
+          <TextField
+            name="password"
+            label={t('databases.password')}
+            hint={t('mailboxes.password_hint')}
+            type="password"
+            required
+            autoComplete="new-password"
+          />
           <SubmitButton label={t('databases.submit')} busyLabel={t('form.adding')} />
         </Form>
       }

@@ -14,7 +14,16 @@ import { wholeNumber } from '../../kit/form/split_list';
 import { SubmitButton } from '../../kit/form/submit_button';
 import { TextField } from '../../kit/form/text_field';
 import type { Manager } from '../../kit/manager/use_manager';
-import { CAA_TAGS, composeValue, isRecordType, PART_NAMES, type PartName, partsOf, RECORD_TYPES, valueFieldOf } from './record_value';
+import {
+  CAA_TAGS,
+  composeValue,
+  isRecordType,
+  PART_NAMES,
+  type PartName,
+  partsOf,
+  RECORD_TYPES,
+  valueFieldOf,
+} from './record_value';
 
 type Field = 'name' | 'type' | 'ttl' | PartName;
 
@@ -44,7 +53,9 @@ export function RecordForm({ client, zone, manager }: RecordFormProps) {
     const ttl = wholeNumber(form.value('ttl'));
     if (!required || !composed.ok || ttl === null) {
       const errors = { ...form.errors.value };
-      if (!composed.ok) for (const [part, code] of Object.entries(composed.errors)) errors[part as Field] = fieldErrorText(code);
+      if (!composed.ok) {
+        for (const [part, code] of Object.entries(composed.errors)) errors[part as Field] = fieldErrorText(code);
+      }
       if (ttl === null) errors.ttl = fieldErrorText('number.not_integer');
       form.errors.value = errors;
       form.alert.value = t('form.fix_fields', { count: Object.keys(errors).length });
@@ -82,7 +93,12 @@ export function RecordForm({ client, zone, manager }: RecordFormProps) {
         <legend>{t('records.value_legend', { type })}</legend>
         {partsOf(type).map((part) =>
           part === 'tag' ? (
-            <SelectField key={part} name="tag" label={t('records.part.tag')} options={CAA_TAGS.map((tag) => ({ value: tag, label: tag }))} />
+            <SelectField
+              key={part}
+              name="tag"
+              label={t('records.part.tag')}
+              options={CAA_TAGS.map((tag) => ({ value: tag, label: tag }))}
+            />
           ) : (
             <TextField
               key={`${type}-${part}`}

@@ -37,7 +37,9 @@ export function ZoneRecords({ store }: { store: SessionStore }) {
         return (
           <DeleteButton
             name={label}
-            onDelete={async () => manager.track(t('records.removed', { record: label }), await removeRecord(client, zone, record))}
+            onDelete={async () =>
+              manager.track(t('records.removed', { record: label }), await removeRecord(client, zone, record))
+            }
           />
         );
       },

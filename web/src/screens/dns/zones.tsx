@@ -57,7 +57,9 @@ export function Zones({ store }: { store: SessionStore }) {
       cell: (z) => (
         <DeleteButton
           name={z.name}
-          onDelete={async () => manager.track(t('zones.removed', { zone: z.name }), await removeService(client, 'zones', z.name))}
+          onDelete={async () =>
+            manager.track(t('zones.removed', { zone: z.name }), await removeService(client, 'zones', z.name))
+          }
         />
       ),
     },

@@ -69,8 +69,20 @@ export function Forwarders({ store }: { store: SessionStore }) {
       manager={manager}
       form={
         <Form state={form} onSubmit={submit} label={t('forwarders.add')}>
-          <TextField name="address" label={t('forwarders.address')} hint={t('forwarders.address_hint')} required autoComplete="off" />
-          <TextField name="targets" label={t('forwarders.targets')} hint={t('forwarders.targets_hint')} required autoComplete="off" />
+          <TextField
+            name="address"
+            label={t('forwarders.address')}
+            hint={t('forwarders.address_hint')}
+            required
+            autoComplete="off"
+          />
+          <TextField
+            name="targets"
+            label={t('forwarders.targets')}
+            hint={t('forwarders.targets_hint')}
+            required
+            autoComplete="off"
+          />
           <SubmitButton label={t('forwarders.submit')} busyLabel={t('form.adding')} />
         </Form>
       }

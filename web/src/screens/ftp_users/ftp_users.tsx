@@ -53,7 +53,9 @@ export function FtpUsers({ store }: { store: SessionStore }) {
       cell: (u) => (
         <DeleteButton
           name={u.name}
-          onDelete={async () => manager.track(t('ftp.removed', { user: u.name }), await removeService(client, 'ftp-users', u.name))}
+          onDelete={async () =>
+            manager.track(t('ftp.removed', { user: u.name }), await removeService(client, 'ftp-users', u.name))
+          }
         />
       ),
     },
@@ -68,8 +70,21 @@ export function FtpUsers({ store }: { store: SessionStore }) {
       manager={manager}
       form={
         <Form state={form} onSubmit={submit} label={t('ftp.add')}>
-          <TextField name="user" label={t('ftp.user')} hint={t('ftp.user_hint', { customer })} required autoComplete="off" />
-          <TextField name="password" label={t('ftp.password')} hint={t('mailboxes.password_hint')} type="password" required autoComplete="new-password" />
+          <TextField
+            name="user"
+            label={t('ftp.user')}
+            hint={t('ftp.user_hint', { customer })}
+            required
+            autoComplete="off"
+          />
+          <TextField
+            name="password"
+            label={t('ftp.password')}
+            hint={t('mailboxes.password_hint')}
+            type="password"
+            required
+            autoComplete="new-password"
+          />
           <TextField name="home" label={t('ftp.home')} hint={t('ftp.home_hint')} autoComplete="off" />
           <SubmitButton label={t('ftp.submit')} busyLabel={t('form.adding')} />
         </Form>

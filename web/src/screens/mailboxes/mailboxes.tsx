@@ -77,9 +77,29 @@ export function Mailboxes({ store }: { store: SessionStore }) {
       manager={manager}
       form={
         <Form state={form} onSubmit={submit} label={t('mailboxes.add')}>
-          <TextField name="address" label={t('mailboxes.address')} hint={t('mailboxes.address_hint')} type="email" required autoComplete="off" />
-          <TextField name="password" label={t('mailboxes.password')} hint={t('mailboxes.password_hint')} type="password" required autoComplete="new-password" />
-          <TextField name="quota_mb" label={t('mailboxes.quota')} hint={t('mailboxes.quota_hint')} inputMode="numeric" autoComplete="off" />
+          <TextField
+            name="address"
+            label={t('mailboxes.address')}
+            hint={t('mailboxes.address_hint')}
+            type="email"
+            required
+            autoComplete="off"
+          />
+          <TextField
+            name="password"
+            label={t('mailboxes.password')}
+            hint={t('mailboxes.password_hint')}
+            type="password"
+            required
+            autoComplete="new-password"
+          />
+          <TextField
+            name="quota_mb"
+            label={t('mailboxes.quota')}
+            hint={t('mailboxes.quota_hint')}
+            inputMode="numeric"
+            autoComplete="off"
+          />
           <SubmitButton label={t('mailboxes.submit')} busyLabel={t('form.adding')} />
         </Form>
       }

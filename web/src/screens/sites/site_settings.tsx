@@ -94,7 +94,13 @@ export function SiteSettings({ store }: { store: SessionStore }) {
           <Form state={form} onSubmit={submit} label={t('site.form')}>
             <TextField name="aliases" label={t('sites.aliases')} hint={t('sites.aliases_hint')} autoComplete="off" />
             <TextField name="php" label={t('sites.php')} hint={t('sites.php_hint')} autoComplete="off" />
-            <TextField name="docroot" label={t('site.docroot')} hint={t('site.docroot_hint')} required autoComplete="off" />
+            <TextField
+              name="docroot"
+              label={t('site.docroot')}
+              hint={t('site.docroot_hint')}
+              required
+              autoComplete="off"
+            />
             {site.https && <CheckboxField name="https_redirect" label={t('site.https_redirect')} />}
             {site.https && <CheckboxField name="hsts" label={t('site.hsts')} hint={t('site.hsts_hint')} />}
             <SubmitButton label={t('site.submit')} busyLabel={t('site.saving')} />

@@ -68,7 +68,9 @@ export function Sites({ store }: { store: SessionStore }) {
           {!s.https && <CertificateButton client={client} domain={s.domain} manager={manager} />}
           <DeleteButton
             name={s.domain}
-            onDelete={async () => manager.track(t('sites.removed', { domain: s.domain }), await removeSite(client, s.domain))}
+            onDelete={async () =>
+              manager.track(t('sites.removed', { domain: s.domain }), await removeSite(client, s.domain))
+            }
           />
         </div>
       ),
@@ -84,7 +86,13 @@ export function Sites({ store }: { store: SessionStore }) {
       manager={manager}
       form={
         <Form state={form} onSubmit={submit} label={t('sites.add')}>
-          <TextField name="domain" label={t('sites.domain')} hint={t('sites.domain_hint')} required autoComplete="off" />
+          <TextField
+            name="domain"
+            label={t('sites.domain')}
+            hint={t('sites.domain_hint')}
+            required
+            autoComplete="off"
+          />
           <TextField name="aliases" label={t('sites.aliases')} hint={t('sites.aliases_hint')} autoComplete="off" />
           <TextField name="php" label={t('sites.php')} hint={t('sites.php_hint')} autoComplete="off" />
           <SubmitButton label={t('sites.submit')} busyLabel={t('form.adding')} />
