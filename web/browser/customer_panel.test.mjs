@@ -126,6 +126,25 @@ async function fieldError(page, label) {
   );
 }
 
+// The accessible names of what Tab reaches from the top of the page (its first stop, the skip
+// link), in order, until `last` (or 60 presses).
+async function tabStops(page, last) {
+  await page.getByRole('link', { name: 'Skip to content' }).focus();
+  const names = ['Skip to content'];
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    const name = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return '';
+      const label = e.id ? document.querySelector(`label[for="${e.id}"]`)?.textContent : null;
+      return (e.getAttribute('aria-label') ?? label ?? e.textContent ?? '').trim();
+    });
+    names.push(name);
+    if (name === last) break;
+  }
+  return names;
+}
+
 function httpGet(port, host, path) {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path, headers: { Host: host } }, (res) => {
@@ -171,6 +190,12 @@ describe('the customer panel at desktop width', () => {
       await appliedLive(page, `Website ${DOMAIN} added`);
       await page.getByRole('link', { name: `Settings of ${DOMAIN}` }).waitFor();
       await settled(page);
+      // Everything is reachable with Tab, in reading order.
+      const stops = await tabStops(page, `Delete ${DOMAIN}`);
+      const order = ['Skip to content', 'Websites', 'Domain', 'Add website', `Settings of ${DOMAIN}`,
+        `Get a certificate for ${DOMAIN}`, `Delete ${DOMAIN}`];
+      const at = order.map((name) => stops.indexOf(name));
+      assert.ok(at.every((i, n) => i >= 0 && (n === 0 || i > at[n - 1])), `tab order: ${stops.join(' | ')}`);
       await assertCleanScreen(page, seen, 'websites');
       shots.push(await screenshot(page, 'customer-sites-desktop'));
 
