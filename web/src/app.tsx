@@ -13,6 +13,13 @@ import { Zones } from './screens/dns/zones';
 import { Forwarders } from './screens/forwarders/forwarders';
 import { FtpUsers } from './screens/ftp_users/ftp_users';
 import { Home } from './screens/home/home';
+import { Audit } from './screens/audit/audit';
+import { CustomerDetail } from './screens/customers/customer_detail';
+import { Customers } from './screens/customers/customers';
+import { Nodes } from './screens/nodes/nodes';
+import { Plans } from './screens/plans/plans';
+import { Resellers } from './screens/resellers/resellers';
+import { Tasks } from './screens/tasks/tasks';
 import { Mailboxes } from './screens/mailboxes/mailboxes';
 import { SiteSettings } from './screens/sites/site_settings';
 import { Sites } from './screens/sites/sites';
@@ -63,11 +70,20 @@ export function App({ store }: { store: SessionStore }) {
     );
   }
   if (status === 'signed_in') {
+    // Resellers and staff. The navigation offers each role its screens; the API judges every
+    // route (a reseller who types /nodes reads the API's refusal; support may not drain).
     return (
       <LocationProvider>
         <Layout store={store}>
           <Router>
             <Route path="/" component={Home} store={store} />
+            <Route path="/customers" component={Customers} store={store} />
+            <Route path="/customers/:login" component={CustomerDetail} store={store} />
+            <Route path="/plans" component={Plans} store={store} />
+            <Route path="/tasks" component={Tasks} store={store} />
+            <Route path="/audit" component={Audit} store={store} />
+            <Route path="/resellers" component={Resellers} store={store} />
+            <Route path="/nodes" component={Nodes} store={store} />
             <Route path="/sign-in" component={Redirect} to="/" />
             <Route default component={NotFound} />
           </Router>

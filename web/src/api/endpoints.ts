@@ -125,3 +125,84 @@ export function updateSite(
 ): Promise<ApiResult<Answer<operations['updateSite'], 200>>> {
   return client.request('PATCH', `/sites/${encodeURIComponent(domain)}`, { body: patch });
 }
+
+// The reseller's and the staff's routes: customers, plans, resellers, nodes, the audit log.
+export type Customer = Schemas['Customer'];
+export type CustomerInput = Schemas['CustomerInput'];
+export type Plan = Schemas['Plan'];
+export type PlanInput = Schemas['PlanInput'];
+export type PlanLimits = Schemas['PlanLimits'];
+export type Reseller = Schemas['Reseller'];
+export type ResellerInput = Schemas['ResellerInput'];
+export type HostNode = Schemas['Node'];
+export type AuditEntry = Schemas['AuditEntry'];
+
+export function getCustomer(
+  client: ApiClient,
+  login: string,
+  signal?: AbortSignal,
+): Promise<ApiResult<Answer<operations['getCustomer'], 200>>> {
+  return client.request('GET', `/customers/${encodeURIComponent(login)}`, { signal });
+}
+
+export function createCustomer(
+  client: ApiClient,
+  input: CustomerInput,
+): Promise<ApiResult<Answer<operations['createCustomer'], 201>>> {
+  return client.request('POST', '/customers', { body: input });
+}
+
+// PATCH /customers/{login} {plan}: its only changeable field today.
+export function changeCustomerPlan(
+  client: ApiClient,
+  login: string,
+  plan: string,
+): Promise<ApiResult<Answer<operations['updateCustomer'], 200>>> {
+  return client.request('PATCH', `/customers/${encodeURIComponent(login)}`, { body: { plan } });
+}
+
+// Suspending (its sites answer 503) or resuming a customer.
+export function setCustomerSuspended(
+  client: ApiClient,
+  login: string,
+  suspended: boolean,
+): Promise<ApiResult<Answer<operations['suspendCustomer'], 202>>> {
+  return client.request('POST', `/customers/${encodeURIComponent(login)}/${suspended ? 'suspend' : 'resume'}`);
+}
+
+export function deleteCustomer(client: ApiClient, login: string): Promise<ApiResult<ChangeAnswer>> {
+  return client.request('DELETE', `/customers/${encodeURIComponent(login)}`);
+}
+
+export function listPlans(client: ApiClient, signal?: AbortSignal): Promise<ApiResult<Answer<operations['listPlans'], 200>>> {
+  return client.request('GET', '/plans', { signal });
+}
+
+export function createPlan(client: ApiClient, input: PlanInput): Promise<ApiResult<Answer<operations['createPlan'], 201>>> {
+  return client.request('POST', '/plans', { body: input });
+}
+
+// (The OpenAPI document marks ResellerChange's members optional; the route always sends them.)
+export function createReseller(
+  client: ApiClient,
+  input: ResellerInput,
+): Promise<ApiResult<{ reseller: Reseller } & ChangeAnswer>> {
+  return client.request('POST', '/resellers', { body: input });
+}
+
+export function setResellerSuspended(
+  client: ApiClient,
+  login: string,
+  suspended: boolean,
+): Promise<ApiResult<ChangeAnswer>> {
+  return client.request('POST', `/resellers/${encodeURIComponent(login)}/${suspended ? 'suspend' : 'resume'}`);
+}
+
+export function listNodes(client: ApiClient, signal?: AbortSignal): Promise<ApiResult<Answer<operations['listNodes'], 200>>> {
+  return client.request('GET', '/nodes', { signal });
+}
+
+// One step of draining a node (its customers moved off, a batch at a time).
+export function drainNode(client: ApiClient, name: string): Promise<ApiResult<Answer<operations['drainNode'], 202>>> {
+  return client.request('POST', `/nodes/${encodeURIComponent(name)}/drain`, { body: {} });
+}

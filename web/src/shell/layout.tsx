@@ -25,8 +25,32 @@ const CUSTOMER_NAV: readonly NavItem[] = [
   { path: '/dns', label: 'nav.dns' },
 ];
 
-function navItems(store: SessionStore): readonly NavItem[] {
-  return isCustomerView(store) ? CUSTOMER_NAV : [{ path: '/', label: 'nav.overview' }];
+// A reseller's: its customers and its plans.
+const RESELLER_NAV: readonly NavItem[] = [
+  { path: '/', label: 'nav.overview' },
+  { path: '/customers', label: 'nav.customers' },
+  { path: '/plans', label: 'nav.plans' },
+  { path: '/tasks', label: 'nav.tasks' },
+  { path: '/audit', label: 'nav.audit' },
+];
+
+// Staff (admin, support): every customer, and the company's resellers and nodes.
+const STAFF_NAV: readonly NavItem[] = [
+  { path: '/', label: 'nav.overview' },
+  { path: '/customers', label: 'nav.customers' },
+  { path: '/resellers', label: 'nav.resellers' },
+  { path: '/plans', label: 'nav.plans' },
+  { path: '/nodes', label: 'nav.nodes' },
+  { path: '/tasks', label: 'nav.tasks' },
+  { path: '/audit', label: 'nav.audit' },
+];
+
+export function navItems(store: SessionStore): readonly NavItem[] {
+  if (isCustomerView(store)) return CUSTOMER_NAV;
+  const role = store.session.value?.person.role;
+  if (role === 'reseller') return RESELLER_NAV;
+  if (role === 'admin' || role === 'support') return STAFF_NAV;
+  return [{ path: '/', label: 'nav.overview' }];
 }
 
 // "/dns/acme.example" is under "/dns"; "/" is only itself.

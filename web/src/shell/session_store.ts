@@ -4,7 +4,7 @@
 // Owned by the app; UI thread only.
 import { signal } from '@preact/signals';
 import type { ApiClient, ApiError } from '../api/client';
-import { currentSession, type Session, signOut, stopActingAs } from '../api/session';
+import { currentSession, type Session, signOut, startActingAs, stopActingAs } from '../api/session';
 
 export type SessionStatus = 'loading' | 'signed_out' | 'signed_in' | 'unreachable';
 
@@ -42,6 +42,15 @@ export class SessionStore {
     const result = await signOut(this.client);
     if (result.ok || result.error.status === 401) this.set(null);
     else this.error.value = result.error;
+  }
+
+  // "Log in as" someone: the session acts as them (the customer's view) until it ends. Returns
+  // the refusal, if any, for the screen that asked.
+  async actAs(login: string): Promise<ApiError | null> {
+    const result = await startActingAs(this.client, login);
+    if (!result.ok) return result.error;
+    this.set(result.data.session);
+    return null;
   }
 
   async stopActingAs(): Promise<void> {

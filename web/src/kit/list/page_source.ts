@@ -23,13 +23,22 @@ export interface PageSource<T> {
   fetch(request: PageRequest, signal?: AbortSignal): Promise<ApiResult<Page<T>>>;
 }
 
-// A list route of today's API: `path` answers {[key]: T[], next_after: number | null}.
-export function afterIdSource<T>(client: ApiClient, path: string, key: string, query: Query = {}): PageSource<T> {
+// A list route of today's API: `path` answers {[key]: T[], next_after: number | null}. With
+// `searchParam`, the list's search box fills that query parameter (e.g. the audit log's ?object=,
+// an exact filter on the server).
+export function afterIdSource<T>(
+  client: ApiClient,
+  path: string,
+  key: string,
+  query: Query = {},
+  searchParam?: string,
+): PageSource<T> {
   return {
-    searchable: false,
+    searchable: searchParam !== undefined,
     async fetch(request, signal) {
+      const search = searchParam && request.search ? { [searchParam]: request.search } : {};
       const result = await client.request<Record<string, unknown>>('GET', path, {
-        query: { ...query, after: request.cursor ?? undefined, limit: request.limit },
+        query: { ...query, ...search, after: request.cursor ?? undefined, limit: request.limit },
         signal,
       });
       if (!result.ok) return result;
