@@ -9,12 +9,11 @@
 // README shows two of them, copied into docs/screenshots).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { axeRuleCount, axeViolations } from './support/axe.mjs';
-import { launchChromium, openPage, screenshot, unexpectedConsoleErrors, VIEWPORTS } from './support/chromium.mjs';
+import { launchChromium, openPage, screenshot, VIEWPORTS } from './support/chromium.mjs';
+import { appliedLive, assertCleanScreen as assertClean, httpGet, openScreen, settled, signIn as signInAs } from './support/panel.mjs';
 import { startUp } from './support/up.mjs';
 
 const run = promisify(execFile);
@@ -27,7 +26,6 @@ const MAILBOX = `info@${DOMAIN}`;
 const MAILBOX_PASSWORD = 'Mailbox-pass-12345';
 const DATABASE = `${CUSTOMER}_shop`;
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
-const APPLY_MS = 60_000;
 
 let up;
 let browser;
@@ -56,59 +54,12 @@ after(async () => {
   if (shots.length) console.log(`screenshots:\n  ${shots.join('\n  ')}`);
 });
 
-async function assertCleanScreen(page, seen, what) {
-  const styled = await page.evaluate(() =>
-    [...document.querySelectorAll('[style]:not([style=""])')].map((e) => e.outerHTML.slice(0, 200)),
-  );
-  assert.deepEqual(styled, [], `${what}: elements with a style attribute`);
-  assert.deepEqual(await axeViolations(page), [], `${what}: axe-core WCAG 2 A/AA violations`);
-  assert.ok((await axeRuleCount(page)) > 50, 'axe-core ran its WCAG rules');
-  assert.deepEqual(unexpectedConsoleErrors(seen, up.url), [], `${what}: console errors`);
-  assert.deepEqual(seen.pageErrors, [], `${what}: uncaught exceptions`);
-}
-
 async function signIn(page) {
-  await page.goto('/');
-  await page.getByLabel('Login name or e-mail address').fill(CUSTOMER);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  await signInAs(page, CUSTOMER, PASSWORD);
 }
 
-// Goes to a screen through the navigation (at phone width the menu opens first), as a person
-// would, and waits until its list has loaded.
-async function openScreen(page, link, heading) {
-  const menu = page.getByRole('button', { name: 'Menu' });
-  if (await menu.isVisible()) await menu.click();
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
-  await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
-  await settled(page);
-}
-
-async function settled(page) {
-  await page.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0);
-  await page.waitForFunction(() => !document.body.textContent.includes('…'));
-}
-
-// Waits until the change labelled `label` in "Your changes" shows every task applied; fails with
-// the daemon's words when one failed.
-async function appliedLive(page, label) {
-  const change = page.locator('.change', { hasText: label });
-  await change.waitFor({ timeout: 10_000 });
-  await page.waitForFunction(
-    (text) => {
-      const li = [...document.querySelectorAll('.change')].find((e) => e.textContent.includes(text));
-      const badges = li ? [...li.querySelectorAll('.task-status')] : [];
-      return badges.length > 0 && badges.every((b) => !/state-(pending|running|retry|unknown)/.test(b.className));
-    },
-    label,
-    { timeout: APPLY_MS },
-  );
-  const states = await change.locator('.task-status').evaluateAll((els) => els.map((e) => e.className));
-  assert.ok(
-    states.every((c) => c.includes('state-applied')),
-    `${label}: ${states.join(', ')}: ${await change.textContent()}`,
-  );
+async function assertCleanScreen(page, seen, what) {
+  await assertClean(page, seen, up.url, what);
 }
 
 // The error shown beside the input labelled `label`: the input says it is invalid, and the text
@@ -143,18 +94,6 @@ async function tabStops(page, last) {
     if (name === last) break;
   }
   return names;
-}
-
-function httpGet(port, host, path) {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { Host: host } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('error', (err) => resolve({ status: 0, body: String(err) }));
-    req.end();
-  });
 }
 
 async function mailProbe(request) {
