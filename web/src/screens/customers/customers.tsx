@@ -2,7 +2,7 @@
 // one with a plan, suspend or resume it (its sites answer 503 while it is suspended), delete it
 // after a confirmation; each change followed live. A customer's own screen changes its plan and
 // offers "log in as".
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import { createCustomer, type Customer, deleteCustomer, setCustomerSuspended } from '../../api/endpoints';
 import { t } from '../../i18n/i18n';
 import { Form } from '../../kit/form/form';
@@ -34,6 +34,12 @@ export function Customers({ store }: { store: SessionStore }) {
     [],
   );
   const source = useMemo(() => afterIdSource<Customer>(client, '/customers', 'customers'), [client, manager.version]);
+  // Staff may leave the plan to the default one; a reseller's customers get one of its own plans,
+  // so its form starts on the first of them (again after each customer added).
+  const staff = ['admin', 'support'].includes(store.session.value?.person.role ?? '');
+  useEffect(() => {
+    if (!staff && plans?.length && !form.value('plan')) form.values.plan.value = plans[0]!.name;
+  }, [plans, manager.version]);
 
   const submit = async () => {
     if (!form.checkRequired(['login', 'email'])) return;
@@ -84,7 +90,7 @@ export function Customers({ store }: { store: SessionStore }) {
   ];
 
   const planOptions = [
-    { value: '', label: t('customers.plan_default') },
+    ...(staff ? [{ value: '', label: t('customers.plan_default') }] : []),
     ...(plans ?? []).map((p) => ({ value: p.name, label: p.name })),
   ];
   return (
