@@ -242,6 +242,20 @@ describe('the reseller', () => {
       assert.equal(await page.getByRole('alert').textContent(), 'This does not exist, or you may not see it.');
       assert.equal(await page.getByText('c@rb.test').count(), 0);
       await clean('another reseller’s customer');
+
+      // Deleted after a confirmation (focus on "keep"): gone from the list; the removal from the
+      // servers is not followed (a deleted customer's tasks are no longer the reseller's to read).
+      await page.goto('/customers');
+      await settled(page);
+      await page.getByRole('button', { name: `Delete ${CUSTOMER}` }).click();
+      assert.equal(await page.getByRole('button', { name: 'Keep it' }).evaluate((e) => e === document.activeElement), true);
+      await page.getByRole('button', { name: 'Yes, delete' }).click();
+      const deleted = page.locator('.change', { hasText: `Customer ${CUSTOMER} deleted` });
+      await deleted.waitFor();
+      assert.match(await deleted.textContent(), /being removed from the servers/);
+      await settled(page);
+      assert.equal(await page.getByRole('link', { name: CUSTOMER, exact: true }).count(), 0);
+      await clean('customer deleted');
     } finally {
       await context.close();
     }

@@ -49,6 +49,7 @@ export const en = {
   'customers.submit': 'Add customer',
   'customers.added': 'Customer {login} added',
   'customers.removed': 'Customer {login} deleted',
+  'customers.removed_note': 'Its websites, mail and files are being removed from the servers.',
   'customers.suspended': '{login} suspended',
   'customers.resumed': '{login} resumed',
   'customers.suspend': 'Suspend',

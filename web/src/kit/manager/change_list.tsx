@@ -17,7 +17,10 @@ export function ChangeList({ client, state }: { client: ApiClient; state: Change
         {changes.map((change) => (
           <li key={change.key} class="change">
             <span class="change-label">{change.label}</span>
-            {change.tasks.length === 0 && <span class="task-message">{t('changes.no_tasks')}</span>}
+            {change.note !== undefined && <span class="task-message">{change.note}</span>}
+            {change.note === undefined && change.tasks.length === 0 && (
+              <span class="task-message">{t('changes.no_tasks')}</span>
+            )}
             {change.tasks.map((task) => (
               <TaskStatus key={task.id} client={client} id={task.id} initial={task} />
             ))}

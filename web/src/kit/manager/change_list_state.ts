@@ -8,6 +8,9 @@ export interface TrackedChange {
   key: number;
   label: string; // what the person did, in words ("Added site shop.example")
   tasks: Task[];
+  // Instead of following the tasks: what the person should know (e.g. a deleted customer's tasks
+  // are no longer the reseller's to read).
+  note?: string;
 }
 
 export class ChangeListState {
@@ -16,8 +19,8 @@ export class ChangeListState {
 
   constructor(private readonly keep = 8) {}
 
-  add(label: string, tasks: Task[]): void {
-    const change = { key: this.nextKey++, label, tasks };
+  add(label: string, tasks: Task[], note?: string): void {
+    const change = note === undefined ? { key: this.nextKey++, label, tasks } : { key: this.nextKey++, label, tasks: [], note };
     this.changes.value = [change, ...this.changes.value].slice(0, this.keep);
   }
 }

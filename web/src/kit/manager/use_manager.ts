@@ -10,8 +10,8 @@ export interface Manager {
   version: number;
   changes: ChangeListState;
   // Records an accepted change (its tasks, the list reloaded) and returns null, or returns the
-  // refusal untouched.
-  track(label: string, result: ApiResult<ChangeAnswer>): ApiError | null;
+  // refusal untouched. With `note`, the change shows the note instead of following its tasks.
+  track(label: string, result: ApiResult<ChangeAnswer>, note?: string): ApiError | null;
 }
 
 export function useManager(): Manager {
@@ -20,9 +20,9 @@ export function useManager(): Manager {
   return {
     version,
     changes,
-    track(label, result) {
+    track(label, result, note) {
       if (!result.ok) return result.error;
-      changes.add(label, result.data.tasks ?? []);
+      changes.add(label, result.data.tasks ?? [], note);
       setVersion((v) => v + 1);
       return null;
     },

@@ -81,7 +81,11 @@ export function Customers({ store }: { store: SessionStore }) {
           <DeleteButton
             name={c.login}
             onDelete={async () =>
-              manager.track(t('customers.removed', { login: c.login }), await deleteCustomer(client, c.login))
+              manager.track(
+                t('customers.removed', { login: c.login }),
+                await deleteCustomer(client, c.login),
+                staff ? undefined : t('customers.removed_note'),
+              )
             }
           />
         </span>
