@@ -65,6 +65,21 @@ describe('customers', () => {
     expect(client.calls.find((c) => c.path === '/customers/acme/suspend')).toMatchObject({ method: 'POST', csrfToken: 'c1' });
   });
 
+  it('deletes after a confirmation; a reseller is told the removal goes on, no task is followed', async () => {
+    window.history.replaceState(null, '', '/customers');
+    const task = { id: 41, state: 'pending', kind: 'account.remove', object_key: 'account:acme' };
+    const client = api(reseller, (call) =>
+      call.method === 'DELETE' && call.path === '/customers/acme' ? ok({ tasks: [task], change_id: 12 }, 202) : null,
+    );
+    render(<App store={new SessionStore(client)} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Delete acme' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Yes, delete' }));
+    const change = (await screen.findByText('Customer acme deleted')).closest('li')!;
+    expect(change.textContent).toContain('being removed from the servers');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.calls.some((c) => c.path.startsWith('/tasks/41'))).toBe(false);
+  });
+
   it('shows a customer it may not see as not found, without its details', async () => {
     window.history.replaceState(null, '', '/customers/other');
     render(<App store={new SessionStore(api(reseller))} />);
