@@ -13,7 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { launchChromium, openPage, screenshot, VIEWPORTS } from './support/chromium.mjs';
-import { appliedLive, assertCleanScreen as assertClean, httpGet, openScreen, settled, signIn as signInAs } from './support/panel.mjs';
+import {
+  appliedLive,
+  assertCleanScreen as assertClean,
+  httpGet,
+  openScreen,
+  settled,
+  signIn as signInAs,
+} from './support/panel.mjs';
 import { startUp } from './support/up.mjs';
 
 const run = promisify(execFile);

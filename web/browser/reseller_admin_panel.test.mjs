@@ -266,7 +266,12 @@ describe('at phone width', () => {
   it('the reseller’s and the administrator’s screens fit 390px and stay accessible', async () => {
     for (const [login, screens] of [
       [RESELLER, [['Customers', 'Customers', 'reseller-customers'], ['Plans', 'Plans', 'reseller-plans']]],
-      [ADMIN, [['Nodes', 'Nodes', 'admin-nodes'], ['Tasks', 'Tasks', 'admin-tasks'], ['Resellers', 'Resellers', 'admin-resellers'], ['Audit log', 'Audit log', 'admin-audit']]],
+      [ADMIN, [
+        ['Nodes', 'Nodes', 'admin-nodes'],
+        ['Tasks', 'Tasks', 'admin-tasks'],
+        ['Resellers', 'Resellers', 'admin-resellers'],
+        ['Audit log', 'Audit log', 'admin-audit'],
+      ]],
     ]) {
       const { context, page, seen } = await openPage(browser, up.url, VIEWPORTS.phone);
       try {
