@@ -111,6 +111,12 @@ describe('the administrator', () => {
       await signIn(page, ADMIN, PASSWORD);
       const nav = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
       assert.deepEqual(nav, ['Overview', 'Customers', 'Resellers', 'Plans', 'Nodes', 'Tasks', 'Audit log']);
+      // The overview: the broken site's failed task counted, every node answering.
+      await settled(page);
+      assert.match(await page.locator('.service-card', { hasText: 'Failed tasks' }).textContent(), /^[1-9]\d*Failed tasks$/);
+      assert.equal(await page.locator('.service-card', { hasText: 'Nodes not answering' }).textContent(), '0Nodes not answering');
+      await clean('overview (admin)');
+      shots.push(await screenshot(page, 'admin-overview-desktop'));
 
       // Resellers: a bad login is refused beside its field; then reseller A is added.
       await openScreen(page, 'Resellers', 'Resellers');
@@ -180,6 +186,10 @@ describe('the reseller', () => {
       await signIn(page, RESELLER, PASSWORD);
       const nav = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
       assert.deepEqual(nav, ['Overview', 'Customers', 'Plans', 'Tasks', 'Audit log']);
+      await settled(page);
+      const usage = () => page.locator('.service-card').allTextContents();
+      await page.waitForFunction(() => document.querySelectorAll('.service-limit').length === 2);
+      assert.deepEqual((await usage()).slice(0, 2), ['0Customersno limit', '0Websitesof 10 allowed']);
 
       // A plan with five websites, the other limits left unlimited.
       await openScreen(page, 'Plans', 'Plans');
@@ -243,6 +253,13 @@ describe('the reseller', () => {
       assert.equal(await page.getByText('c@rb.test').count(), 0);
       await clean('another reseller’s customer');
 
+      // The overview counts the customer and its website against the reseller's limits.
+      await openScreen(page, 'Overview', 'Overview');
+      await page.waitForFunction(() => document.querySelectorAll('.service-limit').length === 2);
+      assert.deepEqual((await usage()).slice(0, 2), ['1Customersno limit', '1Websitesof 10 allowed']);
+      await clean('overview (reseller)');
+      shots.push(await screenshot(page, 'reseller-overview-desktop'));
+
       // Deleted after a confirmation (focus on "keep"): gone from the list; the removal from the
       // servers is not followed (a deleted customer's tasks are no longer the reseller's to read).
       await page.goto('/customers');
@@ -265,7 +282,11 @@ describe('the reseller', () => {
 describe('at phone width', () => {
   it('the reseller’s and the administrator’s screens fit 390px and stay accessible', async () => {
     for (const [login, screens] of [
-      [RESELLER, [['Customers', 'Customers', 'reseller-customers'], ['Plans', 'Plans', 'reseller-plans']]],
+      [RESELLER, [
+        ['Overview', 'Overview', 'reseller-overview'],
+        ['Customers', 'Customers', 'reseller-customers'],
+        ['Plans', 'Plans', 'reseller-plans'],
+      ]],
       [ADMIN, [
         ['Nodes', 'Nodes', 'admin-nodes'],
         ['Tasks', 'Tasks', 'admin-tasks'],

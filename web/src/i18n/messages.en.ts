@@ -146,6 +146,12 @@ export const en = {
 
   'home.title': 'Overview',
   'home.welcome': 'Welcome, {name}.',
+  'home.yours': 'Your business',
+  'home.company': 'The company',
+  'home.failed_tasks': 'Failed tasks',
+  'home.nodes_down': 'Nodes not answering',
+  'home.limit': 'of {limit, number} allowed',
+  'home.no_limit': 'no limit',
 
   'dashboard.title': 'Overview',
   'dashboard.services': 'Your services',
