@@ -106,6 +106,8 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   engine_->SetNodeKeyHook(service_->node_key_hook());
   HP_TRY(engine_->Start());
   HP_TRY(spool_->Start());
+  lease_ = std::make_unique<controller::LeaderLease>(*store_, lease_options_);
+  lease_->Start();
   if (!hosting_options.acme_directory.empty()) StartRenewals();
   for (const auto& node : nodes) HP_TRY(EnsureNode(*service_, node, actor));
   controller::ApiOptions api_options;
@@ -116,6 +118,7 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
   listen_ = listen;
   if (orders_options_.enabled) {
     controller::OrderPipelineOptions o = orders_options_;
+    o.gate = lease_->Gate();
     if (o.base_url.empty()) {
       o.base_url =
           login_.base_url.empty() ? fmt::format("http://{}:{}/", listen, port) : login_.base_url;
@@ -132,18 +135,24 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
 }
 
 // Certificates: cert.ensure for each issued one, once a day (the agent renews those within
-// renew_before_days of expiry and does nothing for the others).
+// renew_before_days of expiry and does nothing for the others), by the controller that holds the
+// jobs' lease: the day's round waits for the lease, checked every minute.
 void ControllerRuntime::StartRenewals() {
   renewals_ = std::thread([this] {
+    auto due = std::chrono::steady_clock::now() + std::chrono::hours(24);
     std::unique_lock lock(renew_mu_);
-    while (!renew_cv_.wait_for(lock, std::chrono::hours(24), [this] { return stopping_; })) {
+    while (!renew_cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stopping_; })) {
+      if (std::chrono::steady_clock::now() < due) continue;
       lock.unlock();
-      auto sent = service_->certificates().Renew();
-      if (!sent) {
-        spdlog::warn("certificate renewal round failed: {}", sent.error().message);
-      } else if (*sent > 0) {
-        spdlog::info("certificate renewal: checking {} certificate(s)", *sent);
-      }
+      bool ran = lease_->RunIfLeading([this] {
+        auto sent = service_->certificates().Renew();
+        if (!sent) {
+          spdlog::warn("certificate renewal round failed: {}", sent.error().message);
+        } else if (*sent > 0) {
+          spdlog::info("certificate renewal: checking {} certificate(s)", *sent);
+        }
+      });
+      if (ran) due = std::chrono::steady_clock::now() + std::chrono::hours(24);
       lock.lock();
     }
   });
@@ -158,6 +167,8 @@ void ControllerRuntime::Stop() {
   if (renewals_.joinable()) renewals_.join();
   // The order worker and the mail sender first: the service they drive stays for the API.
   if (orders_) orders_->Stop();
+  // After every job stopped: released, another controller takes the jobs at once.
+  if (lease_) lease_->Stop();
   if (spool_) spool_->Stop();
   if (engine_) engine_->Stop();  // first: no result is recorded for a long poll the API ends
   if (api_) api_->Stop();

@@ -19,6 +19,7 @@
 #include "common/signing_key.h"
 #include "controller/api/api_server.h"
 #include "controller/engine/content_spool.h"
+#include "controller/engine/leader_lease.h"
 #include "controller/engine/task_engine.h"
 #include "controller/orders/order_pipeline.h"
 #include "controller/panel/panel_files.h"
@@ -54,6 +55,11 @@ class ControllerRuntime {
   // mails name the login options' base URL, else the API's own http://listen:port.
   void SetOrderOptions(controller::OrderPipelineOptions options) {
     orders_options_ = std::move(options);
+  }
+  // The lease under which one controller of those sharing the store runs the jobs that must run
+  // once (orders, the mail outbox, certificate renewals); call before Start.
+  void SetLeaseOptions(controller::LeaderLeaseOptions options) {
+    lease_options_ = std::move(options);
   }
   // "http://listen:port/" when the panel is served, else a sentence saying why not.
   std::string panel_status() const;
@@ -93,6 +99,8 @@ class ControllerRuntime {
   std::unique_ptr<controller::PanelFiles> panel_;
   std::string panel_missing_;  // why there is no panel
   controller::LoginOptions login_;
+  controller::LeaderLeaseOptions lease_options_;
+  std::unique_ptr<controller::LeaderLease> lease_;
   controller::OrderPipelineOptions orders_options_;
   std::unique_ptr<controller::OrderPipeline> orders_;
   std::unique_ptr<controller::ApiServer> api_;

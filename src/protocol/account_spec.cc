@@ -29,14 +29,7 @@ Result<AccountSpec> AccountSpecFromJson(const Json& j) {
   s.login = f.Canonical("login", CheckLoginGrammar, "login");
   s.uid = f.Integer("uid", kMinAccountId, kMaxAccountId).value_or(0);
   s.gid = f.Integer("gid", kMinAccountId, kMaxAccountId).value_or(0);
-  if (auto status = f.String("status", std::string("active"))) {
-    s.status = *status;
-    if (s.status != "active" && s.status != "suspended") {
-      errors.Add("status",
-                 {"status.invalid", "The status must be \"active\" or \"suspended\", not " +
-                                        QuoteForMessage(s.status) + "."});
-    }
-  }
+  if (auto status = f.ServiceStatus()) s.status = *status;
   if (auto php = f.Strings("php", std::vector<std::string>{})) {
     std::set<std::string> seen;
     for (size_t i = 0; i < php->size(); ++i) {

@@ -121,14 +121,7 @@ Result<DatabaseSpec> DatabaseSpecFromJson(const Json& j) {
       errors.Add("password_hash", checked.error());
     }
   }
-  if (auto v = r.String("status", std::string("active"))) {
-    s.status = *v;
-    if (s.status != "active" && s.status != "suspended") {
-      errors.Add("status",
-                 {"status.invalid", "The status must be \"active\" or \"suspended\", not " +
-                                        QuoteForMessage(s.status) + "."});
-    }
-  }
+  if (auto status = r.ServiceStatus()) s.status = *status;
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }

@@ -96,14 +96,7 @@ Result<FtpUserSpec> FtpUserSpecFromJson(const Json& j) {
                                    "The password hash is not a \"$y$\" or \"$6$\" crypt hash."});
     }
   }
-  if (auto status = r.String("status", std::string("active"))) {
-    s.status = *status;
-    if (s.status != "active" && s.status != "suspended") {
-      errors.Add("status",
-                 {"status.invalid", "The status must be \"active\" or \"suspended\", not " +
-                                        QuoteForMessage(s.status) + "."});
-    }
-  }
+  if (auto status = r.ServiceStatus()) s.status = *status;
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }

@@ -27,13 +27,7 @@ Result<MailAccountSpec> MailAccountSpecFromJson(const Json& j) {
   SpecReader r(j, errors);
   MailAccountSpec s;
   s.account = r.Canonical("account", CheckLoginGrammar, "login");
-  if (auto status = r.String("status", std::string("active"))) {
-    s.status = *status;
-    if (s.status != "active" && s.status != "suspended") {
-      r.Add("status", {"status.invalid", "The status must be \"active\" or \"suspended\", not " +
-                                             QuoteForMessage(s.status) + "."});
-    }
-  }
+  if (auto status = r.ServiceStatus()) s.status = *status;
   if (auto unlimited = r.Bool("unlimited_sending", false)) s.unlimited_sending = *unlimited;
   if (!s.unlimited_sending) {
     if (auto limit = r.Integer("messages_per_hour", 1, kMaxMessagesPerHour, std::nullopt,

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "common/text/text.h"
 #include "protocol/zone_spec.h"
 
 namespace hostplane::protocol {
@@ -28,29 +29,6 @@ constexpr std::array<std::string_view, 7> kSvcKeys = {
 
 tl::unexpected<Violation> Refuse(const char* code, std::string message) {
   return tl::unexpected(Violation{code, std::move(message)});
-}
-
-std::vector<std::string_view> SplitOn(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    size_t end = s.find(sep, start);
-    if (end == std::string_view::npos) {
-      out.push_back(s.substr(start));
-      return out;
-    }
-    out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-}
-
-// Space-separated fields; runs of spaces count as one (as zone_spec.cc's value grammars).
-std::vector<std::string_view> Fields(std::string_view s) {
-  std::vector<std::string_view> out;
-  for (std::string_view f : SplitOn(s, ' ')) {
-    if (!f.empty()) out.push_back(f);
-  }
-  return out;
 }
 
 std::optional<int64_t> Decimal(std::string_view s, int64_t max) {
@@ -94,7 +72,7 @@ bool IsServiceLabel(std::string_view l) { return l.size() >= 2 && l.front() == '
 
 // "_<port>._<tcp|udp|sctp>" at the start of a TLSA name.
 bool IsTlsaName(std::string_view name) {
-  auto labels = SplitOn(name, '.');
+  auto labels = Split(name, '.');
   if (labels.size() < 2 || !IsServiceLabel(labels[0])) return false;
   if (!Decimal(labels[0].substr(1), 65535)) return false;
   return labels[1] == "_tcp" || labels[1] == "_udp" || labels[1] == "_sctp";
@@ -159,7 +137,7 @@ Checked<std::string> AddressList(std::string_view key, std::string_view list, in
     return Refuse("record.svcb_param_value",
                   "The " + std::string(key) + " value " + QuoteForMessage(list) + " " + why + ".");
   };
-  auto items = SplitOn(list, ',');
+  auto items = Split(list, ',');
   if (list.empty() || items.size() > kMaxHints) {
     return bad("must list 1 to " + std::to_string(kMaxHints) + " addresses, comma separated");
   }
@@ -242,10 +220,10 @@ Checked<std::string> CheckSvcb(std::string_view zone, std::string_view type,
     if (eq == std::string_view::npos || v.empty()) return bad_value("is missing");
     std::string canonical;
     if (key == "mandatory") {
-      for (std::string_view k : SplitOn(v, ',')) mandatory.push_back(k);
+      for (std::string_view k : Split(v, ',')) mandatory.push_back(k);
       continue;  // written once every key is known
     } else if (key == "alpn") {
-      for (std::string_view id : SplitOn(v, ',')) {
+      for (std::string_view id : Split(v, ',')) {
         if (id.empty() || id.size() > kMaxAlpnId ||
             !std::all_of(id.begin(), id.end(), IsAlpnChar)) {
           return bad_value(

@@ -44,6 +44,15 @@ std::optional<std::string> SpecReader::String(const char* key,
   return v->get<std::string>();
 }
 
+std::optional<std::string> SpecReader::ServiceStatus(const char* key) const {
+  auto status = String(key, std::string("active"));
+  if (status && *status != "active" && *status != "suspended") {
+    Add(key, {"status.invalid", "The status must be \"active\" or \"suspended\", not " +
+                                    QuoteForMessage(*status) + "."});
+  }
+  return status;
+}
+
 std::optional<bool> SpecReader::Bool(const char* key, std::optional<bool> fallback) const {
   const Json* v = Find(key);
   if (v == nullptr) return Absent(key, fallback);

@@ -51,6 +51,9 @@ class SpecReader {
   std::optional<std::string> String(const char* key,
                                     std::optional<std::string> fallback = std::nullopt) const;
   std::optional<bool> Bool(const char* key, std::optional<bool> fallback = std::nullopt) const;
+  // A service's "status": "active" (also when absent) or "suspended"; status.invalid otherwise.
+  // The value read, also when refused (the caller keeps it as it keeps any field).
+  std::optional<std::string> ServiceStatus(const char* key = "status") const;
 
   // A JSON integer (floats such as 5.0 and strings are wrong types; a JSON unsigned too large
   // for int64 is out of range) in [min, max]; outside it the violation has `range_code`.

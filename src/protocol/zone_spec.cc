@@ -11,6 +11,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/text/text.h"
 #include "protocol/record_types.h"
 #include "protocol/spec_reader.h"
 
@@ -65,30 +66,6 @@ bool IsAscii(std::string_view s) {
     if (c >= 0x80) return false;
   }
   return true;
-}
-
-std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    size_t end = s.find(sep, start);
-    if (end == std::string_view::npos) {
-      out.push_back(s.substr(start));
-      return out;
-    }
-    out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-}
-
-// Space-separated fields; runs of spaces count as one separator. Only ' ' separates: a tab or
-// any other control character stays inside a field and is refused by the field's grammar.
-std::vector<std::string_view> Fields(std::string_view s) {
-  std::vector<std::string_view> out;
-  for (std::string_view f : Split(s, ' ')) {
-    if (!f.empty()) out.push_back(f);
-  }
-  return out;
 }
 
 // One DNS label of a name or host: 1-63 of [a-z0-9_-] (already lowercased).

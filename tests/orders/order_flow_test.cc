@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/sqlite/database.h"
+#include "order_body.h"
 #include "up_process.h"
 
 namespace hostplane::testing {
@@ -32,23 +33,6 @@ class OrderFlow : public ::testing::Test {
                  "default", "--order-price-minor", "1999", "--tos-version", "2026-12",
                  "--disposable-email-domain", "mailinator.com", "--mail-from",
                  "orders@hosting.example"});
-  }
-
-  static Json Body(const std::string& login, const std::string& token = "tok_approve",
-                   const std::string& email = "") {
-    return {{"plan", "default"},
-            {"contact",
-             {{"name", "Ann Example"}, {"email", email.empty() ? login + "@mail.example" : email}}},
-            {"login", login},
-            {"domain", login + ".example"},
-            {"billing",
-             {{"name", "Ann Example"},
-              {"street", "Main Street 1"},
-              {"postcode", "10115"},
-              {"city", "Berlin"},
-              {"country", "DE"}}},
-            {"tos_version", "2026-12"},
-            {"payment", {{"token", token}}}};
   }
 
   HttpResult Submit(const Json& body) { return up_.Api("POST", "/api/v1/orders", body, false); }
@@ -113,7 +97,7 @@ class OrderFlow : public ::testing::Test {
 TEST_F(OrderFlow, AnApprovedOrderGoesLiveAndIsWelcomed) {
   ASSERT_TRUE(up_.Start()) << up_.log();
   const auto started = std::chrono::steady_clock::now();
-  auto r = Submit(Body("olive"));
+  auto r = Submit(OrderBody("olive"));
   ASSERT_EQ(r.status, 201) << r.body;
   const int64_t id = r.json()["order"]["id"].get<int64_t>();
   Json live = WaitState(id, "active");
@@ -143,7 +127,7 @@ TEST_F(OrderFlow, AnApprovedOrderGoesLiveAndIsWelcomed) {
 
 TEST_F(OrderFlow, ADeclinedCardIsToldAndNothingIsProvisioned) {
   ASSERT_TRUE(up_.Start()) << up_.log();
-  auto r = Submit(Body("dexter", "tok_decline"));
+  auto r = Submit(OrderBody("dexter", "tok_decline"));
   ASSERT_EQ(r.status, 402) << r.body;
   EXPECT_EQ(r.json()["error"]["fields"]["payment.token"], "payment.card_declined");
   EXPECT_EQ(r.json()["order"]["state"], "rejected");
@@ -151,7 +135,7 @@ TEST_F(OrderFlow, ADeclinedCardIsToldAndNothingIsProvisioned) {
   EXPECT_EQ(Sql("SELECT COUNT(*) FROM customers"), 0);
   EXPECT_EQ(Sql("SELECT COUNT(*) FROM orders WHERE login != '' OR email != ''"), 0);
   // Bad input: every field at once, nothing stored.
-  Json bad = Body("0day");
+  Json bad = OrderBody("0day");
   bad["domain"] = "evil.example\nserver {";
   auto refused = Submit(bad);
   ASSERT_EQ(refused.status, 422) << refused.body;
@@ -162,7 +146,7 @@ TEST_F(OrderFlow, ADeclinedCardIsToldAndNothingIsProvisioned) {
 
 TEST_F(OrderFlow, AReviewedOrderRejectedIsMailedAndForgotten) {
   ASSERT_TRUE(up_.Start()) << up_.log();
-  auto r = Submit(Body("rita", "tok_approve", "rita@mailinator.com"));
+  auto r = Submit(OrderBody("rita", "tok_approve", "rita@mailinator.com"));
   ASSERT_EQ(r.status, 201) << r.body;
   const int64_t id = r.json()["order"]["id"].get<int64_t>();
   EXPECT_EQ(r.json()["order"]["state"], "in_review");
@@ -198,7 +182,7 @@ TEST_F(OrderFlow, KilledAtEveryStepTheOrderCompletesExactlyOnce) {
     up_.SetEnv("HOSTPLANE_FAILPOINTS", point + "=crash");
     ASSERT_TRUE(up_.Start()) << up_.log();
     const int captures_before = Captures();
-    auto r = Submit(Body(login));  // may not be answered: up may die while provisioning
+    auto r = Submit(OrderBody(login));  // may not be answered: up may die while provisioning
     auto deadline = std::chrono::steady_clock::now() + 60s;
     while (up_.Running() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(20ms);

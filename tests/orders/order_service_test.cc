@@ -14,11 +14,13 @@
 #include "controller/orders/test_gateway.h"
 #include "controller/services/fleet_fixture_for_test.h"
 #include "controller/store/store_one_time_tokens.h"
+#include "order_body.h"
 
 namespace hostplane::controller {
 namespace {
 
 using nlohmann::json;
+using hostplane::testing::OrderBody;
 
 class OrderServiceTest : public FleetTest {
  protected:
@@ -45,23 +47,6 @@ class OrderServiceTest : public FleetTest {
   void Restart(PaymentGateway* gateway = nullptr) {
     orders_ = std::make_unique<OrderService>(*store_, *service_, gateway ? *gateway : gateway_,
                                              *links_, store_.clock(), options_);
-  }
-
-  static json Body(const std::string& login, const std::string& token = "tok_approve",
-                   const std::string& email = "") {
-    return {{"plan", "default"},
-            {"contact",
-             {{"name", "Ann Example"}, {"email", email.empty() ? login + "@mail.example" : email}}},
-            {"login", login},
-            {"domain", login + ".example"},
-            {"billing",
-             {{"name", "Ann Example"},
-              {"street", "Main Street 1"},
-              {"postcode", "10115"},
-              {"city", "Berlin"},
-              {"country", "DE"}}},
-            {"tos_version", "2026-12"},
-            {"payment", {{"token", token}}}};
   }
 
   // Plays every pending task as applied (the agents), as often as new ones appear.
@@ -122,7 +107,7 @@ class OrderServiceTest : public FleetTest {
 };
 
 TEST_F(OrderServiceTest, AnApprovedOrderGoesLiveAndIsWelcomedOnce) {
-  auto submitted = orders_->Submit(Body("ann"), "192.0.2.7");
+  auto submitted = orders_->Submit(OrderBody("ann"), "192.0.2.7");
   ASSERT_TRUE(submitted.has_value()) << submitted.error().message;
   const int64_t id = submitted->order.id;
   // Provisioned up to its tasks: the customer, its login, the site and the zone exist.
@@ -168,7 +153,7 @@ TEST_F(OrderServiceTest, AnApprovedOrderGoesLiveAndIsWelcomedOnce) {
 TEST_F(OrderServiceTest, ADeclinedCardIsToldAndNothingIsProvisioned) {
   for (const std::string token : {"tok_decline", "tok_insufficient_funds"}) {
     const std::string login = token == "tok_decline" ? "bob" : "carl";
-    auto r = orders_->Submit(Body(login, token), "192.0.2.7");
+    auto r = orders_->Submit(OrderBody(login, token), "192.0.2.7");
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_EQ(r->order.state, OrderState::kRejected);
     EXPECT_EQ(r->order.payment, PaymentState::kDeclined);
@@ -183,7 +168,7 @@ TEST_F(OrderServiceTest, ADeclinedCardIsToldAndNothingIsProvisioned) {
 }
 
 TEST_F(OrderServiceTest, AReviewedOrderRejectedIsMailedVoidedAndForgotten) {
-  auto r = orders_->Submit(Body("dora", "tok_approve", "dora@mailinator.com"), "192.0.2.7");
+  auto r = orders_->Submit(OrderBody("dora", "tok_approve", "dora@mailinator.com"), "192.0.2.7");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   const int64_t id = r->order.id;
   ASSERT_EQ(r->order.state, OrderState::kInReview);
@@ -232,7 +217,7 @@ TEST_F(OrderServiceTest, AReviewedOrderRejectedIsMailedVoidedAndForgotten) {
 }
 
 TEST_F(OrderServiceTest, AReviewedOrderAcceptedIsProvisioned) {
-  auto r = orders_->Submit(Body("erin", "tok_approve", "erin@mailinator.com"), "192.0.2.7");
+  auto r = orders_->Submit(OrderBody("erin", "tok_approve", "erin@mailinator.com"), "192.0.2.7");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_EQ(r->order.state, OrderState::kInReview);
   auto accepted = orders_->Accept(Actor("user:root", Role::kAdmin), r->order.id);
@@ -243,7 +228,7 @@ TEST_F(OrderServiceTest, AReviewedOrderAcceptedIsProvisioned) {
 }
 
 TEST_F(OrderServiceTest, ScreeningRejectionsKeepOnlyTheAnonymisedDecision) {
-  json body = Body("fred");
+  json body = OrderBody("fred");
   body["website"] = "http://spam.example";
   auto r = orders_->Submit(body, "192.0.2.7");
   ASSERT_TRUE(r.has_value()) << r.error().message;
@@ -256,7 +241,7 @@ TEST_F(OrderServiceTest, ScreeningRejectionsKeepOnlyTheAnonymisedDecision) {
 }
 
 TEST_F(OrderServiceTest, BadInputStoresNothingAndNamesEveryField) {
-  json body = Body("0day");
+  json body = OrderBody("0day");
   body["domain"] = "intranet";
   body["plan"] = "gold";
   auto r = orders_->Submit(body, "192.0.2.7");
@@ -265,11 +250,11 @@ TEST_F(OrderServiceTest, BadInputStoresNothingAndNamesEveryField) {
             (std::map<std::string, std::string>{{"login", "login.starts_with_digit"},
                                                 {"domain", "domain.single_label"}}));
   // A plan that is not orderable, and a login that is taken, come after the form passes.
-  body = Body("gina");
+  body = OrderBody("gina");
   body["plan"] = "gold";
   EXPECT_EQ(orders_->Submit(body, "192.0.2.7").error().fields.at("plan"), "plan.not_orderable");
-  ASSERT_TRUE(orders_->Submit(Body("gina"), "192.0.2.7").has_value());
-  auto again = orders_->Submit(Body("gina"), "192.0.2.8");
+  ASSERT_TRUE(orders_->Submit(OrderBody("gina"), "192.0.2.7").has_value());
+  auto again = orders_->Submit(OrderBody("gina"), "192.0.2.8");
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().code, ErrorCode::kConflict);
   EXPECT_EQ(again.error().fields.at("login"), "login.taken");
@@ -280,23 +265,23 @@ TEST_F(OrderServiceTest, RateLimitsPerSourceAndPerEmail) {
   options_.per_source = {2, 0.0001};
   options_.per_email = {1, 0.0001};
   Restart();
-  ASSERT_TRUE(orders_->Submit(Body("hana"), "198.51.100.1").has_value());
+  ASSERT_TRUE(orders_->Submit(OrderBody("hana"), "198.51.100.1").has_value());
   auto same_mail =
-      orders_->Submit(Body("hank", "tok_approve", "hana@mail.example"), "198.51.100.1");
+      orders_->Submit(OrderBody("hank", "tok_approve", "hana@mail.example"), "198.51.100.1");
   ASSERT_FALSE(same_mail.has_value());
   EXPECT_EQ(same_mail.error().fields.at("contact.email"), "rate.limited");
-  auto third = orders_->Submit(Body("hugo"), "198.51.100.1");
+  auto third = orders_->Submit(OrderBody("hugo"), "198.51.100.1");
   ASSERT_FALSE(third.has_value());
   EXPECT_EQ(third.error().code, ErrorCode::kLimit);
   EXPECT_EQ(third.error().fields.at("source"), "rate.limited");
-  EXPECT_TRUE(orders_->Submit(Body("hugo"), "198.51.100.2").has_value());
+  EXPECT_TRUE(orders_->Submit(OrderBody("hugo"), "198.51.100.2").has_value());
   EXPECT_EQ(Count("SELECT COUNT(*) FROM orders"), 2);
 }
 
 TEST_F(OrderServiceTest, TheManualGatewayWaitsUntilAnAdminMarksItPaid) {
   ManualGateway manual;
   Restart(&manual);
-  auto r = orders_->Submit(Body("ivan"), "192.0.2.7");
+  auto r = orders_->Submit(OrderBody("ivan"), "192.0.2.7");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->order.state, OrderState::kAwaitingPayment);
   EXPECT_EQ(r->order.payment, PaymentState::kPending);
@@ -314,7 +299,7 @@ TEST_F(OrderServiceTest, TheManualGatewayWaitsUntilAnAdminMarksItPaid) {
 }
 
 TEST_F(OrderServiceTest, ATimeoutAfterSuccessAuthorisesOnce) {
-  auto r = orders_->Submit(Body("jack", "tok_timeout_after_success"), "192.0.2.7");
+  auto r = orders_->Submit(OrderBody("jack", "tok_timeout_after_success"), "192.0.2.7");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->order.payment, PaymentState::kAuthorised);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM order_payments WHERE operation = 'authorise'"), 1);
@@ -346,7 +331,7 @@ TEST_F(OrderServiceTest, AFailureAtEveryStepResumesAndCompletesExactlyOnce) {
       }
     };
     Restart();
-    auto r = orders_->Submit(Body(login), "192.0.2.7");
+    auto r = orders_->Submit(OrderBody(login), "192.0.2.7");
     check();
     ASSERT_TRUE(r.has_value()) << r.error().message;
     const int64_t id = r->order.id;

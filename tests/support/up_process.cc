@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,10 +18,18 @@
 #include <sstream>
 #include <thread>
 
+#include "stale_accounts.h"
+
 namespace hostplane::testing {
 namespace {
 
 using namespace std::chrono_literals;
+
+void SweepStale(const StaleAccountScope& scope) {
+  for (const auto& name : SweepStaleAccounts(scope)) {
+    std::fprintf(stderr, "[ up_process ] removed %s, left by a test that died\n", name.c_str());
+  }
+}
 
 PosixCommandRunner& Runner() {
   static PosixCommandRunner runner({HOSTPLANE_BIN, "/usr/bin/curl"});
@@ -57,6 +66,7 @@ UpInstance::UpInstance(UpOptions options) : options_(std::move(options)) {
   if (options_.defaults) {  // mkdtemp's 0700 stays, as a home directory would be
     uid_first_ = 20000;
     uid_last_ = 59999;
+    SweepStale({uid_first_, uid_last_, "", /*only_without_home=*/true});
     return;  // the ports are read from hostplane.env once up runs
   }
   ::chmod(prefix_.c_str(), 0755);  // nginx workers drop privileges and must traverse it
@@ -81,6 +91,9 @@ UpInstance::UpInstance(UpOptions options) : options_(std::move(options)) {
   uid_first_ = 64000 + slot * 1000 + static_cast<int64_t>(rd() % 800);
   uid_last_ = 64000 + slot * 1000 + 999;
   user_prefix_ = "t" + std::to_string(slot);
+  // The slot is ours alone (its lock, and no daemon listening on its ports): any account in its
+  // uid range is a dead test's.
+  SweepStale({64000 + slot * 1000, uid_last_, user_prefix_, /*only_without_home=*/false});
   for (int i = 0; i < 3; ++i) user_prefix_ += static_cast<char>('a' + rd() % 26);
 }
 

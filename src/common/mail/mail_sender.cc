@@ -97,7 +97,7 @@ void MailSender::Loop() {
       woken_ = false;
     }
     // A store error leaves the entries where they are; the next pass tries again.
-    (void)RunOnce();
+    RunGated(policy_.gate, [this] { (void)RunOnce(); });
     auto wait = std::chrono::milliseconds(policy_.idle_poll);
     auto next = store_.NextAttempt();
     if (next && *next) {

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/job_gate.h"
 #include "common/mail/mail_message.h"
 #include "common/mail/outbox_store.h"
 #include "common/mail/smtp_transport.h"
@@ -34,6 +35,9 @@ struct SenderPolicy {
   std::chrono::seconds give_up_after{3 * 24 * 60 * 60};
   size_t batch = 20;                   // entries per pass
   std::chrono::seconds idle_poll{60};  // the thread looks at the store at least this often
+  // The thread's passes go through it: with several controllers on one store, only the one
+  // holding the outbox's lease sends (common/job_gate.h). Empty: every pass runs.
+  JobGate gate;
 };
 
 struct PassResult {

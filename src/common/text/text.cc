@@ -24,4 +24,26 @@ std::string OneLine(std::string_view text) {
   return out;
 }
 
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (;;) {
+    size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) {
+      out.push_back(s.substr(start));
+      return out;
+    }
+    out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+std::vector<std::string_view> Fields(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (std::string_view f : Split(s, ' ')) {
+    if (!f.empty()) out.push_back(f);
+  }
+  return out;
+}
+
 }  // namespace hostplane

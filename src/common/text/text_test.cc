@@ -23,5 +23,14 @@ TEST(TextTest, TrimAndOneLine) {
   }
 }
 
+TEST(TextTest, SplitKeepsEmptyPiecesFieldsDropThem) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(Split("", ','), V{""});
+  EXPECT_EQ(Split("a,,b,", ','), (V{"a", "", "b", ""}));
+  EXPECT_EQ(Fields(""), V{});
+  EXPECT_EQ(Fields("  10  mail.example. "), (V{"10", "mail.example."}));
+  EXPECT_EQ(Fields("a\tb c"), (V{"a\tb", "c"})) << "only a space separates";
+}
+
 }  // namespace
 }  // namespace hostplane

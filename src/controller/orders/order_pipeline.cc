@@ -39,7 +39,9 @@ Result<std::unique_ptr<OrderPipeline>> OrderPipeline::Create(Store& store, Hosti
   p->gateway_ = std::move(gateway);
   p->links_ = std::make_unique<auth::OneTimeLinks>(p->tokens_, clock, p->base_);
   p->transport_ = std::make_unique<mail::CurlSmtpTransport>(p->options_.relay);
-  p->sender_ = std::make_unique<mail::MailSender>(p->outbox_, *p->transport_, clock);
+  mail::SenderPolicy policy;
+  policy.gate = p->options_.gate;
+  p->sender_ = std::make_unique<mail::MailSender>(p->outbox_, *p->transport_, clock, policy);
   OrderPipeline* raw = p.get();
   p->service_ = std::make_unique<OrderService>(store, hosting, *p->gateway_, *p->links_, clock,
                                                p->options_.orders, [raw] {
@@ -68,9 +70,11 @@ void OrderPipeline::Loop() {
   std::unique_lock lock(mu_);
   do {
     lock.unlock();
-    if (Status s = service_->AdvanceAll(); !s) {
-      spdlog::warn("orders: provisioning round: {}", s.error().message);
-    }
+    RunGated(options_.gate, [this] {
+      if (Status s = service_->AdvanceAll(); !s) {
+        spdlog::warn("orders: provisioning round: {}", s.error().message);
+      }
+    });
     lock.lock();
   } while (!cv_.wait_for(lock, options_.poll, [this] { return stopping_; }));
 }

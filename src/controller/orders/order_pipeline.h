@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/job_gate.h"
 #include "common/mail/mail_sender.h"
 #include "common/mail/smtp_transport.h"
 #include "controller/auth/base_url.h"
@@ -40,6 +41,9 @@ struct OrderPipelineOptions {
   int64_t price_minor = 0;
   std::string currency = "EUR";
   std::chrono::milliseconds poll{500};
+  // The worker's rounds and the mail sender's passes go through it (the controllers' leader
+  // lease, controller/engine/leader_lease.h): one controller provisions and mails. Empty: always.
+  JobGate gate;
 };
 
 class OrderPipeline {

@@ -16,6 +16,9 @@ class PgDialectImpl final : public sql::Dialect {
            " AS json)) AS value)";
   }
   bool PrefersReturning() const override { return true; }
+  std::string_view NowMillis() const override {
+    return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+  }
 };
 
 // One row of a result, read by column name, starting where the last lookup ended (as

@@ -464,6 +464,16 @@ CREATE TABLE recovery_codes (
 );
 )sql";
 
+// Migration 19 (issue 22): leases for the jobs that run once (sqlite_schema.h).
+inline constexpr const char* kPgMigration19Leases = R"sql(
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  epoch      BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+)sql";
+
 inline const std::vector<pg::Migration>& PgStoreMigrations() {
   static const std::vector<pg::Migration> kMigrations = {
       {1, kPgMigration1Schema},         {2, kPgMigration2DefaultPlan},
@@ -472,7 +482,8 @@ inline const std::vector<pg::Migration>& PgStoreMigrations() {
       {7, kPgMigration7Owners},         {8, kPgMigration8People},
       {9, kPgMigration9LoginState},     {10, kPgMigration10Secrets},
       {11, kPgMigration11SiteSettings}, {12, kPgMigration12NameServers},
-      {13, kPgMigration13Orders},       {15, kPgMigration15SecondFactors}};
+      {13, kPgMigration13Orders},       {15, kPgMigration15SecondFactors},
+      {19, kPgMigration19Leases}};
   return kMigrations;
 }
 

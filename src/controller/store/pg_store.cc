@@ -7,6 +7,7 @@
 
 #include "common/pg/connection.h"
 #include "common/pg/migrate.h"
+#include "controller/store/lease_fence.h"
 #include "controller/store/pg_connection.h"
 #include "controller/store/pg_schema.h"
 
@@ -74,12 +75,13 @@ class PgStore final : public Store {
 
   Status Write(const std::function<Status(StoreTxn&)>& fn) override {
     if (in_write) return Fail(Error::Internal("Store::Write called inside a Store::Write"));
+    auto fenced = FencedByCaller(fn);
     std::lock_guard lock(write_mu_);
     in_write = true;
     Status s;
     for (int attempt = 1; attempt <= kWriteAttempts; ++attempt) {
       bool retry = false;
-      s = WriteOnce(fn, retry);
+      s = WriteOnce(fenced, retry);
       if (s || !retry) break;
     }
     in_write = false;

@@ -84,6 +84,9 @@ class Dialect {
   // Whether an UPDATE ... RETURNING is the cheaper way to read back what it wrote: PostgreSQL
   // (one round trip, the row already locked); not SQLite (see Connection::Insert).
   virtual bool PrefersReturning() const = 0;
+  // An SQL expression for the database server's own clock in ms since the epoch (what leases are
+  // timed by, so that the controllers' clocks do not matter).
+  virtual std::string_view NowMillis() const = 0;
 };
 
 class Connection {

@@ -14,6 +14,9 @@ class SqliteDialectImpl final : public sql::Dialect {
     return "(SELECT value FROM json_each(:" + std::string(param) + "))";
   }
   bool PrefersReturning() const override { return false; }
+  std::string_view NowMillis() const override {
+    return "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+  }
 };
 
 // A row of a running statement. Columns are looked up by name, starting where the last lookup

@@ -471,13 +471,25 @@ CREATE TABLE recovery_codes (
 );
 )sql";
 
+// Issue 22: leases for the jobs that must run once across controllers (the order worker, the
+// mail outbox, certificate renewals): one row per job, its holder, an epoch that grows with every
+// new holder (the fencing token) and the end of the lease on the database's clock (ms).
+inline constexpr const char* kMigration19Leases = R"sql(
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  epoch      INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema},    {2, kMigration2DefaultPlan},     {3, kMigration3Services},
       {4, kMigration4Fleet},     {5, kMigration5Transfers},       {6, kMigration6NameKeys},
       {7, kMigration7Owners},    {8, kMigration8People},          {9, kMigration9LoginState},
       {10, kMigration10Secrets}, {11, kMigration11SiteSettings},  {12, kMigration12NameServers},
-      {13, kMigration13Orders},  {15, kMigration15SecondFactors},
+      {13, kMigration13Orders},  {15, kMigration15SecondFactors}, {19, kMigration19Leases},
   };
   return kMigrations;
 }

@@ -10,6 +10,7 @@
 
 #include "common/sqlite/database.h"
 #include "common/sqlite/group_commit.h"
+#include "controller/store/lease_fence.h"
 #include "controller/store/sqlite_connection.h"
 #include "controller/store/sqlite_schema.h"
 
@@ -91,10 +92,11 @@ class SqliteStore final : public Store {
   // Group-committed (sqlite::GroupCommitWriter): fn shares a transaction with the writes queued
   // with it, inside its own savepoint; Ok still means on disk (P8).
   Status Write(const std::function<Status(StoreTxn&)>& fn) override {
+    auto fenced = FencedByCaller(fn);
     return writer_.Write([&](Database& db) {
       SqliteConnection connection(db);
       StoreTxn txn(connection, clock_);
-      return fn(txn);
+      return fenced(txn);
     });
   }
 

@@ -28,7 +28,8 @@ StoreTxn::StoreTxn(sql::Connection& db, const Clock& clock)
       secrets_(db, clock),
       orders_(db, clock),
       outbox_(db, clock),
-      links_(db) {}
+      links_(db),
+      leases_(db) {}
 
 Result<std::optional<Customer>> Store::GetCustomer(const std::string& login) {
   return Read([&](StoreTxn& tx) { return tx.customers().FindByLogin(login); });

@@ -26,6 +26,7 @@
 #include "controller/store/repositories/audit_repository.h"
 #include "controller/store/repositories/counter_repository.h"
 #include "controller/store/repositories/customer_repository.h"
+#include "controller/store/repositories/lease_repository.h"
 #include "controller/store/repositories/login_state_repository.h"
 #include "controller/store/repositories/mail_outbox_repository.h"
 #include "controller/store/repositories/name_claim_repository.h"
@@ -77,6 +78,7 @@ class StoreTxn {
   OrderRepository& orders() { return orders_; }
   MailOutboxRepository& outbox() { return outbox_; }
   OneTimeLinkRepository& links() { return links_; }
+  LeaseRepository& leases() { return leases_; }
 
  private:
   const Clock& clock_;
@@ -99,6 +101,7 @@ class StoreTxn {
   OrderRepository orders_;
   MailOutboxRepository outbox_;
   OneTimeLinkRepository links_;
+  LeaseRepository leases_;
 };
 
 class Store {
@@ -106,6 +109,8 @@ class Store {
   virtual ~Store() = default;
 
   // Runs fn in one write transaction; commits durably when fn succeeds, rolls back when it fails.
+  // When the calling thread runs a job under a lease (store/lease_fence.h), the lease is held in
+  // the same transaction after fn, and its loss rolls fn's writes back (lease.lost).
   // Writers are serialised: a backend may run the fns of concurrent Writes in one transaction
   // (group commit), one after the other, each rolled back alone when it fails, on any of the
   // callers' threads. Returns fn's error, or kIo/kUnavailable from the store itself; kInternal
