@@ -141,7 +141,9 @@ TEST_F(CredentialUpdateTest, BadMailboxChangesAreRefusedWithAFieldCodeAndNothing
     auto r = hosting_->mail().UpdateMailbox(kAdmin, c.address, c.patch);
     ASSERT_FALSE(r) << c.address;
     EXPECT_EQ(r.error().code, c.code) << c.address << " " << r.error().message;
-    if (*c.field) EXPECT_EQ(r.error().fields.at(c.field), c.field_code) << r.error().message;
+    if (*c.field) {
+      EXPECT_EQ(r.error().fields.at(c.field), c.field_code) << r.error().message;
+    }
   }
   // Another customer's mailbox is "not found".
   auto other = hosting_->mail().UpdateMailbox(CustomerActor("bravo"), "info@acme.example",
