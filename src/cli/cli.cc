@@ -428,6 +428,24 @@ int TaskWait(State& s) {
   return waited.exit_code;
 }
 
+// One failed task re-queued (POST /tasks/{id}/retry), or several in one change (/tasks/retry).
+int TaskRetry(State& s) {
+  auto r = s.ids.size() == 1
+               ? s.client().Post("/api/v1/tasks/" + std::to_string(s.ids.front()) + "/retry",
+                                 json::object())
+               : s.client().Post("/api/v1/tasks/retry", json{{"ids", s.ids}});
+  if (int code = Check(r, s)) return code;
+  std::string what;
+  const json retries = r->body.contains("retries") ? r->body["retries"] : json::array({r->body});
+  for (const auto& one : retries) {
+    if (!what.empty()) what += "\n";
+    what += "task " + CellOf(one, {"retry_of"}) +
+            (one.value("queued", false) ? " retried as task " : " already has a newer task, ") +
+            CellOf(one["task"], {"id"});
+  }
+  return FinishChange(s, *r, what);
+}
+
 }  // namespace
 
 CliIo StdIo() { return CliIo{std::cin, std::cout, std::cerr, isatty(STDERR_FILENO) == 1, nullptr}; }
@@ -517,7 +535,7 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   c->add_flag("--remove-content", s->remove_content, "Also delete the site's files");
   c->add_flag("--wait", s->wait, "Wait until the site is gone from its node");
 
-  CLI::App* task = app.add_subcommand("task", "Inspect and wait for tasks");
+  CLI::App* task = app.add_subcommand("task", "Inspect, wait for and retry tasks");
   task->footer(kExitCodesHelp);
   task->require_subcommand(1);
   c = Verb(task, "list", "List tasks", s, TaskList);
@@ -530,6 +548,14 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   c->add_option("ID", s->ids)->required()->expected(1)->check(CLI::PositiveNumber);
   c = Verb(task, "wait", "Wait until tasks are applied", s, TaskWait);
   c->add_option("ID", s->ids)->required()->check(CLI::PositiveNumber);
+  c = Verb(task, "retry",
+           "Queue failed tasks again as new attempts (a task whose object has a newer one is "
+           "not queued again)",
+           s, TaskRetry);
+  c->add_option("ID", s->ids, "Failed task ids (at most 100)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  c->add_flag("--wait", s->wait, "Wait until the new attempts are applied");
 
   detail::AddNodeCommands(app, s);
 

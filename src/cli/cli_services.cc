@@ -55,6 +55,20 @@ int MailboxAdd(State& s) {
   return AddWithPassword(s, "/api/v1/mailboxes", body, "mailbox", "created mailbox");
 }
 
+// A mailbox's new password (stdin) and/or quota.
+int MailboxSet(State& s) {
+  json body = json::object();
+  if (s.password_stdin) {
+    auto password = ReadPasswordLine(s);
+    if (!password) return kExitUsage;
+    body["password"] = *password;
+  }
+  if (s.quota_mb > 0) body["quota_mb"] = s.quota_mb;
+  auto r = s.client().Patch("/api/v1/mailboxes/" + Segment(s.address), body);
+  if (int code = Check(r, s)) return code;
+  return FinishChange(s, *r, "changed mailbox " + s.address);
+}
+
 int DkimRotate(State& s) {
   auto r =
       s.client().Post("/api/v1/mail-domains/" + Segment(s.domain) + "/dkim/rotate", json::object());
@@ -100,6 +114,14 @@ int FtpAdd(State& s) {
   json body = {{"user", s.user}, {"customer", s.customer}};
   if (!s.home.empty()) body["home"] = s.home;
   return AddWithPassword(s, "/api/v1/ftp-users", body, "ftp_user", "created FTP user");
+}
+
+int FtpSet(State& s) {
+  auto password = ReadPasswordLine(s);
+  if (!password) return kExitUsage;
+  auto r = s.client().Patch("/api/v1/ftp-users/" + Segment(s.user), json{{"password", *password}});
+  if (int code = Check(r, s)) return code;
+  return FinishChange(s, *r, "changed the password of FTP user " + s.user);
 }
 
 int DbAdd(State& s) {
@@ -200,6 +222,12 @@ void AddServiceCommands(CLI::App& app, const std::shared_ptr<State>& s) {
       ->check(CLI::PositiveNumber);
   c->add_flag("--password-stdin", s->password_stdin, kPasswordHelp)->required();
   c->add_flag("--wait", s->wait, kWaitHelp);
+  c = Verb(mailbox, "set", "Change a mailbox's password and/or quota", s, MailboxSet);
+  c->add_option("ADDRESS", s->address, "local@domain")->required();
+  c->add_option("--quota-mb", s->quota_mb, "New quota in MB")->check(CLI::PositiveNumber);
+  c->add_flag("--password-stdin", s->password_stdin,
+              "Read the new password from the first line of standard input");
+  c->add_flag("--wait", s->wait, kWaitHelp);
   c = Verb(mailbox, "list", "List mailboxes", s, [](State& st) {
     return ResourceList(st, "/api/v1/mailboxes", "mailboxes", {},
                         {"ADDRESS", "CUSTOMER", "NODE", "QUOTA MB"},
@@ -245,6 +273,10 @@ void AddServiceCommands(CLI::App& app, const std::shared_ptr<State>& s) {
   c->add_option("USER", s->user, "<account>_<suffix>")->required();
   c->add_option("--customer", s->customer, "Owner's login")->required();
   c->add_option("--home", s->home, "Jail, relative to the account home (default: the home)");
+  c->add_flag("--password-stdin", s->password_stdin, kPasswordHelp)->required();
+  c->add_flag("--wait", s->wait, kWaitHelp);
+  c = Verb(ftp, "set", "Change an FTP user's password", s, FtpSet);
+  c->add_option("USER", s->user)->required();
   c->add_flag("--password-stdin", s->password_stdin, kPasswordHelp)->required();
   c->add_flag("--wait", s->wait, kWaitHelp);
   c = Verb(ftp, "list", "List FTP users", s, [](State& st) {

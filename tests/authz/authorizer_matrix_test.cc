@@ -75,7 +75,7 @@ const std::set<std::string> kOwnedWrites = {
     "ftpuser.create", "ftpuser.remove", "database.create",  "database.remove",
     "zone.create",    "zone.read",      "zone.remove",      "record.create",
     "record.remove",  "cert.create",    "maildomain.read",  "maildomain.update",
-    "file.read",      "file.write"};
+    "file.read",      "file.write",     "mailbox.update",   "ftpuser.update"};
 const std::set<std::string> kOwnedLists = {"site.list",      "maildomain.list", "mailbox.list",
                                            "forwarder.list", "ftpuser.list",    "database.list",
                                            "zone.list",      "record.list",     "cert.list"};
@@ -107,14 +107,15 @@ std::vector<Case> Cases() {
       {Actor("user:sam", Role::kSupport),
        Minus(AllNames(false), {"node.token", "node.update", "node.drain", "node.lost", "relay.read",
                                "reseller.update", "reseller.delete", "customer.move",
-                               "order.accept", "order.reject", "order.mark_paid"}),
+                               "order.accept", "order.reject", "order.mark_paid", "plan.update"}),
        Minus(AllNames(true), {"node.create", "plan.create", "reseller.create"})});
   const std::set<std::string> reseller_own =
       Union({kOwnedWrites,
-             {"customer.read", "customer.update", "customer.delete", "customer.suspend",
-              "customer.resume", "plan.read", "task.read", "reseller.read", "user.read",
-              "user.update", "user.delete", "user.reset_second_factor", "token.revoke",
-              "customer.act_as", "order.read", "order.accept", "order.reject", "order.mark_paid"}});
+             {"customer.read",   "customer.update", "customer.delete", "customer.suspend",
+              "customer.resume", "plan.read",       "task.read",       "reseller.read",
+              "user.read",       "user.update",     "user.delete",     "user.reset_second_factor",
+              "token.revoke",    "customer.act_as", "order.read",      "order.accept",
+              "order.reject",    "order.mark_paid", "task.retry",      "plan.update"}});
   const std::set<std::string> reseller_collection = Union(
       {kOwnedLists,
        {"customer.create", "customer.list", "plan.create", "plan.list", "task.list", "audit.list",
@@ -123,7 +124,7 @@ std::vector<Case> Cases() {
                    reseller_collection});
   const std::set<std::string> customer_own =
       Union({kOwnedWrites,
-             {"customer.read", "task.read", "user.read", "user.update", "user.delete",
+             {"customer.read", "task.read", "task.retry", "user.read", "user.update", "user.delete",
               "user.reset_second_factor", "token.revoke"}});
   const std::set<std::string> customer_collection =
       Union({kOwnedLists,
@@ -139,11 +140,12 @@ std::vector<Case> Cases() {
   limited.user_id = 5;
   limited.full_access = false;
   limited.grants = {{"site", "a.example"}, {"maildomain", "a.example"}};
-  cases.push_back({limited,
-                   {"site.read", "site.update", "site.remove", "mailbox.remove", "forwarder.remove",
-                    "cert.create", "token.revoke", "maildomain.read", "maildomain.update"},
-                   {"site.list", "maildomain.list", "mailbox.list", "forwarder.list",
-                    "token.create", "token.list"}});
+  cases.push_back(
+      {limited,
+       {"site.read", "site.update", "site.remove", "mailbox.remove", "mailbox.update",
+        "forwarder.remove", "cert.create", "token.revoke", "maildomain.read", "maildomain.update"},
+       {"site.list", "maildomain.list", "mailbox.list", "forwarder.list", "token.create",
+        "token.list"}});
   Actor scoped = Make("user:acme", Role::kCustomer, kResellerA, kCustomerA);
   scoped.scopes = std::vector<std::string>{"sites:read"};
   cases.push_back({scoped, {"site.read"}, {"site.list"}});

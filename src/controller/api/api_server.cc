@@ -95,12 +95,15 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"GET", "/api/v1/tasks", true, &ApiServer::ListTasks},
       {"GET", "/api/v1/tasks/{id}", true, &ApiServer::GetTask},
       {"GET", "/api/v1/tasks/{id}/wait", true, &ApiServer::WaitTask},
+      {"POST", "/api/v1/tasks/retry", true, &ApiServer::RetryTasks},
+      {"POST", "/api/v1/tasks/{id}/retry", true, &ApiServer::RetryTask},
       {"GET", "/api/v1/audit", true, &ApiServer::ListAudit},
       {"POST", "/api/v1/customers/{login}/suspend", true, &ApiServer::SuspendCustomer},
       {"POST", "/api/v1/customers/{login}/resume", true, &ApiServer::ResumeCustomer},
       {"POST", "/api/v1/mailboxes", true, &ApiServer::AddMailbox},
       {"GET", "/api/v1/mailboxes", true, &ApiServer::ListMailboxes},
       {"DELETE", "/api/v1/mailboxes/{address}", true, &ApiServer::RemoveMailbox},
+      {"PATCH", "/api/v1/mailboxes/{address}", true, &ApiServer::UpdateMailbox},
       {"POST", "/api/v1/forwarders", true, &ApiServer::AddForwarder},
       {"GET", "/api/v1/forwarders", true, &ApiServer::ListForwarders},
       {"DELETE", "/api/v1/forwarders/{address}", true, &ApiServer::RemoveForwarder},
@@ -109,6 +112,7 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"POST", "/api/v1/ftp-users", true, &ApiServer::AddFtpUser},
       {"GET", "/api/v1/ftp-users", true, &ApiServer::ListFtpUsers},
       {"DELETE", "/api/v1/ftp-users/{user}", true, &ApiServer::RemoveFtpUser},
+      {"PATCH", "/api/v1/ftp-users/{user}", true, &ApiServer::UpdateFtpUser},
       {"POST", "/api/v1/databases", true, &ApiServer::AddDatabase},
       {"GET", "/api/v1/databases", true, &ApiServer::ListDatabases},
       {"DELETE", "/api/v1/databases/{name}", true, &ApiServer::RemoveDatabase},
@@ -615,6 +619,50 @@ Result<ApiReply> ApiServer::WaitTask(const ApiCall& call) {
     return std::optional<ApiReply>(answer(t));
   };
   return r;
+}
+
+namespace {
+
+json RetryJson(const TaskRetry& r) {
+  return {{"retry_of", r.retry_of}, {"task", ToJson(r.task)}, {"queued", r.queued}};
+}
+
+// 202 when a new attempt was queued, 200 when every task named had one already.
+template <typename T>
+ApiReply RetryReply(const Change<T>& change, json body) {
+  json tasks = json::array();
+  for (const auto& t : change.tasks) tasks.push_back(ToJson(t));
+  body["tasks"] = std::move(tasks);
+  body["change_id"] = change.change_id;
+  return Reply(change.tasks.empty() ? 200 : 202, std::move(body));
+}
+
+}  // namespace
+
+Result<ApiReply> ApiServer::RetryTask(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  if (!call.req.body.empty()) {  // no body; one that brings fields is refused
+    HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+    BodyReader r(body);
+    HP_TRY(r.Finish());
+  }
+  HP_ASSIGN_OR_RETURN(auto id, TaskId(call));
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.tasks().Retry(call.actor, id));
+  return RetryReply(change, RetryJson(change.object));
+}
+
+Result<ApiReply> ApiServer::RetryTasks(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
+  auto ids = r.IntegerArray("ids", Presence::kRequired);
+  HP_TRY(r.Finish());
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.tasks().Retry(call.actor, *ids));
+  json retries = json::array();
+  for (const auto& one : change.object) retries.push_back(RetryJson(one));
+  return RetryReply(change, {{"retries", std::move(retries)}});
 }
 
 Result<ApiReply> ApiServer::ListAudit(const ApiCall& call) {

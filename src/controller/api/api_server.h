@@ -141,12 +141,15 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> ListTasks(const ApiCall& call);
   Result<ApiReply> GetTask(const ApiCall& call);
   Result<ApiReply> WaitTask(const ApiCall& call);
+  Result<ApiReply> RetryTask(const ApiCall& call);
+  Result<ApiReply> RetryTasks(const ApiCall& call);
   Result<ApiReply> ListAudit(const ApiCall& call);
   Result<ApiReply> SuspendCustomer(const ApiCall& call);
   Result<ApiReply> ResumeCustomer(const ApiCall& call);
   Result<ApiReply> AddMailbox(const ApiCall& call);
   Result<ApiReply> ListMailboxes(const ApiCall& call);
   Result<ApiReply> RemoveMailbox(const ApiCall& call);
+  Result<ApiReply> UpdateMailbox(const ApiCall& call);
   Result<ApiReply> AddForwarder(const ApiCall& call);
   Result<ApiReply> ListForwarders(const ApiCall& call);
   Result<ApiReply> RemoveForwarder(const ApiCall& call);
@@ -155,6 +158,7 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> AddFtpUser(const ApiCall& call);
   Result<ApiReply> ListFtpUsers(const ApiCall& call);
   Result<ApiReply> RemoveFtpUser(const ApiCall& call);
+  Result<ApiReply> UpdateFtpUser(const ApiCall& call);
   Result<ApiReply> AddDatabase(const ApiCall& call);
   Result<ApiReply> ListDatabases(const ApiCall& call);
   Result<ApiReply> RemoveDatabase(const ApiCall& call);

@@ -1,4 +1,5 @@
-// The REST handlers of the services beside sites: mailboxes, forwarders, FTP users, databases,
+// The REST handlers of the services beside sites: mailboxes (and their password and quota),
+// forwarders, FTP users (and their password), databases,
 // zones and records, certificates, and suspending or resuming a customer (the services do the
 // work; these read the request strictly and shape the reply).
 
@@ -62,6 +63,20 @@ Result<ApiReply> ApiServer::RemoveMailbox(const ApiCall& call) {
   HP_TRY(q.Finish());
   HP_ASSIGN_OR_RETURN(auto change,
                       hosting_.mail().RemoveMailbox(call.actor, call.path.at("address")));
+  return Reply(202, ChangeJson("mailbox", change));
+}
+
+Result<ApiReply> ApiServer::UpdateMailbox(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
+  MailboxPatch patch;
+  patch.password = r.String("password", Presence::kOptional);
+  patch.quota_mb = r.Integer("quota_mb", Presence::kOptional);
+  HP_TRY(r.Finish());
+  HP_ASSIGN_OR_RETURN(auto change,
+                      hosting_.mail().UpdateMailbox(call.actor, call.path.at("address"), patch));
   return Reply(202, ChangeJson("mailbox", change));
 }
 
@@ -130,6 +145,18 @@ Result<ApiReply> ApiServer::RemoveFtpUser(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
   HP_ASSIGN_OR_RETURN(auto change, hosting_.ftp().Remove(call.actor, call.path.at("user")));
+  return Reply(202, ChangeJson("ftp_user", change));
+}
+
+Result<ApiReply> ApiServer::UpdateFtpUser(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
+  FtpUserPatch patch;
+  patch.password = r.String("password", Presence::kRequired).value_or("");
+  HP_TRY(r.Finish());
+  HP_ASSIGN_OR_RETURN(auto change, hosting_.ftp().Update(call.actor, call.path.at("user"), patch));
   return Reply(202, ChangeJson("ftp_user", change));
 }
 

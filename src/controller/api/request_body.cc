@@ -171,6 +171,32 @@ std::optional<int64_t> BodyReader::Integer(const std::string& name, Presence pre
   return v->get<int64_t>();
 }
 
+std::optional<std::vector<int64_t>> BodyReader::IntegerArray(const std::string& name,
+                                                             Presence presence) {
+  const json* v = Lookup(name, presence);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_array()) {
+    Problem(name, "field.type", "must be an array of integers");
+    return std::nullopt;
+  }
+  std::vector<int64_t> out;
+  bool ok = true;
+  for (size_t i = 0; i < v->size(); ++i) {
+    const json& item = (*v)[i];
+    if (!item.is_number_integer() ||
+        (item.is_number_unsigned() && item.get<uint64_t>() > uint64_t{INT64_MAX})) {
+      errors_->Add(prefix_ + name + "[" + std::to_string(i) + "]",
+                   protocol::Violation{"field.type",
+                                       "Field \"" + prefix_ + name + "\" must hold integers."});
+      ok = false;
+      continue;
+    }
+    out.push_back(item.get<int64_t>());
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
 std::optional<Limit> BodyReader::LimitValue(const std::string& name, Presence presence) {
   const json* v = Lookup(name, presence);
   if (v == nullptr) return std::nullopt;

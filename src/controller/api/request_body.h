@@ -44,6 +44,8 @@ class BodyReader {
   std::optional<std::string> String(const std::string& name, Presence presence);
   std::optional<std::vector<std::string>> StringArray(const std::string& name, Presence presence);
   std::optional<int64_t> Integer(const std::string& name, Presence presence);
+  // An array of integers; an item of another type is "field.type" at "name[i]".
+  std::optional<std::vector<int64_t>> IntegerArray(const std::string& name, Presence presence);
   // true or false only (not 0/1, not "true").
   std::optional<bool> Bool(const std::string& name, Presence presence);
   // A plan limit: an integer, or exactly {"unlimited": true} (the outer nullopt when absent or of

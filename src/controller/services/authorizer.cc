@@ -32,7 +32,7 @@ struct Traits {
   Kind kind;
 };
 
-constexpr std::array<Traits, 74> kTraits = {{
+constexpr std::array<Traits, 78> kTraits = {{
     {Action::kCustomerCreate, "customer.create", "customers", true, Kind::kAccount},
     {Action::kCustomerRead, "customer.read", "customers", false, Kind::kAccount},
     {Action::kCustomerList, "customer.list", "customers", false, Kind::kAccount},
@@ -109,6 +109,12 @@ constexpr std::array<Traits, 74> kTraits = {{
     // Asked on the customer (kind "customer"): no grant of a limited user covers its home.
     {Action::kFileRead, "file.read", "files", false, Kind::kOwned},
     {Action::kFileWrite, "file.write", "files", true, Kind::kOwned},
+    // Re-sends a task's desired state: whoever may read the task may ask again (a customer its
+    // own, a reseller its customers'); the company's own tasks (no customer) stay the staff's.
+    {Action::kTaskRetry, "task.retry", "tasks", true, Kind::kHistory},
+    {Action::kMailboxUpdate, "mailbox.update", "mail", true, Kind::kOwned},
+    {Action::kFtpUserUpdate, "ftpuser.update", "ftp", true, Kind::kOwned},
+    {Action::kPlanUpdate, "plan.update", "plans", true, Kind::kPlan},
 }};
 
 const Traits* Find(Action action) {

@@ -108,12 +108,18 @@ enum class Action {
   // The file manager (issue 20): a customer's files, on the node that holds its home.
   kFileRead,
   kFileWrite,
+  // The operations the panel lacked (issue 19): a failed task re-queued; a mailbox's password
+  // and quota, an FTP user's password and a plan's limits changed.
+  kTaskRetry,
+  kMailboxUpdate,
+  kFtpUserUpdate,
+  kPlanUpdate,
 };
 
 // "customer.create", "site.remove", ...: the names the audit log records.
 std::string_view Name(Action action);
 template <>
-inline constexpr Action kLastState<Action> = Action::kFileWrite;
+inline constexpr Action kLastState<Action> = Action::kPlanUpdate;
 
 // Who owns an object: a customer, and the customer's reseller (nullopt: the hosting company).
 // Company-level objects (nodes, plans) have no owner.

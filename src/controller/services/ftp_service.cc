@@ -69,6 +69,40 @@ Result<Change<Resource>> FtpService::Remove(const Actor& actor, const std::strin
                      [&](ChangeContext& change) { return Remove(change, user); });
 }
 
+Result<Change<Resource>> FtpService::Update(const Actor& actor, const std::string& user,
+                                            const FtpUserPatch& patch) {
+  // The password may not be the user's name nor its account's login (the part before '_').
+  const std::string login = user.substr(0, user.find('_'));
+  auto password = protocol::CheckPassword(patch.password, {user, login});
+  if (!password) {
+    protocol::FieldErrors errors;
+    errors.Add("password", password.error());
+    return Fail(errors.ToError());
+  }
+  HP_ASSIGN_OR_RETURN(std::string hash, HashServicePassword(*password));
+  return runner_.Run(actor, "ftpuser.update",
+                     [&](ChangeContext& change) { return SetPasswordHash(change, user, hash); });
+}
+
+Result<Resource> FtpService::SetPasswordHash(ChangeContext& change, const std::string& user,
+                                             const std::string& password_hash) const {
+  StoreTxn& tx = change.tx();
+  HP_ASSIGN_OR_RETURN(Resource before, LoadResource(change, kFtpUser, user, Action::kFtpUserUpdate,
+                                                    NotFound(kFtpUser, user)));
+  HP_ASSIGN_OR_RETURN(Customer owner, OwnerOf(tx, before));
+  Resource after = before;
+  after.data["password_hash"] = password_hash;
+  HP_TRY(tx.resources().Update(after));
+  // The hash never enters the audit log; that it changed does.
+  Json audited = ToJson(after);
+  audited["password_changed"] = true;
+  HP_TRY(
+      change.Audit("ftpuser.update", ObjectKey(kFtpUser, user), ToJson(before), audited, owner.id));
+  HP_TRY(change.Append({after.node_id, ObjectKey(kFtpUser, user), protocol::kFtpUserEnsure,
+                        FtpUserSpec(after, owner), owner.id}));
+  return after;
+}
+
 Result<Resource> FtpService::Add(ChangeContext& change, const NewFtpUser& in) const {
   StoreTxn& tx = change.tx();
   HP_ASSIGN_OR_RETURN(Customer owner, LoadOwnerFor(change, in.customer, Action::kFtpUserCreate));

@@ -28,6 +28,11 @@ struct NewFtpUser {
   std::string home;
 };
 
+// An FTP user's new password (PATCH /ftp-users/{user}); its only changeable field for now.
+struct FtpUserPatch {
+  std::string password;  // plain text; only its hash is kept
+};
+
 class FtpService {
  public:
   FtpService(ChangeRunner& runner, const AccountService& accounts, const HostingOptions& options)
@@ -38,11 +43,18 @@ class FtpService {
   // {"user": "plan.ftp_users_limit"}; kUnavailable {"user": "node.none_available"}.
   Result<Change<Resource>> Add(const Actor& actor, const FtpUserInput& in);
   Result<Change<Resource>> Remove(const Actor& actor, const std::string& user);
+  // A new password for the FTP user, sent to its node (ftpuser.ensure): the old one stops
+  // working there. Errors: kInvalid {"password": ...}; kNotFound (the user, also one the actor
+  // may not see).
+  Result<Change<Resource>> Update(const Actor& actor, const std::string& user,
+                                  const FtpUserPatch& patch);
 
   // Steps, inside a change (the caller commits).
   static Result<NewFtpUser> Check(const FtpUserInput& in);
   Result<Resource> Add(ChangeContext& change, const NewFtpUser& in) const;
   Result<Resource> Remove(ChangeContext& change, const std::string& user) const;
+  Result<Resource> SetPasswordHash(ChangeContext& change, const std::string& user,
+                                   const std::string& password_hash) const;
   // Re-sends ftpuser.ensure for every FTP user of c.
   [[nodiscard]] Status Resend(ChangeContext& change, const Customer& c) const;
 

@@ -38,7 +38,7 @@ Hosting::Hosting(Store& store, TaskEngine& engine, const Clock& clock, HostingOp
       nodes_(store, runner_, clock, dns_, options_),
       copies_(dns_),
       drains_(runner_, {customers_, mail_, dns_, copies_}, options_),
-      tasks_(store, engine, authorizer_),
+      tasks_(store, engine, runner_),
       resources_(store, authorizer_),
       files_(store, engine.bus(), engine.signing_key(), authorizer_, clock, options_.files),
       result_hook_(authorizer_, certificates_, copies_, dns_, mail_) {}

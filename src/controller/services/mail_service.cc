@@ -68,6 +68,37 @@ Status CheckAddressFree(StoreTxn& tx, const std::string& address) {
   return Ok();
 }
 
+// The password may be neither the address nor its local part (the login a client sends).
+std::optional<std::string> CheckMailboxPassword(const std::string& address,
+                                                const std::string& input,
+                                                protocol::FieldErrors& errors) {
+  const std::string local = address.substr(0, address.find('@'));
+  auto password = protocol::CheckPassword(input, {address, local});
+  if (!password) {
+    errors.Add("password", password.error());
+    return std::nullopt;
+  }
+  return *password;
+}
+
+void CheckQuotaRange(const std::optional<int64_t>& quota_mb, protocol::FieldErrors& errors) {
+  if (quota_mb && (*quota_mb < 1 || *quota_mb > protocol::kMaxQuotaMb)) {
+    errors.Add("quota_mb",
+               {"number.out_of_range",
+                "The quota must be from 1 to " + std::to_string(protocol::kMaxQuotaMb) + " MB."});
+  }
+}
+
+// kLimit {quota_mb: plan.mailbox_quota_limit} when the plan caps mailboxes below quota_mb.
+Status CheckQuotaAllowed(const Plan& plan, int64_t quota_mb) {
+  if (plan.mailbox_quota_mb && quota_mb > *plan.mailbox_quota_mb) {
+    return Fail(FieldError(
+        ErrorCode::kLimit, {{"quota_mb", "plan.mailbox_quota_limit"}},
+        "the plan allows mailboxes of " + std::to_string(*plan.mailbox_quota_mb) + " MB at most"));
+  }
+  return Ok();
+}
+
 // What a mail address without its customer answers when its domain is not a mail domain.
 Error CustomerMissing(const std::string& domain) {
   return FieldError(ErrorCode::kInvalid, {{"customer", "field.missing"}},
@@ -79,21 +110,36 @@ Error CustomerMissing(const std::string& domain) {
 Result<NewMailbox> MailService::CheckMailbox(const MailboxInput& in) {
   protocol::FieldErrors errors;
   auto address = CheckAddress("address", in.address, false, errors);
-  // The password may be neither the address nor its local part (the login a client sends).
-  const std::string local = in.address.substr(0, in.address.find('@'));
-  auto password = protocol::CheckPassword(in.password, {in.address, local});
-  if (!password) errors.Add("password", password.error());
-  if (in.quota_mb && (*in.quota_mb < 1 || *in.quota_mb > protocol::kMaxQuotaMb)) {
-    errors.Add("quota_mb",
-               {"number.out_of_range",
-                "The quota must be from 1 to " + std::to_string(protocol::kMaxQuotaMb) + " MB."});
-  }
+  auto password = CheckMailboxPassword(in.address, in.password, errors);
+  CheckQuotaRange(in.quota_mb, errors);
   if (in.customer) {
     if (auto c = protocol::CheckLoginGrammar(*in.customer); !c) errors.Add("customer", c.error());
   }
   if (!errors.empty()) return Fail(errors.ToError());
   HP_ASSIGN_OR_RETURN(std::string hash, HashServicePassword(*password));
   return NewMailbox{*address, in.customer, std::move(hash), in.quota_mb};
+}
+
+Result<std::optional<MailboxUpdate>> MailService::CheckMailboxPatch(const std::string& address,
+                                                                    const MailboxPatch& in) {
+  protocol::FieldErrors ignored;
+  auto parsed = CheckAddress("address", address, false, ignored);
+  if (!parsed) return std::optional<MailboxUpdate>();
+  if (!in.password && !in.quota_mb) {
+    return Fail(Error::InvalidField("body", "patch.empty",
+                                    "Give the mailbox a new password, a new quota_mb or both."));
+  }
+  protocol::FieldErrors errors;
+  std::optional<std::string> password;
+  if (in.password) password = CheckMailboxPassword(address, *in.password, errors);
+  CheckQuotaRange(in.quota_mb, errors);
+  if (!errors.empty()) return Fail(errors.ToError());
+  MailboxUpdate out{*parsed, std::nullopt, in.quota_mb};
+  if (password) {
+    HP_ASSIGN_OR_RETURN(std::string hash, HashServicePassword(*password));
+    out.password_hash = std::move(hash);
+  }
+  return std::optional<MailboxUpdate>(std::move(out));
 }
 
 Result<NewForwarder> MailService::CheckForwarder(const ForwarderInput& in) {
@@ -135,6 +181,39 @@ Result<Change<Resource>> MailService::RemoveMailbox(const Actor& actor,
   if (!parsed) return Fail(NotFound(kMailbox, address));
   return runner_.Run(actor, "mailbox.remove",
                      [&](ChangeContext& change) { return Remove(change, kMailbox, *parsed); });
+}
+
+Result<Change<Resource>> MailService::UpdateMailbox(const Actor& actor, const std::string& address,
+                                                    const MailboxPatch& patch) {
+  HP_ASSIGN_OR_RETURN(auto update, CheckMailboxPatch(address, patch));
+  if (!update) return Fail(NotFound(kMailbox, address));
+  return runner_.Run(actor, "mailbox.update",
+                     [&](ChangeContext& change) { return UpdateMailbox(change, *update); });
+}
+
+Result<Resource> MailService::UpdateMailbox(ChangeContext& change, const MailboxUpdate& in) const {
+  StoreTxn& tx = change.tx();
+  const std::string name = in.address.text();
+  HP_ASSIGN_OR_RETURN(Resource before, LoadResource(change, kMailbox, name, Action::kMailboxUpdate,
+                                                    NotFound(kMailbox, name)));
+  HP_ASSIGN_OR_RETURN(Customer owner, OwnerOf(tx, before));
+  Resource after = before;
+  if (in.quota_mb) {
+    HP_ASSIGN_OR_RETURN(Plan plan, PlanOf(tx, owner));
+    HP_TRY(CheckQuotaAllowed(plan, *in.quota_mb));
+    after.data["quota_mb"] = *in.quota_mb;
+  }
+  if (in.password_hash) after.data["password_hash"] = *in.password_hash;
+  HP_TRY(tx.resources().Update(after));
+  // The hash never enters the audit log; that it changed does.
+  Json audited = ToJson(after);
+  if (in.password_hash) audited["password_changed"] = true;
+  HP_TRY(
+      change.Audit("mailbox.update", ObjectKey(kMailbox, name), ToJson(before), audited, owner.id));
+  HP_ASSIGN_OR_RETURN(auto domain, tx.resources().Find(kMailDomain, before.parent));
+  if (!domain) return Fail(Error::Internal("the mail domain of " + name + " vanished"));
+  HP_TRY(Sync(change, *domain, owner));
+  return after;
 }
 
 Result<Change<Resource>> MailService::AddForwarder(const Actor& actor, const ForwarderInput& in) {
@@ -209,11 +288,7 @@ Result<Resource> MailService::AddMailbox(ChangeContext& change, const NewMailbox
   HP_TRY(CheckLimit(tx, owner, kMailbox, plan.max_mailboxes, "address", "plan.mailboxes_limit",
                     "mailboxes"));
   const int64_t quota = in.quota_mb.value_or(plan.mailbox_quota_mb.value_or(kDefaultQuotaMb));
-  if (plan.mailbox_quota_mb && quota > *plan.mailbox_quota_mb) {
-    return Fail(FieldError(
-        ErrorCode::kLimit, {{"quota_mb", "plan.mailbox_quota_limit"}},
-        "the plan allows mailboxes of " + std::to_string(*plan.mailbox_quota_mb) + " MB at most"));
-  }
+  HP_TRY(CheckQuotaAllowed(plan, quota));
   Resource box;
   box.customer_id = owner.id;
   box.kind = kMailbox;

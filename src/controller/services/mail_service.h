@@ -33,6 +33,11 @@ struct MailboxInput {
   std::string password;                 // plain text; only its hash is kept
   std::optional<int64_t> quota_mb;      // default: the plan's mailbox quota, else 1024
 };
+// A mailbox's new password and/or quota (PATCH /mailboxes/{address}); absent: unchanged.
+struct MailboxPatch {
+  std::optional<std::string> password;  // plain text; only its hash is kept
+  std::optional<int64_t> quota_mb;
+};
 struct ForwarderInput {
   std::string address;  // "sales@acme.example", or "@acme.example" for the catch-all
   std::vector<std::string> targets;
@@ -50,6 +55,11 @@ struct NewMailbox {
   MailAddress address;
   std::optional<std::string> customer;
   std::string password_hash;
+  std::optional<int64_t> quota_mb;
+};
+struct MailboxUpdate {
+  MailAddress address;
+  std::optional<std::string> password_hash;
   std::optional<int64_t> quota_mb;
 };
 struct NewForwarder {
@@ -71,6 +81,13 @@ class MailService {
   // plan.mailbox_quota_limit); kUnavailable {"address": "node.none_available"}.
   Result<Change<Resource>> AddMailbox(const Actor& actor, const MailboxInput& in);
   Result<Change<Resource>> RemoveMailbox(const Actor& actor, const std::string& address);
+  // A new password and/or quota for the mailbox, sent to its node with its domain (the old
+  // password stops working there; a lower quota refuses mail at RCPT once it is used up).
+  // Errors: kInvalid {"body": "patch.empty"} when neither is given, a code per field as
+  // AddMailbox; kNotFound (the address, also one the actor may not see); kLimit {"quota_mb":
+  // "plan.mailbox_quota_limit"}.
+  Result<Change<Resource>> UpdateMailbox(const Actor& actor, const std::string& address,
+                                         const MailboxPatch& patch);
   Result<Change<Resource>> AddForwarder(const Actor& actor, const ForwarderInput& in);
   Result<Change<Resource>> RemoveForwarder(const Actor& actor, const std::string& address);
   // A new DKIM key for the mail domain under the next selector, sent to its node and published
@@ -86,6 +103,10 @@ class MailService {
   // outside any transaction).
   static Result<NewMailbox> CheckMailbox(const MailboxInput& in);
   static Result<NewForwarder> CheckForwarder(const ForwarderInput& in);
+  // nullopt address: not an address (the caller answers "not found").
+  static Result<std::optional<MailboxUpdate>> CheckMailboxPatch(const std::string& address,
+                                                                const MailboxPatch& in);
+  Result<Resource> UpdateMailbox(ChangeContext& change, const MailboxUpdate& in) const;
   Result<Resource> AddMailbox(ChangeContext& change, const NewMailbox& in) const;
   Result<Resource> AddForwarder(ChangeContext& change, const NewForwarder& in) const;
   // A mailbox or forwarder ("local@domain"; "@domain": the catch-all).
