@@ -464,6 +464,12 @@ CREATE TABLE recovery_codes (
 );
 )sql";
 
+// Migration 16 (issue 14): "log in as" on a session (sqlite_schema.h).
+inline constexpr const char* kPgMigration16ActingAs = R"sql(
+ALTER TABLE sessions ADD COLUMN acting_as TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN acting_until BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 inline const std::vector<pg::Migration>& PgStoreMigrations() {
   static const std::vector<pg::Migration> kMigrations = {
       {1, kPgMigration1Schema},         {2, kPgMigration2DefaultPlan},
@@ -472,7 +478,8 @@ inline const std::vector<pg::Migration>& PgStoreMigrations() {
       {7, kPgMigration7Owners},         {8, kPgMigration8People},
       {9, kPgMigration9LoginState},     {10, kPgMigration10Secrets},
       {11, kPgMigration11SiteSettings}, {12, kPgMigration12NameServers},
-      {13, kPgMigration13Orders},       {15, kPgMigration15SecondFactors}};
+      {13, kPgMigration13Orders},       {15, kPgMigration15SecondFactors},
+      {16, kPgMigration16ActingAs}};
   return kMigrations;
 }
 

@@ -471,6 +471,13 @@ CREATE TABLE recovery_codes (
 );
 )sql";
 
+// Issue 14: "log in as". A session may act as another user (its id in decimal, '' for none) until
+// a moment (ms since the epoch); the session's own user stays who really asks.
+inline constexpr const char* kMigration16ActingAs = R"sql(
+ALTER TABLE sessions ADD COLUMN acting_as TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN acting_until INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema},    {2, kMigration2DefaultPlan},     {3, kMigration3Services},
@@ -478,6 +485,7 @@ inline const std::vector<sqlite::Migration>& StoreMigrations() {
       {7, kMigration7Owners},    {8, kMigration8People},          {9, kMigration9LoginState},
       {10, kMigration10Secrets}, {11, kMigration11SiteSettings},  {12, kMigration12NameServers},
       {13, kMigration13Orders},  {15, kMigration15SecondFactors},
+      {16, kMigration16ActingAs},
   };
   return kMigrations;
 }
