@@ -126,7 +126,18 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
         orders_, controller::OrderPipeline::Create(*store_, *service_, clock_, std::move(o)));
     orders_->Start();
     api_options.orders = &orders_->service();
+    api_options.mail_wake = [pipeline = orders_.get()] { pipeline->WakeMail(); };
+  } else if (orders_options_.send_mail) {
+    HP_TRY(orders_options_.relay.Check());
+    outbox_ = std::make_unique<controller::StoreOutbox>(*store_);
+    transport_ = std::make_unique<mail::CurlSmtpTransport>(orders_options_.relay);
+    mail_sender_ = std::make_unique<mail::MailSender>(*outbox_, *transport_, clock_);
+    mail_sender_->Start();
+    api_options.mail_wake = [sender = mail_sender_.get()] { sender->Wake(); };
   }
+  // The mails of logins (password resets) come from the same sender address as the orders'.
+  api_options.login.mail_from = orders_options_.orders.mail_from;
+  api_options.login.company = orders_options_.orders.company;
   api_ = std::make_unique<controller::ApiServer>(*service_, *engine_, *store_, clock_, api_options);
   return api_->Start();
 }
@@ -158,6 +169,7 @@ void ControllerRuntime::Stop() {
   if (renewals_.joinable()) renewals_.join();
   // The order worker and the mail sender first: the service they drive stays for the API.
   if (orders_) orders_->Stop();
+  if (mail_sender_) mail_sender_->Stop();
   if (spool_) spool_->Stop();
   if (engine_) engine_->Stop();  // first: no result is recorded for a long poll the API ends
   if (api_) api_->Stop();
