@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "common/bus/bus.h"
-#include "common/mail/mail_sender.h"
-#include "common/mail/smtp_transport.h"
 #include "common/clock.h"
 #include "common/fs/filesystem.h"
+#include "common/mail/mail_sender.h"
+#include "common/mail/smtp_transport.h"
 #include "common/result.h"
 #include "common/signing_key.h"
 #include "controller/api/api_server.h"

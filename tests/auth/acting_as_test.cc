@@ -109,9 +109,9 @@ TEST_F(ActingAs, AResellerActsForItsOwnCustomerWithTheCustomersRightsAndStops) {
   EXPECT_EQ(FieldCode(password, "session"), "acting_as.active");
 
   // A change made while acting names both in the audit log.
-  Answer made = AsBrowser(ra_, "POST", "/api/v1/users",
-                          {{"login", "acustdev"}, {"email", "dev@acust.example"},
-                           {"full_access", true}});
+  Answer made =
+      AsBrowser(ra_, "POST", "/api/v1/users",
+                {{"login", "acustdev"}, {"email", "dev@acust.example"}, {"full_access", true}});
   ASSERT_EQ(made.status, 201) << made.raw;
   Answer audit = Admin("GET", "/api/v1/audit?limit=1000");
   bool found = false;
@@ -157,9 +157,9 @@ TEST_F(ActingAs, NeverForAnotherResellersCustomerSidewaysOrUpward) {
 
   // A customer acts for nobody, not even its own users.
   Browser customer = Session("acme");
-  Answer made = AsBrowser(customer, "POST", "/api/v1/users",
-                          {{"login", "acmedev"}, {"email", "dev@acme.example"},
-                           {"full_access", true}});
+  Answer made =
+      AsBrowser(customer, "POST", "/api/v1/users",
+                {{"login", "acmedev"}, {"email", "dev@acme.example"}, {"full_access", true}});
   ASSERT_EQ(made.status, 201) << made.raw;
   for (const char* target : {"acmedev", "other", "rsla"}) {
     Answer refused = ActAs(customer, target);

@@ -27,9 +27,8 @@ class PasswordReset : public LoginFixture {
     return Send({"POST", "/api/v1/password-resets", {{"login", login}}, {}, source});
   }
   Answer Redeem(const std::string& token, const std::string& password) {
-    return Send({"POST",
-                 "/api/v1/password-resets/redeem",
-                 {{"token", token}, {"password", password}}});
+    return Send(
+        {"POST", "/api/v1/password-resets/redeem", {{"token", token}, {"password", password}}});
   }
 
   // The decoded text of every mail queued to address, oldest first.

@@ -26,7 +26,8 @@ using api::RequireBrowserSession;
 Result<nlohmann::json> ApiServer::ActingAsJson(const Actor& actor) {
   if (!actor.acting_person || !actor.user_id) return json(nullptr);
   const int64_t id = *actor.user_id;
-  HP_ASSIGN_OR_RETURN(auto target, store_.Read([&](StoreTxn& tx) { return tx.users().FindById(id); }));
+  HP_ASSIGN_OR_RETURN(auto target,
+                      store_.Read([&](StoreTxn& tx) { return tx.users().FindById(id); }));
   if (!target) return json(nullptr);
   return json{{"login", target->login},
               {"name", target->name},
@@ -57,8 +58,8 @@ Result<ApiReply> ApiServer::StartActingAs(const ApiCall& call) {
   }));
   if (!target) {
     // Asked before the rules, and answered as they answer a login out of reach.
-    if (Status allowed = MayActAs(person, User{}, Owner{}); !allowed &&
-        allowed.error().code == ErrorCode::kForbidden) {
+    if (Status allowed = MayActAs(person, User{}, Owner{});
+        !allowed && allowed.error().code == ErrorCode::kForbidden) {
       return Fail(allowed.error());
     }
     return Fail(Error{ErrorCode::kNotFound,
@@ -66,10 +67,9 @@ Result<ApiReply> ApiServer::StartActingAs(const ApiCall& call) {
                       {{"login", "user.not_found"}}});
   }
   HP_TRY(MayActAs(person, *target, owner));
-  const int64_t until =
-      clock_.NowMillis() +
-      std::chrono::duration_cast<std::chrono::milliseconds>(doors_->options().acting_as_lifetime)
-          .count();
+  const int64_t until = clock_.NowMillis() + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 doors_->options().acting_as_lifetime)
+                                                 .count();
   HP_ASSIGN_OR_RETURN(auto started, doors_->sessions().ChangeActing(
                                         call.session_token, std::to_string(target->id), until));
   AuditLogin(person.AuditName(), "acting_as.start", "user:" + target->login,
@@ -81,8 +81,9 @@ Result<ApiReply> ApiServer::StartActingAs(const ApiCall& call) {
     return tx.users().FindById(person.user_id.value_or(0));
   }));
   if (!self) return Fail(Error::Unauthorized("The login of this session no longer exists."));
-  ApiReply reply = Reply(200, {{"session", SessionContractJson(*self, started.csrf_token,
-                                                               started.record, acting_json)}});
+  ApiReply reply = Reply(
+      200,
+      {{"session", SessionContractJson(*self, started.csrf_token, started.record, acting_json)}});
   reply.headers.emplace_back("Set-Cookie", doors_->sessions().SetCookie(started.token));
   reply.headers.emplace_back("Cache-Control", "no-store");
   return reply;
@@ -94,17 +95,16 @@ Result<ApiReply> ApiServer::StopActingAs(const ApiCall& call) {
   HP_TRY(RequireBrowserSession(call));
   const Actor& person = call.actor.Person();
   if (!person.user_id) return Fail(Error::Unauthorized("The session has no login."));
-  HP_ASSIGN_OR_RETURN(auto self, store_.Read([&](StoreTxn& tx) {
-    return tx.users().FindById(*person.user_id);
-  }));
+  HP_ASSIGN_OR_RETURN(
+      auto self, store_.Read([&](StoreTxn& tx) { return tx.users().FindById(*person.user_id); }));
   if (!self) return Fail(Error::Unauthorized("The login of this session no longer exists."));
   // Also when the acting already ended on its own: the session is made plainly one's own.
   HP_ASSIGN_OR_RETURN(auto started, doors_->sessions().ChangeActing(call.session_token, "", 0));
   if (call.actor.acting_person) {
     AuditLogin(person.AuditName(), "acting_as.stop", call.actor.name, nullptr);
   }
-  ApiReply reply = Reply(200, {{"session", SessionContractJson(*self, started.csrf_token,
-                                                               started.record, nullptr)}});
+  ApiReply reply = Reply(
+      200, {{"session", SessionContractJson(*self, started.csrf_token, started.record, nullptr)}});
   reply.headers.emplace_back("Set-Cookie", doors_->sessions().SetCookie(started.token));
   reply.headers.emplace_back("Cache-Control", "no-store");
   return reply;

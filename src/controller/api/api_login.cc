@@ -30,10 +30,10 @@
 
 namespace hostplane::controller {
 
-using api::QueryReader;
 using api::AnswerWhenDone;
 using api::Busy;
 using api::Pending;
+using api::QueryReader;
 using api::Reply;
 using api::RequireBrowserSession;
 using api::RequireNotActing;
@@ -248,8 +248,8 @@ Result<ApiReply> ApiServer::FinishLogin(const LoginAsked& asked,
   HP_ASSIGN_OR_RETURN(auto started, doors_->sessions().Start(o.user_id, auth::SessionStage::kFull,
                                                              asked.source, asked.user_agent));
   AuditLogin(actor.AuditName(), "login", "user:" + user->login, {{"source", asked.source}});
-  ApiReply r =
-      Reply(201, {{"session", SessionContractJson(*user, started.csrf_token, started.record, nullptr)}});
+  ApiReply r = Reply(
+      201, {{"session", SessionContractJson(*user, started.csrf_token, started.record, nullptr)}});
   r.headers.emplace_back("Set-Cookie", doors_->sessions().SetCookie(started.token));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
@@ -279,9 +279,9 @@ Result<ApiReply> ApiServer::CurrentSession(const ApiCall& call) {
   for (const auto& s : sessions) {
     if (s.id_hash != id) continue;
     HP_ASSIGN_OR_RETURN(json acting, ActingAsJson(call.actor));
-    ApiReply r = Reply(200, {{"session", SessionContractJson(*user,
-                                                             auth::CsrfTokenFor(call.session_token),
-                                                             s, std::move(acting))}});
+    ApiReply r =
+        Reply(200, {{"session", SessionContractJson(*user, auth::CsrfTokenFor(call.session_token),
+                                                    s, std::move(acting))}});
     r.headers.emplace_back("Cache-Control", "no-store");
     return r;
   }
@@ -307,7 +307,7 @@ Result<ApiReply> ApiServer::ListSessions(const ApiCall& call) {
   HP_TRY(RequireScope(call.actor, "tokens", auth::Access::kRead));
   json list = json::array();
   const Actor& person = call.actor.Person();  // one's own sessions, also while acting
-  if (person.user_id) {  // a company token has no login, hence no sessions
+  if (person.user_id) {                       // a company token has no login, hence no sessions
     HP_ASSIGN_OR_RETURN(auto sessions, doors_->sessions().List(std::to_string(*person.user_id)));
     const std::string current =
         call.session_token.empty() ? "" : auth::HashSecret(call.session_token);

@@ -77,8 +77,8 @@ Result<ApiReply> ApiServer::RequestPasswordReset(const ApiCall& call) {
   auto login = r.String("login", Presence::kRequired);
   HP_TRY(r.Finish());
   if (login->empty() || login->size() > kMaxLogin) {
-    return Fail(Error::InvalidField("login", "login.invalid",
-                                    "Give the login name or e-mail address (1 to 254 characters)."));
+    return Fail(Error::InvalidField(
+        "login", "login.invalid", "Give the login name or e-mail address (1 to 254 characters)."));
   }
   const std::string source = call.req.remote_address;
   HP_ASSIGN_OR_RETURN(std::string prefix, auth::SourcePrefix(source));
@@ -87,9 +87,8 @@ Result<ApiReply> ApiServer::RequestPasswordReset(const ApiCall& call) {
   auto by_login = doors_->resets_per_login().Take("reset-login:" + Lower(*login));
   if (!by_login.allowed) return TooMany("login", by_login.retry_after);
 
-  HP_ASSIGN_OR_RETURN(auto user, store_.Read([&](StoreTxn& tx) {
-    return tx.users().FindByLoginOrEmail(*login);
-  }));
+  HP_ASSIGN_OR_RETURN(
+      auto user, store_.Read([&](StoreTxn& tx) { return tx.users().FindByLoginOrEmail(*login); }));
   const int64_t now = clock_.NowMillis();
   std::optional<mail::OutboxEntry> mail;
   if (user && !user->email.empty()) {

@@ -21,16 +21,16 @@
 #include "controller/auth/base_url.h"
 #include "controller/auth/hashing_gate.h"
 #include "controller/auth/login_throttle.h"
-#include "controller/auth/password_hasher.h"
 #include "controller/auth/one_time_links.h"
+#include "controller/auth/password_hasher.h"
 #include "controller/auth/password_login.h"
 #include "controller/auth/rate_limiter.h"
 #include "controller/auth/recovery_codes.h"
 #include "controller/auth/sessions.h"
 #include "controller/auth/totp.h"
 #include "controller/store/auth_stores.h"
-#include "controller/store/store_one_time_tokens.h"
 #include "controller/store/store.h"
+#include "controller/store/store_one_time_tokens.h"
 
 namespace hostplane::controller {
 

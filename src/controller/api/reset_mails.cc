@@ -1,7 +1,7 @@
 #include "controller/api/reset_mails.h"
 
-#include "common/mail/mail_message.h"
 #include "common/clock.h"
+#include "common/mail/mail_message.h"
 
 namespace hostplane::controller {
 namespace {
@@ -39,8 +39,8 @@ Result<mail::OutboxEntry> ResetLinkMail(const LoginOptions& options, const User&
   const int64_t minutes = options.reset_link_ttl.count() / 60;
   const std::string body =
       Greeting(u) + ",\n\nsomeone (we hope you) asked to set a new password for the login '" +
-      u.login + "'.\n\nSet it here (the link works once and expires in " +
-      std::to_string(minutes) + " minutes):\n" + url +
+      u.login + "'.\n\nSet it here (the link works once and expires in " + std::to_string(minutes) +
+      " minutes):\n" + url +
       "\n\nIf you did not ask, ignore this mail: your password stays as it is.\n\n" +
       options.company + "\n";
   return Entry(options, u, "Set a new password for " + u.login, body, now_ms);

@@ -2,7 +2,6 @@
 
 #include <memory>
 
-
 namespace hostplane::controller {
 namespace {
 
@@ -53,12 +52,14 @@ Status MayActAs(const Actor& person, const User& target, const Owner& owner) {
   }
   const Role role = RoleFromName(target.role);
   if (Rank(role) > Rank(person.role)) {
-    return Fail(Refused(ErrorCode::kForbidden, "acting_as.upward",
-                        "'" + target.login + "' has more rights than you: you may not act for it."));
+    return Fail(
+        Refused(ErrorCode::kForbidden, "acting_as.upward",
+                "'" + target.login + "' has more rights than you: you may not act for it."));
   }
   if (Rank(role) == Rank(person.role)) {
-    return Fail(Refused(ErrorCode::kForbidden, "acting_as.sideways",
-                        "'" + target.login + "' has the same role as you: you may not act for it."));
+    return Fail(
+        Refused(ErrorCode::kForbidden, "acting_as.sideways",
+                "'" + target.login + "' has the same role as you: you may not act for it."));
   }
   return Ok();
 }

@@ -8,9 +8,9 @@
 // and again on every request of the session (the rights as they are now: a customer moved to
 // another owner ends its old reseller's acting at once).
 //
-// While acting, the actor is the target's (ActorOf) with the person attached (Actor::acting_person):
-// the Authorizer allows only what both may, and the audit log names both ("user:ann as user:bob").
-// Stateless.
+// While acting, the actor is the target's (ActorOf) with the person attached
+// (Actor::acting_person): the Authorizer allows only what both may, and the audit log names both
+// ("user:ann as user:bob"). Stateless.
 
 #include <cstdint>
 
@@ -27,10 +27,10 @@ namespace hostplane::controller {
 // Errors: the store's; kInternal when the customer of a customer's login is gone.
 Result<Owner> LoginOwnerChain(StoreTxn& tx, const User& u);
 
-// Ok when `person` may act as `target`, whose owner chain is `owner` (LoginOwnerChain). Errors, each on field "login": kForbidden
-// acting_as.not_allowed (a customer, a customer's user, a company token, an actor already acting),
-// kNotFound user.not_found (a login the person may not see), kInvalid acting_as.self, kForbidden
-// acting_as.upward / acting_as.sideways.
+// Ok when `person` may act as `target`, whose owner chain is `owner` (LoginOwnerChain). Errors,
+// each on field "login": kForbidden acting_as.not_allowed (a customer, a customer's user, a company
+// token, an actor already acting), kNotFound user.not_found (a login the person may not see),
+// kInvalid acting_as.self, kForbidden acting_as.upward / acting_as.sideways.
 [[nodiscard]] Status MayActAs(const Actor& person, const User& target, const Owner& owner);
 
 // The actor of a request that `person` makes as `target` until `until_ms`.

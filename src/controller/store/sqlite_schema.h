@@ -484,8 +484,7 @@ inline const std::vector<sqlite::Migration>& StoreMigrations() {
       {4, kMigration4Fleet},     {5, kMigration5Transfers},       {6, kMigration6NameKeys},
       {7, kMigration7Owners},    {8, kMigration8People},          {9, kMigration9LoginState},
       {10, kMigration10Secrets}, {11, kMigration11SiteSettings},  {12, kMigration12NameServers},
-      {13, kMigration13Orders},  {15, kMigration15SecondFactors},
-      {16, kMigration16ActingAs},
+      {13, kMigration13Orders},  {15, kMigration15SecondFactors}, {16, kMigration16ActingAs},
   };
   return kMigrations;
 }
