@@ -7,11 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "common/mail/mail_reading.h"
+#include "controller/auth/base_url.h"
+#include "controller/auth/one_time_links.h"
 #include "controller/auth/secret_token.h"
 #include "controller/store/store_one_time_tokens.h"
 #include "login_fixture.h"
@@ -139,6 +142,32 @@ TEST_F(PasswordReset, AnExpiredLinkIsRefused) {
   // Malformed and unknown tokens: one answer.
   EXPECT_EQ(FieldCode(Redeem("hpr_nope", kNewPassword), "token"), "link.invalid");
   EXPECT_EQ(FieldCode(Redeem("", kNewPassword), "token"), "link.invalid");
+}
+
+// The orders' welcome mail: a new account's login has no password yet, and the mail's link (made
+// as OrderService::Welcome makes it: a kPasswordReset link of the user id to /set-password, 72
+// hours) sets the first one through the same route.
+TEST_F(PasswordReset, TheWelcomeMailsLinkSetsTheFirstPassword) {
+  const int64_t id = UserId("acme");
+  ASSERT_TRUE(env_.store().Write([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(auto u, tx.users().FindById(id));
+    if (!u) return Fail(Error::NotFound("acme"));
+    u->password_hash.clear();
+    return tx.users().Update(*u);
+  }));
+  EXPECT_EQ(LogIn("acme", kPassword).status, 401);
+  auto base = auth::BaseUrl::Parse(Origin());
+  ASSERT_TRUE(base);
+  SystemClock clock;
+  StoreOneTimeTokens rows(env_.store());
+  auth::OneTimeLinks links(rows, clock, *base);
+  auto link = links.Issue(auth::LinkPurpose::kPasswordReset, std::to_string(id), "/set-password",
+                          std::chrono::hours(72));
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->url.rfind(Origin() + "/set-password?token=hpr_", 0), 0u) << link->url;
+  Answer set = Redeem(link->token, kNewPassword);
+  ASSERT_EQ(set.status, 200) << set.raw;
+  EXPECT_EQ(LogIn("acme", kNewPassword).status, 201);
 }
 
 TEST_F(PasswordReset, RequestsAreLimitedPerLoginAndPerAddress) {

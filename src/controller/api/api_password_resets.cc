@@ -4,8 +4,9 @@
 // kPasswordReset, subject the user id, page LoginOptions::reset_path), so both end here.
 //
 // No enumeration: the request is answered 202 with one body whatever the login (unknown, without
-// an address, real), after the same steps (the rate limits, one lookup, one transaction with an
-// audit entry); only a real login's transaction also holds the link and the mail. The request is
+// an address, real), after the same steps (the rate limits, one lookup, a link issued, a mail
+// rendered, one transaction with an audit entry); only a real login's link can be used and only
+// its transaction also holds the mail. The request is
 // rate-limited per typed login and per client address (429 with Retry-After, the same for every
 // login). The token travels in the body, never in a path, so it is in no access log.
 //
@@ -41,6 +42,8 @@ using api::Reply;
 
 namespace {
 
+// The subject of the link issued when there is no login to mail (no user has this id).
+const char* const kNoSubject = "0";
 // The longest login name or address a request may type.
 constexpr size_t kMaxLogin = 254;
 
@@ -90,22 +93,32 @@ Result<ApiReply> ApiServer::RequestPasswordReset(const ApiCall& call) {
   HP_ASSIGN_OR_RETURN(
       auto user, store_.Read([&](StoreTxn& tx) { return tx.users().FindByLoginOrEmail(*login); }));
   const int64_t now = clock_.NowMillis();
+  // The same steps whatever the login (so its existence does not show in the time taken): a link
+  // is issued and its mail rendered either way. Without a login to mail, the link's subject is
+  // kNoSubject (no user has id 0, so it never redeems; the next such request replaces it) and
+  // the mail is dropped.
+  const bool mailable = user && !user->email.empty();
+  User to;
+  if (mailable) {
+    to = *user;
+  } else {
+    to.login = "nobody";
+    to.email = "nobody@example.invalid";
+  }
+  HP_ASSIGN_OR_RETURN(auth::BaseUrl base, doors_->LinkBase(options_.bind, port()));
+  auth::OneTimeLinks links(doors_->one_time_tokens(), clock_, base);
+  const LoginOptions& o = doors_->options();
+  HP_ASSIGN_OR_RETURN(auth::IssuedLink link,
+                      links.Issue(auth::LinkPurpose::kPasswordReset,
+                                  mailable ? std::to_string(user->id) : kNoSubject, o.reset_path,
+                                  o.reset_link_ttl));
   std::optional<mail::OutboxEntry> mail;
-  if (user && !user->email.empty()) {
-    HP_ASSIGN_OR_RETURN(auth::BaseUrl base, doors_->LinkBase(options_.bind, port()));
-    auth::OneTimeLinks links(doors_->one_time_tokens(), clock_, base);
-    const LoginOptions& o = doors_->options();
-    HP_ASSIGN_OR_RETURN(auth::IssuedLink link,
-                        links.Issue(auth::LinkPurpose::kPasswordReset, std::to_string(user->id),
-                                    o.reset_path, o.reset_link_ttl));
-    auto rendered = ResetLinkMail(o, *user, link.url, now);
-    if (!rendered) {
-      // An address the mail cannot carry: said in the log and the audit, not to the asker.
-      spdlog::warn("password reset: no mail for user id {}: {}", user->id,
-                   rendered.error().message);
-    } else {
-      mail = std::move(*rendered);
-    }
+  auto rendered = ResetLinkMail(o, to, link.url, now);
+  if (!rendered) {
+    // An address the mail cannot carry: said in the log and the audit, not to the asker.
+    spdlog::warn("password reset: no mail for user id {}: {}", to.id, rendered.error().message);
+  } else if (mailable) {
+    mail = std::move(*rendered);
   }
   const std::string object = user ? "user:" + user->login : "login:" + login->substr(0, 100);
   HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
