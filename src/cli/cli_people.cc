@@ -146,6 +146,21 @@ int UserDelete(State& s) {
   return FinishChange(s, *r, "deleted user " + s.login);
 }
 
+// A password-reset mail for a login (POST /api/v1/password-resets): the link goes to the login's
+// own address, never to whoever asks, so this is what staff do for someone locked out.
+int UserResetLink(State& s) {
+  auto r = s.client().Post("/api/v1/password-resets", {{"login", s.login}});
+  if (int code = Check(r, s)) return code;
+  if (s.json_output()) {
+    PrintJson(s, r->body);
+    return kExitOk;
+  }
+  s.io.out << "If " << s.login
+           << " exists and has an e-mail address, a link to set a new password is on its way "
+              "there (it works once, for an hour).\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddPeopleCommands(CLI::App& app, const std::shared_ptr<State>& s) {
@@ -223,6 +238,10 @@ void AddPeopleCommands(CLI::App& app, const std::shared_ptr<State>& s) {
   c->add_option("LOGIN", s->login)->required();
   c = Verb(user, "delete", "Delete a customer's user and its tokens", s, UserDelete);
   c->add_option("LOGIN", s->login)->required();
+  c = Verb(user, "reset-link",
+           "Mail a login a one-time link to set a new password (to its own address)", s,
+           UserResetLink);
+  c->add_option("LOGIN", s->login, "Login name or e-mail address")->required();
 }
 
 }  // namespace hostplane::cli::detail

@@ -129,7 +129,21 @@ Status ControllerRuntime::Start(Bus& bus, const std::vector<controller::NodeInpu
         orders_, controller::OrderPipeline::Create(*store_, *service_, clock_, std::move(o)));
     orders_->Start();
     api_options.orders = &orders_->service();
+    api_options.mail_wake = [pipeline = orders_.get()] { pipeline->WakeMail(); };
+  } else if (orders_options_.send_mail) {
+    HP_TRY(orders_options_.relay.Check());
+    outbox_ = std::make_unique<controller::StoreOutbox>(*store_);
+    transport_ = std::make_unique<mail::CurlSmtpTransport>(orders_options_.relay);
+    mail::SenderPolicy policy;
+    policy.gate = lease_->Gate();  // one controller sends the outbox
+    mail_sender_ =
+        std::make_unique<mail::MailSender>(*outbox_, *transport_, clock_, std::move(policy));
+    mail_sender_->Start();
+    api_options.mail_wake = [sender = mail_sender_.get()] { sender->Wake(); };
   }
+  // The mails of logins (password resets) come from the same sender address as the orders'.
+  api_options.login.mail_from = orders_options_.orders.mail_from;
+  api_options.login.company = orders_options_.orders.company;
   api_ = std::make_unique<controller::ApiServer>(*service_, *engine_, *store_, clock_, api_options);
   return api_->Start();
 }
@@ -167,6 +181,7 @@ void ControllerRuntime::Stop() {
   if (renewals_.joinable()) renewals_.join();
   // The order worker and the mail sender first: the service they drive stays for the API.
   if (orders_) orders_->Stop();
+  if (mail_sender_) mail_sender_->Stop();
   // After every job stopped: released, another controller takes the jobs at once.
   if (lease_) lease_->Stop();
   if (spool_) spool_->Stop();

@@ -15,6 +15,8 @@
 #include "common/bus/bus.h"
 #include "common/clock.h"
 #include "common/fs/filesystem.h"
+#include "common/mail/mail_sender.h"
+#include "common/mail/smtp_transport.h"
 #include "common/result.h"
 #include "common/signing_key.h"
 #include "controller/api/api_server.h"
@@ -25,6 +27,7 @@
 #include "controller/panel/panel_files.h"
 #include "controller/services/hosting.h"
 #include "controller/store/store.h"
+#include "controller/store/store_outbox.h"
 
 namespace hostplane::cmd {
 
@@ -103,6 +106,11 @@ class ControllerRuntime {
   std::unique_ptr<controller::LeaderLease> lease_;
   controller::OrderPipelineOptions orders_options_;
   std::unique_ptr<controller::OrderPipeline> orders_;
+  // The controller's one mail sender when it takes no orders (with orders it is the pipeline's):
+  // password resets and notices go through it.
+  std::unique_ptr<controller::StoreOutbox> outbox_;
+  std::unique_ptr<mail::SmtpTransport> transport_;
+  std::unique_ptr<mail::MailSender> mail_sender_;
   std::unique_ptr<controller::ApiServer> api_;
 };
 

@@ -17,15 +17,18 @@ void AddOrderFlags(CLI::App* cmd, controller::OrderPipelineOptions& options) {
   cmd->add_option("--tos-version", options.orders.tos_version,
                   "The version of the terms of service an order must accept")
       ->capture_default_str();
-  cmd->add_option("--mail-relay-host", options.relay.host,
-                  "The SMTP relay order mails are handed to (plain SMTP: a relay on this machine)")
+  cmd->add_option(
+         "--mail-relay-host", options.relay.host,
+         "The SMTP relay the controller's mails (orders, password resets) are handed to (plain "
+         "SMTP: a relay on this machine)")
       ->capture_default_str();
   cmd->add_option("--mail-relay-port", options.relay.port, "Its port")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
   cmd->add_flag("!--no-send-mail", options.send_mail,
-                "Keep order mails in the store's outbox instead of sending them");
-  cmd->add_option("--mail-from", options.orders.mail_from, "The sender of order mails")
+                "Keep the controller's mails in the store's outbox instead of sending them");
+  cmd->add_option("--mail-from", options.orders.mail_from,
+                  "The sender of the controller's mails (orders, password resets)")
       ->capture_default_str();
   cmd->add_option("--orderable-plan", options.orderable_plans,
                   "A plan that can be ordered (repeatable), at --order-price-minor");

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -149,6 +150,19 @@ std::vector<Case> Cases() {
   Actor scoped = Make("user:acme", Role::kCustomer, kResellerA, kCustomerA);
   scoped.scopes = std::vector<std::string>{"sites:read"};
   cases.push_back({scoped, {"site.read"}, {"site.list"}});
+  // "Log in as": reseller A acting for A's customer has the customer's rights (all of them the
+  // reseller's too); acting never adds to the person's: a customer of A acted for by reseller B
+  // (a session that should not exist) reaches nothing of A's customer.
+  Actor acted = Make("user:acme", Role::kCustomer, kResellerA, kCustomerA);
+  acted.acting_for = "user:ra";
+  acted.acting_person =
+      std::make_shared<const Actor>(Make("user:ra", Role::kReseller, kResellerA, std::nullopt));
+  cases.push_back({acted, customer_own, customer_collection});
+  Actor wrongly = Make("user:acme", Role::kCustomer, kResellerA, kCustomerA);
+  wrongly.acting_for = "user:rb";
+  wrongly.acting_person =
+      std::make_shared<const Actor>(Make("user:rb", Role::kReseller, kResellerB, std::nullopt));
+  cases.push_back({wrongly, {}, customer_collection});
   cases.push_back({Actor("anonymous", Role::kNone), {}, {}});
   // A reseller or customer without its owner chain (a malformed actor) gets nothing.
   cases.push_back({Actor("user:broken", Role::kReseller), {}, {}});

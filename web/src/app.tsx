@@ -24,6 +24,7 @@ import { Mailboxes } from './screens/mailboxes/mailboxes';
 import { SiteSettings } from './screens/sites/site_settings';
 import { Sites } from './screens/sites/sites';
 import { NotFound } from './screens/not_found/not_found';
+import { ResetPassword } from './screens/reset_password/reset_password';
 import { SignIn } from './screens/sign_in/sign_in';
 import { Layout, PublicLayout } from './shell/layout';
 import { isCustomerView } from './shell/customer_view';
@@ -85,6 +86,7 @@ export function App({ store }: { store: SessionStore }) {
             <Route path="/resellers" component={Resellers} store={store} />
             <Route path="/nodes" component={Nodes} store={store} />
             <Route path="/sign-in" component={Redirect} to="/" />
+            <Route path="/set-password" component={ResetPassword} store={store} />
             <Route default component={NotFound} />
           </Router>
         </Layout>
@@ -98,6 +100,7 @@ export function App({ store }: { store: SessionStore }) {
           <Route path="/" component={Redirect} to="/sign-in" />
           <Route path="/sign-in" component={SignIn} store={store} />
           <Route path="/forgot-password" component={ForgotPassword} store={store} />
+          <Route path="/set-password" component={ResetPassword} store={store} />
           <Route default component={NotFound} />
         </Router>
       </PublicLayout>

@@ -67,6 +67,24 @@ namespace api {
   return Ok();
 }
 
+// For the routes of a browser session itself (the current session, "log in as").
+[[nodiscard]] inline Status RequireBrowserSession(const ApiCall& call) {
+  if (!call.session_token.empty()) return Ok();
+  return Fail(Error::InvalidField(
+      "session", "session.required",
+      "This request came with a token, not a browser session; a token is shown and revoked with "
+      "`hostplane token`."));
+}
+
+// For the routes that change one's own login (password, second factor): refused while acting
+// for someone, whose login it would otherwise change.
+[[nodiscard]] inline Status RequireNotActing(const Actor& actor) {
+  if (!actor.acting_person) return Ok();
+  return Fail(Error{ErrorCode::kConflict,
+                    "You are acting as " + actor.name + ": stop acting to change your own login.",
+                    {{"session", "acting_as.active"}}});
+}
+
 inline constexpr int kDefaultLimit = 100;  // a page of a list
 inline constexpr int kMaxLimit = 1000;
 

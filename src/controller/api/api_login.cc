@@ -21,6 +21,7 @@
 #include "common/crypto.h"
 #include "controller/api/api_call.h"
 #include "controller/api/api_server.h"
+#include "controller/api/gate_wait.h"
 #include "controller/api/request_body.h"
 #include "controller/auth/csrf.h"
 #include "controller/auth/secret_token.h"
@@ -29,16 +30,18 @@
 
 namespace hostplane::controller {
 
+using api::AnswerWhenDone;
+using api::Busy;
+using api::Pending;
 using api::QueryReader;
 using api::Reply;
+using api::RequireBrowserSession;
+using api::RequireNotActing;
 using api::RequireScope;
 
 namespace {
 
-// How long a request waits for its turn on the hashing gate before it gets 503.
-constexpr std::chrono::seconds kGateWait{30};
-// What a client is told to wait when the gate is full.
-constexpr std::chrono::seconds kBusyRetryAfter{1};
+using api::kGateWait;
 // The most of a typed login name the audit log keeps.
 constexpr size_t kAuditNameBytes = 100;
 
@@ -60,56 +63,6 @@ ApiReply Refused(std::chrono::seconds retry_after) {
   return r;
 }
 
-ApiReply Busy() {
-  ApiReply r = Reply(503, {{"error",
-                            {{"code", "unavailable"},
-                             {"message", "Too many logins at once; try again in a moment."},
-                             {"fields", json::object()}}}});
-  r.headers.emplace_back("Retry-After", std::to_string(kBusyRetryAfter.count()));
-  return r;
-}
-
-// A value a hashing-gate job hands to the request's wait.
-template <typename T>
-class Pending {
- public:
-  void Set(T value) {
-    std::lock_guard lock(mu_);
-    value_.emplace(std::move(value));
-  }
-  std::optional<T> Take() {
-    std::lock_guard lock(mu_);
-    std::optional<T> out;
-    out.swap(value_);
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  std::optional<T> value_;
-};
-
-// The answer at once when the job is already done, else a wait that holds no thread and is
-// answered (finish, on a worker) when the job's value arrives.
-template <typename T, typename Finish>
-Result<ApiReply> AnswerWhenDone(std::shared_ptr<Pending<T>> pending,
-                                std::chrono::steady_clock::time_point deadline, Finish finish) {
-  if (auto now = pending->Take()) return finish(std::move(*now));
-  ApiReply r;
-  r.wait = std::make_shared<ApiWait>();
-  r.wait->deadline = deadline;
-  r.wait->poll = [pending, finish](bool deadline_passed) -> Result<std::optional<ApiReply>> {
-    auto value = pending->Take();
-    if (!value) {
-      if (!deadline_passed) return std::optional<ApiReply>();
-      return std::optional<ApiReply>(Busy());
-    }
-    HP_ASSIGN_OR_RETURN(auto reply, finish(std::move(*value)));
-    return std::optional<ApiReply>(std::move(reply));
-  };
-  return r;
-}
-
 std::string ForAudit(std::string_view typed) {
   return std::string(typed.substr(0, kAuditNameBytes));
 }
@@ -124,18 +77,6 @@ json SessionJson(const auth::SessionRecord& s, bool current) {
           {"current", current}};
 }
 
-// The session of the panel's contract (web/src/api/session.ts): who is signed in, whom they act
-// as (none until "log in as" exists), the CSRF token to send back, and the session's handle and
-// times (the same as in GET /sessions).
-json SessionContractJson(const User& u, const std::string& csrf_token,
-                         const auth::SessionRecord& s) {
-  json out = SessionJson(s, true);
-  out["person"] = {{"login", u.login}, {"name", u.name}, {"role", u.role}};
-  out["acting_as"] = nullptr;
-  out["csrf_token"] = csrf_token;
-  return out;
-}
-
 std::optional<std::string> HeaderOf(const http::HttpRequest& req, const char* name) {
   std::string v = req.get_header_value(name);
   if (v.empty()) return std::nullopt;
@@ -143,6 +84,18 @@ std::optional<std::string> HeaderOf(const http::HttpRequest& req, const char* na
 }
 
 }  // namespace
+
+// The session of the panel's contract (web/src/api/session.ts): who is signed in, whom they act
+// as (null, or {login, name, role, until}), the CSRF token to send back, and the session's handle
+// and times (the same as in GET /sessions).
+json ApiServer::SessionContractJson(const User& u, const std::string& csrf_token,
+                                    const auth::SessionRecord& s, json acting_as) {
+  json out = SessionJson(s, true);
+  out["person"] = {{"login", u.login}, {"name", u.name}, {"role", u.role}};
+  out["acting_as"] = std::move(acting_as);
+  out["csrf_token"] = csrf_token;
+  return out;
+}
 
 // What a password login asked for, kept for its answer.
 struct ApiServer::LoginAsked {
@@ -295,8 +248,8 @@ Result<ApiReply> ApiServer::FinishLogin(const LoginAsked& asked,
   HP_ASSIGN_OR_RETURN(auto started, doors_->sessions().Start(o.user_id, auth::SessionStage::kFull,
                                                              asked.source, asked.user_agent));
   AuditLogin(actor.AuditName(), "login", "user:" + user->login, {{"source", asked.source}});
-  ApiReply r =
-      Reply(201, {{"session", SessionContractJson(*user, started.csrf_token, started.record)}});
+  ApiReply r = Reply(
+      201, {{"session", SessionContractJson(*user, started.csrf_token, started.record, nullptr)}});
   r.headers.emplace_back("Set-Cookie", doors_->sessions().SetCookie(started.token));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
@@ -311,24 +264,13 @@ void ApiServer::AuditLogin(const std::string& actor, const std::string& action,
   if (!written) spdlog::warn("login: writing the audit entry failed: {}", written.error().message);
 }
 
-namespace {
-
-Status RequireBrowserSession(const ApiCall& call) {
-  if (!call.session_token.empty()) return Ok();
-  return Fail(Error::InvalidField(
-      "session", "session.required",
-      "This request came with a token, not a browser session; a token is shown and revoked with "
-      "`hostplane token`."));
-}
-
-}  // namespace
-
 Result<ApiReply> ApiServer::CurrentSession(const ApiCall& call) {
   QueryReader q(call.req, {});
   HP_TRY(q.Finish());
   HP_TRY(RequireBrowserSession(call));
-  if (!call.actor.user_id) return Fail(Error::Unauthorized("The session has no login."));
-  const int64_t user_id = *call.actor.user_id;
+  const Actor& person = call.actor.Person();
+  if (!person.user_id) return Fail(Error::Unauthorized("The session has no login."));
+  const int64_t user_id = *person.user_id;
   HP_ASSIGN_OR_RETURN(auto user,
                       store_.Read([&](StoreTxn& tx) { return tx.users().FindById(user_id); }));
   if (!user) return Fail(Error::Unauthorized("The login of this session no longer exists."));
@@ -336,8 +278,10 @@ Result<ApiReply> ApiServer::CurrentSession(const ApiCall& call) {
   HP_ASSIGN_OR_RETURN(auto sessions, doors_->sessions().List(std::to_string(user_id)));
   for (const auto& s : sessions) {
     if (s.id_hash != id) continue;
-    ApiReply r = Reply(
-        200, {{"session", SessionContractJson(*user, auth::CsrfTokenFor(call.session_token), s)}});
+    HP_ASSIGN_OR_RETURN(json acting, ActingAsJson(call.actor));
+    ApiReply r =
+        Reply(200, {{"session", SessionContractJson(*user, auth::CsrfTokenFor(call.session_token),
+                                                    s, std::move(acting))}});
     r.headers.emplace_back("Cache-Control", "no-store");
     return r;
   }
@@ -362,9 +306,9 @@ Result<ApiReply> ApiServer::ListSessions(const ApiCall& call) {
   HP_TRY(q.Finish());
   HP_TRY(RequireScope(call.actor, "tokens", auth::Access::kRead));
   json list = json::array();
-  if (call.actor.user_id) {  // a company token has no login, hence no sessions
-    HP_ASSIGN_OR_RETURN(auto sessions,
-                        doors_->sessions().List(std::to_string(*call.actor.user_id)));
+  const Actor& person = call.actor.Person();  // one's own sessions, also while acting
+  if (person.user_id) {                       // a company token has no login, hence no sessions
+    HP_ASSIGN_OR_RETURN(auto sessions, doors_->sessions().List(std::to_string(*person.user_id)));
     const std::string current =
         call.session_token.empty() ? "" : auth::HashSecret(call.session_token);
     for (const auto& s : sessions) list.push_back(SessionJson(s, s.id_hash == current));
@@ -377,8 +321,9 @@ Result<ApiReply> ApiServer::RevokeSession(const ApiCall& call) {
   HP_TRY(q.Finish());
   HP_TRY(RequireScope(call.actor, "tokens", auth::Access::kWrite));
   const std::string& id = call.path.at("id");
-  if (!call.actor.user_id) return Fail(Error::NotFound("No such session."));
-  HP_TRY(doors_->sessions().Revoke(std::to_string(*call.actor.user_id), id));
+  const Actor& person = call.actor.Person();
+  if (!person.user_id) return Fail(Error::NotFound("No such session."));
+  HP_TRY(doors_->sessions().Revoke(std::to_string(*person.user_id), id));
   AuditLogin(call.actor.AuditName(), "session.revoke", call.actor.name, nullptr);
   ApiReply r = Reply(200, {{"revoked", id}});
   if (!call.session_token.empty() && auth::HashSecret(call.session_token) == id) {
@@ -394,6 +339,7 @@ Result<ApiReply> ApiServer::ChangePassword(const ApiCall& call) {
   auto next = r.String("new_password", Presence::kRequired);
   HP_TRY(r.Finish());
   HP_TRY(RequireScope(call.actor, "users", auth::Access::kWrite));
+  HP_TRY(RequireNotActing(call.actor));
   if (!call.actor.user_id) {
     return Fail(Error::InvalidField("user", "user.none",
                                     "A company token belongs to no login: it has no password."));

@@ -43,6 +43,7 @@ Error WrongCode(const std::string& field) {
 
 // The login of the request (a company token has none: no second factor either).
 Result<int64_t> OwnLogin(const Actor& actor) {
+  HP_TRY(api::RequireNotActing(actor));
   if (actor.user_id) return *actor.user_id;
   return Fail(Error::InvalidField("user", "user.none",
                                   "A company token belongs to no login: it has no second factor."));

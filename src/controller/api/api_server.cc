@@ -19,6 +19,7 @@
 #include "controller/api/request_body.h"
 #include "controller/auth/csrf.h"
 #include "controller/http/cookies.h"
+#include "controller/services/acting_as.h"
 #include "controller/store/entity_json.h"
 #include "protocol/validate.h"
 
@@ -163,6 +164,10 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"POST", "/api/v1/second-factor/recovery-codes", true, &ApiServer::NewRecoveryCodes},
       {"POST", "/api/v1/second-factor/disable", true, &ApiServer::DisableSecondFactor},
       {"DELETE", "/api/v1/users/{login}/second-factor", true, &ApiServer::ResetSecondFactor},
+      {"POST", "/api/v1/password-resets", false, &ApiServer::RequestPasswordReset, 4 * 1024},
+      {"POST", "/api/v1/password-resets/redeem", false, &ApiServer::RedeemPasswordReset, 4 * 1024},
+      {"POST", "/api/v1/sessions/current/acting-as", true, &ApiServer::StartActingAs},
+      {"DELETE", "/api/v1/sessions/current/acting-as", true, &ApiServer::StopActingAs},
   };
   return kRoutes;
 }
@@ -364,7 +369,23 @@ Result<Actor> ApiServer::AuthenticateSession(const http::HttpRequest& req,
                       store_.Read([&](StoreTxn& tx) { return tx.users().FindById(*id); }));
   if (!user) return Fail(Error::Unauthorized("The session has ended; log in again."));
   // The user's rights as they are now: the same Actor a token of the user gets, without scopes.
-  return ActorOf(*user);
+  Actor self = ActorOf(*user);
+  if (session->acting_as.empty() || session->acting_until_ms <= clock_.NowMillis()) return self;
+  // "Log in as": the target's rights, never more than the person's, asked again now (a target
+  // gone or moved out of reach ends the acting: the request is the person's own).
+  auto target_id = protocol::CheckInteger(session->acting_as, 1, INT64_MAX);
+  if (!target_id) return self;
+  std::optional<User> target;
+  Owner owner;
+  HP_TRY(store_.Read([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(target, tx.users().FindById(*target_id));
+    if (target) {
+      HP_ASSIGN_OR_RETURN(owner, LoginOwnerChain(tx, *target));
+    }
+    return Ok();
+  }));
+  if (!target || !MayActAs(self, *target, owner)) return self;
+  return ActingActor(self, *target, session->acting_until_ms);
 }
 
 Result<Actor> ApiServer::Authenticate(const std::string& header) {

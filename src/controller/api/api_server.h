@@ -65,6 +65,9 @@ struct ApiOptions {
   // The order pipeline behind /api/v1/orders; null: this controller takes no orders (those
   // routes answer 404). Must outlive the server.
   OrderService* orders = nullptr;
+  // Called after a mail was put in the store's outbox (password resets): wakes the controller's
+  // mail sender (MailSender::Wake). Empty: the mails wait for the sender's next look.
+  std::function<void()> mail_wake;
   // The HTTP front's other limits (time-outs, connection caps, queues, long polls, read
   // workers); bind, port and threads above are used instead of its own.
   http::HttpServerOptions server;
@@ -207,6 +210,17 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> ListSessions(const ApiCall& call);
   Result<ApiReply> RevokeSession(const ApiCall& call);
   Result<ApiReply> ChangePassword(const ApiCall& call);
+  // The session answer of the panel's contract (api_login.cc).
+  nlohmann::json SessionContractJson(const User& u, const std::string& csrf_token,
+                                     const auth::SessionRecord& s, nlohmann::json acting_as);
+  // Password resets by mail (api_password_resets.cc).
+  Result<ApiReply> RequestPasswordReset(const ApiCall& call);
+  Result<ApiReply> RedeemPasswordReset(const ApiCall& call);
+  // "Log in as" (api_acting_as.cc): begin, end, and whom the actor acts as (null, or {login,
+  // name, role, until}) for the session answer.
+  Result<ApiReply> StartActingAs(const ApiCall& call);
+  Result<ApiReply> StopActingAs(const ApiCall& call);
+  Result<nlohmann::json> ActingAsJson(const Actor& actor);
   // The second factor: one's own (enrol, confirm, recovery codes, off, state) and the reset of
   // someone else's (api_second_factor.cc).
   Result<ApiReply> SecondFactorState(const ApiCall& call);

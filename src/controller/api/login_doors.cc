@@ -12,6 +12,8 @@ bool IsLoopback(const std::string& bind) {
 Result<std::unique_ptr<LoginDoors>> LoginDoors::Create(Store& store, const Clock& clock,
                                                        const LoginOptions& options) {
   HP_TRY(options.throttle.Check());
+  HP_TRY(options.resets_per_login.Check());
+  HP_TRY(options.resets_per_source.Check());
   std::optional<auth::BaseUrl> base;
   if (!options.base_url.empty()) {
     HP_ASSIGN_OR_RETURN(auto parsed, auth::BaseUrl::Parse(options.base_url));
@@ -35,13 +37,16 @@ LoginDoors::LoginDoors(Store& store, const Clock& clock, LoginOptions options,
       session_rows_(store),
       accounts_(store),
       totp_guard_(store),
-      recovery_rows_(store) {
+      recovery_rows_(store),
+      one_time_rows_(store) {
   gate_ = std::make_unique<auth::HashingGate>(hasher_, options_.gate);
   throttle_ = std::make_unique<auth::LoginThrottle>(failures_, clock, options_.throttle);
   sessions_ = std::make_unique<auth::Sessions>(session_rows_, clock, options_.sessions);
   login_ = std::make_unique<auth::PasswordLogin>(accounts_, *gate_, *throttle_);
   totp_ = std::make_unique<auth::TotpVerifier>(totp_guard_, clock);
   recovery_codes_ = std::make_unique<auth::RecoveryCodes>(recovery_rows_);
+  resets_per_login_ = std::make_unique<auth::RateLimiter>(clock, options_.resets_per_login);
+  resets_per_source_ = std::make_unique<auth::RateLimiter>(clock, options_.resets_per_source);
 }
 
 // The gate goes first: its abandoned jobs still find the throttle and sessions they call.
@@ -58,6 +63,12 @@ std::vector<std::string> LoginDoors::AllowedOrigins(const std::string& bind, int
   }
   if (IsLoopback(bind)) out.push_back("http://localhost:" + p);
   return out;
+}
+
+Result<auth::BaseUrl> LoginDoors::LinkBase(const std::string& bind, int port) const {
+  if (base_url_) return *base_url_;
+  // No base URL configured: the API's own address, plain HTTP as it is served.
+  return auth::BaseUrl::Parse(AllowedOrigins(bind, port).front(), /*allow_http=*/true);
 }
 
 }  // namespace hostplane::controller

@@ -21,13 +21,16 @@
 #include "controller/auth/base_url.h"
 #include "controller/auth/hashing_gate.h"
 #include "controller/auth/login_throttle.h"
+#include "controller/auth/one_time_links.h"
 #include "controller/auth/password_hasher.h"
 #include "controller/auth/password_login.h"
+#include "controller/auth/rate_limiter.h"
 #include "controller/auth/recovery_codes.h"
 #include "controller/auth/sessions.h"
 #include "controller/auth/totp.h"
 #include "controller/store/auth_stores.h"
 #include "controller/store/store.h"
+#include "controller/store/store_one_time_tokens.h"
 
 namespace hostplane::controller {
 
@@ -45,12 +48,23 @@ struct LoginOptions {
   auth::SessionPolicy sessions;
   // A token asked for with a password (`hostplane login`) expires after this.
   std::chrono::seconds cli_token_lifetime{90LL * 24 * 3600};
+  // Password resets by mail (POST /password-resets): the link's page on the base URL (the same
+  // page the orders' welcome mail links to), how long a link works, the mails' sender, and the
+  // requests allowed per typed login and per client address (/32, /64).
+  std::string reset_path = "/set-password";
+  std::chrono::seconds reset_link_ttl{3600};
+  std::string mail_from = "noreply@hostplane.example";
+  std::string company = "hostplane";
+  auth::BucketPolicy resets_per_login{3, 3.0 / 3600};
+  auth::BucketPolicy resets_per_source{10, 10.0 / 3600};
+  // "Log in as" ends on its own after this (or with the session, if sooner).
+  std::chrono::seconds acting_as_lifetime{3600};
 };
 
 class LoginDoors {
  public:
-  // Errors: kInvalid with field "base_url" (BaseUrl::Parse) or a throttle policy that does not
-  // hold; PasswordHasher::Create's.
+  // Errors: kInvalid with field "base_url" (BaseUrl::Parse), a throttle or reset rate policy
+  // that does not hold; PasswordHasher::Create's.
   [[nodiscard]] static Result<std::unique_ptr<LoginDoors>> Create(Store& store, const Clock& clock,
                                                                   const LoginOptions& options);
   ~LoginDoors();
@@ -61,12 +75,18 @@ class LoginDoors {
   auth::PasswordLogin& login() { return *login_; }
   auth::TotpVerifier& totp() { return *totp_; }
   auth::RecoveryCodes& recovery_codes() { return *recovery_codes_; }
+  auth::OneTimeTokenStore& one_time_tokens() { return one_time_rows_; }
+  auth::RateLimiter& resets_per_login() { return *resets_per_login_; }
+  auth::RateLimiter& resets_per_source() { return *resets_per_source_; }
   const LoginOptions& options() const { return options_; }
   // The configured base URL's origin ("https://panel.example.com"), or "" when none is.
   std::string origin() const { return base_url_ ? base_url_->origin() : ""; }
   // The origins a cookie-authenticated change may come from; `port` is the API's bound port (for
   // the default when no base URL is configured), `bind` its address.
   std::vector<std::string> AllowedOrigins(const std::string& bind, int port) const;
+  // The base of the links mailed to people: the configured base URL, else the API's own
+  // address (AllowedOrigins' first); never a request's Host header. Errors: BaseUrl::Parse's.
+  [[nodiscard]] Result<auth::BaseUrl> LinkBase(const std::string& bind, int port) const;
 
  private:
   LoginDoors(Store& store, const Clock& clock, LoginOptions options, auth::PasswordHasher hasher);
@@ -85,6 +105,9 @@ class LoginDoors {
   std::unique_ptr<auth::TotpVerifier> totp_;
   StoreRecoveryCodeStore recovery_rows_;
   std::unique_ptr<auth::RecoveryCodes> recovery_codes_;
+  StoreOneTimeTokens one_time_rows_;
+  std::unique_ptr<auth::RateLimiter> resets_per_login_;
+  std::unique_ptr<auth::RateLimiter> resets_per_source_;
 };
 
 }  // namespace hostplane::controller

@@ -1,5 +1,7 @@
 #include "controller/auth/sessions.h"
 
+#include <algorithm>
+
 #include "controller/auth/csrf.h"
 #include "controller/auth/secret_token.h"
 
@@ -78,6 +80,30 @@ Result<StartedSession> Sessions::Elevate(std::string_view token, SessionStage st
   if (!removed) return Fail(removed.error());
   if (!*removed) return Fail(Invalid());  // ended meanwhile (a racing logout)
   return Start(current->user_id, stage, current->source, current->user_agent);
+}
+
+Result<StartedSession> Sessions::ChangeActing(std::string_view token, std::string_view acting_as,
+                                              int64_t acting_until_ms) {
+  auto current = Resume(token);
+  if (!current) return Fail(current.error());
+  if (current->stage != SessionStage::kFull) {
+    return Fail(Error::Invalid("only a complete login may act for someone"));
+  }
+  auto removed = store_.Remove(current->id_hash);
+  if (!removed) return Fail(removed.error());
+  if (!*removed) return Fail(Invalid());  // ended meanwhile (a racing logout)
+  IssuedSecret secret = IssueSecret(SecretKind::kSession);
+  SessionRecord r = std::move(*current);
+  r.id_hash = secret.hash;
+  r.last_seen_ms = clock_.NowMillis();
+  r.acting_as = std::string(acting_as);
+  r.acting_until_ms = acting_as.empty() ? 0 : std::min(acting_until_ms, r.expires_at_ms);
+  HP_TRY(store_.Insert(r));
+  StartedSession s;
+  s.csrf_token = CsrfTokenFor(secret.token);
+  s.token = std::move(secret.token);
+  s.record = std::move(r);
+  return s;
 }
 
 Status Sessions::End(std::string_view token) {

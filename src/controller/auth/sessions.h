@@ -38,6 +38,10 @@ struct SessionRecord {
   int64_t expires_at_ms = 0;  // the absolute expiry
   std::string source;         // client address at start (shown in the list, escaped)
   std::string user_agent;     // at start, truncated to 200 bytes
+  // "Log in as": the user id (decimal) the session acts as, and until when (ms since the epoch);
+  // empty and 0 when it acts as its own user. Past acting_until_ms it is its own user again.
+  std::string acting_as;
+  int64_t acting_until_ms = 0;
 };
 
 // The storage seam.
@@ -85,6 +89,14 @@ class Sessions {
   // Ends the session of `token` and starts one for the same user at `stage` with a new id.
   // Errors: Resume's, Start's.
   [[nodiscard]] Result<StartedSession> Elevate(std::string_view token, SessionStage stage);
+  // "Log in as" begun (acting_as a user id, until acting_until_ms) or ended (acting_as empty):
+  // the session of `token` ends and one with a new id takes its place, for the same user, with
+  // the same start, absolute expiry, source and user agent; acting ends with the session at the
+  // latest (acting_until_ms is clamped to the absolute expiry). Errors: Resume's; kInvalid for a
+  // session that is not kFull; the store's.
+  [[nodiscard]] Result<StartedSession> ChangeActing(std::string_view token,
+                                                    std::string_view acting_as,
+                                                    int64_t acting_until_ms);
   // Logout. Ending an unknown session is not an error. Errors: the store's.
   [[nodiscard]] Status End(std::string_view token);
   // Logout everywhere (password change, reset, second factor reset); `keep_token` stays.

@@ -61,6 +61,11 @@ class OrderPipeline {
   void Stop();
 
   OrderService& service() { return *service_; }
+  // After a mail was put in the store's outbox by someone else (password resets): the
+  // controller's one mail sender, this pipeline's, looks at once. Any thread.
+  void WakeMail() {
+    if (options_.send_mail && sender_) sender_->Wake();
+  }
 
  private:
   OrderPipeline(Store& store, const Clock& clock, OrderPipelineOptions options, auth::BaseUrl base);

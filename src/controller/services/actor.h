@@ -7,6 +7,7 @@
 // reseller act for a customer ("log in as"), the actor is the customer's, and `acting_for` names
 // who really asks: the audit log records both. A plain value.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,12 @@ struct Actor {
   // Who acts for the customer (staff or its reseller, "user:ann"); empty when nobody does.
   std::string acting_for;
   std::optional<int64_t> acting_until;  // ms since the epoch: when acting for it ends
+  // The person who acts for this actor, with their own rights (set with acting_for): the
+  // Authorizer allows only what both may, so acting never gives more than the person has.
+  std::shared_ptr<const Actor> acting_person;
+
+  // Who really asks: the acting person, or this actor itself.
+  const Actor& Person() const { return acting_person ? *acting_person : *this; }
 
   // "user:ann (acting as customer acme)" style: the name the audit log records.
   std::string AuditName() const;

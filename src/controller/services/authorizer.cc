@@ -262,6 +262,8 @@ Owner OwnerOf(const Resource& r) { return {r.customer_id, r.reseller_id}; }
 bool Authorizer::Can(const Actor& actor, Action action, const AuthTarget& target) const {
   const Traits* tr = Find(action);
   if (!tr) return false;
+  // Acting for someone ("log in as"): never more than the acting person may do.
+  if (actor.acting_person && !Can(*actor.acting_person, action, target)) return false;
   if (actor.scopes && !auth::ScopesAllow(*actor.scopes, tr->area,
                                          tr->write ? auth::Access::kWrite : auth::Access::kRead)) {
     return false;

@@ -464,6 +464,12 @@ CREATE TABLE recovery_codes (
 );
 )sql";
 
+// Migration 16 (issue 14): "log in as" on a session (sqlite_schema.h).
+inline constexpr const char* kPgMigration16ActingAs = R"sql(
+ALTER TABLE sessions ADD COLUMN acting_as TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN acting_until BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 // Migration 19 (issue 22): leases for the jobs that run once (sqlite_schema.h).
 inline constexpr const char* kPgMigration19Leases = R"sql(
 CREATE TABLE leases (
@@ -483,7 +489,7 @@ inline const std::vector<pg::Migration>& PgStoreMigrations() {
       {9, kPgMigration9LoginState},     {10, kPgMigration10Secrets},
       {11, kPgMigration11SiteSettings}, {12, kPgMigration12NameServers},
       {13, kPgMigration13Orders},       {15, kPgMigration15SecondFactors},
-      {19, kPgMigration19Leases}};
+      {16, kPgMigration16ActingAs},     {19, kPgMigration19Leases}};
   return kMigrations;
 }
 

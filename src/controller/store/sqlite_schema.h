@@ -471,6 +471,13 @@ CREATE TABLE recovery_codes (
 );
 )sql";
 
+// Issue 14: "log in as". A session may act as another user (its id in decimal, '' for none) until
+// a moment (ms since the epoch); the session's own user stays who really asks.
+inline constexpr const char* kMigration16ActingAs = R"sql(
+ALTER TABLE sessions ADD COLUMN acting_as TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN acting_until INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Issue 22: leases for the jobs that must run once across controllers (the order worker, the
 // mail outbox, certificate renewals): one row per job, its holder, an epoch that grows with every
 // new holder (the fencing token) and the end of the lease on the database's clock (ms).
@@ -489,7 +496,8 @@ inline const std::vector<sqlite::Migration>& StoreMigrations() {
       {4, kMigration4Fleet},     {5, kMigration5Transfers},       {6, kMigration6NameKeys},
       {7, kMigration7Owners},    {8, kMigration8People},          {9, kMigration9LoginState},
       {10, kMigration10Secrets}, {11, kMigration11SiteSettings},  {12, kMigration12NameServers},
-      {13, kMigration13Orders},  {15, kMigration15SecondFactors}, {19, kMigration19Leases},
+      {13, kMigration13Orders},  {15, kMigration15SecondFactors}, {16, kMigration16ActingAs},
+      {19, kMigration19Leases},
   };
   return kMigrations;
 }

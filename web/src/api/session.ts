@@ -1,6 +1,6 @@
 // The browser session: the contract this panel is built to, which issue 14 ("people and
-// permissions") implements in the API (api/openapi.json, tag "login"; password-resets is still to
-// come). These hand-written types give way to the generated ones (src/api/endpoints.ts).
+// permissions") implements in the API (api/openapi.json, tag "login"). These hand-written types
+// give way to the generated ones (src/api/endpoints.ts).
 //
 //   POST   /api/v1/sessions          {login, password, totp?}
 //          201 {session: Session} + Set-Cookie (HttpOnly, SameSite=Strict, Secure over TLS)
@@ -13,6 +13,9 @@
 //   DELETE /api/v1/sessions/current  204, the cookie cleared
 //   DELETE /api/v1/sessions/current/acting-as  200 {session: Session} back as oneself
 //   POST   /api/v1/password-resets   {login}  202 whatever the login (no enumeration); 429
+//   POST   /api/v1/password-resets/redeem  {token, password}  200 {login}; 404 fields.token
+//          link.invalid / link.expired; 422 fields.password (the policy)
+//   POST   /api/v1/sessions/current/acting-as  {login}  200 {session: Session} acting ("log in as")
 //
 // Session.csrf_token goes back in X-CSRF-Token on every state-changing request
 // (src/controller/auth/csrf.h).
@@ -59,9 +62,16 @@ export function requestPasswordReset(client: ApiClient, login: string): Promise<
   return client.request('POST', '/password-resets', { body: { login } });
 }
 
+export function redeemPasswordReset(
+  client: ApiClient,
+  token: string,
+  password: string,
+): Promise<ApiResult<{ password_set: boolean; login: string; sessions_ended: number }>> {
+  return client.request('POST', '/password-resets/redeem', { body: { token, password } });
+}
+
 // "Log in as": POST /api/v1/sessions/current/acting-as {login} → 200 {session: Session} with
-// acting_as set (issue 14, brief "people"; not on main yet: the API answers 404 until it lands,
-// which the panel shows as "does not exist").
+// acting_as set (docs/permissions.md "Acting for someone").
 export function startActingAs(client: ApiClient, login: string): Promise<ApiResult<{ session: Session }>> {
   return client.request('POST', '/sessions/current/acting-as', { body: { login } });
 }

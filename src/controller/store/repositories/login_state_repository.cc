@@ -4,8 +4,8 @@ namespace hostplane::controller {
 namespace {
 
 constexpr const char* kSelectSession =
-    "SELECT id_hash, user_id, stage, created_at, last_seen, expires_at, source, user_agent "
-    "FROM sessions ";
+    "SELECT id_hash, user_id, stage, created_at, last_seen, expires_at, source, user_agent, "
+    "acting_as, acting_until FROM sessions ";
 
 Result<auth::SessionRecord> ReadSession(const sql::Row& row) {
   auth::SessionRecord r;
@@ -24,6 +24,8 @@ Result<auth::SessionRecord> ReadSession(const sql::Row& row) {
   r.expires_at_ms = row.Int("expires_at");
   r.source = row.Text("source");
   r.user_agent = row.Text("user_agent");
+  r.acting_as = row.Text("acting_as");
+  r.acting_until_ms = row.Int("acting_until");
   return r;
 }
 
@@ -33,8 +35,8 @@ Status LoginStateRepository::InsertSession(const auth::SessionRecord& r) {
   return sql::Exec(
       db_,
       "INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen, expires_at, source, "
-      "user_agent) VALUES (:id_hash, :user_id, :stage, :created_at, :last_seen, :expires_at, "
-      ":source, :user_agent)",
+      "user_agent, acting_as, acting_until) VALUES (:id_hash, :user_id, :stage, :created_at, "
+      ":last_seen, :expires_at, :source, :user_agent, :acting_as, :acting_until)",
       {{"id_hash", r.id_hash},
        {"user_id", r.user_id},
        {"stage", std::string(r.stage == auth::SessionStage::kFull ? "full" : "second_factor")},
@@ -42,7 +44,9 @@ Status LoginStateRepository::InsertSession(const auth::SessionRecord& r) {
        {"last_seen", r.last_seen_ms},
        {"expires_at", r.expires_at_ms},
        {"source", r.source},
-       {"user_agent", r.user_agent}});
+       {"user_agent", r.user_agent},
+       {"acting_as", r.acting_as},
+       {"acting_until", r.acting_until_ms}});
 }
 
 Result<std::optional<auth::SessionRecord>> LoginStateRepository::FindSession(
