@@ -206,3 +206,14 @@ export function listNodes(client: ApiClient, signal?: AbortSignal): Promise<ApiR
 export function drainNode(client: ApiClient, name: string): Promise<ApiResult<Answer<operations['drainNode'], 202>>> {
   return client.request('POST', `/nodes/${encodeURIComponent(name)}/drain`, { body: {} });
 }
+
+// A failed task queued again as a new attempt: 202 with the new task, or 200 naming the newer
+// task that already exists; 409 task.not_failed.
+export function retryTask(client: ApiClient, id: number): Promise<ApiResult<ChangeAnswer>> {
+  return client.request('POST', `/tasks/${id}/retry`);
+}
+
+// Several failed tasks in one change, all or nothing (errors name ids[i]).
+export function retryTasks(client: ApiClient, ids: number[]): Promise<ApiResult<ChangeAnswer>> {
+  return client.request('POST', '/tasks/retry', { body: { ids } });
+}

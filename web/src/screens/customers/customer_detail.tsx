@@ -6,7 +6,6 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso/router';
 import type { ApiError } from '../../api/client';
 import { changeCustomerPlan, type Customer, getCustomer } from '../../api/endpoints';
-import { PENDING_ROUTES } from '../../api/pending_routes';
 import { t } from '../../i18n/i18n';
 import { apiErrorText } from '../../kit/form/api_error_text';
 import { Form } from '../../kit/form/form';
@@ -92,25 +91,23 @@ export function CustomerDetail({ store }: { store: SessionStore }) {
               <SubmitButton label={t('customer.plan_submit')} busyLabel={t('site.saving')} />
             </Form>
           </section>
-          {PENDING_ROUTES.actingAs && (
-            <p>
-              <button
-                type="button"
-                onClick={async () => {
-                  const refused = await store.actAs(login);
-                  setActingError(refused);
-                  if (!refused) route('/');
-                }}
-              >
-                {t('customer.act_as', { login })}
-              </button>
-              {actingError && (
-                <span class="field-error" role="alert">
-                  {apiErrorText(actingError)}
-                </span>
-              )}
-            </p>
-          )}
+          <p>
+            <button
+              type="button"
+              onClick={async () => {
+                const refused = await store.actAs(login);
+                setActingError(refused);
+                if (!refused) route('/');
+              }}
+            >
+              {t('customer.act_as', { login })}
+            </button>
+            {actingError && (
+              <span class="field-error" role="alert">
+                {apiErrorText(actingError)}
+              </span>
+            )}
+          </p>
         </>
       )}
       <ChangeList client={client} state={manager.changes} />

@@ -1,9 +1,8 @@
 // The tasks a person may see (staff: all; a reseller: its customers'), filtered by state on the
-// server — failed ones first, with the daemon's own message — paged. Retrying a failed task
-// appears with the retry route (PENDING_ROUTES.taskRetry).
+// server — failed ones first, with the daemon's own message — paged; a failed task is retried
+// with a click (POST /tasks/{id}/retry).
 import { useId, useMemo, useState } from 'preact/hooks';
-import type { Task, TaskState } from '../../api/endpoints';
-import { PENDING_ROUTES, retryTask } from '../../api/pending_routes';
+import { retryTask, type Task, type TaskState } from '../../api/endpoints';
 import { t } from '../../i18n/i18n';
 import { taskStateText } from '../../kit/live/task_status';
 import { afterIdSource } from '../../kit/list/page_source';
@@ -45,26 +44,24 @@ export function Tasks({ store }: { store: SessionStore }) {
       cell: (task) => new Date(task.updated_at).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'medium' }),
     },
   ];
-  if (PENDING_ROUTES.taskRetry) {
-    columns.push({
-      header: t('list.actions'),
-      cell: (task) =>
-        task.state === 'failed' ? (
-          <ConfirmButton
-            danger={false}
-            words={{
-              start: t('tasks.retry'),
-              startLabel: t('tasks.retry_label', { id: task.id }),
-              question: t('tasks.retry_question', { id: task.id }),
-              confirm: t('tasks.retry_confirm'),
-              busy: t('tasks.retrying'),
-              cancel: t('delete.cancel'),
-            }}
-            onConfirm={async () => manager.track(t('tasks.retried', { id: task.id }), await retryTask(client, task.id))}
-          />
-        ) : null,
-    });
-  }
+  columns.push({
+    header: t('list.actions'),
+    cell: (task) =>
+      task.state === 'failed' ? (
+        <ConfirmButton
+          danger={false}
+          words={{
+            start: t('tasks.retry'),
+            startLabel: t('tasks.retry_label', { id: task.id }),
+            question: t('tasks.retry_question', { id: task.id }),
+            confirm: t('tasks.retry_confirm'),
+            busy: t('tasks.retrying'),
+            cancel: t('delete.cancel'),
+          }}
+          onConfirm={async () => manager.track(t('tasks.retried', { id: task.id }), await retryTask(client, task.id))}
+        />
+      ) : null,
+});
 
   return (
     <>
