@@ -21,7 +21,7 @@
 // (src/controller/auth/csrf.h).
 import type { ApiClient, ApiResult } from './client';
 
-export type Role = 'admin' | 'support' | 'reseller' | 'customer' | 'user';
+export type Role = 'admin' | 'support' | 'reseller' | 'customer' | 'customer_user';
 
 export interface Person {
   login: string;

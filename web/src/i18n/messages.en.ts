@@ -17,7 +17,7 @@ export const en = {
   'shell.nav_label': 'Main',
   'shell.signed_in_as': 'Signed in as {name}',
   'shell.role':
-    '{role, select, admin {Administrator} support {Support} reseller {Reseller} customer {Customer} user {User} other {{role}}}',
+    '{role, select, admin {Administrator} support {Support} reseller {Reseller} customer {Customer} customer_user {User of a customer} other {{role}}}',
   'shell.sign_out': 'Sign out',
   'shell.acting_as': 'You are acting as {name} ({login}) until {until}.',
   'shell.acting_as_end': 'Stop acting as {name}',
