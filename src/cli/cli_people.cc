@@ -97,6 +97,7 @@ int UserCreate(State& s) {
   json body = {{"login", s.login}, {"email", s.email}};
   if (!s.name.empty()) body["name"] = s.name;
   if (!s.customer.empty()) body["customer"] = s.customer;
+  if (!s.role.empty()) body["role"] = s.role;
   if (s.full_access) body["full_access"] = true;
   if (!s.grant_sites.empty()) body["sites"] = s.grant_sites;
   if (!s.grant_mail_domains.empty()) body["mail_domains"] = s.grant_mail_domains;
@@ -215,10 +216,10 @@ void AddPeopleCommands(CLI::App& app, const std::shared_ptr<State>& s) {
               "With --with-customers: also delete their files");
   c->add_flag("--wait", s->wait, kWaitHelp);
 
-  CLI::App* user = app.add_subcommand("user", "Manage a customer's users");
+  CLI::App* user = app.add_subcommand("user", "Manage a customer's users, and staff logins");
   user->footer(kExitCodesHelp);
   user->require_subcommand(1);
-  c = Verb(user, "create", "Create a user of a customer", s, UserCreate);
+  c = Verb(user, "create", "Create a user of a customer, or (--role) a staff login", s, UserCreate);
   c->add_option("LOGIN", s->login, "Login (^[a-z][a-z0-9]{2,15}$)")->required();
   c->add_option("--email", s->email, "Email address")->required();
   c->add_option("--name", s->name, "Display name (default: the login)");
@@ -231,6 +232,9 @@ void AddPeopleCommands(CLI::App& app, const std::shared_ptr<State>& s) {
                 "A mail domain of the customer it may work on (repeatable)");
   c->add_flag("--password-stdin", s->password_stdin,
               "Read its password from the first line of standard input");
+  c->add_option("--role", s->role,
+                "customer_user (default), or a staff login: admin or support (an admin only)")
+      ->check(CLI::IsMember({"customer_user", "admin", "support"}));
   c = Verb(user, "list", "List a customer's users", s, UserList);
   c->add_option("--customer", s->customer, "Whose users (default for a customer: its own)");
   c = Verb(user, "show", "Show one user", s,

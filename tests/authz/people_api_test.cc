@@ -368,5 +368,47 @@ TEST_F(ResellerApi, ACustomersLimitedUserSeesOnlyItsGrantsAndOthersCannotReachIt
   EXPECT_EQ(Get(ra_, "/api/v1/users?customer=acme").body["users"].size(), 1u);
 }
 
+TEST_F(ResellerApi, OnlyAnAdministratorMakesStaffLoginsAndTheyBelongToNoCustomer) {
+  const json support_login = {{"login", "sam"},
+                              {"email", "sam@hosting.example"},
+                              {"password", "a long enough secret sam"},
+                              {"role", "support"}};
+  const size_t audit_before = AuditEntries();
+  // Below staff, and support itself, make no staff: refused, nothing stored.
+  for (const std::string* token : {&ra_, &support_}) {
+    Answer refused = Post(*token, "/api/v1/users", support_login);
+    EXPECT_EQ(refused.status, 403) << refused.raw;
+    EXPECT_EQ(FieldCode(refused, "role"), "role.not_allowed") << refused.raw;
+  }
+  Answer unknown = Post(admin_, "/api/v1/users",
+                        {{"login", "sam"}, {"email", "sam@hosting.example"}, {"role", "root"}});
+  EXPECT_EQ(unknown.status, 422) << unknown.raw;
+  EXPECT_EQ(FieldCode(unknown, "role"), "role.invalid");
+  Answer with_customer = Post(admin_, "/api/v1/users",
+                              {{"login", "sam"},
+                               {"email", "sam@hosting.example"},
+                               {"role", "admin"},
+                               {"customer", "acme"},
+                               {"full_access", true}});
+  EXPECT_EQ(with_customer.status, 422) << with_customer.raw;
+  EXPECT_EQ(FieldCode(with_customer, "customer"), "field.not_allowed");
+  EXPECT_EQ(FieldCode(with_customer, "full_access"), "field.not_allowed");
+  EXPECT_EQ(AuditEntries(), audit_before);
+  EXPECT_EQ(Get(admin_, "/api/v1/users/sam").status, 404);
+
+  Answer made = Post(admin_, "/api/v1/users", support_login);
+  ASSERT_EQ(made.status, 201) << made.raw;
+  EXPECT_EQ(made.body["user"]["role"], "support");
+  EXPECT_FALSE(made.body["user"].contains("customer_id") &&
+               !made.body["user"]["customer_id"].is_null());
+  // The new support login works as support: it reads the resellers, and makes no admin.
+  std::string sam = UserToken("sam", {"admin"});
+  EXPECT_EQ(Get(sam, "/api/v1/resellers").status, 200);
+  Answer escalate = Post(sam, "/api/v1/users",
+                         {{"login", "eve"}, {"email", "eve@hosting.example"}, {"role", "admin"}});
+  EXPECT_EQ(escalate.status, 403) << escalate.raw;
+  EXPECT_EQ(FieldCode(escalate, "role"), "role.not_allowed");
+}
+
 }  // namespace
 }  // namespace hostplane::controller

@@ -111,6 +111,7 @@ Result<ApiReply> ApiServer::CreateUser(const ApiCall& call) {
   auto email = r.String("email", Presence::kRequired);
   in.password = r.String("password", Presence::kOptional);
   in.customer = r.String("customer", Presence::kOptional);
+  in.role = r.String("role", Presence::kOptional);
   in.full_access = r.Bool("full_access", Presence::kOptional).value_or(false);
   auto sites = r.StringArray("sites", Presence::kOptional);
   auto mail_domains = r.StringArray("mail_domains", Presence::kOptional);

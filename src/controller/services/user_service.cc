@@ -85,21 +85,51 @@ Result<Change<User>> UserService::Create(const Actor& actor, const UserInput& in
                {"grant.with_full_access",
                 "A user with full access has no grants: it may work on everything."});
   }
-  if (!in.customer && !actor.customer_id) {
+  const std::string role = in.role.value_or(kCustomerUser);
+  const bool staff = role == "admin" || role == "support";
+  if (!staff && role != kCustomerUser) {
+    errors.Add("role", {"role.invalid",
+                        "The role must be \"customer_user\", \"admin\" or "
+                        "\"support\", not " +
+                            protocol::QuoteForMessage(role) + "."});
+  } else if (staff) {
+    if (in.customer) {
+      errors.Add("customer", {"field.not_allowed", "Staff belong to no customer."});
+    }
+    if (in.full_access || !in.sites.empty() || !in.mail_domains.empty()) {
+      errors.Add(in.full_access ? "full_access" : (in.sites.empty() ? "mail_domains" : "sites"),
+                 {"field.not_allowed", "Staff have no grants: their role says what they may do."});
+    }
+  } else if (!in.customer && !actor.customer_id) {
     errors.Add("customer", {"field.required", "Name the customer whose user it is."});
   }
   if (!errors.empty()) return Fail(errors.ToError());
+  if (staff && actor.role != Role::kAdmin) {
+    // Support makes no administrators and no colleagues; nobody below staff makes staff.
+    return Fail(Error{ErrorCode::kForbidden,
+                      "Only an administrator makes staff logins.",
+                      {{"role", "role.not_allowed"}}});
+  }
   User user;
   user.login = *login;
   user.name = name;
   user.email = *email;
-  user.role = kCustomerUser;
+  user.role = role;
   user.full_access = in.full_access;
   for (const auto& site : in.sites) user.grants.push_back({"site", site});
   for (const auto& domain : in.mail_domains) user.grants.push_back({"maildomain", domain});
   if (password) {
     HP_TRY(InitCrypto());
     HP_ASSIGN_OR_RETURN(user.password_hash, HashPassword(*password));
+  }
+  if (staff) {
+    return runner_.Run(actor, "user.create", [&](ChangeContext& change) -> Result<User> {
+      HP_TRY(CheckLoginFree(change.tx(), user.login));
+      HP_ASSIGN_OR_RETURN(User stored, change.tx().users().Insert(user));
+      HP_TRY(change.Audit("user.create", UserObject(stored.login), nullptr, ToJson(stored),
+                          std::nullopt));
+      return stored;
+    });
   }
   return runner_.Run(actor, "user.create", [&](ChangeContext& change) -> Result<User> {
     StoreTxn& tx = change.tx();

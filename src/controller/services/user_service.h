@@ -27,6 +27,9 @@ struct UserInput {
   // Without full access: the sites and mail domains of that customer the user may work on.
   std::vector<std::string> sites;
   std::vector<std::string> mail_domains;
+  // "customer_user" (the default), or a staff login: "admin" or "support" (only an administrator
+  // makes one; staff belong to no customer and have no grants).
+  std::optional<std::string> role;
 };
 
 class UserService {
