@@ -8,18 +8,14 @@
 // at desktop and phone width: no WCAG 2 A/AA violation (axe-core), no console error, no inline
 // style, a screenshot (build/screenshots).
 //
-// Staff logins have no creation route yet (bootstrap makes an admin token, not a login): the
-// test makes its administrator from a reseller's login, rewriting the role in the store with
-// sqlite3 before anyone signs in as it. Replace this with the route when it exists.
+// The administrator is a staff login made with the instance's admin token (POST /users with role
+// admin), as an operator would with `hostplane user create --role admin`.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { launchChromium, openPage, screenshot, VIEWPORTS } from './support/chromium.mjs';
 import { appliedLive, assertCleanScreen, httpGet, openScreen, settled, signIn } from './support/panel.mjs';
 import { startUp } from './support/up.mjs';
 
-const run = promisify(execFile);
 
 const ADMIN = 'rapadmin';
 const RESELLER = 'raresa';
@@ -64,13 +60,11 @@ before(async () => {
   up = await startUp(['--', '--enable-test-hooks', '--test-break-domain', BROKEN]);
   browser = await launchChromium();
 
-  // The administrator: a login made as a reseller's, then given the admin role in the store.
-  const made = await api('POST', '/api/v1/resellers', {
-    login: ADMIN, email: 'admin@ra.test', password: PASSWORD, limits: { customers: 0, sites: 0 },
+  // The administrator: a staff login.
+  const made = await api('POST', '/api/v1/users', {
+    login: ADMIN, email: 'admin@ra.test', password: PASSWORD, role: 'admin',
   });
   assert.equal(made.status, 201, made.text);
-  await run('sqlite3', [`${up.data_dir}/store.db`,
-    `PRAGMA busy_timeout=5000; UPDATE users SET role='admin', reseller_id=NULL WHERE login='${ADMIN}';`]);
 
   // Reseller B with a plan and a customer of its own, made with its own token; that customer's
   // broken site is the failed task the administrator finds.
