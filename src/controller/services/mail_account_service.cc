@@ -77,11 +77,13 @@ Result<std::optional<protocol::MailSubmissionSpec>> MailAccountService::Submissi
     spec.port = endpoint->port;
     spec.tls = endpoint->tls;
     spec.tls_name = endpoint->tls_name;
-    HP_ASSIGN_OR_RETURN(const std::vector<Resource> boxes, OfCustomer(tx, kMailbox, c.id));
-    std::vector<std::string> addresses;
-    for (const auto& b : boxes) addresses.push_back(b.name);
-    std::sort(addresses.begin(), addresses.end());
-    spec.envelope_from = addresses.empty() ? "noreply@" + d.name : addresses.front();
+    // An address the app login owns: one with no mailbox of its own (a mailbox's address is its
+    // mailbox's alone, mail_driver's sender login map).
+    for (const char* local : {"noreply", "php-noreply"}) {
+      spec.envelope_from = std::string(local) + "@" + d.name;
+      HP_ASSIGN_OR_RETURN(auto taken, tx.resources().Find(kMailbox, spec.envelope_from));
+      if (!taken) break;
+    }
     HP_TRY(HashOf(tx, c));  // the app login exists
     auto sealed = vault_.SealTo(tx, SecretName(c.login), web);
     if (!sealed && sealed.error().code != ErrorCode::kUnavailable) return Fail(sealed.error());

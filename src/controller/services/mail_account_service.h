@@ -15,8 +15,9 @@
 //   customer.
 // - PHP submits to the mail node of the account's first mail domain (by name) whose agent
 //   announced a submission endpoint (Node::mail_submission); the password travels to each web
-//   node sealed to that node's box key, as DKIM keys travel to mail nodes. Envelope sender: the
-//   account's first mailbox (bounces land where someone reads them), else noreply@<that domain>.
+//   node sealed to that node's box key, as DKIM keys travel to mail nodes. Envelope sender:
+//   noreply@<that domain> (php-noreply@ when noreply is a mailbox): the app login may send as
+//   any address of its domains but a mailbox's, which is that mailbox's alone.
 // - An account with no mail domain (or whose mail node announced no endpoint, or whose web node
 //   has no box key yet) gets no mail_submission: the web node then makes PHP's mail() fail with a
 //   log line (agent/drivers/account), never the system's sendmail.
