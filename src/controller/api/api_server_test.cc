@@ -290,7 +290,7 @@ TEST_F(ApiServerTest, PlansAreCreatedReadAndChosenForCustomers) {
   ASSERT_EQ(got.status, 200) << got.raw;
   EXPECT_EQ(got.body["plan"], created.body["plan"]);
   EXPECT_EQ(Get("/api/v1/plans/nope").status, 404);
-  EXPECT_EQ(Get("/api/v1/plans").body["plans"].size(), 2u);
+  EXPECT_EQ(Get("/api/v1/plans").body["plans"].size(), 3u);  // default, small, sender
 
   Answer dup = Post("/api/v1/plans", PlanBody("small"));
   EXPECT_EQ(dup.status, 409) << dup.raw;
