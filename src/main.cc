@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cmd/agent_cmd.h"
+#include "cmd/php_mail_refused.h"
 #include "cmd/relay.h"
 #include "cmd/serve.h"
 #include "cmd/token.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   hostplane::cmd::AddAgentCommand(app, exit_code);
   hostplane::cmd::AddTokenCommand(app, exit_code);
   hostplane::cmd::AddRelayCommand(app, exit_code);
+  hostplane::cmd::AddPhpMailRefusedCommand(app, exit_code);
   hostplane::cli::AddCliCommands(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -378,6 +378,7 @@ void AgentImpl::SendHello() {
   for (const auto& d : drivers_) hello.drivers.push_back(d->Name());
   hello.applied_revision = applied_.load();
   hello.box_key = options_.box_key;
+  hello.mail_submission = options_.mail_submission;
   double load[1] = {0};
   if (::getloadavg(load, 1) == 1) hello.load = load[0];
   auto reply = bus_.Request(protocol::HelloSubject(options_.node), protocol::Encode(hello),

@@ -23,6 +23,7 @@
 #include "common/fs/filesystem.h"
 #include "common/result.h"
 #include "common/signing_key.h"
+#include "protocol/submission_endpoint.h"
 
 namespace hostplane::agent {
 
@@ -44,6 +45,8 @@ struct AgentOptions {
   // hello so the controller can seal the node's secrets to it; "" announces none. NewAgent loads
   // or creates the key pair in <state_dir>/node-box.key and fills this in.
   std::string box_key;
+  // The mail node's submission listener, announced in every hello (protocol::Hello).
+  std::optional<protocol::SubmissionEndpoint> mail_submission;
   // Test hooks (enabled only by `--enable-test-hooks`): render an invalid directive into the vhost
   // of these domains so nginx -t rejects it; sleep this long after each file written.
   std::vector<std::string> test_break_domains;

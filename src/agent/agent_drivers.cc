@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
@@ -71,14 +72,32 @@ std::unique_ptr<Agent> NewAgent(AgentOptions options, HostLayout layout, Bus& bu
     box_key = std::make_shared<const BoxKey>(std::move(*key));
   }
   if (layout.account) {
+    AccountLayout account = *layout.account;
+    if (account.hostplane_binary.empty()) {
+      // PHP's mail() of accounts with no way out runs this binary's php-mail-refused.
+      std::error_code ec;
+      account.hostplane_binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    }
     drivers.insert(drivers.begin(),
-                   std::make_unique<AccountDriver>(*layout.account, fs, runner, box_key));
+                   std::make_unique<AccountDriver>(std::move(account), fs, runner, box_key));
   }
   if (layout.mail) {
     MailDriverOptions mail_options;
     mail_options.box_key = box_key;
     mail_options.serve_policy = !layout.mail->policy_socket.empty();
     mail_options.clock = &clock;
+    // Where this node takes submissions (587 with STARTTLS, else 465), announced in the hello: the
+    // controller points PHP's mail() of the accounts whose mail is here at it. A listen address
+    // of 0.0.0.0 leaves the host to the controller (the node's address).
+    const MailLayout& m = *layout.mail;
+    if (m.submission_port != 0 || m.smtps_port != 0) {
+      protocol::SubmissionEndpoint e;
+      e.host = m.listen_address == "0.0.0.0" ? "" : m.listen_address;
+      e.port = m.submission_port != 0 ? m.submission_port : m.smtps_port;
+      e.tls = m.submission_port != 0 ? "starttls" : "implicit";
+      e.tls_name = m.hostname;
+      options.mail_submission = e;
+    }
     drivers.push_back(std::make_unique<MailDriver>(*layout.mail, fs, runner, mail_options));
   }
   if (layout.dns) {

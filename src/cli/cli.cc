@@ -262,12 +262,15 @@ const std::vector<std::pair<std::string, std::string>> kPlanLimits = {
     {"dns_zones", "--dns-zones"},
     {"databases", "--databases"},
     {"disk_mb", "--disk-mb"},
+    {"messages_per_hour", "--messages-per-hour"},
 };
 
 int PlanCreate(State& s) {
   json limits = json::object();
   for (const auto& [field, option] : kPlanLimits) {
     auto it = s.limits.find(field);
+    // The sending limit left out takes the controller's default (100 an hour), never unlimited.
+    if (it == s.limits.end() && field == "messages_per_hour") continue;
     limits[field] = it == s.limits.end() ? json{{"unlimited", true}} : LimitJson(it->second);
   }
   json body = {{"name", s.name}, {"limits", limits}};

@@ -27,8 +27,8 @@
 #include "cmd/bootstrap.h"
 #include "cmd/controller_runtime.h"
 #include "cmd/login_flags.h"
-#include "cmd/order_flags.h"
 #include "cmd/nginx_conf.h"
+#include "cmd/order_flags.h"
 #include "cmd/up_data_dir.h"
 #include "cmd/up_services.h"
 #include "cmd/up_status.h"
@@ -417,6 +417,10 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1024, 65535))
       ->capture_default_str();
   up->add_option("--imap-port", s.imap_port, "Dovecot IMAP port (127.0.0.1)")
+      ->check(CLI::Range(1024, 65535))
+      ->capture_default_str();
+  up->add_option("--submission-port", s.submission_port,
+                 "Postfix submission port, STARTTLS (127.0.0.1; PHP's mail() sends through it)")
       ->check(CLI::Range(1024, 65535))
       ->capture_default_str();
   up->add_option("--ftp-port", s.ftp_port, "pure-ftpd port (127.0.0.1)")

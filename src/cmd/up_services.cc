@@ -80,6 +80,7 @@ std::vector<UpServices::PortClaim> UpServices::PortsToClaim(const UpServiceOptio
   if (p.mail) {
     out.push_back({opt.smtp_port, "--smtp-port", false});
     out.push_back({opt.imap_port, "--imap-port", false});
+    out.push_back({opt.submission_port, "--submission-port", false});
   }
   // Not the passive FTP range: pure-ftpd binds one of those per transfer, skipping any in use
   // (and an outgoing connection may hold one for a moment, as a local port).
@@ -160,6 +161,8 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     a.home_root = layout.home_root;
     a.php_socket_dir = layout.nginx.php_socket_dir;
     a.nginx_user = layout.nginx.nginx_user.empty() ? "www-data" : layout.nginx.nginx_user;
+    // msmtp (PHP's mail()) trusts the private CA that issues the mail service's certificate.
+    a.mail_ca_file = std::string(kUpCaDir) + "/ca.pem";
     std::map<std::string, agent::PhpVersionLayout> php;
     for (const auto& [version, l] : a.php) {
       if (Installed(l.binary)) php[version] = l;
@@ -206,23 +209,30 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     m.smtp_port = opt.smtp_port;
     m.imap_port = opt.imap_port;
     ConfigureUpMail(m);  // TLS from the data directory's private CA (up_tls.h)
+    // Submission (STARTTLS, then AUTH): where PHP's mail() of the sites here goes (msmtp).
+    m.submission_port = opt.submission_port;
     HP_ASSIGN_OR_RETURN(auto vmail, VmailUser(impl.runner));
     m.vmail_uid = vmail.first;
     m.vmail_gid = vmail.second;
     HP_TRY(CheckPortFree(kLoopback, opt.smtp_port, "--smtp-port"));
     HP_TRY(CheckPortFree(kLoopback, opt.imap_port, "--imap-port"));
+    HP_TRY(CheckPortFree(kLoopback, opt.submission_port, "--submission-port"));
     impl.mail = std::make_unique<agent::MailInstance>(m, files, impl.runner);
     HP_TRY(impl.mail->Start());
     layout.mail = m;
     s->roles_.push_back("mail");
     s->env_.push_back(fmt::format("export HOSTPLANE_SMTP_PORT={}", opt.smtp_port));
     s->env_.push_back(fmt::format("export HOSTPLANE_IMAP_PORT={}", opt.imap_port));
+    s->env_.push_back(fmt::format("export HOSTPLANE_SUBMISSION_PORT={}", opt.submission_port));
     s->summary_.push_back(fmt::format("  {:<11} smtp://127.0.0.1:{}  imap://127.0.0.1:{}", "mail",
                                       opt.smtp_port, opt.imap_port));
     s->endpoints_.push_back(
         {"smtp", "Postfix", fmt::format("127.0.0.1:{}", opt.smtp_port), opt.smtp_port, ""});
     s->endpoints_.push_back(
         {"imap", "Dovecot", fmt::format("127.0.0.1:{}", opt.imap_port), opt.imap_port, ""});
+    s->endpoints_.push_back({"submission", "Postfix",
+                             fmt::format("127.0.0.1:{}", opt.submission_port), opt.submission_port,
+                             "STARTTLS; PHP's mail() of the sites here"});
   } else if (!root) {
     not_root("mail");
   } else {

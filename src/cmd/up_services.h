@@ -24,6 +24,7 @@ struct UpServiceOptions {
   int https_port = 18443;
   int smtp_port = 12525;
   int imap_port = 11143;
+  int submission_port = 12587;  // Postfix submission, STARTTLS (PHP's mail() through msmtp)
   int ftp_port = 12121;
   int ftp_passive_min = 30000;  // 100 ports
   int dns_port = 15353;

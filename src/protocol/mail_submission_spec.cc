@@ -61,11 +61,18 @@ Json ToJson(const MailSubmissionSpec& s) {
               {"password", s.password}, {"envelope_from", s.envelope_from}};
 }
 
-MailSubmissionSpec DecodeMailSubmission(const SpecReader& r) {
-  MailSubmissionSpec s;
+Json ToJson(const SubmissionEndpoint& e) {
+  return Json{{"host", e.host}, {"port", e.port}, {"tls", e.tls}, {"tls_name", e.tls_name}};
+}
+
+namespace {
+
+// The members an endpoint and a spec share; host "" allowed only when empty_host.
+SubmissionEndpoint DecodeEndpoint(const SpecReader& r, bool empty_host) {
+  SubmissionEndpoint s;
   if (auto host = r.String("host")) {
     s.host = *host;
-    if (!IsIpv4Literal(s.host) && !IsHostName(s.host)) {
+    if (!(empty_host && s.host.empty()) && !IsIpv4Literal(s.host) && !IsHostName(s.host)) {
       r.Add("host", {"submission.host_invalid", "The submission host " + QuoteForMessage(s.host) +
                                                     " is not an IPv4 address or a host name."});
     }
@@ -86,6 +93,20 @@ MailSubmissionSpec DecodeMailSubmission(const SpecReader& r) {
              "The certificate name " + QuoteForMessage(s.tls_name) + " is not a host name."});
     }
   }
+  return s;
+}
+
+}  // namespace
+
+SubmissionEndpoint DecodeSubmissionEndpoint(const SpecReader& r) { return DecodeEndpoint(r, true); }
+
+MailSubmissionSpec DecodeMailSubmission(const SpecReader& r) {
+  const SubmissionEndpoint e = DecodeEndpoint(r, false);
+  MailSubmissionSpec s;
+  s.host = e.host;
+  s.port = e.port;
+  s.tls = e.tls;
+  s.tls_name = e.tls_name;
   if (auto password = r.String("password")) {
     s.password = *password;
     // Never quote the value: it is a (sealed) secret.

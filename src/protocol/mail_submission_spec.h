@@ -20,10 +20,16 @@
 #include <string_view>
 
 #include "protocol/messages.h"
+#include "protocol/submission_endpoint.h"
 
 namespace hostplane::protocol {
 
 class SpecReader;
+
+// The endpoint a mail node announces (submission_endpoint.h), the same codes as below for the
+// same members, host "" allowed.
+Json ToJson(const SubmissionEndpoint& e);
+SubmissionEndpoint DecodeSubmissionEndpoint(const SpecReader& r);
 
 struct MailSubmissionSpec {
   std::string host;  // IPv4 literal or host name: where msmtp connects

@@ -445,6 +445,7 @@ std::string Encode(const Hello& h) {
          {"applied_revision", h.applied_revision},
          {"load", h.load}};
   if (!h.box_key.empty()) j["box_key"] = h.box_key;
+  if (h.mail_submission) j["mail_submission"] = ToJson(*h.mail_submission);
   return Dump(j);
 }
 
@@ -465,6 +466,12 @@ Result<Hello> DecodeHello(const std::string& data) {
   if (!out.box_key.empty() && !BoxPublicKey::Parse(out.box_key)) {
     return Fail(Error::InvalidField("box_key", "box_key.invalid",
                                     "Hello: box_key is not \"x25519:\" and 32 bytes of base64"));
+  }
+  if (r.Has("mail_submission")) {
+    if (const Json* m = r.Object("mail_submission")) {
+      out.mail_submission = DecodeSubmissionEndpoint(r.Nested(*m, "mail_submission"));
+    }
+    if (!errors.empty()) return Fail(MessageFieldsError(type, errors));
   }
   return out;
 }

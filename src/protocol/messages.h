@@ -31,6 +31,7 @@
 
 #include "common/result.h"
 #include "common/signing_key.h"
+#include "protocol/submission_endpoint.h"
 
 namespace hostplane::protocol {
 
@@ -182,6 +183,9 @@ struct Hello {
   // The node's sealed-box key ("x25519:<base64>", common/sealed_box.h): what the controller
   // seals the node's secrets to (DKIM keys, submission passwords). Optional: "" = none announced.
   std::string box_key;
+  // A mail node's submission listener (mail_submission_spec.h), where the accounts whose mail it
+  // serves submit PHP's mail(). Optional: nullopt = none (no mail driver, or submission off).
+  std::optional<SubmissionEndpoint> mail_submission;
 };
 std::string Encode(const Hello& h);
 [[nodiscard]] Result<Hello> DecodeHello(const std::string& data);

@@ -325,6 +325,32 @@ TEST(HelloTest, RoundTrips) {
   EXPECT_DOUBLE_EQ(integral_load->load, 2.0);
 }
 
+// A mail node announces where it takes submissions (PHP's mail() of its accounts goes there).
+TEST(HelloTest, CarriesTheMailNodesSubmissionEndpointAndRefusesABadOne) {
+  Hello h{"mx1", "0.1.0", {"mail"}, 1, 0, ""};
+  auto none = DecodeHello(Encode(h));
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_FALSE(none->mail_submission.has_value());
+  h.mail_submission = SubmissionEndpoint{"", 587, "starttls", "mx.hostplane.internal"};
+  auto back = DecodeHello(Encode(h));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->mail_submission, h.mail_submission);
+  for (const auto& [endpoint, field] :
+       {std::pair{R"({"host":"a b","port":587,"tls":"starttls","tls_name":"mx.example"})",
+                  "mail_submission.host"},
+        std::pair{R"({"host":"","port":0,"tls":"starttls","tls_name":"mx.example"})",
+                  "mail_submission.port"},
+        std::pair{R"({"host":"","port":465,"tls":"none","tls_name":"mx.example"})",
+                  "mail_submission.tls"},
+        std::pair{R"({"host":"","port":465,"tls":"implicit","tls_name":"x\ny"})",
+                  "mail_submission.tls_name"}}) {
+    auto bad = DecodeHello(std::string(R"({"node":"mx1","version":"1","applied_revision":0,)") +
+                           R"("mail_submission":)" + endpoint + "}");
+    ASSERT_FALSE(bad) << endpoint;
+    EXPECT_EQ(bad.error().fields.count(field), 1u) << endpoint << ": " << bad.error().message;
+  }
+}
+
 TEST(AckTest, RoundTripsAndAcceptsTheShortForm) {
   for (const Ack& a : {Ack{true, ""}, Ack{false, "unknown node"}}) {
     auto back = DecodeAck(Encode(a));

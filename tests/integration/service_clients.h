@@ -5,7 +5,9 @@
 // it talks to. Credentials go in 0600 files in the instance's prefix, never in argv.
 
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -74,6 +76,31 @@ inline CommandOutput SmtpSend(const UpInstance& up, const std::string& rcpt,
   return Run({"/usr/bin/curl", "-s", "--max-time", "10",
               "smtp://127.0.0.1:" + std::to_string(up.ports().smtp), "--mail-from",
               "probe@example.org", "--mail-rcpt", rcpt, "-T", mail});
+}
+
+// The whole message number n of login's INBOX over IMAP ("" when it cannot be read).
+inline std::string ImapFetch(const UpInstance& up, const std::string& login,
+                             const std::string& password, int n) {
+  auto r = Run(
+      {"/usr/bin/curl", "-s", "--max-time", "10", "--netrc-file", Netrc(up, login, password),
+       "imap://127.0.0.1:" + std::to_string(up.ports().imap) + "/INBOX/;UID=" + std::to_string(n)});
+  return r.exit_code == 0 ? r.out : "";
+}
+
+// Writes a file below the site's docroot as the account's user would have uploaded it.
+inline void WriteSiteFile(UpInstance& up, const std::string& login, const std::string& domain,
+                          const std::string& rel, const std::string& content) {
+  const std::filesystem::path path =
+      up.data_dir() + "/home/" + login + "/sites/" + domain + "/public/" + rel;
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+  struct passwd* pw = ::getpwnam(up.UnixUser(login).c_str());
+  ASSERT_NE(pw, nullptr) << "no Unix user " << up.UnixUser(login);
+  for (auto p = path; p.string().size() > (up.data_dir() + "/home/" + login).size();
+       p = p.parent_path()) {
+    ASSERT_EQ(::chown(p.c_str(), pw->pw_uid, pw->pw_gid), 0) << p;
+  }
+  ::chmod(path.c_str(), 0644);
 }
 
 // Waits until an IMAP search as login lists at least one message.

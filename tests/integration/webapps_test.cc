@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/exec/command_runner.h"
+#include "service_clients.h"
 #include "test_support.h"
 #include "up_pebble.h"
 
@@ -24,22 +25,6 @@ namespace hostplane::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Writes a file below the site's docroot as the account's user would have uploaded it.
-void WriteSiteFile(UpInstance& up, const std::string& login, const std::string& domain,
-                   const std::string& rel, const std::string& content) {
-  const std::filesystem::path path =
-      up.data_dir() + "/home/" + login + "/sites/" + domain + "/public/" + rel;
-  std::filesystem::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << content;
-  struct passwd* pw = ::getpwnam(up.UnixUser(login).c_str());
-  ASSERT_NE(pw, nullptr) << "no Unix user " << up.UnixUser(login);
-  for (auto p = path; p.string().size() > (up.data_dir() + "/home/" + login).size();
-       p = p.parent_path()) {
-    ASSERT_EQ(::chown(p.c_str(), pw->pw_uid, pw->pw_gid), 0) << p;
-  }
-  ::chmod(path.c_str(), 0644);
-}
 
 // curl's exit code and -w output (after the body, on the last line).
 struct Fetched {

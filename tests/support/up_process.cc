@@ -85,6 +85,7 @@ UpInstance::UpInstance(UpOptions options) : options_(std::move(options)) {
   ports_.ftp = api_port_ + 5;
   ports_.dns = api_port_ + 6;
   ports_.db = api_port_ + 7;
+  ports_.submission = api_port_ + 8;
   ports_.ftp_passive = 40000 + slot * 100;
   // A random part too, so that accounts a killed test could not delete never meet a later one.
   std::random_device rd;
@@ -126,6 +127,7 @@ void UpInstance::ReadPortsFromEnv(const std::string& env_file) {
   ports_.https = port("HOSTPLANE_HTTPS_PORT");
   ports_.smtp = port("HOSTPLANE_SMTP_PORT");
   ports_.imap = port("HOSTPLANE_IMAP_PORT");
+  ports_.submission = port("HOSTPLANE_SUBMISSION_PORT");
   ports_.ftp = port("HOSTPLANE_FTP_PORT");
   ports_.dns = port("HOSTPLANE_DNS_PORT");
   ports_.db = port("HOSTPLANE_DB_PORT");
@@ -141,6 +143,7 @@ Status UpInstance::Start() {
                                    "--https-port",       std::to_string(ports_.https),
                                    "--smtp-port",        std::to_string(ports_.smtp),
                                    "--imap-port",        std::to_string(ports_.imap),
+                                   "--submission-port",  std::to_string(ports_.submission),
                                    "--ftp-port",         std::to_string(ports_.ftp),
                                    "--ftp-passive-port", std::to_string(ports_.ftp_passive),
                                    "--dns-port",         std::to_string(ports_.dns),

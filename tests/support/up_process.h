@@ -96,7 +96,7 @@ class UpInstance {
   std::string real_data_dir() const;
   int api_port() const { return api_port_; }
   struct ServicePorts {
-    int https = 0, smtp = 0, imap = 0, ftp = 0, ftp_passive = 0, dns = 0, db = 0;
+    int https = 0, smtp = 0, imap = 0, ftp = 0, ftp_passive = 0, dns = 0, db = 0, submission = 0;
   };
   const ServicePorts& ports() const { return ports_; }
   // The Unix user of an account login on this instance (its prefix + login).

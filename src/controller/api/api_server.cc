@@ -570,6 +570,11 @@ Result<ApiReply> ApiServer::CreatePlan(const ApiCall& call) {
     for (const auto& [field, member] : kLimits) {
       if (auto limit = limits->LimitValue(field, Presence::kRequired)) in.*member = *limit;
     }
+    // Added later (issue 16): optional, so older clients still work; omitted = the default.
+    in.messages_per_hour = kDefaultMessagesPerHour;
+    if (auto limit = limits->LimitValue("messages_per_hour", Presence::kOptional)) {
+      in.messages_per_hour = *limit;
+    }
   }
   if (BodyReader* placement = r.Object("placement", Presence::kOptional)) {
     in.pin_site = placement->String("site", Presence::kOptional).value_or("");

@@ -273,13 +273,24 @@ TEST_F(ApiServerTest, PlansAreCreatedReadAndChosenForCustomers) {
   EXPECT_EQ(created.body["plan"]["limits"]["sites"], 1);
   EXPECT_EQ(created.body["plan"]["limits"]["disk_mb"], 500);
   EXPECT_EQ(created.body["plan"]["limits"]["mailboxes"], json({{"unlimited", true}}));
+  // The sending limit, added later, is optional: omitted, a plan sends 100 messages an hour.
+  EXPECT_EQ(created.body["plan"]["limits"]["messages_per_hour"], 100);
   EXPECT_GT(created.body["change_id"].get<int64_t>(), 0);
+  json sending = PlanBody("sender");
+  sending["limits"]["messages_per_hour"] = 0;
+  Answer zero = Post("/api/v1/plans", sending);
+  EXPECT_EQ(zero.status, 422) << zero.raw;
+  EXPECT_EQ(FieldCode(zero, "limits.messages_per_hour"), "number.out_of_range") << zero.raw;
+  sending["limits"]["messages_per_hour"] = 250;
+  Answer set = Post("/api/v1/plans", sending);
+  ASSERT_EQ(set.status, 201) << set.raw;
+  EXPECT_EQ(set.body["plan"]["limits"]["messages_per_hour"], 250);
 
   Answer got = Get("/api/v1/plans/small");
   ASSERT_EQ(got.status, 200) << got.raw;
   EXPECT_EQ(got.body["plan"], created.body["plan"]);
   EXPECT_EQ(Get("/api/v1/plans/nope").status, 404);
-  EXPECT_EQ(Get("/api/v1/plans").body["plans"].size(), 2u);
+  EXPECT_EQ(Get("/api/v1/plans").body["plans"].size(), 3u);  // default, small, sender
 
   Answer dup = Post("/api/v1/plans", PlanBody("small"));
   EXPECT_EQ(dup.status, 409) << dup.raw;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "protocol/mail_submission_spec.h"
 #include "protocol/messages.h"
 
 namespace hostplane::controller {
@@ -451,8 +452,15 @@ Status TaskEngine::ApplyHello(StoreTxn& tx, const protocol::Hello& hello, int64_
   // An agent without a box key says none; the one it announced last stays.
   const bool new_key = !hello.box_key.empty() && hello.box_key != updated.box_key;
   if (new_key) updated.box_key = hello.box_key;
+  // The submission endpoint a mail node announces (none: "").
+  const std::string submission =
+      hello.mail_submission ? protocol::ToJson(*hello.mail_submission).dump() : "";
+  const bool new_submission = submission != updated.mail_submission;
+  updated.mail_submission = submission;
   HP_TRY(tx.nodes().Update(updated));
-  if (new_key && node_key_hook_) HP_TRY(node_key_hook_(tx, updated, fx.follow_ups));
+  if ((new_key || new_submission) && node_key_hook_) {
+    HP_TRY(node_key_hook_(tx, updated, fx.follow_ups));
+  }
   return Ok();
 }
 

@@ -10,31 +10,46 @@
 
 namespace hostplane::controller {
 
-Result<Json> AccountService::EnsureSpec(StoreTxn& tx, const Customer& c, int64_t node_id) {
+namespace {
+
+// The spec as compared with the last one sent: the sealed password differs at every sealing.
+Json Comparable(Json spec) {
+  if (spec.contains("mail_submission")) spec["mail_submission"].erase("password");
+  return spec;
+}
+
+}  // namespace
+
+Result<Json> AccountService::EnsureSpec(StoreTxn& tx, const Customer& c, const Node& node) const {
   HP_ASSIGN_OR_RETURN(const std::vector<Site> sites, tx.sites().OfCustomer(c.id));
   std::set<std::string> php;
   for (const auto& s : sites) {
-    if (s.node_id == node_id && !s.php.empty()) php.insert(s.php);
+    if (s.node_id == node.id && !s.php.empty()) php.insert(s.php);
   }
   protocol::AccountSpec spec;
   spec.login = c.login;
   spec.uid = spec.gid = c.uid;
   spec.status = Name(SpecStatusOf(c));
   spec.php.assign(php.begin(), php.end());
+  if (mail_ != nullptr) {
+    HP_ASSIGN_OR_RETURN(spec.mail_submission, mail_->SubmissionFor(tx, c, node));
+  }
   return protocol::ToJson(spec);
 }
 
-Status AccountService::Sync(ChangeContext& change, const Customer& c, int64_t node_id) const {
+Status AccountService::Sync(ChangeContext& change, const Customer& c, int64_t node_id,
+                            bool reseal) const {
   StoreTxn& tx = change.tx();
   // A node whose agent said it runs no account driver (a web server without Unix users per
   // account, as `hostplane agent` today) gets no account tasks; one not heard from yet does.
   HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(node_id));
   if (node && !RunsAccounts(*node)) return Ok();
-  HP_ASSIGN_OR_RETURN(Json spec, EnsureSpec(tx, c, node_id));
+  if (!node) return Fail(Error::NotFound("node " + std::to_string(node_id)));
+  HP_ASSIGN_OR_RETURN(Json spec, EnsureSpec(tx, c, *node));
   // Level-triggered and idempotent, but only sent when it says something new.
   HP_ASSIGN_OR_RETURN(auto last, tx.tasks().Latest(node_id, AccountObject(c.login)));
-  if (last && last->kind == protocol::kAccountEnsure && last->spec == spec &&
-      last->state != TaskState::kFailed) {
+  if (!reseal && last && last->kind == protocol::kAccountEnsure &&
+      Comparable(last->spec) == Comparable(spec) && last->state != TaskState::kFailed) {
     return Ok();
   }
   return change.Append(
@@ -58,6 +73,26 @@ Status AccountService::SyncEverywhere(ChangeContext& change, const Customer& c,
   for (int64_t node : nodes) {
     if (node == skip) continue;
     HP_TRY(Sync(change, c, node));
+  }
+  return Ok();
+}
+
+Status AccountService::ResealFor(ChangeContext& change, const Node& node) const {
+  StoreTxn& tx = change.tx();
+  using namespace kinds;
+  HP_ASSIGN_OR_RETURN(const std::vector<int64_t> web,
+                      tx.nodes().CustomersOn(node.id, true, {kFtpUser}, 1000000));
+  HP_ASSIGN_OR_RETURN(const std::vector<int64_t> mail,
+                      tx.nodes().CustomersOn(node.id, false, {kMailDomain}, 1000000));
+  std::set<int64_t> ids(web.begin(), web.end());
+  ids.insert(mail.begin(), mail.end());
+  for (int64_t id : ids) {
+    HP_ASSIGN_OR_RETURN(auto c, tx.customers().FindById(id));
+    if (!c) continue;
+    // Every task belongs to an audited change: this one is the node's new key or endpoint.
+    HP_TRY(change.Audit("account.reseal", AccountObject(c->login), nullptr, nullptr, c->id));
+    HP_ASSIGN_OR_RETURN(const std::set<int64_t> nodes, Nodes(tx, *c));
+    for (int64_t n : nodes) HP_TRY(Sync(change, *c, n, n == node.id));
   }
   return Ok();
 }

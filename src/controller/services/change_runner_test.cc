@@ -17,6 +17,7 @@
 #include "controller/services/hosting.h"
 #include "controller/store/temp_store_for_test.h"
 #include "protocol/account_spec.h"
+#include "protocol/mail_account_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/messages.h"
 #include "protocol/zone_spec.h"
@@ -127,8 +128,10 @@ TEST_F(ComposedChangeTest, ACustomerWithASiteAMailboxAndAZoneIsOneChange) {
     EXPECT_EQ(t.customer_id, order->object.id) << t.object_key;
     kinds.insert(t.kind);
   }
+  // The mail domain brings the account's mail settings on its mail node (mailaccount.ensure).
   EXPECT_EQ(kinds, (std::set<std::string>{protocol::kAccountEnsure, protocol::kSiteEnsure,
-                                          protocol::kMailDomainEnsure, protocol::kZoneEnsure}));
+                                          protocol::kMailDomainEnsure, protocol::kMailAccountEnsure,
+                                          protocol::kZoneEnsure}));
   TaskFilter of_change;
   of_change.change_id = id;
   EXPECT_EQ(store_->ListTasks(of_change)->size(), order->tasks.size());

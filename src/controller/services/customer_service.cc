@@ -276,6 +276,7 @@ Result<Customer> CustomerService::Delete(ChangeContext& change, const std::strin
   // Everything that lived in the account is on its way out; the account goes last.
   HP_FAILPOINT("customer.delete.before_accounts");
   for (int64_t node : nodes) HP_TRY(parts_.accounts.Remove(change, c, node, remove_content));
+  HP_TRY(parts_.mail_accounts.Remove(change, c));
   // Its logins go with it (their grants and tokens too).
   HP_ASSIGN_OR_RETURN(auto logins, tx.users().List(std::nullopt, c.id, Page{0, 10'000}));
   for (const User& u : logins) HP_TRY(tx.users().Delete(u.id));

@@ -51,6 +51,7 @@ class CustomerService {
     const FtpService& ftp;
     const DatabaseService& databases;
     const MailService& mail;
+    const MailAccountService& mail_accounts;
   };
   CustomerService(Store& store, ChangeRunner& runner, Parts parts, const HostingOptions& options)
       : store_(store), runner_(runner), parts_(parts), options_(options) {}

@@ -74,10 +74,11 @@ class Hosting {
   const HostingOptions options_;
   const Authorizer authorizer_{};
   ChangeRunner runner_;
-  const AccountService accounts_{};
+  const SecretVault vault_;
+  const MailAccountService mail_accounts_;
+  const AccountService accounts_;
   DnsService dns_;
   SiteService sites_;
-  const SecretVault vault_;
   MailService mail_;
   FtpService ftp_;
   DatabaseService databases_;

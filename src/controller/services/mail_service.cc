@@ -300,6 +300,7 @@ Result<Resource> MailService::AddMailbox(ChangeContext& change, const NewMailbox
                       InsertAudited(change, "mailbox.create", ObjectKey(kMailbox, box.name), box));
   HP_TRY(Sync(change, domain, owner));
   HP_TRY(dns_.SyncZonesOf(change, owner));
+  HP_TRY(SyncAccount(change, owner));
   return stored;
 }
 
@@ -322,6 +323,7 @@ Result<Resource> MailService::AddForwarder(ChangeContext& change, const NewForwa
                         ToJson(updated), owner.id));
     HP_TRY(Sync(change, updated, owner));
     HP_TRY(dns_.SyncZonesOf(change, owner));
+    HP_TRY(SyncAccount(change, owner));
     return updated;
   }
   HP_TRY(CheckAddressFree(tx, name));
@@ -338,6 +340,7 @@ Result<Resource> MailService::AddForwarder(ChangeContext& change, const NewForwa
                       InsertAudited(change, "forwarder.create", ObjectKey(kForwarder, name), fwd));
   HP_TRY(Sync(change, domain, owner));
   HP_TRY(dns_.SyncZonesOf(change, owner));
+  HP_TRY(SyncAccount(change, owner));
   return stored;
 }
 
@@ -385,16 +388,23 @@ Status MailService::SyncOrDropDomain(ChangeContext& change, const std::string& d
     HP_TRY(change.Append(
         {domain->node_id, ObjectKey(kMailDomain, domain_name), protocol::kMailDomainRemove,
          protocol::ToJson(protocol::MailDomainRemoval{domain_name, owner.login, true}), owner.id}));
-    return dns_.SyncZonesOf(change, owner);
+    HP_TRY(dns_.SyncZonesOf(change, owner));
+    return SyncAccount(change, owner);
   }
-  return Sync(change, *domain, owner);
+  HP_TRY(Sync(change, *domain, owner));
+  return SyncAccount(change, owner);
+}
+
+Status MailService::SyncAccount(ChangeContext& change, const Customer& owner) const {
+  HP_TRY(mail_accounts_.Sync(change, owner));
+  return accounts_.SyncEverywhere(change, owner, std::nullopt);
 }
 
 Status MailService::Resend(ChangeContext& change, const Customer& c) const {
   HP_ASSIGN_OR_RETURN(const std::vector<Resource> domains,
                       OfCustomer(change.tx(), kMailDomain, c.id));
   for (const auto& d : domains) HP_TRY(Sync(change, d, c));
-  return Ok();
+  return mail_accounts_.Sync(change, c);
 }
 
 Status MailService::Sync(ChangeContext& change, const Resource& domain,

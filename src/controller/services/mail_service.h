@@ -21,9 +21,11 @@
 #include <vector>
 
 #include "controller/secrets/secret_vault.h"
+#include "controller/services/account_service.h"
 #include "controller/services/change_runner.h"
 #include "controller/services/dns_service.h"
 #include "controller/services/hosting_options.h"
+#include "controller/services/mail_account_service.h"
 
 namespace hostplane::controller {
 
@@ -72,8 +74,15 @@ struct NewForwarder {
 class MailService {
  public:
   MailService(Store& store, ChangeRunner& runner, const DnsService& dns, const SecretVault& vault,
+              const AccountService& accounts, const MailAccountService& mail_accounts,
               const HostingOptions& options)
-      : store_(store), runner_(runner), dns_(dns), vault_(vault), options_(options) {}
+      : store_(store),
+        runner_(runner),
+        dns_(dns),
+        vault_(vault),
+        accounts_(accounts),
+        mail_accounts_(mail_accounts),
+        options_(options) {}
 
   // Operations, each one change of its own. Errors: kInvalid with a code per field; kNotFound
   // (customer, address; also one the actor may not see); kConflict {"address": "address.taken"
@@ -112,7 +121,8 @@ class MailService {
   // A mailbox or forwarder ("local@domain"; "@domain": the catch-all).
   Result<Resource> Remove(ChangeContext& change, const char* kind,
                           const MailAddress& address) const;
-  // Re-sends maildomain.ensure for every mail domain of c.
+  // Re-sends maildomain.ensure for every mail domain of c, and its mailaccount.ensure where they
+  // are (mail_account_service.h; its account.ensure is the caller's).
   [[nodiscard]] Status Resend(ChangeContext& change, const Customer& c) const;
   // maildomain.ensure of domain to its node.
   [[nodiscard]] Status Sync(ChangeContext& change, const Resource& domain,
@@ -130,6 +140,9 @@ class MailService {
   Result<Resource> EnsureDomain(ChangeContext& change, const std::string& domain,
                                 const std::optional<std::string>& customer, Action action) const;
   [[nodiscard]] Status SyncOrDropDomain(ChangeContext& change, const std::string& domain) const;
+  // After a change of owner's addresses: its mail settings on the mail nodes and PHP's way out
+  // on its web nodes (a new mail domain, the last one gone, a first mailbox) follow.
+  [[nodiscard]] Status SyncAccount(ChangeContext& change, const Customer& owner) const;
   // A new key pair for domain (the next selector) into the vault and the row's data; the old
   // key, if any, is removed from the vault.
   [[nodiscard]] Status NewDkimKey(StoreTxn& tx, Resource& domain) const;
@@ -141,6 +154,8 @@ class MailService {
   ChangeRunner& runner_;
   const DnsService& dns_;
   const SecretVault& vault_;
+  const AccountService& accounts_;
+  const MailAccountService& mail_accounts_;
   const HostingOptions options_;
 };
 

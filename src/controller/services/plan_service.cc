@@ -30,6 +30,8 @@ constexpr LimitRule kLimitRules[] = {
     {"limits.dns_zones", &PlanInput::dns_zones, &Plan::max_dns_zones, 0, 1'000'000},
     {"limits.databases", &PlanInput::databases, &Plan::max_databases, 0, 1'000'000},
     {"limits.disk_mb", &PlanInput::disk_mb, &Plan::disk_mb, 1, 104'857'600},
+    {"limits.messages_per_hour", &PlanInput::messages_per_hour, &Plan::max_messages_per_hour, 1,
+     1'000'000},
 };
 
 bool IsPlanNameChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }

@@ -13,6 +13,9 @@
 namespace hostplane::controller {
 
 // A new plan. Create checks each number against the limit's declared range.
+// The sending limit of a plan whose request names none (and of the plans that existed before it).
+inline constexpr int64_t kDefaultMessagesPerHour = 100;
+
 struct PlanInput {
   std::string name;  // ^[a-z][a-z0-9-]{1,31}$
   Limit sites;
@@ -23,6 +26,7 @@ struct PlanInput {
   Limit dns_zones;
   Limit databases;
   Limit disk_mb;
+  Limit messages_per_hour;  // the account's sending limit (mail_account_service.h)
   // Placement pins: the plan's services go only to nodes at this site / in this group.
   std::string pin_site;
   std::string pin_group;

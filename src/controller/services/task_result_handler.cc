@@ -27,6 +27,7 @@ Status TaskResultHandler::OnNodeKey(StoreTxn& tx, const Node& node,
   const Actor actor{"node:" + node.name, Role::kNone};
   ChangeContext change(tx, actor, authorizer_);
   HP_TRY(mail_.ResealFor(change, node));
+  HP_TRY(accounts_.ResealFor(change, node));
   appended.insert(appended.end(), change.tasks().begin(), change.tasks().end());
   return Ok();
 }

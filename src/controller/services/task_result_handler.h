@@ -23,12 +23,13 @@ class TaskResultHandler {
  public:
   TaskResultHandler(const Authorizer& authorizer, const CertificateService& certificates,
                     const ContentCopyService& copies, const DnsService& dns,
-                    const MailService& mail)
+                    const MailService& mail, const AccountService& accounts)
       : authorizer_(authorizer),
         certificates_(certificates),
         copies_(copies),
         dns_(dns),
-        mail_(mail) {}
+        mail_(mail),
+        accounts_(accounts) {}
 
   // Tasks it appends are put in `appended` (the engine rings their nodes after the commit). An
   // error rolls the whole report back (the agent sends it again).
@@ -36,8 +37,10 @@ class TaskResultHandler {
                                   const std::string& error,
                                   std::vector<TaskRecord>& appended) const;
 
-  // The engine's NodeKeyHook: a node announced a new box key, so its mail domains are sent
-  // again with their DKIM keys sealed to it (a change of its own, made by the node).
+  // The engine's NodeKeyHook: a node announced a new box key or submission endpoint, so its mail
+  // domains are sent again with their DKIM keys sealed to it, and the accounts it holds or serves
+  // mail for get PHP's way out again (the submission password sealed to it; the new endpoint) —
+  // a change of its own, made by the node.
   [[nodiscard]] Status OnNodeKey(StoreTxn& tx, const Node& node,
                                  std::vector<TaskRecord>& appended) const;
 
@@ -47,6 +50,7 @@ class TaskResultHandler {
   const ContentCopyService& copies_;
   const DnsService& dns_;
   const MailService& mail_;
+  const AccountService& accounts_;
 };
 
 }  // namespace hostplane::controller

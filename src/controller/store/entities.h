@@ -32,6 +32,9 @@ struct Plan {
   Limit max_dns_zones;
   Limit max_databases;
   Limit disk_mb;
+  // Messages per hour an account may send, over every path out of its mail nodes (each recipient
+  // counts one; nullopt = unlimited).
+  Limit max_messages_per_hour;
   // Placement: the plan's services go only to nodes at this site / in this group ("" = any).
   std::string pin_site;
   std::string pin_group;
@@ -148,6 +151,9 @@ struct Node {
   // A dns node's name-server name in every zone's NS ("ns1.hostco.example", no trailing dot;
   // "" = ns<k>.<zone> glued to its address, k its place among the dns nodes).
   std::string ns_name;
+  // A mail node's submission endpoint from its hello (protocol::SubmissionEndpoint as JSON text;
+  // "" = none announced): where PHP's mail() of the accounts whose mail it serves submits.
+  std::string mail_submission;
   // Not stored: "up", "down" or "new" from last_seen, filled in by the API when it answers.
   std::string health;
   // Not stored: for a node that serves the zones (dns role, active), how many zones there are and

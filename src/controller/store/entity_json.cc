@@ -34,6 +34,7 @@ Json ToJson(const Plan& p) {
                     .Add("dns_zones", LimitJson(p.max_dns_zones))
                     .Add("databases", LimitJson(p.max_databases))
                     .Add("disk_mb", LimitJson(p.disk_mb))
+                    .Add("messages_per_hour", LimitJson(p.max_messages_per_hour))
                     .Take();
   return JsonObject()
       .Add("id", p.id)

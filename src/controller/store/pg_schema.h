@@ -464,6 +464,14 @@ CREATE TABLE recovery_codes (
 );
 )sql";
 
+// Migration 17 (issue 16): the plan's sending limit and the mail node's submission endpoint
+// (sqlite_schema.h).
+inline constexpr const char* kPgMigration17MailSubmission = R"sql(
+ALTER TABLE plans ADD COLUMN max_messages_per_hour BIGINT;
+UPDATE plans SET max_messages_per_hour = 100;
+ALTER TABLE nodes ADD COLUMN mail_submission TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Migration 16 (issue 14): "log in as" on a session (sqlite_schema.h).
 inline constexpr const char* kPgMigration16ActingAs = R"sql(
 ALTER TABLE sessions ADD COLUMN acting_as TEXT NOT NULL DEFAULT '';
@@ -489,7 +497,8 @@ inline const std::vector<pg::Migration>& PgStoreMigrations() {
       {9, kPgMigration9LoginState},     {10, kPgMigration10Secrets},
       {11, kPgMigration11SiteSettings}, {12, kPgMigration12NameServers},
       {13, kPgMigration13Orders},       {15, kPgMigration15SecondFactors},
-      {16, kPgMigration16ActingAs},     {19, kPgMigration19Leases}};
+      {16, kPgMigration16ActingAs},     {17, kPgMigration17MailSubmission},
+      {19, kPgMigration19Leases}};
   return kMigrations;
 }
 

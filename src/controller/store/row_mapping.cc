@@ -76,6 +76,7 @@ Result<Plan> ReadPlan(const sql::Row& row) {
   p.max_dns_zones = row.OptInt("max_dns_zones");
   p.max_databases = row.OptInt("max_databases");
   p.disk_mb = row.OptInt("disk_mb");
+  p.max_messages_per_hour = row.OptInt("max_messages_per_hour");
   p.created_at = row.Int("created_at");
   p.pin_site = row.Text("pin_site");
   p.pin_group = row.Text("pin_group");
@@ -148,6 +149,7 @@ Result<Node> ReadNode(const sql::Row& row) {
   n.enrolled_at = row.OptInt("enrolled_at");
   n.box_key = row.Text("box_key");
   n.ns_name = row.Text("ns_name");
+  n.mail_submission = row.Text("mail_submission");
   return n;
 }
 

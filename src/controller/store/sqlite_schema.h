@@ -471,6 +471,17 @@ CREATE TABLE recovery_codes (
 );
 )sql";
 
+// Issue 16 (brief 3): the plan's sending limit (messages per hour, every recipient of every message
+// that leaves counts one; NULL = unlimited, like every limit; the plans there are get 100, the
+// default a new plan gets when its request names none), and the submission endpoint a mail
+// node announces in its hello (protocol::SubmissionEndpoint as JSON; '' = none), where PHP's mail()
+// of the accounts whose mail it serves submits.
+inline constexpr const char* kMigration17MailSubmission = R"sql(
+ALTER TABLE plans ADD COLUMN max_messages_per_hour INTEGER;
+UPDATE plans SET max_messages_per_hour = 100;
+ALTER TABLE nodes ADD COLUMN mail_submission TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Issue 14: "log in as". A session may act as another user (its id in decimal, '' for none) until
 // a moment (ms since the epoch); the session's own user stays who really asks.
 inline constexpr const char* kMigration16ActingAs = R"sql(
@@ -492,11 +503,14 @@ CREATE TABLE leases (
 
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
-      {1, kMigration1Schema},    {2, kMigration2DefaultPlan},     {3, kMigration3Services},
-      {4, kMigration4Fleet},     {5, kMigration5Transfers},       {6, kMigration6NameKeys},
-      {7, kMigration7Owners},    {8, kMigration8People},          {9, kMigration9LoginState},
-      {10, kMigration10Secrets}, {11, kMigration11SiteSettings},  {12, kMigration12NameServers},
-      {13, kMigration13Orders},  {15, kMigration15SecondFactors}, {16, kMigration16ActingAs},
+      {1, kMigration1Schema},         {2, kMigration2DefaultPlan},
+      {3, kMigration3Services},       {4, kMigration4Fleet},
+      {5, kMigration5Transfers},      {6, kMigration6NameKeys},
+      {7, kMigration7Owners},         {8, kMigration8People},
+      {9, kMigration9LoginState},     {10, kMigration10Secrets},
+      {11, kMigration11SiteSettings}, {12, kMigration12NameServers},
+      {13, kMigration13Orders},       {15, kMigration15SecondFactors},
+      {16, kMigration16ActingAs},     {17, kMigration17MailSubmission},
       {19, kMigration19Leases},
   };
   return kMigrations;

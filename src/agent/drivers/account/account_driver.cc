@@ -238,6 +238,15 @@ Result<FileChange> AccountDriver::RenderMsmtp(const protocol::AccountSpec& spec)
   return file;
 }
 
+Result<std::string> AccountDriver::RefusedSendmailPath(const std::string& login) const {
+  // Without a hostplane binary to log why, mail() still fails: never the system's sendmail.
+  if (layout_.hostplane_binary.empty()) return std::string("/usr/bin/false");
+  const std::string log = fs_.HostPath(layout_.home_root + "/" + login) + "/logs/mail.log";
+  HP_TRY(CheckIniToken("hostplane binary", layout_.hostplane_binary));
+  HP_TRY(CheckIniToken("mail log", log));
+  return layout_.hostplane_binary + " php-mail-refused --account " + login + " --log " + log;
+}
+
 std::vector<std::string> AccountDriver::Kinds() const {
   return {protocol::kAccountEnsure, protocol::kAccountRemove};
 }
@@ -304,6 +313,8 @@ Result<FileSet> AccountDriver::Render(const protocol::Task& task) const {
     HP_ASSIGN_OR_RETURN(auto msmtp, RenderMsmtp(spec));
     if (msmtp.content) {
       sendmail_path = MsmtpSendmailPath(layout_.msmtp_binary, fs_.HostPath(msmtp.path));
+    } else {
+      HP_ASSIGN_OR_RETURN(sendmail_path, RefusedSendmailPath(login));
     }
     msmtp_file = std::move(msmtp);
   } else if (task.kind == protocol::kAccountRemove) {

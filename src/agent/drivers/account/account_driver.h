@@ -101,6 +101,8 @@ class AccountDriver final : public ServiceDriver {
   Status WaitForNoProcesses(uid_t uid, const std::string& name);
 
   Result<FileChange> RenderMsmtp(const protocol::AccountSpec& spec) const;
+  // The sendmail_path of an account without mail_submission (account_layout.h).
+  Result<std::string> RefusedSendmailPath(const std::string& login) const;
   std::string MsmtpPath(const std::string& login) const;
 
   AccountLayout layout_;

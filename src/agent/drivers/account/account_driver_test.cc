@@ -370,12 +370,29 @@ TEST(AccountRenderTest, MailSubmissionWritesMsmtpForTheAccountAndPointsPhpAtIt) 
   auto refused = driver.Render(AccountTask(2, s));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().message.find(password), std::string::npos);
-  // Without mail_submission: no configuration, no sendmail_path.
+  // Without mail_submission: no configuration, and mail() fails (never the system's sendmail)
+  // through hostplane's refusal, which says why in the account's logs/mail.log.
   s.mail_submission.reset();
   files = driver.Render(AccountTask(3, s));
   ASSERT_TRUE(files);
   EXPECT_FALSE(files->back().content);
-  EXPECT_EQ((*files)[0].content->find("sendmail_path"), std::string::npos);
+  EXPECT_NE((*files)[0].content->find("php_admin_value[sendmail_path] = /usr/bin/false\n"),
+            std::string::npos)
+      << *(*files)[0].content;
+  layout.hostplane_binary = "/usr/local/bin/hostplane";
+  AccountDriver with_binary(layout, fs, runner, key);
+  files = with_binary.Render(AccountTask(4, s));
+  ASSERT_TRUE(files);
+  EXPECT_NE((*files)[0].content->find(
+                "php_admin_value[sendmail_path] = /usr/local/bin/hostplane php-mail-refused "
+                "--account alice --log " +
+                fs.HostPath("srv/hostplane/home/alice") + "/logs/mail.log\n"),
+            std::string::npos)
+      << *(*files)[0].content;
+  // A binary path the pool file cannot carry is refused, not written.
+  layout.hostplane_binary = "/opt/host plane";
+  AccountDriver bad(layout, fs, runner, key);
+  EXPECT_FALSE(bad.Render(AccountTask(5, s)));
 }
 
 }  // namespace

@@ -53,6 +53,10 @@ struct AccountLayout {
   std::string msmtp_binary = "/usr/bin/msmtp";
   std::string msmtp_dir = "etc/hostplane/msmtp";
   std::string mail_ca_file = "etc/ssl/certs/ca-certificates.crt";
+  // An account without mail_submission: PHP's mail() runs `<hostplane_binary> php-mail-refused`
+  // (cmd/php_mail_refused.h), which logs why to <home>/logs/mail.log and fails, never the
+  // system's sendmail. Absolute; "" = the agent's own binary (NewAgent fills it in).
+  std::string hostplane_binary;
 
   std::string useradd = "/usr/sbin/useradd";
   std::string groupadd = "/usr/sbin/groupadd";

@@ -8,19 +8,20 @@ namespace {
 constexpr const char* kSelect =
     "SELECT id, name, roles, capacity, status, head_revision, applied_revision, last_seen, "
     "version, drivers, drift, created_at, ipv4, ipv6, site, node_group, load, "
-    "nats_password_hash, enrolled_at, box_key, ns_name FROM nodes ";
+    "nats_password_hash, enrolled_at, box_key, ns_name, mail_submission FROM nodes ";
 constexpr const char* kInsert =
     "INSERT INTO nodes (name, roles, capacity, status, applied_revision, last_seen, version, "
     "drivers, drift, created_at, ipv4, ipv6, site, node_group, load, nats_password_hash, "
-    "enrolled_at, box_key, ns_name) VALUES (:name, :roles, :capacity, :status, "
+    "enrolled_at, box_key, ns_name, mail_submission) VALUES (:name, :roles, :capacity, :status, "
     ":applied_revision, :last_seen, :version, :drivers, :drift, :now, :ipv4, :ipv6, :site, "
-    ":node_group, :load, :nats_password_hash, :enrolled_at, :box_key, :ns_name)";
+    ":node_group, :load, :nats_password_hash, :enrolled_at, :box_key, :ns_name, :mail_submission)";
 constexpr const char* kUpdate =
     "UPDATE nodes SET roles = :roles, capacity = :capacity, status = :status, "
     "applied_revision = :applied_revision, last_seen = :last_seen, version = :version, "
     "drivers = :drivers, drift = :drift, ipv4 = :ipv4, ipv6 = :ipv6, site = :site, "
     "node_group = :node_group, load = :load, nats_password_hash = :nats_password_hash, "
-    "enrolled_at = :enrolled_at, box_key = :box_key, ns_name = :ns_name WHERE id = :id";
+    "enrolled_at = :enrolled_at, box_key = :box_key, ns_name = :ns_name, "
+    "mail_submission = :mail_submission WHERE id = :id";
 constexpr const char* kInsertJoinToken =
     "INSERT INTO join_tokens (node_id, token_hash, expires_at, created_at) "
     "VALUES (:node, :hash, :expires_at, :now)";
@@ -52,7 +53,8 @@ sql::Params NodeParams(const Node& n) {
           {"nats_password_hash", n.nats_password_hash},
           {"enrolled_at", n.enrolled_at},
           {"box_key", n.box_key},
-          {"ns_name", n.ns_name}};
+          {"ns_name", n.ns_name},
+          {"mail_submission", n.mail_submission}};
 }
 
 }  // namespace
