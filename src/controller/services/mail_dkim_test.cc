@@ -94,6 +94,12 @@ TEST_F(MailDkimTest, ANewMailDomainGetsAKeySealedToItsNodeAndPublishedWithSpfAnd
   EXPECT_EQ(Value(records, "@", "TXT", "v=spf1"), "v=spf1 mx ip4:192.0.2.10 ~all");
   EXPECT_EQ(Value(records, "_dmarc", "TXT"), "v=DMARC1; p=none");
   EXPECT_EQ(Value(records, "@", "MX"), "10 mail.acme.example.");
+  // A mail client finds its servers from the address (RFC 6186/8314).
+  EXPECT_EQ(Value(records, "_submissions._tcp", "SRV"), "0 1 465 mail.acme.example.");
+  EXPECT_EQ(Value(records, "_submission._tcp", "SRV"), "0 1 587 mail.acme.example.");
+  EXPECT_EQ(Value(records, "_imaps._tcp", "SRV"), "0 1 993 mail.acme.example.");
+  EXPECT_EQ(Value(records, "_pop3s._tcp", "SRV"), "0 1 995 mail.acme.example.");
+  EXPECT_EQ(Value(records, "_imap._tcp", "SRV"), "0 0 0 .");
   // The zone change went out with the mailbox.
   const TaskRecord* zone = Last(box->tasks, "zone.ensure");
   ASSERT_NE(zone, nullptr);
@@ -245,6 +251,7 @@ TEST_F(MailDkimTest, TheRecordsToCopyWhenTheZoneIsNotHere) {
   EXPECT_EQ(Value(records, "mail.acme.example", "A"), "192.0.2.10");
   EXPECT_EQ(Value(records, "acme.example", "TXT", "v=spf1"), "v=spf1 mx ip4:192.0.2.10 ~all");
   EXPECT_EQ(Value(records, "_dmarc.acme.example", "TXT"), "v=DMARC1; p=none");
+  EXPECT_EQ(Value(records, "_imaps._tcp.acme.example", "SRV"), "0 1 993 mail.acme.example.");
   EXPECT_TRUE(
       Value(records, "hp1._domainkey.acme.example", "TXT").starts_with("v=DKIM1; k=rsa; p="));
 }

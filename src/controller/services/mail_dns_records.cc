@@ -18,6 +18,14 @@ std::vector<protocol::DnsRecord> MailDomainRecords(const Resource& domain, const
     out.push_back({selector + "._domainkey", "TXT", ttl, DkimRecordValue(public_key)});
   }
   out.push_back({"_dmarc", "TXT", ttl, "v=DMARC1; p=none"});
+  // Client discovery (RFC 6186 with RFC 8314's implicit TLS): what to use, then what not to.
+  const std::string target = " " + mx_host + ".";
+  out.push_back({"_submissions._tcp", "SRV", ttl, "0 1 465" + target});
+  out.push_back({"_submission._tcp", "SRV", ttl, "0 1 587" + target});
+  out.push_back({"_imaps._tcp", "SRV", ttl, "0 1 993" + target});
+  out.push_back({"_pop3s._tcp", "SRV", ttl, "0 1 995" + target});
+  out.push_back({"_imap._tcp", "SRV", ttl, "0 0 0 ."});
+  out.push_back({"_pop3._tcp", "SRV", ttl, "0 0 0 ."});
   return out;
 }
 

@@ -7,9 +7,15 @@
 //   @                     TXT  v=spf1 mx ip4:<mail node> ip6:<mail node> ~all
 //   <selector>._domainkey TXT  v=DKIM1; k=rsa; p=<public key>     (once the domain has a key)
 //   _dmarc                TXT  v=DMARC1; p=none
+//   _submissions._tcp     SRV  0 1 465 <mx_host>.   mail clients find their servers from the
+//   _submission._tcp      SRV  0 1 587 <mx_host>.   address alone (RFC 6186, RFC 8314): implicit
+//   _imaps._tcp           SRV  0 1 993 <mx_host>.   TLS first, STARTTLS submission next; the
+//   _pop3s._tcp           SRV  0 1 995 <mx_host>.   plaintext services are announced as not
+//   _imap._tcp, _pop3._tcp SRV 0 0 0 .               offered (target ".")
 // SPF names the mail node's own addresses besides mx (the node sends directly; ~all, a soft
 // fail, while DMARC only reports); DMARC starts at p=none, the owner tightens it with a record of
-// their own. Names are relative to the mail domain ("@" = the domain). Pure functions.
+// their own. The SRV records name the standard ports a production mail node listens on. Names are
+// relative to the mail domain ("@" = the domain). Pure functions.
 
 #include <string>
 #include <vector>
