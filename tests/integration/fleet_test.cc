@@ -508,8 +508,10 @@ TEST(Fleet, DrainingAServerCarriesItsSitesMailAndDatabasesToAnother) {
   // Both join before the leaf is written; on equal load the older node is chosen, so the
   // customer's services all land on a-1.
   const std::set<std::string> roles = {"web", "mail", "db"};
-  ASSERT_TRUE(fleet.AddServer("a-1", "a", roles));
-  ASSERT_TRUE(fleet.AddServer("a-2", "a", roles));
+  for (const char* name : {"a-1", "a-2"}) {
+    Status added = fleet.AddServer(name, "a", roles);
+    ASSERT_TRUE(added) << name << ": " << added.error().message << "\n" << fleet.Logs();
+  }
   ASSERT_TRUE(fleet.StartLeaf("a")) << fleet.Logs();
   for (const char* node : {"a-1", "a-2"}) {
     ASSERT_TRUE(fleet.WaitHealth(node, "up", 60s)) << node << "\n" << fleet.Logs();

@@ -55,8 +55,8 @@ NodeLab::NodeLab(NodeLabOptions options) : options_(std::move(options)) {
     return;
   }
   const int base = 29000 + slot * 10;  // ClaimPortSlot's table of ranges
-  ports_ =
-      Ports{base, base + 1, base + 2, base + 3, base + 4, 61000 + slot * 100, base + 5, base + 6};
+  ports_ = Ports{base,     base + 1, base + 2, base + 3, base + 4, 61000 + slot * 100,
+                 base + 5, base + 6, base + 7};
   // A random part, so accounts a killed test could not delete never meet a later test's.
   std::random_device rd;
   user_prefix_ = "n" + std::to_string(slot);
@@ -98,6 +98,7 @@ Status NodeLab::Start() {
   s.ftp_passive_min = ports_.ftp_passive;
   s.dns_port = ports_.dns;
   s.db_port = ports_.db;
+  s.submission_port = ports_.submission;
   s.roles = options_.roles;
   auto services = cmd::UpServices::Start(root(), layout, *files_, s);
   if (!services) return Fail(services.error().Wrap("node " + options_.node));

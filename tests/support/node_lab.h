@@ -78,7 +78,8 @@ class NodeLab {
   int agent_pid() const { return agent_ ? agent_->pid() : -1; }
 
   struct Ports {
-    int http = 0, https = 0, smtp = 0, imap = 0, ftp = 0, ftp_passive = 0, dns = 0, db = 0;
+    int http = 0, https = 0, smtp = 0, imap = 0, ftp = 0, ftp_passive = 0, dns = 0, db = 0,
+        submission = 0;
   };
   const Ports& ports() const { return ports_; }
   const std::string& prefix() const { return prefix_; }
