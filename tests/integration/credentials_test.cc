@@ -18,7 +18,7 @@ constexpr const char* kNewMailPassword = "MailSecret-9090-new";
 constexpr const char* kNewFtpPassword = "FtpSecret-1234-new";
 
 TEST(Credentials, NewMailboxAndFtpPasswordsLogInTheOldOnesAreRefusedAndALowerQuotaHolds) {
-  if (::geteuid() != 0) GTEST_SKIP() << "Unix users, Postfix and pure-ftpd need root";
+  ASSERT_EQ(::geteuid(), 0u) << "Unix users, Postfix and pure-ftpd need root";
   UpOptions options;
   options.all_services = true;
   UpInstance up(options);
