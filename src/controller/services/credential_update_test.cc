@@ -5,11 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/bus/bus.h"
-#include "common/crypto.h"
-#include "controller/engine/task_engine.h"
-#include "controller/services/hosting.h"
-#include "controller/store/temp_store_for_test.h"
+#include "controller/services/hosting_fixture_for_test.h"
 #include "protocol/ftp_spec.h"
 #include "protocol/mail_spec.h"
 
@@ -20,13 +16,10 @@ const Actor kAdmin{"token:admin", Role::kAdmin};
 constexpr const char* kOld = "s3cret-Passw0rd-old";
 constexpr const char* kNew = "an0ther-Passw0rd-new";
 
-class CredentialUpdateTest : public ::testing::Test {
+class CredentialUpdateTest : public HostingFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(InitCrypto());
-    bus_ = NewInProcessBus();
-    engine_ = std::make_unique<TaskEngine>(*store_, *bus_, store_.clock(), *SigningKey::Generate());
-    hosting_ = std::make_unique<Hosting>(*store_, *engine_, store_.clock());
+    HostingFixture::SetUp();
     ASSERT_TRUE(hosting_->nodes().Create(kAdmin, {"web1", {"web", "mail"}, 100}));
     PlanInput small;
     small.name = "small";
@@ -42,14 +35,6 @@ class CredentialUpdateTest : public ::testing::Test {
     ASSERT_TRUE(hosting_->ftp().Add(kAdmin, {"acme_web", "acme", kOld, ""}));
   }
 
-  Actor CustomerActor(const std::string& login) {
-    auto c = store_->GetCustomer(login);
-    Actor a("user:" + login, Role::kCustomer);
-    a.customer_id = (*c)->id;
-    a.reseller_id = (*c)->reseller_id;
-    return a;
-  }
-
   Resource Row(const char* kind, const std::string& name) {
     std::optional<Resource> found;
     EXPECT_TRUE(store_->Read([&](StoreTxn& tx) -> Status {
@@ -59,17 +44,6 @@ class CredentialUpdateTest : public ::testing::Test {
     EXPECT_TRUE(found.has_value()) << name;
     return found.value_or(Resource{});
   }
-
-  std::pair<size_t, size_t> TasksAndAudit() {
-    TaskFilter all;
-    all.page = {0, 10'000};
-    return {store_->ListTasks(all)->size(), store_->ListAudit({0, 10'000}, std::nullopt)->size()};
-  }
-
-  TempStore store_;
-  std::unique_ptr<Bus> bus_;
-  std::unique_ptr<TaskEngine> engine_;
-  std::unique_ptr<Hosting> hosting_;
 };
 
 TEST_F(CredentialUpdateTest, AMailboxGetsANewPasswordAndQuotaInItsDomainsSpec) {

@@ -5,24 +5,17 @@
 
 #include <gtest/gtest.h>
 
-#include "common/bus/bus.h"
-#include "common/crypto.h"
-#include "controller/engine/task_engine.h"
-#include "controller/services/hosting.h"
-#include "controller/store/temp_store_for_test.h"
+#include "controller/services/hosting_fixture_for_test.h"
 
 namespace hostplane::controller {
 namespace {
 
 const Actor kAdmin{"token:admin", Role::kAdmin};
 
-class TaskRetryTest : public ::testing::Test {
+class TaskRetryTest : public HostingFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(InitCrypto());
-    bus_ = NewInProcessBus();
-    engine_ = std::make_unique<TaskEngine>(*store_, *bus_, store_.clock(), *SigningKey::Generate());
-    hosting_ = std::make_unique<Hosting>(*store_, *engine_, store_.clock());
+    HostingFixture::SetUp();
     ASSERT_TRUE(hosting_->nodes().Create(kAdmin, {"web1", {"web"}, 100}));
     for (const char* login : {"acme", "bravo"}) {
       auto c = hosting_->customers().Create(
@@ -51,25 +44,6 @@ class TaskRetryTest : public ::testing::Test {
       return Ok();
     }));
   }
-
-  Actor CustomerActor(const std::string& login) {
-    auto c = store_->GetCustomer(login);
-    Actor a("user:" + login, Role::kCustomer);
-    a.customer_id = (*c)->id;
-    a.reseller_id = (*c)->reseller_id;
-    return a;
-  }
-
-  std::pair<size_t, size_t> TasksAndAudit() {
-    TaskFilter all;
-    all.page = {0, 10'000};
-    return {store_->ListTasks(all)->size(), store_->ListAudit({0, 10'000}, std::nullopt)->size()};
-  }
-
-  TempStore store_;
-  std::unique_ptr<Bus> bus_;
-  std::unique_ptr<TaskEngine> engine_;
-  std::unique_ptr<Hosting> hosting_;
 };
 
 TEST_F(TaskRetryTest, AFailedTaskIsQueuedAgainOnceWithItsSpec) {
