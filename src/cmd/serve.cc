@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cmd/bootstrap.h"
+#include "cmd/controller_identity.h"
 #include "cmd/controller_runtime.h"
 #include "cmd/login_flags.h"
 #include "cmd/order_flags.h"
@@ -118,6 +119,13 @@ int RunServe(const ServeOptions& opt) {
   SystemClock clock;
   auto controller = ControllerRuntime::Open(data_dir, files, clock, opt.master_key, opt.store);
   if (!controller) return fail(controller.error());
+  if (!opt.shared_store) {
+    // This process holds the data directory (controller.lock): a job lease of its own identity
+    // was left by an earlier, dead incarnation and is taken at once.
+    auto identity = ControllerIdentity(files);
+    if (!identity) return fail(identity.error());
+    (*controller)->SetLeaseOptions({.identity = *identity});
+  }
   const std::string public_key = (*controller)->signing_key().public_key().ToString();
   const std::string& token = (*controller)->admin_token();
   if (auto s = (*controller)->LoadPanel(opt.panel_dir); !s) return fail(s.error());

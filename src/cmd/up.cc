@@ -25,6 +25,7 @@
 
 #include "agent/agent.h"
 #include "cmd/bootstrap.h"
+#include "cmd/controller_identity.h"
 #include "cmd/controller_runtime.h"
 #include "cmd/login_flags.h"
 #include "cmd/nginx_conf.h"
@@ -252,6 +253,11 @@ int RunUp(const UpOptions& opt) {
   if (auto s = KeepPrivate(data_dir, "store.db"); !s) return fail(s.error());
   auto controller = ControllerRuntime::Open(data_dir, files, clock, "", opt.store);
   if (!controller) return fail(controller.error());
+  // This process holds the data directory (controller.lock): a job lease of its own identity
+  // was left by an earlier, dead incarnation and is taken at once.
+  auto identity = ControllerIdentity(files);
+  if (!identity) return fail(identity.error());
+  (*controller)->SetLeaseOptions({.identity = *identity});
   const SigningKey& signing_key = (*controller)->signing_key();
   const std::string& token = (*controller)->admin_token();
   if (auto s = (*controller)->LoadPanel(opt.panel_dir); !s) return fail(s.error());

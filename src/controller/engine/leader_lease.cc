@@ -22,6 +22,12 @@ std::string DefaultHolder() {
 LeaderLease::LeaderLease(Store& store, LeaderLeaseOptions options)
     : store_(store), options_(std::move(options)) {
   if (options_.holder.empty()) options_.holder = DefaultHolder();
+  if (!options_.identity.empty()) options_.holder = options_.identity + "|" + options_.holder;
+  if (options_.identity.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    // Not an identity the store recognises (LeaseRepository::Acquire): behaves as none.
+    spdlog::warn("lease {}: identity '{}' is not hexadecimal: ignored", options_.name,
+                 options_.identity);
+  }
 }
 
 LeaderLease::~LeaderLease() { Stop(); }

@@ -28,6 +28,11 @@ struct LeaderLeaseOptions {
   std::string name = "jobs";
   std::string holder;  // unique per controller process; empty: host name, pid and a random part
   std::chrono::milliseconds ttl{10'000};
+  // The controller's lasting identity (hexadecimal; cmd/controller_identity.h), set only when
+  // this process holds its data directory exclusively: the holder becomes "<identity>|<holder>"
+  // and a lease left by an earlier incarnation (killed, so it could not release it) is taken at
+  // once instead of after its ttl. Empty: none (controllers sharing a data directory).
+  std::string identity;
 };
 
 class LeaderLease {

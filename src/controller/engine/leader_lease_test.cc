@@ -124,5 +124,33 @@ TEST_F(LeaseTest, ADeadLeaderIsReplacedWithinTheLease) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 600ms + 200ms + 700ms);
 }
 
+TEST_F(LeaseTest, AnEarlierIncarnationOfTheSameControllerIsSucceededAtOnce) {
+  // "c0ffee" was killed while leading (no release): its row runs for a minute more.
+  ASSERT_EQ(Acquire("c0ffee|host:1:aa", 60'000), 1);
+  EXPECT_EQ(Acquire("other", 60'000), std::nullopt) << "another controller waits for its end";
+  // The same controller (same identity) started again takes it now, with the next epoch...
+  LeaderLease again(*store_, {"jobs", "host:2:bb", 60'000ms, "c0ffee"});
+  again.Start();
+  EXPECT_EQ(again.holder(), "c0ffee|host:2:bb");
+  EXPECT_EQ(again.epoch(), 2);
+  // ...so the dead incarnation's epoch is fenced.
+  {
+    ScopedLeaseFence fence({"jobs", "c0ffee|host:1:aa", 1});
+    EXPECT_FALSE(WritePlan("by-the-dead-one").has_value());
+  }
+  EXPECT_FALSE(HasPlan("by-the-dead-one"));
+  // A different identity does not get that shortcut.
+  LeaderLease stranger(*store_, {"jobs", "host:3:cc", 60'000ms, "beef"});
+  stranger.Start();
+  EXPECT_EQ(stranger.epoch(), std::nullopt);
+  again.Stop();
+}
+
+TEST_F(LeaseTest, OnlyAHexadecimalIdentityIsRecognised) {
+  ASSERT_EQ(Acquire("%|1", 60'000), 1);
+  EXPECT_EQ(Acquire("%|2", 60'000), std::nullopt) << "'%' is no identity: no shortcut";
+  EXPECT_EQ(Acquire("|3", 60'000), std::nullopt) << "an empty identity is none";
+}
+
 }  // namespace
 }  // namespace hostplane::controller

@@ -20,10 +20,10 @@ class LeaseRepository {
  public:
   explicit LeaseRepository(sql::Connection& db) : db_(db) {}
 
-  // Takes or renews the lease name for holder until ttl_ms from the database's now, and returns
-  // its epoch: the same epoch when holder renews a lease it still holds, the next one when it
-  // takes a lease nobody holds (or whose end has passed, its own included). nullopt while
-  // another holder's lease runs. One statement, so two controllers cannot both take it.
+  // Takes or renews lease name for holder until ttl_ms from the database's now; returns its epoch:
+  // the same when holder renews a lease it holds, the next when it takes one nobody holds, whose
+  // end passed, or of an earlier incarnation ("<hex id>|…" holders with the same id: one process
+  // per data directory). nullopt while another's runs. One statement: never two holders.
   Result<std::optional<int64_t>> Acquire(const std::string& name, const std::string& holder,
                                          int64_t ttl_ms);
   // Ok when holder still holds name at epoch and its lease has not ended; else kConflict with
