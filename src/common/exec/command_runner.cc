@@ -38,6 +38,17 @@ CArgs BuildEnv(const std::map<std::string, std::string>& extra) {
   return CArgs(std::move(out));
 }
 
+// In a forked child before execve: the signal mask and ignored signals survive exec, and the
+// controller blocks SIGINT/SIGTERM in every thread (it waits for them with sigwait) and ignores
+// SIGPIPE. A daemon started with SIGTERM blocked never sees its stop signal (Dovecot was killed
+// after its 10 s grace on every `up` stop). Async-signal-safe calls only.
+void ResetSignalsForExec() {
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGPIPE, SIG_DFL);
+}
+
 int ExitCodeOf(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -128,6 +139,7 @@ Result<CommandOutput> PosixCommandRunner::Run(const Command& command) {
       }
       if (::chdir("/") != 0) ::_exit(126);
     }
+    ResetSignalsForExec();
     ::execve(args.ptrs[0], args.ptrs.data(), env.ptrs.data());
     ::_exit(127);
   }
@@ -246,6 +258,7 @@ Result<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
     ::dup2(null_fd, 0);
     ::dup2(log_fd >= 0 ? log_fd : null_fd, 1);
     ::dup2(log_fd >= 0 ? log_fd : null_fd, 2);
+    ResetSignalsForExec();
     ::execve(args.ptrs[0], args.ptrs.data(), env.ptrs.data());
     ::_exit(127);
   }

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -151,6 +153,50 @@ TEST(ChildProcessTest, StopsTheChild) {
   int status = child->Stop(SIGTERM, 2s);
   EXPECT_EQ(status, 128 + SIGTERM);
   EXPECT_FALSE(child->Running());
+}
+
+// The controller blocks SIGINT/SIGTERM in every thread and ignores SIGPIPE (cmd/bootstrap.h);
+// neither may reach a program it starts: a daemon with SIGTERM blocked never stops when asked.
+class InheritedSignalsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sigset_t stop;
+    ::sigemptyset(&stop);
+    ::sigaddset(&stop, SIGTERM);
+    ::sigaddset(&stop, SIGINT);
+    ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &stop, &saved_mask_), 0);
+    saved_pipe_ = ::signal(SIGPIPE, SIG_IGN);
+  }
+  void TearDown() override {
+    ::pthread_sigmask(SIG_SETMASK, &saved_mask_, nullptr);
+    ::signal(SIGPIPE, saved_pipe_);
+  }
+  // The "SigBlk:" or "SigIgn:" mask of a /proc/<pid>/status text, as a number.
+  static unsigned long long Mask(const std::string& status, const std::string& key) {
+    auto at = status.find(key + ":");
+    if (at == std::string::npos) return ~0ULL;
+    return std::stoull(status.substr(at + key.size() + 1), nullptr, 16);
+  }
+  static constexpr unsigned long long Bit(int sig) { return 1ULL << (sig - 1); }
+  sigset_t saved_mask_{};
+  void (*saved_pipe_)(int) = SIG_DFL;
+};
+
+TEST_F(InheritedSignalsTest, ARunCommandStartsWithNoSignalBlockedOrIgnored) {
+  PosixCommandRunner runner({"/bin/cat"});
+  auto r = runner.Run({{"/bin/cat", "/proc/self/status"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(Mask(r->out, "SigBlk"), 0u) << r->out;
+  EXPECT_EQ(Mask(r->out, "SigIgn") & Bit(SIGPIPE), 0u) << r->out;
+}
+
+TEST_F(InheritedSignalsTest, ADaemonStopsOnSigtermAlthoughItsStarterBlocksIt) {
+  auto child = ChildProcess::Start({"/bin/sleep", "30"}, "");
+  ASSERT_TRUE(child) << child.error().message;
+  const auto start = std::chrono::steady_clock::now();
+  int status = child->Stop(SIGTERM, 5s);
+  EXPECT_EQ(status, 128 + SIGTERM) << "killed after the grace (137) means SIGTERM was blocked";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
 TEST(FindProgramTest, FindsByNameInTheSystemPath) {

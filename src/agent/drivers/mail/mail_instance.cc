@@ -295,6 +295,11 @@ bool MailInstance::Running() {
 }
 
 void MailInstance::Stop() {
+  // Dovecot (~1 s) and OpenDKIM (~3 s) take a while to end: ask them all at once, then wait for
+  // each, so a stop costs the slowest, not the sum.
+  for (ChildProcess* daemon : {&dovecot_, &opendkim_, &spamd_}) {
+    if (daemon->pid() > 0) ::kill(daemon->pid(), SIGTERM);
+  }
   if (postfix_started_) {
     // start-fg runs a shell script whose child is the master: only `postfix stop` reaches it.
     Command cmd;
