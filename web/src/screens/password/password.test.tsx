@@ -59,4 +59,12 @@ describe('the password screen', () => {
     await waitFor(() => expect(screen.getByText('A password has at least 12 characters.')).toBeTruthy());
     expect(screen.getByLabelText('New password').getAttribute('aria-invalid')).toBe('true');
   });
+
+  it('says why while acting for someone (a field code about no field of the form)', async () => {
+    setup(() => fail({ status: 409, code: 'conflict', fields: { session: 'acting_as.active' } }));
+    change('old passphrase here', 'a new long passphrase');
+    await waitFor(() =>
+      expect(screen.getByRole('alert').textContent).toBe('You are acting for someone: stop acting to change your own login.'),
+    );
+  });
 });

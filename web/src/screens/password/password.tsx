@@ -6,6 +6,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { changePassword } from '../../api/account';
 import { t } from '../../i18n/i18n';
 import { Form } from '../../kit/form/form';
+import { refusalText } from '../../kit/form/refusal_text';
 import { FormState } from '../../kit/form/form_state';
 import { SubmitButton } from '../../kit/form/submit_button';
 import { TextField } from '../../kit/form/text_field';
@@ -38,7 +39,13 @@ export function Password({ store }: { store: SessionStore }) {
     const fields = Object.keys(result.error.fields).filter((f) => form.has(f)).length;
     // A wrong current password is a 403 with its field code: the field says what is wrong, not
     // the generic "you may not do this".
-    if (fields > 0 && result.error.status !== 429) form.alert.value = t('form.fix_fields', { count: fields });
+    if (result.error.status === 429) return;
+    if (fields > 0) form.alert.value = t('form.fix_fields', { count: fields });
+    else if (Object.keys(result.error.fields).length > 0) {
+      // About no field of this form (e.g. acting for someone): the code's words say why.
+      form.alert.value = refusalText(result.error);
+      form.otherErrors.value = [];
+    }
   };
 
   return (

@@ -5,6 +5,7 @@ import { useMemo } from 'preact/hooks';
 import type { ApiError } from '../../api/client';
 import { t } from '../../i18n/i18n';
 import { Form } from '../../kit/form/form';
+import { refusalText } from '../../kit/form/refusal_text';
 import { FormState } from '../../kit/form/form_state';
 import { SubmitButton } from '../../kit/form/submit_button';
 import { TextField } from '../../kit/form/text_field';
@@ -29,7 +30,12 @@ export function CodeForm({ label, hint, submit, busy, onCode }: CodeFormProps) {
     }
     // The routes name the field "code", or "second_factor" when there is none to prove.
     form.applyApiError(refused, { second_factor: 'code' });
-    if (refused.status !== 429 && form.errors.value.code) form.alert.value = t('form.fix_fields', { count: 1 });
+    if (refused.status === 429) return;
+    if (form.errors.value.code) form.alert.value = t('form.fix_fields', { count: 1 });
+    else if (Object.keys(refused.fields).length > 0) {
+      form.alert.value = refusalText(refused);
+      form.otherErrors.value = [];
+    }
   };
   return (
     <Form state={form} onSubmit={send} label={label}>

@@ -91,6 +91,8 @@ describe('the second factor screen', () => {
 
   it("says why it cannot be changed while acting for someone (the API's refusal)", async () => {
     setup(() => fail({ status: 409, code: 'conflict', fields: { session: 'acting_as.active' } }));
-    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('This is taken or changed meanwhile.'));
+    await waitFor(() =>
+      expect(screen.getByRole('alert').textContent).toBe('You are acting for someone: stop acting to change your own login.'),
+    );
   });
 });

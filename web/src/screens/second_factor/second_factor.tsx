@@ -14,7 +14,7 @@ import {
 } from '../../api/account';
 import type { ApiError } from '../../api/client';
 import { t } from '../../i18n/i18n';
-import { apiErrorText } from '../../kit/form/api_error_text';
+import { refusalText } from '../../kit/form/refusal_text';
 import type { SessionStore } from '../../shell/session_store';
 import { useScreen } from '../../shell/use_screen';
 import { SettingsFrame } from '../settings/settings_frame';
@@ -69,7 +69,7 @@ export function SecondFactor({ store }: { store: SessionStore }) {
     case 'unavailable':
       body = (
         <p class="list-status error" role="alert">
-          {apiErrorText(view.error)}
+          {refusalText(view.error)}
         </p>
       );
       break;
@@ -88,7 +88,7 @@ export function SecondFactor({ store }: { store: SessionStore }) {
           </button>
           {startError && (
             <p class="field-error" role="alert">
-              {apiErrorText(startError)}
+              {refusalText(startError)}
             </p>
           )}
         </section>

@@ -5,7 +5,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { type AccountSession, endSession, listSessions } from '../../api/account';
 import type { ApiError } from '../../api/client';
 import { t } from '../../i18n/i18n';
-import { apiErrorText } from '../../kit/form/api_error_text';
+import { refusalText } from '../../kit/form/refusal_text';
 import type { PageSource } from '../../kit/list/page_source';
 import { PagedList, type Column } from '../../kit/list/paged_list';
 import type { SessionStore } from '../../shell/session_store';
@@ -101,7 +101,7 @@ export function Sessions({ store }: { store: SessionStore }) {
         </p>
         {error && (
           <p class="field-error" role="alert">
-            {apiErrorText(error)}
+            {refusalText(error)}
           </p>
         )}
       </section>
