@@ -113,9 +113,15 @@ describe('settings and certificates at desktop width', () => {
       await signIn(page, CUSTOMER, PASSWORD);
       await signIn(b.page, CUSTOMER, PASSWORD);
 
-      // Password: a wrong current password is refused beside its field; the right one changes
-      // it (typed and sent with the keyboard), and the other browser's session ends.
+      // Password: the policy's refusal and a wrong current password, each beside its field; the
+      // right one changes it (typed and sent with the keyboard), and the other browser's session
+      // ends.
       await openScreen(page, 'Settings', 'Password');
+      await page.getByLabel('Current password').fill(PASSWORD);
+      await page.getByLabel('New password', { exact: true }).fill('short');
+      await page.getByLabel('New password again').fill('short');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await page.getByText('A password has at least 12 characters.').waitFor();
       await page.getByLabel('Current password').fill('not-the-password-1');
       await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
       await page.getByLabel('New password again').fill(NEW_PASSWORD);

@@ -62,6 +62,7 @@ export const en = {
     'With an authenticator app (on your phone or computer), signing in also asks for a six-digit code that changes every 30 seconds. Someone who learns your password still cannot sign in.',
   'second_factor.start': 'Set up an authenticator app',
   'second_factor.starting': 'Setting up…',
+  'second_factor.pending': 'A set-up was started and not confirmed. Start again for a new QR code.',
   'second_factor.turned_off': 'The second factor is off. Your recovery codes no longer work.',
   'second_factor.enrol': 'Set up your authenticator app',
   'second_factor.step_scan': 'Scan this QR code with your authenticator app, or type the secret below into it.',

@@ -26,7 +26,7 @@ import { RecoveryCodes } from './recovery_codes';
 type View =
   | { kind: 'loading' }
   | { kind: 'unavailable'; error: ApiError }
-  | { kind: 'off' }
+  | { kind: 'off'; pending: boolean } // pending: an enrolment begun elsewhere (or before a reload)
   | { kind: 'enrolling'; enrolment: Enrolment }
   | { kind: 'codes'; codes: string[] }
   | { kind: 'on'; left: number };
@@ -44,7 +44,7 @@ export function SecondFactor({ store }: { store: SessionStore }) {
     if (signal?.aborted) return;
     if (!result.ok) setView({ kind: 'unavailable', error: result.error });
     else if (result.data.enabled) setView({ kind: 'on', left: result.data.recovery_codes_left ?? 0 });
-    else setView({ kind: 'off' });
+    else setView({ kind: 'off', pending: result.data.enrolling ?? false });
   };
   useEffect(() => {
     const controller = new AbortController();
@@ -83,6 +83,7 @@ export function SecondFactor({ store }: { store: SessionStore }) {
           )}
           <p>{t('second_factor.off')}</p>
           <p>{t('second_factor.off_intro')}</p>
+          {view.pending && <p>{t('second_factor.pending')}</p>}
           <button type="button" class="primary-inline" disabled={starting} onClick={() => void start()}>
             {starting ? t('second_factor.starting') : t('second_factor.start')}
           </button>
@@ -145,7 +146,7 @@ export function SecondFactor({ store }: { store: SessionStore }) {
                 const result = await disableSecondFactor(client, code);
                 if (!result.ok) return result.error;
                 setTurnedOff(true);
-                setView({ kind: 'off' });
+                setView({ kind: 'off', pending: false });
                 return null;
               }}
             />
