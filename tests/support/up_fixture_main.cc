@@ -18,8 +18,8 @@
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <string>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "up_pebble.h"
