@@ -6,7 +6,9 @@
 // running until its standard input closes (the parent ended, however it ended) or it gets
 // SIGTERM/SIGINT; then it deletes the accounts, stops `up` and removes the prefix.
 //
-// Usage: hp_up_fixture [--all-services] [-- EXTRA UP ARGUMENTS...]
+// With --acme, a private ACME CA (Debian's pebble, UpPebble) issues the instance's certificates.
+//
+// Usage: hp_up_fixture [--all-services] [--acme] [-- EXTRA UP ARGUMENTS...]
 // Exit status: 0 after a clean stop, 1 when `up` did not start (its log on stderr), 2 on usage.
 
 #include <poll.h>
@@ -16,9 +18,11 @@
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "up_pebble.h"
 #include "up_process.h"
 
 namespace {
@@ -42,14 +46,17 @@ void WaitForStop(const sigset_t& stop) {
 
 int main(int argc, char** argv) {
   hostplane::testing::UpOptions options;
+  bool acme = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--all-services") == 0) {
       options.all_services = true;
+    } else if (std::strcmp(argv[i], "--acme") == 0) {
+      acme = true;
     } else if (std::strcmp(argv[i], "--") == 0) {
       options.extra_args.assign(argv + i + 1, argv + argc);
       break;
     } else {
-      std::fprintf(stderr, "usage: hp_up_fixture [--all-services] [-- UP ARGUMENTS...]\n");
+      std::fprintf(stderr, "usage: hp_up_fixture [--all-services] [--acme] [-- UP ARGUMENTS...]\n");
       return 2;
     }
   }
@@ -61,6 +68,15 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
 
   hostplane::testing::UpInstance up(options);
+  // Declared after up: stopped before it.
+  std::optional<hostplane::testing::UpPebble> pebble;
+  if (acme) {
+    pebble.emplace(up);
+    if (auto started = pebble->Start(); !started) {
+      std::fprintf(stderr, "hp_up_fixture: pebble: %s\n", started.error().message.c_str());
+      return 1;
+    }
+  }
   if (auto started = up.Start(); !started) {
     std::fprintf(stderr, "hp_up_fixture: %s\n", started.error().message.c_str());
     return 1;

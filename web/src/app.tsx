@@ -24,6 +24,10 @@ import { Mailboxes } from './screens/mailboxes/mailboxes';
 import { SiteSettings } from './screens/sites/site_settings';
 import { Sites } from './screens/sites/sites';
 import { NotFound } from './screens/not_found/not_found';
+import { Certificates } from './screens/certificates/certificates';
+import { Password } from './screens/password/password';
+import { SecondFactor } from './screens/second_factor/second_factor';
+import { Sessions } from './screens/sessions/sessions';
 import { ResetPassword } from './screens/reset_password/reset_password';
 import { SignIn } from './screens/sign_in/sign_in';
 import { Layout, PublicLayout } from './shell/layout';
@@ -63,6 +67,11 @@ export function App({ store }: { store: SessionStore }) {
             <Route path="/databases" component={Databases} store={store} />
             <Route path="/dns" component={Zones} store={store} />
             <Route path="/dns/:zone" component={ZoneRecords} store={store} />
+            <Route path="/certificates" component={Certificates} store={store} />
+            <Route path="/settings" component={Redirect} to="/settings/password" />
+            <Route path="/settings/password" component={Password} store={store} />
+            <Route path="/settings/second-factor" component={SecondFactor} store={store} />
+            <Route path="/settings/sessions" component={Sessions} store={store} />
             <Route path="/sign-in" component={Redirect} to="/" />
             <Route default component={NotFound} />
           </Router>
@@ -85,6 +94,10 @@ export function App({ store }: { store: SessionStore }) {
             <Route path="/audit" component={Audit} store={store} />
             <Route path="/resellers" component={Resellers} store={store} />
             <Route path="/nodes" component={Nodes} store={store} />
+            <Route path="/settings" component={Redirect} to="/settings/password" />
+            <Route path="/settings/password" component={Password} store={store} />
+            <Route path="/settings/second-factor" component={SecondFactor} store={store} />
+            <Route path="/settings/sessions" component={Sessions} store={store} />
             <Route path="/sign-in" component={Redirect} to="/" />
             <Route path="/set-password" component={ResetPassword} store={store} />
             <Route default component={NotFound} />

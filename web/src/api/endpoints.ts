@@ -217,3 +217,21 @@ export function retryTask(client: ApiClient, id: number): Promise<ApiResult<Chan
 export function retryTasks(client: ApiClient, ids: number[]): Promise<ApiResult<ChangeAnswer>> {
   return client.request('POST', '/tasks/retry', { body: { ids } });
 }
+
+// A site's certificate as GET /certificates lists it (a Resource of kind "cert", named by the
+// site's domain): pending, issued or failed; error holds the ACME client's or the daemon's words
+// of the last failure, issued_at the moment (Unix milliseconds) of the last issue.
+export type Certificate = Resource & { names?: string[]; error?: string; issued_at?: number };
+
+export function listCertificates(
+  client: ApiClient,
+  customer: string,
+  signal?: AbortSignal,
+): Promise<ApiResult<{ certificates: Certificate[] }>> {
+  return client.request('GET', '/certificates', { query: { customer }, signal });
+}
+
+// Issues (or issues again) the certificate of a site, its aliases included, over ACME HTTP-01.
+export function issueCertificate(client: ApiClient, domain: string): Promise<ApiResult<ChangeAnswer>> {
+  return client.request('POST', '/certificates', { body: { domain } });
+}

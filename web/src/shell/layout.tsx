@@ -23,6 +23,8 @@ const CUSTOMER_NAV: readonly NavItem[] = [
   { path: '/ftp-users', label: 'nav.ftp' },
   { path: '/databases', label: 'nav.databases' },
   { path: '/dns', label: 'nav.dns' },
+  { path: '/certificates', label: 'nav.certificates' },
+  { path: '/settings', label: 'nav.settings' },
 ];
 
 // A reseller's: its customers and its plans.
@@ -32,6 +34,7 @@ const RESELLER_NAV: readonly NavItem[] = [
   { path: '/plans', label: 'nav.plans' },
   { path: '/tasks', label: 'nav.tasks' },
   { path: '/audit', label: 'nav.audit' },
+  { path: '/settings', label: 'nav.settings' },
 ];
 
 // Staff (admin, support): every customer, and the company's resellers and nodes.
@@ -43,6 +46,7 @@ const STAFF_NAV: readonly NavItem[] = [
   { path: '/nodes', label: 'nav.nodes' },
   { path: '/tasks', label: 'nav.tasks' },
   { path: '/audit', label: 'nav.audit' },
+  { path: '/settings', label: 'nav.settings' },
 ];
 
 export function navItems(store: SessionStore): readonly NavItem[] {
@@ -50,7 +54,10 @@ export function navItems(store: SessionStore): readonly NavItem[] {
   const role = store.session.value?.person.role;
   if (role === 'reseller') return RESELLER_NAV;
   if (role === 'admin' || role === 'support') return STAFF_NAV;
-  return [{ path: '/', label: 'nav.overview' }];
+  return [
+    { path: '/', label: 'nav.overview' },
+    { path: '/settings', label: 'nav.settings' },
+  ];
 }
 
 // "/dns/acme.example" is under "/dns"; "/" is only itself.

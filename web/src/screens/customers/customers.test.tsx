@@ -39,11 +39,11 @@ describe('the reseller and admin navigation', () => {
   it('offers a reseller its customers and plans, and staff the nodes and resellers too', async () => {
     render(<App store={new SessionStore(api(reseller))} />);
     await screen.findByRole('heading', { name: 'Overview' });
-    expect(navLinks()).toEqual(['Overview', 'Customers', 'Plans', 'Tasks', 'Audit log']);
+    expect(navLinks()).toEqual(['Overview', 'Customers', 'Plans', 'Tasks', 'Audit log', 'Settings']);
     cleanup();
     render(<App store={new SessionStore(api(admin))} />);
     await screen.findByRole('heading', { name: 'Overview' });
-    expect(navLinks()).toEqual(['Overview', 'Customers', 'Resellers', 'Plans', 'Nodes', 'Tasks', 'Audit log']);
+    expect(navLinks()).toEqual(['Overview', 'Customers', 'Resellers', 'Plans', 'Nodes', 'Tasks', 'Audit log', 'Settings']);
   });
 });
 

@@ -1,11 +1,12 @@
 // "Get a certificate" for a site without HTTPS: POST /certificates for its domain (its aliases are
 // included); the issuing task is followed live in the screen's change list, and a refusal is
-// shown beside the button.
+// shown beside the button (refusalText: the field code's words when the API gives one, e.g. that
+// this server has no ACME directory).
 import { useState } from 'preact/hooks';
 import type { ApiClient, ApiError } from '../../api/client';
 import type { ChangeAnswer } from '../../api/endpoints';
 import { t } from '../../i18n/i18n';
-import { apiErrorText } from '../../kit/form/api_error_text';
+import { refusalText } from '../../kit/form/refusal_text';
 import type { Manager } from '../../kit/manager/use_manager';
 
 interface CertificateButtonProps {
@@ -34,7 +35,7 @@ export function CertificateButton({ client, domain, manager }: CertificateButton
       </button>
       {error && (
         <span class="field-error" role="alert">
-          {apiErrorText(error)}
+          {refusalText(error)}
         </span>
       )}
     </>
