@@ -9,6 +9,7 @@
 #include "cmd/php_mail_refused.h"
 #include "cmd/relay.h"
 #include "cmd/serve.h"
+#include "cmd/store_cmd.h"
 #include "cmd/token.h"
 #include "cmd/up.h"
 #include "cmd/up_status.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   hostplane::cmd::AddServeCommand(app, exit_code);
   hostplane::cmd::AddAgentCommand(app, exit_code);
   hostplane::cmd::AddTokenCommand(app, exit_code);
+  hostplane::cmd::AddStoreCommand(app, exit_code);
   hostplane::cmd::AddRelayCommand(app, exit_code);
   hostplane::cmd::AddPhpMailRefusedCommand(app, exit_code);
   hostplane::cli::AddCliCommands(app, exit_code);
