@@ -10,6 +10,7 @@ import { Dashboard } from './screens/dashboard/dashboard';
 import { Databases } from './screens/databases/databases';
 import { ZoneRecords } from './screens/dns/zone_records';
 import { Zones } from './screens/dns/zones';
+import { Files } from './screens/files/files';
 import { Forwarders } from './screens/forwarders/forwarders';
 import { FtpUsers } from './screens/ftp_users/ftp_users';
 import { Home } from './screens/home/home';
@@ -68,6 +69,7 @@ export function App({ store }: { store: SessionStore }) {
             <Route path="/dns" component={Zones} store={store} />
             <Route path="/dns/:zone" component={ZoneRecords} store={store} />
             <Route path="/certificates" component={Certificates} store={store} />
+            <Route path="/files" component={Files} store={store} />
             <Route path="/settings" component={Redirect} to="/settings/password" />
             <Route path="/settings/password" component={Password} store={store} />
             <Route path="/settings/second-factor" component={SecondFactor} store={store} />

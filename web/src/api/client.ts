@@ -23,7 +23,9 @@ export type Query = Record<string, string | number | boolean | null | undefined>
 
 export interface RequestOptions {
   query?: Query;
-  body?: unknown;
+  body?: unknown; // sent as JSON
+  bytes?: Blob; // sent as it is (application/octet-stream): a file's contents
+  text?: boolean; // the answer is the body as text (a file's contents), not JSON
   signal?: AbortSignal;
 }
 
@@ -103,10 +105,13 @@ export class FetchApiClient implements ApiClient {
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    let body: string | undefined;
+    let body: string | Blob | undefined;
     if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(options.body);
+    } else if (options.bytes !== undefined) {
+      headers['Content-Type'] = 'application/octet-stream';
+      body = options.bytes;
     }
     if (!SAFE_METHODS.has(method) && this.csrfToken) headers[CSRF_HEADER] = this.csrfToken;
     let response: Response;
@@ -135,6 +140,7 @@ export class FetchApiClient implements ApiClient {
     if (!response.ok) {
       return { ok: false, error: errorFromResponse(response.status, response.headers, text) };
     }
+    if (options.text) return { ok: true, status: response.status, data: text as T, headers: response.headers };
     if (text === '') return { ok: true, status: response.status, data: undefined as T, headers: response.headers };
     try {
       return { ok: true, status: response.status, data: JSON.parse(text) as T, headers: response.headers };

@@ -24,6 +24,7 @@ const CUSTOMER_NAV: readonly NavItem[] = [
   { path: '/databases', label: 'nav.databases' },
   { path: '/dns', label: 'nav.dns' },
   { path: '/certificates', label: 'nav.certificates' },
+  { path: '/files', label: 'nav.files' },
   { path: '/settings', label: 'nav.settings' },
 ];
 
