@@ -129,7 +129,7 @@ export const en = {
 
   'files.title': 'Files',
   'files.intro':
-    'The files of your account’s home. A website’s files are in sites/<domain>/public. Links and files of other users are shown, never opened.',
+    'The files of your account’s home. The files of a website such as shop.example are in sites/shop.example/public. Links and files of other users are shown, never opened.',
   'files.home': 'Home',
   'files.breadcrumbs': 'Folder',
   'files.up': 'Up one folder',

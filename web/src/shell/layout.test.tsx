@@ -94,7 +94,7 @@ describe('the app shell', () => {
     expect(await screen.findByRole('heading', { name: 'Your services' })).toBeTruthy();
     const nav = screen.getByRole('navigation', { name: 'Main' });
     const links = [...nav.querySelectorAll('a')].map((a) => a.textContent);
-    expect(links).toEqual(['Overview', 'Websites', 'Mailboxes', 'Forwarders', 'FTP users', 'Databases', 'DNS zones', 'Certificates', 'Settings']);
+    expect(links).toEqual(['Overview', 'Websites', 'Mailboxes', 'Forwarders', 'FTP users', 'Databases', 'DNS zones', 'Certificates', 'Files', 'Settings']);
     expect(nav.querySelector('[aria-current="page"]')?.textContent).toBe('Overview');
     // The dashboard asks for this customer's services only.
     await waitFor(() => expect(client.calls.some((c) => c.path === '/mailboxes')).toBe(true));
