@@ -6,7 +6,7 @@
 // version; a file named like an XSS payload is rendered as text. Desktop and phone width: no
 // WCAG 2 A/AA violation (axe-core), no console error, no inline style, a screenshot.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { launchChromium, openPage, screenshot, VIEWPORTS } from './support/chromium.mjs';
@@ -102,6 +102,35 @@ describe('the file manager', () => {
       const served = await httpGet(up.http_port, SITE, '/hello.php');
       assert.equal(served.status, 200, served.body);
       assert.equal(served.body, 'v1:42');
+
+      // Resume: a part reaches the node but its answer is lost (the connection cut after it was
+      // written); the upload stops with the panel's words, "Resume" goes on after the part that
+      // landed, and the file is whole.
+      const BIG = randomBytes(700 * 1024);
+      let cut = 0;
+      const content = (url) => url.pathname.endsWith('/files/content');
+      await page.route(content, async (route) => {
+        const offset = new URL(route.request().url()).searchParams.get('offset');
+        if (route.request().method() !== 'PUT' || offset !== '262144' || cut++ > 0) return route.fallback();
+        await route.fetch(); // the part is written on the node...
+        await route.abort('connectionreset'); // ...and its answer never arrives
+      });
+      parts.length = 0;
+      await page.getByLabel('Drop files here, or choose them:').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: BIG });
+      await page.getByRole('status').filter({ hasText: 'Stopped at 36%' }).waitFor();
+      await page.getByRole('alert').filter({ hasText: 'The server cannot be reached' }).waitFor();
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await page.getByRole('status').filter({ hasText: /^Uploaded$/ }).first().waitFor();
+      assert.deepEqual(parts, ['0', '262144', '262144', '524288'], 'the lost part tried again, refused, then on after it');
+      const big = await fetch(`${up.url}/api/v1/customers/${CUSTOMER}/files/content?${new URLSearchParams({ path: `${PUBLIC}/big.bin` })}`, {
+        headers: { Authorization: `Bearer ${up.token}` },
+      });
+      assert.equal(sha256(Buffer.from(await big.arrayBuffer())), sha256(BIG), 'the resumed upload is whole');
+      await page.unroute(content);
+      // The one console error the cut connection caused is this test's own doing: no other.
+      const cutError = (e) => e.text.includes('ERR_CONNECTION_RESET') && e.url.includes('big.bin&offset=262144');
+      assert.equal(seen.consoleErrors.filter(cutError).length, 1, JSON.stringify(seen.consoleErrors));
+      seen.consoleErrors = seen.consoleErrors.filter((e) => !cutError(e));
 
       // Download: the link gives the same bytes.
       const [download] = await Promise.all([
