@@ -66,6 +66,10 @@ describe('the files screen', () => {
     expect(crumbs.textContent).toBe('Homesitesa.examplepublic');
     expect(screen.getByRole('link', { name: 'Up one folder' }).getAttribute('href')).toBe('/files?path=sites%2Fa.example');
     expect(client.calls[0]?.options.query).toEqual({ path: 'sites/a.example/public', offset: 0, limit: 50, sort: 'name', order: 'asc' });
+    // Opening a folder lists it and moves focus to the screen's heading.
+    fireEvent.click(screen.getByRole('link', { name: 'img/' }));
+    await waitFor(() => expect(client.calls.at(-1)?.options.query).toMatchObject({ path: 'sites/a.example/public/img' }));
+    await waitFor(() => expect(document.activeElement?.textContent).toBe('Files'));
   });
 
   it('pages and sorts with the API’s own parameters', async () => {

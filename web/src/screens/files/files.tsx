@@ -3,10 +3,18 @@
 // with progress and resume, download, a new folder, rename or move, delete to the trash, and a
 // text file's editor. Every name comes from the API and is rendered as text; links and entries of
 // other users are shown as the API reports them, never opened.
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso/router';
 import type { ApiClient, ApiError } from '../../api/client';
-import { deleteFile, downloadUrl, MAX_DOWNLOAD_BYTES, makeFolder, type FileEntry, type FileSort, type SortOrder } from '../../api/files';
+import {
+  deleteFile,
+  downloadUrl,
+  MAX_DOWNLOAD_BYTES,
+  makeFolder,
+  type FileEntry,
+  type FileSort,
+  type SortOrder,
+} from '../../api/files';
 import { t } from '../../i18n/i18n';
 import { refusalText } from '../../kit/form/refusal_text';
 import { PagedList, type Column } from '../../kit/list/paged_list';
@@ -33,6 +41,16 @@ export function Files({ store }: { store: SessionStore }) {
   const [editing, setEditing] = useState<string | null>(null);
   const [said, setSaid] = useState('');
   const reload = () => setVersion((n) => n + 1);
+  // Another folder opened (a link, a breadcrumb, "up"): focus to the top of the screen, as on a
+  // new screen, so the keyboard and a screen reader start from there; what was said is done.
+  const shown = useRef(folder);
+  useEffect(() => {
+    if (shown.current === folder) return;
+    shown.current = folder;
+    setSaid('');
+    setEditing(null);
+    heading.current?.focus();
+  }, [folder]);
   const source = useMemo(
     () => folderSource(client, login, folder, sort, order),
     [client, login, folder, sort, order, version],
@@ -40,7 +58,10 @@ export function Files({ store }: { store: SessionStore }) {
 
   const columns: Column<FileEntry>[] = [
     { header: t('files.col_name'), cell: (e) => <EntryName entry={e} folder={folder} /> },
-    { header: t('files.col_size'), cell: (e) => (e.type === 'file' && e.size !== undefined ? sizeText(e.size) : '') },
+    {
+      header: t('files.col_size'),
+      cell: (e) => (e.type === 'file' && e.size !== undefined ? sizeText(e.size) : ''),
+    },
     { header: t('files.col_modified'), cell: (e) => (e.mtime_ns !== undefined ? timeText(e.mtime_ns) : '') },
     {
       header: t('files.col_permissions'),
@@ -167,7 +188,12 @@ function EntryActions({ client, login, entry, path, onEdit, onChanged }: EntryAc
   return (
     <div class="row-actions">
       {file && size <= MAX_DOWNLOAD_BYTES && (
-        <a class="button-link" href={downloadUrl(login, path)} download={entry.name} aria-label={t('files.download_label', { name: entry.name })}>
+        <a
+          class="button-link"
+          href={downloadUrl(login, path)}
+          download={entry.name}
+          aria-label={t('files.download_label', { name: entry.name })}
+        >
           {t('files.download')}
         </a>
       )}
@@ -197,7 +223,8 @@ function EntryActions({ client, login, entry, path, onEdit, onChanged }: EntryAc
           onConfirm={async () => {
             const done = await deleteFile(client, login, path);
             if (!done.ok) return done.error;
-            onChanged(done.data.trash ? t('files.trashed', { name: entry.name }) : t('files.deleted', { name: entry.name }));
+            const name = entry.name;
+            onChanged(done.data.trash ? t('files.trashed', { name }) : t('files.deleted', { name }));
             return null;
           }}
         />
@@ -206,7 +233,14 @@ function EntryActions({ client, login, entry, path, onEdit, onChanged }: EntryAc
   );
 }
 
-function NewFolder({ client, login, folder, onMade }: { client: ApiClient; login: string; folder: string; onMade: (name: string) => void }) {
+interface NewFolderProps {
+  client: ApiClient;
+  login: string;
+  folder: string;
+  onMade: (name: string) => void;
+}
+
+function NewFolder({ client, login, folder, onMade }: NewFolderProps) {
   const [name, setName] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   return (
@@ -253,13 +287,21 @@ function SortControls(props: {
   return (
     <div class="sort-controls">
       <label for="files-sort">{t('files.sort_by')}</label>
-      <select id="files-sort" value={props.sort} onChange={(e) => props.onSort((e.currentTarget as HTMLSelectElement).value as FileSort)}>
+      <select
+        id="files-sort"
+        value={props.sort}
+        onChange={(e) => props.onSort((e.currentTarget as HTMLSelectElement).value as FileSort)}
+      >
         <option value="name">{t('files.col_name')}</option>
         <option value="size">{t('files.col_size')}</option>
         <option value="mtime">{t('files.col_modified')}</option>
       </select>
       <label for="files-order">{t('files.order')}</label>
-      <select id="files-order" value={props.order} onChange={(e) => props.onOrder((e.currentTarget as HTMLSelectElement).value as SortOrder)}>
+      <select
+        id="files-order"
+        value={props.order}
+        onChange={(e) => props.onOrder((e.currentTarget as HTMLSelectElement).value as SortOrder)}
+      >
         <option value="asc">{t('files.ascending')}</option>
         <option value="desc">{t('files.descending')}</option>
       </select>

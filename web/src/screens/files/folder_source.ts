@@ -26,7 +26,8 @@ export function folderSource(
       if (!result.ok) return result;
       const { entries, total } = result.data;
       const end = offset + entries.length;
-      return { ...result, data: { items: foldersFirst(entries), next: end < total && entries.length > 0 ? String(end) : null } };
+      const next = end < total && entries.length > 0 ? String(end) : null;
+      return { ...result, data: { items: foldersFirst(entries), next } };
     },
   };
 }
