@@ -140,4 +140,25 @@ describe('the files screen', () => {
     await screen.findByText('Something of this name is already there.');
     expect(client.calls.find((c) => c.method === 'POST')?.options.body).toEqual({ from: 'd/a.txt', to: 'd/b.txt' });
   });
+
+  it('shows an over-limit upload’s refusal in words, with its progress, and offers to resume', async () => {
+    const client = setup((call) => {
+      if (call.method === 'PUT') {
+        const q = call.options.query as { offset: number };
+        if (q.offset === 0) return ok({ path: 'd/big.bin', size: 262144, mtime_ns: 1, done: false }) as ReturnType<typeof ok>;
+        return fail({ status: 413, code: 'limit_reached', fields: { path: 'file.no_space' } });
+      }
+      return ok({ path: 'd', total: 0, offset: 0, entries: [] }) as ReturnType<typeof ok>;
+    }, '/files?path=d');
+    const input = (await screen.findByLabelText('Drop files here, or choose them:')) as HTMLInputElement;
+    const file = new File([new Uint8Array(300 * 1024)], 'big.bin');
+    Object.defineProperty(input, 'files', { value: [file], configurable: true });
+    fireEvent.change(input);
+    await screen.findByText('There is no space left for this file: the disk or your quota is full.');
+    screen.getByText('Stopped at 85%');
+    expect(screen.getByRole('progressbar', { name: 'Upload of d/big.bin' }).getAttribute('value')).toBe('85');
+    fireEvent.click(screen.getByRole('button', { name: 'Resume' }));
+    await waitFor(() => expect(client.calls.filter((c) => c.method === 'PUT').length).toBe(3));
+    expect((client.calls.at(-1)?.options.query as { offset: number }).offset).toBe(262144);
+  });
 });
