@@ -8,8 +8,9 @@
 // pretty permalinks on by itself: its loopback check reaches the site), an administrator logs in
 // through wp-login.php, creates a post through the REST API (/wp-json/wp/v2/posts), the front
 // page and the post's pretty permalink show it, and a 5 MB image uploads into the media library
-// (/wp-json/wp/v2/media). Not yet here: a mail WordPress sends arriving in a hostplane mailbox
-// (PHP has no route to the mail service yet; see TestPlugin). CTest label: webapps.
+// (/wp-json/wp/v2/media). WordPress's mail (the lost-password mail) goes out through PHP's mail()
+// and the account's submission login and is read over IMAP from the administrator's hostplane
+// mailbox. CTest label: webapps.
 
 #include <gtest/gtest.h>
 #include <pwd.h>
@@ -37,6 +38,7 @@ const std::vector<std::string> kPackages = {"wordpress", "wordpress-theme-twenty
                                             "libjs-cropper", "libjs-underscore", "php-getid3"};
 constexpr const char* kSite = "blog.acme.example";
 constexpr const char* kAdminPassword = "WpAdmin-Secret-5512";
+constexpr const char* kAdminEmail = "ops@acme.example";
 constexpr const char* kPostTitle = "Hosted by hostplane";
 constexpr const char* kPostText = "Uploaded over FTP, installed over HTTP, written over REST.";
 
@@ -144,17 +146,14 @@ std::string WpConfig(const UpInstance& up) {
 // A must-use plugin for this test machine. It has no DNS for the site's name: WordPress's requests
 // to its own site (the installer's pretty-permalink check) are sent to the node's nginx, where the
 // name would resolve to on a real host; every other host stays blocked (WP_HTTP_BLOCK_EXTERNAL).
-// And WordPress's mail is stopped here (wp_mail() returns false): hostplane gives a pool no
-// submission login yet, so PHP's mail() would fall back to the machine's own sendmail and leave
-// the message in the system Postfix's maildrop, on this machine, outside the test's prefix.
+// WordPress's mail is not touched: it leaves through PHP's mail() like on any hostplane site.
 std::string TestPlugin(const UpInstance& up) {
   return "<?php\n"
          "add_action('http_api_curl', function ($handle) {\n"
          "  curl_setopt($handle, CURLOPT_RESOLVE, ['" +
          std::string(kSite) + ":" + std::to_string(up.http_port()) +
          ":127.0.0.1']);\n"
-         "});\n"
-         "add_filter('pre_wp_mail', '__return_false');\n";
+         "});\n";
 }
 
 // A JPEG of random pixels, 1400x1050 at quality 100 (about 6 MB), made with PHP's GD; "" or why
@@ -264,6 +263,9 @@ TEST(WordPress, InstallsFromFtpUploadPostsOverRestAndTakesA5MbMedia) {
   call("PATCH", std::string("/api/v1/sites/") + kSite, {{"settings", {{"profile", "php"}}}});
   call("POST", "/api/v1/databases",
        {{"name", "acme_wp"}, {"customer", "acme"}, {"password", kDbPassword}});
+  // The administrator's address (the installer's admin_email) is a hostplane mailbox.
+  call("POST", "/api/v1/mailboxes",
+       {{"address", kAdminEmail}, {"customer", "acme"}, {"password", kMailPassword}});
   call("POST", "/api/v1/ftp-users",
        {{"user", "acme_web"},
         {"customer", "acme"},
@@ -385,6 +387,29 @@ TEST(WordPress, InstallsFromFtpUploadPostsOverRestAndTakesA5MbMedia) {
   EXPECT_EQ(static_cast<uintmax_t>(st.st_size), photo_size);
   EXPECT_EQ(st.st_uid, pw->pw_uid) << "the upload is not the account's";
   std::cout << "[ timing ] 5 MB media upload: " << Seconds(t) << " s\n";
+
+  // A lost-password mail: sent by WordPress through PHP's mail(), read over IMAP.
+  t = std::chrono::steady_clock::now();
+  const std::string lost_form = SecretFile(
+      up.prefix(), "lost.form", "user_login=admin&redirect_to=&wp-submit=Get+New+Password");
+  page = browser.Fetch("/wp-login.php?action=lostpassword", {"--data-binary", "@" + lost_form});
+  ASSERT_EQ(page.status, 302) << page.body;
+  EXPECT_NE(page.redirect.find("checkemail=confirm"), std::string::npos) << page.redirect;
+  std::string reset_mail;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+       reset_mail.empty() && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(200))) {
+    for (int n = 1; n <= 3 && reset_mail.empty(); ++n) {
+      const std::string m = ImapFetch(up, kAdminEmail, kMailPassword, n);
+      // WordPress 6.1's subject (wp-includes/user.php, retrieve_password): "[<blog>] Password
+      // Reset"; the installer's own mail ("New WordPress Site") is usually UID 1.
+      if (m.find("Subject: [Acme Blog] Password Reset") != std::string::npos) reset_mail = m;
+    }
+  }
+  ASSERT_FALSE(reset_mail.empty()) << "no lost-password mail in " << kAdminEmail << "\n"
+                                   << ReadFile(up.data_dir() + "/home/acme/logs/mail.log");
+  EXPECT_NE(reset_mail.find("wp-login.php?"), std::string::npos) << reset_mail;  // the link
+  std::cout << "[ timing ] lost-password mail read over IMAP: " << Seconds(t) << " s\n";
 
   // What Debian's package ships for Apache was uploaded too, and is not served.
   page = browser.Fetch("/.htaccess");
