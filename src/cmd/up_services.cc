@@ -224,8 +224,9 @@ Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_di
     s->env_.push_back(fmt::format("export HOSTPLANE_SMTP_PORT={}", opt.smtp_port));
     s->env_.push_back(fmt::format("export HOSTPLANE_IMAP_PORT={}", opt.imap_port));
     s->env_.push_back(fmt::format("export HOSTPLANE_SUBMISSION_PORT={}", opt.submission_port));
-    s->summary_.push_back(fmt::format("  {:<11} smtp://127.0.0.1:{}  imap://127.0.0.1:{}", "mail",
-                                      opt.smtp_port, opt.imap_port));
+    s->summary_.push_back(fmt::format(
+        "  {:<11} smtp://127.0.0.1:{}  imap://127.0.0.1:{}  submission 127.0.0.1:{} (STARTTLS)",
+        "mail", opt.smtp_port, opt.imap_port, opt.submission_port));
     s->endpoints_.push_back(
         {"smtp", "Postfix", fmt::format("127.0.0.1:{}", opt.smtp_port), opt.smtp_port, ""});
     s->endpoints_.push_back(

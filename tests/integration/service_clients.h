@@ -26,8 +26,8 @@ inline constexpr const char* kFtpPassword = "FtpSecret-90210x";
 inline constexpr const char* kDbPassword = "DbSecret-7731aa";
 
 inline PosixCommandRunner& Clients() {
-  static PosixCommandRunner runner(
-      {"/usr/bin/curl", "/usr/bin/kdig", "/usr/bin/mariadb", "/usr/sbin/postqueue"});
+  static PosixCommandRunner runner({"/usr/bin/curl", "/usr/bin/kdig", "/usr/bin/mariadb",
+                                    "/usr/sbin/postqueue", "/usr/bin/python3"});
   return runner;
 }
 

@@ -13,6 +13,7 @@
 #include "protocol/cert_spec.h"
 #include "protocol/database_spec.h"
 #include "protocol/ftp_spec.h"
+#include "protocol/mail_client_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/messages.h"
 #include "protocol/validate.h"
@@ -260,6 +261,10 @@ Result<Customer> CustomerService::Delete(ChangeContext& change, const std::strin
       }
       for (int64_t node : nodes) {
         HP_TRY(change.Append({node, ObjectKey(r.kind, r.name), step.task, spec, c.id}));
+      }
+      if (r.kind == kMailDomain) {
+        HP_TRY(change.Append({r.node_id, MailClientObject(r.name), protocol::kMailClientRemove,
+                              MailClientSpecOf(r, c), c.id}));
       }
     }
   }

@@ -13,6 +13,7 @@
 #include "protocol/cert_spec.h"
 #include "protocol/database_spec.h"
 #include "protocol/ftp_spec.h"
+#include "protocol/mail_client_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/messages.h"
 #include "protocol/zone_spec.h"
@@ -33,6 +34,7 @@ bool IsRole(const std::string& role) {
 // task object keys).
 const char* RoleOfKind(const std::string& kind) {
   if (kind == kMailDomain || kind == kMailbox || kind == kForwarder) return "mail";
+  if (kind == "mailclient") return "mail";  // a mail domain's client set-up (MailClientObject)
   if (kind == kZone) return "dns";
   if (kind == kDatabase) return "db";
   return "web";  // sites, accounts, FTP users (their home is the account's), certificates
@@ -295,6 +297,12 @@ Status DrainService::EmptyNode(ChangeContext& change, const Node& node,
       if (!site || site->node_id == node.id) continue;
       HP_TRY(change.Append({node.id, t.object_key, protocol::kSiteRemove,
                             SiteRemovalSpec(*site, false), site->customer_id}));
+    } else if (t.kind == protocol::kMailClientEnsure) {
+      // Served where the mail domain is: gone from here once the domain moved or went.
+      HP_ASSIGN_OR_RETURN(auto r, tx.resources().Find(kMailDomain, name));
+      if (r && r->node_id == node.id) continue;
+      HP_TRY(change.Append(
+          {node.id, t.object_key, protocol::kMailClientRemove, t.spec, t.customer_id}));
     } else if (t.kind == protocol::kAccountEnsure) {
       HP_ASSIGN_OR_RETURN(auto c, tx.customers().FindByLogin(name));
       if (!c) continue;

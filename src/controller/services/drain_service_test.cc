@@ -144,15 +144,26 @@ TEST_F(FleetTest, MailDomainsMovedOffADrainedNodeTakeTheirMaildirs) {
   const TaskRecord* zone = Find(sent, "zone.ensure");
   ASSERT_NE(zone, nullptr);
   EXPECT_NE(zone->spec.dump().find("192.0.2.11"), std::string::npos) << zone->spec.dump();
+  // The mail client set-up (autoconfig, autodiscover) is served where the domain now is.
+  int client_on_mx2 = 0;
+  for (const auto* tasks : {&step->tasks, &sent}) {
+    for (const auto& t : *tasks) {
+      client_on_mx2 += t.kind == "mailclient.ensure" && t.node_name == "mx2" ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(client_on_mx2, 1);
 
   // Emptied: mx1 keeps deferring the domain (a cached MX record must not bounce mail), while
-  // what else it held of the customer is removed.
+  // what else it held of the customer is removed, its mail client set-up included.
   step = service_->drains().Drain(kAdmin, "mx1", 10, false);
   ASSERT_TRUE(step.has_value()) << step.error().message;
   EXPECT_TRUE(step->emptied);
+  int client_off_mx1 = 0;
   for (const auto& t : step->tasks) {
     EXPECT_NE(t.kind, "maildomain.remove") << "a moved domain's mail would bounce at mx1";
+    client_off_mx1 += t.kind == "mailclient.remove" && t.node_name == "mx1" ? 1 : 0;
   }
+  EXPECT_EQ(client_off_mx1, 1);
 }
 
 TEST_F(FleetTest, DatabasesMovedOffADrainedNodeTakeTheirContents) {

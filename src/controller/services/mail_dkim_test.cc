@@ -100,6 +100,9 @@ TEST_F(MailDkimTest, ANewMailDomainGetsAKeySealedToItsNodeAndPublishedWithSpfAnd
   EXPECT_EQ(Value(records, "_imaps._tcp", "SRV"), "0 1 993 mail.acme.example.");
   EXPECT_EQ(Value(records, "_pop3s._tcp", "SRV"), "0 1 995 mail.acme.example.");
   EXPECT_EQ(Value(records, "_imap._tcp", "SRV"), "0 0 0 .");
+  // Mail clients' set-up documents, served by the mail node (mailclient.ensure).
+  EXPECT_EQ(Value(records, "autoconfig", "A"), "192.0.2.10");
+  EXPECT_EQ(Value(records, "autodiscover", "A"), "192.0.2.10");
   // The zone change went out with the mailbox.
   const TaskRecord* zone = Last(box->tasks, "zone.ensure");
   ASSERT_NE(zone, nullptr);
@@ -222,6 +225,31 @@ TEST_F(MailDkimTest, ANodeWithoutABoxKeyGetsTheDomainUnsignedUntilItsHello) {
   EXPECT_TRUE(OpenedKey(*resealed).starts_with("-----BEGIN PRIVATE KEY-----"));
 }
 
+// The mail client set-up (autoconfig, autodiscover) is served by the domain's mail node: sent
+// there once with the domain, not again at the next mailbox, and taken away with the domain.
+TEST_F(MailDkimTest, TheMailClientSetUpGoesToTheMailNodeOnceAndLeavesWithTheDomain) {
+  Prepare();
+  auto first =
+      service_->mail().AddMailbox(kFleetAdmin, {"info@acme.example", "acme", "s3cret-Passw0rd"});
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  const TaskRecord* client = Last(first->tasks, "mailclient.ensure", "mx1");
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->object_key, "mailclient:acme.example");
+  EXPECT_EQ(client->spec, (Json{{"domain", "acme.example"}, {"account", "acme"}}));
+  auto second =
+      service_->mail().AddMailbox(kFleetAdmin, {"sales@acme.example", "acme", "s3cret-Passw0rd"});
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_NE(Last(second->tasks, "maildomain.ensure", "mx1"), nullptr);
+  EXPECT_EQ(Last(second->tasks, "mailclient.ensure"), nullptr);
+  ASSERT_TRUE(service_->mail().RemoveMailbox(kFleetAdmin, "sales@acme.example").has_value());
+  auto last = service_->mail().RemoveMailbox(kFleetAdmin, "info@acme.example");
+  ASSERT_TRUE(last.has_value()) << last.error().message;
+  const TaskRecord* removal = Last(last->tasks, "mailclient.remove", "mx1");
+  ASSERT_NE(removal, nullptr);
+  EXPECT_EQ(removal->spec, (Json{{"domain", "acme.example"}, {"account", "acme"}}));
+  EXPECT_EQ(Value(Records("acme.example"), "autoconfig", "A"), "");
+}
+
 TEST_F(MailDkimTest, TheCustomersOwnSpfOrDmarcReplacesTheDefault) {
   Prepare();
   ASSERT_TRUE(
@@ -252,6 +280,8 @@ TEST_F(MailDkimTest, TheRecordsToCopyWhenTheZoneIsNotHere) {
   EXPECT_EQ(Value(records, "acme.example", "TXT", "v=spf1"), "v=spf1 mx ip4:192.0.2.10 ~all");
   EXPECT_EQ(Value(records, "_dmarc.acme.example", "TXT"), "v=DMARC1; p=none");
   EXPECT_EQ(Value(records, "_imaps._tcp.acme.example", "SRV"), "0 1 993 mail.acme.example.");
+  EXPECT_EQ(Value(records, "autoconfig.acme.example", "A"), "192.0.2.10");
+  EXPECT_EQ(Value(records, "autodiscover.acme.example", "A"), "192.0.2.10");
   EXPECT_TRUE(
       Value(records, "hp1._domainkey.acme.example", "TXT").starts_with("v=DKIM1; k=rsa; p="));
 }

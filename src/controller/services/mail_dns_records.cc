@@ -26,6 +26,12 @@ std::vector<protocol::DnsRecord> MailDomainRecords(const Resource& domain, const
   out.push_back({"_pop3s._tcp", "SRV", ttl, "0 1 995" + target});
   out.push_back({"_imap._tcp", "SRV", ttl, "0 0 0 ."});
   out.push_back({"_pop3._tcp", "SRV", ttl, "0 0 0 ."});
+  // Mail client set-up (mailclient.ensure): served by the mail node itself, whose listeners the
+  // documents describe.
+  for (const char* name : {"autoconfig", "autodiscover"}) {
+    if (!node.ipv4.empty()) out.push_back({name, "A", ttl, node.ipv4});
+    if (!node.ipv6.empty()) out.push_back({name, "AAAA", ttl, node.ipv6});
+  }
   return out;
 }
 

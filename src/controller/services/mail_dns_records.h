@@ -12,6 +12,9 @@
 //   _imaps._tcp           SRV  0 1 993 <mx_host>.   TLS first, STARTTLS submission next; the
 //   _pop3s._tcp           SRV  0 1 995 <mx_host>.   plaintext services are announced as not
 //   _imap._tcp, _pop3._tcp SRV 0 0 0 .               offered (target ".")
+//   autoconfig, autodiscover A/AAAA <mail node>       Thunderbird's and Outlook's set-up
+//                                                     documents, served by the mail node's nginx
+//                                                     (mailclient.ensure, agent/drivers/nginx)
 // SPF names the mail node's own addresses besides mx (the node sends directly; ~all, a soft
 // fail, while DMARC only reports); DMARC starts at p=none, the owner tightens it with a record of
 // their own. The SRV records name the standard ports a production mail node listens on. Names are

@@ -15,6 +15,7 @@
 #include "controller/services/task_specs.h"
 #include "controller/services/zone_validity.h"
 #include "controller/store/entity_json.h"
+#include "protocol/mail_client_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/validate.h"
 
@@ -388,6 +389,9 @@ Status MailService::SyncOrDropDomain(ChangeContext& change, const std::string& d
     HP_TRY(change.Append(
         {domain->node_id, ObjectKey(kMailDomain, domain_name), protocol::kMailDomainRemove,
          protocol::ToJson(protocol::MailDomainRemoval{domain_name, owner.login, true}), owner.id}));
+    HP_TRY(
+        change.Append({domain->node_id, MailClientObject(domain_name), protocol::kMailClientRemove,
+                       MailClientSpecOf(*domain, owner), owner.id}));
     HP_TRY(dns_.SyncZonesOf(change, owner));
     return SyncAccount(change, owner);
   }
@@ -417,8 +421,15 @@ Status MailService::Sync(ChangeContext& change, const Resource& domain,
     HP_TRY(dns_.SyncZonesOf(change, owner));
   }
   HP_ASSIGN_OR_RETURN(Json spec, DomainSpec(change.tx(), current, owner, current.node_id));
-  return change.Append({current.node_id, ObjectKey(kMailDomain, current.name),
-                        protocol::kMailDomainEnsure, std::move(spec), owner.id});
+  HP_TRY(change.Append({current.node_id, ObjectKey(kMailDomain, current.name),
+                        protocol::kMailDomainEnsure, std::move(spec), owner.id}));
+  const std::string client = MailClientObject(current.name);
+  HP_ASSIGN_OR_RETURN(auto last, change.tx().tasks().Latest(current.node_id, client));
+  if (last && last->kind == protocol::kMailClientEnsure && last->state != TaskState::kFailed) {
+    return Ok();
+  }
+  return change.Append({current.node_id, client, protocol::kMailClientEnsure,
+                        MailClientSpecOf(current, owner), owner.id});
 }
 
 Status MailService::ResealFor(ChangeContext& change, const Node& node) const {

@@ -74,6 +74,8 @@ Result<std::vector<protocol::DnsRecord>> DefaultRecords(StoreTxn& tx, const Reso
     // MX, SPF, the DKIM key and DMARC (mail_dns_records.h).
     for (auto r : MailDomainRecords(m, *node, "mail." + zone.name, options.default_ttl)) {
       r.name = Beneath(r.name, *rel);
+      // A site of the customer's own at autoconfig.<domain> keeps its address.
+      if ((r.type == "A" || r.type == "AAAA") && named.count(r.name) != 0) continue;
       records.push_back(std::move(r));
     }
     if (!mail_host && named.count("mail") == 0) {

@@ -19,8 +19,10 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/drivers/nginx/mail_client_config.h"
 #include "common/text/text.h"
 #include "protocol/account_spec.h"
+#include "protocol/mail_client_spec.h"
 #include "protocol/validate.h"
 
 namespace hostplane::agent {
@@ -58,6 +60,17 @@ Status CheckHostPath(const std::string& path) {
     if (c < 0x20 || c == 0x7f || c == '"' || c == '$' || c == '\\' || c == '{' || c == '}' ||
         c == ';') {
       return Fail(Error::Invalid("host path " + path + " contains a character nginx would parse"));
+    }
+  }
+  return Ok();
+}
+
+// The operator's listen address is written unquoted: an IP literal only.
+Status CheckListenAddress(const std::string& address) {
+  for (char c : address) {
+    if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '.' && c != ':' && c != '[' &&
+        c != ']') {
+      return Fail(Error::Invalid("listen address " + address + " is not an IP literal"));
     }
   }
   return Ok();
@@ -359,6 +372,40 @@ std::string RenderVhost(const VhostParams& p) {
   return out;
 }
 
+std::string RenderMailClientVhost(const MailClientVhostParams& p) {
+  const std::string i1 = kIndent;
+  const std::string i2 = i1 + kIndent;
+  std::string out = fmt::format(
+      "# managed by hostplane: mail client set-up of {}; edits are overwritten\n", p.domain);
+  out += "server {\n";
+  out += fmt::format("{}listen {}:{};\n", i1, p.listen_address, p.http_port);
+  out += fmt::format("{}server_name autoconfig.{} autodiscover.{};\n", i1, p.domain, p.domain);
+  // A certificate for these names can be issued by HTTP-01 like a site's.
+  out += fmt::format("{}location ^~ /.well-known/acme-challenge/ {{\n", i1);
+  out += fmt::format("{}root \"{}\";\n", i2, p.acme_root);
+  out += fmt::format("{}default_type text/plain;\n", i2);
+  out += fmt::format("{}try_files $uri =404;\n", i2);
+  out += fmt::format("{}}}\n", i1);
+  auto document = [&](const char* path, const std::string& file, bool post) {
+    out += fmt::format("{}location = {} {{\n", i1, path);
+    out += fmt::format("{}types {{ }}\n", i2);
+    out += fmt::format("{}default_type \"application/xml; charset=utf-8\";\n", i2);
+    // nginx's static files refuse POST with 405; Outlook POSTs its request (whose address a
+    // static answer does not need): the 405 becomes the document, as a GET.
+    if (post) out += fmt::format("{}error_page 405 =200 $uri;\n", i2);
+    out += fmt::format("{}alias \"{}\";\n", i2, file);
+    out += fmt::format("{}}}\n", i1);
+  };
+  document("/mail/config-v1.1.xml", p.autoconfig_file, false);
+  document("/autodiscover/autodiscover.xml", p.autodiscover_file, true);
+  document("/Autodiscover/Autodiscover.xml", p.autodiscover_file, true);
+  out += fmt::format("{}location / {{\n", i1);
+  out += fmt::format("{}return 404;\n", i2);
+  out += fmt::format("{}}}\n", i1);
+  out += "}\n";
+  return out;
+}
+
 std::string RenderSuspendedPage() {
   return "<!doctype html>\n"
          "<html lang=\"en\">\n"
@@ -437,10 +484,51 @@ NginxDriver::NginxDriver(HostLayout layout, Filesystem& fs, CommandRunner& runne
       options_(std::move(options)) {}
 
 std::vector<std::string> NginxDriver::Kinds() const {
-  return {protocol::kSiteEnsure, protocol::kSiteRemove};
+  return {protocol::kSiteEnsure, protocol::kSiteRemove, protocol::kMailClientEnsure,
+          protocol::kMailClientRemove};
 }
 
-std::vector<std::string> NginxDriver::ManagedDirs() const { return {layout_.nginx.sites_dir}; }
+std::vector<std::string> NginxDriver::ManagedDirs() const {
+  return {layout_.nginx.sites_dir, layout_.nginx.mail_client_dir};
+}
+
+std::string NginxDriver::MailClientVhostPath(const std::string& domain) const {
+  return layout_.nginx.sites_dir + "/_mailclient." + domain + ".conf";
+}
+
+Result<FileSet> NginxDriver::RenderMailClient(const protocol::Task& task) const {
+  HP_ASSIGN_OR_RETURN(auto spec, protocol::MailClientSpecFromJson(task.spec));
+  const auto& n = layout_.nginx;
+  const std::string autoconfig = n.mail_client_dir + "/" + spec.domain + ".config-v1.1.xml";
+  const std::string autodiscover = n.mail_client_dir + "/" + spec.domain + ".autodiscover.xml";
+  if (task.kind == protocol::kMailClientRemove) {
+    return FileSet{{MailClientVhostPath(spec.domain), std::nullopt, 0644},
+                   {autoconfig, std::nullopt, 0644},
+                   {autodiscover, std::nullopt, 0644}};
+  }
+  if (!layout_.mail) {
+    return Fail(
+        Error::Invalid("this node serves no mail: no mail client set-up for " + spec.domain));
+  }
+  HP_ASSIGN_OR_RETURN(auto servers, MailClientServersOf(spec.domain, *layout_.mail));
+  HP_ASSIGN_OR_RETURN(std::string config, RenderThunderbirdAutoconfig(servers));
+  HP_ASSIGN_OR_RETURN(std::string discover, RenderOutlookAutodiscover(servers));
+  MailClientVhostParams p;
+  p.domain = spec.domain;
+  p.listen_address = n.listen_address;
+  p.http_port = n.http_port;
+  p.acme_root = fs_.HostPath(n.acme_webroot);
+  p.autoconfig_file = fs_.HostPath(autoconfig);
+  p.autodiscover_file = fs_.HostPath(autodiscover);
+  for (const auto* path : {&p.acme_root, &p.autoconfig_file, &p.autodiscover_file}) {
+    HP_TRY(CheckHostPath(*path));
+  }
+  HP_TRY(CheckListenAddress(p.listen_address));
+  // The documents first: the vhost that names them is checked by nginx -t with them in place.
+  return FileSet{{autoconfig, std::move(config), 0644},
+                 {autodiscover, std::move(discover), 0644},
+                 {MailClientVhostPath(spec.domain), RenderMailClientVhost(p), 0644}};
+}
 
 std::string NginxDriver::VhostPath(const std::string& domain) const {
   return layout_.nginx.sites_dir + "/" + domain + ".conf";
@@ -491,12 +579,7 @@ Result<VhostParams> NginxDriver::Params(const protocol::SiteSpec& site,
     HP_TRY(CheckHostPath(*path));
   }
   p.access_log = fs_.HostPath(n.log_dir) + "/$server_name.access.log";
-  for (char c : p.listen_address) {
-    if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '.' && c != ':' && c != '[' &&
-        c != ']') {
-      return Fail(Error::Invalid("listen address " + p.listen_address + " is not an IP literal"));
-    }
-  }
+  HP_TRY(CheckListenAddress(p.listen_address));
   return p;
 }
 
@@ -511,6 +594,9 @@ Result<FileSet> NginxDriver::Render(const protocol::Task& task) const {
     HP_ASSIGN_OR_RETURN(auto removal, protocol::SiteRemovalFromJson(task.spec));
     HP_TRY(CheckSiteFields(removal.domain, {}, removal.account, removal.docroot));
     return FileSet{{VhostPath(removal.domain), std::nullopt, 0644}};
+  }
+  if (task.kind == protocol::kMailClientEnsure || task.kind == protocol::kMailClientRemove) {
+    return RenderMailClient(task);
   }
   return Fail(Error::Invalid("the nginx driver does not handle task kind " + task.kind));
 }

@@ -18,6 +18,11 @@
 // https_port with <certs_dir>/<domain>/{fullchain,privkey}.pem (nginx -t refuses the vhost
 // until the certificate exists), TLS 1.2 and 1.3 with a modern cipher list, HTTP/2, and (unless
 // the site's https_redirect is off) its http server answers 301 to HTTPS except for ACME.
+// A mail domain's mailclient.ensure (protocol/mail_client_spec.h, sent to its mail node) gets a
+// vhost <sites_dir>/_mailclient.<domain>.conf for autoconfig.<domain> and autodiscover.<domain>
+// serving Thunderbird's and Outlook's set-up documents (mail_client_config.h) from
+// <mail_client_dir>, made from this node's own mail listeners (HostLayout::mail; a node without
+// mail refuses the task).
 // Every vhost denies hidden paths ("/." anywhere: .git, .env, .ht*, .user.ini) except
 // /.well-known/, limits request bodies to the site's upload_max_mb, and falls back by its
 // application profile; a PHP site's PHP settings go to PHP-FPM as PHP_ADMIN_VALUE, which
@@ -91,6 +96,19 @@ struct VhostParams {
 [[nodiscard]] Status ApplySettings(const protocol::SiteSettings& s, VhostParams& p);
 // The encoder of a site's vhost.
 std::string RenderVhost(const VhostParams& p);
+// The validated values of a mail domain's client set-up vhost (mailclient.ensure).
+struct MailClientVhostParams {
+  std::string domain;  // canonical
+  std::string listen_address;
+  int http_port = 80;
+  std::string acme_root;          // absolute <acme_webroot>
+  std::string autoconfig_file;    // absolute path of <domain>.config-v1.1.xml
+  std::string autodiscover_file;  // absolute path of <domain>.autodiscover.xml
+};
+// The encoder of that vhost: autoconfig.<domain> and autodiscover.<domain> on http_port answer
+// the two documents (autodiscover to POST too, as Outlook asks) and ACME challenges; every other
+// path is 404.
+std::string RenderMailClientVhost(const MailClientVhostParams& p);
 // The reload marker vhost answering `generation` on 127.0.0.1:<http_port>.
 std::string RenderMarker(const std::string& generation, int http_port);
 // The page put into an empty docroot.
@@ -116,12 +134,16 @@ class NginxDriver final : public ServiceDriver {
 
   // Root-relative path of a site's vhost.
   std::string VhostPath(const std::string& domain) const;
+  // Root-relative path of a mail domain's client set-up vhost ("_" never starts a domain name,
+  // so it never is a site's).
+  std::string MailClientVhostPath(const std::string& domain) const;
   // The generation the last confirmed reload answered (empty before the first).
   const std::string& generation() const { return generation_; }
 
  private:
   Result<VhostParams> Params(const protocol::SiteSpec& site,
                              const protocol::SiteSettings& settings) const;
+  Result<FileSet> RenderMailClient(const protocol::Task& task) const;
   Status WaitForGeneration(const std::string& generation);
   Status EnsureLogDir();
   Status EnsureSharedFiles();

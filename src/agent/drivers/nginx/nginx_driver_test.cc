@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include "agent/batch_applier.h"
+#include "agent/drivers/nginx/mail_client_config.h"
 #include "agent/testing/driver_test_support.h"
 #include "agent/testing/nginx_fixture.h"
+#include "protocol/mail_client_spec.h"
 
 namespace hostplane::agent {
 namespace {
@@ -80,6 +82,57 @@ TEST(NginxRenderTest, Golden) {
   ExpectGolden("marker.conf", RenderMarker("1700000000000.7", 8080));
   ExpectGolden("index.html", RenderDefaultIndex("shop.example"));
   ExpectGolden("suspended.html", RenderSuspendedPage());
+}
+
+MailClientServers AcmeServers() {
+  MailClientServers s;
+  s.domain = "acme.example";
+  s.host = "mx1.hosting.example";
+  s.imap_port = 10143;  // a non-standard port is announced as it is
+  s.pop3_port = 0;      // a listener that is off is not announced
+  return s;
+}
+
+// Mail client set-up (issue 16): the vhost and both documents, byte for byte.
+TEST(NginxRenderTest, MailClientGolden) {
+  MailClientVhostParams p;
+  p.domain = "acme.example";
+  p.listen_address = "0.0.0.0";
+  p.acme_root = "/var/lib/hostplane/acme";
+  p.autoconfig_file = "/etc/nginx/hostplane/mail-clients/acme.example.config-v1.1.xml";
+  p.autodiscover_file = "/etc/nginx/hostplane/mail-clients/acme.example.autodiscover.xml";
+  ExpectGolden("mailclient.conf", RenderMailClientVhost(p));
+  auto config = RenderThunderbirdAutoconfig(AcmeServers());
+  ASSERT_TRUE(config) << config.error().message;
+  ExpectGolden("config-v1.1.xml", *config);
+  auto discover = RenderOutlookAutodiscover(AcmeServers());
+  ASSERT_TRUE(discover) << discover.error().message;
+  ExpectGolden("autodiscover.xml", *discover);
+}
+
+TEST(NginxRenderTest, MailClientNamesAreCheckedAndTheRestEscaped) {
+  MailLayout m;
+  m.hostname = "mx1.hosting.example";
+  auto ok = MailClientServersOf("acme.example", m);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->host, "mx1.hosting.example");
+  EXPECT_EQ(ok->submission_port, 587);
+  auto bad_domain = MailClientServersOf("acme.example</domain><x>", m);
+  ASSERT_FALSE(bad_domain);
+  EXPECT_EQ(bad_domain.error().fields.count("domain"), 1u);
+  EXPECT_EQ(MailClientServersOf("ACME.example", m).error().fields.at("domain"),
+            "domain.not_canonical");
+  m.hostname = "mx1\n.example";
+  auto bad_host = MailClientServersOf("acme.example", m);
+  ASSERT_FALSE(bad_host);
+  EXPECT_EQ(bad_host.error().fields.count("mail.hostname"), 1u);
+  // The encoder itself escapes whatever it is given (here past the checks on purpose).
+  MailClientServers hostile = AcmeServers();
+  hostile.host = "a<b>&\"c";
+  auto xml = RenderThunderbirdAutoconfig(hostile);
+  ASSERT_TRUE(xml);
+  EXPECT_NE(xml->find("<hostname>a&lt;b&gt;&amp;&quot;c</hostname>"), std::string::npos) << *xml;
+  EXPECT_EQ(xml->find("<b>"), std::string::npos);
 }
 
 TEST(NginxRenderTest, DefaultIndexEscapesDomain) {
@@ -172,6 +225,59 @@ TEST_F(NginxDriverTest, ThreeSitesServedByHostHeader) {
   EXPECT_EQ(env_.Get("unknown.example").status, 0);  // the default server closes
   EXPECT_FALSE(env_.fs().Exists(applier_.RecordPath(*driver_)));
   EXPECT_EQ(env_.Get("_hostplane-gen", "/_hostplane/gen").body, driver_->generation());
+}
+
+// Issue 16: a mail domain's client set-up is served by Host header (autodiscover to POST too),
+// from this node's own listeners, and goes with mailclient.remove; a node without mail refuses it.
+TEST_F(NginxDriverTest, MailClientSetUpIsServedByHostHeaderAndRemoved) {
+  auto task = [](int64_t revision, const char* kind) {
+    protocol::Task t;
+    t.revision = revision;
+    t.kind = kind;
+    t.object_key = "mailclient:acme.example";
+    t.spec = protocol::ToJson(protocol::MailClientSpec{"acme.example", "acme"});
+    return t;
+  };
+  // No mail on this node: refused, nothing written.
+  auto refused = Apply({task(1, protocol::kMailClientEnsure)});
+  ASSERT_EQ(Outcomes(refused), std::vector<TaskOutcome>{TaskOutcome::kFailed});
+  EXPECT_NE(refused.results[0].detail.find("serves no mail"), std::string::npos)
+      << refused.results[0].detail;
+  EXPECT_FALSE(env_.fs().Exists(driver_->MailClientVhostPath("acme.example")));
+
+  HostLayout layout = env_.layout();
+  layout.nginx.mail_client_dir = "nginx/mail-clients";
+  layout.mail = MailLayout{};
+  layout.mail->hostname = "mx1.hosting.example";
+  layout.mail->submission_port = 10587;
+  NginxDriverOptions o;
+  o.content_owner = FileOwner{::geteuid(), ::getegid()};
+  driver_ = std::make_unique<NginxDriver>(layout, env_.fs(), runner_, clock_, o);
+  auto out = Apply({task(2, protocol::kMailClientEnsure)});
+  ASSERT_EQ(Outcomes(out), std::vector<TaskOutcome>{TaskOutcome::kApplied})
+      << out.results[0].detail;
+  auto config = env_.Get("autoconfig.acme.example", "/mail/config-v1.1.xml");
+  EXPECT_EQ(config.status, 200);
+  EXPECT_NE(config.body.find("<hostname>mx1.hosting.example</hostname>"), std::string::npos)
+      << config.body;
+  EXPECT_NE(config.body.find("<port>10587</port>"), std::string::npos) << config.body;
+  EXPECT_EQ(env_.Get("autoconfig.acme.example", "/").status, 404);
+  httplib::Client client("127.0.0.1", layout.nginx.http_port);
+  auto posted = client.Post("/autodiscover/autodiscover.xml",
+                            httplib::Headers{{"Host", "autodiscover.acme.example"}},
+                            "<Autodiscover/>", "text/xml");
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 200);
+  EXPECT_EQ(posted->get_header_value("Content-Type"), "application/xml; charset=utf-8");
+  EXPECT_NE(posted->body.find("<Server>mx1.hosting.example</Server>"), std::string::npos)
+      << posted->body;
+
+  auto gone = Apply({task(3, protocol::kMailClientRemove)});
+  ASSERT_EQ(Outcomes(gone), std::vector<TaskOutcome>{TaskOutcome::kApplied})
+      << gone.results[0].detail;
+  EXPECT_EQ(env_.Get("autoconfig.acme.example", "/mail/config-v1.1.xml").status, 0);
+  EXPECT_FALSE(env_.fs().Exists(driver_->MailClientVhostPath("acme.example")));
+  EXPECT_FALSE(env_.fs().Exists("nginx/mail-clients/acme.example.config-v1.1.xml"));
 }
 
 // Issue 15: every kind of accepted setting passes `nginx -t` and is served as it says.
