@@ -45,10 +45,6 @@ struct NginxLayout {
   std::string acme_webroot = "var/lib/hostplane/acme";
   // Pages the driver owns, outside every tenant's home (suspended.html).
   std::string pages_dir = "etc/nginx/hostplane/pages";
-  // Mail client set-up documents of the mail domains this node serves (mailclient.ensure):
-  // <mail_client_dir>/<domain>.config-v1.1.xml and <domain>.autodiscover.xml, served by the
-  // vhost <sites_dir>/_mailclient.<domain>.conf (agent/drivers/nginx/mail_client_config.h).
-  std::string mail_client_dir = "etc/nginx/hostplane/mail-clients";
 };
 
 // The services a node runs besides nginx: a section present means its driver is registered

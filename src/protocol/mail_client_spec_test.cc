@@ -39,7 +39,9 @@ TEST(MailClientSpecTest, RefusesEachBadFieldWithItsCode) {
     EXPECT_EQ(s.error().code, ErrorCode::kInvalid);
     for (const auto& [field, code] : c.fields) {
       ASSERT_EQ(s.error().fields.count(field), 1u) << s.error().message;
-      if (!code.empty()) EXPECT_EQ(s.error().fields.at(field), code);
+      if (!code.empty()) {
+        EXPECT_EQ(s.error().fields.at(field), code);
+      }
     }
     if (c.fields.empty()) {
       EXPECT_EQ(s.error().fields.count("domain"), 1u) << s.error().message;

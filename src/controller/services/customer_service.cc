@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "common/failpoint.h"
+#include "controller/services/mail_client_task.h"
 #include "controller/services/reseller_limits.h"
 #include "controller/services/service_support.h"
 #include "controller/services/task_specs.h"
@@ -13,7 +14,6 @@
 #include "protocol/cert_spec.h"
 #include "protocol/database_spec.h"
 #include "protocol/ftp_spec.h"
-#include "protocol/mail_client_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/messages.h"
 #include "protocol/validate.h"

@@ -8,6 +8,7 @@
 
 #include "common/passwd/service_password.h"
 #include "controller/secrets/dkim_key_pair.h"
+#include "controller/services/mail_client_task.h"
 #include "controller/services/mail_dns_records.h"
 #include "controller/services/name_ownership.h"
 #include "controller/services/placement.h"
@@ -15,7 +16,6 @@
 #include "controller/services/task_specs.h"
 #include "controller/services/zone_validity.h"
 #include "controller/store/entity_json.h"
-#include "protocol/mail_client_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/validate.h"
 
@@ -423,6 +423,8 @@ Status MailService::Sync(ChangeContext& change, const Resource& domain,
   HP_ASSIGN_OR_RETURN(Json spec, DomainSpec(change.tx(), current, owner, current.node_id));
   HP_TRY(change.Append({current.node_id, ObjectKey(kMailDomain, current.name),
                         protocol::kMailDomainEnsure, std::move(spec), owner.id}));
+  // The mail client set-up its nginx serves, once per node: its spec never changes (the node
+  // renders it from its own listeners).
   const std::string client = MailClientObject(current.name);
   HP_ASSIGN_OR_RETURN(auto last, change.tx().tasks().Latest(current.node_id, client));
   if (last && last->kind == protocol::kMailClientEnsure && last->state != TaskState::kFailed) {

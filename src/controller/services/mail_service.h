@@ -124,9 +124,7 @@ class MailService {
   // Re-sends maildomain.ensure for every mail domain of c, and its mailaccount.ensure where they
   // are (mail_account_service.h; its account.ensure is the caller's).
   [[nodiscard]] Status Resend(ChangeContext& change, const Customer& c) const;
-  // maildomain.ensure of domain to its node, and its mailclient.ensure there once (the mail
-  // client set-up the node's nginx serves; its spec never changes, the node renders it from its
-  // own listeners).
+  // maildomain.ensure of domain to its node.
   [[nodiscard]] Status Sync(ChangeContext& change, const Resource& domain,
                             const Customer& owner) const;
   // Re-sends maildomain.ensure for every mail domain on node (its DKIM keys sealed to the box

@@ -6,7 +6,6 @@
 #include "protocol/cert_spec.h"
 #include "protocol/database_spec.h"
 #include "protocol/ftp_spec.h"
-#include "protocol/mail_client_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/messages.h"
 #include "protocol/site_settings.h"
@@ -73,10 +72,6 @@ Json CertSpec(const Site& site, const Customer& owner, const HostingOptions& opt
   spec.email = options.acme_email.empty() ? "hostmaster@" + site.domain : options.acme_email;
   spec.renew_before_days = static_cast<int>(options.renew_before_days);
   return protocol::ToJson(spec);
-}
-
-Json MailClientSpecOf(const Resource& mail_domain, const Customer& owner) {
-  return protocol::ToJson(protocol::MailClientSpec{mail_domain.name, owner.login});
 }
 
 Json RemovalSpecOf(const Resource& r, const Customer& owner) {

@@ -19,10 +19,6 @@ Json SiteRemovalSpec(const Site& s, bool remove_content);
 Json FtpUserSpec(const Resource& r, const Customer& owner);
 Json DatabaseSpec(const Resource& r, const Customer& owner);
 Json CertSpec(const Site& site, const Customer& owner, const HostingOptions& options);
-// mailclient.ensure / mailclient.remove of a mail domain (protocol/mail_client_spec.h), object
-// MailClientObject, on the domain's mail node: both carry the same spec.
-inline std::string MailClientObject(const std::string& domain) { return "mailclient:" + domain; }
-Json MailClientSpecOf(const Resource& mail_domain, const Customer& owner);
 // The removal of an FTP user, a database, a certificate, a zone or a mail domain (its content
 // removed too, unless the caller says otherwise in the spec).
 Json RemovalSpecOf(const Resource& r, const Customer& owner);

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/mail_submission_spec.h"
 #include "protocol/validate.h"
 
 namespace hostplane::agent {
@@ -110,7 +111,12 @@ constexpr const char* kOutlookResponse =
 
 Result<MailClientServers> MailClientServersOf(const std::string& domain, const MailLayout& m) {
   HP_TRY(CanonicalName("domain", domain));
-  HP_TRY(CanonicalName("mail.hostname", m.hostname));
+  // The node's own name may be one hostplane keeps for itself (mx.hostplane.internal), which
+  // CheckDomain refuses to customers: the host name grammar.
+  if (!protocol::IsHostName(m.hostname)) {
+    return Fail(Error::InvalidField("mail.hostname", "host_name.invalid",
+                                    "the node's mail host name is not a lowercase host name"));
+  }
   MailClientServers s;
   s.domain = domain;
   s.host = m.hostname;

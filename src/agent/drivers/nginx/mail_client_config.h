@@ -11,7 +11,8 @@
 // STARTTLS. The user name is the whole address (%EMAILADDRESS%; Outlook uses the address it was
 // given, which a static answer cannot repeat). The documents are written by libxml2's
 // xmlTextWriter, the one XML encoder here: every value is escaped by it, and the domain and the
-// host name are checked (CheckDomain, canonical) before, so a name is never more than a name.
+// host name are checked before (CheckDomain, canonical; IsHostName), so a name is never more
+// than a name.
 
 #include <string>
 
@@ -32,7 +33,8 @@ struct MailClientServers {
 };
 
 // The servers of domain on a node with mail layout m (its listeners and `hostname`). kInvalid
-// with a field code when domain or m.hostname is not a canonical domain name.
+// with a field code when domain is not a canonical domain name ("domain") or m.hostname not a
+// host name ("mail.hostname": host_name.invalid).
 [[nodiscard]] Result<MailClientServers> MailClientServersOf(const std::string& domain,
                                                             const MailLayout& m);
 // config-v1.1.xml. Errors: kInternal when libxml2 fails to write.

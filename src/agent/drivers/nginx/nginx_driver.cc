@@ -489,8 +489,10 @@ std::vector<std::string> NginxDriver::Kinds() const {
 }
 
 std::vector<std::string> NginxDriver::ManagedDirs() const {
-  return {layout_.nginx.sites_dir, layout_.nginx.mail_client_dir};
+  return {layout_.nginx.sites_dir, MailClientDir()};
 }
+
+std::string NginxDriver::MailClientDir() const { return layout_.nginx.pages_dir + "/mail-clients"; }
 
 std::string NginxDriver::MailClientVhostPath(const std::string& domain) const {
   return layout_.nginx.sites_dir + "/_mailclient." + domain + ".conf";
@@ -499,8 +501,8 @@ std::string NginxDriver::MailClientVhostPath(const std::string& domain) const {
 Result<FileSet> NginxDriver::RenderMailClient(const protocol::Task& task) const {
   HP_ASSIGN_OR_RETURN(auto spec, protocol::MailClientSpecFromJson(task.spec));
   const auto& n = layout_.nginx;
-  const std::string autoconfig = n.mail_client_dir + "/" + spec.domain + ".config-v1.1.xml";
-  const std::string autodiscover = n.mail_client_dir + "/" + spec.domain + ".autodiscover.xml";
+  const std::string autoconfig = MailClientDir() + "/" + spec.domain + ".config-v1.1.xml";
+  const std::string autodiscover = MailClientDir() + "/" + spec.domain + ".autodiscover.xml";
   if (task.kind == protocol::kMailClientRemove) {
     return FileSet{{MailClientVhostPath(spec.domain), std::nullopt, 0644},
                    {autoconfig, std::nullopt, 0644},

@@ -21,9 +21,9 @@
 // A mail domain's mailclient.ensure (protocol/mail_client_spec.h, sent to its mail node) gets a
 // vhost <sites_dir>/_mailclient.<domain>.conf for autoconfig.<domain> and autodiscover.<domain>
 // serving Thunderbird's and Outlook's set-up documents (mail_client_config.h) from
-// <mail_client_dir>, made from this node's own mail listeners (HostLayout::mail; a node without
-// mail refuses the task).
-// Every vhost denies hidden paths ("/." anywhere: .git, .env, .ht*, .user.ini) except
+// <pages_dir>/mail-clients, made from this node's own mail listeners (HostLayout::mail; a node
+// without mail refuses the task). Every vhost denies hidden paths ("/." anywhere: .git, .env, .ht*,
+// .user.ini) except
 // /.well-known/, limits request bodies to the site's upload_max_mb, and falls back by its
 // application profile; a PHP site's PHP settings go to PHP-FPM as PHP_ADMIN_VALUE, which
 // .user.ini cannot override (the pool's own admin values, open_basedir and disable_functions,
@@ -137,6 +137,9 @@ class NginxDriver final : public ServiceDriver {
   // Root-relative path of a mail domain's client set-up vhost ("_" never starts a domain name,
   // so it never is a site's).
   std::string MailClientVhostPath(const std::string& domain) const;
+  // Root-relative folder of the mail client documents: <pages_dir>/mail-clients, the driver's own
+  // (<domain>.config-v1.1.xml, <domain>.autodiscover.xml).
+  std::string MailClientDir() const;
   // The generation the last confirmed reload answered (empty before the first).
   const std::string& generation() const { return generation_; }
 

@@ -122,6 +122,8 @@ TEST(NginxRenderTest, MailClientNamesAreCheckedAndTheRestEscaped) {
   EXPECT_EQ(bad_domain.error().fields.count("domain"), 1u);
   EXPECT_EQ(MailClientServersOf("ACME.example", m).error().fields.at("domain"),
             "domain.not_canonical");
+  m.hostname = "mx.hostplane.internal";  // the all-in-one's, a name customers may not have
+  EXPECT_TRUE(MailClientServersOf("acme.example", m).has_value());
   m.hostname = "mx1\n.example";
   auto bad_host = MailClientServersOf("acme.example", m);
   ASSERT_FALSE(bad_host);
@@ -246,7 +248,6 @@ TEST_F(NginxDriverTest, MailClientSetUpIsServedByHostHeaderAndRemoved) {
   EXPECT_FALSE(env_.fs().Exists(driver_->MailClientVhostPath("acme.example")));
 
   HostLayout layout = env_.layout();
-  layout.nginx.mail_client_dir = "nginx/mail-clients";
   layout.mail = MailLayout{};
   layout.mail->hostname = "mx1.hosting.example";
   layout.mail->submission_port = 10587;
@@ -277,7 +278,7 @@ TEST_F(NginxDriverTest, MailClientSetUpIsServedByHostHeaderAndRemoved) {
       << gone.results[0].detail;
   EXPECT_EQ(env_.Get("autoconfig.acme.example", "/mail/config-v1.1.xml").status, 0);
   EXPECT_FALSE(env_.fs().Exists(driver_->MailClientVhostPath("acme.example")));
-  EXPECT_FALSE(env_.fs().Exists("nginx/mail-clients/acme.example.config-v1.1.xml"));
+  EXPECT_FALSE(env_.fs().Exists(driver_->MailClientDir() + "/acme.example.config-v1.1.xml"));
 }
 
 // Issue 15: every kind of accepted setting passes `nginx -t` and is served as it says.
