@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "service_clients.h"
 #include "test_support.h"
@@ -81,9 +83,14 @@ TEST(MailClientSetUp, ThunderbirdAndOutlookFindTheNodesServersFromTheAddress) {
   ASSERT_OK(up.Start());
   const std::string submission = std::to_string(up.ports().submission);
   const std::string imap = std::to_string(up.ports().imap);
-  // `hostplane up` says where PHP's mail() and mail clients submit.
-  EXPECT_NE(up.log().find("submission 127.0.0.1:" + submission + " (STARTTLS)"), std::string::npos)
-      << up.log();
+  // `hostplane up` says where PHP's mail() and mail clients submit. Start returns once
+  // hostplane.env is written and the API answers; the summary may still be on its way.
+  const std::string said = "submission 127.0.0.1:" + submission + " (STARTTLS)";
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       up.log().find(said) == std::string::npos && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+  }
+  EXPECT_NE(up.log().find(said), std::string::npos) << up.log();
 
   auto call = [&](const std::string& method, const std::string& path, const Json& body) {
     auto r = up.Api(method, path, body);
