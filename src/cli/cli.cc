@@ -569,6 +569,7 @@ void AddCliCommands(CLI::App& app, int& exit_code, CliIo io) {
   detail::AddFileCommands(app, s);
   detail::AddLoginCommand(app, s);
   detail::AddSecondFactorCommands(app, s);
+  detail::AddTokenCommands(app, s);
 }
 
 }  // namespace hostplane::cli

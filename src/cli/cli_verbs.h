@@ -66,6 +66,9 @@ struct State {
   std::vector<std::string> paths;
   bool at_once = false, exclusive = false;
   int64_t if_mtime_ns = -1;  // files put --if-mtime-ns: -1 = not given
+  // token add: its scopes and days until it expires.
+  std::vector<std::string> scopes;
+  int64_t days = 90;
 
   const Clock& clock() const { return io.clock ? *io.clock : system_clock; }
   bool json_output() const { return output == "json"; }
@@ -104,6 +107,8 @@ void AddLoginCommand(CLI::App& app, const std::shared_ptr<State>& s);
 void AddFileCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // `hostplane second-factor ...` (cli_second_factor.cc).
 void AddSecondFactorCommands(CLI::App& app, const std::shared_ptr<State>& s);
+// `hostplane token list|add|revoke` (cli_tokens.cc), beside the local `token create`.
+void AddTokenCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // `hostplane node ...` (cli_nodes.cc).
 void AddNodeCommands(CLI::App& app, const std::shared_ptr<State>& s);
 // "key: value" for every field of one object (cli.cc).

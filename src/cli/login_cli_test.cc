@@ -158,5 +158,41 @@ TEST_F(LoginCliTest, ASecondFactorTurnedOnWithTheAppsCodeIsAskedAtLoginAndResetB
   EXPECT_EQ(AsSaved({"login", "acme"}, std::string(kPassword) + "\n").code, kExitOk);
 }
 
+// `hostplane token list|add|revoke`: the logged-in login's own tokens through the API. `add`
+// prints the secret once (on standard output, alone), a scope wider than the login's is refused
+// per field, and a revoked token is refused at its next call.
+TEST_F(LoginCliTest, OwnTokensAreAddedListedAndRevokedThroughTheApi) {
+  ASSERT_EQ(AsSaved({"login", "acme"}, std::string(kPassword) + "\n").code, kExitOk);
+  CliRun added = AsSaved({"token", "add", "deploy", "--scope", "sites:read", "--days", "7"});
+  ASSERT_EQ(added.code, kExitOk) << added.err;
+  const std::string secret = added.out.substr(0, added.out.find('\n'));
+  ASSERT_EQ(secret.rfind("hp_", 0), 0u) << added.out;
+  EXPECT_NE(added.err.find("shown only now"), std::string::npos) << added.err;
+
+  CliRun listed = AsSaved({"token", "list", "-o", "json"});
+  ASSERT_EQ(listed.code, kExitOk) << listed.err;
+  int64_t id = 0;
+  const json tokens = listed.Json()["tokens"];
+  for (const auto& t : tokens) {
+    if (t["name"] == "deploy") id = t["id"].get<int64_t>();
+  }
+  ASSERT_GT(id, 0) << listed.out;
+  EXPECT_EQ(listed.out.find(secret), std::string::npos);
+  CliRun table = AsSaved({"token", "list"});
+  EXPECT_NE(table.out.find("sites:read"), std::string::npos) << table.out;
+
+  CliRun wide = AsSaved({"token", "add", "ops", "--scope", "nodes:write"});
+  EXPECT_EQ(wide.code, kExitInvalid);
+  EXPECT_NE(wide.err.find("scopes.too_wide"), std::string::npos) << wide.err;
+
+  EXPECT_EQ(testing::RunCli({"site", "list", "--url", env_.url(), "--token", secret}).code,
+            kExitOk);
+  CliRun revoked = AsSaved({"token", "revoke", std::to_string(id)});
+  ASSERT_EQ(revoked.code, kExitOk) << revoked.err;
+  EXPECT_EQ(testing::RunCli({"site", "list", "--url", env_.url(), "--token", secret}).code,
+            kExitUnauthorized);
+  EXPECT_EQ(AsSaved({"token", "revoke", std::to_string(id)}).code, kExitNotFound);
+}
+
 }  // namespace
 }  // namespace hostplane::cli

@@ -16,6 +16,21 @@ void AddLoginFlags(CLI::App* cmd, controller::LoginOptions& options, int& window
                   "The window failed logins are counted in")
       ->check(CLI::Range(1, 24 * 60))
       ->capture_default_str();
+  cmd->add_option_function<std::vector<std::string>>(
+         "--require-second-factor",
+         [&options](const std::vector<std::string>& groups) {
+           controller::SecondFactorPolicy policy;
+           for (const auto& g : groups) {
+             policy.staff |= g == "staff";
+             policy.resellers |= g == "resellers";
+             policy.customers |= g == "customers";
+           }
+           options.second_factor_required = policy;
+         },
+         "Whose logins must have a second factor (staff, resellers, customers; comma-separated "
+         "or repeated): until they enrol one, they may do nothing else")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"staff", "resellers", "customers"}));
 }
 
 void ApplyLoginWindow(controller::LoginOptions& options, int window_minutes) {

@@ -2,8 +2,8 @@
 
 // The command-line options of the controller's login doors, shared by `hostplane up` and
 // `hostplane serve`: the base URL people reach it at (the origin of every cookie-authenticated
-// change, Secure cookies when https) and the throttle (failures per name and address before 429,
-// and the window they are counted in).
+// change, Secure cookies when https), the throttle (failures per name and address before 429,
+// and the window they are counted in) and whose logins must have a second factor.
 
 #include <CLI/CLI.hpp>
 
@@ -11,7 +11,7 @@
 
 namespace hostplane::cmd {
 
-// Adds --base-url, --login-failures and --login-window-minutes to cmd, written into options
+// Adds --base-url, --login-failures, --login-window-minutes and --require-second-factor to cmd, written into options
 // when parsed (the window through window_minutes, applied by ApplyLoginWindow).
 void AddLoginFlags(CLI::App* cmd, controller::LoginOptions& options, int& window_minutes);
 void ApplyLoginWindow(controller::LoginOptions& options, int window_minutes);

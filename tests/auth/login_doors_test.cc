@@ -7,7 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "login_fixture.h"
 
@@ -236,6 +239,62 @@ TEST_F(LoginDoors, ABrowserLogsInOnlyFromTheOwnOrigin) {
   EXPECT_EQ(a.status, 403) << a.raw;
   EXPECT_TRUE(a.set_cookie.empty());
   EXPECT_EQ(LogIn("acme", kPassword, "", {{"Origin", Origin()}}).status, 201);
+}
+
+// The owner is told by mail when failed logins throttle its login from an address: once per
+// notice interval (an hour), not per attempt nor per address; the mail is read from the store's
+// outbox (the mail label reads such mails over IMAP); an unknown name mails no one.
+TEST_F(LoginDoors, AThrottleMailsTheOwnerOncePerInterval) {
+  auto mails_to = [&](const std::string& address) -> std::vector<std::string> {
+    auto queued = env_.store().Read([&](StoreTxn& tx) { return tx.outbox().ListTo(address); });
+    EXPECT_TRUE(queued);
+    std::vector<std::string> out;
+    if (queued) {
+      for (const auto& m : *queued) out.push_back(m.bytes);
+    }
+    return out;
+  };
+  auto notices = [&] {
+    Answer audit = Admin("GET", "/api/v1/audit?limit=1000");
+    int n = 0;
+    for (const auto& e : audit.body["audit"]) n += e.value("action", "") == "login.lockout_notice";
+    return n;
+  };
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(LogIn("acme", "wrong", "127.0.0.2").status, 401);
+  EXPECT_TRUE(mails_to("ops@acme.example").empty()) << "no notice before the throttle begins";
+  EXPECT_EQ(LogIn("acme", "wrong", "127.0.0.2").status, 401);  // the fifth: the throttle begins
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (notices() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::vector<std::string> mails = mails_to("ops@acme.example");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0].find("Subject: Failed logins to acme"), std::string::npos) << mails[0];
+  EXPECT_NE(mails[0].find("127.0.0.2"), std::string::npos) << mails[0];
+  // More attempts, and a second address reaching its own throttle: still the one mail.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(LogIn("acme", "wrong", "127.0.0.2").status, 429);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(LogIn("acme", "wrong", "127.0.0.3").status, 401);
+  EXPECT_EQ(LogIn("acme", "wrong", "127.0.0.3").status, 429);
+  // An unknown name throttled mails no one.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(LogIn("nobody", "wrong", "127.0.0.4").status, 401);
+  // The queue runs in order: a login's notice would be written before this reset's entry.
+  EXPECT_EQ(
+      Send({"POST", "/api/v1/password-resets", {{"login", "nobody"}}, {}, "127.0.0.5"}).status,
+      202);
+  const auto settle = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto resets = [&] {
+    Answer audit = Admin("GET", "/api/v1/audit?limit=1000");
+    int n = 0;
+    for (const auto& e : audit.body["audit"]) {
+      n += e.value("action", "") == "password.reset_requested";
+    }
+    return n;
+  };
+  while (resets() < 1 && std::chrono::steady_clock::now() < settle) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(mails_to("ops@acme.example").size(), 1u);
+  EXPECT_EQ(notices(), 1);
 }
 
 }  // namespace

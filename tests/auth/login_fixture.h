@@ -58,6 +58,10 @@ inline std::string FieldCode(const Answer& a, const std::string& field) {
 
 class LoginFixture : public ::testing::Test {
  protected:
+  LoginFixture() : LoginFixture(Options()) {}
+  // A fixture of its own options (a policy under test); Options() is the base of them.
+  explicit LoginFixture(ApiOptions options) : env_(nullptr, std::move(options)) {}
+
   static ApiOptions Options() {
     ApiOptions o;
     o.login.argon2 = auth::Argon2Params::Cheapest();
@@ -139,7 +143,7 @@ class LoginFixture : public ::testing::Test {
     return Send(c);
   }
 
-  testing::ApiEnv env_{nullptr, Options()};
+  testing::ApiEnv env_;
 };
 
 }  // namespace hostplane::controller

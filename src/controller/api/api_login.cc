@@ -23,6 +23,7 @@
 #include "controller/api/api_server.h"
 #include "controller/api/gate_wait.h"
 #include "controller/api/request_body.h"
+#include "controller/api/reset_mails.h"
 #include "controller/auth/csrf.h"
 #include "controller/auth/secret_token.h"
 #include "controller/auth/token_scopes.h"
@@ -179,9 +180,16 @@ Result<ApiReply> ApiServer::FinishLogin(const LoginAsked& asked,
                  {{"source", asked.source},
                   {"throttle_began", o.throttle_scope != auth::ThrottleScope::kNone}});
       if (o.notify_owner) {
-        // The owner's notice mail is not wired yet: the audit entry above is what remains.
-        spdlog::warn("login: a throttle began for an existing account (user id {})",
-                     o.notify_user_id);
+        // After the answer (its time tells nothing), on the doors' background queue.
+        if (!doors_->background().TryPost([this, id = o.notify_user_id, source = asked.source] {
+              if (auto s = SendLockoutNotice(id, source); !s) {
+                spdlog::warn("login: the lockout notice to user id {} failed: {}", id,
+                             s.error().message);
+              }
+            })) {
+          spdlog::warn("login: no lockout notice to user id {}: the queue is full",
+                       o.notify_user_id);
+        }
       }
       return Refused(std::chrono::seconds(0));
     case auth::LoginResult::kAccepted:
@@ -253,6 +261,27 @@ Result<ApiReply> ApiServer::FinishLogin(const LoginAsked& asked,
   r.headers.emplace_back("Set-Cookie", doors_->sessions().SetCookie(started.token));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
+}
+
+Status ApiServer::SendLockoutNotice(const std::string& user_id, const std::string& source) {
+  auto id = protocol::CheckInteger(user_id, 1, INT64_MAX);
+  if (!id) return Fail(Error::Internal("a lockout of a malformed user id"));
+  const LoginOptions& o = doors_->options();
+  const int64_t now = clock_.NowMillis();
+  bool mailed = false;
+  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(auto user, tx.users().FindById(*id));
+    if (!user || user->email.empty()) return Ok();
+    HP_ASSIGN_OR_RETURN(auto mail, LockoutNotice(o, *user, source, o.throttle.pair_failures,
+                                                 o.throttle.window, now));
+    HP_TRY(tx.outbox().Enqueue(mail));
+    HP_TRY(tx.audit().Append({"controller", "login.lockout_notice", "user:" + user->login, nullptr,
+                              json{{"source", source}}, user->customer_id}));
+    mailed = true;
+    return Ok();
+  }));
+  if (mailed && options_.mail_wake) options_.mail_wake();
+  return Ok();
 }
 
 void ApiServer::AuditLogin(const std::string& actor, const std::string& action,

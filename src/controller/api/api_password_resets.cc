@@ -4,9 +4,12 @@
 // kPasswordReset, subject the user id, page LoginOptions::reset_path), so both end here.
 //
 // No enumeration: the request is answered 202 with one body whatever the login (unknown, without
-// an address, real), after the same steps (the rate limits, one lookup, a link issued, a mail
-// rendered, one transaction with an audit entry); only a real login's link can be used and only
-// its transaction also holds the mail. The request is
+// an address, real), after the same steps (the body, the rate limits, a job queued); the lookup,
+// the link, the mail and the audit entry come after the answer, on the login doors' background
+// queue (LoginDoors::background), so the answer's time does not depend on the login either.
+// There too an unknown login takes the same steps (a link issued, a mail rendered, one
+// transaction with an audit entry); only a real login's link can be used and only its
+// transaction also holds the mail. The request is
 // rate-limited per typed login and per client address (429 with Retry-After, the same for every
 // login). The token travels in the body, never in a path, so it is in no access log.
 //
@@ -90,46 +93,61 @@ Result<ApiReply> ApiServer::RequestPasswordReset(const ApiCall& call) {
   auto by_login = doors_->resets_per_login().Take("reset-login:" + Lower(*login));
   if (!by_login.allowed) return TooMany("login", by_login.retry_after);
 
-  HP_ASSIGN_OR_RETURN(
-      auto user, store_.Read([&](StoreTxn& tx) { return tx.users().FindByLoginOrEmail(*login); }));
-  const int64_t now = clock_.NowMillis();
-  // The same steps whatever the login (so its existence does not show in the time taken): a link
-  // is issued and its mail rendered either way. Without a login to mail, the link's subject is
-  // kNoSubject (no user has id 0, so it never redeems; the next such request replaces it) and
-  // the mail is dropped.
-  const bool mailable = user && !user->email.empty();
-  User to;
-  if (mailable) {
-    to = *user;
-  } else {
-    to.login = "nobody";
-    to.email = "nobody@example.invalid";
+  // Everything that depends on the login happens after the answer, on the doors' background
+  // queue: the answer's time cannot tell whether the login exists. A full queue (a flood) is
+  // refused, and that too whatever the login.
+  if (!doors_->background().TryPost(
+          [this, typed = *login, source] { SendPasswordReset(typed, source); })) {
+    return Fail(Error::Unavailable(
+        "Too many password resets are waiting to be sent; try again in a minute."));
   }
-  HP_ASSIGN_OR_RETURN(auth::BaseUrl base, doors_->LinkBase(options_.bind, port()));
-  auth::OneTimeLinks links(doors_->one_time_tokens(), clock_, base);
-  const LoginOptions& o = doors_->options();
-  HP_ASSIGN_OR_RETURN(auth::IssuedLink link,
-                      links.Issue(auth::LinkPurpose::kPasswordReset,
-                                  mailable ? std::to_string(user->id) : kNoSubject, o.reset_path,
-                                  o.reset_link_ttl));
-  std::optional<mail::OutboxEntry> mail;
-  auto rendered = ResetLinkMail(o, to, link.url, now);
-  if (!rendered) {
-    // An address the mail cannot carry: said in the log and the audit, not to the asker.
-    spdlog::warn("password reset: no mail for user id {}: {}", to.id, rendered.error().message);
-  } else if (mailable) {
-    mail = std::move(*rendered);
-  }
-  const std::string object = user ? "user:" + user->login : "login:" + login->substr(0, 100);
-  HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
-    if (mail) HP_TRY(tx.outbox().Enqueue(*mail));
-    HP_TRY(tx.audit().Append({object, "password.reset_requested", object, nullptr,
-                              json{{"source", source}, {"mailed", mail.has_value()}},
-                              user ? user->customer_id : std::nullopt}));
-    return Ok();
-  }));
-  if (mail && options_.mail_wake) options_.mail_wake();
   return Accepted();
+}
+
+void ApiServer::SendPasswordReset(const std::string& typed, const std::string& source) {
+  auto sent = [&]() -> Status {
+    HP_ASSIGN_OR_RETURN(
+        auto user, store_.Read([&](StoreTxn& tx) { return tx.users().FindByLoginOrEmail(typed); }));
+    const int64_t now = clock_.NowMillis();
+    // The same steps whatever the login (so its existence does not show in the time the queue
+    // takes either): a link is issued and its mail rendered either way. Without a login to mail,
+    // the link's subject is kNoSubject (no user has id 0, so it never redeems; the next such
+    // request replaces it) and the mail is dropped.
+    const bool mailable = user && !user->email.empty();
+    User to;
+    if (mailable) {
+      to = *user;
+    } else {
+      to.login = "nobody";
+      to.email = "nobody@example.invalid";
+    }
+    HP_ASSIGN_OR_RETURN(auth::BaseUrl base, doors_->LinkBase(options_.bind, port()));
+    auth::OneTimeLinks links(doors_->one_time_tokens(), clock_, base);
+    const LoginOptions& o = doors_->options();
+    HP_ASSIGN_OR_RETURN(auth::IssuedLink link,
+                        links.Issue(auth::LinkPurpose::kPasswordReset,
+                                    mailable ? std::to_string(user->id) : kNoSubject, o.reset_path,
+                                    o.reset_link_ttl));
+    std::optional<mail::OutboxEntry> mail;
+    auto rendered = ResetLinkMail(o, to, link.url, now);
+    if (!rendered) {
+      // An address the mail cannot carry: said in the log and the audit, not to the asker.
+      spdlog::warn("password reset: no mail for user id {}: {}", to.id, rendered.error().message);
+    } else if (mailable) {
+      mail = std::move(*rendered);
+    }
+    const std::string object = user ? "user:" + user->login : "login:" + typed.substr(0, 100);
+    HP_TRY(store_.Write([&](StoreTxn& tx) -> Status {
+      if (mail) HP_TRY(tx.outbox().Enqueue(*mail));
+      HP_TRY(tx.audit().Append({object, "password.reset_requested", object, nullptr,
+                                json{{"source", source}, {"mailed", mail.has_value()}},
+                                user ? user->customer_id : std::nullopt}));
+      return Ok();
+    }));
+    if (mail && options_.mail_wake) options_.mail_wake();
+    return Ok();
+  }();
+  if (!sent) spdlog::warn("password reset: asked for and not sent: {}", sent.error().message);
 }
 
 Result<ApiReply> ApiServer::RedeemPasswordReset(const ApiCall& call) {

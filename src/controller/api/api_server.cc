@@ -155,6 +155,9 @@ const std::vector<ApiServer::Route>& ApiServer::Routes() {
       {"POST", "/api/v1/password-resets/redeem", false, &ApiServer::RedeemPasswordReset, 4 * 1024},
       {"POST", "/api/v1/sessions/current/acting-as", true, &ApiServer::StartActingAs},
       {"DELETE", "/api/v1/sessions/current/acting-as", true, &ApiServer::StopActingAs},
+      {"GET", "/api/v1/tokens", true, &ApiServer::ListTokens},
+      {"POST", "/api/v1/tokens", true, &ApiServer::CreateToken},
+      {"DELETE", "/api/v1/tokens/{id}", true, &ApiServer::RevokeToken},
   };
   return kRoutes;
 }
@@ -326,8 +329,30 @@ Result<ApiReply> ApiServer::Serve(const Route& route, std::map<std::string, std:
       actor = std::move(authed);
     }
   }
+  if (route.authenticated) HP_TRY(CheckSecondFactorPolicy(route, actor));
   ApiCall call{req, std::move(actor), std::move(params), std::move(session_token)};
   return (this->*route.handler)(call);
+}
+
+Status ApiServer::CheckSecondFactorPolicy(const Route& route, const Actor& actor) {
+  const SecondFactorPolicy& policy = doors_->options().second_factor_required;
+  const Actor& person = actor.Person();
+  if (!policy.any() || !person.user_id || !policy.Requires(person.role)) return Ok();
+  // What a login without its second factor may still do: see and end its session, enrol.
+  static const Handler kEnrolment[] = {&ApiServer::SecondFactorState, &ApiServer::StartSecondFactor,
+                                       &ApiServer::ConfirmSecondFactor, &ApiServer::CurrentSession,
+                                       &ApiServer::EndCurrentSession};
+  for (Handler h : kEnrolment) {
+    if (h == route.handler) return Ok();
+  }
+  const int64_t id = *person.user_id;
+  HP_ASSIGN_OR_RETURN(auto user,
+                      store_.Read([&](StoreTxn& tx) { return tx.users().FindById(id); }));
+  if (user && !user->totp_secret.empty()) return Ok();
+  return Fail(Error{ErrorCode::kForbidden,
+                    "Logins of your role must have a second factor: enrol one first (POST "
+                    "/api/v1/second-factor, then /second-factor/confirm with the app's code).",
+                    {{"second_factor", "second_factor.required"}}});
 }
 
 Result<Actor> ApiServer::AuthenticateSession(const http::HttpRequest& req,

@@ -202,6 +202,10 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> AcceptOrder(const ApiCall& call);
   Result<ApiReply> RejectOrder(const ApiCall& call);
   Result<ApiReply> MarkOrderPaid(const ApiCall& call);
+  // One's own API tokens (api_tokens.cc).
+  Result<ApiReply> ListTokens(const ApiCall& call);
+  Result<ApiReply> CreateToken(const ApiCall& call);
+  Result<ApiReply> RevokeToken(const ApiCall& call);
   // Logins, sessions and the own password (api_login.cc).
   Result<ApiReply> Login(const ApiCall& call);
   Result<ApiReply> LoginForToken(const ApiCall& call);
@@ -215,6 +219,9 @@ class ApiServer final : public http::HttpHandler {
                                      const auth::SessionRecord& s, nlohmann::json acting_as);
   // Password resets by mail (api_password_resets.cc).
   Result<ApiReply> RequestPasswordReset(const ApiCall& call);
+  // The work of a reset request after its answer (on LoginDoors::background): the lookup of the
+  // login as typed, the link, the mail and the audit entry. Failures are logged.
+  void SendPasswordReset(const std::string& typed, const std::string& source);
   Result<ApiReply> RedeemPasswordReset(const ApiCall& call);
   // "Log in as" (api_acting_as.cc): begin, end, and whom the actor acts as (null, or {login,
   // name, role, until}) for the session answer.
@@ -243,6 +250,10 @@ class ApiServer final : public http::HttpHandler {
   // What a finished password login answers (on a worker, from the poll of its wait).
   struct LoginAsked;
   Result<ApiReply> FinishLogin(const LoginAsked& asked, Result<auth::LoginOutcome> outcome);
+  // The owner's mail that failed logins throttled its login from source (at most one per
+  // ThrottlePolicy::notice_interval: the throttle decides), with an audit entry. Nothing for a
+  // login without an address. Errors: the store's, the mail's.
+  [[nodiscard]] Status SendLockoutNotice(const std::string& user_id, const std::string& source);
   // An audit entry of a login event (login.failed, login.throttled, login, logout, ...).
   void AuditLogin(const std::string& actor, const std::string& action, const std::string& object,
                   const Json& after);
@@ -254,6 +265,10 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> Serve(const Route& route, std::map<std::string, std::string> params,
                          const http::HttpRequest& req);
   Result<Actor> Authenticate(const std::string& authorization_header);
+  // The installation's second-factor policy (LoginOptions::second_factor_required): a login of a
+  // role that must have one and has none may only reach the enrolment routes. Errors: kForbidden
+  // {"second_factor": "second_factor.required"}; the store's.
+  [[nodiscard]] Status CheckSecondFactorPolicy(const Route& route, const Actor& actor);
   // The actor of a session cookie; on a state-changing method also the CSRF token and the
   // Origin/Referer checks (auth/csrf.h).
   Result<Actor> AuthenticateSession(const http::HttpRequest& req, const std::string& token);

@@ -9,6 +9,22 @@ bool IsLoopback(const std::string& bind) {
 
 }  // namespace
 
+bool SecondFactorPolicy::Requires(Role role) const {
+  switch (role) {
+    case Role::kAdmin:
+    case Role::kSupport:
+      return staff;
+    case Role::kReseller:
+      return resellers;
+    case Role::kCustomer:
+    case Role::kCustomerUser:
+      return customers;
+    case Role::kNone:
+      return false;
+  }
+  return false;
+}
+
 Result<std::unique_ptr<LoginDoors>> LoginDoors::Create(Store& store, const Clock& clock,
                                                        const LoginOptions& options) {
   HP_TRY(options.throttle.Check());
@@ -47,10 +63,15 @@ LoginDoors::LoginDoors(Store& store, const Clock& clock, LoginOptions options,
   recovery_codes_ = std::make_unique<auth::RecoveryCodes>(recovery_rows_);
   resets_per_login_ = std::make_unique<auth::RateLimiter>(clock, options_.resets_per_login);
   resets_per_source_ = std::make_unique<auth::RateLimiter>(clock, options_.resets_per_source);
+  background_ = std::make_unique<http::WorkerPool>(1, options_.background_queue);
 }
 
-// The gate goes first: its abandoned jobs still find the throttle and sessions they call.
-LoginDoors::~LoginDoors() { gate_.reset(); }
+// The background queue goes first (what waits in it still runs, with every member), then the
+// gate: its abandoned jobs still find the throttle and sessions they call.
+LoginDoors::~LoginDoors() {
+  background_.reset();
+  gate_.reset();
+}
 
 std::vector<std::string> LoginDoors::AllowedOrigins(const std::string& bind, int port) const {
   if (base_url_) return {base_url_->origin()};

@@ -4,8 +4,10 @@
 // and LoginOptions: the Argon2id hasher and its bounded HashingGate (every hash of the API runs
 // there, never on a request thread), the throttle over the store's failure log, browser sessions
 // in the store, the password login, the TOTP verifier (its replay guard in the store) and the
-// recovery codes, and the configured base URL (the one
-// origin a cookie-authenticated change may come from, and whether cookies are Secure).
+// recovery codes, the configured base URL (the one origin a cookie-authenticated change may come
+// from, and whether cookies are Secure), and the background queue of the work a door does after
+// it answered (a password reset's lookup, link and mail: the answer takes the same time whether
+// the login exists or not).
 //
 // Thread-safe: every member is. Owned by the ApiServer; must not outlive the Store.
 
@@ -28,11 +30,24 @@
 #include "controller/auth/recovery_codes.h"
 #include "controller/auth/sessions.h"
 #include "controller/auth/totp.h"
+#include "controller/http/worker_pool.h"
+#include "controller/services/actor.h"
 #include "controller/store/auth_stores.h"
 #include "controller/store/store.h"
 #include "controller/store/store_one_time_tokens.h"
 
 namespace hostplane::controller {
+
+// Who must have a second factor (an administrator's policy for the installation, per group of
+// roles): a login of such a role without one may only enrol (ApiServer answers every other route
+// 403 second_factor.required) until it has one. Company tokens (no login) are not concerned.
+struct SecondFactorPolicy {
+  bool staff = false;      // admin, support
+  bool resellers = false;  // reseller
+  bool customers = false;  // customer, customer_user
+  bool Requires(Role role) const;
+  bool any() const { return staff || resellers || customers; }
+};
 
 struct LoginOptions {
   // Where people reach the controller ("https://panel.example.com"): the origin every
@@ -57,6 +72,10 @@ struct LoginOptions {
   std::string company = "hostplane";
   auth::BucketPolicy resets_per_login{3, 3.0 / 3600};
   auth::BucketPolicy resets_per_source{10, 10.0 / 3600};
+  // Password resets asked for and not yet looked up and mailed (LoginDoors::background).
+  size_t background_queue = 256;
+  // Whose logins need a second factor before anything but enrolling it.
+  SecondFactorPolicy second_factor_required;
   // "Log in as" ends on its own after this (or with the session, if sooner).
   std::chrono::seconds acting_as_lifetime{3600};
 };
@@ -78,6 +97,10 @@ class LoginDoors {
   auth::OneTimeTokenStore& one_time_tokens() { return one_time_rows_; }
   auth::RateLimiter& resets_per_login() { return *resets_per_login_; }
   auth::RateLimiter& resets_per_source() { return *resets_per_source_; }
+  // Work after the answer: one thread, at most LoginOptions::background_queue jobs waiting
+  // (TryPost false beyond: the door answers 503). Stopped first when the doors go (what is
+  // queued still runs).
+  http::WorkerPool& background() { return *background_; }
   const LoginOptions& options() const { return options_; }
   // The configured base URL's origin ("https://panel.example.com"), or "" when none is.
   std::string origin() const { return base_url_ ? base_url_->origin() : ""; }
@@ -108,6 +131,7 @@ class LoginDoors {
   StoreOneTimeTokens one_time_rows_;
   std::unique_ptr<auth::RateLimiter> resets_per_login_;
   std::unique_ptr<auth::RateLimiter> resets_per_source_;
+  std::unique_ptr<http::WorkerPool> background_;
 };
 
 }  // namespace hostplane::controller

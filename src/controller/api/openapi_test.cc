@@ -145,6 +145,7 @@ TEST(OpenApi, EntitySchemasMatchTheirJsonEncoders) {
       {"Site", ToJson(Site{})},         {"Node", ToJson(Node{})},
       {"Task", ToJson(TaskRecord{})},   {"AuditEntry", ToJson(AuditEntry{})},
       {"Reseller", ToJson(Reseller{})}, {"User", ToJson(User{})},
+      {"ApiToken", ToJson(ApiToken{})},
   };
   for (const auto& [name, encoded] : cases) {
     EXPECT_EQ(Keys(schemas[name]["properties"]), Keys(encoded)) << name;

@@ -57,4 +57,20 @@ Result<mail::OutboxEntry> PasswordSetNotice(const LoginOptions& options, const U
   return Entry(options, u, "The password of " + u.login + " was set", body, now_ms);
 }
 
+Result<mail::OutboxEntry> LockoutNotice(const LoginOptions& options, const User& u,
+                                        const std::string& source, int failures,
+                                        std::chrono::seconds window, int64_t now_ms) {
+  const std::string body =
+      Greeting(u) + ",\n\n" + std::to_string(failures) +
+      " logins with a wrong password were tried " + "for the login '" + u.login +
+      "' from the address " + source + " within " + std::to_string(window.count() / 60) +
+      " minutes, up to " + FormatTimestamp(now_ms) +
+      ". That address is refused for this login for a while; you can still log in from "
+      "anywhere else.\n\nIf this was you, wait a little and try again (or ask for a new "
+      "password). If it was not, someone may be guessing your password: choose a long one and "
+      "turn on a second factor.\n\n" +
+      options.company + "\n";
+  return Entry(options, u, "Failed logins to " + u.login, body, now_ms);
+}
+
 }  // namespace hostplane::controller

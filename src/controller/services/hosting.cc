@@ -38,6 +38,7 @@ Hosting::Hosting(Store& store, TaskEngine& engine, const Clock& clock, HostingOp
       plans_(store, runner_),
       resellers_(store, runner_, customers_),
       users_(store, runner_),
+      tokens_(store, runner_, clock),
       nodes_(store, runner_, clock, dns_, options_),
       copies_(dns_),
       drains_(runner_, {customers_, mail_, dns_, copies_}, options_),

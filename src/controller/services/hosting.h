@@ -30,6 +30,7 @@
 #include "controller/services/site_service.h"
 #include "controller/services/task_result_handler.h"
 #include "controller/services/task_service.h"
+#include "controller/services/token_service.h"
 #include "controller/services/user_service.h"
 #include "controller/store/store.h"
 
@@ -46,6 +47,7 @@ class Hosting {
   PlanService& plans() { return plans_; }
   ResellerService& resellers() { return resellers_; }
   UserService& users() { return users_; }
+  TokenService& tokens() { return tokens_; }
   SiteService& sites() { return sites_; }
   MailService& mail() { return mail_; }
   FtpService& ftp() { return ftp_; }
@@ -87,6 +89,7 @@ class Hosting {
   PlanService plans_;
   ResellerService resellers_;
   UserService users_;
+  TokenService tokens_;
   NodeService nodes_;
   ContentCopyService copies_;
   DrainService drains_;

@@ -165,7 +165,9 @@ Json ToJson(const ApiToken& t) {
       .Add("id", t.id)
       .Add("name", t.name)
       .Add("role", t.role)
+      .Add("scopes", t.scopes)
       .Add("created_at", FormatTimestamp(t.created_at))
+      .Add("expires_at", TimeJson(t.expires_at))
       .Add("last_used_at", TimeJson(t.last_used_at))
       .Take();
 }
