@@ -4,6 +4,8 @@
 // api_services.cc: the services beside sites): the call and reply of one request, strict query
 // parameters, and the JSON shapes of a change and a list. Internal to controller/api.
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -87,6 +89,7 @@ namespace api {
 
 inline constexpr int kDefaultLimit = 100;  // a page of a list
 inline constexpr int kMaxLimit = 1000;
+inline constexpr size_t kMaxSearch = 253;  // a domain name's length
 
 // Query parameters, read as strictly as bodies: each route names the parameters it knows.
 class QueryReader {
@@ -125,11 +128,47 @@ class QueryReader {
     return false;
   }
 
+  // ?after=<id>&limit=<n>, the keyset of every list route: after.invalid for an after that is not
+  // an id (0 or more), limit.out_of_range for a limit that is not 1..kMaxLimit.
   Page ReadPage() {
     Page page;
-    page.after_id = Integer("after", 0, INT64_MAX).value_or(0);
-    page.limit = static_cast<int>(Integer("limit", 1, kMaxLimit).value_or(kDefaultLimit));
+    page.limit = kDefaultLimit;
+    if (req_.has_param("after")) {
+      auto v = protocol::CheckInteger(req_.get_param_value("after"), 0, INT64_MAX);
+      if (v) {
+        page.after_id = *v;
+      } else {
+        errors_.Add("after", {"after.invalid", "\"after\" must be the next_after of the previous "
+                                               "page (an id: 0 or more). " +
+                                                   v.error().message});
+      }
+    }
+    if (req_.has_param("limit")) {
+      auto v = protocol::CheckInteger(req_.get_param_value("limit"), 1, kMaxLimit);
+      if (v) {
+        page.limit = static_cast<int>(*v);
+      } else {
+        errors_.Add("limit", {"limit.out_of_range", "\"limit\" must be a whole number from 1 to " +
+                                                        std::to_string(kMaxLimit) + ". " +
+                                                        v.error().message});
+      }
+    }
     return page;
+  }
+
+  // ?q=<text>: the lists that search keep the items whose name contains it (names are stored in
+  // lower case, so the search is too). q.too_long over kMaxSearch characters.
+  void ReadSearch(Page& page) {
+    if (!req_.has_param("q")) return;
+    std::string q = req_.get_param_value("q");
+    if (q.size() > kMaxSearch) {
+      errors_.Add("q", {"q.too_long", "The search is longer than " + std::to_string(kMaxSearch) +
+                                          " characters."});
+      return;
+    }
+    std::transform(q.begin(), q.end(), q.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    page.search = std::move(q);
   }
 
   [[nodiscard]] Status Finish() const {

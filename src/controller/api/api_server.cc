@@ -468,8 +468,9 @@ Result<ApiReply> ApiServer::CreateCustomer(const ApiCall& call) {
 }
 
 Result<ApiReply> ApiServer::ListCustomers(const ApiCall& call) {
-  QueryReader q(call.req, {"after", "limit"});
+  QueryReader q(call.req, {"after", "limit", "q"});
   Page page = q.ReadPage();
+  q.ReadSearch(page);
   HP_TRY(q.Finish());
   HP_ASSIGN_OR_RETURN(auto list, hosting_.customers().List(call.actor, page));
   return Reply(200, ListJson("customers", list, page.limit));
@@ -517,9 +518,10 @@ Result<ApiReply> ApiServer::CreateSite(const ApiCall& call) {
 }
 
 Result<ApiReply> ApiServer::ListSites(const ApiCall& call) {
-  QueryReader q(call.req, {"customer", "after", "limit"});
+  QueryReader q(call.req, {"customer", "after", "limit", "q"});
   auto customer = q.String("customer");
   Page page = q.ReadPage();
+  q.ReadSearch(page);
   HP_TRY(q.Finish());
   HP_ASSIGN_OR_RETURN(auto list, hosting_.sites().List(call.actor, customer, page));
   return Reply(200, ListJson("sites", list, page.limit));

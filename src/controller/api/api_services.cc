@@ -30,15 +30,18 @@ Result<ApiReply> ApiServer::ResumeCustomer(const ApiCall& call) {
 
 Result<ApiReply> ApiServer::ListOf(const ApiCall& call, const char* kind, const char* key,
                                    const char* parent_param) {
-  std::set<std::string> known = {"customer"};
+  std::set<std::string> known = {"customer", "after", "limit", "q"};
   if (parent_param) known.insert(parent_param);
   QueryReader q(call.req, known);
   auto customer = q.String("customer");
   std::optional<std::string> parent;
   if (parent_param) parent = q.String(parent_param);
+  Page page = q.ReadPage();
+  q.ReadSearch(page);
   HP_TRY(q.Finish());
-  HP_ASSIGN_OR_RETURN(auto list, hosting_.resources().List(call.actor, kind, customer, parent));
-  return Reply(200, ListJson(key, list, std::nullopt));
+  HP_ASSIGN_OR_RETURN(auto list,
+                      hosting_.resources().List(call.actor, kind, customer, parent, page));
+  return Reply(200, ListJson(key, list, page.limit));
 }
 
 Result<ApiReply> ApiServer::AddMailbox(const ApiCall& call) {
@@ -227,13 +230,15 @@ Result<ApiReply> ApiServer::AddRecord(const ApiCall& call) {
 }
 
 Result<ApiReply> ApiServer::ListRecords(const ApiCall& call) {
-  QueryReader q(call.req, {});
+  QueryReader q(call.req, {"after", "limit", "q"});
+  Page page = q.ReadPage();
+  q.ReadSearch(page);
   HP_TRY(q.Finish());
   auto canonical = protocol::CheckDomain(call.path.at("zone"));
   if (!canonical) return Fail(Error::NotFound("zone '" + call.path.at("zone") + "' not found"));
-  HP_ASSIGN_OR_RETURN(auto list,
-                      hosting_.resources().List(call.actor, "record", std::nullopt, *canonical));
-  return Reply(200, ListJson("records", list, std::nullopt));
+  HP_ASSIGN_OR_RETURN(auto list, hosting_.resources().List(call.actor, "record", std::nullopt,
+                                                           *canonical, page));
+  return Reply(200, ListJson("records", list, page.limit));
 }
 
 Result<ApiReply> ApiServer::RemoveRecord(const ApiCall& call) {

@@ -11,7 +11,8 @@ using namespace kinds;
 
 Result<std::vector<Resource>> ResourceListService::List(const Actor& actor, const std::string& kind,
                                                         std::optional<std::string> customer,
-                                                        std::optional<std::string> parent) {
+                                                        std::optional<std::string> parent,
+                                                        const Page& page) {
   static const std::map<std::string, Action> kListOf = {
       {kMailDomain, Action::kMailDomainList}, {kMailbox, Action::kMailboxList},
       {kForwarder, Action::kForwarderList},   {kZone, Action::kZoneList},
@@ -24,6 +25,7 @@ Result<std::vector<Resource>> ResourceListService::List(const Actor& actor, cons
   ResourceFilter f;
   f.kind = kind;
   f.parent = std::move(parent);
+  f.page = page;
   std::vector<Resource> out;
   HP_TRY(store_.Snapshot([&](StoreTxn& tx) -> Status {
     if (customer) {

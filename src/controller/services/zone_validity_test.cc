@@ -147,7 +147,7 @@ TEST_F(ZoneValidityTest, AFailedZoneTaskIsRecordedOnTheZone) {
   EXPECT_EQ(failed["status"], "failed");
   EXPECT_EQ(failed["error"], "kzonecheck: the zone is broken");
   EXPECT_EQ(failed["failed_serial"], serial);
-  auto listed = service_->resources().List(kAdmin, "zone", std::nullopt, std::nullopt);
+  auto listed = service_->resources().List(kAdmin, "zone", std::nullopt, std::nullopt, Page{});
   ASSERT_TRUE(listed);
   EXPECT_EQ((*listed)[0].status, "failed");
 

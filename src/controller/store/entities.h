@@ -290,10 +290,13 @@ struct Scope {
   }
 };
 
-// Pages are keyset-based: items with id > after_id, at most limit of them.
+// Pages are keyset-based: items with id > after_id, at most limit of them, oldest first. search,
+// when not empty, keeps the items whose name contains it (lists that say they search; in the
+// query, so a page is full whenever more items match).
 struct Page {
   int64_t after_id = 0;
   int limit = 100;
+  std::string search;
 };
 
 // A domain name a customer holds: a site's domain or alias (kind "site"), a zone or a mail
@@ -309,6 +312,7 @@ struct ResourceFilter {
   std::optional<int64_t> customer_id;
   std::optional<std::string> parent;
   std::optional<int64_t> node_id;
+  std::optional<Page> page;  // nullopt: every match (the services' own reads)
 };
 
 struct TransferFilter {

@@ -488,6 +488,21 @@ CREATE TABLE leases (
 );
 )sql";
 
+// Migration 21 (issue 14, lists for real sizes): each list route's page is a range of one index
+// ending in the id (the keyset), whatever scope or filter the route adds: a customer's sites, a
+// kind of service (all, one customer's, one parent's: a zone's records, a mail domain's
+// mailboxes). Three older indexes gain the id at their end (SQLite's ended in the rowid anyway,
+// PostgreSQL's did not), one is new.
+inline constexpr const char* kPgMigration21ListPages = R"sql(
+DROP INDEX sites_by_customer;
+CREATE INDEX sites_by_customer ON sites(customer_id, id);
+DROP INDEX resources_by_customer;
+CREATE INDEX resources_by_customer ON resources(customer_id, kind, id);
+DROP INDEX resources_by_parent;
+CREATE INDEX resources_by_parent ON resources(kind, parent, id);
+CREATE INDEX resources_by_kind ON resources(kind, id);
+)sql";
+
 inline const std::vector<pg::Migration>& PgStoreMigrations() {
   static const std::vector<pg::Migration> kMigrations = {
       {1, kPgMigration1Schema},         {2, kPgMigration2DefaultPlan},
@@ -498,7 +513,7 @@ inline const std::vector<pg::Migration>& PgStoreMigrations() {
       {11, kPgMigration11SiteSettings}, {12, kPgMigration12NameServers},
       {13, kPgMigration13Orders},       {15, kPgMigration15SecondFactors},
       {16, kPgMigration16ActingAs},     {17, kPgMigration17MailSubmission},
-      {19, kPgMigration19Leases}};
+      {19, kPgMigration19Leases},       {21, kPgMigration21ListPages}};
   return kMigrations;
 }
 

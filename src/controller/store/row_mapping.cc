@@ -64,6 +64,25 @@ void AddGrantScope(sql::Params& params, const Scope& scope) {
 
 int ClampLimit(int limit) { return std::clamp(limit, 1, 10'000); }
 
+std::string SearchCondition(std::string_view name_column) {
+  return "(CAST(:search AS TEXT) IS NULL OR " + std::string(name_column) +
+         " LIKE :search ESCAPE '\\')";
+}
+
+void AddSearch(sql::Params& params, const Page& page) {
+  if (page.search.empty()) {
+    params.push_back({"search", std::optional<std::string>()});
+    return;
+  }
+  std::string pattern = "%";
+  for (char c : page.search) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  params.push_back({"search", pattern});
+}
+
 Result<Plan> ReadPlan(const sql::Row& row) {
   Plan p;
   p.id = row.Int("id");

@@ -46,5 +46,10 @@ void AddGrantScope(sql::Params& params, const Scope& scope);
 
 // A list's page size, clamped to 1..10,000.
 int ClampLimit(int limit);
+// A page's search in a list's query: SearchCondition is the WHERE condition for rows whose
+// name_column contains page.search (every row when it is empty; LIKE with %, _ and \ escaped);
+// AddSearch adds its parameters.
+std::string SearchCondition(std::string_view name_column);
+void AddSearch(sql::Params& params, const Page& page);
 
 }  // namespace hostplane::controller::rows

@@ -501,6 +501,21 @@ CREATE TABLE leases (
 );
 )sql";
 
+// Migration 21 (issue 14, lists for real sizes): each list route's page is a range of one index
+// ending in the id (the keyset), whatever scope or filter the route adds: a customer's sites, a
+// kind of service (all, one customer's, one parent's: a zone's records, a mail domain's
+// mailboxes). Three older indexes gain the id at their end (SQLite's ended in the rowid anyway,
+// PostgreSQL's did not), one is new.
+inline constexpr const char* kMigration21ListPages = R"sql(
+DROP INDEX sites_by_customer;
+CREATE INDEX sites_by_customer ON sites(customer_id, id);
+DROP INDEX resources_by_customer;
+CREATE INDEX resources_by_customer ON resources(customer_id, kind, id);
+DROP INDEX resources_by_parent;
+CREATE INDEX resources_by_parent ON resources(kind, parent, id);
+CREATE INDEX resources_by_kind ON resources(kind, id);
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema},         {2, kMigration2DefaultPlan},
@@ -511,7 +526,7 @@ inline const std::vector<sqlite::Migration>& StoreMigrations() {
       {11, kMigration11SiteSettings}, {12, kMigration12NameServers},
       {13, kMigration13Orders},       {15, kMigration15SecondFactors},
       {16, kMigration16ActingAs},     {17, kMigration17MailSubmission},
-      {19, kMigration19Leases},
+      {19, kMigration19Leases},       {21, kMigration21ListPages},
   };
   return kMigrations;
 }

@@ -449,6 +449,85 @@ TEST(StoreContract, ListsPageByIdAndFilter) {
   EXPECT_EQ(customers[0].login, "bbb");
 }
 
+// Every service list pages by id with a keyset, searches the name and is scoped in its query:
+// customer A's pages never hold B's rows, even when the search matches B's, and a search's
+// % and _ are the characters themselves.
+TEST(StoreContract, ServiceListsPageSearchAndStayInTheirScope) {
+  TempStore store;
+  Node web1 = MakeNode(store, "web1");
+  Customer acme = MakeCustomer(store, "acme");
+  Customer bolt = MakeCustomer(store, "bolt");
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) -> Status {
+    for (int i = 1; i <= 5; ++i) {  // interleaved, so the two customers' ids interleave
+      for (const Customer* c : {&acme, &bolt}) {
+        if (c == &bolt && i > 3) continue;
+        Resource r;
+        r.customer_id = c->id;
+        r.kind = "mailbox";
+        r.name = "m" + std::to_string(i) + "@" + c->login + ".example";
+        r.parent = c->login + ".example";
+        r.node_id = web1.id;
+        if (auto stored = tx.resources().Insert(r); !stored) return Fail(stored.error());
+      }
+    }
+    return Ok();
+  }));
+  auto list = [&](const Scope& scope, Page page, std::optional<std::string> parent = {}) {
+    std::vector<std::string> names;
+    ResourceFilter f;
+    f.kind = "mailbox";
+    f.parent = std::move(parent);
+    f.page = page;
+    EXPECT_TRUE(store->Read([&](StoreTxn& tx) -> Status {
+      HP_ASSIGN_OR_RETURN(auto rows, tx.resources().List(scope, f));
+      for (const Resource& r : rows) names.push_back(r.name + "#" + std::to_string(r.id));
+      return Ok();
+    }));
+    return names;
+  };
+  auto names_of = [](const std::vector<std::string>& tagged) {
+    std::vector<std::string> out;
+    for (const auto& t : tagged) out.push_back(t.substr(0, t.find('#')));
+    return out;
+  };
+  auto id_of = [](const std::string& tagged) { return std::stoll(tagged.substr(tagged.find('#') + 1)); };
+
+  // acme's five, two a page, oldest first; the cursor is the last id of the page.
+  std::vector<std::string> seen;
+  Page page{0, 2};
+  for (int pages = 0; pages < 10; ++pages) {
+    auto one = list(Scope::Customer(acme.id), page);
+    for (const auto& t : one) seen.push_back(t);
+    if (static_cast<int>(one.size()) < page.limit) break;
+    page.after_id = id_of(one.back());
+  }
+  EXPECT_EQ(names_of(seen),
+            (std::vector<std::string>{"m1@acme.example", "m2@acme.example", "m3@acme.example",
+                                      "m4@acme.example", "m5@acme.example"}));
+  // Searches match in the scope only: "m1" is also bolt's, "bolt" is only bolt's.
+  Page m1{0, 100, "m1"};
+  EXPECT_EQ(names_of(list(Scope::Customer(acme.id), m1)),
+            std::vector<std::string>{"m1@acme.example"});
+  EXPECT_EQ(names_of(list(Scope::All(), m1)),
+            (std::vector<std::string>{"m1@acme.example", "m1@bolt.example"}));
+  EXPECT_TRUE(list(Scope::Customer(acme.id), Page{0, 100, "bolt"}).empty());
+  // A search's _ and % are themselves, not LIKE's wildcards.
+  EXPECT_TRUE(list(Scope::All(), Page{0, 100, "m_"}).empty());
+  EXPECT_TRUE(list(Scope::All(), Page{0, 100, "%"}).empty());
+  // A page past the last, a parent filter, and the whole list without a page.
+  EXPECT_TRUE(list(Scope::All(), Page{id_of(list(Scope::All(), Page{0, 100}).back()), 100}).empty());
+  EXPECT_EQ(list(Scope::All(), Page{0, 100}, "bolt.example").size(), 3u);
+  ResourceFilter every;
+  every.kind = "mailbox";
+  auto all = store->ListResources(every);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 8u);
+
+  // Customers and sites search the same way (login, domain).
+  EXPECT_EQ(store->ListCustomers(Page{0, 10, "bol"})->size(), 1u);
+  EXPECT_TRUE(store->ListCustomers(Page{0, 10, "zulu"})->empty());
+}
+
 }  // namespace
 }  // namespace hostplane::controller
 

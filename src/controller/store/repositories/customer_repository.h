@@ -19,7 +19,7 @@ class CustomerRepository {
 
   Result<std::optional<Customer>> FindByLogin(const std::string& login);
   Result<std::optional<Customer>> FindById(int64_t id);
-  // The customers in scope, lowest id first, one page.
+  // The customers in scope, lowest id first, one page (page.search: in the login).
   Result<std::vector<Customer>> List(const Scope& scope, const Page& page);
   // Returns the stored row. Errors: kConflict when the login exists.
   Result<Customer> Insert(const Customer& c);

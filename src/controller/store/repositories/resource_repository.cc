@@ -40,24 +40,32 @@ Result<std::optional<Resource>> ResourceRepository::FindById(int64_t id) {
 
 Result<std::vector<Resource>> ResourceRepository::List(const Scope& scope,
                                                        const ResourceFilter& f) {
-  sql::Params params = {
-      {"kind", f.kind}, {"customer", f.customer_id}, {"parent", f.parent}, {"node", f.node_id}};
+  const Page page = f.page.value_or(Page{});
+  sql::Params params = {{"kind", f.kind},
+                        {"customer", f.customer_id},
+                        {"parent", f.parent},
+                        {"node", f.node_id},
+                        {"after", page.after_id}};
+  if (f.page) params.push_back({"limit", rows::ClampLimit(page.limit)});
   rows::AddScope(params, scope);
   rows::AddGrantScope(params, scope);
+  rows::AddSearch(params, page);
   // A limited user sees a mail domain, its mailboxes and forwarders when the domain is granted;
   // no other kind.
-  static const std::string kGrant = rows::GrantCondition(
-      "(CASE r.kind WHEN 'maildomain' THEN r.name WHEN 'mailbox' THEN r.parent "
-      "WHEN 'forwarder' THEN r.parent END)",
-      "maildomain");
-  return sql::Many(
-      db_,
-      Select("WHERE r.kind = :kind AND " + rows::ScopeCondition("r.customer_id", "c.reseller_id") +
-             " AND " + kGrant +
-             " AND (CAST(:customer AS BIGINT) IS NULL OR r.customer_id = :customer) "
-             "AND (CAST(:parent AS TEXT) IS NULL OR r.parent = :parent) "
-             "AND (CAST(:node AS BIGINT) IS NULL OR r.node_id = :node) ORDER BY r.id"),
-      params, rows::ReadResource);
+  static const std::string kWhere =
+      "WHERE r.kind = :kind AND " + rows::ScopeCondition("r.customer_id", "c.reseller_id") +
+      " AND " +
+      rows::GrantCondition("(CASE r.kind WHEN 'maildomain' THEN r.name WHEN 'mailbox' THEN "
+                           "r.parent WHEN 'forwarder' THEN r.parent END)",
+                           "maildomain") +
+      " AND (CAST(:customer AS BIGINT) IS NULL OR r.customer_id = :customer) "
+      "AND (CAST(:parent AS TEXT) IS NULL OR r.parent = :parent) "
+      "AND (CAST(:node AS BIGINT) IS NULL OR r.node_id = :node) AND r.id > :after AND " +
+      rows::SearchCondition("r.name") + " ORDER BY r.id";
+  // A page (the API's lists) or every match (the services' own reads, which need them all).
+  static const std::string kPage = Select(kWhere + " LIMIT :limit");
+  static const std::string kAll = Select(kWhere);
+  return sql::Many(db_, f.page ? kPage : kAll, params, rows::ReadResource);
 }
 
 Result<int64_t> ResourceRepository::Count(const std::string& kind, int64_t customer_id) {

@@ -22,7 +22,8 @@ class ResourceRepository {
 
   Result<std::optional<Resource>> Find(const std::string& kind, const std::string& name);
   Result<std::optional<Resource>> FindById(int64_t id);
-  // The resources of filter.kind in scope that match the filter, oldest first.
+  // The resources of filter.kind in scope that match the filter, oldest first: one page of them
+  // when filter.page is set (its search matches the name), else all.
   Result<std::vector<Resource>> List(const Scope& scope, const ResourceFilter& filter);
   Result<int64_t> Count(const std::string& kind, int64_t customer_id);
   // Resources of one kind per node, for placement.

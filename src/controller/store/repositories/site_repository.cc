@@ -72,13 +72,13 @@ Result<std::vector<Site>> SiteRepository::List(const Scope& scope,
       {"customer", customer}, {"after", page.after_id}, {"limit", rows::ClampLimit(page.limit)}};
   rows::AddScope(params, scope);
   rows::AddGrantScope(params, scope);
-  return sql::Many(
-      db_,
+  rows::AddSearch(params, page);
+  static const std::string kPage =
       Select("WHERE " + rows::ScopeCondition("s.customer_id", "c.reseller_id") + " AND " +
-             rows::GrantCondition("s.domain", "site") +
+             rows::GrantCondition("s.domain", "site") + " AND " + rows::SearchCondition("s.domain") +
              " AND (CAST(:customer AS TEXT) IS NULL OR c.login = :customer) AND s.id > :after "
-             "ORDER BY s.id LIMIT :limit"),
-      params, rows::ReadSite);
+             "ORDER BY s.id LIMIT :limit");
+  return sql::Many(db_, kPage, params, rows::ReadSite);
 }
 
 Result<int64_t> SiteRepository::CountOfCustomer(int64_t customer_id) {

@@ -26,7 +26,8 @@ class SiteRepository {
   // Oldest first.
   Result<std::vector<Site>> OfCustomer(int64_t customer_id);
   Result<std::vector<Site>> OnNode(int64_t node_id);
-  // The sites in scope (and of the customer with this login, when given), one page.
+  // The sites in scope (and of the customer with this login, when given), one page
+  // (page.search: in the domain).
   Result<std::vector<Site>> List(const Scope& scope, const std::optional<std::string>& customer,
                                  const Page& page);
   Result<int64_t> CountOfCustomer(int64_t customer_id);
