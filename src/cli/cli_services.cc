@@ -22,14 +22,14 @@ int CustomerStatus(State& s, const char* verb, const std::string& what) {
 int ResourceList(State& s, const std::string& path, const std::string& key, Query q,
                  const std::vector<std::string>& headers, const std::vector<std::string>& keys) {
   if (!s.customer.empty()) q.emplace_back("customer", s.customer);
-  auto r = s.client().Get(path, q);
-  if (int code = Check(r, s)) return code;
+  json all;
+  if (int code = FetchAll(s, path, key, q, all)) return code;
   if (s.json_output()) {
-    PrintJson(s, r->body);
+    PrintJson(s, all);
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows;
-  for (const auto& item : r->body.value(key, json::array())) {
+  for (const auto& item : all.value(key, json::array())) {
     std::vector<std::string> row;
     for (const auto& k : keys) row.push_back(CellOf(item, {k.c_str()}));
     rows.push_back(std::move(row));

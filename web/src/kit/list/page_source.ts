@@ -55,24 +55,28 @@ export function afterIdSource<T>(
   };
 }
 
-// A list route that answers every item at once ({[key]: T[]}, no next_after): the service routes
-// beside sites (mailboxes, forwarders, FTP users, databases, zones, records) today. It is one
-// page as far as the list knows; when those routes learn ?after=&limit=, afterIdSource replaces
-// it with no change to the screens.
+// A list route that may answer every item at once ({[key]: T[]}, no next_after: /plans, /nodes)
+// or one page with next_after (the service routes beside sites: mailboxes, forwarders, FTP users,
+// databases, zones, records, certificates, at the server's default page size). The first page is
+// asked for with the route's own query; the next with ?after= the answer's next_after.
 export function wholeListSource<T>(client: ApiClient, path: string, key: string, query: Query = {}): PageSource<T> {
   return {
     searchable: false,
-    async fetch(_request, signal) {
-      const result = await client.request<Record<string, unknown>>('GET', path, { query, signal });
+    async fetch(request, signal) {
+      const result = await client.request<Record<string, unknown>>('GET', path, {
+        query: { ...query, after: request.cursor ?? undefined },
+        signal,
+      });
       if (!result.ok) return result;
       const items = result.data[key];
-      if (!Array.isArray(items)) {
+      const next = result.data['next_after'] ?? null;
+      if (!Array.isArray(items) || (next !== null && typeof next !== 'number')) {
         return {
           ok: false,
           error: { status: result.status, code: 'unexpected', message: '', fields: {}, retryAfterSeconds: null },
         };
       }
-      return { ...result, data: { items: items as T[], next: null } };
+      return { ...result, data: { items: items as T[], next: next === null ? null : String(next) } };
     },
   };
 }

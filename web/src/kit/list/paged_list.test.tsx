@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiResult } from '../../api/client';
 import { FakeApiClient, fail, ok } from '../../testing/fake_api_client';
 import { PagedList } from './paged_list';
-import { afterIdSource, type Page, type PageRequest, type PageSource } from './page_source';
+import { afterIdSource, wholeListSource, type Page, type PageRequest, type PageSource } from './page_source';
 import { PagedListState } from './paged_list_state';
 
 afterEach(cleanup);
@@ -144,5 +144,23 @@ describe('afterIdSource (today’s ?after=&limit= list routes)', () => {
     const client = new FakeApiClient(() => ok({ customers: [] }));
     const page = await afterIdSource(client, '/sites', 'sites').fetch({ cursor: null, limit: 2, search: '' });
     expect(page.ok ? null : page.error.code).toBe('unexpected');
+  });
+});
+
+describe('wholeListSource (routes that answer everything, or a page at their default size)', () => {
+  it('follows next_after when the route pages, and stops without it', async () => {
+    const client = new FakeApiClient((call) =>
+      ok({ mailboxes: [{ id: 3 }], next_after: call.options.query?.['after'] === undefined ? 3 : null }),
+    );
+    const source = wholeListSource<{ id: number }>(client, '/mailboxes', 'mailboxes', { customer: 'acme' });
+    const page1 = await source.fetch({ cursor: null, limit: 50, search: '' });
+    expect(page1).toMatchObject({ ok: true, data: { items: [{ id: 3 }], next: '3' } });
+    expect(client.calls[0]?.options.query?.['after']).toBeUndefined();
+    const page2 = await source.fetch({ cursor: '3', limit: 50, search: '' });
+    expect(page2).toMatchObject({ ok: true, data: { next: null } });
+    expect(client.calls[1]?.options.query).toMatchObject({ customer: 'acme', after: '3' });
+    const nodes = new FakeApiClient(() => ok({ nodes: [{ id: 1 }] }));
+    const all = await wholeListSource(nodes, '/nodes', 'nodes').fetch({ cursor: null, limit: 50, search: '' });
+    expect(all).toMatchObject({ ok: true, data: { items: [{ id: 1 }], next: null } });
   });
 });
