@@ -23,11 +23,11 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <thread>
 
 #include "bench_util.h"
+#include "wrk_run.h"
 #include "common/exec/command_runner.h"
 #include "up_process.h"
 
@@ -37,95 +37,16 @@ namespace {
 using testing::UpInstance;
 using Clock = std::chrono::steady_clock;
 
-struct WrkResult {
-  double requests_per_s = 0;
-  std::map<int, double> latency_ms;  // percentile -> ms
-  int64_t requests = 0;
-  int64_t connect_errors = 0, read_errors = 0, write_errors = 0, timeouts = 0, non_2xx = 0;
-  bool ok = false;
-  // Measured beside wrk: the CPU time `hostplane up` used per answered request, and the load
-  // average at the end (the machine is shared: wall-clock latencies depend on what else runs).
-  double cpu_us_per_request = 0;
-  double load = 0;
-};
+constexpr const char* kPath = "/api/v1/customers";
 
-double ToMs(double value, const std::string& unit) {
-  if (unit == "us") return value / 1000;
-  if (unit == "s") return value * 1000;
-  if (unit == "m") return value * 60'000;
-  return value;  // ms
+// wrk with the admin token (through its environment and a Lua script, never its argv).
+Wrk AdminWrk(const UpInstance& up, const std::string& dir) {
+  const std::string script = dir + "/bench-auth.lua";
+  std::ofstream(script) << "wrk.headers[\"Authorization\"] = \"Bearer \" .. "
+                           "os.getenv(\"HP_BENCH_TOKEN\")\n";
+  return Wrk("http://127.0.0.1:" + std::to_string(up.api_port()), script,
+             {{"HP_BENCH_TOKEN", up.token()}});
 }
-
-WrkResult ParseWrk(const std::string& out) {
-  WrkResult r;
-  std::smatch m;
-  static const std::regex kPercentile(R"(\s(50|75|90|99)%\s+([0-9.]+)(us|ms|s|m)\b)");
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), kPercentile);
-       it != std::sregex_iterator(); ++it) {
-    r.latency_ms[std::stoi((*it)[1])] = ToMs(std::stod((*it)[2]), (*it)[3]);
-  }
-  if (std::regex_search(out, m, std::regex(R"(Requests/sec:\s+([0-9.]+))"))) {
-    r.requests_per_s = std::stod(m[1]);
-    r.ok = true;
-  }
-  if (std::regex_search(out, m, std::regex(R"((\d+) requests in)"))) r.requests = std::stoll(m[1]);
-  if (std::regex_search(
-          out, m,
-          std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))"))) {
-    r.connect_errors = std::stoll(m[1]);
-    r.read_errors = std::stoll(m[2]);
-    r.write_errors = std::stoll(m[3]);
-    r.timeouts = std::stoll(m[4]);
-  }
-  if (std::regex_search(out, m, std::regex(R"(Non-2xx or 3xx responses: (\d+))"))) {
-    r.non_2xx = std::stoll(m[1]);
-  }
-  return r;
-}
-
-class Wrk {
- public:
-  Wrk(const UpInstance& up, const std::string& dir)
-      : url_("http://127.0.0.1:" + std::to_string(up.api_port())), token_(up.token()) {
-    script_ = dir + "/bench-auth.lua";
-    std::ofstream(script_) << "wrk.headers[\"Authorization\"] = \"Bearer \" .. "
-                              "os.getenv(\"HP_BENCH_TOKEN\")\n";
-  }
-  WrkResult Run(int connections, int seconds) {
-    auto wrk = FindProgram("wrk");
-    if (!wrk) {
-      std::fprintf(stderr, "wrk is not installed (apt-get install wrk)\n");
-      return {};
-    }
-    PosixCommandRunner runner({*wrk});
-    Command c;
-    c.argv = {*wrk,
-              "--threads",
-              connections >= 2 ? "2" : "1",
-              "--connections",
-              std::to_string(connections),
-              "--duration",
-              std::to_string(seconds) + "s",
-              "--timeout",
-              "2s",
-              "--latency",
-              "--script",
-              script_,
-              url_ + "/api/v1/customers"};
-    c.env = {{"HP_BENCH_TOKEN", token_}};
-    c.timeout = std::chrono::seconds(seconds + 30);
-    auto out = runner.Run(c);
-    if (!out || !out->ok()) {
-      std::fprintf(stderr, "wrk failed: %s\n",
-                   out ? out->err.c_str() : out.error().message.c_str());
-      return {};
-    }
-    return ParseWrk(out->out);
-  }
-
- private:
-  std::string url_, token_, script_;
-};
 
 // Close-on-exec: wrk, started meanwhile, must not inherit hundreds of sockets (its event loop
 // only handles descriptor numbers below a few times its connection count).
@@ -221,7 +142,7 @@ int Run(int runs, int seconds, int customers, int loris) {
   }
   const int pid = up.pid();
   const int port = up.api_port();
-  Wrk wrk(up, up.prefix());
+  const Wrk wrk = AdminWrk(up, up.prefix());
   std::printf("machine: %s; load average (1 min) at the start: %.1f\n",
               MachineDescription().c_str(), LoadAverage());
   std::printf("GET /api/v1/customers (%d customers), %d runs of %d s each, wrk --latency:\n\n",
@@ -231,12 +152,12 @@ int Run(int runs, int seconds, int customers, int loris) {
       "errors (connect+read+write) | time-outs | non-2xx | CPU of hostplane per request "
       "(median) | load average (1 min) after the runs |\n| --- | --- | --- | --- | --- | --- "
       "| --- | --- | --- | --- | --- |\n");
-  wrk.Run(8, 2);  // warm-up, not counted
+  wrk.Run(8, 2, kPath);  // warm-up, not counted
   for (int connections : {8, 64, 256}) {
     std::vector<WrkResult> results;
     for (int i = 0; i < runs; ++i) {
       const double cpu_before = CpuSeconds(pid);
-      auto r = wrk.Run(connections, seconds);
+      auto r = wrk.Run(connections, seconds, kPath);
       if (!r.ok) return 1;
       if (r.requests > 0) {
         r.cpu_us_per_request =
@@ -281,7 +202,7 @@ int Run(int runs, int seconds, int customers, int loris) {
     }
   });
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  auto beside = wrk.Run(8, 5);
+  auto beside = wrk.Run(8, 5, kPath);
   const double rss_during_loris = RssMiB(pid);
   std::this_thread::sleep_for(std::chrono::seconds(10));
   stop_loris = true;
