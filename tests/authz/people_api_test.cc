@@ -412,3 +412,82 @@ TEST_F(ResellerApi, OnlyAnAdministratorMakesStaffLoginsAndTheyBelongToNoCustomer
 
 }  // namespace
 }  // namespace hostplane::controller
+
+namespace hostplane::controller {
+namespace {
+
+// Every service list pages (?after=&limit=, next_after) and searches (?q=) on the server, in the
+// query's scope: a customer's pages and searches never hold another customer's rows, a reseller's
+// never another reseller's; bad parameters are refused field by field.
+TEST_F(ResellerApi, ServiceListsPageAndSearchInTheirScope) {
+  ASSERT_EQ(Post(admin_, "/api/v1/nodes", {{"name", "dns1"}, {"roles", {"dns"}}, {"capacity", 1000}})
+                .status,
+            201);
+  AddPlanOf(ra_, "ra-basic");
+  AddPlanOf(rb_, "rb-basic");
+  AddCustomerOf(ra_, "acme", "ra-basic");
+  AddCustomerOf(rb_, "bolt", "rb-basic");
+  // bolt's zone has "acme" in its name, and is made between acme's, so the ids interleave.
+  for (const auto& [token, zone, customer] :
+       {std::tuple{ra_, "acme1.example", "acme"}, std::tuple{rb_, "notacme.example", "bolt"},
+        std::tuple{ra_, "acme2.example", "acme"}, std::tuple{ra_, "acme3.example", "acme"}}) {
+    Answer a = Post(token, "/api/v1/zones", {{"zone", zone}, {"customer", customer}});
+    ASSERT_EQ(a.status, 201) << a.raw;
+  }
+  const std::string owner = UserToken("acme", {"admin"});
+
+  // acme's owner pages through its three zones, two at a time.
+  Answer first = Get(owner, "/api/v1/zones?limit=2");
+  ASSERT_EQ(first.status, 200) << first.raw;
+  ASSERT_EQ(first.body["zones"].size(), 2u) << first.raw;
+  ASSERT_TRUE(first.body["next_after"].is_number_integer()) << first.raw;
+  EXPECT_EQ(first.body["next_after"], first.body["zones"][1]["id"]);
+  Answer second = Get(owner, "/api/v1/zones?limit=2&after=" + first.body["next_after"].dump());
+  ASSERT_EQ(second.status, 200) << second.raw;
+  ASSERT_EQ(second.body["zones"].size(), 1u) << second.raw;
+  EXPECT_EQ(second.body["zones"][0]["name"], "acme3.example");
+  EXPECT_TRUE(second.body["next_after"].is_null()) << second.raw;
+
+  // A search matches inside the scope only.
+  auto names = [&](const std::string& token, const std::string& path) {
+    std::vector<std::string> out;
+    Answer a = Get(token, path);
+    EXPECT_EQ(a.status, 200) << path << ": " << a.raw;
+    for (const auto& z : a.body.value("zones", json::array())) out.push_back(z["name"]);
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(names(owner, "/api/v1/zones?q=acme"),
+            (Names{"acme1.example", "acme2.example", "acme3.example"}));
+  EXPECT_EQ(names(owner, "/api/v1/zones?q=ACME2"), Names{"acme2.example"});
+  EXPECT_EQ(names(owner, "/api/v1/zones?q=notacme"), Names{});
+  EXPECT_EQ(names(rb_, "/api/v1/zones?q=acme"), Names{"notacme.example"});
+  EXPECT_EQ(names(ra_, "/api/v1/zones?q=acme&limit=1&after=" + first.body["zones"][0]["id"].dump()),
+            Names{"acme2.example"});
+  EXPECT_EQ(names(admin_, "/api/v1/zones?q=acme").size(), 4u);
+  // Customers and sites search too, in scope.
+  EXPECT_EQ(Get(ra_, "/api/v1/customers?q=bolt").body["customers"].size(), 0u);
+  EXPECT_EQ(Get(rb_, "/api/v1/customers?q=bolt").body["customers"].size(), 1u);
+
+  // Every list route answers a page with next_after, and refuses bad parameters by field.
+  for (const std::string path :
+       {"/api/v1/mailboxes", "/api/v1/forwarders", "/api/v1/ftp-users", "/api/v1/databases",
+        "/api/v1/zones", "/api/v1/zones/acme1.example/records", "/api/v1/certificates",
+        "/api/v1/customers", "/api/v1/sites"}) {
+    Answer ok = Get(owner, path + "?limit=1&q=a");
+    ASSERT_EQ(ok.status, 200) << path << ": " << ok.raw;
+    EXPECT_TRUE(ok.body.contains("next_after")) << path << ": " << ok.raw;
+    Answer zero = Get(owner, path + "?limit=0");
+    EXPECT_EQ(zero.status, 422) << path;
+    EXPECT_EQ(FieldCode(zero, "limit"), "limit.out_of_range") << path << ": " << zero.raw;
+    EXPECT_EQ(FieldCode(Get(owner, path + "?limit=1001"), "limit"), "limit.out_of_range") << path;
+    EXPECT_EQ(FieldCode(Get(owner, path + "?after=-1"), "after"), "after.invalid") << path;
+    EXPECT_EQ(FieldCode(Get(owner, path + "?after=abc"), "after"), "after.invalid") << path;
+    EXPECT_EQ(FieldCode(Get(owner, path + "?q=" + std::string(254, 'a')), "q"), "q.too_long")
+        << path;
+    EXPECT_EQ(FieldCode(Get(owner, path + "?sort=name"), "sort"), "field.unknown") << path;
+  }
+}
+
+}  // namespace
+}  // namespace hostplane::controller
