@@ -47,6 +47,24 @@ std::string ScopeConditionByCustomer(std::string_view customer_column) {
          ScopeCondition("c.id", "c.reseller_id") + ")";
 }
 
+std::string ScopeConditionOf(const Scope& scope, std::string_view customer_column,
+                             std::string_view reseller_column) {
+  switch (scope.kind) {
+    case Scope::Kind::kCustomer:
+      return std::string(customer_column) + " = :scope_customer";
+    case Scope::Kind::kReseller:
+      return std::string(reseller_column) + " = :scope_reseller";
+    case Scope::Kind::kAll:
+      break;
+  }
+  return "1 = 1";
+}
+
+void AddScopeOf(sql::Params& params, const Scope& scope) {
+  if (scope.kind == Scope::Kind::kCustomer) params.push_back({"scope_customer", scope.id});
+  if (scope.kind == Scope::Kind::kReseller) params.push_back({"scope_reseller", scope.id});
+}
+
 void AddScope(sql::Params& params, const Scope& scope) {
   params.push_back({"scope_customer", scope.customer()});
   params.push_back({"scope_reseller", scope.reseller()});

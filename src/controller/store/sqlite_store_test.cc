@@ -490,7 +490,9 @@ TEST(StoreContract, ServiceListsPageSearchAndStayInTheirScope) {
     for (const auto& t : tagged) out.push_back(t.substr(0, t.find('#')));
     return out;
   };
-  auto id_of = [](const std::string& tagged) { return std::stoll(tagged.substr(tagged.find('#') + 1)); };
+  auto id_of = [](const std::string& tagged) {
+    return std::stoll(tagged.substr(tagged.find('#') + 1));
+  };
 
   // acme's five, two a page, oldest first; the cursor is the last id of the page.
   std::vector<std::string> seen;
@@ -515,7 +517,8 @@ TEST(StoreContract, ServiceListsPageSearchAndStayInTheirScope) {
   EXPECT_TRUE(list(Scope::All(), Page{0, 100, "m_"}).empty());
   EXPECT_TRUE(list(Scope::All(), Page{0, 100, "%"}).empty());
   // A page past the last, a parent filter, and the whole list without a page.
-  EXPECT_TRUE(list(Scope::All(), Page{id_of(list(Scope::All(), Page{0, 100}).back()), 100}).empty());
+  EXPECT_TRUE(
+      list(Scope::All(), Page{id_of(list(Scope::All(), Page{0, 100}).back()), 100}).empty());
   EXPECT_EQ(list(Scope::All(), Page{0, 100}, "bolt.example").size(), 3u);
   ResourceFilter every;
   every.kind = "mailbox";

@@ -30,12 +30,13 @@ Result<std::optional<Customer>> CustomerRepository::FindById(int64_t id) {
 
 Result<std::vector<Customer>> CustomerRepository::List(const Scope& scope, const Page& page) {
   sql::Params params = {{"after", page.after_id}, {"limit", rows::ClampLimit(page.limit)}};
-  rows::AddScope(params, scope);
+  rows::AddScopeOf(params, scope);
   rows::AddSearch(params, page);
-  static const std::string kPage =
-      Select("WHERE " + rows::ScopeCondition("id", "reseller_id") + " AND " +
-             rows::SearchCondition("login") + " AND id > :after ORDER BY id LIMIT :limit");
-  return sql::Many(db_, kPage, params, rows::ReadCustomer);
+  return sql::Many(
+      db_,
+      Select("WHERE " + rows::ScopeConditionOf(scope, "id", "reseller_id") + " AND " +
+             rows::SearchCondition("login") + " AND id > :after ORDER BY id LIMIT :limit"),
+      params, rows::ReadCustomer);
 }
 
 Result<Customer> CustomerRepository::Insert(const Customer& c) {

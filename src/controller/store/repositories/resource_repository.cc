@@ -41,31 +41,38 @@ Result<std::optional<Resource>> ResourceRepository::FindById(int64_t id) {
 Result<std::vector<Resource>> ResourceRepository::List(const Scope& scope,
                                                        const ResourceFilter& f) {
   const Page page = f.page.value_or(Page{});
-  sql::Params params = {{"kind", f.kind},
-                        {"customer", f.customer_id},
-                        {"parent", f.parent},
-                        {"node", f.node_id},
-                        {"after", page.after_id}};
-  if (f.page) params.push_back({"limit", rows::ClampLimit(page.limit)});
-  rows::AddScope(params, scope);
+  sql::Params params = {{"kind", f.kind}, {"after", page.after_id}};
+  rows::AddScopeOf(params, scope);
   rows::AddGrantScope(params, scope);
   rows::AddSearch(params, page);
   // A limited user sees a mail domain, its mailboxes and forwarders when the domain is granted;
-  // no other kind.
-  static const std::string kWhere =
-      "WHERE r.kind = :kind AND " + rows::ScopeCondition("r.customer_id", "c.reseller_id") +
-      " AND " +
-      rows::GrantCondition("(CASE r.kind WHEN 'maildomain' THEN r.name WHEN 'mailbox' THEN "
-                           "r.parent WHEN 'forwarder' THEN r.parent END)",
-                           "maildomain") +
-      " AND (CAST(:customer AS BIGINT) IS NULL OR r.customer_id = :customer) "
-      "AND (CAST(:parent AS TEXT) IS NULL OR r.parent = :parent) "
-      "AND (CAST(:node AS BIGINT) IS NULL OR r.node_id = :node) AND r.id > :after AND " +
-      rows::SearchCondition("r.name") + " ORDER BY r.id";
+  // no other kind. Each filter only when it applies, so the page is a range of one index.
+  static const std::string kGrant = rows::GrantCondition(
+      "(CASE r.kind WHEN 'maildomain' THEN r.name WHEN 'mailbox' THEN r.parent "
+      "WHEN 'forwarder' THEN r.parent END)",
+      "maildomain");
+  std::string where = "WHERE r.kind = :kind AND " +
+                      rows::ScopeConditionOf(scope, "r.customer_id", "c.reseller_id") + " AND " +
+                      kGrant + " AND " + rows::SearchCondition("r.name");
+  if (f.customer_id) {
+    where += " AND r.customer_id = :customer";
+    params.push_back({"customer", *f.customer_id});
+  }
+  if (f.parent) {
+    where += " AND r.parent = :parent";
+    params.push_back({"parent", *f.parent});
+  }
+  if (f.node_id) {
+    where += " AND r.node_id = :node";
+    params.push_back({"node", *f.node_id});
+  }
+  where += " AND r.id > :after ORDER BY r.id";
   // A page (the API's lists) or every match (the services' own reads, which need them all).
-  static const std::string kPage = Select(kWhere + " LIMIT :limit");
-  static const std::string kAll = Select(kWhere);
-  return sql::Many(db_, f.page ? kPage : kAll, params, rows::ReadResource);
+  if (f.page) {
+    where += " LIMIT :limit";
+    params.push_back({"limit", rows::ClampLimit(page.limit)});
+  }
+  return sql::Many(db_, Select(where), params, rows::ReadResource);
 }
 
 Result<int64_t> ResourceRepository::Count(const std::string& kind, int64_t customer_id) {

@@ -68,17 +68,20 @@ Result<std::vector<Site>> SiteRepository::OnNode(int64_t node_id) {
 Result<std::vector<Site>> SiteRepository::List(const Scope& scope,
                                                const std::optional<std::string>& customer,
                                                const Page& page) {
-  sql::Params params = {
-      {"customer", customer}, {"after", page.after_id}, {"limit", rows::ClampLimit(page.limit)}};
-  rows::AddScope(params, scope);
+  sql::Params params = {{"after", page.after_id}, {"limit", rows::ClampLimit(page.limit)}};
+  rows::AddScopeOf(params, scope);
   rows::AddGrantScope(params, scope);
   rows::AddSearch(params, page);
-  static const std::string kPage =
-      Select("WHERE " + rows::ScopeCondition("s.customer_id", "c.reseller_id") + " AND " +
-             rows::GrantCondition("s.domain", "site") + " AND " + rows::SearchCondition("s.domain") +
-             " AND (CAST(:customer AS TEXT) IS NULL OR c.login = :customer) AND s.id > :after "
-             "ORDER BY s.id LIMIT :limit");
-  return sql::Many(db_, kPage, params, rows::ReadSite);
+  // Each condition only when it applies, so a customer's page is a range of sites_by_customer.
+  std::string where = "WHERE " + rows::ScopeConditionOf(scope, "s.customer_id", "c.reseller_id") +
+                      " AND " + rows::GrantCondition("s.domain", "site") + " AND " +
+                      rows::SearchCondition("s.domain");
+  if (customer) {
+    where += " AND s.customer_id = (SELECT id FROM customers WHERE login = :customer)";
+    params.push_back({"customer", *customer});
+  }
+  return sql::Many(db_, Select(where + " AND s.id > :after ORDER BY s.id LIMIT :limit"), params,
+                   rows::ReadSite);
 }
 
 Result<int64_t> SiteRepository::CountOfCustomer(int64_t customer_id) {
