@@ -27,9 +27,9 @@
 #include <thread>
 
 #include "bench_util.h"
-#include "wrk_run.h"
 #include "common/exec/command_runner.h"
 #include "up_process.h"
+#include "wrk_run.h"
 
 namespace hostplane::bench {
 namespace {

@@ -7,8 +7,9 @@
 //  2. a read-heavy mix (the site list, one site, the customer, its zones, its mailboxes) for 100
 //     customers, each request with that customer's token, beside the same requests with the admin
 //     token: requests/s of both (goal: the authorisation costs under 10%).
-// Before measuring it checks the scope: a customer's token lists its own site only and gets 404
-// for another customer's; every answer during the runs must be 2xx (else the bench fails).
+// Before measuring it checks the scope: a customer's token lists its own site only, another
+// customer's list is empty to it and that customer's site 404; every answer during the runs must be
+// 2xx (else the bench fails).
 //
 //   build/bench/hp_bench_tenancy [--customers 100000] [--resellers 10] [--runs 3] [--seconds 10]
 //
@@ -153,7 +154,8 @@ Result<std::vector<std::string>> Seed(const std::string& store_path, const Optio
     next_token += batch_tokens.size();
     for (auto& t : batch_tokens) tokens.push_back(std::move(t));
     if (last % 20'000 == 0 || last == opt.customers) {
-      std::fprintf(stderr, "  seeded %d customers (%.1f s)\n", last, Seconds(SteadyClock::now() - t0));
+      std::fprintf(stderr, "  seeded %d customers (%.1f s)\n", last,
+                   Seconds(SteadyClock::now() - t0));
     }
   }
   return tokens;  // the store closes here: its log is checkpointed into store.db
@@ -246,9 +248,10 @@ class TenancyBench {
       ok &= Measure(admin, 8, "/", "mix, admin token", &admin_rps);
     }
     const double c = Median(customer_rps), a = Median(admin_rps);
-    std::printf("\nmix: customer tokens %.0f requests/s, admin token %.0f requests/s: the customers' "
-                "authorisation costs %.1f%% (goal: under 10%%)\n",
-                c, a, a > 0 ? 100.0 * (a - c) / a : 0.0);
+    std::printf(
+        "\nmix: customer tokens %.0f requests/s, admin token %.0f requests/s: the customers' "
+        "authorisation costs %.1f%% (goal: under 10%%)\n",
+        c, a, a > 0 ? 100.0 * (a - c) / a : 0.0);
     std::printf("hostplane serve RSS after the runs: %.1f MiB\n", RssMiB(serve_->pid()));
     if (!ok) {
       std::fprintf(stderr, "FAILED: a run had errors or answers that were not 2xx\n");
@@ -292,8 +295,8 @@ class TenancyBench {
       for (std::string t; std::getline(in, t);) tokens_.push_back(t);
       seed_note_ = "by an earlier run (reused " + opt_.data_dir + ")";
       if (tokens_.size() != TokenCustomers(opt_).size()) {
-        return Fail(Error::Invalid("the store in " + opt_.data_dir +
-                                   " was seeded with other --customers"));
+        return Fail(
+            Error::Invalid("the store in " + opt_.data_dir + " was seeded with other --customers"));
       }
       return Ok();
     }
@@ -342,7 +345,7 @@ class TenancyBench {
     return Fail(Error::Timeout("hostplane serve did not answer"));
   }
 
-  // A customer's token lists exactly its own site, and another customer's is 404 to it.
+  // A customer's token lists exactly its own site, and nothing of another customer's.
   Status CheckScope() {
     const std::vector<int> ids = TokenCustomers(opt_);
     if (ids.size() < 2) return Fail(Error::Invalid("--customers must be at least 2"));
@@ -354,10 +357,18 @@ class TenancyBench {
       return Fail(Error::Internal("customer " + Login(ids[0]) + "'s site list: HTTP " +
                                   std::to_string(list.status) + " " + list.body));
     }
+    // Another customer's list is empty to it (as an unknown customer's is), its site 404.
     auto other = mine.Call("GET", "/api/v1/sites?customer=" + Login(ids[1]));
-    if (other.status != 404) {
+    auto other_sites = other.json();
+    if (other.status != 200 || !other_sites.contains("sites") || !other_sites["sites"].empty()) {
       return Fail(Error::Internal("customer " + Login(ids[0]) + " listing " + Login(ids[1]) +
-                                  "'s sites: HTTP " + std::to_string(other.status)));
+                                  "'s sites: HTTP " + std::to_string(other.status) + " " +
+                                  other.body));
+    }
+    auto site = mine.Call("GET", "/api/v1/sites/" + Domain(ids[1]));
+    if (site.status != 404) {
+      return Fail(Error::Internal("customer " + Login(ids[0]) + " reading " + Domain(ids[1]) +
+                                  ": HTTP " + std::to_string(site.status)));
     }
     return Ok();
   }
@@ -391,11 +402,12 @@ class TenancyBench {
       non2xx += r.non_2xx;
     }
     if (rps) rps->push_back(r_rps.front());
-    std::printf("| %s | %d | %.0f | %.2f ms | %.2f ms | %.2f ms | %lld | %lld | %lld | %.0f µs | "
-                "%.1f |\n",
-                what, connections, Median(r_rps), Median(p50), Median(p90), Median(p99),
-                static_cast<long long>(requests), static_cast<long long>(errors),
-                static_cast<long long>(non2xx), Median(cpu), LoadAverage());
+    std::printf(
+        "| %s | %d | %.0f | %.2f ms | %.2f ms | %.2f ms | %lld | %lld | %lld | %.0f µs | "
+        "%.1f |\n",
+        what, connections, Median(r_rps), Median(p50), Median(p90), Median(p99),
+        static_cast<long long>(requests), static_cast<long long>(errors),
+        static_cast<long long>(non2xx), Median(cpu), LoadAverage());
     std::fflush(stdout);
     return ok && errors == 0 && non2xx == 0 && requests > 0;
   }
@@ -412,7 +424,8 @@ class TenancyBench {
 }  // namespace hostplane::bench
 
 int main(int argc, char** argv) {
-  CLI::App app{"Tenancy at size: one customer's site list and a read mix, customer vs admin tokens"};
+  CLI::App app{
+      "Tenancy at size: one customer's site list and a read mix, customer vs admin tokens"};
   hostplane::bench::Options opt;
   app.add_option("--customers", opt.customers, "Customers (one site each)")
       ->check(CLI::Range(2, 2'000'000))
@@ -423,7 +436,9 @@ int main(int argc, char** argv) {
   app.add_option("--batch", opt.batch, "Customers seeded per transaction")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
-  app.add_option("--runs", opt.runs, "wrk runs per row")->check(CLI::Range(1, 100))->capture_default_str();
+  app.add_option("--runs", opt.runs, "wrk runs per row")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   app.add_option("--seconds", opt.seconds, "Seconds per wrk run")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();

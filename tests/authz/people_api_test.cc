@@ -420,51 +420,59 @@ namespace {
 // query's scope: a customer's pages and searches never hold another customer's rows, a reseller's
 // never another reseller's; bad parameters are refused field by field.
 TEST_F(ResellerApi, ServiceListsPageAndSearchInTheirScope) {
-  ASSERT_EQ(Post(admin_, "/api/v1/nodes", {{"name", "dns1"}, {"roles", {"dns"}}, {"capacity", 1000}})
+  ASSERT_EQ(Post(admin_, "/api/v1/nodes", {{"name", "db1"}, {"roles", {"db"}}, {"capacity", 1000}})
                 .status,
             201);
   AddPlanOf(ra_, "ra-basic");
   AddPlanOf(rb_, "rb-basic");
-  AddCustomerOf(ra_, "acme", "ra-basic");
+  Answer acme = Post(ra_, "/api/v1/customers",
+                     {{"login", "acme"},
+                      {"email", "ops@acme.example"},
+                      {"plan", "ra-basic"},
+                      {"password", "the acme owner's long secret"}});
+  ASSERT_EQ(acme.status, 201) << acme.raw;
   AddCustomerOf(rb_, "bolt", "rb-basic");
-  // bolt's zone has "acme" in its name, and is made between acme's, so the ids interleave.
-  for (const auto& [token, zone, customer] :
-       {std::tuple{ra_, "acme1.example", "acme"}, std::tuple{rb_, "notacme.example", "bolt"},
-        std::tuple{ra_, "acme2.example", "acme"}, std::tuple{ra_, "acme3.example", "acme"}}) {
-    Answer a = Post(token, "/api/v1/zones", {{"zone", zone}, {"customer", customer}});
+  // bolt's database has "acme" in its name, and is made between acme's, so the ids interleave.
+  for (const auto& [token, name, customer] :
+       {std::tuple{ra_, "acme_db1", "acme"}, std::tuple{rb_, "bolt_acme", "bolt"},
+        std::tuple{ra_, "acme_db2", "acme"}, std::tuple{ra_, "acme_db3", "acme"}}) {
+    Answer a = Post(token, "/api/v1/databases",
+                    {{"name", name}, {"customer", customer}, {"password", "Db-passw0rd-list"}});
     ASSERT_EQ(a.status, 201) << a.raw;
   }
   const std::string owner = UserToken("acme", {"admin"});
 
-  // acme's owner pages through its three zones, two at a time.
-  Answer first = Get(owner, "/api/v1/zones?limit=2");
+  // acme's owner pages through its three databases, two at a time.
+  Answer first = Get(owner, "/api/v1/databases?limit=2");
   ASSERT_EQ(first.status, 200) << first.raw;
-  ASSERT_EQ(first.body["zones"].size(), 2u) << first.raw;
+  ASSERT_EQ(first.body["databases"].size(), 2u) << first.raw;
   ASSERT_TRUE(first.body["next_after"].is_number_integer()) << first.raw;
-  EXPECT_EQ(first.body["next_after"], first.body["zones"][1]["id"]);
-  Answer second = Get(owner, "/api/v1/zones?limit=2&after=" + first.body["next_after"].dump());
+  EXPECT_EQ(first.body["next_after"], first.body["databases"][1]["id"]);
+  Answer second = Get(owner, "/api/v1/databases?limit=2&after=" + first.body["next_after"].dump());
   ASSERT_EQ(second.status, 200) << second.raw;
-  ASSERT_EQ(second.body["zones"].size(), 1u) << second.raw;
-  EXPECT_EQ(second.body["zones"][0]["name"], "acme3.example");
+  ASSERT_EQ(second.body["databases"].size(), 1u) << second.raw;
+  EXPECT_EQ(second.body["databases"][0]["name"], "acme_db3");
   EXPECT_TRUE(second.body["next_after"].is_null()) << second.raw;
 
-  // A search matches inside the scope only.
+  // A search matches inside the scope only; its _ is an underscore, not a wildcard.
   auto names = [&](const std::string& token, const std::string& path) {
     std::vector<std::string> out;
     Answer a = Get(token, path);
     EXPECT_EQ(a.status, 200) << path << ": " << a.raw;
-    for (const auto& z : a.body.value("zones", json::array())) out.push_back(z["name"]);
+    for (const auto& d : a.body.value("databases", json::array())) out.push_back(d["name"]);
     return out;
   };
   using Names = std::vector<std::string>;
-  EXPECT_EQ(names(owner, "/api/v1/zones?q=acme"),
-            (Names{"acme1.example", "acme2.example", "acme3.example"}));
-  EXPECT_EQ(names(owner, "/api/v1/zones?q=ACME2"), Names{"acme2.example"});
-  EXPECT_EQ(names(owner, "/api/v1/zones?q=notacme"), Names{});
-  EXPECT_EQ(names(rb_, "/api/v1/zones?q=acme"), Names{"notacme.example"});
-  EXPECT_EQ(names(ra_, "/api/v1/zones?q=acme&limit=1&after=" + first.body["zones"][0]["id"].dump()),
-            Names{"acme2.example"});
-  EXPECT_EQ(names(admin_, "/api/v1/zones?q=acme").size(), 4u);
+  EXPECT_EQ(names(owner, "/api/v1/databases?q=acme"), (Names{"acme_db1", "acme_db2", "acme_db3"}));
+  EXPECT_EQ(names(owner, "/api/v1/databases?q=ACME_DB2"), Names{"acme_db2"});
+  EXPECT_EQ(names(owner, "/api/v1/databases?q=e_d"), (Names{"acme_db1", "acme_db2", "acme_db3"}));
+  EXPECT_EQ(names(owner, "/api/v1/databases?q=edb"), Names{});
+  EXPECT_EQ(names(owner, "/api/v1/databases?q=bolt"), Names{});
+  EXPECT_EQ(names(rb_, "/api/v1/databases?q=acme"), Names{"bolt_acme"});
+  EXPECT_EQ(names(ra_, "/api/v1/databases?q=acme&limit=1&after=" +
+                           first.body["databases"][0]["id"].dump()),
+            Names{"acme_db2"});
+  EXPECT_EQ(names(admin_, "/api/v1/databases?q=acme").size(), 4u);
   // Customers and sites search too, in scope.
   EXPECT_EQ(Get(ra_, "/api/v1/customers?q=bolt").body["customers"].size(), 0u);
   EXPECT_EQ(Get(rb_, "/api/v1/customers?q=bolt").body["customers"].size(), 1u);
@@ -472,7 +480,7 @@ TEST_F(ResellerApi, ServiceListsPageAndSearchInTheirScope) {
   // Every list route answers a page with next_after, and refuses bad parameters by field.
   for (const std::string path :
        {"/api/v1/mailboxes", "/api/v1/forwarders", "/api/v1/ftp-users", "/api/v1/databases",
-        "/api/v1/zones", "/api/v1/zones/acme1.example/records", "/api/v1/certificates",
+        "/api/v1/zones", "/api/v1/zones/acme.example/records", "/api/v1/certificates",
         "/api/v1/customers", "/api/v1/sites"}) {
     Answer ok = Get(owner, path + "?limit=1&q=a");
     ASSERT_EQ(ok.status, 200) << path << ": " << ok.raw;

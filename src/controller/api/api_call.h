@@ -138,9 +138,10 @@ class QueryReader {
       if (v) {
         page.after_id = *v;
       } else {
-        errors_.Add("after", {"after.invalid", "\"after\" must be the next_after of the previous "
-                                               "page (an id: 0 or more). " +
-                                                   v.error().message});
+        errors_.Add("after", {"after.invalid",
+                              "\"after\" must be the next_after of the previous "
+                              "page (an id: 0 or more). " +
+                                  v.error().message});
       }
     }
     if (req_.has_param("limit")) {

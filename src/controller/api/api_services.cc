@@ -236,8 +236,8 @@ Result<ApiReply> ApiServer::ListRecords(const ApiCall& call) {
   HP_TRY(q.Finish());
   auto canonical = protocol::CheckDomain(call.path.at("zone"));
   if (!canonical) return Fail(Error::NotFound("zone '" + call.path.at("zone") + "' not found"));
-  HP_ASSIGN_OR_RETURN(auto list, hosting_.resources().List(call.actor, "record", std::nullopt,
-                                                           *canonical, page));
+  HP_ASSIGN_OR_RETURN(
+      auto list, hosting_.resources().List(call.actor, "record", std::nullopt, *canonical, page));
   return Reply(200, ListJson("records", list, page.limit));
 }
 

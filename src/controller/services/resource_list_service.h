@@ -21,8 +21,9 @@ class ResourceListService {
       : store_(store), authorizer_(authorizer) {}
 
   // kind: mailbox | forwarder | ftpuser | database | zone | record | cert | maildomain; customer
-  // and parent filter; one page of them, oldest first (page.search: in the name). Errors: kInvalid for another kind; kNotFound {"customer":
-  // "customer.not_found"} (also for a customer the actor may not see); kForbidden.
+  // and parent filter; one page of them, oldest first (page.search: in the name). Errors: kInvalid
+  // for another kind; kNotFound {"customer": "customer.not_found"} (also for a customer the actor
+  // may not see); kForbidden.
   Result<std::vector<Resource>> List(const Actor& actor, const std::string& kind,
                                      std::optional<std::string> customer,
                                      std::optional<std::string> parent, const Page& page);
