@@ -9,6 +9,7 @@
 #include "controller/services/reseller_limits.h"
 #include "controller/services/service_support.h"
 #include "controller/services/task_specs.h"
+#include "controller/services/usage_lock.h"
 #include "controller/services/zone_builder.h"
 #include "controller/store/entity_json.h"
 #include "protocol/cert_spec.h"
@@ -29,6 +30,7 @@ constexpr const char* kDefaultPlan = "default";
 // The plan's limit on sites, refused when the customer already has more sites than it allows.
 Status CheckPlanCovers(StoreTxn& tx, const Customer& customer, const Plan& plan) {
   if (!plan.max_sites) return Ok();
+  HP_TRY(HoldUsage(tx, customer));
   HP_ASSIGN_OR_RETURN(int64_t count, tx.sites().CountOfCustomer(customer.id));
   if (count <= *plan.max_sites) return Ok();
   return Fail(FieldError(ErrorCode::kLimit, {{"plan", "plan.below_usage"}},

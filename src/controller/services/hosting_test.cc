@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <tuple>
 
@@ -278,6 +279,86 @@ TEST_F(HostingServiceTest, PlanLimitHoldsExactlyUnderParallelCreates) {
   EXPECT_EQ(store_->ListSites("acme", {})->size(), 3u);
   // Three sites and the account they share.
   EXPECT_EQ(store_->GetNode("web1")->value().head_revision, 4);
+}
+
+// Four controllers on one store (on PostgreSQL each its own connections, so their writes really
+// run at once): 50 creates at a plan limit of 5 sites, and at a reseller's limit of 3 customers,
+// end with exactly the limit, every other create refused with the limit's code.
+TEST_F(HostingServiceTest, LimitsHoldExactlyWhenFourControllersCreateAtOnce) {
+  AddNode("web1", 1000);
+  PlanInput five;
+  five.name = "five";
+  five.sites = 5;
+  ASSERT_TRUE(service_->plans().Create(kAdmin, five));
+  AddCustomer("acme", "five");
+  ResellerInput rs;
+  rs.login = "rsl";
+  rs.email = "ops@rsl.example";
+  rs.max_customers = 3;
+  auto reseller = service_->resellers().Create(kAdmin, rs);
+  ASSERT_TRUE(reseller.has_value()) << reseller.error().message;
+  Actor as_reseller("user:rsl", Role::kReseller);
+  as_reseller.reseller_id = reseller->object.id;
+  PlanInput basic;
+  basic.name = "rs-basic";
+  ASSERT_TRUE(service_->plans().Create(as_reseller, basic));
+
+  struct Controller {
+    std::unique_ptr<Store> store;
+    std::unique_ptr<TaskEngine> engine;
+    std::unique_ptr<Hosting> hosting;
+  };
+  std::vector<Controller> others(3);
+  std::vector<Hosting*> controllers = {service_.get()};
+  for (auto& c : others) {
+    c.store = store_.OpenAnother();
+    ASSERT_NE(c.store, nullptr);
+    c.engine =
+        std::make_unique<TaskEngine>(*c.store, *bus_, store_.clock(), *SigningKey::Generate());
+    c.hosting = std::make_unique<Hosting>(*c.store, *c.engine, store_.clock());
+    controllers.push_back(c.hosting.get());
+  }
+  std::atomic<int> sites{0}, sites_refused{0}, customers{0}, customers_refused{0}, other{0};
+  std::string unexpected;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i) {
+    threads.emplace_back([&, i] {
+      Hosting& h = *controllers[i % controllers.size()];
+      auto site =
+          h.sites().Create(kAdmin, {"s" + std::to_string(i) + ".acme.example", "acme", {}, {}});
+      if (site) {
+        ++sites;
+      } else if (site.error().fields.count("domain") &&
+                 site.error().fields.at("domain") == "plan.sites_limit") {
+        ++sites_refused;
+      } else {
+        ++other;
+        std::lock_guard lock(mu);
+        unexpected += site.error().message + "\n";
+      }
+      auto customer = h.customers().Create(
+          as_reseller, {"cust" + std::to_string(i), "", "ops@c" + std::to_string(i) + ".example",
+                        std::nullopt, std::string("rs-basic")});
+      if (customer) {
+        ++customers;
+      } else if (customer.error().fields.count("login") &&
+                 customer.error().fields.at("login") == "reseller.customers_limit") {
+        ++customers_refused;
+      } else {
+        ++other;
+        std::lock_guard lock(mu);
+        unexpected += customer.error().message + "\n";
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(other.load(), 0) << unexpected;
+  EXPECT_EQ(sites.load(), 5);
+  EXPECT_EQ(sites_refused.load(), 45);
+  EXPECT_EQ(store_->ListSites("acme", {0, 1000})->size(), 5u);
+  EXPECT_EQ(customers.load(), 3);
+  EXPECT_EQ(customers_refused.load(), 47);
 }
 
 // A plan with every limit unlimited but the ones set.

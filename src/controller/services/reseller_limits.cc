@@ -1,6 +1,7 @@
 #include "controller/services/reseller_limits.h"
 
 #include "controller/services/service_support.h"
+#include "controller/services/usage_lock.h"
 
 namespace hostplane::controller {
 namespace {
@@ -15,6 +16,7 @@ Result<Reseller> Load(StoreTxn& tx, int64_t id) {
 
 Status CheckRoomForCustomer(StoreTxn& tx, std::optional<int64_t> reseller_id) {
   if (!reseller_id) return Ok();
+  HP_TRY(HoldResellerUsage(tx, reseller_id));
   HP_ASSIGN_OR_RETURN(Reseller r, Load(tx, *reseller_id));
   if (!r.max_customers) return Ok();
   HP_ASSIGN_OR_RETURN(int64_t count, tx.resellers().CountCustomers(r.id));
@@ -26,6 +28,7 @@ Status CheckRoomForCustomer(StoreTxn& tx, std::optional<int64_t> reseller_id) {
 
 Status CheckRoomForSite(StoreTxn& tx, std::optional<int64_t> reseller_id) {
   if (!reseller_id) return Ok();
+  HP_TRY(HoldResellerUsage(tx, reseller_id));
   HP_ASSIGN_OR_RETURN(Reseller r, Load(tx, *reseller_id));
   if (!r.max_sites) return Ok();
   HP_ASSIGN_OR_RETURN(int64_t count, tx.resellers().CountSites(r.id));
@@ -38,6 +41,7 @@ Status CheckRoomForSite(StoreTxn& tx, std::optional<int64_t> reseller_id) {
 Status CheckPlanFits(StoreTxn& tx, std::optional<int64_t> reseller_id,
                      std::optional<int64_t> customer_id, const Plan& plan) {
   if (!reseller_id) return Ok();
+  HP_TRY(HoldResellerUsage(tx, reseller_id));
   HP_ASSIGN_OR_RETURN(Reseller r, Load(tx, *reseller_id));
   if (r.overselling || !r.max_sites) return Ok();
   HP_ASSIGN_OR_RETURN(auto promised, tx.resellers().PromisedSites(r.id, customer_id));

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "controller/services/usage_lock.h"
 #include "controller/store/entity_json.h"
 
 namespace hostplane::controller {
@@ -81,6 +82,7 @@ Result<std::vector<Resource>> Children(StoreTxn& tx, const char* kind, const std
 Status CheckLimit(StoreTxn& tx, const Customer& c, const char* kind, const Limit& limit,
                   const std::string& field, const char* code, const char* what) {
   if (!limit) return Ok();
+  HP_TRY(HoldUsage(tx, c));
   HP_ASSIGN_OR_RETURN(int64_t count, tx.resources().Count(kind, c.id));
   if (count < *limit) return Ok();
   return Fail(FieldError(ErrorCode::kLimit, {{field, code}},

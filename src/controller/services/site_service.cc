@@ -8,6 +8,7 @@
 #include "controller/services/reseller_limits.h"
 #include "controller/services/service_support.h"
 #include "controller/services/task_specs.h"
+#include "controller/services/usage_lock.h"
 #include "controller/services/zone_validity.h"
 #include "controller/store/entity_json.h"
 #include "protocol/messages.h"
@@ -187,6 +188,7 @@ Result<Site> SiteService::Create(ChangeContext& change, const NewSite& in) const
   HP_TRY(CheckNamesFree(tx, names, 0));
   HP_TRY(CheckNamesOwnable(tx, customer.id, names, options_.reserved_names));
   HP_ASSIGN_OR_RETURN(Plan plan, PlanOf(tx, customer));
+  HP_TRY(HoldUsage(tx, customer));
   if (plan.max_sites) {
     HP_ASSIGN_OR_RETURN(int64_t count, tx.sites().CountOfCustomer(customer.id));
     if (count >= *plan.max_sites) {

@@ -19,6 +19,7 @@ class PgDialectImpl final : public sql::Dialect {
   std::string_view NowMillis() const override {
     return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
   }
+  std::string_view LockRows() const override { return " FOR UPDATE"; }
 };
 
 // One row of a result, read by column name, starting where the last lookup ended (as

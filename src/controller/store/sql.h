@@ -87,6 +87,9 @@ class Dialect {
   // An SQL expression for the database server's own clock in ms since the epoch (what leases are
   // timed by, so that the controllers' clocks do not matter).
   virtual std::string_view NowMillis() const = 0;
+  // What ends a SELECT that locks the rows it reads until the transaction ends (" FOR UPDATE");
+  // "" where a write transaction already runs alone (SQLite).
+  virtual std::string_view LockRows() const = 0;
 };
 
 class Connection {

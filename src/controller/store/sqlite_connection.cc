@@ -17,6 +17,7 @@ class SqliteDialectImpl final : public sql::Dialect {
   std::string_view NowMillis() const override {
     return "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
   }
+  std::string_view LockRows() const override { return ""; }
 };
 
 // A row of a running statement. Columns are looked up by name, starting where the last lookup

@@ -56,6 +56,14 @@ class TempStore {
     if (s) store_ = std::move(*s);
   }
 
+  // Another store on the same database, as a second controller sharing it has (its own
+  // connections; on SQLite the same file, as `serve --shared-store`).
+  std::unique_ptr<Store> OpenAnother() {
+    auto s = OnPostgres() ? OpenPostgresStore(url_, clock_) : OpenSqliteStore(path(), clock_);
+    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
+    return s ? std::move(*s) : nullptr;
+  }
+
   Store& operator*() { return *store_; }
   Store* operator->() { return store_.get(); }
   ManualClock& clock() { return clock_; }

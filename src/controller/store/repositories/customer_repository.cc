@@ -28,6 +28,12 @@ Result<std::optional<Customer>> CustomerRepository::FindById(int64_t id) {
   return sql::One(db_, Select("WHERE id = :id"), {{"id", id}}, rows::ReadCustomer);
 }
 
+Status CustomerRepository::LockForUsage(int64_t id) {
+  return sql::Exec(
+      db_, "SELECT id FROM customers WHERE id = :id" + std::string(db_.dialect().LockRows()),
+      {{"id", id}});
+}
+
 Result<std::vector<Customer>> CustomerRepository::List(const Scope& scope, const Page& page) {
   sql::Params params = {{"after", page.after_id}, {"limit", rows::ClampLimit(page.limit)}};
   rows::AddScopeOf(params, scope);

@@ -28,6 +28,10 @@ class CustomerRepository {
   [[nodiscard]] Status Update(const Customer& c);
   // Errors: kNotFound; kConflict while rows still refer to it.
   [[nodiscard]] Status Delete(int64_t id);
+  // Holds the customer's row until the transaction ends, before counting what it owns against
+  // its plan: two controllers creating at its limit take turns, and the second counts the
+  // first's row (services/usage_lock.h). Lock a reseller's row first, then its customer's.
+  [[nodiscard]] Status LockForUsage(int64_t id);
 
  private:
   sql::Connection& db_;

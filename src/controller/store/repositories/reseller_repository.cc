@@ -83,6 +83,12 @@ Status ResellerRepository::Delete(int64_t id) {
   return sql::Exec(db_, "DELETE FROM resellers WHERE id = :id", {{"id", id}});
 }
 
+Status ResellerRepository::LockForUsage(int64_t id) {
+  return sql::Exec(
+      db_, "SELECT id FROM resellers WHERE id = :id" + std::string(db_.dialect().LockRows()),
+      {{"id", id}});
+}
+
 Result<int64_t> ResellerRepository::CountCustomers(int64_t reseller_id) {
   return sql::Scalar(db_, kCountCustomers, {{"id", reseller_id}}, "n");
 }

@@ -30,6 +30,9 @@ class ResellerRepository {
   // Errors: kNotFound; kConflict while customers, plans or users still refer to it.
   [[nodiscard]] Status Delete(int64_t id);
 
+  // Holds the reseller's row until the transaction ends, before counting against its limits
+  // (as CustomerRepository::LockForUsage; the reseller's row first, then a customer's).
+  [[nodiscard]] Status LockForUsage(int64_t id);
   Result<int64_t> CountCustomers(int64_t reseller_id);
   Result<int64_t> CountSites(int64_t reseller_id);
   // The sites the plans of its customers promise, in sum, but for one customer (nullopt: none
