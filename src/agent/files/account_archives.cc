@@ -191,16 +191,19 @@ Status Unpack(FileOs& os, int fd, int64_t archive_bytes, int root, const FileLim
     HP_ASSIGN_OR_RETURN(FilePath p, EntryPath(e, index));
     if (p.home()) continue;  // "./": the target folder itself
     const bool folder = archive_entry_filetype(e) == AE_IFDIR;
-    const mode_t perm = archive_entry_perm(e) & 0777;
+    // As an upload's: files 0644 (0755 when the archive marks them executable), folders 0755,
+    // whatever the archive says (a zip made elsewhere often says 0600 or nothing, which nginx
+    // could not serve); the account may chmod them afterwards.
+    const mode_t perm = folder || (archive_entry_perm(e) & 0100) != 0 ? 0755 : 0644;
     HP_ASSIGN_OR_RETURN(Fd parent, OpenFolders(os, root, p, p.parts.size() - 1, index));
     ++out.entries;
     if (folder) {
-      if (int mk = os.MkdirAt(parent.get(), p.name(), perm | 0700); mk < 0 && mk != -EEXIST) {
+      if (int mk = os.MkdirAt(parent.get(), p.name(), perm); mk < 0 && mk != -EEXIST) {
         return Fail(ErrnoError("to", -mk, "making a folder of the archive"));
       }
       continue;
     }
-    int ffd = os.OpenBeneath(parent.get(), p.name(), O_WRONLY | O_CREAT | O_EXCL, perm | 0600);
+    int ffd = os.OpenBeneath(parent.get(), p.name(), O_WRONLY | O_CREAT | O_EXCL, perm);
     if (ffd == -EEXIST || ffd == -EISDIR) {
       return Fail(Refused(ErrorCode::kForbidden, "archive.path_refused",
                           "entry " + std::to_string(index + 1) + " appears twice in the archive"));

@@ -16,7 +16,10 @@
 //  2. the second pass writes into a hidden folder beside the target (".<name>.hp-extract"),
 //     counting the bytes really unpacked (headers can lie: a zip bomb stops at the bound with
 //     archive.too_large / archive.ratio), and renames it to the target at the end
-//     (RENAME_NOREPLACE): a refused or failed extraction leaves nothing behind.
+//     (RENAME_NOREPLACE): a refused or failed extraction leaves nothing behind. Files get 0644
+//     (0755 if the archive marks them executable) and folders 0755, as uploads do, whatever
+//     the archive's bits (a zip made elsewhere often says 0600 or nothing: nginx could not
+//     serve it).
 // Creating: the paths' trees (no link, only the account's own files and folders, else
 // archive.link_refused / file.foreign / archive.type_refused) go into ".<name>.hp-part" beside
 // the target, renamed into place at the end (file.exists if it appeared meanwhile); the format

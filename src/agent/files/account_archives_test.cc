@@ -194,7 +194,7 @@ TEST_F(AccountArchivesTest, ATarGzRoundTripIsByteExactAndReadableByTar) {
     EXPECT_EQ(Slurp(root + "/index.php"), "<?php echo 1;") << name;
     ASSERT_EQ(::stat((root + "/img/photo.bin").c_str(), &st), 0);
     EXPECT_EQ(st.st_uid, kAlice);
-    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_EQ(st.st_mode & 0777, 0644u) << "extracted as an upload is: servable";
     ASSERT_EQ(::stat((root + "/empty").c_str(), &st), 0);
     EXPECT_TRUE(S_ISDIR(st.st_mode));
   }
