@@ -1,10 +1,12 @@
 #include "agent/agent.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
 #include <map>
@@ -16,6 +18,7 @@
 
 #include "agent/batch_applier.h"
 #include "agent/files/file_request_server.h"
+#include "agent/files/trash_sweeper.h"
 #include "agent/journal.h"
 #include "protocol/messages.h"
 #include "protocol/validate.h"
@@ -112,6 +115,9 @@ class AgentImpl final : public Agent {
   files::PosixFileOs file_os_;
   std::unique_ptr<files::FileRequestServer> files_;
   std::unique_ptr<Subscription> files_sub_;
+  // The trash's daily pass over every home (agent/files/trash_sweeper.h), on the root below.
+  Fd trash_root_;
+  std::unique_ptr<files::TrashSweeper> trash_sweeper_;
   std::thread thread_;
   // The heartbeat has a thread of its own: a long batch (a content copy) must not make the node
   // look down, and an unanswered hello must not delay a fetch.
@@ -170,6 +176,11 @@ Status AgentImpl::Start() {
   HP_ASSIGN_OR_RETURN(files_,
                       files::FileRequestServer::Create(std::move(file_options), file_os_, clock_));
   HP_ASSIGN_OR_RETURN(files_sub_, files_->Subscribe(bus_));
+  trash_root_ = Fd(::open(fs_.HostPath("").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!trash_root_.valid()) return Fail(Error::FromErrno("opening " + fs_.HostPath(""), errno));
+  trash_sweeper_ = std::make_unique<files::TrashSweeper>(file_os_, files::FileLimits(),
+                                                         trash_root_.get(), layout_.home_root);
+  trash_sweeper_->Start(std::chrono::hours(24));
   started_ = true;
   thread_ = std::thread([this] { Loop(); });
   heartbeat_ = std::thread([this] {
@@ -189,6 +200,7 @@ Status AgentImpl::Start() {
 void AgentImpl::Stop() {
   key_sub_.reset();  // waits for a running key handler
   files_sub_.reset();
+  trash_sweeper_.reset();  // stops its thread
   {
     std::lock_guard lock(mu_);
     stopping_ = true;

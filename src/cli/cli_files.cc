@@ -1,4 +1,5 @@
-// `hostplane files ls|get|put|rm|mv|mkdir --customer LOGIN PATH...`: the file manager's API
+// `hostplane files ls|get|put|rm|mv|mkdir|cp|extract|archive|empty-trash --customer LOGIN
+// PATH...`: the file manager's API
 // (/api/v1/customers/{login}/files...) for scripts. `get ... PATH -` writes the file to standard
 // output and `put - PATH` reads it from standard input, byte-exact; both move large files in
 // parts of kPartBytes (offset/length, offset/last), so nothing needs the whole file in memory.
@@ -192,6 +193,56 @@ int Mkdir(State& s) {
   return kExitOk;
 }
 
+// Copy, extract and archive say what they wrote: "<entries> entries, <bytes> bytes".
+void PrintWritten(State& s, const json& body, const std::string& what) {
+  if (s.json_output()) {
+    PrintJson(s, body);
+    return;
+  }
+  s.io.out << what << " (" << body.value("entries", int64_t{0}) << " entries, "
+           << body.value("bytes", int64_t{0}) << " bytes)\n";
+}
+
+int Cp(State& s) {
+  json body{{"from", s.paths.at(0)}, {"to", s.paths.at(1)}};
+  if (s.overwrite) body["overwrite"] = true;
+  if (!s.node.empty()) body["node"] = s.node;
+  auto r = s.client().Post(FilesPath(s, "/copy"), body);
+  if (int rc = Check(r, s); rc != kExitOk) return rc;
+  PrintWritten(s, r->body, "copied to " + Printable(s.paths.at(1)));
+  return kExitOk;
+}
+
+int Extract(State& s) {
+  json body{{"path", s.paths.at(0)}, {"to", s.paths.at(1)}};
+  if (!s.node.empty()) body["node"] = s.node;
+  auto r = s.client().Post(FilesPath(s, "/extract"), body);
+  if (int rc = Check(r, s); rc != kExitOk) return rc;
+  PrintWritten(s, r->body, "extracted into " + Printable(s.paths.at(1)));
+  return kExitOk;
+}
+
+int Archive(State& s) {
+  json body{{"to", s.paths.at(0)},
+            {"paths", std::vector<std::string>(s.paths.begin() + 1, s.paths.end())}};
+  if (!s.node.empty()) body["node"] = s.node;
+  auto r = s.client().Post(FilesPath(s, "/archive"), body);
+  if (int rc = Check(r, s); rc != kExitOk) return rc;
+  PrintWritten(s, r->body, "wrote " + Printable(s.paths.at(0)));
+  return kExitOk;
+}
+
+int EmptyTrash(State& s) {
+  auto r = s.client().Delete(FilesPath(s, "/trash"), WithNode(s, {}));
+  if (int rc = Check(r, s); rc != kExitOk) return rc;
+  if (s.json_output()) {
+    PrintJson(s, r->body);
+  } else {
+    s.io.out << "removed " << r->body.value("removed", int64_t{0}) << " entries from the trash\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddFileCommands(CLI::App& app, const std::shared_ptr<State>& s) {
@@ -229,6 +280,20 @@ void AddFileCommands(CLI::App& app, const std::shared_ptr<State>& s) {
   c = Verb(files, "mkdir", "Make a folder", s, Mkdir);
   common(c);
   c->add_option("PATH", s->paths)->expected(1)->required();
+  c = Verb(files, "cp", "Copy a file or folder (never over an existing one unless --overwrite)", s,
+           Cp);
+  common(c);
+  c->add_option("FROM TO", s->paths)->expected(2)->required();
+  c->add_flag("--overwrite", s->overwrite, "Replace an existing file (or empty folder) at TO");
+  c = Verb(files, "extract", "Extract a .zip, .tar or .tar.gz into a new folder", s, Extract);
+  common(c);
+  c->add_option("ARCHIVE FOLDER", s->paths)->expected(2)->required();
+  c = Verb(files, "archive", "Create ARCHIVE (.zip, .tar, .tar.gz, .tgz) from files and folders", s,
+           Archive);
+  common(c);
+  c->add_option("ARCHIVE PATH...", s->paths)->expected(2, 1000)->required();
+  c = Verb(files, "empty-trash", "Remove everything in the home's trash now", s, EmptyTrash);
+  common(c);
 }
 
 }  // namespace hostplane::cli::detail

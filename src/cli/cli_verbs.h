@@ -64,7 +64,7 @@ struct State {
   std::string reason;
   // files: the paths (ls/rm: one; get/put/mv: two), and their flags.
   std::vector<std::string> paths;
-  bool at_once = false, exclusive = false;
+  bool at_once = false, exclusive = false, overwrite = false;
   int64_t if_mtime_ns = -1;  // files put --if-mtime-ns: -1 = not given
   // token add: its scopes and days until it expires.
   std::vector<std::string> scopes;

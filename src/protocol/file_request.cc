@@ -31,6 +31,8 @@ Json RequestJson(const FileRequest& r, bool with_sig) {
          {"expires_ms", r.expires_ms},
          {"path", r.path},
          {"to", r.to},
+         {"paths", r.paths},
+         {"overwrite", r.overwrite},
          {"offset", r.offset},
          {"length", r.length},
          {"limit", r.limit},
@@ -77,13 +79,22 @@ const char* FileOpName(FileOp op) {
       return "delete";
     case FileOp::kChmod:
       return "chmod";
+    case FileOp::kCopy:
+      return "copy";
+    case FileOp::kExtract:
+      return "extract";
+    case FileOp::kArchive:
+      return "archive";
+    case FileOp::kEmptyTrash:
+      return "empty_trash";
   }
   return "list";
 }
 
 Result<FileOp> ParseFileOp(const std::string& name) {
   for (FileOp op : {FileOp::kList, FileOp::kRead, FileOp::kWrite, FileOp::kMkdir, FileOp::kMove,
-                    FileOp::kDelete, FileOp::kChmod}) {
+                    FileOp::kDelete, FileOp::kChmod, FileOp::kCopy, FileOp::kExtract,
+                    FileOp::kArchive, FileOp::kEmptyTrash}) {
     if (name == FileOpName(op)) return op;
   }
   return Fail(Error::InvalidField("op", "file.op", "op: not a file operation"));
@@ -130,6 +141,8 @@ Result<FileRequest> DecodeFileRequest(const std::string& data) {
   auto expires = r.Integer("expires_ms", 0, std::numeric_limits<int64_t>::max());
   auto path = r.String("path");
   auto to = r.String("to", std::string());
+  auto overwrite = r.Bool("overwrite", false);
+  auto paths = r.Strings("paths", std::vector<std::string>{});
   auto offset = r.Integer("offset", 0, kMaxOffset, 0);
   auto length = r.Integer("length", 0, kFileChunkBytes, 0);
   auto limit = r.Integer("limit", 0, kMaxListLimit, 0);
@@ -144,7 +157,7 @@ Result<FileRequest> DecodeFileRequest(const std::string& data) {
   auto sig = r.String("sig", std::string());
   if (!node || !account || !uid || !gid || !op || !nonce || !expires || !path || !to || !offset ||
       !length || !limit || !sort || !descending || !b64 || !last || !exclusive || !at_once ||
-      !mode || !signer || !sig) {
+      !mode || !signer || !sig || !overwrite || !paths) {
     return fail();
   }
   HP_TRY(CheckMessageNode(type, *node));
@@ -164,6 +177,11 @@ Result<FileRequest> DecodeFileRequest(const std::string& data) {
   }
   if (*sort != "name" && *sort != "size" && *sort != "mtime") {
     r.Add("sort", {"file.sort", "Sort by name, size or mtime."});
+    return fail();
+  }
+  if (paths->size() > kMaxArchivePaths) {
+    r.Add("paths", {"file.paths",
+                    "An archive names at most " + std::to_string(kMaxArchivePaths) + " paths."});
     return fail();
   }
   auto raw = Base64Decode(*b64);
@@ -186,6 +204,8 @@ Result<FileRequest> DecodeFileRequest(const std::string& data) {
   q.expires_ms = *expires;
   q.path = *path;
   q.to = *to;
+  q.overwrite = *overwrite;
+  q.paths = std::move(*paths);
   q.offset = *offset;
   q.length = *length;
   q.limit = *limit;

@@ -36,10 +36,25 @@ std::string FilesSubject(const std::string& node);  // "hp.node.<node>.files"
 inline constexpr int64_t kFileChunkBytes = 256 * 1024;
 // How far ahead of the agent's clock a request may expire: bounds the nonce memory.
 inline constexpr int64_t kFileRequestMaxTtlMs = 60'000;
+// Paths one archive request may name.
+inline constexpr size_t kMaxArchivePaths = 1000;
 
-enum class FileOp { kList, kRead, kWrite, kMkdir, kMove, kDelete, kChmod };
-const char* FileOpName(
-    FileOp op);  // "list" | "read" | "write" | "mkdir" | "move" | "delete" | "chmod"
+enum class FileOp {
+  kList,
+  kRead,
+  kWrite,
+  kMkdir,
+  kMove,
+  kDelete,
+  kChmod,
+  kCopy,
+  kExtract,
+  kArchive,
+  kEmptyTrash
+};
+// "list" | "read" | "write" | "mkdir" | "move" | "delete" | "chmod" | "copy" | "extract" |
+// "archive" | "empty_trash"
+const char* FileOpName(FileOp op);
 // Errors: kInvalid for another name.
 [[nodiscard]] Result<FileOp> ParseFileOp(const std::string& name);
 // Whether op changes files (what the controller writes to the audit log).
@@ -53,8 +68,10 @@ struct FileRequest {
   FileOp op = FileOp::kList;
   std::string nonce;                   // 32 lowercase hex characters, new for every request
   int64_t expires_ms = 0;              // Unix milliseconds
-  std::string path;                    // every op
-  std::string to;                      // move
+  std::string path;                    // every op but archive and empty_trash
+  std::string to;                      // move, copy, extract (a new folder), archive
+  std::vector<std::string> paths;      // archive: what goes in (1..kMaxArchivePaths)
+  bool overwrite = false;              // copy
   int64_t offset = 0;                  // list, read, write
   int64_t length = 0;                  // read
   int64_t limit = 0;                   // list
@@ -94,9 +111,10 @@ struct FileReply {
   std::string error;
   std::map<std::string, std::string> fields;
   std::vector<FileReplyEntry> entries;  // list
-  int64_t total = 0;                    // list
+  int64_t total = 0;                    // list; copy, extract, archive: entries; empty_trash:
+                                        // entries removed
   std::string data;                     // read: raw bytes
-  int64_t size = 0;                     // read, write
+  int64_t size = 0;                     // read, write; copy, extract, archive: bytes
   int64_t mtime_ns = 0;                 // read, write
   bool eof = false;                     // read
   bool done = false;                    // write

@@ -5,6 +5,9 @@
 // are neither followed nor served nor listed as their targets; '..' and absolute paths are
 // refused in every field with a code. The agent's refusals of forged, replayed, expired and
 // foreign-node requests are shown in src/agent/files/file_request_server_test.cc (label files).
+// Archives: a zip uploaded through the CLI is extracted by the agent and its page served by
+// nginx; a zip that climbs into another tenant's home is refused and nothing is written; copy,
+// archive and the trash through the CLI, each in the audit log.
 // CTest label: files.
 
 #include <gtest/gtest.h>
@@ -16,6 +19,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/exec/command_runner.h"
 #include "test_support.h"
 
 namespace hostplane::testing {
@@ -218,6 +222,87 @@ TEST_F(Files, DotDotAndAbsolutePathsAreRefusedInEveryFieldAndNothingIsSent) {
   EXPECT_EQ(up_.Api("GET", "/api/v1/audit?limit=1000").body.find("file."), std::string::npos);
   // An unknown customer is not found, as one the actor may not see.
   EXPECT_EQ(up_.Api("GET", "/api/v1/customers/nobody/files").status, 404);
+}
+
+// A zip written by python3's zipfile (argv: the file, then name=content pairs).
+std::string Zip(const std::string& dir, const std::vector<std::string>& entries) {
+  static PosixCommandRunner runner({"/usr/bin/python3"});
+  const std::string path = dir + "/upload.zip";
+  Command cmd;
+  cmd.argv = {"/usr/bin/python3", "-c",
+              "import sys, zipfile\n"
+              "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n"
+              "    for e in sys.argv[2:]:\n"
+              "        name, data = e.split('=', 1)\n"
+              "        z.writestr(name, data)\n",
+              path};
+  cmd.argv.insert(cmd.argv.end(), entries.begin(), entries.end());
+  cmd.timeout = std::chrono::seconds(30);
+  auto r = runner.Run(cmd);
+  EXPECT_TRUE(r && r->ok()) << (r ? r->err : r.error().message);
+  return Slurp(path);
+}
+
+TEST_F(Files, AnUploadedZipIsExtractedAndServedAndNeverReachesAnotherTenant) {
+  CliOk({"customer", "create", "bravo", "--email", "ops@bravo.example"});
+  CliOk({"site", "add", "bravo.example", "--customer", "bravo", "--wait"});
+  const std::string bravo_index = Home("bravo") + "/sites/bravo.example/public/index.html";
+  std::filesystem::create_directories(std::filesystem::path(bravo_index).parent_path());
+  std::ofstream(bravo_index) << "bravo's page";
+
+  const std::string zip =
+      Zip(up_.prefix(), {"app/index.php=<?php echo 'from the zip';", "app/css/site.css=body{}"});
+  ASSERT_FALSE(zip.empty());
+  CliOk({"files", "put", "--customer", "acme", "-", "upload.zip"}, zip);
+  CliOk({"files", "extract", "--customer", "acme", "upload.zip", kPublic + "/shop"});
+  EXPECT_TRUE(Serves("/shop/app/index.php", "from the zip"))
+      << up_.Curl(kSite, "/shop/app/index.php").body;
+  struct stat st {};
+  ASSERT_EQ(::stat((Home("acme") + "/" + kPublic + "/shop/app/css/site.css").c_str(), &st), 0);
+  struct passwd* pw = ::getpwnam(up_.UnixUser("acme").c_str());
+  ASSERT_NE(pw, nullptr);
+  EXPECT_EQ(st.st_uid, pw->pw_uid) << "extracted as the account's user";
+
+  // A zip that climbs out into bravo's site: refused before anything is written.
+  const std::string evil =
+      Zip(up_.prefix(), {"ok.txt=fine", "../../bravo/sites/bravo.example/public/index.html=owned"});
+  CliOk({"files", "put", "--customer", "acme", "-", "evil.zip"}, evil);
+  auto refused =
+      CliOrFail(up_, {"files", "extract", "--customer", "acme", "evil.zip", kPublic + "/evil"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("archive.path_refused"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(Home("acme") + "/" + kPublic + "/evil"));
+  EXPECT_EQ(Slurp(bravo_index), "bravo's page");
+  // Nor through a path field: bravo's files are out of reach of every archive operation.
+  for (const Json& body :
+       {Json{{"path", "../bravo/sites/bravo.example/public/index.html"}, {"to", "x"}},
+        Json{{"path", "upload.zip"}, {"to", "../bravo/x"}}}) {
+    auto r = up_.Api("POST", "/api/v1/customers/acme/files/extract", body);
+    EXPECT_EQ(r.status, 422) << r.body;
+  }
+  auto pack = up_.Api("POST", "/api/v1/customers/acme/files/archive",
+                      Json{{"paths", Json::array({"../bravo"})}, {"to", "b.zip"}});
+  EXPECT_EQ(pack.status, 422) << pack.body;
+  EXPECT_EQ(pack.json()["error"]["fields"].value("paths", ""), "path.dotdot") << pack.body;
+
+  // Copy, archive and the trash through the CLI.
+  CliOk({"files", "cp", "--customer", "acme", kPublic + "/shop", kPublic + "/shop2"});
+  EXPECT_TRUE(Serves("/shop2/app/index.php", "from the zip"));
+  auto again =
+      CliOrFail(up_, {"files", "cp", "--customer", "acme", kPublic + "/shop", kPublic + "/shop2"});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find("file.exists"), std::string::npos) << again.err;
+  CliOk({"files", "archive", "--customer", "acme", "backup.tar.gz", kPublic + "/shop"});
+  CliOk({"files", "extract", "--customer", "acme", "backup.tar.gz", "restored"});
+  EXPECT_EQ(Slurp(Home("acme") + "/restored/shop/app/index.php"), "<?php echo 'from the zip';");
+  CliOk({"files", "rm", "--customer", "acme", "restored"});
+  auto emptied = CliOrFail(up_, {"files", "empty-trash", "--customer", "acme"});
+  ASSERT_EQ(emptied.exit_code, 0) << emptied.err;
+  EXPECT_NE(emptied.out.find("removed 1 entries"), std::string::npos) << emptied.out;
+  const std::string audit = up_.Api("GET", "/api/v1/audit?limit=1000").body;
+  for (const char* action : {"file.extract", "file.copy", "file.archive", "file.empty_trash"}) {
+    EXPECT_NE(audit.find(action), std::string::npos) << action;
+  }
 }
 
 }  // namespace

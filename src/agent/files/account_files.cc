@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "agent/files/file_errors.h"
+#include "agent/files/open_parent.h"
+#include "agent/files/remove_tree.h"
 #include "protocol/file_path.h"
 
 namespace hostplane::agent::files {
@@ -18,128 +21,11 @@ using protocol::CheckFilePath;
 using protocol::kMaxNameBytes;
 namespace {
 
-Error FieldError(ErrorCode code, const std::string& field, const std::string& what,
-                 const std::string& sentence) {
-  return Error{code, field + ": " + sentence, {{field, what}}};
-}
-
-// errno (positive) of an operation on `field` to the precise error.
-Error ErrnoError(const std::string& field, int err, const std::string& doing) {
-  switch (err) {
-    case ENOENT:
-      return FieldError(ErrorCode::kNotFound, field, "file.not_found",
-                        doing + ": no such file or folder");
-    case ELOOP:
-      return FieldError(ErrorCode::kForbidden, field, "path.symlink",
-                        doing + ": the path goes through a symbolic link, which is never followed");
-    case EXDEV:
-      return FieldError(ErrorCode::kForbidden, field, "path.escapes",
-                        doing + ": the path leads out of the home");
-    case EACCES:
-    case EPERM:
-      return FieldError(ErrorCode::kForbidden, field, "file.permission",
-                        doing + ": permission denied for the account");
-    case EEXIST:
-      return FieldError(ErrorCode::kConflict, field, "file.exists", doing + ": it already exists");
-    case ENOTDIR:
-      return FieldError(ErrorCode::kInvalid, field, "path.not_a_directory",
-                        doing + ": a component of the path is not a folder");
-    case EISDIR:
-      return FieldError(ErrorCode::kInvalid, field, "file.is_directory",
-                        doing + ": it is a folder");
-    case ENOTEMPTY:
-      return FieldError(ErrorCode::kConflict, field, "dir.not_empty",
-                        doing + ": the folder is not empty");
-    case ENOSPC:
-    case EDQUOT:
-      return FieldError(ErrorCode::kLimit, field, "file.no_space",
-                        doing + ": no space left (disk or quota)");
-    case ENAMETOOLONG:
-      return FieldError(ErrorCode::kInvalid, field, "path.name_too_long",
-                        doing + ": the name is too long");
-    default:
-      return Error::FromErrno(field + ": " + doing, err);
-  }
-}
-
-int64_t MtimeNs(const struct stat& st) {
-  return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
-
-// The parent folder of p, opened beneath the home as a directory.
-Result<Fd> OpenParent(FileOs& os, const AccountHome& home, const FilePath& p,
-                      const std::string& field) {
-  int fd = os.OpenBeneath(home.dir.get(), p.parent(), O_RDONLY | O_DIRECTORY, 0);
-  if (fd < 0) return Fail(ErrnoError(field, -fd, "opening the folder"));
-  return Fd(fd);
-}
-
-// A hard link to someone else's file: refused for every operation on its content.
-Status CheckOwnLink(const struct stat& st, const AccountIdentity& id, const std::string& field) {
-  if (st.st_uid != id.uid && st.st_nlink > 1 && !S_ISDIR(st.st_mode)) {
-    return Fail(FieldError(ErrorCode::kForbidden, field, "file.foreign_link",
-                           "a hard link to a file the account does not own"));
-  }
-  return Ok();
-}
-
-Status CheckOwned(const struct stat& st, const AccountIdentity& id, const std::string& field) {
-  HP_TRY(CheckOwnLink(st, id, field));
-  if (st.st_uid != id.uid) {
-    return Fail(FieldError(ErrorCode::kForbidden, field, "file.foreign",
-                           "the account does not own this file"));
-  }
-  return Ok();
-}
-
 EntryType TypeOf(const struct stat& st) {
   if (S_ISREG(st.st_mode)) return EntryType::kFile;
   if (S_ISDIR(st.st_mode)) return EntryType::kDirectory;
   if (S_ISLNK(st.st_mode)) return EntryType::kSymlink;
   return EntryType::kOther;
-}
-
-struct TreeBudget {
-  int64_t entries_left;
-  int depth_left;
-};
-
-// Removes dir_fd/name (a folder) and everything in it, never following a link: each level is
-// opened beneath its parent with no symlink allowed, and entries are unlinked by name.
-Status RemoveTree(FileOs& os, int dir_fd, const std::string& name, TreeBudget& budget,
-                  const std::string& field) {
-  if (budget.depth_left-- <= 0) {
-    return Fail(FieldError(ErrorCode::kLimit, field, "limit.tree",
-                           "the folder is nested too deeply to delete at once"));
-  }
-  int fd = os.OpenBeneath(dir_fd, name, O_RDONLY | O_DIRECTORY, 0);
-  if (fd < 0) return Fail(ErrnoError(field, -fd, "opening a folder to delete"));
-  Fd dir(fd);
-  std::vector<DirEntry> entries;
-  if (int rc = os.ReadDir(dir.get(), &entries); rc < 0) {
-    return Fail(ErrnoError(field, -rc, "reading a folder to delete"));
-  }
-  for (const auto& e : entries) {
-    if (budget.entries_left-- <= 0) {
-      return Fail(FieldError(ErrorCode::kLimit, field, "limit.tree",
-                             "the folder holds too many entries to delete at once"));
-    }
-    struct stat st {};
-    if (int rc = os.StatAt(dir.get(), e.name, &st); rc < 0) {
-      if (rc == -ENOENT) continue;
-      return Fail(ErrnoError(field, -rc, "inspecting an entry to delete"));
-    }
-    if (S_ISDIR(st.st_mode)) {
-      HP_TRY(RemoveTree(os, dir.get(), e.name, budget, field));
-    } else if (int rc2 = os.UnlinkAt(dir.get(), e.name, 0); rc2 < 0 && rc2 != -ENOENT) {
-      return Fail(ErrnoError(field, -rc2, "deleting an entry"));
-    }
-  }
-  ++budget.depth_left;
-  if (int rc = os.UnlinkAt(dir_fd, name, AT_REMOVEDIR); rc < 0) {
-    return Fail(ErrnoError(field, -rc, "deleting a folder"));
-  }
-  return Ok();
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/files/account_home.h"
 #include "agent/files/as_account.h"
 #include "agent/files/file_os.h"
 #include "common/fs/fd.h"
@@ -40,20 +41,6 @@ using protocol::FilePath;
 inline constexpr const char* kTrashDir = ".hp-trash";
 // A chunked write goes to ".<name>.hp-part" beside the target until its last chunk.
 inline constexpr const char* kPartSuffix = ".hp-part";
-
-struct FileLimits {
-  int64_t max_chunk_bytes = 256 * 1024;  // data in one read or write request
-  int max_page_entries = 1000;           // entries in one listing page
-  int64_t max_tree_entries = 100'000;    // entries one delete-at-once may remove
-  int max_tree_depth = 64;               // folder depth one delete-at-once may descend
-};
-
-// An open home: a descriptor of <home_root>/<login> (opened by root without following links)
-// and the account that owns it.
-struct AccountHome {
-  Fd dir;
-  AccountIdentity id;
-};
 
 enum class EntryType { kFile, kDirectory, kSymlink, kOther, kForeign };
 const char* EntryTypeName(EntryType t);  // "file" | "directory" | "symlink" | "other" | "foreign"

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "agent/files/testing/test_home.h"
 #include "agent/testing/temp_root.h"
 
 // Runs as root (as the agent does): homes are owned by uids that exist only as numbers, and the
@@ -17,31 +18,12 @@
 namespace hostplane::agent::files {
 namespace {
 
-constexpr uid_t kAlice = 61001;
-constexpr uid_t kBob = 61002;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void Put(const std::string& path, const std::string& content, uid_t uid, mode_t mode) {
-  std::ofstream(path, std::ios::binary) << content;
-  ASSERT_EQ(::chown(path.c_str(), uid, uid), 0) << path;
-  ASSERT_EQ(::chmod(path.c_str(), mode), 0) << path;
-}
-
-void Dir(const std::string& path, uid_t uid, mode_t mode) {
-  ASSERT_EQ(::mkdir(path.c_str(), mode), 0) << path;
-  ASSERT_EQ(::chown(path.c_str(), uid, uid), 0) << path;
-  ASSERT_EQ(::chmod(path.c_str(), mode), 0) << path;
-}
-
-std::string CodeOf(const Error& e) {
-  return e.fields.empty() ? "(none: " + e.message + ")" : e.fields.begin()->second;
-}
+using testing::CodeOf;
+using testing::Dir;
+using testing::kAlice;
+using testing::kBob;
+using testing::Put;
+using testing::Slurp;
 
 ListRequest Listing(std::string path, int limit, int64_t offset = 0, SortKey sort = SortKey::kName,
                     bool descending = false) {

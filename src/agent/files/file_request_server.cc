@@ -108,6 +108,28 @@ Result<FileReply> FileRequestServer::Run(const FileRequest& r) {
       }
       HP_TRY(files_.Chmod(home, r.path, static_cast<int>(r.mode)));
       break;
+    case FileOp::kCopy: {
+      HP_ASSIGN_OR_RETURN(CopyResult c, copier_.Copy(home, {r.path, r.to, r.overwrite}));
+      out.total = c.entries;
+      out.size = c.bytes;
+      break;
+    }
+    case FileOp::kExtract: {
+      HP_ASSIGN_OR_RETURN(ArchiveResult a, archives_.Extract(home, {r.path, r.to}));
+      out.total = a.entries;
+      out.size = a.bytes;
+      break;
+    }
+    case FileOp::kArchive: {
+      HP_ASSIGN_OR_RETURN(ArchiveResult a, archives_.Create(home, {r.paths, r.to}));
+      out.total = a.entries;
+      out.size = a.bytes;
+      break;
+    }
+    case FileOp::kEmptyTrash: {
+      HP_ASSIGN_OR_RETURN(out.total, trash_.Empty(home));
+      break;
+    }
   }
   return out;
 }

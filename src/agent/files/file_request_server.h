@@ -19,7 +19,10 @@
 #include <mutex>
 #include <string>
 
+#include "agent/files/account_archives.h"
 #include "agent/files/account_files.h"
+#include "agent/files/copy_tree.h"
+#include "agent/files/trash.h"
 #include "common/bus/bus.h"
 #include "common/clock.h"
 #include "common/fs/fd.h"
@@ -55,6 +58,9 @@ class FileRequestServer {
       : options_(std::move(options)),
         clock_(clock),
         files_(os, options_.limits),
+        copier_(os, options_.limits),
+        archives_(os, options_.limits),
+        trash_(os, options_.limits),
         root_(std::move(root)) {}
 
   // Signature, node, expiry and nonce; records the nonce when all pass.
@@ -64,6 +70,9 @@ class FileRequestServer {
   FileServerOptions options_;
   const Clock& clock_;
   AccountFiles files_;
+  FileCopier copier_;
+  AccountArchives archives_;
+  Trash trash_;
   Fd root_;
   std::mutex mu_;
   std::multimap<int64_t, std::string> nonce_expiry_;  // (mu_) expiry -> nonce, to forget them

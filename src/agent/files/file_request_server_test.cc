@@ -249,3 +249,59 @@ TEST_F(FileRequestServerTest, PathsAreCheckedByTheAgentWithPreciseCodes) {
 
 }  // namespace
 }  // namespace hostplane::agent::files
+
+namespace hostplane::agent::files {
+namespace {
+
+TEST_F(FileRequestServerTest, CopyArchiveExtractAndEmptyTrashOverNats) {
+  FileRequest w = Make(FileOp::kWrite, "index.php");
+  w.data = "<?php echo 'hello';";
+  ASSERT_TRUE(SendSigned(w).ok);
+
+  FileRequest cp = Make(FileOp::kCopy, "index.php");
+  cp.to = "copy.php";
+  FileReply copied = SendSigned(cp);
+  ASSERT_TRUE(copied.ok) << copied.code << ": " << copied.error;
+  EXPECT_EQ(copied.total, 1);
+  EXPECT_EQ(copied.size, 19);
+  EXPECT_EQ(Slurp(alice_ + "/copy.php"), "<?php echo 'hello';");
+  cp.nonce = RandomHex(16);
+  FileReply again = SendSigned(cp);  // the target exists now: never overwritten unless asked
+  ASSERT_FALSE(again.ok);
+  EXPECT_EQ(again.fields["to"], "file.exists");
+
+  FileRequest ar = Make(FileOp::kArchive, "");
+  ar.paths = {"index.php", "copy.php"};
+  ar.to = "site.tar.gz";
+  FileReply archived = SendSigned(ar);
+  ASSERT_TRUE(archived.ok) << archived.code << ": " << archived.error;
+  EXPECT_EQ(archived.total, 2);
+
+  FileRequest ex = Make(FileOp::kExtract, "site.tar.gz");
+  ex.to = "restored";
+  FileReply extracted = SendSigned(ex);
+  ASSERT_TRUE(extracted.ok) << extracted.code << ": " << extracted.error;
+  EXPECT_EQ(extracted.total, 2);
+  EXPECT_EQ(Slurp(alice_ + "/restored/copy.php"), "<?php echo 'hello';");
+
+  // An archive path altered after signing: refused, nothing written.
+  FileRequest forged = Make(FileOp::kArchive, "");
+  forged.paths = {"index.php"};
+  forged.to = "x.zip";
+  protocol::SignFileRequest(forged, key_);
+  forged.paths = {"../bob/keep.txt"};
+  FileReply refused = Send(forged);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_FALSE(Exists(alice_ + "/x.zip"));
+
+  FileRequest rm = Make(FileOp::kDelete, "copy.php");
+  ASSERT_TRUE(SendSigned(rm).ok);
+  FileReply emptied = SendSigned(Make(FileOp::kEmptyTrash, ""));
+  ASSERT_TRUE(emptied.ok) << emptied.code << ": " << emptied.error;
+  EXPECT_EQ(emptied.total, 1);
+  EXPECT_TRUE(Exists(alice_ + "/.hp-trash"));
+  EXPECT_TRUE(Exists(bob_ + "/keep.txt"));
+}
+
+}  // namespace
+}  // namespace hostplane::agent::files

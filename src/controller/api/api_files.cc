@@ -39,6 +39,15 @@ FileOpInput Base(const ApiCall& call, QueryReader& q, protocol::FileOp op) {
   return in;
 }
 
+// The body's "from" (which the service checks as "path") in the error, as the caller named it.
+Error RenamePathField(Error e, const std::string& to) {
+  if (auto it = e.fields.find("path"); it != e.fields.end()) {
+    e.fields[to] = it->second;
+    e.fields.erase(it);
+  }
+  return e;
+}
+
 }  // namespace
 
 Result<ApiReply> ApiServer::ListFiles(const ApiCall& call) {
@@ -163,15 +172,73 @@ Result<ApiReply> ApiServer::MoveFile(const ApiCall& call) {
   HP_TRY(r.Finish());
   // The body says "from"; the service checks it as "path".
   auto done = hosting_.files().Run(call.actor, in);
-  if (!done) {
-    Error e = done.error();
-    if (auto it = e.fields.find("path"); it != e.fields.end()) {
-      e.fields["from"] = it->second;
-      e.fields.erase(it);
-    }
-    return Fail(e);
-  }
+  if (!done) return Fail(RenamePathField(done.error(), "from"));
   return Reply(200, {{"from", in.path}, {"to", in.to}});
+}
+
+Result<ApiReply> ApiServer::CopyFile(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
+  FileOpInput in;
+  in.customer = call.path.at("login");
+  in.op = protocol::FileOp::kCopy;
+  in.path = r.String("from", Presence::kRequired).value_or("");
+  in.to = r.String("to", Presence::kRequired).value_or("");
+  in.overwrite = r.Bool("overwrite", Presence::kOptional).value_or(false);
+  in.node = r.String("node", Presence::kOptional).value_or("");
+  HP_TRY(r.Finish());
+  // The agent names the source "from" already; the service's own check says "path".
+  auto reply = hosting_.files().Run(call.actor, in);
+  if (!reply) return Fail(RenamePathField(reply.error(), "from"));
+  return Reply(
+      201, {{"from", in.path}, {"to", in.to}, {"entries", reply->total}, {"bytes", reply->size}});
+}
+
+Result<ApiReply> ApiServer::ExtractArchive(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
+  FileOpInput in;
+  in.customer = call.path.at("login");
+  in.op = protocol::FileOp::kExtract;
+  in.path = r.String("path", Presence::kRequired).value_or("");
+  in.to = r.String("to", Presence::kRequired).value_or("");
+  in.node = r.String("node", Presence::kOptional).value_or("");
+  HP_TRY(r.Finish());
+  HP_ASSIGN_OR_RETURN(auto reply, hosting_.files().Run(call.actor, in));
+  return Reply(201,
+               {{"path", in.path}, {"to", in.to}, {"entries", reply.total}, {"bytes", reply.size}});
+}
+
+Result<ApiReply> ApiServer::CreateArchive(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  BodyReader r(body);
+  FileOpInput in;
+  in.customer = call.path.at("login");
+  in.op = protocol::FileOp::kArchive;
+  in.paths = r.StringArray("paths", Presence::kRequired).value_or(std::vector<std::string>{});
+  in.to = r.String("to", Presence::kRequired).value_or("");
+  in.node = r.String("node", Presence::kOptional).value_or("");
+  HP_TRY(r.Finish());
+  HP_ASSIGN_OR_RETURN(auto reply, hosting_.files().Run(call.actor, in));
+  return Reply(
+      201, {{"paths", in.paths}, {"to", in.to}, {"entries", reply.total}, {"bytes", reply.size}});
+}
+
+Result<ApiReply> ApiServer::EmptyTrash(const ApiCall& call) {
+  QueryReader q(call.req, {"node"});
+  FileOpInput in;
+  in.customer = call.path.at("login");
+  in.op = protocol::FileOp::kEmptyTrash;
+  in.node = q.String("node").value_or("");
+  HP_TRY(q.Finish());
+  HP_ASSIGN_OR_RETURN(auto reply, hosting_.files().Run(call.actor, in));
+  return Reply(200, {{"removed", reply.total}});
 }
 
 Result<ApiReply> ApiServer::DeleteFile(const ApiCall& call) {

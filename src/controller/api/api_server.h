@@ -181,6 +181,10 @@ class ApiServer final : public http::HttpHandler {
   Result<ApiReply> MakeFolder(const ApiCall& call);
   Result<ApiReply> MoveFile(const ApiCall& call);
   Result<ApiReply> DeleteFile(const ApiCall& call);
+  Result<ApiReply> CopyFile(const ApiCall& call);
+  Result<ApiReply> ExtractArchive(const ApiCall& call);
+  Result<ApiReply> CreateArchive(const ApiCall& call);
+  Result<ApiReply> EmptyTrash(const ApiCall& call);
   // Resellers (api_people.cc).
   Result<ApiReply> CreateReseller(const ApiCall& call);
   Result<ApiReply> ListResellers(const ApiCall& call);

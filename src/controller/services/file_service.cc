@@ -35,7 +35,21 @@ FileService::FileService(Store& store, Bus& bus, const SigningKey& key,
 Result<protocol::FileReply> FileService::Run(const Actor& actor, const FileOpInput& in) {
   using protocol::FileOp;
   HP_TRY(protocol::CheckFilePath("path", in.path));
-  if (in.op == FileOp::kMove) HP_TRY(protocol::CheckFileName("to", in.to));
+  const bool long_op = in.op == FileOp::kCopy || in.op == FileOp::kExtract ||
+                       in.op == FileOp::kArchive || in.op == FileOp::kEmptyTrash;
+  if (in.op == FileOp::kMove || in.op == FileOp::kCopy || in.op == FileOp::kExtract ||
+      in.op == FileOp::kArchive) {
+    HP_TRY(protocol::CheckFileName("to", in.to));
+  }
+  if (in.op == FileOp::kArchive) {
+    if (in.paths.empty() || in.paths.size() > protocol::kMaxArchivePaths) {
+      return Fail(Error::InvalidField("paths", "files.paths",
+                                      "paths: name 1 to " +
+                                          std::to_string(protocol::kMaxArchivePaths) +
+                                          " files or folders to archive"));
+    }
+    for (const auto& p : in.paths) HP_TRY(protocol::CheckFileName("paths", p));
+  }
   const bool writes = protocol::IsWriteOp(in.op);
   const Action action = writes ? Action::kFileWrite : Action::kFileRead;
   const Error not_found = NotFoundField("customer", "customer", in.customer);
@@ -84,6 +98,8 @@ Result<protocol::FileReply> FileService::Run(const Actor& actor, const FileOpInp
   q.expires_ms = clock_.NowMillis() + options_.request_ttl.count();
   q.path = in.path;
   q.to = in.to;
+  q.paths = in.paths;
+  q.overwrite = in.overwrite;
   q.offset = in.offset;
   q.length = in.length;
   q.limit = in.limit;
@@ -96,14 +112,24 @@ Result<protocol::FileReply> FileService::Run(const Actor& actor, const FileOpInp
   q.at_once = in.at_once;
   q.mode = in.mode;
   protocol::SignFileRequest(q, key_);
-  HP_ASSIGN_OR_RETURN(std::string raw, bus_.Request(protocol::FilesSubject(q.node),
-                                                    protocol::Encode(q), options_.timeout));
+  HP_ASSIGN_OR_RETURN(std::string raw,
+                      bus_.Request(protocol::FilesSubject(q.node), protocol::Encode(q),
+                                   long_op ? options_.long_timeout : options_.timeout));
   HP_ASSIGN_OR_RETURN(protocol::FileReply reply, protocol::DecodeFileReply(raw));
   if (!reply.ok) return Fail(protocol::FileReplyError(reply));
 
   if (writes && (in.op != FileOp::kWrite || reply.done)) {
     Json after{{"node", q.node}, {"path", q.path}};
-    if (in.op == FileOp::kMove) after["to"] = q.to;
+    if (in.op == FileOp::kMove || in.op == FileOp::kCopy || in.op == FileOp::kExtract ||
+        in.op == FileOp::kArchive) {
+      after["to"] = q.to;
+    }
+    if (in.op == FileOp::kArchive) after["paths"] = q.paths;
+    if (in.op == FileOp::kCopy || in.op == FileOp::kExtract || in.op == FileOp::kArchive) {
+      after["entries"] = reply.total;
+      after["bytes"] = reply.size;
+    }
+    if (in.op == FileOp::kEmptyTrash) after["removed"] = reply.total;
     if (in.op == FileOp::kWrite) after["size"] = reply.size;
     if (in.op == FileOp::kDelete) after["trash"] = reply.trash;
     if (in.op == FileOp::kChmod || in.op == FileOp::kMkdir) after["mode"] = q.mode;

@@ -12,7 +12,10 @@
 //      node, the account and its uid, a fresh nonce, an expiry of request_ttl) and waits for the
 //      reply,
 //   6. for a write operation that succeeded, appends an audit entry (file.<op> on
-//      customer:<login>, with the path, the target and the size).
+//      customer:<login>, with the path, the target and the size; for copy, extract and archive
+//      also the entries and bytes, for empty_trash the entries removed).
+// Copy, extract, archive and empty_trash may work on gigabytes: their reply is awaited for
+// FileServiceOptions::long_timeout instead of timeout.
 // The agent's refusals come back as errors with their codes (path.symlink, file.changed, ...).
 //
 // Thread-safe: any thread may call it; the bucket has its own lock.
@@ -20,6 +23,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/bus/bus.h"
 #include "common/clock.h"
@@ -41,7 +45,9 @@ struct FileOpInput {
   std::string node;      // "" = the node that holds the account's home
   protocol::FileOp op = protocol::FileOp::kList;
   std::string path;
-  std::string to;
+  std::string to;                  // move, copy, extract, archive
+  std::vector<std::string> paths;  // archive
+  bool overwrite = false;          // copy
   int64_t offset = 0;
   int64_t length = 0;
   int64_t limit = 100;

@@ -18,6 +18,8 @@ struct FileServiceOptions {
   int ops_per_minute = 600;                       // per customer; bursts up to this many
   std::chrono::milliseconds request_ttl{10'000};  // how long a signed request stays valid
   std::chrono::milliseconds timeout{15'000};      // waiting for the node's reply
+  // waiting for a copy, extract, archive or empty_trash (up to FileLimits' gigabytes)
+  std::chrono::milliseconds long_timeout{300'000};
 };
 
 struct HostingOptions {
