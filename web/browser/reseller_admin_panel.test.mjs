@@ -104,7 +104,7 @@ describe('the administrator', () => {
     try {
       await signIn(page, ADMIN, PASSWORD);
       const nav = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
-      assert.deepEqual(nav, ['Overview', 'Customers', 'Resellers', 'Plans', 'Nodes', 'Tasks', 'Audit log']);
+      assert.deepEqual(nav, ['Overview', 'Customers', 'Resellers', 'Plans', 'Nodes', 'Tasks', 'Audit log', 'Settings']);
       // The overview: the broken site's failed task counted, every node answering.
       await settled(page);
       assert.match(await page.locator('.service-card', { hasText: 'Failed tasks' }).textContent(), /^[1-9]\d*Failed tasks$/);
@@ -179,7 +179,7 @@ describe('the reseller', () => {
     try {
       await signIn(page, RESELLER, PASSWORD);
       const nav = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
-      assert.deepEqual(nav, ['Overview', 'Customers', 'Plans', 'Tasks', 'Audit log']);
+      assert.deepEqual(nav, ['Overview', 'Customers', 'Plans', 'Tasks', 'Audit log', 'Settings']);
       await settled(page);
       const usage = () => page.locator('.service-card').allTextContents();
       await page.waitForFunction(() => document.querySelectorAll('.service-limit').length === 2);

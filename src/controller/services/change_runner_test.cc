@@ -18,6 +18,7 @@
 #include "controller/store/temp_store_for_test.h"
 #include "protocol/account_spec.h"
 #include "protocol/mail_account_spec.h"
+#include "protocol/mail_client_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/messages.h"
 #include "protocol/zone_spec.h"
@@ -128,10 +129,11 @@ TEST_F(ComposedChangeTest, ACustomerWithASiteAMailboxAndAZoneIsOneChange) {
     EXPECT_EQ(t.customer_id, order->object.id) << t.object_key;
     kinds.insert(t.kind);
   }
-  // The mail domain brings the account's mail settings on its mail node (mailaccount.ensure).
+  // The mail domain brings the account's mail settings on its mail node (mailaccount.ensure)
+  // and the mail clients' set-up there (mailclient.ensure).
   EXPECT_EQ(kinds, (std::set<std::string>{protocol::kAccountEnsure, protocol::kSiteEnsure,
                                           protocol::kMailDomainEnsure, protocol::kMailAccountEnsure,
-                                          protocol::kZoneEnsure}));
+                                          protocol::kMailClientEnsure, protocol::kZoneEnsure}));
   TaskFilter of_change;
   of_change.change_id = id;
   EXPECT_EQ(store_->ListTasks(of_change)->size(), order->tasks.size());
