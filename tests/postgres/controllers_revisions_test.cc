@@ -171,7 +171,12 @@ TEST(Controllers, ADeadlockBetweenControllersIsRunAgain) {
   tb.join();
   EXPECT_TRUE(a) << a.error().message;
   EXPECT_TRUE(b) << b.error().message;
-  EXPECT_EQ(runs.load(), 3) << "one of the two writes ran again";
+  // At least one of the two ran again. Usually exactly one: on a loaded machine both waiters may
+  // run PostgreSQL's deadlock check (each after its own deadlock_timeout) before the first
+  // victim's locks are gone, and both run again (seen once in CI: 4 runs). What matters is below:
+  // both committed, and the revisions have no gap.
+  EXPECT_GE(runs.load(), 3) << "neither write ran again: there was no deadlock to end";
+  EXPECT_LE(runs.load(), 4);
   auto db = pg::Connection::Open(*url);
   ASSERT_TRUE(db);
   for (int64_t node : nodes) {
