@@ -39,6 +39,22 @@ FileOpInput Base(const ApiCall& call, QueryReader& q, protocol::FileOp op) {
   return in;
 }
 
+// The routes whose parameters come in a JSON body: no query parameter, the body parsed.
+Result<json> FileOpBody(const ApiCall& call) {
+  QueryReader q(call.req, {});
+  HP_TRY(q.Finish());
+  return ParseJsonObject(call.req.body);
+}
+
+// Their input: the customer of the path, the operation, and the body's optional "node".
+FileOpInput BodyBase(const ApiCall& call, BodyReader& r, protocol::FileOp op) {
+  FileOpInput in;
+  in.customer = call.path.at("login");
+  in.op = op;
+  in.node = r.String("node", Presence::kOptional).value_or("");
+  return in;
+}
+
 // The body's "from" (which the service checks as "path") in the error, as the caller named it.
 Error RenamePathField(Error e, const std::string& to) {
   if (auto it = e.fields.find("path"); it != e.fields.end()) {
@@ -140,15 +156,10 @@ Result<ApiReply> ApiServer::UploadFile(const ApiCall& call) {
 }
 
 Result<ApiReply> ApiServer::MakeFolder(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  HP_ASSIGN_OR_RETURN(auto body, FileOpBody(call));
   BodyReader r(body);
-  FileOpInput in;
-  in.customer = call.path.at("login");
-  in.op = protocol::FileOp::kMkdir;
+  FileOpInput in = BodyBase(call, r, protocol::FileOp::kMkdir);
   in.path = r.String("path", Presence::kRequired).value_or("");
-  in.node = r.String("node", Presence::kOptional).value_or("");
   in.mode = r.Integer("mode", Presence::kOptional).value_or(0755);
   HP_TRY(r.Finish());
   if (in.mode < 0 || in.mode > 0777) {
@@ -159,16 +170,11 @@ Result<ApiReply> ApiServer::MakeFolder(const ApiCall& call) {
 }
 
 Result<ApiReply> ApiServer::MoveFile(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  HP_ASSIGN_OR_RETURN(auto body, FileOpBody(call));
   BodyReader r(body);
-  FileOpInput in;
-  in.customer = call.path.at("login");
-  in.op = protocol::FileOp::kMove;
+  FileOpInput in = BodyBase(call, r, protocol::FileOp::kMove);
   in.path = r.String("from", Presence::kRequired).value_or("");
   in.to = r.String("to", Presence::kRequired).value_or("");
-  in.node = r.String("node", Presence::kOptional).value_or("");
   HP_TRY(r.Finish());
   // The body says "from"; the service checks it as "path".
   auto done = hosting_.files().Run(call.actor, in);
@@ -177,17 +183,12 @@ Result<ApiReply> ApiServer::MoveFile(const ApiCall& call) {
 }
 
 Result<ApiReply> ApiServer::CopyFile(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  HP_ASSIGN_OR_RETURN(auto body, FileOpBody(call));
   BodyReader r(body);
-  FileOpInput in;
-  in.customer = call.path.at("login");
-  in.op = protocol::FileOp::kCopy;
+  FileOpInput in = BodyBase(call, r, protocol::FileOp::kCopy);
   in.path = r.String("from", Presence::kRequired).value_or("");
   in.to = r.String("to", Presence::kRequired).value_or("");
   in.overwrite = r.Bool("overwrite", Presence::kOptional).value_or(false);
-  in.node = r.String("node", Presence::kOptional).value_or("");
   HP_TRY(r.Finish());
   // The agent names the source "from" already; the service's own check says "path".
   auto reply = hosting_.files().Run(call.actor, in);
@@ -197,16 +198,11 @@ Result<ApiReply> ApiServer::CopyFile(const ApiCall& call) {
 }
 
 Result<ApiReply> ApiServer::ExtractArchive(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  HP_ASSIGN_OR_RETURN(auto body, FileOpBody(call));
   BodyReader r(body);
-  FileOpInput in;
-  in.customer = call.path.at("login");
-  in.op = protocol::FileOp::kExtract;
+  FileOpInput in = BodyBase(call, r, protocol::FileOp::kExtract);
   in.path = r.String("path", Presence::kRequired).value_or("");
   in.to = r.String("to", Presence::kRequired).value_or("");
-  in.node = r.String("node", Presence::kOptional).value_or("");
   HP_TRY(r.Finish());
   HP_ASSIGN_OR_RETURN(auto reply, hosting_.files().Run(call.actor, in));
   return Reply(201,
@@ -214,16 +210,11 @@ Result<ApiReply> ApiServer::ExtractArchive(const ApiCall& call) {
 }
 
 Result<ApiReply> ApiServer::CreateArchive(const ApiCall& call) {
-  QueryReader q(call.req, {});
-  HP_TRY(q.Finish());
-  HP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(call.req.body));
+  HP_ASSIGN_OR_RETURN(auto body, FileOpBody(call));
   BodyReader r(body);
-  FileOpInput in;
-  in.customer = call.path.at("login");
-  in.op = protocol::FileOp::kArchive;
+  FileOpInput in = BodyBase(call, r, protocol::FileOp::kArchive);
   in.paths = r.StringArray("paths", Presence::kRequired).value_or(std::vector<std::string>{});
   in.to = r.String("to", Presence::kRequired).value_or("");
-  in.node = r.String("node", Presence::kOptional).value_or("");
   HP_TRY(r.Finish());
   HP_ASSIGN_OR_RETURN(auto reply, hosting_.files().Run(call.actor, in));
   return Reply(
