@@ -33,6 +33,7 @@
 #include "agent/drivers/dns/dns_layout.h"
 #include "agent/drivers/dns/knot_keys.h"
 #include "agent/drivers/dns/knot_zone_conf.h"
+#include "agent/drivers/dns/zone_file.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
 #include "common/sealed_box.h"
@@ -53,14 +54,6 @@ struct KnotDriverOptions {
   std::chrono::milliseconds poll_interval{10};
 };
 
-// The encoder of a zone file: a comment, $ORIGIN and $TTL, the SOA with the spec's serial, the
-// apex NS of every name server (with glue for those inside the zone) or, without name servers,
-// an apex NS naming soa.mname when the records hold none, then the records sorted (apex first,
-// then by name, type, value). `zone` must have passed ZoneSpecFromJson.
-std::string RenderZoneFile(const protocol::ZoneSpec& zone, bool test_break = false);
-// A TXT value's RDATA: the raw bytes split into <= 255-byte strings, each quoted, with '"' and
-// '\' escaped by a backslash and every byte outside printable ASCII as \DDD.
-std::string EncodeTxt(std::string_view raw);
 // The Knot config fragment of a zone without name servers, secondaries or signing (what
 // RenderKnotZoneConf writes for it); zone_file is an absolute host path.
 std::string RenderZoneConf(const std::string& zone, const std::string& zone_file);

@@ -31,29 +31,12 @@
 
 #include "agent/driver.h"
 #include "agent/drivers/ftp/ftp_layout.h"
+#include "agent/drivers/ftp/ftp_passwd_line.h"
 #include "common/exec/command_runner.h"
 #include "common/fs/filesystem.h"
 #include "protocol/ftp_spec.h"
 
 namespace hostplane::agent {
-
-// The validated values of one puredb passwd line.
-struct FtpPasswdLine {
-  std::string user;           // passed CheckFtpUserName
-  std::string password_hash;  // passed IsServicePasswordHash (ignored when suspended)
-  int64_t uid = 0;
-  int64_t gid = 0;
-  std::string home;  // absolute host path of the jail (the user's home), without "/./"
-  bool suspended = false;
-  bool operator==(const FtpPasswdLine&) const = default;
-};
-
-// The encoder of a user's line: "user:hash:uid:gid::<home>/./::::::::::::\n" (18 fields; "/./"
-// makes pure-ftpd chroot at <home>; the hash is "!" when suspended).
-std::string RenderPasswdLine(const FtpPasswdLine& line);
-// Reads back a line RenderPasswdLine wrote (hash "!" reads as suspended with an empty hash).
-// nullopt for anything else.
-std::optional<FtpPasswdLine> ParsePasswdLine(const std::string& text);
 
 class FtpDriver final : public ServiceDriver {
  public:
