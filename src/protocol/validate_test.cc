@@ -353,6 +353,27 @@ TEST(CheckRelativePathTest, NormalisesAndRefusesEveryCode) {
               });
 }
 
+// Found by fuzz/email_fuzz.cc: the length was checked on the input only, so an address with an
+// internationalised domain short in UTF-8 but long in A-labels was accepted in a canonical form
+// longer than 254 bytes, which CheckEmail then refused.
+TEST(CheckEmailTest, RefusesAnAddressWhoseCanonicalFormIsTooLong) {
+  std::string label = "a\u4e00b\u4e8cc\u4e09d\u56dbe\u4e94f";  // 21 bytes, 26 as an A-label
+  std::string domain;
+  for (int i = 0; i < 8; ++i) domain += label + ".";
+  domain += "example";
+  ASSERT_TRUE(CheckDomain(domain).has_value());
+  ASSERT_LE(CheckDomain(domain)->size(), 253u);
+  std::string address = Repeat('a', 60) + "@" + domain;
+  ASSERT_LE(address.size(), 254u);
+  auto checked = CheckEmail(address);
+  ASSERT_FALSE(checked.has_value()) << *checked << " (" << checked->size() << " bytes)";
+  EXPECT_EQ(checked.error().code, "email.too_long");
+  // Every address it accepts, it accepts again unchanged.
+  auto shorter = CheckEmail(Repeat('a', 20) + "@" + domain);
+  ASSERT_TRUE(shorter.has_value()) << shorter.error().code;
+  EXPECT_EQ(CheckEmail(*shorter).value_or(""), *shorter);
+}
+
 TEST(CheckEmailTest, LowercasesTheDomainAndRefusesEveryCode) {
   ExpectCases("email", CheckEmail,
               {
