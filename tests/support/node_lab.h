@@ -94,6 +94,8 @@ class NodeLab {
   // "NAME:role,role" for `hostplane serve --node`; valid after Start().
   std::string NodeSpec() const;
   const NodeLabOptions& options() const { return options_; }
+  // Where the agent's services keep their files (paths relative to root()); valid after Start().
+  const agent::HostLayout& layout() const { return layout_; }
   // The agent's, nginx's and the daemons' output, for failure messages.
   std::string Logs() const;
 
