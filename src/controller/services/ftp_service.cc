@@ -1,5 +1,6 @@
 #include "controller/services/ftp_service.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/passwd/service_password.h"
@@ -15,13 +16,38 @@ namespace {
 
 using namespace kinds;
 
-// The node serving the customer's web content (its first site's), else the least loaded web node.
-Result<Node> WebNodeOf(StoreTxn& tx, const Customer& c, const std::string& field,
-                       const PlaceOptions& place) {
+// Whether a node's agent serves FTP: its hello lists the ftp driver (a node not heard from yet is
+// assumed to, as placement assumes for every driver).
+bool RunsFtp(const Node& n) {
+  const std::string driver = DriverOfRole("ftp");
+  return n.drivers.empty() ||
+         std::find(n.drivers.begin(), n.drivers.end(), driver) != n.drivers.end();
+}
+
+// The node an FTP account of c goes to: it must serve c's web content and run FTP. The first of
+// c's sites on a node whose agent runs FTP; without sites, the least loaded web node that runs
+// it. A customer whose sites are all on servers without FTP gets none: an account on another
+// server would upload files no site serves, and on theirs its task would fail ("no driver").
+Result<Node> FtpNodeOf(StoreTxn& tx, const Customer& c, const std::string& field,
+                       PlaceOptions place) {
   HP_ASSIGN_OR_RETURN(const std::vector<Site> sites, tx.sites().OfCustomer(c.id));
-  if (!sites.empty()) {
-    HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(sites.front().node_id));
-    if (node) return std::move(*node);
+  std::string without;  // the servers of c's sites that do not run FTP
+  for (const auto& s : sites) {
+    HP_ASSIGN_OR_RETURN(auto node, tx.nodes().FindById(s.node_id));
+    if (!node) continue;
+    if (RunsFtp(*node)) return std::move(*node);
+    if (without.find("'" + node->name + "'") == std::string::npos) {
+      without += (without.empty() ? "'" : ", '") + node->name + "'";
+    }
+  }
+  if (!without.empty()) {
+    return Fail(
+        FieldError(ErrorCode::kConflict, {{field, "ftp.no_node"}},
+                   "the servers of " + c.login + "'s sites (" + without + ") do not run FTP"));
+  }
+  HP_ASSIGN_OR_RETURN(const std::vector<Node> nodes, tx.nodes().List());
+  for (const auto& n : nodes) {
+    if (!RunsFtp(n)) place.exclude.insert(n.id);
   }
   HP_ASSIGN_OR_RETURN(auto counts, tx.sites().CountByNode());
   return PlaceOnRole(tx, "web", counts, field, place);
@@ -114,7 +140,7 @@ Result<Resource> FtpService::Add(ChangeContext& change, const NewFtpUser& in) co
   }
   HP_TRY(CheckLimit(tx, owner, kFtpUser, plan.max_ftp_users, "user", "plan.ftp_users_limit",
                     "FTP users"));
-  HP_ASSIGN_OR_RETURN(Node node, WebNodeOf(tx, owner, "user", PlacementFor(plan, options_)));
+  HP_ASSIGN_OR_RETURN(Node node, FtpNodeOf(tx, owner, "user", PlacementFor(plan, options_)));
   Resource r;
   r.customer_id = owner.id;
   r.kind = kFtpUser;
