@@ -59,6 +59,8 @@ struct Object {
   std::string record_name;
   Known state = Known::kAbsent;
   std::optional<bool> php;  // sites: PHP on, as last acknowledged (nullopt: unknown)
+  // Sites: php_memory_limit_mb as last acknowledged (nullopt: never set, or unknown).
+  std::optional<int> memory_mb;
 };
 
 // Changes by kind and how they were answered; faults injected.
@@ -369,10 +371,14 @@ class Chaos {
             }};
   }
   Change PhpSettings(const std::string& domain) {
-    // Refused for a site without PHP where a setting needs it; either answer is checked.
+    // The store must then show the last value answered 2xx.
     const int memory = 32 * (1 + static_cast<int>(Below(8)));
     return {"site.settings", "PATCH", "/api/v1/sites/" + domain,
-            Json{{"settings", {{"php_memory_limit_mb", memory}}}}, [](int) {}};
+            Json{{"settings", {{"php_memory_limit_mb", memory}}}}, [this, domain, memory](int s) {
+              Object& o = Get("site", domain);
+              if (s >= 200 && s < 300) o.memory_mb = memory;
+              if (s == 0) o.memory_mb.reset();
+            }};
   }
   Change NewMailbox(const std::string& customer) {
     const std::string address = "m" + Fresh() + "@" + customer + ".example";
@@ -697,6 +703,10 @@ TEST(Chaos, RandomChangesUnderKillsAndCutsConvergeToTheStoreExactly) {
     }
     if (o.kind == "site" && stored && o.php) {
       EXPECT_EQ(sites[o.name].value("php", "") == kPhp, *o.php) << key << ": " << sites[o.name];
+    }
+    if (o.kind == "site" && stored && o.memory_mb) {
+      EXPECT_EQ(sites[o.name]["settings"].value("php_memory_limit_mb", 0), *o.memory_mb)
+          << key << ": " << sites[o.name];
     }
   }
   std::cout << "chaos: model: " << present << " present, " << absent << " absent, " << unknown
