@@ -811,6 +811,15 @@ TEST(Chaos, RandomChangesUnderKillsAndCutsConvergeToTheStoreExactly) {
     }
   }
   std::cout << "chaos: " << effects << " real effects checked against the store" << std::endl;
+  if (::testing::Test::HasFailure()) {
+    // The end of every process's log (agents, daemons, controller, relay) for the diagnosis;
+    // HOSTPLANE_KEEP_TEST_PREFIX=1 keeps them whole.
+    for (const char* node : {"n1", "n2"}) {
+      const std::string logs = fleet.lab(node).Logs();
+      std::cout << "chaos: the last of " << node << "'s logs:\n"
+                << logs.substr(logs.size() > 15000 ? logs.size() - 15000 : 0) << std::endl;
+    }
+  }
 }
 
 }  // namespace
