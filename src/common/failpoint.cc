@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <cstdlib>
@@ -29,6 +30,7 @@ struct Registry {
   std::mutex mu;
   std::condition_variable cv;
   std::map<std::string, Point, std::less<>> points;
+  std::string arm_path;  // while not empty and missing, every point is dormant
 };
 
 Registry& TheRegistry() {
@@ -48,6 +50,13 @@ const std::map<std::string_view, ErrorCode>& ErrorCodes() {
       {"validation", ErrorCode::kValidation}, {"internal", ErrorCode::kInternal},
   };
   return kCodes;
+}
+
+// The operating-system errors a test injects through the filesystem seam (P11).
+const std::map<std::string_view, int>& Errnos() {
+  static const std::map<std::string_view, int> kErrnos = {
+      {"eio", EIO}, {"enospc", ENOSPC}, {"edquot", EDQUOT}, {"erofs", EROFS}};
+  return kErrnos;
 }
 
 std::string_view Trim(std::string_view s) {
@@ -83,9 +92,14 @@ std::optional<Setting> ParseAction(std::string_view text) {
   } else if (text == "error") {
     setting.action = Action::kError;
     if (!argument.empty()) {
-      auto code = ErrorCodes().find(argument);
-      if (code == ErrorCodes().end()) return std::nullopt;
-      setting.error = code->second;
+      if (auto e = Errnos().find(argument); e != Errnos().end()) {
+        setting.error = ErrorCode::kIo;
+        setting.error_errno = e->second;
+      } else if (auto code = ErrorCodes().find(argument); code != ErrorCodes().end()) {
+        setting.error = code->second;
+      } else {
+        return std::nullopt;
+      }
     }
   } else if (text == "pause") {
     setting.action = Action::kPause;
@@ -145,7 +159,7 @@ Status Configure(std::string_view spec) {
     if (eq != std::string_view::npos && eq > 0) setting = ParseAction(Trim(entry.substr(eq + 1)));
     if (!setting) {
       return Fail(Error::Invalid("failpoint '" + std::string(entry) +
-                                 "' is not name=crash|error[(code)]|pause[(ms)][*times]"));
+                                 "' is not name=crash|error[(code|errno)]|pause[(ms)][*times]"));
     }
     parsed.emplace_back(std::string(Trim(entry.substr(0, eq))), *setting);
   }
@@ -153,9 +167,18 @@ Status Configure(std::string_view spec) {
   return Ok();
 }
 
+void ArmWhenExists(std::string path) {
+  Registry& r = TheRegistry();
+  std::lock_guard lock(r.mu);
+  r.arm_path = std::move(path);
+}
+
 Status ConfigureFromEnvironment() {
   const char* spec = std::getenv("HOSTPLANE_FAILPOINTS");
   if (spec == nullptr || *spec == '\0') return Ok();
+  if (const char* arm = std::getenv("HOSTPLANE_FAILPOINTS_ARMED_BY"); arm != nullptr) {
+    ArmWhenExists(arm);
+  }
   return Configure(spec);
 }
 
@@ -193,6 +216,10 @@ Status Evaluate(std::string_view name) {
   std::unique_lock lock(r.mu);
   auto it = r.points.find(name);
   if (it == r.points.end()) return Ok();
+  if (!r.arm_path.empty()) {
+    if (::access(r.arm_path.c_str(), F_OK) != 0) return Ok();  // dormant
+    r.arm_path.clear();
+  }
   Point& p = it->second;
   ++p.hits;
   const Setting setting = p.setting;
@@ -212,6 +239,9 @@ Status Evaluate(std::string_view name) {
       ::_exit(137);  // not reached
     case Action::kError:
       retire();
+      if (setting.error_errno != 0) {
+        return Fail(Error::FromErrno("failpoint " + std::string(name), setting.error_errno));
+      }
       return Fail(Error{setting.error, "failpoint " + std::string(name), {}});
     case Action::kPause: {
       const uint64_t generation = p.generation;

@@ -17,9 +17,17 @@
 //
 // Actions: crash (SIGKILL to itself: no destructor, flush or atexit handler runs, as kill -9),
 // error (the point returns kIo "failpoint <name>", or the code named in parentheses:
-// error(unavailable)), pause (the reaching thread waits until Release(name) or Disable, or for the
-// milliseconds given: pause(500)). "*N" after an action: the point fires N times, then turns
-// itself off. Names are "<area>.<step>[.<when>]"; docs/architecture.md lists the points placed.
+// error(unavailable), or an operating-system error named by its errno in parentheses:
+// error(enospc) returns kIo "failpoint <name>: No space left on device", as a full disk would;
+// error(eio), error(edquot), error(erofs) likewise), pause (the reaching thread waits until
+// Release(name) or Disable, or for the milliseconds given: pause(500)). "*N" after an action: the
+// point fires N times, then turns itself off. Names are "<area>.<step>[.<when>]";
+// docs/architecture.md lists the points placed.
+//
+// A process that reaches points while it starts (a pool file written at every start) is given
+// them dormant: with HOSTPLANE_FAILPOINTS_ARMED_BY=<path> as well, the points stay off until that
+// file exists, so a test starts the process, then creates the file right before the change it
+// wants to cut (tests/proof).
 //
 // Thread-safe: any thread may reach a point while another enables or releases it.
 
@@ -40,7 +48,8 @@ struct Setting {
   Setting() = default;
   Setting(Action a) : action(a) {}  // NOLINT: Enable("x", Action::kCrash) reads best
   Action action = Action::kError;
-  ErrorCode error = ErrorCode::kIo;                    // kError: the code returned
+  ErrorCode error = ErrorCode::kIo;  // kError: the code returned
+  int error_errno = 0;  // kError: when not 0, an errno whose strerror ends the message (kIo)
   std::optional<std::chrono::milliseconds> pause_for;  // kPause: nullopt = until released
   std::optional<int> times;                            // fires this often, then turns off
 };
@@ -54,7 +63,12 @@ void DisableAll();
 // Parses a comma-separated list of name=action (the grammar above) and enables each point.
 // Errors: kInvalid naming the first entry that is not understood (nothing is enabled then).
 [[nodiscard]] Status Configure(std::string_view spec);
-// Configure(HOSTPLANE_FAILPOINTS) when the variable is set and not empty.
+// Points reached while the file at path does not exist do nothing and are not counted; once it
+// exists they act as set (checked at each hit until then). An empty path: armed at once.
+void ArmWhenExists(std::string path);
+
+// Configure(HOSTPLANE_FAILPOINTS) when the variable is set and not empty, dormant until
+// HOSTPLANE_FAILPOINTS_ARMED_BY's file exists when that is set.
 [[nodiscard]] Status ConfigureFromEnvironment();
 
 // How many times name fired since it was enabled (0 when it is off).

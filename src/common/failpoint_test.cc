@@ -1,8 +1,10 @@
 #include "common/failpoint.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -61,9 +63,42 @@ TEST_F(FailpointTest, TheEnvironmentGrammar) {
   EXPECT_FALSE(Step().has_value());
 }
 
+// A full disk or a failing one, injected where the filesystem seam calls the OS (P11): the error
+// says what the OS would have said, so a task's report names the cause.
+TEST_F(FailpointTest, AnErrnoArgumentFailsAsTheOperatingSystemWould) {
+  ASSERT_TRUE(Configure("test.step=error(enospc)*1,test.other=error(eio)"));
+  auto full = Step();
+  ASSERT_FALSE(full.has_value());
+  EXPECT_EQ(full.error().code, ErrorCode::kIo);
+  EXPECT_EQ(full.error().message, "failpoint test.step: No space left on device");
+  EXPECT_TRUE(Step().has_value()) << "*1: it fired once";
+  auto broken = Hit("test.other");
+  ASSERT_FALSE(broken.has_value());
+  EXPECT_EQ(broken.error().message, "failpoint test.other: Input/output error");
+}
+
+// Points given to a process that reaches them while it starts wait, dormant and uncounted, until
+// the test creates the arming file.
+TEST_F(FailpointTest, DormantPointsActOnlyOnceTheirArmingFileExists) {
+  char dir[] = "/tmp/hpfp.XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string arm = std::string(dir) + "/arm";
+  ArmWhenExists(arm);
+  Enable("test.step", Action::kError);
+  EXPECT_TRUE(Step().has_value()) << "dormant";
+  EXPECT_EQ(Hits("test.step"), 0);
+  ASSERT_EQ(::close(::open(arm.c_str(), O_CREAT | O_WRONLY, 0600)), 0);
+  EXPECT_FALSE(Step().has_value()) << "armed";
+  ASSERT_EQ(::unlink(arm.c_str()), 0);
+  EXPECT_FALSE(Step().has_value()) << "armed once, armed for good";
+  EXPECT_EQ(Hits("test.step"), 2);
+  ::rmdir(dir);
+}
+
 TEST_F(FailpointTest, AMalformedListEnablesNothing) {
   for (const char* bad : {"test.step", "=crash", "test.step=explode", "test.step=error(nope)",
-                          "test.step=pause(x)", "test.step=crash*0", "a=error,b=crash(1)"}) {
+                          "test.step=error(enoent)", "test.step=pause(x)", "test.step=crash*0",
+                          "a=error,b=crash(1)"}) {
     auto s = Configure(bad);
     ASSERT_FALSE(s.has_value()) << bad;
     EXPECT_EQ(s.error().code, ErrorCode::kInvalid) << bad;

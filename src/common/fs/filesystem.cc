@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "common/failpoint.h"
@@ -68,6 +69,13 @@ Error BeneathError(const std::string& what, const std::string& path, int err) {
     return Error::Forbidden(what + " " + path + ": path escapes its base directory (refused)");
   }
   return ErrnoError(what, path, err);
+}
+
+// A failpoint of the atomic-write path: its error (an injected EIO or ENOSPC) reads as the
+// system call's would, "writing x.conf.tmp: failpoint ...: No space left on device".
+Status Step(std::string_view point, const std::string& what) {
+  if (auto s = failpoint::Hit(point); !s) return Fail(s.error().Wrap(what));
+  return Ok();
 }
 
 Status FsyncFd(int fd, const std::string& path) {
@@ -163,14 +171,20 @@ Status PosixFilesystem::WriteFileAtomic(const std::string& rel, const std::strin
   };
   if (::fchmod(fd.get(), mode) != 0) return cleanup(ErrnoError("chmod", tmp, errno));
   if (auto s = WriteAll(fd.get(), content, tmp); !s) return cleanup(s.error());
+  // Written, not yet durable: a full disk or a failing one shows here first (write, then fsync).
+  if (auto s = Step("fs.write_atomic.after_write", "writing " + tmp); !s) return cleanup(s.error());
   if (auto s = FsyncFd(fd.get(), tmp); !s) return cleanup(s.error());
+  if (auto s = Step("fs.write_atomic.after_fsync", "fsync " + tmp); !s) return cleanup(s.error());
   if (::close(fd.Release()) != 0) return cleanup(ErrnoError("closing", tmp, errno));
   // The new content is durable under its temporary name; the live file is still the old one.
   if (auto s = failpoint::Hit("fs.write_atomic.before_rename"); !s) return cleanup(s.error());
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return cleanup(ErrnoError("renaming " + tmp + " to", path, errno));
   }
-  return FsyncDir(dir);
+  // The new content is live; its name is durable only once the directory is synced.
+  HP_TRY(Step("fs.write_atomic.after_rename", "renaming " + tmp + " to " + path));
+  HP_TRY(FsyncDir(dir));
+  return Step("fs.write_atomic.after_dir_fsync", "fsync " + dir);
 }
 
 Status PosixFilesystem::ApplyFiles(const std::vector<FileWrite>& writes,
@@ -216,6 +230,7 @@ Status PosixFilesystem::ApplyFiles(const std::vector<FileWrite>& writes,
       s = Fail(ErrnoError("chown", tmp, errno));
     }
     if (s) s = WriteAll(fd.get(), *w.content, tmp);
+    if (s) s = Step("fs.apply_files.after_write", "writing " + tmp);
     if (s && ::close(fd.Release()) != 0) s = Fail(ErrnoError("closing", tmp, errno));
     if (!s) {
       drop_temps();
@@ -223,7 +238,15 @@ Status PosixFilesystem::ApplyFiles(const std::vector<FileWrite>& writes,
     }
   }
   // Every temporary file's data is on disk before any rename makes it live.
-  HP_TRY(Sync());
+  if (auto s = Sync(); !s) {
+    drop_temps();
+    return s;
+  }
+  // Every new content is durable under its temporary name; no live file has changed yet.
+  if (auto s = Step("fs.apply_files.after_sync", "syncfs " + root_); !s) {
+    drop_temps();
+    return s;
+  }
   std::set<std::string> dirs;
   for (size_t i = 0; i < staged.size(); ++i) {
     const auto& st = staged[i];
@@ -242,14 +265,15 @@ Status PosixFilesystem::ApplyFiles(const std::vector<FileWrite>& writes,
     dirs.insert(st.dir);
     if (after_each) after_each();
     // Some of the batch is live, the rest still under temporary names.
-    if (auto s = failpoint::Hit("fs.apply_files.after_rename"); !s) {
+    if (auto s = Step("fs.apply_files.after_rename", "renaming " + st.tmp + " to " + st.path); !s) {
       for (size_t j = i + 1; j < staged.size(); ++j)
         if (!staged[j].remove) ::unlink(staged[j].tmp.c_str());
       return s;
     }
   }
   for (const auto& d : dirs) HP_TRY(FsyncDir(d));
-  return Ok();
+  // The whole batch is live and durable.
+  return Step("fs.apply_files.after_dir_fsync", "fsync of the batch's directories");
 }
 
 Status PosixFilesystem::Sync() {

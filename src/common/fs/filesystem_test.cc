@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "common/failpoint.h"
 
@@ -90,6 +93,86 @@ TEST_F(PosixFilesystemTest, ABatchFailingAfterARenameLeavesEachFileOldOrNew) {
   EXPECT_EQ(Slurp("etc/a.conf"), "new a\n");
   EXPECT_EQ(Slurp("etc/b.conf"), "old b\n");
   EXPECT_EQ(*fs_->ListDir("etc"), (std::vector<std::string>{"a.conf", "b.conf"}));
+}
+
+// Every failpoint of the atomic-write path (P3, P11 of shared/SECURITY.md).
+const std::vector<std::string> kWriteAtomicPoints = {
+    "fs.write_atomic.after_write", "fs.write_atomic.after_fsync", "fs.write_atomic.before_rename",
+    "fs.write_atomic.after_rename", "fs.write_atomic.after_dir_fsync"};
+const std::vector<std::string> kApplyFilesPoints = {
+    "fs.apply_files.after_write", "fs.apply_files.after_sync", "fs.apply_files.after_rename",
+    "fs.apply_files.after_dir_fsync"};
+
+// A full disk at each step: the call fails with the OS's words, each file is its old or its new
+// content, and no temporary file is left.
+TEST_F(PosixFilesystemTest, AFullDiskAtAnyStepFailsLoudlyAndLeavesOldOrNew) {
+  for (const auto& point : kWriteAtomicPoints) {
+    SCOPED_TRACE(point);
+    Put("etc/a.conf", "old\n");
+    ASSERT_TRUE(failpoint::Configure(point + "=error(enospc)"));
+    auto s = fs_->WriteFileAtomic("etc/a.conf", "new\n", 0644);
+    failpoint::DisableAll();
+    ASSERT_FALSE(s.has_value());
+    EXPECT_EQ(s.error().code, ErrorCode::kIo);
+    EXPECT_NE(s.error().message.find("No space left on device"), std::string::npos)
+        << s.error().message;
+    EXPECT_NE(s.error().message.find(point), std::string::npos) << s.error().message;
+    const std::string now = Slurp("etc/a.conf");
+    EXPECT_TRUE(now == "old\n" || now == "new\n") << now;
+    EXPECT_EQ(*fs_->ListDir("etc"), std::vector<std::string>{"a.conf"});
+  }
+  for (const auto& point : kApplyFilesPoints) {
+    SCOPED_TRACE(point);
+    Put("etc/a.conf", "old a\n");
+    Put("etc/b.conf", "old b\n");
+    ASSERT_TRUE(failpoint::Configure(point + "=error(eio)"));
+    auto s = fs_->ApplyFiles({{"etc/a.conf", std::string("new a\n"), 0644},
+                              {"etc/b.conf", std::string("new b\n"), 0644}},
+                             {});
+    failpoint::DisableAll();
+    ASSERT_FALSE(s.has_value());
+    EXPECT_NE(s.error().message.find("Input/output error"), std::string::npos) << s.error().message;
+    for (const char* f : {"a", "b"}) {
+      const std::string now = Slurp(std::string("etc/") + f + ".conf");
+      EXPECT_TRUE(now == std::string("old ") + f + "\n" || now == std::string("new ") + f + "\n")
+          << now;
+    }
+    EXPECT_EQ(*fs_->ListDir("etc"), (std::vector<std::string>{"a.conf", "b.conf"}));
+  }
+}
+
+// kill -9 at each step, in a child process: afterwards each file is old or new (never torn or
+// empty), and the only debris is ".*.tmp" files that RemoveTempDebris takes away.
+TEST_F(PosixFilesystemTest, ACrashAtAnyStepLeavesOldOrNewAndOnlyRemovableDebris) {
+  std::vector<std::string> points = kWriteAtomicPoints;
+  points.insert(points.end(), kApplyFilesPoints.begin(), kApplyFilesPoints.end());
+  const std::string big_new(1 << 20, 'n');  // big enough that a torn write would show
+  for (const auto& point : points) {
+    SCOPED_TRACE(point);
+    Put("etc/a.conf", "old a\n");
+    Put("etc/b.conf", "old b\n");
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      (void)failpoint::Configure(point + "=crash");
+      if (point.starts_with("fs.write_atomic.")) {
+        (void)fs_->WriteFileAtomic("etc/a.conf", big_new, 0644);
+      } else {
+        (void)fs_->ApplyFiles(
+            {{"etc/a.conf", big_new, 0644}, {"etc/b.conf", std::string("new b\n"), 0644}}, {});
+      }
+      ::_exit(0);  // the point was not reached: the parent fails the test
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "did not crash at it";
+    const std::string a = Slurp("etc/a.conf");
+    EXPECT_TRUE(a == "old a\n" || a == big_new) << "torn: " << a.size() << " bytes";
+    const std::string b = Slurp("etc/b.conf");
+    EXPECT_TRUE(b == "old b\n" || b == "new b\n") << b;
+    ASSERT_TRUE(fs_->RemoveTempDebris("etc"));
+    EXPECT_EQ(*fs_->ListDir("etc"), (std::vector<std::string>{"a.conf", "b.conf"}));
+  }
 }
 
 TEST_F(PosixFilesystemTest, ReadMissingIsNullopt) {

@@ -420,9 +420,11 @@ Status AccountDriver::Prepare(const protocol::Task& task) {
   const std::string name = UnixName(spec.login);
   HP_TRY(CheckUnixName(name));
   HP_TRY(EnsureGroup(name, static_cast<gid_t>(spec.gid)));
+  HP_FAILPOINT("account.ensure.after_group");  // the group exists, its user not yet
   HP_TRY(EnsureUser(name, static_cast<uid_t>(spec.uid), static_cast<gid_t>(spec.gid)));
   HP_FAILPOINT("account.ensure.after_user");  // the user exists, its home not yet
   HP_TRY(EnsureHome(spec.login, static_cast<uid_t>(spec.uid), static_cast<gid_t>(spec.gid)));
+  HP_FAILPOINT("account.ensure.after_home");  // user and home exist, its pool not yet
   HP_TRY(fs_.MakeDirs(layout_.php_socket_dir, 0755));
   return Ok();
 }
@@ -570,6 +572,7 @@ Status AccountDriver::Finish(const protocol::Task& task) {
           fmt::format("user {} has uid {}, not {}: not removed", name, u->id, removal.uid)));
     }
     HP_TRY(WaitForNoProcesses(u->id, name));
+    HP_FAILPOINT("account.remove.before_user");  // its pool is gone, the user not yet
     HP_TRY(RunTool({layout_.userdel, "--", name}));
   }
   HP_FAILPOINT("account.remove.after_user");  // the user is gone, its group and home not yet
@@ -581,6 +584,7 @@ Status AccountDriver::Finish(const protocol::Task& task) {
     }
     HP_TRY(RunTool({layout_.groupdel, "--", name}));
   }
+  HP_FAILPOINT("account.remove.after_group");  // user and group are gone, the home not yet
   if (removal.remove_home) HP_TRY(fs_.RemoveTreeBeneath(layout_.home_root, removal.login));
   return Ok();
 }
