@@ -226,6 +226,10 @@ int RunUp(const UpOptions& opt) {
   }
   // Block the stop signals in every thread; the main thread waits for them below.
   const sigset_t stop_signals = BlockStopSignals();
+  {
+    PosixFilesystem files(data_dir);
+    if (auto s = UpServices::StopLeftovers(files); !s) return fail(s.error());
+  }
   if (auto s = CheckPortsFree(opt); !s) return fail(s.error());
   if (!placed->link.empty()) {
     std::printf("data: %s links to %s (%s)\n", placed->link.c_str(), data_dir.c_str(),

@@ -114,6 +114,14 @@ UpServices::~UpServices() {
   for (auto& p : impl_->php) p->Stop();
 }
 
+Status UpServices::StopLeftovers(Filesystem& files) {
+  // Only their pid files and binaries matter here, which `up` never moves from the defaults.
+  HP_TRY(agent::MailInstance::StopLeftover(agent::MailLayout(), files));
+  HP_TRY(agent::KnotInstance::StopLeftover(agent::DnsLayout(), files));
+  HP_TRY(agent::MariaDbInstance::StopLeftover(agent::MariaDbLayout(), files));
+  return Ok();
+}
+
 Result<std::unique_ptr<UpServices>> UpServices::Start(const std::string& data_dir,
                                                       agent::HostLayout& layout, Filesystem& files,
                                                       const UpServiceOptions& opt) {

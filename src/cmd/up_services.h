@@ -49,6 +49,10 @@ class UpServices {
   // wanted and installed), so that `up` checks them all before it starts anything. Not the
   // passive FTP range, which pure-ftpd uses a port at a time, skipping those in use.
   static std::vector<PortClaim> PortsToClaim(const UpServiceOptions& options);
+  // Stops the daemons an earlier `up` on this data directory left running when it was killed
+  // with SIGKILL (Postfix's master, knotd, mariadbd: those that shed the parent-death signal),
+  // so that they do not hold the ports this start checks. Before PortsToClaim's check.
+  [[nodiscard]] static Status StopLeftovers(Filesystem& files);
 
   // Fills layout's optional sections for every installed daemon, writes their configurations,
   // starts them and waits until each answers. Errors: the first daemon that would not start.

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <grp.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "agent/drivers/dns/knot_user.h"
+#include "common/exec/stale_daemon.h"
 #include "protocol/validate.h"
 
 namespace hostplane::agent {
@@ -153,8 +155,16 @@ Status KnotInstance::WriteConfig() {
   return fs_.WriteFileAtomic(layout_.conf, conf, 0644);
 }
 
+Result<int> KnotInstance::StopLeftover(const DnsLayout& layout, Filesystem& fs) {
+  HP_ASSIGN_OR_RETURN(int pid, StopStaleDaemon(fs.HostPath(layout.run_dir + "/knot.pid"),
+                                               layout.knotd, std::chrono::seconds(10)));
+  if (pid > 0) spdlog::warn("dns: stopped knotd pid {}, left running by an earlier run", pid);
+  return pid;
+}
+
 Status KnotInstance::Start(std::chrono::milliseconds timeout) {
   HP_TRY(WriteConfig());
+  HP_TRY(StopLeftover(layout_, fs_));
   HP_ASSIGN_OR_RETURN(auto child,
                       ChildProcess::Start({layout_.knotd, "-c", fs_.HostPath(layout_.conf)},
                                           fs_.HostPath(layout_.log_file)));

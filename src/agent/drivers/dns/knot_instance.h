@@ -43,6 +43,10 @@ class KnotInstance {
   // layout.log_file) and returns once `knotc status` answers. Errors: kUnavailable (knotd exited,
   // with the end of its log), kTimeout, kIo.
   [[nodiscard]] Status Start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Stops the knotd an earlier run under this layout left running (its pid file names it; it
+  // dropped the parent-death signal with its user). Start calls it; `up` calls it before it
+  // checks its ports. Returns the pid stopped, 0 when none (common/exec/stale_daemon.h).
+  [[nodiscard]] static Result<int> StopLeftover(const DnsLayout& layout, Filesystem& fs);
   // SIGTERM, then SIGKILL after the grace period. Returns the exit status (-1: not started).
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
   bool Running();

@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,6 +19,7 @@
 #include "agent/drivers/mail/mail_driver.h"
 #include "agent/private_ca.h"
 #include "common/crypto.h"
+#include "common/exec/stale_daemon.h"
 #include "common/fs/fd.h"
 #include "common/net/loopback.h"
 #include "common/passwd/service_password.h"
@@ -218,9 +220,31 @@ std::string MailInstance::LogTail(const std::string& rel) {
   return t.size() > 2000 ? t.substr(t.size() - 2000) : t;
 }
 
+Result<int> MailInstance::StopLeftover(const MailLayout& layout, Filesystem& fs) {
+  // Postfix's master runs under a script that does not pass the parent-death signal on; OpenDKIM
+  // and spamd lose it when they drop to their users (spamd is Perl: its program is the
+  // interpreter); Dovecot keeps it, but its shutdown (children first) can outlast the moment the
+  // next start checks the IMAP port. The first pid stopped is returned.
+  const std::pair<std::string, std::string> daemons[] = {
+      {layout.postfix_queue_dir + "/pid/master.pid", layout.postfix_master_binary},
+      {layout.dovecot_base_dir + "/master.pid", layout.dovecot_binary},
+      {layout.opendkim_socket_dir + "/opendkim.pid", layout.opendkim_binary},
+      {layout.spamd_dir + "/spamd.pid", "/usr/bin/perl"},
+  };
+  int first = 0;
+  for (const auto& [pid_file, binary] : daemons) {
+    HP_ASSIGN_OR_RETURN(int pid,
+                        StopStaleDaemon(fs.HostPath(pid_file), binary, std::chrono::seconds(10)));
+    if (pid > 0) spdlog::warn("mail: stopped {} pid {}, left by an earlier run", binary, pid);
+    if (first == 0) first = pid;
+  }
+  return first;
+}
+
 Status MailInstance::Start() {
   HP_TRY(WriteConfig());
   const auto& l = layout_;
+  HP_TRY(StopLeftover(l, fs_));
   MailConfig config = Config();
   std::vector<std::pair<std::string, ChildProcess*>> children;
   if (spam()) {

@@ -52,6 +52,10 @@ class MailInstance {
   // WriteConfig, then starts the daemons and waits until they answer. Errors: kUnavailable (a
   // daemon exited; its log is quoted), kTimeout.
   [[nodiscard]] Status Start();
+  // Stops the mail daemons an earlier run under this layout left running (Postfix's master,
+  // OpenDKIM and spamd shed the parent-death signal) and waits for its Dovecot to be gone. Start
+  // calls it; `up` calls it before it checks its ports. Returns a pid stopped, 0 when none.
+  [[nodiscard]] static Result<int> StopLeftover(const MailLayout& layout, Filesystem& fs);
   // Stops every daemon and waits for them to exit.
   void Stop();
 

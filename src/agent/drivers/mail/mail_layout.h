@@ -33,6 +33,7 @@ namespace hostplane::agent {
 struct MailLayout {
   // Postfix: one instance, addressed with `postfix -c <postfix_config_dir>`.
   std::string postfix_binary = "/usr/sbin/postfix";
+  std::string postfix_master_binary = "/usr/lib/postfix/sbin/master";  // pid/master.pid's program
   std::string postmap_binary = "/usr/sbin/postmap";
   std::string postfix_config_dir = "etc/postfix";  // main.cf, master.cf
   std::string postfix_queue_dir = "var/spool/postfix";

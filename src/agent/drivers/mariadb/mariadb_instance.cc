@@ -2,12 +2,15 @@
 
 #include <pwd.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "common/exec/stale_daemon.h"
 
 namespace hostplane::agent {
 namespace {
@@ -94,8 +97,17 @@ std::string MariaDbInstance::ErrorLogTail() {
   return Tail(text);
 }
 
+Result<int> MariaDbInstance::StopLeftover(const MariaDbLayout& layout, Filesystem& fs) {
+  HP_ASSIGN_OR_RETURN(int pid, StopStaleDaemon(fs.HostPath(layout.pid_file), layout.server_binary,
+                                               std::chrono::seconds(60)));
+  if (pid > 0)
+    spdlog::warn("mariadb: stopped mariadbd pid {}, left running by an earlier run", pid);
+  return pid;
+}
+
 Status MariaDbInstance::Start(std::chrono::milliseconds timeout) {
   if (Running()) return Ok();
+  HP_TRY(StopLeftover(layout_, fs_));
   std::vector<std::string> argv = {
       layout_.server_binary,
       "--no-defaults",  // must come first

@@ -43,6 +43,10 @@ class MariaDbInstance {
   // Starts mariadbd and waits until root can log in on the socket. Errors: kUnavailable
   // (mariadbd exited; the tail of its error log in the message), kTimeout, kIo.
   [[nodiscard]] Status Start(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // Stops the mariadbd an earlier run under this layout left running (--user drops the
+  // parent-death signal); its shutdown flushes InnoDB. Start calls it; `up` calls it before it
+  // checks its ports. Returns the pid stopped, 0 when none (common/exec/stale_daemon.h).
+  [[nodiscard]] static Result<int> StopLeftover(const MariaDbLayout& layout, Filesystem& fs);
 
   // SIGTERM, then waits up to `grace` before SIGKILL. Does nothing when not running.
   void Stop(std::chrono::milliseconds grace = std::chrono::seconds(30));
