@@ -72,6 +72,7 @@ WrkResult Wrk::Run(int connections, int seconds, const std::string& path) const 
     std::fprintf(stderr, "wrk failed: %s\n", out ? out->err.c_str() : out.error().message.c_str());
     return {};
   }
+  if (!out->err.empty()) std::fprintf(stderr, "%s", out->err.c_str());  // the script's notes
   return ParseWrk(out->out);
 }
 

@@ -172,7 +172,9 @@ Result<Resource> DnsService::AddRecord(ChangeContext& change, const CheckedRecor
                            "the zone has this record already"));
   }
   HP_TRY(CheckRecordOwnable(tx, owner, in.zone, in.record, options_));
-  HP_ASSIGN_OR_RETURN(const ZoneValidity zones, ZoneValidity::Before(tx, owner, options_));
+  // A record is in its zone's spec alone.
+  HP_ASSIGN_OR_RETURN(const ZoneValidity zones,
+                      ZoneValidity::BeforeOne(tx, owner, options_, in.zone));
   Resource r;
   r.customer_id = owner.id;
   r.kind = kRecord;

@@ -41,11 +41,29 @@ Result<ZoneValidity> ZoneValidity::Before(StoreTxn& tx, const Customer& owner,
   return v;
 }
 
-Result<std::vector<ZoneValidity::Found>> ZoneValidity::Problems(StoreTxn& tx) const {
+Result<ZoneValidity> ZoneValidity::BeforeOne(StoreTxn& tx, const Customer& owner,
+                                             const HostingOptions& options, std::string zone) {
+  ZoneValidity v(owner, options);
+  v.only_zone_ = std::move(zone);
+  HP_ASSIGN_OR_RETURN(auto found, v.Problems(tx));
+  for (const Found& f : found) v.before_.insert(f.problem);
+  return v;
+}
+
+Result<std::vector<Resource>> ZoneValidity::Zones(StoreTxn& tx) const {
+  if (only_zone_) {
+    HP_ASSIGN_OR_RETURN(auto zone, tx.resources().Find(kinds::kZone, *only_zone_));
+    if (!zone || zone->customer_id != owner_.id) return std::vector<Resource>{};
+    return std::vector<Resource>{std::move(*zone)};
+  }
   ResourceFilter filter;
   filter.kind = kinds::kZone;
   filter.customer_id = owner_.id;
-  HP_ASSIGN_OR_RETURN(auto zones, tx.resources().List(Scope::All(), filter));
+  return tx.resources().List(Scope::All(), filter);
+}
+
+Result<std::vector<ZoneValidity::Found>> ZoneValidity::Problems(StoreTxn& tx) const {
+  HP_ASSIGN_OR_RETURN(auto zones, Zones(tx));
   std::vector<Found> out;
   for (const Resource& zone : zones) {
     HP_ASSIGN_OR_RETURN(auto spec, BuildZoneSpec(tx, zone, owner_, options_));

@@ -18,6 +18,7 @@
 //   HP_TRY(zones->After(tx, {{"aliases[0]", "www.acme.example"}}, "domain"));
 // Threads: whichever thread runs the write; one object per change.
 
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -35,6 +36,13 @@ class ZoneValidity {
   // The problems of owner's zones as they are now. Errors: the store's.
   [[nodiscard]] static Result<ZoneValidity> Before(StoreTxn& tx, const Customer& owner,
                                                    const HostingOptions& options);
+  // The same for one zone of owner's: for a change that can alter no other zone (a record's own
+  // zone, a new zone), so that its cost does not grow with the customer's number of zones. A
+  // zone that does not exist yet (or not as owner's) has no problems before; After checks it
+  // once it exists.
+  [[nodiscard]] static Result<ZoneValidity> BeforeOne(StoreTxn& tx, const Customer& owner,
+                                                      const HostingOptions& options,
+                                                      std::string zone);
 
   // After the change's rows are written: kInvalid when a zone of the owner has a problem it did
   // not have before. The code is the zone checker's (record.cname_conflict, record.glue_missing,
@@ -54,9 +62,12 @@ class ZoneValidity {
   ZoneValidity(Customer owner, const HostingOptions& options)
       : owner_(std::move(owner)), options_(options) {}
   Result<std::vector<Found>> Problems(StoreTxn& tx) const;
+  // The zones checked: every zone of owner's, or only_zone_ when set.
+  Result<std::vector<Resource>> Zones(StoreTxn& tx) const;
 
   Customer owner_;
   const HostingOptions& options_;
+  std::optional<std::string> only_zone_;
   std::set<Problem> before_;
 };
 

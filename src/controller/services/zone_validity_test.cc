@@ -125,6 +125,50 @@ TEST_F(ZoneValidityTest, AZoneBrokenBeforeTheCheckDoesNotBlockUnrelatedChanges) 
   EXPECT_EQ(again.error().fields, (Fields{{"value", "record.cname_conflict"}}));
 }
 
+// BeforeOne checks one zone: what a change does to another zone of the customer's is not its
+// business (a record is in its own zone's spec alone), and its cost does not grow with the
+// number of zones. Before checks them all.
+TEST_F(ZoneValidityTest, BeforeOneChecksOnlyItsZone) {
+  ASSERT_TRUE(service_->dns().AddZone(kAdmin, {"other.example", "acme"}));
+  ASSERT_TRUE(service_->sites().Create(
+      kAdmin, {"other.example", "acme", {"www.other.example"}, std::nullopt}));
+  auto owner = store_->GetCustomer("acme");
+  ASSERT_TRUE(owner && *owner);
+  HostingOptions options;
+  // A CNAME beside the alias www.other.example: a new problem in other.example.
+  auto break_other = [&](StoreTxn& tx) -> Status {
+    Resource r;
+    r.customer_id = (*owner)->id;
+    r.kind = "record";
+    r.name = "other.example www CNAME x.example.net.";
+    r.parent = "other.example";
+    r.data = Json{{"name", "www"}, {"type", "CNAME"}, {"ttl", 3600}, {"value", "x.example.net."}};
+    auto stored = tx.resources().Insert(r);
+    if (!stored) return Fail(stored.error());
+    return Ok();
+  };
+  auto one = store_->Write([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(auto zones, ZoneValidity::BeforeOne(tx, **owner, options, "acme.example"));
+    HP_TRY(break_other(tx));
+    HP_TRY(zones.After(tx, {}, "value"));
+    return Fail(Error::Conflict("roll back"));
+  });
+  ASSERT_FALSE(one);
+  EXPECT_EQ(one.error().message, "roll back") << "BeforeOne looked beyond acme.example";
+  auto all = store_->Write([&](StoreTxn& tx) -> Status {
+    HP_ASSIGN_OR_RETURN(auto zones, ZoneValidity::Before(tx, **owner, options));
+    HP_TRY(break_other(tx));
+    return zones.After(tx, {}, "value");
+  });
+  ASSERT_FALSE(all);
+  EXPECT_EQ(all.error().fields, (Fields{{"value", "record.cname_conflict"}}));
+  // The same through the API: a record in other.example is checked in other.example.
+  auto cname = service_->dns().AddRecord(
+      kAdmin, {"other.example", "www", "CNAME", "x.example.net", std::nullopt});
+  ASSERT_FALSE(cname);
+  EXPECT_EQ(cname.error().fields, (Fields{{"value", "record.cname_conflict"}}));
+}
+
 TEST_F(ZoneValidityTest, AFailedZoneTaskIsRecordedOnTheZone) {
   auto change = Record("ftp", "A", "192.0.2.7");
   ASSERT_TRUE(change);

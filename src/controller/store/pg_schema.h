@@ -503,6 +503,15 @@ CREATE INDEX resources_by_parent ON resources(kind, parent, id);
 CREATE INDEX resources_by_kind ON resources(kind, id);
 )sql";
 
+// Migration 22 (issue 23, writes under load): a new task supersedes the older pending ones of
+// its object on its node. tasks_by_object served that by reading every older task of the
+// object, applied or not — a zone written a thousand times read a thousand rows per write. The
+// open ones are few: a partial index holds only them.
+inline constexpr const char* kPgMigration22OpenTasks = R"sql(
+CREATE INDEX tasks_open_by_object ON tasks(node_id, object_key, revision)
+  WHERE state IN ('pending', 'retry');
+)sql";
+
 inline const std::vector<pg::Migration>& PgStoreMigrations() {
   static const std::vector<pg::Migration> kMigrations = {
       {1, kPgMigration1Schema},         {2, kPgMigration2DefaultPlan},
@@ -513,7 +522,8 @@ inline const std::vector<pg::Migration>& PgStoreMigrations() {
       {11, kPgMigration11SiteSettings}, {12, kPgMigration12NameServers},
       {13, kPgMigration13Orders},       {15, kPgMigration15SecondFactors},
       {16, kPgMigration16ActingAs},     {17, kPgMigration17MailSubmission},
-      {19, kPgMigration19Leases},       {21, kPgMigration21ListPages}};
+      {19, kPgMigration19Leases},       {21, kPgMigration21ListPages},
+      {22, kPgMigration22OpenTasks}};
   return kMigrations;
 }
 

@@ -516,6 +516,15 @@ CREATE INDEX resources_by_parent ON resources(kind, parent, id);
 CREATE INDEX resources_by_kind ON resources(kind, id);
 )sql";
 
+// Migration 22 (issue 23, writes under load): a new task supersedes the older pending ones of
+// its object on its node. tasks_by_object served that by reading every older task of the
+// object, applied or not — a zone written a thousand times read a thousand rows per write. The
+// open ones are few: a partial index holds only them.
+inline constexpr const char* kMigration22OpenTasks = R"sql(
+CREATE INDEX tasks_open_by_object ON tasks(node_id, object_key, revision)
+  WHERE state IN ('pending', 'retry');
+)sql";
+
 inline const std::vector<sqlite::Migration>& StoreMigrations() {
   static const std::vector<sqlite::Migration> kMigrations = {
       {1, kMigration1Schema},         {2, kMigration2DefaultPlan},
@@ -527,6 +536,7 @@ inline const std::vector<sqlite::Migration>& StoreMigrations() {
       {13, kMigration13Orders},       {15, kMigration15SecondFactors},
       {16, kMigration16ActingAs},     {17, kMigration17MailSubmission},
       {19, kMigration19Leases},       {21, kMigration21ListPages},
+      {22, kMigration22OpenTasks},
   };
   return kMigrations;
 }

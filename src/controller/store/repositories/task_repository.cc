@@ -22,9 +22,6 @@ constexpr const char* kInsert =
     "INSERT INTO tasks (node_id, revision, object_key, kind, spec, state, created_at, "
     "updated_at, change_id, customer_id) VALUES (:node, :revision, :object_key, :kind, :spec, "
     "'pending', :now, :now, :change_id, :customer_id)";
-constexpr const char* kSupersede =
-    "UPDATE tasks SET state = 'superseded', updated_at = :now WHERE node_id = :node "
-    "AND object_key = :object_key AND revision < :revision AND state IN ('pending', 'retry')";
 // running is not an attempt: the outcome comes later.
 constexpr const char* kRecordResult =
     "UPDATE tasks SET state = :state, error = :error, "
@@ -75,7 +72,7 @@ Result<TaskRecord> TaskRepository::Append(const NewTask& task) {
                                                           {"change_id", task.change_id},
                                                           {"customer_id", task.customer_id}},
                                                          "task " + task.object_key));
-  HP_TRY(sql::Exec(db_, kSupersede,
+  HP_TRY(sql::Exec(db_, kSupersedeTasksSql,
                    {{"node", task.node_id},
                     {"object_key", task.object_key},
                     {"revision", revision},

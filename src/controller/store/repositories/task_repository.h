@@ -78,6 +78,13 @@ class TaskRepository {
   const Clock& clock_;
 };
 
+// A new task of an object supersedes the older open ones of that object on its node. Its state
+// term is the partial index tasks_open_by_object's, word for word: SQLite uses a partial index
+// only when the query repeats its WHERE (sqlite_store_test checks the plan).
+inline constexpr const char* kSupersedeTasksSql =
+    "UPDATE tasks SET state = 'superseded', updated_at = :now WHERE node_id = :node "
+    "AND object_key = :object_key AND revision < :revision AND state IN ('pending', 'retry')";
+
 // The fetch's query, here so that a test can check that its plan walks indexes: the newest task
 // of each object of node :node with a revision after :after, plus retries due at :now, ordered by
 // revision, at most :limit rows; :node_name fills the node_name column. Both halves walk indexes:
