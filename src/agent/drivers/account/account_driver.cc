@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "agent/drivers/account/msmtp_config.h"
+#include "common/exec/signal_state.h"
 #include "common/failpoint.h"
 #include "common/fs/fd.h"
 #include "common/text/text.h"
@@ -492,6 +493,13 @@ Status AccountDriver::Reload() {
     if (exe.empty() || binary.empty() || exe != binary) {
       return Fail(Error::Unavailable(fmt::format("php-fpm {} is not running (pid {} is {})", v, pid,
                                                  exe.empty() ? "gone" : exe.string())));
+    }
+    // PHP-FPM reloads by executing itself again, and its new image dies of a SIGUSR2 that comes
+    // before it has set its handler up: as when this agent, killed right after it signalled,
+    // restarts and signals again. Signal only a master that catches it.
+    if (auto ready = WaitUntilCatches(pid, SIGUSR2, std::chrono::seconds(10)); !ready) {
+      return Fail(Error::Unavailable(fmt::format(
+          "php-fpm {} (pid {}) is not ready for a reload: {}", v, pid, ready.error().message)));
     }
     if (::kill(pid, SIGUSR2) != 0) {
       return Fail(Error::Unavailable(
