@@ -23,6 +23,12 @@
 namespace hostplane::controller {
 namespace {
 
+// The ids every Linux system keeps for itself whatever the configured range: nobody/nogroup
+// (65534), the 16-bit -1 (65535), and the 32-bit -2 and -1 (chown's "no change").
+bool IsReservedUid(int64_t uid) {
+  return uid == 65534 || uid == 65535 || uid == 4294967294LL || uid == 4294967295LL;
+}
+
 using namespace kinds;
 
 constexpr const char* kDefaultPlan = "default";
@@ -148,6 +154,9 @@ Result<Customer> CustomerService::Create(ChangeContext& change, const NewCustome
   HP_TRY(CheckPlanFits(tx, customer.reseller_id, std::nullopt, *plan));
   customer.plan_id = plan->id;
   HP_ASSIGN_OR_RETURN(int64_t uid, tx.counters().Next("uid", options_.uid_first));
+  while (IsReservedUid(uid)) {  // skipped for good: the counter moves past it
+    HP_ASSIGN_OR_RETURN(uid, tx.counters().Next("uid", options_.uid_first));
+  }
   if (uid > options_.uid_last) {
     return Fail(FieldError(ErrorCode::kUnavailable, {{"login", "uid.range_exhausted"}},
                            "every Unix uid of the configured range (" +
