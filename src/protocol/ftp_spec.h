@@ -4,12 +4,12 @@
 // "ftpuser:<user>", ftp nodes = web nodes) and the FTP user name grammar, shared by the API and
 // the agent's FTP driver (agent/drivers/ftp).
 //
-// Decoding follows SiteSpecFromJson (messages.h): members nobody reads are ignored, a present
-// member must have its type, and every violation is reported at once as kInvalid with fields
-// {path: code}. Codes: field.missing, field.type, login.* and login.not_canonical (account, via
-// CheckLoginGrammar: the account's own Unix user exists on the agent's machine by design),
-// ftp.* and ftp.not_canonical (user), path.* and path.not_canonical (home),
-// number.out_of_range (uid, gid), password_hash.invalid, status.invalid.
+// Decoding follows SiteSpecFromJson (messages.h): members nobody reads are ignored (field.unknown
+// with UnknownMembers::kRefuse), a present member must have its type, and every violation is
+// reported at once as kInvalid with fields {path: code}. Codes: field.missing, field.type, login.*
+// and login.not_canonical (account, via CheckLoginGrammar: the account's own Unix user exists on
+// the agent's machine by design), ftp.* and ftp.not_canonical (user), path.* and path.not_canonical
+// (home), number.out_of_range (uid, gid), password_hash.invalid, status.invalid.
 
 #include <cstdint>
 #include <string>
@@ -50,7 +50,8 @@ struct FtpUserSpec {
   bool operator==(const FtpUserSpec&) const = default;
 };
 Json ToJson(const FtpUserSpec& s);
-[[nodiscard]] Result<FtpUserSpec> FtpUserSpecFromJson(const Json& j);
+[[nodiscard]] Result<FtpUserSpec> FtpUserSpecFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 // kind ftpuser.remove. The home and its files stay: they belong to the account.
 struct FtpUserRemoval {
@@ -59,6 +60,7 @@ struct FtpUserRemoval {
   bool operator==(const FtpUserRemoval&) const = default;
 };
 Json ToJson(const FtpUserRemoval& s);
-[[nodiscard]] Result<FtpUserRemoval> FtpUserRemovalFromJson(const Json& j);
+[[nodiscard]] Result<FtpUserRemoval> FtpUserRemovalFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 }  // namespace hostplane::protocol
