@@ -263,10 +263,14 @@ std::vector<Target> Targets() {
 }
 
 // The refused values of a grammar, as JSON values, with their codes.
+// Values that are not UTF-8 cannot travel in JSON (the encoder replaces them); the grammar tests
+// try them directly.
 std::vector<std::pair<Json, std::string>> Values(const std::string& grammar) {
   std::vector<std::pair<Json, std::string>> out;
   auto strings = [&](const std::vector<refused::RefusedValue>& list) {
-    for (const auto& r : list) out.emplace_back(Json(r.value), r.code);
+    for (const auto& r : list) {
+      if (refused::FitsInJson(r.value)) out.emplace_back(Json(r.value), r.code);
+    }
   };
   if (grammar == "domain") strings(refused::RefusedDomains());
   if (grammar == "login") strings(refused::RefusedLogins());
@@ -278,7 +282,9 @@ std::vector<std::pair<Json, std::string>> Values(const std::string& grammar) {
   if (grammar == "ftp_home") {
     // An FTP user's home may be "" (the account's home itself): every other refusal applies.
     for (const auto& r : refused::RefusedPaths()) {
-      if (r.code != "path.empty") out.emplace_back(Json(r.value), r.code);
+      if (r.code != "path.empty" && refused::FitsInJson(r.value)) {
+        out.emplace_back(Json(r.value), r.code);
+      }
     }
   }
   if (grammar == "unix_id") {
@@ -347,6 +353,7 @@ TEST(BusRefusalTest, EveryRefusedValueInASignedBundleIsRefusedByTheAgentAndNothi
     for (const auto& [pointer, grammar] : target.fields) {
       if (grammar == "record") {
         for (const auto& r : refused::RefusedDnsRecords()) {
+          if (!refused::FitsInJson(r.value)) continue;
           Json spec = target.spec;
           spec[Json::json_pointer(pointer)] =
               Json{{"name", r.name}, {"type", r.type}, {"ttl", r.ttl}, {"value", r.value}};

@@ -10,6 +10,7 @@
 // context: no value here depends on the machine's user database or on another customer's names.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,17 @@ struct RefusedRecord {
   std::string field;
   std::string code;
 };
+
+// Whether a value can travel in JSON at all (a JSON text is UTF-8): a request body or a bundle
+// carries invalid UTF-8 replaced, so such values are tried on the grammar directly only.
+inline bool FitsInJson(const std::string& value) {
+  try {
+    (void)nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+    return true;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
 
 namespace refused_detail {
 inline std::string Repeat(char c, size_t n) { return std::string(n, c); }
