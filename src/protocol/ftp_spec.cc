@@ -81,8 +81,8 @@ Result<FtpUserSpec> FtpUserSpecFromJson(const Json& j, UnknownMembers unknown) {
   FtpUserSpec s;
   std::tie(s.account, s.user) = ReadNames(r);
   // uid and gid: never root, never a system id.
-  s.uid = r.Integer("uid", kMinFtpId, kMaxFtpId, std::nullopt, "number.out_of_range").value_or(0);
-  s.gid = r.Integer("gid", kMinFtpId, kMaxFtpId, std::nullopt, "number.out_of_range").value_or(0);
+  s.uid = r.Integer("uid", kMinFtpId, kMaxFtpId).value_or(0);
+  s.gid = r.Integer("gid", kMinFtpId, kMaxFtpId).value_or(0);
   if (auto home = r.String("home")) {
     s.home = *home;
     // "" is the account home itself; anything else is a path beneath it.

@@ -14,6 +14,13 @@ namespace hostplane::protocol {
 namespace {
 
 using namespace std::string_literals;  // "a\0b"s keeps the NUL
+using testing::RefusedDisplayNames;
+using testing::RefusedDomains;
+using testing::RefusedEmails;
+using testing::RefusedLocalParts;
+using testing::RefusedLogins;
+using testing::RefusedPasswords;
+using testing::RefusedPaths;
 
 // One input and what a check must make of it: the canonical form, or the violation's code.
 struct Case {

@@ -254,7 +254,7 @@ inline std::vector<RefusedValue> RefusedPasswords() {
   using refused_detail::Repeat;
   return {
       {"", "password.too_short"},
-      {"short", "password.too_short"},
+      {"tiny-pw", "password.too_short"},
       {Repeat('x', 1025), "password.too_long"},
       {Repeat('x', 12) + "\xff", "password.invalid_utf8"},
       {Repeat('x', 12) + "\xc0\xaf", "password.invalid_utf8"},  // overlong '/'
@@ -361,7 +361,7 @@ inline std::vector<RefusedRecord> RefusedDnsRecords() {
       {"@", "CAA", "0 issue", 3600, "value", "record.value_invalid"},
       {"_443._tcp", "TLSA", "4 1 1 " + sha256, 3600, "value", "record.tlsa_usage"},
       {"_443._tcp", "TLSA", "3 1 1 " + sha256 + "\n$INCLUDE /etc/passwd", 3600, "value",
-       "record.tlsa_data"},
+       "record.value_invalid"},
       {"@", "HTTPS", "1 . alpn=h2;$INCLUDE", 3600, "value", "record.svcb_param_value"},
       {"@", "HTTPS", "1 . key65000=x", 3600, "value", "record.svcb_param_unknown"},
       {"-bad", "A", "192.0.2.1", 3600, "name", "record.name_invalid"},
