@@ -319,11 +319,13 @@ inline std::vector<RefusedValue> RefusedStatuses() {
   };
 }
 
-// Unix uids and gids handed to accounts and FTP users: never root, never a system id.
+// Unix uids and gids handed to accounts and FTP users: never root, never a system id, never
+// above 2^31-1 (kMaxAccountId); (uid_t)-1 and -2 least of all.
 inline std::vector<RefusedNumber> RefusedUnixIds() {
   return {
-      {0, "field.range"},  {1, "field.range"},          {999, "field.range"},
-      {-1, "field.range"}, {2147483648, "field.range"},
+      {0, "field.range"},          {1, "field.range"},          {999, "field.range"},
+      {-1, "field.range"},         {2147483648, "field.range"}, {4294967294, "field.range"},
+      {4294967295, "field.range"},
   };
 }
 
