@@ -13,6 +13,7 @@
 #include "protocol/cert_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/messages.h"
+#include "protocol/site_settings.h"
 #include "protocol/task_spec.h"
 #include "protocol/zone_spec.h"
 
@@ -149,6 +150,9 @@ TEST(TaskSpecTest, EverySpecRefusesUnknownMembersAtEveryLevel) {
     "soa": {"mname": "ns1.hostplane.example", "rname": "hostmaster.acme.example",
             "refresh": 3600, "retry": 600, "expire": 1209600, "minimum": 300},
     "records": [{"name": "www", "type": "A", "ttl": 3600, "value": "192.0.2.10"}]})");
+  // As the controller sends a site (controller/services/task_specs.cc): with its web settings.
+  Json site_with_settings = SiteTask(1).spec;
+  site_with_settings["settings"] = ToJson(SiteSettings{});
   struct Case {
     const char* kind;
     Json spec;
@@ -156,6 +160,7 @@ TEST(TaskSpecTest, EverySpecRefusesUnknownMembersAtEveryLevel) {
   };
   const std::vector<Case> cases = {
       {kSiteEnsure, SiteTask(1).spec, {""}},
+      {kSiteEnsure, site_with_settings, {""}},
       {kAccountEnsure, ToJson(account), {""}},
       {kMailDomainEnsure, ToJson(mail), {"", "/mailboxes/0", "/forwarders/0"}},
       {kZoneEnsure, zone, {"", "/soa", "/records/0"}},

@@ -302,6 +302,9 @@ Result<SiteSpec> SiteSpecFromJson(const Json& j, UnknownMembers unknown) {
     }
   }
   s.https = r.Bool("https", false).value_or(false);
+  // The site's web settings travel in the same spec; SiteSettingsOfSpec (site_settings.h) reads
+  // them, and the agent's gate runs both (task_spec.h).
+  (void)r.Has("settings");
   r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;

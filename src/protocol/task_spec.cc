@@ -10,6 +10,7 @@
 #include "protocol/mail_account_spec.h"
 #include "protocol/mail_client_spec.h"
 #include "protocol/mail_spec.h"
+#include "protocol/site_settings.h"
 #include "protocol/validate.h"
 #include "protocol/zone_spec.h"
 
@@ -26,13 +27,21 @@ Status Decoder(const Json& spec, UnknownMembers unknown) {
   return Ok();
 }
 
+// A site's spec carries its web settings too, read by their own decoder.
+Status SiteEnsure(const Json& spec, UnknownMembers unknown) {
+  HP_TRY(Decoder<SiteSpecFromJson>(spec, unknown));
+  auto settings = SiteSettingsOfSpec(spec);
+  if (!settings) return Fail(std::move(settings.error()));
+  return Ok();
+}
+
 struct KindDecoder {
   const char* kind;
   Check check;
 };
 
 constexpr KindDecoder kDecoders[] = {
-    {kSiteEnsure, Decoder<SiteSpecFromJson>},
+    {kSiteEnsure, SiteEnsure},
     {kSiteRemove, Decoder<SiteRemovalFromJson>},
     {kAccountEnsure, Decoder<AccountSpecFromJson>},
     {kAccountRemove, Decoder<AccountRemovalFromJson>},

@@ -40,6 +40,7 @@
 #include "protocol/mail_client_spec.h"
 #include "protocol/mail_spec.h"
 #include "protocol/messages.h"
+#include "protocol/site_settings.h"
 #include "protocol/task_spec.h"
 #include "protocol/testing/refused_values.h"
 #include "protocol/zone_spec.h"
@@ -149,6 +150,9 @@ std::vector<Target> Targets() {
   site.account = "acme";
   site.docroot = "web";
   site.php = "8.2";
+  // As the controller sends it (controller/services/task_specs.cc): with the web settings.
+  Json site_spec = protocol::ToJson(site);
+  site_spec["settings"] = protocol::ToJson(protocol::SiteSettings{});
   protocol::SiteRemoval site_removal{"acme.example", "acme", "web", false};
   protocol::AccountSpec account;
   account.login = "acme";
@@ -199,7 +203,7 @@ std::vector<Target> Targets() {
 
   return {
       {protocol::kSiteEnsure,
-       protocol::ToJson(site),
+       site_spec,
        {{"/domain", "domain"},
         {"/aliases/0", "domain"},
         {"/account", "login"},
