@@ -16,8 +16,8 @@ namespace {
 struct Case {
   std::string name;
   Json body;
-  const char* field;
-  const char* code;
+  std::string field;
+  std::string code;
 };
 
 class RefusedInput : public ::testing::Test {
