@@ -21,6 +21,7 @@
 #include "agent/files/trash_sweeper.h"
 #include "agent/journal.h"
 #include "protocol/messages.h"
+#include "protocol/task_spec.h"
 #include "protocol/validate.h"
 
 namespace hostplane::agent {
@@ -80,7 +81,12 @@ class AgentImpl final : public Agent {
   bool SendReport(int64_t outbox_id, const std::string& body);
   // Fetches and applies one bundle. Returns whether the controller has more.
   Result<bool> FetchAndApply();
-  AppliedTasks ApplyTasks(const std::vector<Task>& tasks);
+  // `unknown`: whether members of a spec nobody reads fail its task (a bundle of this build's
+  // schema) or are ignored (a legacy bundle, a repair from the journal).
+  AppliedTasks ApplyTasks(const std::vector<Task>& tasks, protocol::UnknownMembers unknown);
+  // A bundle of a schema newer than this build's: every task reported "retry" with the reason,
+  // nothing applied, the applied revision kept (the tasks come again once the agent knows it).
+  Status RefuseNewerSchema(const protocol::Bundle& bundle);
   // Re-hashes every managed file; re-applies the stored spec of drifted objects and queues a
   // report naming the drifted files.
   Status CheckDrift();
@@ -472,6 +478,10 @@ Result<bool> AgentImpl::FetchAndApply() {
                          " is below this node's applied revision " + std::to_string(before) +
                          " (a replayed bundle, or the controller's store went back)"));
   }
+  if (bundle->schema > protocol::kBundleSchema) {
+    HP_TRY(RefuseNewerSchema(*bundle));
+    return false;
+  }
   int64_t applied_revision = before;
   for (const auto& t : bundle->tasks) applied_revision = std::max(applied_revision, t.revision);
   if (!bundle->more) applied_revision = std::max(applied_revision, bundle->head);
@@ -484,7 +494,9 @@ Result<bool> AgentImpl::FetchAndApply() {
   }
 
   auto started = std::chrono::steady_clock::now();
-  AppliedTasks applied = ApplyTasks(bundle->tasks);
+  AppliedTasks applied = ApplyTasks(bundle->tasks, bundle->schema == protocol::kBundleSchema
+                                                       ? protocol::UnknownMembers::kRefuse
+                                                       : protocol::UnknownMembers::kIgnore);
   protocol::Report report;
   report.node = options_.node;
   report.results = applied.results;
@@ -512,6 +524,27 @@ Result<bool> AgentImpl::FetchAndApply() {
   return bundle->more;
 }
 
+Status AgentImpl::RefuseNewerSchema(const protocol::Bundle& bundle) {
+  const std::string why = "the bundle has schema " + std::to_string(bundle.schema) +
+                          ", newer than this agent's " + std::to_string(protocol::kBundleSchema) +
+                          ": upgrade the agent (agents before controllers, docs/upgrading.md); "
+                          "nothing was applied";
+  spdlog::error("rejected a bundle of {} task(s): {}", bundle.tasks.size(), why);
+  if (bundle.tasks.empty()) return Ok();
+  protocol::Report report;
+  report.node = options_.node;
+  report.applied_revision = applied_.load();
+  for (const Task& t : bundle.tasks) {
+    report.results.push_back(
+        TaskResult{t.id, t.revision, TaskOutcome::kRetry, why, /*duration_ms=*/0, {}});
+  }
+  std::string body = protocol::Encode(report);
+  int64_t outbox_id = 0;
+  HP_TRY(Record(AppliedTasks{}, applied_.load(), body, &outbox_id));
+  if (!SendReport(outbox_id, body)) return Fail(Error::Unavailable("report not delivered"));
+  return Ok();
+}
+
 Status AgentImpl::Record(const AppliedTasks& applied, int64_t applied_revision,
                          const std::string& report, int64_t* outbox_id) {
   Result<int64_t> id = Fail(Error::Internal("not recorded"));
@@ -534,7 +567,8 @@ Status AgentImpl::Record(const AppliedTasks& applied, int64_t applied_revision,
   return Ok();
 }
 
-AppliedTasks AgentImpl::ApplyTasks(const std::vector<Task>& tasks) {
+AppliedTasks AgentImpl::ApplyTasks(const std::vector<Task>& tasks,
+                                   protocol::UnknownMembers unknown) {
   AppliedTasks out;
   out.results.resize(tasks.size());
   std::map<std::string, size_t> newest;  // object key -> index of its newest task here
@@ -568,6 +602,16 @@ AppliedTasks AgentImpl::ApplyTasks(const std::vector<Task>& tasks) {
     if (driver == by_kind_.end()) {
       r.outcome = TaskOutcome::kFailed;
       r.detail = "no driver for kind " + t.kind;
+      continue;
+    }
+    // Every spec through its decoder before any driver sees it (SECURITY rule 9): the grammars
+    // of the API again, and with this build's schema no member the agent does not know. A kind
+    // with no decoder in the table (a test driver's) is left to its driver.
+    if (auto checked = protocol::CheckTaskSpec(t, unknown);
+        !checked && checked.error().code != ErrorCode::kNotFound) {
+      r.outcome = TaskOutcome::kFailed;
+      r.detail = checked.error().message;
+      r.fields = checked.error().fields;
       continue;
     }
     if (background_kinds_.contains(t.kind)) {
@@ -634,7 +678,7 @@ Status AgentImpl::CheckDrift() {
   }
   if (drift.empty()) return Ok();
   spdlog::warn("{} managed file(s) drifted; repairing {} object(s)", drift.size(), repairs.size());
-  AppliedTasks applied = ApplyTasks(repairs);
+  AppliedTasks applied = ApplyTasks(repairs, protocol::UnknownMembers::kIgnore);
   for (size_t i = 0; i < repairs.size(); ++i) {
     if (applied.results[i].outcome != TaskOutcome::kApplied) {
       spdlog::error("repairing {} failed: {}", repairs[i].object_key, applied.results[i].detail);

@@ -21,10 +21,10 @@ Json ToJson(const AccountSpec& s) {
   return out;
 }
 
-Result<AccountSpec> AccountSpecFromJson(const Json& j) {
+Result<AccountSpec> AccountSpecFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("AccountSpec: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader f(j, errors);
+  SpecReader f(j, errors, "", unknown);
   AccountSpec s;
   s.login = f.Canonical("login", CheckLoginGrammar, "login");
   s.uid = f.Integer("uid", kMinAccountId, kMaxAccountId).value_or(0);
@@ -50,6 +50,7 @@ Result<AccountSpec> AccountSpecFromJson(const Json& j) {
       s.mail_submission = DecodeMailSubmission(f.Nested(*m, "mail_submission"));
     }
   }
+  f.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }
@@ -58,17 +59,18 @@ Json ToJson(const AccountRemoval& r) {
   return Json{{"login", r.login}, {"uid", r.uid}, {"gid", r.gid}, {"remove_home", r.remove_home}};
 }
 
-Result<AccountRemoval> AccountRemovalFromJson(const Json& j) {
+Result<AccountRemoval> AccountRemovalFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) {
     return Fail(Error::Invalid("AccountRemoval: the spec must be a JSON object"));
   }
   FieldErrors errors;
-  SpecReader f(j, errors);
+  SpecReader f(j, errors, "", unknown);
   AccountRemoval r;
   r.login = f.Canonical("login", CheckLoginGrammar, "login");
   r.uid = f.Integer("uid", kMinAccountId, kMaxAccountId).value_or(0);
   r.gid = f.Integer("gid", kMinAccountId, kMaxAccountId).value_or(0);
   r.remove_home = f.Bool("remove_home", false).value_or(false);
+  f.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return r;
 }

@@ -6,8 +6,9 @@
 // before it creates a Unix user or renders a PHP-FPM pool (SECURITY rule 3).
 //
 // Decoding follows SiteSpecFromJson (messages.h): the spec must be a JSON object, members nobody
-// reads are ignored, optional members take the default shown, and every violation is reported at
-// once as kInvalid with fields {path: code}. Codes:
+// reads are ignored (refused as field.unknown with UnknownMembers::kRefuse), optional members take
+// the default shown, and every violation is reported at once as kInvalid with fields {path: code}.
+// Codes:
 //   field.missing, field.type          a required member is absent / a member has the wrong type
 //   field.range                        uid or gid outside [kMinAccountId, kMaxAccountId]
 //   login.* , login.not_canonical      the login grammar (CheckLoginGrammar: the account's own
@@ -47,7 +48,8 @@ struct AccountSpec {
   bool operator==(const AccountSpec&) const = default;
 };
 Json ToJson(const AccountSpec& s);
-[[nodiscard]] Result<AccountSpec> AccountSpecFromJson(const Json& j);
+[[nodiscard]] Result<AccountSpec> AccountSpecFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 // kind account.remove: {"login":"acme","uid":20001,"gid":20001,"remove_home":true}
 struct AccountRemoval {
@@ -58,7 +60,8 @@ struct AccountRemoval {
   bool operator==(const AccountRemoval&) const = default;
 };
 Json ToJson(const AccountRemoval& r);
-[[nodiscard]] Result<AccountRemoval> AccountRemovalFromJson(const Json& j);
+[[nodiscard]] Result<AccountRemoval> AccountRemovalFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 // The PHP version grammar ^[0-9]\.[0-9]{1,2}$ (also used by SiteSpec's "php").
 bool IsPhpVersion(const std::string& v);

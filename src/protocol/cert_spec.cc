@@ -123,10 +123,10 @@ Json ToJson(const CertSpec& s) {
               {"email", s.email},     {"renew_before_days", s.renew_before_days}};
 }
 
-Result<CertSpec> CertSpecFromJson(const Json& j) {
+Result<CertSpec> CertSpecFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("CertSpec: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   CertSpec s;
   s.domain = r.Canonical("domain", CheckDomain, "domain");
   if (auto aliases = r.Strings("aliases", std::vector<std::string>{})) {
@@ -154,19 +154,21 @@ Result<CertSpec> CertSpecFromJson(const Json& j) {
   s.email = r.Canonical("email", CheckEmail, "email");
   s.renew_before_days = static_cast<int>(
       r.Integer("renew_before_days", kMinRenewBeforeDays, kMaxRenewBeforeDays, 30).value_or(30));
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }
 
 Json ToJson(const CertRemoval& s) { return Json{{"domain", s.domain}, {"account", s.account}}; }
 
-Result<CertRemoval> CertRemovalFromJson(const Json& j) {
+Result<CertRemoval> CertRemovalFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("CertRemoval: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   CertRemoval s;
   s.domain = r.Canonical("domain", CheckDomain, "domain");
   s.account = r.Canonical("account", CheckLoginGrammar, "login");
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }

@@ -13,7 +13,7 @@
 // field.type, field.range, the validate.h codes, "<grammar>.not_canonical" for a valid value not
 // in canonical form, domain.duplicate (a name listed twice), names.too_many (more than
 // kMaxCertNames names) and the directory_url.* codes of CheckDirectoryUrl. Members nobody reads
-// are ignored.
+// are ignored (field.unknown with UnknownMembers::kRefuse).
 
 #include <string>
 #include <string_view>
@@ -58,7 +58,8 @@ struct CertSpec {
   std::vector<std::string> Names() const;
 };
 Json ToJson(const CertSpec& s);
-[[nodiscard]] Result<CertSpec> CertSpecFromJson(const Json& j);
+[[nodiscard]] Result<CertSpec> CertSpecFromJson(const Json& j,
+                                                UnknownMembers unknown = UnknownMembers::kIgnore);
 
 // kind cert.remove: the installed certificate and the ACME client's state for it are deleted.
 struct CertRemoval {
@@ -67,6 +68,7 @@ struct CertRemoval {
   bool operator==(const CertRemoval&) const = default;
 };
 Json ToJson(const CertRemoval& s);
-[[nodiscard]] Result<CertRemoval> CertRemovalFromJson(const Json& j);
+[[nodiscard]] Result<CertRemoval> CertRemovalFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 }  // namespace hostplane::protocol

@@ -69,12 +69,13 @@ Json ToJson(const ContentExportSpec& s) {
   return Json{{"transfer", s.transfer}, {"what", s.what}, {"object", s.object}};
 }
 
-Result<ContentExportSpec> ContentExportSpecFromJson(const Json& j) {
+Result<ContentExportSpec> ContentExportSpecFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("ContentExportSpec: the spec must be an object"));
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   ContentExportSpec s;
   ReadTarget(r, s.transfer, s.what, s.object);
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }
@@ -84,10 +85,10 @@ Json ToJson(const ContentImportSpec& s) {
               {"chunks", s.chunks},     {"bytes", s.bytes}, {"digest", s.digest}};
 }
 
-Result<ContentImportSpec> ContentImportSpecFromJson(const Json& j) {
+Result<ContentImportSpec> ContentImportSpecFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("ContentImportSpec: the spec must be an object"));
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   ContentImportSpec s;
   ReadTarget(r, s.transfer, s.what, s.object);
   if (auto v = r.Integer("chunks", 1, kMaxChunks)) s.chunks = *v;
@@ -100,6 +101,7 @@ Result<ContentImportSpec> ContentImportSpecFromJson(const Json& j) {
       (s.bytes > s.chunks * kContentChunkBytes || s.bytes <= (s.chunks - 1) * kContentChunkBytes)) {
     r.Add("bytes", {"content.size", "The size does not match the number of chunks."});
   }
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }

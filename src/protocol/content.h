@@ -53,7 +53,8 @@ struct ContentExportSpec {
   bool operator==(const ContentExportSpec&) const = default;
 };
 Json ToJson(const ContentExportSpec& s);
-[[nodiscard]] Result<ContentExportSpec> ContentExportSpecFromJson(const Json& j);
+[[nodiscard]] Result<ContentExportSpec> ContentExportSpecFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 struct ContentImportSpec {
   int64_t transfer = 0;
@@ -65,7 +66,8 @@ struct ContentImportSpec {
   bool operator==(const ContentImportSpec&) const = default;
 };
 Json ToJson(const ContentImportSpec& s);
-[[nodiscard]] Result<ContentImportSpec> ContentImportSpecFromJson(const Json& j);
+[[nodiscard]] Result<ContentImportSpec> ContentImportSpecFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 struct ContentRequest {
   std::string node;

@@ -109,10 +109,10 @@ Json ToJson(const DatabaseSpec& s) {
               {"status", s.status}};
 }
 
-Result<DatabaseSpec> DatabaseSpecFromJson(const Json& j) {
+Result<DatabaseSpec> DatabaseSpecFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("DatabaseSpec: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   DatabaseSpec s;
   ReadNameAndAccount(r, s.name, s.account);
   if (auto h = r.String("password_hash")) {
@@ -122,20 +122,22 @@ Result<DatabaseSpec> DatabaseSpecFromJson(const Json& j) {
     }
   }
   if (auto status = r.ServiceStatus()) s.status = *status;
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }
 
 Json ToJson(const DatabaseRemoval& s) { return Json{{"name", s.name}, {"account", s.account}}; }
 
-Result<DatabaseRemoval> DatabaseRemovalFromJson(const Json& j) {
+Result<DatabaseRemoval> DatabaseRemovalFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) {
     return Fail(Error::Invalid("DatabaseRemoval: the spec must be a JSON object"));
   }
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   DatabaseRemoval s;
   ReadNameAndAccount(r, s.name, s.account);
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }

@@ -56,7 +56,8 @@ struct DatabaseSpec {
   bool operator==(const DatabaseSpec&) const = default;
 };
 Json ToJson(const DatabaseSpec& s);
-[[nodiscard]] Result<DatabaseSpec> DatabaseSpecFromJson(const Json& j);
+[[nodiscard]] Result<DatabaseSpec> DatabaseSpecFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 // kind database.remove: the user and the database (with its data) no longer exist.
 struct DatabaseRemoval {
@@ -65,7 +66,8 @@ struct DatabaseRemoval {
   bool operator==(const DatabaseRemoval&) const = default;
 };
 Json ToJson(const DatabaseRemoval& s);
-[[nodiscard]] Result<DatabaseRemoval> DatabaseRemovalFromJson(const Json& j);
+[[nodiscard]] Result<DatabaseRemoval> DatabaseRemovalFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 // The task's object key: "database:<name>".
 std::string DatabaseObjectKey(const std::string& name);

@@ -74,15 +74,15 @@ Json ToJson(const FtpUserSpec& s) {
               {"status", s.status}};
 }
 
-Result<FtpUserSpec> FtpUserSpecFromJson(const Json& j) {
+Result<FtpUserSpec> FtpUserSpecFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("FtpUserSpec: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   FtpUserSpec s;
   std::tie(s.account, s.user) = ReadNames(r);
   // uid and gid: never root, never a system id.
-  s.uid = r.Integer("uid", kMinFtpId, kMaxFtpId, std::nullopt, "number.out_of_range").value_or(0);
-  s.gid = r.Integer("gid", kMinFtpId, kMaxFtpId, std::nullopt, "number.out_of_range").value_or(0);
+  s.uid = r.Integer("uid", kMinFtpId, kMaxFtpId).value_or(0);
+  s.gid = r.Integer("gid", kMinFtpId, kMaxFtpId).value_or(0);
   if (auto home = r.String("home")) {
     s.home = *home;
     // "" is the account home itself; anything else is a path beneath it.
@@ -97,19 +97,22 @@ Result<FtpUserSpec> FtpUserSpecFromJson(const Json& j) {
     }
   }
   if (auto status = r.ServiceStatus()) s.status = *status;
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }
 
 Json ToJson(const FtpUserRemoval& s) { return Json{{"user", s.user}, {"account", s.account}}; }
 
-Result<FtpUserRemoval> FtpUserRemovalFromJson(const Json& j) {
+Result<FtpUserRemoval> FtpUserRemovalFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) {
     return Fail(Error::Invalid("FtpUserRemoval: the spec must be a JSON object"));
   }
   FieldErrors errors;
+  SpecReader r(j, errors, "", unknown);
   FtpUserRemoval out;
-  std::tie(out.account, out.user) = ReadNames(SpecReader(j, errors));
+  std::tie(out.account, out.user) = ReadNames(r);
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return out;
 }

@@ -4,18 +4,19 @@
 // "ftpuser:<user>", ftp nodes = web nodes) and the FTP user name grammar, shared by the API and
 // the agent's FTP driver (agent/drivers/ftp).
 //
-// Decoding follows SiteSpecFromJson (messages.h): members nobody reads are ignored, a present
-// member must have its type, and every violation is reported at once as kInvalid with fields
-// {path: code}. Codes: field.missing, field.type, login.* and login.not_canonical (account, via
-// CheckLoginGrammar: the account's own Unix user exists on the agent's machine by design),
-// ftp.* and ftp.not_canonical (user), path.* and path.not_canonical (home),
-// number.out_of_range (uid, gid), password_hash.invalid, status.invalid.
+// Decoding follows SiteSpecFromJson (messages.h): members nobody reads are ignored (field.unknown
+// with UnknownMembers::kRefuse), a present member must have its type, and every violation is
+// reported at once as kInvalid with fields {path: code}. Codes: field.missing, field.type, login.*
+// and login.not_canonical (account, via CheckLoginGrammar: the account's own Unix user exists on
+// the agent's machine by design), ftp.* and ftp.not_canonical (user), path.* and path.not_canonical
+// (home), field.range (uid, gid), password_hash.invalid, status.invalid.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "common/result.h"
+#include "protocol/account_spec.h"
 #include "protocol/messages.h"
 #include "protocol/validate.h"
 
@@ -24,11 +25,12 @@ namespace hostplane::protocol {
 inline constexpr const char* kFtpUserEnsure = "ftpuser.ensure";
 inline constexpr const char* kFtpUserRemove = "ftpuser.remove";
 
-// The smallest uid/gid an FTP user may map to: below it are system users (and pure-ftpd runs
-// with -u 1000, refusing them at login anyway).
-inline constexpr int64_t kMinFtpId = 1000;
-// The largest: (uid_t)-1 and -2 are special (nobody, "no change" for chown).
-inline constexpr int64_t kMaxFtpId = 4294967293;
+// The uids/gids an FTP user may map to: its account's, so the range of account ids
+// (account_spec.h), checked with the same code (field.range). Below it are system users (and
+// pure-ftpd runs with -u 1000, refusing them at login anyway). Issue 23's bus proof found the FTP
+// decoder alone accepting ids up to 2^32-3, which no account can have.
+inline constexpr int64_t kMinFtpId = kMinAccountId;
+inline constexpr int64_t kMaxFtpId = kMaxAccountId;
 // The longest suffix after "<account>_".
 inline constexpr size_t kMaxFtpSuffix = 16;
 
@@ -50,7 +52,8 @@ struct FtpUserSpec {
   bool operator==(const FtpUserSpec&) const = default;
 };
 Json ToJson(const FtpUserSpec& s);
-[[nodiscard]] Result<FtpUserSpec> FtpUserSpecFromJson(const Json& j);
+[[nodiscard]] Result<FtpUserSpec> FtpUserSpecFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 // kind ftpuser.remove. The home and its files stay: they belong to the account.
 struct FtpUserRemoval {
@@ -59,6 +62,7 @@ struct FtpUserRemoval {
   bool operator==(const FtpUserRemoval&) const = default;
 };
 Json ToJson(const FtpUserRemoval& s);
-[[nodiscard]] Result<FtpUserRemoval> FtpUserRemovalFromJson(const Json& j);
+[[nodiscard]] Result<FtpUserRemoval> FtpUserRemovalFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 }  // namespace hostplane::protocol

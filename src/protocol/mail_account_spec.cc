@@ -19,12 +19,12 @@ Json ToJson(const MailAccountSpec& s) {
   return out;
 }
 
-Result<MailAccountSpec> MailAccountSpecFromJson(const Json& j) {
+Result<MailAccountSpec> MailAccountSpecFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) {
     return Fail(Error::Invalid("MailAccountSpec: the spec must be a JSON object"));
   }
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   MailAccountSpec s;
   s.account = r.Canonical("account", CheckLoginGrammar, "login");
   if (auto status = r.ServiceStatus()) s.status = *status;
@@ -64,6 +64,7 @@ Result<MailAccountSpec> MailAccountSpecFromJson(const Json& j) {
       }
     }
   }
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   std::sort(s.sender_domains.begin(), s.sender_domains.end());
   return s;
@@ -71,14 +72,15 @@ Result<MailAccountSpec> MailAccountSpecFromJson(const Json& j) {
 
 Json ToJson(const MailAccountRemoval& s) { return Json{{"account", s.account}}; }
 
-Result<MailAccountRemoval> MailAccountRemovalFromJson(const Json& j) {
+Result<MailAccountRemoval> MailAccountRemovalFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) {
     return Fail(Error::Invalid("MailAccountRemoval: the spec must be a JSON object"));
   }
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   MailAccountRemoval s;
   s.account = r.Canonical("account", CheckLoginGrammar, "login");
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }

@@ -45,13 +45,15 @@ struct MailAccountSpec {
   bool operator==(const MailAccountSpec&) const = default;
 };
 Json ToJson(const MailAccountSpec& s);
-[[nodiscard]] Result<MailAccountSpec> MailAccountSpecFromJson(const Json& j);
+[[nodiscard]] Result<MailAccountSpec> MailAccountSpecFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 struct MailAccountRemoval {
   std::string account;
   bool operator==(const MailAccountRemoval&) const = default;
 };
 Json ToJson(const MailAccountRemoval& s);
-[[nodiscard]] Result<MailAccountRemoval> MailAccountRemovalFromJson(const Json& j);
+[[nodiscard]] Result<MailAccountRemoval> MailAccountRemovalFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 }  // namespace hostplane::protocol

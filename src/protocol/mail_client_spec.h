@@ -29,6 +29,7 @@ struct MailClientSpec {
   bool operator==(const MailClientSpec&) const = default;
 };
 Json ToJson(const MailClientSpec& s);
-[[nodiscard]] Result<MailClientSpec> MailClientSpecFromJson(const Json& j);
+[[nodiscard]] Result<MailClientSpec> MailClientSpecFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 }  // namespace hostplane::protocol

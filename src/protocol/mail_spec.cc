@@ -254,12 +254,12 @@ Json ToJson(const MailDomainSpec& s) {
   return out;
 }
 
-Result<MailDomainSpec> MailDomainSpecFromJson(const Json& j) {
+Result<MailDomainSpec> MailDomainSpecFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) {
     return Fail(Error::Invalid("MailDomainSpec: the spec must be a JSON object"));
   }
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   MailDomainSpec s;
   s.domain = r.Canonical("domain", CheckDomain, "domain");
   s.account = r.Canonical("account", CheckLoginGrammar, "login");
@@ -287,6 +287,7 @@ Result<MailDomainSpec> MailDomainSpecFromJson(const Json& j) {
       r.CheckCanonical("catch_all", s.catch_all, CheckMailAddress(s.catch_all), "address");
     }
   }
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   std::sort(s.mailboxes.begin(), s.mailboxes.end(),
             [](const auto& a, const auto& b) { return a.local < b.local; });
@@ -299,18 +300,19 @@ Json ToJson(const MailDomainRemoval& s) {
   return Json{{"domain", s.domain}, {"account", s.account}, {"remove_content", s.remove_content}};
 }
 
-Result<MailDomainRemoval> MailDomainRemovalFromJson(const Json& j) {
+Result<MailDomainRemoval> MailDomainRemovalFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) {
     return Fail(Error::Invalid("MailDomainRemoval: the spec must be a JSON object"));
   }
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   MailDomainRemoval s;
   s.domain = r.Canonical("domain", CheckDomain, "domain");
   s.account = r.Canonical("account", CheckLoginGrammar, "login");
   if (auto remove = r.Bool("remove_content", false)) {
     s.remove_content = *remove;
   }
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }

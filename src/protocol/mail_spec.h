@@ -6,11 +6,12 @@
 // byte of Postfix or Dovecot syntax (shared/SECURITY.md rule 3).
 //
 // Decoding follows SiteSpecFromJson (protocol/messages.h): the spec must be a JSON object,
-// members nobody reads are ignored, a member that is present must have its type (null is a wrong
-// type), and every violation is reported at once as kInvalid with fields {path: code}, paths
-// like "mailboxes[2].local" or "forwarders[0].targets[3]". Codes are field.missing, field.type,
-// field.range, the validate.h codes (domain.*, login.*, local_part.*), "<grammar>.not_canonical"
-// for a valid value that is not in canonical form, and:
+// members nobody reads are ignored (field.unknown with UnknownMembers::kRefuse), a member that
+// is present must have its type (null is a wrong type), and every violation is reported at once
+// as kInvalid with fields {path: code}, paths like "mailboxes[2].local" or
+// "forwarders[0].targets[3]". Codes are field.missing, field.type, field.range, the validate.h
+// codes (domain.*, login.*, local_part.*), "<grammar>.not_canonical" for a valid value that is not
+// in canonical form, and:
 //   address.invalid            a target or catch_all that is not "<local part>@<domain>"
 //   password_hash.invalid      not IsServicePasswordHash (common/passwd/service_password.h)
 //   quota.out_of_range         quota_mb not an integer in [kMinQuotaMb, kMaxQuotaMb]
@@ -124,7 +125,8 @@ struct MailDomainSpec {
   bool operator==(const MailDomainSpec&) const = default;
 };
 Json ToJson(const MailDomainSpec& s);
-[[nodiscard]] Result<MailDomainSpec> MailDomainSpecFromJson(const Json& j);
+[[nodiscard]] Result<MailDomainSpec> MailDomainSpecFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 // kind maildomain.remove. remove_content (optional, default false) also deletes the stored mail.
 struct MailDomainRemoval {
@@ -134,7 +136,8 @@ struct MailDomainRemoval {
   bool operator==(const MailDomainRemoval&) const = default;
 };
 Json ToJson(const MailDomainRemoval& s);
-[[nodiscard]] Result<MailDomainRemoval> MailDomainRemovalFromJson(const Json& j);
+[[nodiscard]] Result<MailDomainRemoval> MailDomainRemovalFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 // A full mail address "<local part>@<domain>", both halves canonical: returns the violation of
 // the first half that fails (address.invalid when there is no '@'), or the address unchanged.

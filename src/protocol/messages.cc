@@ -93,12 +93,14 @@ std::string Dump(const Json& j) {
 // be taken for one over anything else the controller may sign later.
 constexpr const char* kBundleContext = "hostplane bundle v1\n";
 
-// A bundle without its signature.
+// A bundle without its signature. A legacy bundle has no "schema": its signature covers none.
 Json BundleBody(const Bundle& b) {
   Json tasks = Json::array();
   for (const Task& t : b.tasks) tasks.push_back(ToJson(t));
-  return Json{{"node", b.node}, {"tasks", std::move(tasks)}, {"head", b.head},
-              {"more", b.more}, {"error", b.error},          {"signer", b.signer}};
+  Json body{{"node", b.node}, {"tasks", std::move(tasks)}, {"head", b.head},
+            {"more", b.more}, {"error", b.error},          {"signer", b.signer}};
+  if (b.schema != kLegacyBundleSchema) body["schema"] = b.schema;
+  return body;
 }
 
 std::optional<TaskOutcome> OutcomeFromName(const std::string& name) {
@@ -122,7 +124,8 @@ bool IsTaskToken(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-Result<Task> TaskFromReader(const Json& j, const std::string& where, const char* type) {
+Result<Task> TaskFromReader(const Json& j, const std::string& where, const char* type,
+                            UnknownMembers unknown) {
   if (!j.is_object()) {
     return Fail(Error::InvalidField(where.empty() ? "task" : where, kFieldType,
                                     std::string(type) + ": " +
@@ -130,7 +133,7 @@ Result<Task> TaskFromReader(const Json& j, const std::string& where, const char*
                                         " must be a JSON object"));
   }
   FieldErrors errors;
-  SpecReader r(j, errors, where);
+  SpecReader r(j, errors, where, unknown);
   Task t;
   HP_READ(t.id, type, errors, r.Integer("id", 0, kMaxCount));
   HP_READ(t.revision, type, errors, r.Integer("revision", 0, kMaxCount));
@@ -151,15 +154,19 @@ Result<Task> TaskFromReader(const Json& j, const std::string& where, const char*
                                                  QuoteForMessage(*value)}));
     }
   }
+  r.RecordUnknown();
+  if (!errors.empty()) return Fail(MessageError(type, errors));
   return t;
 }
 
 Json TaskResultToJson(const TaskResult& r) {
-  return Json{{"task", r.task},
-              {"revision", r.revision},
-              {"outcome", OutcomeName(r.outcome)},
-              {"detail", r.detail},
-              {"duration_ms", r.duration_ms}};
+  Json j{{"task", r.task},
+         {"revision", r.revision},
+         {"outcome", OutcomeName(r.outcome)},
+         {"detail", r.detail},
+         {"duration_ms", r.duration_ms}};
+  if (!r.fields.empty()) j["fields"] = r.fields;
+  return j;
 }
 
 Result<TaskResult> TaskResultFromJson(const Json& j, const std::string& where) {
@@ -186,6 +193,18 @@ Result<TaskResult> TaskResultFromJson(const Json& j, const std::string& where) {
   out.outcome = *parsed;
   HP_READ(out.detail, type, errors, r.String("detail", std::string()));
   HP_READ(out.duration_ms, type, errors, r.Integer("duration_ms", 0, kMaxCount, int64_t{0}));
+  if (r.Has("fields")) {
+    const Json* fields = r.Object("fields");
+    if (fields == nullptr) return Fail(MessageError(type, errors));
+    for (const auto& [path, code] : fields->items()) {
+      if (!code.is_string()) {
+        return Fail(MessageError(type, r.Path("fields"),
+                                 {kFieldType, "field \"" + r.Path("fields") +
+                                                  "\" must map field paths to codes (strings)"}));
+      }
+      out.fields[path] = code.get<std::string>();
+    }
+  }
   return out;
 }
 
@@ -244,10 +263,10 @@ Json ToJson(const SiteSpec& s) {
               {"https", s.https}};
 }
 
-Result<SiteSpec> SiteSpecFromJson(const Json& j) {
+Result<SiteSpec> SiteSpecFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("SiteSpec: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   SiteSpec s;
   s.domain = r.Canonical("domain", CheckDomain, "domain");
   if (auto aliases = r.Strings("aliases", std::vector<std::string>{})) {
@@ -283,6 +302,10 @@ Result<SiteSpec> SiteSpecFromJson(const Json& j) {
     }
   }
   s.https = r.Bool("https", false).value_or(false);
+  // The site's web settings travel in the same spec; SiteSettingsOfSpec (site_settings.h) reads
+  // them, and the agent's gate runs both (task_spec.h).
+  (void)r.Has("settings");
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }
@@ -294,15 +317,16 @@ Json ToJson(const SiteRemoval& s) {
               {"remove_content", s.remove_content}};
 }
 
-Result<SiteRemoval> SiteRemovalFromJson(const Json& j) {
+Result<SiteRemoval> SiteRemovalFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("SiteRemoval: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   SiteRemoval s;
   s.domain = r.Canonical("domain", CheckDomain, "domain");
   s.account = r.Canonical("account", CheckLoginGrammar, "login");
   s.docroot = r.Canonical("docroot", CheckRelativePath, "path");
   s.remove_content = r.Bool("remove_content", false).value_or(false);
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return s;
 }
@@ -312,7 +336,9 @@ Json ToJson(const Task& t) {
               {"kind", t.kind}, {"spec", t.spec},         {"attempts", t.attempts}};
 }
 
-Result<Task> TaskFromJson(const Json& j) { return TaskFromReader(j, "", "Task"); }
+Result<Task> TaskFromJson(const Json& j) {
+  return TaskFromReader(j, "", "Task", UnknownMembers::kIgnore);
+}
 
 std::string Encode(const Key& k) { return Dump(Json{{"revision", k.revision}}); }
 
@@ -382,8 +408,16 @@ Result<Bundle> DecodeBundle(const std::string& data) {
   auto j = ParseObject(data, type);
   if (!j) return Fail(std::move(j.error()));
   FieldErrors errors;
-  SpecReader r(*j, errors);
   Bundle out;
+  // The schema first: it decides whether members nobody reads are refused (this build's schema)
+  // or ignored (a legacy bundle; a newer one, decoded only so that the agent can verify it and
+  // report why it refuses it).
+  HP_READ(out.schema, type, errors,
+          SpecReader(*j, errors).Integer("schema", 1, kMaxCount, kLegacyBundleSchema));
+  const UnknownMembers unknown =
+      out.schema == kBundleSchema ? UnknownMembers::kRefuse : UnknownMembers::kIgnore;
+  SpecReader r(*j, errors, "", unknown);
+  (void)r.Has("schema");  // read above
   // A refusal may answer a request whose node name was itself unusable, so the node is only
   // required to be a string here.
   HP_READ(out.node, type, errors, r.String("node"));
@@ -391,7 +425,7 @@ Result<Bundle> DecodeBundle(const std::string& data) {
   if (tasks == nullptr) return Fail(MessageError(type, errors));
   out.tasks.reserve(tasks->size());
   for (size_t i = 0; i < tasks->size(); ++i) {
-    auto t = TaskFromReader((*tasks)[i], "tasks[" + std::to_string(i) + "]", type);
+    auto t = TaskFromReader((*tasks)[i], "tasks[" + std::to_string(i) + "]", type, unknown);
     if (!t) return Fail(std::move(t.error()));
     out.tasks.push_back(std::move(*t));
   }
@@ -400,6 +434,8 @@ Result<Bundle> DecodeBundle(const std::string& data) {
   HP_READ(out.error, type, errors, r.String("error", std::string()));
   HP_READ(out.signer, type, errors, r.String("signer", std::string()));
   HP_READ(out.sig, type, errors, r.String("sig", std::string()));
+  r.RecordUnknown();
+  if (!errors.empty()) return Fail(MessageError(type, errors));
   return out;
 }
 

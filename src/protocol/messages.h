@@ -16,14 +16,17 @@
 // body whose "node" is not the subject's.
 //
 // Decoding: a body that is not a JSON object is kInvalid naming the byte of the syntax error
-// (never echoing it). A member that is present must have its type (null is a wrong type);
-// members nobody reads are ignored, so newer peers may add some. Every other refusal is kInvalid
+// (never echoing it). A member that is present must have its type (null is a wrong type).
+// Members nobody reads are ignored in the messages agents send (a newer agent may add some, and
+// agents are upgraded first); a bundle of this build's schema (kBundleSchema) refuses them, in
+// its envelope, its tasks and their specs (field.unknown). Every other refusal is kInvalid
 // with fields {path: code}, the path as in "tasks[2].revision" and the code one of
-// field.missing, field.type, field.range (negative counts and revisions), field.value, or a
-// validate.h code (node.invalid for node names). Members marked "optional" below may be absent
-// and take the default shown; all others are required.
+// field.missing, field.type, field.range (negative counts and revisions), field.value,
+// field.unknown, or a validate.h code (node.invalid for node names). Members marked "optional"
+// below may be absent and take the default shown; all others are required.
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -52,6 +55,20 @@ std::string AnyNodeSubject(const std::string& base);
 // by exactly one more non-empty token.
 std::optional<std::string> RequestSubjectNode(const std::string& base, const std::string& subject);
 
+// The schema of bundles and the task specs in them that this build writes, and the newest it
+// reads (docs/upgrading.md). The controller stamps every bundle with it. An agent refuses a bundle
+// of a newer schema (its tasks are reported "retry", nothing is applied, its journal stays) and,
+// in a bundle of its own schema, every member it does not know. Raise it when a member is added
+// to a bundle, a task or any spec; agents are upgraded before controllers.
+inline constexpr int64_t kBundleSchema = 2;
+// What a bundle without a "schema" member is: one from a controller older than schema versions.
+// Read as before (unknown members ignored), so agents can be upgraded first.
+inline constexpr int64_t kLegacyBundleSchema = 1;
+
+// What a spec decoder does with a member it does not read: ignore it (a spec stored by an older
+// build, a legacy bundle) or refuse it as field.unknown under its path (a bundle of kBundleSchema).
+enum class UnknownMembers { kIgnore, kRefuse };
+
 // Task kinds. A task is level-triggered: it carries the full desired spec of one object.
 inline constexpr const char* kSiteEnsure = "site.ensure";
 inline constexpr const char* kSiteRemove = "site.remove";
@@ -74,7 +91,8 @@ struct SiteSpec {
   bool operator==(const SiteSpec&) const = default;
 };
 Json ToJson(const SiteSpec& s);
-[[nodiscard]] Result<SiteSpec> SiteSpecFromJson(const Json& j);
+[[nodiscard]] Result<SiteSpec> SiteSpecFromJson(const Json& j,
+                                                UnknownMembers unknown = UnknownMembers::kIgnore);
 
 // kind site.remove. Validated like SiteSpec.
 struct SiteRemoval {
@@ -85,9 +103,11 @@ struct SiteRemoval {
   bool operator==(const SiteRemoval&) const = default;
 };
 Json ToJson(const SiteRemoval& s);
-[[nodiscard]] Result<SiteRemoval> SiteRemovalFromJson(const Json& j);
+[[nodiscard]] Result<SiteRemoval> SiteRemovalFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
-// One task as it travels in a bundle.
+// One task as it travels in a bundle. TaskFromJson (a task the agent's journal kept) ignores
+// unknown members; DecodeBundle refuses them in a bundle of kBundleSchema.
 struct Task {
   int64_t id = 0;
   int64_t revision = 0;    // per-node, monotonic
@@ -119,7 +139,13 @@ std::string Encode(const FetchRequest& r);
 // Every bundle the controller sends, refusals included, is signed with its Ed25519 key
 // (SECURITY rule 9): `sig` signs BundleSignedBytes, which covers every other member. The agent
 // applies a bundle only when VerifyBundle accepts it against the key it pinned.
+//
+// `schema` is absent in a legacy bundle (decoded as kLegacyBundleSchema, and then left out of the
+// signed bytes, as the legacy controller signed them). DecodeBundle reads a bundle of any schema
+// >= 1, so the agent can verify a newer one and say why it refuses it; in a bundle of
+// kBundleSchema every member it does not know, at the top or in a task, is field.unknown.
 struct Bundle {
+  int64_t schema = kBundleSchema;  // optional in the decoder: absent = kLegacyBundleSchema
   std::string node;
   std::vector<Task> tasks;
   int64_t head = 0;   // the node's newest revision when the bundle was made
@@ -161,6 +187,9 @@ struct TaskResult {
   TaskOutcome outcome = TaskOutcome::kApplied;
   std::string detail;       // the daemon's own message on failure (optional)
   int64_t duration_ms = 0;  // optional
+  // When the task's spec failed a grammar: field path in the spec -> code ("domain" ->
+  // "domain.invalid_character"), as the API answers them. Optional: empty = none.
+  std::map<std::string, std::string> fields;
 };
 
 // Results of one batch. Drift: files the agent manages that changed behind its back.

@@ -1,6 +1,8 @@
 #include "protocol/spec_reader.h"
 
 #include <cmath>
+#include <map>
+#include <set>
 #include <utility>
 
 namespace hostplane::protocol {
@@ -9,10 +11,17 @@ std::string Indexed(std::string_view key, size_t i) {
   return std::string(key) + "[" + std::to_string(i) + "]";
 }
 
-SpecReader::SpecReader(const Json& object, FieldErrors& errors, std::string where)
-    : object_(&object), errors_(&errors), where_(std::move(where)) {}
+SpecReader::SpecReader(const Json& object, FieldErrors& errors, std::string where,
+                       UnknownMembers unknown)
+    : object_(&object), errors_(&errors), where_(std::move(where)) {
+  if (unknown == UnknownMembers::kRefuse) {
+    asked_ = std::make_shared<std::vector<Asked>>();
+    asked_->push_back({object_, where_, {}});
+  }
+}
 
 const Json* SpecReader::Find(const char* key) const {
+  if (asked_) (*asked_)[asked_index_].keys.insert(key);
   auto it = object_->find(key);
   return it == object_->end() ? nullptr : &*it;
 }
@@ -146,7 +155,34 @@ const Json* SpecReader::Object(const char* key) const {
 }
 
 SpecReader SpecReader::Nested(const Json& member, std::string_view field) const {
-  return SpecReader(member, *errors_, Path(field));
+  SpecReader nested(member, *errors_, Path(field));
+  if (asked_) {
+    nested.asked_ = asked_;
+    nested.asked_index_ = asked_->size();
+    asked_->push_back({&member, nested.where_, {}});
+  }
+  return nested;
+}
+
+void SpecReader::RecordUnknown() const {
+  if (!asked_) return;
+  // One object may have been read by several readers (two passes over a list): what any of them
+  // asked for is known.
+  std::map<const Json*, std::set<std::string>> keys;
+  for (const Asked& a : *asked_) keys[a.object].insert(a.keys.begin(), a.keys.end());
+  std::set<const Json*> done;
+  for (const Asked& a : *asked_) {
+    if (!a.object->is_object() || !done.insert(a.object).second) continue;
+    const std::set<std::string>& known = keys[a.object];
+    for (const auto& [key, value] : a.object->items()) {
+      if (known.contains(key)) continue;
+      const std::string path = a.where.empty() ? key : a.where + "." + key;
+      errors_->Add(path, {kFieldUnknown, "The field " + QuoteForMessage(path) +
+                                             " is not known to this version of hostplane "
+                                             "(bundle schema " +
+                                             std::to_string(kBundleSchema) + ")."});
+    }
+  }
 }
 
 std::optional<SpecReader> SpecReader::ObjectItem(const Json& array, const char* key,

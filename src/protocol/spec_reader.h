@@ -5,19 +5,25 @@
 //
 // A SpecReader reads the members of one JSON object. A member that is present must have the
 // type asked for (null is a wrong type, not "absent"); an absent member takes the fallback given,
-// or is field.missing without one; members nobody asks for are ignored, so a newer peer may add
-// some. Every violation is recorded into a FieldErrors under the member's full path
+// or is field.missing without one. Members nobody asks for are ignored (UnknownMembers::kIgnore:
+// a spec an older build stored, a legacy bundle) or, with UnknownMembers::kRefuse (a bundle of
+// this build's schema, messages.h kBundleSchema), recorded by Finish as field.unknown under their
+// path: with an explicit schema version there is no "a newer peer may have added it". Every
+// violation is recorded into a FieldErrors under the member's full path
 // ("mailboxes[2].local"), and the read returns nullopt (or nullptr), so a spec decoder keeps
 // reading and reports every violation at once; a message decoder stops at the first.
 //
-// Codes: field.missing, field.type, field.range (or the code given for an integer's range), and
-// "<grammar>.not_canonical" for a valid value that is not in its canonical form. A reader holds
-// references to its object and its FieldErrors, which must outlive it; it is not thread-safe.
+// Codes: field.missing, field.type, field.range (or the code given for an integer's range),
+// field.unknown, and "<grammar>.not_canonical" for a valid value that is not in its canonical form.
+// A reader holds references to its object and its FieldErrors, which must outlive it; it is not
+// thread-safe.
 
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +37,7 @@ namespace hostplane::protocol {
 inline constexpr const char* kFieldMissing = "field.missing";
 inline constexpr const char* kFieldType = "field.type";
 inline constexpr const char* kFieldRange = "field.range";
+inline constexpr const char* kFieldUnknown = "field.unknown";
 
 // "key[i]": the field of element i of an array member, relative to its reader.
 std::string Indexed(std::string_view key, size_t i);
@@ -38,7 +45,23 @@ std::string Indexed(std::string_view key, size_t i);
 class SpecReader {
  public:
   // `object` must be a JSON object; `where` is its own path ("tasks[2]", "" for the top level).
-  SpecReader(const Json& object, FieldErrors& errors, std::string where = "");
+  // With UnknownMembers::kRefuse the reader notes every member asked for (by any read, Has
+  // included), in its object and in the objects of every reader made from it (Nested,
+  // ObjectItem), for Finish.
+  SpecReader(const Json& object, FieldErrors& errors, std::string where = "",
+             UnknownMembers unknown = UnknownMembers::kIgnore);
+
+  // The end of a decoder: with kRefuse, records as field.unknown every member that no read asked
+  // for, in every object this reader and the readers made from it read (an object one pass read
+  // and another did not counts as read); then `value`, or kInvalid with every violation.
+  template <typename T>
+  Result<T> Finish(T value) const {
+    RecordUnknown();
+    if (!errors_->empty()) return Fail(errors_->ToError());
+    return value;
+  }
+  // Finish without a value, for a decoder that stops at the first violation (a bus message).
+  void RecordUnknown() const;
 
   // The full path of a field of this object, as errors name it: "tasks[2].revision"; the object
   // itself for "".
@@ -112,9 +135,19 @@ class SpecReader {
   std::optional<T> Absent(const char* key, std::optional<T> fallback) const;
   std::nullopt_t Wrong(std::string_view field, const char* expected) const;
 
+  // The members asked for of one object a reader read (kRefuse only).
+  struct Asked {
+    const Json* object;
+    std::string where;
+    std::set<std::string> keys;
+  };
+
   const Json* object_;
   FieldErrors* errors_;
   std::string where_;
+  // Shared by this reader and every reader made from it; null with kIgnore.
+  std::shared_ptr<std::vector<Asked>> asked_;
+  size_t asked_index_ = 0;
 };
 
 }  // namespace hostplane::protocol

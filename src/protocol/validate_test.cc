@@ -8,10 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "protocol/testing/refused_values.h"
+
 namespace hostplane::protocol {
 namespace {
 
 using namespace std::string_literals;  // "a\0b"s keeps the NUL
+using testing::RefusedDisplayNames;
+using testing::RefusedDomains;
+using testing::RefusedEmails;
+using testing::RefusedLocalParts;
+using testing::RefusedLogins;
+using testing::RefusedPasswords;
+using testing::RefusedPaths;
 
 // One input and what a check must make of it: the canonical form, or the violation's code.
 struct Case {
@@ -25,6 +34,14 @@ Case Ok(std::string input, std::string canonical) {
 }
 Case Ok(std::string input) { return {input, input, ""}; }
 Case Bad(std::string input, std::string code) { return {std::move(input), "", std::move(code)}; }
+
+// The accepted cases and the grammar's refused values of the shared table
+// (protocol/testing/refused_values.h).
+std::vector<Case> WithRefused(std::vector<Case> cases,
+                              const std::vector<testing::RefusedValue>& bad) {
+  for (const auto& r : bad) cases.push_back(Bad(r.value, r.code));
+  return cases;
+}
 
 template <typename T>
 void ExpectCases(const char* grammar, Checked<T> (*check)(std::string_view),
@@ -54,112 +71,37 @@ TEST(CheckDomainTest, CanonicalisesAndRefusesEveryCode) {
   const std::string max_name =
       Repeat('a', 63) + "." + Repeat('b', 63) + "." + Repeat('c', 63) + "." + Repeat('d', 61);
   ExpectCases("domain", CheckDomain,
-              {
-                  Ok("example.com"),
-                  Ok("shop.acme.example"),
-                  Ok("a.test"),
-                  Ok("Shop.Example.COM.", "shop.example.com"),
-                  Ok("bücher.de", "xn--bcher-kva.de"),
-                  Ok("BÜCHER.DE", "xn--bcher-kva.de"),
-                  Ok("xn--bcher-kva.de"),
-                  Ok("XN--BCHER-KVA.DE", "xn--bcher-kva.de"),
-                  Ok("straße.de", "xn--strae-oqa.de"),           // non-transitional: ß stays
-                  Ok("example.com\xe3\x80\x82", "example.com"),  // ideographic full stop
-                  Ok("日本語.jp", "xn--wgv71a119e.jp"),
-                  Ok("ひらがなカタカナ漢字.jp", "xn--v8j0cwa6gzha3lrdr510cymwb.jp"),
-                  Ok("한국어漢字.kr", "xn--p8s937b4q9bkkuslr.kr"),
-                  Ok("xn--mgbh0fb.xn--kgbechtv"),  // Arabic, right-to-left
-                  Ok("a1-b2.example"),
-                  Ok("nothostplane.internal"),
-                  Ok(Repeat('a', 63) + ".com"),
-                  Ok(max_name),
-                  Ok(max_name + ".", max_name),
-                  Ok("a.b.c.d.example"),
-
-                  Bad("", "domain.empty"),
-                  Bad(".", "domain.empty"),
-                  Bad(Repeat('a', 2000) + ".com", "domain.too_long"),
-                  Bad(max_name + "d", "domain.too_long"),
-                  Bad("a..com", "domain.label_empty"),
-                  Bad(".a.com", "domain.label_empty"),
-                  Bad("a.com..", "domain.label_empty"),  // only ONE trailing dot is stripped
-                  Bad(Repeat('a', 64) + ".com", "domain.label_too_long"),
-                  Bad("ex ample.com", "domain.invalid_character"),
-                  Bad("a\n.com", "domain.invalid_character"),
-                  Bad("a\r\nb.com", "domain.invalid_character"),
-                  Bad("a;b.com", "domain.invalid_character"),
-                  Bad("a{b.com", "domain.invalid_character"),
-                  Bad("a}b.com", "domain.invalid_character"),
-                  Bad("a\"b.com", "domain.invalid_character"),
-                  Bad("a'b.com", "domain.invalid_character"),
-                  Bad("a$b.com", "domain.invalid_character"),
-                  Bad("a_b.com", "domain.invalid_character"),
-                  Bad("a/b.com", "domain.invalid_character"),
-                  Bad("a*.com", "domain.invalid_character"),
-                  Bad("a\0b.com"s, "domain.invalid_character"),
-                  Bad("\xff.com", "domain.invalid_character"),
-                  Bad("\xef\xbc\x84x.com", "domain.invalid_character"),  // fullwidth $ maps to $
-                  Bad("\xef\xbc\x9bx.com", "domain.invalid_character"),  // fullwidth ;
-                  Bad("-a.com", "domain.hyphen"),
-                  Bad("a-.com", "domain.hyphen"),
-                  Bad("a.-com", "domain.hyphen"),
-                  Bad("ab--cd.com", "domain.hyphen"),
-                  Bad("com", "domain.single_label"),
-                  Bad("com.", "domain.single_label"),
-                  Bad("1.2.3.4", "domain.ip_literal"),
-                  Bad("1.2.3.4.", "domain.ip_literal"),
-                  Bad("[::1]", "domain.ip_literal"),
-                  Bad("::1", "domain.ip_literal"),
-                  Bad("[fe80::1]", "domain.ip_literal"),
-                  Bad("::ffff:1.2.3.4", "domain.ip_literal"),
-                  Bad("\xef\xbc\x91.\xef\xbc\x92.\xef\xbc\x93.\xef\xbc\x94",
-                      "domain.ip_literal"),  // fullwidth digits
-                  Bad("a.123", "domain.numeric_tld"),
-                  Bad("127.1", "domain.numeric_tld"),
-                  Bad("p\xd0\xb0ypal.com", "domain.mixed_script"),  // Cyrillic а
-                  Bad("xn--pypal-4ve.com", "domain.mixed_script"),
-                  Bad("\xce\xb1\xd0\xb1.com", "domain.mixed_script"),  // Greek + Cyrillic
-                  Bad("xn--garbage.com", "domain.idna"),
-                  Bad("xn--.com", "domain.idna"),
-                  Bad("xn--a.com", "domain.idna"),
-                  Bad("\xf0\x9f\x92\xa9.la", "domain.idna"),  // emoji are disallowed
-                  Bad("1\xd7\x90.com", "domain.idna"),        // bidi rule
-                  Bad("\xe2\x92\x88"
-                      "com",
-                      "domain.idna"),  // ⒈ maps to "1."
-                  // Invisible code points are refused before IDNA could drop them (issue 12).
-                  Bad("a\xe2\x80\xae.com", "domain.disallowed_codepoint"),          // RLO
-                  Bad("sh\xe2\x80\x8bop.example", "domain.disallowed_codepoint"),   // ZWSP
-                  Bad("sh\xc2\xadop.example", "domain.disallowed_codepoint"),       // soft hyphen
-                  Bad("\xef\xbb\xbfshop.example", "domain.disallowed_codepoint"),   // BOM
-                  Bad("shop\xe2\x81\xa0.example", "domain.disallowed_codepoint"),   // WJ
-                  Bad("shop\xef\xb8\x8f.example", "domain.disallowed_codepoint"),   // VS16
-                  Bad("shop\xe3\x85\xa4.example", "domain.disallowed_codepoint"),   // filler
-                  Bad("shop\xc2\xa0x.example", "domain.disallowed_codepoint"),      // NBSP
-                  Bad("shop\xe3\x80\x80x.example", "domain.disallowed_codepoint"),  // ideo. space
-                  Bad("\xd9\x85\xe2\x80\x8c.example", "domain.idna"),  // ZWNJ out of context
-                  Bad("localhost", "domain.reserved"),
-                  Bad("localhost.", "domain.reserved"),
-                  Bad("app.localhost", "domain.reserved"),
-                  Bad("x.invalid", "domain.reserved"),
-                  Bad("hostplane.internal", "domain.reserved"),
-                  Bad("ctl.HostPlane.Internal", "domain.reserved"),
-                  // The one reserved-name list (issue 12).
-                  Bad("localhost.localdomain", "domain.reserved"),
-                  Bad("LOCALHOST.localdomain.", "domain.reserved"),
-                  Bad("mail.localhost.localdomain", "domain.reserved"),
-                  Bad("printer.local", "domain.reserved"),
-                  Bad("x.arpa", "domain.reserved"),
-                  Bad("in-addr.arpa", "domain.reserved"),
-                  Bad("ip6.arpa", "domain.reserved"),
-                  Ok("2.0.192.in-addr.arpa"),  // a reverse zone
-                  Ok("8.b.d.0.1.0.0.2.ip6.arpa"),
-                  Ok("localdomain.example"),
-                  Ok("local.example"),
-                  Ok("localhost.example"),
-                  Ok("x.test"),
-                  Ok("example.com"),
-              });
+              WithRefused(
+                  {
+                      Ok("example.com"),
+                      Ok("shop.acme.example"),
+                      Ok("a.test"),
+                      Ok("Shop.Example.COM.", "shop.example.com"),
+                      Ok("bücher.de", "xn--bcher-kva.de"),
+                      Ok("BÜCHER.DE", "xn--bcher-kva.de"),
+                      Ok("xn--bcher-kva.de"),
+                      Ok("XN--BCHER-KVA.DE", "xn--bcher-kva.de"),
+                      Ok("straße.de", "xn--strae-oqa.de"),           // non-transitional: ß stays
+                      Ok("example.com\xe3\x80\x82", "example.com"),  // ideographic full stop
+                      Ok("日本語.jp", "xn--wgv71a119e.jp"),
+                      Ok("ひらがなカタカナ漢字.jp", "xn--v8j0cwa6gzha3lrdr510cymwb.jp"),
+                      Ok("한국어漢字.kr", "xn--p8s937b4q9bkkuslr.kr"),
+                      Ok("xn--mgbh0fb.xn--kgbechtv"),  // Arabic, right-to-left
+                      Ok("a1-b2.example"),
+                      Ok("nothostplane.internal"),
+                      Ok(Repeat('a', 63) + ".com"),
+                      Ok(max_name),
+                      Ok(max_name + ".", max_name),
+                      Ok("a.b.c.d.example"),
+                      Ok("2.0.192.in-addr.arpa"),  // a reverse zone
+                      Ok("8.b.d.0.1.0.0.2.ip6.arpa"),
+                      Ok("localdomain.example"),
+                      Ok("local.example"),
+                      Ok("localhost.example"),
+                      Ok("x.test"),
+                      Ok("example.com"),
+                  },
+                  RefusedDomains()));
 }
 
 TEST(CheckReservedNameTest, OperatorNamesAreReservedAtBelowAndAbove) {
@@ -217,48 +159,12 @@ TEST(CheckDnsOwnerNameTest, CanonicalisesAndRefusesHyphensAtLabelEnds) {
 
 TEST(CheckLoginTest, AcceptsTheGrammarAndRefusesEveryCode) {
   ExpectCases("login", CheckLogin,
-              {
-                  Ok("acme"),
-                  Ok("abc"),
-                  Ok("shop42"),
-                  Ok("abcdefghijklmnop"),  // 16
-                  Bad("", "login.empty"),
-                  Bad("1abc", "login.starts_with_digit"),
-                  Bad("0day", "login.starts_with_digit"),
-                  Bad("Abc", "login.invalid_character"),  // never silently lowercased
-                  Bad("acME", "login.invalid_character"),
-                  Bad("ab_c", "login.invalid_character"),
-                  Bad("ab-c", "login.invalid_character"),
-                  Bad("ab.c", "login.invalid_character"),
-                  Bad("abc\n", "login.invalid_character"),
-                  Bad("ab c", "login.invalid_character"),
-                  Bad("\xc3\xa4"
-                      "bc",
-                      "login.invalid_character"),
-                  Bad("ab", "login.too_short"),
-                  Bad("a", "login.too_short"),
-                  Bad("abcdefghijklmnopq", "login.too_long"),  // 17
-                  Bad("root", "login.reserved"),
-                  Bad("daemon", "login.reserved"),
-                  Bad("nobody", "login.reserved"),
-                  Bad("postmaster", "login.reserved"),
-                  Bad("webmaster", "login.reserved"),
-                  Bad("hostmaster", "login.reserved"),
-                  Bad("abuse", "login.reserved"),
-                  Bad("admin", "login.reserved"),
-                  Bad("administrator", "login.reserved"),
-                  Bad("mysql", "login.reserved"),
-                  Bad("postgres", "login.reserved"),
-                  Bad("nginx", "login.reserved"),
-                  Bad("dovecot", "login.reserved"),
-                  Bad("dovenull", "login.reserved"),
-                  Bad("postfix", "login.reserved"),
-                  Bad("messagebus", "login.reserved"),
-                  Bad("hostplane", "login.reserved"),
-                  Bad("systemdx", "login.reserved"),
-                  Bad("backup", "login.reserved"),
-                  Bad("gnats", "login.reserved"),
-              });
+              WithRefused(
+                  {
+                      Ok("acme"), Ok("abc"), Ok("shop42"),
+                      Ok("abcdefghijklmnop"),  // 16
+                  },
+                  RefusedLogins()));
 }
 
 // A new customer's login may not be a user of this machine hostplane does not manage; an account
@@ -312,45 +218,20 @@ TEST(CheckLoginGrammarTest, IgnoresThisMachinesAccountsButNotTheGrammar) {
 
 TEST(CheckRelativePathTest, NormalisesAndRefusesEveryCode) {
   ExpectCases("path", CheckRelativePath,
-              {
-                  Ok("public_html"),
-                  Ok("web/shop/public"),
-                  Ok("a//b", "a/b"),
-                  Ok("./a", "a"),
-                  Ok("a/./b/", "a/b"),
-                  Ok(".well-known"),
-                  Ok("a/...", "a/..."),
-                  Ok("v1.2_x-y"),
-                  Ok("web/a-"),
-                  Ok(Repeat('a', 255)),
-                  Bad("", "path.empty"),
-                  Bad(".", "path.empty"),
-                  Bad("./", "path.empty"),
-                  Bad("/abs", "path.absolute"),
-                  Bad("//abs", "path.absolute"),
-                  Bad("..", "path.dot_dot"),
-                  Bad("../x", "path.dot_dot"),
-                  Bad("a/../b", "path.dot_dot"),
-                  Bad("a/..", "path.dot_dot"),
-                  Bad("a\\b", "path.backslash"),
-                  Bad("..\\x", "path.backslash"),
-                  Bad("a\nb", "path.control_character"),
-                  Bad("a\0b"s, "path.control_character"),
-                  Bad("a\x7f", "path.control_character"),
-                  Bad("a\tb", "path.control_character"),
-                  Bad("a b", "path.invalid_character"),
-                  Bad("a$b", "path.invalid_character"),
-                  Bad("a;b", "path.invalid_character"),
-                  Bad("a{b}", "path.invalid_character"),
-                  Bad("a\"b", "path.invalid_character"),
-                  Bad("~/x", "path.invalid_character"),
-                  Bad("\xc3\xbc", "path.invalid_character"),
-                  Bad("-rf", "path.leading_hyphen"),
-                  Bad("web/-x", "path.leading_hyphen"),
-                  Bad("./--help", "path.leading_hyphen"),
-                  Bad(Repeat('a', 256), "path.too_long"),
-                  Bad(Repeat('a', 200) + "/" + Repeat('b', 60), "path.too_long"),
-              });
+              WithRefused(
+                  {
+                      Ok("public_html"),
+                      Ok("web/shop/public"),
+                      Ok("a//b", "a/b"),
+                      Ok("./a", "a"),
+                      Ok("a/./b/", "a/b"),
+                      Ok(".well-known"),
+                      Ok("a/...", "a/..."),
+                      Ok("v1.2_x-y"),
+                      Ok("web/a-"),
+                      Ok(Repeat('a', 255)),
+                  },
+                  RefusedPaths()));
 }
 
 // Found by fuzz/email_fuzz.cc: the length was checked on the input only, so an address with an
@@ -376,51 +257,26 @@ TEST(CheckEmailTest, RefusesAnAddressWhoseCanonicalFormIsTooLong) {
 
 TEST(CheckEmailTest, LowercasesTheDomainAndRefusesEveryCode) {
   ExpectCases("email", CheckEmail,
-              {
-                  Ok("jane@example.com"),
-                  Ok("Jane.Doe+tag@Example.COM", "Jane.Doe+tag@example.com"),
-                  Ok("o'brien@example.com"),
-                  Ok("a@b\xc3\xbc"
-                     "cher.de",
-                     "a@xn--bcher-kva.de"),
-                  Bad("", "email.invalid"),
-                  Bad("no-at-sign", "email.invalid"),
-                  Bad("@example.com", "email.invalid"),
-                  Bad("jane@", "email.invalid"),
-                  Bad("ja ne@example.com", "email.invalid"),
-                  Bad("ja\"ne@example.com", "email.invalid"),
-                  Bad("ja<ne@example.com", "email.invalid"),
-                  Bad("ja,ne@example.com", "email.invalid"),
-                  Bad("ja;ne@example.com", "email.invalid"),
-                  Bad("ja\nne@example.com", "email.invalid"),
-                  Bad(".jane@example.com", "email.invalid"),
-                  Bad("ja..ne@example.com", "email.invalid"),
-                  Bad("a@b@example.com", "email.invalid"),
-                  Bad(Repeat('a', 65) + "@example.com", "email.too_long"),
-                  Bad("a@" + Repeat('b', 250) + ".com", "email.too_long"),
-                  Bad("jane@-example.com", "domain.hyphen"),
-                  Bad("jane@localhost", "domain.reserved"),
-                  Bad("jane@1.2.3.4", "domain.ip_literal"),
-                  Bad("jane@exa mple.com", "domain.invalid_character"),
-              });
+              WithRefused(
+                  {
+                      Ok("jane@example.com"),
+                      Ok("Jane.Doe+tag@Example.COM", "Jane.Doe+tag@example.com"),
+                      Ok("o'brien@example.com"),
+                      Ok("a@b\xc3\xbc"
+                         "cher.de",
+                         "a@xn--bcher-kva.de"),
+                  },
+                  RefusedEmails()));
 }
 
 TEST(CheckPasswordTest, AcceptsTheGrammarAndRefusesEveryCode) {
-  const std::vector<Case> cases = {
-      Ok("correct horse battery"), Ok(Repeat('x', 12)), Ok(Repeat('x', 1024)),
-      Ok("p\xc3\xa4sswort-mit-umlaut"), Bad(Repeat('x', 11), "password.too_short"),
-      Bad("", "password.too_short"), Bad(Repeat('x', 1025), "password.too_long"),
-      Bad(Repeat('x', 12) + "\xff", "password.invalid_utf8"),
-      Bad(Repeat('x', 12) + "\xc0\xaf", "password.invalid_utf8"),  // overlong '/'
-      Bad(Repeat('x', 12) + "\n", "password.control_character"),
-      Bad(Repeat('x', 12) + "\x7f", "password.control_character"),
-      Bad(Repeat('x', 12) + "\0"s, "password.control_character"),
-      Bad(Repeat('x', 12) + "\xc2\x85", "password.control_character"),  // NEL
-      // Issue 12: a password that NFC would change cannot be typed reliably.
-      Ok("caf\xc3\xa9-au-lait-42"),                           // é composed
-      Bad("cafe\xcc\x81-au-lait-42", "password.not_nfc"),     // e + COMBINING ACUTE
-      Bad("\xe2\x84\xab-angstrom-pass", "password.not_nfc"),  // ANGSTROM SIGN -> Å
-  };
+  const std::vector<Case> cases = WithRefused(
+      {
+          Ok("correct horse battery"), Ok(Repeat('x', 12)), Ok(Repeat('x', 1024)),
+          // Issue 12: NFC passwords only (the table has the decomposed ones).
+          Ok("caf\xc3\xa9-au-lait-42"),  // é composed
+      },
+      RefusedPasswords());
   ExpectCases("password", CheckPassword, cases);
   for (const Case& c : cases) {
     auto got = CheckPassword(c.input);
@@ -444,47 +300,29 @@ TEST(CheckPasswordTest, RefusesThePasswordEqualToAUserName) {
 
 TEST(CheckLocalPartTest, LowercasesAndRefusesEveryCode) {
   ExpectCases("local_part", CheckLocalPart,
-              {
-                  Ok("info"),
-                  Ok("a"),
-                  Ok("Info", "info"),
-                  Ok("first.last"),
-                  Ok("a_b-c.d9"),
-                  Ok(Repeat('a', 64)),
-                  Bad("", "local_part.invalid"),
-                  Bad(".a", "local_part.invalid"),
-                  Bad("a.", "local_part.invalid"),
-                  Bad("-a", "local_part.invalid"),
-                  Bad("a b", "local_part.invalid"),
-                  Bad("a@b", "local_part.invalid"),
-                  Bad("a\nb", "local_part.invalid"),
-                  Bad("\xc3\xbc", "local_part.invalid"),
-                  Bad("a..b", "local_part.dot_dot"),
-                  Bad("a+b", "local_part.plus_reserved"),
-                  Bad(Repeat('a', 65), "local_part.too_long"),
-              });
+              WithRefused(
+                  {
+                      Ok("info"),
+                      Ok("a"),
+                      Ok("Info", "info"),
+                      Ok("first.last"),
+                      Ok("a_b-c.d9"),
+                      Ok(Repeat('a', 64)),
+                  },
+                  RefusedLocalParts()));
 }
 
 TEST(CheckDisplayNameTest, TrimsAndRefusesEveryCode) {
   ExpectCases("name", CheckDisplayName,
-              {
-                  Ok("Jane Doe"),
-                  Ok("  Jane Doe  ", "Jane Doe"),
-                  Bad("Jane\tDoe", "name.control_character"),
-                  Ok("\xc2\xa0Zo\xc3\xab\xc2\xa0", "Zo\xc3\xab"),  // NBSP trimmed, ë kept
-                  Ok("ACME GmbH & Co. KG"),
-                  Ok(Repeat('n', 200)),
-                  Bad("", "name.empty"),
-                  Bad("   ", "name.empty"),
-                  Bad("a\nb", "name.control_character"),
-                  Bad("a\x1b[31m", "name.control_character"),
-                  Bad("evil\xe2\x80\xaegnp.exe", "name.control_character"),  // RLO
-                  Bad("a\xe2\x80\xa8"
-                      "b",
-                      "name.control_character"),  // LINE SEPARATOR
-                  Bad("a\xff", "name.invalid_utf8"),
-                  Bad(Repeat('n', 201), "name.too_long"),
-              });
+              WithRefused(
+                  {
+                      Ok("Jane Doe"),
+                      Ok("  Jane Doe  ", "Jane Doe"),
+                      Ok("\xc2\xa0Zo\xc3\xab\xc2\xa0", "Zo\xc3\xab"),  // NBSP trimmed, ë kept
+                      Ok("ACME GmbH & Co. KG"),
+                      Ok(Repeat('n', 200)),
+                  },
+                  RefusedDisplayNames()));
 }
 
 TEST(CheckNodeNameTest, AcceptsTheGrammarAndRefusesTheRest) {

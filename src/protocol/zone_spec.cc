@@ -492,10 +492,10 @@ Json ToJson(const ZoneSpec& z) {
   return j;
 }
 
-Result<ZoneSpec> ZoneSpecFromJson(const Json& j) {
+Result<ZoneSpec> ZoneSpecFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("ZoneSpec: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   ZoneSpec z;
   ReadOwner(r, z.zone, z.account);
   const bool zone_ok = !z.zone.empty() && CheckDomain(z.zone).has_value();
@@ -569,6 +569,7 @@ Result<ZoneSpec> ZoneSpecFromJson(const Json& j) {
       }
     }
   }
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return z;
 }
@@ -582,12 +583,13 @@ int64_t ZoneMaxTtl(const ZoneSpec& z) {
 
 Json ToJson(const ZoneRemoval& z) { return Json{{"zone", z.zone}, {"account", z.account}}; }
 
-Result<ZoneRemoval> ZoneRemovalFromJson(const Json& j) {
+Result<ZoneRemoval> ZoneRemovalFromJson(const Json& j, UnknownMembers unknown) {
   if (!j.is_object()) return Fail(Error::Invalid("ZoneRemoval: the spec must be a JSON object"));
   FieldErrors errors;
-  SpecReader r(j, errors);
+  SpecReader r(j, errors, "", unknown);
   ZoneRemoval z;
   ReadOwner(r, z.zone, z.account);
+  r.RecordUnknown();
   if (!errors.empty()) return Fail(errors.ToError());
   return z;
 }

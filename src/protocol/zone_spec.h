@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "protocol/messages.h"
 #include "protocol/validate.h"
 #include "protocol/zone_dnssec.h"
 #include "protocol/zone_servers.h"
@@ -130,7 +131,8 @@ struct ZoneSpec {
   bool operator==(const ZoneSpec&) const = default;
 };
 nlohmann::json ToJson(const ZoneSpec& z);
-[[nodiscard]] Result<ZoneSpec> ZoneSpecFromJson(const nlohmann::json& j);
+[[nodiscard]] Result<ZoneSpec> ZoneSpecFromJson(const Json& j,
+                                                UnknownMembers unknown = UnknownMembers::kIgnore);
 // The largest TTL the zone file holds: default_ttl (SOA, NS and glue), every record's, and the
 // DNSKEY TTL when signed. Knot's signing policy is told it (zone-max-ttl).
 int64_t ZoneMaxTtl(const ZoneSpec& z);
@@ -142,6 +144,7 @@ struct ZoneRemoval {
   bool operator==(const ZoneRemoval&) const = default;
 };
 nlohmann::json ToJson(const ZoneRemoval& z);
-[[nodiscard]] Result<ZoneRemoval> ZoneRemovalFromJson(const nlohmann::json& j);
+[[nodiscard]] Result<ZoneRemoval> ZoneRemovalFromJson(
+    const Json& j, UnknownMembers unknown = UnknownMembers::kIgnore);
 
 }  // namespace hostplane::protocol

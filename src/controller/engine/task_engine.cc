@@ -187,6 +187,9 @@ EngineMetrics TaskEngine::Metrics() const {
 }
 
 std::string TaskEngine::SignedReply(protocol::Bundle bundle) const {
+  // Stamped with this build's schema: agents refuse a newer one and, in their own, every member
+  // they do not know (docs/upgrading.md).
+  bundle.schema = protocol::kBundleSchema;
   protocol::SignBundle(bundle, signing_key_);
   return protocol::Encode(bundle);
 }
