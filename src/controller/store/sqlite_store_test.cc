@@ -327,35 +327,6 @@ TEST(StoreContract, FetchAddsRetriesThatAreDueWhateverTheirRevision) {
   EXPECT_EQ(*store->NodesWithDueRetries(now + 1000), (std::vector<std::string>{"web1", "web2"}));
 }
 
-TEST(SqliteStore, FetchQueryWalksIndexes) {
-  TempStore store;
-  auto db = sqlite::Database::Open(store.path());
-  ASSERT_OK(db);
-  auto st = db->Prepare(std::string("EXPLAIN QUERY PLAN ") + kFetchTasksSql);
-  ASSERT_OK(st);
-  std::string plan;
-  while (*st->Step()) {
-    std::string detail = st->Text(3);
-    EXPECT_NE(detail.rfind("SCAN", 0), 0u) << "full scan in the fetch: " << detail;
-    plan += detail + "\n";
-  }
-  EXPECT_NE(plan.find("tasks_by_object"), std::string::npos) << plan;
-  EXPECT_NE(plan.find("tasks_due_retry"), std::string::npos) << plan;
-  EXPECT_NE(plan.find("(node_id=? AND revision>?)"), std::string::npos) << plan;
-}
-
-// Superseding reads the object's open tasks only, not every task it ever had (migration 22).
-TEST(SqliteStore, SupersedeWalksOnlyOpenTasks) {
-  TempStore store;
-  auto db = sqlite::Database::Open(store.path());
-  ASSERT_OK(db);
-  auto st = db->Prepare(std::string("EXPLAIN QUERY PLAN ") + kSupersedeTasksSql);
-  ASSERT_OK(st);
-  std::string plan;
-  while (*st->Step()) plan += st->Text(3) + "\n";
-  EXPECT_NE(plan.find("USING INDEX tasks_open_by_object"), std::string::npos) << plan;
-}
-
 TEST(StoreContract, FetchPagesThroughTenThousandObjects) {
   TempStore store;
   Node web1 = MakeNode(store, "web1");
